@@ -1,0 +1,11 @@
+DROP TABLE jobs;
+DROP TABLE unit_commitments;
+DROP TABLE unit_status_changes;
+DROP TABLE odr_units;
+DROP TABLE login_attempts;
+DROP TABLE refresh_tokens;
+DROP TABLE users;
+DROP TABLE businesses;
+DROP TABLE associations;
+DROP TABLE industries;
+DROP TABLE regions;

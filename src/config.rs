@@ -1,0 +1,343 @@
+//! Typed settings, loaded in layers: `config/base.toml`, then `config/{ODR_ENV}.toml`, then
+//! environment variables `ODR__SECTION__KEY`. Validated once at start; errors name the key.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The jwt secret shipped in `config/base.toml`; production refuses to start with it.
+const DEVELOPMENT_JWT_SECRET: &str = "development-only-jwt-secret-do-not-use-in-production";
+/// The personal-data key shipped in `config/base.toml`; production refuses to start with it.
+const DEVELOPMENT_PII_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1waWkta2V5LTMyYnl0ZXM=";
+
+/// Which profile file is layered over `base.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Local,
+    Test,
+    Production,
+}
+
+impl Profile {
+    /// Reads `ODR_ENV` (`local` when unset).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match std::env::var("ODR_ENV").as_deref() {
+            Err(_) | Ok("local") => Ok(Self::Local),
+            Ok("test") => Ok(Self::Test),
+            Ok("production") => Ok(Self::Production),
+            Ok(other) => Err(ConfigError::Invalid {
+                key: "ODR_ENV".into(),
+                reason: format!("`{other}` is not one of local, test, production"),
+            }),
+        }
+    }
+
+    fn file_stem(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+}
+
+/// All settings of one running instance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub email: EmailSettings,
+    pub jobs: JobSettings,
+    pub uploads: UploadSettings,
+    pub logging: LoggingSettings,
+    pub demo: DemoSettings,
+    #[serde(skip)]
+    pub profile: Option<Profile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_url: String,
+    pub trust_forwarded_for: bool,
+}
+
+/// Database settings; `Debug` hides any password inside the URL.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(self.url.expose_secret()))
+            .field("pool_size", &self.pool_size)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .finish()
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host` with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub jwt_secret: SecretString,
+    pub pii_key: SecretString,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    pub invitation_ttl_hours: i64,
+    pub login_window_secs: i64,
+    pub login_max_failures_per_account: i64,
+    pub login_max_attempts_per_ip: i64,
+}
+
+impl SecuritySettings {
+    /// The decoded 32-byte personal-data key (validated at load).
+    pub fn pii_key_bytes(&self) -> Result<[u8; 32], ConfigError> {
+        let invalid = |reason: &str| ConfigError::Invalid {
+            key: "security.pii_key".into(),
+            reason: reason.into(),
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.pii_key.expose_secret().trim())
+            .map_err(|_| invalid("must be base64"))?;
+        bytes
+            .try_into()
+            .map_err(|_| invalid("must decode to exactly 32 bytes"))
+    }
+}
+
+/// How outgoing email leaves the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTransportKind {
+    Smtp,
+    File,
+    Memory,
+}
+
+/// Transport security for SMTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub transport: EmailTransportKind,
+    pub from: String,
+    pub file_dir: PathBuf,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub smtp_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSettings {
+    pub run_in_process: bool,
+    pub poll_interval_ms: u64,
+    pub lease_secs: i64,
+    pub max_attempts: i64,
+    pub backoff_base_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadSettings {
+    pub max_import_bytes: usize,
+    pub max_import_rows: usize,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingSettings {
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    pub seed_on_first_start: bool,
+}
+
+/// Why the settings could not be used; always names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration key `{key}` is invalid: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+impl Settings {
+    /// Loads `base.toml`, the profile's file and `ODR__…` environment variables from `dir`,
+    /// then validates the result.
+    pub fn load(dir: &Path, profile: Profile) -> Result<Self, ConfigError> {
+        let raw = config::Config::builder()
+            .add_source(config::File::from(dir.join("base.toml")))
+            .add_source(config::File::from(dir.join(format!("{}.toml", profile.file_stem()))).required(false))
+            .add_source(
+                config::Environment::with_prefix("ODR")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?;
+        let mut settings: Settings = raw.try_deserialize()?;
+        settings.profile = Some(profile);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks values that types alone cannot, and refuses development secrets in production.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: &str| {
+            Err(ConfigError::Invalid {
+                key: key.into(),
+                reason: reason.into(),
+            })
+        };
+        self.security.pii_key_bytes()?;
+        if self.security.jwt_secret.expose_secret().len() < 32 {
+            return invalid("security.jwt_secret", "must be at least 32 characters");
+        }
+        let url = self.database.url.expose_secret();
+        if crate::store::conn::Backend::from_url(url).is_none() {
+            return invalid(
+                "database.url",
+                "must start with sqlite:// or postgres:// (postgresql:// also works)",
+            );
+        }
+        if self.database.pool_size == 0 {
+            return invalid("database.pool_size", "must be at least 1");
+        }
+        if self.security.access_token_ttl_secs <= 0 || self.security.refresh_token_ttl_days <= 0 {
+            return invalid("security.access_token_ttl_secs", "token lifetimes must be positive");
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            return invalid("email.from", "must be a mailbox such as `Name <addr@host>`");
+        }
+        if self.profile == Some(Profile::Production) {
+            if self.security.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
+                return invalid(
+                    "security.jwt_secret",
+                    "the development secret cannot be used in production; set ODR__SECURITY__JWT_SECRET",
+                );
+            }
+            if self.security.pii_key.expose_secret().trim() == DEVELOPMENT_PII_KEY {
+                return invalid(
+                    "security.pii_key",
+                    "the development key cannot be used in production; set ODR__SECURITY__PII_KEY",
+                );
+            }
+            if self.email.transport != EmailTransportKind::Smtp {
+                return invalid("email.transport", "production sends email over smtp");
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether this instance runs with the production profile.
+    pub fn is_production(&self) -> bool {
+        self.profile == Some(Profile::Production)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config")
+    }
+
+    #[test]
+    fn the_shipped_local_profile_is_valid() {
+        let settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        assert_eq!(settings.server.port, 8080);
+    }
+
+    #[test]
+    fn production_refuses_the_development_jwt_secret() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.profile = Some(Profile::Production);
+        settings.email.transport = EmailTransportKind::Smtp;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("security.jwt_secret"), "{error}");
+    }
+
+    #[test]
+    fn production_refuses_the_development_pii_key() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.profile = Some(Profile::Production);
+        settings.email.transport = EmailTransportKind::Smtp;
+        settings.security.jwt_secret = SecretString::from("a-real-secret-with-more-than-32-characters");
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("security.pii_key"), "{error}");
+    }
+
+    #[test]
+    fn a_short_pii_key_is_named_in_the_error() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.security.pii_key = SecretString::from("c2hvcnQ=");
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("security.pii_key") && error.contains("32 bytes"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.database.url = SecretString::from("mysql://localhost/odr");
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("database.url"), "{error}");
+    }
+
+    #[test]
+    fn database_passwords_are_hidden_from_debug_output() {
+        assert_eq!(
+            redact_url("postgres://odr:hunter2@db:5432/odr"),
+            "postgres://odr:***@db:5432/odr"
+        );
+        assert_eq!(redact_url("sqlite://data/odr.db"), "sqlite://data/odr.db");
+    }
+}

@@ -1,0 +1,13 @@
+//! Pure rules of the platform: validated values, lifecycles and formulas. No I/O, no clock,
+//! no framework types; everything here is tested in place.
+
+pub mod access;
+pub mod commitment;
+pub mod contact;
+pub mod masking;
+pub mod password;
+pub mod region;
+pub mod role;
+pub mod text;
+pub mod unit;
+pub mod uscc;

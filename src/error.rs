@@ -1,0 +1,335 @@
+//! Error policy (STYLE §5):
+//! - `domain` returns typed `thiserror` enums describing broken rules;
+//! - `store` returns [`crate::store::StoreError`] (not found, conflict, unavailable, query);
+//! - `http` turns both into [`ApiError`], the only error a handler returns. Every error
+//!   response is RFC 9457 `application/problem+json` with a stable snake_case `code`, a
+//!   readable `detail` and, for validation, the failing fields.
+//! - `anyhow` is used only in `main`, startup and job runners.
+//!
+//! Server-side failures are logged once, here, with their cause; clients see a generic text.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::store::StoreError;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One failing input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Dotted path of the field in the request (`owner.email`, `rows[3].uscc`).
+    pub field: String,
+    /// Stable snake_case code of the rule that failed.
+    pub code: String,
+    /// Readable explanation.
+    pub message: String,
+}
+
+/// The problem document sent for every error.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:odr:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `unit_not_found`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error returned by a handler.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
+    /// The cause of a server-side failure, logged and never shown.
+    cause: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a readable detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after_secs: None,
+            cause: None,
+        }
+    }
+
+    /// 422 with the failing fields.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let mut error = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("Some fields are invalid: {}", fields.join(", ")),
+        );
+        error.errors = errors;
+        error
+    }
+
+    /// 422 for one field.
+    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// 400 for a request that cannot be read.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    /// 401: no valid credentials.
+    pub fn unauthenticated(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+
+    /// 403: authenticated but not allowed.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 404 with a code naming what is missing.
+    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, detail)
+    }
+
+    /// 409 with a code naming the rule.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(code: &'static str, detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, code, detail);
+        error.retry_after_secs = Some(retry_after_secs);
+        error
+    }
+
+    /// 500 that logs `cause` and shows a generic text.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "The server could not complete the request. It has been logged.",
+        );
+        error.cause = Some(cause.to_string());
+        error
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The failing fields, for validation errors.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// The problem document.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            problem_type: format!("urn:odr:problem:{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)?;
+        if let Some(cause) = &self.cause {
+            write!(f, " (caused by: {cause})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            tracing::error!(error.code = self.code, error.cause = ?self.cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::not_found("not_found", "The record does not exist."),
+            StoreError::Conflict(what) => Self::conflict(
+                "conflict",
+                format!("A record with the same {what} already exists."),
+            ),
+            StoreError::Unavailable(cause) => {
+                let mut error = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "The database is busy or unreachable; try again shortly.",
+                );
+                error.cause = Some(cause);
+                error
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// Collects field errors while a request is converted into domain values.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Records the error of `result` under `field`; returns the value when valid.
+    pub fn check<T, E: fmt::Display>(
+        &mut self,
+        field: &str,
+        code: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(field, code, error.to_string());
+                None
+            }
+        }
+    }
+
+    /// Records an error.
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Whether nothing failed so far.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when nothing failed, else a 422 with every failure.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
+
+/// Takes a value checked by [`FieldErrors::check`] after [`FieldErrors::finish`] passed.
+pub fn checked<T>(value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::internal("a checked value was missing after validation"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(error: &ApiError) -> serde_json::Value {
+        let response = error.error_response();
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            PROBLEM_JSON
+        );
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn validation_errors_list_their_fields() {
+        let error = ApiError::invalid_field("uscc", "invalid_uscc", "bad check character");
+        assert_eq!(error.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = body_of(&error);
+        assert_eq!(body["code"], "validation_failed");
+        assert_eq!(body["status"], 422);
+        assert_eq!(body["errors"][0]["field"], "uscc");
+        assert_eq!(body["errors"][0]["code"], "invalid_uscc");
+    }
+
+    #[test]
+    fn store_errors_map_to_their_statuses() {
+        let cases = [
+            (StoreError::NotFound, 404, "not_found"),
+            (StoreError::Conflict("uscc".into()), 409, "conflict"),
+            (StoreError::Unavailable("pool timeout".into()), 503, "database_unavailable"),
+            (StoreError::Corrupt("x".into()), 500, "internal_error"),
+        ];
+        for (store_error, status, code) in cases {
+            let error = ApiError::from(store_error);
+            assert_eq!(error.status_code().as_u16(), status);
+            assert_eq!(body_of(&error)["code"], code);
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let body = body_of(&ApiError::internal("password=hunter2 in a query"));
+        assert!(!body.to_string().contains("hunter2"));
+        assert_eq!(body["code"], "internal_error");
+    }
+
+    #[test]
+    fn rate_limits_say_when_to_retry() {
+        let response = ApiError::too_many_requests("too_many_login_attempts", "wait", 900).error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "900");
+    }
+
+    #[test]
+    fn other_statuses_keep_their_codes() {
+        for (error, status) in [
+            (ApiError::bad_request("malformed_json", "x"), 400),
+            (ApiError::unauthenticated("unauthenticated", "x"), 401),
+            (ApiError::forbidden("x"), 403),
+            (ApiError::conflict("unit_not_pending", "x"), 409),
+        ] {
+            assert_eq!(error.status_code().as_u16(), status);
+            assert_eq!(body_of(&error)["status"], status);
+        }
+    }
+}

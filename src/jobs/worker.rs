@@ -1,0 +1,128 @@
+//! Claims due jobs and runs them; failures are retried with exponential backoff and jitter
+//! until the job's attempts run out, then it is `dead`.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use rand::Rng;
+
+use super::{Job, decode_job};
+use crate::clock::SharedClock;
+use crate::config::JobSettings;
+use crate::notify::email::Mailer;
+use crate::store::jobs::{JobRow, claim_next, complete, fail};
+use crate::store::{Db, StoreError};
+
+/// What jobs need to run.
+#[derive(Clone, Debug)]
+pub struct JobContext {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub mailer: Mailer,
+    pub settings: JobSettings,
+}
+
+/// One worker; several may run against the same database.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    ctx: JobContext,
+    id: String,
+}
+
+impl Worker {
+    /// A worker with a unique id (host, process and a random part).
+    pub fn new(ctx: JobContext) -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
+        let id = format!("{host}-{}-{}", std::process::id(), &crate::store::new_id()[24..]);
+        Self { ctx, id }
+    }
+
+    /// This worker's id, as written into `jobs.locked_by`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Runs jobs until none is due; returns how many ran (successfully or not).
+    pub async fn run_pending(&self) -> Result<usize, StoreError> {
+        let mut ran = 0;
+        while let Some(job) = self.claim().await? {
+            self.run_one(job).await?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Polls forever at the configured interval.
+    pub async fn run_forever(self) {
+        let interval = StdDuration::from_millis(self.ctx.settings.poll_interval_ms);
+        tracing::info!(worker.id = %self.id, "job worker started");
+        loop {
+            match self.run_pending().await {
+                Ok(_) => {}
+                Err(error) => tracing::warn!(worker.id = %self.id, %error, "job poll failed"),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+
+    async fn claim(&self) -> Result<Option<JobRow>, StoreError> {
+        let worker = self.id.clone();
+        let now = self.ctx.clock.now();
+        let lease = Duration::seconds(self.ctx.settings.lease_secs);
+        self.ctx
+            .db
+            .run(move |conn| claim_next(conn, &worker, now, lease))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(job.id = %row.id, job.kind = %row.kind, job.attempt = row.attempts))]
+    async fn run_one(&self, row: JobRow) -> Result<(), StoreError> {
+        let outcome = match decode_job(&row.kind, &row.payload) {
+            Ok(job) => self.execute(job).await,
+            Err(e) => Err(format!("payload cannot be decoded: {e}")),
+        };
+        let worker = self.id.clone();
+        let now = self.ctx.clock.now();
+        match outcome {
+            Ok(()) => {
+                let id = row.id.clone();
+                self.ctx
+                    .db
+                    .run(move |conn| complete(conn, &id, &worker, now))
+                    .await
+            }
+            Err(error) => {
+                let retry_at = now + self.backoff(row.attempts);
+                if row.attempts >= row.max_attempts {
+                    tracing::error!(%error, "job failed for the last time and is now dead");
+                } else {
+                    tracing::warn!(%error, %retry_at, "job failed; will retry");
+                }
+                self.ctx
+                    .db
+                    .run(move |conn| fail(conn, &row, &worker, &error, retry_at, now))
+                    .await
+            }
+        }
+    }
+
+    async fn execute(&self, job: Job) -> Result<(), String> {
+        match job {
+            Job::SendEmail(email) => self
+                .ctx
+                .mailer
+                .send(&email)
+                .await
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// base × 2^(attempt−1), capped at 6 h, plus up to 20 % jitter.
+    fn backoff(&self, attempt: i64) -> Duration {
+        let base = self.ctx.settings.backoff_base_secs.max(1);
+        let exponent = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
+        let secs = base.saturating_mul(1i64 << exponent).min(6 * 3600);
+        let jitter = rand::thread_rng().gen_range(0..=secs / 5);
+        Duration::seconds(secs + jitter)
+    }
+}

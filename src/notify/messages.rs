@@ -1,0 +1,122 @@
+//! The messages the platform sends, each rendered from its template folder (`subject`,
+//! `text`, `html`) in the recipient's language: Simplified Chinese unless they chose English.
+
+use askama::Template;
+
+use super::email::OutgoingEmail;
+
+/// A recipient's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    ZhCn,
+    En,
+}
+
+impl Language {
+    /// `en` (or `en-…`) is English; everything else, Chinese.
+    pub fn parse(tag: &str) -> Self {
+        if tag.eq_ignore_ascii_case("en") || tag.to_ascii_lowercase().starts_with("en-") {
+            Self::En
+        } else {
+            Self::ZhCn
+        }
+    }
+
+    /// The stored tag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ZhCn => "zh-CN",
+            Self::En => "en",
+        }
+    }
+
+    fn is_en(self) -> bool {
+        self == Self::En
+    }
+}
+
+/// Invitation to set a first password (association import, staff, regulators).
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub language: Language,
+    pub name: String,
+    /// What the account is for: a business name, a region or the platform.
+    pub organisation: String,
+    pub link: String,
+    pub valid_hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation/subject.txt")]
+struct InvitationSubject<'a> {
+    m: &'a Invitation,
+    en: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation/text.txt")]
+struct InvitationText<'a> {
+    m: &'a Invitation,
+    en: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation/html.html")]
+struct InvitationHtml<'a> {
+    m: &'a Invitation,
+    en: bool,
+}
+
+/// Rendering a template failed (a programming error, reported rather than panicking).
+#[derive(Debug, thiserror::Error)]
+#[error("email template could not be rendered: {0}")]
+pub struct RenderError(#[from] askama::Error);
+
+impl Invitation {
+    /// Renders the message for `to`.
+    pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
+        let en = self.language.is_en();
+        Ok(OutgoingEmail {
+            to: to.to_string(),
+            subject: InvitationSubject { m: self, en }.render()?.trim().to_string(),
+            text: InvitationText { m: self, en }.render()?,
+            html: InvitationHtml { m: self, en }.render()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invitation(language: Language) -> Invitation {
+        Invitation {
+            language,
+            name: "王经理".into(),
+            organisation: "杭州<西湖>汽车销售服务有限公司".into(),
+            link: "http://127.0.0.1:8080/invitations/accept?token=abc".into(),
+            valid_hours: 168,
+        }
+    }
+
+    #[test]
+    fn chinese_is_the_default_language() {
+        let email = invitation(Language::parse("zh-CN")).render("wang@example.cn").unwrap();
+        assert!(email.subject.contains("邀请"), "{}", email.subject);
+        assert!(email.text.contains("王经理") && email.text.contains("token=abc"));
+        assert!(email.text.contains("168"));
+    }
+
+    #[test]
+    fn english_recipients_get_english() {
+        let email = invitation(Language::parse("en")).render("wang@example.cn").unwrap();
+        assert!(email.subject.contains("invited"), "{}", email.subject);
+        assert!(email.text.contains("Set your password"));
+    }
+
+    #[test]
+    fn html_escapes_names() {
+        let email = invitation(Language::ZhCn).render("wang@example.cn").unwrap();
+        assert!(email.html.contains("杭州&#60;西湖&#62;") || email.html.contains("杭州&lt;西湖&gt;"), "{}", email.html);
+    }
+}

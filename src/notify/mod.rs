@@ -1,0 +1,4 @@
+//! Outgoing messages: email through lettre, rendered from templates in zh-CN or English.
+
+pub mod email;
+pub mod messages;

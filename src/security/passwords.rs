@@ -1,0 +1,53 @@
+//! Password hashing with argon2id (PHC string format).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+
+use crate::domain::password::NewPassword;
+
+/// Hashing failed (only on misconfiguration of the algorithm).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+/// Hashes a password with a fresh random salt.
+pub fn hash_password(password: &NewPassword) -> Result<String, HashError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// Whether `candidate` matches the stored PHC hash. A malformed hash never matches.
+pub fn verify_password(candidate: &str, stored_hash: &str) -> bool {
+    PasswordHash::new(stored_hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash of a random password, verified against when an account does not exist so that
+/// a failed login takes the same time whether or not the account exists.
+pub fn decoy_hash() -> &'static str {
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zl9xPSr6hx/1n/XP5Bgc9jkVwYrmZGKuVd3cmvnnFx8"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let password = NewPassword::parse("correct horse 1").unwrap();
+        let hash = hash_password(&password).unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse 1", &hash));
+        assert!(!verify_password("correct horse 2", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(!verify_password("anything", decoy_hash()));
+    }
+}

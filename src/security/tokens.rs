@@ -1,0 +1,219 @@
+//! Signed tokens. One claims type per purpose, each with its own audience, so a token minted
+//! for one purpose is refused for another (STYLE §11). Refresh tokens are opaque random strings
+//! stored only as their SHA-256.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+const ISSUER: &str = "odr";
+const ACCESS_AUDIENCE: &str = "odr-access";
+const INVITATION_AUDIENCE: &str = "odr-invitation";
+
+/// Claims of a short-lived API access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub role: String,
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Claims of an invitation to set a first password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationClaims {
+    pub sub: String,
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// A token was refused: bad signature, wrong purpose, or expired.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid")]
+    Invalid,
+}
+
+/// Signs and verifies tokens with the configured HMAC secret. Time comes from the caller.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys(***)")
+    }
+}
+
+impl TokenKeys {
+    /// Keys for HS256 from the shared secret.
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// An access token for `user_id` valid for `ttl` from `now`.
+    pub fn issue_access(
+        &self,
+        user_id: &str,
+        role: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<String, TokenError> {
+        let claims = AccessClaims {
+            sub: user_id.into(),
+            role: role.into(),
+            aud: ACCESS_AUDIENCE.into(),
+            iss: ISSUER.into(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+        };
+        self.sign(&claims)
+    }
+
+    /// Verifies an access token as of `now`.
+    pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenError> {
+        self.verify(token, ACCESS_AUDIENCE, now)
+    }
+
+    /// An invitation for `user_id` valid for `ttl` from `now`.
+    pub fn issue_invitation(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<String, TokenError> {
+        let claims = InvitationClaims {
+            sub: user_id.into(),
+            aud: INVITATION_AUDIENCE.into(),
+            iss: ISSUER.into(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+        };
+        self.sign(&claims)
+    }
+
+    /// Verifies an invitation as of `now`.
+    pub fn verify_invitation(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<InvitationClaims, TokenError> {
+        self.verify(token, INVITATION_AUDIENCE, now)
+    }
+
+    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, TokenError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|_| TokenError::Invalid)
+    }
+
+    /// Checks signature, issuer and audience with the library, and expiry against the
+    /// injected `now` (the library would read the wall clock).
+    fn verify<T>(&self, token: &str, audience: &str, now: DateTime<Utc>) -> Result<T, TokenError>
+    where
+        T: for<'de> Deserialize<'de> + HasExpiry,
+    {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[audience]);
+        validation.set_issuer(&[ISSUER]);
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        let data = jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .map_err(|_| TokenError::Invalid)?;
+        if data.claims.expires_at() <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(data.claims)
+    }
+}
+
+/// Claims that carry an expiry.
+pub trait HasExpiry {
+    /// Expiry as seconds since the epoch.
+    fn expires_at(&self) -> i64;
+}
+
+impl HasExpiry for AccessClaims {
+    fn expires_at(&self) -> i64 {
+        self.exp
+    }
+}
+
+impl HasExpiry for InvitationClaims {
+    fn expires_at(&self) -> i64 {
+        self.exp
+    }
+}
+
+/// A fresh opaque refresh token (256 random bits, URL-safe base64).
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored form of a refresh token.
+pub fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-27T08:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn an_access_token_is_valid_until_it_expires() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let token = keys.issue_access("u1", "consumer", now(), Duration::minutes(15)).unwrap();
+        assert_eq!(keys.verify_access(&token, now()).unwrap().sub, "u1");
+        assert!(matches!(
+            keys.verify_access(&token, now() + Duration::minutes(15)),
+            Err(TokenError::Expired)
+        ));
+    }
+
+    #[test]
+    fn a_token_for_one_purpose_is_refused_for_another() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let invitation = keys.issue_invitation("u1", now(), Duration::hours(1)).unwrap();
+        assert!(keys.verify_access(&invitation, now()).is_err());
+        let access = keys.issue_access("u1", "admin", now(), Duration::hours(1)).unwrap();
+        assert!(keys.verify_invitation(&access, now()).is_err());
+    }
+
+    #[test]
+    fn another_secret_is_refused() {
+        let token = TokenKeys::new(b"0123456789abcdef0123456789abcdef")
+            .issue_access("u1", "consumer", now(), Duration::minutes(15))
+            .unwrap();
+        let other = TokenKeys::new(b"fedcba9876543210fedcba9876543210");
+        assert!(matches!(other.verify_access(&token, now()), Err(TokenError::Invalid)));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_stored_hashed() {
+        let a = new_refresh_token();
+        assert_ne!(a, new_refresh_token());
+        assert_eq!(hash_refresh_token(&a).len(), 64);
+        assert_ne!(hash_refresh_token(&a), a);
+    }
+}

@@ -1,0 +1,233 @@
+//! The durable job queue. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite, with its
+//! single writer, claims with a conditional `UPDATE` and checks the affected row count. A job
+//! whose lease expired (its worker died) can be claimed again, so work is never lost.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::jobs;
+use super::{DbConn, StoreError, new_id, to_db_time};
+
+/// Job states.
+pub mod state {
+    pub const QUEUED: &str = "queued";
+    pub const RUNNING: &str = "running";
+    pub const DONE: &str = "done";
+    pub const DEAD: &str = "dead";
+}
+
+/// A stored job.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    pub payload: String,
+    pub dedupe_key: Option<String>,
+    pub state: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: NaiveDateTime,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// A job to add to the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: String,
+    /// When set, a second job with the same key is not added (e.g. one reminder per due date).
+    pub dedupe_key: Option<String>,
+    pub max_attempts: i64,
+    pub run_at: DateTime<Utc>,
+}
+
+/// Adds a job; returns `false` when a job with the same dedupe key already exists.
+pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    if let Some(key) = &job.dedupe_key {
+        let exists = jobs::table
+            .filter(jobs::dedupe_key.eq(key))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if exists {
+            return Ok(false);
+        }
+    }
+    let row = JobRow {
+        id: new_id(),
+        kind: job.kind.clone(),
+        payload: job.payload.clone(),
+        dedupe_key: job.dedupe_key.clone(),
+        state: state::QUEUED.into(),
+        attempts: 0,
+        max_attempts: job.max_attempts,
+        run_at: to_db_time(job.run_at),
+        locked_by: None,
+        locked_until: None,
+        last_error: None,
+        created_at: to_db_time(now),
+        finished_at: None,
+    };
+    match diesel::insert_into(jobs::table).values(&row).execute(conn) {
+        Ok(_) => Ok(true),
+        // A concurrent transaction added the same key first.
+        Err(e) => match StoreError::from(e) {
+            StoreError::Conflict(_) if job.dedupe_key.is_some() => Ok(false),
+            other => Err(other),
+        },
+    }
+}
+
+macro_rules! claimable {
+    ($now:expr) => {
+        jobs::state
+            .eq(state::QUEUED)
+            .and(jobs::run_at.le($now))
+            .or(jobs::state.eq(state::RUNNING).and(jobs::locked_until.lt($now)))
+    };
+}
+
+/// Claims the next due job for `worker` with a lease of `lease`, or `None` when nothing is due.
+pub fn claim_next(
+    conn: &mut DbConn,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<JobRow>, StoreError> {
+    let at = to_db_time(now);
+    let until = to_db_time(now + lease);
+    match conn {
+        DbConn::Pg(pg) => pg.transaction(|tx| {
+            let candidate = jobs::table
+                .filter(claimable!(at))
+                .order(jobs::run_at)
+                .select(jobs::id)
+                .for_update()
+                .skip_locked()
+                .first::<String>(tx)
+                .optional()?;
+            let Some(id) = candidate else {
+                return Ok(None);
+            };
+            diesel::update(jobs::table.find(&id))
+                .set((
+                    jobs::state.eq(state::RUNNING),
+                    jobs::locked_by.eq(worker),
+                    jobs::locked_until.eq(until),
+                    jobs::attempts.eq(jobs::attempts + 1),
+                ))
+                .execute(tx)?;
+            Ok(Some(jobs::table.find(&id).select(JobRow::as_select()).first(tx)?))
+        }),
+        DbConn::Sqlite(lite) => {
+            // Another connection may win the same candidate; try the next one then.
+            for _ in 0..8 {
+                let candidate = jobs::table
+                    .filter(claimable!(at))
+                    .order(jobs::run_at)
+                    .select(jobs::id)
+                    .first::<String>(lite)
+                    .optional()?;
+                let Some(id) = candidate else {
+                    return Ok(None);
+                };
+                let claimed = diesel::update(jobs::table.find(&id).filter(claimable!(at)))
+                    .set((
+                        jobs::state.eq(state::RUNNING),
+                        jobs::locked_by.eq(worker),
+                        jobs::locked_until.eq(until),
+                        jobs::attempts.eq(jobs::attempts + 1),
+                    ))
+                    .execute(lite)?;
+                if claimed == 1 {
+                    return Ok(Some(
+                        jobs::table.find(&id).select(JobRow::as_select()).first(lite)?,
+                    ));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Marks a claimed job done, if `worker` still holds it.
+pub fn complete(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(
+        jobs::table
+            .find(id)
+            .filter(jobs::locked_by.eq(worker))
+            .filter(jobs::state.eq(state::RUNNING)),
+    )
+    .set((
+        jobs::state.eq(state::DONE),
+        jobs::finished_at.eq(Some(to_db_time(now))),
+        jobs::locked_until.eq(None::<NaiveDateTime>),
+        jobs::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failure: the job runs again at `retry_at`, or is `dead` when out of attempts.
+pub fn fail(
+    conn: &mut DbConn,
+    job: &JobRow,
+    worker: &str,
+    error: &str,
+    retry_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let is_dead = job.attempts >= job.max_attempts;
+    let target = jobs::table
+        .find(&job.id)
+        .filter(jobs::locked_by.eq(worker))
+        .filter(jobs::state.eq(state::RUNNING));
+    if is_dead {
+        diesel::update(target)
+            .set((
+                jobs::state.eq(state::DEAD),
+                jobs::last_error.eq(Some(error)),
+                jobs::finished_at.eq(Some(to_db_time(now))),
+                jobs::locked_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(target)
+            .set((
+                jobs::state.eq(state::QUEUED),
+                jobs::last_error.eq(Some(error)),
+                jobs::run_at.eq(to_db_time(retry_at)),
+                jobs::locked_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Counts jobs per state (for `/metrics` and tests).
+pub fn count_by_state(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(jobs::table
+        .group_by(jobs::state)
+        .select((jobs::state, diesel::dsl::count_star()))
+        .order(jobs::state)
+        .load(conn)?)
+}
+
+/// Every job of `kind` (tests and diagnostics).
+pub fn list_jobs(conn: &mut DbConn, kind: &str) -> Result<Vec<JobRow>, StoreError> {
+    Ok(jobs::table
+        .filter(jobs::kind.eq(kind))
+        .order(jobs::created_at)
+        .select(JobRow::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,115 @@
+//! Persistence with diesel on PostgreSQL and SQLite. One file per aggregate; functions take a
+//! `&mut DbConn` so a use case can run several of them in one transaction.
+
+pub mod businesses;
+pub mod conn;
+pub mod jobs;
+pub mod login_attempts;
+pub mod reference;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod units;
+pub mod users;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+pub use conn::{DbConn, DbPool};
+
+/// What went wrong in the store, in terms the HTTP layer can map (STYLE §5).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("record not found")]
+    NotFound,
+    #[error("a record with the same {0} already exists")]
+    Conflict(String),
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Query(DieselError),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                let what = info
+                    .constraint_name()
+                    .or_else(|| info.column_name())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| unique_target_from_message(info.message()));
+                Self::Conflict(what)
+            }
+            other => Self::Query(other),
+        }
+    }
+}
+
+/// SQLite reports `UNIQUE constraint failed: users.email` without a constraint name.
+fn unique_target_from_message(message: &str) -> String {
+    message
+        .rsplit(": ")
+        .next()
+        .unwrap_or("key")
+        .to_string()
+}
+
+/// A fresh UUIDv7 as text: time-ordered, so keys and cursors sort by creation.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Stored form of an instant: a naive UTC timestamp (both backends store `TIMESTAMP`).
+pub fn to_db_time(at: DateTime<Utc>) -> NaiveDateTime {
+    at.naive_utc()
+}
+
+/// Reverses [`to_db_time`].
+pub fn from_db_time(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// Runs blocking store work on the blocking thread pool, inside the caller's span.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    /// Wraps a pool.
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool, for startup tasks and tests.
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Checks out a connection and runs `work` on a blocking thread.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool
+                .get()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+    }
+}

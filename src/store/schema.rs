@@ -1,0 +1,176 @@
+//! Diesel table definitions shared by both backends; kept in step with `migrations/`.
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        parent_code -> Nullable<Text>,
+        level -> BigInt,
+        name_zh -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    industries (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        authority_zh -> Text,
+        authority_en -> Text,
+        is_market_regulated -> Bool,
+    }
+}
+
+diesel::table! {
+    associations (id) {
+        id -> Text,
+        name -> Text,
+        region_code -> Text,
+        industry_code -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    businesses (id) {
+        id -> Text,
+        uscc -> Text,
+        name -> Text,
+        industry_code -> Text,
+        region_code -> Text,
+        address -> Text,
+        contact_name -> Text,
+        contact_phone -> Text,
+        association_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        role -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        phone_ciphertext -> Nullable<Text>,
+        phone_lookup -> Nullable<Text>,
+        phone_masked -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        language -> Text,
+        business_id -> Nullable<Text>,
+        staff_role -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        association_id -> Nullable<Text>,
+        is_active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Text,
+        account_key -> Text,
+        client_ip -> Text,
+        succeeded -> Bool,
+        attempted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    odr_units (id) {
+        id -> Text,
+        business_id -> Text,
+        status -> Text,
+        commitment_version -> Text,
+        commitment_accepted_at -> Timestamp,
+        has_handling_place -> Bool,
+        has_staff -> Bool,
+        has_computer -> Bool,
+        has_dedicated_phone -> Bool,
+        has_written_procedure -> Bool,
+        applied_by -> Text,
+        applied_at -> Timestamp,
+        status_changed_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    unit_status_changes (id) {
+        id -> Text,
+        unit_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        reason -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_commitments (unit_id, kind) {
+        unit_id -> Text,
+        kind -> Text,
+        return_days -> Nullable<BigInt>,
+        conditions -> Nullable<Text>,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Text,
+        dedupe_key -> Nullable<Text>,
+        state -> Text,
+        attempts -> BigInt,
+        max_attempts -> BigInt,
+        run_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(associations -> regions (region_code));
+diesel::joinable!(businesses -> industries (industry_code));
+diesel::joinable!(businesses -> regions (region_code));
+diesel::joinable!(businesses -> associations (association_id));
+diesel::joinable!(odr_units -> businesses (business_id));
+diesel::joinable!(unit_status_changes -> odr_units (unit_id));
+diesel::joinable!(unit_commitments -> odr_units (unit_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    industries,
+    associations,
+    businesses,
+    users,
+    refresh_tokens,
+    login_attempts,
+    odr_units,
+    unit_status_changes,
+    unit_commitments,
+    jobs,
+);

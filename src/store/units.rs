@@ -1,0 +1,315 @@
+//! ODR units: applications, status history and commitments, and the scoped listings
+//! regulators, associations and the public directory read.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::businesses::Business;
+use super::schema::{businesses, odr_units, unit_commitments, unit_status_changes};
+use super::{DbConn, StoreError, new_id, to_db_time};
+use crate::domain::commitment::Commitment;
+use crate::domain::unit::UnitStatus;
+
+/// A stored ODR unit (one per business).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = odr_units)]
+pub struct OdrUnit {
+    pub id: String,
+    pub business_id: String,
+    pub status: String,
+    pub commitment_version: String,
+    pub commitment_accepted_at: NaiveDateTime,
+    pub has_handling_place: bool,
+    pub has_staff: bool,
+    pub has_computer: bool,
+    pub has_dedicated_phone: bool,
+    pub has_written_procedure: bool,
+    pub applied_by: String,
+    pub applied_at: NaiveDateTime,
+    pub status_changed_at: NaiveDateTime,
+    pub activated_at: Option<NaiveDateTime>,
+}
+
+/// One step in a unit's history.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = unit_status_changes)]
+pub struct StatusChange {
+    pub id: String,
+    pub unit_id: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_id: String,
+    pub actor_role: String,
+    pub reason: String,
+    pub changed_at: NaiveDateTime,
+}
+
+/// A stored commitment.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = unit_commitments)]
+pub struct CommitmentRow {
+    pub unit_id: String,
+    pub kind: String,
+    pub return_days: Option<i64>,
+    pub conditions: Option<String>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Who performed a status change.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub id: &'a str,
+    pub role: &'a str,
+}
+
+/// Which units a listing may show.
+#[derive(Debug, Clone)]
+pub enum UnitScope {
+    All,
+    /// Units of businesses whose region code starts with this prefix.
+    RegionPrefix(String),
+    /// Units of an association's member businesses.
+    Association(String),
+    Business(String),
+}
+
+/// Filters and paging for a unit listing.
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub status: Option<UnitStatus>,
+    pub name_contains: Option<String>,
+    pub industry_code: Option<String>,
+    pub region_prefix: Option<String>,
+    /// Only units with an id after this one (ascending order).
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+/// One unit by id.
+pub fn find_unit(conn: &mut DbConn, id: &str) -> Result<Option<(OdrUnit, Business)>, StoreError> {
+    Ok(odr_units::table
+        .inner_join(businesses::table)
+        .filter(odr_units::id.eq(id))
+        .select((OdrUnit::as_select(), Business::as_select()))
+        .first(conn)
+        .optional()?)
+}
+
+/// The unit of a business, if it ever applied.
+pub fn find_unit_of_business(
+    conn: &mut DbConn,
+    business_id: &str,
+) -> Result<Option<OdrUnit>, StoreError> {
+    Ok(odr_units::table
+        .filter(odr_units::business_id.eq(business_id))
+        .select(OdrUnit::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores a first application, or replaces the declarations of a rejected one, and writes
+/// the history step.
+pub fn save_application(
+    conn: &mut DbConn,
+    unit: &OdrUnit,
+    previous: Option<UnitStatus>,
+    actor: Actor<'_>,
+) -> Result<(), StoreError> {
+    if previous.is_none() {
+        diesel::insert_into(odr_units::table)
+            .values(unit)
+            .execute(conn)?;
+    } else {
+        diesel::update(odr_units::table.find(&unit.id))
+            .set((
+                odr_units::status.eq(&unit.status),
+                odr_units::commitment_version.eq(&unit.commitment_version),
+                odr_units::commitment_accepted_at.eq(unit.commitment_accepted_at),
+                odr_units::has_handling_place.eq(unit.has_handling_place),
+                odr_units::has_staff.eq(unit.has_staff),
+                odr_units::has_computer.eq(unit.has_computer),
+                odr_units::has_dedicated_phone.eq(unit.has_dedicated_phone),
+                odr_units::has_written_procedure.eq(unit.has_written_procedure),
+                odr_units::applied_by.eq(&unit.applied_by),
+                odr_units::applied_at.eq(unit.applied_at),
+                odr_units::status_changed_at.eq(unit.status_changed_at),
+            ))
+            .execute(conn)?;
+    }
+    insert_history(
+        conn,
+        &unit.id,
+        previous,
+        UnitStatus::Pending,
+        actor,
+        "application",
+        unit.applied_at,
+    )
+}
+
+/// Moves a unit from `from` to `to` and records who did it and why. Fails with
+/// [`StoreError::Conflict`] when the unit is no longer in `from` (a concurrent change).
+pub fn change_status(
+    conn: &mut DbConn,
+    unit_id: &str,
+    from: UnitStatus,
+    to: UnitStatus,
+    actor: Actor<'_>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = to_db_time(now);
+    let target = odr_units::table
+        .filter(odr_units::id.eq(unit_id))
+        .filter(odr_units::status.eq(from.as_str()));
+    let changed = if to == UnitStatus::Active {
+        diesel::update(target)
+            .set((
+                odr_units::status.eq(to.as_str()),
+                odr_units::status_changed_at.eq(at),
+                odr_units::activated_at.eq(Some(at)),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((
+                odr_units::status.eq(to.as_str()),
+                odr_units::status_changed_at.eq(at),
+            ))
+            .execute(conn)?
+    };
+    if changed != 1 {
+        return Err(StoreError::Conflict("unit status".into()));
+    }
+    insert_history(conn, unit_id, Some(from), to, actor, reason, at)
+}
+
+fn insert_history(
+    conn: &mut DbConn,
+    unit_id: &str,
+    from: Option<UnitStatus>,
+    to: UnitStatus,
+    actor: Actor<'_>,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let row = StatusChange {
+        id: new_id(),
+        unit_id: unit_id.into(),
+        from_status: from.map(|s| s.as_str().to_string()),
+        to_status: to.as_str().into(),
+        actor_id: actor.id.into(),
+        actor_role: actor.role.into(),
+        reason: reason.into(),
+        changed_at: at,
+    };
+    diesel::insert_into(unit_status_changes::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A unit's history, oldest first.
+pub fn list_history(conn: &mut DbConn, unit_id: &str) -> Result<Vec<StatusChange>, StoreError> {
+    Ok(unit_status_changes::table
+        .filter(unit_status_changes::unit_id.eq(unit_id))
+        .order((unit_status_changes::changed_at, unit_status_changes::id))
+        .select(StatusChange::as_select())
+        .load(conn)?)
+}
+
+/// Replaces all commitments of a unit.
+pub fn replace_commitments(
+    conn: &mut DbConn,
+    unit_id: &str,
+    commitments: &[Commitment],
+) -> Result<(), StoreError> {
+    diesel::delete(unit_commitments::table.filter(unit_commitments::unit_id.eq(unit_id)))
+        .execute(conn)?;
+    let rows: Vec<CommitmentRow> = commitments
+        .iter()
+        .map(|c| CommitmentRow {
+            unit_id: unit_id.into(),
+            kind: c.kind.as_str().into(),
+            return_days: c.return_days.map(i64::from),
+            conditions: c.conditions.clone(),
+            valid_from: c.valid_from,
+            valid_to: c.valid_to,
+        })
+        .collect();
+    for row in &rows {
+        diesel::insert_into(unit_commitments::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Commitments of several units in one query.
+pub fn list_commitments(
+    conn: &mut DbConn,
+    unit_ids: &[String],
+) -> Result<Vec<CommitmentRow>, StoreError> {
+    if unit_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(unit_commitments::table
+        .filter(unit_commitments::unit_id.eq_any(unit_ids))
+        .order((unit_commitments::unit_id, unit_commitments::kind))
+        .select(CommitmentRow::as_select())
+        .load(conn)?)
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Units in `scope` matching `filter`, ordered by id, at most `filter.limit`.
+pub fn list_units(
+    conn: &mut DbConn,
+    scope: &UnitScope,
+    filter: &UnitFilter,
+) -> Result<Vec<(OdrUnit, Business)>, StoreError> {
+    let mut query = odr_units::table
+        .inner_join(businesses::table)
+        .select((OdrUnit::as_select(), Business::as_select()))
+        .order(odr_units::id)
+        .limit(filter.limit)
+        .into_boxed();
+    query = match scope {
+        UnitScope::All => query,
+        UnitScope::RegionPrefix(prefix) => {
+            query.filter(businesses::region_code.like(format!("{}%", like_escape(prefix))).escape('\\'))
+        }
+        UnitScope::Association(id) => query.filter(businesses::association_id.eq(id.clone())),
+        UnitScope::Business(id) => query.filter(businesses::id.eq(id.clone())),
+    };
+    if let Some(status) = filter.status {
+        query = query.filter(odr_units::status.eq(status.as_str()));
+    }
+    if let Some(name) = &filter.name_contains {
+        query = query.filter(
+            businesses::name
+                .like(format!("%{}%", like_escape(name)))
+                .escape('\\'),
+        );
+    }
+    if let Some(industry) = &filter.industry_code {
+        query = query.filter(businesses::industry_code.eq(industry.clone()));
+    }
+    if let Some(prefix) = &filter.region_prefix {
+        query = query.filter(
+            businesses::region_code
+                .like(format!("{}%", like_escape(prefix)))
+                .escape('\\'),
+        );
+    }
+    if let Some(after) = &filter.after_id {
+        query = query.filter(odr_units::id.gt(after.clone()));
+    }
+    Ok(query.load(conn)?)
+}

@@ -1,0 +1,101 @@
+//! User accounts of every role.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{DbConn, StoreError, to_db_time};
+
+/// A stored account. The phone is only ever held encrypted, with a keyed look-up hash and a
+/// pre-computed masked form.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub role: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone_ciphertext: Option<String>,
+    pub phone_lookup: Option<String>,
+    pub phone_masked: Option<String>,
+    pub password_hash: Option<String>,
+    pub language: String,
+    pub business_id: Option<String>,
+    pub staff_role: Option<String>,
+    pub region_code: Option<String>,
+    pub association_id: Option<String>,
+    pub is_active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts an account; a taken email or phone is a [`StoreError::Conflict`].
+pub fn insert_user(conn: &mut DbConn, user: &User) -> Result<(), StoreError> {
+    diesel::insert_into(users::table).values(user).execute(conn)?;
+    Ok(())
+}
+
+/// One account by id.
+pub fn find_user(conn: &mut DbConn, id: &str) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// One account by normalised email.
+pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// One account by the look-up hash of its phone.
+pub fn find_user_by_phone_lookup(
+    conn: &mut DbConn,
+    lookup: &str,
+) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .filter(users::phone_lookup.eq(lookup))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Sets the password of an account that has none yet (accepting an invitation). Returns
+/// whether it was set; `false` means the invitation was already used.
+pub fn set_first_password(
+    conn: &mut DbConn,
+    id: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::password_hash.is_null()),
+    )
+    .set((
+        users::password_hash.eq(password_hash),
+        users::updated_at.eq(to_db_time(now)),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Staff accounts of a business, owners first.
+pub fn list_staff(conn: &mut DbConn, business_id: &str) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(users::business_id.eq(business_id))
+        .order((users::staff_role.desc(), users::created_at))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// Number of accounts, to tell a fresh database from a used one.
+pub fn count_users(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(users::table.count().get_result(conn)?)
+}
