@@ -215,7 +215,10 @@ impl Settings {
     pub fn load(dir: &Path, profile: Profile) -> Result<Self, ConfigError> {
         let raw = config::Config::builder()
             .add_source(config::File::from(dir.join("base.toml")))
-            .add_source(config::File::from(dir.join(format!("{}.toml", profile.file_stem()))).required(false))
+            .add_source(
+                config::File::from(dir.join(format!("{}.toml", profile.file_stem())))
+                    .required(false),
+            )
             .add_source(
                 config::Environment::with_prefix("ODR")
                     .prefix_separator("__")
@@ -252,7 +255,10 @@ impl Settings {
             return invalid("database.pool_size", "must be at least 1");
         }
         if self.security.access_token_ttl_secs <= 0 || self.security.refresh_token_ttl_days <= 0 {
-            return invalid("security.access_token_ttl_secs", "token lifetimes must be positive");
+            return invalid(
+                "security.access_token_ttl_secs",
+                "token lifetimes must be positive",
+            );
         }
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             return invalid("email.from", "must be a mailbox such as `Name <addr@host>`");
@@ -311,7 +317,8 @@ mod tests {
         let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
         settings.profile = Some(Profile::Production);
         settings.email.transport = EmailTransportKind::Smtp;
-        settings.security.jwt_secret = SecretString::from("a-real-secret-with-more-than-32-characters");
+        settings.security.jwt_secret =
+            SecretString::from("a-real-secret-with-more-than-32-characters");
         let error = settings.validate().unwrap_err().to_string();
         assert!(error.contains("security.pii_key"), "{error}");
     }
@@ -321,7 +328,10 @@ mod tests {
         let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
         settings.security.pii_key = SecretString::from("c2hvcnQ=");
         let error = settings.validate().unwrap_err().to_string();
-        assert!(error.contains("security.pii_key") && error.contains("32 bytes"), "{error}");
+        assert!(
+            error.contains("security.pii_key") && error.contains("32 bytes"),
+            "{error}"
+        );
     }
 
     #[test]

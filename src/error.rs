@@ -119,7 +119,11 @@ impl ApiError {
     }
 
     /// 429 with `Retry-After`.
-    pub fn too_many_requests(code: &'static str, detail: impl Into<String>, retry_after_secs: u64) -> Self {
+    pub fn too_many_requests(
+        code: &'static str,
+        detail: impl Into<String>,
+        retry_after_secs: u64,
+    ) -> Self {
         let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, code, detail);
         error.retry_after_secs = Some(retry_after_secs);
         error
@@ -215,6 +219,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
 /// Collects field errors while a request is converted into domain values.
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);
@@ -248,6 +258,11 @@ impl FieldErrors {
     /// Whether nothing failed so far.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The failures recorded so far.
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
     }
 
     /// `Ok` when nothing failed, else a 422 with every failure.
@@ -296,7 +311,11 @@ mod tests {
         let cases = [
             (StoreError::NotFound, 404, "not_found"),
             (StoreError::Conflict("uscc".into()), 409, "conflict"),
-            (StoreError::Unavailable("pool timeout".into()), 503, "database_unavailable"),
+            (
+                StoreError::Unavailable("pool timeout".into()),
+                503,
+                "database_unavailable",
+            ),
             (StoreError::Corrupt("x".into()), 500, "internal_error"),
         ];
         for (store_error, status, code) in cases {
@@ -315,7 +334,8 @@ mod tests {
 
     #[test]
     fn rate_limits_say_when_to_retry() {
-        let response = ApiError::too_many_requests("too_many_login_attempts", "wait", 900).error_response();
+        let response =
+            ApiError::too_many_requests("too_many_login_attempts", "wait", 900).error_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "900");
     }

@@ -3,9 +3,14 @@
 
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod jobs;
 pub mod notify;
+pub mod onboarding;
 pub mod security;
+pub mod startup;
 pub mod store;
+pub mod telemetry;

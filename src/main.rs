@@ -1,1 +1,254 @@
-fn main() {}
+//! The `odr` binary: parses the command line, loads configuration, sets up tracing and runs
+//! the chosen command.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use diesel::Connection;
+
+use odr::clock::{Clock, SystemClock};
+use odr::config::{Profile, Settings};
+use odr::demo::{DEMO_PASSWORD, seed_demo};
+use odr::domain::contact::EmailAddress;
+use odr::domain::password::NewPassword;
+use odr::domain::role::Role;
+use odr::http::AppState;
+use odr::jobs::worker::Worker;
+use odr::notify::messages::Language;
+use odr::onboarding::import::{ImportContext, import_members, read_rows};
+use odr::onboarding::{AccountInput, Membership, new_user_row};
+use odr::security::passwords::hash_password;
+use odr::startup::{Application, build_state, migrate_only};
+use odr::store::reference::find_association;
+use odr::store::units::Actor;
+use odr::store::users::{find_user_by_email, insert_user};
+
+#[derive(Parser)]
+#[command(
+    name = "odr",
+    version,
+    about = "Online dispute resolution platform for ODR units"
+)]
+struct Cli {
+    /// Folder holding base.toml and the profile files.
+    #[arg(long, env = "ODR_CONFIG_DIR", default_value = "config", global = true)]
+    config_dir: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and run the job worker unless --no-worker). The default.
+    Serve {
+        /// Leave jobs to separate `odr worker` processes.
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run only the job worker (for extra nodes).
+    Worker,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Seed the demo data into an empty database.
+    SeedDemo,
+    /// Import member businesses from a CSV or XLSX file, as an association admin.
+    ImportUnits {
+        /// The CSV or XLSX file.
+        file: PathBuf,
+        /// Email of the association admin on whose behalf the import runs.
+        #[arg(long = "by")]
+        by: String,
+    },
+    /// Create a platform admin; the password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve { no_worker: false });
+    if let Command::Openapi = command {
+        print!("{}", odr::http::openapi::document());
+        return Ok(());
+    }
+    let settings = Settings::load(&cli.config_dir, Profile::from_env()?)?;
+    odr::telemetry::init(settings.logging.format);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match command {
+        Command::Serve { no_worker } => serve(settings, clock, !no_worker).await,
+        Command::Worker => {
+            let state = build_state(settings, clock).await?;
+            Worker::new(state.job_context()).run_forever().await;
+            Ok(())
+        }
+        Command::Migrate => {
+            let applied = migrate_only(&settings).await?;
+            println!("{applied} migration(s) applied");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let state = build_state(settings, clock).await?;
+            if !print_demo(&state, seed(&state).await?) {
+                println!("The database already has users; demo data not seeded.");
+            }
+            Ok(())
+        }
+        Command::ImportUnits { file, by } => {
+            import_units(build_state(settings, clock).await?, file, by).await
+        }
+        Command::CreateAdmin { email, name } => {
+            create_admin(build_state(settings, clock).await?, email, name).await
+        }
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn serve(settings: Settings, clock: Arc<dyn Clock>, with_worker: bool) -> anyhow::Result<()> {
+    let seed_on_start = settings.demo.seed_on_first_start;
+    let public_url = settings.server.public_url.clone();
+    let with_worker = with_worker && settings.jobs.run_in_process;
+    let app = Application::build(settings, clock).await?;
+    let seeded = if seed_on_start {
+        seed(app.state()).await?
+    } else {
+        None
+    };
+    println!(
+        "ODR platform listening on {public_url} (port {})",
+        app.port()
+    );
+    println!("API documentation: {public_url}/api/v1/openapi.json");
+    print_demo(app.state(), seeded);
+    app.run_until_stopped(with_worker).await?;
+    Ok(())
+}
+
+async fn seed(state: &AppState) -> anyhow::Result<Option<Vec<odr::demo::DemoLogin>>> {
+    let pii = state.pii.clone();
+    let now = state.clock.now();
+    Ok(state.db.run(move |conn| seed_demo(conn, &pii, now)).await?)
+}
+
+fn print_demo(state: &AppState, logins: Option<Vec<odr::demo::DemoLogin>>) -> bool {
+    let Some(logins) = logins else {
+        return false;
+    };
+    println!("Demo data seeded. Every demo account's password is: {DEMO_PASSWORD}");
+    for login in logins {
+        println!(
+            "  {:<18} {:<28} {}",
+            login.role, login.login, login.description
+        );
+    }
+    println!(
+        "Log in: POST {}/api/v1/auth/login {{\"login\": \"admin@odr.demo\", \"password\": \"{DEMO_PASSWORD}\"}}",
+        state.settings.server.public_url
+    );
+    true
+}
+
+async fn import_units(state: AppState, file: PathBuf, by: String) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let rows = read_rows(&bytes, state.settings.uploads.max_import_rows)?;
+    let now = state.clock.now();
+    let worker_state = state.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            let email = EmailAddress::parse(&by).context("--by must be an email address")?;
+            let admin = find_user_by_email(conn, email.as_str())?
+                .filter(|u| u.role == Role::AssociationAdmin.as_str())
+                .context("--by must name an association admin")?;
+            let association_id = admin
+                .association_id
+                .clone()
+                .context("the admin has no association")?;
+            let association =
+                find_association(conn, &association_id)?.context("association missing")?;
+            let inviter = worker_state.inviter();
+            let ctx = ImportContext {
+                pii: &worker_state.pii,
+                inviter: &inviter,
+                association: &association,
+                actor: Actor {
+                    id: &admin.id,
+                    role: &admin.role,
+                },
+                now,
+            };
+            Ok::<_, anyhow::Error>(import_members(conn, &ctx, &rows)?)
+        })
+        .await?;
+    for row in &report.rows {
+        let reasons: Vec<String> = row
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        println!(
+            "line {:>4}  {:<9}  {}  {}  {}",
+            row.line,
+            format!("{:?}", row.outcome).to_lowercase(),
+            row.uscc,
+            row.name,
+            reasons.join("; ")
+        );
+    }
+    println!(
+        "{} created, {} unchanged, {} rejected",
+        report.created, report.unchanged, report.rejected
+    );
+    Worker::new(state.job_context()).run_pending().await?;
+    Ok(())
+}
+
+async fn create_admin(state: AppState, email: String, name: String) -> anyhow::Result<()> {
+    eprintln!("Password for {email} (8+ characters with a letter and a digit):");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = NewPassword::parse(line.trim_end_matches(['\r', '\n']))?;
+    let email = EmailAddress::parse(&email)?;
+    let hash = hash_password(&password)?;
+    let now = state.clock.now();
+    let pii = state.pii.clone();
+    state
+        .db
+        .run(move |conn| {
+            if find_user_by_email(conn, email.as_str())?.is_some() {
+                bail!("an account with {email} exists already");
+            }
+            let input = AccountInput {
+                display_name: name,
+                email: Some(email),
+                phone: None,
+                language: Language::ZhCn,
+            };
+            let membership = Membership {
+                role: Role::Admin,
+                business_id: None,
+                staff_role: None,
+                region_code: None,
+                association_id: None,
+            };
+            conn.transaction(|conn| {
+                insert_user(
+                    conn,
+                    &new_user_row(&pii, &input, &membership, Some(hash), now),
+                )
+            })?;
+            Ok(())
+        })
+        .await?;
+    println!("Admin created.");
+    Ok(())
+}

@@ -133,14 +133,27 @@ mod tests {
     fn returns_need_days_and_conditions() {
         let kind = CommitmentKind::OfflineNoReasonReturn;
         assert_eq!(
-            Commitment::new(kind, None, Some("unused".into()), day("2026-01-01"), None).unwrap_err().field,
+            Commitment::new(kind, None, Some("unused".into()), day("2026-01-01"), None)
+                .unwrap_err()
+                .field,
             "return_days"
         );
         assert_eq!(
-            Commitment::new(kind, Some(7), Some("  ".into()), day("2026-01-01"), None).unwrap_err().field,
+            Commitment::new(kind, Some(7), Some("  ".into()), day("2026-01-01"), None)
+                .unwrap_err()
+                .field,
             "conditions"
         );
-        assert!(Commitment::new(kind, Some(7), Some("商品完好".into()), day("2026-01-01"), None).is_ok());
+        assert!(
+            Commitment::new(
+                kind,
+                Some(7),
+                Some("商品完好".into()),
+                day("2026-01-01"),
+                None
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -160,10 +173,13 @@ mod tests {
     fn validity_ends_after_it_starts_and_bounds_the_days_in_force() {
         let kind = CommitmentKind::RightsServiceStation;
         assert_eq!(
-            Commitment::new(kind, None, None, day("2026-02-01"), Some(day("2026-01-01"))).unwrap_err().field,
+            Commitment::new(kind, None, None, day("2026-02-01"), Some(day("2026-01-01")))
+                .unwrap_err()
+                .field,
             "valid_to"
         );
-        let c = Commitment::new(kind, None, None, day("2026-01-01"), Some(day("2026-12-31"))).unwrap();
+        let c =
+            Commitment::new(kind, None, None, day("2026-01-01"), Some(day("2026-12-31"))).unwrap();
         assert!(c.is_in_force_on(day("2026-06-01")));
         assert!(!c.is_in_force_on(day("2027-01-01")));
         assert!(!c.is_in_force_on(day("2025-12-31")));

@@ -67,7 +67,8 @@ impl EmailAddress {
         let has_domain_dot = trimmed
             .rsplit_once('@')
             .is_some_and(|(_, domain)| domain.contains('.') || domain == "localhost");
-        let has_display_parts = trimmed.contains(|c: char| c.is_whitespace() || c == '<' || c == '>');
+        let has_display_parts =
+            trimmed.contains(|c: char| c.is_whitespace() || c == '<' || c == '>');
         if trimmed.len() > 254
             || has_display_parts
             || !has_domain_dot
@@ -96,22 +97,49 @@ mod tests {
 
     #[test]
     fn mobile_numbers_in_common_spellings_are_normalised() {
-        for input in ["13812345678", "+8613812345678", "+86 138 1234 5678", "0086-138-1234-5678"] {
-            assert_eq!(PhoneNumber::parse(input).unwrap().as_str(), "+8613812345678", "{input}");
+        for input in [
+            "13812345678",
+            "+8613812345678",
+            "+86 138 1234 5678",
+            "0086-138-1234-5678",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(input).unwrap().as_str(),
+                "+8613812345678",
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn landlines_short_numbers_and_letters_are_refused() {
-        for input in ["", "1381234567", "138123456789", "12812345678", "0571-8888888", "1381234567a", "+1 138 1234 5678"] {
+        for input in [
+            "",
+            "1381234567",
+            "138123456789",
+            "12812345678",
+            "0571-8888888",
+            "1381234567a",
+            "+1 138 1234 5678",
+        ] {
             assert!(PhoneNumber::parse(input).is_err(), "{input}");
         }
     }
 
     #[test]
     fn email_addresses_are_lower_cased_and_checked() {
-        assert_eq!(EmailAddress::parse(" Wang@Example.CN ").unwrap().as_str(), "wang@example.cn");
-        for input in ["", "wang", "wang@", "@example.cn", "Wang <wang@example.cn>", "wang@example"] {
+        assert_eq!(
+            EmailAddress::parse(" Wang@Example.CN ").unwrap().as_str(),
+            "wang@example.cn"
+        );
+        for input in [
+            "",
+            "wang",
+            "wang@",
+            "@example.cn",
+            "Wang <wang@example.cn>",
+            "wang@example",
+        ] {
             assert!(EmailAddress::parse(input).is_err(), "{input}");
         }
     }

@@ -51,10 +51,22 @@ mod tests {
 
     #[test]
     fn the_policy_names_what_is_missing() {
-        assert_eq!(NewPassword::parse("abc123").unwrap_err(), PasswordError::TooShort);
-        assert_eq!(NewPassword::parse("abcdefgh").unwrap_err(), PasswordError::TooSimple);
-        assert_eq!(NewPassword::parse("12345678").unwrap_err(), PasswordError::TooSimple);
-        assert_eq!(NewPassword::parse(&"a1".repeat(65)).unwrap_err(), PasswordError::TooLong);
+        assert_eq!(
+            NewPassword::parse("abc123").unwrap_err(),
+            PasswordError::TooShort
+        );
+        assert_eq!(
+            NewPassword::parse("abcdefgh").unwrap_err(),
+            PasswordError::TooSimple
+        );
+        assert_eq!(
+            NewPassword::parse("12345678").unwrap_err(),
+            PasswordError::TooSimple
+        );
+        assert_eq!(
+            NewPassword::parse(&"a1".repeat(65)).unwrap_err(),
+            PasswordError::TooLong
+        );
         assert!(NewPassword::parse("密码安全2026").is_ok());
     }
 

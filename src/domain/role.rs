@@ -70,7 +70,13 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for role in [Role::Consumer, Role::MerchantStaff, Role::AssociationAdmin, Role::Regulator, Role::Admin] {
+        for role in [
+            Role::Consumer,
+            Role::MerchantStaff,
+            Role::AssociationAdmin,
+            Role::Regulator,
+            Role::Admin,
+        ] {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
         assert!("root".parse::<Role>().is_err());

@@ -50,8 +50,14 @@ mod tests {
     #[test]
     fn length_counts_characters_not_bytes() {
         assert!(BoundedText::parse("杭州西湖", 1, 4).is_ok());
-        assert_eq!(BoundedText::parse("杭州西湖店", 1, 4), Err(TextError::TooLong { max: 4 }));
+        assert_eq!(
+            BoundedText::parse("杭州西湖店", 1, 4),
+            Err(TextError::TooLong { max: 4 })
+        );
         assert_eq!(BoundedText::parse("   ", 1, 4), Err(TextError::Empty));
-        assert_eq!(BoundedText::parse("ab", 3, 4), Err(TextError::TooShort { min: 3 }));
+        assert_eq!(
+            BoundedText::parse("ab", 3, 4),
+            Err(TextError::TooShort { min: 3 })
+        );
     }
 }

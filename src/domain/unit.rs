@@ -4,6 +4,25 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// Version of the undertaking (及时处理消费投诉承诺书) an applicant accepts.
+pub const UNDERTAKING_VERSION: &str = "2026-01";
+
+/// The undertaking in Simplified Chinese.
+pub const UNDERTAKING_ZH: &str = "本单位自愿成为在线消费纠纷解决（ODR）单位，承诺：\
+一、在规定时限内与消费者取得联系并处理其消费投诉；\
+二、在规定的工作日内与消费者协商和解，无法和解的案件连同全部材料移交市场监管部门 12315 平台处理；\
+三、如实记录处理过程，按约定履行和解协议；\
+四、依法保护消费者个人信息，仅为处理纠纷使用；\
+五、接受市场监管部门对按时办结率、和解成功率和消费者满意度的监督评价，未达要求的接受警示、暂停或退出处理。";
+
+/// The undertaking in English.
+pub const UNDERTAKING_EN: &str = "Our business volunteers as an online dispute resolution (ODR) unit and undertakes: \
+1. to contact the consumer and handle each complaint within the set time; \
+2. to negotiate a settlement within the set working days, and to hand every dispute it cannot settle, with its whole file, to the market regulator's 12315 platform; \
+3. to record the handling truthfully and fulfil settlements as agreed; \
+4. to protect consumers' personal data and use it only to resolve the dispute; \
+5. to accept the regulator's evaluation of its on-time rate, settlement rate and consumer satisfaction, and warning, suspension or removal when it falls short.";
+
 /// Where a business stands as an ODR unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnitStatus {
@@ -42,9 +61,15 @@ pub enum UnitActor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum UnitTransitionError {
     #[error("a unit that is {from} cannot be {action}")]
-    NotAllowed { from: UnitStatus, action: UnitAction },
+    NotAllowed {
+        from: UnitStatus,
+        action: UnitAction,
+    },
     #[error("only the {expected:?} may take the action {action}")]
-    WrongActor { action: UnitAction, expected: UnitActor },
+    WrongActor {
+        action: UnitAction,
+        expected: UnitActor,
+    },
 }
 
 impl UnitAction {

@@ -5,7 +5,9 @@ use std::fmt;
 /// The 31 characters a code may use, in check-value order (no I, O, S, V or Z).
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1–17 (3^(i-1) mod 31).
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// An 18-character code whose check character is correct. Upper case once parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,7 +84,11 @@ mod tests {
 
     #[test]
     fn published_codes_are_accepted() {
-        for code in ["91350100M000100Y43", "91110000802100433B", "91440300708461136T"] {
+        for code in [
+            "91350100M000100Y43",
+            "91110000802100433B",
+            "91440300708461136T",
+        ] {
             assert!(Uscc::parse(code).is_ok(), "{code}");
         }
     }
@@ -98,7 +104,10 @@ mod tests {
     #[test]
     fn each_kind_of_mistake_is_named() {
         assert_eq!(Uscc::parse("91350100M000100Y4"), Err(UsccError::Length));
-        assert_eq!(Uscc::parse("91350100M000100Y44"), Err(UsccError::CheckCharacter));
+        assert_eq!(
+            Uscc::parse("91350100M000100Y44"),
+            Err(UsccError::CheckCharacter)
+        );
         assert_eq!(
             Uscc::parse("9135010OM000100Y43"),
             Err(UsccError::Character { position: 8 })

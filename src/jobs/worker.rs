@@ -33,7 +33,11 @@ impl Worker {
     /// A worker with a unique id (host, process and a random part).
     pub fn new(ctx: JobContext) -> Self {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
-        let id = format!("{host}-{}-{}", std::process::id(), &crate::store::new_id()[24..]);
+        let id = format!(
+            "{host}-{}-{}",
+            std::process::id(),
+            &crate::store::new_id()[24..]
+        );
         Self { ctx, id }
     }
 

@@ -69,7 +69,10 @@ impl Mailer {
             EmailTransportKind::Smtp => Transport::Smtp(smtp_transport(settings)?),
             EmailTransportKind::File => {
                 std::fs::create_dir_all(&settings.file_dir).map_err(|e| {
-                    MailError::Config(format!("email.file_dir {}: {e}", settings.file_dir.display()))
+                    MailError::Config(format!(
+                        "email.file_dir {}: {e}",
+                        settings.file_dir.display()
+                    ))
                 })?;
                 Transport::File(AsyncFileTransport::new(&settings.file_dir))
             }
@@ -125,7 +128,9 @@ impl Mailer {
     }
 }
 
-fn smtp_transport(settings: &EmailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+fn smtp_transport(
+    settings: &EmailSettings,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
     let host = settings.smtp_host.as_str();
     let builder = match settings.smtp_tls {
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),

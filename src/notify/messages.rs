@@ -78,7 +78,10 @@ impl Invitation {
         let en = self.language.is_en();
         Ok(OutgoingEmail {
             to: to.to_string(),
-            subject: InvitationSubject { m: self, en }.render()?.trim().to_string(),
+            subject: InvitationSubject { m: self, en }
+                .render()?
+                .trim()
+                .to_string(),
             text: InvitationText { m: self, en }.render()?,
             html: InvitationHtml { m: self, en }.render()?,
         })
@@ -101,7 +104,9 @@ mod tests {
 
     #[test]
     fn chinese_is_the_default_language() {
-        let email = invitation(Language::parse("zh-CN")).render("wang@example.cn").unwrap();
+        let email = invitation(Language::parse("zh-CN"))
+            .render("wang@example.cn")
+            .unwrap();
         assert!(email.subject.contains("邀请"), "{}", email.subject);
         assert!(email.text.contains("王经理") && email.text.contains("token=abc"));
         assert!(email.text.contains("168"));
@@ -109,14 +114,22 @@ mod tests {
 
     #[test]
     fn english_recipients_get_english() {
-        let email = invitation(Language::parse("en")).render("wang@example.cn").unwrap();
+        let email = invitation(Language::parse("en"))
+            .render("wang@example.cn")
+            .unwrap();
         assert!(email.subject.contains("invited"), "{}", email.subject);
         assert!(email.text.contains("Set your password"));
     }
 
     #[test]
     fn html_escapes_names() {
-        let email = invitation(Language::ZhCn).render("wang@example.cn").unwrap();
-        assert!(email.html.contains("杭州&#60;西湖&#62;") || email.html.contains("杭州&lt;西湖&gt;"), "{}", email.html);
+        let email = invitation(Language::ZhCn)
+            .render("wang@example.cn")
+            .unwrap();
+        assert!(
+            email.html.contains("杭州&#60;西湖&#62;") || email.html.contains("杭州&lt;西湖&gt;"),
+            "{}",
+            email.html
+        );
     }
 }

@@ -98,13 +98,20 @@ mod tests {
         assert!(PiiCipher::new(&[8u8; 32]).decrypt(&stored).is_err());
         let mut bytes = BASE64.decode(&stored).unwrap();
         bytes[14] ^= 1;
-        assert!(PiiCipher::new(&[7u8; 32]).decrypt(&BASE64.encode(bytes)).is_err());
+        assert!(
+            PiiCipher::new(&[7u8; 32])
+                .decrypt(&BASE64.encode(bytes))
+                .is_err()
+        );
     }
 
     #[test]
     fn lookup_hashes_are_stable_per_key() {
         let cipher = PiiCipher::new(&[7u8; 32]);
         assert_eq!(cipher.lookup_hash("x"), cipher.lookup_hash("x"));
-        assert_ne!(cipher.lookup_hash("x"), PiiCipher::new(&[8u8; 32]).lookup_hash("x"));
+        assert_ne!(
+            cipher.lookup_hash("x"),
+            PiiCipher::new(&[8u8; 32]).lookup_hash("x")
+        );
     }
 }

@@ -87,7 +87,11 @@ impl TokenKeys {
     }
 
     /// Verifies an access token as of `now`.
-    pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenError> {
+    pub fn verify_access(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccessClaims, TokenError> {
         self.verify(token, ACCESS_AUDIENCE, now)
     }
 
@@ -183,7 +187,9 @@ mod tests {
     #[test]
     fn an_access_token_is_valid_until_it_expires() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys.issue_access("u1", "consumer", now(), Duration::minutes(15)).unwrap();
+        let token = keys
+            .issue_access("u1", "consumer", now(), Duration::minutes(15))
+            .unwrap();
         assert_eq!(keys.verify_access(&token, now()).unwrap().sub, "u1");
         assert!(matches!(
             keys.verify_access(&token, now() + Duration::minutes(15)),
@@ -194,9 +200,13 @@ mod tests {
     #[test]
     fn a_token_for_one_purpose_is_refused_for_another() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
-        let invitation = keys.issue_invitation("u1", now(), Duration::hours(1)).unwrap();
+        let invitation = keys
+            .issue_invitation("u1", now(), Duration::hours(1))
+            .unwrap();
         assert!(keys.verify_access(&invitation, now()).is_err());
-        let access = keys.issue_access("u1", "admin", now(), Duration::hours(1)).unwrap();
+        let access = keys
+            .issue_access("u1", "admin", now(), Duration::hours(1))
+            .unwrap();
         assert!(keys.verify_invitation(&access, now()).is_err());
     }
 
@@ -206,7 +216,10 @@ mod tests {
             .issue_access("u1", "consumer", now(), Duration::minutes(15))
             .unwrap();
         let other = TokenKeys::new(b"fedcba9876543210fedcba9876543210");
-        assert!(matches!(other.verify_access(&token, now()), Err(TokenError::Invalid)));
+        assert!(matches!(
+            other.verify_access(&token, now()),
+            Err(TokenError::Invalid)
+        ));
     }
 
     #[test]

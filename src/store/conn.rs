@@ -136,7 +136,9 @@ pub fn build_pool(url: &str, size: u32, connect_timeout: Duration) -> Result<DbP
 /// Applies pending migrations of the connection's backend; returns how many ran.
 pub fn run_migrations(conn: &mut DbConn) -> Result<usize, StoreError> {
     let applied = match conn {
-        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     applied.map_err(|e| StoreError::Migration(e.to_string()))
@@ -145,7 +147,9 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<usize, StoreError> {
 /// Reverts every migration of the connection's backend (used by the reversibility test).
 pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, StoreError> {
     let reverted = match conn {
-        DbConn::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
         DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     reverted.map_err(|e| StoreError::Migration(e.to_string()))
@@ -157,8 +161,14 @@ mod tests {
 
     #[test]
     fn the_backend_comes_from_the_scheme_only() {
-        assert_eq!(Backend::from_url("postgres://u:p@h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("postgres://u:p@h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(
             Backend::from_url("sqlite://data/odr.db"),
             Some(Backend::Sqlite(PathBuf::from("data/odr.db")))

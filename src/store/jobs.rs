@@ -88,7 +88,9 @@ macro_rules! claimable {
         jobs::state
             .eq(state::QUEUED)
             .and(jobs::run_at.le($now))
-            .or(jobs::state.eq(state::RUNNING).and(jobs::locked_until.lt($now)))
+            .or(jobs::state
+                .eq(state::RUNNING)
+                .and(jobs::locked_until.lt($now)))
     };
 }
 
@@ -122,7 +124,12 @@ pub fn claim_next(
                     jobs::attempts.eq(jobs::attempts + 1),
                 ))
                 .execute(tx)?;
-            Ok(Some(jobs::table.find(&id).select(JobRow::as_select()).first(tx)?))
+            Ok(Some(
+                jobs::table
+                    .find(&id)
+                    .select(JobRow::as_select())
+                    .first(tx)?,
+            ))
         }),
         DbConn::Sqlite(lite) => {
             // Another connection may win the same candidate; try the next one then.
@@ -146,7 +153,10 @@ pub fn claim_next(
                     .execute(lite)?;
                 if claimed == 1 {
                     return Ok(Some(
-                        jobs::table.find(&id).select(JobRow::as_select()).first(lite)?,
+                        jobs::table
+                            .find(&id)
+                            .select(JobRow::as_select())
+                            .first(lite)?,
                     ));
                 }
             }

@@ -54,11 +54,7 @@ impl From<DieselError> for StoreError {
 
 /// SQLite reports `UNIQUE constraint failed: users.email` without a constraint name.
 fn unique_target_from_message(message: &str) -> String {
-    message
-        .rsplit(": ")
-        .next()
-        .unwrap_or("key")
-        .to_string()
+    message.rsplit(": ").next().unwrap_or("key").to_string()
 }
 
 /// A fresh UUIDv7 as text: time-ordered, so keys and cursors sort by creation.

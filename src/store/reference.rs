@@ -49,7 +49,9 @@ pub fn upsert_regions(conn: &mut DbConn, rows: &[Region]) -> Result<(), StoreErr
             .get_result::<i64>(conn)?
             > 0;
         if !exists {
-            diesel::insert_into(regions::table).values(row).execute(conn)?;
+            diesel::insert_into(regions::table)
+                .values(row)
+                .execute(conn)?;
         }
     }
     Ok(())
@@ -64,7 +66,9 @@ pub fn upsert_industries(conn: &mut DbConn, rows: &[Industry]) -> Result<(), Sto
             .get_result::<i64>(conn)?
             > 0;
         if !exists {
-            diesel::insert_into(industries::table).values(row).execute(conn)?;
+            diesel::insert_into(industries::table)
+                .values(row)
+                .execute(conn)?;
         }
     }
     Ok(())

@@ -282,9 +282,11 @@ pub fn list_units(
         .into_boxed();
     query = match scope {
         UnitScope::All => query,
-        UnitScope::RegionPrefix(prefix) => {
-            query.filter(businesses::region_code.like(format!("{}%", like_escape(prefix))).escape('\\'))
-        }
+        UnitScope::RegionPrefix(prefix) => query.filter(
+            businesses::region_code
+                .like(format!("{}%", like_escape(prefix)))
+                .escape('\\'),
+        ),
         UnitScope::Association(id) => query.filter(businesses::association_id.eq(id.clone())),
         UnitScope::Business(id) => query.filter(businesses::id.eq(id.clone())),
     };

@@ -31,7 +31,9 @@ pub struct User {
 
 /// Inserts an account; a taken email or phone is a [`StoreError::Conflict`].
 pub fn insert_user(conn: &mut DbConn, user: &User) -> Result<(), StoreError> {
-    diesel::insert_into(users::table).values(user).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
     Ok(())
 }
 

@@ -1,0 +1,473 @@
+//! Reference data every instance needs (industries) and the demo world seeded on the first
+//! start: Hangzhou with its districts, the catering association, 4S dealers, restaurants and a
+//! retailer as active ODR units, one regulator per district, an admin and a consumer.
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+
+use crate::domain::commitment::{Commitment, CommitmentKind};
+use crate::domain::contact::{EmailAddress, PhoneNumber};
+use crate::domain::password::NewPassword;
+use crate::domain::role::{Role, StaffRole};
+use crate::domain::unit::UnitStatus;
+use crate::domain::uscc::check_character;
+use crate::notify::messages::Language;
+use crate::onboarding::business::{BusinessInput, Conditions, apply_for_unit, new_business_row};
+use crate::onboarding::{AccountInput, Membership, new_user_row};
+use crate::security::passwords::hash_password;
+use crate::security::pii::PiiCipher;
+use crate::store::businesses::insert_business;
+use crate::store::reference::{
+    Industry, Region, insert_association, upsert_industries, upsert_regions,
+};
+use crate::store::units::{Actor, change_status, replace_commitments};
+use crate::store::users::{count_users, insert_user};
+use crate::store::{DbConn, StoreError};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "odr-demo-2026";
+
+/// The industries of the platform's taxonomy with their competent authorities.
+fn industries() -> Vec<Industry> {
+    let row =
+        |code: &str, zh: &str, en: &str, auth_zh: &str, auth_en: &str, market: bool| Industry {
+            code: code.into(),
+            name_zh: zh.into(),
+            name_en: en.into(),
+            authority_zh: auth_zh.into(),
+            authority_en: auth_en.into(),
+            is_market_regulated: market,
+        };
+    let market = ("市场监督管理部门", "market regulation");
+    vec![
+        row(
+            "motor_vehicles",
+            "汽车销售与维修",
+            "Motor vehicle sales and repair",
+            market.0,
+            market.1,
+            true,
+        ),
+        row("catering", "餐饮服务", "Catering", market.0, market.1, true),
+        row("retail", "零售", "Retail", market.0, market.1, true),
+        row(
+            "household_appliances",
+            "家用电器",
+            "Household appliances",
+            market.0,
+            market.1,
+            true,
+        ),
+        row(
+            "real_estate_agency",
+            "房地产中介",
+            "Real estate agency",
+            "住房和城乡建设部门",
+            "housing and urban-rural development",
+            false,
+        ),
+        row(
+            "home_decoration",
+            "家庭装修",
+            "Home decoration",
+            "住房和城乡建设部门",
+            "housing and urban-rural development",
+            false,
+        ),
+        row(
+            "after_school_training",
+            "校外培训",
+            "After-school training",
+            "教育部门",
+            "education",
+            false,
+        ),
+        row(
+            "pet_sales",
+            "宠物销售",
+            "Pet sales",
+            "农业农村部门",
+            "agriculture and rural affairs",
+            false,
+        ),
+        row(
+            "beauty_and_hairdressing",
+            "美容美发",
+            "Beauty and hairdressing",
+            market.0,
+            market.1,
+            true,
+        ),
+        row("fitness", "健身服务", "Fitness", "体育部门", "sport", false),
+        row(
+            "tourism",
+            "旅游服务",
+            "Tourism",
+            "文化和旅游部门",
+            "culture and tourism",
+            false,
+        ),
+        row(
+            "telecommunications",
+            "电信服务",
+            "Telecommunications",
+            "通信管理部门",
+            "communications administration",
+            false,
+        ),
+    ]
+}
+
+/// Loads the industry taxonomy; safe to run at every start.
+pub fn seed_reference_data(conn: &mut DbConn) -> Result<(), StoreError> {
+    upsert_industries(conn, &industries())
+}
+
+fn hangzhou() -> Vec<Region> {
+    let row = |code: &str, parent: Option<&str>, level, zh: &str, en: &str| Region {
+        code: code.into(),
+        parent_code: parent.map(str::to_string),
+        level,
+        name_zh: zh.into(),
+        name_en: en.into(),
+    };
+    vec![
+        row("330000", None, 1, "浙江省", "Zhejiang Province"),
+        row("330100", Some("330000"), 2, "杭州市", "Hangzhou"),
+        row("330102", Some("330100"), 3, "上城区", "Shangcheng District"),
+        row("330105", Some("330100"), 3, "拱墅区", "Gongshu District"),
+        row("330106", Some("330100"), 3, "西湖区", "Xihu District"),
+        row("330108", Some("330100"), 3, "滨江区", "Binjiang District"),
+        row("330110", Some("330100"), 3, "余杭区", "Yuhang District"),
+    ]
+}
+
+/// A valid credit code for a demo business in `division`, numbered `n`.
+fn demo_uscc(division: &str, n: u32) -> String {
+    let head = format!("91{division}MA2H{n:05}");
+    let check = check_character(head.as_bytes()).unwrap_or('0');
+    format!("{head}{check}")
+}
+
+/// A demo login printed at start-up.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub role: &'static str,
+    pub login: String,
+    pub description: String,
+}
+
+struct DemoBusiness {
+    name: &'static str,
+    industry: &'static str,
+    district: &'static str,
+    address: &'static str,
+    phone: &'static str,
+    owner_email: &'static str,
+    owner_name: &'static str,
+    in_association: bool,
+    status: UnitStatus,
+}
+
+const BUSINESSES: [DemoBusiness; 7] = [
+    DemoBusiness {
+        name: "杭州之江汽车销售服务有限公司",
+        industry: "motor_vehicles",
+        district: "330106",
+        address: "杭州市西湖区之江路 88 号",
+        phone: "0571-86001001",
+        owner_email: "owner.zhijiang@odr.demo",
+        owner_name: "陈建国",
+        in_association: false,
+        status: UnitStatus::Active,
+    },
+    DemoBusiness {
+        name: "杭州钱塘丰达汽车销售服务有限公司",
+        industry: "motor_vehicles",
+        district: "330108",
+        address: "杭州市滨江区江南大道 1200 号",
+        phone: "0571-86001002",
+        owner_email: "owner.fengda@odr.demo",
+        owner_name: "李明",
+        in_association: false,
+        status: UnitStatus::Active,
+    },
+    DemoBusiness {
+        name: "杭州西溪人家餐饮有限公司",
+        industry: "catering",
+        district: "330106",
+        address: "杭州市西湖区天目山路 518 号",
+        phone: "0571-86001003",
+        owner_email: "owner.xixi@odr.demo",
+        owner_name: "王芳",
+        in_association: true,
+        status: UnitStatus::Active,
+    },
+    DemoBusiness {
+        name: "杭州河坊老味道餐饮有限公司",
+        industry: "catering",
+        district: "330102",
+        address: "杭州市上城区河坊街 66 号",
+        phone: "0571-86001004",
+        owner_email: "owner.hefang@odr.demo",
+        owner_name: "赵丽",
+        in_association: true,
+        status: UnitStatus::Active,
+    },
+    DemoBusiness {
+        name: "杭州滨江小笼馆餐饮有限公司",
+        industry: "catering",
+        district: "330108",
+        address: "杭州市滨江区长河路 300 号",
+        phone: "0571-86001005",
+        owner_email: "owner.xiaolong@odr.demo",
+        owner_name: "孙强",
+        in_association: true,
+        status: UnitStatus::Active,
+    },
+    DemoBusiness {
+        name: "杭州湖滨百货有限公司",
+        industry: "retail",
+        district: "330102",
+        address: "杭州市上城区延安路 200 号",
+        phone: "0571-86001006",
+        owner_email: "owner.hubin@odr.demo",
+        owner_name: "周敏",
+        in_association: false,
+        status: UnitStatus::Active,
+    },
+    DemoBusiness {
+        name: "杭州拱宸家电商场有限公司",
+        industry: "household_appliances",
+        district: "330105",
+        address: "杭州市拱墅区丽水路 58 号",
+        phone: "0571-86001007",
+        owner_email: "owner.gongchen@odr.demo",
+        owner_name: "吴涛",
+        in_association: false,
+        status: UnitStatus::Pending,
+    },
+];
+
+const REGULATORS: [(&str, &str, &str); 6] = [
+    ("reg.hangzhou@odr.demo", "杭州市市场监管局", "330100"),
+    ("reg.shangcheng@odr.demo", "上城区市场监管局", "330102"),
+    ("reg.gongshu@odr.demo", "拱墅区市场监管局", "330105"),
+    ("reg.xihu@odr.demo", "西湖区市场监管局", "330106"),
+    ("reg.binjiang@odr.demo", "滨江区市场监管局", "330108"),
+    ("reg.yuhang@odr.demo", "余杭区市场监管局", "330110"),
+];
+
+/// Seeds the demo world when the database has no users; returns the logins to print, or
+/// `None` when the database was already in use.
+pub fn seed_demo(
+    conn: &mut DbConn,
+    pii: &PiiCipher,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<DemoLogin>>, StoreError> {
+    if count_users(conn)? > 0 {
+        return Ok(None);
+    }
+    let password =
+        NewPassword::parse(DEMO_PASSWORD).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let hash = hash_password(&password).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.transaction(|conn| seed_world(conn, pii, &hash, now))
+        .map(Some)
+}
+
+fn account(name: &str, email: &str, phone: Option<&str>) -> Result<AccountInput, StoreError> {
+    Ok(AccountInput {
+        display_name: name.into(),
+        email: Some(EmailAddress::parse(email).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+        phone: phone
+            .map(PhoneNumber::parse)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        language: Language::ZhCn,
+    })
+}
+
+fn seed_world(
+    conn: &mut DbConn,
+    pii: &PiiCipher,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<DemoLogin>, StoreError> {
+    upsert_regions(conn, &hangzhou())?;
+    let mut logins = Vec::new();
+    let mut add_user = |conn: &mut DbConn,
+                        input: AccountInput,
+                        membership: Membership,
+                        role: &'static str,
+                        description: String| {
+        let user = new_user_row(pii, &input, &membership, Some(hash.to_string()), now);
+        insert_user(conn, &user)?;
+        logins.push(DemoLogin {
+            role,
+            login: user.email.clone().unwrap_or_default(),
+            description,
+        });
+        Ok::<_, StoreError>(user)
+    };
+    let platform = Membership {
+        role: Role::Admin,
+        business_id: None,
+        staff_role: None,
+        region_code: None,
+        association_id: None,
+    };
+    add_user(
+        conn,
+        account("平台管理员", "admin@odr.demo", None)?,
+        platform,
+        "admin",
+        "platform admin".into(),
+    )?;
+    let mut city_regulator_id = String::new();
+    for (email, name, region) in REGULATORS {
+        let membership = Membership {
+            role: Role::Regulator,
+            business_id: None,
+            staff_role: None,
+            region_code: Some(region.into()),
+            association_id: None,
+        };
+        let user = add_user(
+            conn,
+            account(name, email, None)?,
+            membership,
+            "regulator",
+            format!("{name} ({region})"),
+        )?;
+        if region == "330100" {
+            city_regulator_id = user.id;
+        }
+    }
+    let association =
+        insert_association(conn, "杭州市餐饮行业协会", "330100", Some("catering"), now)?;
+    let association_admin = Membership {
+        role: Role::AssociationAdmin,
+        business_id: None,
+        staff_role: None,
+        region_code: None,
+        association_id: Some(association.id.clone()),
+    };
+    add_user(
+        conn,
+        account("餐饮协会秘书处", "assoc.catering@odr.demo", None)?,
+        association_admin,
+        "association_admin",
+        association.name.clone(),
+    )?;
+    for (n, demo) in (1u32..).zip(BUSINESSES.iter()) {
+        let input = BusinessInput {
+            uscc: crate::domain::uscc::Uscc::parse(&demo_uscc(demo.district, n))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            name: demo.name.into(),
+            industry_code: demo.industry.into(),
+            region: crate::domain::region::RegionCode::parse(demo.district)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            address: demo.address.into(),
+            contact_name: demo.owner_name.into(),
+            contact_phone: demo.phone.into(),
+        };
+        let business = new_business_row(
+            &input,
+            demo.in_association.then_some(association.id.as_str()),
+            now,
+        );
+        insert_business(conn, &business)?;
+        let owner = add_user(
+            conn,
+            account(demo.owner_name, demo.owner_email, None)?,
+            Membership::staff(&business.id, StaffRole::Owner),
+            "merchant_owner",
+            demo.name.into(),
+        )?;
+        let all_met = Conditions {
+            handling_place: true,
+            staff: true,
+            computer: true,
+            dedicated_phone: true,
+            written_procedure: true,
+        };
+        let applicant = Actor {
+            id: &owner.id,
+            role: Role::MerchantStaff.as_str(),
+        };
+        let unit = apply_for_unit(conn, &business.id, all_met, applicant, now)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if demo.status == UnitStatus::Active {
+            let regulator = Actor {
+                id: &city_regulator_id,
+                role: Role::Regulator.as_str(),
+            };
+            change_status(
+                conn,
+                &unit.id,
+                UnitStatus::Pending,
+                UnitStatus::Active,
+                regulator,
+                "审核通过（演示数据）",
+                now,
+            )?;
+        }
+        let today = now.date_naive();
+        let commitments = match demo.industry {
+            "retail" => vec![Commitment::new(
+                CommitmentKind::OfflineNoReasonReturn,
+                Some(7),
+                Some("商品完好、不影响二次销售，凭购物凭证退货".into()),
+                today,
+                None,
+            )],
+            "motor_vehicles" => vec![Commitment::new(
+                CommitmentKind::RightsServiceStation,
+                None,
+                None,
+                today,
+                None,
+            )],
+            _ if n == 3 => vec![Commitment::new(
+                CommitmentKind::TrustedConsumptionStore,
+                None,
+                None,
+                today,
+                None,
+            )],
+            _ => Vec::new(),
+        };
+        let commitments: Result<Vec<_>, _> = commitments.into_iter().collect();
+        replace_commitments(
+            conn,
+            &unit.id,
+            &commitments.map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )?;
+    }
+    add_user(
+        conn,
+        account("张先生", "consumer@odr.demo", Some("13800000001"))?,
+        Membership::consumer(),
+        "consumer",
+        "consumer (also logs in with 13800000001)".into(),
+    )?;
+    Ok(logins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_credit_codes_are_valid() {
+        for n in 1..=20 {
+            let code = demo_uscc("330106", n);
+            assert!(crate::domain::uscc::Uscc::parse(&code).is_ok(), "{code}");
+        }
+    }
+
+    #[test]
+    fn the_demo_password_meets_the_policy() {
+        assert!(NewPassword::parse(DEMO_PASSWORD).is_ok());
+    }
+}

@@ -1,0 +1,536 @@
+//! Registration, login with rotating refresh tokens, logout, invitations and the caller's own
+//! account.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Duration, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::auth::AuthUser;
+use crate::domain::contact::{EmailAddress, PhoneNumber};
+use crate::domain::password::NewPassword;
+use crate::domain::text::BoundedText;
+use crate::error::{ApiError, FieldErrors, checked};
+use crate::notify::messages::Language;
+use crate::onboarding::{AccountInput, Membership, new_user_row};
+use crate::security::passwords::{decoy_hash, hash_password, verify_password};
+use crate::security::tokens::{TokenError, hash_refresh_token, new_refresh_token};
+use crate::store::users::{
+    User, find_user, find_user_by_email, find_user_by_phone_lookup, insert_user, set_first_password,
+};
+use crate::store::{DbConn, StoreError, login_attempts, new_id, refresh_tokens};
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/register", web::post().to(register))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/refresh", web::post().to(refresh))
+        .route("/auth/logout", web::post().to(logout))
+        .route(
+            "/auth/invitations/accept",
+            web::post().to(accept_invitation),
+        )
+        .route("/me", web::get().to(me));
+}
+
+/// Contact fields shared by every form that creates an account.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AccountFields {
+    /// Name shown to the other party, 1–50 characters.
+    pub display_name: String,
+    /// Email address; required where an invitation is sent.
+    pub email: Option<String>,
+    /// Mainland mobile number, e.g. `+86 138 1234 5678`.
+    pub phone: Option<String>,
+    /// `zh-CN` (default) or `en`.
+    pub language: Option<String>,
+}
+
+/// Checks account fields, recording failures under `prefix` (e.g. `owner.`).
+pub fn parse_account(
+    errors: &mut FieldErrors,
+    prefix: &str,
+    fields: &AccountFields,
+) -> Option<AccountInput> {
+    let name = errors.check(
+        &format!("{prefix}display_name"),
+        "invalid_length",
+        BoundedText::parse(&fields.display_name, 1, 50),
+    );
+    let email = match fields.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        Some(raw) => Some(errors.check(
+            &format!("{prefix}email"),
+            "invalid_email",
+            EmailAddress::parse(raw),
+        )?),
+        None => None,
+    };
+    let phone = match fields.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(raw) => Some(errors.check(
+            &format!("{prefix}phone"),
+            "invalid_phone",
+            PhoneNumber::parse(raw),
+        )?),
+        None => None,
+    };
+    let language = match fields.language.as_deref() {
+        None => Some(Language::ZhCn),
+        Some(tag @ ("zh-CN" | "zh" | "en")) => Some(Language::parse(tag)),
+        Some(_) => {
+            errors.add(
+                &format!("{prefix}language"),
+                "unsupported_language",
+                "use zh-CN or en",
+            );
+            None
+        }
+    };
+    Some(AccountInput {
+        display_name: name?.into_string(),
+        email,
+        phone,
+        language: language?,
+    })
+}
+
+/// Maps a unique violation on an account insert to a 409 naming the taken field.
+pub fn account_conflict(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict(what) if what.contains("phone") => ApiError::conflict(
+            "phone_taken",
+            "An account with this phone number already exists.",
+        ),
+        StoreError::Conflict(what) if what.contains("email") => ApiError::conflict(
+            "email_taken",
+            "An account with this email address already exists.",
+        ),
+        other => other.into(),
+    }
+}
+
+/// A consumer's registration.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    #[serde(flatten)]
+    pub account: AccountFields,
+    /// 8–128 characters with a letter and a digit.
+    pub password: String,
+}
+
+/// An account as its owner sees it (phone unmasked).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub id: String,
+    pub role: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub language: String,
+    pub business_id: Option<String>,
+    pub staff_role: Option<String>,
+    pub region_code: Option<String>,
+    pub association_id: Option<String>,
+}
+
+impl MeResponse {
+    fn from_user(user: &User, phone: Option<String>) -> Self {
+        Self {
+            id: user.id.clone(),
+            role: user.role.clone(),
+            display_name: user.display_name.clone(),
+            email: user.email.clone(),
+            phone,
+            language: user.language.clone(),
+            business_id: user.business_id.clone(),
+            staff_role: user.staff_role.clone(),
+            region_code: user.region_code.clone(),
+            association_id: user.association_id.clone(),
+        }
+    }
+}
+
+fn own_phone(state: &AppState, user: &User) -> Result<Option<String>, ApiError> {
+    user.phone_ciphertext
+        .as_deref()
+        .map(|c| state.pii.decrypt(c).map_err(ApiError::internal))
+        .transpose()
+}
+
+/// Registers a consumer account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts",
+    request_body = RegisterRequest,
+    responses((status = 201, body = MeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let account = parse_account(&mut errors, "", &body.account);
+    let password = errors.check(
+        "password",
+        "weak_password",
+        NewPassword::parse(&body.password),
+    );
+    if account
+        .as_ref()
+        .is_some_and(|a| a.email.is_none() && a.phone.is_none())
+    {
+        errors.add(
+            "email",
+            "contact_required",
+            "give an email address or a mobile number",
+        );
+    }
+    errors.finish()?;
+    let (account, password) = (checked(account)?, checked(password)?);
+    let now = state.clock.now();
+    let pii = state.pii.clone();
+    let user = state
+        .db
+        .run(move |conn| {
+            let hash = hash_password(&password).map_err(ApiError::internal)?;
+            let user = new_user_row(&pii, &account, &Membership::consumer(), Some(hash), now);
+            insert_user(conn, &user).map_err(account_conflict)?;
+            Ok::<_, ApiError>(user)
+        })
+        .await?;
+    let phone = own_phone(&state, &user)?;
+    Ok(HttpResponse::Created().json(MeResponse::from_user(&user, phone)))
+}
+
+/// Credentials for a login.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Email address or mobile number.
+    pub login: String,
+    pub password: String,
+}
+
+/// Tokens issued by login and refresh.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Single-use; exchange it at `/auth/refresh` for a new pair.
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+    pub user: MeResponse,
+}
+
+/// The key a login is counted under: the normalised phone or email, else the raw text.
+fn account_key(login: &str) -> String {
+    PhoneNumber::parse(login)
+        .map(|p| p.as_str().to_string())
+        .or_else(|_| EmailAddress::parse(login).map(|e| e.as_str().to_string()))
+        .unwrap_or_else(|_| login.trim().to_lowercase())
+}
+
+fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let info = req.connection_info();
+    let address = if trust_forwarded_for {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    address.unwrap_or("unknown").to_string()
+}
+
+fn find_by_login(
+    state: &AppState,
+    conn: &mut DbConn,
+    key: &str,
+) -> Result<Option<User>, StoreError> {
+    if key.starts_with("+86") {
+        find_user_by_phone_lookup(conn, &state.pii.lookup_hash(key))
+    } else {
+        find_user_by_email(conn, key)
+    }
+}
+
+/// Logs in with email or phone and password. Repeated failures per account, and too many
+/// attempts per client address, are refused with 429 for the configured window.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts",
+    request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    if body.login.trim().is_empty() {
+        errors.add(
+            "login",
+            "required",
+            "give your email address or mobile number",
+        );
+    }
+    if body.password.is_empty() {
+        errors.add("password", "required", "give your password");
+    }
+    errors.finish()?;
+    let ip = client_ip(&req, state.settings.server.trust_forwarded_for);
+    let key = account_key(&body.login);
+    let now = state.clock.now();
+    let security = state.settings.security.clone();
+    let window_start = now - Duration::seconds(security.login_window_secs);
+    let retry_after = u64::try_from(security.login_window_secs).unwrap_or(900);
+    let worker_state = state.clone();
+    let user = state
+        .db
+        .run(move |conn| {
+            if login_attempts::recent_attempts_from_ip(conn, &ip, window_start)?
+                >= security.login_max_attempts_per_ip
+            {
+                return Err(ApiError::too_many_requests(
+                    "too_many_login_attempts_from_address",
+                    "Too many login attempts from your address; try again later.",
+                    retry_after,
+                ));
+            }
+            if login_attempts::recent_failures_for_account(conn, &key, window_start)?
+                >= security.login_max_failures_per_account
+            {
+                login_attempts::record_attempt(conn, &key, &ip, false, now)?;
+                return Err(ApiError::too_many_requests(
+                    "too_many_login_attempts",
+                    "Too many failed logins for this account; try again later.",
+                    retry_after,
+                ));
+            }
+            let user = find_by_login(&worker_state, conn, &key)?;
+            let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
+            let matches = verify_password(
+                &body.password,
+                stored_hash.as_deref().unwrap_or(decoy_hash()),
+            ) && stored_hash.is_some();
+            let user = user.filter(|u| matches && u.is_active);
+            login_attempts::record_attempt(conn, &key, &ip, user.is_some(), now)?;
+            user.ok_or_else(|| {
+                ApiError::unauthenticated("invalid_credentials", "The login or password is wrong.")
+            })
+        })
+        .await?;
+    let family = new_id();
+    let tokens = issue_tokens(&state, user, family, now).await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// Issues an access token and a new refresh token of `family` for `user`.
+async fn issue_tokens(
+    state: &web::Data<AppState>,
+    user: User,
+    family: String,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, ApiError> {
+    let security = &state.settings.security;
+    let access_ttl = Duration::seconds(security.access_token_ttl_secs);
+    let access_token = state
+        .tokens
+        .issue_access(&user.id, &user.role, now, access_ttl)
+        .map_err(ApiError::internal)?;
+    let refresh_token = new_refresh_token();
+    let refresh_expires_at = now + Duration::days(security.refresh_token_ttl_days);
+    let token_hash = hash_refresh_token(&refresh_token);
+    let user_id = user.id.clone();
+    state
+        .db
+        .run(move |conn| {
+            refresh_tokens::insert_refresh_token(
+                conn,
+                &user_id,
+                &family,
+                &token_hash,
+                now,
+                refresh_expires_at,
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    let phone = own_phone(state, &user)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: security.access_token_ttl_secs,
+        refresh_token,
+        refresh_expires_at,
+        user: MeResponse::from_user(&user, phone),
+    })
+}
+
+/// A refresh token to exchange or revoke.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Outcome of checking a presented refresh token, decided in one transaction.
+enum RefreshCheck {
+    Valid { user: User, family: String },
+    Refused(ApiError),
+}
+
+/// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a
+/// used one revokes its whole family (someone copied it).
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "accounts",
+    request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::Problem)))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token_hash = hash_refresh_token(body.refresh_token.trim());
+    let now = state.clock.now();
+    let check = state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| check_refresh(conn, &token_hash, now))
+                .map_err(ApiError::from)
+        })
+        .await?;
+    match check {
+        RefreshCheck::Valid { user, family } => {
+            Ok(HttpResponse::Ok().json(issue_tokens(&state, user, family, now).await?))
+        }
+        RefreshCheck::Refused(error) => Err(error),
+    }
+}
+
+fn check_refresh(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<RefreshCheck, StoreError> {
+    let refused = |code, detail| {
+        Ok(RefreshCheck::Refused(ApiError::unauthenticated(
+            code, detail,
+        )))
+    };
+    let Some(token) = refresh_tokens::find_refresh_token(conn, token_hash)? else {
+        return refused("invalid_refresh_token", "The refresh token is not known.");
+    };
+    if token.revoked_at.is_some() {
+        return refused(
+            "refresh_token_revoked",
+            "The session has ended; log in again.",
+        );
+    }
+    if token.used_at.is_some() || !refresh_tokens::mark_used(conn, &token.id, now)? {
+        refresh_tokens::revoke_family(conn, &token.family_id, now)?;
+        return refused(
+            "refresh_token_reused",
+            "This refresh token was already used; the session has been ended for safety.",
+        );
+    }
+    if token.expires_at.and_utc() <= now {
+        return refused(
+            "refresh_token_expired",
+            "The session has expired; log in again.",
+        );
+    }
+    match find_user(conn, &token.user_id)?.filter(|u| u.is_active) {
+        Some(user) => Ok(RefreshCheck::Valid {
+            user,
+            family: token.family_id,
+        }),
+        None => refused("account_inactive", "The account is not active."),
+    }
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are accepted silently.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Session ended")))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token_hash = hash_refresh_token(body.refresh_token.trim());
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            if let Some(token) = refresh_tokens::find_refresh_token(conn, &token_hash)? {
+                refresh_tokens::revoke_family(conn, &token.family_id, now)?;
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets the first password of an invited account.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AcceptInvitationRequest {
+    /// The token from the invitation email.
+    pub token: String,
+    pub password: String,
+}
+
+/// Accepts an invitation by choosing a password. An invitation works once.
+#[utoipa::path(post, path = "/api/v1/auth/invitations/accept", tag = "accounts",
+    request_body = AcceptInvitationRequest,
+    responses((status = 204, description = "Password set; log in"), (status = 401, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    body: web::Json<AcceptInvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    set_password_from_invitation(&state, &body.token, &body.password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Checks an invitation token and sets the password; shared by the API and the portal page.
+pub async fn set_password_from_invitation(
+    state: &AppState,
+    token: &str,
+    password: &str,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let claims =
+        state
+            .tokens
+            .verify_invitation(token.trim(), now)
+            .map_err(|error| match error {
+                TokenError::Expired => ApiError::unauthenticated(
+                    "invitation_expired",
+                    "The invitation has expired; ask for a new one.",
+                ),
+                TokenError::Invalid => ApiError::unauthenticated(
+                    "invalid_invitation",
+                    "The invitation link is not valid.",
+                ),
+            })?;
+    let password = NewPassword::parse(password)
+        .map_err(|e| ApiError::invalid_field("password", "weak_password", e.to_string()))?;
+    state
+        .db
+        .run(move |conn| {
+            let hash = hash_password(&password).map_err(ApiError::internal)?;
+            if set_first_password(conn, &claims.sub, &hash, now)? {
+                Ok(())
+            } else {
+                Err(ApiError::conflict(
+                    "invitation_used",
+                    "This invitation was already used; log in with your password.",
+                ))
+            }
+        })
+        .await
+}
+
+/// The caller's own account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses((status = 200, body = MeResponse), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+    let phone = own_phone(&state, &auth.user)?;
+    Ok(HttpResponse::Ok().json(MeResponse::from_user(&auth.user, phone)))
+}

@@ -1,0 +1,217 @@
+//! Platform administration: associations and accounts of regulators, association admins
+//! and other admins, invited by email.
+
+use actix_web::{HttpResponse, web};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::accounts::{AccountFields, account_conflict, parse_account};
+use super::auth::AuthUser;
+use super::reference::AssociationResponse;
+use crate::domain::region::RegionCode;
+use crate::domain::role::Role;
+use crate::domain::text::BoundedText;
+use crate::error::{ApiError, FieldErrors, checked};
+use crate::onboarding::{Membership, new_user_row};
+use crate::store::StoreError;
+use crate::store::reference::{find_association, find_industry, find_region, insert_association};
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/associations", web::post().to(create_association))
+        .route("/admin/users", web::post().to(create_user));
+}
+
+/// A new association.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateAssociationRequest {
+    pub name: String,
+    pub region_code: String,
+    pub industry_code: Option<String>,
+}
+
+/// Creates an association (admin only).
+#[utoipa::path(post, path = "/api/v1/admin/associations", tag = "admin",
+    request_body = CreateAssociationRequest,
+    responses((status = 201, body = AssociationResponse), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create_association(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<CreateAssociationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Admin])?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let name = errors.check(
+        "name",
+        "invalid_length",
+        BoundedText::parse(&body.name, 2, 100),
+    );
+    let region = errors.check(
+        "region_code",
+        "invalid_region_code",
+        RegionCode::parse(&body.region_code),
+    );
+    errors.finish()?;
+    let (name, region) = (checked(name)?, checked(region)?);
+    let now = state.clock.now();
+    let association = state
+        .db
+        .run(move |conn| {
+            let mut errors = FieldErrors::default();
+            if find_region(conn, region.as_str())?.is_none() {
+                errors.add("region_code", "unknown_region", "no such region");
+            }
+            if let Some(industry) = &body.industry_code
+                && find_industry(conn, industry)?.is_none()
+            {
+                errors.add("industry_code", "unknown_industry", "no such industry");
+            }
+            errors.finish()?;
+            insert_association(
+                conn,
+                name.as_str(),
+                region.as_str(),
+                body.industry_code.as_deref(),
+                now,
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ApiError::conflict(
+                    "association_exists",
+                    "An association with this name exists.",
+                ),
+                other => other.into(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(AssociationResponse::from(association)))
+}
+
+/// A new staff account of the platform side.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateUserRequest {
+    #[serde(flatten)]
+    pub account: AccountFields,
+    /// `regulator`, `association_admin` or `admin`.
+    pub role: String,
+    /// Required for regulators: the region they oversee (with its sub-regions).
+    pub region_code: Option<String>,
+    /// Required for association admins.
+    pub association_id: Option<String>,
+}
+
+/// The created account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedUserResponse {
+    pub id: String,
+    pub role: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub region_code: Option<String>,
+    pub association_id: Option<String>,
+}
+
+/// Creates a regulator, association admin or admin and emails them an invitation.
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin",
+    request_body = CreateUserRequest,
+    responses((status = 201, body = CreatedUserResponse), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Admin])?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let account = parse_account(&mut errors, "", &body.account);
+    if account.as_ref().is_some_and(|a| a.email.is_none()) {
+        errors.add("email", "required", "an invitation needs an email address");
+    }
+    let role = match body.role.parse::<Role>() {
+        Ok(role @ (Role::Regulator | Role::AssociationAdmin | Role::Admin)) => Some(role),
+        _ => {
+            errors.add(
+                "role",
+                "invalid_role",
+                "use regulator, association_admin or admin",
+            );
+            None
+        }
+    };
+    let region = match (role, body.region_code.as_deref()) {
+        (Some(Role::Regulator), Some(code)) => errors.check(
+            "region_code",
+            "invalid_region_code",
+            RegionCode::parse(code),
+        ),
+        (Some(Role::Regulator), None) => {
+            errors.add("region_code", "required", "a regulator oversees a region");
+            None
+        }
+        _ => None,
+    };
+    if role == Some(Role::AssociationAdmin) && body.association_id.is_none() {
+        errors.add(
+            "association_id",
+            "required",
+            "an association admin belongs to an association",
+        );
+    }
+    errors.finish()?;
+    let (account, role) = (checked(account)?, checked(role)?);
+    let now = state.clock.now();
+    let worker_state = state.clone();
+    let association_id = body
+        .association_id
+        .filter(|_| role == Role::AssociationAdmin);
+    let user = state
+        .db
+        .run(move |conn| {
+            let organisation = match (&region, &association_id) {
+                (Some(region), _) => find_region(conn, region.as_str())?
+                    .map(|r| r.name_zh)
+                    .ok_or_else(|| {
+                        ApiError::invalid_field("region_code", "unknown_region", "no such region")
+                    })?,
+                (_, Some(id)) => find_association(conn, id)?.map(|a| a.name).ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "association_id",
+                        "unknown_association",
+                        "no such association",
+                    )
+                })?,
+                _ => "ODR 平台管理".to_string(),
+            };
+            let membership = Membership {
+                role,
+                business_id: None,
+                staff_role: None,
+                region_code: region.as_ref().map(|r| r.as_str().to_string()),
+                association_id: association_id.clone(),
+            };
+            conn.transaction(|conn| {
+                let user = new_user_row(&worker_state.pii, &account, &membership, None, now);
+                crate::store::users::insert_user(conn, &user).map_err(account_conflict)?;
+                worker_state
+                    .inviter()
+                    .invite(conn, &user, &organisation, now)
+                    .map_err(ApiError::internal)?;
+                Ok::<_, ApiError>(user)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedUserResponse {
+        id: user.id,
+        role: user.role,
+        display_name: user.display_name,
+        email: user.email,
+        region_code: user.region_code,
+        association_id: user.association_id,
+    }))
+}

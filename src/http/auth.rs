@@ -1,0 +1,117 @@
+//! The `AuthUser` extractor: verifies the bearer access token against the injected clock and
+//! loads the account, so deactivated users are cut off at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+
+use super::AppState;
+use crate::domain::access::Actor;
+use crate::domain::region::RegionCode;
+use crate::domain::role::{Role, StaffRole};
+use crate::error::ApiError;
+use crate::security::tokens::TokenError;
+use crate::store::users::{User, find_user};
+
+/// An authenticated user and the access facts derived from the account.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub actor: Actor,
+}
+
+impl AuthUser {
+    /// The account's role.
+    pub fn role(&self) -> Role {
+        self.actor.role
+    }
+
+    /// The account id.
+    pub fn id(&self) -> &str {
+        &self.user.id
+    }
+
+    /// 403 unless the user has one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.actor.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("Your role may not use this operation."))
+        }
+    }
+}
+
+/// Builds the access facts of an account; unknown stored values are a data error.
+pub fn actor_of(user: &User) -> Result<Actor, ApiError> {
+    let role = user.role.parse::<Role>().map_err(ApiError::internal)?;
+    let staff_role = user
+        .staff_role
+        .as_deref()
+        .map(str::parse::<StaffRole>)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let region = user
+        .region_code
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    Ok(Actor {
+        user_id: user.id.clone(),
+        role,
+        business_id: user.business_id.clone(),
+        staff_role,
+        region,
+        association_id: user.association_id.clone(),
+    })
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let token = token.ok_or_else(|| {
+                ApiError::unauthenticated(
+                    "unauthenticated",
+                    "Send an access token as `Authorization: Bearer <token>`.",
+                )
+            })?;
+            let claims = state
+                .tokens
+                .verify_access(&token, state.clock.now())
+                .map_err(|error| match error {
+                    TokenError::Expired => ApiError::unauthenticated(
+                        "token_expired",
+                        "The access token has expired; refresh it.",
+                    ),
+                    TokenError::Invalid => {
+                        ApiError::unauthenticated("invalid_token", "The access token is not valid.")
+                    }
+                })?;
+            let user = state
+                .db
+                .run(move |conn| find_user(conn, &claims.sub).map_err(ApiError::from))
+                .await?
+                .filter(|user| user.is_active)
+                .ok_or_else(|| {
+                    ApiError::unauthenticated("account_inactive", "The account is not active.")
+                })?;
+            let actor = actor_of(&user)?;
+            Ok(AuthUser { user, actor })
+        })
+    }
+}

@@ -1,0 +1,112 @@
+//! actix's own failures (bad JSON, bad query, unknown route, wrong method, oversized body)
+//! in our problem shape, so clients see one error format everywhere.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+
+use crate::error::{ApiError, PROBLEM_JSON};
+
+/// Maps JSON body errors: wrong content type 415, too large 413, otherwise 400.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|error, _req| json_error(&error).into())
+}
+
+fn json_error(error: &JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as application/json.",
+        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large.",
+            )
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::bad_request(
+            "invalid_json_fields",
+            format!("The JSON body does not match the expected fields: {e}"),
+        ),
+        other => ApiError::bad_request(
+            "malformed_json",
+            format!("The body is not valid JSON: {other}"),
+        ),
+    }
+}
+
+/// Maps query string errors to 422 naming the problem.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _req| {
+        let QueryPayloadError::Deserialize(e) = &error else {
+            return ApiError::bad_request("invalid_query", error.to_string()).into();
+        };
+        let message = e.to_string();
+        let field = message.split('`').nth(1).unwrap_or("query").to_string();
+        ApiError::invalid_field(&field, "invalid_query_parameter", message).into()
+    })
+}
+
+/// Maps path segment errors (e.g. a non-numeric id) to 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error: PathError, _req| {
+        ApiError::not_found("not_found", format!("No such resource: {error}")).into()
+    })
+}
+
+/// Answers routes that do not exist.
+pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(
+        "route_not_found",
+        format!("No route for {} {}", req.method(), req.path()),
+    ))
+}
+
+/// Rewrites any error response that is not already a problem document (for example the
+/// 405 actix sends for a wrong method) into one.
+pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(ensure_problem)
+}
+
+fn ensure_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = match status {
+        StatusCode::NOT_FOUND => "route_not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::BAD_REQUEST => "bad_request",
+        s if s.is_server_error() => "internal_error",
+        _ => "request_failed",
+    };
+    let detail = status
+        .canonical_reason()
+        .unwrap_or("Request failed")
+        .to_string();
+    let error = if status.is_server_error() {
+        ApiError::internal(format!("unhandled {status} response"))
+    } else {
+        ApiError::new(status, code, detail)
+    };
+    let (req, _) = res.into_parts();
+    let response: HttpResponse<BoxBody> = error.error_response();
+    let response = ServiceResponse::new(req, response).map_into_right_body::<B>();
+    Ok(ErrorHandlerResponse::Response(response))
+}

@@ -1,0 +1,108 @@
+//! Association bulk onboarding: upload a CSV or XLSX of member businesses.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::AppState;
+use super::auth::AuthUser;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::onboarding::import::{
+    ImportContext, ImportError, ImportReport, import_members, read_rows,
+};
+use crate::store::reference::find_association;
+use crate::store::units::Actor;
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/associations/{id}/imports", web::post().to(import_file));
+}
+
+/// Reads the multipart field `file`, refusing more than `max_bytes`.
+async fn read_file_field(mut form: Multipart, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
+    let unreadable = |e: actix_multipart::MultipartError| {
+        ApiError::bad_request(
+            "invalid_multipart",
+            format!("The upload could not be read: {e}"),
+        )
+    };
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(unreadable)?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(unreadable)?;
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "file_too_large",
+                    format!("The file is larger than {max_bytes} bytes."),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(bytes);
+    }
+    Err(ApiError::invalid_field(
+        "file",
+        "file_required",
+        "attach the CSV or XLSX file as field `file`",
+    ))
+}
+
+/// Imports member businesses (association admin of that association). Valid rows create a
+/// business, invite its owner by email and file its ODR application; bad rows are listed
+/// with line and reasons; rows whose credit code exists are left unchanged.
+#[utoipa::path(post, path = "/api/v1/associations/{id}/imports", tag = "associations",
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "field `file`: CSV (UTF-8 or GB18030) or XLSX with the columns uscc, name, industry_code, region_code, address, contact_name, contact_phone, owner_name, owner_email, has_handling_place, has_staff, has_computer, has_dedicated_phone, has_written_procedure (or their Chinese headers)"),
+    responses((status = 200, body = ImportReport), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 413, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn import_file(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let association_id = path.into_inner();
+    auth.require_role(&[Role::AssociationAdmin])?;
+    if auth.actor.association_id.as_deref() != Some(association_id.as_str()) {
+        return Err(ApiError::forbidden("You administer another association."));
+    }
+    let uploads = state.settings.uploads.clone();
+    let bytes = read_file_field(form, uploads.max_import_bytes).await?;
+    let rows = read_rows(&bytes, uploads.max_import_rows)
+        .map_err(|e| ApiError::invalid_field("file", "invalid_import_file", e.to_string()))?;
+    let now = state.clock.now();
+    let worker_state = state.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            let association = find_association(conn, &association_id)?.ok_or_else(|| {
+                ApiError::not_found("association_not_found", "No such association.")
+            })?;
+            let inviter = worker_state.inviter();
+            let ctx = ImportContext {
+                pii: &worker_state.pii,
+                inviter: &inviter,
+                association: &association,
+                actor: Actor {
+                    id: auth.id(),
+                    role: auth.role().as_str(),
+                },
+                now,
+            };
+            import_members(conn, &ctx, &rows).map_err(|e| match e {
+                ImportError::Store(e) => ApiError::from(e),
+                other => ApiError::internal(other),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}

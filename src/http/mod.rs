@@ -1,0 +1,66 @@
+//! The HTTP API. One module per resource; handlers extract, convert to domain values, call
+//! the store in one place, and map the result to a response DTO.
+
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+pub mod businesses;
+pub mod errors;
+pub mod health;
+pub mod imports;
+pub mod openapi;
+pub mod pagination;
+pub mod public;
+pub mod reference;
+pub mod telemetry;
+pub mod units;
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::notify::email::Mailer;
+use crate::security::pii::PiiCipher;
+use crate::security::tokens::TokenKeys;
+use crate::store::Db;
+
+/// Everything a request handler may use, shared by all workers.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub settings: Arc<Settings>,
+    pub tokens: TokenKeys,
+    pub pii: PiiCipher,
+    pub mailer: Mailer,
+    pub metrics: telemetry::HttpMetrics,
+}
+
+impl AppState {
+    /// Sends invitations with this instance's keys, address and limits.
+    pub fn inviter(&self) -> crate::onboarding::Inviter {
+        crate::onboarding::Inviter {
+            tokens: self.tokens.clone(),
+            public_url: self.settings.server.public_url.clone(),
+            valid_hours: self.settings.security.invitation_ttl_hours,
+            max_attempts: self.settings.jobs.max_attempts,
+        }
+    }
+}
+
+/// Registers every route of the API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::routes).service(
+        web::scope("/api/v1")
+            .configure(openapi::routes)
+            .configure(accounts::routes)
+            .configure(reference::routes)
+            .configure(businesses::routes)
+            .configure(units::routes)
+            .configure(imports::routes)
+            .configure(admin::routes)
+            .configure(public::routes),
+    );
+}

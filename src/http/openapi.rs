@@ -1,0 +1,90 @@
+//! The OpenAPI 3.1 contract, generated from the handlers and DTOs. The checked-in
+//! `openapi/openapi.json` must equal [`document`]; a test fails on drift.
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{accounts, admin, businesses, health, imports, public, reference, units};
+use crate::error::{FieldError, Problem};
+
+/// Registers the route serving the document.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(serve));
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ODR platform API",
+        version = "1.0.0",
+        description = "Online dispute resolution between consumers and the businesses enrolled by market regulators as ODR units.\n\n\
+Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in use: \
+`validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `bad_request` (400), \
+`unauthenticated`, `invalid_token`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
+`refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired` (401), \
+`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found` (404), \
+`method_not_allowed` (405), `conflict`, `email_taken`, `phone_taken`, `business_exists`, `association_exists`, `invitation_used`, \
+`unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently` (409), `payload_too_large`, `file_too_large` (413), \
+`unsupported_media_type` (415), `too_many_login_attempts`, `too_many_login_attempts_from_address` (429), \
+`internal_error` (500), `database_unavailable` (503)."
+    ),
+    paths(
+        health::live, health::ready, health::metrics,
+        accounts::register, accounts::login, accounts::refresh, accounts::logout,
+        accounts::accept_invitation, accounts::me,
+        reference::list_regions, reference::list_industries, reference::list_associations,
+        reference::undertaking,
+        businesses::register_business, businesses::get_business, businesses::update_business,
+        businesses::get_staff, businesses::invite_staff, businesses::apply,
+        units::list_units, units::get_unit, units::act_on_unit, units::put_commitments,
+        imports::import_file,
+        admin::create_association, admin::create_user,
+        public::directory, public::directory_entry,
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, login and sessions"),
+        (name = "reference", description = "Regions, industries, associations"),
+        (name = "businesses", description = "Business profiles and staff"),
+        (name = "units", description = "ODR-unit applications, decisions and commitments"),
+        (name = "associations", description = "Association bulk onboarding"),
+        (name = "admin", description = "Platform administration"),
+        (name = "public", description = "The public directory"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// The document as pretty JSON with a trailing newline, exactly as checked in.
+pub fn document() -> String {
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+async fn serve() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document())
+}

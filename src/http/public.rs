@@ -1,0 +1,153 @@
+//! The public directory of active ODR units with their commitments.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::pagination::{PageParams, split_page};
+use super::units::{CommitmentDto, parse_unit_filter};
+use crate::domain::unit::UnitStatus;
+use crate::error::ApiError;
+use crate::store::businesses::Business;
+use crate::store::from_db_time;
+use crate::store::units::{self, CommitmentRow, OdrUnit, UnitScope};
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/public/units", web::get().to(directory))
+        .route("/public/units/{id}", web::get().to(directory_entry));
+}
+
+/// Search of the directory.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    /// Part of the business name.
+    pub q: Option<String>,
+    /// Industry code.
+    pub industry: Option<String>,
+    /// Region code; units in it and its sub-regions.
+    pub region: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// An active unit as the public sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicUnit {
+    pub id: String,
+    pub name: String,
+    pub uscc: String,
+    pub industry_code: String,
+    pub region_code: String,
+    pub address: String,
+    /// The unit's dedicated complaint phone.
+    pub complaint_phone: String,
+    pub status: String,
+    pub member_since: Option<DateTime<Utc>>,
+    /// Commitments in force today.
+    pub commitments: Vec<CommitmentDto>,
+}
+
+/// A page of the directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicUnitPage {
+    pub items: Vec<PublicUnit>,
+    pub next_cursor: Option<String>,
+}
+
+fn public_unit(
+    unit: OdrUnit,
+    business: Business,
+    commitments: &[CommitmentRow],
+    today: chrono::NaiveDate,
+) -> PublicUnit {
+    PublicUnit {
+        commitments: commitments
+            .iter()
+            .filter(|c| c.unit_id == unit.id)
+            .filter(|c| c.valid_from <= today && c.valid_to.is_none_or(|to| today <= to))
+            .cloned()
+            .map(CommitmentDto::from)
+            .collect(),
+        id: unit.id,
+        name: business.name,
+        uscc: business.uscc,
+        industry_code: business.industry_code,
+        region_code: business.region_code,
+        address: business.address,
+        complaint_phone: business.contact_phone,
+        status: unit.status,
+        member_since: unit.activated_at.map(from_db_time),
+    }
+}
+
+fn shanghai_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
+/// Active ODR units, searchable by name, industry and region.
+#[utoipa::path(get, path = "/api/v1/public/units", tag = "public", params(DirectoryQuery),
+    responses((status = 200, body = PublicUnitPage), (status = 422, body = crate::error::Problem)))]
+pub async fn directory(
+    state: web::Data<AppState>,
+    query: web::Query<DirectoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageParams {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    };
+    let filter = parse_unit_filter(
+        Some(UnitStatus::Active.as_str()),
+        query.q.as_deref(),
+        query.industry.as_deref(),
+        query.region.as_deref(),
+        &page,
+    )?;
+    let limit = filter.limit - 1;
+    let today = shanghai_today(state.clock.now());
+    let (rows, commitments) = state
+        .db
+        .run(move |conn| {
+            let rows = units::list_units(conn, &UnitScope::All, &filter)?;
+            let ids: Vec<String> = rows.iter().map(|(u, _)| u.id.clone()).collect();
+            let commitments = units::list_commitments(conn, &ids)?;
+            Ok::<_, ApiError>((rows, commitments))
+        })
+        .await?;
+    let (rows, next_cursor) = split_page(rows, limit, |(unit, _)| unit.id.clone());
+    let items = rows
+        .into_iter()
+        .map(|(unit, business)| public_unit(unit, business, &commitments, today))
+        .collect();
+    Ok(HttpResponse::Ok().json(PublicUnitPage { items, next_cursor }))
+}
+
+/// One active unit of the directory.
+#[utoipa::path(get, path = "/api/v1/public/units/{id}", tag = "public", params(("id" = String, Path)),
+    responses((status = 200, body = PublicUnit), (status = 404, body = crate::error::Problem)))]
+pub async fn directory_entry(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let today = shanghai_today(state.clock.now());
+    let entry = state
+        .db
+        .run(move |conn| {
+            let found = units::find_unit(conn, &id)?
+                .filter(|(unit, _)| unit.status == UnitStatus::Active.as_str());
+            let Some((unit, business)) = found else {
+                return Err(ApiError::not_found(
+                    "unit_not_found",
+                    "No active ODR unit with this id.",
+                ));
+            };
+            let commitments = units::list_commitments(conn, std::slice::from_ref(&unit.id))?;
+            Ok(public_unit(unit, business, &commitments, today))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(entry))
+}

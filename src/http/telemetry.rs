@@ -1,0 +1,101 @@
+//! Request metrics for `/metrics` (Prometheus text), counted per route template.
+
+use std::time::Instant;
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use super::AppState;
+
+/// The registry and the instruments of one application instance.
+#[derive(Clone, Debug)]
+pub struct HttpMetrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+    jobs: IntGaugeVec,
+}
+
+impl HttpMetrics {
+    /// Registers the instruments in a fresh registry.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "odr_http_requests_total",
+                "HTTP requests by route and status",
+            ),
+            &["method", "route", "status"],
+        )?;
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "odr_http_request_duration_seconds",
+                "HTTP request latency by route",
+            ),
+            &["method", "route"],
+        )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new("odr_jobs", "Jobs in the queue by state"),
+            &["state"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(duration.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            duration,
+            jobs,
+        })
+    }
+
+    /// Sets the job gauge from a fresh count.
+    pub fn set_job_counts(&self, counts: &[(String, i64)]) {
+        self.jobs.reset();
+        for (state, count) in counts {
+            self.jobs.with_label_values(&[state.as_str()]).set(*count);
+        }
+    }
+
+    /// The exposition text.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}
+
+/// Middleware counting each request under its route template (never the raw path).
+pub async fn record_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
+    let response = next.call(req).await?;
+    if let Some(metrics) = metrics {
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        let status = response.status().as_u16().to_string();
+        metrics
+            .requests
+            .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
+            .inc();
+        metrics
+            .duration
+            .with_label_values(&[method.as_str(), route.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    Ok(response)
+}

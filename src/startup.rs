@@ -1,0 +1,145 @@
+//! Builds the pool, migrations, clients and the HTTP server; returns the bound port so tests
+//! can use port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use tracing_actix_web::TracingLogger;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::http::errors::{json_config, path_config, problem_errors, query_config, unknown_route};
+use crate::http::telemetry::{HttpMetrics, record_request};
+use crate::http::{self, AppState};
+use crate::jobs::worker::{JobContext, Worker};
+use crate::notify::email::Mailer;
+use crate::security::pii::PiiCipher;
+use crate::security::tokens::TokenKeys;
+use crate::store::conn::{build_pool, run_migrations};
+use crate::store::{Db, StoreError};
+
+/// Largest JSON body accepted.
+const JSON_LIMIT_BYTES: usize = 256 * 1024;
+
+/// Opens the database, applies migrations and builds the shared state.
+pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Result<AppState> {
+    let database = &settings.database;
+    let pool = build_pool(
+        database.url.expose_secret(),
+        database.pool_size,
+        std::time::Duration::from_secs(database.connect_timeout_secs),
+    )
+    .context("database.url: cannot open the database")?;
+    let db = Db::new(pool);
+    let applied = db
+        .run(|conn| run_migrations(conn))
+        .await
+        .context("migrations failed")?;
+    if applied > 0 {
+        tracing::info!(migrations.applied = applied, "database migrated");
+    }
+    db.run(|conn| crate::demo::seed_reference_data(conn))
+        .await
+        .context("reference data could not be loaded")?;
+    let mailer = Mailer::from_settings(&settings.email).context("email settings")?;
+    let pii = PiiCipher::new(&settings.security.pii_key_bytes()?);
+    let tokens = TokenKeys::new(settings.security.jwt_secret.expose_secret().as_bytes());
+    Ok(AppState {
+        db,
+        clock,
+        tokens,
+        pii,
+        mailer,
+        metrics: HttpMetrics::new().context("metrics registry")?,
+        settings: Arc::new(settings),
+    })
+}
+
+impl AppState {
+    /// What the job worker needs, taken from the application state.
+    pub fn job_context(&self) -> JobContext {
+        JobContext {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            mailer: self.mailer.clone(),
+            settings: self.settings.jobs.clone(),
+        }
+    }
+}
+
+/// A bound, not yet running HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the configured address (port 0 picks a free one) and builds the server.
+    pub async fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let state = build_state(settings, clock).await?;
+        let listener = TcpListener::bind(&address)
+            .with_context(|| format!("server: cannot bind {address}"))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests read the mailer, pool and clock through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Runs the server; with `with_worker`, also the job worker in this process.
+    pub async fn run_until_stopped(self, with_worker: bool) -> std::io::Result<()> {
+        if with_worker {
+            tokio::spawn(Worker::new(self.state.job_context()).run_forever());
+        }
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(problem_errors())
+            .wrap(from_fn(record_request))
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(json_config(JSON_LIMIT_BYTES))
+            .app_data(query_config())
+            .app_data(path_config())
+            .configure(http::configure)
+            .default_service(web::to(unknown_route))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Applies migrations and exits (`odr migrate`).
+pub async fn migrate_only(settings: &Settings) -> Result<usize, StoreError> {
+    let database = &settings.database;
+    let pool = build_pool(
+        database.url.expose_secret(),
+        1,
+        std::time::Duration::from_secs(database.connect_timeout_secs),
+    )?;
+    Db::new(pool).run(|conn| run_migrations(conn)).await
+}
