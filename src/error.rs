@@ -255,6 +255,11 @@ impl FieldErrors {
         });
     }
 
+    /// Takes over the field errors of a validation error.
+    pub fn absorb(&mut self, error: ApiError) {
+        self.0.extend(error.errors);
+    }
+
     /// Whether nothing failed so far.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -37,13 +37,13 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     .context("database.url: cannot open the database")?;
     let db = Db::new(pool);
     let applied = db
-        .run(|conn| run_migrations(conn))
+        .run(run_migrations)
         .await
         .context("migrations failed")?;
     if applied > 0 {
         tracing::info!(migrations.applied = applied, "database migrated");
     }
-    db.run(|conn| crate::demo::seed_reference_data(conn))
+    db.run(crate::demo::seed_reference_data)
         .await
         .context("reference data could not be loaded")?;
     let mailer = Mailer::from_settings(&settings.email).context("email settings")?;
@@ -141,5 +141,5 @@ pub async fn migrate_only(settings: &Settings) -> Result<usize, StoreError> {
         1,
         std::time::Duration::from_secs(database.connect_timeout_secs),
     )?;
-    Db::new(pool).run(|conn| run_migrations(conn)).await
+    Db::new(pool).run(run_migrations).await
 }

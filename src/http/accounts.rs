@@ -59,22 +59,28 @@ pub fn parse_account(
         "invalid_length",
         BoundedText::parse(&fields.display_name, 1, 50),
     );
-    let email = match fields.email.as_deref().filter(|e| !e.trim().is_empty()) {
-        Some(raw) => Some(errors.check(
-            &format!("{prefix}email"),
-            "invalid_email",
-            EmailAddress::parse(raw),
-        )?),
-        None => None,
-    };
-    let phone = match fields.phone.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(raw) => Some(errors.check(
-            &format!("{prefix}phone"),
-            "invalid_phone",
-            PhoneNumber::parse(raw),
-        )?),
-        None => None,
-    };
+    let email = fields
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(|raw| {
+            errors.check(
+                &format!("{prefix}email"),
+                "invalid_email",
+                EmailAddress::parse(raw),
+            )
+        });
+    let phone = fields
+        .phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(|raw| {
+            errors.check(
+                &format!("{prefix}phone"),
+                "invalid_phone",
+                PhoneNumber::parse(raw),
+            )
+        });
     let language = match fields.language.as_deref() {
         None => Some(Language::ZhCn),
         Some(tag @ ("zh-CN" | "zh" | "en")) => Some(Language::parse(tag)),
@@ -89,8 +95,9 @@ pub fn parse_account(
     };
     Some(AccountInput {
         display_name: name?.into_string(),
-        email,
-        phone,
+        // Absent stays absent; present but invalid fails the whole account.
+        email: email.map_or(Some(None), |e| e.map(Some))?,
+        phone: phone.map_or(Some(None), |p| p.map(Some))?,
         language: language?,
     })
 }
@@ -373,7 +380,7 @@ pub struct RefreshRequest {
 
 /// Outcome of checking a presented refresh token, decided in one transaction.
 enum RefreshCheck {
-    Valid { user: User, family: String },
+    Valid { user: Box<User>, family: String },
     Refused(ApiError),
 }
 
@@ -397,7 +404,7 @@ pub async fn refresh(
         .await?;
     match check {
         RefreshCheck::Valid { user, family } => {
-            Ok(HttpResponse::Ok().json(issue_tokens(&state, user, family, now).await?))
+            Ok(HttpResponse::Ok().json(issue_tokens(&state, *user, family, now).await?))
         }
         RefreshCheck::Refused(error) => Err(error),
     }
@@ -437,7 +444,7 @@ fn check_refresh(
     }
     match find_user(conn, &token.user_id)?.filter(|u| u.is_active) {
         Some(user) => Ok(RefreshCheck::Valid {
-            user,
+            user: Box::new(user),
             family: token.family_id,
         }),
         None => refused("account_inactive", "The account is not active."),

@@ -34,16 +34,25 @@ async fn read_file_field(mut form: Multipart, max_bytes: usize) -> Result<Vec<u8
             continue;
         }
         let mut bytes = Vec::new();
+        let mut received = 0usize;
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(unreadable)?;
-            if bytes.len() + chunk.len() > max_bytes {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "file_too_large",
-                    format!("The file is larger than {max_bytes} bytes."),
-                ));
+            received += chunk.len();
+            // Past the limit the rest is read and dropped (up to a bound) so the client
+            // receives the 413 instead of a reset connection.
+            if received > max_bytes.saturating_mul(4) {
+                break;
             }
-            bytes.extend_from_slice(&chunk);
+            if received <= max_bytes {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if received > max_bytes {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                format!("The file is larger than {max_bytes} bytes."),
+            ));
         }
         return Ok(bytes);
     }

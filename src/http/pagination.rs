@@ -15,7 +15,8 @@ pub const MAX_LIMIT: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1–200 (default 50).
-    pub limit: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
@@ -23,13 +24,13 @@ pub struct PageParams {
 impl PageParams {
     /// The validated limit; one more row is fetched to know whether a next page exists.
     pub fn limit(&self) -> Result<i64, ApiError> {
-        match self.limit {
+        match self.limit.as_deref().map(|l| l.trim().parse::<i64>()) {
             None => Ok(DEFAULT_LIMIT),
-            Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+            Some(Ok(limit)) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
             Some(_) => Err(ApiError::invalid_field(
                 "limit",
                 "out_of_range",
-                format!("limit must be between 1 and {MAX_LIMIT}"),
+                format!("limit must be a whole number between 1 and {MAX_LIMIT}"),
             )),
         }
     }

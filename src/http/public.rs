@@ -30,7 +30,10 @@ pub struct DirectoryQuery {
     pub industry: Option<String>,
     /// Region code; units in it and its sub-regions.
     pub region: Option<String>,
-    pub limit: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -96,7 +99,7 @@ pub async fn directory(
     query: web::Query<DirectoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageParams {
-        limit: query.limit,
+        limit: query.limit.clone(),
         cursor: query.cursor.clone(),
     };
     let filter = parse_unit_filter(

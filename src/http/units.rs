@@ -174,7 +174,10 @@ pub struct UnitQuery {
     pub industry: Option<String>,
     /// A region code; units in it and its sub-regions.
     pub region: Option<String>,
-    pub limit: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -227,14 +230,8 @@ pub fn parse_unit_filter(
                 .map(|code| code.prefix().to_string())
         })
         .unwrap_or(None);
-    let limit = page
-        .limit()
-        .map_err(|e| errors.add("limit", "out_of_range", e.to_string()))
-        .ok();
-    let after_id = page
-        .cursor()
-        .map_err(|e| errors.add("cursor", "invalid_cursor", e.to_string()))
-        .ok();
+    let limit = page.limit().map_err(|e| errors.absorb(e)).ok();
+    let after_id = page.cursor().map_err(|e| errors.absorb(e)).ok();
     errors.finish()?;
     Ok(UnitFilter {
         status,
@@ -260,7 +257,7 @@ pub async fn list_units(
 ) -> Result<HttpResponse, ApiError> {
     let scope = scope_of(&auth.actor)?;
     let page = PageParams {
-        limit: query.limit,
+        limit: query.limit.clone(),
         cursor: query.cursor.clone(),
     };
     let filter = parse_unit_filter(

@@ -1,1 +1,23 @@
+//! Integration tests: the real application over HTTP, each test on SQLite and on PostgreSQL.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test support code fails the test loudly on setup errors"
+)]
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod businesses;
+mod cli;
+mod email;
+mod errors;
+mod health;
+mod imports;
+mod jobs;
+mod migrations;
+mod openapi;
+mod public;
+mod units;

@@ -1,0 +1,184 @@
+use chrono::Duration;
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{Backend, spawn_app_with};
+
+fn consumer() -> serde_json::Value {
+    json!({
+        "display_name": "李女士",
+        "email": "Li.Na@Example.cn",
+        "phone": "+86 139 1234 5678",
+        "password": "tea-leaves-88",
+    })
+}
+
+async fn count_users(app: &crate::helpers::TestApp) -> i64 {
+    app.with_conn(|conn| {
+        odr::store::schema::users::table
+            .count()
+            .get_result::<i64>(conn)
+            .unwrap()
+    })
+    .await
+}
+
+both_backends! {
+    async fn a_consumer_registers_and_logs_in_with_email_or_phone(app) {
+        let reply = app.post("/api/v1/auth/register", None, &consumer()).await;
+        reply.expect(201);
+        assert_eq!(reply.body["role"], "consumer");
+        assert_eq!(reply.body["email"], "li.na@example.cn");
+        assert_eq!(reply.body["phone"], "+8613912345678");
+
+        let by_phone = app.login_reply("13912345678", "tea-leaves-88").await;
+        by_phone.expect(200);
+        assert_eq!(by_phone.body["token_type"], "Bearer");
+        assert_eq!(by_phone.body["expires_in"], 900);
+        let by_email = app.login_reply("LI.NA@example.cn", "tea-leaves-88").await;
+        by_email.expect(200);
+
+        let token = by_email.body["access_token"].as_str().unwrap();
+        let me = app.get("/api/v1/me", Some(token)).await;
+        me.expect(200);
+        assert_eq!(me.body["phone"], "+8613912345678", "owners see their own phone whole");
+    }
+
+    async fn phone_numbers_are_stored_encrypted_with_a_masked_copy(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let (ciphertext, masked, password_hash) = app.with_conn(|conn| {
+            use odr::store::schema::users::dsl::*;
+            users.select((phone_ciphertext, phone_masked, password_hash))
+                .first::<(Option<String>, Option<String>, Option<String>)>(conn).unwrap()
+        }).await;
+        let ciphertext = ciphertext.unwrap();
+        assert!(!ciphertext.contains("13912345678") && !ciphertext.contains("5678"));
+        assert_eq!(masked.unwrap(), "139****5678");
+        assert!(password_hash.unwrap().starts_with("$argon2id$"));
+    }
+
+    async fn registration_names_every_invalid_field_and_writes_nothing(app) {
+        let cases = [
+            (json!({"display_name": "", "email": "x@example.cn", "password": "abc12345"}), vec!["display_name"]),
+            (json!({"display_name": "A", "email": "not-an-email", "password": "abc12345"}), vec!["email"]),
+            (json!({"display_name": "A", "phone": "12345", "password": "abc12345"}), vec!["phone"]),
+            (json!({"display_name": "A", "email": "x@example.cn", "password": "short1"}), vec!["password"]),
+            (json!({"display_name": "A", "email": "x@example.cn", "password": "onlyletters"}), vec!["password"]),
+            (json!({"display_name": "A", "password": "abc12345"}), vec!["email"]),
+            (json!({"display_name": "A", "email": "x@example.cn", "password": "abc12345", "language": "fr"}), vec!["language"]),
+            (json!({"display_name": "", "email": "bad", "phone": "bad", "password": "x"}), vec!["display_name", "email", "phone", "password"]),
+        ];
+        for (body, fields) in cases {
+            let reply = app.post("/api/v1/auth/register", None, &body).await;
+            reply.expect_problem(422, "validation_failed");
+            assert_eq!(reply.failing_fields(), fields, "{body}");
+        }
+        assert_eq!(count_users(&app).await, 0);
+    }
+
+    async fn registering_a_taken_email_or_phone_returns_409(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let same_email = json!({"display_name": "B", "email": "li.na@example.cn", "password": "abc12345"});
+        app.post("/api/v1/auth/register", None, &same_email).await.expect_problem(409, "email_taken");
+        let same_phone = json!({"display_name": "B", "phone": "13912345678", "password": "abc12345"});
+        app.post("/api/v1/auth/register", None, &same_phone).await.expect_problem(409, "phone_taken");
+        assert_eq!(count_users(&app).await, 1);
+    }
+
+    async fn a_wrong_password_and_an_unknown_account_look_the_same(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let wrong = app.login_reply("li.na@example.cn", "wrong-password-1").await;
+        wrong.expect_problem(401, "invalid_credentials");
+        let unknown = app.login_reply("nobody@example.cn", "wrong-password-1").await;
+        unknown.expect_problem(401, "invalid_credentials");
+        assert_eq!(wrong.body["detail"], unknown.body["detail"]);
+        app.post("/api/v1/auth/login", None, &json!({"login": " ", "password": ""})).await
+            .expect_problem(422, "validation_failed");
+    }
+
+    async fn repeated_failures_lock_the_account_until_the_window_passes(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        for _ in 0..5 {
+            app.login_reply("li.na@example.cn", "wrong-password-1").await.expect_problem(401, "invalid_credentials");
+        }
+        let locked = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        locked.expect_problem(429, "too_many_login_attempts");
+        assert_eq!(locked.headers["retry-after"], "900");
+        app.advance(Duration::minutes(16));
+        app.login_reply("li.na@example.cn", "tea-leaves-88").await.expect(200);
+    }
+
+    async fn a_success_resets_the_failure_count(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        for _ in 0..4 {
+            app.login_reply("li.na@example.cn", "wrong-password-1").await.expect(401);
+        }
+        app.login_reply("li.na@example.cn", "tea-leaves-88").await.expect(200);
+        for _ in 0..4 {
+            app.login_reply("li.na@example.cn", "wrong-password-1").await.expect(401);
+        }
+        app.login_reply("li.na@example.cn", "tea-leaves-88").await.expect(200);
+    }
+
+    async fn refresh_tokens_rotate_and_a_reused_one_ends_the_session(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let login = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        let first = login.body["refresh_token"].as_str().unwrap().to_string();
+
+        let rotated = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first})).await;
+        rotated.expect(200);
+        let second = rotated.body["refresh_token"].as_str().unwrap().to_string();
+        assert_ne!(first, second);
+        app.get("/api/v1/me", Some(rotated.body["access_token"].as_str().unwrap())).await.expect(200);
+
+        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first})).await
+            .expect_problem(401, "refresh_token_reused");
+        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": second})).await
+            .expect_problem(401, "refresh_token_revoked");
+        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": "made-up"})).await
+            .expect_problem(401, "invalid_refresh_token");
+    }
+
+    async fn refresh_tokens_expire(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let login = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        let token = login.body["refresh_token"].as_str().unwrap().to_string();
+        app.advance(Duration::days(31));
+        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": token})).await
+            .expect_problem(401, "refresh_token_expired");
+    }
+
+    async fn logout_revokes_the_session(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let login = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        let token = login.body["refresh_token"].as_str().unwrap().to_string();
+        app.post("/api/v1/auth/logout", None, &json!({"refresh_token": token})).await.expect(204);
+        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": token})).await
+            .expect_problem(401, "refresh_token_revoked");
+    }
+
+    async fn access_tokens_expire_and_bad_ones_are_refused(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let token = app.token("li.na@example.cn", "tea-leaves-88").await;
+        app.get("/api/v1/me", None).await.expect_problem(401, "unauthenticated");
+        app.get("/api/v1/me", Some("not.a.jwt")).await.expect_problem(401, "invalid_token");
+        app.advance(Duration::minutes(15));
+        app.get("/api/v1/me", Some(&token)).await.expect_problem(401, "token_expired");
+    }
+}
+
+#[tokio::test]
+async fn too_many_attempts_from_one_address_are_refused() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app_with(backend, |s| s.security.login_max_attempts_per_ip = 3).await;
+        for n in 0..3 {
+            app.login_reply(&format!("user{n}@example.cn"), "whatever-1")
+                .await
+                .expect(401);
+        }
+        app.login_reply("another@example.cn", "whatever-1")
+            .await
+            .expect_problem(429, "too_many_login_attempts_from_address");
+    }
+}

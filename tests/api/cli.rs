@@ -1,0 +1,113 @@
+//! The `odr` binary as an operator uses it.
+
+use std::process::Command;
+
+use crate::helpers::{Backend, spawn_app, uscc};
+
+fn odr(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_odr"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("ODR_ENV", "test")
+        .env("ODR__DATABASE__URL", database_url)
+        .env_remove("RUST_LOG");
+    command
+}
+
+#[tokio::test]
+async fn import_units_from_the_shell_reports_each_row() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("members.csv");
+        let csv = format!(
+            "uscc,name,industry_code,region_code,address,contact_name,contact_phone,owner_name,owner_email,has_handling_place,has_staff,has_computer,has_dedicated_phone,has_written_procedure\n\
+             {},杭州命令行餐馆,catering,330106,杭州市西湖区某路 3 号,店长,0571-88880001,店长,cli@example.cn,yes,yes,yes,yes,yes\n\
+             bad,坏行,catering,330106,杭州市西湖区某路 4 号,店长,0571-88880002,店长,bad@example.cn,yes,yes,yes,yes,yes\n",
+            uscc("330106", 41)
+        );
+        std::fs::write(&file, csv).unwrap();
+        let output = odr(&app.database_url)
+            .args([
+                "import-units",
+                file.to_str().unwrap(),
+                "--by",
+                "assoc.catering@odr.demo",
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("1 created, 0 unchanged, 1 rejected"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("line    3  rejected"), "{stdout}");
+        let regulator = app.demo_token("reg.xihu@odr.demo").await;
+        let pending = app
+            .get("/api/v1/units?status=pending", Some(&regulator))
+            .await;
+        assert_eq!(pending.body["items"][0]["business_name"], "杭州命令行餐馆");
+    }
+}
+
+#[test]
+fn production_refuses_to_start_with_development_secrets() {
+    let output = Command::new(env!("CARGO_BIN_EXE_odr"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("ODR_ENV", "production")
+        .env("ODR__DATABASE__URL", "sqlite:///nonexistent/odr.db")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("security.jwt_secret"), "{stderr}");
+}
+
+#[test]
+fn create_admin_reads_the_password_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("odr.db").display());
+    let mut child = odr(&url)
+        .args([
+            "create-admin",
+            "--email",
+            "root@example.cn",
+            "--name",
+            "Root",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"admin-pass-2026\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Admin created."));
+    let again = odr(&url)
+        .args(["create-admin", "--email", "root@example.cn"])
+        .stdin(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "a second admin with the same email is refused"
+    );
+}

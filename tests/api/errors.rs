@@ -1,0 +1,54 @@
+use reqwest::Method;
+
+use crate::both_backends;
+
+both_backends! {
+    async fn unknown_routes_are_problem_documents(app) {
+        let reply = app.get("/api/v1/no-such-thing", None).await;
+        reply.expect_problem(404, "route_not_found");
+        assert!(reply.body["detail"].as_str().unwrap().contains("/api/v1/no-such-thing"));
+    }
+
+    async fn malformed_json_is_a_400_problem(app) {
+        let response = app.client.post(format!("{}/api/v1/auth/login", app.address))
+            .header("content-type", "application/json")
+            .body("{\"login\": ")
+            .send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "malformed_json");
+    }
+
+    async fn a_body_with_missing_fields_is_a_400_problem(app) {
+        app.post("/api/v1/auth/login", None, &serde_json::json!({"login": "x"})).await
+            .expect_problem(400, "invalid_json_fields");
+    }
+
+    async fn a_wrong_content_type_is_a_415_problem(app) {
+        let response = app.client.post(format!("{}/api/v1/auth/login", app.address))
+            .header("content-type", "text/plain")
+            .body("login=x")
+            .send().await.unwrap();
+        assert_eq!(response.status(), 415);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "unsupported_media_type");
+    }
+
+    async fn an_oversized_body_is_a_413_problem(app) {
+        let huge = serde_json::json!({"login": "a".repeat(300 * 1024), "password": "x"});
+        app.post("/api/v1/auth/login", None, &huge).await.expect_problem(413, "payload_too_large");
+    }
+
+    async fn a_wrong_method_is_a_problem_document(app) {
+        let reply = app.request(Method::DELETE, "/api/v1/regions", None, None).await;
+        assert!(reply.status.is_client_error());
+        assert_eq!(reply.content_type, "application/problem+json");
+    }
+
+    async fn a_bad_query_parameter_names_the_parameter(app) {
+        let reply = app.get("/api/v1/public/units?limit=lots", None).await;
+        reply.expect_problem(422, "validation_failed");
+        assert_eq!(reply.failing_fields(), vec!["limit"]);
+    }
+}

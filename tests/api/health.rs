@@ -1,0 +1,22 @@
+use crate::both_backends;
+
+both_backends! {
+    async fn liveness_and_readiness_answer_ok(app) {
+        let live = app.get("/health/live", None).await;
+        live.expect(200);
+        assert_eq!(live.body["status"], "ok");
+        let ready = app.get("/health/ready", None).await;
+        ready.expect(200);
+        assert_eq!(ready.body["status"], "ready");
+    }
+
+    async fn metrics_count_requests_by_route_template(app) {
+        app.get("/api/v1/regions", None).await.expect(200);
+        app.get("/api/v1/public/units/0198a3c1-0000-7000-8000-000000000000", None).await.expect_problem(404, "unit_not_found");
+        let metrics = app.get("/metrics", None).await;
+        metrics.expect(200);
+        assert!(metrics.text.contains(r#"odr_http_requests_total{method="GET",route="/api/v1/regions",status="200"} 1"#), "{}", metrics.text);
+        assert!(metrics.text.contains(r#"route="/api/v1/public/units/{id}",status="404""#), "{}", metrics.text);
+        assert!(!metrics.text.contains("0198a3c1"), "raw paths must not become labels");
+    }
+}

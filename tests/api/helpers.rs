@@ -1,0 +1,425 @@
+//! `spawn_app`: the real application on a fresh database per test, with a manual clock, the
+//! memory mail transport and the job worker run on demand.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::{Method, Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use odr::clock::ManualClock;
+use odr::config::{Profile, Settings};
+use odr::demo::{DEMO_PASSWORD, seed_demo};
+use odr::http::AppState;
+use odr::jobs::worker::Worker;
+use odr::notify::email::OutgoingEmail;
+use odr::startup::Application;
+use odr::store::conn::{DbConn, POSTGRES_MIGRATIONS};
+
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The instant every test starts at: Friday 2026-11-27 10:00 in Shanghai.
+pub fn start_time() -> DateTime<Utc> {
+    "2026-11-27T02:00:00Z".parse().unwrap()
+}
+
+/// Runs `$body` once on SQLite and once on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            // The body in the value namespace, its two tests in a module of the same name.
+            async fn $name($app: $crate::helpers::TestApp) $body
+
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await).await
+                }
+            }
+        )*
+    };
+}
+
+/// A running application and what a test needs to drive it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    pg_database: Option<String>,
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_DATABASE_URL is not set: the PostgreSQL half of the suite needs a server. \
+             Run the suite with `.ci/test`, which starts a throwaway PostgreSQL, or set \
+             TEST_DATABASE_URL=postgres://user@host:port/postgres"
+        )
+    })
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let (base, _) = url.rsplit_once('/').unwrap();
+    format!("{base}/{database}")
+}
+
+/// A template database migrated once per test process; tests copy it.
+fn template_database() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("odr_template_{}", uuid::Uuid::new_v4().simple());
+        let admin = admin_url();
+        let mut conn = PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let mut template = PgConnection::establish(&with_database(&admin, &name)).unwrap();
+        use diesel_migrations::MigrationHarness;
+        template
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .unwrap();
+        drop(template);
+        name
+    })
+}
+
+fn create_pg_database() -> (String, String) {
+    let template = template_database();
+    let name = format!("odr_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = admin_url();
+    let mut conn = PgConnection::establish(&admin).unwrap();
+    conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .unwrap();
+    (name.clone(), with_database(&admin, &name))
+}
+
+/// Settings of the `test` profile pointing at `database_url`.
+pub fn test_settings(database_url: &str, dir: &Path) -> Settings {
+    let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut settings = Settings::load(&config_dir, Profile::Test).unwrap();
+    settings.database.url = SecretString::from(database_url.to_string());
+    settings.database.pool_size = 3;
+    settings.server.port = 0;
+    settings.email.file_dir = dir.join("mail");
+    settings
+}
+
+/// Starts the application on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the application after `adjust` changed its settings.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    odr::telemetry::init_for_tests();
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg_database) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("odr.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let (name, url) = tokio::task::spawn_blocking(create_pg_database)
+                .await
+                .unwrap();
+            (url, Some(name))
+        }
+    };
+    let mut settings = test_settings(&url, dir.path());
+    let database_url = url.clone();
+    adjust(&mut settings);
+    let clock = ManualClock::new(start_time());
+    let app = Application::build(settings, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped(false));
+    TestApp {
+        address,
+        client: reqwest::Client::builder().build().unwrap(),
+        state,
+        clock,
+        database_url,
+        _dir: dir,
+        pg_database,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_database.take() {
+            // A plain thread: Drop may run inside the test's runtime, where blocking is refused.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
+                    let _ =
+                        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    async fn read(response: Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            content_type,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts a problem document with `status` and `code`.
+    #[track_caller]
+    pub fn expect_problem(&self, status: u16, code: &str) -> &Self {
+        self.expect(status);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        self
+    }
+
+    /// The field names of a validation problem.
+    pub fn failing_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    /// Sends a request with an optional JSON body and bearer token.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Reply::read(request.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Uploads `bytes` as the multipart field `file`.
+    pub async fn upload(&self, path: &str, token: &str, file_name: &str, bytes: Vec<u8>) -> Reply {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Reply::read(response).await
+    }
+
+    /// Logs in and returns the whole token response.
+    pub async fn login_reply(&self, login: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"login": login, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn token(&self, login: &str, password: &str) -> String {
+        let reply = self.login_reply(login, password).await;
+        reply.expect(200);
+        reply.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Logs a demo account in with the demo password.
+    pub async fn demo_token(&self, email: &str) -> String {
+        self.token(email, DEMO_PASSWORD).await
+    }
+
+    /// Seeds the demo world into this test's database.
+    pub async fn seed_demo(&self) {
+        let pii = self.state.pii.clone();
+        let now = self.clock.now_utc();
+        self.state
+            .db
+            .run(move |conn| seed_demo(conn, &pii, now))
+            .await
+            .unwrap()
+            .expect("fresh database");
+    }
+
+    /// Runs every due job now.
+    pub async fn run_pending_jobs(&self) -> usize {
+        Worker::new(self.state.job_context())
+            .run_pending()
+            .await
+            .unwrap()
+    }
+
+    /// Emails the memory transport delivered.
+    pub fn sent_emails(&self) -> Vec<OutgoingEmail> {
+        self.state.mailer.sent()
+    }
+
+    /// Moves the clock.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Runs a closure on a pooled connection.
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut DbConn) -> T + Send + 'static,
+    ) -> T {
+        self.state
+            .db
+            .run(move |conn| Ok::<_, odr::store::StoreError>(work(conn)))
+            .await
+            .unwrap()
+    }
+
+    /// The id of a demo business by (part of) its name, as its owner sees it.
+    pub async fn business_of(&self, owner_token: &str) -> Value {
+        let me = self.get("/api/v1/me", Some(owner_token)).await;
+        let id = me.body["business_id"].as_str().unwrap().to_string();
+        self.get(&format!("/api/v1/businesses/{id}"), Some(owner_token))
+            .await
+            .body
+    }
+}
+
+/// A helper trait so tests read the manual clock without importing chrono traits.
+pub trait NowUtc {
+    fn now_utc(&self) -> DateTime<Utc>;
+}
+
+impl NowUtc for ManualClock {
+    fn now_utc(&self) -> DateTime<Utc> {
+        odr::clock::Clock::now(self)
+    }
+}
+
+/// A valid credit code for a test business in `division`, numbered `n`.
+pub fn uscc(division: &str, n: u32) -> String {
+    let head = format!("92{division}TE5T{n:05}");
+    let check = odr::domain::uscc::check_character(head.as_bytes()).unwrap();
+    format!("{head}{check}")
+}
+
+/// A business registration body for district `division`.
+pub fn business_registration(division: &str, n: u32, owner_email: &str) -> Value {
+    json!({
+        "business": {
+            "uscc": uscc(division, n),
+            "name": format!("杭州测试商贸有限公司{n}"),
+            "industry_code": "retail",
+            "region_code": division,
+            "address": "杭州市西湖区文三路 100 号",
+            "contact_name": "刘经理",
+            "contact_phone": "0571-88880000"
+        },
+        "owner": {"display_name": "刘经理", "email": owner_email},
+        "password": "shop-owner-2026"
+    })
+}
+
+/// An application accepting the undertaking with all conditions met.
+pub fn full_application() -> Value {
+    json!({
+        "accept_undertaking": true,
+        "undertaking_version": odr::domain::unit::UNDERTAKING_VERSION,
+        "conditions": {"handling_place": true, "staff": true, "computer": true,
+                       "dedicated_phone": true, "written_procedure": true}
+    })
+}
+
+/// Extracts the invitation token from an email's text.
+pub fn invitation_token(email: &OutgoingEmail) -> String {
+    let (_, rest) = email.text.split_once("token=").expect("invitation link");
+    rest.split_whitespace().next().unwrap().to_string()
+}

@@ -1,0 +1,44 @@
+use std::path::Path;
+
+use crate::both_backends;
+
+/// Regenerate with `UPDATE_OPENAPI=1 cargo test openapi` (or `odr openapi > openapi/openapi.json`).
+#[test]
+fn the_checked_in_contract_matches_the_code() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let generated = odr::http::openapi::document();
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "openapi/openapi.json differs from the code; run `UPDATE_OPENAPI=1 cargo test openapi` and commit the file"
+    );
+}
+
+#[test]
+fn the_contract_is_openapi_3_1_and_documents_every_route() {
+    let document: serde_json::Value =
+        serde_json::from_str(&odr::http::openapi::document()).unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(document["info"]["title"], "ODR platform API");
+    let paths = document["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/units/{id}/actions",
+        "/api/v1/associations/{id}/imports",
+        "/api/v1/public/units",
+        "/health/ready",
+    ] {
+        assert!(paths.contains_key(path), "{path} undocumented");
+    }
+}
+
+both_backends! {
+    async fn the_served_contract_is_the_checked_in_one(app) {
+        let served = app.get("/api/v1/openapi.json", None).await;
+        served.expect(200);
+        assert_eq!(served.text, odr::http::openapi::document());
+    }
+}
