@@ -36,10 +36,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     )
     .context("database.url: cannot open the database")?;
     let db = Db::new(pool);
-    let applied = db
-        .run(run_migrations)
-        .await
-        .context("migrations failed")?;
+    let applied = db.run(run_migrations).await.context("migrations failed")?;
     if applied > 0 {
         tracing::info!(migrations.applied = applied, "database migrated");
     }
