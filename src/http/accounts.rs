@@ -24,15 +24,12 @@ use crate::store::{DbConn, StoreError, login_attempts, new_id, refresh_tokens};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/register", web::post().to(register))
-        .route("/auth/login", web::post().to(login))
-        .route("/auth/refresh", web::post().to(refresh))
-        .route("/auth/logout", web::post().to(logout))
-        .route(
-            "/auth/invitations/accept",
-            web::post().to(accept_invitation),
-        )
-        .route("/me", web::get().to(me));
+    cfg.service(web::resource("/auth/register").route(web::post().to(register)))
+        .service(web::resource("/auth/login").route(web::post().to(login)))
+        .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
+        .service(web::resource("/auth/logout").route(web::post().to(logout)))
+        .service(web::resource("/auth/invitations/accept").route(web::post().to(accept_invitation)))
+        .service(web::resource("/me").route(web::get().to(me)));
 }
 
 /// Contact fields shared by every form that creates an account.

@@ -20,8 +20,8 @@ use crate::store::reference::{find_association, find_industry, find_region, inse
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/associations", web::post().to(create_association))
-        .route("/admin/users", web::post().to(create_user));
+    cfg.service(web::resource("/admin/associations").route(web::post().to(create_association)))
+        .service(web::resource("/admin/users").route(web::post().to(create_user)));
 }
 
 /// A new association.

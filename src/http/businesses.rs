@@ -33,12 +33,18 @@ use crate::store::{DbConn, StoreError, from_db_time};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/businesses", web::post().to(register_business))
-        .route("/businesses/{id}", web::get().to(get_business))
-        .route("/businesses/{id}", web::patch().to(update_business))
-        .route("/businesses/{id}/staff", web::get().to(get_staff))
-        .route("/businesses/{id}/staff", web::post().to(invite_staff))
-        .route("/businesses/{id}/application", web::post().to(apply));
+    cfg.service(web::resource("/businesses").route(web::post().to(register_business)))
+        .service(
+            web::resource("/businesses/{id}")
+                .route(web::get().to(get_business))
+                .route(web::patch().to(update_business)),
+        )
+        .service(
+            web::resource("/businesses/{id}/staff")
+                .route(web::get().to(get_staff))
+                .route(web::post().to(invite_staff)),
+        )
+        .service(web::resource("/businesses/{id}/application").route(web::post().to(apply)));
 }
 
 /// Whether `actor` passes `rule` for `business`.

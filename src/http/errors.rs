@@ -70,8 +70,8 @@ pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     ))
 }
 
-/// Rewrites any error response that is not already a problem document (for example the
-/// 405 actix sends for a wrong method) into one.
+/// Rewrites any error response that is neither a problem document nor a page (for example
+/// the 405 actix sends for a wrong method) into a problem document.
 pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(ensure_problem)
 }
@@ -79,11 +79,11 @@ pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
 fn ensure_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-    if is_problem {
+    // Problem documents and portal pages (which explain errors in their own words) pass.
+    let is_rendered = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes() == PROBLEM_JSON.as_bytes() || v.as_bytes().starts_with(b"text/html")
+    });
+    if is_rendered {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -12,9 +12,9 @@ use crate::store::jobs::count_by_state;
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health/live", web::get().to(live))
-        .route("/health/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(metrics));
+    cfg.service(web::resource("/health/live").route(web::get().to(live)))
+        .service(web::resource("/health/ready").route(web::get().to(ready)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)));
 }
 
 /// Health status.

@@ -17,7 +17,7 @@ use crate::store::units::Actor;
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/associations/{id}/imports", web::post().to(import_file));
+    cfg.service(web::resource("/associations/{id}/imports").route(web::post().to(import_file)));
 }
 
 /// Reads the multipart field `file`, refusing more than `max_bytes`.

@@ -10,6 +10,7 @@ pub mod health;
 pub mod imports;
 pub mod openapi;
 pub mod pagination;
+pub mod portal;
 pub mod public;
 pub mod reference;
 pub mod telemetry;
@@ -52,15 +53,17 @@ impl AppState {
 
 /// Registers every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::routes).service(
-        web::scope("/api/v1")
-            .configure(openapi::routes)
-            .configure(accounts::routes)
-            .configure(reference::routes)
-            .configure(businesses::routes)
-            .configure(units::routes)
-            .configure(imports::routes)
-            .configure(admin::routes)
-            .configure(public::routes),
-    );
+    cfg.configure(health::routes)
+        .configure(portal::routes)
+        .service(
+            web::scope("/api/v1")
+                .configure(openapi::routes)
+                .configure(accounts::routes)
+                .configure(reference::routes)
+                .configure(businesses::routes)
+                .configure(units::routes)
+                .configure(imports::routes)
+                .configure(admin::routes)
+                .configure(public::routes),
+        );
 }

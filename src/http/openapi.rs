@@ -10,7 +10,7 @@ use crate::error::{FieldError, Problem};
 
 /// Registers the route serving the document.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(serve));
+    cfg.service(web::resource("/openapi.json").route(web::get().to(serve)));
 }
 
 struct BearerAuth;

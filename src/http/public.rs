@@ -16,8 +16,8 @@ use crate::store::units::{self, CommitmentRow, OdrUnit, UnitScope};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/public/units", web::get().to(directory))
-        .route("/public/units/{id}", web::get().to(directory_entry));
+    cfg.service(web::resource("/public/units").route(web::get().to(directory)))
+        .service(web::resource("/public/units/{id}").route(web::get().to(directory_entry)));
 }
 
 /// Search of the directory.

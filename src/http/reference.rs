@@ -12,10 +12,10 @@ use crate::store::reference::{self, Association, Industry, Region};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/regions", web::get().to(list_regions))
-        .route("/industries", web::get().to(list_industries))
-        .route("/associations", web::get().to(list_associations))
-        .route("/undertaking", web::get().to(undertaking));
+    cfg.service(web::resource("/regions").route(web::get().to(list_regions)))
+        .service(web::resource("/industries").route(web::get().to(list_industries)))
+        .service(web::resource("/associations").route(web::get().to(list_associations)))
+        .service(web::resource("/undertaking").route(web::get().to(undertaking)));
 }
 
 /// A region (GB/T 2260).

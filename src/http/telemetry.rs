@@ -5,11 +5,14 @@ use std::time::Instant;
 use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
+
+use tracing_actix_web::RequestId;
 
 use super::AppState;
 
@@ -71,7 +74,8 @@ impl HttpMetrics {
     }
 }
 
-/// Middleware counting each request under its route template (never the raw path).
+/// Middleware counting each request under its route template (never the raw path), and
+/// returning the request id of the tracing span as `X-Request-Id`.
 pub async fn record_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -81,7 +85,13 @@ pub async fn record_request(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
-    let response = next.call(req).await?;
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut response = next.call(req).await?;
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), id);
+    }
     if let Some(metrics) = metrics {
         let route = response
             .request()

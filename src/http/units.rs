@@ -23,10 +23,10 @@ use crate::store::{DbConn, StoreError, from_db_time};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/units", web::get().to(list_units))
-        .route("/units/{id}", web::get().to(get_unit))
-        .route("/units/{id}/actions", web::post().to(act_on_unit))
-        .route("/units/{id}/commitments", web::put().to(put_commitments));
+    cfg.service(web::resource("/units").route(web::get().to(list_units)))
+        .service(web::resource("/units/{id}").route(web::get().to(get_unit)))
+        .service(web::resource("/units/{id}/actions").route(web::post().to(act_on_unit)))
+        .service(web::resource("/units/{id}/commitments").route(web::put().to(put_commitments)));
 }
 
 /// A commitment as shown and as set.

@@ -8,6 +8,10 @@ both_backends! {
         let ready = app.get("/health/ready", None).await;
         ready.expect(200);
         assert_eq!(ready.body["status"], "ready");
+        let request_id = ready.headers["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(request_id).is_ok(), "{request_id}");
+        let other = app.get("/api/v1/nothing-here", None).await;
+        assert_ne!(other.headers["x-request-id"], ready.headers["x-request-id"], "one id per request");
     }
 
     async fn metrics_count_requests_by_route_template(app) {

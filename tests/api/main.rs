@@ -19,5 +19,6 @@ mod imports;
 mod jobs;
 mod migrations;
 mod openapi;
+mod portal;
 mod public;
 mod units;
