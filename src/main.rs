@@ -71,6 +71,8 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Exit 0 when the server on the configured port answers /health/ready (for containers).
+    Healthcheck,
 }
 
 #[tokio::main]
@@ -109,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
         Command::CreateAdmin { email, name } => {
             create_admin(build_state(settings, clock).await?, email, name).await
         }
+        Command::Healthcheck => healthcheck(settings.server.port),
         Command::Openapi => Ok(()),
     }
 }
@@ -155,6 +158,22 @@ fn print_demo(state: &AppState, logins: Option<Vec<odr::demo::DemoLogin>>) -> bo
         state.settings.server.public_url
     );
     true
+}
+
+/// A plain HTTP/1.1 request, so the slim container image needs no curl.
+fn healthcheck(port: u16) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+    stream
+        .write_all(b"GET /health/ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    if response.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        bail!("not ready: {}", response.lines().next().unwrap_or_default())
+    }
 }
 
 async fn import_units(state: AppState, file: PathBuf, by: String) -> anyhow::Result<()> {

@@ -111,3 +111,36 @@ fn create_admin_reads_the_password_from_standard_input() {
         "a second admin with the same email is refused"
     );
 }
+
+#[tokio::test]
+async fn the_container_healthcheck_passes_against_a_running_server() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let port = app.address.rsplit(':').next().unwrap().to_string();
+    let database_url = app.database_url.clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        odr(&database_url)
+            .env("ODR__SERVER__PORT", port)
+            .arg("healthcheck")
+            .status()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(ok.success());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = app.database_url.clone();
+    let down = tokio::task::spawn_blocking(move || {
+        odr(&url)
+            .env("ODR__SERVER__PORT", closed.to_string())
+            .arg("healthcheck")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!down.status.success());
+}
