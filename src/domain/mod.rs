@@ -2,8 +2,10 @@
 //! no framework types; everything here is tested in place.
 
 pub mod access;
+pub mod calendar;
 pub mod commitment;
 pub mod contact;
+pub mod dispute;
 pub mod masking;
 pub mod password;
 pub mod region;

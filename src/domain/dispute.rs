@@ -1,0 +1,758 @@
+//! The dispute lifecycle (DESIGN §2) as a pure function of (facts, event, actor, now).
+//!
+//! `filed` → `negotiating` → `settled` → `resolved`; other terminals `withdrawn`, `escalated`,
+//! `rejected`; `paused` stops the clock and returns to the state it left.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+/// Where a dispute stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Filed,
+    Negotiating,
+    Settled,
+    Resolved,
+    Withdrawn,
+    Escalated,
+    Rejected,
+    Paused,
+}
+
+impl Status {
+    /// Every status.
+    pub const ALL: [Status; 8] = [
+        Self::Filed,
+        Self::Negotiating,
+        Self::Settled,
+        Self::Resolved,
+        Self::Withdrawn,
+        Self::Escalated,
+        Self::Rejected,
+        Self::Paused,
+    ];
+
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Filed => "filed",
+            Self::Negotiating => "negotiating",
+            Self::Settled => "settled",
+            Self::Resolved => "resolved",
+            Self::Withdrawn => "withdrawn",
+            Self::Escalated => "escalated",
+            Self::Rejected => "rejected",
+            Self::Paused => "paused",
+        }
+    }
+
+    /// No event but a rating changes a terminal dispute.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Self::Resolved | Self::Withdrawn | Self::Escalated | Self::Rejected
+        )
+    }
+
+    /// Statuses in which the dispute is still being handled.
+    pub fn is_open(self) -> bool {
+        !self.is_terminal()
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored status name that is not known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown dispute status `{0}`")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for Status {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.into()))
+    }
+}
+
+/// The two parties of a dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Party {
+    Consumer,
+    Business,
+}
+
+impl Party {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Consumer => "consumer",
+            Self::Business => "business",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "consumer" => Some(Self::Consumer),
+            "business" => Some(Self::Business),
+            _ => None,
+        }
+    }
+
+    /// The other party.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Consumer => Self::Business,
+            Self::Business => Self::Consumer,
+        }
+    }
+}
+
+/// Who acts on a dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Actor {
+    Consumer,
+    /// Staff of the unit handling the dispute.
+    Merchant,
+    /// A regulator of the unit's region.
+    Regulator,
+    /// The platform's timers.
+    System,
+}
+
+impl Actor {
+    /// Every actor.
+    pub const ALL: [Actor; 4] = [
+        Self::Consumer,
+        Self::Merchant,
+        Self::Regulator,
+        Self::System,
+    ];
+
+    /// The party an actor speaks for.
+    pub fn party(self) -> Option<Party> {
+        match self {
+            Self::Consumer => Some(Party::Consumer),
+            Self::Merchant => Some(Party::Business),
+            _ => None,
+        }
+    }
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Consumer => "consumer",
+            Self::Merchant => "merchant",
+            Self::Regulator => "regulator",
+            Self::System => "system",
+        }
+    }
+}
+
+/// Something that happens to a dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Event {
+    FirstContact,
+    Message,
+    MakeOffer,
+    WithdrawOffer,
+    AcceptOffer,
+    RejectOffer,
+    Withdraw,
+    Decline,
+    RequestEscalation,
+    ProposeExtension,
+    AgreeExtension,
+    RefuseExtension,
+    ProposePause,
+    AgreePause,
+    Resume,
+    MarkFulfilled,
+    ConfirmFulfilment,
+    ReportNonFulfilment,
+    Rate,
+    RejectAsNoConsumerDispute,
+    FirstContactLapsed,
+    SettlementLapsed,
+    FulfilmentLapsed,
+    ConfirmationLapsed,
+}
+
+impl Event {
+    /// Every event.
+    pub const ALL: [Event; 24] = [
+        Self::FirstContact,
+        Self::Message,
+        Self::MakeOffer,
+        Self::WithdrawOffer,
+        Self::AcceptOffer,
+        Self::RejectOffer,
+        Self::Withdraw,
+        Self::Decline,
+        Self::RequestEscalation,
+        Self::ProposeExtension,
+        Self::AgreeExtension,
+        Self::RefuseExtension,
+        Self::ProposePause,
+        Self::AgreePause,
+        Self::Resume,
+        Self::MarkFulfilled,
+        Self::ConfirmFulfilment,
+        Self::ReportNonFulfilment,
+        Self::Rate,
+        Self::RejectAsNoConsumerDispute,
+        Self::FirstContactLapsed,
+        Self::SettlementLapsed,
+        Self::FulfilmentLapsed,
+        Self::ConfirmationLapsed,
+    ];
+
+    /// The stable name written to the timeline.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstContact => "first_contact",
+            Self::Message => "message",
+            Self::MakeOffer => "offer_made",
+            Self::WithdrawOffer => "offer_withdrawn",
+            Self::AcceptOffer => "offer_accepted",
+            Self::RejectOffer => "offer_rejected",
+            Self::Withdraw => "withdrawn",
+            Self::Decline => "declined",
+            Self::RequestEscalation => "escalation_requested",
+            Self::ProposeExtension => "extension_proposed",
+            Self::AgreeExtension => "extension_agreed",
+            Self::RefuseExtension => "extension_refused",
+            Self::ProposePause => "pause_proposed",
+            Self::AgreePause => "paused",
+            Self::Resume => "resumed",
+            Self::MarkFulfilled => "marked_fulfilled",
+            Self::ConfirmFulfilment => "fulfilment_confirmed",
+            Self::ReportNonFulfilment => "non_fulfilment_reported",
+            Self::Rate => "rated",
+            Self::RejectAsNoConsumerDispute => "rejected_as_no_consumer_dispute",
+            Self::FirstContactLapsed => "first_contact_lapsed",
+            Self::SettlementLapsed => "settlement_lapsed",
+            Self::FulfilmentLapsed => "fulfilment_lapsed",
+            Self::ConfirmationLapsed => "confirmation_lapsed",
+        }
+    }
+}
+
+/// What the rules need to know about a dispute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub status: Status,
+    /// The status a paused dispute returns to; `Some` exactly when paused.
+    pub paused_from: Option<Status>,
+    pub first_contact_due: DateTime<Utc>,
+    pub settlement_due: DateTime<Utc>,
+    pub has_first_contact: bool,
+    pub extension_used: bool,
+    pub pending_extension: Option<Party>,
+    pub pending_pause: Option<Party>,
+    pub fulfilment_marked: bool,
+    pub rated: bool,
+}
+
+impl Facts {
+    /// A freshly filed dispute.
+    pub fn filed(first_contact_due: DateTime<Utc>, settlement_due: DateTime<Utc>) -> Self {
+        Self {
+            status: Status::Filed,
+            paused_from: None,
+            first_contact_due,
+            settlement_due,
+            has_first_contact: false,
+            extension_used: false,
+            pending_extension: None,
+            pending_pause: None,
+            fulfilment_marked: false,
+            rated: false,
+        }
+    }
+}
+
+/// Why an event is refused; each variant names the rule (and is the API's 409 code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("a dispute that is {status} cannot take `{event:?}`")]
+    NotInThisState { status: Status, event: Event },
+    #[error("this party may not take `{event:?}`")]
+    NotYourTurn { event: Event },
+    #[error("the dispute is closed")]
+    Closed,
+    #[error(
+        "escalation is possible once the business has answered, declined, or let the first-contact due date pass"
+    )]
+    EscalationTooEarly,
+    #[error("a dispute may be extended once")]
+    ExtensionAlreadyUsed,
+    #[error("a proposal is already waiting for an answer")]
+    ProposalPending,
+    #[error("there is no proposal from the other party to answer")]
+    NoProposal,
+    #[error("the business has already marked the settlement fulfilled")]
+    AlreadyFulfilled,
+    #[error("the business has not marked the settlement fulfilled yet")]
+    NotFulfilledYet,
+    #[error("the dispute has already been rated")]
+    AlreadyRated,
+    #[error("the due date has not passed yet")]
+    NotDueYet,
+}
+
+impl RuleError {
+    /// Stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotInThisState { .. } => "invalid_transition",
+            Self::NotYourTurn { .. } => "not_allowed_for_party",
+            Self::Closed => "dispute_closed",
+            Self::EscalationTooEarly => "escalation_too_early",
+            Self::ExtensionAlreadyUsed => "extension_already_used",
+            Self::ProposalPending => "proposal_pending",
+            Self::NoProposal => "no_proposal_to_answer",
+            Self::AlreadyFulfilled => "already_fulfilled",
+            Self::NotFulfilledYet => "not_fulfilled_yet",
+            Self::AlreadyRated => "already_rated",
+            Self::NotDueYet => "not_due_yet",
+        }
+    }
+}
+
+/// Which actors may take `event` at all.
+fn may_act(event: Event, actor: Actor) -> bool {
+    use Actor as A;
+    use Event as E;
+    match event {
+        E::FirstContact | E::Decline | E::MarkFulfilled => actor == A::Merchant,
+        E::Withdraw
+        | E::RequestEscalation
+        | E::ConfirmFulfilment
+        | E::ReportNonFulfilment
+        | E::Rate => actor == A::Consumer,
+        E::Message
+        | E::MakeOffer
+        | E::WithdrawOffer
+        | E::AcceptOffer
+        | E::RejectOffer
+        | E::ProposeExtension
+        | E::AgreeExtension
+        | E::RefuseExtension
+        | E::ProposePause
+        | E::AgreePause
+        | E::Resume => matches!(actor, A::Consumer | A::Merchant),
+        E::RejectAsNoConsumerDispute => actor == A::Regulator,
+        E::FirstContactLapsed
+        | E::SettlementLapsed
+        | E::FulfilmentLapsed
+        | E::ConfirmationLapsed => actor == A::System,
+    }
+}
+
+/// Applies `event` by `actor` at `now` to `facts`, returning the new facts or the rule broken.
+/// Offer-level checks (whose offer, expiry, supersession) are [`super::offer`]'s.
+pub fn transition(
+    facts: &Facts,
+    event: Event,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Facts, RuleError> {
+    use Event as E;
+    use Status as S;
+    if !may_act(event, actor) {
+        return Err(RuleError::NotYourTurn { event });
+    }
+    let status = facts.status;
+    if status.is_terminal() && event != E::Rate {
+        return Err(RuleError::Closed);
+    }
+    let refused = Err(RuleError::NotInThisState { status, event });
+    let mut next = facts.clone();
+    let party = actor.party();
+    match (event, status) {
+        (E::FirstContact, S::Filed) => {
+            next.status = S::Negotiating;
+            next.has_first_contact = true;
+        }
+        (E::Message, S::Filed) | (E::MakeOffer, S::Filed) if actor == Actor::Merchant => {
+            next.status = S::Negotiating;
+            next.has_first_contact = true;
+        }
+        (E::Message, S::Filed | S::Negotiating | S::Settled | S::Paused) => {}
+        (E::MakeOffer | E::WithdrawOffer | E::RejectOffer, S::Negotiating) => {}
+        (E::AcceptOffer, S::Negotiating) => {
+            next.status = S::Settled;
+            next.pending_extension = None;
+            next.pending_pause = None;
+        }
+        (E::Withdraw, S::Filed | S::Negotiating | S::Paused) => close(&mut next, S::Withdrawn),
+        (E::Decline, S::Filed | S::Negotiating) => close(&mut next, S::Escalated),
+        (E::RequestEscalation, S::Negotiating) => close(&mut next, S::Escalated),
+        (E::RequestEscalation, S::Filed) => {
+            if now <= facts.first_contact_due {
+                return Err(RuleError::EscalationTooEarly);
+            }
+            close(&mut next, S::Escalated);
+        }
+        (E::ProposeExtension, S::Filed | S::Negotiating) => {
+            if facts.extension_used {
+                return Err(RuleError::ExtensionAlreadyUsed);
+            }
+            if facts.pending_extension.is_some() {
+                return Err(RuleError::ProposalPending);
+            }
+            next.pending_extension = party;
+        }
+        (E::AgreeExtension | E::RefuseExtension, S::Filed | S::Negotiating) => {
+            if facts.pending_extension.is_none() || facts.pending_extension == party {
+                return Err(RuleError::NoProposal);
+            }
+            next.pending_extension = None;
+            next.extension_used = event == E::AgreeExtension;
+        }
+        (E::ProposePause, S::Filed | S::Negotiating) => {
+            if facts.pending_pause.is_some() {
+                return Err(RuleError::ProposalPending);
+            }
+            next.pending_pause = party;
+        }
+        (E::AgreePause, S::Filed | S::Negotiating) => {
+            if facts.pending_pause.is_none() || facts.pending_pause == party {
+                return Err(RuleError::NoProposal);
+            }
+            next.pending_pause = None;
+            next.paused_from = Some(status);
+            next.status = S::Paused;
+        }
+        (E::Resume, S::Paused) => {
+            next.status = facts.paused_from.unwrap_or(S::Negotiating);
+            next.paused_from = None;
+        }
+        (E::MarkFulfilled, S::Settled) => {
+            if facts.fulfilment_marked {
+                return Err(RuleError::AlreadyFulfilled);
+            }
+            next.fulfilment_marked = true;
+        }
+        (E::ConfirmFulfilment, S::Settled) => close(&mut next, S::Resolved),
+        (E::ReportNonFulfilment, S::Settled) => close(&mut next, S::Escalated),
+        (E::Rate, s) if s.is_terminal() => {
+            if facts.rated {
+                return Err(RuleError::AlreadyRated);
+            }
+            next.rated = true;
+        }
+        (E::RejectAsNoConsumerDispute, S::Filed | S::Negotiating | S::Paused) => {
+            close(&mut next, S::Rejected)
+        }
+        (E::FirstContactLapsed, S::Filed) => {
+            if now <= facts.first_contact_due {
+                return Err(RuleError::NotDueYet);
+            }
+        }
+        (E::SettlementLapsed, S::Filed | S::Negotiating) => {
+            if now <= facts.settlement_due {
+                return Err(RuleError::NotDueYet);
+            }
+            close(&mut next, S::Escalated);
+        }
+        (E::FulfilmentLapsed, S::Settled) => {
+            if facts.fulfilment_marked {
+                return Err(RuleError::AlreadyFulfilled);
+            }
+            close(&mut next, S::Escalated);
+        }
+        (E::ConfirmationLapsed, S::Settled) => {
+            if !facts.fulfilment_marked {
+                return Err(RuleError::NotFulfilledYet);
+            }
+            close(&mut next, S::Resolved);
+        }
+        _ => return refused,
+    }
+    Ok(next)
+}
+
+fn close(facts: &mut Facts, status: Status) {
+    facts.status = status;
+    facts.paused_from = None;
+    facts.pending_extension = None;
+    facts.pending_pause = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Actor as A;
+    use Event as E;
+    use Status as S;
+    use proptest::prelude::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn facts(status: Status) -> Facts {
+        let mut f = Facts::filed(t("2026-03-06T15:59:59Z"), t("2026-03-20T15:59:59Z"));
+        f.status = status;
+        if status == S::Paused {
+            f.paused_from = Some(S::Negotiating);
+        }
+        if status != S::Filed {
+            f.has_first_contact = true;
+        }
+        f
+    }
+
+    /// The status each allowed (status, event, actor) leads to, with plain facts and a `now`
+    /// after every due date; every other triple must be refused.
+    fn allowed() -> Vec<(Status, Event, Actor, Status)> {
+        let both = [A::Consumer, A::Merchant];
+        let mut rows = vec![
+            (S::Filed, E::FirstContact, A::Merchant, S::Negotiating),
+            (S::Filed, E::Message, A::Merchant, S::Negotiating),
+            (S::Filed, E::Message, A::Consumer, S::Filed),
+            (S::Filed, E::MakeOffer, A::Merchant, S::Negotiating),
+            (S::Filed, E::Withdraw, A::Consumer, S::Withdrawn),
+            (S::Negotiating, E::Withdraw, A::Consumer, S::Withdrawn),
+            (S::Paused, E::Withdraw, A::Consumer, S::Withdrawn),
+            (S::Filed, E::Decline, A::Merchant, S::Escalated),
+            (S::Negotiating, E::Decline, A::Merchant, S::Escalated),
+            (S::Filed, E::RequestEscalation, A::Consumer, S::Escalated),
+            (
+                S::Negotiating,
+                E::RequestEscalation,
+                A::Consumer,
+                S::Escalated,
+            ),
+            (S::Settled, E::MarkFulfilled, A::Merchant, S::Settled),
+            (S::Settled, E::ConfirmFulfilment, A::Consumer, S::Resolved),
+            (
+                S::Settled,
+                E::ReportNonFulfilment,
+                A::Consumer,
+                S::Escalated,
+            ),
+            (
+                S::Filed,
+                E::RejectAsNoConsumerDispute,
+                A::Regulator,
+                S::Rejected,
+            ),
+            (
+                S::Negotiating,
+                E::RejectAsNoConsumerDispute,
+                A::Regulator,
+                S::Rejected,
+            ),
+            (
+                S::Paused,
+                E::RejectAsNoConsumerDispute,
+                A::Regulator,
+                S::Rejected,
+            ),
+            (S::Filed, E::FirstContactLapsed, A::System, S::Filed),
+            (S::Filed, E::SettlementLapsed, A::System, S::Escalated),
+            (S::Negotiating, E::SettlementLapsed, A::System, S::Escalated),
+            (S::Settled, E::FulfilmentLapsed, A::System, S::Escalated),
+        ];
+        for actor in both {
+            for status in [S::Negotiating, S::Settled, S::Paused] {
+                rows.push((status, E::Message, actor, status));
+            }
+            for event in [E::MakeOffer, E::WithdrawOffer, E::RejectOffer] {
+                rows.push((S::Negotiating, event, actor, S::Negotiating));
+            }
+            rows.push((S::Negotiating, E::AcceptOffer, actor, S::Settled));
+            for status in [S::Filed, S::Negotiating] {
+                rows.push((status, E::ProposeExtension, actor, status));
+                rows.push((status, E::ProposePause, actor, status));
+            }
+            rows.push((S::Paused, E::Resume, actor, S::Negotiating));
+        }
+        for status in [S::Resolved, S::Withdrawn, S::Escalated, S::Rejected] {
+            rows.push((status, E::Rate, A::Consumer, status));
+        }
+        rows
+    }
+
+    #[test]
+    fn every_status_event_and_actor_triple_is_decided_by_the_table() {
+        let allowed = allowed();
+        let now = t("2026-04-01T00:00:00Z");
+        for status in S::ALL {
+            for event in E::ALL {
+                for actor in A::ALL {
+                    let expected = allowed
+                        .iter()
+                        .find(|(s, e, a, _)| *s == status && *e == event && *a == actor)
+                        .map(|(_, _, _, to)| *to);
+                    let got = transition(&facts(status), event, actor, now).map(|f| f.status);
+                    match expected {
+                        Some(to) => assert_eq!(got, Ok(to), "{status:?} {event:?} {actor:?}"),
+                        None => assert!(
+                            got.is_err(),
+                            "{status:?} {event:?} {actor:?} should be refused"
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn answers_need_a_proposal_from_the_other_party() {
+        let now = t("2026-03-02T00:00:00Z");
+        let proposed = transition(
+            &facts(S::Negotiating),
+            E::ProposeExtension,
+            A::Merchant,
+            now,
+        )
+        .unwrap();
+        assert_eq!(proposed.pending_extension, Some(Party::Business));
+        assert_eq!(
+            transition(&proposed, E::AgreeExtension, A::Merchant, now),
+            Err(RuleError::NoProposal)
+        );
+        assert_eq!(
+            transition(&proposed, E::ProposeExtension, A::Consumer, now),
+            Err(RuleError::ProposalPending)
+        );
+        let agreed = transition(&proposed, E::AgreeExtension, A::Consumer, now).unwrap();
+        assert!(agreed.extension_used);
+        assert_eq!(
+            transition(&agreed, E::ProposeExtension, A::Consumer, now),
+            Err(RuleError::ExtensionAlreadyUsed)
+        );
+        assert_eq!(
+            transition(&facts(S::Negotiating), E::AgreePause, A::Consumer, now),
+            Err(RuleError::NoProposal)
+        );
+    }
+
+    #[test]
+    fn a_refused_extension_can_be_proposed_again() {
+        let now = t("2026-03-02T00:00:00Z");
+        let proposed = transition(
+            &facts(S::Negotiating),
+            E::ProposeExtension,
+            A::Consumer,
+            now,
+        )
+        .unwrap();
+        let refused = transition(&proposed, E::RefuseExtension, A::Merchant, now).unwrap();
+        assert!(!refused.extension_used && refused.pending_extension.is_none());
+        assert!(transition(&refused, E::ProposeExtension, A::Merchant, now).is_ok());
+    }
+
+    #[test]
+    fn a_pause_returns_to_the_state_it_left() {
+        let now = t("2026-03-02T00:00:00Z");
+        let filed = facts(S::Filed);
+        let proposed = transition(&filed, E::ProposePause, A::Consumer, now).unwrap();
+        let paused = transition(&proposed, E::AgreePause, A::Merchant, now).unwrap();
+        assert_eq!(
+            (paused.status, paused.paused_from),
+            (S::Paused, Some(S::Filed))
+        );
+        let resumed = transition(&paused, E::Resume, A::Consumer, now).unwrap();
+        assert_eq!((resumed.status, resumed.paused_from), (S::Filed, None));
+    }
+
+    #[test]
+    fn escalation_before_any_answer_waits_for_the_first_contact_due_date() {
+        let before = t("2026-03-06T10:00:00Z");
+        assert_eq!(
+            transition(&facts(S::Filed), E::RequestEscalation, A::Consumer, before),
+            Err(RuleError::EscalationTooEarly)
+        );
+        assert_eq!(
+            transition(&facts(S::Filed), E::SettlementLapsed, A::System, before),
+            Err(RuleError::NotDueYet)
+        );
+    }
+
+    #[test]
+    fn fulfilment_rules() {
+        let now = t("2026-03-02T00:00:00Z");
+        let settled = facts(S::Settled);
+        assert_eq!(
+            transition(&settled, E::ConfirmationLapsed, A::System, now),
+            Err(RuleError::NotFulfilledYet)
+        );
+        let marked = transition(&settled, E::MarkFulfilled, A::Merchant, now).unwrap();
+        assert_eq!(
+            transition(&marked, E::MarkFulfilled, A::Merchant, now),
+            Err(RuleError::AlreadyFulfilled)
+        );
+        assert_eq!(
+            transition(&marked, E::FulfilmentLapsed, A::System, now),
+            Err(RuleError::AlreadyFulfilled)
+        );
+        assert_eq!(
+            transition(&marked, E::ConfirmationLapsed, A::System, now)
+                .unwrap()
+                .status,
+            S::Resolved
+        );
+    }
+
+    #[test]
+    fn a_dispute_is_rated_once() {
+        let now = t("2026-03-02T00:00:00Z");
+        let rated = transition(&facts(S::Resolved), E::Rate, A::Consumer, now).unwrap();
+        assert_eq!(
+            transition(&rated, E::Rate, A::Consumer, now),
+            Err(RuleError::AlreadyRated)
+        );
+        assert_eq!(
+            transition(&facts(S::Resolved), E::Message, A::Consumer, now),
+            Err(RuleError::Closed)
+        );
+    }
+
+    fn any_event() -> impl Strategy<Value = (Event, Actor)> {
+        (0..Event::ALL.len(), 0..Actor::ALL.len()).prop_map(|(e, a)| (Event::ALL[e], Actor::ALL[a]))
+    }
+
+    proptest! {
+        #[test]
+        fn random_event_sequences_never_reach_an_invalid_state(
+            events in proptest::collection::vec((any_event(), 0i64..40), 0..60)
+        ) {
+            let start = t("2026-03-02T02:00:00Z");
+            let mut f = Facts::filed(t("2026-03-03T15:59:59Z"), t("2026-03-16T15:59:59Z"));
+            let mut was_terminal = None;
+            for ((event, actor), day) in events {
+                let now = start + chrono::Duration::days(day);
+                if let Ok(next) = transition(&f, event, actor, now) {
+                    f = next;
+                }
+                prop_assert_eq!(f.paused_from.is_some(), f.status == Status::Paused);
+                prop_assert!(f.paused_from != Some(Status::Paused));
+                if f.status.is_terminal() {
+                    prop_assert!(f.pending_extension.is_none() && f.pending_pause.is_none());
+                    if let Some(terminal) = was_terminal {
+                        prop_assert_eq!(f.status, terminal, "a terminal status never changes");
+                    }
+                    was_terminal = Some(f.status);
+                }
+                prop_assert!(!f.rated || f.status.is_terminal());
+                prop_assert!(!f.fulfilment_marked || matches!(f.status, Status::Settled | Status::Resolved | Status::Escalated));
+                prop_assert!(f.status == Status::Filed || f.status.is_terminal() || f.has_first_contact
+                    || f.paused_from == Some(Status::Filed));
+            }
+        }
+    }
+}
