@@ -56,8 +56,13 @@ pub struct Settings {
     pub uploads: UploadSettings,
     pub logging: LoggingSettings,
     pub demo: DemoSettings,
+    pub deadlines: crate::domain::policy::DeadlinePolicy,
+    pub disputes: DisputeSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
+    /// The folder the settings were read from (calendars live below it).
+    #[serde(skip)]
+    pub config_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -194,6 +199,16 @@ pub struct LoggingSettings {
     pub format: LogFormat,
 }
 
+/// Filing and evidence settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeSettings {
+    pub categories: Vec<String>,
+    pub evidence_dir: PathBuf,
+    pub max_evidence_bytes: usize,
+    pub max_evidence_files: i64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoSettings {
@@ -228,6 +243,7 @@ impl Settings {
             .build()?;
         let mut settings: Settings = raw.try_deserialize()?;
         settings.profile = Some(profile);
+        settings.config_dir = dir.to_path_buf();
         settings.validate()?;
         Ok(settings)
     }
@@ -259,6 +275,21 @@ impl Settings {
                 "security.access_token_ttl_secs",
                 "token lifetimes must be positive",
             );
+        }
+        let d = &self.deadlines;
+        if [
+            d.first_contact_working_days,
+            d.settlement_working_days,
+            d.offer_expiry_working_days,
+            d.max_fulfilment_days,
+            d.confirmation_window_days,
+        ]
+        .contains(&0)
+        {
+            return invalid("deadlines", "every time limit is at least 1 day");
+        }
+        if self.disputes.categories.is_empty() {
+            return invalid("disputes.categories", "list at least one category");
         }
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             return invalid("email.from", "must be a mailbox such as `Name <addr@host>`");

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod disputes;
 pub mod domain;
 pub mod error;
 pub mod http;

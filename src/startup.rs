@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::domain::calendar::{Calendar, YearCalendar};
 use crate::http::errors::{json_config, path_config, problem_errors, query_config, unknown_route};
 use crate::http::telemetry::{HttpMetrics, record_request};
 use crate::http::{self, AppState};
@@ -46,7 +47,9 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     let mailer = Mailer::from_settings(&settings.email).context("email settings")?;
     let pii = PiiCipher::new(&settings.security.pii_key_bytes()?);
     let tokens = TokenKeys::new(settings.security.jwt_secret.expose_secret().as_bytes());
+    let calendar = load_calendar(&settings.config_dir, &settings.deadlines.jurisdiction)?;
     Ok(AppState {
+        calendar: Arc::new(calendar),
         db,
         clock,
         tokens,
@@ -55,6 +58,24 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         metrics: HttpMetrics::new().context("metrics registry")?,
         settings: Arc::new(settings),
     })
+}
+
+/// Loads every year file under `<config>/calendars/<jurisdiction>/`.
+pub fn load_calendar(config_dir: &std::path::Path, jurisdiction: &str) -> anyhow::Result<Calendar> {
+    let dir = config_dir.join("calendars").join(jurisdiction);
+    let mut calendar = Calendar::default();
+    let entries =
+        std::fs::read_dir(&dir).with_context(|| format!("calendar folder {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path)?;
+            let year = YearCalendar::parse_toml(&text)
+                .with_context(|| format!("calendar {}", path.display()))?;
+            calendar.insert(year);
+        }
+    }
+    Ok(calendar)
 }
 
 impl AppState {

@@ -3,11 +3,15 @@
 
 pub mod access;
 pub mod calendar;
+pub mod claim;
 pub mod commitment;
 pub mod contact;
 pub mod dispute;
 pub mod masking;
+pub mod money;
+pub mod offer;
 pub mod password;
+pub mod policy;
 pub mod region;
 pub mod role;
 pub mod text;

@@ -5,9 +5,12 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod businesses;
+pub mod disputes;
 pub mod errors;
 pub mod health;
+pub mod idempotency;
 pub mod imports;
+pub mod notifications;
 pub mod openapi;
 pub mod pagination;
 pub mod portal;
@@ -37,9 +40,22 @@ pub struct AppState {
     pub pii: PiiCipher,
     pub mailer: Mailer,
     pub metrics: telemetry::HttpMetrics,
+    /// Working-day calendar of the configured jurisdiction.
+    pub calendar: Arc<crate::domain::calendar::Calendar>,
 }
 
 impl AppState {
+    /// What dispute use cases need, from this instance's settings.
+    pub fn case_context(&self) -> crate::disputes::CaseContext {
+        crate::disputes::CaseContext {
+            calendar: self.calendar.clone(),
+            policy: self.settings.deadlines.clone(),
+            categories: self.settings.disputes.categories.clone(),
+            public_url: self.settings.server.public_url.clone(),
+            email_max_attempts: self.settings.jobs.max_attempts,
+        }
+    }
+
     /// Sends invitations with this instance's keys, address and limits.
     pub fn inviter(&self) -> crate::onboarding::Inviter {
         crate::onboarding::Inviter {
@@ -62,6 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(reference::routes)
                 .configure(businesses::routes)
                 .configure(units::routes)
+                .configure(disputes::routes)
+                .configure(notifications::routes)
                 .configure(imports::routes)
                 .configure(admin::routes)
                 .configure(public::routes),

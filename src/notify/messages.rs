@@ -88,6 +88,53 @@ impl Invitation {
     }
 }
 
+/// A dispute event for one of its parties.
+#[derive(Debug, Clone)]
+pub struct DisputeNotice {
+    pub language: Language,
+    pub name: String,
+    pub headline: String,
+    pub detail: String,
+    pub case_number: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/dispute_notice/subject.txt")]
+struct DisputeNoticeSubject<'a> {
+    m: &'a DisputeNotice,
+}
+
+#[derive(Template)]
+#[template(path = "email/dispute_notice/text.txt")]
+struct DisputeNoticeText<'a> {
+    m: &'a DisputeNotice,
+    en: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/dispute_notice/html.html")]
+struct DisputeNoticeHtml<'a> {
+    m: &'a DisputeNotice,
+    en: bool,
+}
+
+impl DisputeNotice {
+    /// Renders the message for `to`.
+    pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
+        let en = self.language.is_en();
+        Ok(OutgoingEmail {
+            to: to.to_string(),
+            subject: DisputeNoticeSubject { m: self }
+                .render()?
+                .trim()
+                .to_string(),
+            text: DisputeNoticeText { m: self, en }.render()?,
+            html: DisputeNoticeHtml { m: self, en }.render()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

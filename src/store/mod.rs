@@ -3,8 +3,11 @@
 
 pub mod businesses;
 pub mod conn;
+pub mod disputes;
 pub mod jobs;
 pub mod login_attempts;
+pub mod negotiation;
+pub mod notifications;
 pub mod reference;
 pub mod refresh_tokens;
 pub mod schema;

@@ -152,6 +152,166 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    disputes (id) {
+        id -> Text,
+        case_number -> Text,
+        consumer_id -> Text,
+        unit_id -> Text,
+        business_id -> Text,
+        region_code -> Text,
+        industry_code -> Text,
+        policy -> Text,
+        status -> Text,
+        paused_from -> Nullable<Text>,
+        paused_at -> Nullable<Timestamp>,
+        paused_working_days -> BigInt,
+        pending_extension_party -> Nullable<Text>,
+        pending_extension_days -> Nullable<BigInt>,
+        pending_pause_party -> Nullable<Text>,
+        extension_days -> BigInt,
+        extension_used -> Bool,
+        filed_at -> Timestamp,
+        first_contacted_at -> Nullable<Timestamp>,
+        first_contact_due_at -> Timestamp,
+        settlement_due_at -> Timestamp,
+        due_provisional -> Bool,
+        fulfilled_at -> Nullable<Timestamp>,
+        concluded_at -> Nullable<Timestamp>,
+        rating -> Nullable<BigInt>,
+        rating_comment -> Nullable<Text>,
+        rated_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dispute_claims (dispute_id) {
+        dispute_id -> Text,
+        category -> Text,
+        item_kind -> Text,
+        item_name -> Text,
+        vin -> Nullable<Text>,
+        purchase_date -> Date,
+        amount_paid_fen -> BigInt,
+        amount_claimed_fen -> BigInt,
+        remedies -> Text,
+        description -> Text,
+        contact_consent -> Bool,
+    }
+}
+
+diesel::table! {
+    dispute_events (id) {
+        id -> Text,
+        dispute_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dispute_messages (id) {
+        id -> Text,
+        dispute_id -> Text,
+        author_id -> Text,
+        party -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        dispute_id -> Text,
+        party -> Text,
+        author_id -> Text,
+        remedy -> Text,
+        amount_fen -> BigInt,
+        terms -> Text,
+        fulfilment_days -> BigInt,
+        expires_at -> Timestamp,
+        status -> Text,
+        response_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    settlements (dispute_id) {
+        dispute_id -> Text,
+        offer_id -> Text,
+        remedy -> Text,
+        amount_fen -> BigInt,
+        terms -> Text,
+        fulfilment_due_at -> Timestamp,
+        agreed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> Text,
+        dispute_id -> Text,
+        uploader_id -> Text,
+        party -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    escalations (id) {
+        id -> Text,
+        dispute_id -> Text,
+        reason -> Text,
+        initiated_by -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        dispute_id -> Nullable<Text>,
+        kind -> Text,
+        message -> Text,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> BigInt,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_counters (scope) {
+        scope -> Text,
+        value -> BigInt,
+    }
+}
+
 diesel::joinable!(associations -> regions (region_code));
 diesel::joinable!(businesses -> industries (industry_code));
 diesel::joinable!(businesses -> regions (region_code));
@@ -160,6 +320,16 @@ diesel::joinable!(odr_units -> businesses (business_id));
 diesel::joinable!(unit_status_changes -> odr_units (unit_id));
 diesel::joinable!(unit_commitments -> odr_units (unit_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(disputes -> businesses (business_id));
+diesel::joinable!(disputes -> odr_units (unit_id));
+diesel::joinable!(disputes -> users (consumer_id));
+diesel::joinable!(dispute_claims -> disputes (dispute_id));
+diesel::joinable!(dispute_events -> disputes (dispute_id));
+diesel::joinable!(dispute_messages -> disputes (dispute_id));
+diesel::joinable!(offers -> disputes (dispute_id));
+diesel::joinable!(evidence -> disputes (dispute_id));
+diesel::joinable!(settlements -> disputes (dispute_id));
+diesel::joinable!(escalations -> disputes (dispute_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -173,4 +343,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_status_changes,
     unit_commitments,
     jobs,
+    disputes,
+    dispute_claims,
+    dispute_events,
+    dispute_messages,
+    offers,
+    settlements,
+    evidence,
+    escalations,
+    notifications,
+    idempotency_keys,
+    case_counters,
 );

@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod businesses;
 mod cli;
+mod disputes;
 mod email;
 mod errors;
 mod health;

@@ -1,0 +1,11 @@
+DROP TABLE case_counters;
+DROP TABLE idempotency_keys;
+DROP TABLE notifications;
+DROP TABLE escalations;
+DROP TABLE evidence;
+DROP TABLE settlements;
+DROP TABLE offers;
+DROP TABLE dispute_messages;
+DROP TABLE dispute_events;
+DROP TABLE dispute_claims;
+DROP TABLE disputes;

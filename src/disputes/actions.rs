@@ -1,0 +1,603 @@
+//! Every action on a filed dispute. One function decides with the pure rules, applies the
+//! side effects (messages, offers, settlement, escalation), saves the dispute with an
+//! optimistic version check, writes the timeline event and notifies the other party.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::notices::{Notice, remedy_zh, send_notice};
+use super::{
+    CaseContext, CaseError, apply_facts, facts_of, fulfilment_due, policy_of, recompute_due_dates,
+};
+use crate::domain::claim::Remedy;
+use crate::domain::dispute::{Actor, Event, Party, Status, transition};
+use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
+use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
+use crate::store::negotiation::{
+    Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
+    insert_escalation, insert_message, insert_offer, insert_settlement, supersede_open_offers,
+};
+use crate::store::users::{User, find_user, list_staff};
+use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
+
+/// An action with its validated input.
+#[derive(Debug, Clone)]
+pub enum Action {
+    FirstContact {
+        message: Option<String>,
+    },
+    Message {
+        body: String,
+    },
+    MakeOffer {
+        remedy: Remedy,
+        amount_fen: i64,
+        terms: String,
+        fulfilment_days: u32,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    WithdrawOffer {
+        offer_id: String,
+    },
+    AcceptOffer {
+        offer_id: String,
+    },
+    RejectOffer {
+        offer_id: String,
+        reason: String,
+    },
+    Withdraw {
+        reason: Option<String>,
+    },
+    Decline {
+        reason: String,
+    },
+    RequestEscalation {
+        reason: String,
+    },
+    ProposeExtension {
+        working_days: u32,
+        reason: String,
+    },
+    AgreeExtension,
+    RefuseExtension,
+    ProposePause {
+        reason: String,
+    },
+    AgreePause,
+    Resume,
+    MarkFulfilled {
+        note: Option<String>,
+    },
+    ConfirmFulfilment,
+    ReportNonFulfilment {
+        reason: String,
+    },
+    Rate {
+        rating: u8,
+        comment: Option<String>,
+    },
+    Reject {
+        reason: String,
+    },
+}
+
+impl Action {
+    /// The lifecycle event this action is.
+    pub fn event(&self) -> Event {
+        match self {
+            Self::FirstContact { .. } => Event::FirstContact,
+            Self::Message { .. } => Event::Message,
+            Self::MakeOffer { .. } => Event::MakeOffer,
+            Self::WithdrawOffer { .. } => Event::WithdrawOffer,
+            Self::AcceptOffer { .. } => Event::AcceptOffer,
+            Self::RejectOffer { .. } => Event::RejectOffer,
+            Self::Withdraw { .. } => Event::Withdraw,
+            Self::Decline { .. } => Event::Decline,
+            Self::RequestEscalation { .. } => Event::RequestEscalation,
+            Self::ProposeExtension { .. } => Event::ProposeExtension,
+            Self::AgreeExtension => Event::AgreeExtension,
+            Self::RefuseExtension => Event::RefuseExtension,
+            Self::ProposePause { .. } => Event::ProposePause,
+            Self::AgreePause => Event::AgreePause,
+            Self::Resume => Event::Resume,
+            Self::MarkFulfilled { .. } => Event::MarkFulfilled,
+            Self::ConfirmFulfilment => Event::ConfirmFulfilment,
+            Self::ReportNonFulfilment { .. } => Event::ReportNonFulfilment,
+            Self::Rate { .. } => Event::Rate,
+            Self::Reject { .. } => Event::RejectAsNoConsumerDispute,
+        }
+    }
+}
+
+/// Who acts: the user and the role they have on this dispute.
+#[derive(Debug, Clone)]
+pub struct Acting<'a> {
+    pub user: &'a User,
+    pub actor: Actor,
+}
+
+/// What a step produced, for the timeline and the notice.
+struct Outcome {
+    detail: Value,
+    notice: Option<(Notice, bool)>,
+}
+
+/// Applies `action` by `acting` to dispute `id` at `now`.
+pub fn act(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    id: &str,
+    acting: &Acting<'_>,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
+    let (mut dispute, _claim) = find_dispute(conn, id)?.ok_or(CaseError::NotFound("dispute"))?;
+    let version = dispute.version;
+    let facts = facts_of(&dispute)?;
+    let next = transition(&facts, action.event(), acting.actor, now).map_err(CaseError::Rule)?;
+    let from = facts.status;
+    apply_facts(&mut dispute, &next);
+    let party = acting.actor.party();
+    let outcome = side_effects(conn, ctx, &mut dispute, acting, action, now)?;
+    if next.pending_extension.is_none() {
+        dispute.pending_extension_days = None;
+    }
+    if !facts.has_first_contact && next.has_first_contact {
+        dispute.first_contacted_at = Some(to_db_time(now));
+    }
+    if next.status.is_terminal() && !from.is_terminal() {
+        dispute.concluded_at = Some(to_db_time(now));
+        close_all_open_offers(conn, &dispute.id, OfferStatus::Withdrawn.as_str(), now)?;
+    }
+    if next.status == Status::Escalated && from != Status::Escalated {
+        insert_escalation(
+            conn,
+            &Escalation {
+                id: new_id(),
+                dispute_id: dispute.id.clone(),
+                reason: outcome
+                    .detail
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or(action.event().as_str())
+                    .to_string(),
+                initiated_by: acting.actor.as_str().into(),
+                state: "pending".into(),
+                created_at: to_db_time(now),
+            },
+        )?;
+    }
+    dispute.version = version + 1;
+    dispute.updated_at = to_db_time(now);
+    if !save_dispute(conn, &dispute, version)? {
+        return Err(CaseError::Conflict(
+            "dispute_changed_concurrently",
+            "The dispute changed meanwhile; reload it and try again.".into(),
+        ));
+    }
+    let kind = if !facts.has_first_contact
+        && next.has_first_contact
+        && action.event() != Event::FirstContact
+    {
+        "first_contact"
+    } else {
+        action.event().as_str()
+    };
+    append_event(
+        conn,
+        &dispute.id,
+        kind,
+        Some((&acting.user.id, acting.actor.as_str())),
+        from.as_str(),
+        next.status.as_str(),
+        &outcome.detail,
+        now,
+    )?;
+    if let Some((notice, by_email)) = outcome.notice {
+        for recipient in recipients(conn, &dispute, party)? {
+            send_notice(conn, ctx, &recipient, &dispute, &notice, by_email, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// The other party's people: the consumer, or the unit's active staff; both for a regulator.
+fn recipients(
+    conn: &mut DbConn,
+    dispute: &Dispute,
+    acting_party: Option<Party>,
+) -> Result<Vec<User>, StoreError> {
+    let mut people = Vec::new();
+    if acting_party != Some(Party::Consumer) {
+        people.extend(find_user(conn, &dispute.consumer_id)?);
+    }
+    if acting_party != Some(Party::Business) {
+        people.extend(
+            list_staff(conn, &dispute.business_id)?
+                .into_iter()
+                .filter(|u| u.is_active),
+        );
+    }
+    Ok(people)
+}
+
+fn update(dispute: &Dispute, zh: &str, en: &str) -> Option<(Notice, bool)> {
+    Some((
+        Notice::Update {
+            case_number: dispute.case_number.clone(),
+            what_zh: zh.into(),
+            what_en: en.into(),
+        },
+        false,
+    ))
+}
+
+fn side_effects(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute: &mut Dispute,
+    acting: &Acting<'_>,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<Outcome, CaseError> {
+    let party = acting.actor.party();
+    let party_name = party.map_or("regulator", Party::as_str);
+    let policy = policy_of(dispute)?;
+    let add_message = |conn: &mut DbConn, body: &str| -> Result<String, StoreError> {
+        let id = new_id();
+        insert_message(
+            conn,
+            &Message {
+                id: id.clone(),
+                dispute_id: dispute.id.clone(),
+                author_id: acting.user.id.clone(),
+                party: party_name.into(),
+                body: body.into(),
+                created_at: to_db_time(now),
+            },
+        )?;
+        Ok(id)
+    };
+    let outcome = match action {
+        Action::FirstContact { message } => {
+            let message_id = message
+                .as_deref()
+                .map(|m| add_message(conn, m))
+                .transpose()?;
+            let business = crate::store::businesses::find_business(conn, &dispute.business_id)?
+                .map(|b| b.name)
+                .unwrap_or_default();
+            Outcome {
+                detail: json!({"message_id": message_id}),
+                notice: Some((
+                    Notice::FirstContact {
+                        case_number: dispute.case_number.clone(),
+                        business_name: business,
+                    },
+                    true,
+                )),
+            }
+        }
+        Action::Message { body } => {
+            let message_id = add_message(conn, body)?;
+            let first_contact =
+                dispute.first_contacted_at.is_none() && acting.actor == Actor::Merchant;
+            let notice = if first_contact {
+                let business = crate::store::businesses::find_business(conn, &dispute.business_id)?
+                    .map(|b| b.name)
+                    .unwrap_or_default();
+                Some((
+                    Notice::FirstContact {
+                        case_number: dispute.case_number.clone(),
+                        business_name: business,
+                    },
+                    true,
+                ))
+            } else {
+                update(
+                    dispute,
+                    "对方发来一条新消息。",
+                    "The other party sent a new message.",
+                )
+            };
+            Outcome {
+                detail: json!({"message_id": message_id}),
+                notice,
+            }
+        }
+        Action::MakeOffer {
+            remedy,
+            amount_fen,
+            terms,
+            fulfilment_days,
+            expires_at,
+        } => {
+            if *fulfilment_days > policy.max_fulfilment_days {
+                return Err(CaseError::invalid(
+                    "fulfilment_days",
+                    "exceeds_policy",
+                    format!(
+                        "fulfilment is due within at most {} days",
+                        policy.max_fulfilment_days
+                    ),
+                ));
+            }
+            let expiry = match expires_at {
+                Some(at) if *at <= now => {
+                    return Err(CaseError::invalid(
+                        "expires_at",
+                        "in_the_past",
+                        "an offer expires in the future",
+                    ));
+                }
+                Some(at) => *at,
+                None => {
+                    ctx.calendar
+                        .add_working_days(now, policy.offer_expiry_working_days)
+                        .due_at
+                }
+            };
+            let offer_party = party.ok_or(CaseError::NotFound("party"))?;
+            let superseded = supersede_open_offers(conn, &dispute.id, offer_party.as_str(), now)?;
+            let id = new_id();
+            insert_offer(
+                conn,
+                &Offer {
+                    id: id.clone(),
+                    dispute_id: dispute.id.clone(),
+                    party: offer_party.as_str().into(),
+                    author_id: acting.user.id.clone(),
+                    remedy: remedy.as_str().into(),
+                    amount_fen: *amount_fen,
+                    terms: terms.clone(),
+                    fulfilment_days: i64::from(*fulfilment_days),
+                    expires_at: to_db_time(expiry),
+                    status: OfferStatus::Open.as_str().into(),
+                    response_reason: None,
+                    created_at: to_db_time(now),
+                    responded_at: None,
+                },
+            )?;
+            Outcome {
+                detail: json!({"offer_id": id, "remedy": remedy.as_str(), "amount_fen": amount_fen, "expires_at": expiry, "superseded": superseded}),
+                notice: Some((
+                    Notice::Offer {
+                        case_number: dispute.case_number.clone(),
+                        from_business: offer_party == Party::Business,
+                        remedy: remedy.as_str().into(),
+                        amount_fen: *amount_fen,
+                    },
+                    true,
+                )),
+            }
+        }
+        Action::WithdrawOffer { offer_id }
+        | Action::AcceptOffer { offer_id }
+        | Action::RejectOffer { offer_id, .. } => {
+            let offer =
+                find_offer(conn, &dispute.id, offer_id)?.ok_or(CaseError::NotFound("offer"))?;
+            let status = OfferStatus::parse(&offer.status)
+                .ok_or_else(|| StoreError::Corrupt(offer.status.clone()))?;
+            let author = Party::parse(&offer.party)
+                .ok_or_else(|| StoreError::Corrupt(offer.party.clone()))?;
+            let me = party.ok_or(CaseError::NotFound("party"))?;
+            let expires = from_db_time(offer.expires_at);
+            let (new_status, reason) = match action {
+                Action::WithdrawOffer { .. } => {
+                    check_withdraw(status, author, expires, me, now).map_err(CaseError::Offer)?;
+                    (OfferStatus::Withdrawn, None)
+                }
+                Action::AcceptOffer { .. } => {
+                    check_answer(status, author, expires, me, now).map_err(CaseError::Offer)?;
+                    (OfferStatus::Accepted, None)
+                }
+                Action::RejectOffer { reason, .. } => {
+                    check_answer(status, author, expires, me, now).map_err(CaseError::Offer)?;
+                    (OfferStatus::Rejected, Some(reason.as_str()))
+                }
+                _ => return Err(CaseError::NotFound("action")),
+            };
+            if !close_offer(conn, &offer.id, new_status.as_str(), reason, now)? {
+                return Err(CaseError::Conflict(
+                    "offer_not_open",
+                    "The offer was answered meanwhile.".into(),
+                ));
+            }
+            match new_status {
+                OfferStatus::Accepted => {
+                    close_all_open_offers(
+                        conn,
+                        &dispute.id,
+                        OfferStatus::Superseded.as_str(),
+                        now,
+                    )?;
+                    let days = u32::try_from(offer.fulfilment_days)
+                        .unwrap_or(policy.max_fulfilment_days)
+                        .min(policy.max_fulfilment_days);
+                    let due = fulfilment_due(now, days);
+                    insert_settlement(
+                        conn,
+                        &Settlement {
+                            dispute_id: dispute.id.clone(),
+                            offer_id: offer.id.clone(),
+                            remedy: offer.remedy.clone(),
+                            amount_fen: offer.amount_fen,
+                            terms: offer.terms.clone(),
+                            fulfilment_due_at: to_db_time(due),
+                            agreed_at: to_db_time(now),
+                        },
+                    )?;
+                    Outcome {
+                        detail: json!({"offer_id": offer.id, "remedy": offer.remedy, "amount_fen": offer.amount_fen, "fulfilment_due_at": due}),
+                        notice: update(
+                            dispute,
+                            &format!(
+                                "对方接受了和解方案（{}），和解协议已达成。",
+                                remedy_zh(&offer.remedy)
+                            ),
+                            "The other party accepted the offer; the settlement is agreed.",
+                        ),
+                    }
+                }
+                OfferStatus::Rejected => Outcome {
+                    detail: json!({"offer_id": offer.id, "reason": reason}),
+                    notice: update(
+                        dispute,
+                        "对方拒绝了您的和解方案。",
+                        "The other party rejected your offer.",
+                    ),
+                },
+                _ => Outcome {
+                    detail: json!({"offer_id": offer.id}),
+                    notice: update(
+                        dispute,
+                        "对方撤回了和解方案。",
+                        "The other party withdrew its offer.",
+                    ),
+                },
+            }
+        }
+        Action::Withdraw { reason } => Outcome {
+            detail: json!({"reason": reason}),
+            notice: update(
+                dispute,
+                "消费者撤回了投诉。",
+                "The consumer withdrew the dispute.",
+            ),
+        },
+        Action::Decline { reason } => Outcome {
+            detail: json!({"reason": reason}),
+            notice: update(
+                dispute,
+                "经营者表示无法和解，纠纷已转 12315 处理。",
+                "The business declined to settle; the dispute goes to 12315.",
+            ),
+        },
+        Action::RequestEscalation { reason } => Outcome {
+            detail: json!({"reason": reason}),
+            notice: update(
+                dispute,
+                "消费者申请将纠纷转 12315 处理。",
+                "The consumer asked for the dispute to go to 12315.",
+            ),
+        },
+        Action::ProposeExtension {
+            working_days,
+            reason,
+        } => {
+            if *working_days == 0 || *working_days > policy.max_extension_working_days {
+                return Err(CaseError::invalid(
+                    "working_days",
+                    "exceeds_policy",
+                    format!(
+                        "an extension is 1 to {} working days",
+                        policy.max_extension_working_days
+                    ),
+                ));
+            }
+            dispute.pending_extension_days = Some(i64::from(*working_days));
+            Outcome {
+                detail: json!({"working_days": working_days, "reason": reason}),
+                notice: update(
+                    dispute,
+                    &format!("对方申请延长处理期限 {working_days} 个工作日，请确认。"),
+                    &format!(
+                        "The other party asks to extend the time limit by {working_days} working days."
+                    ),
+                ),
+            }
+        }
+        Action::AgreeExtension => {
+            let days = dispute.pending_extension_days.take().unwrap_or(0);
+            dispute.extension_days += days;
+            recompute_due_dates(dispute, &ctx.calendar, &policy);
+            Outcome {
+                detail: json!({"working_days": days, "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
+                notice: update(dispute, "延期申请已同意。", "The extension was agreed."),
+            }
+        }
+        Action::RefuseExtension => {
+            dispute.pending_extension_days = None;
+            Outcome {
+                detail: json!({}),
+                notice: update(dispute, "延期申请被拒绝。", "The extension was refused."),
+            }
+        }
+        Action::ProposePause { reason } => Outcome {
+            detail: json!({"reason": reason}),
+            notice: update(
+                dispute,
+                "对方申请暂停处理（如检测鉴定），请确认。",
+                "The other party asks to pause the dispute (e.g. for product testing).",
+            ),
+        },
+        Action::AgreePause => {
+            dispute.paused_at = Some(to_db_time(now));
+            Outcome {
+                detail: json!({}),
+                notice: update(dispute, "纠纷已暂停计时。", "The dispute is paused."),
+            }
+        }
+        Action::Resume => {
+            let paused_at = dispute.paused_at.map(from_db_time).unwrap_or(now);
+            let days = ctx.calendar.working_days_between(paused_at, now);
+            dispute.paused_working_days += i64::from(days);
+            dispute.paused_at = None;
+            recompute_due_dates(dispute, &ctx.calendar, &policy);
+            Outcome {
+                detail: json!({"paused_working_days": days, "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
+                notice: update(dispute, "纠纷已恢复处理。", "The dispute is resumed."),
+            }
+        }
+        Action::MarkFulfilled { note } => {
+            dispute.fulfilled_at = Some(to_db_time(now));
+            Outcome {
+                detail: json!({"note": note}),
+                notice: update(
+                    dispute,
+                    "经营者表示已履行和解协议，请确认。",
+                    "The business marked the settlement fulfilled; please confirm.",
+                ),
+            }
+        }
+        Action::ConfirmFulfilment => Outcome {
+            detail: json!({}),
+            notice: update(
+                dispute,
+                "消费者确认和解协议已履行，纠纷已办结。",
+                "The consumer confirmed fulfilment; the dispute is resolved.",
+            ),
+        },
+        Action::ReportNonFulfilment { reason } => Outcome {
+            detail: json!({"reason": reason}),
+            notice: update(
+                dispute,
+                "消费者反映和解协议未履行，纠纷已转 12315 处理。",
+                "The consumer reported non-fulfilment; the dispute goes to 12315.",
+            ),
+        },
+        Action::Rate { rating, comment } => {
+            dispute.rating = Some(i64::from(*rating));
+            dispute.rating_comment = comment.clone();
+            dispute.rated_at = Some(to_db_time(now));
+            Outcome {
+                detail: json!({"rating": rating}),
+                notice: update(
+                    dispute,
+                    &format!("消费者评价：{rating} 星。"),
+                    &format!("The consumer rated the handling {rating}/5."),
+                ),
+            }
+        }
+        Action::Reject { reason } => Outcome {
+            detail: json!({"reason": reason}),
+            notice: update(
+                dispute,
+                "市场监管部门认定该投诉不属于消费纠纷。",
+                "The regulator ruled this is not a consumer dispute.",
+            ),
+        },
+    };
+    Ok(outcome)
+}

@@ -1,0 +1,233 @@
+//! Filing a dispute against an active ODR unit, in one transaction: the dispute and its claim,
+//! the timeline entry, the staff's notices and the email jobs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Asia::Shanghai;
+use serde_json::json;
+
+use super::notices::{Notice, send_notice};
+use super::{CaseContext, CaseError, recompute_due_dates};
+use crate::domain::claim::{ItemKind, Remedy, Vin, check_amounts, check_purchase_date};
+use crate::domain::dispute::Status;
+use crate::domain::text::BoundedText;
+use crate::domain::unit::UnitStatus;
+use crate::error::FieldErrors;
+use crate::store::disputes::{
+    Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_counter,
+};
+use crate::store::units::find_unit;
+use crate::store::users::{User, list_staff};
+use crate::store::{DbConn, new_id, to_db_time};
+
+/// A filing as typed by the consumer.
+#[derive(Debug, Clone)]
+pub struct FilingInput {
+    pub unit_id: String,
+    pub category: String,
+    pub item_kind: String,
+    pub item_name: String,
+    pub vin: Option<String>,
+    pub purchase_date: NaiveDate,
+    pub amount_paid_fen: i64,
+    pub amount_claimed_fen: i64,
+    pub remedies: Vec<String>,
+    pub description: String,
+    pub contact_consent: bool,
+}
+
+/// Every status in which a dispute is still open.
+pub fn open_statuses() -> Vec<&'static str> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(Status::as_str)
+        .collect()
+}
+
+/// Checks the input that needs no database.
+fn validate(
+    input: &FilingInput,
+    ctx: &CaseContext,
+    today: NaiveDate,
+) -> Result<(Claim, Vec<Remedy>), CaseError> {
+    let mut errors = FieldErrors::default();
+    if !ctx.categories.contains(&input.category) {
+        errors.add(
+            "category",
+            "unknown_category",
+            format!("use one of: {}", ctx.categories.join(", ")),
+        );
+    }
+    let kind = ItemKind::parse(&input.item_kind);
+    if kind.is_none() {
+        errors.add("item.kind", "invalid_item_kind", "use product or service");
+    }
+    let name = errors.check(
+        "item.name",
+        "invalid_length",
+        BoundedText::parse(&input.item_name, 1, 200),
+    );
+    let vin = input
+        .vin
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| errors.check("item.vin", "invalid_vin", Vin::parse(v)));
+    errors.check(
+        "purchase_date",
+        "invalid_purchase_date",
+        check_purchase_date(input.purchase_date, today),
+    );
+    errors.check(
+        "amount_claimed_fen",
+        "invalid_amount",
+        check_amounts(input.amount_paid_fen, input.amount_claimed_fen),
+    );
+    let mut remedies = Vec::new();
+    for (i, r) in input.remedies.iter().enumerate() {
+        match Remedy::parse(r) {
+            Some(remedy) if !remedies.contains(&remedy) => remedies.push(remedy),
+            Some(_) => errors.add(
+                &format!("remedies[{i}]"),
+                "duplicate_remedy",
+                "each remedy once",
+            ),
+            None => errors.add(
+                &format!("remedies[{i}]"),
+                "invalid_remedy",
+                "use refund, replacement, repair, compensation, apology or other",
+            ),
+        }
+    }
+    if input.remedies.is_empty() {
+        errors.add("remedies", "required", "demand at least one remedy");
+    }
+    let description = errors.check(
+        "description",
+        "invalid_length",
+        BoundedText::parse(&input.description, 10, 5000),
+    );
+    if !input.contact_consent {
+        errors.add(
+            "contact_consent",
+            "consent_required",
+            "the business needs your consent to contact you",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(CaseError::Invalid(errors.into_vec()));
+    }
+    let (Some(kind), Some(name), Some(description)) = (kind, name, description) else {
+        return Err(CaseError::invalid("item", "invalid", "invalid item"));
+    };
+    let claim = Claim {
+        dispute_id: String::new(),
+        category: input.category.clone(),
+        item_kind: kind.as_str().into(),
+        item_name: name.into_string(),
+        vin: vin.map(|v| v.as_str().to_string()),
+        purchase_date: input.purchase_date,
+        amount_paid_fen: input.amount_paid_fen,
+        amount_claimed_fen: input.amount_claimed_fen,
+        remedies: remedies
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        description: description.into_string(),
+        contact_consent: true,
+    };
+    Ok((claim, remedies))
+}
+
+/// Files a dispute for `consumer`; returns its id.
+pub fn file_dispute(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    consumer: &User,
+    input: &FilingInput,
+    now: DateTime<Utc>,
+) -> Result<String, CaseError> {
+    let today = now.with_timezone(&Shanghai).date_naive();
+    let (mut claim, _) = validate(input, ctx, today)?;
+    let (unit, business) = find_unit(conn, &input.unit_id)?
+        .ok_or_else(|| CaseError::invalid("unit_id", "unknown_unit", "no such ODR unit"))?;
+    if unit.status != UnitStatus::Active.as_str() {
+        return Err(CaseError::invalid(
+            "unit_id",
+            "unit_not_active",
+            format!("the unit is {} and takes no new disputes", unit.status),
+        ));
+    }
+    if let Some(existing) = find_open_duplicate(
+        conn,
+        &consumer.id,
+        &unit.id,
+        claim.purchase_date,
+        &claim.item_name,
+        &open_statuses(),
+    )? {
+        return Err(CaseError::Conflict(
+            "duplicate_dispute",
+            format!("You already have an open dispute about this purchase: {existing}"),
+        ));
+    }
+    let id = new_id();
+    let year = now.with_timezone(&Shanghai).format("%Y").to_string();
+    let sequence = next_counter(conn, &format!("case:{year}:{}", business.region_code))?;
+    let at = to_db_time(now);
+    let mut dispute = Dispute {
+        id: id.clone(),
+        case_number: format!("ODR{year}{}{sequence:06}", business.region_code),
+        consumer_id: consumer.id.clone(),
+        unit_id: unit.id.clone(),
+        business_id: business.id.clone(),
+        region_code: business.region_code.clone(),
+        industry_code: business.industry_code.clone(),
+        policy: serde_json::to_string(&ctx.policy).unwrap_or_default(),
+        status: Status::Filed.as_str().into(),
+        paused_from: None,
+        paused_at: None,
+        paused_working_days: 0,
+        pending_extension_party: None,
+        pending_extension_days: None,
+        pending_pause_party: None,
+        extension_days: 0,
+        extension_used: false,
+        filed_at: at,
+        first_contacted_at: None,
+        first_contact_due_at: at,
+        settlement_due_at: at,
+        due_provisional: false,
+        fulfilled_at: None,
+        concluded_at: None,
+        rating: None,
+        rating_comment: None,
+        rated_at: None,
+        version: 1,
+        updated_at: at,
+    };
+    recompute_due_dates(&mut dispute, &ctx.calendar, &ctx.policy);
+    claim.dispute_id = id.clone();
+    insert_dispute(conn, &dispute, &claim)?;
+    append_event(
+        conn,
+        &id,
+        "filed",
+        Some((&consumer.id, "consumer")),
+        "filed",
+        "filed",
+        &json!({"case_number": dispute.case_number, "settlement_due_at": crate::store::from_db_time(dispute.settlement_due_at)}),
+        now,
+    )?;
+    let staff = list_staff(conn, &business.id)?;
+    let notice = Notice::NewDispute {
+        case_number: dispute.case_number.clone(),
+        consumer_name: consumer.display_name.clone(),
+        item: claim.item_name.clone(),
+        amount_claimed_fen: claim.amount_claimed_fen,
+    };
+    for member in staff.iter().filter(|s| s.is_active) {
+        send_notice(conn, ctx, member, &dispute, &notice, true, now)?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,118 @@
+//! Dispute use cases shared by the API, the portal and the timers: filing, every action of
+//! the lifecycle, and the notices they send. Each runs in one transaction and writes a
+//! timeline event with every state change.
+
+pub mod actions;
+pub mod filing;
+pub mod notices;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::calendar::Calendar;
+use crate::domain::dispute::{Facts, Party, RuleError, Status};
+use crate::domain::offer::OfferError;
+use crate::domain::policy::DeadlinePolicy;
+use crate::error::FieldError;
+use crate::store::disputes::Dispute;
+use crate::store::{StoreError, from_db_time, to_db_time};
+
+/// What dispute use cases need besides a connection.
+#[derive(Debug, Clone)]
+pub struct CaseContext {
+    pub calendar: Arc<Calendar>,
+    pub policy: DeadlinePolicy,
+    pub categories: Vec<String>,
+    pub public_url: String,
+    pub email_max_attempts: i64,
+}
+
+/// Why a use case refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Rule(RuleError),
+    #[error("{0}")]
+    Offer(OfferError),
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for CaseError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl CaseError {
+    /// A 422 for one field.
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }])
+    }
+}
+
+/// Parses a stored status.
+pub fn status_of(text: &str) -> Result<Status, StoreError> {
+    text.parse()
+        .map_err(|e: crate::domain::dispute::UnknownStatus| StoreError::Corrupt(e.to_string()))
+}
+
+/// The rule facts of a stored dispute.
+pub fn facts_of(d: &Dispute) -> Result<Facts, StoreError> {
+    let party = |p: &Option<String>| p.as_deref().and_then(Party::parse);
+    Ok(Facts {
+        status: status_of(&d.status)?,
+        paused_from: d.paused_from.as_deref().map(status_of).transpose()?,
+        first_contact_due: from_db_time(d.first_contact_due_at),
+        settlement_due: from_db_time(d.settlement_due_at),
+        has_first_contact: d.first_contacted_at.is_some(),
+        extension_used: d.extension_used,
+        pending_extension: party(&d.pending_extension_party),
+        pending_pause: party(&d.pending_pause_party),
+        fulfilment_marked: d.fulfilled_at.is_some(),
+        rated: d.rated_at.is_some(),
+    })
+}
+
+/// Writes the rule facts back onto the stored dispute.
+pub fn apply_facts(d: &mut Dispute, facts: &Facts) {
+    d.status = facts.status.as_str().into();
+    d.paused_from = facts.paused_from.map(|s| s.as_str().to_string());
+    d.extension_used = facts.extension_used;
+    d.pending_extension_party = facts.pending_extension.map(|p| p.as_str().to_string());
+    d.pending_pause_party = facts.pending_pause.map(|p| p.as_str().to_string());
+}
+
+/// The policy a dispute was filed under.
+pub fn policy_of(d: &Dispute) -> Result<DeadlinePolicy, StoreError> {
+    serde_json::from_str(&d.policy).map_err(|e| StoreError::Corrupt(format!("dispute policy: {e}")))
+}
+
+/// Recomputes both due dates from the filing moment, adding extension and paused working days.
+pub fn recompute_due_dates(d: &mut Dispute, calendar: &Calendar, policy: &DeadlinePolicy) {
+    let filed = from_db_time(d.filed_at);
+    let extra = u32::try_from(d.paused_working_days.max(0)).unwrap_or(0);
+    let extension = u32::try_from(d.extension_days.max(0)).unwrap_or(0);
+    let first = calendar.add_working_days(filed, policy.first_contact_working_days + extra);
+    let settlement =
+        calendar.add_working_days(filed, policy.settlement_working_days + extension + extra);
+    d.first_contact_due_at = to_db_time(first.due_at);
+    d.settlement_due_at = to_db_time(settlement.due_at);
+    d.due_provisional = first.provisional || settlement.provisional;
+}
+
+/// The moment a settlement must be fulfilled: `days` calendar days after `agreed_at`.
+pub fn fulfilment_due(agreed_at: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    crate::domain::calendar::add_calendar_days(agreed_at, days).due_at
+}

@@ -1,0 +1,194 @@
+//! Notices to the other party: an in-app notification always, and an email through the job
+//! queue for the events people must not miss (a new dispute, first contact, each offer).
+
+use chrono::{DateTime, Utc};
+
+use super::CaseContext;
+use crate::domain::money::format_yuan;
+use crate::jobs::{Job, enqueue_job};
+use crate::notify::messages::{DisputeNotice, Language};
+use crate::store::disputes::Dispute;
+use crate::store::notifications::notify;
+use crate::store::users::User;
+use crate::store::{DbConn, StoreError};
+
+/// Something a party is told about.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    NewDispute {
+        case_number: String,
+        consumer_name: String,
+        item: String,
+        amount_claimed_fen: i64,
+    },
+    FirstContact {
+        case_number: String,
+        business_name: String,
+    },
+    Offer {
+        case_number: String,
+        from_business: bool,
+        remedy: String,
+        amount_fen: i64,
+    },
+    Update {
+        case_number: String,
+        what_zh: String,
+        what_en: String,
+    },
+}
+
+impl Notice {
+    /// The stable kind of the notification.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NewDispute { .. } => "new_dispute",
+            Self::FirstContact { .. } => "first_contact",
+            Self::Offer { .. } => "offer",
+            Self::Update { .. } => "update",
+        }
+    }
+
+    /// Headline and detail in `language`.
+    pub fn text(&self, language: Language) -> (String, String) {
+        let en = language == Language::En;
+        match self {
+            Self::NewDispute {
+                case_number,
+                consumer_name,
+                item,
+                amount_claimed_fen,
+            } => {
+                if en {
+                    (
+                        format!("New dispute {case_number}"),
+                        format!(
+                            "{consumer_name} filed a dispute about {item}, claiming {}. Make first contact within the due time.",
+                            format_yuan(*amount_claimed_fen)
+                        ),
+                    )
+                } else {
+                    (
+                        format!("新的消费纠纷 {case_number}"),
+                        format!(
+                            "{consumer_name} 就「{item}」提出消费纠纷，诉求金额 {}。请在时限内首次响应。",
+                            format_yuan(*amount_claimed_fen)
+                        ),
+                    )
+                }
+            }
+            Self::FirstContact {
+                case_number,
+                business_name,
+            } => {
+                if en {
+                    (
+                        format!("{business_name} answered your dispute {case_number}"),
+                        "The business has contacted you about your dispute. Log in to reply."
+                            .into(),
+                    )
+                } else {
+                    (
+                        format!("{business_name} 已响应您的纠纷 {case_number}"),
+                        "经营者已就您的消费纠纷与您联系，请登录平台查看并回复。".into(),
+                    )
+                }
+            }
+            Self::Offer {
+                case_number,
+                from_business,
+                remedy,
+                amount_fen,
+            } => {
+                let who_en = if *from_business {
+                    "The business"
+                } else {
+                    "The consumer"
+                };
+                let who_zh = if *from_business {
+                    "经营者"
+                } else {
+                    "消费者"
+                };
+                if en {
+                    (
+                        format!("New offer on dispute {case_number}"),
+                        format!(
+                            "{who_en} offers: {remedy}, {}. Accept, reject or counter before it expires.",
+                            format_yuan(*amount_fen)
+                        ),
+                    )
+                } else {
+                    (
+                        format!("纠纷 {case_number} 有新的和解方案"),
+                        format!(
+                            "{who_zh}提出和解方案：{}，金额 {}。请在方案到期前接受、拒绝或提出新方案。",
+                            remedy_zh(remedy),
+                            format_yuan(*amount_fen)
+                        ),
+                    )
+                }
+            }
+            Self::Update {
+                case_number,
+                what_zh,
+                what_en,
+            } => {
+                if en {
+                    (format!("Dispute {case_number} updated"), what_en.clone())
+                } else {
+                    (format!("纠纷 {case_number} 有新进展"), what_zh.clone())
+                }
+            }
+        }
+    }
+}
+
+/// The Chinese name of a remedy.
+pub fn remedy_zh(remedy: &str) -> &str {
+    match remedy {
+        "refund" => "退款",
+        "replacement" => "更换",
+        "repair" => "维修",
+        "compensation" => "赔偿",
+        "apology" => "赔礼道歉",
+        "other" => "其他",
+        other => other,
+    }
+}
+
+/// Notifies `user` in the app and, when `by_email` and they have an address, by email.
+pub fn send_notice(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    user: &User,
+    dispute: &Dispute,
+    notice: &Notice,
+    by_email: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let language = Language::parse(&user.language);
+    let (headline, detail) = notice.text(language);
+    notify(
+        conn,
+        &user.id,
+        Some(&dispute.id),
+        notice.kind(),
+        &format!("{headline}：{detail}"),
+        now,
+    )?;
+    if let (true, Some(email)) = (by_email, user.email.as_deref()) {
+        let message = DisputeNotice {
+            language,
+            name: user.display_name.clone(),
+            headline,
+            detail,
+            case_number: dispute.case_number.clone(),
+            link: ctx.public_url.clone(),
+        }
+        .render(email)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        enqueue_job(conn, &Job::SendEmail(message), ctx.email_max_attempts, now)?;
+    }
+    Ok(())
+}

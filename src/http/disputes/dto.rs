@@ -1,0 +1,321 @@
+//! Request and response bodies of the dispute API.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::disputes::actions::Action;
+use crate::disputes::filing::FilingInput;
+use crate::domain::claim::Remedy;
+use crate::domain::text::BoundedText;
+use crate::error::{ApiError, FieldErrors, checked};
+
+/// What was bought.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ItemDto {
+    /// `product` or `service`.
+    pub kind: String,
+    pub name: String,
+    /// Vehicle identification number, for vehicles (checked).
+    pub vin: Option<String>,
+}
+
+/// A consumer's filing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FileDisputeRequest {
+    /// The active ODR unit the dispute is against.
+    pub unit_id: String,
+    /// One of the configured categories, e.g. `product_quality`, `vehicle_quality`.
+    pub category: String,
+    pub item: ItemDto,
+    pub purchase_date: NaiveDate,
+    pub amount_paid_fen: i64,
+    pub amount_claimed_fen: i64,
+    /// One or more of refund, replacement, repair, compensation, apology, other.
+    pub remedies: Vec<String>,
+    /// 10–5000 characters.
+    pub description: String,
+    /// Must be true: the business may contact the consumer about this dispute.
+    pub contact_consent: bool,
+}
+
+impl FileDisputeRequest {
+    /// The use-case input.
+    pub fn input(&self) -> FilingInput {
+        FilingInput {
+            unit_id: self.unit_id.clone(),
+            category: self.category.clone(),
+            item_kind: self.item.kind.clone(),
+            item_name: self.item.name.clone(),
+            vin: self.item.vin.clone(),
+            purchase_date: self.purchase_date,
+            amount_paid_fen: self.amount_paid_fen,
+            amount_claimed_fen: self.amount_claimed_fen,
+            remedies: self.remedies.clone(),
+            description: self.description.clone(),
+            contact_consent: self.contact_consent,
+        }
+    }
+}
+
+/// An action on a dispute; `action` selects which, the other fields depend on it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionRequest {
+    /// Merchant: first contact, optionally with a message.
+    FirstContact {
+        message: Option<String>,
+    },
+    /// Either party: a message (a merchant's first message is its first contact).
+    Message {
+        body: String,
+    },
+    /// Either party: an offer (business) or counter-offer (consumer); supersedes the
+    /// party's open offer. Expires after the policy's working days unless `expires_at`.
+    MakeOffer {
+        remedy: String,
+        amount_fen: i64,
+        terms: String,
+        /// Days to fulfil once accepted (1 to the policy's maximum, default 7).
+        fulfilment_days: Option<u32>,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    WithdrawOffer {
+        offer_id: String,
+    },
+    /// The other party accepts an open offer: the settlement agreement is made.
+    AcceptOffer {
+        offer_id: String,
+    },
+    RejectOffer {
+        offer_id: String,
+        reason: String,
+    },
+    /// Consumer: withdraw the dispute.
+    Withdraw {
+        reason: Option<String>,
+    },
+    /// Merchant: decline to settle (the dispute escalates to 12315).
+    Decline {
+        reason: String,
+    },
+    /// Consumer: ask for escalation to 12315.
+    RequestEscalation {
+        reason: String,
+    },
+    ProposeExtension {
+        working_days: u32,
+        reason: String,
+    },
+    AgreeExtension,
+    RefuseExtension,
+    /// Either party: propose a pause, e.g. for product testing (检测鉴定).
+    ProposePause {
+        reason: String,
+    },
+    AgreePause,
+    Resume,
+    /// Merchant: the settlement has been fulfilled.
+    MarkFulfilled {
+        note: Option<String>,
+    },
+    /// Consumer: confirms fulfilment (the dispute is resolved).
+    ConfirmFulfilment,
+    /// Consumer: the settlement was not fulfilled (the dispute escalates).
+    ReportNonFulfilment {
+        reason: String,
+    },
+    /// Consumer, after any conclusion: rating 1–5, once.
+    Rate {
+        rating: u8,
+        comment: Option<String>,
+    },
+    /// Regulator: not a consumer dispute.
+    Reject {
+        reason: String,
+    },
+}
+
+fn text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Option<String> {
+    errors
+        .check(field, "invalid_length", BoundedText::parse(value, min, max))
+        .map(BoundedText::into_string)
+}
+
+fn optional_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+) -> Option<Option<String>> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Some(None),
+        Some(v) => text(errors, field, v, 1, max).map(Some),
+    }
+}
+
+impl ActionRequest {
+    /// Validates the fields into a use-case action.
+    pub fn action(&self) -> Result<Action, ApiError> {
+        let mut e = FieldErrors::default();
+        let action = match self {
+            Self::FirstContact { message } => optional_text(&mut e, "message", message, 5000)
+                .map(|message| Action::FirstContact { message }),
+            Self::Message { body } => {
+                text(&mut e, "body", body, 1, 5000).map(|body| Action::Message { body })
+            }
+            Self::MakeOffer {
+                remedy,
+                amount_fen,
+                terms,
+                fulfilment_days,
+                expires_at,
+            } => {
+                let remedy = Remedy::parse(remedy);
+                if remedy.is_none() {
+                    e.add(
+                        "remedy",
+                        "invalid_remedy",
+                        "use refund, replacement, repair, compensation, apology or other",
+                    );
+                }
+                if !(0..=crate::domain::claim::MAX_CLAIM_FEN).contains(amount_fen) {
+                    e.add(
+                        "amount_fen",
+                        "invalid_amount",
+                        "an amount from 0 to 1,000,000,000 fen",
+                    );
+                }
+                let days = fulfilment_days.unwrap_or(7);
+                if days == 0 {
+                    e.add("fulfilment_days", "invalid_days", "at least 1 day");
+                }
+                let terms = text(&mut e, "terms", terms, 1, 2000);
+                match (remedy, terms) {
+                    (Some(remedy), Some(terms)) => Some(Action::MakeOffer {
+                        remedy,
+                        amount_fen: *amount_fen,
+                        terms,
+                        fulfilment_days: days,
+                        expires_at: *expires_at,
+                    }),
+                    _ => None,
+                }
+            }
+            Self::WithdrawOffer { offer_id } => Some(Action::WithdrawOffer {
+                offer_id: offer_id.clone(),
+            }),
+            Self::AcceptOffer { offer_id } => Some(Action::AcceptOffer {
+                offer_id: offer_id.clone(),
+            }),
+            Self::RejectOffer { offer_id, reason } => {
+                text(&mut e, "reason", reason, 2, 1000).map(|reason| Action::RejectOffer {
+                    offer_id: offer_id.clone(),
+                    reason,
+                })
+            }
+            Self::Withdraw { reason } => optional_text(&mut e, "reason", reason, 1000)
+                .map(|reason| Action::Withdraw { reason }),
+            Self::Decline { reason } => {
+                text(&mut e, "reason", reason, 2, 1000).map(|reason| Action::Decline { reason })
+            }
+            Self::RequestEscalation { reason } => text(&mut e, "reason", reason, 2, 1000)
+                .map(|reason| Action::RequestEscalation { reason }),
+            Self::ProposeExtension {
+                working_days,
+                reason,
+            } => text(&mut e, "reason", reason, 2, 1000).map(|reason| Action::ProposeExtension {
+                working_days: *working_days,
+                reason,
+            }),
+            Self::AgreeExtension => Some(Action::AgreeExtension),
+            Self::RefuseExtension => Some(Action::RefuseExtension),
+            Self::ProposePause { reason } => text(&mut e, "reason", reason, 2, 1000)
+                .map(|reason| Action::ProposePause { reason }),
+            Self::AgreePause => Some(Action::AgreePause),
+            Self::Resume => Some(Action::Resume),
+            Self::MarkFulfilled { note } => {
+                optional_text(&mut e, "note", note, 1000).map(|note| Action::MarkFulfilled { note })
+            }
+            Self::ConfirmFulfilment => Some(Action::ConfirmFulfilment),
+            Self::ReportNonFulfilment { reason } => text(&mut e, "reason", reason, 2, 1000)
+                .map(|reason| Action::ReportNonFulfilment { reason }),
+            Self::Rate { rating, comment } => {
+                if !(1..=5).contains(rating) {
+                    e.add("rating", "invalid_rating", "a rating from 1 to 5");
+                }
+                optional_text(&mut e, "comment", comment, 1000).map(|comment| Action::Rate {
+                    rating: *rating,
+                    comment,
+                })
+            }
+            Self::Reject { reason } => {
+                text(&mut e, "reason", reason, 2, 1000).map(|reason| Action::Reject { reason })
+            }
+        };
+        e.finish()?;
+        checked(action)
+    }
+
+    /// Whether the request creates an offer or a settlement (and so honours `Idempotency-Key`).
+    pub fn creates_record(&self) -> bool {
+        matches!(self, Self::MakeOffer { .. } | Self::AcceptOffer { .. })
+    }
+}
+
+/// Filters of a dispute listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DisputeQuery {
+    /// Comma-separated statuses, e.g. `filed,negotiating`.
+    pub status: Option<String>,
+    /// `first_contact_overdue` (no first contact by its due time) or `overdue` (open past the settlement due time).
+    pub flag: Option<String>,
+    /// Only disputes whose settlement is due before this moment (RFC 3339).
+    pub due_before: Option<String>,
+    /// `due` (nearest settlement due date first, the default) or `filed` (newest first).
+    pub sort: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// A dispute in an inbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeListItem {
+    pub id: String,
+    pub case_number: String,
+    pub status: String,
+    pub business_id: String,
+    pub business_name: String,
+    pub consumer_name: String,
+    pub category: String,
+    pub item_name: String,
+    pub amount_claimed_fen: i64,
+    pub filed_at: DateTime<Utc>,
+    pub first_contact_due_at: DateTime<Utc>,
+    pub settlement_due_at: DateTime<Utc>,
+    pub first_contact_overdue: bool,
+    pub overdue: bool,
+}
+
+/// A page of disputes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputePage {
+    pub items: Vec<DisputeListItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// Disputes per status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeCounts {
+    pub total: i64,
+    /// Every status with its count (zero included).
+    pub by_status: std::collections::BTreeMap<String, i64>,
+}

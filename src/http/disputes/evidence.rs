@@ -1,0 +1,245 @@
+//! Evidence files: uploaded by the parties, typed by their content, stored by SHA-256, and
+//! downloadable by the parties and the regulators of the dispute's region.
+
+use std::path::{Path, PathBuf};
+
+use actix_multipart::Multipart;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use diesel::Connection;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::view::{DisputeView, build_view};
+use super::{dispute_not_found, role_on};
+use crate::domain::dispute::Actor;
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::auth::AuthUser;
+use crate::store::disputes::{append_event, find_dispute};
+use crate::store::negotiation::{Evidence, count_evidence, find_evidence, insert_evidence};
+use crate::store::{new_id, to_db_time};
+
+/// Content types accepted as evidence, decided from the bytes.
+const ALLOWED_TYPES: [&str; 9] = [
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heif",
+    "application/pdf",
+    "video/mp4",
+    "video/quicktime",
+    "video/webm",
+];
+
+struct Upload {
+    file_name: String,
+    bytes: Vec<u8>,
+    content_type: String,
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        format!("Each file may have at most {max} bytes."),
+    )
+}
+
+/// Reads every `file` field; refuses the whole upload when one is too large or of a type
+/// that is not accepted.
+async fn read_files(
+    mut form: Multipart,
+    max_bytes: usize,
+    max_files: usize,
+) -> Result<Vec<Upload>, ApiError> {
+    let unreadable = |e: actix_multipart::MultipartError| {
+        ApiError::bad_request(
+            "invalid_multipart",
+            format!("The upload could not be read: {e}"),
+        )
+    };
+    let mut uploads = Vec::new();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(unreadable)?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        if uploads.len() == max_files {
+            return Err(ApiError::conflict(
+                "too_many_evidence_files",
+                format!("A dispute holds at most {max_files} evidence files."),
+            ));
+        }
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(|n| {
+                n.chars()
+                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                    .take(200)
+                    .collect::<String>()
+            })
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "evidence".into());
+        let mut bytes = Vec::new();
+        let mut received = 0usize;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(unreadable)?;
+            received += chunk.len();
+            if received > max_bytes.saturating_mul(2) {
+                return Err(too_large(max_bytes));
+            }
+            if received <= max_bytes {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if received > max_bytes {
+            return Err(too_large(max_bytes));
+        }
+        let content_type = infer::get(&bytes)
+            .map(|t| t.mime_type().to_string())
+            .unwrap_or_default();
+        if !ALLOWED_TYPES.contains(&content_type.as_str()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_evidence_type",
+                format!("`{file_name}` is not an image, PDF or video (by its content)."),
+            ));
+        }
+        uploads.push(Upload {
+            file_name,
+            bytes,
+            content_type,
+        });
+    }
+    if uploads.is_empty() {
+        return Err(ApiError::invalid_field(
+            "file",
+            "file_required",
+            "attach one or more files as field `file`",
+        ));
+    }
+    Ok(uploads)
+}
+
+fn stored_path(dir: &Path, sha256: &str) -> PathBuf {
+    dir.join(&sha256[..2]).join(sha256)
+}
+
+/// Writes the bytes under their hash (atomically: temp file, then rename).
+fn store_file(dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let path = stored_path(dir, sha256);
+    if path.exists() {
+        return Ok(());
+    }
+    let folder = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(folder)?;
+    let temp = folder.join(format!(".{}.tmp", new_id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, &path)
+}
+
+/// Uploads evidence (the parties, while the dispute is open).
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/evidence", tag = "disputes", params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "one or more fields `file`: images, PDF or video, each at most `disputes.max_evidence_bytes`"),
+    responses((status = 201, body = DisputeView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn upload(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let settings = state.settings.disputes.clone();
+    let max_files = usize::try_from(settings.max_evidence_files).unwrap_or(20);
+    let uploads = read_files(form, settings.max_evidence_bytes, max_files).await?;
+    let now = state.clock.now();
+    let worker = state.clone();
+    let view = state
+        .db
+        .run(move |conn| {
+            let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
+            let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+            let party = role.party().ok_or_else(|| ApiError::forbidden("Only the parties add evidence."))?;
+            let status: crate::domain::dispute::Status = dispute.status.parse().map_err(ApiError::internal)?;
+            if status.is_terminal() {
+                return Err(ApiError::conflict("dispute_closed", "The dispute is closed."));
+            }
+            let existing = count_evidence(conn, &id)?;
+            if existing + i64::try_from(uploads.len()).unwrap_or(i64::MAX) > settings.max_evidence_files {
+                return Err(ApiError::conflict("too_many_evidence_files", format!("A dispute holds at most {} evidence files.", settings.max_evidence_files)));
+            }
+            conn.transaction(|conn| {
+                for upload in &uploads {
+                    let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+                    store_file(&settings.evidence_dir, &sha256, &upload.bytes).map_err(ApiError::internal)?;
+                    let row = Evidence {
+                        id: new_id(),
+                        dispute_id: id.clone(),
+                        uploader_id: auth.id().into(),
+                        party: party.as_str().into(),
+                        file_name: upload.file_name.clone(),
+                        content_type: upload.content_type.clone(),
+                        size_bytes: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+                        sha256: sha256.clone(),
+                        created_at: to_db_time(now),
+                    };
+                    insert_evidence(conn, &row)?;
+                    append_event(conn, &id, "evidence_added", Some((auth.id(), role.as_str())), &dispute.status, &dispute.status,
+                        &serde_json::json!({"evidence_id": row.id, "file_name": row.file_name, "sha256": sha256}), now)?;
+                }
+                Ok::<_, ApiError>(())
+            })?;
+            build_view(conn, &worker.calendar, &worker.pii, &id, role, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Downloads an evidence file (the parties and the regulators of the region).
+#[utoipa::path(get, path = "/api/v1/disputes/{id}/evidence/{evidence_id}", tag = "disputes",
+    params(("id" = String, Path), ("evidence_id" = String, Path)),
+    responses((status = 200, description = "the file"), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn download(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, evidence_id) = path.into_inner();
+    let row = state
+        .db
+        .run(move |conn| {
+            let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
+            let _role: Actor = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+            find_evidence(conn, &id, &evidence_id)?
+                .ok_or_else(|| ApiError::not_found("evidence_not_found", "No such evidence file."))
+        })
+        .await?;
+    let file = stored_path(&state.settings.disputes.evidence_dir, &row.sha256);
+    let bytes = tokio::fs::read(&file).await.map_err(ApiError::internal)?;
+    let encoded: String = row
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type(row.content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename*=UTF-8''{encoded}"),
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header(("Digest", format!("sha-256={}", row.sha256)))
+        .body(bytes))
+}

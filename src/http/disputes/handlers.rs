@@ -1,0 +1,336 @@
+//! Handlers: filing, inbox listing and counts, the full view and actions.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::dto::{
+    ActionRequest, DisputeCounts, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
+};
+use super::view::{DisputeView, build_view};
+use super::{dispute_not_found, role_on, scope_of};
+use crate::disputes::actions::{Acting, act as act_on};
+use crate::disputes::filing::{file_dispute, open_statuses};
+use crate::domain::dispute::Status;
+use crate::domain::role::Role;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::AppState;
+use crate::http::auth::AuthUser;
+use crate::http::idempotency::{idempotency_key, run_once};
+use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::store::disputes::{
+    DisputeFilter, DisputeSort, count_by_status, find_dispute, list_disputes,
+};
+use crate::store::schema::{businesses, users};
+use crate::store::{from_db_time, to_db_time};
+
+/// Files a dispute (consumers). `Idempotency-Key` makes a retried request return the first
+/// result.
+#[utoipa::path(post, path = "/api/v1/disputes", tag = "disputes", request_body = FileDisputeRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries return the first result")),
+    responses((status = 201, body = DisputeView), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem, description = "duplicate_dispute: an open dispute about the same purchase exists"),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn file(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    req: HttpRequest,
+    body: web::Json<FileDisputeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Consumer])?;
+    let key = idempotency_key(&req)?;
+    let body = body.into_inner();
+    let request = serde_json::to_value(&body).map_err(ApiError::internal)?;
+    let now = state.clock.now();
+    let worker = state.clone();
+    let consumer = auth.user.clone();
+    run_once(&state, consumer.id.clone(), key, &request, move |conn| {
+        let ctx = worker.case_context();
+        let id = file_dispute(conn, &ctx, &consumer, &body.input(), now)?;
+        let view = build_view(
+            conn,
+            &worker.calendar,
+            &worker.pii,
+            &id,
+            crate::domain::dispute::Actor::Consumer,
+            now,
+        )?;
+        Ok((
+            StatusCode::CREATED,
+            serde_json::to_value(view).map_err(ApiError::internal)?,
+        ))
+    })
+    .await
+}
+
+fn parse_query(query: &DisputeQuery, now: DateTime<Utc>) -> Result<DisputeFilter, ApiError> {
+    let mut e = FieldErrors::default();
+    let mut statuses = Vec::new();
+    for s in query
+        .status
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match s.parse::<Status>() {
+            Ok(status) => statuses.push(status.as_str().to_string()),
+            Err(_) => e.add("status", "invalid_status", format!("unknown status `{s}`")),
+        }
+    }
+    let (mut first_contact_overdue_at, mut overdue_at) = (None, None);
+    match query.flag.as_deref() {
+        None => {}
+        Some("first_contact_overdue") => first_contact_overdue_at = Some(now),
+        Some("overdue") => overdue_at = Some(now),
+        Some(_) => e.add(
+            "flag",
+            "invalid_flag",
+            "use first_contact_overdue or overdue",
+        ),
+    }
+    let due_before = query.due_before.as_deref().and_then(|d| {
+        e.check(
+            "due_before",
+            "invalid_time",
+            DateTime::parse_from_rfc3339(d),
+        )
+        .map(|t| t.with_timezone(&Utc))
+    });
+    let sort = match query.sort.as_deref() {
+        None | Some("due") => DisputeSort::Due,
+        Some("filed") => DisputeSort::Filed,
+        Some(_) => {
+            e.add("sort", "invalid_sort", "use due or filed");
+            DisputeSort::Due
+        }
+    };
+    let limit = match query.limit.as_deref().map(|l| l.trim().parse::<i64>()) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(l)) if (1..=MAX_LIMIT).contains(&l) => l,
+        Some(_) => {
+            e.add(
+                "limit",
+                "out_of_range",
+                format!("a whole number from 1 to {MAX_LIMIT}"),
+            );
+            DEFAULT_LIMIT
+        }
+    };
+    let after = query.cursor.as_deref().and_then(|c| {
+        let decoded = URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        let parsed = decoded
+            .as_deref()
+            .and_then(|d| d.split_once('|'))
+            .and_then(|(at, id)| {
+                DateTime::parse_from_rfc3339(at)
+                    .ok()
+                    .map(|t| (to_db_time(t.with_timezone(&Utc)), id.to_string()))
+            });
+        if parsed.is_none() {
+            e.add(
+                "cursor",
+                "invalid_cursor",
+                "cursor must be the next_cursor of a previous page",
+            );
+        }
+        parsed
+    });
+    e.finish()?;
+    Ok(DisputeFilter {
+        statuses,
+        due_before,
+        first_contact_overdue_at,
+        overdue_at,
+        sort,
+        after,
+        limit: limit + 1,
+    })
+}
+
+/// The caller's disputes: a consumer's own, a merchant's unit's, a regulator's region's.
+#[utoipa::path(get, path = "/api/v1/disputes", tag = "disputes", params(DisputeQuery),
+    responses((status = 200, body = DisputePage), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<DisputeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = scope_of(&auth, false)?;
+    let now = state.clock.now();
+    let filter = parse_query(&query, now)?;
+    let limit = usize::try_from(filter.limit - 1).unwrap_or(0);
+    let sort = filter.sort;
+    let (rows, business_names, consumer_names) = state
+        .db
+        .run(move |conn| {
+            let rows = list_disputes(conn, &scope, &filter, &open_statuses())?;
+            let business_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.business_id).collect();
+            let consumer_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.consumer_id).collect();
+            let business_names: HashMap<String, String> = businesses::table
+                .filter(businesses::id.eq_any(business_ids))
+                .select((businesses::id, businesses::name))
+                .load(conn)?
+                .into_iter()
+                .collect();
+            let consumer_names: HashMap<String, String> = users::table
+                .filter(users::id.eq_any(consumer_ids))
+                .select((users::id, users::display_name))
+                .load(conn)?
+                .into_iter()
+                .collect();
+            Ok::<_, ApiError>((rows, business_names, consumer_names))
+        })
+        .await?;
+    let has_more = rows.len() > limit;
+    let mut items: Vec<DisputeListItem> = rows
+        .into_iter()
+        .take(limit)
+        .map(|(d, c)| {
+            let status: Option<Status> = d.status.parse().ok();
+            let open = status.is_some_and(Status::is_open);
+            DisputeListItem {
+                first_contact_overdue: d.first_contacted_at.is_none()
+                    && status == Some(Status::Filed)
+                    && from_db_time(d.first_contact_due_at) < now,
+                overdue: open
+                    && status != Some(Status::Settled)
+                    && from_db_time(d.settlement_due_at) < now,
+                business_name: business_names
+                    .get(&d.business_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                consumer_name: consumer_names
+                    .get(&d.consumer_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                id: d.id,
+                case_number: d.case_number,
+                status: d.status,
+                business_id: d.business_id,
+                category: c.category,
+                item_name: c.item_name,
+                amount_claimed_fen: c.amount_claimed_fen,
+                filed_at: from_db_time(d.filed_at),
+                first_contact_due_at: from_db_time(d.first_contact_due_at),
+                settlement_due_at: from_db_time(d.settlement_due_at),
+            }
+        })
+        .collect();
+    let next_cursor = has_more.then(|| items.last()).flatten().map(|last| {
+        let key = match sort {
+            DisputeSort::Due => last.settlement_due_at,
+            DisputeSort::Filed => last.filed_at,
+        };
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", key.to_rfc3339(), last.id))
+    });
+    items.shrink_to_fit();
+    Ok(HttpResponse::Ok().json(DisputePage { items, next_cursor }))
+}
+
+/// Disputes per status in the caller's scope (association admins: their members').
+#[utoipa::path(get, path = "/api/v1/disputes/counts", tag = "disputes",
+    responses((status = 200, body = DisputeCounts), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn counts(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
+    let scope = scope_of(&auth, true)?;
+    let rows = state
+        .db
+        .run(move |conn| count_by_status(conn, &scope).map_err(ApiError::from))
+        .await?;
+    let mut by_status: BTreeMap<String, i64> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    for (status, count) in rows {
+        by_status.insert(status, count);
+    }
+    Ok(HttpResponse::Ok().json(DisputeCounts {
+        total: by_status.values().sum(),
+        by_status,
+    }))
+}
+
+/// One dispute in full, for its parties and the regulators of its region.
+#[utoipa::path(get, path = "/api/v1/disputes/{id}", tag = "disputes", params(("id" = String, Path)),
+    responses((status = 200, body = DisputeView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let worker = state.clone();
+    let view = state
+        .db
+        .run(move |conn| {
+            let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
+            let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+            build_view(conn, &worker.calendar, &worker.pii, &id, role, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Takes an action on a dispute. Refused actions are a 409 whose `code` names the rule
+/// (e.g. `invalid_transition`, `offer_expired`, `offer_superseded`, `already_rated`,
+/// `dispute_closed`, `escalation_too_early`, `extension_already_used`).
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/actions", tag = "disputes", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "for make_offer and accept_offer")),
+    request_body = ActionRequest,
+    responses((status = 200, body = DisputeView), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn act(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<ActionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let action = body.action()?;
+    let key = if body.creates_record() {
+        idempotency_key(&req)?
+    } else {
+        None
+    };
+    let id = path.into_inner();
+    let request = serde_json::json!({"dispute_id": id, "action": serde_json::to_value(&body).map_err(ApiError::internal)?});
+    let now = state.clock.now();
+    let worker = state.clone();
+    run_once(&state, auth.id().to_string(), key, &request, move |conn| {
+        let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
+        let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+        let ctx = worker.case_context();
+        act_on(
+            conn,
+            &ctx,
+            &id,
+            &Acting {
+                user: &auth.user,
+                actor: role,
+            },
+            &action,
+            now,
+        )?;
+        let view = build_view(conn, &worker.calendar, &worker.pii, &id, role, now)?;
+        Ok((
+            StatusCode::OK,
+            serde_json::to_value(view).map_err(ApiError::internal)?,
+        ))
+    })
+    .await
+}

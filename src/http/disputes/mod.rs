@@ -1,0 +1,99 @@
+//! Disputes over HTTP: filing, inboxes and counts, the full view, every lifecycle action, and
+//! evidence files.
+
+pub mod dto;
+pub mod evidence;
+pub mod handlers;
+pub mod view;
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+
+use super::auth::AuthUser;
+use crate::disputes::CaseError;
+use crate::domain::dispute::Actor;
+use crate::domain::region::RegionCode;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::store::disputes::{Dispute, DisputeScope};
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/disputes")
+            .route(web::post().to(handlers::file))
+            .route(web::get().to(handlers::list)),
+    )
+    .service(web::resource("/disputes/counts").route(web::get().to(handlers::counts)))
+    .service(web::resource("/disputes/{id}").route(web::get().to(handlers::get)))
+    .service(web::resource("/disputes/{id}/actions").route(web::post().to(handlers::act)))
+    .service(web::resource("/disputes/{id}/evidence").route(web::post().to(evidence::upload)))
+    .service(
+        web::resource("/disputes/{id}/evidence/{evidence_id}")
+            .route(web::get().to(evidence::download)),
+    );
+}
+
+/// The caller's role on a dispute, or `None` when they may not see it.
+pub fn role_on(auth: &AuthUser, dispute: &Dispute) -> Option<Actor> {
+    if auth.role() == Role::Consumer && auth.id() == dispute.consumer_id {
+        return Some(Actor::Consumer);
+    }
+    if auth.actor.is_staff_of(&dispute.business_id) {
+        return Some(Actor::Merchant);
+    }
+    let region = RegionCode::parse(&dispute.region_code).ok()?;
+    auth.actor.regulates(&region).then_some(Actor::Regulator)
+}
+
+/// The disputes a listing may show the caller.
+pub fn scope_of(auth: &AuthUser, counts_only: bool) -> Result<DisputeScope, ApiError> {
+    let actor = &auth.actor;
+    match actor.role {
+        Role::Consumer => Ok(DisputeScope::Consumer(actor.user_id.clone())),
+        Role::MerchantStaff => actor
+            .business_id
+            .clone()
+            .map(DisputeScope::Business)
+            .ok_or_else(|| ApiError::forbidden("Your account has no business.")),
+        Role::Regulator => actor
+            .region
+            .as_ref()
+            .map(|r| DisputeScope::RegionPrefix(r.prefix().to_string()))
+            .ok_or_else(|| ApiError::forbidden("Your account has no region.")),
+        Role::AssociationAdmin if counts_only => actor
+            .association_id
+            .clone()
+            .map(DisputeScope::Association)
+            .ok_or_else(|| ApiError::forbidden("Your account has no association.")),
+        Role::AssociationAdmin => Err(ApiError::forbidden(
+            "Associations see their members' dispute counts, not their contents.",
+        )),
+        Role::Admin => Err(ApiError::forbidden("Platform admins do not see disputes.")),
+    }
+}
+
+/// 404 for a dispute the caller may not see.
+pub fn dispute_not_found() -> ApiError {
+    ApiError::not_found("dispute_not_found", "No such dispute.")
+}
+
+impl From<CaseError> for ApiError {
+    fn from(error: CaseError) -> Self {
+        match error {
+            CaseError::Invalid(errors) => ApiError::validation(errors),
+            CaseError::Rule(rule) => {
+                ApiError::new(StatusCode::CONFLICT, rule.code(), rule.to_string())
+            }
+            CaseError::Offer(offer) => {
+                ApiError::new(StatusCode::CONFLICT, offer.code(), offer.to_string())
+            }
+            CaseError::Conflict(code, detail) => ApiError::conflict(code, detail),
+            CaseError::NotFound("offer") => {
+                ApiError::not_found("offer_not_found", "No such offer on this dispute.")
+            }
+            CaseError::NotFound(_) => dispute_not_found(),
+            CaseError::Store(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! The full view of one dispute, as each party and the regulator see it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::dto::ItemDto;
+use crate::disputes::policy_of;
+use crate::domain::calendar::{Calendar, DueDate};
+use crate::domain::dispute::Actor;
+use crate::domain::offer::{OfferStatus, effective_status};
+use crate::error::ApiError;
+use crate::security::pii::PiiCipher;
+use crate::store::businesses::find_business;
+use crate::store::disputes::{find_dispute, list_events};
+use crate::store::negotiation::{
+    find_escalation, find_settlement, list_evidence, list_messages, list_offers,
+};
+use crate::store::users::find_user;
+use crate::store::{DbConn, StoreError, from_db_time};
+
+/// A day passed over while counting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedDayDto {
+    pub date: NaiveDate,
+    /// `weekend` or `holiday`.
+    pub reason: String,
+}
+
+/// A due moment with its explanation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueDto {
+    pub due_at: DateTime<Utc>,
+    /// Reaches into a year without a loaded calendar (counted Monday–Friday).
+    pub provisional: bool,
+    /// Working days counted from the day after filing.
+    pub working_days: u32,
+    pub skipped: Vec<SkippedDayDto>,
+}
+
+impl DueDto {
+    /// From a computation.
+    pub fn from_due(due: DueDate, working_days: u32) -> Self {
+        Self {
+            due_at: due.due_at,
+            provisional: due.provisional,
+            working_days,
+            skipped: due
+                .skipped
+                .into_iter()
+                .map(|s| SkippedDayDto {
+                    date: s.date,
+                    reason: s.reason.as_str().into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The deadlines of a dispute.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlinesDto {
+    pub policy_version: String,
+    pub first_contact: DueDto,
+    pub settlement: DueDto,
+    pub extension_working_days: i64,
+    pub paused_working_days: i64,
+    /// A proposed extension waiting for the other party: `{party, working_days}`.
+    pub pending_extension: Option<PendingExtensionDto>,
+    /// The party that proposed a pause, waiting for the other.
+    pub pending_pause_party: Option<String>,
+    pub fulfilment_due_at: Option<DateTime<Utc>>,
+}
+
+/// A proposed extension.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingExtensionDto {
+    pub party: String,
+    pub working_days: i64,
+}
+
+/// The consumer as shown to the viewer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsumerDto {
+    pub id: String,
+    pub display_name: String,
+    /// Whole for the consumer and the unit's staff (consent given at filing); masked for regulators.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The business the dispute is against.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BusinessDto {
+    pub id: String,
+    pub unit_id: String,
+    pub name: String,
+    pub uscc: String,
+    pub complaint_phone: String,
+}
+
+/// What the consumer claims.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimDto {
+    pub category: String,
+    pub item: ItemDto,
+    pub purchase_date: NaiveDate,
+    pub amount_paid_fen: i64,
+    pub amount_claimed_fen: i64,
+    pub remedies: Vec<String>,
+    pub description: String,
+    pub contact_consent: bool,
+}
+
+/// A timeline entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineDto {
+    pub kind: String,
+    /// `consumer`, `merchant`, `regulator` or `system`.
+    pub actor_role: String,
+    pub from_status: String,
+    pub to_status: String,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// A message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageDto {
+    pub id: String,
+    /// `consumer` or `business`.
+    pub party: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An offer with its effective status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferDto {
+    pub id: String,
+    pub party: String,
+    pub remedy: String,
+    pub amount_fen: i64,
+    pub terms: String,
+    pub fulfilment_days: i64,
+    pub expires_at: DateTime<Utc>,
+    /// open, accepted, rejected, withdrawn, superseded or expired.
+    pub status: String,
+    pub response_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The settlement agreement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementDto {
+    pub offer_id: String,
+    pub remedy: String,
+    pub amount_fen: i64,
+    pub terms: String,
+    pub fulfilment_due_at: DateTime<Utc>,
+    pub agreed_at: DateTime<Utc>,
+    pub consumer_id: String,
+    pub business_id: String,
+}
+
+/// An evidence file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceDto {
+    pub id: String,
+    pub party: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
+    pub download_path: String,
+}
+
+/// The rating.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingDto {
+    pub rating: i64,
+    pub comment: Option<String>,
+    pub rated_at: DateTime<Utc>,
+}
+
+/// The escalation record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationDto {
+    pub reason: String,
+    pub initiated_by: String,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One dispute in full.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeView {
+    pub id: String,
+    pub case_number: String,
+    pub status: String,
+    pub paused_from: Option<String>,
+    /// The viewer's role: consumer, merchant or regulator.
+    pub your_role: String,
+    pub consumer: ConsumerDto,
+    pub business: BusinessDto,
+    pub claim: ClaimDto,
+    pub deadlines: DeadlinesDto,
+    pub filed_at: DateTime<Utc>,
+    pub first_contacted_at: Option<DateTime<Utc>>,
+    pub fulfilled_at: Option<DateTime<Utc>>,
+    pub concluded_at: Option<DateTime<Utc>>,
+    pub timeline: Vec<TimelineDto>,
+    pub messages: Vec<MessageDto>,
+    pub offers: Vec<OfferDto>,
+    pub agreement: Option<AgreementDto>,
+    pub evidence: Vec<EvidenceDto>,
+    pub rating: Option<RatingDto>,
+    pub escalation: Option<EscalationDto>,
+}
+
+/// Builds the view of dispute `id` for a viewer with `role`.
+pub fn build_view(
+    conn: &mut DbConn,
+    calendar: &Calendar,
+    pii: &PiiCipher,
+    id: &str,
+    role: Actor,
+    now: DateTime<Utc>,
+) -> Result<DisputeView, ApiError> {
+    let (d, claim) = find_dispute(conn, id)?.ok_or(StoreError::NotFound)?;
+    let consumer = find_user(conn, &d.consumer_id)?.ok_or(StoreError::NotFound)?;
+    let business = find_business(conn, &d.business_id)?.ok_or(StoreError::NotFound)?;
+    let policy = policy_of(&d)?;
+    let phone = match role {
+        Actor::Regulator => consumer.phone_masked.clone(),
+        _ => consumer
+            .phone_ciphertext
+            .as_deref()
+            .map(|c| pii.decrypt(c))
+            .transpose()
+            .map_err(ApiError::internal)?,
+    };
+    let paused = u32::try_from(d.paused_working_days.max(0)).unwrap_or(0);
+    let extension = u32::try_from(d.extension_days.max(0)).unwrap_or(0);
+    let filed = from_db_time(d.filed_at);
+    let first_days = policy.first_contact_working_days + paused;
+    let settlement_days = policy.settlement_working_days + extension + paused;
+    let settlement = find_settlement(conn, &d.id)?;
+    let view = DisputeView {
+        id: d.id.clone(),
+        case_number: d.case_number.clone(),
+        status: d.status.clone(),
+        paused_from: d.paused_from.clone(),
+        your_role: role.as_str().into(),
+        consumer: ConsumerDto {
+            id: consumer.id.clone(),
+            display_name: consumer.display_name.clone(),
+            phone,
+            email: (role != Actor::Regulator)
+                .then(|| consumer.email.clone())
+                .flatten(),
+        },
+        business: BusinessDto {
+            id: business.id.clone(),
+            unit_id: d.unit_id.clone(),
+            name: business.name.clone(),
+            uscc: business.uscc.clone(),
+            complaint_phone: business.contact_phone.clone(),
+        },
+        claim: ClaimDto {
+            category: claim.category,
+            item: ItemDto {
+                kind: claim.item_kind,
+                name: claim.item_name,
+                vin: claim.vin,
+            },
+            purchase_date: claim.purchase_date,
+            amount_paid_fen: claim.amount_paid_fen,
+            amount_claimed_fen: claim.amount_claimed_fen,
+            remedies: claim.remedies.split(',').map(str::to_string).collect(),
+            description: claim.description,
+            contact_consent: claim.contact_consent,
+        },
+        deadlines: DeadlinesDto {
+            policy_version: policy.version.clone(),
+            first_contact: DueDto::from_due(
+                calendar.add_working_days(filed, first_days),
+                first_days,
+            ),
+            settlement: DueDto::from_due(
+                calendar.add_working_days(filed, settlement_days),
+                settlement_days,
+            ),
+            extension_working_days: d.extension_days,
+            paused_working_days: d.paused_working_days,
+            pending_extension: d
+                .pending_extension_party
+                .clone()
+                .map(|party| PendingExtensionDto {
+                    party,
+                    working_days: d.pending_extension_days.unwrap_or(0),
+                }),
+            pending_pause_party: d.pending_pause_party.clone(),
+            fulfilment_due_at: settlement
+                .as_ref()
+                .map(|s| from_db_time(s.fulfilment_due_at)),
+        },
+        filed_at: filed,
+        first_contacted_at: d.first_contacted_at.map(from_db_time),
+        fulfilled_at: d.fulfilled_at.map(from_db_time),
+        concluded_at: d.concluded_at.map(from_db_time),
+        timeline: list_events(conn, &d.id)?
+            .into_iter()
+            .map(|e| TimelineDto {
+                kind: e.kind,
+                actor_role: e.actor_role,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+                at: from_db_time(e.created_at),
+            })
+            .collect(),
+        messages: list_messages(conn, &d.id)?
+            .into_iter()
+            .map(|m| MessageDto {
+                id: m.id,
+                party: m.party,
+                body: m.body,
+                created_at: from_db_time(m.created_at),
+            })
+            .collect(),
+        offers: list_offers(conn, &d.id)?
+            .into_iter()
+            .map(|o| {
+                let expires_at = from_db_time(o.expires_at);
+                let status = OfferStatus::parse(&o.status)
+                    .map(|s| effective_status(s, expires_at, now).as_str().to_string())
+                    .unwrap_or(o.status);
+                OfferDto {
+                    id: o.id,
+                    party: o.party,
+                    remedy: o.remedy,
+                    amount_fen: o.amount_fen,
+                    terms: o.terms,
+                    fulfilment_days: o.fulfilment_days,
+                    expires_at,
+                    status,
+                    response_reason: o.response_reason,
+                    created_at: from_db_time(o.created_at),
+                }
+            })
+            .collect(),
+        agreement: settlement.map(|s| AgreementDto {
+            offer_id: s.offer_id,
+            remedy: s.remedy,
+            amount_fen: s.amount_fen,
+            terms: s.terms,
+            fulfilment_due_at: from_db_time(s.fulfilment_due_at),
+            agreed_at: from_db_time(s.agreed_at),
+            consumer_id: d.consumer_id.clone(),
+            business_id: d.business_id.clone(),
+        }),
+        evidence: list_evidence(conn, &d.id)?
+            .into_iter()
+            .map(|e| EvidenceDto {
+                download_path: format!("/api/v1/disputes/{}/evidence/{}", d.id, e.id),
+                id: e.id,
+                party: e.party,
+                file_name: e.file_name,
+                content_type: e.content_type,
+                size_bytes: e.size_bytes,
+                sha256: e.sha256,
+                uploaded_at: from_db_time(e.created_at),
+            })
+            .collect(),
+        rating: d.rating.zip(d.rated_at).map(|(rating, at)| RatingDto {
+            rating,
+            comment: d.rating_comment.clone(),
+            rated_at: from_db_time(at),
+        }),
+        escalation: find_escalation(conn, &d.id)?.map(|e| EscalationDto {
+            reason: e.reason,
+            initiated_by: e.initiated_by,
+            state: e.state,
+            created_at: from_db_time(e.created_at),
+        }),
+    };
+    Ok(view)
+}

@@ -1,0 +1,328 @@
+//! Disputes, their claims and timelines, the scoped inbox listings and counts.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{case_counters, dispute_claims, dispute_events, disputes};
+use super::{DbConn, StoreError, new_id, to_db_time};
+
+/// A stored dispute (the process state; the claim is in [`Claim`]).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = disputes, treat_none_as_null = true)]
+pub struct Dispute {
+    pub id: String,
+    pub case_number: String,
+    pub consumer_id: String,
+    pub unit_id: String,
+    pub business_id: String,
+    pub region_code: String,
+    pub industry_code: String,
+    pub policy: String,
+    pub status: String,
+    pub paused_from: Option<String>,
+    pub paused_at: Option<NaiveDateTime>,
+    pub paused_working_days: i64,
+    pub pending_extension_party: Option<String>,
+    pub pending_extension_days: Option<i64>,
+    pub pending_pause_party: Option<String>,
+    pub extension_days: i64,
+    pub extension_used: bool,
+    pub filed_at: NaiveDateTime,
+    pub first_contacted_at: Option<NaiveDateTime>,
+    pub first_contact_due_at: NaiveDateTime,
+    pub settlement_due_at: NaiveDateTime,
+    pub due_provisional: bool,
+    pub fulfilled_at: Option<NaiveDateTime>,
+    pub concluded_at: Option<NaiveDateTime>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the consumer claims.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dispute_claims)]
+pub struct Claim {
+    pub dispute_id: String,
+    pub category: String,
+    pub item_kind: String,
+    pub item_name: String,
+    pub vin: Option<String>,
+    pub purchase_date: NaiveDate,
+    pub amount_paid_fen: i64,
+    pub amount_claimed_fen: i64,
+    /// Comma-separated remedy names.
+    pub remedies: String,
+    pub description: String,
+    pub contact_consent: bool,
+}
+
+/// One timeline entry.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dispute_events)]
+pub struct TimelineEvent {
+    pub id: String,
+    pub dispute_id: String,
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub from_status: String,
+    pub to_status: String,
+    /// JSON object with event details.
+    pub detail: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Takes the next number of a counter (e.g. case numbers per year and region).
+pub fn next_counter(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
+    let updated = diesel::update(case_counters::table.find(scope))
+        .set(case_counters::value.eq(case_counters::value + 1))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(case_counters::table)
+            .values((case_counters::scope.eq(scope), case_counters::value.eq(1)))
+            .execute(conn)?;
+        return Ok(1);
+    }
+    Ok(case_counters::table
+        .find(scope)
+        .select(case_counters::value)
+        .first(conn)?)
+}
+
+/// Inserts a dispute with its claim.
+pub fn insert_dispute(
+    conn: &mut DbConn,
+    dispute: &Dispute,
+    claim: &Claim,
+) -> Result<(), StoreError> {
+    diesel::insert_into(disputes::table)
+        .values(dispute)
+        .execute(conn)?;
+    diesel::insert_into(dispute_claims::table)
+        .values(claim)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One dispute with its claim.
+pub fn find_dispute(conn: &mut DbConn, id: &str) -> Result<Option<(Dispute, Claim)>, StoreError> {
+    Ok(disputes::table
+        .inner_join(dispute_claims::table)
+        .filter(disputes::id.eq(id))
+        .select((Dispute::as_select(), Claim::as_select()))
+        .first(conn)
+        .optional()?)
+}
+
+/// The consumer's open dispute against the unit about the same purchase, if any.
+pub fn find_open_duplicate(
+    conn: &mut DbConn,
+    consumer_id: &str,
+    unit_id: &str,
+    purchase_date: NaiveDate,
+    item_name: &str,
+    open_statuses: &[&str],
+) -> Result<Option<String>, StoreError> {
+    let candidates: Vec<(String, String)> = disputes::table
+        .inner_join(dispute_claims::table)
+        .filter(disputes::consumer_id.eq(consumer_id))
+        .filter(disputes::unit_id.eq(unit_id))
+        .filter(disputes::status.eq_any(open_statuses))
+        .filter(dispute_claims::purchase_date.eq(purchase_date))
+        .select((disputes::id, dispute_claims::item_name))
+        .load(conn)?;
+    let wanted = item_name.trim().to_lowercase();
+    Ok(candidates
+        .into_iter()
+        .find(|(_, name)| name.trim().to_lowercase() == wanted)
+        .map(|(id, _)| id))
+}
+
+/// Saves a changed dispute if nobody changed it since `expected_version` was read; returns
+/// whether it was saved. The version goes up by one.
+pub fn save_dispute(
+    conn: &mut DbConn,
+    dispute: &Dispute,
+    expected_version: i64,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        disputes::table
+            .filter(disputes::id.eq(&dispute.id))
+            .filter(disputes::version.eq(expected_version)),
+    )
+    .set(dispute)
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Appends a timeline entry.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one flat call per timeline entry reads best at the call sites"
+)]
+pub fn append_event(
+    conn: &mut DbConn,
+    dispute_id: &str,
+    kind: &str,
+    actor: Option<(&str, &str)>,
+    from_status: &str,
+    to_status: &str,
+    detail: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = TimelineEvent {
+        id: new_id(),
+        dispute_id: dispute_id.into(),
+        kind: kind.into(),
+        actor_id: actor.map(|(id, _)| id.to_string()),
+        actor_role: actor.map_or("system", |(_, role)| role).into(),
+        from_status: from_status.into(),
+        to_status: to_status.into(),
+        detail: detail.to_string(),
+        created_at: to_db_time(at),
+    };
+    diesel::insert_into(dispute_events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A dispute's timeline, oldest first.
+pub fn list_events(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<TimelineEvent>, StoreError> {
+    Ok(dispute_events::table
+        .filter(dispute_events::dispute_id.eq(dispute_id))
+        .order((dispute_events::created_at, dispute_events::id))
+        .select(TimelineEvent::as_select())
+        .load(conn)?)
+}
+
+/// Which disputes a listing may show.
+#[derive(Debug, Clone)]
+pub enum DisputeScope {
+    Consumer(String),
+    Business(String),
+    /// Region code prefix of the units' regions.
+    RegionPrefix(String),
+    /// Businesses of an association (counts only).
+    Association(String),
+}
+
+/// Sort order of an inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeSort {
+    /// Nearest settlement due date first.
+    Due,
+    /// Newest first.
+    Filed,
+}
+
+/// Filters and keyset paging of a listing.
+#[derive(Debug, Clone)]
+pub struct DisputeFilter {
+    pub statuses: Vec<String>,
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only disputes still awaiting first contact past its due moment.
+    pub first_contact_overdue_at: Option<DateTime<Utc>>,
+    /// Only open disputes past their settlement due moment.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub sort: DisputeSort,
+    /// (sort key, id) of the last row of the previous page.
+    pub after: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+/// Disputes in `scope` matching `filter`.
+pub fn list_disputes(
+    conn: &mut DbConn,
+    scope: &DisputeScope,
+    filter: &DisputeFilter,
+    open_statuses: &[&str],
+) -> Result<Vec<(Dispute, Claim)>, StoreError> {
+    let mut query = disputes::table
+        .inner_join(dispute_claims::table)
+        .select((Dispute::as_select(), Claim::as_select()))
+        .limit(filter.limit)
+        .into_boxed();
+    query = match scope {
+        DisputeScope::Consumer(id) => query.filter(disputes::consumer_id.eq(id.clone())),
+        DisputeScope::Business(id) => query.filter(disputes::business_id.eq(id.clone())),
+        DisputeScope::RegionPrefix(prefix) => {
+            query.filter(disputes::region_code.like(format!("{prefix}%")))
+        }
+        DisputeScope::Association(id) => query.filter(
+            disputes::business_id.eq_any(
+                super::schema::businesses::table
+                    .filter(super::schema::businesses::association_id.eq(id.clone()))
+                    .select(super::schema::businesses::id),
+            ),
+        ),
+    };
+    if !filter.statuses.is_empty() {
+        query = query.filter(disputes::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(before) = filter.due_before {
+        query = query.filter(disputes::settlement_due_at.lt(to_db_time(before)));
+    }
+    if let Some(now) = filter.first_contact_overdue_at {
+        query = query
+            .filter(disputes::first_contacted_at.is_null())
+            .filter(disputes::status.eq("filed"))
+            .filter(disputes::first_contact_due_at.lt(to_db_time(now)));
+    }
+    if let Some(now) = filter.overdue_at {
+        let open: Vec<String> = open_statuses.iter().map(|s| s.to_string()).collect();
+        query = query
+            .filter(disputes::status.eq_any(open))
+            .filter(disputes::settlement_due_at.lt(to_db_time(now)));
+    }
+    query = match (filter.sort, &filter.after) {
+        (DisputeSort::Due, None) => query.order((disputes::settlement_due_at, disputes::id)),
+        (DisputeSort::Due, Some((at, id))) => query
+            .filter(
+                disputes::settlement_due_at
+                    .gt(*at)
+                    .or(disputes::settlement_due_at
+                        .eq(*at)
+                        .and(disputes::id.gt(id.clone()))),
+            )
+            .order((disputes::settlement_due_at, disputes::id)),
+        (DisputeSort::Filed, None) => query.order((disputes::filed_at.desc(), disputes::id.desc())),
+        (DisputeSort::Filed, Some((at, id))) => query
+            .filter(
+                disputes::filed_at
+                    .lt(*at)
+                    .or(disputes::filed_at.eq(*at).and(disputes::id.lt(id.clone()))),
+            )
+            .order((disputes::filed_at.desc(), disputes::id.desc())),
+    };
+    Ok(query.load(conn)?)
+}
+
+/// Number of disputes per status in `scope`.
+pub fn count_by_status(
+    conn: &mut DbConn,
+    scope: &DisputeScope,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let query = disputes::table
+        .group_by(disputes::status)
+        .select((disputes::status, diesel::dsl::count_star()))
+        .into_boxed();
+    let query = match scope {
+        DisputeScope::Consumer(id) => query.filter(disputes::consumer_id.eq(id.clone())),
+        DisputeScope::Business(id) => query.filter(disputes::business_id.eq(id.clone())),
+        DisputeScope::RegionPrefix(prefix) => {
+            query.filter(disputes::region_code.like(format!("{prefix}%")))
+        }
+        DisputeScope::Association(id) => query.filter(
+            disputes::business_id.eq_any(
+                super::schema::businesses::table
+                    .filter(super::schema::businesses::association_id.eq(id.clone()))
+                    .select(super::schema::businesses::id),
+            ),
+        ),
+    };
+    Ok(query.load(conn)?)
+}

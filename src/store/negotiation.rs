@@ -1,0 +1,267 @@
+//! Messages, offers, settlement agreements, evidence records and escalations of disputes.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{dispute_messages, escalations, evidence, offers, settlements};
+use super::{DbConn, StoreError, to_db_time};
+
+/// A message between the parties.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dispute_messages)]
+pub struct Message {
+    pub id: String,
+    pub dispute_id: String,
+    pub author_id: String,
+    pub party: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// An offer or counter-offer.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = offers)]
+pub struct Offer {
+    pub id: String,
+    pub dispute_id: String,
+    pub party: String,
+    pub author_id: String,
+    pub remedy: String,
+    pub amount_fen: i64,
+    pub terms: String,
+    pub fulfilment_days: i64,
+    pub expires_at: NaiveDateTime,
+    pub status: String,
+    pub response_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub responded_at: Option<NaiveDateTime>,
+}
+
+/// The settlement agreement made by accepting an offer.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = settlements)]
+pub struct Settlement {
+    pub dispute_id: String,
+    pub offer_id: String,
+    pub remedy: String,
+    pub amount_fen: i64,
+    pub terms: String,
+    pub fulfilment_due_at: NaiveDateTime,
+    pub agreed_at: NaiveDateTime,
+}
+
+/// A stored evidence file's record (the bytes are in the evidence store by SHA-256).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = evidence)]
+pub struct Evidence {
+    pub id: String,
+    pub dispute_id: String,
+    pub uploader_id: String,
+    pub party: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A dispute handed to the regulator.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = escalations)]
+pub struct Escalation {
+    pub id: String,
+    pub dispute_id: String,
+    pub reason: String,
+    pub initiated_by: String,
+    pub state: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Appends a message.
+pub fn insert_message(conn: &mut DbConn, message: &Message) -> Result<(), StoreError> {
+    diesel::insert_into(dispute_messages::table)
+        .values(message)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A dispute's messages, oldest first.
+pub fn list_messages(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<Message>, StoreError> {
+    Ok(dispute_messages::table
+        .filter(dispute_messages::dispute_id.eq(dispute_id))
+        .order((dispute_messages::created_at, dispute_messages::id))
+        .select(Message::as_select())
+        .load(conn)?)
+}
+
+/// Supersedes `party`'s open offers on a dispute; returns how many.
+pub fn supersede_open_offers(
+    conn: &mut DbConn,
+    dispute_id: &str,
+    party: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        offers::table
+            .filter(offers::dispute_id.eq(dispute_id))
+            .filter(offers::party.eq(party))
+            .filter(offers::status.eq("open")),
+    )
+    .set((
+        offers::status.eq("superseded"),
+        offers::responded_at.eq(Some(to_db_time(now))),
+    ))
+    .execute(conn)?)
+}
+
+/// Adds an offer.
+pub fn insert_offer(conn: &mut DbConn, offer: &Offer) -> Result<(), StoreError> {
+    diesel::insert_into(offers::table)
+        .values(offer)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One offer of a dispute.
+pub fn find_offer(
+    conn: &mut DbConn,
+    dispute_id: &str,
+    offer_id: &str,
+) -> Result<Option<Offer>, StoreError> {
+    Ok(offers::table
+        .filter(offers::id.eq(offer_id))
+        .filter(offers::dispute_id.eq(dispute_id))
+        .select(Offer::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A dispute's offers, oldest first.
+pub fn list_offers(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<Offer>, StoreError> {
+    Ok(offers::table
+        .filter(offers::dispute_id.eq(dispute_id))
+        .order((offers::created_at, offers::id))
+        .select(Offer::as_select())
+        .load(conn)?)
+}
+
+/// Moves an open offer to `status`; `false` when it was no longer open.
+pub fn close_offer(
+    conn: &mut DbConn,
+    offer_id: &str,
+    status: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        offers::table
+            .filter(offers::id.eq(offer_id))
+            .filter(offers::status.eq("open")),
+    )
+    .set((
+        offers::status.eq(status),
+        offers::response_reason.eq(reason),
+        offers::responded_at.eq(Some(to_db_time(now))),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Closes every open offer of a dispute (when it settles or ends).
+pub fn close_all_open_offers(
+    conn: &mut DbConn,
+    dispute_id: &str,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(
+        offers::table
+            .filter(offers::dispute_id.eq(dispute_id))
+            .filter(offers::status.eq("open")),
+    )
+    .set((
+        offers::status.eq(status),
+        offers::responded_at.eq(Some(to_db_time(now))),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Records the settlement agreement.
+pub fn insert_settlement(conn: &mut DbConn, settlement: &Settlement) -> Result<(), StoreError> {
+    diesel::insert_into(settlements::table)
+        .values(settlement)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A dispute's settlement agreement.
+pub fn find_settlement(
+    conn: &mut DbConn,
+    dispute_id: &str,
+) -> Result<Option<Settlement>, StoreError> {
+    Ok(settlements::table
+        .find(dispute_id)
+        .select(Settlement::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records an evidence file.
+pub fn insert_evidence(conn: &mut DbConn, row: &Evidence) -> Result<(), StoreError> {
+    diesel::insert_into(evidence::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A dispute's evidence, oldest first.
+pub fn list_evidence(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<Evidence>, StoreError> {
+    Ok(evidence::table
+        .filter(evidence::dispute_id.eq(dispute_id))
+        .order((evidence::created_at, evidence::id))
+        .select(Evidence::as_select())
+        .load(conn)?)
+}
+
+/// Number of evidence files of a dispute.
+pub fn count_evidence(conn: &mut DbConn, dispute_id: &str) -> Result<i64, StoreError> {
+    Ok(evidence::table
+        .filter(evidence::dispute_id.eq(dispute_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// One evidence record of a dispute.
+pub fn find_evidence(
+    conn: &mut DbConn,
+    dispute_id: &str,
+    id: &str,
+) -> Result<Option<Evidence>, StoreError> {
+    Ok(evidence::table
+        .filter(evidence::id.eq(id))
+        .filter(evidence::dispute_id.eq(dispute_id))
+        .select(Evidence::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records an escalation (delivery is a job's work).
+pub fn insert_escalation(conn: &mut DbConn, row: &Escalation) -> Result<(), StoreError> {
+    diesel::insert_into(escalations::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A dispute's escalation.
+pub fn find_escalation(
+    conn: &mut DbConn,
+    dispute_id: &str,
+) -> Result<Option<Escalation>, StoreError> {
+    Ok(escalations::table
+        .filter(escalations::dispute_id.eq(dispute_id))
+        .select(Escalation::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,125 @@
+//! In-app notifications per user, and stored responses for `Idempotency-Key` retries.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{idempotency_keys, notifications};
+use super::{DbConn, StoreError, new_id, to_db_time};
+
+/// A notification shown in the app.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: String,
+    pub user_id: String,
+    pub dispute_id: Option<String>,
+    pub kind: String,
+    pub message: String,
+    pub read_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Adds a notification for `user_id`.
+pub fn notify(
+    conn: &mut DbConn,
+    user_id: &str,
+    dispute_id: Option<&str>,
+    kind: &str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = Notification {
+        id: new_id(),
+        user_id: user_id.into(),
+        dispute_id: dispute_id.map(str::to_string),
+        kind: kind.into(),
+        message: message.into(),
+        read_at: None,
+        created_at: to_db_time(now),
+    };
+    diesel::insert_into(notifications::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A user's notifications, newest first.
+pub fn list_for_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    unread_only: bool,
+    limit: i64,
+) -> Result<Vec<Notification>, StoreError> {
+    let mut query = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .order((notifications::created_at.desc(), notifications::id.desc()))
+        .limit(limit)
+        .select(Notification::as_select())
+        .into_boxed();
+    if unread_only {
+        query = query.filter(notifications::read_at.is_null());
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Marks one of the user's notifications read; `false` when it is not theirs.
+pub fn mark_read(
+    conn: &mut DbConn,
+    user_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::user_id.eq(user_id)),
+    )
+    .set(notifications::read_at.eq(Some(to_db_time(now))))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// A stored response for a retried request.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status_code: i64,
+    pub response_body: String,
+}
+
+/// The response stored under (`user_id`, `key`).
+pub fn find_response(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+) -> Result<Option<StoredResponse>, StoreError> {
+    Ok(idempotency_keys::table
+        .find((user_id, key))
+        .select(StoredResponse::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores the response of the first request with (`user_id`, `key`).
+pub fn save_response(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    request_hash: &str,
+    status_code: u16,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::user_id.eq(user_id),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(request_hash),
+            idempotency_keys::status_code.eq(i64::from(status_code)),
+            idempotency_keys::response_body.eq(body),
+            idempotency_keys::created_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
