@@ -94,6 +94,15 @@ pub fn check_answer(
     if author == party {
         return Err(OfferError::OwnOffer);
     }
+    ensure_open(status, expires_at, now)
+}
+
+/// `Ok` when the offer is open and unexpired at `now`.
+fn ensure_open(
+    status: OfferStatus,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), OfferError> {
     match effective_status(status, expires_at, now) {
         OfferStatus::Open => Ok(()),
         OfferStatus::Expired => Err(OfferError::Expired),
@@ -112,11 +121,7 @@ pub fn check_withdraw(
     if author != party {
         return Err(OfferError::NotYourOffer);
     }
-    match effective_status(status, expires_at, now) {
-        OfferStatus::Open => Ok(()),
-        OfferStatus::Expired => Err(OfferError::Expired),
-        other => Err(OfferError::NotOpen(other.as_str())),
-    }
+    ensure_open(status, expires_at, now)
 }
 
 #[cfg(test)]

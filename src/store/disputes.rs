@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{case_counters, dispute_claims, dispute_events, disputes};
+use super::schema::{businesses, case_counters, dispute_claims, dispute_events, disputes};
 use super::{DbConn, StoreError, new_id, to_db_time};
 
 /// A stored dispute (the process state; the claim is in [`Claim`]).
@@ -234,6 +234,26 @@ pub struct DisputeFilter {
     pub limit: i64,
 }
 
+/// Restricts a boxed query on `disputes` to a scope (shared by listings and counts).
+macro_rules! apply_scope {
+    ($query:expr, $scope:expr) => {
+        match $scope {
+            DisputeScope::Consumer(id) => $query.filter(disputes::consumer_id.eq(id.clone())),
+            DisputeScope::Business(id) => $query.filter(disputes::business_id.eq(id.clone())),
+            DisputeScope::RegionPrefix(prefix) => {
+                $query.filter(disputes::region_code.like(format!("{prefix}%")))
+            }
+            DisputeScope::Association(id) => $query.filter(
+                disputes::business_id.eq_any(
+                    businesses::table
+                        .filter(businesses::association_id.eq(id.clone()))
+                        .select(businesses::id),
+                ),
+            ),
+        }
+    };
+}
+
 /// Disputes in `scope` matching `filter`.
 pub fn list_disputes(
     conn: &mut DbConn,
@@ -246,20 +266,7 @@ pub fn list_disputes(
         .select((Dispute::as_select(), Claim::as_select()))
         .limit(filter.limit)
         .into_boxed();
-    query = match scope {
-        DisputeScope::Consumer(id) => query.filter(disputes::consumer_id.eq(id.clone())),
-        DisputeScope::Business(id) => query.filter(disputes::business_id.eq(id.clone())),
-        DisputeScope::RegionPrefix(prefix) => {
-            query.filter(disputes::region_code.like(format!("{prefix}%")))
-        }
-        DisputeScope::Association(id) => query.filter(
-            disputes::business_id.eq_any(
-                super::schema::businesses::table
-                    .filter(super::schema::businesses::association_id.eq(id.clone()))
-                    .select(super::schema::businesses::id),
-            ),
-        ),
-    };
+    query = apply_scope!(query, scope);
     if !filter.statuses.is_empty() {
         query = query.filter(disputes::status.eq_any(filter.statuses.clone()));
     }
@@ -310,19 +317,6 @@ pub fn count_by_status(
         .group_by(disputes::status)
         .select((disputes::status, diesel::dsl::count_star()))
         .into_boxed();
-    let query = match scope {
-        DisputeScope::Consumer(id) => query.filter(disputes::consumer_id.eq(id.clone())),
-        DisputeScope::Business(id) => query.filter(disputes::business_id.eq(id.clone())),
-        DisputeScope::RegionPrefix(prefix) => {
-            query.filter(disputes::region_code.like(format!("{prefix}%")))
-        }
-        DisputeScope::Association(id) => query.filter(
-            disputes::business_id.eq_any(
-                super::schema::businesses::table
-                    .filter(super::schema::businesses::association_id.eq(id.clone()))
-                    .select(super::schema::businesses::id),
-            ),
-        ),
-    };
+    let query = apply_scope!(query, scope);
     Ok(query.load(conn)?)
 }
