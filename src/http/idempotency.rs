@@ -28,23 +28,27 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
-/// Runs `work` in one transaction, storing its response under the key when one is given.
-pub async fn run_once<F>(
+/// Runs `work` in one transaction, storing its outcome under the key when one is given. The
+/// outcome is the status and the id of the resource; `render` builds the body from the id, on
+/// the first request and on every replay, so no personal data is copied into the key table.
+pub async fn run_once<W, R>(
     state: &AppState,
     user_id: String,
     key: Option<String>,
     request: &serde_json::Value,
-    work: F,
+    work: W,
+    render: R,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: FnOnce(&mut DbConn) -> Result<(StatusCode, serde_json::Value), ApiError> + Send + 'static,
+    W: FnOnce(&mut DbConn) -> Result<(StatusCode, String), ApiError> + Send + 'static,
+    R: FnOnce(&mut DbConn, &str) -> Result<serde_json::Value, ApiError> + Send + 'static,
 {
     let hash = hex::encode(Sha256::digest(request.to_string().as_bytes()));
     let now = state.clock.now();
     let (status, body) = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            let (status, resource) = conn.transaction(|conn| {
                 if let Some(key) = &key
                     && let Some(stored) = find_response(conn, &user_id, key)?
                 {
@@ -60,16 +64,14 @@ where
                             .unwrap_or(StatusCode::OK);
                     return Ok((status, stored.response_body));
                 }
-                let (status, body) = work(conn)?;
-                let body = body.to_string();
+                let (status, resource) = work(conn)?;
                 if let Some(key) = &key {
-                    save_response(conn, &user_id, key, &hash, status.as_u16(), &body, now)?;
+                    save_response(conn, &user_id, key, &hash, status.as_u16(), &resource, now)?;
                 }
-                Ok((status, body))
-            })
+                Ok::<_, ApiError>((status, resource))
+            })?;
+            Ok::<_, ApiError>((status, render(conn, &resource)?))
         })
         .await?;
-    Ok(HttpResponse::build(status)
-        .content_type("application/json")
-        .body(body))
+    Ok(HttpResponse::build(status).json(body))
 }

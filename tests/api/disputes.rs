@@ -457,3 +457,26 @@ both_backends! {
         assert_eq!(app.get("/api/v1/notifications?unread=true", Some(&c.consumer)).await.body.as_array().unwrap().len(), 0);
     }
 }
+
+both_backends! {
+    async fn idempotency_keys_store_no_personal_data_and_refuse_another_body(app) {
+        let c = cast(&app).await;
+        let send = |body: Value| {
+            app.client.post(format!("{}/api/v1/disputes", app.address)).bearer_auth(&c.consumer)
+                .header("Idempotency-Key", "same-key").json(&body).send()
+        };
+        assert_eq!(send(filing(&c.unit_id)).await.unwrap().status(), 201);
+        let mut other = filing(&c.unit_id);
+        other["purchase_date"] = json!("2026-11-19");
+        let reused = send(other).await.unwrap();
+        assert_eq!(reused.status(), 422);
+        let body: Value = reused.json().await.unwrap();
+        assert_eq!(body["code"], "idempotency_key_reused");
+        let stored: Vec<String> = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            odr::store::schema::idempotency_keys::table.select(odr::store::schema::idempotency_keys::response_body).load(conn).unwrap()
+        }).await;
+        assert_eq!(stored.len(), 1);
+        assert!(!stored[0].contains("13800000001") && !stored[0].contains("张"), "{}", stored[0]);
+    }
+}

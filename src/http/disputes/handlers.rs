@@ -16,7 +16,7 @@ use super::view::{DisputeView, build_view};
 use super::{dispute_not_found, role_on, scope_of};
 use crate::disputes::actions::{Acting, act as act_on};
 use crate::disputes::filing::{file_dispute, open_statuses};
-use crate::domain::dispute::Status;
+use crate::domain::dispute::{Actor, Status};
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::AppState;
@@ -48,24 +48,32 @@ pub async fn file(
     let body = body.into_inner();
     let request = serde_json::to_value(&body).map_err(ApiError::internal)?;
     let now = state.clock.now();
+    let ctx = state.case_context();
     let worker = state.clone();
     let consumer = auth.user.clone();
-    run_once(&state, consumer.id.clone(), key, &request, move |conn| {
-        let ctx = worker.case_context();
-        let id = file_dispute(conn, &ctx, &consumer, &body.input(), now)?;
-        let view = build_view(
-            conn,
-            &worker.calendar,
-            &worker.pii,
-            &id,
-            crate::domain::dispute::Actor::Consumer,
-            now,
-        )?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(view).map_err(ApiError::internal)?,
-        ))
-    })
+    run_once(
+        &state,
+        consumer.id.clone(),
+        key,
+        &request,
+        move |conn| {
+            Ok((
+                StatusCode::CREATED,
+                file_dispute(conn, &ctx, &consumer, &body.input(), now)?,
+            ))
+        },
+        move |conn, id| {
+            let view = build_view(
+                conn,
+                &worker.calendar,
+                &worker.pii,
+                id,
+                Actor::Consumer,
+                now,
+            )?;
+            serde_json::to_value(view).map_err(ApiError::internal)
+        },
+    )
     .await
 }
 
@@ -310,27 +318,36 @@ pub async fn act(
     let id = path.into_inner();
     let request = serde_json::json!({"dispute_id": id, "action": serde_json::to_value(&body).map_err(ApiError::internal)?});
     let now = state.clock.now();
+    let ctx = state.case_context();
     let worker = state.clone();
-    run_once(&state, auth.id().to_string(), key, &request, move |conn| {
-        let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
-        let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
-        let ctx = worker.case_context();
-        act_on(
-            conn,
-            &ctx,
-            &id,
-            &Acting {
-                user: &auth.user,
-                actor: role,
-            },
-            &action,
-            now,
-        )?;
-        let view = build_view(conn, &worker.calendar, &worker.pii, &id, role, now)?;
-        Ok((
-            StatusCode::OK,
-            serde_json::to_value(view).map_err(ApiError::internal)?,
-        ))
-    })
+    let actor_auth = auth.clone();
+    run_once(
+        &state,
+        auth.id().to_string(),
+        key,
+        &request,
+        move |conn| {
+            let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
+            let role = role_on(&actor_auth, &dispute).ok_or_else(dispute_not_found)?;
+            act_on(
+                conn,
+                &ctx,
+                &id,
+                &Acting {
+                    user: &actor_auth.user,
+                    actor: role,
+                },
+                &action,
+                now,
+            )?;
+            Ok((StatusCode::OK, id))
+        },
+        move |conn, id| {
+            let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
+            let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+            let view = build_view(conn, &worker.calendar, &worker.pii, id, role, now)?;
+            serde_json::to_value(view).map_err(ApiError::internal)
+        },
+    )
     .await
 }
