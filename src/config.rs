@@ -176,6 +176,8 @@ pub struct JobSettings {
     pub lease_secs: i64,
     pub max_attempts: i64,
     pub backoff_base_secs: i64,
+    /// How often the timers sweep runs; 0 turns it off on this node.
+    pub sweep_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -82,6 +82,7 @@ impl AppState {
     /// What the job worker needs, taken from the application state.
     pub fn job_context(&self) -> JobContext {
         JobContext {
+            cases: self.case_context(),
             db: self.db.clone(),
             clock: self.clock.clone(),
             mailer: self.mailer.clone(),

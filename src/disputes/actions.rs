@@ -80,6 +80,14 @@ pub enum Action {
     Reject {
         reason: String,
     },
+    /// Timers: no first contact by its due moment (flag and remind the staff).
+    FirstContactLapsed,
+    /// Timers: not settled by the due moment (escalate).
+    SettlementLapsed,
+    /// Timers: the settlement was not marked fulfilled in time (escalate).
+    FulfilmentLapsed,
+    /// Timers: the consumer stayed silent after "fulfilled" (resolve).
+    ConfirmationLapsed,
 }
 
 impl Action {
@@ -106,21 +114,41 @@ impl Action {
             Self::ReportNonFulfilment { .. } => Event::ReportNonFulfilment,
             Self::Rate { .. } => Event::Rate,
             Self::Reject { .. } => Event::RejectAsNoConsumerDispute,
+            Self::FirstContactLapsed => Event::FirstContactLapsed,
+            Self::SettlementLapsed => Event::SettlementLapsed,
+            Self::FulfilmentLapsed => Event::FulfilmentLapsed,
+            Self::ConfirmationLapsed => Event::ConfirmationLapsed,
         }
     }
 }
 
-/// Who acts: the user and the role they have on this dispute.
+/// Who acts: the user (none for the platform's timers) and their role on this dispute.
 #[derive(Debug, Clone)]
 pub struct Acting<'a> {
-    pub user: &'a User,
+    pub user: Option<&'a User>,
     pub actor: Actor,
+}
+
+impl Acting<'_> {
+    /// The platform's timers.
+    pub fn system() -> Self {
+        Self {
+            user: None,
+            actor: Actor::System,
+        }
+    }
+
+    fn user_id(&self) -> String {
+        self.user.map(|u| u.id.clone()).unwrap_or_default()
+    }
 }
 
 /// What a step produced, for the timeline and the notice.
 struct Outcome {
     detail: Value,
     notice: Option<(Notice, bool)>,
+    /// Notify only this party (default: the other party, or both for regulators and timers).
+    only: Option<Party>,
 }
 
 /// Applies `action` by `acting` to dispute `id` at `now`.
@@ -188,14 +216,18 @@ pub fn act(
         conn,
         &dispute.id,
         kind,
-        Some((&acting.user.id, acting.actor.as_str())),
+        acting.user.map(|u| (u.id.as_str(), acting.actor.as_str())),
         from.as_str(),
         next.status.as_str(),
         &outcome.detail,
         now,
     )?;
     if let Some((notice, by_email)) = outcome.notice {
-        for recipient in recipients(conn, &dispute, party)? {
+        let audience = match outcome.only {
+            Some(only) => Some(only.other()),
+            None => party,
+        };
+        for recipient in recipients(conn, &dispute, audience)? {
             send_notice(conn, ctx, &recipient, &dispute, &notice, by_email, now)?;
         }
     }
@@ -251,7 +283,7 @@ fn side_effects(
             &Message {
                 id: id.clone(),
                 dispute_id: dispute.id.clone(),
-                author_id: acting.user.id.clone(),
+                author_id: acting.user_id(),
                 party: party_name.into(),
                 body: body.into(),
                 created_at: to_db_time(now),
@@ -269,6 +301,7 @@ fn side_effects(
                 .map(|b| b.name)
                 .unwrap_or_default();
             Outcome {
+                only: None,
                 detail: json!({"message_id": message_id}),
                 notice: Some((
                     Notice::FirstContact {
@@ -302,6 +335,7 @@ fn side_effects(
                 )
             };
             Outcome {
+                only: None,
                 detail: json!({"message_id": message_id}),
                 notice,
             }
@@ -347,7 +381,7 @@ fn side_effects(
                     id: id.clone(),
                     dispute_id: dispute.id.clone(),
                     party: offer_party.as_str().into(),
-                    author_id: acting.user.id.clone(),
+                    author_id: acting.user_id(),
                     remedy: remedy.as_str().into(),
                     amount_fen: *amount_fen,
                     terms: terms.clone(),
@@ -360,6 +394,7 @@ fn side_effects(
                 },
             )?;
             Outcome {
+                only: None,
                 detail: json!({"offer_id": id, "remedy": remedy.as_str(), "amount_fen": amount_fen, "expires_at": expiry, "superseded": superseded}),
                 notice: Some((
                     Notice::Offer {
@@ -429,6 +464,7 @@ fn side_effects(
                         },
                     )?;
                     Outcome {
+                        only: None,
                         detail: json!({"offer_id": offer.id, "remedy": offer.remedy, "amount_fen": offer.amount_fen, "fulfilment_due_at": due}),
                         notice: update(
                             dispute,
@@ -441,6 +477,7 @@ fn side_effects(
                     }
                 }
                 OfferStatus::Rejected => Outcome {
+                    only: None,
                     detail: json!({"offer_id": offer.id, "reason": reason}),
                     notice: update(
                         dispute,
@@ -449,6 +486,7 @@ fn side_effects(
                     ),
                 },
                 _ => Outcome {
+                    only: None,
                     detail: json!({"offer_id": offer.id}),
                     notice: update(
                         dispute,
@@ -459,6 +497,7 @@ fn side_effects(
             }
         }
         Action::Withdraw { reason } => Outcome {
+            only: None,
             detail: json!({"reason": reason}),
             notice: update(
                 dispute,
@@ -467,6 +506,7 @@ fn side_effects(
             ),
         },
         Action::Decline { reason } => Outcome {
+            only: None,
             detail: json!({"reason": reason}),
             notice: update(
                 dispute,
@@ -475,6 +515,7 @@ fn side_effects(
             ),
         },
         Action::RequestEscalation { reason } => Outcome {
+            only: None,
             detail: json!({"reason": reason}),
             notice: update(
                 dispute,
@@ -498,6 +539,7 @@ fn side_effects(
             }
             dispute.pending_extension_days = Some(i64::from(*working_days));
             Outcome {
+                only: None,
                 detail: json!({"working_days": working_days, "reason": reason}),
                 notice: update(
                     dispute,
@@ -513,6 +555,7 @@ fn side_effects(
             dispute.extension_days += days;
             recompute_due_dates(dispute, &ctx.calendar, &policy);
             Outcome {
+                only: None,
                 detail: json!({"working_days": days, "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
                 notice: update(dispute, "延期申请已同意。", "The extension was agreed."),
             }
@@ -520,11 +563,13 @@ fn side_effects(
         Action::RefuseExtension => {
             dispute.pending_extension_days = None;
             Outcome {
+                only: None,
                 detail: json!({}),
                 notice: update(dispute, "延期申请被拒绝。", "The extension was refused."),
             }
         }
         Action::ProposePause { reason } => Outcome {
+            only: None,
             detail: json!({"reason": reason}),
             notice: update(
                 dispute,
@@ -535,6 +580,7 @@ fn side_effects(
         Action::AgreePause => {
             dispute.paused_at = Some(to_db_time(now));
             Outcome {
+                only: None,
                 detail: json!({}),
                 notice: update(dispute, "纠纷已暂停计时。", "The dispute is paused."),
             }
@@ -546,6 +592,7 @@ fn side_effects(
             dispute.paused_at = None;
             recompute_due_dates(dispute, &ctx.calendar, &policy);
             Outcome {
+                only: None,
                 detail: json!({"paused_working_days": days, "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
                 notice: update(dispute, "纠纷已恢复处理。", "The dispute is resumed."),
             }
@@ -553,6 +600,7 @@ fn side_effects(
         Action::MarkFulfilled { note } => {
             dispute.fulfilled_at = Some(to_db_time(now));
             Outcome {
+                only: None,
                 detail: json!({"note": note}),
                 notice: update(
                     dispute,
@@ -562,6 +610,7 @@ fn side_effects(
             }
         }
         Action::ConfirmFulfilment => Outcome {
+            only: None,
             detail: json!({}),
             notice: update(
                 dispute,
@@ -570,6 +619,7 @@ fn side_effects(
             ),
         },
         Action::ReportNonFulfilment { reason } => Outcome {
+            only: None,
             detail: json!({"reason": reason}),
             notice: update(
                 dispute,
@@ -582,6 +632,7 @@ fn side_effects(
             dispute.rating_comment = comment.clone();
             dispute.rated_at = Some(to_db_time(now));
             Outcome {
+                only: None,
                 detail: json!({"rating": rating}),
                 notice: update(
                     dispute,
@@ -590,7 +641,47 @@ fn side_effects(
                 ),
             }
         }
+        Action::FirstContactLapsed => {
+            dispute.first_contact_lapsed_at = Some(to_db_time(now));
+            Outcome {
+                only: Some(Party::Business),
+                detail: json!({"first_contact_due_at": from_db_time(dispute.first_contact_due_at)}),
+                notice: Some((Notice::Update {
+                    case_number: dispute.case_number.clone(),
+                    what_zh: "首次响应已超时，请立即联系消费者；超过处理期限未和解的纠纷将转 12315 处理。".into(),
+                    what_en: "First contact is overdue. Contact the consumer now; disputes not settled in time go to 12315.".into(),
+                }, true)),
+            }
+        }
+        Action::SettlementLapsed => Outcome {
+            only: None,
+            detail: json!({"reason": "settlement_due_date_passed", "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
+            notice: update(
+                dispute,
+                "处理期限已过仍未和解，纠纷已转 12315 处理。",
+                "The time limit passed without a settlement; the dispute goes to 12315.",
+            ),
+        },
+        Action::FulfilmentLapsed => Outcome {
+            only: None,
+            detail: json!({"reason": "fulfilment_due_date_passed"}),
+            notice: update(
+                dispute,
+                "和解协议未在约定期限内履行，纠纷已转 12315 处理。",
+                "The settlement was not fulfilled in time; the dispute goes to 12315.",
+            ),
+        },
+        Action::ConfirmationLapsed => Outcome {
+            only: None,
+            detail: json!({"reason": "consumer_did_not_answer"}),
+            notice: update(
+                dispute,
+                "消费者在确认期内未提出异议，纠纷已办结。",
+                "The consumer raised no objection in time; the dispute is resolved.",
+            ),
+        },
         Action::Reject { reason } => Outcome {
+            only: None,
             detail: json!({"reason": reason}),
             notice: update(
                 dispute,

@@ -205,6 +205,7 @@ pub fn file_dispute(
         rated_at: None,
         version: 1,
         updated_at: at,
+        first_contact_lapsed_at: None,
     };
     recompute_due_dates(&mut dispute, &ctx.calendar, &ctx.policy);
     claim.dispute_id = id.clone();

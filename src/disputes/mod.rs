@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod filing;
 pub mod notices;
+pub mod timers;
 
 use std::sync::Arc;
 

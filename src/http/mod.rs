@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod businesses;
+pub mod calendar;
 pub mod disputes;
 pub mod errors;
 pub mod health;
@@ -79,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(businesses::routes)
                 .configure(units::routes)
                 .configure(disputes::routes)
+                .configure(calendar::routes)
                 .configure(notifications::routes)
                 .configure(imports::routes)
                 .configure(admin::routes)

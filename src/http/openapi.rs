@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::disputes::{evidence as dispute_evidence, handlers as dispute_handlers};
 use super::{
-    accounts, admin, businesses, health, imports, notifications, public, reference, units,
+    accounts, admin, businesses, calendar, health, imports, notifications, public, reference, units,
 };
 use crate::error::{FieldError, Problem};
 
@@ -67,6 +67,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_handlers::file, dispute_handlers::list, dispute_handlers::counts, dispute_handlers::get,
         dispute_handlers::act, dispute_evidence::upload, dispute_evidence::download,
         notifications::list, notifications::read,
+        calendar::due_date,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth),
@@ -80,6 +81,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         (name = "public", description = "The public directory"),
         (name = "disputes", description = "Filing, negotiation, settlement, fulfilment and rating"),
         (name = "notifications", description = "In-app notifications"),
+        (name = "calendar", description = "Working-day computations"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -16,6 +16,7 @@ use crate::store::{Db, StoreError};
 /// What jobs need to run.
 #[derive(Clone, Debug)]
 pub struct JobContext {
+    pub cases: crate::disputes::CaseContext,
     pub db: Db,
     pub clock: SharedClock,
     pub mailer: Mailer,
@@ -56,14 +57,38 @@ impl Worker {
         Ok(ran)
     }
 
-    /// Polls forever at the configured interval.
+    /// Applies every lapse due now (see [`crate::disputes::timers`]).
+    pub async fn sweep(&self) -> Result<crate::disputes::timers::SweepReport, StoreError> {
+        let ctx = self.ctx.cases.clone();
+        let now = self.ctx.clock.now();
+        self.ctx
+            .db
+            .run(move |conn| crate::disputes::timers::sweep(conn, &ctx, now))
+            .await
+    }
+
+    /// Polls the queue forever at the configured interval, and sweeps the timers every
+    /// `jobs.sweep_interval_secs` (0 turns the sweeper off on this node).
     pub async fn run_forever(self) {
         let interval = StdDuration::from_millis(self.ctx.settings.poll_interval_ms);
+        let sweep_every = StdDuration::from_secs(self.ctx.settings.sweep_interval_secs);
+        let mut last_sweep: Option<std::time::Instant> = None;
         tracing::info!(worker.id = %self.id, "job worker started");
         loop {
-            match self.run_pending().await {
-                Ok(_) => {}
-                Err(error) => tracing::warn!(worker.id = %self.id, %error, "job poll failed"),
+            let sweep_due =
+                !sweep_every.is_zero() && last_sweep.is_none_or(|at| at.elapsed() >= sweep_every);
+            if sweep_due {
+                last_sweep = Some(std::time::Instant::now());
+                match self.sweep().await {
+                    Ok(report) if report != Default::default() => {
+                        tracing::info!(?report, "timers applied")
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(worker.id = %self.id, %error, "sweep failed"),
+                }
+            }
+            if let Err(error) = self.run_pending().await {
+                tracing::warn!(worker.id = %self.id, %error, "job poll failed");
             }
             tokio::time::sleep(interval).await;
         }

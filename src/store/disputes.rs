@@ -39,6 +39,8 @@ pub struct Dispute {
     pub rated_at: Option<NaiveDateTime>,
     pub version: i64,
     pub updated_at: NaiveDateTime,
+    /// When the missed first contact was flagged (and the staff reminded).
+    pub first_contact_lapsed_at: Option<NaiveDateTime>,
 }
 
 /// What the consumer claims.

@@ -183,6 +183,7 @@ diesel::table! {
         rated_at -> Nullable<Timestamp>,
         version -> BigInt,
         updated_at -> Timestamp,
+        first_contact_lapsed_at -> Nullable<Timestamp>,
     }
 }
 

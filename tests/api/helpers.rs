@@ -341,6 +341,11 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Runs the timers sweep at the clock's time.
+    pub async fn sweep(&self) -> odr::disputes::timers::SweepReport {
+        Worker::new(self.state.job_context()).sweep().await.unwrap()
+    }
+
     /// Emails the memory transport delivered.
     pub fn sent_emails(&self) -> Vec<OutgoingEmail> {
         self.state.mailer.sent()

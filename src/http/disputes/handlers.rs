@@ -334,7 +334,7 @@ pub async fn act(
                 &ctx,
                 &id,
                 &Acting {
-                    user: &actor_auth.user,
+                    user: Some(&actor_auth.user),
                     actor: role,
                 },
                 &action,

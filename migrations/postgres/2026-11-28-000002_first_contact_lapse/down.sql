@@ -1,0 +1,1 @@
+ALTER TABLE disputes DROP COLUMN first_contact_lapsed_at;

@@ -1,0 +1,140 @@
+//! The sweeper: applies every lapse of DESIGN §2 that is due. Each dispute is handled in its
+//! own transaction through the same rules as a person's action, with the optimistic version
+//! check, so several nodes sweeping at once change each dispute once and notify once.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::actions::{Acting, Action, act};
+use super::{CaseContext, CaseError};
+use crate::store::disputes::append_event;
+use crate::store::schema::{disputes, offers, settlements};
+use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    pub first_contacts_flagged: usize,
+    pub escalated_unsettled: usize,
+    pub escalated_unfulfilled: usize,
+    pub resolved_unanswered: usize,
+    pub offers_expired: usize,
+}
+
+/// Disputes due for each lapse at `now`.
+fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Action)>, StoreError> {
+    let at = to_db_time(now);
+    let mut due = Vec::new();
+    let first: Vec<String> = disputes::table
+        .filter(disputes::status.eq("filed"))
+        .filter(disputes::first_contacted_at.is_null())
+        .filter(disputes::first_contact_lapsed_at.is_null())
+        .filter(disputes::first_contact_due_at.lt(at))
+        .select(disputes::id)
+        .load(conn)?;
+    due.extend(first.into_iter().map(|id| (id, Action::FirstContactLapsed)));
+    let unsettled: Vec<String> = disputes::table
+        .filter(disputes::status.eq_any(["filed", "negotiating"]))
+        .filter(disputes::settlement_due_at.lt(at))
+        .select(disputes::id)
+        .load(conn)?;
+    due.extend(
+        unsettled
+            .into_iter()
+            .map(|id| (id, Action::SettlementLapsed)),
+    );
+    let unfulfilled: Vec<String> = disputes::table
+        .inner_join(settlements::table)
+        .filter(disputes::status.eq("settled"))
+        .filter(disputes::fulfilled_at.is_null())
+        .filter(settlements::fulfilment_due_at.lt(at))
+        .select(disputes::id)
+        .load(conn)?;
+    due.extend(
+        unfulfilled
+            .into_iter()
+            .map(|id| (id, Action::FulfilmentLapsed)),
+    );
+    let fulfilled: Vec<(String, Option<chrono::NaiveDateTime>, String)> = disputes::table
+        .filter(disputes::status.eq("settled"))
+        .filter(disputes::fulfilled_at.is_not_null())
+        .select((disputes::id, disputes::fulfilled_at, disputes::policy))
+        .load(conn)?;
+    for (id, fulfilled_at, policy) in fulfilled {
+        let window = serde_json::from_str::<crate::domain::policy::DeadlinePolicy>(&policy)
+            .map(|p| p.confirmation_window_days)
+            .unwrap_or(7);
+        if fulfilled_at.is_some_and(|f| from_db_time(f) + Duration::days(i64::from(window)) < now) {
+            due.push((id, Action::ConfirmationLapsed));
+        }
+    }
+    Ok(due)
+}
+
+/// Closes open offers past their expiry, each with a timeline entry.
+fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let at = to_db_time(now);
+    conn.transaction(|conn| {
+        let expired: Vec<(String, String, String)> = offers::table
+            .inner_join(disputes::table)
+            .filter(offers::status.eq("open"))
+            .filter(offers::expires_at.le(at))
+            .select((offers::id, offers::dispute_id, disputes::status))
+            .load(conn)?;
+        for (offer_id, dispute_id, status) in &expired {
+            let closed = diesel::update(
+                offers::table
+                    .find(offer_id)
+                    .filter(offers::status.eq("open")),
+            )
+            .set((
+                offers::status.eq("expired"),
+                offers::responded_at.eq(Some(at)),
+            ))
+            .execute(conn)?;
+            if closed == 1 {
+                append_event(
+                    conn,
+                    dispute_id,
+                    "offer_expired",
+                    None,
+                    status,
+                    status,
+                    &json!({"offer_id": offer_id}),
+                    now,
+                )?;
+            }
+        }
+        Ok(expired.len())
+    })
+}
+
+/// Applies every lapse due at `now`. Disputes another node or person changed meanwhile are
+/// left to the next sweep.
+pub fn sweep(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    now: DateTime<Utc>,
+) -> Result<SweepReport, StoreError> {
+    let mut report = SweepReport {
+        offers_expired: expire_offers(conn, now)?,
+        ..SweepReport::default()
+    };
+    for (id, action) in candidates(conn, now)? {
+        let outcome = conn.transaction(|conn| act(conn, ctx, &id, &Acting::system(), &action, now));
+        match outcome {
+            Ok(()) => match action {
+                Action::FirstContactLapsed => report.first_contacts_flagged += 1,
+                Action::SettlementLapsed => report.escalated_unsettled += 1,
+                Action::FulfilmentLapsed => report.escalated_unfulfilled += 1,
+                Action::ConfirmationLapsed => report.resolved_unanswered += 1,
+                _ => {}
+            },
+            Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {}
+            Err(CaseError::Store(e)) => return Err(e),
+            Err(other) => return Err(StoreError::Corrupt(other.to_string())),
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,133 @@
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+const UNIT_OWNER: &str = "owner.xixi@odr.demo";
+
+async fn filed(app: &TestApp) -> (String, String) {
+    app.seed_demo().await;
+    let owner = app.demo_token(UNIT_OWNER).await;
+    let unit = app.business_of(&owner).await["unit"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let reply = app
+        .post(
+            "/api/v1/disputes",
+            Some(&consumer),
+            &json!({
+                "unit_id": unit, "category": "service_quality",
+                "item": {"kind": "service", "name": "包间预订"}, "purchase_date": "2026-11-25",
+                "amount_paid_fen": 100_000, "amount_claimed_fen": 100_000, "remedies": ["refund"],
+                "description": "预订的包间被临时取消，定金不退。", "contact_consent": true
+            }),
+        )
+        .await;
+    reply.expect(201);
+    app.run_pending_jobs().await;
+    (reply.body["id"].as_str().unwrap().to_string(), unit)
+}
+
+async fn view(app: &TestApp, id: &str) -> Value {
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    app.get(&format!("/api/v1/disputes/{id}"), Some(&consumer))
+        .await
+        .body
+}
+
+fn kinds(view: &Value) -> Vec<String> {
+    view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both_backends! {
+    async fn a_missed_first_contact_is_flagged_and_reminded_once(app) {
+        let (id, _) = filed(&app).await;
+        assert_eq!(app.sweep().await.first_contacts_flagged, 0, "not due before Monday night");
+        app.advance(Duration::days(3) + Duration::hours(14)); // Tuesday 00:00 Shanghai
+        assert_eq!(app.sweep().await.first_contacts_flagged, 1);
+        assert_eq!(app.sweep().await.first_contacts_flagged, 0, "once, however often it runs");
+        app.run_pending_jobs().await;
+        let reminders: Vec<_> = app.sent_emails().into_iter().filter(|e| e.to == UNIT_OWNER && e.text.contains("首次响应已超时")).collect();
+        assert_eq!(reminders.len(), 1);
+        let v = view(&app, &id).await;
+        assert_eq!(v["status"], "filed");
+        assert_eq!(kinds(&v).last().unwrap(), "first_contact_lapsed");
+        assert_eq!(v["timeline"].as_array().unwrap().last().unwrap()["actor_role"], "system");
+        let owner = app.demo_token(UNIT_OWNER).await;
+        let flagged = app.get("/api/v1/disputes?flag=first_contact_overdue", Some(&owner)).await;
+        assert_eq!(flagged.body["items"][0]["id"], id.as_str());
+    }
+
+    async fn an_unsettled_dispute_escalates_when_its_due_date_passes(app) {
+        let (id, _) = filed(&app).await;
+        app.advance(Duration::days(14)); // Friday 11 Dec, 10:00: still due tonight
+        assert_eq!(app.sweep().await.escalated_unsettled, 0);
+        app.advance(Duration::hours(14));
+        let report = app.sweep().await;
+        assert_eq!(report.escalated_unsettled, 1);
+        let v = view(&app, &id).await;
+        assert_eq!(v["status"], "escalated");
+        assert_eq!(v["escalation"]["initiated_by"], "system");
+        assert_eq!(v["escalation"]["reason"], "settlement_due_date_passed");
+        assert!(kinds(&v).contains(&"settlement_lapsed".to_string()));
+        assert_eq!(app.sweep().await.escalated_unsettled, 0);
+    }
+
+    async fn an_unfulfilled_settlement_escalates_and_a_silent_consumer_is_taken_as_content(app) {
+        let (id, _) = filed(&app).await;
+        let owner = app.demo_token(UNIT_OWNER).await;
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        let path = format!("/api/v1/disputes/{id}/actions");
+        let offered = app.post(&path, Some(&owner), &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 100_000, "terms": "退还定金", "fulfilment_days": 2})).await;
+        let offer = offered.body["offers"][0]["id"].as_str().unwrap().to_string();
+        app.post(&path, Some(&consumer), &json!({"action": "accept_offer", "offer_id": offer})).await.expect(200);
+        app.advance(Duration::days(3));
+        assert_eq!(app.sweep().await.escalated_unfulfilled, 1);
+        assert_eq!(view(&app, &id).await["status"], "escalated");
+
+        let (second, _) = {
+            let consumer = app.demo_token("consumer@odr.demo").await;
+            let owner = app.demo_token(UNIT_OWNER).await;
+            let unit = app.business_of(&owner).await["unit"]["id"].as_str().unwrap().to_string();
+            let reply = app.post("/api/v1/disputes", Some(&consumer), &json!({
+                "unit_id": unit, "category": "service_quality", "item": {"kind": "service", "name": "生日宴"},
+                "purchase_date": "2026-11-26", "amount_paid_fen": 50_000, "amount_claimed_fen": 50_000,
+                "remedies": ["refund"], "description": "生日宴菜品与预订不符。", "contact_consent": true
+            })).await;
+            (reply.body["id"].as_str().unwrap().to_string(), ())
+        };
+        let owner = app.demo_token(UNIT_OWNER).await;
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        let path = format!("/api/v1/disputes/{second}/actions");
+        let offered = app.post(&path, Some(&owner), &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 20_000, "terms": "部分退款"})).await;
+        let offer = offered.body["offers"][0]["id"].as_str().unwrap().to_string();
+        app.post(&path, Some(&consumer), &json!({"action": "accept_offer", "offer_id": offer})).await.expect(200);
+        app.post(&path, Some(&owner), &json!({"action": "mark_fulfilled"})).await.expect(200);
+        app.advance(Duration::days(6));
+        assert_eq!(app.sweep().await.resolved_unanswered, 0, "the 7-day window is still open");
+        app.advance(Duration::days(2));
+        assert_eq!(app.sweep().await.resolved_unanswered, 1);
+        assert_eq!(view(&app, &second).await["status"], "resolved");
+    }
+
+    async fn expired_offers_are_closed_on_the_timeline(app) {
+        let (id, _) = filed(&app).await;
+        let owner = app.demo_token(UNIT_OWNER).await;
+        app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&owner),
+            &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 50_000, "terms": "退一半定金"})).await.expect(200);
+        app.advance(Duration::days(6));
+        assert_eq!(app.sweep().await.offers_expired, 1);
+        assert_eq!(app.sweep().await.offers_expired, 0);
+        let v = view(&app, &id).await;
+        assert_eq!(v["offers"][0]["status"], "expired");
+        assert!(kinds(&v).contains(&"offer_expired".to_string()));
+    }
+}
