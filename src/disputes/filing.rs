@@ -13,7 +13,7 @@ use crate::domain::text::BoundedText;
 use crate::domain::unit::UnitStatus;
 use crate::error::FieldErrors;
 use crate::store::disputes::{
-    Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_counter,
+    Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
 };
 use crate::store::units::find_unit;
 use crate::store::users::{User, list_staff};
@@ -173,7 +173,7 @@ pub fn file_dispute(
     }
     let id = new_id();
     let year = now.with_timezone(&Shanghai).format("%Y").to_string();
-    let sequence = next_counter(conn, &format!("case:{year}:{}", business.region_code))?;
+    let sequence = next_case_sequence(conn, &format!("case:{year}:{}", business.region_code))?;
     let at = to_db_time(now);
     let mut dispute = Dispute {
         id: id.clone(),

@@ -77,8 +77,21 @@ pub struct TimelineEvent {
     pub created_at: NaiveDateTime,
 }
 
-/// Takes the next number of a counter (e.g. case numbers per year and region).
-pub fn next_counter(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
+/// The next case number's sequence part for `scope` (e.g. a year and region).
+///
+/// The one backend-specific query here: PostgreSQL takes it from a sequence, because a counter
+/// row would serialise concurrent filings on its lock until each commit; numbers then run across
+/// scopes with gaps. SQLite writes one transaction at a time, so a counter row per scope costs
+/// nothing there and numbers run without gaps.
+pub fn next_case_sequence(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
+    match conn {
+        DbConn::Pg(pg) => Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('case_number_seq')"))
+            .get_result(pg)?),
+        DbConn::Sqlite(_) => next_counter(conn, scope),
+    }
+}
+
+fn next_counter(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
     let updated = diesel::update(case_counters::table.find(scope))
         .set(case_counters::value.eq(case_counters::value + 1))
         .execute(conn)?;

@@ -1,0 +1,1 @@
+DROP SEQUENCE case_number_seq;
