@@ -85,8 +85,12 @@ pub struct TimelineEvent {
 /// nothing there and numbers run without gaps.
 pub fn next_case_sequence(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
     match conn {
-        DbConn::Pg(pg) => Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('case_number_seq')"))
-            .get_result(pg)?),
+        DbConn::Pg(pg) => Ok(
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "nextval('case_number_seq')",
+            ))
+            .get_result(pg)?,
+        ),
         DbConn::Sqlite(_) => next_counter(conn, scope),
     }
 }
@@ -132,7 +136,8 @@ pub fn find_dispute(conn: &mut DbConn, id: &str) -> Result<Option<(Dispute, Clai
         .optional()?)
 }
 
-/// The consumer's open dispute against the unit about the same purchase, if any.
+/// The consumer's open dispute against the unit about the same purchase (date and item name,
+/// as stored: trimmed), if any.
 pub fn find_open_duplicate(
     conn: &mut DbConn,
     consumer_id: &str,
@@ -141,19 +146,16 @@ pub fn find_open_duplicate(
     item_name: &str,
     open_statuses: &[&str],
 ) -> Result<Option<String>, StoreError> {
-    let candidates: Vec<(String, String)> = disputes::table
+    Ok(disputes::table
         .inner_join(dispute_claims::table)
         .filter(disputes::consumer_id.eq(consumer_id))
         .filter(disputes::unit_id.eq(unit_id))
         .filter(disputes::status.eq_any(open_statuses))
         .filter(dispute_claims::purchase_date.eq(purchase_date))
-        .select((disputes::id, dispute_claims::item_name))
-        .load(conn)?;
-    let wanted = item_name.trim().to_lowercase();
-    Ok(candidates
-        .into_iter()
-        .find(|(_, name)| name.trim().to_lowercase() == wanted)
-        .map(|(id, _)| id))
+        .filter(dispute_claims::item_name.eq(item_name.trim()))
+        .select(disputes::id)
+        .first(conn)
+        .optional()?)
 }
 
 /// Saves a changed dispute if nobody changed it since `expected_version` was read; returns

@@ -480,3 +480,56 @@ both_backends! {
         assert!(!stored[0].contains("13800000001") && !stored[0].contains("张"), "{}", stored[0]);
     }
 }
+
+#[tokio::test]
+async fn evidence_counts_are_limited_and_only_parties_upload() {
+    for backend in [
+        crate::helpers::Backend::Sqlite,
+        crate::helpers::Backend::Postgres,
+    ] {
+        let app =
+            crate::helpers::spawn_app_with(backend, |s| s.disputes.max_evidence_files = 2).await;
+        let c = cast(&app).await;
+        let id = file(&app, &c).await;
+        let path = format!("/api/v1/disputes/{id}/evidence");
+        let pdf = b"%PDF-1.4\n%evidence".to_vec();
+        app.upload(&path, &c.regulator, "note.pdf", pdf.clone())
+            .await
+            .expect_problem(403, "forbidden");
+        let stranger = app.demo_token("owner.hubin@odr.demo").await;
+        app.upload(&path, &stranger, "note.pdf", pdf.clone())
+            .await
+            .expect_problem(404, "dispute_not_found");
+        app.upload(&path, &c.consumer, "one.pdf", pdf.clone())
+            .await
+            .expect(201);
+        app.upload(&path, &c.owner, "two.pdf", pdf.clone())
+            .await
+            .expect(201);
+        app.upload(&path, &c.consumer, "three.pdf", pdf.clone())
+            .await
+            .expect_problem(409, "too_many_evidence_files");
+        let view = app
+            .get(&format!("/api/v1/disputes/{id}"), Some(&c.consumer))
+            .await;
+        assert_eq!(
+            view.body["evidence"].as_array().unwrap().len(),
+            2,
+            "{backend:?}"
+        );
+        let due_soon = app
+            .get(
+                "/api/v1/disputes?due_before=2026-12-12T00:00:00Z",
+                Some(&c.owner),
+            )
+            .await;
+        assert_eq!(due_soon.body["items"].as_array().unwrap().len(), 1);
+        let due_later = app
+            .get(
+                "/api/v1/disputes?due_before=2026-12-01T00:00:00Z",
+                Some(&c.owner),
+            )
+            .await;
+        assert!(due_later.body["items"].as_array().unwrap().is_empty());
+    }
+}

@@ -12,11 +12,11 @@ use diesel::prelude::*;
 use super::dto::{
     ActionRequest, DisputeCounts, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
 };
-use super::view::{DisputeView, build_view};
+use super::view::{DisputeView, FiledDispute, build_view, filed_dispute};
 use super::{dispute_not_found, role_on, scope_of};
 use crate::disputes::actions::{Acting, act as act_on};
 use crate::disputes::filing::{file_dispute, open_statuses};
-use crate::domain::dispute::{Actor, Status};
+use crate::domain::dispute::Status;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::AppState;
@@ -33,7 +33,7 @@ use crate::store::{from_db_time, to_db_time};
 /// result.
 #[utoipa::path(post, path = "/api/v1/disputes", tag = "disputes", request_body = FileDisputeRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "makes retries return the first result")),
-    responses((status = 201, body = DisputeView), (status = 403, body = crate::error::Problem),
+    responses((status = 201, body = FiledDispute), (status = 403, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem, description = "duplicate_dispute: an open dispute about the same purchase exists"),
         (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -63,15 +63,8 @@ pub async fn file(
             ))
         },
         move |conn, id| {
-            let view = build_view(
-                conn,
-                &worker.calendar,
-                &worker.pii,
-                id,
-                Actor::Consumer,
-                now,
-            )?;
-            serde_json::to_value(view).map_err(ApiError::internal)
+            serde_json::to_value(filed_dispute(conn, &worker.calendar, id)?)
+                .map_err(ApiError::internal)
         },
     )
     .await

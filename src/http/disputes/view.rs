@@ -12,9 +12,9 @@ use crate::domain::offer::{OfferStatus, effective_status};
 use crate::error::ApiError;
 use crate::security::pii::PiiCipher;
 use crate::store::businesses::find_business;
-use crate::store::disputes::{find_dispute, list_events};
+use crate::store::disputes::{Dispute, find_dispute, list_events};
 use crate::store::negotiation::{
-    find_escalation, find_settlement, list_evidence, list_messages, list_offers,
+    Settlement, find_escalation, find_settlement, list_evidence, list_messages, list_offers,
 };
 use crate::store::users::find_user;
 use crate::store::{DbConn, StoreError, from_db_time};
@@ -220,6 +220,65 @@ pub struct DisputeView {
     pub escalation: Option<EscalationDto>,
 }
 
+/// The deadlines of a dispute, each with its explanation.
+pub fn deadlines_of(
+    calendar: &Calendar,
+    d: &Dispute,
+    settlement: Option<&Settlement>,
+) -> Result<DeadlinesDto, ApiError> {
+    let policy = policy_of(d)?;
+    let paused = u32::try_from(d.paused_working_days.max(0)).unwrap_or(0);
+    let extension = u32::try_from(d.extension_days.max(0)).unwrap_or(0);
+    let filed = from_db_time(d.filed_at);
+    let first_days = policy.first_contact_working_days + paused;
+    let settlement_days = policy.settlement_working_days + extension + paused;
+    Ok(DeadlinesDto {
+        policy_version: policy.version.clone(),
+        first_contact: DueDto::from_due(calendar.add_working_days(filed, first_days), first_days),
+        settlement: DueDto::from_due(
+            calendar.add_working_days(filed, settlement_days),
+            settlement_days,
+        ),
+        extension_working_days: d.extension_days,
+        paused_working_days: d.paused_working_days,
+        pending_extension: d
+            .pending_extension_party
+            .clone()
+            .map(|party| PendingExtensionDto {
+                party,
+                working_days: d.pending_extension_days.unwrap_or(0),
+            }),
+        pending_pause_party: d.pending_pause_party.clone(),
+        fulfilment_due_at: settlement.map(|s| from_db_time(s.fulfilment_due_at)),
+    })
+}
+
+/// What a filing answers: enough to show the consumer their case at once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiledDispute {
+    pub id: String,
+    pub case_number: String,
+    pub status: String,
+    pub filed_at: DateTime<Utc>,
+    pub deadlines: DeadlinesDto,
+}
+
+/// The answer to a filing (one query).
+pub fn filed_dispute(
+    conn: &mut DbConn,
+    calendar: &Calendar,
+    id: &str,
+) -> Result<FiledDispute, ApiError> {
+    let (d, _) = find_dispute(conn, id)?.ok_or(StoreError::NotFound)?;
+    Ok(FiledDispute {
+        deadlines: deadlines_of(calendar, &d, None)?,
+        id: d.id,
+        case_number: d.case_number,
+        status: d.status,
+        filed_at: from_db_time(d.filed_at),
+    })
+}
+
 /// Builds the view of dispute `id` for a viewer with `role`.
 pub fn build_view(
     conn: &mut DbConn,
@@ -232,7 +291,6 @@ pub fn build_view(
     let (d, claim) = find_dispute(conn, id)?.ok_or(StoreError::NotFound)?;
     let consumer = find_user(conn, &d.consumer_id)?.ok_or(StoreError::NotFound)?;
     let business = find_business(conn, &d.business_id)?.ok_or(StoreError::NotFound)?;
-    let policy = policy_of(&d)?;
     let phone = match role {
         Actor::Regulator => consumer.phone_masked.clone(),
         _ => consumer
@@ -242,11 +300,7 @@ pub fn build_view(
             .transpose()
             .map_err(ApiError::internal)?,
     };
-    let paused = u32::try_from(d.paused_working_days.max(0)).unwrap_or(0);
-    let extension = u32::try_from(d.extension_days.max(0)).unwrap_or(0);
     let filed = from_db_time(d.filed_at);
-    let first_days = policy.first_contact_working_days + paused;
-    let settlement_days = policy.settlement_working_days + extension + paused;
     let settlement = find_settlement(conn, &d.id)?;
     let view = DisputeView {
         id: d.id.clone(),
@@ -283,30 +337,7 @@ pub fn build_view(
             description: claim.description,
             contact_consent: claim.contact_consent,
         },
-        deadlines: DeadlinesDto {
-            policy_version: policy.version.clone(),
-            first_contact: DueDto::from_due(
-                calendar.add_working_days(filed, first_days),
-                first_days,
-            ),
-            settlement: DueDto::from_due(
-                calendar.add_working_days(filed, settlement_days),
-                settlement_days,
-            ),
-            extension_working_days: d.extension_days,
-            paused_working_days: d.paused_working_days,
-            pending_extension: d
-                .pending_extension_party
-                .clone()
-                .map(|party| PendingExtensionDto {
-                    party,
-                    working_days: d.pending_extension_days.unwrap_or(0),
-                }),
-            pending_pause_party: d.pending_pause_party.clone(),
-            fulfilment_due_at: settlement
-                .as_ref()
-                .map(|s| from_db_time(s.fulfilment_due_at)),
-        },
+        deadlines: deadlines_of(calendar, &d, settlement.as_ref())?,
         filed_at: filed,
         first_contacted_at: d.first_contacted_at.map(from_db_time),
         fulfilled_at: d.fulfilled_at.map(from_db_time),

@@ -1,0 +1,1 @@
+DROP INDEX dispute_claims_purchase_idx;
