@@ -2,7 +2,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -77,18 +76,7 @@ async fn an_invitation_is_delivered_over_real_smtp() {
         })
         .await;
         app.seed_demo().await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let business = app.business_of(&owner).await;
-        app.post(
-            &format!(
-                "/api/v1/businesses/{}/staff",
-                business["id"].as_str().unwrap()
-            ),
-            Some(&owner),
-            &json!({"display_name": "小周", "email": "zhou@example.cn"}),
-        )
-        .await
-        .expect(201);
+        app.invite_demo_handler().await;
         assert_eq!(app.run_pending_jobs().await, 1);
         let received = inbox.lock().unwrap().clone();
         assert_eq!(received.len(), 1, "{backend:?}");
@@ -115,18 +103,7 @@ async fn an_unreachable_smtp_server_is_retried_with_backoff_then_the_job_is_dead
         })
         .await;
         app.seed_demo().await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let business = app.business_of(&owner).await;
-        app.post(
-            &format!(
-                "/api/v1/businesses/{}/staff",
-                business["id"].as_str().unwrap()
-            ),
-            Some(&owner),
-            &json!({"display_name": "小周", "email": "zhou@example.cn"}),
-        )
-        .await
-        .expect(201);
+        app.invite_demo_handler().await;
 
         assert_eq!(app.run_pending_jobs().await, 1);
         assert_eq!(

@@ -321,6 +321,24 @@ impl TestApp {
         self.token(email, DEMO_PASSWORD).await
     }
 
+    /// Has the demo restaurant's owner invite the handler 小周 <zhou@example.cn> (the demo
+    /// world must be seeded); the invitation is queued, not yet sent.
+    pub async fn invite_demo_handler(&self) {
+        let owner = self.demo_token("owner.xixi@odr.demo").await;
+        let business = self.business_of(&owner).await;
+        let path = format!(
+            "/api/v1/businesses/{}/staff",
+            business["id"].as_str().unwrap()
+        );
+        self.post(
+            &path,
+            Some(&owner),
+            &json!({"display_name": "小周", "email": "zhou@example.cn"}),
+        )
+        .await
+        .expect(201);
+    }
+
     /// Seeds the demo world into this test's database.
     pub async fn seed_demo(&self) {
         let pii = self.state.pii.clone();

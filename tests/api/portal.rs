@@ -1,22 +1,9 @@
-use serde_json::json;
-
 use crate::both_backends;
 use crate::helpers::{TestApp, invitation_token};
 
 async fn invited_handler(app: &TestApp) -> String {
     app.seed_demo().await;
-    let owner = app.demo_token("owner.xixi@odr.demo").await;
-    let business = app.business_of(&owner).await;
-    app.post(
-        &format!(
-            "/api/v1/businesses/{}/staff",
-            business["id"].as_str().unwrap()
-        ),
-        Some(&owner),
-        &json!({"display_name": "小周", "email": "zhou@example.cn"}),
-    )
-    .await
-    .expect(201);
+    app.invite_demo_handler().await;
     app.run_pending_jobs().await;
     invitation_token(&app.sent_emails()[0])
 }
