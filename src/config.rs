@@ -58,6 +58,7 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub deadlines: crate::domain::policy::DeadlinePolicy,
     pub disputes: DisputeSettings,
+    pub reminders: ReminderSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -209,6 +210,17 @@ pub struct DisputeSettings {
     pub evidence_dir: PathBuf,
     pub max_evidence_bytes: usize,
     pub max_evidence_files: i64,
+}
+
+/// Reminders before due dates and the daily digest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderSettings {
+    /// Remind the unit's staff this many working days before each due date (one reminder per
+    /// entry; empty turns reminders off).
+    pub working_days_before: Vec<u32>,
+    /// Local (Asia/Shanghai) hour from which the daily digest goes out.
+    pub digest_hour: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

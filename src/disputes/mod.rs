@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod filing;
 pub mod notices;
+pub mod reminders;
 pub mod timers;
 
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct CaseContext {
     pub categories: Vec<String>,
     pub public_url: String,
     pub email_max_attempts: i64,
+    pub reminder_working_days: Vec<u32>,
+    pub digest_hour: u32,
 }
 
 /// Why a use case refused or failed.

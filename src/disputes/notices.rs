@@ -36,6 +36,55 @@ pub enum Notice {
         what_zh: String,
         what_en: String,
     },
+    /// A due date comes near.
+    Reminder {
+        case_number: String,
+        deadline: Deadline,
+        due_at: DateTime<Utc>,
+    },
+}
+
+/// Which due date a reminder is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    FirstContact,
+    Settlement,
+    Fulfilment,
+}
+
+impl Deadline {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstContact => "first_contact",
+            Self::Settlement => "settlement",
+            Self::Fulfilment => "fulfilment",
+        }
+    }
+
+    /// The Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Self::FirstContact => "首次响应",
+            Self::Settlement => "和解处理",
+            Self::Fulfilment => "和解协议履行",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Self::FirstContact => "first contact",
+            Self::Settlement => "settlement",
+            Self::Fulfilment => "fulfilment",
+        }
+    }
+}
+
+/// A moment as people in Shanghai read it, e.g. `2026-12-11 23:59`.
+pub fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 impl Notice {
@@ -46,6 +95,7 @@ impl Notice {
             Self::FirstContact { .. } => "first_contact",
             Self::Offer { .. } => "offer",
             Self::Update { .. } => "update",
+            Self::Reminder { .. } => "reminder",
         }
     }
 
@@ -138,6 +188,31 @@ impl Notice {
                     (format!("Dispute {case_number} updated"), what_en.clone())
                 } else {
                     (format!("纠纷 {case_number} 有新进展"), what_zh.clone())
+                }
+            }
+            Self::Reminder {
+                case_number,
+                deadline,
+                due_at,
+            } => {
+                if en {
+                    (
+                        format!("Reminder: dispute {case_number} is due soon"),
+                        format!(
+                            "The {} time limit of dispute {case_number} ends at {} (Beijing time).",
+                            deadline.en(),
+                            local_time(*due_at)
+                        ),
+                    )
+                } else {
+                    (
+                        format!("提醒：纠纷 {case_number} 即将到期"),
+                        format!(
+                            "纠纷 {case_number} 的{}期限将于 {}（北京时间）届满，请及时处理。",
+                            deadline.zh(),
+                            local_time(*due_at)
+                        ),
+                    )
                 }
             }
         }

@@ -20,6 +20,8 @@ pub struct SweepReport {
     pub escalated_unfulfilled: usize,
     pub resolved_unanswered: usize,
     pub offers_expired: usize,
+    pub reminders_sent: usize,
+    pub digests_sent: usize,
 }
 
 /// Disputes due for each lapse at `now`.
@@ -136,5 +138,7 @@ pub fn sweep(
             Err(other) => return Err(StoreError::Corrupt(other.to_string())),
         }
     }
+    report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?;
+    report.digests_sent = super::reminders::send_digests(conn, ctx, now)?;
     Ok(report)
 }

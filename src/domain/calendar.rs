@@ -161,6 +161,19 @@ impl Calendar {
         }
     }
 
+    /// The working day `working_days` working days before `date` (`date` itself when 0).
+    pub fn working_day_before(&self, date: NaiveDate, working_days: u32) -> NaiveDate {
+        let mut day = date;
+        let mut counted = 0;
+        while counted < working_days {
+            day = day.pred_opt().unwrap_or(day);
+            if self.classify(day).0.is_none() {
+                counted += 1;
+            }
+        }
+        day
+    }
+
     /// Working days strictly after `from`'s date up to and including `to`'s date (Shanghai).
     pub fn working_days_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
         let mut date = from.with_timezone(&Shanghai).date_naive();
@@ -185,6 +198,16 @@ pub fn add_calendar_days(start: DateTime<Utc>, days: u32) -> DueDate {
         provisional: false,
         skipped: Vec::new(),
     }
+}
+
+/// 00:00:00 Asia/Shanghai of `date`, in UTC.
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    let local = date.and_time(NaiveTime::MIN);
+    Shanghai
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| local.and_utc())
 }
 
 /// 23:59:59 Asia/Shanghai of `date`, in UTC.
@@ -350,6 +373,23 @@ mod tests {
         assert_eq!(r.due_at, due("2027-01-13"));
         let r = c.add_working_days(at("2026-12-21"), 3);
         assert!(!r.provisional, "all within 2026");
+    }
+
+    #[test]
+    fn the_working_day_before_skips_days_off() {
+        let c = cn();
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            c.working_day_before(d("2026-12-14"), 1),
+            d("2026-12-11"),
+            "Monday → Friday"
+        );
+        assert_eq!(
+            c.working_day_before(d("2026-02-24"), 1),
+            d("2026-02-14"),
+            "after Spring Festival → make-up Saturday"
+        );
+        assert_eq!(c.working_day_before(d("2026-12-14"), 0), d("2026-12-14"));
     }
 
     #[test]

@@ -54,6 +54,8 @@ impl AppState {
             categories: self.settings.disputes.categories.clone(),
             public_url: self.settings.server.public_url.clone(),
             email_max_attempts: self.settings.jobs.max_attempts,
+            reminder_working_days: self.settings.reminders.working_days_before.clone(),
+            digest_hour: self.settings.reminders.digest_hour,
         }
     }
 

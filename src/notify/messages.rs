@@ -135,6 +135,55 @@ impl DisputeNotice {
     }
 }
 
+/// A unit's daily list of what falls due.
+#[derive(Debug, Clone)]
+pub struct DailyDigest {
+    pub language: Language,
+    pub name: String,
+    pub business: String,
+    pub date: String,
+    /// One line per due date: case number, item, which limit, local due time.
+    pub lines: Vec<String>,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/daily_digest/subject.txt")]
+struct DailyDigestSubject<'a> {
+    m: &'a DailyDigest,
+    en: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/daily_digest/text.txt")]
+struct DailyDigestText<'a> {
+    m: &'a DailyDigest,
+    en: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/daily_digest/html.html")]
+struct DailyDigestHtml<'a> {
+    m: &'a DailyDigest,
+    en: bool,
+}
+
+impl DailyDigest {
+    /// Renders the message for `to`.
+    pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
+        let en = self.language.is_en();
+        Ok(OutgoingEmail {
+            to: to.to_string(),
+            subject: DailyDigestSubject { m: self, en }
+                .render()?
+                .trim()
+                .to_string(),
+            text: DailyDigestText { m: self, en }.render()?,
+            html: DailyDigestHtml { m: self, en }.render()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

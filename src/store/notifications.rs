@@ -79,6 +79,37 @@ pub fn mark_read(
     Ok(changed == 1)
 }
 
+/// Claims the right to send the reminder `key`: `true` the first time, `false` once sent. Run
+/// it in the transaction that sends, so a failed send releases the key.
+pub fn claim_reminder(
+    conn: &mut DbConn,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    use super::schema::sent_reminders;
+    let exists = sent_reminders::table
+        .find(key)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if exists {
+        return Ok(false);
+    }
+    match diesel::insert_into(sent_reminders::table)
+        .values((
+            sent_reminders::key.eq(key),
+            sent_reminders::sent_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)
+    {
+        Ok(_) => Ok(true),
+        Err(e) => match StoreError::from(e) {
+            StoreError::Conflict(_) => Ok(false),
+            other => Err(other),
+        },
+    }
+}
+
 /// A stored response for a retried request.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys)]

@@ -313,6 +313,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sent_reminders (key) {
+        key -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(associations -> regions (region_code));
 diesel::joinable!(businesses -> industries (industry_code));
 diesel::joinable!(businesses -> regions (region_code));
@@ -344,6 +351,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_status_changes,
     unit_commitments,
     jobs,
+    sent_reminders,
     disputes,
     dispute_claims,
     dispute_events,

@@ -131,3 +131,39 @@ both_backends! {
         assert!(kinds(&v).contains(&"offer_expired".to_string()));
     }
 }
+
+both_backends! {
+    async fn staff_are_reminded_once_a_working_day_before_a_due_date_and_get_a_daily_digest(app) {
+        let (id, _) = filed(&app).await;
+        let owner = app.demo_token(UNIT_OWNER).await;
+        app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&owner), &json!({"action": "first_contact"})).await.expect(200);
+        let right_after_filing = app.sweep().await;
+        assert_eq!(right_after_filing.reminders_sent, 0, "no reminder on the day of filing");
+        // Wednesday 9 Dec, 09:00 Shanghai: settlement due Friday 11 Dec, nothing due by Thursday night.
+        app.clock.set("2026-12-09T01:00:00Z".parse().unwrap());
+        let wednesday = app.sweep().await;
+        assert_eq!((wednesday.reminders_sent, wednesday.digests_sent), (0, 0));
+        app.run_pending_jobs().await;
+        let before = app.sent_emails().len();
+        // Thursday 10 Dec, 07:00 Shanghai: the reminder is due, the digest waits for 08:00.
+        app.clock.set("2026-12-09T23:00:00Z".parse().unwrap());
+        let early = app.sweep().await;
+        assert_eq!((early.reminders_sent, early.digests_sent), (1, 0));
+        app.clock.set("2026-12-10T01:00:00Z".parse().unwrap());
+        let thursday = app.sweep().await;
+        assert_eq!((thursday.reminders_sent, thursday.digests_sent), (0, 1));
+        let again = app.sweep().await;
+        assert_eq!((again.reminders_sent, again.digests_sent), (0, 0), "each goes out once");
+        app.run_pending_jobs().await;
+        let new: Vec<_> = app.sent_emails().into_iter().skip(before).filter(|e| e.to == UNIT_OWNER).collect();
+        assert_eq!(new.len(), 2, "{new:?}");
+        assert!(new[0].subject.starts_with("提醒：纠纷"), "{}", new[0].subject);
+        assert!(new[0].text.contains("2026-12-11 23:59"), "{}", new[0].text);
+        assert!(new[1].subject.contains("1 件纠纷即将到期"), "{}", new[1].subject);
+        assert!(new[1].text.contains("包间预订"));
+        let owner = app.demo_token(UNIT_OWNER).await;
+        let notes = app.get("/api/v1/notifications", Some(&owner)).await;
+        let kinds: Vec<&str> = notes.body.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+        assert!(kinds.contains(&"reminder") && kinds.contains(&"daily_digest"), "{kinds:?}");
+    }
+}
