@@ -12,6 +12,7 @@ use super::{
 use crate::domain::claim::Remedy;
 use crate::domain::dispute::{Actor, Event, Party, Status, transition};
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
+use crate::jobs::{Job, enqueue_job};
 use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
 use crate::store::negotiation::{
     Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
@@ -179,10 +180,20 @@ pub fn act(
         close_all_open_offers(conn, &dispute.id, OfferStatus::Withdrawn.as_str(), now)?;
     }
     if next.status == Status::Escalated && from != Status::Escalated {
+        // The status change, the escalation and its delivery job go in one transaction.
+        let escalation_id = new_id();
+        enqueue_job(
+            conn,
+            &Job::DeliverEscalation {
+                escalation_id: escalation_id.clone(),
+            },
+            ctx.email_max_attempts,
+            now,
+        )?;
         insert_escalation(
             conn,
             &Escalation {
-                id: new_id(),
+                id: escalation_id,
                 dispute_id: dispute.id.clone(),
                 reason: outcome
                     .detail

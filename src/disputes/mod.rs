@@ -3,6 +3,7 @@
 //! timeline event with every state change.
 
 pub mod actions;
+pub mod escalations;
 pub mod filing;
 pub mod notices;
 pub mod reminders;

@@ -7,6 +7,7 @@ pub mod claim;
 pub mod commitment;
 pub mod contact;
 pub mod dispute;
+pub mod escalation;
 pub mod masking;
 pub mod money;
 pub mod offer;

@@ -8,6 +8,7 @@ pub mod businesses;
 pub mod calendar;
 pub mod disputes;
 pub mod errors;
+pub mod escalations;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
@@ -83,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(units::routes)
                 .configure(disputes::routes)
                 .configure(calendar::routes)
+                .configure(escalations::routes)
                 .configure(notifications::routes)
                 .configure(imports::routes)
                 .configure(admin::routes)

@@ -7,7 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::disputes::{evidence as dispute_evidence, handlers as dispute_handlers};
 use super::{
-    accounts, admin, businesses, calendar, health, imports, notifications, public, reference, units,
+    accounts, admin, businesses, calendar, escalations, health, imports, notifications, public,
+    reference, units,
 };
 use crate::error::{FieldError, Problem};
 
@@ -43,12 +44,12 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
 `validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `bad_request` (400), \
 `unauthenticated`, `invalid_token`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
 `refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired` (401), \
-`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found` (404), \
+`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found` (404), \
 `method_not_allowed` (405), `conflict`, `email_taken`, `phone_taken`, `business_exists`, `association_exists`, `invitation_used`, \
 `unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently`, `duplicate_dispute`, `invalid_transition`, \
 `not_allowed_for_party`, `dispute_closed`, `escalation_too_early`, `extension_already_used`, `proposal_pending`, `no_proposal_to_answer`, \
 `already_fulfilled`, `not_fulfilled_yet`, `already_rated`, `offer_expired`, `offer_superseded`, `offer_not_open`, `own_offer`, `not_your_offer`, \
-`dispute_changed_concurrently`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large` (413), \
+`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large` (413), \
 `unsupported_media_type`, `unsupported_evidence_type` (415), `idempotency_key_reused` (422), `too_many_login_attempts`, `too_many_login_attempts_from_address` (429), \
 `internal_error` (500), `database_unavailable` (503)."
     ),
@@ -68,6 +69,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_handlers::act, dispute_evidence::upload, dispute_evidence::download,
         notifications::list, notifications::read,
         calendar::due_date,
+        escalations::list, escalations::record,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth),
@@ -82,6 +84,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         (name = "disputes", description = "Filing, negotiation, settlement, fulfilment and rating"),
         (name = "notifications", description = "In-app notifications"),
         (name = "calendar", description = "Working-day computations"),
+        (name = "escalations", description = "The regulators' 12315 queue"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

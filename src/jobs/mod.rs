@@ -16,6 +16,8 @@ use crate::store::{DbConn, StoreError};
 pub enum Job {
     /// Deliver one rendered email.
     SendEmail(OutgoingEmail),
+    /// Deliver an escalation through its connector.
+    DeliverEscalation { escalation_id: String },
 }
 
 impl Job {
@@ -23,6 +25,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::SendEmail(_) => "send_email",
+            Self::DeliverEscalation { .. } => "deliver_escalation",
         }
     }
 }

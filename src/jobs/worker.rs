@@ -143,6 +143,18 @@ impl Worker {
                 .send(&email)
                 .await
                 .map_err(|e| e.to_string()),
+            Job::DeliverEscalation { escalation_id } => {
+                let ctx = self.ctx.cases.clone();
+                let now = self.ctx.clock.now();
+                self.ctx
+                    .db
+                    .run(move |conn| {
+                        crate::disputes::escalations::deliver(conn, &ctx, &escalation_id, now)
+                    })
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
         }
     }
 

@@ -314,6 +314,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    escalation_updates (id) {
+        id -> Text,
+        escalation_id -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sent_reminders (key) {
         key -> Text,
         sent_at -> Timestamp,
@@ -338,6 +349,7 @@ diesel::joinable!(offers -> disputes (dispute_id));
 diesel::joinable!(evidence -> disputes (dispute_id));
 diesel::joinable!(settlements -> disputes (dispute_id));
 diesel::joinable!(escalations -> disputes (dispute_id));
+diesel::joinable!(escalation_updates -> escalations (escalation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -352,6 +364,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_commitments,
     jobs,
     sent_reminders,
+    escalation_updates,
     disputes,
     dispute_claims,
     dispute_events,

@@ -16,6 +16,7 @@ mod cli;
 mod disputes;
 mod email;
 mod errors;
+mod escalations;
 mod health;
 mod imports;
 mod jobs;

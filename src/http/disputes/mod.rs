@@ -92,6 +92,9 @@ impl From<CaseError> for ApiError {
             CaseError::NotFound("offer") => {
                 ApiError::not_found("offer_not_found", "No such offer on this dispute.")
             }
+            CaseError::NotFound("escalation") => {
+                ApiError::not_found("escalation_not_found", "No such escalation.")
+            }
             CaseError::NotFound(_) => dispute_not_found(),
             CaseError::Store(e) => e.into(),
         }

@@ -1,0 +1,117 @@
+//! How the regulator's handling of an escalated dispute (12315) moves on.
+
+/// Where an escalation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EscalationState {
+    /// Written with the dispute's escalation; waiting for delivery.
+    Pending,
+    /// In the queue of the regulators of the unit's region.
+    Delivered,
+    Received,
+    /// 受理
+    Accepted,
+    /// 不予受理 (with a reason)
+    NotAccepted,
+    Mediating,
+    Mediated,
+    MediationFailed,
+    /// 诉转案
+    CaseFiled,
+    Closed,
+}
+
+impl EscalationState {
+    /// Every state.
+    pub const ALL: [EscalationState; 10] = [
+        Self::Pending,
+        Self::Delivered,
+        Self::Received,
+        Self::Accepted,
+        Self::NotAccepted,
+        Self::Mediating,
+        Self::Mediated,
+        Self::MediationFailed,
+        Self::CaseFiled,
+        Self::Closed,
+    ];
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Received => "received",
+            Self::Accepted => "accepted",
+            Self::NotAccepted => "not_accepted",
+            Self::Mediating => "mediating",
+            Self::Mediated => "mediated",
+            Self::MediationFailed => "mediation_failed",
+            Self::CaseFiled => "case_filed",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether the regulator may move from `self` to `to`.
+    pub fn may_become(self, to: EscalationState) -> bool {
+        use EscalationState as S;
+        matches!(
+            (self, to),
+            (S::Pending | S::Delivered, S::Received)
+                | (S::Received, S::Accepted | S::NotAccepted)
+                | (S::Accepted, S::Mediating)
+                | (S::Mediating, S::Mediated | S::MediationFailed)
+                | (S::MediationFailed, S::CaseFiled | S::Closed)
+                | (S::Mediated | S::NotAccepted | S::CaseFiled, S::Closed)
+        )
+    }
+
+    /// Whether a change to this state needs a note (the reason of a refusal).
+    pub fn needs_note(self) -> bool {
+        self == Self::NotAccepted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EscalationState as S;
+
+    #[test]
+    fn every_pair_of_states_is_decided() {
+        let allowed = [
+            (S::Pending, S::Received),
+            (S::Delivered, S::Received),
+            (S::Received, S::Accepted),
+            (S::Received, S::NotAccepted),
+            (S::Accepted, S::Mediating),
+            (S::Mediating, S::Mediated),
+            (S::Mediating, S::MediationFailed),
+            (S::MediationFailed, S::CaseFiled),
+            (S::MediationFailed, S::Closed),
+            (S::Mediated, S::Closed),
+            (S::NotAccepted, S::Closed),
+            (S::CaseFiled, S::Closed),
+        ];
+        for from in S::ALL {
+            for to in S::ALL {
+                assert_eq!(
+                    from.may_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+    }
+}
