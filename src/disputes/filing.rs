@@ -10,14 +10,14 @@ use super::{CaseContext, CaseError, recompute_due_dates};
 use crate::domain::claim::{ItemKind, Remedy, Vin, check_amounts, check_purchase_date};
 use crate::domain::dispute::Status;
 use crate::domain::text::BoundedText;
-use crate::domain::unit::UnitStatus;
+use crate::domain::unit::{UnitStatus, accepts_disputes};
 use crate::error::FieldErrors;
 use crate::store::disputes::{
     Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
 };
 use crate::store::units::find_unit;
 use crate::store::users::{User, list_staff};
-use crate::store::{DbConn, new_id, to_db_time};
+use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
 /// A filing as typed by the consumer.
 #[derive(Debug, Clone)]
@@ -151,7 +151,11 @@ pub fn file_dispute(
     let (mut claim, _) = validate(input, ctx, today)?;
     let (unit, business) = find_unit(conn, &input.unit_id)?
         .ok_or_else(|| CaseError::invalid("unit_id", "unknown_unit", "no such ODR unit"))?;
-    if unit.status != UnitStatus::Active.as_str() {
+    let unit_status: UnitStatus = unit
+        .status
+        .parse()
+        .map_err(|e: crate::domain::unit::UnknownUnitStatus| StoreError::Corrupt(e.to_string()))?;
+    if !accepts_disputes(unit_status) {
         return Err(CaseError::invalid(
             "unit_id",
             "unit_not_active",

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use super::CaseContext;
 use super::notices::{Deadline, Notice, local_time, send_notice};
 use crate::domain::calendar::start_of_day;
+use crate::domain::dispute::Status;
 use crate::jobs::{Job, enqueue_job};
 use crate::notify::messages::{DailyDigest, Language};
 use crate::store::businesses::find_business;
@@ -51,7 +52,7 @@ fn upcoming(
     );
     let rows: Vec<Row> = disputes::table
         .inner_join(dispute_claims::table)
-        .filter(disputes::status.eq_any(["filed", "negotiating"]))
+        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
         .filter(
             disputes::settlement_due_at
                 .gt(from)

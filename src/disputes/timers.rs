@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::actions::{Acting, Action, act};
 use super::{CaseContext, CaseError};
+use crate::domain::dispute::Status;
 use crate::store::disputes::append_event;
 use crate::store::schema::{disputes, offers, settlements};
 use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
@@ -37,7 +38,7 @@ fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Acti
         .load(conn)?;
     due.extend(first.into_iter().map(|id| (id, Action::FirstContactLapsed)));
     let unsettled: Vec<String> = disputes::table
-        .filter(disputes::status.eq_any(["filed", "negotiating"]))
+        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
         .filter(disputes::settlement_due_at.lt(at))
         .select(disputes::id)
         .load(conn)?;

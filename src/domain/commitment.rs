@@ -117,8 +117,14 @@ impl Commitment {
 
     /// Whether the commitment is in force on `day`.
     pub fn is_in_force_on(&self, day: NaiveDate) -> bool {
-        self.valid_from <= day && self.valid_to.is_none_or(|to| day <= to)
+        is_in_force(self.valid_from, self.valid_to, day)
     }
+}
+
+/// Whether a validity period from `valid_from` to `valid_to` (open-ended when `None`) covers
+/// `day`, both ends included.
+pub fn is_in_force(valid_from: NaiveDate, valid_to: Option<NaiveDate>, day: NaiveDate) -> bool {
+    valid_from <= day && valid_to.is_none_or(|to| day <= to)
 }
 
 #[cfg(test)]

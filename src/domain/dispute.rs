@@ -60,6 +60,21 @@ impl Status {
     pub fn is_open(self) -> bool {
         !self.is_terminal()
     }
+
+    /// Statuses in which the settlement due date runs: a dispute in one of them past that date
+    /// is overdue, and the sweeper escalates it (`paused` stops the clock, `settled` has its
+    /// fulfilment date instead).
+    pub const AWAITING_SETTLEMENT: [Status; 2] = [Self::Filed, Self::Negotiating];
+
+    /// Whether the settlement due date runs in this status.
+    pub fn awaits_settlement(self) -> bool {
+        Self::AWAITING_SETTLEMENT.contains(&self)
+    }
+
+    /// The stored names of [`Status::AWAITING_SETTLEMENT`], for queries.
+    pub fn awaiting_settlement_names() -> [&'static str; 2] {
+        Self::AWAITING_SETTLEMENT.map(Self::as_str)
+    }
 }
 
 impl fmt::Display for Status {

@@ -18,19 +18,3 @@ pub struct DeadlinePolicy {
     pub max_fulfilment_days: u32,
     pub confirmation_window_days: u32,
 }
-
-impl DeadlinePolicy {
-    /// The national defaults.
-    pub fn national_default() -> Self {
-        Self {
-            version: "cn-national-2026-01".into(),
-            jurisdiction: "cn".into(),
-            first_contact_working_days: 1,
-            settlement_working_days: 10,
-            offer_expiry_working_days: 3,
-            max_extension_working_days: 5,
-            max_fulfilment_days: 30,
-            confirmation_window_days: 7,
-        }
-    }
-}

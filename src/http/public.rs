@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::pagination::{PageParams, split_page};
 use super::units::{CommitmentDto, parse_unit_filter};
+use crate::domain::commitment::is_in_force;
 use crate::domain::unit::UnitStatus;
 use crate::error::ApiError;
 use crate::store::businesses::Business;
@@ -71,7 +72,7 @@ fn public_unit(
         commitments: commitments
             .iter()
             .filter(|c| c.unit_id == unit.id)
-            .filter(|c| c.valid_from <= today && c.valid_to.is_none_or(|to| today <= to))
+            .filter(|c| is_in_force(c.valid_from, c.valid_to, today))
             .cloned()
             .map(CommitmentDto::from)
             .collect(),

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{businesses, case_counters, dispute_claims, dispute_events, disputes};
 use super::{DbConn, StoreError, new_id, to_db_time};
+use crate::domain::dispute::Status;
 
 /// A stored dispute (the process state; the claim is in [`Claim`]).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -243,7 +244,7 @@ pub struct DisputeFilter {
     pub due_before: Option<DateTime<Utc>>,
     /// Only disputes still awaiting first contact past its due moment.
     pub first_contact_overdue_at: Option<DateTime<Utc>>,
-    /// Only open disputes past their settlement due moment.
+    /// Only disputes awaiting settlement past its due moment.
     pub overdue_at: Option<DateTime<Utc>>,
     pub sort: DisputeSort,
     /// (sort key, id) of the last row of the previous page.
@@ -276,7 +277,6 @@ pub fn list_disputes(
     conn: &mut DbConn,
     scope: &DisputeScope,
     filter: &DisputeFilter,
-    open_statuses: &[&str],
 ) -> Result<Vec<(Dispute, Claim)>, StoreError> {
     let mut query = disputes::table
         .inner_join(dispute_claims::table)
@@ -297,9 +297,8 @@ pub fn list_disputes(
             .filter(disputes::first_contact_due_at.lt(to_db_time(now)));
     }
     if let Some(now) = filter.overdue_at {
-        let open: Vec<String> = open_statuses.iter().map(|s| s.to_string()).collect();
         query = query
-            .filter(disputes::status.eq_any(open))
+            .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
             .filter(disputes::settlement_due_at.lt(to_db_time(now)));
     }
     query = match (filter.sort, &filter.after) {

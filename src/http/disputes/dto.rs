@@ -275,7 +275,7 @@ impl ActionRequest {
 pub struct DisputeQuery {
     /// Comma-separated statuses, e.g. `filed,negotiating`.
     pub status: Option<String>,
-    /// `first_contact_overdue` (no first contact by its due time) or `overdue` (open past the settlement due time).
+    /// `first_contact_overdue` (no first contact by its due time) or `overdue` (filed or negotiating past the settlement due time).
     pub flag: Option<String>,
     /// Only disputes whose settlement is due before this moment (RFC 3339).
     pub due_before: Option<String>,

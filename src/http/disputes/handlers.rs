@@ -15,7 +15,7 @@ use super::dto::{
 use super::view::{DisputeView, FiledDispute, build_view, filed_dispute};
 use super::{dispute_not_found, role_on, scope_of};
 use crate::disputes::actions::{Acting, act as act_on};
-use crate::disputes::filing::{file_dispute, open_statuses};
+use crate::disputes::filing::file_dispute;
 use crate::domain::dispute::Status;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
@@ -175,7 +175,7 @@ pub async fn list(
     let (rows, business_names, consumer_names) = state
         .db
         .run(move |conn| {
-            let rows = list_disputes(conn, &scope, &filter, &open_statuses())?;
+            let rows = list_disputes(conn, &scope, &filter)?;
             let business_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.business_id).collect();
             let consumer_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.consumer_id).collect();
             let business_names: HashMap<String, String> = businesses::table
@@ -199,13 +199,11 @@ pub async fn list(
         .take(limit)
         .map(|(d, c)| {
             let status: Option<Status> = d.status.parse().ok();
-            let open = status.is_some_and(Status::is_open);
             DisputeListItem {
                 first_contact_overdue: d.first_contacted_at.is_none()
                     && status == Some(Status::Filed)
                     && from_db_time(d.first_contact_due_at) < now,
-                overdue: open
-                    && status != Some(Status::Settled)
+                overdue: status.is_some_and(Status::awaits_settlement)
                     && from_db_time(d.settlement_due_at) < now,
                 business_name: business_names
                     .get(&d.business_id)
