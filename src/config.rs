@@ -59,6 +59,7 @@ pub struct Settings {
     pub deadlines: crate::domain::policy::DeadlinePolicy,
     pub disputes: DisputeSettings,
     pub reminders: ReminderSettings,
+    pub escalation: EscalationSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -223,6 +224,143 @@ pub struct ReminderSettings {
     pub digest_hour: u32,
 }
 
+/// Where escalations go (DESIGN §4) and how the 12315 gateway talks back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationSettings {
+    /// `builtin` or the name of one of `connectors`.
+    pub default_connector: String,
+    /// Failed deliveries are retried (backoff with jitter) for this long, then `dead`.
+    pub retry_hours: i64,
+    /// How far a callback's `X-ODR-Timestamp` may be from the platform's clock.
+    pub callback_window_secs: i64,
+    /// How long the signed evidence links inside a packet stay valid.
+    pub evidence_link_days: i64,
+    /// HTTP gateways by name.
+    #[serde(default)]
+    pub connectors: std::collections::BTreeMap<String, HttpConnectorSettings>,
+    /// The first route whose industry and region both match a dispute picks its connector.
+    #[serde(default)]
+    pub routes: Vec<ConnectorRoute>,
+}
+
+/// A 12315 gateway reached over HTTP.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConnectorSettings {
+    /// Escalation packets are POSTed here.
+    pub url: String,
+    /// Shared secret of the HMAC-SHA256 signatures, both ways (at least 32 characters).
+    pub secret: SecretString,
+    /// A delivery attempt that takes longer fails and is retried.
+    pub timeout_ms: u64,
+}
+
+/// Sends the escalations of an industry and/or a region to a connector.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorRoute {
+    /// An industry code; absent matches every industry.
+    pub industry: Option<String>,
+    /// A region code; matches the region and everything below it; absent matches all.
+    pub region: Option<String>,
+    /// `builtin` or the name of one of `connectors`.
+    pub connector: String,
+}
+
+impl EscalationSettings {
+    /// The connector for a dispute of `industry` in `region`.
+    pub fn connector_for(&self, industry: &str, region: &str) -> &str {
+        let within = |route_region: &str| {
+            crate::domain::region::RegionCode::parse(route_region)
+                .ok()
+                .zip(crate::domain::region::RegionCode::parse(region).ok())
+                .is_some_and(|(outer, inner)| outer.contains(&inner))
+        };
+        self.routes
+            .iter()
+            .find(|r| {
+                r.industry.as_deref().is_none_or(|i| i == industry)
+                    && r.region.as_deref().is_none_or(within)
+            })
+            .map_or(self.default_connector.as_str(), |r| r.connector.as_str())
+    }
+
+    fn validate(&self, production: bool) -> Result<(), ConfigError> {
+        let invalid = |key: String, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.into(),
+            })
+        };
+        let known = |name: &str| name == BUILTIN_CONNECTOR || self.connectors.contains_key(name);
+        if !known(&self.default_connector) {
+            return invalid(
+                "escalation.default_connector".into(),
+                "must be `builtin` or the name of a configured connector",
+            );
+        }
+        if self.retry_hours <= 0 || self.callback_window_secs <= 0 || self.evidence_link_days <= 0 {
+            return invalid(
+                "escalation.retry_hours".into(),
+                "retry_hours, callback_window_secs and evidence_link_days must be positive",
+            );
+        }
+        for (name, c) in &self.connectors {
+            let key = |field: &str| format!("escalation.connectors.{name}.{field}");
+            if name == BUILTIN_CONNECTOR {
+                return invalid(key("url"), "`builtin` is reserved");
+            }
+            let https = c.url.starts_with("https://");
+            let allowed = https || (!production && c.url.starts_with("http://"));
+            if !allowed {
+                return invalid(
+                    key("url"),
+                    if production {
+                        "production gateways are reached over https://"
+                    } else {
+                        "must start with http:// or https://"
+                    },
+                );
+            }
+            if c.secret.expose_secret().len() < 32 {
+                return invalid(key("secret"), "must be at least 32 characters");
+            }
+            if c.timeout_ms == 0 {
+                return invalid(key("timeout_ms"), "must be positive");
+            }
+        }
+        for (i, route) in self.routes.iter().enumerate() {
+            if !known(&route.connector) {
+                return invalid(
+                    format!("escalation.routes[{i}].connector"),
+                    "must be `builtin` or the name of a configured connector",
+                );
+            }
+            if route.industry.is_none() && route.region.is_none() {
+                return invalid(
+                    format!("escalation.routes[{i}]"),
+                    "name an industry, a region or both",
+                );
+            }
+            if route
+                .region
+                .as_deref()
+                .is_some_and(|r| crate::domain::region::RegionCode::parse(r).is_err())
+            {
+                return invalid(
+                    format!("escalation.routes[{i}].region"),
+                    "must be a six-digit region code",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The connector that puts escalations in the regulators' queue inside the platform.
+pub const BUILTIN_CONNECTOR: &str = "builtin";
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoSettings {
@@ -290,18 +428,13 @@ impl Settings {
                 "token lifetimes must be positive",
             );
         }
-        let d = &self.deadlines;
-        if [
-            d.first_contact_working_days,
-            d.settlement_working_days,
-            d.offer_expiry_working_days,
-            d.max_fulfilment_days,
-            d.confirmation_window_days,
-        ]
-        .contains(&0)
-        {
-            return invalid("deadlines", "every time limit is at least 1 day");
+        if let Some((field, reason)) = self.deadlines.problems().first() {
+            return Err(ConfigError::Invalid {
+                key: format!("deadlines.{field}"),
+                reason: (*reason).into(),
+            });
         }
+        self.escalation.validate(self.is_production())?;
         if self.disputes.categories.is_empty() {
             return invalid("disputes.categories", "list at least one category");
         }

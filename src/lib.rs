@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod deadlines;
 pub mod demo;
 pub mod disputes;
 pub mod domain;

@@ -69,10 +69,25 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// Working-day calendars.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 when the server on the configured port answers /health/ready (for containers).
     Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Load one year (holiday-cn JSON or this platform's TOML) and recompute every open
+    /// dispute whose due dates were provisional.
+    Import {
+        /// The year's file, e.g. 2027.json from the holiday-cn data set.
+        file: PathBuf,
+        #[arg(long, default_value = "cn")]
+        jurisdiction: String,
+    },
 }
 
 #[tokio::main]
@@ -110,6 +125,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CreateAdmin { email, name } => {
             create_admin(build_state(settings, clock).await?, email, name).await
+        }
+        Command::Calendar(CalendarCommand::Import { file, jurisdiction }) => {
+            import_calendar(build_state(settings, clock).await?, file, jurisdiction).await
         }
         Command::Healthcheck => healthcheck(settings.server.port),
         Command::Openapi => Ok(()),
@@ -228,6 +246,34 @@ async fn import_units(state: AppState, file: PathBuf, by: String) -> anyhow::Res
         report.created, report.unchanged, report.rejected
     );
     Worker::new(state.job_context()).run_pending().await?;
+    Ok(())
+}
+
+async fn import_calendar(
+    state: AppState,
+    file: PathBuf,
+    jurisdiction: String,
+) -> anyhow::Result<()> {
+    if jurisdiction != state.calendars.jurisdiction() {
+        bail!(
+            "this platform keeps calendars for `{}`, not `{jurisdiction}`",
+            state.calendars.jurisdiction()
+        );
+    }
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+    let year = odr::deadlines::parse_calendar_year(&text, &jurisdiction)
+        .map_err(|reason| anyhow::anyhow!("{}: {reason}", file.display()))?;
+    let book = state.calendars.clone();
+    let now = state.clock.now();
+    let done = state
+        .db
+        .run(move |conn| odr::deadlines::import_calendar_year(conn, &book, &year, None, now))
+        .await?;
+    println!(
+        "Calendar {jurisdiction} {} loaded: {} holidays, {} make-up working days; {} open dispute(s) recomputed.",
+        done.year, done.holidays, done.working_days, done.recomputed
+    );
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::deadlines::CalendarBook;
 use crate::domain::calendar::{Calendar, YearCalendar};
 use crate::http::errors::{json_config, path_config, problem_errors, query_config, unknown_route};
 use crate::http::telemetry::{HttpMetrics, record_request};
@@ -47,9 +48,17 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     let mailer = Mailer::from_settings(&settings.email).context("email settings")?;
     let pii = PiiCipher::new(&settings.security.pii_key_bytes()?);
     let tokens = TokenKeys::new(settings.security.jwt_secret.expose_secret().as_bytes());
-    let calendar = load_calendar(&settings.config_dir, &settings.deadlines.jurisdiction)?;
+    let jurisdiction = settings.deadlines.jurisdiction.clone();
+    let calendars = CalendarBook::new(
+        &jurisdiction,
+        load_calendar(&settings.config_dir, &jurisdiction)?,
+    );
+    let book = calendars.clone();
+    db.run(move |conn| book.reload(conn))
+        .await
+        .context("imported calendar years could not be loaded")?;
     Ok(AppState {
-        calendar: Arc::new(calendar),
+        calendars,
         db,
         clock,
         tokens,
@@ -87,6 +96,8 @@ impl AppState {
             clock: self.clock.clone(),
             mailer: self.mailer.clone(),
             settings: self.settings.jobs.clone(),
+            calendars: self.calendars.clone(),
+            http: reqwest::Client::new(),
         }
     }
 }
@@ -137,6 +148,8 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            // Innermost first: a body read error still becomes problem+json.
+            .wrap(from_fn(crate::http::body::buffer_small_bodies))
             .wrap(problem_errors())
             .wrap(from_fn(record_request))
             .wrap(TracingLogger::default())

@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::notices::{Notice, remedy_zh, send_notice};
+use super::packet::{EscalationHead, build_packet};
 use super::{
     CaseContext, CaseError, apply_facts, facts_of, fulfilment_due, policy_of, recompute_due_dates,
 };
 use crate::domain::claim::Remedy;
 use crate::domain::dispute::{Actor, Event, Party, Status, transition};
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
-use crate::jobs::{Job, enqueue_job};
 use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
 use crate::store::negotiation::{
     Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
@@ -179,34 +179,6 @@ pub fn act(
         dispute.concluded_at = Some(to_db_time(now));
         close_all_open_offers(conn, &dispute.id, OfferStatus::Withdrawn.as_str(), now)?;
     }
-    if next.status == Status::Escalated && from != Status::Escalated {
-        // The status change, the escalation and its delivery job go in one transaction.
-        let escalation_id = new_id();
-        enqueue_job(
-            conn,
-            &Job::DeliverEscalation {
-                escalation_id: escalation_id.clone(),
-            },
-            ctx.email_max_attempts,
-            now,
-        )?;
-        insert_escalation(
-            conn,
-            &Escalation {
-                id: escalation_id,
-                dispute_id: dispute.id.clone(),
-                reason: outcome
-                    .detail
-                    .get("reason")
-                    .and_then(Value::as_str)
-                    .unwrap_or(action.event().as_str())
-                    .to_string(),
-                initiated_by: acting.actor.as_str().into(),
-                state: "pending".into(),
-                created_at: to_db_time(now),
-            },
-        )?;
-    }
     dispute.version = version + 1;
     dispute.updated_at = to_db_time(now);
     if !save_dispute(conn, &dispute, version)? {
@@ -215,6 +187,7 @@ pub fn act(
             "The dispute changed meanwhile; reload it and try again.".into(),
         ));
     }
+    let escalates = next.status == Status::Escalated && from != Status::Escalated;
     let kind = if !facts.has_first_contact
         && next.has_first_contact
         && action.event() != Event::FirstContact
@@ -233,6 +206,16 @@ pub fn act(
         &outcome.detail,
         now,
     )?;
+    if escalates {
+        // The status change, the escalation with its packet and the delivery job go in one
+        // transaction.
+        let reason = outcome
+            .detail
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or(action.event().as_str());
+        open_escalation(conn, ctx, &dispute, reason, acting.actor.as_str(), now)?;
+    }
     if let Some((notice, by_email)) = outcome.notice {
         let audience = match outcome.only {
             Some(only) => Some(only.other()),
@@ -243,6 +226,49 @@ pub fn act(
         }
     }
     Ok(())
+}
+
+/// Writes the escalation of `dispute` (saved as escalated) with its packet and the job that
+/// delivers it through the connector routed for the dispute's industry and region.
+fn open_escalation(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute: &Dispute,
+    reason: &str,
+    initiated_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let id = new_id();
+    let connector = ctx
+        .escalation
+        .connector_for(&dispute.industry_code, &dispute.region_code)
+        .to_string();
+    let head = EscalationHead {
+        id: &id,
+        reason,
+        initiated_by,
+        connector: &connector,
+    };
+    let packet = build_packet(conn, ctx, dispute, &head, now)?;
+    let packet = serde_json::to_string(&packet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    insert_escalation(
+        conn,
+        &Escalation {
+            id: id.clone(),
+            dispute_id: dispute.id.clone(),
+            reason: reason.into(),
+            initiated_by: initiated_by.into(),
+            state: "pending".into(),
+            created_at: to_db_time(now),
+            connector,
+            packet,
+            delivery_attempts: 0,
+            last_delivery_error: None,
+            delivered_at: None,
+            dead_at: None,
+        },
+    )?;
+    super::escalations::queue_delivery(conn, ctx, &id, now)
 }
 
 /// The other party's people: the consumer, or the unit's active staff; both for a regulator.
@@ -598,7 +624,7 @@ fn side_effects(
         }
         Action::Resume => {
             let paused_at = dispute.paused_at.map(from_db_time).unwrap_or(now);
-            let days = ctx.calendar.working_days_between(paused_at, now);
+            let days = policy.days_between(&ctx.calendar, paused_at, now);
             dispute.paused_working_days += i64::from(days);
             dispute.paused_at = None;
             recompute_due_dates(dispute, &ctx.calendar, &policy);

@@ -1,15 +1,18 @@
-//! Escalations to 12315 through the `builtin` connector: delivery puts the case in the queue
-//! of the regulators of the unit's region (and tells them), who then record its handling.
+//! Escalations to 12315 (DESIGN §4): delivery through the `builtin` connector (the queue of
+//! the regulators of the unit's region) or an HTTP gateway, retries until the escalation is
+//! dead, re-drives, and the handling steps recorded by regulators or reported by gateways.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
 use super::notices::{Notice, send_notice};
 use super::{CaseContext, CaseError};
+use crate::config::BUILTIN_CONNECTOR;
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
+use crate::jobs::{Job, enqueue_job_until};
 use crate::store::disputes::{Dispute, append_event, find_dispute};
 use crate::store::schema::{escalation_updates, escalations, users};
 use crate::store::users::User;
@@ -65,9 +68,53 @@ fn notice_for(dispute: &Dispute, zh: &str, en: &str) -> Notice {
     }
 }
 
-/// Delivers a pending escalation to the regulators of its region. Idempotent: an escalation
+/// Adds the job that delivers escalation `id`; failures are retried for
+/// `escalation.retry_hours`, then the escalation is dead.
+pub fn queue_delivery(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    enqueue_job_until(
+        conn,
+        &Job::DeliverEscalation {
+            escalation_id: id.into(),
+        },
+        // The give-up moment bounds the retries, not a count.
+        i64::from(u16::MAX),
+        now,
+        Some(now + Duration::hours(ctx.escalation.retry_hours)),
+    )
+}
+
+/// What a delivery needs: the connector, the stored packet, and whether it is still pending.
+pub fn delivery_of(
+    conn: &mut DbConn,
+    escalation_id: &str,
+) -> Result<Option<(String, String, bool)>, StoreError> {
+    Ok(escalations::table
+        .find(escalation_id)
+        .select((
+            escalations::connector,
+            escalations::packet,
+            escalations::state,
+        ))
+        .first::<(String, String, String)>(conn)
+        .optional()?
+        .map(|(connector, packet, state)| {
+            (
+                connector,
+                packet,
+                state == EscalationState::Pending.as_str(),
+            )
+        }))
+}
+
+/// Marks a pending escalation delivered through `connector`, with a timeline entry; the
+/// `builtin` connector also tells the regulators of the region. Idempotent: an escalation
 /// already delivered is left alone, so a retried or duplicated job changes nothing.
-pub fn deliver(
+pub fn mark_delivered(
     conn: &mut DbConn,
     ctx: &CaseContext,
     escalation_id: &str,
@@ -79,14 +126,19 @@ pub fn deliver(
                 .filter(escalations::id.eq(escalation_id))
                 .filter(escalations::state.eq(EscalationState::Pending.as_str())),
         )
-        .set(escalations::state.eq(EscalationState::Delivered.as_str()))
+        .set((
+            escalations::state.eq(EscalationState::Delivered.as_str()),
+            escalations::delivered_at.eq(Some(to_db_time(now))),
+            escalations::dead_at.eq(None::<chrono::NaiveDateTime>),
+            escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
+        ))
         .execute(conn)?;
         if moved == 0 {
             return Ok(false);
         }
-        let dispute_id: String = escalations::table
+        let (dispute_id, connector): (String, String) = escalations::table
             .find(escalation_id)
-            .select(escalations::dispute_id)
+            .select((escalations::dispute_id, escalations::connector))
             .first(conn)?;
         let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(StoreError::NotFound)?;
         record(
@@ -104,39 +156,174 @@ pub fn deliver(
             None,
             &dispute.status,
             &dispute.status,
-            &json!({"connector": "builtin"}),
+            &json!({"connector": connector}),
             now,
         )?;
-        let notice = notice_for(
-            &dispute,
-            "一件未和解的消费纠纷已转入本辖区 12315 处理队列。",
-            "An unsettled dispute has entered your region's 12315 queue.",
-        );
-        for regulator in regulators_of(conn, &dispute.region_code)? {
-            send_notice(conn, ctx, &regulator, &dispute, &notice, true, now)?;
+        if connector == BUILTIN_CONNECTOR {
+            let notice = notice_for(
+                &dispute,
+                "一件未和解的消费纠纷已转入本辖区 12315 处理队列。",
+                "An unsettled dispute has entered your region's 12315 queue.",
+            );
+            for regulator in regulators_of(conn, &dispute.region_code)? {
+                send_notice(conn, ctx, &regulator, &dispute, &notice, true, now)?;
+            }
         }
         Ok(true)
     })
 }
 
-/// Records the regulator's handling step `to` (with `note`, required when not accepted).
+/// Records a failed delivery attempt; when `dead`, delivery has given up and the escalation
+/// waits for an admin to re-drive it.
+pub fn record_failure(
+    conn: &mut DbConn,
+    escalation_id: &str,
+    error: &str,
+    dead: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        diesel::update(escalations::table.find(escalation_id))
+            .set((
+                escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
+                escalations::last_delivery_error.eq(Some(error)),
+            ))
+            .execute(conn)?;
+        if dead {
+            diesel::update(escalations::table.find(escalation_id))
+                .set(escalations::dead_at.eq(Some(to_db_time(now))))
+                .execute(conn)?;
+            let dispute_id: String = escalations::table
+                .find(escalation_id)
+                .select(escalations::dispute_id)
+                .first(conn)?;
+            if let Some((dispute, _)) = find_dispute(conn, &dispute_id)? {
+                append_event(
+                    conn,
+                    &dispute.id,
+                    "escalation_delivery_dead",
+                    None,
+                    &dispute.status,
+                    &dispute.status,
+                    &json!({"last_error": error}),
+                    now,
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Starts delivery of a dead escalation again, with a fresh retry window.
+pub fn redrive(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    escalation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
+    conn.transaction(|conn| {
+        let revived = diesel::update(
+            escalations::table
+                .find(escalation_id)
+                .filter(escalations::dead_at.is_not_null())
+                .filter(escalations::state.eq(EscalationState::Pending.as_str())),
+        )
+        .set(escalations::dead_at.eq(None::<chrono::NaiveDateTime>))
+        .execute(conn)?;
+        if revived == 0 {
+            let exists = escalations::table
+                .find(escalation_id)
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            return Err(if exists {
+                CaseError::Conflict(
+                    "escalation_not_dead",
+                    "Only an escalation whose delivery gave up can be re-driven.".into(),
+                )
+            } else {
+                CaseError::NotFound("escalation")
+            });
+        }
+        queue_delivery(conn, ctx, escalation_id, now)?;
+        Ok(())
+    })
+}
+
+/// An escalation whose delivery gave up.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeadDelivery {
+    pub id: String,
+    pub dispute_id: String,
+    pub case_number: String,
+    pub connector: String,
+    pub delivery_attempts: i64,
+    pub last_delivery_error: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub dead_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Every escalation whose delivery gave up, oldest first.
+pub fn list_dead(conn: &mut DbConn) -> Result<Vec<DeadDelivery>, StoreError> {
+    use crate::store::schema::disputes;
+    Ok(escalations::table
+        .inner_join(disputes::table)
+        .filter(escalations::dead_at.is_not_null())
+        .order(escalations::dead_at)
+        .select((
+            escalations::id,
+            escalations::dispute_id,
+            disputes::case_number,
+            escalations::connector,
+            escalations::delivery_attempts,
+            escalations::last_delivery_error,
+            escalations::created_at,
+            escalations::dead_at,
+        ))
+        .load(conn)?)
+}
+
+/// Who records a handling step.
+#[derive(Debug, Clone, Copy)]
+pub enum Recorder<'a> {
+    /// A regulator of the region, one step at a time.
+    Regulator(&'a User),
+    /// The gateway of `connector` on its signed callback; it may report a later step
+    /// without the ones between, and repeating the current step changes nothing.
+    Gateway(&'a str),
+}
+
+/// Records the handling step `to` (with `note`, required when not accepted). Returns whether
+/// anything changed.
 pub fn update(
     conn: &mut DbConn,
     ctx: &CaseContext,
     escalation_id: &str,
-    regulator: &User,
+    by: Recorder<'_>,
     to: EscalationState,
     note: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), CaseError> {
-    let (state, dispute_id): (String, String) = escalations::table
+) -> Result<bool, CaseError> {
+    let (state, dispute_id, connector): (String, String, String) = escalations::table
         .find(escalation_id)
-        .select((escalations::state, escalations::dispute_id))
+        .select((
+            escalations::state,
+            escalations::dispute_id,
+            escalations::connector,
+        ))
         .first(conn)
         .optional()?
         .ok_or(CaseError::NotFound("escalation"))?;
     let from = EscalationState::parse(&state).ok_or_else(|| StoreError::Corrupt(state.clone()))?;
-    if !from.may_become(to) {
+    let allowed = match by {
+        Recorder::Regulator(_) => from.may_become(to),
+        Recorder::Gateway(name) if name != connector => {
+            return Err(CaseError::NotFound("escalation"));
+        }
+        Recorder::Gateway(_) if from == to => return Ok(false),
+        Recorder::Gateway(_) => from.may_reach(to),
+    };
+    if !allowed {
         return Err(CaseError::Conflict(
             "invalid_escalation_transition",
             format!(
@@ -166,16 +353,20 @@ pub fn update(
             "The escalation changed meanwhile; reload it.".into(),
         ));
     }
-    record(conn, escalation_id, to, note, Some(&regulator.id), now)?;
+    let (regulator, reported_by) = match by {
+        Recorder::Regulator(user) => (Some(user.id.as_str()), "regulator"),
+        Recorder::Gateway(name) => (None, name),
+    };
+    record(conn, escalation_id, to, note, regulator, now)?;
     let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(CaseError::NotFound("dispute"))?;
     append_event(
         conn,
         &dispute.id,
         "escalation_status",
-        Some((&regulator.id, "regulator")),
+        regulator.map(|id| (id, "regulator")),
         &dispute.status,
         &dispute.status,
-        &json!({"status": to.as_str(), "note": note}),
+        &json!({"status": to.as_str(), "note": note, "reported_by": reported_by}),
         now,
     )?;
     let notice = notice_for(
@@ -186,7 +377,7 @@ pub fn update(
     if let Some(consumer) = crate::store::users::find_user(conn, &dispute.consumer_id)? {
         send_notice(conn, ctx, &consumer, &dispute, &notice, false, now)?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// An escalation in a regulator's queue.

@@ -175,6 +175,13 @@ pub fn file_dispute(
             format!("You already have an open dispute about this purchase: {existing}"),
         ));
     }
+    let policy = crate::deadlines::resolve_policy(
+        conn,
+        &ctx.policy,
+        &business.region_code,
+        &business.industry_code,
+        today,
+    )?;
     let id = new_id();
     let year = now.with_timezone(&Shanghai).format("%Y").to_string();
     let sequence = next_case_sequence(conn, &format!("case:{year}:{}", business.region_code))?;
@@ -187,7 +194,7 @@ pub fn file_dispute(
         business_id: business.id.clone(),
         region_code: business.region_code.clone(),
         industry_code: business.industry_code.clone(),
-        policy: serde_json::to_string(&ctx.policy).unwrap_or_default(),
+        policy: serde_json::to_string(&policy).unwrap_or_default(),
         status: Status::Filed.as_str().into(),
         paused_from: None,
         paused_at: None,
@@ -211,7 +218,7 @@ pub fn file_dispute(
         updated_at: at,
         first_contact_lapsed_at: None,
     };
-    recompute_due_dates(&mut dispute, &ctx.calendar, &ctx.policy);
+    recompute_due_dates(&mut dispute, &ctx.calendar, &policy);
     claim.dispute_id = id.clone();
     insert_dispute(conn, &dispute, &claim)?;
     append_event(

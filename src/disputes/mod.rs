@@ -6,8 +6,10 @@ pub mod actions;
 pub mod escalations;
 pub mod filing;
 pub mod notices;
+pub mod packet;
 pub mod reminders;
 pub mod timers;
+pub mod view;
 
 use std::sync::Arc;
 
@@ -25,7 +27,13 @@ use crate::store::{StoreError, from_db_time, to_db_time};
 #[derive(Debug, Clone)]
 pub struct CaseContext {
     pub calendar: Arc<Calendar>,
+    /// The national default; filing picks the policy in force for the unit's region and
+    /// industry (see [`crate::deadlines::resolve_policy`]).
     pub policy: DeadlinePolicy,
+    pub pii: crate::security::pii::PiiCipher,
+    /// Signs the evidence links inside escalation packets.
+    pub tokens: crate::security::tokens::TokenKeys,
+    pub escalation: crate::config::EscalationSettings,
     pub categories: Vec<String>,
     pub public_url: String,
     pub email_max_attempts: i64,
@@ -109,9 +117,12 @@ pub fn recompute_due_dates(d: &mut Dispute, calendar: &Calendar, policy: &Deadli
     let filed = from_db_time(d.filed_at);
     let extra = u32::try_from(d.paused_working_days.max(0)).unwrap_or(0);
     let extension = u32::try_from(d.extension_days.max(0)).unwrap_or(0);
-    let first = calendar.add_working_days(filed, policy.first_contact_working_days + extra);
-    let settlement =
-        calendar.add_working_days(filed, policy.settlement_working_days + extension + extra);
+    let first = policy.due_after(calendar, filed, policy.first_contact_working_days + extra);
+    let settlement = policy.due_after(
+        calendar,
+        filed,
+        policy.settlement_working_days + extension + extra,
+    );
     d.first_contact_due_at = to_db_time(first.due_at);
     d.settlement_due_at = to_db_time(settlement.due_at);
     d.due_provisional = first.provisional || settlement.provisional;

@@ -70,6 +70,25 @@ impl EscalationState {
         )
     }
 
+    /// Whether `to` lies ahead of `self` along the handling steps. A gateway may report a
+    /// later step without the ones between (e.g. `accepted` straight after delivery).
+    pub fn may_reach(self, to: EscalationState) -> bool {
+        let mut seen = vec![self];
+        let mut frontier = vec![self];
+        while let Some(state) = frontier.pop() {
+            for next in Self::ALL {
+                if state.may_become(next) && !seen.contains(&next) {
+                    if next == to {
+                        return true;
+                    }
+                    seen.push(next);
+                    frontier.push(next);
+                }
+            }
+        }
+        false
+    }
+
     /// Whether a change to this state needs a note (the reason of a refusal).
     pub fn needs_note(self) -> bool {
         self == Self::NotAccepted
@@ -104,6 +123,24 @@ mod tests {
                     allowed.contains(&(from, to)),
                     "{from:?} → {to:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn gateways_may_skip_steps_but_never_go_back() {
+        assert!(S::Pending.may_reach(S::Accepted));
+        assert!(S::Delivered.may_reach(S::Closed));
+        assert!(S::Received.may_reach(S::CaseFiled));
+        assert!(!S::Accepted.may_reach(S::NotAccepted));
+        assert!(!S::Closed.may_reach(S::Received));
+        assert!(!S::Mediated.may_reach(S::Mediating));
+        assert!(!S::Received.may_reach(S::Received));
+        for from in S::ALL {
+            for to in S::ALL {
+                if from.may_become(to) {
+                    assert!(from.may_reach(to), "{from:?} → {to:?}");
+                }
             }
         }
     }

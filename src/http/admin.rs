@@ -32,6 +32,26 @@ pub struct CreateAssociationRequest {
     pub industry_code: Option<String>,
 }
 
+/// 422 naming `region_code` or `industry_code` when either is given and does not exist.
+pub fn known_scope(
+    conn: &mut crate::store::DbConn,
+    region: Option<&str>,
+    industry: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Some(code) = region
+        && find_region(conn, code)?.is_none()
+    {
+        errors.add("region_code", "unknown_region", "no such region");
+    }
+    if let Some(code) = industry
+        && find_industry(conn, code)?.is_none()
+    {
+        errors.add("industry_code", "unknown_industry", "no such industry");
+    }
+    errors.finish()
+}
+
 /// Creates an association (admin only).
 #[utoipa::path(post, path = "/api/v1/admin/associations", tag = "admin",
     request_body = CreateAssociationRequest,
@@ -62,16 +82,7 @@ pub async fn create_association(
     let association = state
         .db
         .run(move |conn| {
-            let mut errors = FieldErrors::default();
-            if find_region(conn, region.as_str())?.is_none() {
-                errors.add("region_code", "unknown_region", "no such region");
-            }
-            if let Some(industry) = &body.industry_code
-                && find_industry(conn, industry)?.is_none()
-            {
-                errors.add("industry_code", "unknown_industry", "no such industry");
-            }
-            errors.finish()?;
+            known_scope(conn, Some(region.as_str()), body.industry_code.as_deref())?;
             insert_association(
                 conn,
                 name.as_str(),

@@ -98,17 +98,10 @@ pub async fn due_date(
     let (Some(start), Some(days)) = (start, days) else {
         return Err(ApiError::internal("validated parameters missing"));
     };
-    let due = state.calendar.add_working_days(start, days);
+    let due = state.calendars.current().add_working_days(start, days);
     Ok(HttpResponse::Ok().json(DueDateResponse {
         due_at: due.due_at,
         provisional: due.provisional,
-        skipped: due
-            .skipped
-            .into_iter()
-            .map(|s| SkippedDayDto {
-                date: s.date,
-                reason: s.reason.as_str().into(),
-            })
-            .collect(),
+        skipped: SkippedDayDto::all(due.skipped),
     }))
 }

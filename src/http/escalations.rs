@@ -1,23 +1,39 @@
 //! The regulators' escalation queue (the `builtin` 12315 connector) and its handling steps.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use diesel::Connection;
+use futures_util::StreamExt;
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use crate::disputes::escalations::{queue, update};
+use crate::disputes::CaseError;
+use crate::disputes::escalations::{Recorder, list_dead, queue, redrive, update};
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::ApiError;
+use crate::notify::gateway::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
+use crate::store::from_db_time;
 use crate::store::schema::{disputes, escalations};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/escalations").route(web::get().to(list)))
-        .service(web::resource("/escalations/{id}/updates").route(web::post().to(record)));
+        .service(web::resource("/escalations/{id}/updates").route(web::post().to(record)))
+        .service(
+            web::resource("/admin/escalations/dead").route(web::get().to(list_dead_deliveries)),
+        )
+        .service(
+            web::resource("/admin/escalations/{id}/redrive")
+                .route(web::post().to(redrive_delivery)),
+        )
+        .service(
+            web::resource("/connectors/{name}/callbacks").route(web::post().to(gateway_callback)),
+        );
 }
 
 /// Filter of the queue.
@@ -94,6 +110,29 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(items))
 }
 
+/// A handling step named in a request (not `pending` or `delivered`, which are the platform's).
+fn parse_step(status: &str) -> Result<EscalationState, ApiError> {
+    EscalationState::parse(status)
+        .filter(|s| !matches!(s, EscalationState::Pending | EscalationState::Delivered))
+        .ok_or_else(|| ApiError::invalid_field("status", "invalid_status", "use received, accepted, not_accepted, mediating, mediated, mediation_failed, case_filed or closed"))
+}
+
+/// A step's note, trimmed; at most 1000 characters.
+fn clean_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
+    let note = note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+        return Err(ApiError::invalid_field(
+            "note",
+            "invalid_length",
+            "at most 1000 characters",
+        ));
+    }
+    Ok(note)
+}
+
 /// A handling step recorded by the regulator.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EscalationUpdateRequest {
@@ -116,22 +155,8 @@ pub async fn record(
     body: web::Json<EscalationUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let region = region_of(&auth)?;
-    let to = EscalationState::parse(&body.status)
-        .filter(|s| !matches!(s, EscalationState::Pending | EscalationState::Delivered))
-        .ok_or_else(|| ApiError::invalid_field("status", "invalid_status", "use received, accepted, not_accepted, mediating, mediated, mediation_failed, case_filed or closed"))?;
-    let note = body
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_string);
-    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
-        return Err(ApiError::invalid_field(
-            "note",
-            "invalid_length",
-            "at most 1000 characters",
-        ));
-    }
+    let to = parse_step(&body.status)?;
+    let note = clean_note(body.note.as_deref())?;
     let id = path.into_inner();
     let now = state.clock.now();
     let ctx = state.case_context();
@@ -151,9 +176,202 @@ pub async fn record(
             if !in_region {
                 return Err(missing());
             }
-            conn.transaction(|conn| update(conn, &ctx, &id, &auth.user, to, note.as_deref(), now))
-                .map_err(ApiError::from)
+            conn.transaction(|conn| {
+                update(
+                    conn,
+                    &ctx,
+                    &id,
+                    Recorder::Regulator(&auth.user),
+                    to,
+                    note.as_deref(),
+                    now,
+                )
+            })
+            .map(drop)
+            .map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// An escalation whose delivery gave up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadDeliveryItem {
+    pub id: String,
+    pub dispute_id: String,
+    pub case_number: String,
+    pub connector: String,
+    pub delivery_attempts: i64,
+    pub last_delivery_error: Option<String>,
+    pub escalated_at: DateTime<Utc>,
+    pub dead_at: Option<DateTime<Utc>>,
+}
+
+/// Escalations whose delivery gave up after retrying for the configured hours (admins).
+#[utoipa::path(get, path = "/api/v1/admin/escalations/dead", tag = "admin",
+    responses((status = 200, body = Vec<DeadDeliveryItem>), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_dead_deliveries(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Admin])?;
+    let rows = state
+        .db
+        .run(|conn| list_dead(conn).map_err(ApiError::from))
+        .await?;
+    let items: Vec<DeadDeliveryItem> = rows
+        .into_iter()
+        .map(|r| DeadDeliveryItem {
+            id: r.id,
+            dispute_id: r.dispute_id,
+            case_number: r.case_number,
+            connector: r.connector,
+            delivery_attempts: r.delivery_attempts,
+            last_delivery_error: r.last_delivery_error,
+            escalated_at: from_db_time(r.created_at),
+            dead_at: r.dead_at.map(from_db_time),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// Starts delivering a dead escalation again, with a fresh retry window (admins).
+#[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/redrive", tag = "admin", params(("id" = String, Path)),
+    responses((status = 202, description = "queued for delivery"), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn redrive_delivery(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Admin])?;
+    let id = path.into_inner();
+    let ctx = state.case_context();
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| redrive(conn, &ctx, &id, now).map_err(ApiError::from))
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// A handling step reported by a 12315 gateway.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayCallback {
+    /// The escalation, as sent in `Idempotency-Key` and `escalation.id` of the packet.
+    pub escalation_id: String,
+    /// received, accepted, not_accepted, mediating, mediated, mediation_failed, case_filed or closed.
+    pub status: String,
+    /// Required for not_accepted (the reason).
+    pub note: Option<String>,
+}
+
+/// What a callback changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GatewayCallbackResponse {
+    /// `false` when the escalation already stood at this step (a repeated callback).
+    pub changed: bool,
+    pub state: String,
+}
+
+/// Largest callback body accepted.
+const CALLBACK_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The 12315 gateway `name` reports how an escalation is handled. The request is signed like
+/// deliveries: `X-ODR-Timestamp` (Unix seconds, within the configured window) and
+/// `X-ODR-Signature: sha256=<hex HMAC-SHA256 over "timestamp.body">`. A missing, bad or stale
+/// signature is a 401 and changes nothing.
+#[utoipa::path(post, path = "/api/v1/connectors/{name}/callbacks", tag = "escalations",
+    params(("name" = String, Path, description = "the connector's name in the configuration"),
+        ("X-ODR-Timestamp" = String, Header), ("X-ODR-Signature" = String, Header)),
+    request_body = GatewayCallback,
+    responses((status = 200, body = GatewayCallbackResponse), (status = 401, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)))]
+pub async fn gateway_callback(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner();
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+        if body.len() + chunk.len() > CALLBACK_LIMIT_BYTES {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("a callback is at most {CALLBACK_LIMIT_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let header = |h: &str| {
+        request
+            .headers()
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let settings = &state.settings.escalation;
+    let now = state.clock.now();
+    // An unknown connector is refused like a bad signature, so names cannot be probed.
+    let checked = settings
+        .connectors
+        .get(&name)
+        .ok_or(SignatureError::Mismatch)
+        .and_then(|gateway| {
+            verify(
+                gateway.secret.expose_secret(),
+                header(TIMESTAMP_HEADER).as_deref(),
+                header(SIGNATURE_HEADER).as_deref(),
+                &body,
+                now,
+                settings.callback_window_secs,
+            )
+        });
+    if let Err(why) = checked {
+        tracing::warn!(connector = %name, %why, "gateway callback refused");
+        return Err(ApiError::unauthenticated(
+            "invalid_signature",
+            why.to_string(),
+        ));
+    }
+    let callback: GatewayCallback = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_field("body", "invalid_json", e.to_string()))?;
+    let to = parse_step(&callback.status)?;
+    let note = clean_note(callback.note.as_deref())?;
+    let ctx = state.case_context();
+    let id = callback.escalation_id;
+    let changed = state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                update(
+                    conn,
+                    &ctx,
+                    &id,
+                    Recorder::Gateway(&name),
+                    to,
+                    note.as_deref(),
+                    now,
+                )
+            })
+            .map_err(|e| match e {
+                CaseError::NotFound(_) => ApiError::not_found(
+                    "escalation_not_found",
+                    "No such escalation for this connector.",
+                ),
+                other => other.into(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(GatewayCallbackResponse {
+        changed,
+        state: to.as_str().into(),
+    }))
 }

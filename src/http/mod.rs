@@ -4,8 +4,10 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod body;
 pub mod businesses;
 pub mod calendar;
+pub mod deadlines;
 pub mod disputes;
 pub mod errors;
 pub mod escalations;
@@ -42,16 +44,19 @@ pub struct AppState {
     pub pii: PiiCipher,
     pub mailer: Mailer,
     pub metrics: telemetry::HttpMetrics,
-    /// Working-day calendar of the configured jurisdiction.
-    pub calendar: Arc<crate::domain::calendar::Calendar>,
+    /// Working-day calendar of the configured jurisdiction (shipped and imported years).
+    pub calendars: crate::deadlines::CalendarBook,
 }
 
 impl AppState {
     /// What dispute use cases need, from this instance's settings.
     pub fn case_context(&self) -> crate::disputes::CaseContext {
         crate::disputes::CaseContext {
-            calendar: self.calendar.clone(),
+            calendar: self.calendars.current(),
             policy: self.settings.deadlines.clone(),
+            pii: self.pii.clone(),
+            tokens: self.tokens.clone(),
+            escalation: self.settings.escalation.clone(),
             categories: self.settings.disputes.categories.clone(),
             public_url: self.settings.server.public_url.clone(),
             email_max_attempts: self.settings.jobs.max_attempts,
@@ -88,6 +93,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(notifications::routes)
                 .configure(imports::routes)
                 .configure(admin::routes)
+                .configure(deadlines::routes)
                 .configure(public::routes),
         );
 }

@@ -71,16 +71,7 @@ pub async fn read(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    mut body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    // Read (and drop) a body the client may send, so its connection stays usable.
-    let mut drained = 0usize;
-    while let Some(Ok(chunk)) = futures_util::StreamExt::next(&mut body).await {
-        drained += chunk.len();
-        if drained > 64 * 1024 {
-            break;
-        }
-    }
     let id = path.into_inner();
     let user = auth.id().to_string();
     let now = state.clock.now();

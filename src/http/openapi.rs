@@ -7,9 +7,10 @@ use utoipa::{Modify, OpenApi};
 
 use super::disputes::{evidence as dispute_evidence, handlers as dispute_handlers};
 use super::{
-    accounts, admin, businesses, calendar, escalations, health, imports, notifications, public,
-    reference, units,
+    accounts, admin, businesses, calendar, deadlines, escalations, health, imports, notifications,
+    public, reference, units,
 };
+use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::error::{FieldError, Problem};
 
 /// Registers the route serving the document.
@@ -41,15 +42,15 @@ impl Modify for BearerAuth {
         version = "1.0.0",
         description = "Online dispute resolution between consumers and the businesses enrolled by market regulators as ODR units.\n\n\
 Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in use: \
-`validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `bad_request` (400), \
-`unauthenticated`, `invalid_token`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
+`validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `unreadable_body`, `bad_request` (400), \
+`unauthenticated`, `invalid_token`, `invalid_link`, `invalid_signature`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
 `refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired` (401), \
 `forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found` (404), \
 `method_not_allowed` (405), `conflict`, `email_taken`, `phone_taken`, `business_exists`, `association_exists`, `invitation_used`, \
 `unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently`, `duplicate_dispute`, `invalid_transition`, \
 `not_allowed_for_party`, `dispute_closed`, `escalation_too_early`, `extension_already_used`, `proposal_pending`, `no_proposal_to_answer`, \
 `already_fulfilled`, `not_fulfilled_yet`, `already_rated`, `offer_expired`, `offer_superseded`, `offer_not_open`, `own_offer`, `not_your_offer`, \
-`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large` (413), \
+`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large` (413), \
 `unsupported_media_type`, `unsupported_evidence_type` (415), `idempotency_key_reused` (422), `too_many_login_attempts`, `too_many_login_attempts_from_address` (429), \
 `internal_error` (500), `database_unavailable` (503)."
     ),
@@ -69,9 +70,13 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_handlers::act, dispute_evidence::upload, dispute_evidence::download,
         notifications::list, notifications::read,
         calendar::due_date,
-        escalations::list, escalations::record,
+        escalations::list, escalations::record, escalations::list_dead_deliveries,
+        escalations::redrive_delivery, escalations::gateway_callback,
+        dispute_evidence::download_signed,
+        deadlines::list_calendars, deadlines::import_calendar,
+        deadlines::list_deadline_policies, deadlines::create_policy,
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, EscalationPacket)),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, login and sessions"),
@@ -84,7 +89,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         (name = "disputes", description = "Filing, negotiation, settlement, fulfilment and rating"),
         (name = "notifications", description = "In-app notifications"),
         (name = "calendar", description = "Working-day computations"),
-        (name = "escalations", description = "The regulators' 12315 queue"),
+        (name = "escalations", description = "The regulators' 12315 queue and the gateways' callbacks. Packets delivered to gateways follow openapi/escalation-packet.v1.schema.json (the EscalationPacket component)."),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -95,6 +100,30 @@ pub fn document() -> String {
     let mut json = ApiDoc::openapi()
         .to_pretty_json()
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+#[derive(OpenApi)]
+#[openapi(components(schemas(EscalationPacket)))]
+struct PacketDoc;
+
+/// The JSON Schema (2020-12) of the escalation packet, exactly as checked in as
+/// `openapi/escalation-packet.v1.schema.json`.
+pub fn packet_schema() -> String {
+    let components = PacketDoc::openapi().components.unwrap_or_default();
+    let defs = serde_json::to_value(&components.schemas).unwrap_or_default();
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("urn:{PACKET_SCHEMA}"),
+        "title": "ODR escalation packet, version 1",
+        "description": "The case file of one escalated dispute, POSTed to a 12315 gateway with Idempotency-Key = escalation.id, X-ODR-Timestamp and X-ODR-Signature (sha256=<hex HMAC-SHA256 over \"timestamp.body\">).",
+        "$ref": "#/$defs/EscalationPacket",
+        "$defs": defs,
+    });
+    let mut json = serde_json::to_string_pretty(&schema)
+        .unwrap_or_default()
+        .replace("#/components/schemas/", "#/$defs/");
     json.push('\n');
     json
 }

@@ -37,6 +37,17 @@ pub fn enqueue_job(
     max_attempts: i64,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    enqueue_job_until(conn, job, max_attempts, now, None)
+}
+
+/// Like [`enqueue_job`], but failures are not retried past `give_up_at`.
+pub fn enqueue_job_until(
+    conn: &mut DbConn,
+    job: &Job,
+    max_attempts: i64,
+    now: DateTime<Utc>,
+    give_up_at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
     let payload = serde_json::to_value(job)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .get("payload")
@@ -51,6 +62,7 @@ pub fn enqueue_job(
             dedupe_key: None,
             max_attempts,
             run_at: now,
+            give_up_at,
         },
         now,
     )

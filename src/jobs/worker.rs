@@ -8,8 +8,10 @@ use rand::Rng;
 
 use super::{Job, decode_job};
 use crate::clock::SharedClock;
+use crate::config::BUILTIN_CONNECTOR;
 use crate::config::JobSettings;
-use crate::notify::email::Mailer;
+use crate::disputes::escalations;
+use crate::notify::{self, email::Mailer};
 use crate::store::jobs::{JobRow, claim_next, complete, fail};
 use crate::store::{Db, StoreError};
 
@@ -21,6 +23,18 @@ pub struct JobContext {
     pub clock: SharedClock,
     pub mailer: Mailer,
     pub settings: JobSettings,
+    pub calendars: crate::deadlines::CalendarBook,
+    /// Reaches HTTP gateways.
+    pub http: reqwest::Client,
+}
+
+impl JobContext {
+    /// The dispute context with the calendar as it stands now.
+    fn cases(&self) -> crate::disputes::CaseContext {
+        let mut cases = self.cases.clone();
+        cases.calendar = self.calendars.current();
+        cases
+    }
 }
 
 /// One worker; several may run against the same database.
@@ -57,9 +71,12 @@ impl Worker {
         Ok(ran)
     }
 
-    /// Applies every lapse due now (see [`crate::disputes::timers`]).
+    /// Picks up calendar years imported on any node, then applies every lapse due now (see
+    /// [`crate::disputes::timers`]).
     pub async fn sweep(&self) -> Result<crate::disputes::timers::SweepReport, StoreError> {
-        let ctx = self.ctx.cases.clone();
+        let book = self.ctx.calendars.clone();
+        self.ctx.db.run(move |conn| book.reload(conn)).await?;
+        let ctx = self.ctx.cases();
         let now = self.ctx.clock.now();
         self.ctx
             .db
@@ -106,8 +123,9 @@ impl Worker {
 
     #[tracing::instrument(skip_all, fields(job.id = %row.id, job.kind = %row.kind, job.attempt = row.attempts))]
     async fn run_one(&self, row: JobRow) -> Result<(), StoreError> {
-        let outcome = match decode_job(&row.kind, &row.payload) {
-            Ok(job) => self.execute(job).await,
+        let job = decode_job(&row.kind, &row.payload);
+        let outcome = match &job {
+            Ok(job) => self.execute(job.clone()).await,
             Err(e) => Err(format!("payload cannot be decoded: {e}")),
         };
         let worker = self.id.clone();
@@ -122,15 +140,27 @@ impl Worker {
             }
             Err(error) => {
                 let retry_at = now + self.backoff(row.attempts);
-                if row.attempts >= row.max_attempts {
-                    tracing::error!(%error, "job failed for the last time and is now dead");
-                } else {
-                    tracing::warn!(%error, %retry_at, "job failed; will retry");
-                }
-                self.ctx
+                tracing::warn!(%error, %retry_at, "job failed");
+                let message = error.clone();
+                let dead = self
+                    .ctx
                     .db
-                    .run(move |conn| fail(conn, &row, &worker, &error, retry_at, now))
-                    .await
+                    .run(move |conn| fail(conn, &row, &worker, &message, retry_at, now))
+                    .await?;
+                if dead {
+                    tracing::error!(%error, "job gave up and is now dead");
+                }
+                match job {
+                    Ok(Job::DeliverEscalation { escalation_id }) => {
+                        self.ctx
+                            .db
+                            .run(move |conn| {
+                                escalations::record_failure(conn, &escalation_id, &error, dead, now)
+                            })
+                            .await
+                    }
+                    _ => Ok(()),
+                }
             }
         }
     }
@@ -143,19 +173,45 @@ impl Worker {
                 .send(&email)
                 .await
                 .map_err(|e| e.to_string()),
-            Job::DeliverEscalation { escalation_id } => {
-                let ctx = self.ctx.cases.clone();
-                let now = self.ctx.clock.now();
-                self.ctx
-                    .db
-                    .run(move |conn| {
-                        crate::disputes::escalations::deliver(conn, &ctx, &escalation_id, now)
-                    })
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
-            }
+            Job::DeliverEscalation { escalation_id } => self.deliver(escalation_id).await,
         }
+    }
+
+    /// Delivers an escalation through its connector. The packet was stored when the dispute
+    /// escalated, so every attempt sends the same bytes under the same `Idempotency-Key`.
+    async fn deliver(&self, escalation_id: String) -> Result<(), String> {
+        let ctx = self.ctx.cases();
+        let id = escalation_id.clone();
+        let found = self
+            .ctx
+            .db
+            .run(move |conn| escalations::delivery_of(conn, &id))
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some((connector, packet, pending)) = found else {
+            return Err(format!("escalation {escalation_id} does not exist"));
+        };
+        if !pending {
+            return Ok(());
+        }
+        if connector != BUILTIN_CONNECTOR {
+            let gateway = ctx
+                .escalation
+                .connectors
+                .get(&connector)
+                .ok_or_else(|| format!("connector `{connector}` is not configured"))?;
+            let now = self.ctx.clock.now();
+            notify::gateway::post_packet(&self.ctx.http, gateway, &escalation_id, &packet, now)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let now = self.ctx.clock.now();
+        self.ctx
+            .db
+            .run(move |conn| escalations::mark_delivered(conn, &ctx, &escalation_id, now))
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 
     /// base × 2^(attempt−1), capped at 6 h, plus up to 20 % jitter.

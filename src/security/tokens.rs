@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 const ISSUER: &str = "odr";
 const ACCESS_AUDIENCE: &str = "odr-access";
 const INVITATION_AUDIENCE: &str = "odr-invitation";
+const EVIDENCE_AUDIENCE: &str = "odr-evidence-link";
 
 /// Claims of a short-lived API access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,9 +27,10 @@ pub struct AccessClaims {
     pub exp: i64,
 }
 
-/// Claims of an invitation to set a first password.
+/// Claims of a token about one subject: an invitation to set a first password (the user),
+/// or a signed download link (the evidence file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InvitationClaims {
+pub struct SubjectClaims {
     pub sub: String,
     pub aud: String,
     pub iss: String,
@@ -102,7 +104,7 @@ impl TokenKeys {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<String, TokenError> {
-        let claims = InvitationClaims {
+        let claims = SubjectClaims {
             sub: user_id.into(),
             aud: INVITATION_AUDIENCE.into(),
             iss: ISSUER.into(),
@@ -112,12 +114,37 @@ impl TokenKeys {
         self.sign(&claims)
     }
 
+    /// A download link token for evidence file `evidence_id`, valid until `until`.
+    pub fn issue_evidence_link(
+        &self,
+        evidence_id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<String, TokenError> {
+        self.sign(&SubjectClaims {
+            sub: evidence_id.into(),
+            aud: EVIDENCE_AUDIENCE.into(),
+            iss: ISSUER.into(),
+            iat: now.timestamp(),
+            exp: until.timestamp(),
+        })
+    }
+
+    /// Verifies an evidence link token as of `now`.
+    pub fn verify_evidence_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SubjectClaims, TokenError> {
+        self.verify(token, EVIDENCE_AUDIENCE, now)
+    }
+
     /// Verifies an invitation as of `now`.
     pub fn verify_invitation(
         &self,
         token: &str,
         now: DateTime<Utc>,
-    ) -> Result<InvitationClaims, TokenError> {
+    ) -> Result<SubjectClaims, TokenError> {
         self.verify(token, INVITATION_AUDIENCE, now)
     }
 
@@ -158,7 +185,7 @@ impl HasExpiry for AccessClaims {
     }
 }
 
-impl HasExpiry for InvitationClaims {
+impl HasExpiry for SubjectClaims {
     fn expires_at(&self) -> i64 {
         self.exp
     }

@@ -33,6 +33,8 @@ pub struct JobRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// Past this moment a failed job is not retried any more.
+    pub give_up_at: Option<NaiveDateTime>,
 }
 
 /// A job to add to the queue.
@@ -44,6 +46,8 @@ pub struct NewJob {
     pub dedupe_key: Option<String>,
     pub max_attempts: i64,
     pub run_at: DateTime<Utc>,
+    /// Stop retrying after this moment (escalations: 72 h), whatever attempts are left.
+    pub give_up_at: Option<DateTime<Utc>>,
 }
 
 /// Adds a job; returns `false` when a job with the same dedupe key already exists.
@@ -72,6 +76,7 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> Result<bo
         last_error: None,
         created_at: to_db_time(now),
         finished_at: None,
+        give_up_at: job.give_up_at.map(to_db_time),
     };
     match diesel::insert_into(jobs::table).values(&row).execute(conn) {
         Ok(_) => Ok(true),
@@ -188,7 +193,8 @@ pub fn complete(
     Ok(())
 }
 
-/// Records a failure: the job runs again at `retry_at`, or is `dead` when out of attempts.
+/// Records a failure: the job runs again at `retry_at`, or is `dead` when out of attempts or
+/// when `retry_at` lies past its give-up moment. Returns whether it is now dead.
 pub fn fail(
     conn: &mut DbConn,
     job: &JobRow,
@@ -196,8 +202,9 @@ pub fn fail(
     error: &str,
     retry_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let is_dead = job.attempts >= job.max_attempts;
+) -> Result<bool, StoreError> {
+    let is_dead = job.attempts >= job.max_attempts
+        || job.give_up_at.is_some_and(|at| to_db_time(retry_at) > at);
     let target = jobs::table
         .find(&job.id)
         .filter(jobs::locked_by.eq(worker))
@@ -221,7 +228,7 @@ pub fn fail(
             ))
             .execute(conn)?;
     }
-    Ok(())
+    Ok(is_dead)
 }
 
 /// Counts jobs per state (for `/metrics` and tests).

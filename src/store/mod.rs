@@ -3,6 +3,7 @@
 
 pub mod businesses;
 pub mod conn;
+pub mod deadlines;
 pub mod disputes;
 pub mod jobs;
 pub mod login_attempts;

@@ -75,6 +75,15 @@ pub struct Escalation {
     pub initiated_by: String,
     pub state: String,
     pub created_at: NaiveDateTime,
+    /// `builtin` or the name of an HTTP gateway.
+    pub connector: String,
+    /// The packet (JSON) as built when the dispute escalated.
+    pub packet: String,
+    pub delivery_attempts: i64,
+    pub last_delivery_error: Option<String>,
+    pub delivered_at: Option<NaiveDateTime>,
+    /// Set when delivery gave up; cleared by a re-drive.
+    pub dead_at: Option<NaiveDateTime>,
 }
 
 /// Appends a message.
@@ -230,6 +239,15 @@ pub fn count_evidence(conn: &mut DbConn, dispute_id: &str) -> Result<i64, StoreE
         .filter(evidence::dispute_id.eq(dispute_id))
         .count()
         .get_result(conn)?)
+}
+
+/// One evidence record by its id alone (signed links name no dispute).
+pub fn find_evidence_by_id(conn: &mut DbConn, id: &str) -> Result<Option<Evidence>, StoreError> {
+    Ok(evidence::table
+        .find(id)
+        .select(Evidence::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// One evidence record of a dispute.

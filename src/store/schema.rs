@@ -149,6 +149,31 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        give_up_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendar_years (jurisdiction, year) {
+        jurisdiction -> Text,
+        year -> BigInt,
+        notice -> Text,
+        body -> Text,
+        imported_at -> Timestamp,
+        imported_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deadline_policies (version) {
+        version -> Text,
+        region_code -> Nullable<Text>,
+        industry_code -> Nullable<Text>,
+        effective_from -> Date,
+        body -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
     }
 }
 
@@ -280,6 +305,12 @@ diesel::table! {
         initiated_by -> Text,
         state -> Text,
         created_at -> Timestamp,
+        connector -> Text,
+        packet -> Text,
+        delivery_attempts -> BigInt,
+        last_delivery_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        dead_at -> Nullable<Timestamp>,
     }
 }
 
@@ -363,6 +394,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_status_changes,
     unit_commitments,
     jobs,
+    calendar_years,
+    deadline_policies,
     sent_reminders,
     escalation_updates,
     disputes,

@@ -144,3 +144,50 @@ async fn the_container_healthcheck_passes_against_a_running_server() {
     .unwrap();
     assert!(!down.status.success());
 }
+
+#[tokio::test]
+async fn a_calendar_year_imported_from_the_shell_reaches_the_running_nodes() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app(backend).await;
+        app.seed_demo().await;
+        app.clock.set("2026-12-28T02:00:00Z".parse().unwrap());
+        let filed = crate::deadlines::file_with(&app, "owner.xixi@odr.demo", "2026-12-20").await;
+        assert_eq!(filed["deadlines"]["settlement"]["provisional"], true);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("2027.json");
+        std::fs::write(&file, crate::deadlines::YEAR_2027).unwrap();
+        let output = odr(&app.database_url)
+            .args(["calendar", "import", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("Calendar cn 2027 loaded: 2 holidays, 1 make-up working days; 1 open dispute(s) recomputed."),
+            "{stdout}"
+        );
+        // The running node picks the year up on its next sweep.
+        app.sweep().await;
+        let due = app
+            .get(
+                "/api/v1/calendar/due-date?start=2026-12-31T10:00:00%2B08:00&working_days=1",
+                None,
+            )
+            .await;
+        assert_eq!(due.body["due_at"], "2027-01-04T15:59:59Z");
+        assert_eq!(due.body["provisional"], false);
+
+        let bad = dir.path().join("broken.toml");
+        std::fs::write(&bad, "year = 2027\n").unwrap();
+        let output = odr(&app.database_url)
+            .args(["calendar", "import", bad.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("broken.toml"));
+    }
+}

@@ -3,8 +3,14 @@ use serde_json::json;
 use crate::both_backends;
 use crate::helpers::TestApp;
 
-/// Files a dispute at the Xihu restaurant and has the business decline it; returns its id.
-async fn escalated(app: &TestApp) -> String {
+/// What the consumer photographed.
+pub fn photo() -> Vec<u8> {
+    [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat()
+}
+
+/// Files a dispute at the Xihu restaurant with a photo and has the business decline it;
+/// returns its id.
+pub async fn escalated(app: &TestApp) -> String {
     app.seed_demo().await;
     let owner = app.demo_token("owner.xixi@odr.demo").await;
     let unit = app.business_of(&owner).await["unit"]["id"]
@@ -18,6 +24,14 @@ async fn escalated(app: &TestApp) -> String {
         "remedies": ["compensation"], "description": "外卖中发现异物，要求按食品安全法赔偿。", "contact_consent": true
     })).await;
     let id = filed.body["id"].as_str().unwrap().to_string();
+    app.upload(
+        &format!("/api/v1/disputes/{id}/evidence"),
+        &consumer,
+        "异物.png",
+        photo(),
+    )
+    .await
+    .expect(201);
     app.post(
         &format!("/api/v1/disputes/{id}/actions"),
         Some(&owner),

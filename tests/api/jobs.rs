@@ -11,6 +11,7 @@ fn job(dedupe: Option<&str>) -> NewJob {
         dedupe_key: dedupe.map(str::to_string),
         max_attempts: 3,
         run_at: start_time(),
+        give_up_at: None,
     }
 }
 

@@ -17,6 +17,44 @@ fn the_checked_in_contract_matches_the_code() {
     );
 }
 
+/// The escalation packet's published JSON Schema; regenerated like openapi.json.
+#[test]
+fn the_checked_in_packet_schema_matches_the_code() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/escalation-packet.v1.schema.json");
+    let generated = odr::http::openapi::packet_schema();
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "openapi/escalation-packet.v1.schema.json differs from the code; run `UPDATE_OPENAPI=1 cargo test openapi` and commit the file"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert!(
+        jsonschema::meta::is_valid(&schema),
+        "not a valid JSON Schema"
+    );
+    let defs = schema["$defs"].as_object().unwrap();
+    for def in [
+        "EscalationPacket",
+        "PacketEvidence",
+        "DeadlinesDto",
+        "TimelineDto",
+        "Figures",
+    ] {
+        assert!(
+            defs.contains_key(def),
+            "{def} missing from the packet schema"
+        );
+    }
+    assert!(
+        !generated.contains("#/components/"),
+        "unresolved OpenAPI reference"
+    );
+}
+
 #[test]
 fn the_contract_is_openapi_3_1_and_documents_every_route() {
     let document: serde_json::Value =

@@ -10,15 +10,7 @@ use crate::domain::claim::Remedy;
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, FieldErrors, checked};
 
-/// What was bought.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ItemDto {
-    /// `product` or `service`.
-    pub kind: String,
-    pub name: String,
-    /// Vehicle identification number, for vehicles (checked).
-    pub vin: Option<String>,
-}
+pub use crate::disputes::view::ItemDto;
 
 /// A consumer's filing.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -17,7 +17,9 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
 use crate::store::disputes::{append_event, find_dispute};
-use crate::store::negotiation::{Evidence, count_evidence, find_evidence, insert_evidence};
+use crate::store::negotiation::{
+    Evidence, count_evidence, find_evidence, find_evidence_by_id, insert_evidence,
+};
 use crate::store::{new_id, to_db_time};
 
 /// Content types accepted as evidence, decided from the bytes.
@@ -194,7 +196,8 @@ pub async fn upload(
                 }
                 Ok::<_, ApiError>(())
             })?;
-            build_view(conn, &worker.calendar, &worker.pii, &id, role, now)
+            build_view(conn, &worker.calendars.current(), &worker.pii, &id, role, now)
+                .map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -220,6 +223,54 @@ pub async fn download(
                 .ok_or_else(|| ApiError::not_found("evidence_not_found", "No such evidence file."))
         })
         .await?;
+    file_response(&state, row).await
+}
+
+/// A signed link from an escalation packet.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignedLinkQuery {
+    /// The token of the link, as given in the packet.
+    pub token: Option<String>,
+}
+
+/// Downloads an evidence file through the signed link of an escalation packet (no login; the
+/// link names one file and expires).
+#[utoipa::path(get, path = "/api/v1/evidence/{evidence_id}", tag = "disputes",
+    params(("evidence_id" = String, Path), SignedLinkQuery),
+    responses((status = 200, description = "the file"), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn download_signed(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<SignedLinkQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let evidence_id = path.into_inner();
+    let refused = || {
+        ApiError::unauthenticated(
+            "invalid_link",
+            "The link is not valid or has expired; ask for the case file again.",
+        )
+    };
+    let token = query.token.as_deref().ok_or_else(refused)?;
+    let claims = state
+        .tokens
+        .verify_evidence_link(token, state.clock.now())
+        .map_err(|_| refused())?;
+    if claims.sub != evidence_id {
+        return Err(refused());
+    }
+    let row = state
+        .db
+        .run(move |conn| {
+            find_evidence_by_id(conn, &evidence_id)?
+                .ok_or_else(|| ApiError::not_found("evidence_not_found", "No such evidence file."))
+        })
+        .await?;
+    file_response(&state, row).await
+}
+
+/// The stored file of `row` as an attachment.
+async fn file_response(state: &AppState, row: Evidence) -> Result<HttpResponse, ApiError> {
     let file = stored_path(&state.settings.disputes.evidence_dir, &row.sha256);
     let bytes = tokio::fs::read(&file).await.map_err(ApiError::internal)?;
     let encoded: String = row

@@ -63,7 +63,7 @@ pub async fn file(
             ))
         },
         move |conn, id| {
-            serde_json::to_value(filed_dispute(conn, &worker.calendar, id)?)
+            serde_json::to_value(filed_dispute(conn, &worker.calendars.current(), id)?)
                 .map_err(ApiError::internal)
         },
     )
@@ -277,7 +277,15 @@ pub async fn get(
         .run(move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
             let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
-            build_view(conn, &worker.calendar, &worker.pii, &id, role, now)
+            build_view(
+                conn,
+                &worker.calendars.current(),
+                &worker.pii,
+                &id,
+                role,
+                now,
+            )
+            .map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -336,7 +344,14 @@ pub async fn act(
         move |conn, id| {
             let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
             let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
-            let view = build_view(conn, &worker.calendar, &worker.pii, id, role, now)?;
+            let view = build_view(
+                conn,
+                &worker.calendars.current(),
+                &worker.pii,
+                id,
+                role,
+                now,
+            )?;
             serde_json::to_value(view).map_err(ApiError::internal)
         },
     )

@@ -4,7 +4,7 @@
 pub mod dto;
 pub mod evidence;
 pub mod handlers;
-pub mod view;
+pub use crate::disputes::view;
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -31,6 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/disputes/{id}/evidence/{evidence_id}")
             .route(web::get().to(evidence::download)),
+    )
+    .service(
+        web::resource("/evidence/{evidence_id}").route(web::get().to(evidence::download_signed)),
     );
 }
 

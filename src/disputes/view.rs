@@ -1,15 +1,15 @@
-//! The full view of one dispute, as each party and the regulator see it.
+//! The full view of one dispute, as each party and the regulator see it; the escalation
+//! packet is built from the same pieces.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::ItemDto;
-use crate::disputes::policy_of;
+use super::policy_of;
 use crate::domain::calendar::{Calendar, DueDate};
 use crate::domain::dispute::Actor;
 use crate::domain::offer::{OfferStatus, effective_status};
-use crate::error::ApiError;
+use crate::domain::policy::DayCount;
 use crate::security::pii::PiiCipher;
 use crate::store::businesses::find_business;
 use crate::store::disputes::{Dispute, find_dispute, list_events};
@@ -19,6 +19,16 @@ use crate::store::negotiation::{
 use crate::store::users::find_user;
 use crate::store::{DbConn, StoreError, from_db_time};
 
+/// What was bought or used.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ItemDto {
+    /// `product` or `service`.
+    pub kind: String,
+    pub name: String,
+    /// Vehicle identification number, for vehicles (checked).
+    pub vin: Option<String>,
+}
+
 /// A day passed over while counting.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SkippedDayDto {
@@ -27,32 +37,41 @@ pub struct SkippedDayDto {
     pub reason: String,
 }
 
+impl SkippedDayDto {
+    /// The explanation of a computation.
+    pub fn all(skipped: Vec<crate::domain::calendar::SkippedDay>) -> Vec<Self> {
+        skipped
+            .into_iter()
+            .map(|s| Self {
+                date: s.date,
+                reason: s.reason.as_str().into(),
+            })
+            .collect()
+    }
+}
+
 /// A due moment with its explanation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DueDto {
     pub due_at: DateTime<Utc>,
     /// Reaches into a year without a loaded calendar (counted Monday–Friday).
     pub provisional: bool,
-    /// Working days counted from the day after filing.
+    /// Days counted from the day after filing.
     pub working_days: u32,
+    /// `working_days` or `calendar_days` (as the dispute's policy counts).
+    pub counting: String,
     pub skipped: Vec<SkippedDayDto>,
 }
 
 impl DueDto {
     /// From a computation.
-    pub fn from_due(due: DueDate, working_days: u32) -> Self {
+    pub fn from_due(due: DueDate, working_days: u32, counting: DayCount) -> Self {
         Self {
+            counting: counting.as_str().into(),
             due_at: due.due_at,
             provisional: due.provisional,
             working_days,
-            skipped: due
-                .skipped
-                .into_iter()
-                .map(|s| SkippedDayDto {
-                    date: s.date,
-                    reason: s.reason.as_str().into(),
-                })
-                .collect(),
+            skipped: SkippedDayDto::all(due.skipped),
         }
     }
 }
@@ -225,7 +244,7 @@ pub fn deadlines_of(
     calendar: &Calendar,
     d: &Dispute,
     settlement: Option<&Settlement>,
-) -> Result<DeadlinesDto, ApiError> {
+) -> Result<DeadlinesDto, StoreError> {
     let policy = policy_of(d)?;
     let paused = u32::try_from(d.paused_working_days.max(0)).unwrap_or(0);
     let extension = u32::try_from(d.extension_days.max(0)).unwrap_or(0);
@@ -234,10 +253,15 @@ pub fn deadlines_of(
     let settlement_days = policy.settlement_working_days + extension + paused;
     Ok(DeadlinesDto {
         policy_version: policy.version.clone(),
-        first_contact: DueDto::from_due(calendar.add_working_days(filed, first_days), first_days),
+        first_contact: DueDto::from_due(
+            policy.due_after(calendar, filed, first_days),
+            first_days,
+            policy.counting,
+        ),
         settlement: DueDto::from_due(
-            calendar.add_working_days(filed, settlement_days),
+            policy.due_after(calendar, filed, settlement_days),
             settlement_days,
+            policy.counting,
         ),
         extension_working_days: d.extension_days,
         paused_working_days: d.paused_working_days,
@@ -268,7 +292,7 @@ pub fn filed_dispute(
     conn: &mut DbConn,
     calendar: &Calendar,
     id: &str,
-) -> Result<FiledDispute, ApiError> {
+) -> Result<FiledDispute, StoreError> {
     let (d, _) = find_dispute(conn, id)?.ok_or(StoreError::NotFound)?;
     Ok(FiledDispute {
         deadlines: deadlines_of(calendar, &d, None)?,
@@ -287,7 +311,7 @@ pub fn build_view(
     id: &str,
     role: Actor,
     now: DateTime<Utc>,
-) -> Result<DisputeView, ApiError> {
+) -> Result<DisputeView, StoreError> {
     let (d, claim) = find_dispute(conn, id)?.ok_or(StoreError::NotFound)?;
     let consumer = find_user(conn, &d.consumer_id)?.ok_or(StoreError::NotFound)?;
     let business = find_business(conn, &d.business_id)?.ok_or(StoreError::NotFound)?;
@@ -298,7 +322,7 @@ pub fn build_view(
             .as_deref()
             .map(|c| pii.decrypt(c))
             .transpose()
-            .map_err(ApiError::internal)?,
+            .map_err(|e| StoreError::Corrupt(format!("consumer phone: {e}")))?,
     };
     let filed = from_db_time(d.filed_at);
     let settlement = find_settlement(conn, &d.id)?;

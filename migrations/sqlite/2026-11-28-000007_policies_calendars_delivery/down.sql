@@ -1,0 +1,10 @@
+ALTER TABLE jobs DROP COLUMN give_up_at;
+DROP INDEX escalations_dead_idx;
+ALTER TABLE escalations DROP COLUMN dead_at;
+ALTER TABLE escalations DROP COLUMN delivered_at;
+ALTER TABLE escalations DROP COLUMN last_delivery_error;
+ALTER TABLE escalations DROP COLUMN delivery_attempts;
+ALTER TABLE escalations DROP COLUMN packet;
+ALTER TABLE escalations DROP COLUMN connector;
+DROP TABLE deadline_policies;
+DROP TABLE calendar_years;

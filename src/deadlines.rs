@@ -1,0 +1,320 @@
+//! Calendars and deadline policies at run time (DESIGN §3): the years shipped under
+//! `config/calendars` plus years imported later (`odr calendar import`, the admin API), and the
+//! effective-dated policies scoped by region and industry.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::disputes::{CaseError, policy_of, recompute_due_dates, status_of};
+use crate::domain::calendar::{Calendar, NamedDay, YearCalendar};
+use crate::domain::policy::{DeadlinePolicy, ScopedPolicy, policy_in_force};
+use crate::domain::region::RegionCode;
+use crate::store::deadlines::{
+    CalendarYearRow, PolicyRow, list_calendar_years, list_policies, put_calendar_year,
+};
+use crate::store::disputes::{Dispute, append_event, save_dispute};
+use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
+
+/// The calendar of one jurisdiction as every request and job sees it: the shipped years with
+/// the imported years over them. Cheap to clone; `current` is a snapshot.
+#[derive(Debug, Clone)]
+pub struct CalendarBook {
+    jurisdiction: String,
+    shipped: Arc<Calendar>,
+    current: Arc<RwLock<Arc<Calendar>>>,
+}
+
+impl CalendarBook {
+    /// A book of the shipped years only, until [`CalendarBook::reload`].
+    pub fn new(jurisdiction: &str, shipped: Calendar) -> Self {
+        let shipped = Arc::new(shipped);
+        Self {
+            jurisdiction: jurisdiction.into(),
+            current: Arc::new(RwLock::new(shipped.clone())),
+            shipped,
+        }
+    }
+
+    /// The jurisdiction this book counts for.
+    pub fn jurisdiction(&self) -> &str {
+        &self.jurisdiction
+    }
+
+    /// The calendar in force now.
+    pub fn current(&self) -> Arc<Calendar> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Puts the imported years over the shipped ones. Every node calls this at start and on
+    /// each sweep, so an import made on one node reaches all of them.
+    pub fn reload(&self, conn: &mut DbConn) -> Result<(), StoreError> {
+        let mut calendar = (*self.shipped).clone();
+        for row in list_calendar_years(conn, &self.jurisdiction)? {
+            let year = YearCalendar::parse_toml(&row.body)
+                .map_err(|e| StoreError::Corrupt(format!("calendar year {}: {e}", row.year)))?;
+            calendar.insert(year);
+        }
+        let calendar = Arc::new(calendar);
+        match self.current.write() {
+            Ok(mut guard) => *guard = calendar,
+            Err(poisoned) => *poisoned.into_inner() = calendar,
+        }
+        Ok(())
+    }
+
+    /// Where each loaded year comes from.
+    pub fn sources(&self, conn: &mut DbConn) -> Result<Vec<YearSource>, StoreError> {
+        let imported = list_calendar_years(conn, &self.jurisdiction)?;
+        let current = self.current();
+        Ok(current
+            .years()
+            .map(|y| {
+                let row = imported.iter().find(|r| r.year == i64::from(y.year));
+                YearSource {
+                    year: y.year,
+                    notice: y.notice.clone(),
+                    holidays: y.holidays.len(),
+                    working_days: y.working_days.len(),
+                    imported_at: row.map(|r| from_db_time(r.imported_at)),
+                }
+            })
+            .collect())
+    }
+}
+
+/// A loaded year and where it comes from.
+#[derive(Debug, Clone)]
+pub struct YearSource {
+    pub year: i32,
+    pub notice: String,
+    pub holidays: usize,
+    pub working_days: usize,
+    /// `None` for a year shipped under `config/calendars`.
+    pub imported_at: Option<DateTime<Utc>>,
+}
+
+/// One year in the format of the holiday-cn data set (`../shared/data/holiday-cn`).
+#[derive(Debug, Deserialize)]
+struct HolidayCnYear {
+    year: i32,
+    papers: Vec<String>,
+    days: Vec<HolidayCnDay>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HolidayCnDay {
+    name: String,
+    date: NaiveDate,
+    is_off_day: bool,
+}
+
+/// Reads one calendar year: this platform's TOML (as under `config/calendars`) or a year of
+/// the holiday-cn JSON data set. The jurisdiction of the result is `jurisdiction`.
+pub fn parse_calendar_year(text: &str, jurisdiction: &str) -> Result<YearCalendar, String> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let year = if trimmed.starts_with('{') {
+        let raw: HolidayCnYear =
+            serde_json::from_str(trimmed).map_err(|e| format!("holiday-cn JSON: {e}"))?;
+        let notice = raw
+            .papers
+            .first()
+            .cloned()
+            .ok_or("holiday-cn JSON: `papers` names no notice")?;
+        let days = |off: bool| -> Vec<NamedDay> {
+            raw.days
+                .iter()
+                .filter(|d| d.is_off_day == off)
+                .map(|d| NamedDay {
+                    date: d.date,
+                    name: d.name.clone(),
+                })
+                .collect()
+        };
+        to_toml(&YearCalendar {
+            year: raw.year,
+            jurisdiction: jurisdiction.into(),
+            notice,
+            holidays: days(true),
+            working_days: days(false),
+        })
+    } else {
+        trimmed.to_string()
+    };
+    let parsed = YearCalendar::parse_toml(&year).map_err(|e| e.to_string())?;
+    if parsed.jurisdiction != jurisdiction {
+        return Err(format!(
+            "the file is for jurisdiction `{}`, not `{jurisdiction}`",
+            parsed.jurisdiction
+        ));
+    }
+    if !(2000..=2100).contains(&parsed.year) {
+        return Err(format!("{} is not a plausible year", parsed.year));
+    }
+    if !parsed.notice.starts_with("https://") && !parsed.notice.starts_with("http://") {
+        return Err("`notice` must be the URL of the official notice".into());
+    }
+    Ok(parsed)
+}
+
+/// The TOML this platform stores a year as.
+fn to_toml(year: &YearCalendar) -> String {
+    let mut out = format!(
+        "year = {}\njurisdiction = {}\nnotice = {}\n",
+        year.year,
+        toml_string(&year.jurisdiction),
+        toml_string(&year.notice)
+    );
+    for (table, days) in [
+        ("holidays", &year.holidays),
+        ("working_days", &year.working_days),
+    ] {
+        for day in days {
+            out.push_str(&format!(
+                "\n[[{table}]]\ndate = \"{}\"\nname = {}\n",
+                day.date,
+                toml_string(&day.name)
+            ));
+        }
+    }
+    out
+}
+
+/// A TOML basic string: JSON's string escapes are all valid TOML escapes.
+fn toml_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportedYear {
+    pub year: i32,
+    pub holidays: usize,
+    pub working_days: usize,
+    /// Open disputes whose provisional due dates were recomputed.
+    pub recomputed: usize,
+}
+
+/// Stores `year`, reloads the calendar and recomputes every open dispute whose due dates were
+/// provisional, each with a timeline entry; all in one transaction.
+pub fn import_calendar_year(
+    conn: &mut DbConn,
+    book: &CalendarBook,
+    year: &YearCalendar,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ImportedYear, CaseError> {
+    let imported = conn.transaction(|conn| {
+        put_calendar_year(
+            conn,
+            &CalendarYearRow {
+                jurisdiction: book.jurisdiction().into(),
+                year: i64::from(year.year),
+                notice: year.notice.clone(),
+                body: to_toml(year),
+                imported_at: to_db_time(now),
+                imported_by: by.map(str::to_string),
+            },
+        )?;
+        let mut calendar = (*book.current()).clone();
+        calendar.insert(year.clone());
+        let recomputed = recompute_provisional(conn, &calendar, year.year, now)?;
+        Ok::<_, CaseError>(recomputed)
+    })?;
+    book.reload(conn)?;
+    Ok(ImportedYear {
+        year: year.year,
+        holidays: year.holidays.len(),
+        working_days: year.working_days.len(),
+        recomputed: imported,
+    })
+}
+
+/// Recomputes the due dates of open disputes marked provisional.
+fn recompute_provisional(
+    conn: &mut DbConn,
+    calendar: &Calendar,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<usize, CaseError> {
+    use crate::store::schema::disputes;
+    use diesel::prelude::*;
+    let candidates: Vec<Dispute> = disputes::table
+        .filter(disputes::due_provisional.eq(true))
+        .select(Dispute::as_select())
+        .load(conn)?;
+    let mut changed = 0;
+    for mut dispute in candidates {
+        if status_of(&dispute.status)?.is_terminal() {
+            continue;
+        }
+        let before = (dispute.first_contact_due_at, dispute.settlement_due_at);
+        let policy = policy_of(&dispute)?;
+        recompute_due_dates(&mut dispute, calendar, &policy);
+        let version = dispute.version;
+        dispute.version += 1;
+        dispute.updated_at = to_db_time(now);
+        if !save_dispute(conn, &dispute, version)? {
+            return Err(CaseError::Conflict(
+                "dispute_changed_concurrently",
+                "A dispute changed during the import; import again.".into(),
+            ));
+        }
+        append_event(
+            conn,
+            &dispute.id,
+            "due_dates_recomputed",
+            None,
+            &dispute.status,
+            &dispute.status,
+            &json!({
+                "calendar_year": year,
+                "first_contact_due_at": {"before": from_db_time(before.0), "after": from_db_time(dispute.first_contact_due_at)},
+                "settlement_due_at": {"before": from_db_time(before.1), "after": from_db_time(dispute.settlement_due_at)},
+                "provisional": dispute.due_provisional,
+            }),
+            now,
+        )?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// Reads a stored policy row.
+pub fn scoped_policy(row: &PolicyRow) -> Result<ScopedPolicy, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("policy {}: {what}", row.version));
+    Ok(ScopedPolicy {
+        region: row
+            .region_code
+            .as_deref()
+            .map(RegionCode::parse)
+            .transpose()
+            .map_err(|e| corrupt(e.to_string()))?,
+        industry: row.industry_code.clone(),
+        effective_from: row.effective_from,
+        policy: serde_json::from_str(&row.body).map_err(|e| corrupt(e.to_string()))?,
+    })
+}
+
+/// The policy in force on `on` for a dispute in `region` and `industry`.
+pub fn resolve_policy(
+    conn: &mut DbConn,
+    national: &DeadlinePolicy,
+    region: &str,
+    industry: &str,
+    on: NaiveDate,
+) -> Result<DeadlinePolicy, StoreError> {
+    let region = RegionCode::parse(region).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let stored = list_policies(conn)?
+        .iter()
+        .map(scoped_policy)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(policy_in_force(national, &stored, &region, industry, on).clone())
+}

@@ -1,0 +1,297 @@
+//! The escalation packet (DESIGN §4): the whole case file handed to 12315, built in the same
+//! transaction as the escalation and stored with it, so every delivery attempt sends the same
+//! bytes. Its JSON Schema is published as `openapi/escalation-packet.v1.schema.json`.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::CaseContext;
+use super::view::{
+    AgreementDto, ClaimDto, DeadlinesDto, MessageDto, OfferDto, TimelineDto, build_view,
+};
+use crate::domain::dispute::Actor;
+use crate::store::disputes::Dispute;
+use crate::store::reference::{find_industry, find_region};
+use crate::store::schema::{disputes, settlements};
+use crate::store::{DbConn, StoreError, to_db_time};
+
+/// The schema identifier every packet of this version carries.
+pub const PACKET_SCHEMA: &str = "odr.escalation-packet.v1";
+
+/// The case file of one escalated dispute.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationPacket {
+    /// Always `odr.escalation-packet.v1`; a later, incompatible packet changes the version.
+    pub schema: String,
+    pub escalation: PacketEscalation,
+    pub dispute: PacketDispute,
+    pub consumer: PacketConsumer,
+    pub unit: PacketUnit,
+    pub claim: ClaimDto,
+    /// The due-date computation, each due date with the days skipped and why.
+    pub deadlines: DeadlinesDto,
+    pub timeline: Vec<TimelineDto>,
+    pub messages: Vec<MessageDto>,
+    pub offers: Vec<OfferDto>,
+    pub agreement: Option<AgreementDto>,
+    pub evidence: Vec<PacketEvidence>,
+    pub metrics: PacketMetrics,
+}
+
+/// Why and how the dispute was escalated.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PacketEscalation {
+    /// Also the `Idempotency-Key` of every delivery.
+    pub id: String,
+    pub reason: String,
+    /// consumer, merchant or system.
+    pub initiated_by: String,
+    pub escalated_at: DateTime<Utc>,
+    pub connector: String,
+}
+
+/// The dispute's identity and milestones.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PacketDispute {
+    pub id: String,
+    pub case_number: String,
+    pub status: String,
+    pub filed_at: DateTime<Utc>,
+    pub first_contacted_at: Option<DateTime<Utc>>,
+    pub fulfilled_at: Option<DateTime<Utc>>,
+    pub concluded_at: Option<DateTime<Utc>>,
+}
+
+/// The consumer; phone and email only when the consumer consented at filing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PacketConsumer {
+    pub id: String,
+    pub display_name: String,
+    pub contact_consent: bool,
+    /// Whole with consent, masked (`138****5678`) without.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The ODR unit the dispute is against.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PacketUnit {
+    pub unit_id: String,
+    pub business_id: String,
+    /// 统一社会信用代码.
+    pub uscc: String,
+    pub name: String,
+    pub industry_code: String,
+    pub industry_name: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub complaint_phone: String,
+}
+
+/// An evidence file with a signed download link (no login needed until it expires).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PacketEvidence {
+    pub id: String,
+    pub party: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
+    pub download_url: String,
+    pub download_expires_at: DateTime<Utc>,
+}
+
+/// The unit's figures over the 12 months before the escalation, with its region's averages
+/// per unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PacketMetrics {
+    pub period_from: DateTime<Utc>,
+    pub period_to: DateTime<Utc>,
+    pub unit: Figures,
+    pub region_average: Figures,
+    /// Units of the region with at least one dispute in the period.
+    pub region_units: i64,
+}
+
+/// Dispute figures of a unit (or the per-unit average of a region).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Figures {
+    pub disputes_filed: f64,
+    pub settled: f64,
+    pub escalated: f64,
+    /// settled ÷ (settled + escalated); absent when both are 0.
+    pub settlement_rate: Option<f64>,
+}
+
+/// Counts filed, settled and escalated disputes filed since `from` that match `filter`.
+macro_rules! figures {
+    ($conn:expr, $from:expr, $filter:expr) => {{
+        let filed: i64 = disputes::table
+            .filter($filter)
+            .filter(disputes::filed_at.ge($from))
+            .count()
+            .get_result($conn)?;
+        let settled: i64 = disputes::table
+            .inner_join(settlements::table)
+            .filter($filter)
+            .filter(disputes::filed_at.ge($from))
+            .count()
+            .get_result($conn)?;
+        let escalated: i64 = disputes::table
+            .filter($filter)
+            .filter(disputes::filed_at.ge($from))
+            .filter(disputes::status.eq("escalated"))
+            .count()
+            .get_result($conn)?;
+        (filed, settled, escalated)
+    }};
+}
+
+fn figures(filed: i64, settled: i64, escalated: i64, per: i64) -> Figures {
+    let per = per.max(1) as f64;
+    Figures {
+        disputes_filed: filed as f64 / per,
+        settled: settled as f64 / per,
+        escalated: escalated as f64 / per,
+        settlement_rate: (settled + escalated > 0)
+            .then(|| settled as f64 / (settled + escalated) as f64),
+    }
+}
+
+fn metrics(
+    conn: &mut DbConn,
+    d: &Dispute,
+    now: DateTime<Utc>,
+) -> Result<PacketMetrics, StoreError> {
+    let from = now - Duration::days(365);
+    let since = to_db_time(from);
+    let (filed, settled, escalated) = figures!(conn, since, disputes::unit_id.eq(&d.unit_id));
+    let (r_filed, r_settled, r_escalated) =
+        figures!(conn, since, disputes::region_code.eq(&d.region_code));
+    let units = disputes::table
+        .filter(disputes::region_code.eq(&d.region_code))
+        .filter(disputes::filed_at.ge(since))
+        .select(disputes::unit_id)
+        .distinct()
+        .load::<String>(conn)?
+        .len();
+    let units = i64::try_from(units).unwrap_or(i64::MAX);
+    Ok(PacketMetrics {
+        period_from: from,
+        period_to: now,
+        unit: figures(filed, settled, escalated, 1),
+        region_average: figures(r_filed, r_settled, r_escalated, units),
+        region_units: units,
+    })
+}
+
+/// What an escalation is, before its packet exists.
+#[derive(Debug, Clone)]
+pub struct EscalationHead<'a> {
+    pub id: &'a str,
+    pub reason: &'a str,
+    pub initiated_by: &'a str,
+    pub connector: &'a str,
+}
+
+/// Builds the packet of `dispute` (already saved as escalated) as of `now`.
+pub fn build_packet(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute: &Dispute,
+    head: &EscalationHead<'_>,
+    now: DateTime<Utc>,
+) -> Result<EscalationPacket, StoreError> {
+    // The consumer's own view carries the whole contact; it is kept only with consent.
+    let view = build_view(
+        conn,
+        &ctx.calendar,
+        &ctx.pii,
+        &dispute.id,
+        Actor::Consumer,
+        now,
+    )?;
+    let consumer =
+        crate::store::users::find_user(conn, &dispute.consumer_id)?.ok_or(StoreError::NotFound)?;
+    let consent = view.claim.contact_consent;
+    let industry = find_industry(conn, &dispute.industry_code)?;
+    let region = find_region(conn, &dispute.region_code)?;
+    let link_until = now + Duration::days(ctx.escalation.evidence_link_days);
+    let evidence = view
+        .evidence
+        .into_iter()
+        .map(|e| {
+            let token = ctx
+                .tokens
+                .issue_evidence_link(&e.id, now, link_until)
+                .map_err(|e| StoreError::Corrupt(format!("evidence link: {e}")))?;
+            Ok(PacketEvidence {
+                download_url: format!(
+                    "{}/api/v1/evidence/{}?token={token}",
+                    ctx.public_url.trim_end_matches('/'),
+                    e.id
+                ),
+                download_expires_at: link_until,
+                id: e.id,
+                party: e.party,
+                file_name: e.file_name,
+                content_type: e.content_type,
+                size_bytes: e.size_bytes,
+                sha256: e.sha256,
+                uploaded_at: e.uploaded_at,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(EscalationPacket {
+        schema: PACKET_SCHEMA.into(),
+        escalation: PacketEscalation {
+            id: head.id.into(),
+            reason: head.reason.into(),
+            initiated_by: head.initiated_by.into(),
+            escalated_at: now,
+            connector: head.connector.into(),
+        },
+        dispute: PacketDispute {
+            id: view.id,
+            case_number: view.case_number,
+            status: view.status,
+            filed_at: view.filed_at,
+            first_contacted_at: view.first_contacted_at,
+            fulfilled_at: view.fulfilled_at,
+            concluded_at: view.concluded_at,
+        },
+        consumer: PacketConsumer {
+            id: view.consumer.id,
+            display_name: view.consumer.display_name,
+            contact_consent: consent,
+            phone: if consent {
+                view.consumer.phone
+            } else {
+                consumer.phone_masked
+            },
+            email: view.consumer.email.filter(|_| consent),
+        },
+        unit: PacketUnit {
+            unit_id: view.business.unit_id,
+            business_id: view.business.id,
+            uscc: view.business.uscc,
+            name: view.business.name,
+            industry_code: dispute.industry_code.clone(),
+            industry_name: industry.map(|i| i.name_zh).unwrap_or_default(),
+            region_code: dispute.region_code.clone(),
+            region_name: region.map(|r| r.name_zh).unwrap_or_default(),
+            complaint_phone: view.business.complaint_phone,
+        },
+        claim: view.claim,
+        deadlines: view.deadlines,
+        timeline: view.timeline,
+        messages: view.messages,
+        offers: view.offers,
+        agreement: view.agreement,
+        evidence,
+        metrics: metrics(conn, dispute, now)?,
+    })
+}
