@@ -28,3 +28,4 @@ mod portal;
 mod public;
 mod timers;
 mod units;
+mod workers;
