@@ -521,6 +521,59 @@ mod tests {
     }
 
     #[test]
+    fn escalation_routes_and_gateways_are_checked_by_key() {
+        let load = || Settings::load(&config_dir(), Profile::Local).unwrap();
+        let gateway = |url: &str, secret: &str| HttpConnectorSettings {
+            url: url.into(),
+            secret: SecretString::from(secret.to_string()),
+            timeout_ms: 1000,
+        };
+        let error = |s: Settings| s.validate().unwrap_err().to_string();
+
+        let mut s = load();
+        s.escalation.default_connector = "gateway".into();
+        assert!(error(s).contains("escalation.default_connector"));
+
+        let mut s = load();
+        s.escalation
+            .connectors
+            .insert("gw".into(), gateway("http://gw.example", "short"));
+        assert!(error(s).contains("escalation.connectors.gw.secret"));
+
+        let mut s = load();
+        s.escalation.connectors.insert(
+            "gw".into(),
+            gateway("http://gw.example", "a-long-enough-shared-secret-for-hmac"),
+        );
+        s.escalation.routes.push(ConnectorRoute {
+            industry: None,
+            region: Some("3301".into()),
+            connector: "gw".into(),
+        });
+        assert!(error(s).contains("escalation.routes[0].region"));
+
+        let mut s = load();
+        s.escalation.connectors.insert(
+            "gw".into(),
+            gateway("http://gw.example", "a-long-enough-shared-secret-for-hmac"),
+        );
+        s.escalation.routes.push(ConnectorRoute {
+            industry: Some("education".into()),
+            region: None,
+            connector: "gw".into(),
+        });
+        assert!(s.validate().is_ok());
+        assert_eq!(s.escalation.connector_for("education", "330106"), "gw");
+        assert_eq!(s.escalation.connector_for("catering", "330106"), "builtin");
+        // Production reaches gateways over https only.
+        s.profile = Some(Profile::Production);
+        s.email.transport = EmailTransportKind::Smtp;
+        s.security.jwt_secret = SecretString::from("a-real-secret-with-more-than-32-characters");
+        s.security.pii_key = SecretString::from("cHJvZHVjdGlvbi1rZXktb2YtMzItYnl0ZXMtbG9uZyE=");
+        assert!(error(s).contains("escalation.connectors.gw.url"));
+    }
+
+    #[test]
     fn database_passwords_are_hidden_from_debug_output() {
         assert_eq!(
             redact_url("postgres://odr:hunter2@db:5432/odr"),
