@@ -226,6 +226,19 @@ pub fn import_calendar_year(
         let mut calendar = (*book.current()).clone();
         calendar.insert(year.clone());
         let recomputed = recompute_provisional(conn, &calendar, year.year, now)?;
+        crate::store::audit::append_audit(
+            conn,
+            &crate::store::audit::Audit {
+                actor_id: by,
+                actor_role: if by.is_some() { "admin" } else { "system" },
+                action: "calendar.import",
+                object_type: "calendar_year",
+                object_id: &format!("{}:{}", book.jurisdiction(), year.year),
+                region_code: None,
+                details: &json!({"notice": year.notice, "recomputed": recomputed}),
+            },
+            now,
+        )?;
         Ok::<_, CaseError>(recomputed)
     })?;
     book.reload(conn)?;

@@ -69,6 +69,8 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// Check the audit log's hash chain; exits 1 naming the first broken entry.
+    AuditVerify,
     /// Working-day calendars.
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -128,6 +130,24 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Calendar(CalendarCommand::Import { file, jurisdiction }) => {
             import_calendar(build_state(settings, clock).await?, file, jurisdiction).await
+        }
+        Command::AuditVerify => {
+            let state = build_state(settings, clock).await?;
+            match state.db.run(odr::store::audit::verify_chain).await? {
+                Ok(entries) => {
+                    println!("Audit chain intact: {entries} entries.");
+                    Ok(())
+                }
+                Err(broken) => {
+                    println!(
+                        "Audit chain broken at entry {}{}: {}",
+                        broken.seq,
+                        broken.id.map(|id| format!(" ({id})")).unwrap_or_default(),
+                        broken.reason
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Healthcheck => healthcheck(settings.server.port),
         Command::Openapi => Ok(()),

@@ -2,6 +2,7 @@
 //! no framework types; everything here is tested in place.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 pub mod claim;
 pub mod commitment;

@@ -29,7 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
         .service(web::resource("/auth/logout").route(web::post().to(logout)))
         .service(web::resource("/auth/invitations/accept").route(web::post().to(accept_invitation)))
-        .service(web::resource("/me").route(web::get().to(me)));
+        .service(web::resource("/me").route(web::get().to(me)))
+        .service(web::resource("/me/export").route(web::get().to(export_my_data)));
 }
 
 /// Contact fields shared by every form that creates an account.
@@ -537,4 +538,113 @@ pub async fn set_password_from_invitation(
 pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let phone = own_phone(&state, &auth.user)?;
     Ok(HttpResponse::Ok().json(MeResponse::from_user(&auth.user, phone)))
+}
+
+/// Everything the platform holds about the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataExport {
+    pub exported_at: chrono::DateTime<chrono::Utc>,
+    pub account: MeResponse,
+    /// Every dispute the caller filed, in full, as the caller sees it.
+    pub disputes: Vec<crate::disputes::view::DisputeView>,
+    pub notifications: Vec<ExportedNotification>,
+}
+
+/// A notification in a data export.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedNotification {
+    pub kind: String,
+    pub dispute_id: Option<String>,
+    pub message: String,
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Downloads all of the caller's data as one JSON file (DESIGN §6); the download is audited.
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "accounts",
+    responses((status = 200, body = DataExport), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn export_my_data(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    use crate::store::disputes::{DisputeFilter, DisputeScope, DisputeSort, list_disputes};
+    let phone = own_phone(&state, &auth.user)?;
+    let account = MeResponse::from_user(&auth.user, phone);
+    let now = state.clock.now();
+    let calendar = state.calendars.current();
+    let pii = state.pii.clone();
+    let (disputes, notifications) = state
+        .db
+        .run(move |conn| {
+            let mut views = Vec::new();
+            let mut after = None;
+            loop {
+                let page = list_disputes(
+                    conn,
+                    &DisputeScope::Consumer(auth.id().to_string()),
+                    &DisputeFilter {
+                        statuses: Vec::new(),
+                        due_before: None,
+                        first_contact_overdue_at: None,
+                        overdue_at: None,
+                        sort: DisputeSort::Filed,
+                        after: after.clone(),
+                        limit: 200,
+                    },
+                )?;
+                let full = page.len() == 200;
+                after = page.last().map(|(d, _)| (d.filed_at, d.id.clone()));
+                for (d, _) in page {
+                    views.push(crate::disputes::view::build_view(
+                        conn,
+                        &calendar,
+                        &pii,
+                        &d.id,
+                        crate::domain::dispute::Actor::Consumer,
+                        now,
+                    )?);
+                }
+                if !full {
+                    break;
+                }
+            }
+            let notifications =
+                crate::store::notifications::list_for_user(conn, auth.id(), false, 100_000)?;
+            conn.transaction(|conn| {
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    "account.export",
+                    "user",
+                    auth.id(),
+                    None,
+                    &serde_json::json!({"disputes": views.len()}),
+                    now,
+                )
+            })?;
+            Ok::<_, ApiError>((views, notifications))
+        })
+        .await?;
+    let export = DataExport {
+        exported_at: now,
+        account,
+        disputes,
+        notifications: notifications
+            .into_iter()
+            .map(|n| ExportedNotification {
+                kind: n.kind,
+                dispute_id: n.dispute_id,
+                message: n.message,
+                read_at: n.read_at.map(crate::store::from_db_time),
+                created_at: crate::store::from_db_time(n.created_at),
+            })
+            .collect(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"odr-my-data.json\"",
+        ))
+        .json(export))
 }

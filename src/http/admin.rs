@@ -83,13 +83,26 @@ pub async fn create_association(
         .db
         .run(move |conn| {
             known_scope(conn, Some(region.as_str()), body.industry_code.as_deref())?;
-            insert_association(
-                conn,
-                name.as_str(),
-                region.as_str(),
-                body.industry_code.as_deref(),
-                now,
-            )
+            conn.transaction(|conn| {
+                let association = insert_association(
+                    conn,
+                    name.as_str(),
+                    region.as_str(),
+                    body.industry_code.as_deref(),
+                    now,
+                )?;
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    "association.create",
+                    "association",
+                    &association.id,
+                    Some(region.as_str()),
+                    &serde_json::json!({"name": association.name}),
+                    now,
+                )?;
+                Ok(association)
+            })
             .map_err(|e| match e {
                 StoreError::Conflict(_) => ApiError::conflict(
                     "association_exists",
@@ -213,6 +226,16 @@ pub async fn create_user(
                     .inviter()
                     .invite(conn, &user, &organisation, now)
                     .map_err(ApiError::internal)?;
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    "user.create",
+                    "user",
+                    &user.id,
+                    user.region_code.as_deref(),
+                    &serde_json::json!({"role": user.role, "association_id": user.association_id}),
+                    now,
+                )?;
                 Ok::<_, ApiError>(user)
             })
         })

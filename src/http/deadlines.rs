@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -379,7 +380,20 @@ pub async fn create_policy(
                 stored.region_code.as_deref(),
                 stored.industry_code.as_deref(),
             )?;
-            insert_policy(conn, &stored).map_err(|e| match e {
+            conn.transaction(|conn| {
+                insert_policy(conn, &stored)?;
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    "policy.create",
+                    "deadline_policy",
+                    &stored.version,
+                    stored.region_code.as_deref(),
+                    &serde_json::json!({"effective_from": stored.effective_from, "industry_code": stored.industry_code}),
+                    now,
+                )
+            })
+            .map_err(|e| match e {
                 StoreError::Conflict(_) => ApiError::conflict(
                     "policy_version_exists",
                     "A policy with this version exists; policies are never changed, add a new version.",

@@ -252,7 +252,23 @@ pub async fn redrive_delivery(
     let now = state.clock.now();
     state
         .db
-        .run(move |conn| redrive(conn, &ctx, &id, now).map_err(ApiError::from))
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                redrive(conn, &ctx, &id, now)?;
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    "escalation.redrive",
+                    "escalation",
+                    &id,
+                    None,
+                    &serde_json::json!({}),
+                    now,
+                )
+                .map_err(CaseError::from)
+            })
+            .map_err(ApiError::from)
+        })
         .await?;
     Ok(HttpResponse::Accepted().finish())
 }

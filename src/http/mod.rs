@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod businesses;
@@ -93,6 +94,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(notifications::routes)
                 .configure(imports::routes)
                 .configure(admin::routes)
+                .configure(audit::routes)
                 .configure(deadlines::routes)
                 .configure(public::routes),
         );

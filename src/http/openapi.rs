@@ -5,10 +5,12 @@ use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::disputes::{evidence as dispute_evidence, handlers as dispute_handlers};
+use super::disputes::{
+    contact as dispute_contact, evidence as dispute_evidence, handlers as dispute_handlers,
+};
 use super::{
-    accounts, admin, businesses, calendar, deadlines, escalations, health, imports, notifications,
-    public, reference, units,
+    accounts, admin, audit, businesses, calendar, deadlines, escalations, health, imports,
+    notifications, public, reference, units,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::error::{FieldError, Problem};
@@ -75,6 +77,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_evidence::download_signed,
         deadlines::list_calendars, deadlines::import_calendar,
         deadlines::list_deadline_policies, deadlines::create_policy,
+        audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
     ),
     components(schemas(Problem, FieldError, EscalationPacket)),
     modifiers(&BearerAuth),
@@ -90,6 +93,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         (name = "notifications", description = "In-app notifications"),
         (name = "calendar", description = "Working-day computations"),
         (name = "escalations", description = "The regulators' 12315 queue and the gateways' callbacks. Packets delivered to gateways follow openapi/escalation-packet.v1.schema.json (the EscalationPacket component)."),
+        (name = "audit", description = "The hash-chained audit log"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

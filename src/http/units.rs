@@ -497,6 +497,7 @@ pub async fn put_commitments(
     body: web::Json<CommitmentsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let commitments = parse_commitments(&body.commitments)?;
+    let now = state.clock.now();
     let id = path.into_inner();
     let response = state
         .db
@@ -507,7 +508,19 @@ pub async fn put_commitments(
                     "Only the business's owner sets its commitments.",
                 ));
             }
-            conn.transaction(|conn| units::replace_commitments(conn, &unit.id, &commitments))?;
+            conn.transaction(|conn| {
+                units::replace_commitments(conn, &unit.id, &commitments)?;
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    "unit.commitments",
+                    "unit",
+                    &unit.id,
+                    Some(&business.region_code),
+                    &serde_json::json!({"commitments": commitments.len()}),
+                    now,
+                )
+            })?;
             unit_response(conn, unit, business)
         })
         .await?;

@@ -205,7 +205,24 @@ pub fn append_event(
     diesel::insert_into(dispute_events::table)
         .values(&row)
         .execute(conn)?;
-    Ok(())
+    // The audit entry points at the timeline entry; free text stays on the timeline, where
+    // retention can anonymise it without breaking the chain.
+    let region = super::audit::region_of_dispute(conn, dispute_id)?;
+    super::audit::append_audit(
+        conn,
+        &super::audit::Audit {
+            actor_id: row.actor_id.as_deref(),
+            actor_role: &row.actor_role,
+            action: &format!("dispute.{kind}"),
+            object_type: "dispute",
+            object_id: dispute_id,
+            region_code: region.as_deref(),
+            details: &serde_json::json!({
+                "event_id": row.id, "from_status": from_status, "to_status": to_status,
+            }),
+        },
+        at,
+    )
 }
 
 /// A dispute's timeline, oldest first.

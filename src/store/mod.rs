@@ -1,6 +1,7 @@
 //! Persistence with diesel on PostgreSQL and SQLite. One file per aggregate; functions take a
 //! `&mut DbConn` so a use case can run several of them in one transaction.
 
+pub mod audit;
 pub mod businesses;
 pub mod conn;
 pub mod deadlines;

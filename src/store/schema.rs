@@ -154,6 +154,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        region_code -> Nullable<Text>,
+        details -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     calendar_years (jurisdiction, year) {
         jurisdiction -> Text,
         year -> BigInt,
@@ -394,6 +419,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_status_changes,
     unit_commitments,
     jobs,
+    audit_log,
+    audit_head,
     calendar_years,
     deadline_policies,
     sent_reminders,

@@ -207,7 +207,33 @@ fn insert_history(
     diesel::insert_into(unit_status_changes::table)
         .values(&row)
         .execute(conn)?;
-    Ok(())
+    let region = region_of_unit(conn, unit_id)?;
+    super::audit::append_audit(
+        conn,
+        &super::audit::Audit {
+            actor_id: Some(actor.id),
+            actor_role: actor.role,
+            action: &format!("unit.{}", to.as_str()),
+            object_type: "unit",
+            object_id: unit_id,
+            region_code: region.as_deref(),
+            details: &serde_json::json!({
+                "from_status": row.from_status, "to_status": row.to_status, "reason": reason,
+            }),
+        },
+        at.and_utc(),
+    )
+}
+
+/// The region of a unit's business.
+pub fn region_of_unit(conn: &mut DbConn, unit_id: &str) -> Result<Option<String>, StoreError> {
+    use super::schema::businesses;
+    Ok(odr_units::table
+        .inner_join(businesses::table)
+        .filter(odr_units::id.eq(unit_id))
+        .select(businesses::region_code)
+        .first(conn)
+        .optional()?)
 }
 
 /// A unit's history, oldest first.

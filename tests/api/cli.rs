@@ -4,7 +4,7 @@ use std::process::Command;
 
 use crate::helpers::{Backend, spawn_app, uscc};
 
-fn odr(database_url: &str) -> Command {
+pub fn odr(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_odr"));
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -10,6 +10,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod audit;
 mod businesses;
 mod calendar;
 mod cli;

@@ -1,6 +1,7 @@
 //! Disputes over HTTP: filing, inboxes and counts, the full view, every lifecycle action, and
 //! evidence files.
 
+pub mod contact;
 pub mod dto;
 pub mod evidence;
 pub mod handlers;
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/disputes/counts").route(web::get().to(handlers::counts)))
     .service(web::resource("/disputes/{id}").route(web::get().to(handlers::get)))
     .service(web::resource("/disputes/{id}/actions").route(web::post().to(handlers::act)))
+    .service(web::resource("/disputes/{id}/contact").route(web::post().to(contact::unmask)))
     .service(web::resource("/disputes/{id}/evidence").route(web::post().to(evidence::upload)))
     .service(
         web::resource("/disputes/{id}/evidence/{evidence_id}")

@@ -1,0 +1,97 @@
+//! A regulator unmasks a consumer's contact for one dispute, stating why (DESIGN §6); the
+//! reason goes into the audit log.
+
+use actix_web::{HttpResponse, web};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{dispute_not_found, role_on};
+use crate::domain::dispute::Actor;
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::auth::AuthUser;
+use crate::store::disputes::find_dispute;
+use crate::store::users::find_user;
+
+/// Why the regulator needs the whole contact.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnmaskRequest {
+    /// 4–500 characters, e.g. "调解需电话联系消费者".
+    pub reason: String,
+}
+
+/// The consumer's contact, whole.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactResponse {
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Shows a regulator of the dispute's region the consumer's whole phone and email, with a
+/// stated reason that is audited.
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/contact", tag = "disputes", params(("id" = String, Path)),
+    request_body = UnmaskRequest,
+    responses((status = 200, body = ContactResponse), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn unmask(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<UnmaskRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = body.reason.trim().to_string();
+    if !(4..=500).contains(&reason.chars().count()) {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "invalid_length",
+            "state the reason in 4–500 characters",
+        ));
+    }
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let pii = state.pii.clone();
+    let contact = state
+        .db
+        .run(move |conn| {
+            let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
+            match role_on(&auth, &dispute) {
+                Some(Actor::Regulator) => {}
+                Some(_) => {
+                    return Err(ApiError::forbidden(
+                        "Only a regulator of the dispute's region unmasks a contact.",
+                    ));
+                }
+                None => return Err(dispute_not_found()),
+            }
+            let consumer = find_user(conn, &dispute.consumer_id)?.ok_or_else(dispute_not_found)?;
+            let phone = consumer
+                .phone_ciphertext
+                .as_deref()
+                .map(|c| pii.decrypt(c))
+                .transpose()
+                .map_err(ApiError::internal)?;
+            conn.transaction(|conn| {
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    "dispute.unmask",
+                    "dispute",
+                    &dispute.id,
+                    Some(&dispute.region_code),
+                    &serde_json::json!({"reason": reason, "consumer_id": consumer.id}),
+                    now,
+                )
+            })?;
+            Ok(ContactResponse {
+                display_name: consumer.display_name,
+                phone,
+                email: consumer.email,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(contact))
+}
