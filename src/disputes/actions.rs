@@ -187,6 +187,20 @@ pub fn act(
             "The dispute changed meanwhile; reload it and try again.".into(),
         ));
     }
+    super::metrics::on_transition(
+        conn,
+        ctx,
+        &dispute,
+        &super::metrics::Change {
+            from,
+            to: next.status,
+            event: action.event(),
+            actor: acting.actor,
+            first_contact_now: !facts.has_first_contact && next.has_first_contact,
+            fulfilment_marked: next.fulfilment_marked,
+        },
+        now,
+    )?;
     let escalates = next.status == Status::Escalated && from != Status::Escalated;
     let kind = if !facts.has_first_contact
         && next.has_first_contact

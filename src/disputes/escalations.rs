@@ -359,6 +359,9 @@ pub fn update(
     };
     record(conn, escalation_id, to, note, regulator, now)?;
     let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(CaseError::NotFound("dispute"))?;
+    if to == EscalationState::CaseFiled {
+        super::metrics::on_case_filed(conn, &dispute, now)?;
+    }
     append_event(
         conn,
         &dispute.id,

@@ -221,6 +221,7 @@ pub fn file_dispute(
     recompute_due_dates(&mut dispute, &ctx.calendar, &policy);
     claim.dispute_id = id.clone();
     insert_dispute(conn, &dispute, &claim)?;
+    super::metrics::on_filed(conn, &dispute)?;
     append_event(
         conn,
         &id,

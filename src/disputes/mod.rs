@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod escalations;
 pub mod filing;
+pub mod metrics;
 pub mod notices;
 pub mod packet;
 pub mod reminders;

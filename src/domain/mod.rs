@@ -10,6 +10,7 @@ pub mod contact;
 pub mod dispute;
 pub mod escalation;
 pub mod masking;
+pub mod metrics;
 pub mod money;
 pub mod offer;
 pub mod password;

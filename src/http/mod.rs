@@ -15,6 +15,7 @@ pub mod escalations;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
+pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod pagination;
@@ -95,6 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(imports::routes)
                 .configure(admin::routes)
                 .configure(audit::routes)
+                .configure(metrics::routes)
                 .configure(deadlines::routes)
                 .configure(public::routes),
         );

@@ -9,7 +9,7 @@ use super::disputes::{
     contact as dispute_contact, evidence as dispute_evidence, handlers as dispute_handlers,
 };
 use super::{
-    accounts, admin, audit, businesses, calendar, deadlines, escalations, health, imports,
+    accounts, admin, audit, businesses, calendar, deadlines, escalations, health, imports, metrics,
     notifications, public, reference, units,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
@@ -77,6 +77,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_evidence::download_signed,
         deadlines::list_calendars, deadlines::import_calendar,
         deadlines::list_deadline_policies, deadlines::create_policy,
+        metrics::get_metrics,
         audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
     ),
     components(schemas(Problem, FieldError, EscalationPacket)),
@@ -94,6 +95,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         (name = "calendar", description = "Working-day computations"),
         (name = "escalations", description = "The regulators' 12315 queue and the gateways' callbacks. Packets delivered to gateways follow openapi/escalation-packet.v1.schema.json (the EscalationPacket component)."),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "metrics", description = "Oversight metrics by scope and period"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

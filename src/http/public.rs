@@ -53,6 +53,51 @@ pub struct PublicUnit {
     pub member_since: Option<DateTime<Utc>>,
     /// Commitments in force today.
     pub commitments: Vec<CommitmentDto>,
+    pub scorecard: Scorecard,
+}
+
+/// A unit's record over the last 12 months, as the public sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Scorecard {
+    /// Disputes filed in the last 12 months.
+    pub disputes_last_12_months: i64,
+    /// 按时办结率 over the disputes concluded in the last 12 months.
+    pub on_time_rate: Option<f64>,
+    /// 和解成功率.
+    pub settlement_rate: Option<f64>,
+    /// 满意度: mean rating 1–5.
+    pub satisfaction_mean: Option<f64>,
+    pub ratings: i64,
+}
+
+impl Scorecard {
+    fn of(c: &crate::domain::metrics::Counters) -> Self {
+        let f = crate::domain::metrics::figures(c, &crate::domain::metrics::Extras::default());
+        Self {
+            disputes_last_12_months: c.filed,
+            on_time_rate: f.on_time_rate,
+            settlement_rate: f.settlement_rate,
+            satisfaction_mean: f.satisfaction_mean,
+            ratings: c.rated,
+        }
+    }
+}
+
+/// Scorecards of `ids` for the 12 months up to `today`.
+fn scorecards(
+    conn: &mut crate::store::DbConn,
+    ids: &[String],
+    today: chrono::NaiveDate,
+) -> Result<std::collections::HashMap<String, crate::domain::metrics::Counters>, ApiError> {
+    let from = today
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(today);
+    Ok(crate::store::metrics::sums_for_units(
+        conn,
+        ids,
+        from,
+        today + chrono::Duration::days(1),
+    )?)
 }
 
 /// A page of the directory.
@@ -66,9 +111,11 @@ fn public_unit(
     unit: OdrUnit,
     business: Business,
     commitments: &[CommitmentRow],
+    scores: &std::collections::HashMap<String, crate::domain::metrics::Counters>,
     today: chrono::NaiveDate,
 ) -> PublicUnit {
     PublicUnit {
+        scorecard: Scorecard::of(&scores.get(&unit.id).copied().unwrap_or_default()),
         commitments: commitments
             .iter()
             .filter(|c| c.unit_id == unit.id)
@@ -118,13 +165,15 @@ pub async fn directory(
             let rows = units::list_units(conn, &UnitScope::All, &filter)?;
             let ids: Vec<String> = rows.iter().map(|(u, _)| u.id.clone()).collect();
             let commitments = units::list_commitments(conn, &ids)?;
-            Ok::<_, ApiError>((rows, commitments))
+            let scores = scorecards(conn, &ids, today)?;
+            Ok::<_, ApiError>((rows, (commitments, scores)))
         })
         .await?;
+    let (commitments, scores) = commitments;
     let (rows, next_cursor) = split_page(rows, limit, |(unit, _)| unit.id.clone());
     let items = rows
         .into_iter()
-        .map(|(unit, business)| public_unit(unit, business, &commitments, today))
+        .map(|(unit, business)| public_unit(unit, business, &commitments, &scores, today))
         .collect();
     Ok(HttpResponse::Ok().json(PublicUnitPage { items, next_cursor }))
 }
@@ -149,8 +198,10 @@ pub async fn directory_entry(
                     "No active ODR unit with this id.",
                 ));
             };
-            let commitments = units::list_commitments(conn, std::slice::from_ref(&unit.id))?;
-            Ok(public_unit(unit, business, &commitments, today))
+            let ids = std::slice::from_ref(&unit.id);
+            let commitments = units::list_commitments(conn, ids)?;
+            let scores = scorecards(conn, ids, today)?;
+            Ok(public_unit(unit, business, &commitments, &scores, today))
         })
         .await?;
     Ok(HttpResponse::Ok().json(entry))

@@ -8,6 +8,7 @@ pub mod deadlines;
 pub mod disputes;
 pub mod jobs;
 pub mod login_attempts;
+pub mod metrics;
 pub mod negotiation;
 pub mod notifications;
 pub mod reference;

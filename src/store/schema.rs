@@ -179,6 +179,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    metric_daily (day, unit_id) {
+        day -> Date,
+        unit_id -> Text,
+        region_code -> Text,
+        industry_code -> Text,
+        association_id -> Nullable<Text>,
+        filed -> BigInt,
+        first_contact_on_time -> BigInt,
+        concluded -> BigInt,
+        concluded_on_time -> BigInt,
+        settled -> BigInt,
+        escalated -> BigInt,
+        withdrawn -> BigInt,
+        rated -> BigInt,
+        rating_sum -> BigInt,
+        rated_high -> BigInt,
+        cycle_days_sum -> BigInt,
+        recovered_fen -> BigInt,
+        case_filed -> BigInt,
+        handled -> BigInt,
+    }
+}
+
+diesel::table! {
     calendar_years (jurisdiction, year) {
         jurisdiction -> Text,
         year -> BigInt,
@@ -421,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     audit_log,
     audit_head,
+    metric_daily,
     calendar_years,
     deadline_policies,
     sent_reminders,

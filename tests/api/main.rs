@@ -23,6 +23,7 @@ mod gateway;
 mod health;
 mod imports;
 mod jobs;
+mod metrics;
 mod migrations;
 mod openapi;
 mod portal;

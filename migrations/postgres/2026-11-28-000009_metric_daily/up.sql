@@ -1,0 +1,29 @@
+-- Daily counters per unit (DESIGN §5), updated in the transaction of each dispute event, so
+-- metrics read a few rows per unit and day instead of every dispute. The day is the
+-- Asia/Shanghai date; region, industry and association are the unit's at that moment.
+CREATE TABLE metric_daily (
+    day DATE NOT NULL,
+    unit_id TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    industry_code TEXT NOT NULL,
+    association_id TEXT,
+    filed BIGINT NOT NULL DEFAULT 0,
+    first_contact_on_time BIGINT NOT NULL DEFAULT 0,
+    concluded BIGINT NOT NULL DEFAULT 0,
+    concluded_on_time BIGINT NOT NULL DEFAULT 0,
+    settled BIGINT NOT NULL DEFAULT 0,
+    escalated BIGINT NOT NULL DEFAULT 0,
+    withdrawn BIGINT NOT NULL DEFAULT 0,
+    rated BIGINT NOT NULL DEFAULT 0,
+    rating_sum BIGINT NOT NULL DEFAULT 0,
+    rated_high BIGINT NOT NULL DEFAULT 0,
+    cycle_days_sum BIGINT NOT NULL DEFAULT 0,
+    recovered_fen BIGINT NOT NULL DEFAULT 0,
+    case_filed BIGINT NOT NULL DEFAULT 0,
+    handled BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, unit_id)
+);
+CREATE INDEX metric_daily_unit_idx ON metric_daily (unit_id, day);
+CREATE INDEX metric_daily_region_idx ON metric_daily (region_code, day);
+CREATE INDEX metric_daily_industry_idx ON metric_daily (industry_code, day);
+CREATE INDEX metric_daily_association_idx ON metric_daily (association_id, day);
