@@ -60,6 +60,7 @@ pub struct Settings {
     pub disputes: DisputeSettings,
     pub reminders: ReminderSettings,
     pub escalation: EscalationSettings,
+    pub retention: RetentionSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -222,6 +223,14 @@ pub struct ReminderSettings {
     pub working_days_before: Vec<u32>,
     /// Local (Asia/Shanghai) hour from which the daily digest goes out.
     pub digest_hour: u32,
+}
+
+/// How long personal data of concluded disputes is kept (DESIGN §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Disputes concluded longer ago than this are anonymised; their figures stay.
+    pub concluded_years: u32,
 }
 
 /// Where escalations go (DESIGN §4) and how the 12315 gateway talks back.
@@ -435,6 +444,9 @@ impl Settings {
             });
         }
         self.escalation.validate(self.is_production())?;
+        if self.retention.concluded_years == 0 {
+            return invalid("retention.concluded_years", "must be at least 1");
+        }
         if self.disputes.categories.is_empty() {
             return invalid("disputes.categories", "list at least one category");
         }

@@ -217,6 +217,7 @@ pub fn file_dispute(
         version: 1,
         updated_at: at,
         first_contact_lapsed_at: None,
+        anonymised_at: None,
     };
     recompute_due_dates(&mut dispute, &ctx.calendar, &policy);
     claim.dispute_id = id.clone();

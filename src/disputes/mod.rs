@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod notices;
 pub mod packet;
 pub mod reminders;
+pub mod retention;
 pub mod timers;
 pub mod view;
 
@@ -35,6 +36,9 @@ pub struct CaseContext {
     /// Signs the evidence links inside escalation packets.
     pub tokens: crate::security::tokens::TokenKeys,
     pub escalation: crate::config::EscalationSettings,
+    /// Evidence files live here (the retention job deletes expired ones).
+    pub evidence_dir: std::path::PathBuf,
+    pub retention_years: u32,
     pub categories: Vec<String>,
     pub public_url: String,
     pub email_max_attempts: i64,

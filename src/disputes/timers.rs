@@ -23,6 +23,7 @@ pub struct SweepReport {
     pub offers_expired: usize,
     pub reminders_sent: usize,
     pub digests_sent: usize,
+    pub anonymised: usize,
 }
 
 /// Disputes due for each lapse at `now`.
@@ -141,5 +142,6 @@ pub fn sweep(
     }
     report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?;
     report.digests_sent = super::reminders::send_digests(conn, ctx, now)?;
+    report.anonymised = super::retention::anonymise_expired(conn, ctx, now)?;
     Ok(report)
 }

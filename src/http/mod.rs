@@ -59,6 +59,8 @@ impl AppState {
             pii: self.pii.clone(),
             tokens: self.tokens.clone(),
             escalation: self.settings.escalation.clone(),
+            evidence_dir: self.settings.disputes.evidence_dir.clone(),
+            retention_years: self.settings.retention.concluded_years,
             categories: self.settings.disputes.categories.clone(),
             public_url: self.settings.server.public_url.clone(),
             email_max_attempts: self.settings.jobs.max_attempts,

@@ -42,6 +42,8 @@ pub struct Dispute {
     pub updated_at: NaiveDateTime,
     /// When the missed first contact was flagged (and the staff reminded).
     pub first_contact_lapsed_at: Option<NaiveDateTime>,
+    /// When the retention job removed the personal data.
+    pub anonymised_at: Option<NaiveDateTime>,
 }
 
 /// What the consumer claims.

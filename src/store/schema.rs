@@ -258,6 +258,7 @@ diesel::table! {
         version -> BigInt,
         updated_at -> Timestamp,
         first_contact_lapsed_at -> Nullable<Timestamp>,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 

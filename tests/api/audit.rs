@@ -143,3 +143,49 @@ both_backends! {
         assert_eq!(exports, 2);
     }
 }
+
+both_backends! {
+    async fn personal_data_of_long_concluded_disputes_is_removed_and_the_figures_stay(app) {
+        let old = escalated(&app).await;
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        let before = app.get(&format!("/api/v1/disputes/{old}"), Some(&consumer)).await.body;
+        let evidence = before["evidence"][0]["download_path"].as_str().unwrap().to_string();
+        // Two years later another dispute is filed and withdrawn.
+        app.advance(chrono::Duration::days(730));
+        let recent = crate::deadlines::file_with(&app, "owner.hefang@odr.demo", "2028-11-20").await;
+        let recent = recent["id"].as_str().unwrap().to_string();
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        app.post(&format!("/api/v1/disputes/{recent}/actions"), Some(&consumer),
+            &json!({"action": "withdraw", "reason": "已自行解决"})).await.expect(200);
+        assert_eq!(app.sweep().await.anonymised, 0, "not three years yet");
+
+        app.advance(chrono::Duration::days(367));
+        assert_eq!(app.sweep().await.anonymised, 1);
+        assert_eq!(app.sweep().await.anonymised, 0, "once");
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        let view = app.get(&format!("/api/v1/disputes/{old}"), Some(&consumer)).await.body;
+        let removed = odr::disputes::retention::REMOVED;
+        assert_eq!(view["claim"]["description"], removed);
+        assert_eq!(view["claim"]["item"]["name"], removed);
+        assert_eq!(view["evidence"][0]["file_name"], removed);
+        assert_eq!(view["status"], "escalated", "the outcome stays");
+        assert_eq!(view["claim"]["amount_claimed_fen"], 100_000, "the figures stay");
+        assert!(view["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "anonymised"));
+        app.get(&evidence, Some(&consumer)).await.expect_problem(410, "evidence_removed");
+        let packet = app.with_conn(move |conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::escalations;
+            escalations::table.filter(escalations::dispute_id.eq(old)).select(escalations::packet).first::<String>(conn).unwrap()
+        }).await;
+        assert_eq!(packet, "{}", "the packet held the consumer's phone");
+        let kept = app.get(&format!("/api/v1/disputes/{recent}"), Some(&consumer)).await.body;
+        assert_eq!(kept["claim"]["item"]["name"], "年夜饭套餐");
+
+        let admin = app.demo_token("admin@odr.demo").await;
+        let november = app.get("/api/v1/metrics?scope=all&period=month&date=2026-11-27", Some(&admin)).await.body;
+        assert_eq!(november["current"]["filed"], 1);
+        assert_eq!(november["current"]["escalated"], 1);
+        let chain = app.with_conn(|conn| odr::store::audit::verify_chain(conn).unwrap()).await;
+        assert!(chain.is_ok(), "anonymising leaves the audit chain intact: {chain:?}");
+    }
+}

@@ -272,7 +272,17 @@ pub async fn download_signed(
 /// The stored file of `row` as an attachment.
 async fn file_response(state: &AppState, row: Evidence) -> Result<HttpResponse, ApiError> {
     let file = stored_path(&state.settings.disputes.evidence_dir, &row.sha256);
-    let bytes = tokio::fs::read(&file).await.map_err(ApiError::internal)?;
+    let bytes = match tokio::fs::read(&file).await {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::new(
+                StatusCode::GONE,
+                "evidence_removed",
+                "The file was deleted at the end of its retention period.",
+            ));
+        }
+        Err(error) => return Err(ApiError::internal(error)),
+    };
     let encoded: String = row
         .file_name
         .bytes()

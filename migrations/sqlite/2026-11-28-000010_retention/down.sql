@@ -1,0 +1,2 @@
+DROP INDEX disputes_retention_idx;
+ALTER TABLE disputes DROP COLUMN anonymised_at;
