@@ -61,6 +61,7 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub escalation: EscalationSettings,
     pub retention: RetentionSettings,
+    pub alerts: AlertSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -223,6 +224,25 @@ pub struct ReminderSettings {
     pub working_days_before: Vec<u32>,
     /// Local (Asia/Shanghai) hour from which the daily digest goes out.
     pub digest_hour: u32,
+}
+
+/// Thresholds of the alerts to regulators (DESIGN §5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    /// Mass complaint: this many disputes against one unit …
+    pub mass_complaint_count: i64,
+    /// … within this many hours.
+    pub mass_complaint_hours: i64,
+    /// Repeat: a consumer's second dispute against the same unit within this many days …
+    pub repeat_consumer_days: i64,
+    /// … or a unit's dispute number `repeat_unit_count` within `repeat_unit_days` days.
+    pub repeat_unit_count: i64,
+    pub repeat_unit_days: i64,
+    /// Major: a claim of at least this many fen.
+    pub major_claim_fen: i64,
+    /// Sensitive: a description containing any of these words.
+    pub sensitive_keywords: Vec<String>,
 }
 
 /// How long personal data of concluded disputes is kept (DESIGN §6).
@@ -444,6 +464,20 @@ impl Settings {
             });
         }
         self.escalation.validate(self.is_production())?;
+        let a = &self.alerts;
+        if [
+            a.mass_complaint_count,
+            a.mass_complaint_hours,
+            a.repeat_consumer_days,
+            a.repeat_unit_count,
+            a.repeat_unit_days,
+            a.major_claim_fen,
+        ]
+        .iter()
+        .any(|v| *v <= 0)
+        {
+            return invalid("alerts", "every threshold must be positive");
+        }
         if self.retention.concluded_years == 0 {
             return invalid("retention.concluded_years", "must be at least 1");
         }

@@ -201,6 +201,9 @@ pub fn act(
         },
         now,
     )?;
+    if action.event() == Event::Decline {
+        super::alerts::on_declined(conn, ctx, &dispute, now)?;
+    }
     let escalates = next.status == Status::Escalated && from != Status::Escalated;
     let kind = if !facts.has_first_contact
         && next.has_first_contact

@@ -19,7 +19,7 @@ use crate::store::users::User;
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
 /// The regulators whose region contains `region_code`.
-fn regulators_of(conn: &mut DbConn, region_code: &str) -> Result<Vec<User>, StoreError> {
+pub fn regulators_of(conn: &mut DbConn, region_code: &str) -> Result<Vec<User>, StoreError> {
     let Ok(region) = RegionCode::parse(region_code) else {
         return Ok(Vec::new());
     };

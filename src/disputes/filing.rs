@@ -223,6 +223,7 @@ pub fn file_dispute(
     claim.dispute_id = id.clone();
     insert_dispute(conn, &dispute, &claim)?;
     super::metrics::on_filed(conn, &dispute)?;
+    super::alerts::on_filed(conn, ctx, &dispute, &claim, now)?;
     append_event(
         conn,
         &id,

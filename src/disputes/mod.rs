@@ -3,6 +3,7 @@
 //! timeline event with every state change.
 
 pub mod actions;
+pub mod alerts;
 pub mod escalations;
 pub mod filing;
 pub mod metrics;
@@ -39,6 +40,7 @@ pub struct CaseContext {
     /// Evidence files live here (the retention job deletes expired ones).
     pub evidence_dir: std::path::PathBuf,
     pub retention_years: u32,
+    pub alerts: crate::config::AlertSettings,
     pub categories: Vec<String>,
     pub public_url: String,
     pub email_max_attempts: i64,

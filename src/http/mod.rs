@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod body;
@@ -61,6 +62,7 @@ impl AppState {
             escalation: self.settings.escalation.clone(),
             evidence_dir: self.settings.disputes.evidence_dir.clone(),
             retention_years: self.settings.retention.concluded_years,
+            alerts: self.settings.alerts.clone(),
             categories: self.settings.disputes.categories.clone(),
             public_url: self.settings.server.public_url.clone(),
             email_max_attempts: self.settings.jobs.max_attempts,
@@ -98,6 +100,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(imports::routes)
                 .configure(admin::routes)
                 .configure(audit::routes)
+                .configure(alerts::routes)
                 .configure(metrics::routes)
                 .configure(deadlines::routes)
                 .configure(public::routes),

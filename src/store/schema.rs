@@ -179,6 +179,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    alerts (id) {
+        id -> Text,
+        kind -> Text,
+        unit_id -> Text,
+        region_code -> Text,
+        summary -> Text,
+        dispute_ids -> Text,
+        dedupe_key -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     metric_daily (day, unit_id) {
         day -> Date,
         unit_id -> Text,
@@ -447,6 +466,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     audit_head,
     metric_daily,
+    alerts,
     calendar_years,
     deadline_policies,
     sent_reminders,

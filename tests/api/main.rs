@@ -10,6 +10,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod alerts;
 mod audit;
 mod businesses;
 mod calendar;

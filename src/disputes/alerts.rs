@@ -1,0 +1,345 @@
+//! Alerts to the regulators of the unit's region (DESIGN §5), raised in the transaction of the
+//! filing or decline that triggers them. Each names its disputes and is raised once (by key).
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Asia::Shanghai;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::CaseContext;
+use super::notices::{Notice, send_notice};
+use crate::domain::commitment::{CommitmentKind, is_in_force};
+use crate::store::audit::{Audit, append_audit};
+use crate::store::disputes::{Claim, Dispute};
+use crate::store::schema::{alerts, dispute_claims, disputes, unit_commitments};
+use crate::store::{DbConn, StoreError, new_id, to_db_time};
+
+/// The kinds of alert.
+pub const KINDS: [&str; 6] = [
+    "mass_complaint",
+    "repeat_consumer",
+    "repeat_unit",
+    "major",
+    "sensitive",
+    "commitment_breach",
+];
+
+/// A stored alert.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = alerts)]
+pub struct Alert {
+    pub id: String,
+    pub kind: String,
+    pub unit_id: String,
+    pub region_code: String,
+    pub summary: String,
+    /// JSON array of dispute ids.
+    pub dispute_ids: String,
+    pub dedupe_key: String,
+    /// open, acknowledged or closed.
+    pub status: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub acknowledged_at: Option<chrono::NaiveDateTime>,
+    pub acknowledged_by: Option<String>,
+    pub closed_at: Option<chrono::NaiveDateTime>,
+    pub closed_by: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Raises an alert unless one with `key` exists; tells the region's regulators.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each rule reads as one flat call"
+)]
+fn raise(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    trigger: &Dispute,
+    kind: &str,
+    key: String,
+    disputes: Vec<String>,
+    summary: String,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let exists = alerts::table
+        .filter(alerts::dedupe_key.eq(&key))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if exists {
+        return Ok(());
+    }
+    let alert = Alert {
+        id: new_id(),
+        kind: kind.into(),
+        unit_id: trigger.unit_id.clone(),
+        region_code: trigger.region_code.clone(),
+        summary: summary.clone(),
+        dispute_ids: json!(disputes).to_string(),
+        dedupe_key: key,
+        status: "open".into(),
+        created_at: to_db_time(now),
+        acknowledged_at: None,
+        acknowledged_by: None,
+        closed_at: None,
+        closed_by: None,
+        note: None,
+    };
+    diesel::insert_into(alerts::table)
+        .values(&alert)
+        .execute(conn)?;
+    append_audit(
+        conn,
+        &Audit {
+            actor_id: None,
+            actor_role: "system",
+            action: "alert.raised",
+            object_type: "alert",
+            object_id: &alert.id,
+            region_code: Some(&alert.region_code),
+            details: &json!({"kind": kind, "disputes": disputes}),
+        },
+        now,
+    )?;
+    let notice = Notice::Update {
+        case_number: trigger.case_number.clone(),
+        what_zh: format!("预警：{summary}"),
+        what_en: format!("Alert ({kind}): {summary}"),
+    };
+    for regulator in super::escalations::regulators_of(conn, &trigger.region_code)? {
+        send_notice(conn, ctx, &regulator, trigger, &notice, true, now)?;
+    }
+    Ok(())
+}
+
+/// Disputes against `unit_id` filed since `since`, oldest first.
+fn filed_since(
+    conn: &mut DbConn,
+    unit_id: &str,
+    since: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    Ok(disputes::table
+        .filter(disputes::unit_id.eq(unit_id))
+        .filter(disputes::filed_at.ge(to_db_time(since)))
+        .order((disputes::filed_at, disputes::id))
+        .select(disputes::id)
+        .load(conn)?)
+}
+
+/// Checks a new filing against every filing rule.
+pub fn on_filed(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    d: &Dispute,
+    claim: &Claim,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rules = &ctx.alerts;
+    let yuan = claim.amount_claimed_fen / 100;
+    if claim.amount_claimed_fen >= rules.major_claim_fen {
+        raise(
+            conn,
+            ctx,
+            d,
+            "major",
+            format!("major:{}", d.id),
+            vec![d.id.clone()],
+            format!("重大纠纷：{} 索赔 {yuan} 元", d.case_number),
+            now,
+        )?;
+    }
+    let words: Vec<&str> = rules
+        .sensitive_keywords
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !w.is_empty() && claim.description.contains(w))
+        .collect();
+    if !words.is_empty() {
+        raise(
+            conn,
+            ctx,
+            d,
+            "sensitive",
+            format!("sensitive:{}", d.id),
+            vec![d.id.clone()],
+            format!("敏感纠纷：{} 提及「{}」", d.case_number, words.join("、")),
+            now,
+        )?;
+    }
+    let earlier: Vec<String> = disputes::table
+        .filter(disputes::unit_id.eq(&d.unit_id))
+        .filter(disputes::consumer_id.eq(&d.consumer_id))
+        .filter(disputes::id.ne(&d.id))
+        .filter(disputes::filed_at.ge(to_db_time(now - Duration::days(rules.repeat_consumer_days))))
+        .select(disputes::id)
+        .load(conn)?;
+    if !earlier.is_empty() {
+        let mut ids = earlier;
+        ids.push(d.id.clone());
+        raise(
+            conn,
+            ctx,
+            d,
+            "repeat_consumer",
+            format!("repeat_consumer:{}", d.id),
+            ids,
+            format!(
+                "重复投诉：同一消费者 {} 天内再次投诉同一单位（{}）",
+                rules.repeat_consumer_days, d.case_number
+            ),
+            now,
+        )?;
+    }
+    let window = filed_since(
+        conn,
+        &d.unit_id,
+        now - Duration::days(rules.repeat_unit_days),
+    )?;
+    if window.len() as i64 == rules.repeat_unit_count {
+        raise(
+            conn,
+            ctx,
+            d,
+            "repeat_unit",
+            format!("repeat_unit:{}", d.id),
+            window,
+            format!(
+                "重复投诉：该单位 {} 天内第 {} 件纠纷",
+                rules.repeat_unit_days, rules.repeat_unit_count
+            ),
+            now,
+        )?;
+    }
+    let burst = filed_since(
+        conn,
+        &d.unit_id,
+        now - Duration::hours(rules.mass_complaint_hours),
+    )?;
+    if burst.len() as i64 == rules.mass_complaint_count {
+        raise(
+            conn,
+            ctx,
+            d,
+            "mass_complaint",
+            format!("mass_complaint:{}", d.id),
+            burst,
+            format!(
+                "群体投诉：{} 小时内 {} 件纠纷指向同一单位",
+                rules.mass_complaint_hours, rules.mass_complaint_count
+            ),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// A business declined a refund at a unit that committed to offline no-reason returns.
+pub fn on_declined(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    d: &Dispute,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (category, remedies): (String, String) = dispute_claims::table
+        .find(&d.id)
+        .select((dispute_claims::category, dispute_claims::remedies))
+        .first(conn)?;
+    let wants_return = category == "returns_and_refunds"
+        || remedies
+            .split(',')
+            .any(|r| r == "refund" || r == "replacement");
+    if !wants_return {
+        return Ok(());
+    }
+    let today = now.with_timezone(&Shanghai).date_naive();
+    let committed = unit_commitments::table
+        .filter(unit_commitments::unit_id.eq(&d.unit_id))
+        .filter(unit_commitments::kind.eq(CommitmentKind::OfflineNoReasonReturn.as_str()))
+        .select((unit_commitments::valid_from, unit_commitments::valid_to))
+        .load::<(chrono::NaiveDate, Option<chrono::NaiveDate>)>(conn)?
+        .into_iter()
+        .any(|(from, to)| is_in_force(from, to, today));
+    if committed {
+        raise(
+            conn,
+            ctx,
+            d,
+            "commitment_breach",
+            format!("commitment_breach:{}", d.id),
+            vec![d.id.clone()],
+            format!(
+                "违反承诺：承诺线下无理由退货的单位拒绝退货（{}）",
+                d.case_number
+            ),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Alerts of regions starting with `region_prefix` (all when `None`), newest first.
+pub fn list_alerts(
+    conn: &mut DbConn,
+    region_prefix: Option<&str>,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Alert>, StoreError> {
+    let mut query = alerts::table
+        .order((alerts::created_at.desc(), alerts::id.desc()))
+        .limit(limit)
+        .select(Alert::as_select())
+        .into_boxed();
+    if let Some(prefix) = region_prefix {
+        query = query.filter(alerts::region_code.like(format!("{prefix}%")));
+    }
+    if let Some(status) = status {
+        query = query.filter(alerts::status.eq(status.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// One alert.
+pub fn find_alert(conn: &mut DbConn, id: &str) -> Result<Option<Alert>, StoreError> {
+    Ok(alerts::table
+        .find(id)
+        .select(Alert::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Moves an alert on: `acknowledged` from open, `closed` (with a note) from open or
+/// acknowledged. Returns false when the alert was not in a state that allows it.
+pub fn move_alert(
+    conn: &mut DbConn,
+    id: &str,
+    to: &str,
+    by: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let at = Some(to_db_time(now));
+    let moved = if to == "acknowledged" {
+        diesel::update(alerts::table.find(id).filter(alerts::status.eq("open")))
+            .set((
+                alerts::status.eq("acknowledged"),
+                alerts::acknowledged_at.eq(at),
+                alerts::acknowledged_by.eq(Some(by)),
+                alerts::note.eq(note),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(
+            alerts::table
+                .find(id)
+                .filter(alerts::status.eq_any(["open", "acknowledged"])),
+        )
+        .set((
+            alerts::status.eq("closed"),
+            alerts::closed_at.eq(at),
+            alerts::closed_by.eq(Some(by)),
+            alerts::note.eq(note),
+        ))
+        .execute(conn)?
+    };
+    Ok(moved == 1)
+}

@@ -1,0 +1,218 @@
+//! Alerts for the regulators of a region: listed, acknowledged and closed with a note.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::auth::AuthUser;
+use crate::disputes::alerts::{Alert, find_alert, list_alerts, move_alert};
+use crate::domain::region::RegionCode;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::store::from_db_time;
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/alerts").route(web::get().to(list)))
+        .service(web::resource("/alerts/{id}/acknowledge").route(web::post().to(acknowledge)))
+        .service(web::resource("/alerts/{id}/close").route(web::post().to(close)));
+}
+
+/// An alert with the disputes it names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertDto {
+    pub id: String,
+    /// mass_complaint, repeat_consumer, repeat_unit, major, sensitive or commitment_breach.
+    pub kind: String,
+    pub unit_id: String,
+    pub region_code: String,
+    pub summary: String,
+    pub dispute_ids: Vec<String>,
+    /// open, acknowledged or closed.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+impl From<Alert> for AlertDto {
+    fn from(a: Alert) -> Self {
+        Self {
+            dispute_ids: serde_json::from_str(&a.dispute_ids).unwrap_or_default(),
+            id: a.id,
+            kind: a.kind,
+            unit_id: a.unit_id,
+            region_code: a.region_code,
+            summary: a.summary,
+            status: a.status,
+            created_at: from_db_time(a.created_at),
+            acknowledged_at: a.acknowledged_at.map(from_db_time),
+            closed_at: a.closed_at.map(from_db_time),
+            note: a.note,
+        }
+    }
+}
+
+/// The region prefix whose alerts the caller handles (`None`: admins, all).
+fn handled_region(auth: &AuthUser) -> Result<Option<RegionCode>, ApiError> {
+    match auth.role() {
+        Role::Admin => Ok(None),
+        Role::Regulator => auth
+            .actor
+            .region
+            .clone()
+            .map(Some)
+            .ok_or_else(|| ApiError::forbidden("Your account has no region.")),
+        _ => Err(ApiError::forbidden("Alerts are for regulators.")),
+    }
+}
+
+/// Filter of the list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertQuery {
+    /// open, acknowledged or closed.
+    pub status: Option<String>,
+}
+
+/// The alerts of the caller's region, newest first (at most 500).
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),
+    responses((status = 200, body = Vec<AlertDto>), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<AlertQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let region = handled_region(&auth)?;
+    let status = query.status.clone();
+    if status
+        .as_deref()
+        .is_some_and(|s| !["open", "acknowledged", "closed"].contains(&s))
+    {
+        return Err(ApiError::invalid_field(
+            "status",
+            "invalid_status",
+            "open, acknowledged or closed",
+        ));
+    }
+    let prefix = region.map(|r| r.prefix().to_string());
+    let rows = state
+        .db
+        .run(move |conn| {
+            list_alerts(conn, prefix.as_deref(), status.as_deref(), 500).map_err(ApiError::from)
+        })
+        .await?;
+    let items: Vec<AlertDto> = rows.into_iter().map(AlertDto::from).collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// A note on an alert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertNote {
+    /// Optional when acknowledging; 2–1000 characters when closing.
+    pub note: Option<String>,
+}
+
+async fn move_to(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: String,
+    to: &'static str,
+    note: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let region = handled_region(&auth)?;
+    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 1000)
+        || (to == "closed" && note.as_ref().is_none_or(|n| n.chars().count() < 2))
+    {
+        return Err(ApiError::invalid_field(
+            "note",
+            "invalid_length",
+            "say what was done, in 2–1000 characters",
+        ));
+    }
+    let now = state.clock.now();
+    let alert = state
+        .db
+        .run(move |conn| {
+            let missing =
+                || ApiError::not_found("alert_not_found", "No such alert in your region.");
+            let alert = find_alert(conn, &id)?.ok_or_else(missing)?;
+            let inside = RegionCode::parse(&alert.region_code)
+                .is_ok_and(|r| region.as_ref().is_none_or(|own| own.contains(&r)));
+            if !inside {
+                return Err(missing());
+            }
+            conn.transaction(|conn| {
+                if !move_alert(conn, &id, to, auth.id(), note.as_deref(), now)? {
+                    return Err(ApiError::conflict(
+                        "alert_transition_not_allowed",
+                        format!("An alert that is {} cannot become {to}.", alert.status),
+                    ));
+                }
+                crate::http::audit::record(
+                    conn,
+                    &auth,
+                    &format!("alert.{to}"),
+                    "alert",
+                    &id,
+                    Some(&alert.region_code),
+                    &serde_json::json!({"note": note}),
+                    now,
+                )?;
+                find_alert(conn, &id)?.ok_or_else(missing)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AlertDto::from(alert)))
+}
+
+/// Acknowledges an open alert (regulators of its region).
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts", params(("id" = String, Path)),
+    request_body = AlertNote,
+    responses((status = 200, body = AlertDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<AlertNote>,
+) -> Result<HttpResponse, ApiError> {
+    move_to(
+        state,
+        auth,
+        path.into_inner(),
+        "acknowledged",
+        body.into_inner().note,
+    )
+    .await
+}
+
+/// Closes an alert with a note saying what was done (regulators of its region).
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/close", tag = "alerts", params(("id" = String, Path)),
+    request_body = AlertNote,
+    responses((status = 200, body = AlertDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn close(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<AlertNote>,
+) -> Result<HttpResponse, ApiError> {
+    move_to(
+        state,
+        auth,
+        path.into_inner(),
+        "closed",
+        body.into_inner().note,
+    )
+    .await
+}

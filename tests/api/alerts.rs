@@ -1,0 +1,128 @@
+//! Alerts to the regulators of the unit's region.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+async fn file(
+    app: &TestApp,
+    owner: &str,
+    item: &str,
+    claimed_fen: i64,
+    description: &str,
+    category: &str,
+) -> String {
+    let owner = app.demo_token(owner).await;
+    let unit = app.business_of(&owner).await["unit"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let reply = app.post("/api/v1/disputes", Some(&consumer), &json!({
+        "unit_id": unit, "category": category, "item": {"kind": "product", "name": item},
+        "purchase_date": "2026-11-20", "amount_paid_fen": claimed_fen, "amount_claimed_fen": claimed_fen,
+        "remedies": ["refund"], "description": description, "contact_consent": true
+    })).await;
+    reply.expect(201);
+    reply.body["id"].as_str().unwrap().to_string()
+}
+
+fn of_kind<'a>(alerts: &'a Value, kind: &str) -> Vec<&'a Value> {
+    alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == kind)
+        .collect()
+}
+
+both_backends! {
+    async fn filings_raise_each_alert_once_for_the_regions_regulators(app) {
+        app.seed_demo().await;
+        let xixi = "owner.xixi@odr.demo";
+        let first = file(&app, xixi, "套餐 A", 12_800, "菜品变质，要求退款。", "food_safety").await;
+        let mut ids = vec![first.clone()];
+        for n in 0..3 {
+            ids.push(file(&app, xixi, &format!("套餐 B{n}"), 12_800, "菜品变质，要求退款。", "food_safety").await);
+        }
+        let xihu = app.demo_token("reg.xihu@odr.demo").await;
+        let alerts = app.get("/api/v1/alerts", Some(&xihu)).await.body;
+        assert!(of_kind(&alerts, "mass_complaint").is_empty(), "four are no mass complaint yet");
+        assert_eq!(of_kind(&alerts, "repeat_consumer").len(), 3, "the same consumer again within 90 days");
+
+        // The fifth within 72 hours: a mass complaint, and the unit's fifth in 30 days; it
+        // mentions the media and claims ¥60,000.
+        ids.push(file(&app, xixi, "套餐 C", 6_000_000, "全家食物中毒住院，已联系媒体。", "food_safety").await);
+        let alerts = app.get("/api/v1/alerts?status=open", Some(&xihu)).await.body;
+        let mass = of_kind(&alerts, "mass_complaint");
+        assert_eq!(mass.len(), 1);
+        assert_eq!(mass[0]["dispute_ids"], json!(ids), "the alert names its five disputes");
+        assert_eq!(of_kind(&alerts, "repeat_unit").len(), 1);
+        let major = of_kind(&alerts, "major");
+        assert_eq!(major.len(), 1);
+        assert!(major[0]["summary"].as_str().unwrap().contains("60000 元"));
+        let sensitive = of_kind(&alerts, "sensitive");
+        assert_eq!(sensitive.len(), 1);
+        assert!(sensitive[0]["summary"].as_str().unwrap().contains("媒体"));
+        assert!(sensitive[0]["summary"].as_str().unwrap().contains("食物中毒"));
+
+        // The regulators of Xihu and Hangzhou are told, in the app and by email.
+        app.run_pending_jobs().await;
+        let emailed: Vec<String> = app.sent_emails().into_iter().filter(|e| e.text.contains("群体投诉")).map(|e| e.to).collect();
+        assert!(emailed.contains(&"reg.xihu@odr.demo".to_string()) && emailed.contains(&"reg.hangzhou@odr.demo".to_string()), "{emailed:?}");
+        assert!(!emailed.contains(&"reg.binjiang@odr.demo".to_string()));
+        let inbox = app.get("/api/v1/notifications", Some(&xihu)).await.body;
+        assert!(inbox.as_array().unwrap().iter().any(|n| n["message"].as_str().unwrap_or_default().contains("预警")));
+
+        // Other regions and other roles see nothing of it.
+        let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
+        assert!(app.get("/api/v1/alerts", Some(&binjiang)).await.body.as_array().unwrap().is_empty());
+        let owner = app.demo_token(xixi).await;
+        app.get("/api/v1/alerts", Some(&owner)).await.expect_problem(403, "forbidden");
+        let id = mass[0]["id"].as_str().unwrap().to_string();
+        app.post(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&binjiang), &json!({})).await.expect_problem(404, "alert_not_found");
+
+        // Acknowledged, then closed with a note.
+        app.post(&format!("/api/v1/alerts/{id}/close"), Some(&xihu), &json!({})).await.expect_problem(422, "validation_failed");
+        let acked = app.post(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&xihu), &json!({"note": "已联系门店"})).await;
+        acked.expect(200);
+        assert_eq!(acked.body["status"], "acknowledged");
+        app.post(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&xihu), &json!({})).await.expect_problem(409, "alert_transition_not_allowed");
+        let closed = app.post(&format!("/api/v1/alerts/{id}/close"), Some(&xihu), &json!({"note": "现场检查，责令整改"})).await;
+        closed.expect(200);
+        assert_eq!(closed.body["status"], "closed");
+        assert_eq!(closed.body["note"], "现场检查，责令整改");
+        let open = app.get("/api/v1/alerts?status=open", Some(&xihu)).await.body;
+        assert!(of_kind(&open, "mass_complaint").is_empty());
+        let log = app.get("/api/v1/audit?limit=500", Some(&xihu)).await.body;
+        let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert!(actions.contains(&"alert.raised") && actions.contains(&"alert.acknowledged") && actions.contains(&"alert.closed"));
+
+        // A sixth filing raises no second mass complaint for the same burst.
+        file(&app, xixi, "套餐 D", 12_800, "菜品变质，要求退款。", "food_safety").await;
+        let all = app.get("/api/v1/alerts", Some(&xihu)).await.body;
+        assert_eq!(of_kind(&all, "mass_complaint").len(), 1);
+    }
+
+    async fn a_refused_return_at_a_unit_committed_to_no_reason_returns_is_a_breach(app) {
+        app.seed_demo().await;
+        let store = "owner.hubin@odr.demo";
+        let id = file(&app, store, "羊毛大衣", 129_900, "七天内未穿着，门店拒绝无理由退货。", "returns_and_refunds").await;
+        let owner = app.demo_token(store).await;
+        app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&owner),
+            &json!({"action": "decline", "reason": "已过季，不予退货"})).await.expect(200);
+        let city = app.demo_token("reg.hangzhou@odr.demo").await;
+        let alerts = app.get("/api/v1/alerts", Some(&city)).await.body;
+        let breach = of_kind(&alerts, "commitment_breach");
+        assert_eq!(breach.len(), 1);
+        assert_eq!(breach[0]["dispute_ids"], json!([id]));
+        // A restaurant without that commitment declining is no breach.
+        let other = file(&app, "owner.xixi@odr.demo", "套餐", 12_800, "菜品变质，要求退款。", "returns_and_refunds").await;
+        let xixi = app.demo_token("owner.xixi@odr.demo").await;
+        app.post(&format!("/api/v1/disputes/{other}/actions"), Some(&xixi),
+            &json!({"action": "decline", "reason": "不同意"})).await.expect(200);
+        let alerts = app.get("/api/v1/alerts", Some(&city)).await.body;
+        assert_eq!(of_kind(&alerts, "commitment_breach").len(), 1);
+    }
+}
