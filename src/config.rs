@@ -62,6 +62,7 @@ pub struct Settings {
     pub escalation: EscalationSettings,
     pub retention: RetentionSettings,
     pub alerts: AlertSettings,
+    pub evaluation: EvaluationSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -224,6 +225,22 @@ pub struct ReminderSettings {
     pub working_days_before: Vec<u32>,
     /// Local (Asia/Shanghai) hour from which the daily digest goes out.
     pub digest_hour: u32,
+}
+
+/// When a unit is listed for warning and removal (DESIGN §5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSettings {
+    /// Figures are taken over this many days up to today.
+    pub window_days: i64,
+    /// Listed below this on-time rate …
+    pub min_on_time_rate: f64,
+    /// … or this settlement rate …
+    pub min_settlement_rate: f64,
+    /// … or with more disputes than this waiting past their first-contact due moment.
+    pub max_unanswered: i64,
+    /// A warning shows as the unit's standing for this many days.
+    pub warning_days: i64,
 }
 
 /// Thresholds of the alerts to regulators (DESIGN §5).
@@ -477,6 +494,18 @@ impl Settings {
         .any(|v| *v <= 0)
         {
             return invalid("alerts", "every threshold must be positive");
+        }
+        let e = &self.evaluation;
+        if e.window_days <= 0 || e.warning_days <= 0 || e.max_unanswered < 0 {
+            return invalid(
+                "evaluation",
+                "window_days and warning_days must be positive",
+            );
+        }
+        if !(0.0..=1.0).contains(&e.min_on_time_rate)
+            || !(0.0..=1.0).contains(&e.min_settlement_rate)
+        {
+            return invalid("evaluation", "rates are between 0 and 1");
         }
         if self.retention.concluded_years == 0 {
             return invalid("retention.concluded_years", "must be at least 1");

@@ -242,13 +242,69 @@ pub fn send_notice(
     by_email: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let (headline, detail) = notice.text(Language::parse(&user.language));
+    deliver(
+        conn,
+        ctx,
+        user,
+        Some((&dispute.id, &dispute.case_number)),
+        notice.kind(),
+        (headline, detail),
+        by_email,
+        now,
+    )
+}
+
+/// Tells a unit's staff member about a decision on the unit (in the app and by email), in
+/// their language: (Chinese, English) headline and detail.
+pub fn send_unit_notice(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    user: &User,
+    zh: (&str, &str),
+    en: (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let english = Language::parse(&user.language) == Language::En;
+    let (headline, detail) = if english { en } else { zh };
+    // The email's text shows only the detail, so it repeats the headline.
+    let detail = match (detail.is_empty(), english) {
+        (true, _) => headline.to_string(),
+        (false, true) => format!("{headline}. {detail}"),
+        (false, false) => format!("{headline}。{detail}"),
+    };
+    deliver(
+        conn,
+        ctx,
+        user,
+        None,
+        "unit",
+        (headline.to_string(), detail),
+        true,
+        now,
+    )
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the one place both kinds of notice go out"
+)]
+fn deliver(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    user: &User,
+    dispute: Option<(&str, &str)>,
+    kind: &str,
+    (headline, detail): (String, String),
+    by_email: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let language = Language::parse(&user.language);
-    let (headline, detail) = notice.text(language);
     notify(
         conn,
         &user.id,
-        Some(&dispute.id),
-        notice.kind(),
+        dispute.map(|(id, _)| id),
+        kind,
         &format!("{headline}：{detail}"),
         now,
     )?;
@@ -258,7 +314,7 @@ pub fn send_notice(
             name: user.display_name.clone(),
             headline,
             detail,
-            case_number: dispute.case_number.clone(),
+            case_number: dispute.map(|(_, n)| n.to_string()).unwrap_or_default(),
             link: ctx.public_url.clone(),
         }
         .render(email)

@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod disputes;
 pub mod errors;
 pub mod escalations;
+pub mod evaluation;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(imports::routes)
                 .configure(admin::routes)
                 .configure(audit::routes)
+                .configure(evaluation::routes)
                 .configure(alerts::routes)
                 .configure(metrics::routes)
                 .configure(deadlines::routes)

@@ -9,8 +9,8 @@ use super::disputes::{
     contact as dispute_contact, evidence as dispute_evidence, handlers as dispute_handlers,
 };
 use super::{
-    accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, health, imports,
-    metrics, notifications, public, reference, units,
+    accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
+    health, imports, metrics, notifications, public, reference, units,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::error::{FieldError, Problem};
@@ -77,7 +77,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_evidence::download_signed,
         deadlines::list_calendars, deadlines::import_calendar,
         deadlines::list_deadline_policies, deadlines::create_policy,
-        metrics::get_metrics, alerts::list, alerts::acknowledge, alerts::close,
+        metrics::get_metrics, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close,
         audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
     ),
     components(schemas(Problem, FieldError, EscalationPacket)),

@@ -54,6 +54,8 @@ pub struct PublicUnit {
     /// Commitments in force today.
     pub commitments: Vec<CommitmentDto>,
     pub scorecard: Scorecard,
+    /// `good`, or `warned` while a regulator's warning is recent (`evaluation.warning_days`).
+    pub standing: String,
 }
 
 /// A unit's record over the last 12 months, as the public sees it.
@@ -112,10 +114,17 @@ fn public_unit(
     business: Business,
     commitments: &[CommitmentRow],
     scores: &std::collections::HashMap<String, crate::domain::metrics::Counters>,
+    warned: &[String],
     today: chrono::NaiveDate,
 ) -> PublicUnit {
     PublicUnit {
         scorecard: Scorecard::of(&scores.get(&unit.id).copied().unwrap_or_default()),
+        standing: if warned.contains(&unit.id) {
+            "warned"
+        } else {
+            "good"
+        }
+        .into(),
         commitments: commitments
             .iter()
             .filter(|c| c.unit_id == unit.id)
@@ -159,6 +168,8 @@ pub async fn directory(
     )?;
     let limit = filter.limit - 1;
     let today = shanghai_today(state.clock.now());
+    let warned_after =
+        state.clock.now() - chrono::Duration::days(state.settings.evaluation.warning_days);
     let (rows, commitments) = state
         .db
         .run(move |conn| {
@@ -166,14 +177,15 @@ pub async fn directory(
             let ids: Vec<String> = rows.iter().map(|(u, _)| u.id.clone()).collect();
             let commitments = units::list_commitments(conn, &ids)?;
             let scores = scorecards(conn, &ids, today)?;
-            Ok::<_, ApiError>((rows, (commitments, scores)))
+            let warned = crate::http::evaluation::warned_since(conn, &ids, warned_after)?;
+            Ok::<_, ApiError>((rows, (commitments, scores, warned)))
         })
         .await?;
-    let (commitments, scores) = commitments;
+    let (commitments, scores, warned) = commitments;
     let (rows, next_cursor) = split_page(rows, limit, |(unit, _)| unit.id.clone());
     let items = rows
         .into_iter()
-        .map(|(unit, business)| public_unit(unit, business, &commitments, &scores, today))
+        .map(|(unit, business)| public_unit(unit, business, &commitments, &scores, &warned, today))
         .collect();
     Ok(HttpResponse::Ok().json(PublicUnitPage { items, next_cursor }))
 }
@@ -187,6 +199,8 @@ pub async fn directory_entry(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let today = shanghai_today(state.clock.now());
+    let warned_after =
+        state.clock.now() - chrono::Duration::days(state.settings.evaluation.warning_days);
     let entry = state
         .db
         .run(move |conn| {
@@ -201,7 +215,15 @@ pub async fn directory_entry(
             let ids = std::slice::from_ref(&unit.id);
             let commitments = units::list_commitments(conn, ids)?;
             let scores = scorecards(conn, ids, today)?;
-            Ok(public_unit(unit, business, &commitments, &scores, today))
+            let warned = crate::http::evaluation::warned_since(conn, ids, warned_after)?;
+            Ok(public_unit(
+                unit,
+                business,
+                &commitments,
+                &scores,
+                &warned,
+                today,
+            ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(entry))

@@ -334,6 +334,32 @@ pub struct UnitActionRequest {
     pub reason: Option<String>,
 }
 
+/// What the unit's staff are told of a decision (Chinese, English).
+fn decision_text(to: UnitStatus) -> (&'static str, &'static str) {
+    match to {
+        UnitStatus::Active => (
+            "本单位已成为 ODR 企业（在线消费纠纷解决单位）",
+            "Your unit is an active ODR unit",
+        ),
+        UnitStatus::Suspended => (
+            "本单位 ODR 资格已暂停：不再受理新纠纷，已受理的继续处理",
+            "Your unit is suspended: no new disputes; open ones continue",
+        ),
+        UnitStatus::Removed => (
+            "本单位已被移出 ODR 企业名录",
+            "Your unit was removed from the ODR directory",
+        ),
+        UnitStatus::Rejected => (
+            "本单位的 ODR 申请未获通过",
+            "Your unit's application was rejected",
+        ),
+        UnitStatus::Pending => (
+            "本单位的 ODR 申请待审核",
+            "Your unit's application awaits a decision",
+        ),
+    }
+}
+
 fn parse_action(input: &str) -> Option<UnitAction> {
     match input {
         "approve" => Some(UnitAction::Approve),
@@ -397,6 +423,7 @@ pub async fn act_on_unit(
     };
     let id = path.into_inner();
     let now = state.clock.now();
+    let ctx = state.case_context();
     let response = state
         .db
         .run(move |conn| {
@@ -422,7 +449,23 @@ pub async fn act_on_unit(
                 role: auth.role().as_str(),
             };
             conn.transaction(|conn| {
-                units::change_status(conn, &unit.id, from, to, actor, &reason, now)
+                units::change_status(conn, &unit.id, from, to, actor, &reason, now)?;
+                let (zh, en) = decision_text(to);
+                let because = |label: &str| {
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{label}{reason}")
+                    }
+                };
+                crate::http::evaluation::tell_staff(
+                    conn,
+                    &ctx,
+                    &business.id,
+                    (zh, &because("原因：")),
+                    (en, &because("Reason: ")),
+                    now,
+                )
             })
             .map_err(|e| match e {
                 StoreError::Conflict(_) => ApiError::conflict(

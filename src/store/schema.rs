@@ -179,6 +179,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    unit_warnings (id) {
+        id -> Text,
+        unit_id -> Text,
+        reason -> Text,
+        actor_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     alerts (id) {
         id -> Text,
         kind -> Text,
@@ -449,6 +459,7 @@ diesel::joinable!(offers -> disputes (dispute_id));
 diesel::joinable!(evidence -> disputes (dispute_id));
 diesel::joinable!(settlements -> disputes (dispute_id));
 diesel::joinable!(escalations -> disputes (dispute_id));
+diesel::joinable!(unit_warnings -> odr_units (unit_id));
 diesel::joinable!(escalation_updates -> escalations (escalation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -467,6 +478,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     metric_daily,
     alerts,
+    unit_warnings,
     calendar_years,
     deadline_policies,
     sent_reminders,

@@ -20,6 +20,7 @@ mod disputes;
 mod email;
 mod errors;
 mod escalations;
+mod evaluation;
 mod gateway;
 mod health;
 mod imports;
