@@ -14,6 +14,8 @@ use crate::domain::metrics::{Figures, figures};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
+use crate::http::disputes::handlers::ExportFormat;
+use crate::http::tables::{Cell, Format, Table, download};
 use crate::store::metrics::{MetricScope, totals};
 use crate::store::reference::find_association;
 use crate::store::units::find_unit;
@@ -21,7 +23,8 @@ use crate::store::{DbConn, to_db_time};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/metrics").route(web::get().to(get_metrics)));
+    cfg.service(web::resource("/metrics").route(web::get().to(get_metrics)))
+        .service(web::resource("/metrics/export").route(web::get().to(export_metrics)));
 }
 
 /// What to measure and over which days.
@@ -365,10 +368,116 @@ pub async fn get_metrics(
     auth: AuthUser,
     query: web::Query<MetricsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
+    let response = compute(&state, auth, query.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// How one metric's cell is taken from the figures.
+type MetricCell = fn(&FiguresDto) -> Cell;
+
+/// The figures as a table: one row per metric, a column per period and comparison.
+pub fn metrics_table(title: &str, m: &MetricsResponse) -> Table {
+    let mut columns: Vec<(&str, &FiguresDto)> = vec![
+        ("本期 Current", &m.current),
+        ("上期 Previous", &m.previous),
+        ("去年同期 Year before", &m.year_ago),
+    ];
+    if let Some(region) = &m.region {
+        columns.push(("所在地区 Region", region));
+    }
+    if let Some(industry) = &m.industry {
+        columns.push(("所属行业 Industry", industry));
+    }
+    let rows: Vec<(&str, MetricCell)> = vec![
+        ("期间 Period", |f| {
+            Cell::Text(format!("{}–{}", f.period.from, f.period.to))
+        }),
+        ("受理 Filed", |f| Cell::Int(f.filed)),
+        ("办结 Concluded", |f| Cell::Int(f.concluded)),
+        ("和解 Settled", |f| Cell::Int(f.settled)),
+        ("转 12315 Escalated", |f| Cell::Int(f.escalated)),
+        ("撤回 Withdrawn", |f| Cell::Int(f.withdrawn)),
+        ("期末超期未结 Open and overdue at the end", |f| {
+            Cell::Int(f.open_overdue_at_end)
+        }),
+        ("按时办结率 On-time rate", |f| {
+            Cell::Rate(f.on_time_rate)
+        }),
+        ("和解成功率 Settlement rate", |f| {
+            Cell::Rate(f.settlement_rate)
+        }),
+        ("首次响应及时率 First-contact rate", |f| {
+            Cell::Rate(f.first_contact_rate)
+        }),
+        ("满意度 Satisfaction (1–5)", |f| {
+            Cell::Number(f.satisfaction_mean)
+        }),
+        ("满意(4–5)占比 Rated 4–5", |f| {
+            Cell::Rate(f.satisfaction_high_share)
+        }),
+        ("平均办理工作日 Average cycle (working days)", |f| {
+            Cell::Number(f.average_cycle_working_days)
+        }),
+        ("挽回经济损失(元) Loss recovered (yuan)", |f| {
+            Cell::Yuan(f.loss_recovered_fen)
+        }),
+        ("诉转案 Complaint to case", |f| {
+            Cell::Int(f.complaint_to_case)
+        }),
+        ("活跃度 Activity", |f| Cell::Rate(f.activity_rate)),
+        ("新增单位 Units activated", |f| {
+            Cell::Int(f.units_activated)
+        }),
+        ("暂停单位 Units suspended", |f| {
+            Cell::Int(f.units_suspended)
+        }),
+        ("移出单位 Units removed", |f| Cell::Int(f.units_removed)),
+    ];
+    Table {
+        title: title.into(),
+        headers: std::iter::once("指标 Metric".to_string())
+            .chain(columns.iter().map(|(name, _)| name.to_string()))
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|(name, cell)| {
+                std::iter::once(Cell::Text(name.into()))
+                    .chain(columns.iter().map(|(_, f)| cell(f)))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// The same metrics as a CSV or XLSX table.
+#[utoipa::path(get, path = "/api/v1/metrics/export", tag = "metrics", params(MetricsQuery, ExportFormat),
+    responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn export_metrics(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<MetricsQuery>,
+    format: web::Query<ExportFormat>,
+) -> Result<HttpResponse, ApiError> {
+    let format = Format::parse(format.format.as_deref())?;
+    let response = compute(&state, auth, query.into_inner()).await?;
+    download(
+        &[metrics_table("指标 Metrics", &response)],
+        format,
+        "metrics",
+    )
+}
+
+/// The metrics answer for `query` as `auth` may see it.
+pub async fn compute(
+    state: &AppState,
+    auth: AuthUser,
+    query: MetricsQuery,
+) -> Result<MetricsResponse, ApiError> {
     let today = state.clock.now().with_timezone(&Shanghai).date_naive();
     let period = period_of(&query, today)?;
-    let response = state
+    state
         .db
         .run(move |conn| {
             let (scope, unit_context) = allowed_scope(conn, &auth, &query)?;
@@ -406,6 +515,5 @@ pub async fn get_metrics(
                 industry,
             })
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(response))
+        .await
 }

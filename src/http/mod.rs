@@ -24,6 +24,8 @@ pub mod pagination;
 pub mod portal;
 pub mod public;
 pub mod reference;
+pub mod reports;
+pub mod tables;
 pub mod telemetry;
 pub mod units;
 
@@ -101,6 +103,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(imports::routes)
                 .configure(admin::routes)
                 .configure(audit::routes)
+                .configure(reports::routes)
                 .configure(evaluation::routes)
                 .configure(alerts::routes)
                 .configure(metrics::routes)

@@ -10,7 +10,7 @@ use super::disputes::{
 };
 use super::{
     accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
-    health, imports, metrics, notifications, public, reference, units,
+    health, imports, metrics, notifications, public, reference, reports, units,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::error::{FieldError, Problem};
@@ -47,7 +47,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
 `validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `unreadable_body`, `bad_request` (400), \
 `unauthenticated`, `invalid_token`, `invalid_link`, `invalid_signature`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
 `refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired` (401), \
-`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found` (404), \
+`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found`, `report_not_found` (404), \
 `method_not_allowed` (405), `conflict`, `email_taken`, `phone_taken`, `business_exists`, `association_exists`, `invitation_used`, \
 `unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently`, `duplicate_dispute`, `invalid_transition`, \
 `not_allowed_for_party`, `dispute_closed`, `escalation_too_early`, `extension_already_used`, `proposal_pending`, `no_proposal_to_answer`, \
@@ -77,7 +77,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_evidence::download_signed,
         deadlines::list_calendars, deadlines::import_calendar,
         deadlines::list_deadline_policies, deadlines::create_policy,
-        metrics::get_metrics, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close,
+        metrics::get_metrics, metrics::export_metrics, reports::report, dispute_handlers::export, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close,
         audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
     ),
     components(schemas(Problem, FieldError, EscalationPacket)),

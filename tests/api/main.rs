@@ -30,6 +30,7 @@ mod migrations;
 mod openapi;
 mod portal;
 mod public;
+mod reports;
 mod timers;
 mod units;
 mod workers;

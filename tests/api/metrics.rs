@@ -25,7 +25,7 @@ fn id_of(filed: &Value) -> String {
 /// Friday 27 November 2026: three disputes at 西溪人家 (Xihu) and one at 河坊老味道 (Shangcheng).
 /// D1 settled, fulfilled, confirmed and rated 5; D2 declined (escalated, later 诉转案) and
 /// rated 2; D3 left alone (escalated by the sweeper on 12 December); D4 withdrawn.
-async fn fixture(app: &TestApp) -> (String, String) {
+pub async fn fixture(app: &TestApp) -> (String, String) {
     app.seed_demo().await;
     let owner = app.demo_token("owner.xixi@odr.demo").await;
     let consumer = app.demo_token("consumer@odr.demo").await;

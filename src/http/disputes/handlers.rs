@@ -172,6 +172,102 @@ pub async fn list(
     let filter = parse_query(&query, now)?;
     let limit = usize::try_from(filter.limit - 1).unwrap_or(0);
     let sort = filter.sort;
+    let mut items = list_items(&state, scope, filter, now).await?;
+    let has_more = items.len() > limit;
+    items.truncate(limit);
+    let next_cursor = has_more.then(|| items.last()).flatten().map(|last| {
+        let key = match sort {
+            DisputeSort::Due => last.settlement_due_at,
+            DisputeSort::Filed => last.filed_at,
+        };
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", key.to_rfc3339(), last.id))
+    });
+    items.shrink_to_fit();
+    Ok(HttpResponse::Ok().json(DisputePage { items, next_cursor }))
+}
+
+/// Most disputes one export holds.
+const EXPORT_LIMIT: i64 = 10_000;
+
+/// Which file an export produces.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportFormat {
+    /// `csv` (UTF-8 with BOM, default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// The caller's disputes with the list's filters, as CSV or XLSX (at most 10,000 rows; the
+/// consumer's name only, no contact details).
+#[utoipa::path(get, path = "/api/v1/disputes/export", tag = "disputes", params(DisputeQuery, ExportFormat),
+    responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn export(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<DisputeQuery>,
+    format: web::Query<ExportFormat>,
+) -> Result<HttpResponse, ApiError> {
+    let format = crate::http::tables::Format::parse(format.format.as_deref())?;
+    let scope = scope_of(&auth, false)?;
+    let now = state.clock.now();
+    let mut filter = parse_query(&query, now)?;
+    filter.limit = EXPORT_LIMIT;
+    let items = list_items(&state, scope, filter, now).await?;
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    use crate::http::tables::{Cell, Table};
+    let table = Table {
+        title: "纠纷清单 Disputes".into(),
+        headers: [
+            "案件编号 Case",
+            "状态 Status",
+            "经营者 Business",
+            "消费者 Consumer",
+            "类别 Category",
+            "商品/服务 Item",
+            "诉求金额(元) Claimed (yuan)",
+            "受理时间 Filed",
+            "首次响应期限 First contact due",
+            "办结期限 Settlement due",
+            "首次响应超时 First contact overdue",
+            "超期 Overdue",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: items
+            .into_iter()
+            .map(|i| {
+                vec![
+                    Cell::Text(i.case_number),
+                    Cell::Text(i.status),
+                    Cell::Text(i.business_name),
+                    Cell::Text(i.consumer_name),
+                    Cell::Text(i.category),
+                    Cell::Text(i.item_name),
+                    Cell::Yuan(i.amount_claimed_fen),
+                    Cell::Text(local(i.filed_at)),
+                    Cell::Text(local(i.first_contact_due_at)),
+                    Cell::Text(local(i.settlement_due_at)),
+                    Cell::Flag(i.first_contact_overdue),
+                    Cell::Flag(i.overdue),
+                ]
+            })
+            .collect(),
+    };
+    crate::http::tables::download(&[table], format, "disputes")
+}
+
+/// The list rows of `scope` with `filter` (one more than the page when there are more).
+async fn list_items(
+    state: &AppState,
+    scope: crate::store::disputes::DisputeScope,
+    filter: crate::store::disputes::DisputeFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<DisputeListItem>, ApiError> {
     let (rows, business_names, consumer_names) = state
         .db
         .run(move |conn| {
@@ -193,10 +289,8 @@ pub async fn list(
             Ok::<_, ApiError>((rows, business_names, consumer_names))
         })
         .await?;
-    let has_more = rows.len() > limit;
-    let mut items: Vec<DisputeListItem> = rows
+    Ok(rows
         .into_iter()
-        .take(limit)
         .map(|(d, c)| {
             let status: Option<Status> = d.status.parse().ok();
             DisputeListItem {
@@ -225,16 +319,7 @@ pub async fn list(
                 settlement_due_at: from_db_time(d.settlement_due_at),
             }
         })
-        .collect();
-    let next_cursor = has_more.then(|| items.last()).flatten().map(|last| {
-        let key = match sort {
-            DisputeSort::Due => last.settlement_due_at,
-            DisputeSort::Filed => last.filed_at,
-        };
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", key.to_rfc3339(), last.id))
-    });
-    items.shrink_to_fit();
-    Ok(HttpResponse::Ok().json(DisputePage { items, next_cursor }))
+        .collect())
 }
 
 /// Disputes per status in the caller's scope (association admins: their members').

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(handlers::list)),
     )
     .service(web::resource("/disputes/counts").route(web::get().to(handlers::counts)))
+    .service(web::resource("/disputes/export").route(web::get().to(handlers::export)))
     .service(web::resource("/disputes/{id}").route(web::get().to(handlers::get)))
     .service(web::resource("/disputes/{id}/actions").route(web::post().to(handlers::act)))
     .service(web::resource("/disputes/{id}/contact").route(web::post().to(contact::unmask)))

@@ -1,0 +1,195 @@
+//! Tables downloaded as CSV (UTF-8 with a BOM, so Excel and WPS read the Chinese right) or as
+//! XLSX workbooks (one sheet per table), for dispute lists, metrics and reports.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use rust_xlsxwriter::{Format as CellFormat, Workbook};
+
+use crate::error::ApiError;
+
+/// A value in a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    /// Money in fen, shown in yuan with two decimals.
+    Yuan(i64),
+    /// A rate 0–1, shown as a percentage; empty when there is nothing to rate.
+    Rate(Option<f64>),
+    /// A plain number; empty when absent.
+    Number(Option<f64>),
+    /// 是/否 (yes/no).
+    Flag(bool),
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Self::Text(t) => t.clone(),
+            Self::Int(n) => n.to_string(),
+            Self::Yuan(fen) => format!("{}.{:02}", fen / 100, (fen % 100).abs()),
+            Self::Rate(r) => r.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
+            Self::Number(n) => n.map(|n| format!("{n:.2}")).unwrap_or_default(),
+            Self::Flag(b) => if *b { "是" } else { "否" }.into(),
+        }
+    }
+}
+
+/// A titled table.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// CSV or XLSX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// `csv` (default) or `xlsx`; anything else is a 422 naming `format`.
+    pub fn parse(input: Option<&str>) -> Result<Self, ApiError> {
+        match input.unwrap_or("csv") {
+            "csv" => Ok(Self::Csv),
+            "xlsx" => Ok(Self::Xlsx),
+            _ => Err(ApiError::invalid_field(
+                "format",
+                "invalid_format",
+                "csv or xlsx",
+            )),
+        }
+    }
+}
+
+/// The tables as CSV: each table's title, header and rows, a blank line between tables.
+pub fn to_csv(tables: &[Table]) -> Result<Vec<u8>, ApiError> {
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    for (i, table) in tables.iter().enumerate() {
+        if i > 0 {
+            out.write_record([""]).map_err(ApiError::internal)?;
+        }
+        if tables.len() > 1 {
+            out.write_record([table.title.as_str()])
+                .map_err(ApiError::internal)?;
+        }
+        out.write_record(&table.headers)
+            .map_err(ApiError::internal)?;
+        for row in &table.rows {
+            out.write_record(row.iter().map(Cell::csv))
+                .map_err(ApiError::internal)?;
+        }
+    }
+    out.into_inner().map_err(ApiError::internal)
+}
+
+/// Sheet names: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(title: &str, index: usize) -> String {
+    let clean: String = title
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(28)
+        .collect();
+    if clean.trim().is_empty() {
+        format!("Sheet{}", index + 1)
+    } else {
+        clean
+    }
+}
+
+/// The tables as an XLSX workbook, one sheet per table with a bold header row.
+pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, ApiError> {
+    let mut workbook = Workbook::new();
+    let bold = CellFormat::new().set_bold();
+    let percent = CellFormat::new().set_num_format("0.0%");
+    let money = CellFormat::new().set_num_format("#,##0.00");
+    for (i, table) in tables.iter().enumerate() {
+        let sheet = workbook.add_worksheet();
+        sheet
+            .set_name(sheet_name(&table.title, i))
+            .map_err(ApiError::internal)?;
+        for (col, header) in table.headers.iter().enumerate() {
+            let col = u16::try_from(col).map_err(ApiError::internal)?;
+            sheet
+                .write_string_with_format(0, col, header, &bold)
+                .map_err(ApiError::internal)?;
+            sheet
+                .set_column_width(col, 16)
+                .map_err(ApiError::internal)?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).map_err(ApiError::internal)?;
+            for (col, cell) in row.iter().enumerate() {
+                let col = u16::try_from(col).map_err(ApiError::internal)?;
+                let written = match cell {
+                    Cell::Text(t) => sheet.write_string(r, col, t).map(drop),
+                    Cell::Int(n) => sheet.write_number(r, col, *n as f64).map(drop),
+                    Cell::Yuan(fen) => sheet
+                        .write_number_with_format(r, col, *fen as f64 / 100.0, &money)
+                        .map(drop),
+                    Cell::Rate(Some(v)) => sheet
+                        .write_number_with_format(r, col, *v, &percent)
+                        .map(drop),
+                    Cell::Number(Some(v)) => sheet.write_number(r, col, *v).map(drop),
+                    Cell::Rate(None) | Cell::Number(None) => Ok(()),
+                    Cell::Flag(b) => sheet
+                        .write_string(r, col, if *b { "是" } else { "否" })
+                        .map(drop),
+                };
+                written.map_err(ApiError::internal)?;
+            }
+        }
+    }
+    workbook.save_to_buffer().map_err(ApiError::internal)
+}
+
+/// The tables as a download named `<name>.csv` or `<name>.xlsx`.
+pub fn download(tables: &[Table], format: Format, name: &str) -> Result<HttpResponse, ApiError> {
+    let (bytes, content_type, extension) = match format {
+        Format::Csv => (to_csv(tables)?, "text/csv; charset=utf-8", "csv"),
+        Format::Xlsx => (
+            to_xlsx(tables)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.{extension}\""),
+        ))
+        .body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_starts_with_a_bom_and_formats_values() {
+        let table = Table {
+            title: "t".into(),
+            headers: vec!["金额".into(), "比率".into(), "是否".into()],
+            rows: vec![
+                vec![Cell::Yuan(388_005), Cell::Rate(Some(0.5)), Cell::Flag(true)],
+                vec![Cell::Yuan(-150), Cell::Rate(None), Cell::Flag(false)],
+            ],
+        };
+        let bytes = to_csv(&[table]).unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert_eq!(text, "金额,比率,是否\n3880.05,50.0%,是\n-1.50,,否\n");
+    }
+
+    #[test]
+    fn sheet_names_are_valid() {
+        assert_eq!(sheet_name("Disputes [Nov]: a/b", 0), "Disputes Nov ab");
+        assert_eq!(sheet_name("???", 2), "Sheet3");
+    }
+}
