@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod portal;
 pub mod public;
+pub mod publications;
 pub mod reference;
 pub mod reports;
 pub mod tables;
@@ -103,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(imports::routes)
                 .configure(admin::routes)
                 .configure(audit::routes)
+                .configure(publications::routes)
                 .configure(reports::routes)
                 .configure(evaluation::routes)
                 .configure(alerts::routes)

@@ -10,7 +10,7 @@ use super::disputes::{
 };
 use super::{
     accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
-    health, imports, metrics, notifications, public, reference, reports, units,
+    health, imports, metrics, notifications, public, publications, reference, reports, units,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::error::{FieldError, Problem};
@@ -47,12 +47,12 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
 `validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `unreadable_body`, `bad_request` (400), \
 `unauthenticated`, `invalid_token`, `invalid_link`, `invalid_signature`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
 `refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired` (401), \
-`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found`, `report_not_found` (404), \
+`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found`, `report_not_found`, `publication_not_found` (404), \
 `method_not_allowed` (405), `conflict`, `email_taken`, `phone_taken`, `business_exists`, `association_exists`, `invitation_used`, \
 `unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently`, `duplicate_dispute`, `invalid_transition`, \
 `not_allowed_for_party`, `dispute_closed`, `escalation_too_early`, `extension_already_used`, `proposal_pending`, `no_proposal_to_answer`, \
 `already_fulfilled`, `not_fulfilled_yet`, `already_rated`, `offer_expired`, `offer_superseded`, `offer_not_open`, `own_offer`, `not_your_offer`, \
-`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `alert_transition_not_allowed`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large` (413), \
+`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `alert_transition_not_allowed`, `dispute_not_concluded`, `publication_published`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large` (413), \
 `evidence_removed` (410), `unsupported_media_type`, `unsupported_evidence_type` (415), `idempotency_key_reused` (422), `too_many_login_attempts`, `too_many_login_attempts_from_address` (429), \
 `internal_error` (500), `database_unavailable` (503)."
     ),
@@ -77,6 +77,8 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         dispute_evidence::download_signed,
         deadlines::list_calendars, deadlines::import_calendar,
         deadlines::list_deadline_policies, deadlines::create_policy,
+        publications::create, publications::list_drafts, publications::preview, publications::edit,
+        publications::publish, publications::public_list,
         metrics::get_metrics, metrics::export_metrics, reports::report, dispute_handlers::export, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close,
         audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
     ),
@@ -96,6 +98,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         (name = "escalations", description = "The regulators' 12315 queue and the gateways' callbacks. Packets delivered to gateways follow openapi/escalation-packet.v1.schema.json (the EscalationPacket component)."),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "alerts", description = "Alerts to the regulators of a region"),
+        (name = "publications", description = "Anonymised case summaries and consumer alerts"),
         (name = "metrics", description = "Oversight metrics by scope and period"),
         (name = "operations", description = "Health and metrics"),
     )

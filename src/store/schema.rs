@@ -189,6 +189,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    publications (id) {
+        id -> Text,
+        kind -> Text,
+        region_code -> Text,
+        dispute_id -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     alerts (id) {
         id -> Text,
         kind -> Text,
@@ -479,6 +494,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     metric_daily,
     alerts,
     unit_warnings,
+    publications,
     calendar_years,
     deadline_policies,
     sent_reminders,

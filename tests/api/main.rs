@@ -30,6 +30,7 @@ mod migrations;
 mod openapi;
 mod portal;
 mod public;
+mod publications;
 mod reports;
 mod timers;
 mod units;
