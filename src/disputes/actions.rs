@@ -81,6 +81,10 @@ pub enum Action {
     Reject {
         reason: String,
     },
+    /// A regulator hands the dispute to 12315 (a mass complaint escalated together).
+    RegulatorEscalation {
+        reason: String,
+    },
     /// Timers: no first contact by its due moment (flag and remind the staff).
     FirstContactLapsed,
     /// Timers: not settled by the due moment (escalate).
@@ -115,6 +119,7 @@ impl Action {
             Self::ReportNonFulfilment { .. } => Event::ReportNonFulfilment,
             Self::Rate { .. } => Event::Rate,
             Self::Reject { .. } => Event::RejectAsNoConsumerDispute,
+            Self::RegulatorEscalation { .. } => Event::RegulatorEscalation,
             Self::FirstContactLapsed => Event::FirstContactLapsed,
             Self::SettlementLapsed => Event::SettlementLapsed,
             Self::FulfilmentLapsed => Event::FulfilmentLapsed,
@@ -741,6 +746,15 @@ fn side_effects(
                 dispute,
                 "市场监管部门认定该投诉不属于消费纠纷。",
                 "The regulator ruled this is not a consumer dispute.",
+            ),
+        },
+        Action::RegulatorEscalation { reason } => Outcome {
+            only: None,
+            detail: json!({"reason": reason}),
+            notice: update(
+                dispute,
+                "市场监管部门已将该纠纷转入 12315 统一处理。",
+                "The regulator has taken this dispute to 12315.",
             ),
         },
     };

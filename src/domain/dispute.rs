@@ -196,6 +196,8 @@ pub enum Event {
     ReportNonFulfilment,
     Rate,
     RejectAsNoConsumerDispute,
+    /// A regulator hands an open dispute to 12315 (a mass complaint escalated together).
+    RegulatorEscalation,
     FirstContactLapsed,
     SettlementLapsed,
     FulfilmentLapsed,
@@ -204,7 +206,7 @@ pub enum Event {
 
 impl Event {
     /// Every event.
-    pub const ALL: [Event; 24] = [
+    pub const ALL: [Event; 25] = [
         Self::FirstContact,
         Self::Message,
         Self::MakeOffer,
@@ -225,6 +227,7 @@ impl Event {
         Self::ReportNonFulfilment,
         Self::Rate,
         Self::RejectAsNoConsumerDispute,
+        Self::RegulatorEscalation,
         Self::FirstContactLapsed,
         Self::SettlementLapsed,
         Self::FulfilmentLapsed,
@@ -254,6 +257,7 @@ impl Event {
             Self::ReportNonFulfilment => "non_fulfilment_reported",
             Self::Rate => "rated",
             Self::RejectAsNoConsumerDispute => "rejected_as_no_consumer_dispute",
+            Self::RegulatorEscalation => "escalated_by_regulator",
             Self::FirstContactLapsed => "first_contact_lapsed",
             Self::SettlementLapsed => "settlement_lapsed",
             Self::FulfilmentLapsed => "fulfilment_lapsed",
@@ -366,7 +370,7 @@ fn may_act(event: Event, actor: Actor) -> bool {
         | E::ProposePause
         | E::AgreePause
         | E::Resume => matches!(actor, A::Consumer | A::Merchant),
-        E::RejectAsNoConsumerDispute => actor == A::Regulator,
+        E::RejectAsNoConsumerDispute | E::RegulatorEscalation => actor == A::Regulator,
         E::FirstContactLapsed
         | E::SettlementLapsed
         | E::FulfilmentLapsed
@@ -469,6 +473,9 @@ pub fn transition(
         }
         (E::RejectAsNoConsumerDispute, S::Filed | S::Negotiating | S::Paused) => {
             close(&mut next, S::Rejected)
+        }
+        (E::RegulatorEscalation, S::Filed | S::Negotiating | S::Paused) => {
+            close(&mut next, S::Escalated)
         }
         (E::FirstContactLapsed, S::Filed) => {
             if now <= facts.first_contact_due {
@@ -575,6 +582,19 @@ mod tests {
                 E::RejectAsNoConsumerDispute,
                 A::Regulator,
                 S::Rejected,
+            ),
+            (S::Filed, E::RegulatorEscalation, A::Regulator, S::Escalated),
+            (
+                S::Negotiating,
+                E::RegulatorEscalation,
+                A::Regulator,
+                S::Escalated,
+            ),
+            (
+                S::Paused,
+                E::RegulatorEscalation,
+                A::Regulator,
+                S::Escalated,
             ),
             (S::Filed, E::FirstContactLapsed, A::System, S::Filed),
             (S::Filed, E::SettlementLapsed, A::System, S::Escalated),

@@ -18,7 +18,8 @@ use crate::store::from_db_time;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/alerts").route(web::get().to(list)))
         .service(web::resource("/alerts/{id}/acknowledge").route(web::post().to(acknowledge)))
-        .service(web::resource("/alerts/{id}/close").route(web::post().to(close)));
+        .service(web::resource("/alerts/{id}/close").route(web::post().to(close)))
+        .service(web::resource("/alerts/{id}/escalate").route(web::post().to(escalate)));
 }
 
 /// An alert with the disputes it names.
@@ -215,4 +216,101 @@ pub async fn close(
         body.into_inner().note,
     )
     .await
+}
+
+/// What a joint escalation did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JointEscalation {
+    /// Disputes handed to 12315 now.
+    pub escalated: Vec<String>,
+    /// Disputes of the alert that had concluded already.
+    pub skipped: Vec<String>,
+}
+
+/// Escalates every open dispute of a mass-complaint alert together to 12315 (regulators of
+/// its region); the alert is acknowledged with the reason.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/escalate", tag = "alerts", params(("id" = String, Path)),
+    request_body = AlertNote,
+    responses((status = 200, body = JointEscalation), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn escalate(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<AlertNote>,
+) -> Result<HttpResponse, ApiError> {
+    if auth.role() != Role::Regulator {
+        return Err(ApiError::forbidden(
+            "A regulator of the region escalates a mass complaint.",
+        ));
+    }
+    let region = handled_region(&auth)?;
+    let reason = body
+        .into_inner()
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| (2..=1000).contains(&n.chars().count()))
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "note",
+                "invalid_length",
+                "give the reason in 2–1000 characters",
+            )
+        })?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let ctx = state.case_context();
+    let done = state
+        .db
+        .run(move |conn| {
+            let missing =
+                || ApiError::not_found("alert_not_found", "No such alert in your region.");
+            let alert = find_alert(conn, &id)?.ok_or_else(missing)?;
+            if !RegionCode::parse(&alert.region_code)
+                .is_ok_and(|r| region.as_ref().is_none_or(|own| own.contains(&r)))
+            {
+                return Err(missing());
+            }
+            if alert.kind != "mass_complaint" {
+                return Err(ApiError::conflict(
+                    "not_a_mass_complaint",
+                    "Only a mass complaint's disputes are escalated together.",
+                ));
+            }
+            let ids: Vec<String> = serde_json::from_str(&alert.dispute_ids).unwrap_or_default();
+            conn.transaction(|conn| {
+                let mut done = JointEscalation {
+                    escalated: Vec::new(),
+                    skipped: Vec::new(),
+                };
+                for dispute in ids {
+                    let (d, _) = crate::store::disputes::find_dispute(conn, &dispute)?
+                        .ok_or_else(missing)?;
+                    let open: Option<crate::domain::dispute::Status> = d.status.parse().ok();
+                    if open.is_none_or(|s| s.is_terminal()) {
+                        done.skipped.push(dispute);
+                        continue;
+                    }
+                    crate::disputes::actions::act(
+                        conn,
+                        &ctx,
+                        &dispute,
+                        &crate::disputes::actions::Acting {
+                            user: Some(&auth.user),
+                            actor: crate::domain::dispute::Actor::Regulator,
+                        },
+                        &crate::disputes::actions::Action::RegulatorEscalation {
+                            reason: reason.clone(),
+                        },
+                        now,
+                    )?;
+                    done.escalated.push(dispute);
+                }
+                move_alert(conn, &id, "acknowledged", auth.id(), Some(&reason), now)?;
+                Ok::<_, ApiError>(done)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(done))
 }

@@ -52,7 +52,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
 `unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently`, `duplicate_dispute`, `invalid_transition`, \
 `not_allowed_for_party`, `dispute_closed`, `escalation_too_early`, `extension_already_used`, `proposal_pending`, `no_proposal_to_answer`, \
 `already_fulfilled`, `not_fulfilled_yet`, `already_rated`, `offer_expired`, `offer_superseded`, `offer_not_open`, `own_offer`, `not_your_offer`, \
-`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `alert_transition_not_allowed`, `dispute_not_concluded`, `publication_published`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large` (413), \
+`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `alert_transition_not_allowed`, `dispute_not_concluded`, `publication_published`, `not_a_mass_complaint`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large` (413), \
 `evidence_removed` (410), `unsupported_media_type`, `unsupported_evidence_type` (415), `idempotency_key_reused` (422), `too_many_login_attempts`, `too_many_login_attempts_from_address` (429), \
 `internal_error` (500), `database_unavailable` (503)."
     ),
@@ -79,7 +79,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         deadlines::list_deadline_policies, deadlines::create_policy,
         publications::create, publications::list_drafts, publications::preview, publications::edit,
         publications::publish, publications::public_list,
-        metrics::get_metrics, metrics::export_metrics, reports::report, dispute_handlers::export, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close,
+        metrics::get_metrics, metrics::export_metrics, reports::report, dispute_handlers::export, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close, alerts::escalate,
         audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
     ),
     components(schemas(Problem, FieldError, EscalationPacket)),

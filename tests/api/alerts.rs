@@ -126,3 +126,39 @@ both_backends! {
         assert_eq!(of_kind(&alerts, "commitment_breach").len(), 1);
     }
 }
+
+both_backends! {
+    async fn a_regulator_escalates_a_mass_complaint_together(app) {
+        app.seed_demo().await;
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            ids.push(file(&app, "owner.xixi@odr.demo", &format!("团购套餐 {n}"), 9_900, "团购套餐无法使用，商家拒绝退款。", "prepaid_cards").await);
+        }
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        app.post(&format!("/api/v1/disputes/{}/actions", ids[0]), Some(&consumer),
+            &json!({"action": "withdraw", "reason": "已退款"})).await.expect(200);
+        let xihu = app.demo_token("reg.xihu@odr.demo").await;
+        let alerts = app.get("/api/v1/alerts", Some(&xihu)).await.body;
+        let mass = of_kind(&alerts, "mass_complaint")[0]["id"].as_str().unwrap().to_string();
+        let major = of_kind(&alerts, "repeat_unit")[0]["id"].as_str().unwrap().to_string();
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        app.post(&format!("/api/v1/alerts/{mass}/escalate"), Some(&owner), &json!({"note": "统一处理"})).await.expect_problem(403, "forbidden");
+        app.post(&format!("/api/v1/alerts/{mass}/escalate"), Some(&xihu), &json!({})).await.expect_problem(422, "validation_failed");
+        app.post(&format!("/api/v1/alerts/{major}/escalate"), Some(&xihu), &json!({"note": "统一处理"})).await.expect_problem(409, "not_a_mass_complaint");
+
+        let done = app.post(&format!("/api/v1/alerts/{mass}/escalate"), Some(&xihu), &json!({"note": "群体投诉，统一转 12315 处理"})).await;
+        done.expect(200);
+        assert_eq!(done.body["escalated"].as_array().unwrap().len(), 4);
+        assert_eq!(done.body["skipped"], json!([ids[0]]), "the withdrawn one stays withdrawn");
+        for id in &ids[1..] {
+            let view = app.get(&format!("/api/v1/disputes/{id}"), Some(&consumer)).await.body;
+            assert_eq!(view["status"], "escalated");
+            assert_eq!(view["escalation"]["initiated_by"], "regulator");
+        }
+        app.run_pending_jobs().await;
+        let queue = app.get("/api/v1/escalations?state=delivered", Some(&xihu)).await.body;
+        assert_eq!(queue.as_array().unwrap().len(), 4);
+        let alerts = app.get("/api/v1/alerts", Some(&xihu)).await.body;
+        assert_eq!(alerts.as_array().unwrap().iter().find(|a| a["id"] == mass.as_str()).unwrap()["status"], "acknowledged");
+    }
+}

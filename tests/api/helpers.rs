@@ -118,6 +118,8 @@ pub fn test_settings(database_url: &str, dir: &Path) -> Settings {
     settings.database.pool_size = 3;
     settings.server.port = 0;
     settings.email.file_dir = dir.join("mail");
+    // Evidence is stored by its hash; each test keeps its own files.
+    settings.disputes.evidence_dir = dir.join("evidence");
     settings
 }
 
