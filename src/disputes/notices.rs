@@ -285,6 +285,24 @@ pub fn send_unit_notice(
     )
 }
 
+/// Tells each active staff member of `business_id` about a decision on their unit.
+pub fn tell_staff(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    business_id: &str,
+    zh: (&str, &str),
+    en: (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for member in crate::store::users::list_staff(conn, business_id)?
+        .iter()
+        .filter(|u| u.is_active)
+    {
+        send_unit_notice(conn, ctx, member, zh, en, now)?;
+    }
+    Ok(())
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "the one place both kinds of notice go out"

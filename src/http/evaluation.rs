@@ -1,6 +1,8 @@
 //! Unit evaluation (DESIGN §5): units below the configured thresholds listed for the
 //! regulators of their region with their figures, and warnings given with a reason.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -10,7 +12,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use crate::disputes::notices::send_unit_notice;
 use crate::domain::metrics::{Extras, figures};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
@@ -18,7 +19,6 @@ use crate::domain::text::BoundedText;
 use crate::error::ApiError;
 use crate::store::metrics::sums_for_units;
 use crate::store::schema::{businesses, disputes, odr_units, unit_warnings};
-use crate::store::users::list_staff;
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 
 /// Registers the routes of this module.
@@ -108,21 +108,30 @@ pub async fn list(
                 .load(conn)?;
             let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
             let sums = sums_for_units(conn, &ids, from, today + Duration::days(1))?;
-            let unanswered: Vec<String> = disputes::table
+            let mut unanswered: HashMap<String, i64> = HashMap::new();
+            for unit in disputes::table
                 .filter(disputes::unit_id.eq_any(&ids))
                 .filter(disputes::status.eq("filed"))
                 .filter(disputes::first_contact_due_at.lt(to_db_time(now)))
                 .select(disputes::unit_id)
-                .load(conn)?;
-            let warnings: Vec<(String, chrono::NaiveDateTime)> = unit_warnings::table
+                .load::<String>(conn)?
+            {
+                *unanswered.entry(unit).or_default() += 1;
+            }
+            let mut last_warning: HashMap<String, chrono::NaiveDateTime> = HashMap::new();
+            for (unit, at) in unit_warnings::table
                 .filter(unit_warnings::unit_id.eq_any(&ids))
                 .select((unit_warnings::unit_id, unit_warnings::created_at))
-                .load(conn)?;
+                .load::<(String, chrono::NaiveDateTime)>(conn)?
+            {
+                let latest = last_warning.entry(unit).or_insert(at);
+                *latest = (*latest).max(at);
+            }
             let mut out = Vec::new();
             for (unit_id, name, region, industry, status) in rows {
                 let counters = sums.get(&unit_id).copied().unwrap_or_default();
                 let f = figures(&counters, &Extras::default());
-                let waiting = unanswered.iter().filter(|u| **u == unit_id).count() as i64;
+                let waiting = unanswered.get(&unit_id).copied().unwrap_or(0);
                 let mut below = Vec::new();
                 if f.on_time_rate.is_some_and(|r| r < rules.min_on_time_rate) {
                     below.push("on_time_rate".to_string());
@@ -139,11 +148,7 @@ pub async fn list(
                     continue;
                 }
                 out.push(EvaluatedUnit {
-                    last_warning_at: warnings
-                        .iter()
-                        .filter(|(u, _)| *u == unit_id)
-                        .map(|(_, at)| from_db_time(*at))
-                        .max(),
+                    last_warning_at: last_warning.get(&unit_id).copied().map(from_db_time),
                     unit_id,
                     business_name: name,
                     region_code: region,
@@ -183,24 +188,6 @@ pub async fn list(
 pub struct WarningRequest {
     /// 2–500 characters; the unit's staff read it.
     pub reason: String,
-}
-
-/// Tells each active staff member of `business_id` about a decision on their unit.
-pub fn tell_staff(
-    conn: &mut DbConn,
-    ctx: &crate::disputes::CaseContext,
-    business_id: &str,
-    zh: (&str, &str),
-    en: (&str, &str),
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    for member in list_staff(conn, business_id)?
-        .iter()
-        .filter(|u| u.is_active)
-    {
-        send_unit_notice(conn, ctx, member, zh, en, now)?;
-    }
-    Ok(())
 }
 
 /// Warns an active or suspended unit with a reason (regulators of its region); its staff are
@@ -266,7 +253,7 @@ pub async fn warn(
                     &serde_json::json!({"reason": reason}),
                     now,
                 )?;
-                tell_staff(
+                crate::disputes::notices::tell_staff(
                     conn,
                     &ctx,
                     &business.id,

@@ -235,12 +235,7 @@ fn allowed_scope(
             .clone()
             .ok_or_else(|| ApiError::forbidden("Your account has no region."))
     };
-    let id = query.id.clone();
-    let required = |what: &str| {
-        id.clone()
-            .ok_or_else(|| ApiError::invalid_field("id", "required", format!("name the {what}")))
-    };
-    let scope = match (query.scope.as_deref(), actor.role) {
+    let (kind, value): (&str, Option<String>) = match (query.scope.as_deref(), actor.role) {
         (_, Role::Consumer) => {
             return Err(ApiError::forbidden(
                 "Metrics are for units, associations and regulators.",
@@ -255,17 +250,18 @@ fn allowed_scope(
                 crate::store::units::find_unit_of_business(conn, &business)?.ok_or_else(|| {
                     ApiError::not_found("unit_not_found", "Your business is no ODR unit.")
                 })?;
-            "unit".to_string() + ":" + &unit.id
+            ("unit", Some(unit.id))
         }
-        (None, Role::AssociationAdmin) => format!(
-            "association:{}",
-            actor.association_id.clone().unwrap_or_default()
-        ),
-        (None, Role::Regulator) => format!("region:{}", own_region()?.as_str()),
-        (None, Role::Admin) => "all:".into(),
-        (Some(kind), _) => format!("{kind}:{}", id.clone().unwrap_or_default()),
+        (None, Role::AssociationAdmin) => ("association", actor.association_id.clone()),
+        (None, Role::Regulator) => ("region", Some(own_region()?.as_str().to_string())),
+        (None, Role::Admin) => ("all", None),
+        (Some(kind), _) => (kind, query.id.clone()),
     };
-    let (kind, value) = scope.split_once(':').unwrap_or((scope.as_str(), ""));
+    let required = |what: &str| {
+        value
+            .clone()
+            .ok_or_else(|| ApiError::invalid_field("id", "required", format!("name the {what}")))
+    };
     let hidden = || {
         ApiError::not_found(
             "scope_not_found",
@@ -274,11 +270,7 @@ fn allowed_scope(
     };
     match kind {
         "unit" => {
-            let unit_id = if value.is_empty() {
-                required("unit")?
-            } else {
-                value.to_string()
-            };
+            let unit_id = required("unit")?;
             let (unit, business) = find_unit(conn, &unit_id)?.ok_or_else(hidden)?;
             let region = RegionCode::parse(&business.region_code).map_err(ApiError::internal)?;
             let visible = match actor.role {
@@ -300,7 +292,7 @@ fn allowed_scope(
             ))
         }
         "region" => {
-            let code = RegionCode::parse(if value.is_empty() { "" } else { value })
+            let code = RegionCode::parse(value.as_deref().unwrap_or_default())
                 .map_err(|e| ApiError::invalid_field("id", "invalid_region_code", e.to_string()))?;
             let visible = match actor.role {
                 Role::Admin => true,
@@ -324,11 +316,7 @@ fn allowed_scope(
             }
         }
         "association" => {
-            let association_id = if value.is_empty() {
-                required("association")?
-            } else {
-                value.to_string()
-            };
+            let association_id = required("association")?;
             let association = find_association(conn, &association_id)?.ok_or_else(hidden)?;
             let region = RegionCode::parse(&association.region_code).map_err(ApiError::internal)?;
             let visible = match actor.role {

@@ -458,7 +458,7 @@ pub async fn act_on_unit(
                         format!("{label}{reason}")
                     }
                 };
-                crate::http::evaluation::tell_staff(
+                crate::disputes::notices::tell_staff(
                     conn,
                     &ctx,
                     &business.id,
