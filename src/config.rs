@@ -63,6 +63,7 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub alerts: AlertSettings,
     pub evaluation: EvaluationSettings,
+    pub reports: ReportSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -260,6 +261,17 @@ pub struct AlertSettings {
     pub major_claim_fen: i64,
     /// Sensitive: a description containing any of these words.
     pub sensitive_keywords: Vec<String>,
+}
+
+/// The region reports the sweeper generates and archives (DESIGN §5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Generate each regulated region's daily look, and the weekly check and monthly close of the
+    /// last complete week and month, once each.
+    pub scheduled: bool,
+    /// Local (Asia/Shanghai) hour from which the day's reports are generated.
+    pub hour: u32,
 }
 
 /// How long personal data of concluded disputes is kept (DESIGN §6).

@@ -325,9 +325,11 @@ pub fn resolve_policy(
     on: NaiveDate,
 ) -> Result<DeadlinePolicy, StoreError> {
     let region = RegionCode::parse(region).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let stored = list_policies(conn)?
-        .iter()
-        .map(scoped_policy)
-        .collect::<Result<Vec<_>, _>>()?;
+    let stored = stored_policies(conn)?;
     Ok(policy_in_force(national, &stored, &region, industry, on).clone())
+}
+
+/// Every stored policy with its scope (see [`policy_in_force`] for choosing among them).
+pub fn stored_policies(conn: &mut DbConn) -> Result<Vec<ScopedPolicy>, StoreError> {
+    list_policies(conn)?.iter().map(scoped_policy).collect()
 }

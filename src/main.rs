@@ -52,8 +52,19 @@ enum Command {
     Worker,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Seed the demo data into an empty database.
-    SeedDemo,
+    /// Seed the demo data into an empty database; with --disputes, also a generated history
+    /// for load tests and benchmarks.
+    SeedDemo {
+        /// Generate this many disputes (filed from the first shipped calendar year until now).
+        #[arg(long)]
+        disputes: Option<u64>,
+        /// Spread them over this many new ODR units (default: one per 2,000 disputes, 20–5,000).
+        #[arg(long)]
+        units: Option<u32>,
+        /// Random seed of the generated history.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Import member businesses from a CSV or XLSX file, as an association admin.
     ImportUnits {
         /// The CSV or XLSX file.
@@ -115,12 +126,28 @@ async fn main() -> anyhow::Result<()> {
             println!("{applied} migration(s) applied");
             Ok(())
         }
-        Command::SeedDemo => {
+        Command::SeedDemo {
+            disputes,
+            units,
+            seed: history_seed,
+        } => {
             let state = build_state(settings, clock).await?;
-            if !print_demo(&state, seed(&state).await?) {
-                println!("The database already has users; demo data not seeded.");
+            let seeded = print_demo(&state, seed(&state).await?);
+            match disputes {
+                Some(disputes) => {
+                    let plan = odr::demo::history::HistoryPlan {
+                        disputes,
+                        units,
+                        seed: history_seed,
+                    };
+                    seed_history(&state, plan).await
+                }
+                None if !seeded => {
+                    println!("The database already has users; demo data not seeded.");
+                    Ok(())
+                }
+                None => Ok(()),
             }
-            Ok(())
         }
         Command::ImportUnits { file, by } => {
             import_units(build_state(settings, clock).await?, file, by).await
@@ -178,6 +205,40 @@ async fn seed(state: &AppState) -> anyhow::Result<Option<Vec<odr::demo::DemoLogi
     let pii = state.pii.clone();
     let now = state.clock.now();
     Ok(state.db.run(move |conn| seed_demo(conn, &pii, now)).await?)
+}
+
+async fn seed_history(
+    state: &AppState,
+    plan: odr::demo::history::HistoryPlan,
+) -> anyhow::Result<()> {
+    let ctx = state.case_context();
+    let now = state.clock.now();
+    let started = std::time::Instant::now();
+    let report = state
+        .db
+        .run(move |conn| {
+            odr::demo::history::seed_history(conn, &ctx, &plan, now, |done, total| {
+                if done % 100_000 == 0 || done == total {
+                    println!(
+                        "  {done} of {total} disputes written ({} s)",
+                        started.elapsed().as_secs()
+                    );
+                }
+            })
+        })
+        .await?;
+    println!(
+        "History seeded in {} s: {} disputes filed since {} with {} ODR units and {} consumers.",
+        started.elapsed().as_secs(),
+        report.disputes,
+        report.since.map(|d| d.to_string()).unwrap_or_default(),
+        report.units,
+        report.consumers
+    );
+    for (status, count) in &report.by_status {
+        println!("  {status:<12} {count}");
+    }
+    Ok(())
 }
 
 fn print_demo(state: &AppState, logins: Option<Vec<odr::demo::DemoLogin>>) -> bool {

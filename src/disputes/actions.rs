@@ -196,15 +196,15 @@ pub fn act(
         conn,
         ctx,
         &dispute,
-        &super::metrics::Change {
+        &crate::domain::metrics::Step {
             from,
             to: next.status,
             event: action.event(),
             actor: acting.actor,
             first_contact_now: !facts.has_first_contact && next.has_first_contact,
             fulfilment_marked: next.fulfilment_marked,
+            at: now,
         },
-        now,
     )?;
     if action.event() == Event::Decline {
         super::alerts::on_declined(conn, ctx, &dispute, now)?;

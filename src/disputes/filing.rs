@@ -9,9 +9,11 @@ use super::notices::{Notice, send_notice};
 use super::{CaseContext, CaseError, recompute_due_dates};
 use crate::domain::claim::{ItemKind, Remedy, Vin, check_amounts, check_purchase_date};
 use crate::domain::dispute::Status;
+use crate::domain::policy::DeadlinePolicy;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UnitStatus, accepts_disputes};
 use crate::error::FieldErrors;
+use crate::store::businesses::Business;
 use crate::store::disputes::{
     Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
 };
@@ -139,6 +141,55 @@ fn validate(
     Ok((claim, remedies))
 }
 
+/// A dispute just filed by `consumer_id` against `unit_id` of `business` at `now` under
+/// `policy`, with its due dates; the case number is the caller's.
+pub fn new_dispute(
+    ctx: &CaseContext,
+    id: &str,
+    consumer_id: &str,
+    unit_id: &str,
+    business: &Business,
+    policy: &DeadlinePolicy,
+    now: DateTime<Utc>,
+) -> Dispute {
+    let at = to_db_time(now);
+    let mut dispute = Dispute {
+        id: id.into(),
+        case_number: String::new(),
+        consumer_id: consumer_id.into(),
+        unit_id: unit_id.into(),
+        business_id: business.id.clone(),
+        region_code: business.region_code.clone(),
+        industry_code: business.industry_code.clone(),
+        policy: serde_json::to_string(policy).unwrap_or_default(),
+        status: Status::Filed.as_str().into(),
+        paused_from: None,
+        paused_at: None,
+        paused_working_days: 0,
+        pending_extension_party: None,
+        pending_extension_days: None,
+        pending_pause_party: None,
+        extension_days: 0,
+        extension_used: false,
+        filed_at: at,
+        first_contacted_at: None,
+        first_contact_due_at: at,
+        settlement_due_at: at,
+        due_provisional: false,
+        fulfilled_at: None,
+        concluded_at: None,
+        rating: None,
+        rating_comment: None,
+        rated_at: None,
+        version: 1,
+        updated_at: at,
+        first_contact_lapsed_at: None,
+        anonymised_at: None,
+    };
+    recompute_due_dates(&mut dispute, &ctx.calendar, policy);
+    dispute
+}
+
 /// Files a dispute for `consumer`; returns its id.
 pub fn file_dispute(
     conn: &mut DbConn,
@@ -185,41 +236,8 @@ pub fn file_dispute(
     let id = new_id();
     let year = now.with_timezone(&Shanghai).format("%Y").to_string();
     let sequence = next_case_sequence(conn, &format!("case:{year}:{}", business.region_code))?;
-    let at = to_db_time(now);
-    let mut dispute = Dispute {
-        id: id.clone(),
-        case_number: format!("ODR{year}{}{sequence:06}", business.region_code),
-        consumer_id: consumer.id.clone(),
-        unit_id: unit.id.clone(),
-        business_id: business.id.clone(),
-        region_code: business.region_code.clone(),
-        industry_code: business.industry_code.clone(),
-        policy: serde_json::to_string(&policy).unwrap_or_default(),
-        status: Status::Filed.as_str().into(),
-        paused_from: None,
-        paused_at: None,
-        paused_working_days: 0,
-        pending_extension_party: None,
-        pending_extension_days: None,
-        pending_pause_party: None,
-        extension_days: 0,
-        extension_used: false,
-        filed_at: at,
-        first_contacted_at: None,
-        first_contact_due_at: at,
-        settlement_due_at: at,
-        due_provisional: false,
-        fulfilled_at: None,
-        concluded_at: None,
-        rating: None,
-        rating_comment: None,
-        rated_at: None,
-        version: 1,
-        updated_at: at,
-        first_contact_lapsed_at: None,
-        anonymised_at: None,
-    };
-    recompute_due_dates(&mut dispute, &ctx.calendar, &policy);
+    let mut dispute = new_dispute(ctx, &id, &consumer.id, &unit.id, &business, &policy, now);
+    dispute.case_number = format!("ODR{year}{}{sequence:06}", business.region_code);
     claim.dispute_id = id.clone();
     insert_dispute(conn, &dispute, &claim)?;
     super::metrics::on_filed(conn, &dispute)?;

@@ -6,8 +6,7 @@ use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
 
 use super::CaseContext;
-use crate::domain::dispute::{Actor, Event, Status};
-use crate::domain::metrics::Counters;
+use crate::domain::metrics::{Counters, Step, StepFacts, step_counters};
 use crate::store::disputes::Dispute;
 use crate::store::metrics::{DayKey, bump};
 use crate::store::negotiation::find_settlement;
@@ -44,93 +43,37 @@ pub fn on_filed(conn: &mut DbConn, d: &Dispute) -> Result<(), StoreError> {
     )
 }
 
-/// What one transition changed, as `act` saw it.
-#[derive(Debug, Clone, Copy)]
-pub struct Change {
-    pub from: Status,
-    pub to: Status,
-    pub event: Event,
-    pub actor: Actor,
-    pub first_contact_now: bool,
-    pub fulfilment_marked: bool,
-}
-
-/// Counts a transition of `d` (already saved) at `now`.
+/// Counts a step of `d` (already saved).
 pub fn on_transition(
     conn: &mut DbConn,
     ctx: &CaseContext,
     d: &Dispute,
-    change: &Change,
-    now: DateTime<Utc>,
+    step: &Step,
 ) -> Result<(), StoreError> {
-    let mut today = Counters::default();
-    if change.actor == Actor::Merchant {
-        today.handled = 1;
-    }
-    if change.to.is_terminal() && !change.from.is_terminal() {
-        let due = from_db_time(d.settlement_due_at);
-        let filed = from_db_time(d.filed_at);
-        today.concluded = 1;
-        today.cycle_days_sum = i64::from(ctx.calendar.working_days_between(filed, now));
-        match change.to {
-            Status::Resolved => {
-                today.settled = 1;
-                if let Some(s) = find_settlement(conn, &d.id)? {
-                    if from_db_time(s.agreed_at) <= due {
-                        today.concluded_on_time = 1;
-                    }
-                    if change.fulfilment_marked {
-                        today.recovered_fen = s.amount_fen;
-                    }
-                }
-            }
-            Status::Withdrawn => {
-                today.withdrawn = 1;
-                // A withdrawal after agreeing a settlement still ends it without escalation.
-                if now <= due || find_settlement(conn, &d.id)?.is_some() {
-                    today.concluded_on_time = 1;
-                }
-            }
-            Status::Escalated => {
-                today.escalated = 1;
-                if change.event == Event::Decline && now <= due {
-                    today.concluded_on_time = 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    if today != Counters::default() {
-        let k = key(conn, d, now)?;
-        bump(conn, &k, &today)?;
-    }
-    if change.first_contact_now && now <= from_db_time(d.first_contact_due_at) {
-        // Counted on the filing day: the first-contact rate is over disputes filed.
-        let k = key(conn, d, from_db_time(d.filed_at))?;
-        bump(
-            conn,
-            &k,
-            &Counters {
-                first_contact_on_time: 1,
-                ..Counters::default()
-            },
-        )?;
-    }
-    if change.event == Event::Rate
-        && let (Some(rating), Some(concluded)) = (d.rating, d.concluded_at)
-    {
-        // Counted on the conclusion day: satisfaction is over disputes concluded.
-        let k = key(conn, d, from_db_time(concluded))?;
-        bump(
-            conn,
-            &k,
-            &Counters {
-                rated: 1,
-                rating_sum: rating,
-                rated_high: i64::from(rating >= 4),
-                ..Counters::default()
-            },
-        )?;
+    let now = step.at;
+    let filed_at = from_db_time(d.filed_at);
+    let concludes = step.to.is_terminal() && !step.from.is_terminal();
+    let settlement = if concludes {
+        find_settlement(conn, &d.id)?.map(|s| (from_db_time(s.agreed_at), s.amount_fen))
+    } else {
+        None
+    };
+    let facts = StepFacts {
+        filed_at,
+        first_contact_due_at: from_db_time(d.first_contact_due_at),
+        settlement_due_at: from_db_time(d.settlement_due_at),
+        settlement,
+        rating: d.rating,
+        concluded_at: d.concluded_at.map(from_db_time),
+        cycle_working_days: if concludes {
+            i64::from(ctx.calendar.working_days_between(filed_at, now))
+        } else {
+            0
+        },
+    };
+    for (at, delta) in step_counters(step, &facts) {
+        let k = key(conn, d, at)?;
+        bump(conn, &k, &delta)?;
     }
     Ok(())
 }

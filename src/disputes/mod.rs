@@ -46,6 +46,8 @@ pub struct CaseContext {
     pub email_max_attempts: i64,
     pub reminder_working_days: Vec<u32>,
     pub digest_hour: u32,
+    /// Scheduled region reports (None: off) from this Shanghai hour.
+    pub report_hour: Option<u32>,
 }
 
 /// Why a use case refused or failed.

@@ -24,6 +24,7 @@ pub struct SweepReport {
     pub reminders_sent: usize,
     pub digests_sent: usize,
     pub anonymised: usize,
+    pub reports_archived: usize,
 }
 
 /// Disputes due for each lapse at `now`.
@@ -143,5 +144,8 @@ pub fn sweep(
     report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?;
     report.digests_sent = super::reminders::send_digests(conn, ctx, now)?;
     report.anonymised = super::retention::anonymise_expired(conn, ctx, now)?;
+    if let Some(hour) = ctx.report_hour {
+        report.reports_archived = crate::oversight::reports::run_schedule(conn, hour, now)?;
+    }
     Ok(report)
 }

@@ -3,6 +3,10 @@
 
 use std::ops::AddAssign;
 
+use chrono::{DateTime, Utc};
+
+use super::dispute::{Actor, Event, Status};
+
 /// Additive counters of one unit and day (or any sum of them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
@@ -126,6 +130,104 @@ pub fn figures(c: &Counters, x: &Extras) -> Figures {
         units_suspended: x.units_suspended,
         units_removed: x.units_removed,
     }
+}
+
+/// One step of a dispute, as the metrics see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    pub from: Status,
+    pub to: Status,
+    pub event: Event,
+    pub actor: Actor,
+    /// The step made the first contact.
+    pub first_contact_now: bool,
+    /// The business had marked the settlement fulfilled (after the step).
+    pub fulfilment_marked: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// What the counters of a step depend on besides the step itself.
+#[derive(Debug, Clone, Copy)]
+pub struct StepFacts {
+    pub filed_at: DateTime<Utc>,
+    pub first_contact_due_at: DateTime<Utc>,
+    pub settlement_due_at: DateTime<Utc>,
+    /// When the settlement was agreed and its amount, if one was.
+    pub settlement: Option<(DateTime<Utc>, i64)>,
+    /// The rating after the step, and when the dispute concluded.
+    pub rating: Option<i64>,
+    pub concluded_at: Option<DateTime<Utc>>,
+    /// Working days from filing to the step (used when the step concludes the dispute).
+    pub cycle_working_days: i64,
+}
+
+/// The counters a step adds, each with the moment whose (Shanghai) day it counts on: the step's
+/// own day, except the first contact (counted on the filing day, as the rate is over disputes
+/// filed) and the rating (on the conclusion day, as satisfaction is over disputes concluded).
+pub fn step_counters(step: &Step, facts: &StepFacts) -> Vec<(DateTime<Utc>, Counters)> {
+    let mut out = Vec::new();
+    let mut today = Counters::default();
+    if step.actor == Actor::Merchant {
+        today.handled = 1;
+    }
+    if step.to.is_terminal() && !step.from.is_terminal() {
+        let due = facts.settlement_due_at;
+        today.concluded = 1;
+        today.cycle_days_sum = facts.cycle_working_days;
+        match step.to {
+            Status::Resolved => {
+                today.settled = 1;
+                if let Some((agreed_at, amount)) = facts.settlement {
+                    if agreed_at <= due {
+                        today.concluded_on_time = 1;
+                    }
+                    if step.fulfilment_marked {
+                        today.recovered_fen = amount;
+                    }
+                }
+            }
+            Status::Withdrawn => {
+                today.withdrawn = 1;
+                // A withdrawal after agreeing a settlement still ends it without escalation.
+                if step.at <= due || facts.settlement.is_some() {
+                    today.concluded_on_time = 1;
+                }
+            }
+            Status::Escalated => {
+                today.escalated = 1;
+                if step.event == Event::Decline && step.at <= due {
+                    today.concluded_on_time = 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if today != Counters::default() {
+        out.push((step.at, today));
+    }
+    if step.first_contact_now && step.at <= facts.first_contact_due_at {
+        out.push((
+            facts.filed_at,
+            Counters {
+                first_contact_on_time: 1,
+                ..Counters::default()
+            },
+        ));
+    }
+    if step.event == Event::Rate
+        && let (Some(rating), Some(concluded)) = (facts.rating, facts.concluded_at)
+    {
+        out.push((
+            concluded,
+            Counters {
+                rated: 1,
+                rating_sum: rating,
+                rated_high: i64::from(rating >= 4),
+                ..Counters::default()
+            },
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

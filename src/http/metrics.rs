@@ -2,24 +2,25 @@
 //! period a year before and, for a unit, its region's and industry's figures beside it.
 
 use actix_web::{HttpResponse, web};
-use chrono::{Datelike, Duration, Months, NaiveDate};
+use chrono::NaiveDate;
 use chrono_tz::Asia::Shanghai;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::AppState;
 use super::auth::AuthUser;
-use crate::domain::calendar::start_of_day;
-use crate::domain::metrics::{Figures, figures};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::disputes::handlers::ExportFormat;
-use crate::http::tables::{Cell, Format, Table, download};
-use crate::store::metrics::{MetricScope, totals};
+use crate::http::tables::{Format, download};
+pub use crate::oversight::{
+    FiguresDto, MetricsResponse, PeriodDto, PeriodKind, compare, metrics_table, period_around,
+};
+use crate::store::DbConn;
+use crate::store::metrics::MetricScope;
 use crate::store::reference::find_association;
 use crate::store::units::find_unit;
-use crate::store::{DbConn, to_db_time};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -46,110 +47,14 @@ pub struct MetricsQuery {
     pub to: Option<NaiveDate>,
 }
 
-/// A period of days, both ends included.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct PeriodDto {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-}
-
-/// The figures of one scope and period.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FiguresDto {
-    pub period: PeriodDto,
-    pub filed: i64,
-    pub concluded: i64,
-    pub settled: i64,
-    pub escalated: i64,
-    pub withdrawn: i64,
-    pub open_overdue_at_end: i64,
-    /// 按时办结率
-    pub on_time_rate: Option<f64>,
-    /// 和解成功率
-    pub settlement_rate: Option<f64>,
-    pub first_contact_rate: Option<f64>,
-    /// 满意度: mean rating 1–5.
-    pub satisfaction_mean: Option<f64>,
-    /// Share of ratings 4–5.
-    pub satisfaction_high_share: Option<f64>,
-    pub rated: i64,
-    pub average_cycle_working_days: Option<f64>,
-    /// 挽回经济损失
-    pub loss_recovered_fen: i64,
-    /// 诉转案
-    pub complaint_to_case: i64,
-    /// 活跃度
-    pub activity_rate: Option<f64>,
-    pub units_activated: i64,
-    pub units_suspended: i64,
-    pub units_removed: i64,
-}
-
-impl FiguresDto {
-    fn of(period: PeriodDto, f: Figures) -> Self {
-        Self {
-            period,
-            filed: f.filed,
-            concluded: f.concluded,
-            settled: f.settled,
-            escalated: f.escalated,
-            withdrawn: f.withdrawn,
-            open_overdue_at_end: f.open_overdue_at_end,
-            on_time_rate: f.on_time_rate,
-            settlement_rate: f.settlement_rate,
-            first_contact_rate: f.first_contact_rate,
-            satisfaction_mean: f.satisfaction_mean,
-            satisfaction_high_share: f.satisfaction_high_share,
-            rated: f.rated,
-            average_cycle_working_days: f.average_cycle_working_days,
-            loss_recovered_fen: f.loss_recovered_fen,
-            complaint_to_case: f.complaint_to_case,
-            activity_rate: f.activity_rate,
-            units_activated: f.units_activated,
-            units_suspended: f.units_suspended,
-            units_removed: f.units_removed,
-        }
-    }
-}
-
-/// The metrics answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MetricsResponse {
-    /// unit, industry, region, association or all.
-    pub scope: String,
-    pub id: Option<String>,
-    pub current: FiguresDto,
-    pub previous: FiguresDto,
-    pub year_ago: FiguresDto,
-    /// For a unit: its region's figures over the same period.
-    pub region: Option<FiguresDto>,
-    /// For a unit: its industry's figures over the same period.
-    pub industry: Option<FiguresDto>,
-}
-
 /// The period `query` names, both ends included.
 fn period_of(query: &MetricsQuery, today: NaiveDate) -> Result<PeriodDto, ApiError> {
     let date = query.date.unwrap_or(today);
     let mut e = FieldErrors::default();
     let period = match query.period.as_deref().unwrap_or("month") {
-        "day" => PeriodDto {
-            from: date,
-            to: date,
-        },
-        "week" => {
-            let from = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
-            PeriodDto {
-                from,
-                to: from + Duration::days(6),
-            }
-        }
-        "month" => {
-            let from = date.with_day(1).unwrap_or(date);
-            let to = from
-                .checked_add_months(Months::new(1))
-                .map_or(date, |next| next - Duration::days(1));
-            PeriodDto { from, to }
-        }
+        "day" => period_around(PeriodKind::Day, date),
+        "week" => period_around(PeriodKind::Week, date),
+        "month" => period_around(PeriodKind::Month, date),
         "custom" => match (query.from, query.to) {
             (Some(from), Some(to)) if from <= to && (to - from).num_days() <= 366 => {
                 PeriodDto { from, to }
@@ -183,42 +88,6 @@ fn period_of(query: &MetricsQuery, today: NaiveDate) -> Result<PeriodDto, ApiErr
     };
     e.finish()?;
     Ok(period)
-}
-
-/// The figures of `scope` over `period`.
-fn measure(
-    conn: &mut DbConn,
-    scope: &MetricScope,
-    period: PeriodDto,
-) -> Result<FiguresDto, ApiError> {
-    let end_day = period.to + Duration::days(1);
-    let (counters, extras) = totals(
-        conn,
-        scope,
-        period.from,
-        end_day,
-        to_db_time(start_of_day(end_day)),
-        to_db_time(start_of_day(period.from)),
-    )?;
-    Ok(FiguresDto::of(period, figures(&counters, &extras)))
-}
-
-/// Shifts a period back by its own length.
-fn previous(p: PeriodDto) -> PeriodDto {
-    let length = (p.to - p.from).num_days() + 1;
-    PeriodDto {
-        from: p.from - Duration::days(length),
-        to: p.from - Duration::days(1),
-    }
-}
-
-/// The same period a year before.
-fn year_before(p: PeriodDto) -> PeriodDto {
-    let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
-    PeriodDto {
-        from: back(p.from),
-        to: back(p.to),
-    }
 }
 
 /// The scope asked for, if the caller may see it. A unit scope also names the unit's region and
@@ -360,83 +229,6 @@ pub async fn get_metrics(
     Ok(HttpResponse::Ok().json(response))
 }
 
-/// How one metric's cell is taken from the figures.
-type MetricCell = fn(&FiguresDto) -> Cell;
-
-/// The figures as a table: one row per metric, a column per period and comparison.
-pub fn metrics_table(title: &str, m: &MetricsResponse) -> Table {
-    let mut columns: Vec<(&str, &FiguresDto)> = vec![
-        ("本期 Current", &m.current),
-        ("上期 Previous", &m.previous),
-        ("去年同期 Year before", &m.year_ago),
-    ];
-    if let Some(region) = &m.region {
-        columns.push(("所在地区 Region", region));
-    }
-    if let Some(industry) = &m.industry {
-        columns.push(("所属行业 Industry", industry));
-    }
-    let rows: Vec<(&str, MetricCell)> = vec![
-        ("期间 Period", |f| {
-            Cell::Text(format!("{}–{}", f.period.from, f.period.to))
-        }),
-        ("受理 Filed", |f| Cell::Int(f.filed)),
-        ("办结 Concluded", |f| Cell::Int(f.concluded)),
-        ("和解 Settled", |f| Cell::Int(f.settled)),
-        ("转 12315 Escalated", |f| Cell::Int(f.escalated)),
-        ("撤回 Withdrawn", |f| Cell::Int(f.withdrawn)),
-        ("期末超期未结 Open and overdue at the end", |f| {
-            Cell::Int(f.open_overdue_at_end)
-        }),
-        ("按时办结率 On-time rate", |f| {
-            Cell::Rate(f.on_time_rate)
-        }),
-        ("和解成功率 Settlement rate", |f| {
-            Cell::Rate(f.settlement_rate)
-        }),
-        ("首次响应及时率 First-contact rate", |f| {
-            Cell::Rate(f.first_contact_rate)
-        }),
-        ("满意度 Satisfaction (1–5)", |f| {
-            Cell::Number(f.satisfaction_mean)
-        }),
-        ("满意(4–5)占比 Rated 4–5", |f| {
-            Cell::Rate(f.satisfaction_high_share)
-        }),
-        ("平均办理工作日 Average cycle (working days)", |f| {
-            Cell::Number(f.average_cycle_working_days)
-        }),
-        ("挽回经济损失(元) Loss recovered (yuan)", |f| {
-            Cell::Yuan(f.loss_recovered_fen)
-        }),
-        ("诉转案 Complaint to case", |f| {
-            Cell::Int(f.complaint_to_case)
-        }),
-        ("活跃度 Activity", |f| Cell::Rate(f.activity_rate)),
-        ("新增单位 Units activated", |f| {
-            Cell::Int(f.units_activated)
-        }),
-        ("暂停单位 Units suspended", |f| {
-            Cell::Int(f.units_suspended)
-        }),
-        ("移出单位 Units removed", |f| Cell::Int(f.units_removed)),
-    ];
-    Table {
-        title: title.into(),
-        headers: std::iter::once("指标 Metric".to_string())
-            .chain(columns.iter().map(|(name, _)| name.to_string()))
-            .collect(),
-        rows: rows
-            .into_iter()
-            .map(|(name, cell)| {
-                std::iter::once(Cell::Text(name.into()))
-                    .chain(columns.iter().map(|(_, f)| cell(f)))
-                    .collect()
-            })
-            .collect(),
-    }
-}
-
 /// The same metrics as a CSV or XLSX table.
 #[utoipa::path(get, path = "/api/v1/metrics/export", tag = "metrics", params(MetricsQuery, ExportFormat),
     responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem),
@@ -469,39 +261,7 @@ pub async fn compute(
         .db
         .run(move |conn| {
             let (scope, unit_context) = allowed_scope(conn, &auth, &query)?;
-            let (kind, id) = match &scope {
-                MetricScope::Unit(id) => ("unit", Some(id.clone())),
-                MetricScope::Industry(code, _) => ("industry", Some(code.clone())),
-                MetricScope::Region(prefix) => ("region", Some(prefix.clone())),
-                MetricScope::Association(id) => ("association", Some(id.clone())),
-                MetricScope::All => ("all", None),
-            };
-            let (region, industry) = match unit_context {
-                Some((region, industry)) => {
-                    let prefix = RegionCode::parse(&region)
-                        .map_err(ApiError::internal)?
-                        .prefix()
-                        .to_string();
-                    (
-                        Some(measure(conn, &MetricScope::Region(prefix), period)?),
-                        Some(measure(
-                            conn,
-                            &MetricScope::Industry(industry, None),
-                            period,
-                        )?),
-                    )
-                }
-                None => (None, None),
-            };
-            Ok::<_, ApiError>(MetricsResponse {
-                scope: kind.into(),
-                id,
-                current: measure(conn, &scope, period)?,
-                previous: measure(conn, &scope, previous(period))?,
-                year_ago: measure(conn, &scope, year_before(period))?,
-                region,
-                industry,
-            })
+            Ok::<_, ApiError>(compare(conn, &scope, unit_context, period)?)
         })
         .await
 }

@@ -72,6 +72,11 @@ impl AppState {
             email_max_attempts: self.settings.jobs.max_attempts,
             reminder_working_days: self.settings.reminders.working_days_before.clone(),
             digest_hour: self.settings.reminders.digest_hour,
+            report_hour: self
+                .settings
+                .reports
+                .scheduled
+                .then_some(self.settings.reports.hour),
         }
     }
 

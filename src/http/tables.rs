@@ -6,42 +6,7 @@ use actix_web::http::header;
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
 
 use crate::error::ApiError;
-
-/// A value in a table.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
-    Int(i64),
-    /// Money in fen, shown in yuan with two decimals.
-    Yuan(i64),
-    /// A rate 0–1, shown as a percentage; empty when there is nothing to rate.
-    Rate(Option<f64>),
-    /// A plain number; empty when absent.
-    Number(Option<f64>),
-    /// 是/否 (yes/no).
-    Flag(bool),
-}
-
-impl Cell {
-    fn csv(&self) -> String {
-        match self {
-            Self::Text(t) => t.clone(),
-            Self::Int(n) => n.to_string(),
-            Self::Yuan(fen) => format!("{}.{:02}", fen / 100, (fen % 100).abs()),
-            Self::Rate(r) => r.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
-            Self::Number(n) => n.map(|n| format!("{n:.2}")).unwrap_or_default(),
-            Self::Flag(b) => if *b { "是" } else { "否" }.into(),
-        }
-    }
-}
-
-/// A titled table.
-#[derive(Debug, Clone)]
-pub struct Table {
-    pub title: String,
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
-}
+pub use crate::tables::{Cell, Table};
 
 /// CSV or XLSX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,6 +41,11 @@ pub fn insert_business(conn: &mut DbConn, business: &Business) -> Result<(), Sto
     Ok(())
 }
 
+/// Number of businesses (generated history numbers its businesses after them).
+pub fn count_businesses(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(businesses::table.count().get_result(conn)?)
+}
+
 /// One business by id.
 pub fn find_business(conn: &mut DbConn, id: &str) -> Result<Option<Business>, StoreError> {
     Ok(businesses::table

@@ -9,7 +9,7 @@ use crate::domain::dispute::Status;
 
 /// A stored dispute (the process state; the claim is in [`Claim`]).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = disputes, treat_none_as_null = true)]
+#[diesel(table_name = disputes, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Dispute {
     pub id: String,
     pub case_number: String,
@@ -48,7 +48,7 @@ pub struct Dispute {
 
 /// What the consumer claims.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = dispute_claims)]
+#[diesel(table_name = dispute_claims, treat_none_as_default_value = false)]
 pub struct Claim {
     pub dispute_id: String,
     pub category: String,
@@ -66,7 +66,7 @@ pub struct Claim {
 
 /// One timeline entry.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = dispute_events)]
+#[diesel(table_name = dispute_events, treat_none_as_default_value = false)]
 pub struct TimelineEvent {
     pub id: String,
     pub dispute_id: String,
@@ -95,6 +95,45 @@ pub fn next_case_sequence(conn: &mut DbConn, scope: &str) -> Result<i64, StoreEr
             .get_result(pg)?,
         ),
         DbConn::Sqlite(_) => next_counter(conn, scope),
+    }
+}
+
+/// `n` case-number sequence parts for `scope` at once, from the same source as
+/// [`next_case_sequence`] (for generated history).
+pub fn reserve_case_sequences(
+    conn: &mut DbConn,
+    scope: &str,
+    n: i64,
+) -> Result<Vec<i64>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+    match conn {
+        DbConn::Pg(pg) => Ok(diesel::sql_query(
+            "SELECT nextval('case_number_seq') AS value FROM generate_series(1, $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(n)
+        .load::<Next>(pg)?
+        .into_iter()
+        .map(|x| x.value)
+        .collect()),
+        DbConn::Sqlite(_) => {
+            let updated = diesel::update(case_counters::table.find(scope))
+                .set(case_counters::value.eq(case_counters::value + n))
+                .execute(conn)?;
+            if updated == 0 {
+                diesel::insert_into(case_counters::table)
+                    .values((case_counters::scope.eq(scope), case_counters::value.eq(n)))
+                    .execute(conn)?;
+            }
+            let last: i64 = case_counters::table
+                .find(scope)
+                .select(case_counters::value)
+                .first(conn)?;
+            Ok((last - n + 1..=last).collect())
+        }
     }
 }
 

@@ -1,10 +1,13 @@
-//! Daily metric counters per unit: bumped with an upsert in the transaction of each event,
-//! summed per scope and period when metrics are read.
+//! Metric counters per unit and day and per unit and month: bumped with upserts in the
+//! transaction of each event, summed per scope and period when metrics are read (whole months
+//! from the monthly rows, the days around them from the daily rows).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{businesses, disputes, metric_daily, odr_units, unit_status_changes};
+use super::schema::{
+    businesses, disputes, metric_daily, metric_monthly, odr_units, unit_status_changes,
+};
 use super::{DbConn, StoreError};
 use crate::domain::metrics::{Counters, Extras};
 
@@ -18,84 +21,112 @@ pub struct DayKey {
     pub association_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = metric_daily)]
-struct Row<'a> {
-    day: NaiveDate,
-    unit_id: &'a str,
-    region_code: &'a str,
-    industry_code: &'a str,
-    association_id: Option<&'a str>,
-    filed: i64,
-    first_contact_on_time: i64,
-    concluded: i64,
-    concluded_on_time: i64,
-    settled: i64,
-    escalated: i64,
-    withdrawn: i64,
-    rated: i64,
-    rating_sum: i64,
-    rated_high: i64,
-    cycle_days_sum: i64,
-    recovered_fen: i64,
-    case_filed: i64,
-    handled: i64,
-}
+/// Defines the insertable row of a counter table (`metric_daily` by day, `metric_monthly` by
+/// the month's first day) and its upsert adding a delta.
+macro_rules! counter_table {
+    ($row:ident, $table:ident, $period:ident, $upsert:ident) => {
+        #[derive(Debug, Clone, Insertable)]
+        #[diesel(table_name = $table, treat_none_as_default_value = false)]
+        pub(crate) struct $row<'a> {
+            $period: NaiveDate,
+            unit_id: &'a str,
+            region_code: &'a str,
+            industry_code: &'a str,
+            association_id: Option<&'a str>,
+            filed: i64,
+            first_contact_on_time: i64,
+            concluded: i64,
+            concluded_on_time: i64,
+            settled: i64,
+            escalated: i64,
+            withdrawn: i64,
+            rated: i64,
+            rating_sum: i64,
+            rated_high: i64,
+            cycle_days_sum: i64,
+            recovered_fen: i64,
+            case_filed: i64,
+            handled: i64,
+        }
 
-macro_rules! upsert {
-    ($conn:expr, $row:expr, $d:expr) => {
-        diesel::insert_into(metric_daily::table)
-            .values($row)
-            .on_conflict((metric_daily::day, metric_daily::unit_id))
-            .do_update()
-            .set((
-                metric_daily::filed.eq(metric_daily::filed + $d.filed),
-                metric_daily::first_contact_on_time
-                    .eq(metric_daily::first_contact_on_time + $d.first_contact_on_time),
-                metric_daily::concluded.eq(metric_daily::concluded + $d.concluded),
-                metric_daily::concluded_on_time
-                    .eq(metric_daily::concluded_on_time + $d.concluded_on_time),
-                metric_daily::settled.eq(metric_daily::settled + $d.settled),
-                metric_daily::escalated.eq(metric_daily::escalated + $d.escalated),
-                metric_daily::withdrawn.eq(metric_daily::withdrawn + $d.withdrawn),
-                metric_daily::rated.eq(metric_daily::rated + $d.rated),
-                metric_daily::rating_sum.eq(metric_daily::rating_sum + $d.rating_sum),
-                metric_daily::rated_high.eq(metric_daily::rated_high + $d.rated_high),
-                metric_daily::cycle_days_sum.eq(metric_daily::cycle_days_sum + $d.cycle_days_sum),
-                metric_daily::recovered_fen.eq(metric_daily::recovered_fen + $d.recovered_fen),
-                metric_daily::case_filed.eq(metric_daily::case_filed + $d.case_filed),
-                metric_daily::handled.eq(metric_daily::handled + $d.handled),
-            ))
-            .execute($conn)
+        impl<'a> $row<'a> {
+            /// The row of `key`'s unit for `period` holding `delta`.
+            pub(crate) fn of(key: &'a DayKey, $period: NaiveDate, delta: &Counters) -> Self {
+                Self {
+                    $period,
+                    unit_id: &key.unit_id,
+                    region_code: &key.region_code,
+                    industry_code: &key.industry_code,
+                    association_id: key.association_id.as_deref(),
+                    filed: delta.filed,
+                    first_contact_on_time: delta.first_contact_on_time,
+                    concluded: delta.concluded,
+                    concluded_on_time: delta.concluded_on_time,
+                    settled: delta.settled,
+                    escalated: delta.escalated,
+                    withdrawn: delta.withdrawn,
+                    rated: delta.rated,
+                    rating_sum: delta.rating_sum,
+                    rated_high: delta.rated_high,
+                    cycle_days_sum: delta.cycle_days_sum,
+                    recovered_fen: delta.recovered_fen,
+                    case_filed: delta.case_filed,
+                    handled: delta.handled,
+                }
+            }
+        }
+
+        macro_rules! $upsert {
+            ($conn:expr, $r:expr, $d:expr) => {
+                diesel::insert_into($table::table)
+                    .values($r)
+                    .on_conflict(($table::$period, $table::unit_id))
+                    .do_update()
+                    .set((
+                        $table::filed.eq($table::filed + $d.filed),
+                        $table::first_contact_on_time
+                            .eq($table::first_contact_on_time + $d.first_contact_on_time),
+                        $table::concluded.eq($table::concluded + $d.concluded),
+                        $table::concluded_on_time
+                            .eq($table::concluded_on_time + $d.concluded_on_time),
+                        $table::settled.eq($table::settled + $d.settled),
+                        $table::escalated.eq($table::escalated + $d.escalated),
+                        $table::withdrawn.eq($table::withdrawn + $d.withdrawn),
+                        $table::rated.eq($table::rated + $d.rated),
+                        $table::rating_sum.eq($table::rating_sum + $d.rating_sum),
+                        $table::rated_high.eq($table::rated_high + $d.rated_high),
+                        $table::cycle_days_sum.eq($table::cycle_days_sum + $d.cycle_days_sum),
+                        $table::recovered_fen.eq($table::recovered_fen + $d.recovered_fen),
+                        $table::case_filed.eq($table::case_filed + $d.case_filed),
+                        $table::handled.eq($table::handled + $d.handled),
+                    ))
+                    .execute($conn)
+            };
+        }
     };
 }
 
-/// Adds `delta` to the row of `key` (creating it).
+counter_table!(Row, metric_daily, day, upsert_day);
+counter_table!(MonthRow, metric_monthly, month, upsert_month);
+
+/// The first day of `day`'s month.
+pub fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// Adds `delta` to the unit's rows of `key`'s day and month (creating them).
 pub fn bump(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), StoreError> {
-    let row = Row {
-        day: key.day,
-        unit_id: &key.unit_id,
-        region_code: &key.region_code,
-        industry_code: &key.industry_code,
-        association_id: key.association_id.as_deref(),
-        filed: delta.filed,
-        first_contact_on_time: delta.first_contact_on_time,
-        concluded: delta.concluded,
-        concluded_on_time: delta.concluded_on_time,
-        settled: delta.settled,
-        escalated: delta.escalated,
-        withdrawn: delta.withdrawn,
-        rated: delta.rated,
-        rating_sum: delta.rating_sum,
-        rated_high: delta.rated_high,
-        cycle_days_sum: delta.cycle_days_sum,
-        recovered_fen: delta.recovered_fen,
-        case_filed: delta.case_filed,
-        handled: delta.handled,
-    };
+    let day = Row::of(key, key.day, delta);
+    let month = MonthRow::of(key, month_of(key.day), delta);
     match conn {
-        DbConn::Pg(pg) => upsert!(pg, &row, delta)?,
-        DbConn::Sqlite(lite) => upsert!(lite, &row, delta)?,
+        DbConn::Pg(pg) => {
+            upsert_day!(pg, &day, delta)?;
+            upsert_month!(pg, &month, delta)?;
+        }
+        DbConn::Sqlite(lite) => {
+            upsert_day!(lite, &day, delta)?;
+            upsert_month!(lite, &month, delta)?;
+        }
     };
     Ok(())
 }
@@ -127,14 +158,14 @@ macro_rules! scoped {
             MetricScope::All => $query,
         }
     };
-    ($query:expr, $scope:expr) => {
+    ($query:expr, $scope:expr, $table:ident) => {
         scoped!(
             $query,
             $scope,
-            metric_daily::unit_id,
-            metric_daily::industry_code,
-            metric_daily::region_code,
-            metric_daily::association_id
+            $table::unit_id,
+            $table::industry_code,
+            $table::region_code,
+            $table::association_id
         )
     };
 }
@@ -167,6 +198,87 @@ macro_rules! total {
     };
 }
 
+/// A stretch of days read from one counter table (end exclusive): whole months from the monthly
+/// rows (by their first days), the rest day by day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    Days(NaiveDate, NaiveDate),
+    Months(NaiveDate, NaiveDate),
+}
+
+/// `from..to` cut into the days before the first whole month, the whole months and the days
+/// after them.
+fn pieces(from: NaiveDate, to: NaiveDate) -> Vec<Piece> {
+    if from >= to {
+        return Vec::new();
+    }
+    let first_whole = if from.day() == 1 {
+        from
+    } else {
+        month_of(from)
+            .checked_add_months(Months::new(1))
+            .unwrap_or(to)
+    };
+    let after_whole = month_of(to);
+    if first_whole >= after_whole {
+        return vec![Piece::Days(from, to)];
+    }
+    let mut out = Vec::new();
+    if from < first_whole {
+        out.push(Piece::Days(from, first_whole));
+    }
+    out.push(Piece::Months(first_whole, after_whole));
+    if after_whole < to {
+        out.push(Piece::Days(after_whole, to));
+    }
+    out
+}
+
+/// The counter sums of `scope` in one table between two of its period keys.
+macro_rules! sums_in {
+    ($conn:expr, $table:ident, $period:ident, $from:expr, $to:expr, $scope:expr) => {{
+        let query = $table::table
+            .filter($table::$period.ge($from))
+            .filter($table::$period.lt($to))
+            .into_boxed();
+        let s: Sums = scoped!(query, $scope, $table)
+            .select((
+                total!("filed"),
+                total!("first_contact_on_time"),
+                total!("concluded"),
+                total!("concluded_on_time"),
+                total!("settled"),
+                total!("escalated"),
+                total!("withdrawn"),
+                total!("rated"),
+                total!("rating_sum"),
+                total!("rated_high"),
+                total!("cycle_days_sum"),
+                total!("recovered_fen"),
+                total!("case_filed"),
+                total!("handled"),
+            ))
+            .first($conn)?;
+        let v = |x: Option<i64>| x.unwrap_or(0);
+        Counters {
+            filed: v(s.0),
+            first_contact_on_time: v(s.1),
+            concluded: v(s.2),
+            concluded_on_time: v(s.3),
+            settled: v(s.4),
+            escalated: v(s.5),
+            withdrawn: v(s.6),
+            rated: v(s.7),
+            rating_sum: v(s.8),
+            rated_high: v(s.9),
+            cycle_days_sum: v(s.10),
+            recovered_fen: v(s.11),
+            case_filed: v(s.12),
+            handled: v(s.13),
+        }
+    }};
+}
+
 /// Sums of the counters of `scope` for days in `from..to` (end exclusive).
 pub fn sum_counters(
     conn: &mut DbConn,
@@ -174,46 +286,37 @@ pub fn sum_counters(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Counters, StoreError> {
-    let query = metric_daily::table
-        .filter(metric_daily::day.ge(from))
-        .filter(metric_daily::day.lt(to))
-        .into_boxed();
-    let query = scoped!(query, scope);
-    let s: Sums = query
-        .select((
-            total!("filed"),
-            total!("first_contact_on_time"),
-            total!("concluded"),
-            total!("concluded_on_time"),
-            total!("settled"),
-            total!("escalated"),
-            total!("withdrawn"),
-            total!("rated"),
-            total!("rating_sum"),
-            total!("rated_high"),
-            total!("cycle_days_sum"),
-            total!("recovered_fen"),
-            total!("case_filed"),
-            total!("handled"),
-        ))
-        .first(conn)?;
-    let v = |x: Option<i64>| x.unwrap_or(0);
-    Ok(Counters {
-        filed: v(s.0),
-        first_contact_on_time: v(s.1),
-        concluded: v(s.2),
-        concluded_on_time: v(s.3),
-        settled: v(s.4),
-        escalated: v(s.5),
-        withdrawn: v(s.6),
-        rated: v(s.7),
-        rating_sum: v(s.8),
-        rated_high: v(s.9),
-        cycle_days_sum: v(s.10),
-        recovered_fen: v(s.11),
-        case_filed: v(s.12),
-        handled: v(s.13),
-    })
+    let mut total = Counters::default();
+    for piece in pieces(from, to) {
+        total += match piece {
+            Piece::Days(a, b) => sums_in!(conn, metric_daily, day, a, b, scope),
+            Piece::Months(a, b) => sums_in!(conn, metric_monthly, month, a, b, scope),
+        };
+    }
+    Ok(total)
+}
+
+/// The units of `scope` with counter rows in one table between two period keys, and those of
+/// them whose staff acted.
+macro_rules! units_in {
+    ($conn:expr, $table:ident, $period:ident, $from:expr, $to:expr, $scope:expr) => {{
+        let base = || {
+            $table::table
+                .filter($table::$period.ge($from))
+                .filter($table::$period.lt($to))
+                .into_boxed()
+        };
+        let any: Vec<String> = scoped!(base(), $scope, $table)
+            .select($table::unit_id)
+            .distinct()
+            .load($conn)?;
+        let handling: Vec<String> = scoped!(base(), $scope, $table)
+            .filter($table::handled.gt(0))
+            .select($table::unit_id)
+            .distinct()
+            .load($conn)?;
+        (any, handling)
+    }};
 }
 
 /// Units of `scope` with any activity in `from..to`, and those whose staff acted.
@@ -223,24 +326,17 @@ fn active_units(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(i64, i64), StoreError> {
-    let base = || {
-        metric_daily::table
-            .filter(metric_daily::day.ge(from))
-            .filter(metric_daily::day.lt(to))
-            .into_boxed()
-    };
-    let any = scoped!(base(), scope)
-        .select(metric_daily::unit_id)
-        .distinct()
-        .load::<String>(conn)?
-        .len();
-    let handling = scoped!(base(), scope)
-        .filter(metric_daily::handled.gt(0))
-        .select(metric_daily::unit_id)
-        .distinct()
-        .load::<String>(conn)?
-        .len();
-    Ok((any as i64, handling as i64))
+    let mut any = std::collections::HashSet::new();
+    let mut handling = std::collections::HashSet::new();
+    for piece in pieces(from, to) {
+        let (a, h) = match piece {
+            Piece::Days(a, b) => units_in!(conn, metric_daily, day, a, b, scope),
+            Piece::Months(a, b) => units_in!(conn, metric_monthly, month, a, b, scope),
+        };
+        any.extend(a);
+        handling.extend(h);
+    }
+    Ok((any.len() as i64, handling.len() as i64))
 }
 
 /// Disputes of `scope` awaiting settlement whose due moment lies before `end`.
@@ -318,43 +414,96 @@ pub fn totals(
     Ok((total, extras))
 }
 
-/// Counter sums per unit for `unit_ids` over `from..to` (the directory's scorecards).
+/// Counter rows of `unit_ids` in one table between two period keys.
+macro_rules! unit_rows_in {
+    ($conn:expr, $table:ident, $period:ident, $ids:expr, $from:expr, $to:expr) => {{
+        let rows: Vec<UnitRow> = $table::table
+            .filter($table::unit_id.eq_any($ids))
+            .filter($table::$period.ge($from))
+            .filter($table::$period.lt($to))
+            .select((
+                $table::unit_id,
+                $table::filed,
+                $table::concluded,
+                $table::concluded_on_time,
+                $table::settled,
+                $table::escalated,
+                $table::rated,
+                $table::rating_sum,
+                $table::rated_high,
+            ))
+            .load($conn)?;
+        rows
+    }};
+}
+
+type UnitRow = (String, i64, i64, i64, i64, i64, i64, i64, i64);
+
+/// Counter sums per unit for `unit_ids` over `from..to` (the directory's scorecards and the
+/// reports' unit tables).
 pub fn sums_for_units(
     conn: &mut DbConn,
     unit_ids: &[String],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<std::collections::HashMap<String, Counters>, StoreError> {
-    type Row = (String, i64, i64, i64, i64, i64, i64, i64, i64);
-    let rows: Vec<Row> = metric_daily::table
-        .filter(metric_daily::unit_id.eq_any(unit_ids))
-        .filter(metric_daily::day.ge(from))
-        .filter(metric_daily::day.lt(to))
-        .select((
-            metric_daily::unit_id,
-            metric_daily::filed,
-            metric_daily::concluded,
-            metric_daily::concluded_on_time,
-            metric_daily::settled,
-            metric_daily::escalated,
-            metric_daily::rated,
-            metric_daily::rating_sum,
-            metric_daily::rated_high,
-        ))
-        .load(conn)?;
     let mut sums: std::collections::HashMap<String, Counters> = std::collections::HashMap::new();
-    for (unit, filed, concluded, on_time, settled, escalated, rated, rating_sum, high) in rows {
-        *sums.entry(unit).or_default() += Counters {
-            filed,
-            concluded,
-            concluded_on_time: on_time,
-            settled,
-            escalated,
-            rated,
-            rating_sum,
-            rated_high: high,
-            ..Counters::default()
+    for piece in pieces(from, to) {
+        let rows = match piece {
+            Piece::Days(a, b) => unit_rows_in!(conn, metric_daily, day, unit_ids, a, b),
+            Piece::Months(a, b) => unit_rows_in!(conn, metric_monthly, month, unit_ids, a, b),
         };
+        for (unit, filed, concluded, on_time, settled, escalated, rated, rating_sum, high) in rows {
+            *sums.entry(unit).or_default() += Counters {
+                filed,
+                concluded,
+                concluded_on_time: on_time,
+                settled,
+                escalated,
+                rated,
+                rating_sum,
+                rated_high: high,
+                ..Counters::default()
+            };
+        }
     }
     Ok(sums)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn whole_months_come_from_the_monthly_rows_and_the_rest_day_by_day() {
+        assert_eq!(
+            pieces(d("2025-01-01"), d("2026-01-01")),
+            [Piece::Months(d("2025-01-01"), d("2026-01-01"))]
+        );
+        assert_eq!(
+            pieces(d("2026-11-01"), d("2026-12-01")),
+            [Piece::Months(d("2026-11-01"), d("2026-12-01"))]
+        );
+        assert_eq!(
+            pieces(d("2026-11-23"), d("2026-11-30")),
+            [Piece::Days(d("2026-11-23"), d("2026-11-30"))]
+        );
+        assert_eq!(
+            pieces(d("2026-10-15"), d("2027-01-10")),
+            [
+                Piece::Days(d("2026-10-15"), d("2026-11-01")),
+                Piece::Months(d("2026-11-01"), d("2027-01-01")),
+                Piece::Days(d("2027-01-01"), d("2027-01-10")),
+            ]
+        );
+        assert_eq!(
+            pieces(d("2026-11-15"), d("2026-12-20")),
+            [Piece::Days(d("2026-11-15"), d("2026-12-20"))]
+        );
+        assert!(pieces(d("2026-11-15"), d("2026-11-15")).is_empty());
+    }
 }

@@ -2,6 +2,7 @@
 //! `&mut DbConn` so a use case can run several of them in one transaction.
 
 pub mod audit;
+pub mod bulk;
 pub mod businesses;
 pub mod conn;
 pub mod deadlines;
@@ -13,6 +14,7 @@ pub mod negotiation;
 pub mod notifications;
 pub mod reference;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod schema;
 pub mod units;
 pub mod users;

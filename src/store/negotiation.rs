@@ -20,7 +20,7 @@ pub struct Message {
 
 /// An offer or counter-offer.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = offers)]
+#[diesel(table_name = offers, treat_none_as_default_value = false)]
 pub struct Offer {
     pub id: String,
     pub dispute_id: String,
@@ -39,7 +39,7 @@ pub struct Offer {
 
 /// The settlement agreement made by accepting an offer.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = settlements)]
+#[diesel(table_name = settlements, treat_none_as_default_value = false)]
 pub struct Settlement {
     pub dispute_id: String,
     pub offer_id: String,
@@ -67,7 +67,7 @@ pub struct Evidence {
 
 /// A dispute handed to the regulator.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = escalations)]
+#[diesel(table_name = escalations, treat_none_as_default_value = false)]
 pub struct Escalation {
     pub id: String,
     pub dispute_id: String,

@@ -189,6 +189,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    reports (id) {
+        id -> Text,
+        region_code -> Text,
+        kind -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        tables -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     publications (id) {
         id -> Text,
         kind -> Text,
@@ -225,6 +237,30 @@ diesel::table! {
 diesel::table! {
     metric_daily (day, unit_id) {
         day -> Date,
+        unit_id -> Text,
+        region_code -> Text,
+        industry_code -> Text,
+        association_id -> Nullable<Text>,
+        filed -> BigInt,
+        first_contact_on_time -> BigInt,
+        concluded -> BigInt,
+        concluded_on_time -> BigInt,
+        settled -> BigInt,
+        escalated -> BigInt,
+        withdrawn -> BigInt,
+        rated -> BigInt,
+        rating_sum -> BigInt,
+        rated_high -> BigInt,
+        cycle_days_sum -> BigInt,
+        recovered_fen -> BigInt,
+        case_filed -> BigInt,
+        handled -> BigInt,
+    }
+}
+
+diesel::table! {
+    metric_monthly (month, unit_id) {
+        month -> Date,
         unit_id -> Text,
         region_code -> Text,
         industry_code -> Text,
@@ -492,9 +528,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     audit_head,
     metric_daily,
+    metric_monthly,
     alerts,
     unit_warnings,
     publications,
+    reports,
     calendar_years,
     deadline_policies,
     sent_reminders,

@@ -9,7 +9,7 @@ use super::{DbConn, StoreError, to_db_time};
 /// A stored account. The phone is only ever held encrypted, with a keyed look-up hash and a
 /// pre-computed masked form.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct User {
     pub id: String,
     pub role: String,

@@ -191,3 +191,139 @@ async fn a_calendar_year_imported_from_the_shell_reaches_the_running_nodes() {
         assert!(String::from_utf8_lossy(&output.stderr).contains("broken.toml"));
     }
 }
+
+#[tokio::test]
+async fn a_generated_history_follows_the_rules_and_matches_its_counters() {
+    use chrono::Datelike;
+    use chrono_tz::Asia::Shanghai;
+    use diesel::prelude::*;
+    use odr::store::schema::disputes;
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app(backend).await;
+        let output = odr(&app.database_url)
+            .args([
+                "seed-demo",
+                "--disputes",
+                "3000",
+                "--units",
+                "25",
+                "--seed",
+                "7",
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("Demo data seeded"), "{stdout}");
+        assert!(
+            stdout.contains("3000 disputes filed since 2024-01-01 with 25 ODR units"),
+            "{stdout}"
+        );
+
+        // Every lapse before now has already happened: the sweeper finds nothing to do.
+        // The command dated its history by the system clock; the app catches up with it.
+        app.clock
+            .set(odr::clock::Clock::now(&odr::clock::SystemClock));
+        let swept = app.sweep().await;
+        assert_eq!(
+            (
+                swept.first_contacts_flagged,
+                swept.escalated_unsettled,
+                swept.escalated_unfulfilled,
+                swept.resolved_unanswered,
+                swept.offers_expired
+            ),
+            (0, 0, 0, 0, 0),
+            "{swept:?}"
+        );
+
+        type Row = (
+            String,
+            String,
+            String,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+            chrono::NaiveDateTime,
+        );
+        let rows: Vec<Row> = app
+            .state
+            .db
+            .run(|conn| {
+                disputes::table
+                    .select((
+                        disputes::case_number,
+                        disputes::status,
+                        disputes::policy,
+                        disputes::filed_at,
+                        disputes::concluded_at,
+                        disputes::settlement_due_at,
+                    ))
+                    .load(conn)
+                    .map_err(odr::store::StoreError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 3000);
+        let cases: std::collections::HashSet<&String> = rows.iter().map(|r| &r.0).collect();
+        assert_eq!(cases.len(), 3000, "case numbers are unique");
+        let statuses: std::collections::HashSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+        for status in ["resolved", "escalated", "withdrawn"] {
+            assert!(statuses.contains(status), "{status} in {statuses:?}");
+        }
+
+        // The counters say what the disputes say: 2025 by Shanghai day.
+        let in_2025 =
+            |t: &chrono::NaiveDateTime| t.and_utc().with_timezone(&Shanghai).year() == 2025;
+        let filed = rows.iter().filter(|r| in_2025(&r.3)).count();
+        let concluded_as = |status: &str| {
+            rows.iter()
+                .filter(|r| r.1 == status && r.4.as_ref().is_some_and(in_2025))
+                .count()
+        };
+        let admin = app.demo_token("admin@odr.demo").await;
+        let figures = app
+            .get(
+                "/api/v1/metrics?scope=all&period=custom&from=2025-01-01&to=2025-12-31",
+                Some(&admin),
+            )
+            .await;
+        figures.expect(200);
+        let current = &figures.body["current"];
+        assert_eq!(current["filed"], filed);
+        assert_eq!(current["settled"], concluded_as("resolved"));
+        assert_eq!(current["escalated"], concluded_as("escalated"));
+        assert_eq!(current["withdrawn"], concluded_as("withdrawn"));
+        let rate = current["on_time_rate"].as_f64().unwrap();
+        assert!((0.5..1.0).contains(&rate), "some units are late: {rate}");
+
+        // Due dates follow the holiday calendar, as for a live filing.
+        for row in rows.iter().step_by(150) {
+            let policy: serde_json::Value = serde_json::from_str(&row.2).unwrap();
+            let days = policy["settlement_working_days"].as_i64().unwrap();
+            let start = row.3.and_utc().to_rfc3339();
+            let due = app
+                .get(
+                    &format!(
+                        "/api/v1/calendar/due-date?start={}&working_days={days}",
+                        start.replace('+', "%2B")
+                    ),
+                    None,
+                )
+                .await;
+            due.expect(200);
+            assert_eq!(
+                due.body["due_at"].as_str().unwrap(),
+                row.5
+                    .and_utc()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "{}",
+                row.0
+            );
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::metrics::fixture;
 
 async fn download(app: &TestApp, path: &str, token: &str) -> (String, Vec<u8>) {
@@ -101,5 +101,210 @@ both_backends! {
         let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
         app.get("/api/v1/reports/monthly?region=330106", Some(&binjiang)).await.expect_problem(404, "scope_not_found");
         app.get("/api/v1/reports/yearly", Some(&city)).await.expect_problem(404, "report_not_found");
+    }
+}
+
+/// `now` in Shanghai local time.
+fn shanghai(local: &str) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let t = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap();
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&t)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulators() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app_with(backend, |s| s.reports.scheduled = true).await;
+        fixture(&app).await;
+
+        // Nothing before 07:00 on Tuesday 1 December.
+        app.clock.set(shanghai("2026-12-01 06:30"));
+        assert_eq!(app.sweep().await.reports_archived, 0);
+        let city = app.demo_token("reg.hangzhou@odr.demo").await;
+        assert!(
+            app.get("/api/v1/reports", Some(&city)).await.body["items"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+
+        // From 07:00: the day's look, the week to Sunday 29 November and November, for each of
+        // the six regions with a regulator; once, however often the sweeper runs.
+        app.clock.set(shanghai("2026-12-01 07:05"));
+        assert_eq!(app.sweep().await.reports_archived, 18);
+        assert_eq!(app.sweep().await.reports_archived, 0);
+        let city = app.demo_token("reg.hangzhou@odr.demo").await;
+        let xihu = app.demo_token("reg.xihu@odr.demo").await;
+
+        let own = app.get("/api/v1/reports", Some(&xihu)).await;
+        own.expect(200);
+        let items = own.body["items"].as_array().unwrap();
+        let periods: Vec<(String, String, String, String)> = items
+            .iter()
+            .map(|r| {
+                let s = |k: &str| r[k].as_str().unwrap().to_string();
+                (
+                    s("region_code"),
+                    s("kind"),
+                    s("period_from"),
+                    s("period_to"),
+                )
+            })
+            .collect();
+        assert_eq!(items.len(), 3, "Xihu sees its own three: {periods:?}");
+        for expected in [
+            ("330106", "daily", "2026-12-01", "2026-12-01"),
+            ("330106", "weekly", "2026-11-23", "2026-11-29"),
+            ("330106", "monthly", "2026-11-01", "2026-11-30"),
+        ] {
+            let expected = (
+                expected.0.to_string(),
+                expected.1.to_string(),
+                expected.2.to_string(),
+                expected.3.to_string(),
+            );
+            assert!(periods.contains(&expected), "{expected:?} in {periods:?}");
+        }
+
+        // The city sees its own and its districts', a page at a time.
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/reports?limit=5".to_string();
+        loop {
+            let page = app.get(&path, Some(&city)).await;
+            page.expect(200);
+            seen.extend(
+                page.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_string()),
+            );
+            match page.body["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/reports?limit=5&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 18);
+        let monthly = app
+            .get("/api/v1/reports?kind=monthly", Some(&city))
+            .await
+            .body;
+        let monthly = monthly["items"].as_array().unwrap();
+        assert_eq!(monthly.len(), 6);
+        let city_month = monthly
+            .iter()
+            .find(|r| r["region_code"] == "330100")
+            .unwrap();
+        let id = city_month["id"].as_str().unwrap().to_string();
+
+        // The monthly close downloads as XLSX and CSV with November's figures.
+        let (_, bytes) = download(
+            &app,
+            &format!("/api/v1/reports/archive/{id}?format=xlsx"),
+            &city,
+        )
+        .await;
+        let book = sheets(bytes);
+        assert_eq!(book.len(), 2, "the figures and the units");
+        let filed = book[0]
+            .1
+            .iter()
+            .find(|r| r[0] == Data::String("受理 Filed".into()))
+            .unwrap();
+        assert_eq!(filed[1], Data::Float(4.0));
+        let rows = csv_rows(
+            &download(&app, &format!("/api/v1/reports/archive/{id}"), &city)
+                .await
+                .1,
+        );
+        assert!(rows[0][0].starts_with("月结 Monthly close 2026-11-01"));
+
+        // The archived daily look keeps the figures of 07:05; a filing afterwards shows only in a
+        // fresh one.
+        let daily = items.iter().find(|r| r["kind"] == "daily").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        crate::deadlines::file_with(&app, "owner.xixi@odr.demo", "2026-11-30").await;
+        let archived = csv_rows(
+            &download(&app, &format!("/api/v1/reports/archive/{daily}"), &xihu)
+                .await
+                .1,
+        );
+        assert_eq!(archived[2], ["新受理 New", "0"]);
+        let fresh = csv_rows(&download(&app, "/api/v1/reports/daily", &xihu).await.1);
+        assert_eq!(fresh[2], ["新受理 New", "1"]);
+
+        // Each region's regulators are told of their region's reports, in the app.
+        let told = |inbox: &serde_json::Value| {
+            inbox
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "report_ready")
+                .count()
+        };
+        assert_eq!(
+            told(&app.get("/api/v1/notifications", Some(&xihu)).await.body),
+            3
+        );
+        assert_eq!(
+            told(&app.get("/api/v1/notifications", Some(&city)).await.body),
+            3
+        );
+        let inbox = app.get("/api/v1/notifications", Some(&xihu)).await.body;
+        assert!(inbox.as_array().unwrap().iter().any(|n| {
+            n["message"]
+                .as_str()
+                .unwrap()
+                .contains("月结已生成（2026-11-01–2026-11-30）")
+        }));
+
+        // Nobody else reads them.
+        let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
+        app.get(&format!("/api/v1/reports/archive/{daily}"), Some(&binjiang))
+            .await
+            .expect_problem(404, "report_not_found");
+        assert_eq!(
+            app.get("/api/v1/reports", Some(&binjiang)).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        for who in [
+            "owner.xixi@odr.demo",
+            "consumer@odr.demo",
+            "assoc.catering@odr.demo",
+        ] {
+            let token = app.demo_token(who).await;
+            app.get("/api/v1/reports", Some(&token))
+                .await
+                .expect_problem(403, "forbidden");
+            app.get(&format!("/api/v1/reports/archive/{daily}"), Some(&token))
+                .await
+                .expect_problem(403, "forbidden");
+        }
+        app.get("/api/v1/reports?kind=yearly", Some(&city))
+            .await
+            .expect_problem(422, "validation_failed");
+        app.get("/api/v1/reports?cursor=nonsense", Some(&city))
+            .await
+            .expect_problem(422, "validation_failed");
+        app.get(
+            &format!("/api/v1/reports/archive/{daily}?format=pdf"),
+            Some(&city),
+        )
+        .await
+        .expect_problem(422, "validation_failed");
+        app.get(
+            "/api/v1/reports/archive/0190b6a0-0000-7000-8000-000000000000",
+            Some(&city),
+        )
+        .await
+        .expect_problem(404, "report_not_found");
     }
 }

@@ -24,6 +24,8 @@ use crate::store::units::{Actor, change_status, replace_commitments};
 use crate::store::users::{count_users, insert_user};
 use crate::store::{DbConn, StoreError};
 
+pub mod history;
+
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "odr-demo-2026";
 
@@ -275,6 +277,46 @@ pub fn seed_demo(
         .map(Some)
 }
 
+/// Applies for `business` as its owner with every condition met and, when `approver` (a
+/// regulator) is given, approves the unit.
+fn enrol(
+    conn: &mut DbConn,
+    business_id: &str,
+    owner_id: &str,
+    approver: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<crate::store::units::OdrUnit, StoreError> {
+    let all_met = Conditions {
+        handling_place: true,
+        staff: true,
+        computer: true,
+        dedicated_phone: true,
+        written_procedure: true,
+    };
+    let applicant = Actor {
+        id: owner_id,
+        role: Role::MerchantStaff.as_str(),
+    };
+    let unit = apply_for_unit(conn, business_id, all_met, applicant, now)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if let Some(regulator) = approver {
+        let regulator = Actor {
+            id: regulator,
+            role: Role::Regulator.as_str(),
+        };
+        change_status(
+            conn,
+            &unit.id,
+            UnitStatus::Pending,
+            UnitStatus::Active,
+            regulator,
+            "审核通过（演示数据）",
+            now,
+        )?;
+    }
+    Ok(unit)
+}
+
 fn account(name: &str, email: &str, phone: Option<&str>) -> Result<AccountInput, StoreError> {
     Ok(AccountInput {
         display_name: name.into(),
@@ -384,34 +426,8 @@ fn seed_world(
             "merchant_owner",
             demo.name.into(),
         )?;
-        let all_met = Conditions {
-            handling_place: true,
-            staff: true,
-            computer: true,
-            dedicated_phone: true,
-            written_procedure: true,
-        };
-        let applicant = Actor {
-            id: &owner.id,
-            role: Role::MerchantStaff.as_str(),
-        };
-        let unit = apply_for_unit(conn, &business.id, all_met, applicant, now)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        if demo.status == UnitStatus::Active {
-            let regulator = Actor {
-                id: &city_regulator_id,
-                role: Role::Regulator.as_str(),
-            };
-            change_status(
-                conn,
-                &unit.id,
-                UnitStatus::Pending,
-                UnitStatus::Active,
-                regulator,
-                "审核通过（演示数据）",
-                now,
-            )?;
-        }
+        let approver = (demo.status == UnitStatus::Active).then_some(city_regulator_id.as_str());
+        let unit = enrol(conn, &business.id, &owner.id, approver, now)?;
         let today = now.date_naive();
         let commitments = match demo.industry {
             "retail" => vec![Commitment::new(

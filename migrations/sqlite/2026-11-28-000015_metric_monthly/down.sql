@@ -1,0 +1,2 @@
+DROP INDEX disputes_awaiting_idx;
+DROP TABLE metric_monthly;

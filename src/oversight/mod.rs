@@ -1,0 +1,286 @@
+//! Oversight figures shared by the API, the reports and the scheduled report job: a scope's
+//! metrics (DESIGN §5) over a period with the previous period, the same period a year before and,
+//! for a unit, its region's and industry's figures; the figures as a table; region reports.
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::calendar::start_of_day;
+use crate::domain::metrics::{Figures, figures};
+use crate::domain::region::RegionCode;
+use crate::store::metrics::{MetricScope, totals};
+use crate::store::{DbConn, StoreError, to_db_time};
+use crate::tables::{Cell, Table};
+
+pub mod reports;
+
+/// A calendar period kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodKind {
+    Day,
+    /// Monday to Sunday.
+    Week,
+    Month,
+}
+
+/// The day, week or month around `date`.
+pub fn period_around(kind: PeriodKind, date: NaiveDate) -> PeriodDto {
+    match kind {
+        PeriodKind::Day => PeriodDto {
+            from: date,
+            to: date,
+        },
+        PeriodKind::Week => {
+            let from = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+            PeriodDto {
+                from,
+                to: from + Duration::days(6),
+            }
+        }
+        PeriodKind::Month => {
+            let from = date.with_day(1).unwrap_or(date);
+            let to = from
+                .checked_add_months(Months::new(1))
+                .map_or(date, |next| next - Duration::days(1));
+            PeriodDto { from, to }
+        }
+    }
+}
+
+/// A period of days, both ends included.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct PeriodDto {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The figures of one scope and period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresDto {
+    pub period: PeriodDto,
+    pub filed: i64,
+    pub concluded: i64,
+    pub settled: i64,
+    pub escalated: i64,
+    pub withdrawn: i64,
+    pub open_overdue_at_end: i64,
+    /// 按时办结率
+    pub on_time_rate: Option<f64>,
+    /// 和解成功率
+    pub settlement_rate: Option<f64>,
+    pub first_contact_rate: Option<f64>,
+    /// 满意度: mean rating 1–5.
+    pub satisfaction_mean: Option<f64>,
+    /// Share of ratings 4–5.
+    pub satisfaction_high_share: Option<f64>,
+    pub rated: i64,
+    pub average_cycle_working_days: Option<f64>,
+    /// 挽回经济损失
+    pub loss_recovered_fen: i64,
+    /// 诉转案
+    pub complaint_to_case: i64,
+    /// 活跃度
+    pub activity_rate: Option<f64>,
+    pub units_activated: i64,
+    pub units_suspended: i64,
+    pub units_removed: i64,
+}
+
+impl FiguresDto {
+    pub fn of(period: PeriodDto, f: Figures) -> Self {
+        Self {
+            period,
+            filed: f.filed,
+            concluded: f.concluded,
+            settled: f.settled,
+            escalated: f.escalated,
+            withdrawn: f.withdrawn,
+            open_overdue_at_end: f.open_overdue_at_end,
+            on_time_rate: f.on_time_rate,
+            settlement_rate: f.settlement_rate,
+            first_contact_rate: f.first_contact_rate,
+            satisfaction_mean: f.satisfaction_mean,
+            satisfaction_high_share: f.satisfaction_high_share,
+            rated: f.rated,
+            average_cycle_working_days: f.average_cycle_working_days,
+            loss_recovered_fen: f.loss_recovered_fen,
+            complaint_to_case: f.complaint_to_case,
+            activity_rate: f.activity_rate,
+            units_activated: f.units_activated,
+            units_suspended: f.units_suspended,
+            units_removed: f.units_removed,
+        }
+    }
+}
+
+/// The metrics answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricsResponse {
+    /// unit, industry, region, association or all.
+    pub scope: String,
+    pub id: Option<String>,
+    pub current: FiguresDto,
+    pub previous: FiguresDto,
+    pub year_ago: FiguresDto,
+    /// For a unit: its region's figures over the same period.
+    pub region: Option<FiguresDto>,
+    /// For a unit: its industry's figures over the same period.
+    pub industry: Option<FiguresDto>,
+}
+
+/// The figures of `scope` over `period`.
+fn measure(
+    conn: &mut DbConn,
+    scope: &MetricScope,
+    period: PeriodDto,
+) -> Result<FiguresDto, StoreError> {
+    let end_day = period.to + Duration::days(1);
+    let (counters, extras) = totals(
+        conn,
+        scope,
+        period.from,
+        end_day,
+        to_db_time(start_of_day(end_day)),
+        to_db_time(start_of_day(period.from)),
+    )?;
+    Ok(FiguresDto::of(period, figures(&counters, &extras)))
+}
+
+/// Shifts a period back by its own length.
+fn previous(p: PeriodDto) -> PeriodDto {
+    let length = (p.to - p.from).num_days() + 1;
+    PeriodDto {
+        from: p.from - Duration::days(length),
+        to: p.from - Duration::days(1),
+    }
+}
+
+/// The same period a year before.
+fn year_before(p: PeriodDto) -> PeriodDto {
+    let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+    PeriodDto {
+        from: back(p.from),
+        to: back(p.to),
+    }
+}
+
+/// The metrics of `scope` over `period` with its comparisons; `unit_context` (region and
+/// industry codes) adds the unit's region's and industry's figures.
+pub fn compare(
+    conn: &mut DbConn,
+    scope: &MetricScope,
+    unit_context: Option<(String, String)>,
+    period: PeriodDto,
+) -> Result<MetricsResponse, StoreError> {
+    let (kind, id) = match scope {
+        MetricScope::Unit(id) => ("unit", Some(id.clone())),
+        MetricScope::Industry(code, _) => ("industry", Some(code.clone())),
+        MetricScope::Region(prefix) => ("region", Some(prefix.clone())),
+        MetricScope::Association(id) => ("association", Some(id.clone())),
+        MetricScope::All => ("all", None),
+    };
+    let (region, industry) = match unit_context {
+        Some((region, industry)) => {
+            let prefix = RegionCode::parse(&region)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .prefix()
+                .to_string();
+            (
+                Some(measure(conn, &MetricScope::Region(prefix), period)?),
+                Some(measure(
+                    conn,
+                    &MetricScope::Industry(industry, None),
+                    period,
+                )?),
+            )
+        }
+        None => (None, None),
+    };
+    Ok(MetricsResponse {
+        scope: kind.into(),
+        id,
+        current: measure(conn, scope, period)?,
+        previous: measure(conn, scope, previous(period))?,
+        year_ago: measure(conn, scope, year_before(period))?,
+        region,
+        industry,
+    })
+}
+
+/// How one metric's cell is taken from the figures.
+type MetricCell = fn(&FiguresDto) -> Cell;
+
+/// The figures as a table: one row per metric, a column per period and comparison.
+pub fn metrics_table(title: &str, m: &MetricsResponse) -> Table {
+    let mut columns: Vec<(&str, &FiguresDto)> = vec![
+        ("本期 Current", &m.current),
+        ("上期 Previous", &m.previous),
+        ("去年同期 Year before", &m.year_ago),
+    ];
+    if let Some(region) = &m.region {
+        columns.push(("所在地区 Region", region));
+    }
+    if let Some(industry) = &m.industry {
+        columns.push(("所属行业 Industry", industry));
+    }
+    let rows: Vec<(&str, MetricCell)> = vec![
+        ("期间 Period", |f| {
+            Cell::Text(format!("{}–{}", f.period.from, f.period.to))
+        }),
+        ("受理 Filed", |f| Cell::Int(f.filed)),
+        ("办结 Concluded", |f| Cell::Int(f.concluded)),
+        ("和解 Settled", |f| Cell::Int(f.settled)),
+        ("转 12315 Escalated", |f| Cell::Int(f.escalated)),
+        ("撤回 Withdrawn", |f| Cell::Int(f.withdrawn)),
+        ("期末超期未结 Open and overdue at the end", |f| {
+            Cell::Int(f.open_overdue_at_end)
+        }),
+        ("按时办结率 On-time rate", |f| {
+            Cell::Rate(f.on_time_rate)
+        }),
+        ("和解成功率 Settlement rate", |f| {
+            Cell::Rate(f.settlement_rate)
+        }),
+        ("首次响应及时率 First-contact rate", |f| {
+            Cell::Rate(f.first_contact_rate)
+        }),
+        ("满意度 Satisfaction (1–5)", |f| {
+            Cell::Number(f.satisfaction_mean)
+        }),
+        ("满意(4–5)占比 Rated 4–5", |f| {
+            Cell::Rate(f.satisfaction_high_share)
+        }),
+        ("平均办理工作日 Average cycle (working days)", |f| {
+            Cell::Number(f.average_cycle_working_days)
+        }),
+        ("挽回经济损失(元) Loss recovered (yuan)", |f| {
+            Cell::Yuan(f.loss_recovered_fen)
+        }),
+        ("诉转案 Complaint to case", |f| {
+            Cell::Int(f.complaint_to_case)
+        }),
+        ("活跃度 Activity", |f| Cell::Rate(f.activity_rate)),
+        ("新增单位 Units activated", |f| {
+            Cell::Int(f.units_activated)
+        }),
+        ("暂停单位 Units suspended", |f| {
+            Cell::Int(f.units_suspended)
+        }),
+        ("移出单位 Units removed", |f| Cell::Int(f.units_removed)),
+    ];
+    Table {
+        title: title.into(),
+        headers: std::iter::once("指标 Metric".to_string())
+            .chain(columns.iter().map(|(name, _)| name.to_string()))
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|(name, cell)| {
+                std::iter::once(Cell::Text(name.into()))
+                    .chain(columns.iter().map(|(_, f)| cell(f)))
+                    .collect()
+            })
+            .collect(),
+    }
+}

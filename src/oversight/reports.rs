@@ -1,0 +1,368 @@
+//! Region reports for regulators (DESIGN §5): the daily look (new, due today, overdue, open
+//! alerts), the weekly check and the monthly close (月结) with the figures and a table per
+//! unit. Consumers appear by case number only. Built on demand by the API and on a schedule by
+//! the sweeper, which archives them (see [`crate::store::reports`]).
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono_tz::Asia::Shanghai;
+use diesel::prelude::*;
+
+use super::{PeriodDto, PeriodKind, compare, metrics_table, period_around};
+use crate::domain::calendar::start_of_day;
+use crate::domain::dispute::Status;
+use crate::domain::metrics::{Extras, figures};
+use crate::domain::region::RegionCode;
+use crate::store::metrics::MetricScope;
+use crate::store::notifications::notify;
+use crate::store::reports::{ArchivedReport, insert_report, regulated_regions, report_exists};
+use crate::store::schema::{alerts, businesses, disputes, odr_units};
+use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
+use crate::tables::{Cell, Table};
+
+/// The three reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+impl ReportKind {
+    /// Every kind.
+    pub const ALL: [ReportKind; 3] = [Self::Daily, Self::Weekly, Self::Monthly];
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Weekly => "weekly",
+            Self::Monthly => "monthly",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The report's Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Daily => "当日概况",
+            Self::Weekly => "周查",
+            Self::Monthly => "月结",
+        }
+    }
+
+    /// The report's English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::Daily => "Daily look",
+            Self::Weekly => "Weekly check",
+            Self::Monthly => "Monthly close",
+        }
+    }
+
+    /// The period the report covers for a day inside it.
+    pub fn period(self, day: NaiveDate) -> PeriodDto {
+        let kind = match self {
+            Self::Daily => PeriodKind::Day,
+            Self::Weekly => PeriodKind::Week,
+            Self::Monthly => PeriodKind::Month,
+        };
+        period_around(kind, day)
+    }
+}
+
+/// A built report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub kind: ReportKind,
+    pub region_code: String,
+    pub period: PeriodDto,
+    pub tables: Vec<Table>,
+}
+
+impl Report {
+    /// The download's file name without extension.
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-{}-{}",
+            self.kind.as_str(),
+            self.region_code,
+            self.period.from
+        )
+    }
+}
+
+/// The day inside the period each report of the schedule covers on `today`: the day itself, the
+/// last complete week (to Sunday) and the last complete month.
+fn scheduled_day(kind: ReportKind, today: NaiveDate) -> NaiveDate {
+    match kind {
+        ReportKind::Daily => today,
+        ReportKind::Weekly => {
+            today - Duration::days(i64::from(today.weekday().num_days_from_monday()) + 1)
+        }
+        ReportKind::Monthly => today.with_day(1).unwrap_or(today) - Duration::days(1),
+    }
+}
+
+/// From `hour` (Shanghai) each day: generates and archives every regulated region's reports of
+/// the schedule that are not archived yet, each in its own transaction, and tells the region's
+/// regulators. Several nodes may run it at once: each report is archived and announced once.
+/// Returns how many reports this call archived.
+pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let local = now.with_timezone(&Shanghai);
+    if local.hour() < hour {
+        return Ok(0);
+    }
+    let today = local.date_naive();
+    let mut archived = 0;
+    for code in regulated_regions(conn)? {
+        let Ok(region) = RegionCode::parse(&code) else {
+            continue;
+        };
+        for kind in ReportKind::ALL {
+            let day = scheduled_day(kind, today);
+            let period = kind.period(day);
+            if report_exists(conn, &code, kind.as_str(), period.from)? {
+                continue;
+            }
+            let written = conn.transaction(|conn| {
+                let report = build_report(conn, kind, &region, day, now)?;
+                let row = ArchivedReport {
+                    id: new_id(),
+                    region_code: code.clone(),
+                    kind: kind.as_str().into(),
+                    period_from: period.from,
+                    period_to: period.to,
+                    tables: serde_json::to_string(&report.tables)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    created_at: to_db_time(now),
+                };
+                if !insert_report(conn, &row)? {
+                    return Ok::<_, StoreError>(false);
+                }
+                let message = format!(
+                    "{}已生成（{}–{}）。{} report ready ({} to {}).",
+                    kind.name_zh(),
+                    period.from,
+                    period.to,
+                    kind.name_en(),
+                    period.from,
+                    period.to
+                );
+                for regulator in crate::disputes::escalations::regulators_of(conn, &code)?
+                    .iter()
+                    .filter(|u| u.region_code.as_deref() == Some(code.as_str()))
+                {
+                    notify(conn, &regulator.id, None, "report_ready", &message, now)?;
+                }
+                Ok(true)
+            })?;
+            archived += usize::from(written);
+        }
+    }
+    Ok(archived)
+}
+
+/// Builds the `kind` report of `region` for the period around `day`, as of `now`.
+pub fn build_report(
+    conn: &mut DbConn,
+    kind: ReportKind,
+    region: &RegionCode,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Report, StoreError> {
+    let prefix = region.prefix().to_string();
+    let period = kind.period(day);
+    let tables = match kind {
+        ReportKind::Daily => daily(conn, &prefix, day, now)?,
+        ReportKind::Weekly | ReportKind::Monthly => {
+            let metrics = compare(conn, &MetricScope::Region(prefix.clone()), None, period)?;
+            let (from, to) = (period.from, period.to);
+            let title = if kind == ReportKind::Weekly {
+                format!("周查 Weekly check {from}–{to}")
+            } else {
+                format!("月结 Monthly close {from}–{to}")
+            };
+            vec![
+                metrics_table(&title, &metrics),
+                per_unit(conn, &prefix, from, to)?,
+            ]
+        }
+    };
+    Ok(Report {
+        kind,
+        region_code: region.as_str().to_string(),
+        period,
+        tables,
+    })
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    chrono::NaiveDateTime,
+    chrono::NaiveDateTime,
+);
+
+/// Open disputes of the region due (first contact or settlement) before `by`, with their unit
+/// names.
+fn awaiting(conn: &mut DbConn, prefix: &str, by: NaiveDateTime) -> Result<Vec<Row>, StoreError> {
+    Ok(disputes::table
+        .inner_join(businesses::table)
+        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+        .filter(
+            disputes::settlement_due_at.lt(by).or(disputes::status
+                .eq(Status::Filed.as_str())
+                .and(disputes::first_contact_due_at.lt(by))),
+        )
+        .filter(disputes::region_code.like(format!("{prefix}%")))
+        .order(disputes::settlement_due_at)
+        .select((
+            disputes::case_number,
+            businesses::name,
+            disputes::status,
+            disputes::filed_at,
+            disputes::first_contact_due_at,
+            disputes::settlement_due_at,
+        ))
+        .load(conn)?)
+}
+
+fn daily(
+    conn: &mut DbConn,
+    prefix: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<Table>, StoreError> {
+    let (from, to) = (start_of_day(day), start_of_day(day + Duration::days(1)));
+    let as_of = now.min(to);
+    let filed: i64 = disputes::table
+        .filter(disputes::region_code.like(format!("{prefix}%")))
+        .filter(disputes::filed_at.ge(to_db_time(from)))
+        .filter(disputes::filed_at.lt(to_db_time(to)))
+        .count()
+        .get_result(conn)?;
+    let open = awaiting(conn, prefix, to_db_time(to))?;
+    let within = |t: chrono::NaiveDateTime| {
+        let t = from_db_time(t);
+        t >= from && t < to
+    };
+    let due_today: Vec<&Row> = open
+        .iter()
+        .filter(|r| (r.2 == "filed" && within(r.4)) || within(r.5))
+        .collect();
+    let overdue: Vec<&Row> = open.iter().filter(|r| from_db_time(r.5) < as_of).collect();
+    let open_alerts: i64 = alerts::table
+        .filter(alerts::region_code.like(format!("{prefix}%")))
+        .filter(alerts::status.ne("closed"))
+        .count()
+        .get_result(conn)?;
+    let list = |title: &str, rows: &[&Row]| Table {
+        title: title.into(),
+        headers: [
+            "案件编号 Case",
+            "经营者 Business",
+            "状态 Status",
+            "受理 Filed",
+            "首次响应期限 First contact due",
+            "办结期限 Settlement due",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(r.0.clone()),
+                    Cell::Text(r.1.clone()),
+                    Cell::Text(r.2.clone()),
+                    Cell::Text(local(from_db_time(r.3))),
+                    Cell::Text(local(from_db_time(r.4))),
+                    Cell::Text(local(from_db_time(r.5))),
+                ]
+            })
+            .collect(),
+    };
+    Ok(vec![
+        Table {
+            title: format!("当日概况 Daily look {day}"),
+            headers: vec!["项目 Item".into(), "数量 Count".into()],
+            rows: vec![
+                vec![Cell::Text("新受理 New".into()), Cell::Int(filed)],
+                vec![
+                    Cell::Text("今日到期 Due today".into()),
+                    Cell::Int(due_today.len() as i64),
+                ],
+                vec![
+                    Cell::Text("超期未结 Overdue".into()),
+                    Cell::Int(overdue.len() as i64),
+                ],
+                vec![
+                    Cell::Text("未关闭预警 Open alerts".into()),
+                    Cell::Int(open_alerts),
+                ],
+            ],
+        },
+        list("今日到期 Due today", &due_today),
+        list("超期未结 Overdue", &overdue),
+    ])
+}
+
+/// One row per unit of the region over `from..=to`.
+fn per_unit(
+    conn: &mut DbConn,
+    prefix: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Table, StoreError> {
+    let units: Vec<(String, String, String)> = odr_units::table
+        .inner_join(businesses::table)
+        .filter(businesses::region_code.like(format!("{prefix}%")))
+        .filter(odr_units::status.eq_any(["active", "suspended", "removed"]))
+        .order(businesses::name)
+        .select((odr_units::id, businesses::name, odr_units::status))
+        .load(conn)?;
+    let ids: Vec<String> = units.iter().map(|u| u.0.clone()).collect();
+    let sums = crate::store::metrics::sums_for_units(conn, &ids, from, to + Duration::days(1))?;
+    Ok(Table {
+        title: "各单位 Units".into(),
+        headers: [
+            "经营者 Business",
+            "状态 Status",
+            "受理 Filed",
+            "办结 Concluded",
+            "按时办结率 On-time",
+            "和解成功率 Settlement",
+            "满意度 Satisfaction",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: units
+            .into_iter()
+            .map(|(id, name, status)| {
+                let c = sums.get(&id).copied().unwrap_or_default();
+                let f = figures(&c, &Extras::default());
+                vec![
+                    Cell::Text(name),
+                    Cell::Text(status),
+                    Cell::Int(c.filed),
+                    Cell::Int(c.concluded),
+                    Cell::Rate(f.on_time_rate),
+                    Cell::Rate(f.settlement_rate),
+                    Cell::Number(f.satisfaction_mean),
+                ]
+            })
+            .collect(),
+    })
+}
