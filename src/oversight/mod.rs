@@ -147,8 +147,22 @@ fn measure(
     Ok(FiguresDto::of(period, figures(&counters, &extras)))
 }
 
-/// Shifts a period back by its own length.
+/// The period before: as many whole calendar months before a period of whole months (October
+/// before November), else the same number of days before.
 fn previous(p: PeriodDto) -> PeriodDto {
+    let next_day = p.to + Duration::days(1);
+    let months =
+        (next_day.year() - p.from.year()) * 12 + next_day.month() as i32 - p.from.month() as i32;
+    if p.from.day() == 1 && next_day.day() == 1 && months > 0 {
+        let from = p
+            .from
+            .checked_sub_months(Months::new(months.unsigned_abs()))
+            .unwrap_or(p.from);
+        return PeriodDto {
+            from,
+            to: p.from - Duration::days(1),
+        };
+    }
     let length = (p.to - p.from).num_days() + 1;
     PeriodDto {
         from: p.from - Duration::days(length),

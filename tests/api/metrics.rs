@@ -125,7 +125,7 @@ both_backends! {
         assert_eq!(c["loss_recovered_fen"], 388_000);
         assert_eq!(c["complaint_to_case"], 1);
         assert_eq!(c["activity_rate"], 1.0);
-        assert_eq!(m["previous"]["period"], json!({"from": "2026-10-02", "to": "2026-10-31"}));
+        assert_eq!(m["previous"]["period"], json!({"from": "2026-10-01", "to": "2026-10-31"}), "the month before");
         assert_eq!(m["previous"]["filed"], 0);
         assert_eq!(m["previous"]["on_time_rate"], Value::Null, "nothing to rate is not 0 %");
         assert_eq!(m["year_ago"]["period"], json!({"from": "2025-11-01", "to": "2025-11-30"}));
