@@ -290,7 +290,7 @@ pub fn list_alerts(
         .select(Alert::as_select())
         .into_boxed();
     if let Some(prefix) = region_prefix {
-        query = query.filter(alerts::region_code.like(format!("{prefix}%")));
+        query = query.filter(crate::in_region!(alerts::region_code, prefix));
     }
     if let Some(status) = status {
         query = query.filter(alerts::status.eq(status.to_string()));

@@ -407,7 +407,7 @@ pub fn queue(
     use crate::store::schema::disputes;
     let mut query = escalations::table
         .inner_join(disputes::table)
-        .filter(disputes::region_code.like(format!("{region_prefix}%")))
+        .filter(crate::in_region!(disputes::region_code, region_prefix))
         .order((escalations::created_at.desc(), escalations::id.desc()))
         .limit(limit)
         .select((

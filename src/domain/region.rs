@@ -109,3 +109,33 @@ mod tests {
         }
     }
 }
+
+/// The codes starting with the digits `prefix` as a range `low..high`: `3301` → `3301..3302`,
+/// `3309` → `3309..331`.
+pub fn prefix_bounds(prefix: &str) -> (String, String) {
+    let mut high: Vec<u8> = prefix.as_bytes().to_vec();
+    while let Some(last) = high.pop() {
+        if last < b'9' {
+            high.push(last + 1);
+            return (
+                prefix.to_string(),
+                String::from_utf8(high).unwrap_or_default(),
+            );
+        }
+    }
+    // Only nines (or nothing): every code from `prefix` on.
+    (prefix.to_string(), "~".to_string())
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::prefix_bounds;
+
+    #[test]
+    fn a_region_prefix_is_a_range_of_codes() {
+        assert_eq!(prefix_bounds("3301"), ("3301".into(), "3302".into()));
+        assert_eq!(prefix_bounds("330106"), ("330106".into(), "330107".into()));
+        assert_eq!(prefix_bounds("3309"), ("3309".into(), "331".into()));
+        assert_eq!(prefix_bounds("33"), ("33".into(), "34".into()));
+    }
+}

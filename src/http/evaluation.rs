@@ -96,7 +96,7 @@ pub async fn list(
         .run(move |conn| {
             let rows: Vec<UnitRow> = odr_units::table
                 .inner_join(businesses::table)
-                .filter(businesses::region_code.like(format!("{prefix}%")))
+                .filter(crate::in_region!(businesses::region_code, prefix))
                 .filter(odr_units::status.eq_any(["active", "suspended"]))
                 .select((
                     odr_units::id,

@@ -324,7 +324,10 @@ pub async fn list_drafts(
         .db
         .run(move |conn| {
             publications::table
-                .filter(publications::region_code.like(format!("{}%", region.prefix())))
+                .filter(crate::in_region!(
+                    publications::region_code,
+                    region.prefix()
+                ))
                 .order(publications::created_at.desc())
                 .limit(500)
                 .select(Publication::as_select())
@@ -521,7 +524,7 @@ pub async fn public_list(
                 q = q.filter(publications::kind.eq(kind));
             }
             if let Some(prefix) = prefix {
-                q = q.filter(publications::region_code.like(format!("{prefix}%")));
+                q = q.filter(crate::in_region!(publications::region_code, prefix));
             }
             q.load(conn).map_err(ApiError::from)
         })

@@ -226,7 +226,7 @@ fn awaiting(conn: &mut DbConn, prefix: &str, by: NaiveDateTime) -> Result<Vec<Ro
                 .eq(Status::Filed.as_str())
                 .and(disputes::first_contact_due_at.lt(by))),
         )
-        .filter(disputes::region_code.like(format!("{prefix}%")))
+        .filter(crate::in_region!(disputes::region_code, prefix))
         .order(disputes::settlement_due_at)
         .select((
             disputes::case_number,
@@ -248,7 +248,7 @@ fn daily(
     let (from, to) = (start_of_day(day), start_of_day(day + Duration::days(1)));
     let as_of = now.min(to);
     let filed: i64 = disputes::table
-        .filter(disputes::region_code.like(format!("{prefix}%")))
+        .filter(crate::in_region!(disputes::region_code, prefix))
         .filter(disputes::filed_at.ge(to_db_time(from)))
         .filter(disputes::filed_at.lt(to_db_time(to)))
         .count()
@@ -264,7 +264,7 @@ fn daily(
         .collect();
     let overdue: Vec<&Row> = open.iter().filter(|r| from_db_time(r.5) < as_of).collect();
     let open_alerts: i64 = alerts::table
-        .filter(alerts::region_code.like(format!("{prefix}%")))
+        .filter(crate::in_region!(alerts::region_code, prefix))
         .filter(alerts::status.ne("closed"))
         .count()
         .get_result(conn)?;
@@ -328,7 +328,7 @@ fn per_unit(
 ) -> Result<Table, StoreError> {
     let units: Vec<(String, String, String)> = odr_units::table
         .inner_join(businesses::table)
-        .filter(businesses::region_code.like(format!("{prefix}%")))
+        .filter(crate::in_region!(businesses::region_code, prefix))
         .filter(odr_units::status.eq_any(["active", "suspended", "removed"]))
         .order(businesses::name)
         .select((odr_units::id, businesses::name, odr_units::status))

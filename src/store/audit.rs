@@ -128,7 +128,7 @@ pub fn list_audit(
         .select(AuditEntry::as_select())
         .into_boxed();
     if let Some(prefix) = region_prefix {
-        query = query.filter(audit_log::region_code.like(format!("{prefix}%")));
+        query = query.filter(crate::in_region!(audit_log::region_code, prefix));
     }
     Ok(query.load(conn)?)
 }

@@ -317,7 +317,7 @@ macro_rules! apply_scope {
             DisputeScope::Consumer(id) => $query.filter(disputes::consumer_id.eq(id.clone())),
             DisputeScope::Business(id) => $query.filter(disputes::business_id.eq(id.clone())),
             DisputeScope::RegionPrefix(prefix) => {
-                $query.filter(disputes::region_code.like(format!("{prefix}%")))
+                $query.filter(crate::in_region!(disputes::region_code, prefix))
             }
             DisputeScope::Association(id) => $query.filter(
                 disputes::business_id.eq_any(

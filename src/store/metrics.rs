@@ -143,24 +143,6 @@ pub enum MetricScope {
     All,
 }
 
-/// The codes starting with the digits `prefix` as a range `low..high`, which an index on the
-/// code serves (a `LIKE 'prefix%'` is served only under the C collation): `3301` → `3301..3302`,
-/// `3309` → `3309..331`.
-fn prefix_range(prefix: &str) -> (String, String) {
-    let mut high: Vec<u8> = prefix.as_bytes().to_vec();
-    while let Some(last) = high.pop() {
-        if last < b'9' {
-            high.push(last + 1);
-            return (
-                prefix.to_string(),
-                String::from_utf8(high).unwrap_or_default(),
-            );
-        }
-    }
-    // Only nines (or nothing): every code from `prefix` on.
-    (prefix.to_string(), "~".to_string())
-}
-
 /// Restricts a boxed query to a scope, given the query's unit, industry, region and
 /// association columns.
 macro_rules! scoped {
@@ -168,17 +150,10 @@ macro_rules! scoped {
         match $scope {
             MetricScope::Unit(id) => $query.filter($unit.eq(id.clone())),
             MetricScope::Industry(code, None) => $query.filter($industry.eq(code.clone())),
-            MetricScope::Industry(code, Some(prefix)) => {
-                let (low, high) = prefix_range(prefix);
-                $query
-                    .filter($industry.eq(code.clone()))
-                    .filter($region.ge(low))
-                    .filter($region.lt(high))
-            }
-            MetricScope::Region(prefix) => {
-                let (low, high) = prefix_range(prefix);
-                $query.filter($region.ge(low)).filter($region.lt(high))
-            }
+            MetricScope::Industry(code, Some(prefix)) => $query
+                .filter($industry.eq(code.clone()))
+                .filter(crate::in_region!($region, prefix)),
+            MetricScope::Region(prefix) => $query.filter(crate::in_region!($region, prefix)),
             MetricScope::Association(id) => $query.filter($association.eq(id.clone())),
             MetricScope::All => $query,
         }
@@ -501,14 +476,6 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn a_region_prefix_is_a_range_of_codes() {
-        assert_eq!(prefix_range("3301"), ("3301".into(), "3302".into()));
-        assert_eq!(prefix_range("330106"), ("330106".into(), "330107".into()));
-        assert_eq!(prefix_range("3309"), ("3309".into(), "331".into()));
-        assert_eq!(prefix_range("33"), ("33".into(), "34".into()));
     }
 
     #[test]

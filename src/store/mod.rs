@@ -1,6 +1,17 @@
 //! Persistence with diesel on PostgreSQL and SQLite. One file per aggregate; functions take a
 //! `&mut DbConn` so a use case can run several of them in one transaction.
 
+/// `column` holds a code of the region with code prefix `prefix` or of a region inside it, as a
+/// range of codes an index serves (a `LIKE 'prefix%'` is served only under the C collation).
+#[macro_export]
+macro_rules! in_region {
+    ($column:expr, $prefix:expr) => {{
+        let (low, high) =
+            $crate::domain::region::prefix_bounds(::std::convert::AsRef::<str>::as_ref(&$prefix));
+        $column.ge(low).and($column.lt(high))
+    }};
+}
+
 pub mod audit;
 pub mod bulk;
 pub mod businesses;

@@ -63,7 +63,7 @@ pub fn list_reports(
 ) -> Result<Vec<ArchivedReport>, StoreError> {
     let mut query = reports::table.into_boxed();
     if let Some(prefix) = prefix {
-        query = query.filter(reports::region_code.like(format!("{prefix}%")));
+        query = query.filter(crate::in_region!(reports::region_code, prefix));
     }
     if let Some(kind) = kind {
         query = query.filter(reports::kind.eq(kind.to_string()));
