@@ -253,7 +253,11 @@ fn print_demo(state: &AppState, logins: Option<Vec<odr::demo::DemoLogin>>) -> bo
         );
     }
     println!(
-        "Log in: POST {}/api/v1/auth/login {{\"login\": \"admin@odr.demo\", \"password\": \"{DEMO_PASSWORD}\"}}",
+        "Portal: {url}/login (Chinese; English from the link at the top of every page)",
+        url = state.settings.server.public_url
+    );
+    println!(
+        "API:    POST {}/api/v1/auth/login {{\"login\": \"admin@odr.demo\", \"password\": \"{DEMO_PASSWORD}\"}}",
         state.settings.server.public_url
     );
     true

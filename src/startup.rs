@@ -149,6 +149,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             // Innermost first: a body read error still becomes problem+json.
+            .wrap(from_fn(crate::http::portal::session::apply_cookies))
             .wrap(from_fn(crate::http::body::buffer_small_bodies))
             .wrap(problem_errors())
             .wrap(from_fn(record_request))

@@ -30,7 +30,7 @@ pub struct ItemDto {
 }
 
 /// A day passed over while counting.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SkippedDayDto {
     pub date: NaiveDate,
     /// `weekend` or `holiday`.
@@ -51,7 +51,7 @@ impl SkippedDayDto {
 }
 
 /// A due moment with its explanation.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DueDto {
     pub due_at: DateTime<Utc>,
     /// Reaches into a year without a loaded calendar (counted Monday–Friday).
@@ -77,7 +77,7 @@ impl DueDto {
 }
 
 /// The deadlines of a dispute.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DeadlinesDto {
     pub policy_version: String,
     pub first_contact: DueDto,
@@ -92,14 +92,14 @@ pub struct DeadlinesDto {
 }
 
 /// A proposed extension.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PendingExtensionDto {
     pub party: String,
     pub working_days: i64,
 }
 
 /// The consumer as shown to the viewer.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ConsumerDto {
     pub id: String,
     pub display_name: String,
@@ -109,7 +109,7 @@ pub struct ConsumerDto {
 }
 
 /// The business the dispute is against.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BusinessDto {
     pub id: String,
     pub unit_id: String,
@@ -119,7 +119,7 @@ pub struct BusinessDto {
 }
 
 /// What the consumer claims.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ClaimDto {
     pub category: String,
     pub item: ItemDto,
@@ -132,7 +132,7 @@ pub struct ClaimDto {
 }
 
 /// A timeline entry.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TimelineDto {
     pub kind: String,
     /// `consumer`, `merchant`, `regulator` or `system`.
@@ -145,7 +145,7 @@ pub struct TimelineDto {
 }
 
 /// A message.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MessageDto {
     pub id: String,
     /// `consumer` or `business`.
@@ -155,7 +155,7 @@ pub struct MessageDto {
 }
 
 /// An offer with its effective status.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OfferDto {
     pub id: String,
     pub party: String,
@@ -171,7 +171,7 @@ pub struct OfferDto {
 }
 
 /// The settlement agreement.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AgreementDto {
     pub offer_id: String,
     pub remedy: String,
@@ -184,7 +184,7 @@ pub struct AgreementDto {
 }
 
 /// An evidence file.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EvidenceDto {
     pub id: String,
     pub party: String,
@@ -197,7 +197,7 @@ pub struct EvidenceDto {
 }
 
 /// The rating.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RatingDto {
     pub rating: i64,
     pub comment: Option<String>,
@@ -205,7 +205,7 @@ pub struct RatingDto {
 }
 
 /// The escalation record.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EscalationDto {
     pub reason: String,
     pub initiated_by: String,
@@ -214,7 +214,7 @@ pub struct EscalationDto {
 }
 
 /// One dispute in full.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DisputeView {
     pub id: String,
     pub case_number: String,
@@ -278,7 +278,7 @@ pub fn deadlines_of(
 }
 
 /// What a filing answers: enough to show the consumer their case at once.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct FiledDispute {
     pub id: String,
     pub case_number: String,

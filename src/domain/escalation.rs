@@ -56,6 +56,14 @@ impl EscalationState {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
+    /// The states the regulator may record next.
+    pub fn next_steps(self) -> Vec<EscalationState> {
+        Self::ALL
+            .into_iter()
+            .filter(|to| self.may_become(*to))
+            .collect()
+    }
+
     /// Whether the regulator may move from `self` to `to`.
     pub fn may_become(self, to: EscalationState) -> bool {
         use EscalationState as S;

@@ -268,7 +268,18 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let user = authenticate(&state, &req, body.into_inner()).await?;
+    let tokens = issue_tokens(&state, user, new_id(), state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// Checks a login and password, counting attempts per account and per client address; the
+/// API's login and the portal's share it.
+pub async fn authenticate(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    body: LoginRequest,
+) -> Result<User, ApiError> {
     let mut errors = FieldErrors::default();
     if body.login.trim().is_empty() {
         errors.add(
@@ -281,14 +292,14 @@ pub async fn login(
         errors.add("password", "required", "give your password");
     }
     errors.finish()?;
-    let ip = client_ip(&req, state.settings.server.trust_forwarded_for);
+    let ip = client_ip(req, state.settings.server.trust_forwarded_for);
     let key = account_key(&body.login);
     let now = state.clock.now();
     let security = state.settings.security.clone();
     let window_start = now - Duration::seconds(security.login_window_secs);
     let retry_after = u64::try_from(security.login_window_secs).unwrap_or(900);
     let worker_state = state.clone();
-    let user = state
+    state
         .db
         .run(move |conn| {
             if login_attempts::recent_attempts_from_ip(conn, &ip, window_start)?
@@ -322,14 +333,11 @@ pub async fn login(
                 ApiError::unauthenticated("invalid_credentials", "The login or password is wrong.")
             })
         })
-        .await?;
-    let family = new_id();
-    let tokens = issue_tokens(&state, user, family, now).await?;
-    Ok(HttpResponse::Ok().json(tokens))
+        .await
 }
 
 /// Issues an access token and a new refresh token of `family` for `user`.
-async fn issue_tokens(
+pub async fn issue_tokens(
     state: &web::Data<AppState>,
     user: User,
     family: String,
@@ -391,7 +399,15 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let token_hash = hash_refresh_token(body.refresh_token.trim());
+    Ok(HttpResponse::Ok().json(rotate(&state, &body.refresh_token).await?))
+}
+
+/// Exchanges `refresh_token` for a new pair of the same family (API and portal sessions).
+pub async fn rotate(
+    state: &web::Data<AppState>,
+    refresh_token: &str,
+) -> Result<TokenResponse, ApiError> {
+    let token_hash = hash_refresh_token(refresh_token.trim());
     let now = state.clock.now();
     let check = state
         .db
@@ -401,9 +417,7 @@ pub async fn refresh(
         })
         .await?;
     match check {
-        RefreshCheck::Valid { user, family } => {
-            Ok(HttpResponse::Ok().json(issue_tokens(&state, *user, family, now).await?))
-        }
+        RefreshCheck::Valid { user, family } => issue_tokens(state, *user, family, now).await,
         RefreshCheck::Refused(error) => Err(error),
     }
 }
@@ -457,7 +471,13 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let token_hash = hash_refresh_token(body.refresh_token.trim());
+    end_session(&state, &body.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes the family of `refresh_token`; unknown tokens change nothing.
+pub async fn end_session(state: &web::Data<AppState>, refresh_token: &str) -> Result<(), ApiError> {
+    let token_hash = hash_refresh_token(refresh_token.trim());
     let now = state.clock.now();
     state
         .db
@@ -467,8 +487,7 @@ pub async fn logout(
             }
             Ok::<_, ApiError>(())
         })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .await
 }
 
 /// Sets the first password of an invited account.

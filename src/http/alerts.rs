@@ -23,7 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// An alert with the disputes it names.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct AlertDto {
     pub id: String,
     /// mass_complaint, repeat_consumer, repeat_unit, major, sensitive or commitment_breach.

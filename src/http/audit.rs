@@ -74,7 +74,7 @@ pub struct AuditQuery {
 }
 
 /// One entry of the log.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct AuditEntryDto {
     pub seq: i64,
     pub id: String,
@@ -111,7 +111,7 @@ impl From<AuditEntry> for AuditEntryDto {
 }
 
 /// A page of the log.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEntryDto>,
     pub next_cursor: Option<String>,

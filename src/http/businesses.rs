@@ -115,7 +115,7 @@ pub struct RegisterBusinessRequest {
 }
 
 /// A business profile.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct BusinessResponse {
     pub id: String,
     pub uscc: String,
@@ -132,7 +132,7 @@ pub struct BusinessResponse {
 }
 
 /// A unit's id and status.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UnitSummary {
     pub id: String,
     pub status: String,
@@ -307,7 +307,7 @@ pub async fn update_business(
 }
 
 /// A staff account of a business.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct StaffResponse {
     pub id: String,
     pub display_name: String,

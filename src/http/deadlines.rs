@@ -37,7 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A loaded calendar year.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct CalendarYearResponse {
     pub jurisdiction: String,
     pub year: i32,
@@ -94,7 +94,7 @@ pub struct ImportCalendarQuery {
 }
 
 /// What an import did.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ImportCalendarResponse {
     pub jurisdiction: String,
     pub year: i32,
@@ -118,8 +118,41 @@ pub async fn import_calendar(
     _request: HttpRequest,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+        if body.len() + chunk.len() > CALENDAR_LIMIT_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let done = import_calendar_file(&state, &auth, query.jurisdiction.as_deref(), body).await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        format!("a calendar file is at most {CALENDAR_LIMIT_BYTES} bytes"),
+    )
+}
+
+/// Most bytes of a calendar file.
+pub const CALENDAR_MAX_BYTES: usize = CALENDAR_LIMIT_BYTES;
+
+/// Loads one year's calendar from a file's bytes (the API's body or the portal's upload).
+pub async fn import_calendar_file(
+    state: &web::Data<AppState>,
+    auth: &AuthUser,
+    jurisdiction: Option<&str>,
+    body: Vec<u8>,
+) -> Result<ImportCalendarResponse, ApiError> {
     auth.require_role(&[Role::Admin])?;
-    let jurisdiction = query.jurisdiction.as_deref().unwrap_or("cn");
+    if body.len() > CALENDAR_LIMIT_BYTES {
+        return Err(too_large());
+    }
+    let jurisdiction = jurisdiction.unwrap_or("cn");
     if jurisdiction != state.calendars.jurisdiction() {
         return Err(ApiError::invalid_field(
             "jurisdiction",
@@ -129,18 +162,6 @@ pub async fn import_calendar(
                 state.calendars.jurisdiction()
             ),
         ));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
-        if body.len() + chunk.len() > CALENDAR_LIMIT_BYTES {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "file_too_large",
-                format!("a calendar file is at most {CALENDAR_LIMIT_BYTES} bytes"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
     }
     let text = String::from_utf8(body)
         .map_err(|_| ApiError::invalid_field("body", "not_utf8", "the file must be UTF-8"))?;
@@ -160,17 +181,17 @@ pub async fn import_calendar(
         recomputed = done.recomputed,
         "calendar year imported"
     );
-    Ok(HttpResponse::Ok().json(ImportCalendarResponse {
+    Ok(ImportCalendarResponse {
         jurisdiction: jurisdiction.into(),
         year: done.year,
         holidays: done.holidays,
         working_days: done.working_days,
         recomputed_disputes: done.recomputed,
-    }))
+    })
 }
 
 /// A deadline policy with its scope.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct PolicyResponse {
     pub version: String,
     /// The region (and everything inside it) the policy is for; absent: everywhere.

@@ -46,7 +46,7 @@ pub struct EscalationQuery {
 }
 
 /// An escalation in the queue.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct EscalationItem {
     pub id: String,
     pub dispute_id: String,

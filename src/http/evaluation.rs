@@ -36,7 +36,7 @@ pub struct EvaluationQuery {
 }
 
 /// A unit with its figures over the evaluation window.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct EvaluatedUnit {
     pub unit_id: String,
     pub business_name: String,
@@ -55,7 +55,7 @@ pub struct EvaluatedUnit {
 }
 
 /// The evaluation of a region's units.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct EvaluationResponse {
     pub window_from: chrono::NaiveDate,
     pub window_to: chrono::NaiveDate,

@@ -39,7 +39,7 @@ pub struct DirectoryQuery {
 }
 
 /// An active unit as the public sees it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PublicUnit {
     pub id: String,
     pub name: String,
@@ -59,7 +59,7 @@ pub struct PublicUnit {
 }
 
 /// A unit's record over the last 12 months, as the public sees it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Scorecard {
     /// Disputes filed in the last 12 months.
     pub disputes_last_12_months: i64,
@@ -103,7 +103,7 @@ fn scorecards(
 }
 
 /// A page of the directory.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PublicUnitPage {
     pub items: Vec<PublicUnit>,
     pub next_cursor: Option<String>,

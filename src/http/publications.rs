@@ -58,7 +58,7 @@ pub struct Publication {
 }
 
 /// A publication as shown.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct PublicationDto {
     pub id: String,
     /// case_summary or consumer_alert.

@@ -19,7 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A region (GB/T 2260).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct RegionResponse {
     pub code: String,
     pub parent_code: Option<String>,
@@ -42,7 +42,7 @@ impl From<Region> for RegionResponse {
 }
 
 /// An industry and the authority competent for its disputes.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct IndustryResponse {
     pub code: String,
     pub name_zh: String,
@@ -67,7 +67,7 @@ impl From<Industry> for IndustryResponse {
 }
 
 /// An industry association.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct AssociationResponse {
     pub id: String,
     pub name: String,
@@ -87,7 +87,7 @@ impl From<Association> for AssociationResponse {
 }
 
 /// The undertaking applicants accept.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UndertakingResponse {
     pub version: String,
     pub text_zh: String,

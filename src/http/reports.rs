@@ -58,7 +58,7 @@ pub struct ArchiveQuery {
 }
 
 /// An archived report.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ArchivedReportDto {
     pub id: String,
     pub region_code: String,
@@ -70,7 +70,7 @@ pub struct ArchivedReportDto {
 }
 
 /// A page of archived reports.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ArchivePage {
     pub items: Vec<ArchivedReportDto>,
     pub next_cursor: Option<String>,

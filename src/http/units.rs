@@ -55,7 +55,7 @@ impl From<CommitmentRow> for CommitmentDto {
 }
 
 /// One step of a unit's history.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct StatusChangeDto {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -66,7 +66,7 @@ pub struct StatusChangeDto {
 }
 
 /// The five declared conditions.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ConditionsDto {
     pub handling_place: bool,
     pub staff: bool,
@@ -76,7 +76,7 @@ pub struct ConditionsDto {
 }
 
 /// A unit with its business, history and commitments.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UnitResponse {
     pub id: String,
     pub status: String,
@@ -97,7 +97,7 @@ pub struct UnitResponse {
 }
 
 /// A unit in a listing.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UnitListItem {
     pub id: String,
     pub status: String,
@@ -112,7 +112,7 @@ pub struct UnitListItem {
 }
 
 /// A page of units.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UnitPage {
     pub items: Vec<UnitListItem>,
     /// Pass as `cursor` for the next page; absent on the last page.
@@ -164,7 +164,7 @@ pub fn unit_response(
 }
 
 /// Filters of the unit listing.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// `pending`, `active`, `suspended`, `rejected` or `removed`.

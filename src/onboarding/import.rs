@@ -219,7 +219,7 @@ fn cell_text(cell: &Data) -> String {
 }
 
 /// What happened to one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RowOutcome {
     /// Business created, owner invited, application filed.
@@ -231,7 +231,7 @@ pub enum RowOutcome {
 }
 
 /// The report line of one row.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct RowReport {
     pub line: usize,
     pub uscc: String,
@@ -242,7 +242,7 @@ pub struct RowReport {
 }
 
 /// The report of an import.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct ImportReport {
     pub created: usize,
     pub unchanged: usize,

@@ -49,14 +49,14 @@ pub fn period_around(kind: PeriodKind, date: NaiveDate) -> PeriodDto {
 }
 
 /// A period of days, both ends included.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, ToSchema)]
 pub struct PeriodDto {
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
 
 /// The figures of one scope and period.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct FiguresDto {
     pub period: PeriodDto,
     pub filed: i64,
@@ -115,7 +115,7 @@ impl FiguresDto {
 }
 
 /// The metrics answer.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct MetricsResponse {
     /// unit, industry, region, association or all.
     pub scope: String,

@@ -52,6 +52,8 @@ pub enum TokenError {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Key of the portal's form tokens, derived from the secret for that purpose alone.
+    forms: std::sync::Arc<[u8; 32]>,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -63,10 +65,38 @@ impl std::fmt::Debug for TokenKeys {
 impl TokenKeys {
     /// Keys for HS256 from the shared secret.
     pub fn new(secret: &[u8]) -> Self {
+        let mut forms = [0u8; 32];
+        // HKDF output of 32 bytes never fails.
+        let _ = hkdf::Hkdf::<Sha256>::new(None, secret).expand(b"odr-portal-forms", &mut forms);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            forms: std::sync::Arc::new(forms),
         }
+    }
+
+    /// The form token (CSRF) that goes with a browser's random `nonce` (kept in a cookie): a
+    /// page can only post what this server signed for that browser.
+    pub fn form_token(&self, nonce: &str) -> String {
+        use hmac::Mac as _;
+        let mut mac = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(self.forms.as_slice())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(nonce.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `token` is the form token of `nonce`, compared in constant time.
+    pub fn check_form_token(&self, nonce: &str, token: &str) -> bool {
+        use hmac::Mac as _;
+        let Ok(token) = URL_SAFE_NO_PAD.decode(token.trim()) else {
+            return false;
+        };
+        let Ok(mut mac) = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(self.forms.as_slice())
+        else {
+            return false;
+        };
+        mac.update(nonce.as_bytes());
+        mac.verify_slice(&token).is_ok()
     }
 
     /// An access token for `user_id` valid for `ttl` from `now`.

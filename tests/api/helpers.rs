@@ -341,6 +341,31 @@ impl TestApp {
         .expect(201);
     }
 
+    /// The demo consumer files a dispute about a cancelled room booking with the unit of the
+    /// demo business `owner` owns; returns the filing answer (201).
+    pub async fn file_demo_dispute(&self, owner: &str, description: &str) -> Value {
+        let owner = self.demo_token(owner).await;
+        let unit = self.business_of(&owner).await["unit"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let consumer = self.demo_token("consumer@odr.demo").await;
+        let reply = self
+            .post(
+                "/api/v1/disputes",
+                Some(&consumer),
+                &json!({
+                    "unit_id": unit, "category": "service_quality",
+                    "item": {"kind": "service", "name": "包间预订"}, "purchase_date": "2026-11-25",
+                    "amount_paid_fen": 100_000, "amount_claimed_fen": 100_000, "remedies": ["refund"],
+                    "description": description, "contact_consent": true
+                }),
+            )
+            .await;
+        reply.expect(201);
+        reply.body
+    }
+
     /// Seeds the demo world into this test's database.
     pub async fn seed_demo(&self) {
         let pii = self.state.pii.clone();

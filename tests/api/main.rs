@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod alerts;
 mod audit;
+mod browser;
 mod businesses;
 mod calendar;
 mod cli;

@@ -58,3 +58,236 @@ both_backends! {
         assert!(missing.text().await.unwrap().contains("链接不完整"));
     }
 }
+
+/// A browser without a browser: a cookie jar, no redirects followed.
+struct Visitor {
+    client: reqwest::Client,
+    base: String,
+}
+
+struct Page {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    html: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .map_or("", |v| v.to_str().unwrap())
+    }
+
+    /// The form token printed in the page.
+    fn csrf(&self) -> String {
+        let start = self.html.find("name=\"csrf\" value=\"").expect("a form") + 19;
+        self.html[start..].split('"').next().unwrap().to_string()
+    }
+
+    fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Visitor {
+    fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            client,
+            base: app.address.clone(),
+        }
+    }
+
+    async fn read(response: reqwest::Response) -> Page {
+        Page {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        Self::read(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Self::read(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn log_in(app: &TestApp, email: &str) -> Self {
+        let visitor = Self::new(app);
+        let csrf = visitor.get("/login").await.csrf();
+        let page = visitor
+            .post(
+                "/login",
+                &[
+                    ("csrf", &csrf),
+                    ("login", email),
+                    ("password", odr::demo::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{email}: {}", page.html);
+        visitor
+    }
+}
+
+both_backends! {
+    async fn portal_sessions_live_in_http_only_cookies_and_forms_need_the_browsers_token(app) {
+        app.seed_demo().await;
+        let visitor = Visitor::new(&app);
+        let login = visitor.get("/login").await;
+        assert_eq!(login.status, 200);
+        let csp = login.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert!(login.cookies().iter().any(|c| c.starts_with("odr_nonce=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+
+        // No token, or a token printed for another browser: refused, nothing signed in.
+        let bare = visitor.post("/login", &[("login", "consumer@odr.demo"), ("password", odr::demo::DEMO_PASSWORD)]).await;
+        assert_eq!(bare.status, 400, "a form without its token does not parse");
+        let other = Visitor::new(&app).get("/login").await.csrf();
+        let forged = visitor.post("/login", &[("csrf", &other), ("login", "consumer@odr.demo"), ("password", odr::demo::DEMO_PASSWORD)]).await;
+        assert_eq!(forged.status, 403);
+        assert!(forged.html.contains("页面已过期"), "{}", forged.html);
+        assert!(forged.cookies().iter().all(|c| !c.starts_with("odr_access=")));
+
+        // A wrong password shows the form again with the reason and the login kept.
+        let wrong = visitor.post("/login", &[("csrf", &login.csrf()), ("login", "consumer@odr.demo"), ("password", "nope-nope-1")]).await;
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.html.contains("账号或密码错误") && wrong.html.contains("value=\"consumer@odr.demo\""));
+
+        let ok = visitor.post("/login", &[("csrf", &login.csrf()), ("login", "consumer@odr.demo"), ("password", odr::demo::DEMO_PASSWORD), ("next", "//evil.example/")]).await;
+        assert_eq!(ok.status, 303);
+        assert_eq!(ok.location(), "/my/disputes", "never off the site");
+        for name in ["odr_access=", "odr_refresh="] {
+            let cookie = ok.cookies().into_iter().find(|c| c.starts_with(name)).unwrap();
+            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+        }
+        assert_eq!(visitor.get("/my/disputes").await.status, 200);
+
+        // The session outlives the 15-minute access token (the refresh cookie rotates it).
+        app.advance(chrono::Duration::hours(2));
+        let later = visitor.get("/my/disputes").await;
+        assert_eq!(later.status, 200);
+        assert!(later.cookies().iter().any(|c| c.starts_with("odr_refresh=")));
+
+        // Logging out needs the token too, ends the session and revokes it.
+        let page = visitor.get("/my/disputes").await;
+        assert_eq!(visitor.post("/logout", &[("csrf", "x")]).await.status, 403);
+        let out = visitor.post("/logout", &[("csrf", &page.csrf())]).await;
+        assert_eq!(out.status, 303);
+        let after = visitor.get("/my/disputes").await;
+        assert_eq!(after.status, 303);
+        assert_eq!(after.location(), "/login?next=/my/disputes");
+    }
+
+    async fn portal_pages_keep_the_apis_access_rules(app) {
+        app.seed_demo().await;
+        let filed = app.file_demo_dispute("owner.xixi@odr.demo", "包间被取消了<script>alert(1)</script>，定金不退。").await;
+        let id = filed["id"].as_str().unwrap().to_string();
+        let page = format!("/disputes/{id}");
+
+        let anonymous = Visitor::new(&app).get(&page).await;
+        assert_eq!(anonymous.status, 303);
+        assert!(anonymous.location().starts_with("/login?next="));
+
+        for (who, status) in [
+            ("consumer@odr.demo", 200),
+            ("owner.xixi@odr.demo", 200),
+            ("reg.xihu@odr.demo", 200),
+            ("reg.hangzhou@odr.demo", 200),
+            ("owner.hefang@odr.demo", 404),
+            ("reg.binjiang@odr.demo", 404),
+            ("assoc.catering@odr.demo", 404),
+        ] {
+            let visitor = Visitor::log_in(&app, who).await;
+            let shown = visitor.get(&page).await;
+            assert_eq!(shown.status, status, "{who} sees the dispute page");
+            if status == 200 {
+                assert!(!shown.html.contains("<script>alert"), "escaped for {who}");
+                assert!(shown.html.contains("script&#62;alert(1)&#60;"), "shown as text for {who}");
+            } else {
+                // Nor may they act on it.
+                let csrf = shown.csrf();
+                let act = visitor.post(&format!("{page}/act"), &[("csrf", &csrf), ("action", "message"), ("message", "你好")]).await;
+                assert_eq!(act.status, 404, "{who} acts on the dispute");
+            }
+        }
+
+        // Each back-office page answers only its roles.
+        let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+        for path in ["/dashboard", "/approvals", "/evaluation", "/escalations", "/alerts", "/reports", "/publications", "/audit", "/unit", "/unit/staff", "/unit/metrics", "/members", "/members/import", "/admin/calendars", "/admin/policies"] {
+            let page = consumer.get(path).await;
+            assert_eq!(page.status, 403, "a consumer on {path}");
+            assert!(page.html.contains("无权"), "{path}");
+        }
+        let merchant = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+        for path in ["/dashboard", "/approvals", "/escalations", "/members", "/admin/calendars", "/file?unit=x"] {
+            assert_eq!(merchant.get(path).await.status, 403, "a merchant on {path}");
+        }
+        for path in ["/inbox", "/unit", "/unit/staff", "/unit/metrics"] {
+            assert_eq!(merchant.get(path).await.status, 200, "a merchant on {path}");
+        }
+        let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+        for path in ["/dashboard", "/approvals", "/evaluation", "/escalations", "/alerts", "/reports", "/publications", "/audit"] {
+            assert_eq!(regulator.get(path).await.status, 200, "a regulator on {path}");
+        }
+        for path in ["/unit", "/members", "/admin/policies"] {
+            assert_eq!(regulator.get(path).await.status, 403, "a regulator on {path}");
+        }
+
+        // The owner's inbox lists it; another restaurant's does not.
+        assert!(Visitor::log_in(&app, "owner.xixi@odr.demo").await.get("/inbox").await.html.contains(&id));
+        assert!(!Visitor::log_in(&app, "owner.hefang@odr.demo").await.get("/inbox").await.html.contains(&id));
+    }
+
+    async fn a_refused_filing_keeps_what_the_consumer_typed(app) {
+        app.seed_demo().await;
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let unit = app.business_of(&owner).await["unit"]["id"].as_str().unwrap().to_string();
+        let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+        let form = consumer.get(&format!("/file?unit={unit}")).await;
+        assert_eq!(form.status, 200);
+        let csrf = form.csrf();
+        let multipart = reqwest::multipart::Form::new()
+            .text("category", "service_quality")
+            .text("item_kind", "service")
+            .text("item_name", "包间预订")
+            .text("purchase_date", "2026-11-25")
+            .text("amount_paid", "一千")
+            .text("amount_claimed", "1000")
+            .text("remedies", "refund")
+            .text("description", "太短")
+            .text("contact_consent", "yes");
+        let response = consumer.client.post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base)).multipart(multipart).send().await.unwrap();
+        let page = Visitor::read(response).await;
+        assert_eq!(page.status, 422);
+        assert!(page.html.contains("金额不正确"), "{}", page.html);
+        assert!(page.html.contains("value=\"包间预订\"") && page.html.contains(">太短</textarea>"));
+        let disputes = app.get("/api/v1/disputes", Some(&app.demo_token("consumer@odr.demo").await)).await;
+        assert_eq!(disputes.body["items"].as_array().unwrap().len(), 0, "nothing filed");
+    }
+}

@@ -8,27 +8,16 @@ const UNIT_OWNER: &str = "owner.xixi@odr.demo";
 
 async fn filed(app: &TestApp) -> (String, String) {
     app.seed_demo().await;
+    let filed = app
+        .file_demo_dispute(UNIT_OWNER, "预订的包间被临时取消，定金不退。")
+        .await;
     let owner = app.demo_token(UNIT_OWNER).await;
     let unit = app.business_of(&owner).await["unit"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let consumer = app.demo_token("consumer@odr.demo").await;
-    let reply = app
-        .post(
-            "/api/v1/disputes",
-            Some(&consumer),
-            &json!({
-                "unit_id": unit, "category": "service_quality",
-                "item": {"kind": "service", "name": "包间预订"}, "purchase_date": "2026-11-25",
-                "amount_paid_fen": 100_000, "amount_claimed_fen": 100_000, "remedies": ["refund"],
-                "description": "预订的包间被临时取消，定金不退。", "contact_consent": true
-            }),
-        )
-        .await;
-    reply.expect(201);
     app.run_pending_jobs().await;
-    (reply.body["id"].as_str().unwrap().to_string(), unit)
+    (filed["id"].as_str().unwrap().to_string(), unit)
 }
 
 async fn view(app: &TestApp, id: &str) -> Value {

@@ -262,7 +262,7 @@ impl ActionRequest {
 }
 
 /// Filters of a dispute listing.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DisputeQuery {
     /// Comma-separated statuses, e.g. `filed,negotiating`.
@@ -279,7 +279,7 @@ pub struct DisputeQuery {
 }
 
 /// A dispute in an inbox.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DisputeListItem {
     pub id: String,
     pub case_number: String,
@@ -298,14 +298,14 @@ pub struct DisputeListItem {
 }
 
 /// A page of disputes.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DisputePage {
     pub items: Vec<DisputeListItem>,
     pub next_cursor: Option<String>,
 }
 
 /// Disputes per status.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DisputeCounts {
     pub total: i64,
     /// Every status with its count (zero included).

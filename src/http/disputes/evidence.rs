@@ -35,11 +35,15 @@ const ALLOWED_TYPES: [&str; 9] = [
     "video/webm",
 ];
 
-struct Upload {
+/// One uploaded file, typed by its content.
+pub struct Upload {
     file_name: String,
     bytes: Vec<u8>,
     content_type: String,
 }
+
+/// Most bytes of one text field of a form that also carries files.
+const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
 
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
@@ -49,13 +53,14 @@ fn too_large(max: usize) -> ApiError {
     )
 }
 
-/// Reads every `file` field; refuses the whole upload when one is too large or of a type
-/// that is not accepted.
-async fn read_files(
+/// Reads every `file` field and, beside them, the form's text fields; refuses the whole
+/// upload when one file is too large or of a type that is not accepted. Empty file fields
+/// (a form sent without choosing a file) are skipped.
+pub async fn read_form(
     mut form: Multipart,
     max_bytes: usize,
     max_files: usize,
-) -> Result<Vec<Upload>, ApiError> {
+) -> Result<(Vec<Upload>, Vec<(String, String)>), ApiError> {
     let unreadable = |e: actix_multipart::MultipartError| {
         ApiError::bad_request(
             "invalid_multipart",
@@ -63,9 +68,29 @@ async fn read_files(
         )
     };
     let mut uploads = Vec::new();
+    let mut texts = Vec::new();
     while let Some(field) = form.next().await {
         let mut field = field.map_err(unreadable)?;
-        if field.name() != Some("file") {
+        let has_file = field
+            .content_disposition()
+            .is_some_and(|d| d.get_filename().is_some());
+        if field.name() != Some("file") || !has_file {
+            let name = field.name().unwrap_or_default().to_string();
+            let mut value = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(unreadable)?;
+                if value.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+                    return Err(ApiError::invalid_field(
+                        &name,
+                        "too_long",
+                        "the field is too long",
+                    ));
+                }
+                value.extend_from_slice(&chunk);
+            }
+            if name != "file" {
+                texts.push((name, String::from_utf8_lossy(&value).into_owned()));
+            }
             continue;
         }
         if uploads.len() == max_files {
@@ -100,6 +125,9 @@ async fn read_files(
         if received > max_bytes {
             return Err(too_large(max_bytes));
         }
+        if received == 0 {
+            continue;
+        }
         let content_type = infer::get(&bytes)
             .map(|t| t.mime_type().to_string())
             .unwrap_or_default();
@@ -116,6 +144,16 @@ async fn read_files(
             content_type,
         });
     }
+    Ok((uploads, texts))
+}
+
+/// Reads the files of an evidence upload: at least one.
+async fn read_files(
+    form: Multipart,
+    max_bytes: usize,
+    max_files: usize,
+) -> Result<Vec<Upload>, ApiError> {
+    let (uploads, _) = read_form(form, max_bytes, max_files).await?;
     if uploads.is_empty() {
         return Err(ApiError::invalid_field(
             "file",
@@ -155,13 +193,25 @@ pub async fn upload(
     path: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let settings = state.settings.disputes.clone();
+    let settings = &state.settings.disputes;
     let max_files = usize::try_from(settings.max_evidence_files).unwrap_or(20);
     let uploads = read_files(form, settings.max_evidence_bytes, max_files).await?;
+    let view = add_evidence(&state, auth, path.into_inner(), uploads).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Stores `uploads` as evidence of a party to dispute `id` (the API's upload and the
+/// portal's filing share it).
+pub async fn add_evidence(
+    state: &web::Data<AppState>,
+    auth: AuthUser,
+    id: String,
+    uploads: Vec<Upload>,
+) -> Result<DisputeView, ApiError> {
+    let settings = state.settings.disputes.clone();
     let now = state.clock.now();
     let worker = state.clone();
-    let view = state
+    state
         .db
         .run(move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
@@ -199,8 +249,7 @@ pub async fn upload(
             build_view(conn, &worker.calendars.current(), &worker.pii, &id, role, now)
                 .map_err(ApiError::from)
         })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+        .await
 }
 
 /// Downloads an evidence file (the parties and the regulators of the region).

@@ -1,182 +1,49 @@
-//! Server-rendered pages. For now: accepting an invitation from the link in its email, in
-//! Simplified Chinese by default with an English switch (`?lang=en`).
+//! The web portal: server-rendered pages in Simplified Chinese by default with an English
+//! switch, for consumers, merchant staff, associations, regulators and administrators.
+//!
+//! Pages call the API's handlers in-process with the session's account (`api`), so the
+//! portal keeps the API's access rules and never queries the database itself. Sessions,
+//! form tokens and languages live in `session`; the page frame in `frame`.
+
+mod account;
+mod api;
+mod back_office;
+mod charts;
+mod disputes;
+pub mod frame;
+mod invitation;
+mod labels;
+mod public;
+mod regulator;
+pub mod session;
+mod table;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use askama::Template;
-use serde::Deserialize;
 
-use super::AppState;
-use super::accounts::set_password_from_invitation;
-use crate::error::ApiError;
+pub use invitation::{accept_invitation, invitation_form};
 
-/// Content Security Policy of every page: nothing external, no scripts.
-const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The portal's style sheet, compiled in.
+const STYLE: &str = include_str!("static/portal.css");
 
-/// Registers the routes of this module.
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLE)
+}
+
+/// Registers the routes of the portal.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/invitations/accept")
-            .route(web::get().to(invitation_form))
-            .route(web::post().to(accept_invitation)),
-    );
-}
-
-/// The page's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    fn from_query(lang: Option<&str>) -> Self {
-        if lang == Some("en") {
-            Self::En
-        } else {
-            Self::Zh
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "invitation.html")]
-struct InvitationPage<'a> {
-    en: bool,
-    token: &'a str,
-    error: Option<String>,
-    done: bool,
-}
-
-/// Query of the invitation link.
-#[derive(Debug, Deserialize)]
-pub struct InvitationQuery {
-    token: Option<String>,
-    lang: Option<String>,
-}
-
-/// The submitted form.
-#[derive(Debug, Deserialize)]
-pub struct InvitationForm {
-    token: String,
-    password: String,
-    password_again: String,
-    lang: Option<String>,
-}
-
-fn page(
-    status: actix_web::http::StatusCode,
-    body: Result<String, askama::Error>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.map_err(ApiError::internal)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
-}
-
-/// Shows the form to choose a password.
-pub async fn invitation_form(query: web::Query<InvitationQuery>) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::from_query(query.lang.as_deref());
-    let token = query.token.as_deref().unwrap_or_default();
-    let missing = token.is_empty();
-    let error = missing.then(|| {
-        match lang {
-            Lang::Zh => "链接不完整，请使用邀请邮件中的完整链接。",
-            Lang::En => "The link is incomplete; use the whole link from the invitation email.",
-        }
-        .to_string()
-    });
-    let status = if missing {
-        actix_web::http::StatusCode::BAD_REQUEST
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    page(
-        status,
-        InvitationPage {
-            en: lang == Lang::En,
-            token,
-            error,
-            done: false,
-        }
-        .render(),
-    )
-}
-
-fn explain(lang: Lang, error: &ApiError) -> String {
-    let zh = match error.code() {
-        "invitation_expired" => "邀请已过期，请联系发出邀请的人重新邀请。",
-        "invalid_invitation" => "邀请链接无效。",
-        "invitation_used" => "该邀请已使用，请直接登录。",
-        "validation_failed" => "密码至少 8 位，须包含字母和数字。",
-        _ => "暂时无法设置密码，请稍后再试。",
-    };
-    let en = match error.code() {
-        "invitation_expired" => "The invitation has expired; ask for a new one.",
-        "invalid_invitation" => "The invitation link is not valid.",
-        "invitation_used" => "This invitation was already used; log in with your password.",
-        "validation_failed" => "A password has at least 8 characters with a letter and a digit.",
-        _ => "The password could not be set; try again later.",
-    };
-    match lang {
-        Lang::Zh => zh.into(),
-        Lang::En => en.into(),
-    }
-}
-
-/// Sets the password and shows the outcome.
-pub async fn accept_invitation(
-    state: web::Data<AppState>,
-    form: web::Form<InvitationForm>,
-) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::from_query(form.lang.as_deref());
-    let en = lang == Lang::En;
-    if form.password != form.password_again {
-        let error = if en {
-            "The two passwords differ."
-        } else {
-            "两次输入的密码不一致。"
-        };
-        return page(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            InvitationPage {
-                en,
-                token: &form.token,
-                error: Some(error.into()),
-                done: false,
-            }
-            .render(),
-        );
-    }
-    match set_password_from_invitation(&state, &form.token, &form.password).await {
-        Ok(()) => page(
-            actix_web::http::StatusCode::OK,
-            InvitationPage {
-                en,
-                token: "",
-                error: None,
-                done: true,
-            }
-            .render(),
-        ),
-        Err(error)
-            if error.code() == "internal_error" || error.code() == "database_unavailable" =>
-        {
-            Err(error)
-        }
-        Err(error) => page(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            InvitationPage {
-                en,
-                token: &form.token,
-                error: Some(explain(lang, &error)),
-                done: false,
-            }
-            .render(),
-        ),
-    }
+    cfg.service(web::resource("/static/portal.css").route(web::get().to(style)))
+        .service(
+            web::resource("/invitations/accept")
+                .route(web::get().to(invitation_form))
+                .route(web::post().to(accept_invitation)),
+        )
+        .configure(account::routes)
+        .configure(public::routes)
+        .configure(disputes::routes)
+        .configure(regulator::routes)
+        .configure(back_office::routes);
 }

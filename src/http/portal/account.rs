@@ -1,0 +1,255 @@
+//! Signing in and out, registering as a consumer, the language switch and the download of
+//! one's own data.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::frame::{Fields, Frame, Lang, home_of, html, local_path, see_other};
+use super::session::{OrPage, PageError, Session};
+use crate::domain::role::Role;
+use crate::http::accounts::{
+    self, AccountFields, LoginRequest, RegisterRequest, authenticate, end_session, issue_tokens,
+};
+use crate::store::new_id;
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/login")
+            .route(web::get().to(login_form))
+            .route(web::post().to(login)),
+    )
+    .service(
+        web::resource("/register")
+            .route(web::get().to(register_form))
+            .route(web::post().to(register)),
+    )
+    .service(web::resource("/logout").route(web::post().to(logout)))
+    .service(web::resource("/lang").route(web::get().to(switch_lang)))
+    .service(web::resource("/my/data").route(web::get().to(my_data)));
+}
+
+#[derive(Template)]
+#[template(path = "portal/login.html")]
+struct LoginPage {
+    f: Frame,
+    login: String,
+    next: String,
+}
+
+/// Query of the login page.
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(s: Session, query: web::Query<NextQuery>) -> Result<HttpResponse, PageError> {
+    if let Some(user) = &s.user {
+        return Ok(see_other(home_of(user.role())));
+    }
+    let page = LoginPage {
+        f: s.frame().titled("登录", "Log in"),
+        login: String::new(),
+        next: local_path(query.next.as_deref(), ""),
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(s: Session, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let form = form.into_inner();
+    let typed = form.login.clone();
+    let request = LoginRequest {
+        login: form.login,
+        password: form.password,
+    };
+    match authenticate(&s.state, s.request(), request).await {
+        Ok(user) => {
+            let role: Option<Role> = user.role.parse().ok();
+            let tokens = issue_tokens(&s.state, user, new_id(), s.state.clock.now())
+                .await
+                .or_page(&s)?;
+            s.sign_in(&tokens);
+            let home = role.map_or("/", home_of);
+            Ok(see_other(&local_path(
+                form.next.as_deref().filter(|n| !n.is_empty()),
+                home,
+            )))
+        }
+        Err(error) if error.problem().status < 500 => {
+            let status =
+                StatusCode::from_u16(error.problem().status).unwrap_or(StatusCode::UNAUTHORIZED);
+            let page = LoginPage {
+                f: s.frame().titled("登录", "Log in").with_error(&error),
+                login: typed,
+                next: local_path(form.next.as_deref(), ""),
+            };
+            html(status, page.render()).or_page(&s)
+        }
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/register.html")]
+struct RegisterPage {
+    f: Frame,
+    form: RegisterForm,
+    errors: Fields,
+}
+
+/// The registration form.
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_again: String,
+}
+
+async fn register_form(s: Session) -> Result<HttpResponse, PageError> {
+    let page = RegisterPage {
+        f: s.frame().titled("注册", "Register"),
+        form: RegisterForm::default(),
+        errors: Fields::default(),
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let mut form = form.into_inner();
+    let refuse = |s: &Session, form: RegisterForm, frame: Frame, errors: Fields| {
+        let page = RegisterPage {
+            f: frame,
+            form: RegisterForm {
+                password: String::new(),
+                password_again: String::new(),
+                ..form
+            },
+            errors,
+        };
+        html(StatusCode::UNPROCESSABLE_ENTITY, page.render()).or_page(s)
+    };
+    if form.password != form.password_again {
+        let mut errors = Fields::default();
+        errors.add(s.lang, "password_again", "passwords_differ");
+        let frame = s.frame().titled("注册", "Register");
+        return refuse(&s, form, frame, errors);
+    }
+    let login = if form.email.trim().is_empty() {
+        form.phone.clone()
+    } else {
+        form.email.clone()
+    };
+    let optional = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let request = RegisterRequest {
+        account: AccountFields {
+            display_name: form.display_name.clone(),
+            email: optional(&form.email),
+            phone: optional(&form.phone),
+            language: Some(s.lang.tag().into()),
+        },
+        password: std::mem::take(&mut form.password),
+    };
+    let password = request.password.clone();
+    if let Err(error) = accounts::register(s.state.clone(), web::Json(request)).await {
+        if error.problem().status >= 500 {
+            return Err(s.fail(error));
+        }
+        let frame = s.frame().titled("注册", "Register").with_error(&error);
+        return refuse(&s, form, frame, Fields::of(s.lang, &error));
+    }
+    let user = authenticate(&s.state, s.request(), LoginRequest { login, password })
+        .await
+        .or_page(&s)?;
+    let tokens = issue_tokens(&s.state, user, new_id(), s.state.clock.now())
+        .await
+        .or_page(&s)?;
+    s.sign_in(&tokens);
+    Ok(see_other("/units?welcome=1"))
+}
+
+/// The logout form.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+}
+
+async fn logout(s: Session, form: web::Form<TokenForm>) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    if let Some(refresh) = s.sign_out() {
+        end_session(&s.state, &refresh).await.or_page(&s)?;
+    }
+    Ok(see_other("/"))
+}
+
+/// Query of the language switch.
+#[derive(Debug, Deserialize)]
+pub struct LangSwitch {
+    to: Option<String>,
+    next: Option<String>,
+}
+
+/// Stores the language and returns to the page (only a preference changes: a link will do).
+async fn switch_lang(s: Session, query: web::Query<LangSwitch>) -> HttpResponse {
+    s.choose_lang(Lang::parse(query.to.as_deref()));
+    let next = local_path(query.next.as_deref(), "/");
+    // The page's own `lang=` would win over the new preference.
+    let next = strip_lang(&next);
+    see_other(&next)
+}
+
+fn strip_lang(path: &str) -> String {
+    let Some((route, query)) = path.split_once('?') else {
+        return path.to_string();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.starts_with("lang="))
+        .collect();
+    if kept.is_empty() {
+        route.to_string()
+    } else {
+        format!("{route}?{}", kept.join("&"))
+    }
+}
+
+/// All of the signed-in account's data, as the API's `/me/export` gives it.
+async fn my_data(s: Session) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    accounts::export_my_data(s.state.clone(), auth)
+        .await
+        .or_page(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_lang;
+
+    #[test]
+    fn the_language_switch_drops_the_pages_own_language() {
+        assert_eq!(strip_lang("/units?lang=en&page=2"), "/units?page=2");
+        assert_eq!(strip_lang("/units?lang=en"), "/units");
+        assert_eq!(strip_lang("/units"), "/units");
+    }
+}

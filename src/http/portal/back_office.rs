@@ -1,0 +1,749 @@
+//! The pages of merchant staff (unit profile and commitments, staff, own metrics), association
+//! administrators (members, bulk import, members' metrics) and platform administrators
+//! (calendars, deadline policies).
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::api;
+use super::frame::{Frame, html};
+use super::regulator::trend_charts;
+use super::session::{OrPage, PageError, Session, after, status_of};
+use super::table::{Cell, Listing, Row};
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::http::accounts::AccountFields;
+use crate::http::businesses::{self, BusinessResponse, InviteStaffRequest, StaffResponse};
+use crate::http::deadlines::{self, CalendarYearResponse, CreatePolicyRequest, PolicyResponse};
+use crate::http::disputes::handlers::ExportFormat;
+use crate::http::imports;
+use crate::http::metrics::{self, MetricsQuery};
+use crate::http::units::{
+    self, CommitmentDto, CommitmentsRequest, UnitPage, UnitQuery, UnitResponse,
+};
+use crate::onboarding::import::ImportReport;
+use crate::oversight::MetricsResponse;
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/unit").route(web::get().to(|s: Session| profile_page(s, None))))
+        .service(web::resource("/unit/commitments").route(web::post().to(save_commitments)))
+        .service(
+            web::resource("/unit/staff")
+                .route(web::get().to(|s: Session| staff_page(s, None)))
+                .route(web::post().to(invite)),
+        )
+        .service(web::resource("/unit/metrics").route(web::get().to(own_metrics)))
+        .service(web::resource("/members").route(web::get().to(members)))
+        .service(
+            web::resource("/members/import")
+                .route(web::get().to(import_form))
+                .route(web::post().to(import_members)),
+        )
+        .service(web::resource("/members/metrics").route(web::get().to(own_metrics)))
+        .service(web::resource("/metrics/export").route(web::get().to(metrics_export)))
+        .service(
+            web::resource("/admin/calendars")
+                .route(web::get().to(calendars))
+                .route(web::post().to(import_calendar)),
+        )
+        .service(
+            web::resource("/admin/policies")
+                .route(web::get().to(|s: Session| policies_page(s, None)))
+                .route(web::post().to(create_policy)),
+        );
+}
+
+fn business_of(s: &Session) -> Result<String, PageError> {
+    let auth = s.account_as(&[Role::MerchantStaff])?;
+    auth.user
+        .business_id
+        .clone()
+        .ok_or_else(|| s.fail(ApiError::forbidden("Your account has no business.")))
+}
+
+#[derive(Template)]
+#[template(path = "portal/unit_profile.html")]
+struct ProfilePage {
+    f: Frame,
+    b: BusinessResponse,
+    unit: Option<UnitResponse>,
+}
+
+impl ProfilePage {
+    fn has(&self, kind: &str) -> bool {
+        self.unit
+            .as_ref()
+            .is_some_and(|u| u.commitments.iter().any(|c| c.kind == kind))
+    }
+
+    fn return_days(&self) -> String {
+        self.unit
+            .as_ref()
+            .and_then(|u| u.commitments.iter().find_map(|c| c.return_days))
+            .map_or_else(|| "7".into(), |d| d.to_string())
+    }
+
+    fn conditions(&self) -> String {
+        self.unit
+            .as_ref()
+            .and_then(|u| u.commitments.iter().find_map(|c| c.conditions.clone()))
+            .unwrap_or_default()
+    }
+}
+
+async fn profile_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let business_id = business_of(&s)?;
+    let auth = s.account()?;
+    let b: BusinessResponse = api::read(
+        businesses::get_business(s.state.clone(), auth.clone(), web::Path::from(business_id)).await,
+    )
+    .await
+    .or_page(&s)?;
+    let unit = match &b.unit {
+        Some(summary) => Some(
+            api::read::<UnitResponse>(
+                units::get_unit(s.state.clone(), auth, web::Path::from(summary.id.clone())).await,
+            )
+            .await
+            .or_page(&s)?,
+        ),
+        None => None,
+    };
+    let page = ProfilePage {
+        f: s.frame_after(error.as_ref())
+            .titled("单位资料与承诺", "Unit profile and commitments"),
+        b,
+        unit,
+    };
+    html(
+        error.as_ref().map_or(StatusCode::OK, status_of),
+        page.render(),
+    )
+    .or_page(&s)
+}
+
+/// The commitments form.
+#[derive(Debug, Deserialize)]
+pub struct CommitmentsForm {
+    csrf: String,
+    rights_service_station: Option<String>,
+    trusted_consumption_store: Option<String>,
+    offline_no_reason_return: Option<String>,
+    return_days: Option<String>,
+    conditions: Option<String>,
+}
+
+async fn save_commitments(
+    s: Session,
+    form: web::Form<CommitmentsForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let business_id = business_of(&s)?;
+    let auth = s.account()?;
+    let form = form.into_inner();
+    let today = s
+        .state
+        .clock
+        .now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let commitment = |kind: &str| CommitmentDto {
+        kind: kind.into(),
+        return_days: None,
+        conditions: None,
+        valid_from: today,
+        valid_to: None,
+    };
+    let mut commitments = Vec::new();
+    if form.rights_service_station.is_some() {
+        commitments.push(commitment("rights_service_station"));
+    }
+    if form.trusted_consumption_store.is_some() {
+        commitments.push(commitment("trusted_consumption_store"));
+    }
+    let mut outcome = Ok(());
+    if form.offline_no_reason_return.is_some() {
+        match form
+            .return_days
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .parse::<u32>()
+        {
+            Ok(days) => commitments.push(CommitmentDto {
+                return_days: Some(days),
+                conditions: form
+                    .conditions
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty()),
+                ..commitment("offline_no_reason_return")
+            }),
+            Err(_) => {
+                outcome = Err(ApiError::invalid_field(
+                    "return_days",
+                    "invalid_number",
+                    "days of no-reason returns",
+                ))
+            }
+        }
+    }
+    let b: BusinessResponse = api::read(
+        businesses::get_business(s.state.clone(), auth.clone(), web::Path::from(business_id)).await,
+    )
+    .await
+    .or_page(&s)?;
+    if outcome.is_ok() {
+        outcome = match b.unit {
+            Some(unit) => {
+                api::done(
+                    units::put_commitments(
+                        s.state.clone(),
+                        auth,
+                        web::Path::from(unit.id),
+                        web::Json(CommitmentsRequest { commitments }),
+                    )
+                    .await,
+                )
+                .await
+            }
+            None => Err(ApiError::conflict(
+                "not_an_odr_unit",
+                "Apply to become an ODR unit first.",
+            )),
+        };
+    }
+    after(s, outcome, "/unit", profile_page).await
+}
+
+async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let business_id = business_of(&s)?;
+    let auth = s.account()?;
+    let staff: Vec<StaffResponse> =
+        api::read(businesses::get_staff(s.state.clone(), auth, web::Path::from(business_id)).await)
+            .await
+            .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("员工", "Staff"),
+        &[
+            ("姓名", "Name"),
+            ("邮箱", "Email"),
+            ("手机", "Phone"),
+            ("角色", "Role"),
+            ("状态", "State"),
+        ],
+    );
+    list.intro = Some(list.t("负责人可以邀请员工处理纠纷；被邀请人通过邮件中的链接设置密码。", "Owners invite staff to handle disputes; the invited person sets a password from the link in the email."));
+    list.forms.push(
+        list.form("/unit/staff", ("发送邀请", "Send invitation"), "secondary")
+            .field("display_name", list.t("姓名", "Name"), true)
+            .field("email", list.t("邮箱", "Email"), true)
+            .choice(
+                "staff_role",
+                list.t("角色", "Role"),
+                vec![
+                    ("handler".into(), list.t("经办人", "Handler")),
+                    ("owner".into(), list.t("负责人", "Owner")),
+                ],
+            ),
+    );
+    for member in staff {
+        let role = match member.staff_role.as_deref() {
+            Some("owner") => list.t("负责人", "Owner"),
+            _ => list.t("经办人", "Handler"),
+        };
+        let state = if member.has_password {
+            Cell::badge(list.t("已启用", "Active"), "ok")
+        } else {
+            Cell::badge(list.t("待接受邀请", "Invited"), "warn")
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::text(member.display_name),
+                Cell::text(member.email.unwrap_or_default()),
+                Cell::text(member.phone.unwrap_or_default()),
+                Cell::text(role),
+                state,
+            ],
+            forms: Vec::new(),
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// An invitation of a staff member.
+#[derive(Debug, Deserialize)]
+pub struct InviteForm {
+    csrf: String,
+    display_name: String,
+    email: String,
+    staff_role: Option<String>,
+}
+
+async fn invite(s: Session, form: web::Form<InviteForm>) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let business_id = business_of(&s)?;
+    let auth = s.account()?;
+    let form = form.into_inner();
+    let request = InviteStaffRequest {
+        account: AccountFields {
+            display_name: form.display_name,
+            email: Some(form.email),
+            phone: None,
+            language: Some(s.lang.tag().into()),
+        },
+        staff_role: form.staff_role,
+    };
+    let outcome = api::done(
+        businesses::invite_staff(
+            s.state.clone(),
+            auth,
+            web::Path::from(business_id),
+            web::Json(request),
+        )
+        .await,
+    )
+    .await;
+    after(s, outcome, "/unit/staff", staff_page).await
+}
+
+#[derive(Template)]
+#[template(path = "portal/metrics.html")]
+struct MetricsPage {
+    f: Frame,
+    m: MetricsResponse,
+    charts: Vec<String>,
+    compare_label: String,
+}
+
+/// The caller's own metrics this month (a unit against its district and industry, an
+/// association's members) with the trend of 12 months.
+async fn own_metrics(s: Session) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(&[Role::MerchantStaff, Role::AssociationAdmin])?;
+    let m: MetricsResponse = api::read(
+        metrics::get_metrics(
+            s.state.clone(),
+            auth.clone(),
+            web::Query(MetricsQuery::default()),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let (zh, en) = if auth.role() == Role::MerchantStaff {
+        ("本单位考核指标", "Our unit's metrics")
+    } else {
+        ("会员单位指标", "Members' metrics")
+    };
+    let page = MetricsPage {
+        f: s.frame().titled(zh, en),
+        compare_label: s.lang.t("所在辖区", "District").into(),
+        m,
+        charts: trend_charts(&s).await?,
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+async fn metrics_export(s: Session) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    metrics::export_metrics(
+        s.state.clone(),
+        auth,
+        web::Query(MetricsQuery::default()),
+        web::Query(ExportFormat {
+            format: Some("xlsx".into()),
+        }),
+    )
+    .await
+    .or_page(&s)
+}
+
+async fn members(s: Session) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(&[Role::AssociationAdmin])?;
+    let page: UnitPage = api::read(
+        units::list_units(
+            s.state.clone(),
+            auth,
+            web::Query(UnitQuery {
+                limit: Some("200".into()),
+                ..UnitQuery::default()
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame(),
+        ("会员单位", "Member units"),
+        &[
+            ("单位", "Unit"),
+            ("统一社会信用代码", "USCC"),
+            ("地区", "Region"),
+            ("状态", "Status"),
+            ("申请时间", "Applied"),
+        ],
+    );
+    list.links.push((
+        "/members/import".into(),
+        list.t("批量导入会员", "Import members"),
+    ));
+    list.links.push((
+        "/members/metrics".into(),
+        list.t("会员指标", "Members' metrics"),
+    ));
+    for unit in page.items {
+        let style = match unit.status.as_str() {
+            "active" => "ok",
+            "pending" => "warn",
+            _ => "bad",
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::link(unit.business_name, format!("/units/{}", unit.id)),
+                Cell::text(unit.uscc),
+                Cell::text(unit.region_code),
+                Cell::badge(unit.status, style),
+                Cell::text(list.frame.date(&unit.applied_at)),
+            ],
+            forms: Vec::new(),
+        });
+    }
+    list.render(&s, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "portal/import.html")]
+struct ImportPage {
+    f: Frame,
+    report: Option<ImportReport>,
+}
+
+impl ImportPage {
+    fn outcome(&self, outcome: &crate::onboarding::import::RowOutcome) -> (&str, &'static str) {
+        use crate::onboarding::import::RowOutcome;
+        match outcome {
+            RowOutcome::Created => (self.f.t("已导入", "Created"), "ok"),
+            RowOutcome::Unchanged => (self.f.t("已存在，未修改", "Exists; unchanged"), ""),
+            RowOutcome::Rejected => (self.f.t("有错误，未导入", "Rejected"), "bad"),
+        }
+    }
+}
+
+async fn import_form(s: Session) -> Result<HttpResponse, PageError> {
+    s.account_as(&[Role::AssociationAdmin])?;
+    let page = ImportPage {
+        f: s.frame().titled("批量导入会员", "Import members"),
+        report: None,
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+/// Query of forms that send files (their token travels in the address).
+#[derive(Debug, Deserialize)]
+pub struct CsrfQuery {
+    csrf: Option<String>,
+}
+
+async fn import_members(
+    s: Session,
+    query: web::Query<CsrfQuery>,
+    form: Multipart,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(query.csrf.as_deref().unwrap_or_default())?;
+    let auth = s.account_as(&[Role::AssociationAdmin])?;
+    let association = auth.user.association_id.clone().unwrap_or_default();
+    let frame = s.frame().titled("批量导入会员", "Import members");
+    match api::read::<ImportReport>(
+        imports::import_file(s.state.clone(), auth, web::Path::from(association), form).await,
+    )
+    .await
+    {
+        Ok(report) => {
+            let page = ImportPage {
+                f: frame,
+                report: Some(report),
+            };
+            html(StatusCode::OK, page.render()).or_page(&s)
+        }
+        Err(error) if error.problem().status < 500 => {
+            let page = ImportPage {
+                f: frame.with_error(&error),
+                report: None,
+            };
+            html(status_of(&error), page.render()).or_page(&s)
+        }
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+async fn calendars(s: Session) -> Result<HttpResponse, PageError> {
+    calendars_page(s, None, None).await
+}
+
+async fn calendars_page(
+    s: Session,
+    error: Option<ApiError>,
+    done: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    let years: Vec<CalendarYearResponse> =
+        api::read(deadlines::list_calendars(s.state.clone(), auth).await)
+            .await
+            .or_page(&s)?;
+    let mut frame = s.frame_after(error.as_ref());
+    if let Some(done) = done {
+        frame = frame.with_notice("ok", done);
+    }
+    let mut list = Listing::new(
+        frame,
+        ("节假日历", "Holiday calendars"),
+        &[
+            ("年份", "Year"),
+            ("依据", "Notice"),
+            ("节假日", "Holidays"),
+            ("调休上班日", "Make-up working days"),
+            ("来源", "Source"),
+        ],
+    );
+    list.intro = Some(list.t(
+        "国务院办公厅每年发布次年放假安排；导入后，所有暂定的期限按新日历重新计算。可上传 holiday-cn JSON 或本平台的 TOML 文件。",
+        "The State Council publishes each next year's holidays; once imported, every provisional due date is recomputed. Upload holiday-cn JSON or this platform's TOML.",
+    ));
+    for year in years {
+        let source = match &year.imported_at {
+            Some(at) => format!("{} {}", list.t("导入于", "imported"), list.frame.time(at)),
+            None => list.t("随软件发布", "shipped"),
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::text(year.year.to_string()),
+                Cell::text(year.notice),
+                Cell::text(year.holidays.to_string()),
+                Cell::text(year.working_days.to_string()),
+                Cell::text(source),
+            ],
+            forms: Vec::new(),
+        });
+    }
+    list.extra = Some(
+        CalendarUpload { f: &list.frame }
+            .render()
+            .map_err(ApiError::internal)
+            .or_page(&s)?,
+    );
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// The upload form of a calendar file (a file field: its token travels in the address).
+#[derive(Template)]
+#[template(path = "portal/calendar_upload.html")]
+struct CalendarUpload<'a> {
+    f: &'a Frame,
+}
+
+async fn import_calendar(
+    s: Session,
+    query: web::Query<CsrfQuery>,
+    form: Multipart,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(query.csrf.as_deref().unwrap_or_default())?;
+    let auth = s.account()?;
+    let outcome = match read_calendar(form, deadlines::CALENDAR_MAX_BYTES).await {
+        Ok(bytes) => deadlines::import_calendar_file(&s.state, &auth, None, bytes).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(done) => {
+            let text = match s.lang {
+                super::frame::Lang::Zh => format!(
+                    "已导入 {} 年：节假日 {} 天，调休上班日 {} 天；重新计算 {} 件纠纷的期限。",
+                    done.year, done.holidays, done.working_days, done.recomputed_disputes
+                ),
+                super::frame::Lang::En => format!(
+                    "Imported {}: {} holidays, {} make-up working days; {} disputes' due dates recomputed.",
+                    done.year, done.holidays, done.working_days, done.recomputed_disputes
+                ),
+            };
+            calendars_page(s, None, Some(text)).await
+        }
+        Err(error) if error.problem().status < 500 => calendars_page(s, Some(error), None).await,
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+/// The bytes of the upload's `file` (text fields are ignored).
+async fn read_calendar(form: Multipart, max: usize) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut form = form;
+    while let Some(field) = form.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
+            if bytes.len() + chunk.len() > max {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "file_too_large",
+                    format!("a calendar file is at most {max} bytes"),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(bytes);
+    }
+    Err(ApiError::invalid_field(
+        "file",
+        "file_required",
+        "choose the calendar file",
+    ))
+}
+
+async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    let rows: Vec<PolicyResponse> =
+        api::read(deadlines::list_deadline_policies(s.state.clone(), auth).await)
+            .await
+            .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("时限政策", "Deadline policies"),
+        &[
+            ("版本", "Version"),
+            ("适用范围", "Applies to"),
+            ("生效日", "From"),
+            ("首次联系", "First contact"),
+            ("办结", "Settlement"),
+            ("计算方式", "Counting"),
+            ("说明", "Note"),
+        ],
+    );
+    list.intro = Some(list.t(
+        "全国默认时限来自配置；地区或行业可规定更短的时限，从生效日起用于新受理的纠纷。",
+        "The national default comes from configuration; a region or industry may set shorter limits for disputes filed from the effective date.",
+    ));
+    list.forms.push(
+        list.form("/admin/policies", ("新增政策", "Add a policy"), "secondary")
+            .field("version", list.t("版本号", "Version"), true)
+            .field(
+                "region_code",
+                list.t("地区代码（选填）", "Region code (optional)"),
+                false,
+            )
+            .field(
+                "industry_code",
+                list.t("行业代码（选填）", "Industry code (optional)"),
+                false,
+            )
+            .field(
+                "effective_from",
+                list.t("生效日 YYYY-MM-DD", "Effective from YYYY-MM-DD"),
+                true,
+            )
+            .field(
+                "first_contact_days",
+                list.t("首次联系工作日", "First contact (working days)"),
+                false,
+            )
+            .field(
+                "settlement_days",
+                list.t("办结工作日", "Settlement (working days)"),
+                false,
+            )
+            .field("note", list.t("依据", "Basis"), true),
+    );
+    for p in rows {
+        let scope = match (&p.region_code, &p.industry_code) {
+            (None, None) => list.t("全国", "Nationwide"),
+            (r, i) => [r.clone(), i.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+        };
+        let from = if p.effective_from == NaiveDate::MIN {
+            "—".to_string()
+        } else {
+            p.effective_from.to_string()
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::text(p.version),
+                Cell::text(scope),
+                Cell::text(from),
+                Cell::text(p.first_contact_days.to_string()),
+                Cell::text(p.settlement_days.to_string()),
+                Cell::text(p.counting),
+                Cell::text(p.note),
+            ],
+            forms: Vec::new(),
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// A new deadline policy.
+#[derive(Debug, Deserialize)]
+pub struct PolicyForm {
+    csrf: String,
+    version: String,
+    region_code: Option<String>,
+    industry_code: Option<String>,
+    effective_from: String,
+    first_contact_days: Option<String>,
+    settlement_days: Option<String>,
+    note: String,
+}
+
+async fn create_policy(s: Session, form: web::Form<PolicyForm>) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account()?;
+    let form = form.into_inner();
+    let some = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let days = |v: Option<String>, field: &str| -> Result<Option<u32>, ApiError> {
+        some(v)
+            .map(|d| {
+                d.parse::<u32>().map_err(|_| {
+                    ApiError::invalid_field(field, "invalid_number", "a whole number of days")
+                })
+            })
+            .transpose()
+    };
+    let request = (|| {
+        Ok::<_, ApiError>(CreatePolicyRequest {
+            version: form.version.trim().to_string(),
+            region_code: some(form.region_code),
+            industry_code: some(form.industry_code),
+            effective_from: NaiveDate::parse_from_str(form.effective_from.trim(), "%Y-%m-%d")
+                .map_err(|_| {
+                    ApiError::invalid_field("effective_from", "invalid_date", "YYYY-MM-DD")
+                })?,
+            note: form.note,
+            first_contact_days: days(form.first_contact_days, "first_contact_days")?,
+            settlement_days: days(form.settlement_days, "settlement_days")?,
+            offer_expiry_working_days: None,
+            max_extension_days: None,
+            max_fulfilment_days: None,
+            confirmation_window_days: None,
+            counting: None,
+        })
+    })();
+    let outcome = match request {
+        Ok(request) => {
+            api::done(deadlines::create_policy(s.state.clone(), auth, web::Json(request)).await)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    after(s, outcome, "/admin/policies", policies_page).await
+}

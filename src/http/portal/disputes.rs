@@ -1,0 +1,767 @@
+//! Disputes in the portal: a consumer's list and filing form, a unit's inbox, and the page
+//! of one dispute with the actions its viewer may take.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::api;
+use super::frame::{Fields, Frame, html, see_other};
+use super::labels;
+use super::session::{OrPage, PageError, Session, status_of};
+use crate::disputes::view::{DisputeView, FiledDispute, ItemDto, OfferDto};
+use crate::domain::money::parse_yuan;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::http::disputes::dto::{
+    ActionRequest, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
+};
+use crate::http::disputes::{evidence, handlers};
+use crate::http::public::{self, PublicUnit};
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/my/disputes").route(web::get().to(my_disputes)))
+        .service(web::resource("/inbox").route(web::get().to(inbox)))
+        .service(web::resource("/inbox/export").route(web::get().to(inbox_export)))
+        .service(
+            web::resource("/file")
+                .route(web::get().to(filing_form))
+                .route(web::post().to(file)),
+        )
+        .service(web::resource("/disputes/{id}").route(web::get().to(dispute_page)))
+        .service(web::resource("/disputes/{id}/act").route(web::post().to(act)))
+        .service(web::resource("/disputes/{id}/evidence").route(web::post().to(upload)))
+        .service(
+            web::resource("/disputes/{id}/evidence/{evidence_id}").route(web::get().to(download)),
+        );
+}
+
+#[derive(Template)]
+#[template(path = "portal/disputes.html")]
+struct ListPage {
+    f: Frame,
+    items: Vec<DisputeListItem>,
+    query: DisputeQuery,
+    next: Option<String>,
+    consumer: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+impl ListPage {
+    /// The due date that matters now: first contact while it is awaited, else settlement.
+    fn due<'a>(&self, item: &'a DisputeListItem) -> Option<&'a chrono::DateTime<chrono::Utc>> {
+        match item.status.as_str() {
+            "filed" => Some(&item.first_contact_due_at),
+            "negotiating" | "paused" => Some(&item.settlement_due_at),
+            _ => None,
+        }
+    }
+
+    fn selected(&self, field: &Option<String>, value: &str) -> bool {
+        field.as_deref() == Some(value)
+    }
+
+    /// The address of the next page with the same filters.
+    fn next_href(&self, cursor: &str) -> String {
+        let mut parts = vec![format!("cursor={}", super::frame::encode(cursor))];
+        for (name, value) in [
+            ("status", &self.query.status),
+            ("flag", &self.query.flag),
+            ("sort", &self.query.sort),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{name}={}", super::frame::encode(v)));
+            }
+        }
+        format!(
+            "{}?{}",
+            self.f.path.split('?').next().unwrap_or_default(),
+            parts.join("&")
+        )
+    }
+}
+
+/// Empty filter fields of a GET form mean "any".
+fn cleaned(mut query: DisputeQuery) -> DisputeQuery {
+    for field in [
+        &mut query.status,
+        &mut query.flag,
+        &mut query.sort,
+        &mut query.cursor,
+    ] {
+        if field.as_deref().is_some_and(str::is_empty) {
+            *field = None;
+        }
+    }
+    query
+}
+
+async fn list_page(
+    s: Session,
+    query: DisputeQuery,
+    title: (&str, &str),
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    let consumer = auth.role() == Role::Consumer;
+    let query = cleaned(query);
+    let page: DisputePage =
+        api::read(handlers::list(s.state.clone(), auth, web::Query(query.clone())).await)
+            .await
+            .or_page(&s)?;
+    let l = s.lang;
+    let page = ListPage {
+        f: s.frame().titled(title.0, title.1),
+        items: page.items,
+        next: page.next_cursor,
+        query,
+        consumer,
+        statuses: [
+            "filed",
+            "negotiating",
+            "paused",
+            "settled",
+            "resolved",
+            "escalated",
+            "withdrawn",
+            "rejected",
+        ]
+        .into_iter()
+        .map(|code| (code, labels::status(l, code)))
+        .collect(),
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+async fn my_disputes(
+    s: Session,
+    query: web::Query<DisputeQuery>,
+) -> Result<HttpResponse, PageError> {
+    list_page(s, query.into_inner(), ("我的纠纷", "My disputes")).await
+}
+
+async fn inbox(s: Session, query: web::Query<DisputeQuery>) -> Result<HttpResponse, PageError> {
+    list_page(s, query.into_inner(), ("纠纷处理", "Dispute inbox")).await
+}
+
+async fn inbox_export(
+    s: Session,
+    query: web::Query<DisputeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    let format = web::Query(handlers::ExportFormat {
+        format: Some("xlsx".into()),
+    });
+    handlers::export(
+        s.state.clone(),
+        auth,
+        web::Query(cleaned(query.into_inner())),
+        format,
+    )
+    .await
+    .or_page(&s)
+}
+
+#[derive(Template)]
+#[template(path = "portal/dispute.html")]
+struct DisputePageView {
+    f: Frame,
+    d: DisputeView,
+}
+
+impl DisputePageView {
+    fn consumer(&self) -> bool {
+        self.d.your_role == "consumer"
+    }
+
+    fn merchant(&self) -> bool {
+        self.d.your_role == "merchant"
+    }
+
+    fn regulator(&self) -> bool {
+        self.d.your_role == "regulator"
+    }
+
+    /// The viewer's side in offers and messages.
+    fn my_party(&self) -> &str {
+        if self.consumer() {
+            "consumer"
+        } else {
+            "business"
+        }
+    }
+
+    fn open(&self) -> bool {
+        matches!(self.d.status.as_str(), "filed" | "negotiating" | "paused")
+    }
+
+    fn concluded(&self) -> bool {
+        matches!(
+            self.d.status.as_str(),
+            "resolved" | "escalated" | "withdrawn" | "rejected"
+        )
+    }
+
+    /// Open offers the viewer may answer.
+    fn offers_to_answer(&self) -> Vec<&OfferDto> {
+        self.d
+            .offers
+            .iter()
+            .filter(|o| o.status == "open" && o.party != self.my_party())
+            .collect()
+    }
+
+    /// The viewer's own open offers, which they may withdraw.
+    fn own_open_offers(&self) -> Vec<&OfferDto> {
+        self.d
+            .offers
+            .iter()
+            .filter(|o| o.status == "open" && o.party == self.my_party())
+            .collect()
+    }
+
+    fn offer_status<'a>(&self, status: &'a str) -> &'a str {
+        match status {
+            "open" => self.f.t("待答复", "Open"),
+            "accepted" => self.f.t("已接受", "Accepted"),
+            "rejected" => self.f.t("已拒绝", "Rejected"),
+            "withdrawn" => self.f.t("已撤回", "Withdrawn"),
+            "expired" => self.f.t("已过期", "Expired"),
+            "superseded" => self.f.t("已被新方案取代", "Superseded"),
+            other => other,
+        }
+    }
+
+    fn counting<'a>(&self, counting: &'a str) -> &'a str {
+        match counting {
+            "working_days" => self.f.t(
+                "工作日（节假日顺延，调休上班日计入）",
+                "working days (holidays skipped, make-up working days counted)",
+            ),
+            "calendar_days" => self.f.t("自然日", "calendar days"),
+            other => other,
+        }
+    }
+
+    fn pending_extension_from_other(&self) -> bool {
+        self.d
+            .deadlines
+            .pending_extension
+            .as_ref()
+            .is_some_and(|p| p.party != self.my_party())
+    }
+
+    fn pending_pause_from_other(&self) -> bool {
+        self.d
+            .deadlines
+            .pending_pause_party
+            .as_deref()
+            .is_some_and(|p| p != self.my_party())
+    }
+
+    fn size(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / 1_048_576.0)
+        } else {
+            format!("{} KB", (bytes + 1023) / 1024)
+        }
+    }
+}
+
+/// Query of a dispute page: what just happened.
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn render_dispute(
+    s: &Session,
+    id: String,
+    status: StatusCode,
+    error: Option<&ApiError>,
+    done: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    let view: DisputeView =
+        api::read(handlers::get(s.state.clone(), auth, web::Path::from(id)).await)
+            .await
+            .or_page(s)?;
+    let mut frame = s.frame();
+    frame.title = format!("{} {}", s.lang.t("纠纷", "Dispute"), view.case_number);
+    if let Some(error) = error {
+        frame = frame.with_error(error);
+    } else if let Some(done) = done {
+        let what = match done {
+            "filed" => s
+                .lang
+                .t(
+                    "投诉已提交，经营者将在期限内与您联系。",
+                    "Your dispute is filed; the business must contact you within the deadline.",
+                )
+                .to_string(),
+            "evidence" => s
+                .lang
+                .t("证据已上传。", "The evidence is uploaded.")
+                .to_string(),
+            action => format!(
+                "{}{}",
+                s.lang.t("已完成：", "Done: "),
+                labels::event(s.lang, &event_of(action))
+            ),
+        };
+        frame = frame.with_notice("ok", what);
+    }
+    let page = DisputePageView { f: frame, d: view };
+    html(status, page.render()).or_page(s)
+}
+
+/// The timeline event an action records, for the notice after it.
+fn event_of(action: &str) -> String {
+    match action {
+        "make_offer" => "offer_made",
+        "withdraw_offer" => "offer_withdrawn",
+        "accept_offer" => "offer_accepted",
+        "reject_offer" => "offer_rejected",
+        "withdraw" => "withdrawn",
+        "decline" => "declined",
+        "request_escalation" => "escalation_requested",
+        "propose_extension" => "extension_proposed",
+        "agree_extension" => "extension_agreed",
+        "refuse_extension" => "extension_refused",
+        "propose_pause" => "pause_proposed",
+        "agree_pause" => "paused",
+        "resume" => "resumed",
+        "mark_fulfilled" => "marked_fulfilled",
+        "confirm_fulfilment" => "fulfilment_confirmed",
+        "report_non_fulfilment" => "non_fulfilment_reported",
+        "rate" => "rated",
+        "reject" => "rejected_as_no_consumer_dispute",
+        other => other,
+    }
+    .to_string()
+}
+
+async fn dispute_page(
+    s: Session,
+    path: web::Path<String>,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse, PageError> {
+    render_dispute(
+        &s,
+        path.into_inner(),
+        StatusCode::OK,
+        None,
+        query.done.as_deref(),
+    )
+    .await
+}
+
+/// Every field any action form may send.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    action: String,
+    message: Option<String>,
+    remedy: Option<String>,
+    amount: Option<String>,
+    terms: Option<String>,
+    fulfilment_days: Option<String>,
+    offer_id: Option<String>,
+    reason: Option<String>,
+    working_days: Option<String>,
+    rating: Option<String>,
+    comment: Option<String>,
+    note: Option<String>,
+}
+
+fn invalid(field: &str, code: &str) -> ApiError {
+    ApiError::invalid_field(field, code, format!("`{field}` is not valid"))
+}
+
+fn number<T: std::str::FromStr>(value: Option<&str>, field: &str) -> Result<T, ApiError> {
+    value
+        .map(str::trim)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| invalid(field, "invalid_number"))
+}
+
+fn optional(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The API's action for a submitted form.
+fn action_of(form: ActionForm) -> Result<ActionRequest, ApiError> {
+    let text = |v: Option<String>| v.unwrap_or_default();
+    Ok(match form.action.as_str() {
+        "first_contact" => ActionRequest::FirstContact {
+            message: optional(form.message),
+        },
+        "message" => ActionRequest::Message {
+            body: text(form.message),
+        },
+        "make_offer" => ActionRequest::MakeOffer {
+            remedy: text(form.remedy),
+            amount_fen: form
+                .amount
+                .as_deref()
+                .and_then(parse_yuan)
+                .ok_or_else(|| invalid("amount", "invalid_amount"))?,
+            terms: text(form.terms),
+            fulfilment_days: optional(form.fulfilment_days)
+                .map(|d| number(Some(&d), "fulfilment_days"))
+                .transpose()?,
+            expires_at: None,
+        },
+        "withdraw_offer" => ActionRequest::WithdrawOffer {
+            offer_id: text(form.offer_id),
+        },
+        "accept_offer" => ActionRequest::AcceptOffer {
+            offer_id: text(form.offer_id),
+        },
+        "reject_offer" => ActionRequest::RejectOffer {
+            offer_id: text(form.offer_id),
+            reason: text(form.reason),
+        },
+        "withdraw" => ActionRequest::Withdraw {
+            reason: optional(form.reason),
+        },
+        "decline" => ActionRequest::Decline {
+            reason: text(form.reason),
+        },
+        "request_escalation" => ActionRequest::RequestEscalation {
+            reason: text(form.reason),
+        },
+        "propose_extension" => ActionRequest::ProposeExtension {
+            working_days: number(form.working_days.as_deref(), "working_days")?,
+            reason: text(form.reason),
+        },
+        "agree_extension" => ActionRequest::AgreeExtension,
+        "refuse_extension" => ActionRequest::RefuseExtension,
+        "propose_pause" => ActionRequest::ProposePause {
+            reason: text(form.reason),
+        },
+        "agree_pause" => ActionRequest::AgreePause,
+        "resume" => ActionRequest::Resume,
+        "mark_fulfilled" => ActionRequest::MarkFulfilled {
+            note: optional(form.note),
+        },
+        "confirm_fulfilment" => ActionRequest::ConfirmFulfilment,
+        "report_non_fulfilment" => ActionRequest::ReportNonFulfilment {
+            reason: text(form.reason),
+        },
+        "rate" => ActionRequest::Rate {
+            rating: number(form.rating.as_deref(), "rating")?,
+            comment: optional(form.comment),
+        },
+        "reject" => ActionRequest::Reject {
+            reason: text(form.reason),
+        },
+        _ => return Err(invalid("action", "unknown_action")),
+    })
+}
+
+/// Takes an action through the API's handler; a refusal shows the dispute again with the
+/// reason, a success returns to it (303) with a notice.
+async fn act(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account()?;
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let name = form.action.clone();
+    let outcome = match action_of(form) {
+        Ok(action) => {
+            api::done(
+                handlers::act(
+                    s.state.clone(),
+                    auth,
+                    s.request().clone(),
+                    web::Path::from(id.clone()),
+                    web::Json(action),
+                )
+                .await,
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    back_to_dispute(s, id, outcome, &name).await
+}
+
+/// After a form on a dispute: back to it (303) with a notice of what was `done`, or the page
+/// again with the reason the API refused. A dispute the viewer may not see stays a 404.
+async fn back_to_dispute(
+    s: Session,
+    id: String,
+    outcome: Result<(), ApiError>,
+    done: &str,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(()) => Ok(see_other(&format!(
+            "/disputes/{}?done={}",
+            super::frame::encode(&id),
+            super::frame::encode(done)
+        ))),
+        Err(error) if error.problem().status < 500 && error.problem().status != 404 => {
+            render_dispute(&s, id, status_of(&error), Some(&error), None).await
+        }
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+/// Query of forms that send files (their token travels in the address).
+#[derive(Debug, Deserialize)]
+pub struct UploadQuery {
+    csrf: Option<String>,
+}
+
+async fn upload(
+    s: Session,
+    path: web::Path<String>,
+    query: web::Query<UploadQuery>,
+    form: Multipart,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(query.csrf.as_deref().unwrap_or_default())?;
+    let auth = s.account()?;
+    let id = path.into_inner();
+    let outcome =
+        api::done(evidence::upload(s.state.clone(), auth, web::Path::from(id.clone()), form).await)
+            .await;
+    back_to_dispute(s, id, outcome, "evidence").await
+}
+
+async fn download(
+    s: Session,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    evidence::download(s.state.clone(), auth, path)
+        .await
+        .or_page(&s)
+}
+
+#[derive(Template)]
+#[template(path = "portal/file.html")]
+struct FilingPage {
+    f: Frame,
+    unit: PublicUnit,
+    form: FilingForm,
+    errors: Fields,
+    categories: Vec<(String, String)>,
+    remedies: Vec<(&'static str, String)>,
+    max_files: i64,
+}
+
+impl FilingPage {
+    fn has_remedy(&self, code: &str) -> bool {
+        self.form.remedies.iter().any(|r| r == code)
+    }
+}
+
+/// The filing form's fields as typed.
+#[derive(Debug, Default, Clone)]
+struct FilingForm {
+    category: String,
+    item_kind: String,
+    item_name: String,
+    vin: String,
+    purchase_date: String,
+    amount_paid: String,
+    amount_claimed: String,
+    remedies: Vec<String>,
+    description: String,
+    contact_consent: bool,
+}
+
+impl FilingForm {
+    fn from_fields(fields: Vec<(String, String)>) -> (Self, Option<String>) {
+        let mut form = Self::default();
+        let mut csrf = None;
+        for (name, value) in fields {
+            match name.as_str() {
+                "csrf" => csrf = Some(value),
+                "category" => form.category = value,
+                "item_kind" => form.item_kind = value,
+                "item_name" => form.item_name = value,
+                "vin" => form.vin = value,
+                "purchase_date" => form.purchase_date = value,
+                "amount_paid" => form.amount_paid = value,
+                "amount_claimed" => form.amount_claimed = value,
+                "remedies" => form.remedies.push(value),
+                "description" => form.description = value,
+                "contact_consent" => form.contact_consent = value == "yes",
+                _ => {}
+            }
+        }
+        (form, csrf)
+    }
+
+    /// The API's request; amounts and the date are checked here, the rest by the API.
+    fn request(
+        &self,
+        unit_id: &str,
+        fields: &mut Fields,
+        l: super::frame::Lang,
+    ) -> Option<FileDisputeRequest> {
+        let paid = parse_yuan(&self.amount_paid);
+        let claimed = parse_yuan(&self.amount_claimed);
+        let date = NaiveDate::parse_from_str(self.purchase_date.trim(), "%Y-%m-%d").ok();
+        if paid.is_none() {
+            fields.add(l, "amount_paid", "invalid_amount");
+        }
+        if claimed.is_none() {
+            fields.add(l, "amount_claimed", "invalid_amount");
+        }
+        if date.is_none() {
+            fields.add(l, "purchase_date", "invalid_date");
+        }
+        Some(FileDisputeRequest {
+            unit_id: unit_id.to_string(),
+            category: self.category.clone(),
+            item: ItemDto {
+                kind: self.item_kind.clone(),
+                name: self.item_name.clone(),
+                vin: optional(Some(self.vin.clone())),
+            },
+            purchase_date: date?,
+            amount_paid_fen: paid?,
+            amount_claimed_fen: claimed?,
+            remedies: self.remedies.clone(),
+            description: self.description.clone(),
+            contact_consent: self.contact_consent,
+        })
+    }
+}
+
+/// Query of the filing form: the unit the dispute is against.
+#[derive(Debug, Deserialize)]
+pub struct UnitQuery {
+    unit: Option<String>,
+    csrf: Option<String>,
+}
+
+async fn filing_page(
+    s: &Session,
+    unit_id: &str,
+    form: FilingForm,
+    errors: Fields,
+    error: Option<&ApiError>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let unit: PublicUnit = api::read(
+        public::directory_entry(s.state.clone(), web::Path::from(unit_id.to_string())).await,
+    )
+    .await
+    .or_page(s)?;
+    let mut frame = s.frame().titled("在线投诉", "File a dispute");
+    if let Some(error) = error {
+        frame = frame.with_error(error);
+    }
+    let l = s.lang;
+    let page = FilingPage {
+        f: frame,
+        unit,
+        form,
+        errors,
+        categories: s
+            .state
+            .settings
+            .disputes
+            .categories
+            .iter()
+            .map(|c| (c.clone(), labels::category(l, c).to_string()))
+            .collect(),
+        remedies: labels::remedies()
+            .map(|r| (r, labels::remedy(l, r).to_string()))
+            .collect(),
+        max_files: s.state.settings.disputes.max_evidence_files,
+    };
+    html(status, page.render()).or_page(s)
+}
+
+async fn filing_form(s: Session, query: web::Query<UnitQuery>) -> Result<HttpResponse, PageError> {
+    s.account_as(&[Role::Consumer])?;
+    let Some(unit) = query.unit.as_deref() else {
+        return Ok(see_other("/units"));
+    };
+    let form = FilingForm {
+        item_kind: "product".into(),
+        purchase_date: s.frame().date(&s.state.clock.now()),
+        ..FilingForm::default()
+    };
+    filing_page(&s, unit, form, Fields::default(), None, StatusCode::OK).await
+}
+
+/// Files the dispute and stores its evidence. The files are read and checked (size, type,
+/// number) before anything is written.
+async fn file(
+    s: Session,
+    query: web::Query<UnitQuery>,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(query.csrf.as_deref().unwrap_or_default())?;
+    let auth = s.account_as(&[Role::Consumer])?;
+    let unit_id = query.unit.clone().unwrap_or_default();
+    let settings = &s.state.settings.disputes;
+    let max_files = usize::try_from(settings.max_evidence_files).unwrap_or(20);
+    let (uploads, fields) =
+        match evidence::read_form(payload, settings.max_evidence_bytes, max_files).await {
+            Ok(read) => read,
+            Err(error) => {
+                return filing_page(
+                    &s,
+                    &unit_id,
+                    FilingForm::default(),
+                    Fields::default(),
+                    Some(&error),
+                    StatusCode::from_u16(error.problem().status).unwrap_or(StatusCode::BAD_REQUEST),
+                )
+                .await;
+            }
+        };
+    let (form, _) = FilingForm::from_fields(fields);
+    let mut errors = Fields::default();
+    let request = form.request(&unit_id, &mut errors, s.lang);
+    let filed = match request {
+        Some(request) if errors.is_empty() => {
+            api::read::<FiledDispute>(
+                handlers::file(
+                    s.state.clone(),
+                    auth.clone(),
+                    s.request().clone(),
+                    web::Json(request),
+                )
+                .await,
+            )
+            .await
+        }
+        _ => Err(ApiError::validation(Vec::new())),
+    };
+    let filed = match filed {
+        Ok(filed) => filed,
+        Err(error) if error.problem().status < 500 => {
+            let mut all = Fields::of(s.lang, &error);
+            all.extend(errors);
+            let status = status_of(&error);
+            return filing_page(&s, &unit_id, form, all, Some(&error), status).await;
+        }
+        Err(error) => return Err(s.fail(error)),
+    };
+    if !uploads.is_empty() {
+        evidence::add_evidence(&s.state, auth, filed.id.clone(), uploads)
+            .await
+            .or_page(&s)?;
+    }
+    Ok(see_other(&format!(
+        "/disputes/{}?done=filed",
+        super::frame::encode(&filed.id)
+    )))
+}

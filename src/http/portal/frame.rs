@@ -1,0 +1,423 @@
+//! What every page shares: its language, the signed-in account, the navigation, the form
+//! token, notices, and how values are shown (Shanghai time, yuan, countdowns).
+
+use actix_web::HttpResponse;
+use actix_web::http::{StatusCode, header};
+use chrono::{DateTime, Utc};
+
+use super::labels;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+
+/// The language of a page: Simplified Chinese unless the visitor chose English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `en` is English; anything else is Chinese.
+    pub fn parse(tag: Option<&str>) -> Self {
+        match tag {
+            Some(t)
+                if t.eq_ignore_ascii_case("en") || t.to_ascii_lowercase().starts_with("en-") =>
+            {
+                Self::En
+            }
+            _ => Self::Zh,
+        }
+    }
+
+    /// The text of this language.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Zh => zh,
+            Self::En => en,
+        }
+    }
+
+    /// The `lang` attribute and stored preference.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::Zh => "zh-CN",
+            Self::En => "en",
+        }
+    }
+}
+
+/// One link of the navigation bar.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// A sentence shown at the top of a page after something happened.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// `ok` or `error`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// The frame of a page: everything `base.html` shows around the content.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub l: Lang,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub role: Option<Role>,
+    pub nav: Vec<NavLink>,
+    /// The form token every form posts back.
+    pub csrf: String,
+    /// This page's path and query, for the language switch and the login return.
+    pub path: String,
+    pub notice: Option<Notice>,
+    pub now: DateTime<Utc>,
+}
+
+/// The navigation of each role: (path, 中文, English).
+fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static str)] {
+    match role {
+        None => &[
+            ("/", "首页", "Home"),
+            ("/units", "ODR 单位", "ODR units"),
+            ("/cases", "典型案例", "Published cases"),
+            ("/warnings", "消费提示", "Consumer alerts"),
+        ],
+        Some(Role::Consumer) => &[
+            ("/units", "找单位投诉", "File a dispute"),
+            ("/my/disputes", "我的纠纷", "My disputes"),
+            ("/cases", "典型案例", "Published cases"),
+            ("/warnings", "消费提示", "Consumer alerts"),
+        ],
+        Some(Role::MerchantStaff) => &[
+            ("/inbox", "纠纷处理", "Inbox"),
+            ("/unit", "单位资料", "Unit profile"),
+            ("/unit/staff", "员工", "Staff"),
+            ("/unit/metrics", "考核指标", "Metrics"),
+        ],
+        Some(Role::AssociationAdmin) => &[
+            ("/members", "会员单位", "Members"),
+            ("/members/import", "批量导入", "Bulk import"),
+            ("/members/metrics", "会员指标", "Members' metrics"),
+        ],
+        Some(Role::Regulator) => &[
+            ("/dashboard", "工作台", "Dashboard"),
+            ("/approvals", "单位审核", "Approvals"),
+            ("/evaluation", "考核评价", "Evaluation"),
+            ("/escalations", "转办队列", "Escalations"),
+            ("/alerts", "预警", "Alerts"),
+            ("/reports", "报表", "Reports"),
+            ("/publications", "案例发布", "Publications"),
+            ("/audit", "审计日志", "Audit log"),
+        ],
+        Some(Role::Admin) => &[
+            ("/admin/calendars", "节假日历", "Calendars"),
+            ("/admin/policies", "时限政策", "Deadline policies"),
+            ("/audit", "审计日志", "Audit log"),
+        ],
+    }
+}
+
+/// The page a role starts at after logging in.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Consumer => "/my/disputes",
+        Role::MerchantStaff => "/inbox",
+        Role::AssociationAdmin => "/members",
+        Role::Regulator => "/dashboard",
+        Role::Admin => "/admin/calendars",
+    }
+}
+
+impl Frame {
+    /// A frame for `path` in `l`; the session fills in the account.
+    pub fn new(
+        l: Lang,
+        role: Option<Role>,
+        user_name: Option<String>,
+        csrf: String,
+        path: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let route = path.split('?').next().unwrap_or_default().to_string();
+        let nav = nav_of(role)
+            .iter()
+            .map(|(href, zh, en)| NavLink {
+                href,
+                label: l.t(zh, en),
+                current: *href == route || (*href != "/" && route.starts_with(&format!("{href}/"))),
+            })
+            .collect();
+        Self {
+            l,
+            title: String::new(),
+            user_name,
+            role,
+            nav,
+            csrf,
+            path,
+            notice: None,
+            now,
+        }
+    }
+
+    /// This frame with a title.
+    pub fn titled(mut self, zh: &str, en: &str) -> Self {
+        self.title = self.l.t(zh, en).to_string();
+        self
+    }
+
+    /// Text in the page's language.
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.l.t(zh, en)
+    }
+
+    /// Whether the page is in English.
+    pub fn en(&self) -> bool {
+        self.l == Lang::En
+    }
+
+    /// The address of this page in the other language.
+    pub fn switch_href(&self) -> String {
+        let to = match self.l {
+            Lang::Zh => "en",
+            Lang::En => "zh-CN",
+        };
+        format!("/lang?to={to}&next={}", encode(&self.path))
+    }
+
+    /// A time in Shanghai, to the minute.
+    pub fn time(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// A date in Shanghai.
+    pub fn date(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
+    /// Fen as grouped yuan with two decimals.
+    pub fn yuan(&self, fen: &i64) -> String {
+        crate::domain::money::format_yuan(*fen)
+    }
+
+    /// How long until `due`, or how long it is past.
+    pub fn countdown(&self, due: &DateTime<Utc>) -> String {
+        let left = *due - self.now;
+        let (past, left) = if left < chrono::Duration::zero() {
+            (true, -left)
+        } else {
+            (false, left)
+        };
+        let days = left.num_days();
+        let hours = left.num_hours() - days * 24;
+        let span = match (self.l, days) {
+            (Lang::Zh, 0) => format!("{hours} 小时"),
+            (Lang::Zh, _) => format!("{days} 天 {hours} 小时"),
+            (Lang::En, 0) => format!("{hours} h"),
+            (Lang::En, _) => format!("{days} d {hours} h"),
+        };
+        match (self.l, past) {
+            (Lang::Zh, false) => format!("剩余 {span}"),
+            (Lang::Zh, true) => format!("已超期 {span}"),
+            (Lang::En, false) => format!("{span} left"),
+            (Lang::En, true) => format!("{span} overdue"),
+        }
+    }
+
+    /// Whether `due` has passed.
+    pub fn past(&self, due: &DateTime<Utc>) -> bool {
+        *due < self.now
+    }
+
+    /// A dispute status.
+    pub fn status<'a>(&self, code: &'a str) -> &'a str {
+        labels::status(self.l, code)
+    }
+
+    /// A remedy.
+    pub fn remedy<'a>(&self, code: &'a str) -> &'a str {
+        labels::remedy(self.l, code)
+    }
+
+    /// A dispute category.
+    pub fn category<'a>(&self, code: &'a str) -> &'a str {
+        labels::category(self.l, code)
+    }
+
+    /// A party or actor.
+    pub fn party<'a>(&self, code: &'a str) -> &'a str {
+        labels::party(self.l, code)
+    }
+
+    /// A timeline event.
+    pub fn event<'a>(&self, code: &'a str) -> &'a str {
+        labels::event(self.l, code)
+    }
+
+    /// An account role.
+    pub fn role_name<'a>(&self, code: &'a str) -> &'a str {
+        labels::role(self.l, code)
+    }
+
+    /// A state of an escalation.
+    pub fn escalation_state<'a>(&self, code: &'a str) -> &'a str {
+        labels::escalation_state(self.l, code)
+    }
+
+    /// Why a dispute was escalated.
+    pub fn escalation_reason<'a>(&self, reason: &'a str) -> &'a str {
+        labels::escalation_reason(self.l, reason)
+    }
+
+    /// A rate (0–1) as a percentage, or a dash.
+    pub fn percent(&self, rate: &Option<f64>) -> String {
+        rate.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0))
+    }
+
+    /// The frame with a notice.
+    pub fn with_notice(mut self, kind: &'static str, text: impl Into<String>) -> Self {
+        self.notice = Some(Notice {
+            kind,
+            text: text.into(),
+        });
+        self
+    }
+
+    /// The frame with the sentence for an error.
+    pub fn with_error(self, error: &ApiError) -> Self {
+        let text = explain(self.l, error);
+        self.with_notice("error", text)
+    }
+}
+
+/// The failing fields of a form, in the page's language.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The fields of a refused request (none when it failed for another reason).
+    pub fn of(l: Lang, error: &ApiError) -> Self {
+        Self(
+            error
+                .field_errors()
+                .iter()
+                .map(|e| (e.field.clone(), labels::field_error(l, &e.code, &e.message)))
+                .collect(),
+        )
+    }
+
+    /// Adds a failing field.
+    pub fn add(&mut self, l: Lang, field: &str, code: &str) {
+        self.0
+            .push((field.into(), labels::field_error(l, code, code)));
+    }
+
+    /// The sentence for `field`, if it failed.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| {
+                f == field
+                    || f.starts_with(&format!("{field}."))
+                    || f.starts_with(&format!("{field}["))
+            })
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Adds the failures of `other`.
+    pub fn extend(&mut self, other: Fields) {
+        self.0.extend(other.0);
+    }
+
+    /// Whether nothing failed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// What went wrong, in the visitor's language: the code's own sentence, else the status's,
+/// with the API's detail in English pages.
+pub fn explain(l: Lang, error: &ApiError) -> String {
+    if let Some(text) = labels::error(l, error.code()) {
+        return text.to_string();
+    }
+    let problem = error.problem();
+    match StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR) {
+        s if s.is_server_error() => l
+            .t(
+                "系统暂时无法完成操作，请稍后再试。",
+                "The server could not do this now; try again later.",
+            )
+            .into(),
+        StatusCode::FORBIDDEN => l
+            .t("您的账号无权进行此操作。", "Your account may not do this.")
+            .into(),
+        StatusCode::NOT_FOUND => l
+            .t("找不到该页面或记录。", "The page or record does not exist.")
+            .into(),
+        _ => match l {
+            Lang::Zh => format!("操作未完成（{}）：{}", problem.code, problem.detail),
+            Lang::En => format!("Not done: {}", problem.detail),
+        },
+    }
+}
+
+/// Content Security Policy of every page: only this site's styles and images, no scripts
+/// from anywhere, no framing.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// An HTML response with the portal's security headers.
+pub fn html(
+    status: StatusCode,
+    body: Result<String, askama::Error>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(ApiError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// A redirect after a form (303: the browser follows with GET).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// A local path to return to, or `fallback` for anything that could leave the site.
+pub fn local_path(next: Option<&str>, fallback: &str) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => fallback.to_string(),
+    }
+}

@@ -1,0 +1,387 @@
+//! Words the pages show for the platform's stable codes, in both languages.
+
+use super::frame::Lang;
+
+/// (code, 中文, English) rows looked up by code; unknown codes show as they are.
+fn pick<'a>(lang: Lang, rows: &'a [(&str, &str, &str)], code: &'a str) -> &'a str {
+    rows.iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(code, |(_, zh, en)| lang.t(zh, en))
+}
+
+const STATUSES: &[(&str, &str, &str)] = &[
+    ("filed", "待响应", "Awaiting contact"),
+    ("negotiating", "协商中", "Negotiating"),
+    ("settled", "已达成和解", "Settled"),
+    ("resolved", "已解决", "Resolved"),
+    ("withdrawn", "已撤回", "Withdrawn"),
+    ("escalated", "已转 12315", "Escalated to 12315"),
+    ("rejected", "不予受理", "Rejected"),
+    ("paused", "已暂停", "Paused"),
+];
+
+/// A dispute status.
+pub fn status(lang: Lang, code: &str) -> &str {
+    pick(lang, STATUSES, code)
+}
+
+const REMEDIES: &[(&str, &str, &str)] = &[
+    ("refund", "退款", "Refund"),
+    ("replacement", "换货", "Replacement"),
+    ("repair", "维修", "Repair"),
+    ("compensation", "赔偿", "Compensation"),
+    ("apology", "赔礼道歉", "Apology"),
+    ("other", "其他", "Other"),
+];
+
+/// A remedy.
+pub fn remedy(lang: Lang, code: &str) -> &str {
+    pick(lang, REMEDIES, code)
+}
+
+/// Every remedy, in form order.
+pub fn remedies() -> impl Iterator<Item = &'static str> {
+    REMEDIES.iter().map(|(code, _, _)| *code)
+}
+
+const CATEGORIES: &[(&str, &str, &str)] = &[
+    ("product_quality", "商品质量", "Product quality"),
+    ("service_quality", "服务质量", "Service quality"),
+    ("contract_terms", "合同条款", "Contract terms"),
+    ("price_and_charges", "价格收费", "Prices and charges"),
+    ("returns_and_refunds", "退换货", "Returns and refunds"),
+    (
+        "after_sales_and_warranty",
+        "售后与三包",
+        "After-sales and warranty",
+    ),
+    ("vehicle_quality", "汽车质量", "Vehicle quality"),
+    ("food_safety", "食品安全", "Food safety"),
+    ("prepaid_cards", "预付卡", "Prepaid cards"),
+    ("personal_information", "个人信息", "Personal information"),
+    ("other", "其他", "Other"),
+];
+
+/// A dispute category.
+pub fn category(lang: Lang, code: &str) -> &str {
+    pick(lang, CATEGORIES, code)
+}
+
+const PARTIES: &[(&str, &str, &str)] = &[
+    ("consumer", "消费者", "Consumer"),
+    ("business", "经营者", "Business"),
+    ("merchant", "经营者", "Business"),
+    ("regulator", "监管部门", "Regulator"),
+    ("system", "系统", "System"),
+];
+
+/// Who did something.
+pub fn party(lang: Lang, code: &str) -> &str {
+    pick(lang, PARTIES, code)
+}
+
+const EVENTS: &[(&str, &str, &str)] = &[
+    ("filed", "提交投诉", "Dispute filed"),
+    ("first_contact", "经营者首次联系", "First contact"),
+    ("message", "留言", "Message"),
+    ("offer_made", "提出方案", "Offer made"),
+    ("offer_withdrawn", "撤回方案", "Offer withdrawn"),
+    ("offer_accepted", "接受方案，达成和解", "Offer accepted"),
+    ("offer_rejected", "拒绝方案", "Offer rejected"),
+    ("offer_expired", "方案过期", "Offer expired"),
+    ("withdrawn", "撤回投诉", "Dispute withdrawn"),
+    ("declined", "经营者拒绝和解", "Business declined"),
+    (
+        "escalation_requested",
+        "消费者申请转 12315",
+        "Escalation requested",
+    ),
+    ("extension_proposed", "申请延期", "Extension proposed"),
+    ("extension_agreed", "同意延期", "Extension agreed"),
+    ("extension_refused", "拒绝延期", "Extension refused"),
+    ("pause_proposed", "申请暂停", "Pause proposed"),
+    ("paused", "暂停", "Paused"),
+    ("resumed", "恢复", "Resumed"),
+    ("marked_fulfilled", "经营者已履行", "Marked fulfilled"),
+    (
+        "fulfilment_confirmed",
+        "消费者确认履行",
+        "Fulfilment confirmed",
+    ),
+    (
+        "non_fulfilment_reported",
+        "消费者反映未履行",
+        "Non-fulfilment reported",
+    ),
+    ("rated", "消费者评价", "Rated"),
+    (
+        "rejected_as_no_consumer_dispute",
+        "非消费纠纷，不予受理",
+        "Rejected: not a consumer dispute",
+    ),
+    (
+        "escalated_by_regulator",
+        "监管部门转办",
+        "Escalated by the regulator",
+    ),
+    (
+        "first_contact_lapsed",
+        "首次联系超时，自动转 12315",
+        "First contact lapsed; escalated",
+    ),
+    (
+        "settlement_lapsed",
+        "办结超时，自动转 12315",
+        "Settlement lapsed; escalated",
+    ),
+    (
+        "fulfilment_lapsed",
+        "履行超时，自动转 12315",
+        "Fulfilment lapsed; escalated",
+    ),
+    (
+        "confirmation_lapsed",
+        "确认超时，视为已解决",
+        "Confirmation lapsed; resolved",
+    ),
+    ("evidence_added", "上传证据", "Evidence added"),
+];
+
+/// A timeline event.
+pub fn event(lang: Lang, code: &str) -> &str {
+    pick(lang, EVENTS, code)
+}
+
+const ROLES: &[(&str, &str, &str)] = &[
+    ("consumer", "消费者", "Consumer"),
+    ("merchant_staff", "经营者", "Merchant staff"),
+    ("association_admin", "行业协会", "Association"),
+    ("regulator", "监管部门", "Regulator"),
+    ("admin", "平台管理员", "Administrator"),
+];
+
+/// An account's role.
+pub fn role(lang: Lang, code: &str) -> &str {
+    pick(lang, ROLES, code)
+}
+
+const ESCALATION_STATES: &[(&str, &str, &str)] = &[
+    ("pending", "待移送", "Pending"),
+    ("delivered", "已移送", "Delivered"),
+    ("received", "已接收", "Received"),
+    ("accepted", "已受理", "Accepted"),
+    ("not_accepted", "不予受理", "Not accepted"),
+    ("mediating", "调解中", "Mediating"),
+    ("mediated", "调解成功", "Mediated"),
+    ("mediation_failed", "调解失败", "Mediation failed"),
+    ("case_filed", "已立案", "Case filed"),
+    ("closed", "已办结", "Closed"),
+];
+
+const ESCALATION_REASONS: &[(&str, &str, &str)] = &[
+    (
+        "settlement_due_date_passed",
+        "办结期限已过",
+        "The settlement due date passed",
+    ),
+    (
+        "fulfilment_due_date_passed",
+        "履行期限已过",
+        "The fulfilment due date passed",
+    ),
+];
+
+/// Why a dispute was escalated: the system's reasons in words, a person's as written.
+pub fn escalation_reason(lang: Lang, reason: &str) -> &str {
+    pick(lang, ESCALATION_REASONS, reason)
+}
+
+/// A state of an escalation at 12315.
+pub fn escalation_state(lang: Lang, code: &str) -> &str {
+    pick(lang, ESCALATION_STATES, code)
+}
+
+/// What an error code means to the person who met it. Codes without a sentence of their own
+/// fall back to the status's general sentence.
+const ERRORS: &[(&str, &str, &str)] = &[
+    (
+        "invalid_transition",
+        "当前状态下不能进行此操作。",
+        "This cannot be done in the dispute's current state.",
+    ),
+    ("offer_expired", "该方案已过期。", "The offer has expired."),
+    (
+        "offer_superseded",
+        "该方案已被新方案取代。",
+        "A newer offer replaced this one.",
+    ),
+    (
+        "already_rated",
+        "已评价过，不能重复评价。",
+        "You have already rated this dispute.",
+    ),
+    (
+        "dispute_closed",
+        "纠纷已结束，不能再操作。",
+        "The dispute is closed.",
+    ),
+    (
+        "escalation_too_early",
+        "尚未到可以申请转 12315 的时间。",
+        "It is too early to ask for escalation.",
+    ),
+    (
+        "extension_already_used",
+        "延期只能申请一次。",
+        "An extension can be asked for only once.",
+    ),
+    (
+        "duplicate_dispute",
+        "同一笔消费已有处理中的投诉。",
+        "An open dispute about the same purchase exists.",
+    ),
+    (
+        "dispute_not_found",
+        "找不到该纠纷，或您无权查看。",
+        "The dispute does not exist or is not yours to see.",
+    ),
+    (
+        "not_found",
+        "找不到该页面或记录。",
+        "The page or record does not exist.",
+    ),
+    (
+        "forbidden",
+        "您的账号无权进行此操作。",
+        "Your account may not do this.",
+    ),
+    (
+        "invalid_credentials",
+        "账号或密码错误。",
+        "The login or password is wrong.",
+    ),
+    (
+        "too_many_login_attempts",
+        "登录失败次数过多，请稍后再试。",
+        "Too many failed logins; try again later.",
+    ),
+    (
+        "too_many_login_attempts_from_address",
+        "登录尝试过多，请稍后再试。",
+        "Too many login attempts; try again later.",
+    ),
+    (
+        "email_taken",
+        "该邮箱已注册。",
+        "An account with this email already exists.",
+    ),
+    (
+        "phone_taken",
+        "该手机号已注册。",
+        "An account with this phone number already exists.",
+    ),
+    (
+        "invalid_form_token",
+        "页面已过期，请刷新后重试。",
+        "The page has expired; reload it and try again.",
+    ),
+    (
+        "validation_failed",
+        "请检查标出的内容。",
+        "Check the marked fields.",
+    ),
+    (
+        "unit_not_found",
+        "找不到该 ODR 单位。",
+        "The ODR unit does not exist.",
+    ),
+    (
+        "unit_not_active",
+        "该单位目前不受理在线纠纷。",
+        "This unit does not take disputes now.",
+    ),
+    ("evidence_too_large", "文件太大。", "The file is too large."),
+    (
+        "too_many_evidence_files",
+        "证据文件数量已达上限。",
+        "The dispute has the most evidence files allowed.",
+    ),
+    (
+        "unsupported_evidence_type",
+        "不支持该文件类型，请上传图片或 PDF。",
+        "This file type is not accepted; upload an image or a PDF.",
+    ),
+];
+
+/// A sentence for an error code, or `None` when the code has none of its own.
+pub fn error(lang: Lang, code: &str) -> Option<&'static str> {
+    ERRORS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, en)| lang.t(zh, en))
+}
+
+const FIELD_ERRORS: &[(&str, &str, &str)] = &[
+    ("required", "必填。", "Required."),
+    (
+        "invalid_length",
+        "长度不符合要求。",
+        "The length is not allowed.",
+    ),
+    (
+        "invalid_email",
+        "邮箱格式不正确。",
+        "Not a valid email address.",
+    ),
+    (
+        "invalid_phone",
+        "请填写有效的中国大陆手机号。",
+        "Give a valid mainland mobile number.",
+    ),
+    (
+        "weak_password",
+        "密码至少 8 位，须包含字母和数字。",
+        "At least 8 characters with a letter and a digit.",
+    ),
+    (
+        "contact_required",
+        "请填写邮箱或手机号。",
+        "Give an email address or a mobile number.",
+    ),
+    (
+        "passwords_differ",
+        "两次输入的密码不一致。",
+        "The two passwords differ.",
+    ),
+    ("invalid_amount", "金额不正确。", "The amount is not valid."),
+    ("invalid_number", "请填写数字。", "Give a number."),
+    (
+        "consent_required",
+        "须同意经营者就本纠纷与您联系。",
+        "You must agree that the business may contact you.",
+    ),
+    ("unknown_category", "请选择纠纷类别。", "Choose a category."),
+    (
+        "invalid_purchase_date",
+        "消费日期不正确。",
+        "The purchase date is not valid.",
+    ),
+    ("invalid_date", "日期不正确。", "The date is not valid."),
+    (
+        "invalid_vin",
+        "车架号（VIN）应为 17 位。",
+        "A VIN has 17 characters.",
+    ),
+    ("invalid_remedy", "诉求不正确。", "Unknown remedy."),
+];
+
+/// A sentence for a failing field, or the API's own message.
+pub fn field_error(lang: Lang, code: &str, message: &str) -> String {
+    FIELD_ERRORS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or_else(
+            || message.to_string(),
+            |(_, zh, en)| lang.t(zh, en).to_string(),
+        )
+}

@@ -1,0 +1,248 @@
+//! Pages anyone may see: home, the directory of ODR units with their scorecards and
+//! commitments, a unit's page, published cases and consumer alerts.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::api;
+use super::frame::{Frame, html};
+use super::session::{OrPage, PageError, Session};
+use crate::http::public::{self, DirectoryQuery, PublicUnit, PublicUnitPage};
+use crate::http::publications::{self, PublicQuery, PublicationDto};
+use crate::http::reference::{self, IndustryResponse, RegionResponse};
+use crate::http::units::CommitmentDto;
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(home)))
+        .service(web::resource("/units").route(web::get().to(directory)))
+        .service(web::resource("/units/{id}").route(web::get().to(unit_page)))
+        .service(web::resource("/cases").route(web::get().to(cases)))
+        .service(web::resource("/warnings").route(web::get().to(warnings)));
+}
+
+/// Names of regions and industries in the page's language.
+struct Names {
+    regions: Vec<RegionResponse>,
+    industries: Vec<IndustryResponse>,
+}
+
+impl Names {
+    async fn load(s: &Session) -> Result<Self, PageError> {
+        Ok(Self {
+            regions: api::read(reference::list_regions(s.state.clone()).await)
+                .await
+                .or_page(s)?,
+            industries: api::read(reference::list_industries(s.state.clone()).await)
+                .await
+                .or_page(s)?,
+        })
+    }
+
+    fn region(&self, f: &Frame, code: &str) -> String {
+        self.regions.iter().find(|r| r.code == code).map_or_else(
+            || code.to_string(),
+            |r| f.t(&r.name_zh, &r.name_en).to_string(),
+        )
+    }
+
+    fn industry(&self, f: &Frame, code: &str) -> String {
+        self.industries.iter().find(|i| i.code == code).map_or_else(
+            || code.to_string(),
+            |i| f.t(&i.name_zh, &i.name_en).to_string(),
+        )
+    }
+}
+
+/// How a commitment reads.
+fn commitment(f: &Frame, c: &CommitmentDto) -> String {
+    match c.kind.as_str() {
+        "rights_service_station" => f
+            .t("消费维权服务站", "Consumer rights service station")
+            .into(),
+        "trusted_consumption_store" => f.t("放心消费承诺单位", "Trusted consumption store").into(),
+        "offline_no_reason_return" => match (f.l, c.return_days) {
+            (super::frame::Lang::Zh, Some(days)) => format!("线下无理由退货（{days} 天）"),
+            (super::frame::Lang::En, Some(days)) => {
+                format!("No-reason returns in store ({days} days)")
+            }
+            _ => f.t("线下无理由退货", "No-reason returns in store").into(),
+        },
+        other => other.into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    f: Frame,
+    alerts: Vec<PublicationDto>,
+}
+
+async fn home(s: Session) -> Result<HttpResponse, PageError> {
+    let alerts: Vec<PublicationDto> = api::read(
+        publications::public_list(
+            s.state.clone(),
+            web::Query(PublicQuery {
+                kind: Some("consumer_alert".into()),
+                region: None,
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let page = HomePage {
+        f: s.frame().titled("首页", "Home"),
+        alerts: alerts.into_iter().take(3).collect(),
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+#[derive(Template)]
+#[template(path = "portal/units.html")]
+struct DirectoryPage {
+    f: Frame,
+    units: Vec<PublicUnit>,
+    names: Names,
+    q: String,
+    industry: String,
+    region: String,
+    next: Option<String>,
+    can_file: bool,
+}
+
+impl DirectoryPage {
+    fn commitment(&self, c: &CommitmentDto) -> String {
+        commitment(&self.f, c)
+    }
+
+    fn next_href(&self, cursor: &str) -> String {
+        use super::frame::encode;
+        format!(
+            "/units?q={}&industry={}&region={}&cursor={}",
+            encode(&self.q),
+            encode(&self.industry),
+            encode(&self.region),
+            encode(cursor)
+        )
+    }
+}
+
+/// Search of the directory page.
+#[derive(Debug, Deserialize)]
+pub struct DirectorySearch {
+    q: Option<String>,
+    industry: Option<String>,
+    region: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn directory(
+    s: Session,
+    query: web::Query<DirectorySearch>,
+) -> Result<HttpResponse, PageError> {
+    let query = query.into_inner();
+    let some = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let found: PublicUnitPage = api::read(
+        public::directory(
+            s.state.clone(),
+            web::Query(DirectoryQuery {
+                q: some(&query.q),
+                industry: some(&query.industry),
+                region: some(&query.region),
+                limit: Some("30".into()),
+                cursor: some(&query.cursor),
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let page = DirectoryPage {
+        f: s.frame().titled("ODR 单位名录", "Directory of ODR units"),
+        units: found.items,
+        names: Names::load(&s).await?,
+        q: query.q.unwrap_or_default(),
+        industry: query.industry.unwrap_or_default(),
+        region: query.region.unwrap_or_default(),
+        next: found.next_cursor,
+        can_file: s
+            .user
+            .as_ref()
+            .is_none_or(|u| u.role() == crate::domain::role::Role::Consumer),
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+#[derive(Template)]
+#[template(path = "portal/unit.html")]
+struct UnitPage {
+    f: Frame,
+    u: PublicUnit,
+    names: Names,
+    can_file: bool,
+}
+
+impl UnitPage {
+    fn commitment(&self, c: &CommitmentDto) -> String {
+        commitment(&self.f, c)
+    }
+}
+
+async fn unit_page(s: Session, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let unit: PublicUnit = api::read(public::directory_entry(s.state.clone(), path).await)
+        .await
+        .or_page(&s)?;
+    let mut frame = s.frame();
+    frame.title = unit.name.clone();
+    let page = UnitPage {
+        f: frame,
+        u: unit,
+        names: Names::load(&s).await?,
+        can_file: s
+            .user
+            .as_ref()
+            .is_none_or(|u| u.role() == crate::domain::role::Role::Consumer),
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+#[derive(Template)]
+#[template(path = "portal/publications.html")]
+struct PublicationsPage {
+    f: Frame,
+    items: Vec<PublicationDto>,
+    names: Names,
+}
+
+async fn published(s: Session, kind: &str, title: (&str, &str)) -> Result<HttpResponse, PageError> {
+    let items: Vec<PublicationDto> = api::read(
+        publications::public_list(
+            s.state.clone(),
+            web::Query(PublicQuery {
+                kind: Some(kind.into()),
+                region: None,
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let page = PublicationsPage {
+        f: s.frame().titled(title.0, title.1),
+        items,
+        names: Names::load(&s).await?,
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+async fn cases(s: Session) -> Result<HttpResponse, PageError> {
+    published(s, "case_summary", ("典型案例", "Published cases")).await
+}
+
+async fn warnings(s: Session) -> Result<HttpResponse, PageError> {
+    published(s, "consumer_alert", ("消费提示", "Consumer alerts")).await
+}

@@ -1,0 +1,1036 @@
+//! The regulator's pages: the dashboard (daily look and trends), unit approvals, evaluation
+//! and warnings, the escalation queue, alerts, reports and exports, publications and the
+//! audit log. Administrators reach the audit log too.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
+use chrono_tz::Asia::Shanghai;
+use serde::Deserialize;
+
+use super::api;
+use super::charts::{Series, line_chart};
+use super::frame::{Frame, encode, html};
+use super::labels;
+use super::session::{OrPage, PageError, Session, after, status_of};
+use super::table::{Cell, Listing, Row};
+use crate::domain::escalation::EscalationState;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::http::alerts::{self, AlertDto, AlertNote, AlertQuery};
+use crate::http::audit::{self, AuditPage, AuditQuery};
+use crate::http::disputes::dto::{DisputePage, DisputeQuery};
+use crate::http::disputes::handlers::{self, ExportFormat};
+use crate::http::escalations::{self, EscalationItem, EscalationQuery, EscalationUpdateRequest};
+use crate::http::evaluation::{self, EvaluationQuery, EvaluationResponse, WarningRequest};
+use crate::http::metrics::{self, MetricsQuery};
+use crate::http::pagination::PageParams;
+use crate::http::publications::{self, CreatePublication, PublicationDto};
+use crate::http::reports::{self, ArchivePage, ArchiveQuery, ReportQuery};
+use crate::http::units::{self, UnitActionRequest, UnitPage, UnitQuery};
+use crate::oversight::MetricsResponse;
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/dashboard").route(web::get().to(dashboard)))
+        .service(
+            web::resource("/approvals").route(web::get().to(|s: Session| approvals_page(s, None))),
+        )
+        .service(web::resource("/approvals/{id}").route(web::post().to(decide_unit)))
+        .service(
+            web::resource("/evaluation")
+                .route(web::get().to(|s: Session| evaluation_list(s, None))),
+        )
+        .service(web::resource("/evaluation/{id}/warn").route(web::post().to(warn)))
+        .service(
+            web::resource("/escalations")
+                .route(web::get().to(|s: Session| escalation_list(s, None))),
+        )
+        .service(web::resource("/escalations/{id}").route(web::post().to(record_step)))
+        .service(web::resource("/alerts").route(web::get().to(|s: Session| alerts_page(s, None))))
+        .service(web::resource("/alerts/{id}").route(web::post().to(handle_alert)))
+        .service(web::resource("/reports").route(web::get().to(report_list)))
+        .service(web::resource("/reports/archive/{id}").route(web::get().to(archived_report)))
+        .service(web::resource("/reports/now/{kind}").route(web::get().to(report_now)))
+        .service(web::resource("/reports/metrics").route(web::get().to(metrics_export)))
+        .service(
+            web::resource("/publications")
+                .route(web::get().to(|s: Session| publications_page(s, None)))
+                .route(web::post().to(create_publication)),
+        )
+        .service(web::resource("/publications/{id}/publish").route(web::post().to(publish)))
+        .service(web::resource("/audit").route(web::get().to(audit_log)))
+        .service(web::resource("/audit/export").route(web::get().to(audit_export)));
+}
+
+/// Who the regulator's pages are for.
+const REGULATORS: &[Role] = &[Role::Regulator];
+/// Who reads the audit log (the API narrows each to what they may see).
+const AUDITORS: &[Role] = &[Role::Regulator, Role::Admin];
+
+/// Shanghai's today.
+fn today(s: &Session) -> NaiveDate {
+    s.state.clock.now().with_timezone(&Shanghai).date_naive()
+}
+
+#[derive(Template)]
+#[template(path = "portal/dashboard.html")]
+struct DashboardPage {
+    f: Frame,
+    new_today: i64,
+    due_today: String,
+    overdue: String,
+    first_contact_overdue: String,
+    open_alerts: usize,
+    awaiting_receipt: usize,
+    month: MetricsResponse,
+    charts: Vec<String>,
+}
+
+/// How many rows a listing has, as a count or "200+".
+fn counted(page: &DisputePage) -> String {
+    match page.next_cursor {
+        Some(_) => format!("{}+", page.items.len()),
+        None => page.items.len().to_string(),
+    }
+}
+
+async fn disputes(s: &Session, query: DisputeQuery) -> Result<DisputePage, PageError> {
+    let auth = s.account()?;
+    api::read(
+        handlers::list(
+            s.state.clone(),
+            auth,
+            web::Query(DisputeQuery {
+                limit: Some("200".into()),
+                ..query
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(s)
+}
+
+async fn measure(s: &Session, period: &str, date: NaiveDate) -> Result<MetricsResponse, PageError> {
+    let auth = s.account()?;
+    api::read(
+        metrics::get_metrics(
+            s.state.clone(),
+            auth,
+            web::Query(MetricsQuery {
+                period: Some(period.into()),
+                date: Some(date),
+                ..MetricsQuery::default()
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(s)
+}
+
+/// The first day of each of the 12 months up to `today`'s.
+fn last_twelve_months(today: NaiveDate) -> Vec<NaiveDate> {
+    let mut first = today.with_day(1).unwrap_or(today);
+    let mut months = vec![first];
+    for _ in 0..11 {
+        first = (first - Duration::days(1)).with_day(1).unwrap_or(first);
+        months.push(first);
+    }
+    months.reverse();
+    months
+}
+
+/// Charts of the on-time rate, settlement rate and satisfaction over 12 months, for the
+/// caller's own scope (a regulator's region, a unit, an association's members).
+pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
+    let months = last_twelve_months(today(s));
+    let mut figures = Vec::new();
+    for month in &months {
+        figures.push(measure(s, "month", *month).await?.current);
+    }
+    let labels: Vec<String> = months
+        .iter()
+        .map(|m| m.format("%Y-%m").to_string())
+        .collect();
+    let l = s.lang;
+    let percent = |v: f64| format!("{:.0}%", v * 100.0);
+    Ok(vec![
+        line_chart(
+            l.t("按时办结率与和解成功率", "On-time rate and settlement rate"),
+            &labels,
+            &[
+                Series {
+                    name: l.t("按时办结率", "On-time rate"),
+                    values: figures.iter().map(|f| f.on_time_rate).collect(),
+                    colour: "#0b5cad",
+                },
+                Series {
+                    name: l.t("和解成功率", "Settlement rate"),
+                    values: figures.iter().map(|f| f.settlement_rate).collect(),
+                    colour: "#0e7a3a",
+                },
+            ],
+            1.0,
+            percent,
+        ),
+        line_chart(
+            l.t("消费者满意度（1–5 分）", "Satisfaction (1–5)"),
+            &labels,
+            &[Series {
+                name: l.t("平均评分", "Mean rating"),
+                values: figures.iter().map(|f| f.satisfaction_mean).collect(),
+                colour: "#9a6700",
+            }],
+            5.0,
+            |v| format!("{v:.1}"),
+        ),
+    ])
+}
+
+async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let day = today(&s);
+    let end_of_day = Shanghai
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc) + Duration::days(1))
+        .unwrap_or_else(|| s.state.clock.now());
+    let open = Some("filed,negotiating,paused".to_string());
+    let now = s.state.clock.now();
+    let due = disputes(
+        &s,
+        DisputeQuery {
+            status: open.clone(),
+            due_before: Some(end_of_day.to_rfc3339()),
+            ..DisputeQuery::default()
+        },
+    )
+    .await?;
+    let due_today = due
+        .items
+        .iter()
+        .filter(|d| d.settlement_due_at >= now)
+        .count();
+    let overdue = disputes(
+        &s,
+        DisputeQuery {
+            flag: Some("overdue".into()),
+            ..DisputeQuery::default()
+        },
+    )
+    .await?;
+    let first_contact = disputes(
+        &s,
+        DisputeQuery {
+            flag: Some("first_contact_overdue".into()),
+            ..DisputeQuery::default()
+        },
+    )
+    .await?;
+    let alerts: Vec<AlertDto> = api::read(
+        alerts::list(
+            s.state.clone(),
+            auth.clone(),
+            web::Query(AlertQuery {
+                status: Some("open".into()),
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let queue: Vec<EscalationItem> = api::read(
+        escalations::list(
+            s.state.clone(),
+            auth,
+            web::Query(EscalationQuery {
+                state: Some("delivered".into()),
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let page = DashboardPage {
+        f: s.frame().titled("工作台", "Dashboard"),
+        new_today: measure(&s, "day", day).await?.current.filed,
+        due_today: if due.next_cursor.is_some() {
+            format!("{due_today}+")
+        } else {
+            due_today.to_string()
+        },
+        overdue: counted(&overdue),
+        first_contact_overdue: counted(&first_contact),
+        open_alerts: alerts.len(),
+        awaiting_receipt: queue.len(),
+        month: measure(&s, "month", day).await?,
+        charts: trend_charts(&s).await?,
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+/// Query of the approvals page.
+#[derive(Debug, Deserialize)]
+struct ApprovalsQuery {
+    status: Option<String>,
+}
+
+async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let wanted = web::Query::<ApprovalsQuery>::from_query(s.request().query_string())
+        .ok()
+        .and_then(|q| q.into_inner().status)
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "pending".into());
+    let page: UnitPage = api::read(
+        units::list_units(
+            s.state.clone(),
+            auth,
+            web::Query(UnitQuery {
+                status: Some(wanted.clone()),
+                limit: Some("200".into()),
+                ..UnitQuery::default()
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("单位审核", "Unit approvals"),
+        &[
+            ("单位", "Unit"),
+            ("统一社会信用代码", "USCC"),
+            ("地区", "Region"),
+            ("申请时间", "Applied"),
+            ("状态", "Status"),
+            ("操作", "Actions"),
+        ],
+    );
+    for (status, zh, en) in [
+        ("pending", "待审核", "Pending"),
+        ("active", "已生效", "Active"),
+        ("suspended", "已暂停", "Suspended"),
+        ("removed", "已移除", "Removed"),
+    ] {
+        list.links.push((
+            format!("/approvals?status={status}"),
+            s.lang.t(zh, en).into(),
+        ));
+    }
+    list.intro = Some(list.t(
+        "审核经营者加入 ODR 的申请；已生效的单位可暂停或移除。",
+        "Decide on applications to become ODR units; active units may be suspended or removed.",
+    ));
+    for unit in page.items {
+        let reason = list.t("理由", "Reason");
+        let forms = match unit.status.as_str() {
+            "pending" => vec![
+                list.form(format!("/approvals/{}", unit.id), ("批准", "Approve"), "")
+                    .hidden("action", "approve"),
+                list.form(
+                    format!("/approvals/{}", unit.id),
+                    ("不予批准", "Reject"),
+                    "danger",
+                )
+                .hidden("action", "reject")
+                .field("reason", reason, true),
+            ],
+            "active" => vec![
+                list.form(
+                    format!("/approvals/{}", unit.id),
+                    ("暂停", "Suspend"),
+                    "secondary",
+                )
+                .hidden("action", "suspend")
+                .field("reason", reason.clone(), true),
+                list.form(
+                    format!("/approvals/{}", unit.id),
+                    ("移除", "Remove"),
+                    "danger",
+                )
+                .hidden("action", "remove")
+                .field("reason", reason, true),
+            ],
+            "suspended" => vec![
+                list.form(format!("/approvals/{}", unit.id), ("恢复", "Reinstate"), "")
+                    .hidden("action", "reinstate")
+                    .field("reason", reason.clone(), true),
+                list.form(
+                    format!("/approvals/{}", unit.id),
+                    ("移除", "Remove"),
+                    "danger",
+                )
+                .hidden("action", "remove")
+                .field("reason", reason, true),
+            ],
+            _ => Vec::new(),
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::link(unit.business_name, format!("/units/{}", unit.id)),
+                Cell::text(unit.uscc),
+                Cell::text(unit.region_code),
+                Cell::text(list.frame.date(&unit.applied_at)),
+                Cell::badge(unit.status, ""),
+            ],
+            forms,
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// A decision on a unit.
+#[derive(Debug, Deserialize)]
+pub struct UnitDecision {
+    csrf: String,
+    action: String,
+    reason: Option<String>,
+}
+
+async fn decide_unit(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<UnitDecision>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let form = form.into_inner();
+    let outcome = api::done(
+        units::act_on_unit(
+            s.state.clone(),
+            auth,
+            path,
+            web::Json(UnitActionRequest {
+                action: form.action,
+                reason: form.reason,
+            }),
+        )
+        .await,
+    )
+    .await;
+    after(s, outcome, "/approvals", approvals_page).await
+}
+
+async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let found: EvaluationResponse = api::read(
+        evaluation::list(
+            s.state.clone(),
+            auth,
+            web::Query(EvaluationQuery { all: Some(true) }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("考核评价", "Evaluation"),
+        &[
+            ("单位", "Unit"),
+            ("纠纷", "Disputes"),
+            ("按时办结率", "On time"),
+            ("和解成功率", "Settled"),
+            ("未响应", "Unanswered"),
+            ("未达标", "Below"),
+            ("操作", "Actions"),
+        ],
+    );
+    list.intro = Some(format!(
+        "{} {} – {} · {} {:.0}% · {} {:.0}% · {} {}",
+        list.t("考核期", "Window"),
+        found.window_from,
+        found.window_to,
+        list.t("按时办结率不低于", "on time at least"),
+        found.min_on_time_rate * 100.0,
+        list.t("和解成功率不低于", "settled at least"),
+        found.min_settlement_rate * 100.0,
+        list.t("未响应不超过", "unanswered at most"),
+        found.max_unanswered
+    ));
+    for unit in found.units {
+        let below = !unit.below.is_empty();
+        let mut forms = Vec::new();
+        if below {
+            forms.push(
+                list.form(
+                    format!("/evaluation/{}/warn", unit.unit_id),
+                    ("警示", "Warn"),
+                    "secondary",
+                )
+                .field("reason", list.t("警示理由", "Reason"), true),
+            );
+            if unit.status == "active" {
+                forms.push(
+                    list.form(
+                        format!("/approvals/{}", unit.unit_id),
+                        ("移除", "Remove"),
+                        "danger",
+                    )
+                    .hidden("action", "remove")
+                    .field("reason", list.t("移除理由", "Reason"), true),
+                );
+            }
+        }
+        let warned = unit
+            .last_warning_at
+            .map(|at| format!("{} {}", list.t("最近警示", "warned"), list.frame.date(&at)));
+        let mut name = Cell::link(unit.business_name, format!("/units/{}", unit.unit_id));
+        if let Some(w) = warned {
+            name = name.with_note(w);
+        }
+        list.rows.push(Row {
+            cells: vec![
+                name,
+                Cell::text(format!("{} / {}", unit.filed, unit.concluded)),
+                Cell::text(list.frame.percent(&unit.on_time_rate)),
+                Cell::text(list.frame.percent(&unit.settlement_rate)),
+                Cell::text(unit.unanswered.to_string()),
+                if below {
+                    Cell::badge(unit.below.join(", "), "bad")
+                } else {
+                    Cell::badge(list.t("达标", "OK"), "ok")
+                },
+            ],
+            forms,
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// A warning's reason.
+#[derive(Debug, Deserialize)]
+pub struct ReasonForm {
+    csrf: String,
+    reason: String,
+}
+
+async fn warn(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<ReasonForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let outcome = api::done(
+        evaluation::warn(
+            s.state.clone(),
+            auth,
+            path,
+            web::Json(WarningRequest {
+                reason: form.into_inner().reason,
+            }),
+        )
+        .await,
+    )
+    .await;
+    after(s, outcome, "/evaluation", evaluation_list).await
+}
+
+async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let items: Vec<EscalationItem> = api::read(
+        escalations::list(
+            s.state.clone(),
+            auth,
+            web::Query(EscalationQuery { state: None }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("转办队列", "Escalation queue"),
+        &[
+            ("案件编号", "Case"),
+            ("发起", "By"),
+            ("理由", "Reason"),
+            ("转办时间", "Escalated"),
+            ("状态", "State"),
+            ("登记进展", "Record a step"),
+        ],
+    );
+    list.intro = Some(list.t("经营者未在期限内解决、拒绝和解或未履行的纠纷，连同全部材料转至 12315。", "Disputes the business did not settle in time, declined or did not fulfil, with the whole case file, for 12315."));
+    let l = s.lang;
+    for item in items {
+        let steps: Vec<(String, String)> = EscalationState::parse(&item.state)
+            .map(EscalationState::next_steps)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|to| {
+                (
+                    to.as_str().to_string(),
+                    labels::escalation_state(l, to.as_str()).to_string(),
+                )
+            })
+            .collect();
+        let forms = if steps.is_empty() {
+            Vec::new()
+        } else {
+            vec![
+                list.form(format!("/escalations/{}", item.id), ("登记", "Record"), "")
+                    .choice("status", list.t("下一步", "Next step"), steps)
+                    .field("note", list.t("备注（选填）", "Note (optional)"), false),
+            ]
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::link(item.case_number, format!("/disputes/{}", item.dispute_id)),
+                Cell::text(labels::party(l, &item.initiated_by)),
+                Cell::text(labels::escalation_reason(l, &item.reason)),
+                Cell::text(list.frame.time(&item.created_at)),
+                Cell::badge(
+                    labels::escalation_state(l, &item.state),
+                    if item.state == "delivered" {
+                        "warn"
+                    } else {
+                        ""
+                    },
+                ),
+            ],
+            forms,
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// A step of an escalation.
+#[derive(Debug, Deserialize)]
+pub struct StepForm {
+    csrf: String,
+    status: String,
+    note: Option<String>,
+}
+
+async fn record_step(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<StepForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let form = form.into_inner();
+    let note = form.note.filter(|n| !n.trim().is_empty());
+    let outcome = api::done(
+        escalations::record(
+            s.state.clone(),
+            auth,
+            path,
+            web::Json(EscalationUpdateRequest {
+                status: form.status,
+                note,
+            }),
+        )
+        .await,
+    )
+    .await;
+    after(s, outcome, "/escalations", escalation_list).await
+}
+
+async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let items: Vec<AlertDto> = api::read(
+        alerts::list(
+            s.state.clone(),
+            auth,
+            web::Query(AlertQuery { status: None }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("预警", "Alerts"),
+        &[
+            ("预警", "Alert"),
+            ("纠纷数", "Disputes"),
+            ("时间", "Raised"),
+            ("状态", "Status"),
+            ("处理", "Handle"),
+        ],
+    );
+    list.intro = Some(list.t("同一单位短期内集中出现的纠纷（可能的群体性事件），请核查处理。", "Disputes gathering at one unit in a short time (a possible group incident): check and act."));
+    for alert in items {
+        let note = list.t("处理说明", "Note");
+        let forms = match alert.status.as_str() {
+            "open" => vec![
+                list.form(
+                    format!("/alerts/{}", alert.id),
+                    ("确认", "Acknowledge"),
+                    "secondary",
+                )
+                .hidden("action", "acknowledge")
+                .field("note", note.clone(), false),
+                list.form(format!("/alerts/{}", alert.id), ("关闭", "Close"), "")
+                    .hidden("action", "close")
+                    .field("note", note, true),
+            ],
+            "acknowledged" => vec![
+                list.form(format!("/alerts/{}", alert.id), ("关闭", "Close"), "")
+                    .hidden("action", "close")
+                    .field("note", note, true),
+            ],
+            _ => Vec::new(),
+        };
+        let style = match alert.status.as_str() {
+            "open" => "bad",
+            "acknowledged" => "warn",
+            _ => "ok",
+        };
+        let mut summary = Cell::text(alert.summary);
+        if let Some(n) = alert.note {
+            summary = summary.with_note(n);
+        }
+        list.rows.push(Row {
+            cells: vec![
+                summary,
+                Cell::text(alert.dispute_ids.len().to_string()),
+                Cell::text(list.frame.time(&alert.created_at)),
+                Cell::badge(alert.status, style),
+            ],
+            forms,
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// Handling of an alert.
+#[derive(Debug, Deserialize)]
+pub struct AlertForm {
+    csrf: String,
+    action: String,
+    note: Option<String>,
+}
+
+async fn handle_alert(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<AlertForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let form = form.into_inner();
+    let note = web::Json(AlertNote {
+        note: form.note.filter(|n| !n.trim().is_empty()),
+    });
+    let answer = match form.action.as_str() {
+        "acknowledge" => alerts::acknowledge(s.state.clone(), auth, path, note).await,
+        "close" => alerts::close(s.state.clone(), auth, path, note).await,
+        _ => Err(ApiError::invalid_field(
+            "action",
+            "unknown_action",
+            "acknowledge or close",
+        )),
+    };
+    after(s, api::done(answer).await, "/alerts", alerts_page).await
+}
+
+async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let page: ArchivePage = api::read(
+        reports::list_archive(
+            s.state.clone(),
+            auth,
+            web::Query(ArchiveQuery { kind: None }),
+            web::Query(PageParams {
+                limit: Some("100".into()),
+                cursor: None,
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame(),
+        ("报表", "Reports"),
+        &[
+            ("报表", "Report"),
+            ("地区", "Region"),
+            ("期间", "Period"),
+            ("生成时间", "Generated"),
+            ("下载", "Download"),
+        ],
+    );
+    list.intro = Some(list.t("每日、每周、每月报表按时自动生成并存档；也可以随时生成当前报表。", "Daily, weekly and monthly reports are generated on schedule and archived; current ones can be generated at any time."));
+    for (kind, zh, en) in [
+        ("daily", "今日日报", "Today's daily look"),
+        ("weekly", "本周周报", "This week's check"),
+        ("monthly", "本月月报", "This month's close"),
+    ] {
+        list.links.push((
+            format!("/reports/now/{kind}?format=xlsx"),
+            s.lang.t(zh, en).into(),
+        ));
+    }
+    list.links.push((
+        "/reports/metrics?format=xlsx".into(),
+        s.lang
+            .t("本月指标（Excel）", "This month's metrics (Excel)")
+            .into(),
+    ));
+    for report in page.items {
+        let kind = match report.kind.as_str() {
+            "daily" => list.t("日报", "Daily"),
+            "weekly" => list.t("周报", "Weekly"),
+            "monthly" => list.t("月报", "Monthly"),
+            other => other.to_string(),
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::text(kind),
+                Cell::text(report.region_code),
+                Cell::text(format!("{} – {}", report.period_from, report.period_to)),
+                Cell::text(list.frame.time(&report.generated_at)),
+                Cell::link(
+                    "Excel",
+                    format!("/reports/archive/{}?format=xlsx", report.id),
+                )
+                .with_note(format!("CSV: /reports/archive/{}?format=csv", report.id)),
+            ],
+            forms: Vec::new(),
+        });
+    }
+    list.render(&s, StatusCode::OK)
+}
+
+/// The format of a download.
+#[derive(Debug, Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
+async fn archived_report(
+    s: Session,
+    path: web::Path<String>,
+    query: web::Query<FormatQuery>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    reports::download_archived(
+        s.state.clone(),
+        auth,
+        path,
+        web::Query(ExportFormat {
+            format: query.into_inner().format,
+        }),
+    )
+    .await
+    .or_page(&s)
+}
+
+async fn report_now(
+    s: Session,
+    path: web::Path<String>,
+    query: web::Query<FormatQuery>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    reports::report(
+        s.state.clone(),
+        auth,
+        path,
+        web::Query(ReportQuery {
+            region: None,
+            date: None,
+            format: query.into_inner().format,
+        }),
+    )
+    .await
+    .or_page(&s)
+}
+
+async fn metrics_export(
+    s: Session,
+    query: web::Query<FormatQuery>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    metrics::export_metrics(
+        s.state.clone(),
+        auth,
+        web::Query(MetricsQuery::default()),
+        web::Query(ExportFormat {
+            format: query.into_inner().format,
+        }),
+    )
+    .await
+    .or_page(&s)
+}
+
+async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let items: Vec<PublicationDto> =
+        api::read(publications::list_drafts(s.state.clone(), auth).await)
+            .await
+            .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("案例与消费提示发布", "Publications"),
+        &[
+            ("标题", "Title"),
+            ("类型", "Kind"),
+            ("状态", "Status"),
+            ("创建", "Created"),
+            ("操作", "Actions"),
+        ],
+    );
+    list.intro = Some(list.t("由已结案纠纷生成典型案例（自动去除个人信息），或撰写消费提示；发布后公众可见。", "Draft a case summary from a concluded dispute (personal data removed) or write a consumer alert; published items are public."));
+    list.forms.push(
+        list.form(
+            "/publications",
+            ("由纠纷生成案例草稿", "Draft a case summary from a dispute"),
+            "secondary",
+        )
+        .hidden("kind", "case_summary")
+        .field("dispute_id", list.t("纠纷编号（ID）", "Dispute id"), true),
+    );
+    list.forms.push(
+        list.form(
+            "/publications",
+            ("新建消费提示草稿", "Draft a consumer alert"),
+            "secondary",
+        )
+        .hidden("kind", "consumer_alert")
+        .field("title", list.t("标题", "Title"), true)
+        .field("body", list.t("内容", "Text"), true),
+    );
+    for p in items {
+        let forms = if p.status == "draft" {
+            vec![list.form(
+                format!("/publications/{}/publish", p.id),
+                ("发布", "Publish"),
+                "",
+            )]
+        } else {
+            Vec::new()
+        };
+        let kind = if p.kind == "case_summary" {
+            list.t("典型案例", "Case summary")
+        } else {
+            list.t("消费提示", "Consumer alert")
+        };
+        list.rows.push(Row {
+            cells: vec![
+                Cell::text(p.title).with_note(p.body.chars().take(120).collect::<String>()),
+                Cell::text(kind),
+                Cell::badge(
+                    p.status.clone(),
+                    if p.status == "published" { "ok" } else { "" },
+                ),
+                Cell::text(list.frame.date(&p.created_at)),
+            ],
+            forms,
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// A new publication.
+#[derive(Debug, Deserialize)]
+pub struct PublicationForm {
+    csrf: String,
+    kind: String,
+    dispute_id: Option<String>,
+    title: Option<String>,
+    body: Option<String>,
+}
+
+async fn create_publication(
+    s: Session,
+    form: web::Form<PublicationForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let form = form.into_inner();
+    let some = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let request = CreatePublication {
+        kind: form.kind,
+        dispute_id: some(form.dispute_id),
+        title: some(form.title),
+        body: some(form.body),
+    };
+    let outcome =
+        api::done(publications::create(s.state.clone(), auth, web::Json(request)).await).await;
+    after(s, outcome, "/publications", publications_page).await
+}
+
+/// A form with only its token.
+#[derive(Debug, Deserialize)]
+pub struct TokenOnly {
+    csrf: String,
+}
+
+async fn publish(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<TokenOnly>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let outcome = api::done(publications::publish(s.state.clone(), auth, path).await).await;
+    after(s, outcome, "/publications", publications_page).await
+}
+
+/// Paging of the audit log.
+#[derive(Debug, Deserialize)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+async fn audit_log(s: Session, query: web::Query<CursorQuery>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(AUDITORS)?;
+    let page: AuditPage = api::read(
+        audit::list(
+            s.state.clone(),
+            auth,
+            web::Query(AuditQuery {
+                limit: Some(100),
+                cursor: query.into_inner().cursor,
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame(),
+        ("审计日志", "Audit log"),
+        &[
+            ("序号", "No."),
+            ("时间", "Time"),
+            ("操作人", "Actor"),
+            ("操作", "Action"),
+            ("对象", "Object"),
+        ],
+    );
+    list.intro = Some(list.t("所有重要操作按时间顺序记录，每条记录包含前一条的哈希值，任何篡改都可被发现。", "Every significant action in order; each entry carries the hash of the one before, so tampering shows."));
+    list.links
+        .push(("/audit/export".into(), list.t("导出 CSV", "Export CSV")));
+    for entry in page.items {
+        list.rows.push(Row {
+            cells: vec![
+                Cell::text(entry.seq.to_string()),
+                Cell::text(list.frame.time(&entry.at)),
+                Cell::text(labels::role(s.lang, &entry.actor_role))
+                    .with_note(entry.actor_id.unwrap_or_default()),
+                Cell::text(entry.action),
+                Cell::text(entry.object_type).with_note(entry.object_id),
+            ],
+            forms: Vec::new(),
+        });
+    }
+    list.next = page
+        .next_cursor
+        .map(|c| format!("/audit?cursor={}", encode(&c)));
+    list.render(&s, StatusCode::OK)
+}
+
+async fn audit_export(s: Session) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(AUDITORS)?;
+    audit::export(s.state.clone(), auth).await.or_page(&s)
+}

@@ -1,0 +1,392 @@
+//! The portal's session: the API's own access and refresh tokens kept in HttpOnly, SameSite
+//! cookies, rotated when the access token has expired; a per-browser nonce cookie whose
+//! signature is the form token (CSRF) of every form; and the language preference.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+
+use super::frame::{Frame, Lang, explain, home_of, html};
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::accounts::{TokenResponse, rotate};
+use crate::http::auth::{AuthUser, actor_of};
+use crate::security::tokens::new_refresh_token;
+use crate::store::users::find_user;
+
+const ACCESS_COOKIE: &str = "odr_access";
+const REFRESH_COOKIE: &str = "odr_refresh";
+const NONCE_COOKIE: &str = "odr_nonce";
+const LANG_COOKIE: &str = "odr_lang";
+
+/// Cookies a handler or extractor wants set on the response.
+#[derive(Clone, Default)]
+struct PendingCookies(Rc<RefCell<Vec<Cookie<'static>>>>);
+
+/// Middleware: writes the cookies the request's session decided on.
+pub async fn apply_cookies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let pending = PendingCookies::default();
+    req.extensions_mut().insert(pending.clone());
+    let mut response = next.call(req).await?;
+    for cookie in pending.0.take() {
+        response.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(response)
+}
+
+fn remember(req: &HttpRequest, cookie: Cookie<'static>) {
+    if let Some(pending) = req.extensions().get::<PendingCookies>() {
+        pending.0.borrow_mut().push(cookie);
+    }
+}
+
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.server.public_url.starts_with("https://"))
+        .max_age(max_age)
+        .finish()
+}
+
+/// The visitor of a page: language, account (if signed in) and form nonce.
+pub struct Session {
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    pub user: Option<AuthUser>,
+    nonce: String,
+    path: String,
+    req: HttpRequest,
+}
+
+impl Session {
+    /// The frame of a page this visitor sees.
+    pub fn frame(&self) -> Frame {
+        Frame::new(
+            self.lang,
+            self.user.as_ref().map(AuthUser::role),
+            self.user.as_ref().map(|u| u.user.display_name.clone()),
+            self.state.tokens.form_token(&self.nonce),
+            self.path.clone(),
+            self.state.clock.now(),
+        )
+    }
+
+    /// The signed-in account, or a redirect to the login page that comes back here.
+    pub fn account(&self) -> Result<AuthUser, PageError> {
+        self.user.clone().ok_or_else(|| PageError {
+            frame: Box::new(self.frame()),
+            error: ApiError::unauthenticated("unauthenticated", "Log in to see this page."),
+        })
+    }
+
+    /// The signed-in account when it has one of `roles`: a page of other roles is refused as
+    /// the API refuses an operation (403).
+    pub fn account_as(&self, roles: &[Role]) -> Result<AuthUser, PageError> {
+        let auth = self.account()?;
+        auth.require_role(roles).map_err(|e| self.fail(e))?;
+        Ok(auth)
+    }
+
+    /// Refuses a form whose token this server did not sign for this browser.
+    pub fn check_form(&self, token: &str) -> Result<(), PageError> {
+        if self.state.tokens.check_form_token(&self.nonce, token) {
+            Ok(())
+        } else {
+            Err(self.fail(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "invalid_form_token",
+                "The form token is missing or not valid; reload the page.",
+            )))
+        }
+    }
+
+    /// An error shown as a page of this visitor.
+    pub fn fail(&self, error: ApiError) -> PageError {
+        PageError {
+            frame: Box::new(self.frame()),
+            error,
+        }
+    }
+
+    /// Starts a session with freshly issued tokens.
+    pub fn sign_in(&self, tokens: &TokenResponse) {
+        set_tokens(&self.req, &self.state, tokens);
+    }
+
+    /// Ends the session in this browser; returns the refresh token to revoke.
+    pub fn sign_out(&self) -> Option<String> {
+        for name in [ACCESS_COOKIE, REFRESH_COOKIE] {
+            remember(
+                &self.req,
+                cookie(&self.state, name, String::new(), CookieDuration::ZERO),
+            );
+        }
+        self.req
+            .cookie(REFRESH_COOKIE)
+            .map(|c| c.value().to_string())
+    }
+
+    /// Stores the language preference.
+    pub fn choose_lang(&self, lang: Lang) {
+        remember(
+            &self.req,
+            cookie(
+                &self.state,
+                LANG_COOKIE,
+                lang.tag().into(),
+                CookieDuration::days(365),
+            ),
+        );
+    }
+
+    /// The request, for handlers that pass it on to the API's functions.
+    pub fn request(&self) -> &HttpRequest {
+        &self.req
+    }
+}
+
+fn set_tokens(req: &HttpRequest, state: &AppState, tokens: &TokenResponse) {
+    let refresh_age = CookieDuration::days(state.settings.security.refresh_token_ttl_days);
+    remember(
+        req,
+        cookie(
+            state,
+            ACCESS_COOKIE,
+            tokens.access_token.clone(),
+            refresh_age,
+        ),
+    );
+    remember(
+        req,
+        cookie(
+            state,
+            REFRESH_COOKIE,
+            tokens.refresh_token.clone(),
+            refresh_age,
+        ),
+    );
+}
+
+/// The account of the access cookie; when it has expired, the refresh cookie is exchanged
+/// for a new pair (rotation, as the API's `/auth/refresh`).
+async fn signed_in(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Option<AuthUser>, ApiError> {
+    let access = req.cookie(ACCESS_COOKIE).map(|c| c.value().to_string());
+    let now = state.clock.now();
+    let mut user_id = access
+        .as_deref()
+        .and_then(|token| state.tokens.verify_access(token, now).ok())
+        .map(|claims| claims.sub);
+    if user_id.is_none()
+        && let Some(refresh) = req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string())
+    {
+        match rotate(state, &refresh).await {
+            Ok(tokens) => {
+                set_tokens(req, state, &tokens);
+                user_id = Some(tokens.user.id.clone());
+            }
+            Err(error) if error.problem().status == 401 => {
+                for name in [ACCESS_COOKIE, REFRESH_COOKIE] {
+                    remember(
+                        req,
+                        cookie(state, name, String::new(), CookieDuration::ZERO),
+                    );
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    let user = state
+        .db
+        .run(move |conn| find_user(conn, &user_id).map_err(ApiError::from))
+        .await?
+        .filter(|user| user.is_active);
+    user.map(|user| {
+        let actor = actor_of(&user)?;
+        Ok(AuthUser { user, actor })
+    })
+    .transpose()
+}
+
+impl FromRequest for Session {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("application state missing"))?;
+            let query_lang = web::Query::<LangQuery>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.into_inner().lang);
+            let lang = Lang::parse(
+                query_lang
+                    .as_deref()
+                    .or(req.cookie(LANG_COOKIE).as_ref().map(Cookie::value)),
+            );
+            let nonce = match req.cookie(NONCE_COOKIE) {
+                Some(c) if c.value().len() >= 32 => c.value().to_string(),
+                _ => {
+                    let nonce = new_refresh_token();
+                    remember(
+                        &req,
+                        cookie(
+                            &state,
+                            NONCE_COOKIE,
+                            nonce.clone(),
+                            CookieDuration::days(30),
+                        ),
+                    );
+                    nonce
+                }
+            };
+            let user = signed_in(&req, &state).await?;
+            let path = match req.query_string() {
+                "" => req.path().to_string(),
+                q => format!("{}?{q}", req.path()),
+            };
+            Ok(Session {
+                state,
+                lang,
+                user,
+                nonce,
+                path,
+                req,
+            })
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// An error shown as a page in the visitor's language; an unauthenticated visitor is sent to
+/// the login page.
+#[derive(Debug)]
+pub struct PageError {
+    frame: Box<Frame>,
+    error: ApiError,
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "portal/error.html")]
+struct ErrorPage<'a> {
+    f: &'a Frame,
+    message: String,
+    home: &'static str,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.error.problem().status)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status == StatusCode::UNAUTHORIZED {
+            return super::frame::see_other(&format!(
+                "/login?next={}",
+                super::frame::encode(&self.frame.path)
+            ));
+        }
+        if status.is_server_error() {
+            // Logged with its cause like any API error.
+            let _ = self.error.error_response();
+        }
+        let mut frame = (*self.frame).clone();
+        frame.title = frame.t("出错了", "Something went wrong").into();
+        let page = ErrorPage {
+            f: &frame,
+            message: explain(frame.l, &self.error),
+            home: frame.role.map_or("/", home_of),
+        };
+        html(status, askama::Template::render(&page)).unwrap_or_else(|e| e.error_response())
+    }
+}
+
+/// The status a refusal is shown with.
+pub fn status_of(error: &ApiError) -> StatusCode {
+    StatusCode::from_u16(error.problem().status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+impl Session {
+    /// The frame of a page shown after a form: with the refusal's reason, or "saved" when
+    /// the form succeeded and sent the browser back here (`done=1`).
+    pub fn frame_after(&self, error: Option<&ApiError>) -> Frame {
+        let frame = self.frame();
+        match error {
+            Some(error) => frame.with_error(error),
+            None if self.req.query_string().contains("done=1") => {
+                frame.with_notice("ok", self.lang.t("已保存。", "Saved."))
+            }
+            None => frame,
+        }
+    }
+}
+
+/// After a form: back to `page` (303) on success; the page `again` with the reason when the
+/// API refused (a 4xx); an error page otherwise.
+pub async fn after<F, Fut>(
+    s: Session,
+    outcome: Result<(), ApiError>,
+    page: &str,
+    again: F,
+) -> Result<HttpResponse, PageError>
+where
+    F: FnOnce(Session, Option<ApiError>) -> Fut,
+    Fut: Future<Output = Result<HttpResponse, PageError>>,
+{
+    match outcome {
+        Ok(()) => Ok(super::frame::see_other(&format!("{page}?done=1"))),
+        Err(error) if error.problem().status < 500 => again(s, Some(error)).await,
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+/// Converts API errors into pages of a session.
+pub trait OrPage<T> {
+    /// The error as a page of `session`.
+    fn or_page(self, session: &Session) -> Result<T, PageError>;
+}
+
+impl<T> OrPage<T> for Result<T, ApiError> {
+    fn or_page(self, session: &Session) -> Result<T, PageError> {
+        self.map_err(|e| session.fail(e))
+    }
+}

@@ -1,0 +1,202 @@
+//! One page shape for the lists of the back office (approvals, evaluation, escalations,
+//! alerts, reports, publications, audit, staff, members, calendars): a table whose rows may
+//! carry small forms, with links above it.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use super::frame::{Frame, html};
+use super::session::{OrPage, PageError, Session};
+
+/// One cell: text, optionally a link, a badge style or a second, quieter line.
+#[derive(Debug, Clone, Default)]
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+    pub badge: Option<&'static str>,
+    pub note: Option<String>,
+}
+
+impl Cell {
+    /// Plain text.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A link.
+    pub fn link(text: impl Into<String>, href: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            href: Some(href.into()),
+            ..Self::default()
+        }
+    }
+
+    /// A badge: `ok`, `warn`, `bad` or `` (neutral).
+    pub fn badge(text: impl Into<String>, style: &'static str) -> Self {
+        Self {
+            text: text.into(),
+            badge: Some(style),
+            ..Self::default()
+        }
+    }
+
+    /// The cell with a second line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+/// A field of a row's form: a text input, or a choice when it has options.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: &'static str,
+    pub label: String,
+    pub required: bool,
+    pub options: Vec<(String, String)>,
+}
+
+/// A small form on a row (one button, perhaps one field).
+#[derive(Debug, Clone)]
+pub struct RowForm {
+    pub action: String,
+    pub button: String,
+    pub hidden: Vec<(&'static str, String)>,
+    pub inputs: Vec<Input>,
+    /// `` or `secondary` or `danger`.
+    pub style: &'static str,
+}
+
+/// A row of the table.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub cells: Vec<Cell>,
+    pub forms: Vec<RowForm>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/table.html")]
+struct TablePage {
+    f: Frame,
+    intro: Option<String>,
+    links: Vec<(String, String)>,
+    headers: Vec<String>,
+    rows: Vec<Row>,
+    empty: String,
+    next: Option<String>,
+    forms: Vec<RowForm>,
+    extra: Option<String>,
+}
+
+/// A list page under construction.
+pub struct Listing {
+    pub frame: Frame,
+    pub intro: Option<String>,
+    pub links: Vec<(String, String)>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+    pub empty: String,
+    pub next: Option<String>,
+    /// Forms above the table (create, upload).
+    pub forms: Vec<RowForm>,
+    /// Markup this server generated (a chart), shown under the table.
+    pub extra: Option<String>,
+}
+
+impl Listing {
+    /// An empty list titled in both languages.
+    pub fn new(frame: Frame, title: (&str, &str), headers: &[(&str, &str)]) -> Self {
+        let l = frame.l;
+        Self {
+            empty: l.t("暂无记录。", "Nothing to show.").into(),
+            headers: headers
+                .iter()
+                .map(|(zh, en)| l.t(zh, en).to_string())
+                .collect(),
+            frame: frame.titled(title.0, title.1),
+            intro: None,
+            links: Vec::new(),
+            rows: Vec::new(),
+            next: None,
+            forms: Vec::new(),
+            extra: None,
+        }
+    }
+
+    /// Text in the page's language.
+    pub fn t(&self, zh: &str, en: &str) -> String {
+        self.frame.t(zh, en).to_string()
+    }
+
+    /// A form on a row with the page's form token.
+    pub fn form(
+        &self,
+        action: impl Into<String>,
+        button: (&str, &str),
+        style: &'static str,
+    ) -> RowForm {
+        RowForm {
+            action: action.into(),
+            button: self.t(button.0, button.1),
+            hidden: Vec::new(),
+            inputs: Vec::new(),
+            style,
+        }
+    }
+
+    /// The page.
+    pub fn render(self, s: &Session, status: StatusCode) -> Result<HttpResponse, PageError> {
+        let page = TablePage {
+            f: self.frame,
+            intro: self.intro,
+            links: self.links,
+            headers: self.headers,
+            rows: self.rows,
+            empty: self.empty,
+            next: self.next,
+            forms: self.forms,
+            extra: self.extra,
+        };
+        html(status, page.render()).or_page(s)
+    }
+}
+
+impl RowForm {
+    /// The form with a hidden value.
+    pub fn hidden(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.hidden.push((name, value.into()));
+        self
+    }
+
+    /// The form with a text field.
+    pub fn field(mut self, name: &'static str, label: String, required: bool) -> Self {
+        self.inputs.push(Input {
+            name,
+            label,
+            required,
+            options: Vec::new(),
+        });
+        self
+    }
+
+    /// The form with a choice.
+    pub fn choice(
+        mut self,
+        name: &'static str,
+        label: String,
+        options: Vec<(String, String)>,
+    ) -> Self {
+        self.inputs.push(Input {
+            name,
+            label,
+            required: true,
+            options,
+        });
+        self
+    }
+}

@@ -1,0 +1,434 @@
+//! The portal in a real browser: Debian's headless Chromium driven over WebDriver
+//! (`chromium-driver`), against the application with its manual clock. Screenshots of the
+//! pages each role sees are saved under `target/screenshots/` for review.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use chrono::Duration;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process for one test, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn driver() -> Driver {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "browser tests need Debian's `chromium` and `chromium-driver`; `.ci/test` installs them"
+    );
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    // Dropping the driver stops the process, on every path out of here.
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    // Ready once it accepts connections (it starts in well under a second).
+    for _ in 0..400 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return driver;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+/// One browser window (its own profile, so its own cookies) on the application.
+struct Browser {
+    client: Client,
+    base: String,
+    label: String,
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Browser {
+    /// A window of `width`×`height` CSS pixels; below 500 wide, a phone's screen is emulated
+    /// (a desktop window cannot be that narrow).
+    async fn open(driver: &Driver, app: &TestApp, label: &str, width: u32, height: u32) -> Self {
+        let mut options = json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                format!("--window-size={},{height}", width.max(500)),
+            ],
+        });
+        if width < 500 {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0, "touch": true}
+            });
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), options);
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session");
+        Self {
+            client,
+            base: app.address.clone(),
+            label: label.into(),
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Clicks what leads to another page (a link, a form's button) and waits until the new
+    /// page has replaced the old one.
+    async fn follow(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        self.click(css).await;
+        for _ in 0..400 {
+            match old.tag_name().await {
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    self.client
+                        .wait()
+                        .for_element(Locator::Css("footer"))
+                        .await
+                        .unwrap();
+                    return;
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+            }
+        }
+        panic!("clicking {css} did not lead to another page");
+    }
+
+    /// Submits the action form `action` of the dispute page (the first, if several).
+    async fn act(&self, action: &str) {
+        self.follow(&format!(
+            "form:has(input[name=action][value={action}]) button[type=submit]"
+        ))
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn has(&self, css: &str) -> bool {
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+    }
+
+    async fn body(&self) -> String {
+        self.text("body").await
+    }
+
+    async fn notice(&self) -> String {
+        self.text(".notice").await
+    }
+
+    async fn status(&self) -> String {
+        self.text("h1 .badge").await
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(
+            screenshot_dir().join(format!("{}-{name}.png", self.label)),
+            png,
+        )
+        .unwrap();
+    }
+
+    async fn log_in(&self, email: &str) {
+        self.goto("/login").await;
+        self.fill("#login", email).await;
+        self.fill("#password", odr::demo::DEMO_PASSWORD).await;
+        self.follow("form[action='/login'] button").await;
+    }
+
+    async fn close(self) {
+        self.client.close().await.unwrap();
+    }
+}
+
+/// A small PNG (the signature is what the server checks).
+fn receipt_png() -> PathBuf {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(&[
+        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+    ]);
+    bytes.resize(600, 0);
+    let path =
+        std::env::temp_dir().join(format!("odr-receipt-{}.png", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn label(app: &TestApp, test: &str) -> String {
+    let backend = if app.database_url.starts_with("postgres") {
+        "pg"
+    } else {
+        "sqlite"
+    };
+    format!("{test}-{backend}")
+}
+
+both_backends! {
+    async fn a_dispute_goes_from_filing_to_rating_in_the_browser(app) {
+        app.seed_demo().await;
+        let driver = driver().await;
+        let name = label(&app, "flow");
+        let consumer = Browser::open(&driver, &app, &format!("{name}-consumer"), 375, 900).await;
+        let merchant = Browser::open(&driver, &app, &format!("{name}-merchant"), 1280, 1000).await;
+
+        // The consumer, on a phone, finds the restaurant and files with a receipt.
+        consumer.log_in("consumer@odr.demo").await;
+        assert_eq!(consumer.path().await, "/my/disputes");
+        consumer.goto("/units?q=%E8%A5%BF%E6%BA%AA").await; // 西溪
+        consumer.screenshot("directory").await;
+        assert!(consumer.body().await.contains("杭州西溪人家餐饮有限公司"));
+        consumer.follow("article.unit a.button").await;
+        consumer.click("#category option[value=service_quality]").await;
+        consumer.fill("#item_name", "包间预订").await;
+        consumer.fill("#amount_paid", "1000").await;
+        consumer.fill("#amount_claimed", "1000").await;
+        consumer.click("input[name=remedies][value=refund]").await;
+        consumer.fill("#description", "预订的包间被临时取消，定金不退。").await;
+        let receipt = receipt_png();
+        consumer.fill("#file", receipt.to_str().unwrap()).await;
+        consumer.click("input[name=contact_consent]").await;
+        consumer.screenshot("filing-form").await;
+        consumer.follow("form[enctype='multipart/form-data'] button[type=submit]").await;
+        assert!(consumer.notice().await.contains("投诉已提交"), "{}", consumer.body().await);
+        assert_eq!(consumer.status().await, "待响应");
+        let evidence = consumer.text("#evidence").await;
+        assert!(evidence.contains("odr-receipt-"), "{evidence}");
+        let heading = consumer.text("h1").await;
+        let case = heading.split_whitespace().nth(1).unwrap().to_string();
+        let dispute_path = consumer.path().await.split('?').next().unwrap().to_string();
+        consumer.screenshot("dispute-filed").await;
+
+        // The merchant sees it in the inbox with its countdown, contacts and offers.
+        merchant.log_in("owner.xixi@odr.demo").await;
+        assert_eq!(merchant.path().await, "/inbox");
+        let inbox = merchant.body().await;
+        assert!(inbox.contains(&case), "{case} in {inbox}");
+        assert!(inbox.contains("剩余"), "a countdown: {inbox}");
+        merchant.screenshot("inbox").await;
+        merchant.follow("table a[href^='/disputes/']").await;
+        merchant.fill("#fc-message", "您好，我们已收到投诉，正在核实。").await;
+        merchant.act("first_contact").await;
+        assert_eq!(merchant.status().await, "协商中");
+        merchant.fill("#amount", "800").await;
+        merchant.fill("#terms", "退还定金 800 元").await;
+        merchant.act("make_offer").await;
+        assert!(merchant.text("#offers").await.contains("¥800.00"));
+        merchant.screenshot("dispute-offer").await;
+
+        // The consumer counters.
+        consumer.goto(&dispute_path).await;
+        assert!(consumer.text("#actions").await.contains("¥800.00"));
+        consumer.fill("#amount", "1000").await;
+        consumer.fill("#terms", "全额退还定金").await;
+        consumer.act("make_offer").await;
+        assert!(consumer.text("#offers").await.contains("¥1,000.00"));
+
+        // The merchant makes a new offer, which replaces its first one …
+        merchant.goto(&dispute_path).await;
+        merchant.fill("#amount", "900").await;
+        merchant.fill("#terms", "退还定金 900 元并赠送餐券").await;
+        merchant.act("make_offer").await;
+
+        // … so accepting the first from a stale page is refused, clearly.
+        consumer.act("accept_offer").await;
+        let refused = consumer.notice().await;
+        assert!(refused.contains("已被新方案取代") || refused.contains("当前状态"), "{refused}");
+        consumer.screenshot("refused-action").await;
+        // The page shown with the refusal holds the new offer: accept it.
+        assert!(consumer.text("#actions").await.contains("¥900.00"));
+        consumer.act("accept_offer").await;
+        assert_eq!(consumer.status().await, "已达成和解");
+
+        // Fulfilled, confirmed, rated.
+        merchant.goto(&dispute_path).await;
+        merchant.fill("#note", "已退款 900 元").await;
+        merchant.act("mark_fulfilled").await;
+        assert!(merchant.notice().await.contains("经营者已履行"));
+        consumer.goto(&dispute_path).await;
+        consumer.act("confirm_fulfilment").await;
+        assert_eq!(consumer.status().await, "已解决");
+        consumer.click("input[name=rating][value='5']").await;
+        consumer.fill("#comment", "处理及时").await;
+        consumer.act("rate").await;
+        assert!(consumer.text("#actions").await.contains("5 ★"));
+        consumer.screenshot("dispute-resolved").await;
+        let timeline = consumer.text("#timeline").await;
+        for step in ["提交投诉", "经营者首次联系", "接受方案，达成和解", "经营者已履行", "消费者确认履行", "消费者评价"] {
+            assert!(timeline.contains(step), "{step} in {timeline}");
+        }
+        consumer.goto("/my/disputes").await;
+        assert!(consumer.body().await.contains("已解决"));
+        consumer.screenshot("my-disputes").await;
+        merchant.goto("/unit/metrics").await;
+        merchant.screenshot("metrics").await;
+        merchant.goto("/unit").await;
+        merchant.screenshot("profile").await;
+        consumer.close().await;
+        merchant.close().await;
+        let _ = std::fs::remove_file(receipt);
+    }
+
+    async fn an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard(app) {
+        app.seed_demo().await;
+        let driver = driver().await;
+        let name = label(&app, "escalation");
+        let regulator = Browser::open(&driver, &app, &format!("{name}-regulator"), 1280, 1100).await;
+        regulator.log_in("reg.xihu@odr.demo").await;
+        assert_eq!(regulator.path().await, "/dashboard");
+        assert_eq!(regulator.text("#new-today").await, "0");
+        assert_eq!(regulator.text("#awaiting-receipt").await, "0");
+
+        // A dispute is filed and nobody at the restaurant answers.
+        let filed = app
+            .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+            .await;
+        let case = filed["case_number"].as_str().unwrap().to_string();
+        regulator.goto("/dashboard").await;
+        assert_eq!(regulator.text("#new-today").await, "1");
+        assert_eq!(regulator.text("#due-today").await, "0");
+
+        // Past the settlement due date the sweep escalates it.
+        app.advance(Duration::days(15));
+        assert_eq!(app.sweep().await.escalated_unsettled, 1);
+        app.run_pending_jobs().await; // delivery into the region's queue
+        regulator.goto("/escalations").await;
+        let queue = regulator.body().await;
+        assert!(queue.contains(&case), "{queue}");
+        assert!(queue.contains("已移送"), "{queue}");
+        assert!(queue.contains("办结期限已过"), "{queue}");
+        regulator.screenshot("escalation-queue").await;
+        regulator.goto("/dashboard").await;
+        assert_eq!(regulator.text("#awaiting-receipt").await, "1");
+        assert_eq!(regulator.text("#month-figures tbody tr:nth-child(4) td").await, "1", "escalated this month");
+        regulator.screenshot("dashboard").await;
+
+        // The regulator records receipt; the queue and dashboard follow.
+        regulator.goto("/escalations").await;
+        regulator.follow("form[action^='/escalations/'] button").await;
+        assert!(regulator.notice().await.contains("已保存"));
+        assert!(regulator.body().await.contains("已接收"));
+        regulator.goto("/dashboard").await;
+        assert_eq!(regulator.text("#awaiting-receipt").await, "0");
+        for page in ["approvals", "evaluation", "alerts", "reports", "publications", "audit"] {
+            regulator.goto(&format!("/{page}")).await;
+            assert!(regulator.has("h1").await);
+            regulator.screenshot(page).await;
+        }
+        regulator.close().await;
+    }
+
+    async fn the_portal_speaks_english_on_request_and_keeps_the_choice(app) {
+        app.seed_demo().await;
+        let driver = driver().await;
+        let name = label(&app, "language");
+        let visitor = Browser::open(&driver, &app, &format!("{name}-visitor"), 375, 800).await;
+        visitor.goto("/").await;
+        assert_eq!(visitor.text("nav.main a[href='/units']").await, "ODR 单位");
+        visitor.screenshot("home-zh").await;
+        visitor.follow("a.lang").await;
+        assert_eq!(visitor.path().await, "/");
+        assert_eq!(visitor.text("nav.main a[href='/units']").await, "ODR units");
+        visitor.follow("nav.main a[href='/units']").await;
+        assert_eq!(visitor.text("h1").await, "Directory of ODR units");
+        visitor.screenshot("directory-en").await;
+        visitor.log_in("assoc.catering@odr.demo").await;
+        assert_eq!(visitor.text("h1").await, "Member units");
+        visitor.screenshot("members-en").await;
+        visitor.goto("/members/import").await;
+        visitor.screenshot("import-en").await;
+        visitor.follow("a.lang").await;
+        assert_eq!(visitor.text("h1").await, "批量导入会员");
+        visitor.close().await;
+    }
+}
