@@ -354,6 +354,8 @@ both_backends! {
         merchant.screenshot("metrics").await;
         merchant.goto("/unit").await;
         merchant.screenshot("profile").await;
+        merchant.goto("/unit/staff").await;
+        merchant.screenshot("staff").await;
         consumer.close().await;
         merchant.close().await;
         let _ = std::fs::remove_file(receipt);
@@ -429,6 +431,21 @@ both_backends! {
         visitor.screenshot("import-en").await;
         visitor.follow("a.lang").await;
         assert_eq!(visitor.text("h1").await, "批量导入会员");
+        visitor.goto("/members/metrics").await;
+        visitor.screenshot("members-metrics").await;
+
+        // The administrator's pages, and a page that does not exist.
+        visitor.follow("form[action='/logout'] button").await;
+        visitor.log_in("admin@odr.demo").await;
+        assert_eq!(visitor.text("h1").await, "节假日历");
+        assert!(visitor.body().await.contains("2026"));
+        visitor.screenshot("admin-calendars").await;
+        visitor.goto("/admin/policies").await;
+        assert!(visitor.body().await.contains("全国"));
+        visitor.screenshot("admin-policies").await;
+        visitor.goto("/no-such-page").await;
+        assert_eq!(visitor.text("h1").await, "出错了");
+        assert!(visitor.notice().await.contains("找不到"));
         visitor.close().await;
     }
 }

@@ -264,6 +264,17 @@ both_backends! {
         assert!(!Visitor::log_in(&app, "owner.hefang@odr.demo").await.get("/inbox").await.html.contains(&id));
     }
 
+    async fn unknown_pages_answer_browsers_with_a_page_and_clients_with_a_problem(app) {
+        let page = app.client.get(format!("{}/no-such-page", app.address)).header("accept", "text/html,*/*").send().await.unwrap();
+        assert_eq!(page.status(), 404);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(page.text().await.unwrap().contains("找不到该页面"));
+        let api = app.client.get(format!("{}/api/v1/no-such-thing", app.address)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(api.status(), 404);
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+        app.get("/no-such-page", None).await.expect_problem(404, "route_not_found");
+    }
+
     async fn a_refused_filing_keeps_what_the_consumer_typed(app) {
         app.seed_demo().await;
         let owner = app.demo_token("owner.xixi@odr.demo").await;

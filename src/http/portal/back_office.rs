@@ -683,7 +683,11 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
                 Cell::text(from),
                 Cell::text(p.first_contact_days.to_string()),
                 Cell::text(p.settlement_days.to_string()),
-                Cell::text(p.counting),
+                Cell::text(match p.counting.as_str() {
+                    "working_days" => list.t("工作日", "Working days"),
+                    "calendar_days" => list.t("自然日", "Calendar days"),
+                    other => other.to_string(),
+                }),
                 Cell::text(p.note),
             ],
             forms: Vec::new(),

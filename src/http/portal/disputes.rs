@@ -65,23 +65,37 @@ impl ListPage {
         field.as_deref() == Some(value)
     }
 
-    /// The address of the next page with the same filters.
-    fn next_href(&self, cursor: &str) -> String {
-        let mut parts = vec![format!("cursor={}", super::frame::encode(cursor))];
-        for (name, value) in [
+    /// The filters in force, as query parameters.
+    fn filters(&self) -> Vec<String> {
+        [
             ("status", &self.query.status),
             ("flag", &self.query.flag),
             ("sort", &self.query.sort),
-        ] {
-            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{name}={}", super::frame::encode(v)));
-            }
-        }
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            value
+                .as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{name}={}", super::frame::encode(v)))
+        })
+        .collect()
+    }
+
+    /// The address of the next page with the same filters.
+    fn next_href(&self, cursor: &str) -> String {
+        let mut parts = vec![format!("cursor={}", super::frame::encode(cursor))];
+        parts.extend(self.filters());
         format!(
             "{}?{}",
             self.f.path.split('?').next().unwrap_or_default(),
             parts.join("&")
         )
+    }
+
+    /// The Excel export of what the list shows.
+    fn export_href(&self) -> String {
+        format!("/inbox/export?{}", self.filters().join("&"))
     }
 }
 

@@ -18,8 +18,9 @@ mod regulator;
 pub mod session;
 mod table;
 
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
 pub use invitation::{accept_invitation, invitation_form};
 
@@ -31,6 +32,27 @@ async fn style() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(STYLE)
+}
+
+/// Routes that do not exist: a page for a browser, a problem document for anything else
+/// (and for every path under `/api/`).
+pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    let wants_page = !req.path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if !wants_page {
+        return Ok(crate::http::errors::unknown_route(req).await?);
+    }
+    let session = session::Session::from_request(&req, &mut Payload::None).await?;
+    Err(session
+        .fail(crate::error::ApiError::not_found(
+            "not_found",
+            "No such page.",
+        ))
+        .into())
 }
 
 /// Registers the routes of the portal.
