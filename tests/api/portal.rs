@@ -264,6 +264,28 @@ both_backends! {
         assert!(!Visitor::log_in(&app, "owner.hefang@odr.demo").await.get("/inbox").await.html.contains(&id));
     }
 
+    async fn a_consumer_registers_in_the_portal_and_is_signed_in(app) {
+        let visitor = Visitor::new(&app);
+        let csrf = visitor.get("/register").await.csrf();
+        let form = |again: &'static str| vec![("csrf", csrf.clone()), ("display_name", "李女士".to_string()), ("email", "li@example.cn".to_string()), ("phone", String::new()), ("password", "li-pass-2026".to_string()), ("password_again", again.to_string())];
+        let typo = visitor.client.post(format!("{}/register", visitor.base)).form(&form("li-pass-2025")).send().await.unwrap();
+        let typo = Visitor::read(typo).await;
+        assert_eq!(typo.status, 422);
+        assert!(typo.html.contains("两次输入的密码不一致") && typo.html.contains("value=\"li@example.cn\""));
+        let done = Visitor::read(visitor.client.post(format!("{}/register", visitor.base)).form(&form("li-pass-2026")).send().await.unwrap()).await;
+        assert_eq!(done.status, 303);
+        assert_eq!(done.location(), "/units?welcome=1");
+        let welcome = visitor.get("/units?welcome=1").await;
+        assert!(welcome.html.contains("注册成功") && welcome.html.contains("李女士"));
+        app.token("li@example.cn", "li-pass-2026").await;
+
+        let again = Visitor::new(&app);
+        let csrf = again.get("/register").await.csrf();
+        let taken = Visitor::read(again.client.post(format!("{}/register", again.base)).form(&[("csrf", csrf.as_str()), ("display_name", "李女士"), ("email", "li@example.cn"), ("password", "li-pass-2026"), ("password_again", "li-pass-2026")]).send().await.unwrap()).await;
+        assert_eq!(taken.status, 409);
+        assert!(taken.html.contains("该邮箱已注册"));
+    }
+
     async fn unknown_pages_answer_browsers_with_a_page_and_clients_with_a_problem(app) {
         let page = app.client.get(format!("{}/no-such-page", app.address)).header("accept", "text/html,*/*").send().await.unwrap();
         assert_eq!(page.status(), 404);

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::frame::{Fields, Frame, Lang, home_of, html, local_path, see_other};
-use super::session::{OrPage, PageError, Session};
+use super::session::{OrPage, PageError, Session, status_of};
 use crate::domain::role::Role;
 use crate::http::accounts::{
     self, AccountFields, LoginRequest, RegisterRequest, authenticate, end_session, issue_tokens,
@@ -88,8 +88,7 @@ async fn login(s: Session, form: web::Form<LoginForm>) -> Result<HttpResponse, P
             )))
         }
         Err(error) if error.problem().status < 500 => {
-            let status =
-                StatusCode::from_u16(error.problem().status).unwrap_or(StatusCode::UNAUTHORIZED);
+            let status = status_of(&error);
             let page = LoginPage {
                 f: s.frame().titled("登录", "Log in").with_error(&error),
                 login: typed,
@@ -138,7 +137,7 @@ async fn register_form(s: Session) -> Result<HttpResponse, PageError> {
 async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpResponse, PageError> {
     s.check_form(&form.csrf)?;
     let mut form = form.into_inner();
-    let refuse = |s: &Session, form: RegisterForm, frame: Frame, errors: Fields| {
+    let refuse = |s: &Session, form: RegisterForm, frame: Frame, errors: Fields, status| {
         let page = RegisterPage {
             f: frame,
             form: RegisterForm {
@@ -148,13 +147,13 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
             },
             errors,
         };
-        html(StatusCode::UNPROCESSABLE_ENTITY, page.render()).or_page(s)
+        html(status, page.render()).or_page(s)
     };
     if form.password != form.password_again {
         let mut errors = Fields::default();
         errors.add(s.lang, "password_again", "passwords_differ");
         let frame = s.frame().titled("注册", "Register");
-        return refuse(&s, form, frame, errors);
+        return refuse(&s, form, frame, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let login = if form.email.trim().is_empty() {
         form.phone.clone()
@@ -177,7 +176,8 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
             return Err(s.fail(error));
         }
         let frame = s.frame().titled("注册", "Register").with_error(&error);
-        return refuse(&s, form, frame, Fields::of(s.lang, &error));
+        let fields = Fields::of(s.lang, &error);
+        return refuse(&s, form, frame, fields, status_of(&error));
     }
     let user = authenticate(&s.state, s.request(), LoginRequest { login, password })
         .await

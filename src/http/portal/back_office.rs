@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::api;
 use super::frame::{Frame, html};
+use super::public::Names;
 use super::regulator::trend_charts;
 use super::session::{OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
@@ -397,6 +398,7 @@ async fn members(s: Session) -> Result<HttpResponse, PageError> {
         "/members/metrics".into(),
         list.t("会员指标", "Members' metrics"),
     ));
+    let names = Names::load(&s).await?;
     for unit in page.items {
         let style = match unit.status.as_str() {
             "active" => "ok",
@@ -407,7 +409,7 @@ async fn members(s: Session) -> Result<HttpResponse, PageError> {
             cells: vec![
                 Cell::link(unit.business_name, format!("/units/{}", unit.id)),
                 Cell::text(unit.uscc),
-                Cell::text(unit.region_code),
+                Cell::text(names.region(&list.frame, &unit.region_code)),
                 Cell::badge(unit.status, style),
                 Cell::text(list.frame.date(&unit.applied_at)),
             ],

@@ -24,13 +24,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Names of regions and industries in the page's language.
-struct Names {
+pub struct Names {
     regions: Vec<RegionResponse>,
     industries: Vec<IndustryResponse>,
 }
 
 impl Names {
-    async fn load(s: &Session) -> Result<Self, PageError> {
+    /// The reference lists, through the API's reference handlers.
+    pub async fn load(s: &Session) -> Result<Self, PageError> {
         Ok(Self {
             regions: api::read(reference::list_regions(s.state.clone()).await)
                 .await
@@ -41,14 +42,16 @@ impl Names {
         })
     }
 
-    fn region(&self, f: &Frame, code: &str) -> String {
+    /// A region's name, or its code when unknown.
+    pub fn region(&self, f: &Frame, code: &str) -> String {
         self.regions.iter().find(|r| r.code == code).map_or_else(
             || code.to_string(),
             |r| f.t(&r.name_zh, &r.name_en).to_string(),
         )
     }
 
-    fn industry(&self, f: &Frame, code: &str) -> String {
+    /// An industry's name, or its code when unknown.
+    pub fn industry(&self, f: &Frame, code: &str) -> String {
         self.industries.iter().find(|i| i.code == code).map_or_else(
             || code.to_string(),
             |i| f.t(&i.name_zh, &i.name_en).to_string(),
@@ -161,8 +164,18 @@ async fn directory(
     )
     .await
     .or_page(&s)?;
+    let mut frame = s.frame().titled("ODR 单位名录", "Directory of ODR units");
+    if s.request().query_string().contains("welcome=1") {
+        frame = frame.with_notice(
+            "ok",
+            s.lang.t(
+                "注册成功。找到经营者后即可在线投诉。",
+                "You are registered. Find the business to file your dispute.",
+            ),
+        );
+    }
     let page = DirectoryPage {
-        f: s.frame().titled("ODR 单位名录", "Directory of ODR units"),
+        f: frame,
         units: found.items,
         names: Names::load(&s).await?,
         q: query.q.unwrap_or_default(),

@@ -13,6 +13,7 @@ use super::api;
 use super::charts::{Series, line_chart};
 use super::frame::{Frame, encode, html};
 use super::labels;
+use super::public::Names;
 use super::session::{OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
 use crate::domain::escalation::EscalationState;
@@ -326,6 +327,7 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
         "审核经营者加入 ODR 的申请；已生效的单位可暂停或移除。",
         "Decide on applications to become ODR units; active units may be suspended or removed.",
     ));
+    let names = Names::load(&s).await?;
     for unit in page.items {
         let reason = list.t("理由", "Reason");
         let forms = match unit.status.as_str() {
@@ -374,7 +376,7 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
             cells: vec![
                 Cell::link(unit.business_name, format!("/units/{}", unit.id)),
                 Cell::text(unit.uscc),
-                Cell::text(unit.region_code),
+                Cell::text(names.region(&list.frame, &unit.region_code)),
                 Cell::text(list.frame.date(&unit.applied_at)),
                 Cell::badge(unit.status, ""),
             ],
@@ -776,6 +778,7 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
             .t("本月指标（Excel）", "This month's metrics (Excel)")
             .into(),
     ));
+    let names = Names::load(&s).await?;
     for report in page.items {
         let kind = match report.kind.as_str() {
             "daily" => list.t("日报", "Daily"),
@@ -786,7 +789,7 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
         list.rows.push(Row {
             cells: vec![
                 Cell::text(kind),
-                Cell::text(report.region_code),
+                Cell::text(names.region(&list.frame, &report.region_code)),
                 Cell::text(format!("{} – {}", report.period_from, report.period_to)),
                 Cell::text(list.frame.time(&report.generated_at)),
                 Cell::link(
