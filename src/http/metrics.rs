@@ -2,10 +2,10 @@
 //! period a year before and, for a unit, its region's and industry's figures beside it.
 
 use actix_web::{HttpResponse, web};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use chrono_tz::Asia::Shanghai;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
@@ -15,7 +15,8 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::disputes::handlers::ExportFormat;
 use crate::http::tables::{Format, download};
 pub use crate::oversight::{
-    FiguresDto, MetricsResponse, PeriodDto, PeriodKind, compare, metrics_table, period_around,
+    FiguresDto, MetricsResponse, PeriodDto, PeriodKind, compare, measure, metrics_table,
+    period_around,
 };
 use crate::store::DbConn;
 use crate::store::metrics::MetricScope;
@@ -25,7 +26,8 @@ use crate::store::units::find_unit;
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/metrics").route(web::get().to(get_metrics)))
-        .service(web::resource("/metrics/export").route(web::get().to(export_metrics)));
+        .service(web::resource("/metrics/export").route(web::get().to(export_metrics)))
+        .service(web::resource("/metrics/trend").route(web::get().to(get_trend)));
 }
 
 /// What to measure and over which days.
@@ -264,4 +266,86 @@ pub async fn compute(
             Ok::<_, ApiError>(compare(conn, &scope, unit_context, period)?)
         })
         .await
+}
+
+/// Which scope's trend, over how many months.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrendQuery {
+    /// As for `/metrics`: unit, industry, region, association or all; default the caller's own.
+    pub scope: Option<String>,
+    /// The unit or association id, the industry code or the region code.
+    pub id: Option<String>,
+    /// How many calendar months, 1–24 (default 12), ending with the month of `date`.
+    pub months: Option<u32>,
+    /// A day in the last month (Asia/Shanghai), default today.
+    pub date: Option<NaiveDate>,
+}
+
+/// A scope's figures month by month.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct TrendResponse {
+    pub scope: String,
+    pub id: Option<String>,
+    /// Oldest first; the last month may still be running.
+    pub months: Vec<FiguresDto>,
+}
+
+/// The months ending with the month of `last`, oldest first.
+fn months_until(last: NaiveDate, count: u32) -> Vec<PeriodDto> {
+    let mut months: Vec<PeriodDto> = (0..count)
+        .filter_map(|back| {
+            last.with_day(1)
+                .and_then(|first| first.checked_sub_months(chrono::Months::new(back)))
+                .map(|day| period_around(PeriodKind::Month, day))
+        })
+        .collect();
+    months.reverse();
+    months
+}
+
+/// A scope's figures for each of the last months (charts of on-time rate, settlement rate and
+/// satisfaction). The same scopes as `/metrics`, each month read once.
+#[utoipa::path(get, path = "/api/v1/metrics/trend", tag = "metrics", params(TrendQuery),
+    responses((status = 200, body = TrendResponse), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_trend(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<TrendQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let count = query.months.unwrap_or(12);
+    if !(1..=24).contains(&count) {
+        return Err(ApiError::invalid_field(
+            "months",
+            "out_of_range",
+            "from 1 to 24 months",
+        ));
+    }
+    let today = state.clock.now().with_timezone(&Shanghai).date_naive();
+    let periods = months_until(query.date.unwrap_or(today), count);
+    let asked = MetricsQuery {
+        scope: query.scope,
+        id: query.id,
+        ..MetricsQuery::default()
+    };
+    let response = state
+        .db
+        .run(move |conn| {
+            let (scope, _) = allowed_scope(conn, &auth, &asked)?;
+            let months = periods
+                .into_iter()
+                .map(|period| measure(conn, &scope, period))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (kind, id) = scope.describe();
+            Ok::<_, ApiError>(TrendResponse {
+                scope: kind.into(),
+                id,
+                months,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(response))
 }

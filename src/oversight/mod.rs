@@ -130,7 +130,7 @@ pub struct MetricsResponse {
 }
 
 /// The figures of `scope` over `period`.
-fn measure(
+pub fn measure(
     conn: &mut DbConn,
     scope: &MetricScope,
     period: PeriodDto,
@@ -187,13 +187,7 @@ pub fn compare(
     unit_context: Option<(String, String)>,
     period: PeriodDto,
 ) -> Result<MetricsResponse, StoreError> {
-    let (kind, id) = match scope {
-        MetricScope::Unit(id) => ("unit", Some(id.clone())),
-        MetricScope::Industry(code, _) => ("industry", Some(code.clone())),
-        MetricScope::Region(prefix) => ("region", Some(prefix.clone())),
-        MetricScope::Association(id) => ("association", Some(id.clone())),
-        MetricScope::All => ("all", None),
-    };
+    let (kind, id) = scope.describe();
     let (region, industry) = match unit_context {
         Some((region, industry)) => {
             let prefix = RegionCode::parse(&region)

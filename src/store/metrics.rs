@@ -143,6 +143,19 @@ pub enum MetricScope {
     All,
 }
 
+impl MetricScope {
+    /// The scope's kind and id as the API names them (`region` and its code prefix, …).
+    pub fn describe(&self) -> (&'static str, Option<String>) {
+        match self {
+            Self::Unit(id) => ("unit", Some(id.clone())),
+            Self::Industry(code, _) => ("industry", Some(code.clone())),
+            Self::Region(prefix) => ("region", Some(prefix.clone())),
+            Self::Association(id) => ("association", Some(id.clone())),
+            Self::All => ("all", None),
+        }
+    }
+}
+
 /// Restricts a boxed query to a scope, given the query's unit, industry, region and
 /// association columns.
 macro_rules! scoped {

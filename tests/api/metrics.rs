@@ -171,6 +171,38 @@ both_backends! {
         assert_eq!(custom["current"]["on_time_rate"].as_f64().unwrap(), 2.0 / 3.0);
     }
 
+    async fn the_trend_gives_each_month_of_the_callers_scope(app) {
+        fixture(&app).await;
+        app.clock.set("2026-12-12T02:00:00Z".parse().unwrap());
+        app.sweep().await;
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let trend = app.get("/api/v1/metrics/trend", Some(&owner)).await;
+        trend.expect(200);
+        let months = trend.body["months"].as_array().unwrap();
+        assert_eq!(trend.body["scope"], "unit");
+        assert_eq!(months.len(), 12);
+        assert_eq!(months[0]["period"], json!({"from": "2026-01-01", "to": "2026-01-31"}));
+        assert_eq!(months[11]["period"], json!({"from": "2026-12-01", "to": "2026-12-31"}));
+        // The same figures as /metrics gives for each month.
+        assert_eq!(months[10]["settlement_rate"], 0.5);
+        assert_eq!(months[10]["satisfaction_mean"], 3.5);
+        assert_eq!(months[11]["escalated"], 1);
+        assert_eq!(months[11]["on_time_rate"], 0.0);
+        assert_eq!(months[9]["on_time_rate"], Value::Null, "nothing concluded in October");
+
+        let city = app.demo_token("reg.hangzhou@odr.demo").await;
+        let three = app.get("/api/v1/metrics/trend?months=3&date=2026-11-15", Some(&city)).await.body;
+        assert_eq!(three["scope"], "region");
+        let filed: Vec<i64> = three["months"].as_array().unwrap().iter().map(|m| m["filed"].as_i64().unwrap()).collect();
+        assert_eq!(filed, vec![0, 0, 4], "September, October, November");
+        let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
+        app.get("/api/v1/metrics/trend?scope=region&id=330106", Some(&binjiang)).await.expect_problem(404, "scope_not_found");
+        app.get("/api/v1/metrics/trend?months=25", Some(&owner)).await.expect_problem(422, "validation_failed");
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        app.get("/api/v1/metrics/trend", Some(&consumer)).await.expect(403);
+        app.get("/api/v1/metrics/trend", None).await.expect(401);
+    }
+
     async fn everyone_sees_only_their_own_figures(app) {
         fixture(&app).await;
         let consumer = app.demo_token("consumer@odr.demo").await;

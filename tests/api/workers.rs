@@ -188,6 +188,27 @@ async fn two_workers_share_the_work_and_survive_a_kill(backend: Backend) {
             == 0
     })
     .await;
+    // The reminders come from the sweeps, which run beside the jobs: wait for them too.
+    wait_until(
+        "each open dispute reminded",
+        StdDuration::from_secs(60),
+        || async {
+            let open = open.clone();
+            app.with_conn(move |conn| {
+                use odr::store::schema::sent_reminders;
+                open.iter().all(|id| {
+                    sent_reminders::table
+                        .filter(sent_reminders::key.like(format!("reminder:{id}:first_contact%")))
+                        .count()
+                        .get_result::<i64>(conn)
+                        .unwrap()
+                        > 0
+                })
+            })
+            .await
+        },
+    )
+    .await;
     second.kill().unwrap();
     second.wait().unwrap();
 

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 
@@ -25,7 +25,7 @@ use crate::http::disputes::dto::{DisputePage, DisputeQuery};
 use crate::http::disputes::handlers::{self, ExportFormat};
 use crate::http::escalations::{self, EscalationItem, EscalationQuery, EscalationUpdateRequest};
 use crate::http::evaluation::{self, EvaluationQuery, EvaluationResponse, WarningRequest};
-use crate::http::metrics::{self, MetricsQuery};
+use crate::http::metrics::{self, MetricsQuery, TrendQuery, TrendResponse};
 use crate::http::pagination::PageParams;
 use crate::http::publications::{self, CreatePublication, PublicationDto};
 use crate::http::reports::{self, ArchivePage, ArchiveQuery, ReportQuery};
@@ -132,29 +132,19 @@ async fn measure(s: &Session, period: &str, date: NaiveDate) -> Result<MetricsRe
     .or_page(s)
 }
 
-/// The first day of each of the 12 months up to `today`'s.
-fn last_twelve_months(today: NaiveDate) -> Vec<NaiveDate> {
-    let mut first = today.with_day(1).unwrap_or(today);
-    let mut months = vec![first];
-    for _ in 0..11 {
-        first = (first - Duration::days(1)).with_day(1).unwrap_or(first);
-        months.push(first);
-    }
-    months.reverse();
-    months
-}
-
 /// Charts of the on-time rate, settlement rate and satisfaction over 12 months, for the
 /// caller's own scope (a regulator's region, a unit, an association's members).
 pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
-    let months = last_twelve_months(today(s));
-    let mut figures = Vec::new();
-    for month in &months {
-        figures.push(measure(s, "month", *month).await?.current);
-    }
-    let labels: Vec<String> = months
+    let auth = s.account()?;
+    let trend: TrendResponse = api::read(
+        metrics::get_trend(s.state.clone(), auth, web::Query(TrendQuery::default())).await,
+    )
+    .await
+    .or_page(s)?;
+    let figures = trend.months;
+    let labels: Vec<String> = figures
         .iter()
-        .map(|m| m.format("%Y-%m").to_string())
+        .map(|f| f.period.from.format("%Y-%m").to_string())
         .collect();
     let l = s.lang;
     let percent = |v: f64| format!("{:.0}%", v * 100.0);
