@@ -320,6 +320,24 @@ both_backends! {
         assert_eq!(page.status, 422);
         assert!(page.html.contains("金额不正确"), "{}", page.html);
         assert!(page.html.contains("value=\"包间预订\"") && page.html.contains(">太短</textarea>"));
+
+        // A file that is no image, PDF or video: refused, nothing filed, the text kept.
+        let multipart = reqwest::multipart::Form::new()
+            .text("category", "service_quality")
+            .text("item_kind", "service")
+            .text("item_name", "包间预订")
+            .text("purchase_date", "2026-11-25")
+            .text("amount_paid", "1000")
+            .text("amount_claimed", "1000")
+            .text("remedies", "refund")
+            .text("description", "预订的包间被临时取消，定金不退。")
+            .part("file", reqwest::multipart::Part::bytes(b"MZ not a picture".to_vec()).file_name("setup.exe"))
+            .text("contact_consent", "yes");
+        let response = consumer.client.post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base)).multipart(multipart).send().await.unwrap();
+        let page = Visitor::read(response).await;
+        assert_eq!(page.status, 415);
+        assert!(page.html.contains("不支持该文件类型"), "{}", page.html);
+        assert!(page.html.contains(">预订的包间被临时取消，定金不退。</textarea>") && page.html.contains("value=\"1000\""));
         let disputes = app.get("/api/v1/disputes", Some(&app.demo_token("consumer@odr.demo").await)).await;
         assert_eq!(disputes.body["items"].as_array().unwrap().len(), 0, "nothing filed");
     }

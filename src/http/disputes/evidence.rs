@@ -53,14 +53,33 @@ fn too_large(max: usize) -> ApiError {
     )
 }
 
-/// Reads every `file` field and, beside them, the form's text fields; refuses the whole
-/// upload when one file is too large or of a type that is not accepted. Empty file fields
-/// (a form sent without choosing a file) are skipped.
+/// What a form with files held.
+pub struct FormParts {
+    /// The accepted files.
+    pub uploads: Vec<Upload>,
+    /// The text fields, in order.
+    pub texts: Vec<(String, String)>,
+    /// Why the files were refused (the first reason): one too large, of a type that is not
+    /// accepted, or too many. The text fields are still read, so a form can be shown again.
+    pub refused: Option<ApiError>,
+}
+
+/// Drops the rest of a field.
+async fn drain(field: &mut actix_multipart::Field) -> Result<(), actix_multipart::MultipartError> {
+    while let Some(chunk) = field.next().await {
+        chunk?;
+    }
+    Ok(())
+}
+
+/// Reads every `file` field and, beside them, the form's text fields. Empty file fields (a
+/// form sent without choosing a file) are skipped. An unreadable form is an error; refused
+/// files are reported in `refused`.
 pub async fn read_form(
     mut form: Multipart,
     max_bytes: usize,
     max_files: usize,
-) -> Result<(Vec<Upload>, Vec<(String, String)>), ApiError> {
+) -> Result<FormParts, ApiError> {
     let unreadable = |e: actix_multipart::MultipartError| {
         ApiError::bad_request(
             "invalid_multipart",
@@ -69,6 +88,7 @@ pub async fn read_form(
     };
     let mut uploads = Vec::new();
     let mut texts = Vec::new();
+    let mut refused = None;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(unreadable)?;
         let has_file = field
@@ -93,11 +113,15 @@ pub async fn read_form(
             }
             continue;
         }
-        if uploads.len() == max_files {
-            return Err(ApiError::conflict(
-                "too_many_evidence_files",
-                format!("A dispute holds at most {max_files} evidence files."),
-            ));
+        if refused.is_some() || uploads.len() == max_files {
+            refused.get_or_insert_with(|| {
+                ApiError::conflict(
+                    "too_many_evidence_files",
+                    format!("A dispute holds at most {max_files} evidence files."),
+                )
+            });
+            drain(&mut field).await.map_err(unreadable)?;
+            continue;
         }
         let file_name = field
             .content_disposition()
@@ -116,14 +140,20 @@ pub async fn read_form(
             let chunk = chunk.map_err(unreadable)?;
             received += chunk.len();
             if received > max_bytes.saturating_mul(2) {
-                return Err(too_large(max_bytes));
+                // Far too large: stop reading the upload here.
+                return Ok(FormParts {
+                    uploads,
+                    texts,
+                    refused: Some(too_large(max_bytes)),
+                });
             }
             if received <= max_bytes {
                 bytes.extend_from_slice(&chunk);
             }
         }
         if received > max_bytes {
-            return Err(too_large(max_bytes));
+            refused = Some(too_large(max_bytes));
+            continue;
         }
         if received == 0 {
             continue;
@@ -132,11 +162,12 @@ pub async fn read_form(
             .map(|t| t.mime_type().to_string())
             .unwrap_or_default();
         if !ALLOWED_TYPES.contains(&content_type.as_str()) {
-            return Err(ApiError::new(
+            refused = Some(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_evidence_type",
                 format!("`{file_name}` is not an image, PDF or video (by its content)."),
             ));
+            continue;
         }
         uploads.push(Upload {
             file_name,
@@ -144,7 +175,11 @@ pub async fn read_form(
             content_type,
         });
     }
-    Ok((uploads, texts))
+    Ok(FormParts {
+        uploads,
+        texts,
+        refused,
+    })
 }
 
 /// Reads the files of an evidence upload: at least one.
@@ -153,7 +188,11 @@ async fn read_files(
     max_bytes: usize,
     max_files: usize,
 ) -> Result<Vec<Upload>, ApiError> {
-    let (uploads, _) = read_form(form, max_bytes, max_files).await?;
+    let parts = read_form(form, max_bytes, max_files).await?;
+    if let Some(refused) = parts.refused {
+        return Err(refused);
+    }
+    let uploads = parts.uploads;
     if uploads.is_empty() {
         return Err(ApiError::invalid_field(
             "file",

@@ -596,12 +596,10 @@ struct FilingForm {
 }
 
 impl FilingForm {
-    fn from_fields(fields: Vec<(String, String)>) -> (Self, Option<String>) {
+    fn from_fields(fields: Vec<(String, String)>) -> Self {
         let mut form = Self::default();
-        let mut csrf = None;
         for (name, value) in fields {
             match name.as_str() {
-                "csrf" => csrf = Some(value),
                 "category" => form.category = value,
                 "item_kind" => form.item_kind = value,
                 "item_name" => form.item_name = value,
@@ -615,7 +613,7 @@ impl FilingForm {
                 _ => {}
             }
         }
-        (form, csrf)
+        form
     }
 
     /// The API's request; amounts and the date are checked here, the rest by the API.
@@ -726,22 +724,36 @@ async fn file(
     let unit_id = query.unit.clone().unwrap_or_default();
     let settings = &s.state.settings.disputes;
     let max_files = usize::try_from(settings.max_evidence_files).unwrap_or(20);
-    let (uploads, fields) =
-        match evidence::read_form(payload, settings.max_evidence_bytes, max_files).await {
-            Ok(read) => read,
-            Err(error) => {
-                return filing_page(
-                    &s,
-                    &unit_id,
-                    FilingForm::default(),
-                    Fields::default(),
-                    Some(&error),
-                    StatusCode::from_u16(error.problem().status).unwrap_or(StatusCode::BAD_REQUEST),
-                )
-                .await;
-            }
-        };
-    let (form, _) = FilingForm::from_fields(fields);
+    let parts = match evidence::read_form(payload, settings.max_evidence_bytes, max_files).await {
+        Ok(parts) => parts,
+        Err(error) => {
+            let status = status_of(&error);
+            return filing_page(
+                &s,
+                &unit_id,
+                FilingForm::default(),
+                Fields::default(),
+                Some(&error),
+                status,
+            )
+            .await;
+        }
+    };
+    let form = FilingForm::from_fields(parts.texts);
+    if let Some(refused) = parts.refused {
+        // Nothing is filed; what was typed is shown again with the reason.
+        let status = status_of(&refused);
+        return filing_page(
+            &s,
+            &unit_id,
+            form,
+            Fields::default(),
+            Some(&refused),
+            status,
+        )
+        .await;
+    }
+    let uploads = parts.uploads;
     let mut errors = Fields::default();
     let request = form.request(&unit_id, &mut errors, s.lang);
     let filed = match request {

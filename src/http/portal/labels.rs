@@ -300,7 +300,11 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "该单位目前不受理在线纠纷。",
         "This unit does not take disputes now.",
     ),
-    ("evidence_too_large", "文件太大。", "The file is too large."),
+    (
+        "file_too_large",
+        "文件太大，请压缩后重新选择。",
+        "A file is too large; make it smaller and choose it again.",
+    ),
     (
         "too_many_evidence_files",
         "证据文件数量已达上限。",
