@@ -194,9 +194,11 @@ both_backends! {
         assert_eq!(later.status, 200);
         assert!(later.cookies().iter().any(|c| c.starts_with("odr_refresh=")));
 
-        // Logging out needs the token too, ends the session and revokes it.
+        // Logging out needs the token too (one signed for this account: the login page's
+        // token is worthless now), ends the session and revokes it.
         let page = visitor.get("/my/disputes").await;
         assert_eq!(visitor.post("/logout", &[("csrf", "x")]).await.status, 403);
+        assert_eq!(visitor.post("/logout", &[("csrf", &login.csrf())]).await.status, 403);
         let out = visitor.post("/logout", &[("csrf", &page.csrf())]).await;
         assert_eq!(out.status, 303);
         let after = visitor.get("/my/disputes").await;

@@ -84,10 +84,17 @@ impl Session {
             self.lang,
             self.user.as_ref().map(AuthUser::role),
             self.user.as_ref().map(|u| u.user.display_name.clone()),
-            self.state.tokens.form_token(&self.nonce),
+            self.state.tokens.form_token(&self.form_key()),
             self.path.clone(),
             self.state.clock.now(),
         )
+    }
+
+    /// What a form token is signed over: the browser's nonce and the signed-in account, so a
+    /// token printed before login (or for another account) is worthless after it.
+    fn form_key(&self) -> String {
+        let account = self.user.as_ref().map_or("", |u| u.id());
+        format!("{}|{account}", self.nonce)
     }
 
     /// The signed-in account, or a redirect to the login page that comes back here.
@@ -108,7 +115,7 @@ impl Session {
 
     /// Refuses a form whose token this server did not sign for this browser.
     pub fn check_form(&self, token: &str) -> Result<(), PageError> {
-        if self.state.tokens.check_form_token(&self.nonce, token) {
+        if self.state.tokens.check_form_token(&self.form_key(), token) {
             Ok(())
         } else {
             Err(self.fail(ApiError::new(
