@@ -320,42 +320,16 @@ async fn render_dispute(
                 .lang
                 .t("证据已上传。", "The evidence is uploaded.")
                 .to_string(),
-            action => format!(
+            event => format!(
                 "{}{}",
                 s.lang.t("已完成：", "Done: "),
-                labels::event(s.lang, &event_of(action))
+                labels::event(s.lang, event)
             ),
         };
         frame = frame.with_notice("ok", what);
     }
     let page = DisputePageView { f: frame, d: view };
     html(status, page.render()).or_page(s)
-}
-
-/// The timeline event an action records, for the notice after it.
-fn event_of(action: &str) -> String {
-    match action {
-        "make_offer" => "offer_made",
-        "withdraw_offer" => "offer_withdrawn",
-        "accept_offer" => "offer_accepted",
-        "reject_offer" => "offer_rejected",
-        "withdraw" => "withdrawn",
-        "decline" => "declined",
-        "request_escalation" => "escalation_requested",
-        "propose_extension" => "extension_proposed",
-        "agree_extension" => "extension_agreed",
-        "refuse_extension" => "extension_refused",
-        "propose_pause" => "pause_proposed",
-        "agree_pause" => "paused",
-        "resume" => "resumed",
-        "mark_fulfilled" => "marked_fulfilled",
-        "confirm_fulfilment" => "fulfilment_confirmed",
-        "report_non_fulfilment" => "non_fulfilment_reported",
-        "rate" => "rated",
-        "reject" => "rejected_as_no_consumer_dispute",
-        other => other,
-    }
-    .to_string()
 }
 
 async fn dispute_page(
@@ -490,9 +464,13 @@ async fn act(
     let auth = s.account()?;
     let id = path.into_inner();
     let form = form.into_inner();
-    let name = form.action.clone();
+    // The timeline event the action records names it in the notice after it.
+    let mut done = String::new();
     let outcome = match action_of(form) {
         Ok(action) => {
+            if let Ok(step) = action.action() {
+                done = step.event().as_str().to_string();
+            }
             api::done(
                 handlers::act(
                     s.state.clone(),
@@ -507,7 +485,7 @@ async fn act(
         }
         Err(error) => Err(error),
     };
-    back_to_dispute(s, id, outcome, &name).await
+    back_to_dispute(s, id, outcome, &done).await
 }
 
 /// After a form on a dispute: back to it (303) with a notice of what was `done`, or the page

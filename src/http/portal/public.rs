@@ -59,6 +59,13 @@ impl Names {
     }
 }
 
+/// Whether the visitor may file (consumers, and visitors who will be asked to log in).
+fn may_file(s: &Session) -> bool {
+    s.user
+        .as_ref()
+        .is_none_or(|u| u.role() == crate::domain::role::Role::Consumer)
+}
+
 /// How a commitment reads.
 fn commitment(f: &Frame, c: &CommitmentDto) -> String {
     match c.kind.as_str() {
@@ -182,10 +189,7 @@ async fn directory(
         industry: query.industry.unwrap_or_default(),
         region: query.region.unwrap_or_default(),
         next: found.next_cursor,
-        can_file: s
-            .user
-            .as_ref()
-            .is_none_or(|u| u.role() == crate::domain::role::Role::Consumer),
+        can_file: may_file(&s),
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }
@@ -215,10 +219,7 @@ async fn unit_page(s: Session, path: web::Path<String>) -> Result<HttpResponse, 
         f: frame,
         u: unit,
         names: Names::load(&s).await?,
-        can_file: s
-            .user
-            .as_ref()
-            .is_none_or(|u| u.role() == crate::domain::role::Role::Consumer),
+        can_file: may_file(&s),
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }
