@@ -228,7 +228,7 @@ pub struct ReminderSettings {
     pub digest_hour: u32,
 }
 
-/// When a unit is listed for warning and removal (DESIGN §5).
+/// When a unit is listed for warning and removal (docs/metrics.md).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationSettings {
@@ -244,7 +244,7 @@ pub struct EvaluationSettings {
     pub warning_days: i64,
 }
 
-/// Thresholds of the alerts to regulators (DESIGN §5).
+/// Thresholds of the alerts to regulators (docs/metrics.md).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertSettings {
@@ -263,7 +263,7 @@ pub struct AlertSettings {
     pub sensitive_keywords: Vec<String>,
 }
 
-/// The region reports the sweeper generates and archives (DESIGN §5).
+/// The region reports the sweeper generates and archives (docs/metrics.md).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSettings {
@@ -274,7 +274,7 @@ pub struct ReportSettings {
     pub hour: u32,
 }
 
-/// How long personal data of concluded disputes is kept (DESIGN §6).
+/// How long personal data of concluded disputes is kept (docs/people-data.md#retention).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionSettings {
@@ -282,7 +282,7 @@ pub struct RetentionSettings {
     pub concluded_years: u32,
 }
 
-/// Where escalations go (DESIGN §4) and how the 12315 gateway talks back.
+/// Where escalations go (docs/escalation.md#connectors-and-routing) and how the 12315 gateway talks back.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationSettings {

@@ -1,4 +1,4 @@
-//! Calendars and deadline policies at run time (DESIGN §3): the years shipped under
+//! Calendars and deadline policies at run time (docs/deadlines.md#calendars): the years shipped under
 //! `config/calendars` plus years imported later (`odr calendar import`, the admin API), and the
 //! effective-dated policies scoped by region and industry.
 
@@ -100,7 +100,8 @@ pub struct YearSource {
     pub imported_at: Option<DateTime<Utc>>,
 }
 
-/// One year in the format of the holiday-cn data set (`../shared/data/holiday-cn`).
+/// One year in the format of the holiday-cn data set (source and licence beside the shipped
+/// years, `config/calendars/cn/LICENSE-holiday-cn`).
 #[derive(Debug, Deserialize)]
 struct HolidayCnYear {
     year: i32,

@@ -1,4 +1,4 @@
-//! Error policy (STYLE §5):
+//! Error policy (docs/api.md#errors):
 //! - `domain` returns typed `thiserror` enums describing broken rules;
 //! - `store` returns [`crate::store::StoreError`] (not found, conflict, unavailable, query);
 //! - `http` turns both into [`ApiError`], the only error a handler returns. Every error

@@ -85,10 +85,27 @@ enum Command {
     /// Working-day calendars.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Oversight metrics.
+    #[command(subcommand)]
+    Metrics(MetricsCommand),
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 when the server on the configured port answers /health/ready (for containers).
     Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum MetricsCommand {
+    /// Recompute the metric counters from the disputes' timelines (all days, or the days from
+    /// --from to --to, both included), unit by unit; safe while the platform serves.
+    Rebuild {
+        /// First day (Asia/Shanghai), e.g. 2026-11-01.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (Asia/Shanghai), e.g. 2026-11-30.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -157,6 +174,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Calendar(CalendarCommand::Import { file, jurisdiction }) => {
             import_calendar(build_state(settings, clock).await?, file, jurisdiction).await
+        }
+        Command::Metrics(MetricsCommand::Rebuild { from, to }) => {
+            rebuild_metrics(build_state(settings, clock).await?, from, to).await
         }
         Command::AuditVerify => {
             let state = build_state(settings, clock).await?;
@@ -358,6 +378,38 @@ async fn import_calendar(
     println!(
         "Calendar {jurisdiction} {} loaded: {} holidays, {} make-up working days; {} open dispute(s) recomputed.",
         done.year, done.holidays, done.working_days, done.recomputed
+    );
+    Ok(())
+}
+
+async fn rebuild_metrics(
+    state: AppState,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}");
+    }
+    let calendar = state.calendars.current();
+    let range = odr::oversight::rebuild::Range { from, to };
+    let done = state
+        .db
+        .run(move |conn| {
+            odr::oversight::rebuild::rebuild(conn, &calendar, range, &mut |p| {
+                if p.units_done % 50 == 0 || p.units_done == p.units {
+                    println!(
+                        "rebuilt {}/{} units, {} disputes",
+                        p.units_done, p.units, p.disputes
+                    );
+                }
+            })
+        })
+        .await?;
+    println!(
+        "Metric counters rebuilt for {} units from {} disputes' timelines.",
+        done.units, done.disputes
     );
     Ok(())
 }

@@ -58,6 +58,10 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     db.run(move |conn| book.reload(conn))
         .await
         .context("imported calendar years could not be loaded")?;
+    let calendar = calendars.current();
+    db.run(move |conn| crate::oversight::rebuild::run_requested(conn, &calendar))
+        .await
+        .context("the metric counters could not be rebuilt")?;
     Ok(AppState {
         calendars,
         db,

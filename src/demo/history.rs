@@ -1,7 +1,7 @@
 //! A generated dispute history for load and benchmarks (`odr seed-demo --disputes N`): units
 //! across the demo city's districts and industries, consumers, and disputes filed from the first
 //! calendar year the platform ships until now. Every dispute runs through the state machine of
-//! DESIGN §2 with its real due dates (policies, holidays and make-up working days), ends in each
+//! docs/lifecycle.md#transitions with its real due dates (policies, holidays and make-up working days), ends in each
 //! outcome at realistic rates for its unit, and is counted into the daily metric counters by the
 //! same rules as a live event. Disputes whose due date is still ahead stay open.
 
@@ -19,7 +19,7 @@ use crate::disputes::filing::new_dispute;
 use crate::disputes::{CaseContext, fulfilment_due};
 use crate::domain::contact::PhoneNumber;
 use crate::domain::dispute::{Actor, Event, Facts, Status, transition};
-use crate::domain::metrics::{Counters, Step, StepFacts, step_counters};
+use crate::domain::metrics::{Counters, History, replay};
 use crate::domain::policy::{ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
 use crate::domain::role::StaffRole;
@@ -30,7 +30,7 @@ use crate::onboarding::{AccountInput, Membership, new_user_row};
 use crate::store::bulk::{DisputeBatch, insert_counters, insert_users, with_indexes_rebuilt};
 use crate::store::businesses::insert_business;
 use crate::store::disputes::{Claim, Dispute, TimelineEvent, reserve_case_sequences};
-use crate::store::metrics::DayKey;
+use crate::store::metrics::{DayKey, entry_of};
 use crate::store::negotiation::{Escalation, Offer, Settlement};
 use crate::store::reference::{list_associations, list_regions};
 use crate::store::users::insert_user;
@@ -560,7 +560,6 @@ fn tell(
         None
     };
     let amount = (claimed as f64 * rng.gen_range(0.4..1.0)) as i64;
-    let mut agreed = None;
     match contact {
         None => {
             if rng.gen_bool(0.4) {
@@ -595,7 +594,6 @@ fn tell(
                     accept_from + (settle_due - accept_from) / 2,
                 );
                 plan.push((Event::AcceptOffer, Actor::Consumer, accepted));
-                agreed = Some(accepted);
                 let fulfil_by = fulfilment_due(accepted, 7);
                 if rng.gen_bool(0.96) {
                     let marked = between(rng, accepted + Duration::hours(2), fulfil_by);
@@ -654,13 +652,6 @@ fn tell(
         filed,
     )];
     let mut offers: Vec<Offer> = Vec::new();
-    let mut counted = vec![(
-        filed,
-        Counters {
-            filed: 1,
-            ..Counters::default()
-        },
-    )];
     let mut settlement = None;
     let mut escalation = None;
     let mut last = filed;
@@ -753,13 +744,17 @@ fn tell(
             };
             let case_at = when + Duration::days(rng.gen_range(10..40));
             if state == "case_filed" && case_at <= now {
-                counted.push((
+                let mut filed_case = event(
+                    &id,
+                    "escalation_status",
+                    None,
+                    Actor::Regulator,
+                    next.status,
+                    next.status,
                     case_at,
-                    Counters {
-                        case_filed: 1,
-                        ..Counters::default()
-                    },
-                ));
+                );
+                filed_case.detail = json!({"status": "case_filed"}).to_string();
+                events.push(filed_case);
             }
             escalation = Some(Escalation {
                 id: new_id(),
@@ -776,29 +771,6 @@ fn tell(
                 dead_at: None,
             });
         }
-        let step = Step {
-            from: facts.status,
-            to: next.status,
-            event: ev,
-            actor,
-            first_contact_now: !facts.has_first_contact && next.has_first_contact,
-            fulfilment_marked: next.fulfilment_marked,
-            at: when,
-        };
-        let step_facts = StepFacts {
-            filed_at: filed,
-            first_contact_due_at: first_due,
-            settlement_due_at: settle_due,
-            settlement: agreed.filter(|_| settlement.is_some()).map(|a| (a, amount)),
-            rating: None,
-            concluded_at: None,
-            cycle_working_days: if concludes {
-                i64::from(ctx.calendar.working_days_between(filed, when))
-            } else {
-                0
-            },
-        };
-        counted.extend(step_counters(&step, &step_facts));
         if next.has_first_contact && d.first_contacted_at.is_none() {
             d.first_contacted_at = Some(to_db_time(when));
         }
@@ -830,25 +802,6 @@ fn tell(
                     next.status,
                     rated_at,
                 ));
-                let step = Step {
-                    from: facts.status,
-                    to: next.status,
-                    event: Event::Rate,
-                    actor: Actor::Consumer,
-                    first_contact_now: false,
-                    fulfilment_marked: next.fulfilment_marked,
-                    at: rated_at,
-                };
-                let step_facts = StepFacts {
-                    filed_at: filed,
-                    first_contact_due_at: first_due,
-                    settlement_due_at: settle_due,
-                    settlement: None,
-                    rating: Some(rating),
-                    concluded_at: Some(concluded),
-                    cycle_working_days: 0,
-                };
-                counted.extend(step_counters(&step, &step_facts));
                 facts = next;
                 last = rated_at;
                 d.version += 1;
@@ -857,6 +810,34 @@ fn tell(
     }
     d.status = facts.status.as_str().into();
     d.updated_at = to_db_time(last);
+    // Counted by the same replay that `odr metrics rebuild` runs over a stored timeline.
+    events.sort_by_key(|e| e.created_at);
+    let timeline: Vec<_> = events
+        .iter()
+        .filter_map(|e| {
+            entry_of(
+                &e.kind,
+                &e.actor_role,
+                &e.from_status,
+                &e.to_status,
+                &e.detail,
+                e.created_at,
+            )
+        })
+        .collect();
+    let replayed = replay(
+        &History {
+            filed_at: filed,
+            first_contact_due_at: first_due,
+            settlement_due_at: settle_due,
+            agreement_fen: settlement.as_ref().map(|s| s.amount_fen),
+            rating: d.rating,
+        },
+        &timeline,
+        &ctx.calendar,
+    );
+    d.handling_ended_at = replayed.handling_ended_at.map(to_db_time);
+    let counted = replayed.counters;
     Ok(Story {
         unit: unit_index,
         status: facts.status,

@@ -171,6 +171,7 @@ pub fn act(
     let facts = facts_of(&dispute)?;
     let next = transition(&facts, action.event(), acting.actor, now).map_err(CaseError::Rule)?;
     let from = facts.status;
+    let before = super::metrics::Before::of(&dispute);
     apply_facts(&mut dispute, &next);
     let party = acting.actor.party();
     let outcome = side_effects(conn, ctx, &mut dispute, acting, action, now)?;
@@ -184,6 +185,18 @@ pub fn act(
         dispute.concluded_at = Some(to_db_time(now));
         close_all_open_offers(conn, &dispute.id, OfferStatus::Withdrawn.as_str(), now)?;
     }
+    let step = crate::domain::metrics::Step {
+        from,
+        to: next.status,
+        event: action.event(),
+        actor: acting.actor,
+        first_contact_now: !facts.has_first_contact && next.has_first_contact,
+        fulfilment_marked: next.fulfilment_marked,
+        at: now,
+    };
+    if crate::domain::metrics::handling_end(&step).is_some() {
+        dispute.handling_ended_at = Some(to_db_time(now));
+    }
     dispute.version = version + 1;
     dispute.updated_at = to_db_time(now);
     if !save_dispute(conn, &dispute, version)? {
@@ -192,32 +205,19 @@ pub fn act(
             "The dispute changed meanwhile; reload it and try again.".into(),
         ));
     }
-    super::metrics::on_transition(
-        conn,
-        ctx,
-        &dispute,
-        &crate::domain::metrics::Step {
-            from,
-            to: next.status,
-            event: action.event(),
-            actor: acting.actor,
-            first_contact_now: !facts.has_first_contact && next.has_first_contact,
-            fulfilment_marked: next.fulfilment_marked,
-            at: now,
-        },
-    )?;
+    super::metrics::on_transition(conn, ctx, &dispute, &before, &step)?;
     if action.event() == Event::Decline {
         super::alerts::on_declined(conn, ctx, &dispute, now)?;
     }
     let escalates = next.status == Status::Escalated && from != Status::Escalated;
-    let kind = if !facts.has_first_contact
-        && next.has_first_contact
-        && action.event() != Event::FirstContact
-    {
-        "first_contact"
-    } else {
-        action.event().as_str()
-    };
+    // A message or offer that answers the consumer is recorded as the first contact; a
+    // decline keeps its own name.
+    let kind =
+        if step.first_contact_now && matches!(action.event(), Event::Message | Event::MakeOffer) {
+            "first_contact"
+        } else {
+            action.event().as_str()
+        };
     append_event(
         conn,
         &dispute.id,
@@ -426,8 +426,9 @@ fn side_effects(
                 }
                 Some(at) => *at,
                 None => {
-                    ctx.calendar
-                        .add_working_days(now, policy.offer_expiry_working_days)
+                    // Counted as the dispute's policy counts its days (working or calendar).
+                    policy
+                        .due_after(&ctx.calendar, now, policy.offer_expiry_working_days)
                         .due_at
                 }
             };

@@ -1,5 +1,7 @@
-//! Alerts to the regulators of the unit's region (DESIGN §5), raised in the transaction of the
+//! Alerts to the regulators of the unit's region (docs/metrics.md#alerts), raised in the transaction of the
 //! filing or decline that triggers them. Each names its disputes and is raised once (by key).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -11,7 +13,7 @@ use super::notices::{Notice, send_notice};
 use crate::domain::commitment::{CommitmentKind, is_in_force};
 use crate::store::audit::{Audit, append_audit};
 use crate::store::disputes::{Claim, Dispute};
-use crate::store::schema::{alerts, dispute_claims, disputes, unit_commitments};
+use crate::store::schema::{alerts, businesses, dispute_claims, disputes, unit_commitments};
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
 /// The kinds of alert.
@@ -210,22 +212,39 @@ pub fn on_filed(
             now,
         )?;
     }
-    let burst = filed_since(
-        conn,
-        &d.unit_id,
-        now - Duration::hours(rules.mass_complaint_hours),
-    )?;
-    if burst.len() as i64 == rules.mass_complaint_count {
+    // 群体投诉: different consumers, not one consumer's many filings (docs/metrics.md#alerts).
+    let burst: Vec<(String, String, String)> = disputes::table
+        .filter(disputes::unit_id.eq(&d.unit_id))
+        .filter(disputes::filed_at.ge(to_db_time(
+            now - Duration::hours(rules.mass_complaint_hours),
+        )))
+        .order((disputes::filed_at, disputes::id))
+        .select((disputes::id, disputes::consumer_id, disputes::case_number))
+        .load(conn)?;
+    let first_of_consumer = burst
+        .iter()
+        .find(|(_, consumer, _)| *consumer == d.consumer_id)
+        .is_some_and(|(id, _, _)| *id == d.id);
+    let consumers: std::collections::BTreeSet<&str> =
+        burst.iter().map(|(_, c, _)| c.as_str()).collect();
+    if first_of_consumer && consumers.len() as i64 == rules.mass_complaint_count {
+        let unit_name: String = businesses::table
+            .find(&d.business_id)
+            .select(businesses::name)
+            .first(conn)?;
+        let cases: Vec<&str> = burst.iter().map(|(_, _, case)| case.as_str()).collect();
         raise(
             conn,
             ctx,
             d,
             "mass_complaint",
             format!("mass_complaint:{}", d.id),
-            burst,
+            burst.iter().map(|(id, _, _)| id.clone()).collect(),
             format!(
-                "群体投诉：{} 小时内 {} 件纠纷指向同一单位",
-                rules.mass_complaint_hours, rules.mass_complaint_count
+                "群体投诉：{unit_name} {} 小时内被 {} 位不同消费者投诉（{}）",
+                rules.mass_complaint_hours,
+                consumers.len(),
+                cases.join("、")
             ),
             now,
         )?;
@@ -342,4 +361,39 @@ pub fn move_alert(
         .execute(conn)?
     };
     Ok(moved == 1)
+}
+
+/// What an alert's ids stand for: its unit's business name and its disputes' case numbers.
+#[derive(Debug, Clone, Default)]
+pub struct AlertLabels {
+    /// Business name by unit id.
+    pub units: HashMap<String, String>,
+    /// Case number by dispute id.
+    pub cases: HashMap<String, String>,
+}
+
+/// The names of the alerts' units and the case numbers of their disputes.
+pub fn alert_labels(conn: &mut DbConn, alerts: &[Alert]) -> Result<AlertLabels, StoreError> {
+    let unit_ids: Vec<&str> = alerts.iter().map(|a| a.unit_id.as_str()).collect();
+    let units: HashMap<String, String> = crate::store::schema::odr_units::table
+        .inner_join(businesses::table)
+        .filter(crate::store::schema::odr_units::id.eq_any(&unit_ids))
+        .select((crate::store::schema::odr_units::id, businesses::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let dispute_ids: Vec<String> = alerts
+        .iter()
+        .flat_map(|a| serde_json::from_str::<Vec<String>>(&a.dispute_ids).unwrap_or_default())
+        .collect();
+    let mut cases = HashMap::new();
+    for chunk in dispute_ids.chunks(500) {
+        cases.extend(
+            disputes::table
+                .filter(disputes::id.eq_any(chunk))
+                .select((disputes::id, disputes::case_number))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(AlertLabels { units, cases })
 }

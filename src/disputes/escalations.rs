@@ -1,4 +1,4 @@
-//! Escalations to 12315 (DESIGN §4): delivery through the `builtin` connector (the queue of
+//! Escalations to 12315 (docs/escalation.md#delivery): delivery through the `builtin` connector (the queue of
 //! the regulators of the unit's region) or an HTTP gateway, retries until the escalation is
 //! dead, re-drives, and the handling steps recorded by regulators or reported by gateways.
 

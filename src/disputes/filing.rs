@@ -185,6 +185,7 @@ pub fn new_dispute(
         updated_at: at,
         first_contact_lapsed_at: None,
         anonymised_at: None,
+        handling_ended_at: None,
     };
     recompute_due_dates(&mut dispute, &ctx.calendar, policy);
     dispute

@@ -1,11 +1,12 @@
-//! Keeps the daily metric counters (DESIGN §5) in step with dispute events, in the same
-//! transaction as each event.
+//! Keeps the metric counters (docs/metrics.md#counters) in step with dispute events, in the
+//! same transaction as each event.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
 
 use super::CaseContext;
+use crate::domain::dispute::Status;
 use crate::domain::metrics::{Counters, Step, StepFacts, step_counters};
 use crate::store::disputes::Dispute;
 use crate::store::metrics::{DayKey, bump};
@@ -43,35 +44,50 @@ pub fn on_filed(conn: &mut DbConn, d: &Dispute) -> Result<(), StoreError> {
     )
 }
 
-/// Counts a step of `d` (already saved).
+/// What the metrics need of a dispute as it was just before a step.
+#[derive(Debug, Clone, Copy)]
+pub struct Before {
+    first_contacted_at: Option<DateTime<Utc>>,
+    first_contact_lapse_counted: bool,
+    paused_since: Option<DateTime<Utc>>,
+}
+
+impl Before {
+    /// Takes the facts from the dispute before the step changes it.
+    pub fn of(d: &Dispute) -> Self {
+        Self {
+            first_contacted_at: d.first_contacted_at.map(from_db_time),
+            first_contact_lapse_counted: d.first_contact_lapsed_at.is_some(),
+            paused_since: d.paused_at.map(from_db_time),
+        }
+    }
+}
+
+/// Counts a step of `d` (already saved), `before` being the dispute just before it.
 pub fn on_transition(
     conn: &mut DbConn,
     ctx: &CaseContext,
     d: &Dispute,
+    before: &Before,
     step: &Step,
 ) -> Result<(), StoreError> {
-    let now = step.at;
-    let filed_at = from_db_time(d.filed_at);
-    let concludes = step.to.is_terminal() && !step.from.is_terminal();
-    let settlement = if concludes {
-        find_settlement(conn, &d.id)?.map(|s| (from_db_time(s.agreed_at), s.amount_fen))
+    let agreement_fen = if step.from == Status::Settled {
+        find_settlement(conn, &d.id)?.map(|s| s.amount_fen)
     } else {
         None
     };
     let facts = StepFacts {
-        filed_at,
+        filed_at: from_db_time(d.filed_at),
         first_contact_due_at: from_db_time(d.first_contact_due_at),
         settlement_due_at: from_db_time(d.settlement_due_at),
-        settlement,
+        first_contacted_at: before.first_contacted_at,
+        first_contact_lapse_counted: before.first_contact_lapse_counted,
+        paused_since: before.paused_since.filter(|_| step.from == Status::Paused),
+        agreement_fen,
         rating: d.rating,
         concluded_at: d.concluded_at.map(from_db_time),
-        cycle_working_days: if concludes {
-            i64::from(ctx.calendar.working_days_between(filed_at, now))
-        } else {
-            0
-        },
     };
-    for (at, delta) in step_counters(step, &facts) {
+    for (at, delta) in step_counters(step, &facts, &ctx.calendar) {
         let k = key(conn, d, at)?;
         bump(conn, &k, &delta)?;
     }

@@ -121,20 +121,30 @@ pub fn policy_of(d: &Dispute) -> Result<DeadlinePolicy, StoreError> {
     serde_json::from_str(&d.policy).map_err(|e| StoreError::Corrupt(format!("dispute policy: {e}")))
 }
 
-/// Recomputes both due dates from the filing moment, adding extension and paused working days.
+/// Recomputes the due dates from the filing moment, adding extension and paused working days.
+/// A due date that has been judged stays as it was (docs/metrics.md#counters): the first-contact
+/// due date once the business answered or the miss was flagged, the settlement due date once
+/// the handling ended.
 pub fn recompute_due_dates(d: &mut Dispute, calendar: &Calendar, policy: &DeadlinePolicy) {
     let filed = from_db_time(d.filed_at);
     let extra = u32::try_from(d.paused_working_days.max(0)).unwrap_or(0);
     let extension = u32::try_from(d.extension_days.max(0)).unwrap_or(0);
-    let first = policy.due_after(calendar, filed, policy.first_contact_working_days + extra);
-    let settlement = policy.due_after(
-        calendar,
-        filed,
-        policy.settlement_working_days + extension + extra,
-    );
-    d.first_contact_due_at = to_db_time(first.due_at);
-    d.settlement_due_at = to_db_time(settlement.due_at);
-    d.due_provisional = first.provisional || settlement.provisional;
+    let mut provisional = false;
+    if d.first_contacted_at.is_none() && d.first_contact_lapsed_at.is_none() {
+        let first = policy.due_after(calendar, filed, policy.first_contact_working_days + extra);
+        d.first_contact_due_at = to_db_time(first.due_at);
+        provisional |= first.provisional;
+    }
+    if d.handling_ended_at.is_none() {
+        let settlement = policy.due_after(
+            calendar,
+            filed,
+            policy.settlement_working_days + extension + extra,
+        );
+        d.settlement_due_at = to_db_time(settlement.due_at);
+        provisional |= settlement.provisional;
+    }
+    d.due_provisional = provisional;
 }
 
 /// The moment a settlement must be fulfilled: `days` calendar days after `agreed_at`.

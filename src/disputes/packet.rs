@@ -1,9 +1,8 @@
-//! The escalation packet (DESIGN §4): the whole case file handed to 12315, built in the same
+//! The escalation packet (docs/escalation.md): the whole case file handed to 12315, built in the same
 //! transaction as the escalation and stored with it, so every delivery attempt sends the same
-//! bytes. Its JSON Schema is published as `openapi/escalation-packet.v1.schema.json`.
+//! bytes. Its JSON Schema is published as `openapi/escalation-packet.v2.schema.json`.
 
-use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
+use chrono::{DateTime, Duration, Months, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -12,18 +11,21 @@ use super::view::{
     AgreementDto, ClaimDto, DeadlinesDto, MessageDto, OfferDto, TimelineDto, build_view,
 };
 use crate::domain::dispute::Actor;
+use crate::domain::region::RegionCode;
+use crate::oversight::{FiguresDto, PeriodDto, measure};
 use crate::store::disputes::Dispute;
+use crate::store::metrics::MetricScope;
 use crate::store::reference::{find_industry, find_region};
-use crate::store::schema::{disputes, settlements};
-use crate::store::{DbConn, StoreError, to_db_time};
+use crate::store::{DbConn, StoreError};
 
 /// The schema identifier every packet of this version carries.
-pub const PACKET_SCHEMA: &str = "odr.escalation-packet.v1";
+pub const PACKET_SCHEMA: &str = "odr.escalation-packet.v2";
 
 /// The case file of one escalated dispute.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EscalationPacket {
-    /// Always `odr.escalation-packet.v1`; a later, incompatible packet changes the version.
+    /// Always `odr.escalation-packet.v2`; a later, incompatible packet changes the version
+    /// (v2: the metrics are the platform's figures of docs/metrics.md).
     pub schema: String,
     pub escalation: PacketEscalation,
     pub dispute: PacketDispute,
@@ -104,61 +106,17 @@ pub struct PacketEvidence {
     pub download_expires_at: DateTime<Utc>,
 }
 
-/// The unit's figures over the 12 months before the escalation, with its region's averages
-/// per unit.
+/// The unit's figures over the 12 months up to the escalation's day, with its region's and its
+/// industry's beside them: the same figures, by the same definitions (docs/metrics.md), as the
+/// metrics API gives for that period at that moment.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PacketMetrics {
-    pub period_from: DateTime<Utc>,
-    pub period_to: DateTime<Utc>,
-    pub unit: Figures,
-    pub region_average: Figures,
-    /// Units of the region with at least one dispute in the period.
-    pub region_units: i64,
-}
-
-/// Dispute figures of a unit (or the per-unit average of a region).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Figures {
-    pub disputes_filed: f64,
-    pub settled: f64,
-    pub escalated: f64,
-    /// settled ÷ (settled + escalated); absent when both are 0.
-    pub settlement_rate: Option<f64>,
-}
-
-/// Counts filed, settled and escalated disputes filed since `from` that match `filter`.
-macro_rules! figures {
-    ($conn:expr, $from:expr, $filter:expr) => {{
-        let filed: i64 = disputes::table
-            .filter($filter)
-            .filter(disputes::filed_at.ge($from))
-            .count()
-            .get_result($conn)?;
-        let settled: i64 = disputes::table
-            .inner_join(settlements::table)
-            .filter($filter)
-            .filter(disputes::filed_at.ge($from))
-            .count()
-            .get_result($conn)?;
-        let escalated: i64 = disputes::table
-            .filter($filter)
-            .filter(disputes::filed_at.ge($from))
-            .filter(disputes::status.eq("escalated"))
-            .count()
-            .get_result($conn)?;
-        (filed, settled, escalated)
-    }};
-}
-
-fn figures(filed: i64, settled: i64, escalated: i64, per: i64) -> Figures {
-    let per = per.max(1) as f64;
-    Figures {
-        disputes_filed: filed as f64 / per,
-        settled: settled as f64 / per,
-        escalated: escalated as f64 / per,
-        settlement_rate: (settled + escalated > 0)
-            .then(|| settled as f64 / (settled + escalated) as f64),
-    }
+    pub period: PeriodDto,
+    pub unit: FiguresDto,
+    /// The unit's region (with its sub-regions).
+    pub region: FiguresDto,
+    /// The unit's industry, nationwide.
+    pub industry: FiguresDto,
 }
 
 fn metrics(
@@ -166,25 +124,25 @@ fn metrics(
     d: &Dispute,
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
-    let from = now - Duration::days(365);
-    let since = to_db_time(from);
-    let (filed, settled, escalated) = figures!(conn, since, disputes::unit_id.eq(&d.unit_id));
-    let (r_filed, r_settled, r_escalated) =
-        figures!(conn, since, disputes::region_code.eq(&d.region_code));
-    let units = disputes::table
-        .filter(disputes::region_code.eq(&d.region_code))
-        .filter(disputes::filed_at.ge(since))
-        .select(disputes::unit_id)
-        .distinct()
-        .load::<String>(conn)?
-        .len();
-    let units = i64::try_from(units).unwrap_or(i64::MAX);
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let period = PeriodDto {
+        from: today.checked_sub_months(Months::new(12)).unwrap_or(today),
+        to: today,
+    };
+    let region = RegionCode::parse(&d.region_code)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .prefix()
+        .to_string();
     Ok(PacketMetrics {
-        period_from: from,
-        period_to: now,
-        unit: figures(filed, settled, escalated, 1),
-        region_average: figures(r_filed, r_settled, r_escalated, units),
-        region_units: units,
+        period,
+        unit: measure(conn, &MetricScope::Unit(d.unit_id.clone()), period, now)?,
+        region: measure(conn, &MetricScope::Region(region), period, now)?,
+        industry: measure(
+            conn,
+            &MetricScope::Industry(d.industry_code.clone(), None),
+            period,
+            now,
+        )?,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Reminders before each due date and the daily digest per unit (DESIGN §3). Each goes out
+//! Reminders before each due date and the daily digest per unit (docs/deadlines.md#reminders). Each goes out
 //! once: its key is claimed in the transaction that sends it.
 
 use std::collections::BTreeMap;

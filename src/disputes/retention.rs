@@ -1,4 +1,4 @@
-//! Retention (DESIGN §6): the personal data of disputes concluded longer ago than the
+//! Retention (docs/people-data.md#retention): the personal data of disputes concluded longer ago than the
 //! configured period is removed; statuses, dates, amounts and the metric counters stay.
 
 use chrono::{DateTime, Months, Utc};

@@ -1,4 +1,4 @@
-//! The sweeper: applies every lapse of DESIGN §2 that is due. Each dispute is handled in its
+//! The sweeper: applies every lapse of docs/lifecycle.md#transitions that is due. Each dispute is handled in its
 //! own transaction through the same rules as a person's action, with the optimistic version
 //! check, so several nodes sweeping at once change each dispute once and notify once.
 

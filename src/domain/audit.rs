@@ -1,4 +1,4 @@
-//! The audit chain (DESIGN §5): each entry's hash is SHA-256 over the previous entry's hash
+//! The audit chain (docs/metrics.md#audit): each entry's hash is SHA-256 over the previous entry's hash
 //! and the entry's own fields in a fixed order, so changing or removing any entry breaks every
 //! hash after it.
 

@@ -1,4 +1,4 @@
-//! Working days (DESIGN §3). The filing day is not counted; counting starts the next day, so
+//! Working days (docs/deadlines.md#counting). The filing day is not counted; counting starts the next day, so
 //! a dispute filed on a day off counts from the next working day. A due moment is 23:59:59
 //! Asia/Shanghai of the last counted day. Weekends are off unless listed as make-up working
 //! days; listed holidays are off even on weekdays. A year without a loaded calendar counts

@@ -1,4 +1,4 @@
-//! Public commitments a unit makes (DESIGN §1 vocabulary).
+//! Public commitments a unit makes (docs/README.md#vocabulary).
 
 use chrono::NaiveDate;
 

@@ -1,4 +1,4 @@
-//! The dispute lifecycle (DESIGN §2) as a pure function of (facts, event, actor, now).
+//! The dispute lifecycle (docs/lifecycle.md) as a pure function of (facts, event, actor, now).
 //!
 //! `filed` → `negotiating` → `settled` → `resolved`; other terminals `withdrawn`, `escalated`,
 //! `rejected`; `paused` stops the clock and returns to the state it left.
@@ -59,6 +59,12 @@ impl Status {
     /// Statuses in which the dispute is still being handled.
     pub fn is_open(self) -> bool {
         !self.is_terminal()
+    }
+
+    /// Statuses in which the business's handling has not ended yet: no agreement, withdrawal,
+    /// decline, escalation or rejection (docs/metrics.md#handling).
+    pub fn in_handling(self) -> bool {
+        matches!(self, Self::Filed | Self::Negotiating | Self::Paused)
     }
 
     /// Statuses in which the settlement due date runs: a dispute in one of them past that date
@@ -171,6 +177,11 @@ impl Actor {
             Self::System => "system",
         }
     }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
 }
 
 /// Something that happens to a dispute.
@@ -262,6 +273,24 @@ impl Event {
             Self::SettlementLapsed => "settlement_lapsed",
             Self::FulfilmentLapsed => "fulfilment_lapsed",
             Self::ConfirmationLapsed => "confirmation_lapsed",
+        }
+    }
+
+    /// The event a timeline entry records, if it records one: its stable name, or
+    /// `first_contact` (a message or offer that made the first contact is recorded under that
+    /// name).
+    pub fn from_timeline(kind: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == kind)
+    }
+
+    /// Whether this event by `actor` is the business's answer that counts as first contact:
+    /// an explicit first contact, a message or an offer of the business, or a documented
+    /// decline (docs/metrics.md#first-contact).
+    pub fn answers_consumer(self, actor: Actor) -> bool {
+        match self {
+            Self::FirstContact | Self::Decline => true,
+            Self::Message | Self::MakeOffer => actor == Actor::Merchant,
+            _ => false,
         }
     }
 }
@@ -415,7 +444,11 @@ pub fn transition(
             next.pending_pause = None;
         }
         (E::Withdraw, S::Filed | S::Negotiating | S::Paused) => close(&mut next, S::Withdrawn),
-        (E::Decline, S::Filed | S::Negotiating) => close(&mut next, S::Escalated),
+        (E::Decline, S::Filed | S::Negotiating) => {
+            // A documented decline answers the consumer: it is the business's first contact.
+            next.has_first_contact = true;
+            close(&mut next, S::Escalated);
+        }
         (E::RequestEscalation, S::Negotiating) => close(&mut next, S::Escalated),
         (E::RequestEscalation, S::Filed) => {
             if now <= facts.first_contact_due {

@@ -1,4 +1,4 @@
-//! How personal data looks to people who may not see it whole (DESIGN §6).
+//! How personal data looks to people who may not see it whole (docs/people-data.md#masking).
 
 /// Masks an 11-digit mobile number as `138****5678`; other input keeps only its last 4 characters.
 pub fn mask_phone(national_digits: &str) -> String {

@@ -1,10 +1,12 @@
-//! The oversight metrics of DESIGN §5, computed from additive daily counters. Rates are
-//! `None` when their denominator is 0 (nothing to rate), never a made-up 0 or 100 %.
+//! The oversight figures of docs/metrics.md, computed from additive counters per unit and day.
+//! Each figure is defined here once; every place that shows one reads it from [`figures`].
+//! Rates are `None` when their denominator is 0 (nothing to rate), never a made-up 0 or 100 %.
 
 use std::ops::AddAssign;
 
 use chrono::{DateTime, Utc};
 
+use super::calendar::Calendar;
 use super::dispute::{Actor, Event, Status};
 
 /// Additive counters of one unit and day (or any sum of them).
@@ -12,22 +14,26 @@ use super::dispute::{Actor, Event, Status};
 pub struct Counters {
     /// Disputes filed.
     pub filed: i64,
-    /// Of the disputes filed, those first contacted by their due moment.
+    /// Disputes whose first contact was judged that day: answered in time (on the day of the
+    /// answer) or not (on the day the first-contact due date fell).
+    pub first_contact_due: i64,
+    /// Of those, answered by their first-contact due moment.
     pub first_contact_on_time: i64,
-    /// Disputes that reached a terminal state (resolved, withdrawn, escalated, rejected).
+    /// Disputes whose handling ended that day by agreement, withdrawal, decline or escalation.
     pub concluded: i64,
-    /// Concluded by settlement, withdrawal or the business's decline on or before the due date.
+    /// Of those, handled on time (docs/metrics.md#on-time-rate).
     pub concluded_on_time: i64,
-    /// Concluded by a fulfilled settlement.
+    /// Settlement agreements, less earlier agreements escalated that day as unfulfilled.
     pub settled: i64,
+    /// Escalations (declines included), plus agreements escalated that day as unfulfilled.
     pub escalated: i64,
     pub withdrawn: i64,
-    /// Ratings of disputes concluded that day.
+    /// Ratings of disputes that reached a terminal state that day.
     pub rated: i64,
     pub rating_sum: i64,
     /// Ratings of 4 or 5.
     pub rated_high: i64,
-    /// Working days from filing to conclusion, summed over the concluded disputes.
+    /// Working days from filing to the end of handling, summed over the concluded disputes.
     pub cycle_days_sum: i64,
     /// Fulfilled settlement amounts.
     pub recovered_fen: i64,
@@ -40,6 +46,7 @@ pub struct Counters {
 impl AddAssign for Counters {
     fn add_assign(&mut self, o: Self) {
         self.filed += o.filed;
+        self.first_contact_due += o.first_contact_due;
         self.first_contact_on_time += o.first_contact_on_time;
         self.concluded += o.concluded;
         self.concluded_on_time += o.concluded_on_time;
@@ -59,7 +66,8 @@ impl AddAssign for Counters {
 /// What a scope and period add up to, besides the counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Extras {
-    /// Disputes open and past their settlement due date at the period's end.
+    /// Disputes whose handling had not ended and whose settlement due date had passed at the
+    /// period's end, or now for a period not over.
     pub open_overdue_at_end: i64,
     /// Units with any dispute activity in the period.
     pub units_with_disputes: i64,
@@ -70,8 +78,8 @@ pub struct Extras {
     pub units_removed: i64,
 }
 
-/// The metrics of DESIGN §5.
-#[derive(Debug, Clone, PartialEq)]
+/// The figures of docs/metrics.md.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
     pub filed: i64,
     pub concluded: i64,
@@ -79,18 +87,18 @@ pub struct Figures {
     pub escalated: i64,
     pub withdrawn: i64,
     pub open_overdue_at_end: i64,
-    /// 按时办结率: concluded on time ÷ (concluded + open and overdue at the end).
+    /// 按时办结率: handled on time ÷ (handling concluded + open and overdue at the end).
     pub on_time_rate: Option<f64>,
     /// 和解成功率: settled ÷ (settled + escalated).
     pub settlement_rate: Option<f64>,
-    /// First contact in time ÷ filed.
+    /// First contact in time ÷ disputes whose first contact was judged in the period.
     pub first_contact_rate: Option<f64>,
     /// 满意度: mean rating 1–5 …
     pub satisfaction_mean: Option<f64>,
     /// … and the share rated 4–5.
     pub satisfaction_high_share: Option<f64>,
     pub rated: i64,
-    /// Mean working days from filing to conclusion.
+    /// Mean working days from filing to the end of handling.
     pub average_cycle_working_days: Option<f64>,
     /// 挽回经济损失, in fen.
     pub loss_recovered_fen: i64,
@@ -118,7 +126,7 @@ pub fn figures(c: &Counters, x: &Extras) -> Figures {
         open_overdue_at_end: x.open_overdue_at_end,
         on_time_rate: ratio(c.concluded_on_time, c.concluded + x.open_overdue_at_end),
         settlement_rate: ratio(c.settled, c.settled + c.escalated),
-        first_contact_rate: ratio(c.first_contact_on_time, c.filed),
+        first_contact_rate: ratio(c.first_contact_on_time, c.first_contact_due),
         satisfaction_mean: ratio(c.rating_sum, c.rated),
         satisfaction_high_share: ratio(c.rated_high, c.rated),
         rated: c.rated,
@@ -146,86 +154,253 @@ pub struct Step {
     pub at: DateTime<Utc>,
 }
 
-/// What the counters of a step depend on besides the step itself.
+/// How the business's handling of a dispute ended (docs/metrics.md#handling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlingEnd {
+    /// An offer was accepted: the settlement agreement.
+    Agreement,
+    Withdrawal,
+    /// The business documented that it will not settle (the dispute escalates).
+    Decline,
+    /// The consumer asked for escalation, a regulator took the dispute, or a due date lapsed.
+    Escalation,
+    /// A regulator ruled it no consumer dispute: not counted for or against the unit.
+    Rejection,
+}
+
+/// How `step` ends the handling, if it does.
+pub fn handling_end(step: &Step) -> Option<HandlingEnd> {
+    if !step.from.in_handling() || step.to.in_handling() {
+        return None;
+    }
+    Some(match (step.event, step.to) {
+        (Event::Decline, _) => HandlingEnd::Decline,
+        (_, Status::Settled) => HandlingEnd::Agreement,
+        (_, Status::Withdrawn) => HandlingEnd::Withdrawal,
+        (_, Status::Rejected) => HandlingEnd::Rejection,
+        _ => HandlingEnd::Escalation,
+    })
+}
+
+/// What the counters of a step depend on besides the step itself: the dispute's due moments,
+/// what was true just before the step, and the rating and conclusion just after it.
 #[derive(Debug, Clone, Copy)]
 pub struct StepFacts {
     pub filed_at: DateTime<Utc>,
     pub first_contact_due_at: DateTime<Utc>,
     pub settlement_due_at: DateTime<Utc>,
-    /// When the settlement was agreed and its amount, if one was.
-    pub settlement: Option<(DateTime<Utc>, i64)>,
-    /// The rating after the step, and when the dispute concluded.
+    /// Before the step: when the business first answered.
+    pub first_contacted_at: Option<DateTime<Utc>>,
+    /// Before the step: the missed first contact was already counted (the timer flagged it).
+    pub first_contact_lapse_counted: bool,
+    /// Before the step: paused since then (the clock stopped).
+    pub paused_since: Option<DateTime<Utc>>,
+    /// Before the step: the amount of the settlement agreement, if one was made.
+    pub agreement_fen: Option<i64>,
+    /// After the step: the rating, and when the dispute reached a terminal state.
     pub rating: Option<i64>,
     pub concluded_at: Option<DateTime<Utc>>,
-    /// Working days from filing to the step (used when the step concludes the dispute).
-    pub cycle_working_days: i64,
 }
 
-/// The counters a step adds, each with the moment whose (Shanghai) day it counts on: the step's
-/// own day, except the first contact (counted on the filing day, as the rate is over disputes
-/// filed) and the rating (on the conclusion day, as satisfaction is over disputes concluded).
-pub fn step_counters(step: &Step, facts: &StepFacts) -> Vec<(DateTime<Utc>, Counters)> {
+fn one(set: impl FnOnce(&mut Counters)) -> Counters {
+    let mut c = Counters::default();
+    set(&mut c);
+    c
+}
+
+/// The counters a step adds, each with the moment whose (Shanghai) day it counts on
+/// (docs/metrics.md#counters): the step's own day, except a first-contact miss (counted on the
+/// day its due date fell) and a rating (on the day the dispute concluded). `calendar` counts
+/// the working days of the handling cycle.
+pub fn step_counters(
+    step: &Step,
+    facts: &StepFacts,
+    calendar: &Calendar,
+) -> Vec<(DateTime<Utc>, Counters)> {
     let mut out = Vec::new();
     let mut today = Counters::default();
     if step.actor == Actor::Merchant {
         today.handled = 1;
     }
-    if step.to.is_terminal() && !step.from.is_terminal() {
-        let due = facts.settlement_due_at;
+    // A paused dispute's clock stopped when the pause began.
+    let judged_at = facts.paused_since.unwrap_or(step.at);
+    let before_due = judged_at <= facts.settlement_due_at;
+    if let Some(end) = handling_end(step)
+        && end != HandlingEnd::Rejection
+    {
         today.concluded = 1;
-        today.cycle_days_sum = facts.cycle_working_days;
-        match step.to {
-            Status::Resolved => {
+        today.cycle_days_sum = i64::from(calendar.working_days_between(facts.filed_at, step.at));
+        let answered_in_time = facts
+            .first_contacted_at
+            .is_some_and(|at| at <= facts.first_contact_due_at);
+        let on_time = match end {
+            HandlingEnd::Agreement => {
                 today.settled = 1;
-                if let Some((agreed_at, amount)) = facts.settlement {
-                    if agreed_at <= due {
-                        today.concluded_on_time = 1;
-                    }
-                    if step.fulfilment_marked {
-                        today.recovered_fen = amount;
-                    }
-                }
+                before_due
             }
-            Status::Withdrawn => {
+            HandlingEnd::Withdrawal => {
                 today.withdrawn = 1;
-                // A withdrawal after agreeing a settlement still ends it without escalation.
-                if step.at <= due || facts.settlement.is_some() {
-                    today.concluded_on_time = 1;
-                }
+                before_due
             }
-            Status::Escalated => {
+            HandlingEnd::Decline => {
                 today.escalated = 1;
-                if step.event == Event::Decline && step.at <= due {
-                    today.concluded_on_time = 1;
-                }
+                before_due
             }
-            _ => {}
-        }
+            _ => {
+                today.escalated = 1;
+                // The business did its part: it answered in time and the consumer (or a
+                // regulator) took the dispute on before the due date. Lapses are late.
+                before_due
+                    && answered_in_time
+                    && matches!(
+                        step.event,
+                        Event::RequestEscalation | Event::RegulatorEscalation
+                    )
+            }
+        };
+        today.concluded_on_time = i64::from(on_time);
+    }
+    if step.from == Status::Settled && step.to == Status::Escalated {
+        // An agreement reported unfulfilled (or left unfulfilled) moves to the escalations.
+        today.settled -= 1;
+        today.escalated += 1;
+    }
+    if step.to == Status::Resolved && step.from != Status::Resolved && step.fulfilment_marked {
+        today.recovered_fen = facts.agreement_fen.unwrap_or(0);
     }
     if today != Counters::default() {
         out.push((step.at, today));
     }
-    if step.first_contact_now && step.at <= facts.first_contact_due_at {
+    let contact_due = facts.first_contact_due_at;
+    if step.first_contact_now && step.at <= contact_due {
         out.push((
-            facts.filed_at,
-            Counters {
-                first_contact_on_time: 1,
-                ..Counters::default()
-            },
+            step.at,
+            one(|c| {
+                c.first_contact_due = 1;
+                c.first_contact_on_time = 1;
+            }),
         ));
+    } else if !facts.first_contact_lapse_counted
+        && facts.first_contacted_at.is_none()
+        && judged_at > contact_due
+        && (step.first_contact_now
+            || step.event == Event::FirstContactLapsed
+            || (step.to.is_terminal() && !step.from.is_terminal()))
+    {
+        out.push((contact_due, one(|c| c.first_contact_due = 1)));
     }
     if step.event == Event::Rate
         && let (Some(rating), Some(concluded)) = (facts.rating, facts.concluded_at)
     {
         out.push((
             concluded,
-            Counters {
-                rated: 1,
-                rating_sum: rating,
-                rated_high: i64::from(rating >= 4),
-                ..Counters::default()
-            },
+            one(|c| {
+                c.rated = 1;
+                c.rating_sum = rating;
+                c.rated_high = i64::from(rating >= 4);
+            }),
         ));
+    }
+    out
+}
+
+/// One entry of a dispute's timeline, as the metrics read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// A lifecycle event.
+    Step {
+        event: Event,
+        from: Status,
+        to: Status,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// The regulator turned the escalation into an enforcement case (诉转案).
+    CaseFiled { at: DateTime<Utc> },
+}
+
+/// What a replay needs of the dispute besides its timeline.
+#[derive(Debug, Clone, Copy)]
+pub struct History {
+    pub filed_at: DateTime<Utc>,
+    pub first_contact_due_at: DateTime<Utc>,
+    pub settlement_due_at: DateTime<Utc>,
+    pub agreement_fen: Option<i64>,
+    pub rating: Option<i64>,
+}
+
+/// What a dispute's timeline adds up to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replayed {
+    /// Every counter the dispute contributes, with the moment whose day it counts on.
+    pub counters: Vec<(DateTime<Utc>, Counters)>,
+    /// When the business's handling ended, if it has.
+    pub handling_ended_at: Option<DateTime<Utc>>,
+}
+
+/// Replays a dispute's timeline (oldest first) through [`step_counters`]: the counters kept
+/// event by event must equal what this gives (`odr metrics rebuild`, the generated history).
+pub fn replay(h: &History, timeline: &[Entry], calendar: &Calendar) -> Replayed {
+    let mut out = Replayed {
+        counters: vec![(h.filed_at, one(|c| c.filed = 1))],
+        handling_ended_at: None,
+    };
+    let mut facts = StepFacts {
+        filed_at: h.filed_at,
+        first_contact_due_at: h.first_contact_due_at,
+        settlement_due_at: h.settlement_due_at,
+        first_contacted_at: None,
+        first_contact_lapse_counted: false,
+        paused_since: None,
+        agreement_fen: None,
+        rating: None,
+        concluded_at: None,
+    };
+    let mut fulfilment_marked = false;
+    for entry in timeline {
+        let (event, from, to, actor, at) = match *entry {
+            Entry::CaseFiled { at } => {
+                out.counters.push((at, one(|c| c.case_filed = 1)));
+                continue;
+            }
+            Entry::Step {
+                event,
+                from,
+                to,
+                actor,
+                at,
+            } => (event, from, to, actor, at),
+        };
+        fulfilment_marked |= event == Event::MarkFulfilled;
+        if to.is_terminal() && !from.is_terminal() {
+            facts.concluded_at = Some(at);
+        }
+        if event == Event::Rate {
+            facts.rating = h.rating;
+        }
+        let step = Step {
+            from,
+            to,
+            event,
+            actor,
+            first_contact_now: facts.first_contacted_at.is_none()
+                && from == Status::Filed
+                && event.answers_consumer(actor),
+            fulfilment_marked,
+            at,
+        };
+        out.counters.extend(step_counters(&step, &facts, calendar));
+        if out.handling_ended_at.is_none() && handling_end(&step).is_some() {
+            out.handling_ended_at = Some(at);
+        }
+        if step.first_contact_now {
+            facts.first_contacted_at = Some(at);
+        }
+        facts.first_contact_lapse_counted |= event == Event::FirstContactLapsed;
+        if event == Event::AcceptOffer {
+            facts.agreement_fen = h.agreement_fen;
+        }
+        facts.paused_since = (to == Status::Paused).then(|| facts.paused_since.unwrap_or(at));
     }
     out
 }
@@ -237,7 +412,8 @@ mod tests {
     #[test]
     fn rates_follow_the_definitions_and_are_absent_without_a_denominator() {
         let c = Counters {
-            filed: 10,
+            filed: 12,
+            first_contact_due: 10,
             first_contact_on_time: 8,
             concluded: 6,
             concluded_on_time: 4,

@@ -1,4 +1,4 @@
-//! Deadline policies (DESIGN §3): a national default from the configuration, overridden by
+//! Deadline policies (docs/deadlines.md#policies): a national default from the configuration, overridden by
 //! effective-dated policies scoped to a region (and everything below it), an industry, or both.
 //! A dispute keeps the policy in force when it was filed, so the policy is stored with it.
 

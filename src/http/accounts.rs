@@ -579,7 +579,7 @@ pub struct ExportedNotification {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Downloads all of the caller's data as one JSON file (DESIGN §6); the download is audited.
+/// Downloads all of the caller's data as one JSON file (docs/people-data.md#data-export); the download is audited.
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "accounts",
     responses((status = 200, body = DataExport), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]

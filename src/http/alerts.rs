@@ -8,7 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use crate::disputes::alerts::{Alert, find_alert, list_alerts, move_alert};
+use crate::disputes::alerts::{
+    Alert, AlertLabels, alert_labels, find_alert, list_alerts, move_alert,
+};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::ApiError;
@@ -29,9 +31,13 @@ pub struct AlertDto {
     /// mass_complaint, repeat_consumer, repeat_unit, major, sensitive or commitment_breach.
     pub kind: String,
     pub unit_id: String,
+    /// The unit's business name.
+    pub unit_name: String,
     pub region_code: String,
     pub summary: String,
     pub dispute_ids: Vec<String>,
+    /// The disputes it names, with their case numbers, oldest first.
+    pub disputes: Vec<AlertDispute>,
     /// open, acknowledged or closed.
     pub status: String,
     pub created_at: DateTime<Utc>,
@@ -40,10 +46,27 @@ pub struct AlertDto {
     pub note: Option<String>,
 }
 
-impl From<Alert> for AlertDto {
-    fn from(a: Alert) -> Self {
+/// A dispute an alert names.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct AlertDispute {
+    pub id: String,
+    pub case_number: String,
+}
+
+impl AlertDto {
+    /// The alert with its unit's name and its disputes' case numbers from `labels`.
+    fn of(a: Alert, labels: &AlertLabels) -> Self {
+        let dispute_ids: Vec<String> = serde_json::from_str(&a.dispute_ids).unwrap_or_default();
         Self {
-            dispute_ids: serde_json::from_str(&a.dispute_ids).unwrap_or_default(),
+            disputes: dispute_ids
+                .iter()
+                .map(|id| AlertDispute {
+                    id: id.clone(),
+                    case_number: labels.cases.get(id).cloned().unwrap_or_default(),
+                })
+                .collect(),
+            dispute_ids,
+            unit_name: labels.units.get(&a.unit_id).cloned().unwrap_or_default(),
             id: a.id,
             kind: a.kind,
             unit_id: a.unit_id,
@@ -102,13 +125,18 @@ pub async fn list(
         ));
     }
     let prefix = region.map(|r| r.prefix().to_string());
-    let rows = state
+    let items = state
         .db
         .run(move |conn| {
-            list_alerts(conn, prefix.as_deref(), status.as_deref(), 500).map_err(ApiError::from)
+            let rows = list_alerts(conn, prefix.as_deref(), status.as_deref(), 500)?;
+            let labels = alert_labels(conn, &rows)?;
+            Ok::<_, ApiError>(
+                rows.into_iter()
+                    .map(|a| AlertDto::of(a, &labels))
+                    .collect::<Vec<_>>(),
+            )
         })
         .await?;
-    let items: Vec<AlertDto> = rows.into_iter().map(AlertDto::from).collect();
     Ok(HttpResponse::Ok().json(items))
 }
 
@@ -167,11 +195,13 @@ async fn move_to(
                     &serde_json::json!({"note": note}),
                     now,
                 )?;
-                find_alert(conn, &id)?.ok_or_else(missing)
+                let alert = find_alert(conn, &id)?.ok_or_else(missing)?;
+                let labels = alert_labels(conn, std::slice::from_ref(&alert))?;
+                Ok(AlertDto::of(alert, &labels))
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AlertDto::from(alert)))
+    Ok(HttpResponse::Ok().json(alert))
 }
 
 /// Acknowledges an open alert (regulators of its region).
@@ -223,7 +253,7 @@ pub async fn close(
 pub struct JointEscalation {
     /// Disputes handed to 12315 now.
     pub escalated: Vec<String>,
-    /// Disputes of the alert that had concluded already.
+    /// Disputes of the alert whose handling had ended already (agreed, withdrawn, concluded).
     pub skipped: Vec<String>,
 }
 
@@ -288,7 +318,7 @@ pub async fn escalate(
                     let (d, _) = crate::store::disputes::find_dispute(conn, &dispute)?
                         .ok_or_else(missing)?;
                     let open: Option<crate::domain::dispute::Status> = d.status.parse().ok();
-                    if open.is_none_or(|s| s.is_terminal()) {
+                    if open.is_none_or(|s| !s.in_handling()) {
                         done.skipped.push(dispute);
                         continue;
                     }

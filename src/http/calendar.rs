@@ -1,4 +1,4 @@
-//! The working-day computation as a public operation (DESIGN §3).
+//! The working-day computation as a public operation (docs/deadlines.md#explanations).
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};

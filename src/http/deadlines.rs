@@ -1,4 +1,4 @@
-//! Administration of calendars and deadline policies (DESIGN §3): importing a year's calendar
+//! Administration of calendars and deadline policies (docs/deadlines.md#policies): importing a year's calendar
 //! (which recomputes provisional due dates) and adding effective-dated scoped policies.
 
 use actix_web::{HttpRequest, HttpResponse, web};

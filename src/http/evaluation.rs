@@ -1,4 +1,4 @@
-//! Unit evaluation (DESIGN §5): units below the configured thresholds listed for the
+//! Unit evaluation (docs/metrics.md#evaluation): units below the configured thresholds listed for the
 //! regulators of their region with their figures, and warnings given with a reason.
 
 use std::collections::HashMap;
@@ -12,12 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use crate::domain::metrics::{Extras, figures};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
 use crate::error::ApiError;
-use crate::store::metrics::sums_for_units;
 use crate::store::schema::{businesses, disputes, odr_units, unit_warnings};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 
@@ -107,7 +105,7 @@ pub async fn list(
                 ))
                 .load(conn)?;
             let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-            let sums = sums_for_units(conn, &ids, from, today + Duration::days(1))?;
+            let measured = crate::oversight::unit_figures(conn, &ids, from, today, now)?;
             let mut unanswered: HashMap<String, i64> = HashMap::new();
             for unit in disputes::table
                 .filter(disputes::unit_id.eq_any(&ids))
@@ -129,8 +127,7 @@ pub async fn list(
             }
             let mut out = Vec::new();
             for (unit_id, name, region, industry, status) in rows {
-                let counters = sums.get(&unit_id).copied().unwrap_or_default();
-                let f = figures(&counters, &Extras::default());
+                let (counters, f) = measured.get(&unit_id).cloned().unwrap_or_default();
                 let waiting = unanswered.get(&unit_id).copied().unwrap_or(0);
                 let mut below = Vec::new();
                 if f.on_time_rate.is_some_and(|r| r < rules.min_on_time_rate) {

@@ -1,4 +1,4 @@
-//! Oversight metrics (DESIGN §5) for a scope and a period, with the previous period, the same
+//! Oversight metrics (docs/metrics.md) for a scope and a period, with the previous period, the same
 //! period a year before and, for a unit, its region's and industry's figures beside it.
 
 use actix_web::{HttpResponse, web};
@@ -257,13 +257,14 @@ pub async fn compute(
     auth: AuthUser,
     query: MetricsQuery,
 ) -> Result<MetricsResponse, ApiError> {
-    let today = state.clock.now().with_timezone(&Shanghai).date_naive();
+    let now = state.clock.now();
+    let today = now.with_timezone(&Shanghai).date_naive();
     let period = period_of(&query, today)?;
     state
         .db
         .run(move |conn| {
             let (scope, unit_context) = allowed_scope(conn, &auth, &query)?;
-            Ok::<_, ApiError>(compare(conn, &scope, unit_context, period)?)
+            Ok::<_, ApiError>(compare(conn, &scope, unit_context, period, now)?)
         })
         .await
 }
@@ -324,7 +325,8 @@ pub async fn get_trend(
             "from 1 to 24 months",
         ));
     }
-    let today = state.clock.now().with_timezone(&Shanghai).date_naive();
+    let now = state.clock.now();
+    let today = now.with_timezone(&Shanghai).date_naive();
     let periods = months_until(query.date.unwrap_or(today), count);
     let asked = MetricsQuery {
         scope: query.scope,
@@ -337,7 +339,7 @@ pub async fn get_trend(
             let (scope, _) = allowed_scope(conn, &auth, &asked)?;
             let months = periods
                 .into_iter()
-                .map(|period| measure(conn, &scope, period))
+                .map(|period| measure(conn, &scope, period, now))
                 .collect::<Result<Vec<_>, _>>()?;
             let (kind, id) = scope.describe();
             Ok::<_, ApiError>(TrendResponse {

@@ -95,7 +95,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         (name = "disputes", description = "Filing, negotiation, settlement, fulfilment and rating"),
         (name = "notifications", description = "In-app notifications"),
         (name = "calendar", description = "Working-day computations"),
-        (name = "escalations", description = "The regulators' 12315 queue and the gateways' callbacks. Packets delivered to gateways follow openapi/escalation-packet.v1.schema.json (the EscalationPacket component)."),
+        (name = "escalations", description = "The regulators' 12315 queue and the gateways' callbacks. Packets delivered to gateways follow openapi/escalation-packet.v2.schema.json (the EscalationPacket component)."),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "alerts", description = "Alerts to the regulators of a region"),
         (name = "publications", description = "Anonymised case summaries and consumer alerts"),
@@ -119,14 +119,14 @@ pub fn document() -> String {
 struct PacketDoc;
 
 /// The JSON Schema (2020-12) of the escalation packet, exactly as checked in as
-/// `openapi/escalation-packet.v1.schema.json`.
+/// `openapi/escalation-packet.v2.schema.json`.
 pub fn packet_schema() -> String {
     let components = PacketDoc::openapi().components.unwrap_or_default();
     let defs = serde_json::to_value(&components.schemas).unwrap_or_default();
     let schema = serde_json::json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": format!("urn:{PACKET_SCHEMA}"),
-        "title": "ODR escalation packet, version 1",
+        "title": "ODR escalation packet, version 2",
         "description": "The case file of one escalated dispute, POSTed to a 12315 gateway with Idempotency-Key = escalation.id, X-ODR-Timestamp and X-ODR-Signature (sha256=<hex HMAC-SHA256 over \"timestamp.body\">).",
         "$ref": "#/$defs/EscalationPacket",
         "$defs": defs,

@@ -9,6 +9,7 @@ use super::AppState;
 use super::pagination::{PageParams, split_page};
 use super::units::{CommitmentDto, parse_unit_filter};
 use crate::domain::commitment::is_in_force;
+use crate::domain::metrics::{Counters, Figures};
 use crate::domain::unit::UnitStatus;
 use crate::error::ApiError;
 use crate::store::businesses::Business;
@@ -73,8 +74,7 @@ pub struct Scorecard {
 }
 
 impl Scorecard {
-    fn of(c: &crate::domain::metrics::Counters) -> Self {
-        let f = crate::domain::metrics::figures(c, &crate::domain::metrics::Extras::default());
+    fn of((c, f): &(Counters, Figures)) -> Self {
         Self {
             disputes_last_12_months: c.filed,
             on_time_rate: f.on_time_rate,
@@ -85,21 +85,21 @@ impl Scorecard {
     }
 }
 
-/// Scorecards of `ids` for the 12 months up to `today`.
+/// The units' figures and counters by unit.
+type Scores = std::collections::HashMap<String, (Counters, Figures)>;
+
+/// Scorecards of `ids` for the 12 months up to today, as of `now`: the same figures as
+/// `/api/v1/metrics` gives for each unit over those days.
 fn scorecards(
     conn: &mut crate::store::DbConn,
     ids: &[String],
-    today: chrono::NaiveDate,
-) -> Result<std::collections::HashMap<String, crate::domain::metrics::Counters>, ApiError> {
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Scores, ApiError> {
+    let today = shanghai_today(now);
     let from = today
         .checked_sub_months(chrono::Months::new(12))
         .unwrap_or(today);
-    Ok(crate::store::metrics::sums_for_units(
-        conn,
-        ids,
-        from,
-        today + chrono::Duration::days(1),
-    )?)
+    Ok(crate::oversight::unit_figures(conn, ids, from, today, now)?)
 }
 
 /// A page of the directory.
@@ -113,12 +113,12 @@ fn public_unit(
     unit: OdrUnit,
     business: Business,
     commitments: &[CommitmentRow],
-    scores: &std::collections::HashMap<String, crate::domain::metrics::Counters>,
+    scores: &Scores,
     warned: &[String],
     today: chrono::NaiveDate,
 ) -> PublicUnit {
     PublicUnit {
-        scorecard: Scorecard::of(&scores.get(&unit.id).copied().unwrap_or_default()),
+        scorecard: Scorecard::of(&scores.get(&unit.id).cloned().unwrap_or_default()),
         standing: if warned.contains(&unit.id) {
             "warned"
         } else {
@@ -167,7 +167,8 @@ pub async fn directory(
         &page,
     )?;
     let limit = filter.limit - 1;
-    let today = shanghai_today(state.clock.now());
+    let now = state.clock.now();
+    let today = shanghai_today(now);
     let warned_after =
         state.clock.now() - chrono::Duration::days(state.settings.evaluation.warning_days);
     let (rows, commitments) = state
@@ -176,7 +177,7 @@ pub async fn directory(
             let rows = units::list_units(conn, &UnitScope::All, &filter)?;
             let ids: Vec<String> = rows.iter().map(|(u, _)| u.id.clone()).collect();
             let commitments = units::list_commitments(conn, &ids)?;
-            let scores = scorecards(conn, &ids, today)?;
+            let scores = scorecards(conn, &ids, now)?;
             let warned = crate::http::evaluation::warned_since(conn, &ids, warned_after)?;
             Ok::<_, ApiError>((rows, (commitments, scores, warned)))
         })
@@ -198,7 +199,8 @@ pub async fn directory_entry(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let today = shanghai_today(state.clock.now());
+    let now = state.clock.now();
+    let today = shanghai_today(now);
     let warned_after =
         state.clock.now() - chrono::Duration::days(state.settings.evaluation.warning_days);
     let entry = state
@@ -214,7 +216,7 @@ pub async fn directory_entry(
             };
             let ids = std::slice::from_ref(&unit.id);
             let commitments = units::list_commitments(conn, ids)?;
-            let scores = scorecards(conn, ids, today)?;
+            let scores = scorecards(conn, ids, now)?;
             let warned = crate::http::evaluation::warned_since(conn, ids, warned_after)?;
             Ok(public_unit(
                 unit,

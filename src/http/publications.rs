@@ -1,4 +1,4 @@
-//! Publications (DESIGN §5): anonymised case summaries drawn from concluded disputes and
+//! Publications (docs/metrics.md#publications): anonymised case summaries drawn from concluded disputes and
 //! consumer alerts (消费提示). Regulators draft, preview, edit and publish them for their
 //! region; the public API lists what is published.
 

@@ -1,4 +1,4 @@
-//! Region reports for regulators (DESIGN §5): the daily look (new, due today, overdue, open
+//! Region reports for regulators (docs/metrics.md#reports-and-exports): the daily look (new, due today, overdue, open
 //! alerts), the weekly check and the monthly close (月结) with the figures and a table per
 //! unit, as CSV or XLSX. Consumers appear by case number only.
 

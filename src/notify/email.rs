@@ -1,4 +1,4 @@
-//! Email transports (STYLE §10): real SMTP, `.eml` files in a folder, or memory for tests.
+//! Email transports (docs/architecture.md#jobs): real SMTP, `.eml` files in a folder, or memory for tests.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

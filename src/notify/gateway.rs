@@ -1,4 +1,4 @@
-//! The 12315 gateway reached over HTTP (DESIGN §4). Both directions are signed the same way:
+//! The 12315 gateway reached over HTTP (docs/escalation.md#http-delivery). Both directions are signed the same way:
 //! `X-ODR-Timestamp` (Unix seconds) and `X-ODR-Signature: sha256=<hex>` of HMAC-SHA256 over
 //! `"<timestamp>.<body>"` with the connector's shared secret.
 

@@ -1,18 +1,21 @@
 //! Oversight figures shared by the API, the reports and the scheduled report job: a scope's
-//! metrics (DESIGN §5) over a period with the previous period, the same period a year before and,
+//! metrics (docs/metrics.md) over a period with the previous period, the same period a year before and,
 //! for a unit, its region's and industry's figures; the figures as a table; region reports.
 
-use chrono::{Datelike, Duration, Months, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::calendar::start_of_day;
-use crate::domain::metrics::{Figures, figures};
+use std::collections::HashMap;
+
+use crate::domain::metrics::{Counters, Extras, Figures, figures};
 use crate::domain::region::RegionCode;
-use crate::store::metrics::{MetricScope, totals};
+use crate::store::metrics::{MetricScope, open_overdue_by_unit, sums_for_units, totals};
 use crate::store::{DbConn, StoreError, to_db_time};
 use crate::tables::{Cell, Table};
 
+pub mod rebuild;
 pub mod reports;
 
 /// A calendar period kind.
@@ -129,22 +132,53 @@ pub struct MetricsResponse {
     pub industry: Option<FiguresDto>,
 }
 
-/// The figures of `scope` over `period`.
+/// The figures of `scope` over `period`, as of `now` (docs/metrics.md): "open and overdue" is
+/// read at the period's end, or now for a period not over.
 pub fn measure(
     conn: &mut DbConn,
     scope: &MetricScope,
     period: PeriodDto,
+    now: DateTime<Utc>,
 ) -> Result<FiguresDto, StoreError> {
     let end_day = period.to + Duration::days(1);
+    let end = start_of_day(end_day);
     let (counters, extras) = totals(
         conn,
         scope,
         period.from,
         end_day,
-        to_db_time(start_of_day(end_day)),
         to_db_time(start_of_day(period.from)),
+        to_db_time(end),
+        to_db_time(end.min(now)),
     )?;
     Ok(FiguresDto::of(period, figures(&counters, &extras)))
+}
+
+/// The figures of each of `unit_ids` over the days `from..=to` as of `now`, by the same
+/// definitions as [`measure`] (the reports' unit tables, the evaluation list, the directory's
+/// scorecards). Only the units' own figures: activity and unit changes stay 0.
+pub fn unit_figures(
+    conn: &mut DbConn,
+    unit_ids: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, (Counters, Figures)>, StoreError> {
+    let end_day = to + Duration::days(1);
+    let as_of = start_of_day(end_day).min(now);
+    let sums = sums_for_units(conn, unit_ids, from, end_day)?;
+    let overdue = open_overdue_by_unit(conn, unit_ids, to_db_time(as_of))?;
+    Ok(unit_ids
+        .iter()
+        .map(|id| {
+            let counters = sums.get(id).copied().unwrap_or_default();
+            let extras = Extras {
+                open_overdue_at_end: overdue.get(id).copied().unwrap_or(0),
+                ..Extras::default()
+            };
+            (id.clone(), (counters, figures(&counters, &extras)))
+        })
+        .collect())
 }
 
 /// The period before: as many whole calendar months before a period of whole months (October
@@ -186,6 +220,7 @@ pub fn compare(
     scope: &MetricScope,
     unit_context: Option<(String, String)>,
     period: PeriodDto,
+    now: DateTime<Utc>,
 ) -> Result<MetricsResponse, StoreError> {
     let (kind, id) = scope.describe();
     let (region, industry) = match unit_context {
@@ -195,11 +230,12 @@ pub fn compare(
                 .prefix()
                 .to_string();
             (
-                Some(measure(conn, &MetricScope::Region(prefix), period)?),
+                Some(measure(conn, &MetricScope::Region(prefix), period, now)?),
                 Some(measure(
                     conn,
                     &MetricScope::Industry(industry, None),
                     period,
+                    now,
                 )?),
             )
         }
@@ -208,9 +244,9 @@ pub fn compare(
     Ok(MetricsResponse {
         scope: kind.into(),
         id,
-        current: measure(conn, scope, period)?,
-        previous: measure(conn, scope, previous(period))?,
-        year_ago: measure(conn, scope, year_before(period))?,
+        current: measure(conn, scope, period, now)?,
+        previous: measure(conn, scope, previous(period), now)?,
+        year_ago: measure(conn, scope, year_before(period), now)?,
         region,
         industry,
     })

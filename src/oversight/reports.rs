@@ -1,16 +1,14 @@
-//! Region reports for regulators (DESIGN §5): the daily look (new, due today, overdue, open
+//! Region reports for regulators (docs/metrics.md#reports-and-exports): the daily look (new, due today, overdue, open
 //! alerts), the weekly check and the monthly close (月结) with the figures and a table per
 //! unit. Consumers appear by case number only. Built on demand by the API and on a schedule by
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
 
 use super::{PeriodDto, PeriodKind, compare, metrics_table, period_around};
 use crate::domain::calendar::start_of_day;
-use crate::domain::dispute::Status;
-use crate::domain::metrics::{Extras, figures};
 use crate::domain::region::RegionCode;
 use crate::store::metrics::MetricScope;
 use crate::store::notifications::notify;
@@ -179,7 +177,13 @@ pub fn build_report(
     let tables = match kind {
         ReportKind::Daily => daily(conn, &prefix, day, now)?,
         ReportKind::Weekly | ReportKind::Monthly => {
-            let metrics = compare(conn, &MetricScope::Region(prefix.clone()), None, period)?;
+            let metrics = compare(
+                conn,
+                &MetricScope::Region(prefix.clone()),
+                None,
+                period,
+                now,
+            )?;
             let (from, to) = (period.from, period.to);
             let title = if kind == ReportKind::Weekly {
                 format!("周查 Weekly check {from}–{to}")
@@ -188,7 +192,7 @@ pub fn build_report(
             };
             vec![
                 metrics_table(&title, &metrics),
-                per_unit(conn, &prefix, from, to)?,
+                per_unit(conn, &prefix, from, to, now)?,
             ]
         }
     };
@@ -206,38 +210,7 @@ fn local(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    chrono::NaiveDateTime,
-    chrono::NaiveDateTime,
-);
-
-/// Open disputes of the region due (first contact or settlement) before `by`, with their unit
-/// names.
-fn awaiting(conn: &mut DbConn, prefix: &str, by: NaiveDateTime) -> Result<Vec<Row>, StoreError> {
-    Ok(disputes::table
-        .inner_join(businesses::table)
-        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
-        .filter(
-            disputes::settlement_due_at.lt(by).or(disputes::status
-                .eq(Status::Filed.as_str())
-                .and(disputes::first_contact_due_at.lt(by))),
-        )
-        .filter(crate::in_region!(disputes::region_code, prefix))
-        .order(disputes::settlement_due_at)
-        .select((
-            disputes::case_number,
-            businesses::name,
-            disputes::status,
-            disputes::filed_at,
-            disputes::first_contact_due_at,
-            disputes::settlement_due_at,
-        ))
-        .load(conn)?)
-}
+type Row = crate::store::metrics::DueRow;
 
 fn daily(
     conn: &mut DbConn,
@@ -253,7 +226,7 @@ fn daily(
         .filter(disputes::filed_at.lt(to_db_time(to)))
         .count()
         .get_result(conn)?;
-    let open = awaiting(conn, prefix, to_db_time(to))?;
+    let open = crate::store::metrics::awaiting_in_region(conn, prefix, to_db_time(to))?;
     let within = |t: chrono::NaiveDateTime| {
         let t = from_db_time(t);
         t >= from && t < to
@@ -262,7 +235,9 @@ fn daily(
         .iter()
         .filter(|r| (r.2 == "filed" && within(r.4)) || within(r.5))
         .collect();
-    let overdue: Vec<&Row> = open.iter().filter(|r| from_db_time(r.5) < as_of).collect();
+    // The same disputes the figures count as open and overdue (docs/metrics.md#open-and-overdue).
+    let overdue_rows = crate::store::metrics::overdue_in_region(conn, prefix, to_db_time(as_of))?;
+    let overdue: Vec<&Row> = overdue_rows.iter().collect();
     let open_alerts: i64 = alerts::table
         .filter(crate::in_region!(alerts::region_code, prefix))
         .filter(alerts::status.ne("closed"))
@@ -319,12 +294,13 @@ fn daily(
     ])
 }
 
-/// One row per unit of the region over `from..=to`.
+/// One row per unit of the region over `from..=to`, as of `now`.
 fn per_unit(
     conn: &mut DbConn,
     prefix: &str,
     from: NaiveDate,
     to: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Table, StoreError> {
     let units: Vec<(String, String, String)> = odr_units::table
         .inner_join(businesses::table)
@@ -334,7 +310,7 @@ fn per_unit(
         .select((odr_units::id, businesses::name, odr_units::status))
         .load(conn)?;
     let ids: Vec<String> = units.iter().map(|u| u.0.clone()).collect();
-    let sums = crate::store::metrics::sums_for_units(conn, &ids, from, to + Duration::days(1))?;
+    let measured = super::unit_figures(conn, &ids, from, to, now)?;
     Ok(Table {
         title: "各单位 Units".into(),
         headers: [
@@ -342,6 +318,7 @@ fn per_unit(
             "状态 Status",
             "受理 Filed",
             "办结 Concluded",
+            "期末超期未结 Open and overdue",
             "按时办结率 On-time",
             "和解成功率 Settlement",
             "满意度 Satisfaction",
@@ -351,13 +328,13 @@ fn per_unit(
         rows: units
             .into_iter()
             .map(|(id, name, status)| {
-                let c = sums.get(&id).copied().unwrap_or_default();
-                let f = figures(&c, &Extras::default());
+                let (c, f) = measured.get(&id).cloned().unwrap_or_default();
                 vec![
                     Cell::Text(name),
                     Cell::Text(status),
                     Cell::Int(c.filed),
                     Cell::Int(c.concluded),
+                    Cell::Int(f.open_overdue_at_end),
                     Cell::Rate(f.on_time_rate),
                     Cell::Rate(f.settlement_rate),
                     Cell::Number(f.satisfaction_mean),

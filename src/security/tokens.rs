@@ -1,5 +1,5 @@
 //! Signed tokens. One claims type per purpose, each with its own audience, so a token minted
-//! for one purpose is refused for another (STYLE §11). Refresh tokens are opaque random strings
+//! for one purpose is refused for another (docs/api.md#authentication). Refresh tokens are opaque random strings
 //! stored only as their SHA-256.
 
 use base64::Engine as _;

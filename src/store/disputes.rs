@@ -44,6 +44,9 @@ pub struct Dispute {
     pub first_contact_lapsed_at: Option<NaiveDateTime>,
     /// When the retention job removed the personal data.
     pub anonymised_at: Option<NaiveDateTime>,
+    /// When the business's handling ended: agreement, withdrawal, decline, escalation or
+    /// rejection (docs/metrics.md#handling).
+    pub handling_ended_at: Option<NaiveDateTime>,
 }
 
 /// What the consumer claims.

@@ -2,14 +2,18 @@
 //! transaction of each event, summed per scope and period when metrics are read (whole months
 //! from the monthly rows, the days around them from the daily rows).
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{
-    businesses, disputes, metric_daily, metric_monthly, odr_units, unit_status_changes,
+    businesses, dispute_events, disputes, maintenance_tasks, metric_daily, metric_monthly,
+    odr_units, settlements, unit_status_changes,
 };
-use super::{DbConn, StoreError};
-use crate::domain::metrics::{Counters, Extras};
+use super::{DbConn, StoreError, from_db_time};
+use crate::domain::dispute::{Actor, Event};
+use crate::domain::metrics::{Counters, Entry, Extras, History};
 
 /// Which unit-day row to bump.
 #[derive(Debug, Clone)]
@@ -34,6 +38,7 @@ macro_rules! counter_table {
             industry_code: &'a str,
             association_id: Option<&'a str>,
             filed: i64,
+            first_contact_due: i64,
             first_contact_on_time: i64,
             concluded: i64,
             concluded_on_time: i64,
@@ -59,6 +64,7 @@ macro_rules! counter_table {
                     industry_code: &key.industry_code,
                     association_id: key.association_id.as_deref(),
                     filed: delta.filed,
+                    first_contact_due: delta.first_contact_due,
                     first_contact_on_time: delta.first_contact_on_time,
                     concluded: delta.concluded,
                     concluded_on_time: delta.concluded_on_time,
@@ -84,6 +90,8 @@ macro_rules! counter_table {
                     .do_update()
                     .set((
                         $table::filed.eq($table::filed + $d.filed),
+                        $table::first_contact_due
+                            .eq($table::first_contact_due + $d.first_contact_due),
                         $table::first_contact_on_time
                             .eq($table::first_contact_on_time + $d.first_contact_on_time),
                         $table::concluded.eq($table::concluded + $d.concluded),
@@ -198,6 +206,7 @@ type Sums = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
 
 /// `SUM(column)` as a BIGINT on both backends (PostgreSQL's SUM of BIGINT is NUMERIC).
@@ -257,6 +266,7 @@ macro_rules! sums_in {
         let s: Sums = scoped!(query, $scope, $table)
             .select((
                 total!("filed"),
+                total!("first_contact_due"),
                 total!("first_contact_on_time"),
                 total!("concluded"),
                 total!("concluded_on_time"),
@@ -275,19 +285,20 @@ macro_rules! sums_in {
         let v = |x: Option<i64>| x.unwrap_or(0);
         Counters {
             filed: v(s.0),
-            first_contact_on_time: v(s.1),
-            concluded: v(s.2),
-            concluded_on_time: v(s.3),
-            settled: v(s.4),
-            escalated: v(s.5),
-            withdrawn: v(s.6),
-            rated: v(s.7),
-            rating_sum: v(s.8),
-            rated_high: v(s.9),
-            cycle_days_sum: v(s.10),
-            recovered_fen: v(s.11),
-            case_filed: v(s.12),
-            handled: v(s.13),
+            first_contact_due: v(s.1),
+            first_contact_on_time: v(s.2),
+            concluded: v(s.3),
+            concluded_on_time: v(s.4),
+            settled: v(s.5),
+            escalated: v(s.6),
+            withdrawn: v(s.7),
+            rated: v(s.8),
+            rating_sum: v(s.9),
+            rated_high: v(s.10),
+            cycle_days_sum: v(s.11),
+            recovered_fen: v(s.12),
+            case_filed: v(s.13),
+            handled: v(s.14),
         }
     }};
 }
@@ -352,21 +363,33 @@ fn active_units(
     Ok((any.len() as i64, handling.len() as i64))
 }
 
-/// Disputes of `scope` awaiting settlement whose due moment lies before `end`.
+/// Disputes of `scope` open and overdue at `at` (docs/metrics.md#open-and-overdue): filed
+/// before it, settlement due before it, handling not ended by then (an end at `at` itself is
+/// an end), and not paused now (a
+/// paused dispute's clock stands still).
+macro_rules! overdue_at {
+    ($at:expr) => {
+        disputes::table
+            .inner_join(businesses::table)
+            .filter(disputes::filed_at.lt($at))
+            .filter(disputes::settlement_due_at.lt($at))
+            .filter(
+                disputes::handling_ended_at
+                    .is_null()
+                    .or(disputes::handling_ended_at.gt($at)),
+            )
+            .filter(disputes::status.ne(crate::domain::dispute::Status::Paused.as_str()))
+    };
+}
+
+/// How many disputes of `scope` were open and overdue at `at`.
 pub fn open_overdue(
     conn: &mut DbConn,
     scope: &MetricScope,
-    end: NaiveDateTime,
+    at: NaiveDateTime,
 ) -> Result<i64, StoreError> {
-    let mut query = disputes::table
-        .inner_join(businesses::table)
-        .filter(
-            disputes::status.eq_any(crate::domain::dispute::Status::awaiting_settlement_names()),
-        )
-        .filter(disputes::settlement_due_at.lt(end))
-        .filter(disputes::filed_at.lt(end))
-        .into_boxed();
-    query = scoped!(
+    let query = overdue_at!(at).into_boxed();
+    let query = scoped!(
         query,
         scope,
         disputes::unit_id,
@@ -375,6 +398,83 @@ pub fn open_overdue(
         businesses::association_id
     );
     Ok(query.count().get_result(conn)?)
+}
+
+/// How many disputes of each of `unit_ids` were open and overdue at `at`.
+pub fn open_overdue_by_unit(
+    conn: &mut DbConn,
+    unit_ids: &[String],
+    at: NaiveDateTime,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let units: Vec<String> = overdue_at!(at)
+        .filter(disputes::unit_id.eq_any(unit_ids))
+        .select(disputes::unit_id)
+        .load(conn)?;
+    let mut out = HashMap::new();
+    for unit in units {
+        *out.entry(unit).or_default() += 1;
+    }
+    Ok(out)
+}
+
+/// A listed dispute: case number, business name, status, filed, first-contact due and
+/// settlement due.
+pub type DueRow = (
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+/// The columns of a [`DueRow`].
+macro_rules! due_row {
+    () => {
+        (
+            disputes::case_number,
+            businesses::name,
+            disputes::status,
+            disputes::filed_at,
+            disputes::first_contact_due_at,
+            disputes::settlement_due_at,
+        )
+    };
+}
+
+/// The disputes of `prefix`'s region open and overdue at `at`, most overdue first.
+pub fn overdue_in_region(
+    conn: &mut DbConn,
+    prefix: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<DueRow>, StoreError> {
+    Ok(overdue_at!(at)
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .order((disputes::settlement_due_at, disputes::id))
+        .select(due_row!())
+        .load(conn)?)
+}
+
+/// The region's disputes awaiting settlement now that fall due (first contact or settlement)
+/// before `by`, nearest first (the daily look's "due today").
+pub fn awaiting_in_region(
+    conn: &mut DbConn,
+    prefix: &str,
+    by: NaiveDateTime,
+) -> Result<Vec<DueRow>, StoreError> {
+    use crate::domain::dispute::Status;
+    Ok(disputes::table
+        .inner_join(businesses::table)
+        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+        .filter(
+            disputes::settlement_due_at.lt(by).or(disputes::status
+                .eq(Status::Filed.as_str())
+                .and(disputes::first_contact_due_at.lt(by))),
+        )
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .order(disputes::settlement_due_at)
+        .select(due_row!())
+        .load(conn)?)
 }
 
 /// Units of `scope` that became active, suspended or removed between `from` and `to`.
@@ -403,14 +503,16 @@ pub fn unit_changes(
     Ok((count("active"), count("suspended"), count("removed")))
 }
 
-/// The summed counters and extras of `scope` for `from..to`.
+/// The summed counters and extras of `scope` for the days `from..to`, which begin at `start`
+/// and end at `end`; "open and overdue" is read at `as_of` (the end, or now if earlier).
 pub fn totals(
     conn: &mut DbConn,
     scope: &MetricScope,
     from: NaiveDate,
     to: NaiveDate,
-    end: NaiveDateTime,
     start: NaiveDateTime,
+    end: NaiveDateTime,
+    as_of: NaiveDateTime,
 ) -> Result<(Counters, Extras), StoreError> {
     let total = sum_counters(conn, scope, from, to)?;
     let (units_with_disputes, units_handling) = active_units(conn, scope, from, to)?;
@@ -419,7 +521,7 @@ pub fn totals(
         units_handling,
         ..Extras::default()
     };
-    extras.open_overdue_at_end = open_overdue(conn, scope, end)?;
+    extras.open_overdue_at_end = open_overdue(conn, scope, as_of)?;
     let (activated, suspended, removed) = unit_changes(conn, scope, start, end)?;
     extras.units_activated = activated;
     extras.units_suspended = suspended;
@@ -437,6 +539,8 @@ macro_rules! unit_rows_in {
             .select((
                 $table::unit_id,
                 $table::filed,
+                $table::first_contact_due,
+                $table::first_contact_on_time,
                 $table::concluded,
                 $table::concluded_on_time,
                 $table::settled,
@@ -450,7 +554,7 @@ macro_rules! unit_rows_in {
     }};
 }
 
-type UnitRow = (String, i64, i64, i64, i64, i64, i64, i64, i64);
+type UnitRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 
 /// Counter sums per unit for `unit_ids` over `from..to` (the directory's scorecards and the
 /// reports' unit tables).
@@ -459,16 +563,31 @@ pub fn sums_for_units(
     unit_ids: &[String],
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<std::collections::HashMap<String, Counters>, StoreError> {
-    let mut sums: std::collections::HashMap<String, Counters> = std::collections::HashMap::new();
+) -> Result<HashMap<String, Counters>, StoreError> {
+    let mut sums: HashMap<String, Counters> = HashMap::new();
     for piece in pieces(from, to) {
         let rows = match piece {
             Piece::Days(a, b) => unit_rows_in!(conn, metric_daily, day, unit_ids, a, b),
             Piece::Months(a, b) => unit_rows_in!(conn, metric_monthly, month, unit_ids, a, b),
         };
-        for (unit, filed, concluded, on_time, settled, escalated, rated, rating_sum, high) in rows {
+        for (
+            unit,
+            filed,
+            fc_due,
+            fc_on_time,
+            concluded,
+            on_time,
+            settled,
+            escalated,
+            rated,
+            rating_sum,
+            high,
+        ) in rows
+        {
             *sums.entry(unit).or_default() += Counters {
                 filed,
+                first_contact_due: fc_due,
+                first_contact_on_time: fc_on_time,
                 concluded,
                 concluded_on_time: on_time,
                 settled,
@@ -481,6 +600,368 @@ pub fn sums_for_units(
         }
     }
     Ok(sums)
+}
+
+/// A dispute as a metrics replay reads it: where it counts, its due moments and agreement,
+/// and its timeline.
+#[derive(Debug, Clone)]
+pub struct ReplaySource {
+    pub id: String,
+    pub unit_id: String,
+    pub region_code: String,
+    pub industry_code: String,
+    pub association_id: Option<String>,
+    pub history: History,
+    pub timeline: Vec<Entry>,
+    pub handling_ended_at: Option<NaiveDateTime>,
+}
+
+impl ReplaySource {
+    /// The counter row key of this dispute on `day`.
+    pub fn key(&self, day: NaiveDate) -> DayKey {
+        DayKey {
+            day,
+            unit_id: self.unit_id.clone(),
+            region_code: self.region_code.clone(),
+            industry_code: self.industry_code.clone(),
+            association_id: self.association_id.clone(),
+        }
+    }
+}
+
+/// The timeline entry a stored event is to the metrics, if any: lifecycle events by their
+/// names, and the escalation step that made an enforcement case (诉转案).
+pub fn entry_of(
+    kind: &str,
+    actor: &str,
+    from: &str,
+    to: &str,
+    detail: &str,
+    at: NaiveDateTime,
+) -> Option<Entry> {
+    let at = from_db_time(at);
+    if kind == "escalation_status" {
+        let step: serde_json::Value = serde_json::from_str(detail).ok()?;
+        return (step.get("status")?.as_str()? == "case_filed").then_some(Entry::CaseFiled { at });
+    }
+    Some(Entry::Step {
+        event: Event::from_timeline(kind)?,
+        from: from.parse().ok()?,
+        to: to.parse().ok()?,
+        actor: Actor::parse(actor)?,
+        at,
+    })
+}
+
+/// Units that have disputes, in a stable order.
+pub fn units_with_disputes(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    Ok(disputes::table
+        .select(disputes::unit_id)
+        .distinct()
+        .order(disputes::unit_id)
+        .load(conn)?)
+}
+
+/// Holds the unit's row until the transaction ends, so two rebuilds of one unit take turns
+/// (PostgreSQL; SQLite has one writer at a time anyway).
+pub fn lock_unit(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
+    if let DbConn::Pg(pg) = conn {
+        odr_units::table
+            .find(unit_id)
+            .select(odr_units::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
+type SourceRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<i64>,
+    Option<NaiveDateTime>,
+);
+
+type EventRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+);
+
+/// The disputes of `unit_id` filed before `until` that have a timeline entry at or after
+/// `since` (every dispute of the unit without bounds), with their timelines, oldest first.
+pub fn replay_sources(
+    conn: &mut DbConn,
+    unit_id: &str,
+    since: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+) -> Result<Vec<ReplaySource>, StoreError> {
+    let mut query = disputes::table
+        .inner_join(businesses::table)
+        .filter(disputes::unit_id.eq(unit_id))
+        .select((
+            disputes::id,
+            disputes::unit_id,
+            disputes::region_code,
+            disputes::industry_code,
+            businesses::association_id,
+            disputes::filed_at,
+            disputes::first_contact_due_at,
+            disputes::settlement_due_at,
+            disputes::rating,
+            disputes::handling_ended_at,
+        ))
+        .order(disputes::id)
+        .into_boxed();
+    if let Some(until) = until {
+        query = query.filter(disputes::filed_at.lt(until));
+    }
+    if let Some(since) = since {
+        query = query.filter(
+            disputes::id.eq_any(
+                dispute_events::table
+                    .filter(dispute_events::created_at.ge(since))
+                    .select(dispute_events::dispute_id),
+            ),
+        );
+    }
+    let rows: Vec<SourceRow> = query.load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.0.as_str()).collect();
+        let agreed: HashMap<String, i64> = settlements::table
+            .filter(settlements::dispute_id.eq_any(&ids))
+            .select((settlements::dispute_id, settlements::amount_fen))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let events: Vec<EventRow> = dispute_events::table
+            .filter(dispute_events::dispute_id.eq_any(&ids))
+            .order((
+                dispute_events::dispute_id,
+                dispute_events::created_at,
+                dispute_events::id,
+            ))
+            .select((
+                dispute_events::dispute_id,
+                dispute_events::kind,
+                dispute_events::actor_role,
+                dispute_events::from_status,
+                dispute_events::to_status,
+                dispute_events::detail,
+                dispute_events::created_at,
+            ))
+            .load(conn)?;
+        let mut timelines: HashMap<&str, Vec<Entry>> = HashMap::new();
+        for (dispute, kind, actor, from, to, detail, at) in &events {
+            if let Some(entry) = entry_of(kind, actor, from, to, detail, *at) {
+                timelines.entry(dispute.as_str()).or_default().push(entry);
+            }
+        }
+        for r in chunk {
+            out.push(ReplaySource {
+                history: History {
+                    filed_at: from_db_time(r.5),
+                    first_contact_due_at: from_db_time(r.6),
+                    settlement_due_at: from_db_time(r.7),
+                    agreement_fen: agreed.get(&r.0).copied(),
+                    rating: r.8,
+                },
+                timeline: timelines.remove(r.0.as_str()).unwrap_or_default(),
+                id: r.0.clone(),
+                unit_id: r.1.clone(),
+                region_code: r.2.clone(),
+                industry_code: r.3.clone(),
+                association_id: r.4.clone(),
+                handling_ended_at: r.9,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Removes the unit's daily counters of the days `from..to` and the monthly counters of the
+/// months those days touch.
+pub fn clear_counters(
+    conn: &mut DbConn,
+    unit_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        metric_daily::table
+            .filter(metric_daily::unit_id.eq(unit_id))
+            .filter(metric_daily::day.ge(from))
+            .filter(metric_daily::day.lt(to)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        metric_monthly::table
+            .filter(metric_monthly::unit_id.eq(unit_id))
+            .filter(metric_monthly::month.ge(month_of(from)))
+            .filter(metric_monthly::month.lt(to)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Adds each delta to its daily row (creating it), leaving the monthly rows alone.
+pub fn add_to_days(conn: &mut DbConn, rows: &[(DayKey, Counters)]) -> Result<(), StoreError> {
+    for (key, delta) in rows {
+        let row = Row::of(key, key.day, delta);
+        match conn {
+            DbConn::Pg(pg) => upsert_day!(pg, &row, delta)?,
+            DbConn::Sqlite(lite) => upsert_day!(lite, &row, delta)?,
+        };
+    }
+    Ok(())
+}
+
+/// Sets the unit's monthly rows of the months touching `from..to` to the sums of their daily
+/// rows (after [`clear_counters`]).
+pub fn recount_months(
+    conn: &mut DbConn,
+    unit_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(), StoreError> {
+    let last_day = to.pred_opt().unwrap_or(to);
+    let after = month_of(last_day)
+        .checked_add_months(Months::new(1))
+        .unwrap_or(to);
+    let rows: Vec<DailyRow> = metric_daily::table
+        .filter(metric_daily::unit_id.eq(unit_id))
+        .filter(metric_daily::day.ge(month_of(from)))
+        .filter(metric_daily::day.lt(after))
+        .select(DailyRow::as_select())
+        .load(conn)?;
+    let mut months: std::collections::BTreeMap<NaiveDate, (DayKey, Counters)> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        let month = month_of(r.day);
+        let entry = months.entry(month).or_insert_with(|| {
+            (
+                DayKey {
+                    day: month,
+                    unit_id: r.unit_id.clone(),
+                    region_code: r.region_code.clone(),
+                    industry_code: r.industry_code.clone(),
+                    association_id: r.association_id.clone(),
+                },
+                Counters::default(),
+            )
+        });
+        entry.1 += r.counters();
+    }
+    for (month, (key, sums)) in &months {
+        let row = MonthRow::of(key, *month, sums);
+        match conn {
+            DbConn::Pg(pg) => upsert_month!(pg, &row, sums)?,
+            DbConn::Sqlite(lite) => upsert_month!(lite, &row, sums)?,
+        };
+    }
+    Ok(())
+}
+
+/// A stored daily counter row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = metric_daily)]
+struct DailyRow {
+    day: NaiveDate,
+    unit_id: String,
+    region_code: String,
+    industry_code: String,
+    association_id: Option<String>,
+    filed: i64,
+    first_contact_due: i64,
+    first_contact_on_time: i64,
+    concluded: i64,
+    concluded_on_time: i64,
+    settled: i64,
+    escalated: i64,
+    withdrawn: i64,
+    rated: i64,
+    rating_sum: i64,
+    rated_high: i64,
+    cycle_days_sum: i64,
+    recovered_fen: i64,
+    case_filed: i64,
+    handled: i64,
+}
+
+impl DailyRow {
+    fn counters(&self) -> Counters {
+        Counters {
+            filed: self.filed,
+            first_contact_due: self.first_contact_due,
+            first_contact_on_time: self.first_contact_on_time,
+            concluded: self.concluded,
+            concluded_on_time: self.concluded_on_time,
+            settled: self.settled,
+            escalated: self.escalated,
+            withdrawn: self.withdrawn,
+            rated: self.rated,
+            rating_sum: self.rating_sum,
+            rated_high: self.rated_high,
+            cycle_days_sum: self.cycle_days_sum,
+            recovered_fen: self.recovered_fen,
+            case_filed: self.case_filed,
+            handled: self.handled,
+        }
+    }
+}
+
+/// Every daily counter row of `unit_id`, by day (what tests compare with a rebuild).
+pub fn daily_counters(
+    conn: &mut DbConn,
+    unit_id: &str,
+) -> Result<std::collections::BTreeMap<NaiveDate, Counters>, StoreError> {
+    let rows: Vec<DailyRow> = metric_daily::table
+        .filter(metric_daily::unit_id.eq(unit_id))
+        .select(DailyRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.day, r.counters()))
+        .filter(|(_, c)| *c != Counters::default())
+        .collect())
+}
+
+/// Records when the business's handling of a dispute ended.
+pub fn set_handling_ended(
+    conn: &mut DbConn,
+    dispute_id: &str,
+    at: Option<NaiveDateTime>,
+) -> Result<(), StoreError> {
+    diesel::update(disputes::table.find(dispute_id))
+        .set(disputes::handling_ended_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether a maintenance task (e.g. `metrics_rebuild`, requested by a migration) waits.
+pub fn task_pending(conn: &mut DbConn, name: &str) -> Result<bool, StoreError> {
+    Ok(maintenance_tasks::table
+        .find(name)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Marks a maintenance task done.
+pub fn finish_task(conn: &mut DbConn, name: &str) -> Result<(), StoreError> {
+    diesel::delete(maintenance_tasks::table.find(name)).execute(conn)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 pub use conn::{DbConn, DbPool};
 
-/// What went wrong in the store, in terms the HTTP layer can map (STYLE §5).
+/// What went wrong in the store, in terms the HTTP layer can map (docs/api.md#errors).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("record not found")]

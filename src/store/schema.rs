@@ -235,6 +235,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    maintenance_tasks (name) {
+        name -> Text,
+        requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     metric_daily (day, unit_id) {
         day -> Date,
         unit_id -> Text,
@@ -242,6 +249,7 @@ diesel::table! {
         industry_code -> Text,
         association_id -> Nullable<Text>,
         filed -> BigInt,
+        first_contact_due -> BigInt,
         first_contact_on_time -> BigInt,
         concluded -> BigInt,
         concluded_on_time -> BigInt,
@@ -266,6 +274,7 @@ diesel::table! {
         industry_code -> Text,
         association_id -> Nullable<Text>,
         filed -> BigInt,
+        first_contact_due -> BigInt,
         first_contact_on_time -> BigInt,
         concluded -> BigInt,
         concluded_on_time -> BigInt,
@@ -339,6 +348,7 @@ diesel::table! {
         updated_at -> Timestamp,
         first_contact_lapsed_at -> Nullable<Timestamp>,
         anonymised_at -> Nullable<Timestamp>,
+        handling_ended_at -> Nullable<Timestamp>,
     }
 }
 

@@ -13,13 +13,50 @@ async fn file(
     description: &str,
     category: &str,
 ) -> String {
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    file_as(
+        app,
+        &consumer,
+        owner,
+        item,
+        claimed_fen,
+        description,
+        category,
+    )
+    .await
+}
+
+/// A consumer of their own, registered with `n` in their email and phone.
+pub async fn another_consumer(app: &TestApp, n: u32) -> String {
+    app.post(
+        "/api/v1/auth/register",
+        None,
+        &json!({
+            "display_name": format!("消费者{n}"), "email": format!("c{n}@example.cn"),
+            "phone": format!("+86 139 0000 {n:04}"), "password": "tea-leaves-88"
+        }),
+    )
+    .await
+    .expect(201);
+    app.token(&format!("c{n}@example.cn"), "tea-leaves-88")
+        .await
+}
+
+async fn file_as(
+    app: &TestApp,
+    consumer: &str,
+    owner: &str,
+    item: &str,
+    claimed_fen: i64,
+    description: &str,
+    category: &str,
+) -> String {
     let owner = app.demo_token(owner).await;
     let unit = app.business_of(&owner).await["unit"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let consumer = app.demo_token("consumer@odr.demo").await;
-    let reply = app.post("/api/v1/disputes", Some(&consumer), &json!({
+    let reply = app.post("/api/v1/disputes", Some(consumer), &json!({
         "unit_id": unit, "category": category, "item": {"kind": "product", "name": item},
         "purchase_date": "2026-11-20", "amount_paid_fen": claimed_fen, "amount_claimed_fen": claimed_fen,
         "remedies": ["refund"], "description": description, "contact_consent": true
@@ -48,16 +85,36 @@ both_backends! {
         }
         let xihu = app.demo_token("reg.xihu@odr.demo").await;
         let alerts = app.get("/api/v1/alerts", Some(&xihu)).await.body;
-        assert!(of_kind(&alerts, "mass_complaint").is_empty(), "four are no mass complaint yet");
+        assert!(of_kind(&alerts, "mass_complaint").is_empty(), "four are no mass complaint");
         assert_eq!(of_kind(&alerts, "repeat_consumer").len(), 3, "the same consumer again within 90 days");
 
-        // The fifth within 72 hours: a mass complaint, and the unit's fifth in 30 days; it
-        // mentions the media and claims ¥60,000.
-        ids.push(file(&app, xixi, "套餐 C", 6_000_000, "全家食物中毒住院，已联系媒体。", "food_safety").await);
+        // A fifth from the same consumer is the unit's fifth in 30 days, still no mass
+        // complaint: one consumer's many filings are repeats.
+        ids.push(file(&app, xixi, "套餐 C", 12_800, "菜品变质，要求退款。", "food_safety").await);
+        let alerts = app.get("/api/v1/alerts", Some(&xihu)).await.body;
+        assert!(of_kind(&alerts, "mass_complaint").is_empty(), "one consumer is no mass complaint");
+        assert_eq!(of_kind(&alerts, "repeat_unit").len(), 1);
+
+        // Four more consumers within 72 hours make five different ones: a mass complaint. The
+        // last mentions the media and claims ¥60,000.
+        for n in 1..=3 {
+            let other = another_consumer(&app, n).await;
+            ids.push(file_as(&app, &other, xixi, "套餐 D", 12_800, "菜品变质，要求退款。", "food_safety").await);
+            let alerts = app.get("/api/v1/alerts", Some(&xihu)).await.body;
+            assert!(of_kind(&alerts, "mass_complaint").is_empty(), "{} different consumers", n + 1);
+        }
+        let fifth = another_consumer(&app, 4).await;
+        ids.push(file_as(&app, &fifth, xixi, "套餐 E", 6_000_000, "全家食物中毒住院，已联系媒体。", "food_safety").await);
         let alerts = app.get("/api/v1/alerts?status=open", Some(&xihu)).await.body;
         let mass = of_kind(&alerts, "mass_complaint");
         assert_eq!(mass.len(), 1);
-        assert_eq!(mass[0]["dispute_ids"], json!(ids), "the alert names its five disputes");
+        assert_eq!(mass[0]["dispute_ids"], json!(ids), "the alert names every dispute of the burst");
+        assert_eq!(mass[0]["unit_name"], "杭州西溪人家餐饮有限公司", "the alert names the unit");
+        let cases: Vec<&str> = mass[0]["disputes"].as_array().unwrap().iter().map(|d| d["case_number"].as_str().unwrap()).collect();
+        assert_eq!(cases.len(), ids.len());
+        let summary = mass[0]["summary"].as_str().unwrap();
+        assert!(summary.contains("杭州西溪人家餐饮有限公司") && summary.contains("5 位不同消费者"), "{summary}");
+        assert!(cases.iter().all(|c| c.starts_with("ODR") && summary.contains(c)), "{summary}");
         assert_eq!(of_kind(&alerts, "repeat_unit").len(), 1);
         let major = of_kind(&alerts, "major");
         assert_eq!(major.len(), 1);
@@ -99,8 +156,9 @@ both_backends! {
         let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
         assert!(actions.contains(&"alert.raised") && actions.contains(&"alert.acknowledged") && actions.contains(&"alert.closed"));
 
-        // A sixth filing raises no second mass complaint for the same burst.
-        file(&app, xixi, "套餐 D", 12_800, "菜品变质，要求退款。", "food_safety").await;
+        // A sixth consumer raises no second mass complaint for the same burst.
+        let sixth = another_consumer(&app, 5).await;
+        file_as(&app, &sixth, xixi, "套餐 F", 12_800, "菜品变质，要求退款。", "food_safety").await;
         let all = app.get("/api/v1/alerts", Some(&xihu)).await.body;
         assert_eq!(of_kind(&all, "mass_complaint").len(), 1);
     }
@@ -130,10 +188,21 @@ both_backends! {
 both_backends! {
     async fn a_regulator_escalates_a_mass_complaint_together(app) {
         app.seed_demo().await;
-        let mut ids = Vec::new();
-        for n in 0..5 {
-            ids.push(file(&app, "owner.xixi@odr.demo", &format!("团购套餐 {n}"), 9_900, "团购套餐无法使用，商家拒绝退款。", "prepaid_cards").await);
+        let mut ids = vec![file(&app, "owner.xixi@odr.demo", "团购套餐 0", 9_900, "团购套餐无法使用，商家拒绝退款。", "prepaid_cards").await];
+        let mut consumers = Vec::new();
+        for n in 1..5 {
+            let other = another_consumer(&app, n).await;
+            ids.push(file_as(&app, &other, "owner.xixi@odr.demo", &format!("团购套餐 {n}"), 9_900, "团购套餐无法使用，商家拒绝退款。", "prepaid_cards").await);
+            consumers.push(other);
         }
+        // One of them has agreed a settlement already: it is no longer the regulator's to take.
+        let xixi = app.demo_token("owner.xixi@odr.demo").await;
+        let offered = app.post(&format!("/api/v1/disputes/{}/actions", ids[1]), Some(&xixi),
+            &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 9_900, "terms": "全额退款", "fulfilment_days": 10})).await;
+        offered.expect(200);
+        let offer = offered.body["offers"][0]["id"].as_str().unwrap().to_string();
+        app.post(&format!("/api/v1/disputes/{}/actions", ids[1]), Some(&consumers[0]),
+            &json!({"action": "accept_offer", "offer_id": offer})).await.expect(200);
         let consumer = app.demo_token("consumer@odr.demo").await;
         app.post(&format!("/api/v1/disputes/{}/actions", ids[0]), Some(&consumer),
             &json!({"action": "withdraw", "reason": "已退款"})).await.expect(200);
@@ -148,16 +217,16 @@ both_backends! {
 
         let done = app.post(&format!("/api/v1/alerts/{mass}/escalate"), Some(&xihu), &json!({"note": "群体投诉，统一转 12315 处理"})).await;
         done.expect(200);
-        assert_eq!(done.body["escalated"].as_array().unwrap().len(), 4);
-        assert_eq!(done.body["skipped"], json!([ids[0]]), "the withdrawn one stays withdrawn");
-        for id in &ids[1..] {
-            let view = app.get(&format!("/api/v1/disputes/{id}"), Some(&consumer)).await.body;
+        assert_eq!(done.body["escalated"].as_array().unwrap().len(), 3);
+        assert_eq!(done.body["skipped"], json!([ids[0], ids[1]]), "the withdrawn one stays withdrawn, the agreed one agreed");
+        for id in &ids[2..] {
+            let view = app.get(&format!("/api/v1/disputes/{id}"), Some(&xihu)).await.body;
             assert_eq!(view["status"], "escalated");
             assert_eq!(view["escalation"]["initiated_by"], "regulator");
         }
         app.run_pending_jobs().await;
         let queue = app.get("/api/v1/escalations?state=delivered", Some(&xihu)).await.body;
-        assert_eq!(queue.as_array().unwrap().len(), 4);
+        assert_eq!(queue.as_array().unwrap().len(), 3);
         let alerts = app.get("/api/v1/alerts", Some(&xihu)).await.body;
         assert_eq!(alerts.as_array().unwrap().iter().find(|a| a["id"] == mass.as_str()).unwrap()["status"], "acknowledged");
     }

@@ -171,5 +171,16 @@ both_backends! {
         let kept = app.get(&format!("/api/v1/disputes/{}", xihu["id"].as_str().unwrap()), Some(&consumer)).await.body;
         assert_eq!(kept["deadlines"]["policy_version"], "xihu-2026-12");
         assert_eq!(kept["deadlines"]["settlement"]["due_at"], "2026-12-05T15:59:59Z");
+
+        // An offer expires after the policy's days, counted as the policy counts them: three
+        // plain days in Xihu (to Tue 1 Dec), three working days elsewhere (to Wed 2 Dec).
+        for (dispute, owner, expires) in [(&xihu, "owner.xixi@odr.demo", "2026-12-01T15:59:59Z"),
+            (&shangcheng, "owner.hefang@odr.demo", "2026-12-02T15:59:59Z")] {
+            let owner = app.demo_token(owner).await;
+            let offered = app.post(&format!("/api/v1/disputes/{}/actions", dispute["id"].as_str().unwrap()), Some(&owner),
+                &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 10_000, "terms": "退款", "fulfilment_days": 3})).await;
+            offered.expect(200);
+            assert_eq!(offered.body["offers"][0]["expires_at"], expires);
+        }
     }
 }

@@ -125,7 +125,7 @@ gateway_tests! {
         let problems: Vec<String> = validator.iter_errors(&packet).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(problems.is_empty(), "{problems:?}");
 
-        assert_eq!(packet["schema"], "odr.escalation-packet.v1");
+        assert_eq!(packet["schema"], "odr.escalation-packet.v2");
         assert_eq!(packet["escalation"]["initiated_by"], "merchant");
         assert_eq!(packet["escalation"]["connector"], CONNECTOR);
         assert_eq!(packet["consumer"]["phone"], "+8613800000001", "the consumer consented to contact");
@@ -136,10 +136,13 @@ gateway_tests! {
         assert!(packet["deadlines"]["settlement"]["skipped"].as_array().unwrap().len() >= 2);
         let kinds: Vec<&str> = packet["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["filed", "evidence_added", "declined"]);
-        assert_eq!(packet["metrics"]["unit"]["disputes_filed"], 1.0);
-        assert_eq!(packet["metrics"]["unit"]["escalated"], 1.0);
+        // The unit's figures as the metrics API gives them, with its region's and industry's.
+        assert_eq!(packet["metrics"]["unit"]["filed"], 1);
+        assert_eq!(packet["metrics"]["unit"]["escalated"], 1);
         assert_eq!(packet["metrics"]["unit"]["settlement_rate"], 0.0);
-        assert_eq!(packet["metrics"]["region_units"], 1);
+        assert_eq!(packet["metrics"]["unit"]["on_time_rate"], 1.0, "declined in time");
+        assert_eq!(packet["metrics"]["region"]["filed"], 1);
+        assert_eq!(packet["metrics"]["industry"]["filed"], 1);
 
         // The evidence link works without a login, for that file only, until it expires.
         let evidence = &packet["evidence"][0];

@@ -22,6 +22,7 @@ mod email;
 mod errors;
 mod escalations;
 mod evaluation;
+mod figures;
 mod gateway;
 mod health;
 mod imports;

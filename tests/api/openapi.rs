@@ -21,7 +21,7 @@ fn the_checked_in_contract_matches_the_code() {
 #[test]
 fn the_checked_in_packet_schema_matches_the_code() {
     let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/escalation-packet.v1.schema.json");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/escalation-packet.v2.schema.json");
     let generated = odr::http::openapi::packet_schema();
     if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &generated).unwrap();
@@ -29,7 +29,7 @@ fn the_checked_in_packet_schema_matches_the_code() {
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         checked_in == generated,
-        "openapi/escalation-packet.v1.schema.json differs from the code; run `UPDATE_OPENAPI=1 cargo test openapi` and commit the file"
+        "openapi/escalation-packet.v2.schema.json differs from the code; run `UPDATE_OPENAPI=1 cargo test openapi` and commit the file"
     );
     let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
     assert!(
@@ -42,7 +42,8 @@ fn the_checked_in_packet_schema_matches_the_code() {
         "PacketEvidence",
         "DeadlinesDto",
         "TimelineDto",
-        "Figures",
+        "FiguresDto",
+        "PacketMetrics",
     ] {
         assert!(
             defs.contains_key(def),

@@ -344,3 +344,37 @@ both_backends! {
         assert_eq!(disputes.body["items"].as_array().unwrap().len(), 0, "nothing filed");
     }
 }
+
+both_backends! {
+    async fn every_page_with_figures_links_how_they_are_counted(app) {
+        app.seed_demo().await;
+        let visitor = Visitor::new(&app);
+        let help = visitor.get("/help/figures").await;
+        assert_eq!(help.status, 200);
+        for words in ["指标说明", "按时办结率", "和解成功率", "首次响应及时率", "期末超期未结", "5 位<b>不同</b>消费者"] {
+            assert!(help.html.contains(words), "{words}");
+        }
+        visitor.get("/lang?to=en&next=/help/figures").await;
+        let english = visitor.get("/help/figures").await;
+        assert!(english.html.contains("How figures are counted") && english.html.contains("On-time rate"), "the English page");
+        assert!(english.html.contains("5 different consumers"));
+
+        let link = "href=\"/help/figures\"";
+        let unit = app.get("/api/v1/public/units?q=西溪", None).await.body["items"][0]["id"].as_str().unwrap().to_string();
+        let public = Visitor::new(&app);
+        for path in ["/units".to_string(), format!("/units/{unit}")] {
+            let page = public.get(&path).await;
+            assert!(page.html.contains(link), "{path}");
+        }
+        let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+        for path in ["/dashboard", "/evaluation", "/reports", "/alerts"] {
+            let page = regulator.get(path).await;
+            assert_eq!(page.status, 200, "{path}");
+            assert!(page.html.contains(link), "{path}");
+        }
+        let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+        let page = owner.get("/unit/metrics").await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains(link));
+    }
+}

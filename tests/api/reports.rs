@@ -8,7 +8,8 @@ use crate::both_backends;
 use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::metrics::fixture;
 
-async fn download(app: &TestApp, path: &str, token: &str) -> (String, Vec<u8>) {
+/// A download's content type and bytes.
+pub async fn download(app: &TestApp, path: &str, token: &str) -> (String, Vec<u8>) {
     let response = app
         .client
         .get(format!("{}{path}", app.address))
@@ -24,7 +25,8 @@ async fn download(app: &TestApp, path: &str, token: &str) -> (String, Vec<u8>) {
     (content_type, response.bytes().await.unwrap().to_vec())
 }
 
-fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+/// The rows of a CSV download (UTF-8 with BOM).
+pub fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     assert_eq!(
         &bytes[..3],
         b"\xEF\xBB\xBF",
@@ -87,7 +89,7 @@ both_backends! {
         let filed = book[0].1.iter().find(|r| r[0] == Data::String("受理 Filed".into())).unwrap();
         assert_eq!(filed[1], Data::Float(4.0));
         let xixi = book[1].1.iter().find(|r| r[0] == Data::String("杭州西溪人家餐饮有限公司".into())).unwrap();
-        assert_eq!((xixi[2].clone(), xixi[5].clone()), (Data::Float(3.0), Data::Float(0.5)));
+        assert_eq!((xixi[2].clone(), xixi[6].clone()), (Data::Float(3.0), Data::Float(0.5)), "filed and the settlement rate");
 
         let (_, bytes) = download(&app, "/api/v1/reports/daily?date=2026-11-27", &city).await;
         let rows = csv_rows(&bytes);

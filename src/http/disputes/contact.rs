@@ -1,4 +1,4 @@
-//! A regulator unmasks a consumer's contact for one dispute, stating why (DESIGN §6); the
+//! A regulator unmasks a consumer's contact for one dispute, stating why (docs/people-data.md#unmasking); the
 //! reason goes into the audit log.
 
 use actix_web::{HttpResponse, web};

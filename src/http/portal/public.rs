@@ -20,7 +20,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/units").route(web::get().to(directory)))
         .service(web::resource("/units/{id}").route(web::get().to(unit_page)))
         .service(web::resource("/cases").route(web::get().to(cases)))
-        .service(web::resource("/warnings").route(web::get().to(warnings)));
+        .service(web::resource("/warnings").route(web::get().to(warnings)))
+        .service(web::resource(FIGURES_HELP).route(web::get().to(figures_help)));
+}
+
+/// The page that says how each figure is counted; every place that shows a figure links here.
+pub const FIGURES_HELP: &str = "/help/figures";
+
+#[derive(Template)]
+#[template(path = "portal/figures_help.html")]
+struct FiguresHelpPage {
+    f: Frame,
+    mass_count: i64,
+    mass_hours: i64,
+}
+
+/// 指标说明: what each figure counts, in words a merchant understands (docs/metrics.md).
+async fn figures_help(s: Session) -> Result<HttpResponse, PageError> {
+    let alerts = &s.state.settings.alerts;
+    let page = FiguresHelpPage {
+        f: s.frame().titled("指标说明", "How figures are counted"),
+        mass_count: alerts.mass_complaint_count,
+        mass_hours: alerts.mass_complaint_hours,
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
 }
 
 /// Names of regions and industries in the page's language.

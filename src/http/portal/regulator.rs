@@ -81,7 +81,7 @@ struct DashboardPage {
     f: Frame,
     new_today: i64,
     due_today: String,
-    overdue: String,
+    overdue: i64,
     first_contact_overdue: String,
     open_alerts: usize,
     awaiting_receipt: usize,
@@ -205,14 +205,6 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         .iter()
         .filter(|d| d.settlement_due_at >= now)
         .count();
-    let overdue = disputes(
-        &s,
-        DisputeQuery {
-            flag: Some("overdue".into()),
-            ..DisputeQuery::default()
-        },
-    )
-    .await?;
     let first_contact = disputes(
         &s,
         DisputeQuery {
@@ -245,6 +237,7 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
     )
     .await
     .or_page(&s)?;
+    let month = measure(&s, "month", day).await?;
     let page = DashboardPage {
         f: s.frame().titled("工作台", "Dashboard"),
         new_today: measure(&s, "day", day).await?.current.filed,
@@ -253,11 +246,12 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         } else {
             due_today.to_string()
         },
-        overdue: counted(&overdue),
+        // The figures' own count: open and overdue now (docs/metrics.md#open-and-overdue).
+        overdue: month.current.open_overdue_at_end,
         first_contact_overdue: counted(&first_contact),
         open_alerts: alerts.len(),
         awaiting_receipt: queue.len(),
-        month: measure(&s, "month", day).await?,
+        month,
         charts: trend_charts(&s).await?,
     };
     html(StatusCode::OK, page.render()).or_page(&s)
@@ -433,6 +427,7 @@ async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
             ("操作", "Actions"),
         ],
     );
+    list.link_figures_help();
     list.intro = Some(format!(
         "{} {} – {} · {} {:.0}% · {} {:.0}% · {} {}",
         list.t("考核期", "Window"),
@@ -648,6 +643,7 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
             ("处理", "Handle"),
         ],
     );
+    list.link_figures_help();
     list.intro = Some(list.t("同一单位短期内集中出现的纠纷（可能的群体性事件），请核查处理。", "Disputes gathering at one unit in a short time (a possible group incident): check and act."));
     for alert in items {
         let note = list.t("处理说明", "Note");
@@ -676,7 +672,12 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
             "acknowledged" => "warn",
             _ => "ok",
         };
-        let mut summary = Cell::text(alert.summary);
+        let mut summary = Cell::text(format!("{} · {}", alert.unit_name, alert.summary));
+        summary.links = alert
+            .disputes
+            .iter()
+            .map(|d| (format!("/disputes/{}", d.id), d.case_number.clone()))
+            .collect();
         if let Some(n) = alert.note {
             summary = summary.with_note(n);
         }
@@ -751,6 +752,7 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
             ("下载", "Download"),
         ],
     );
+    list.link_figures_help();
     list.intro = Some(list.t("每日、每周、每月报表按时自动生成并存档；也可以随时生成当前报表。", "Daily, weekly and monthly reports are generated on schedule and archived; current ones can be generated at any time."));
     for (kind, zh, en) in [
         ("daily", "今日日报", "Today's daily look"),

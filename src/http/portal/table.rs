@@ -16,6 +16,8 @@ pub struct Cell {
     pub href: Option<String>,
     pub badge: Option<&'static str>,
     pub note: Option<String>,
+    /// Further links under the text (href, label), e.g. the disputes an alert names.
+    pub links: Vec<(String, String)>,
 }
 
 impl Cell {
@@ -126,6 +128,13 @@ impl Listing {
             forms: Vec::new(),
             extra: None,
         }
+    }
+
+    /// Links the page that says how figures are counted (for pages that show figures).
+    pub fn link_figures_help(&mut self) {
+        let label = self.t("指标说明", "How figures are counted");
+        self.links
+            .push((super::public::FIGURES_HELP.to_string(), label));
     }
 
     /// Text in the page's language.
