@@ -108,10 +108,10 @@ both_backends! {
         let consumer = app.demo_token("consumer@odr.demo").await;
         let owner = app.demo_token(XIXI).await;
         let mut cases = Vec::new();
-        for day in 1..=9 {
-            cases.push(file(&app, &consumer, &unit, &format!("2026-11-0{day}")).await);
+        for day in 1..=10 {
+            cases.push(file(&app, &consumer, &unit, &format!("2026-11-{day:02}")).await);
         }
-        let [a, b, c, d, e, f, g, h, i] = <[String; 9]>::try_from(cases).unwrap();
+        let [a, b, c, d, e, f, g, h, i, k] = <[String; 10]>::try_from(cases).unwrap();
         // A: answered, agreed, fulfilled, confirmed and rated 5, all on its filing day.
         act(&app, &owner, &a, contact()).await;
         agree(&app, &owner, &consumer, &a).await;
@@ -123,7 +123,7 @@ both_backends! {
         // C: withdrawn before the business answered.
         act(&app, &consumer, &c, json!({"action": "withdraw", "reason": "已线下解决"})).await;
         // D, F, G, H, I answered at once.
-        for id in [&d, &f, &g, &h, &i] {
+        for id in [&d, &f, &g, &h, &i, &k] {
             act(&app, &owner, id, contact()).await;
         }
         // G agreed now, reported unfulfilled in December.
@@ -142,7 +142,7 @@ both_backends! {
         // A period not over: on 28 November J is open and overdue; nothing else is.
         let november = figures(&app, "period=month").await;
         check("November, on the 28th", &november, &[
-            ("filed", json!(10)), ("concluded", json!(5)), ("open_overdue_at_end", json!(1)),
+            ("filed", json!(11)), ("concluded", json!(5)), ("open_overdue_at_end", json!(1)),
             ("on_time_rate", json!(5.0 / 6.0)),
         ]);
 
@@ -152,7 +152,7 @@ both_backends! {
         app.sweep().await;
         let november = figures(&app, "period=month&date=2026-11-15").await;
         check("November", &november, &[
-            ("filed", json!(10)),
+            ("filed", json!(11)),
             // A, G agreed; B declined; C withdrawn; D escalated by its consumer: all on time.
             ("concluded", json!(5)),
             ("settled", json!(2)),
@@ -162,8 +162,8 @@ both_backends! {
             ("open_overdue_at_end", json!(1)),
             ("on_time_rate", json!(5.0 / 6.0)),
             ("settlement_rate", json!(0.5)),
-            // Seven answered in time (B by its decline); E and J missed; C never judged.
-            ("first_contact_rate", json!(7.0 / 9.0)),
+            // Eight answered in time (B by its decline); E and J missed; C never judged.
+            ("first_contact_rate", json!(0.8)),
             ("satisfaction_mean", json!(5.0)),
             ("satisfaction_high_share", json!(1.0)),
             ("rated", json!(1)),
@@ -192,33 +192,35 @@ both_backends! {
         // agreement — open and overdue now.
         app.clock.set(shanghai_10am("2026-12-14"));
         let december = figures(&app, "period=month").await;
-        check("December, on the 14th", &december, &[("open_overdue_at_end", json!(1))]);
+        check("December, on the 14th", &december, &[("open_overdue_at_end", json!(2))]);
         let owner = app.demo_token(XIXI).await;
         let consumer = app.demo_token("consumer@odr.demo").await;
         // F agreed late; H and I agreed before their moved due dates (18 Dec).
         for id in [&f, &h, &i] {
             agree(&app, &owner, &consumer, id).await;
         }
+        // K's consumer asks for escalation after the due date: late, though answered in time.
+        act(&app, &consumer, &k, json!({"action": "request_escalation", "reason": "仍未解决"})).await;
         let december = figures(&app, "period=month").await;
         check("December", &december, &[
             ("filed", json!(0)),
-            // J (lapse), E (escalated unanswered), F (late), H and I (on time).
-            ("concluded", json!(5)),
+            // J (lapse), E (escalated unanswered), F and K (late), H and I (on time).
+            ("concluded", json!(6)),
             // F, H, I agreed; G's November agreement moved to the escalations.
             ("settled", json!(2)),
-            ("escalated", json!(3)),
+            ("escalated", json!(4)),
             ("open_overdue_at_end", json!(0)),
-            ("on_time_rate", json!(0.4)),
-            ("settlement_rate", json!(0.4)),
+            ("on_time_rate", json!(2.0 / 6.0)),
+            ("settlement_rate", json!(2.0 / 6.0)),
             ("first_contact_rate", Value::Null),
-            // J 21 working days, E 3, F, H and I 11 each.
-            ("average_cycle_working_days", json!(57.0 / 5.0)),
+            // J 21 working days, E 3, F, H, I and K 11 each.
+            ("average_cycle_working_days", json!(68.0 / 6.0)),
         ]);
         // November keeps its figures; both months together add up.
         let both = figures(&app, "period=custom&from=2026-11-01&to=2026-12-31").await;
         check("November and December", &both, &[
-            ("concluded", json!(10)), ("settled", json!(4)), ("escalated", json!(5)),
-            ("withdrawn", json!(1)), ("on_time_rate", json!(0.7)),
+            ("concluded", json!(11)), ("settled", json!(4)), ("escalated", json!(6)),
+            ("withdrawn", json!(1)), ("on_time_rate", json!(7.0 / 11.0)),
         ]);
         assert_eq!(figures(&app, "period=month&date=2026-11-15").await, november);
 
@@ -226,7 +228,7 @@ both_backends! {
         let xihu = app.demo_token("reg.xihu@odr.demo").await;
         let close = csv(&app, "/api/v1/reports/monthly?date=2026-11-15&format=csv", &xihu).await;
         let unit_row = close.iter().find(|r| r.first().is_some_and(|c| c == "杭州西溪人家餐饮有限公司")).unwrap();
-        assert_eq!(unit_row[2..], ["10", "5", "1", "83.3%", "50.0%", "5.00"].map(String::from), "{unit_row:?}");
+        assert_eq!(unit_row[2..], ["11", "5", "1", "83.3%", "50.0%", "5.00"].map(String::from), "{unit_row:?}");
         let export = csv(&app, "/api/v1/metrics/export?period=month&date=2026-11-15&format=csv", &owner).await;
         let rate = export.iter().find(|r| r[0].starts_with("按时办结率")).unwrap();
         assert_eq!(rate[1], "83.3%");
