@@ -248,7 +248,7 @@ pub struct EvaluationSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertSettings {
-    /// Mass complaint: this many disputes against one unit …
+    /// Mass complaint: this many different consumers against one unit …
     pub mass_complaint_count: i64,
     /// … within this many hours.
     pub mass_complaint_hours: i64,

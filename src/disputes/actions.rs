@@ -166,7 +166,11 @@ pub fn act(
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
+    crate::store::metrics::share_unit_of_dispute(conn, id)?;
     let (mut dispute, _claim) = find_dispute(conn, id)?.ok_or(CaseError::NotFound("dispute"))?;
+    // Never before the dispute's last step: its timeline replays in the order steps were taken
+    // (a sweep stamps its start; a party may have acted since).
+    let now = now.max(from_db_time(dispute.updated_at));
     let version = dispute.version;
     let facts = facts_of(&dispute)?;
     let next = transition(&facts, action.event(), acting.actor, now).map_err(CaseError::Rule)?;

@@ -2,7 +2,7 @@
 //! transaction as the escalation and stored with it, so every delivery attempt sends the same
 //! bytes. Its JSON Schema is published as `openapi/escalation-packet.v2.schema.json`.
 
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -12,7 +12,7 @@ use super::view::{
 };
 use crate::domain::dispute::Actor;
 use crate::domain::region::RegionCode;
-use crate::oversight::{FiguresDto, PeriodDto, measure};
+use crate::oversight::{FiguresDto, PeriodDto, last_twelve_months, measure};
 use crate::store::disputes::Dispute;
 use crate::store::metrics::MetricScope;
 use crate::store::reference::{find_industry, find_region};
@@ -125,10 +125,7 @@ fn metrics(
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
     let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    let period = PeriodDto {
-        from: today.checked_sub_months(Months::new(12)).unwrap_or(today),
-        to: today,
-    };
+    let period = last_twelve_months(today);
     let region = RegionCode::parse(&d.region_code)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .prefix()

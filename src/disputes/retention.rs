@@ -111,9 +111,28 @@ fn anonymise(
     diesel::update(settlements::table.find(id))
         .set(settlements::terms.eq(REMOVED))
         .execute(conn)?;
-    diesel::update(dispute_events::table.filter(dispute_events::dispute_id.eq(id)))
-        .set(dispute_events::detail.eq(json!({"removed": true}).to_string()))
-        .execute(conn)?;
+    // The 12315 steps keep their step name (no personal data): the figures' rebuild counts
+    // 诉转案 from them (docs/metrics.md#rebuild).
+    let steps: Vec<(String, String)> = dispute_events::table
+        .filter(dispute_events::dispute_id.eq(id))
+        .filter(dispute_events::kind.eq("escalation_status"))
+        .select((dispute_events::id, dispute_events::detail))
+        .load(conn)?;
+    diesel::update(
+        dispute_events::table
+            .filter(dispute_events::dispute_id.eq(id))
+            .filter(dispute_events::kind.ne("escalation_status")),
+    )
+    .set(dispute_events::detail.eq(json!({"removed": true}).to_string()))
+    .execute(conn)?;
+    for (event, detail) in steps {
+        let status = serde_json::from_str::<serde_json::Value>(&detail)
+            .ok()
+            .and_then(|d| d.get("status").cloned());
+        diesel::update(dispute_events::table.find(event))
+            .set(dispute_events::detail.eq(json!({"removed": true, "status": status}).to_string()))
+            .execute(conn)?;
+    }
     diesel::update(escalations::table.filter(escalations::dispute_id.eq(id)))
         .set(escalations::packet.eq("{}"))
         .execute(conn)?;

@@ -125,7 +125,9 @@ pub fn figures(c: &Counters, x: &Extras) -> Figures {
         withdrawn: c.withdrawn,
         open_overdue_at_end: x.open_overdue_at_end,
         on_time_rate: ratio(c.concluded_on_time, c.concluded + x.open_overdue_at_end),
-        settlement_rate: ratio(c.settled, c.settled + c.escalated),
+        // Agreements moved to the escalations can outnumber a period's new ones: such a period
+        // settled none of what it handled (0 %), never a negative rate.
+        settlement_rate: ratio(c.settled.max(0), c.settled.max(0) + c.escalated),
         first_contact_rate: ratio(c.first_contact_on_time, c.first_contact_due),
         satisfaction_mean: ratio(c.rating_sum, c.rated),
         satisfaction_high_share: ratio(c.rated_high, c.rated),
@@ -285,11 +287,13 @@ pub fn step_counters(
         && judged_at > contact_due
         && (step.first_contact_now
             || step.event == Event::FirstContactLapsed
-            || (step.to.is_terminal() && !step.from.is_terminal()))
+            || (step.to.is_terminal() && !step.from.is_terminal() && step.to != Status::Rejected))
     {
         out.push((contact_due, one(|c| c.first_contact_due = 1)));
     }
+    // A dispute ruled no consumer dispute is not the unit's: its rating is not counted either.
     if step.event == Event::Rate
+        && step.from != Status::Rejected
         && let (Some(rating), Some(concluded)) = (facts.rating, facts.concluded_at)
     {
         out.push((

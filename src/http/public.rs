@@ -95,11 +95,14 @@ fn scorecards(
     ids: &[String],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Scores, ApiError> {
-    let today = shanghai_today(now);
-    let from = today
-        .checked_sub_months(chrono::Months::new(12))
-        .unwrap_or(today);
-    Ok(crate::oversight::unit_figures(conn, ids, from, today, now)?)
+    let period = crate::oversight::last_twelve_months(shanghai_today(now));
+    Ok(crate::oversight::unit_figures(
+        conn,
+        ids,
+        period.from,
+        period.to,
+        now,
+    )?)
 }
 
 /// A page of the directory.

@@ -154,6 +154,16 @@ pub fn measure(
     Ok(FiguresDto::of(period, figures(&counters, &extras)))
 }
 
+/// The twelve months up to and including `today`: the window of the directory's scorecards and
+/// the escalation packet's figures.
+pub fn last_twelve_months(today: NaiveDate) -> PeriodDto {
+    let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
+    PeriodDto {
+        from: year_ago + Duration::days(1),
+        to: today,
+    }
+}
+
 /// The figures of each of `unit_ids` over the days `from..=to` as of `now`, by the same
 /// definitions as [`measure`] (the reports' unit tables, the evaluation list, the directory's
 /// scorecards). Only the units' own figures: activity and unit changes stay 0.

@@ -44,14 +44,15 @@ pub fn rebuild(
     range: Range,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Progress, StoreError> {
-    // Bounds both databases store and compare as dates (SQLite compares them as text).
+    // Bounds both databases store and compare as dates: SQLite compares them as text, so no
+    // bound (nor the month after it) may leave four-digit years.
     let from = range
         .from
         .or(NaiveDate::from_ymd_opt(1970, 1, 1))
         .unwrap_or_default();
     let end = range
         .to
-        .or(NaiveDate::from_ymd_opt(9999, 12, 30))
+        .or(NaiveDate::from_ymd_opt(2999, 12, 31))
         .and_then(|to| to.succ_opt())
         .unwrap_or_default();
     // Every counter of a dispute counts on a day no later than the event that adds it, so the

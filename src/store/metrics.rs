@@ -28,7 +28,52 @@ pub struct DayKey {
 /// Defines the insertable row of a counter table (`metric_daily` by day, `metric_monthly` by
 /// the month's first day) and its upsert adding a delta.
 macro_rules! counter_table {
-    ($row:ident, $table:ident, $period:ident, $upsert:ident) => {
+    ($row:ident, $stored:ident, $table:ident, $period:ident, $upsert:ident) => {
+        /// A stored row's unit and counters.
+        #[derive(Debug, Clone, Queryable, Selectable)]
+        #[diesel(table_name = $table)]
+        pub(crate) struct $stored {
+            unit_id: String,
+            filed: i64,
+            first_contact_due: i64,
+            first_contact_on_time: i64,
+            concluded: i64,
+            concluded_on_time: i64,
+            settled: i64,
+            escalated: i64,
+            withdrawn: i64,
+            rated: i64,
+            rating_sum: i64,
+            rated_high: i64,
+            cycle_days_sum: i64,
+            recovered_fen: i64,
+            case_filed: i64,
+            handled: i64,
+        }
+
+        impl $stored {
+            /// The row's counters.
+            pub(crate) fn counters(&self) -> Counters {
+                Counters {
+                    filed: self.filed,
+                    first_contact_due: self.first_contact_due,
+                    first_contact_on_time: self.first_contact_on_time,
+                    concluded: self.concluded,
+                    concluded_on_time: self.concluded_on_time,
+                    settled: self.settled,
+                    escalated: self.escalated,
+                    withdrawn: self.withdrawn,
+                    rated: self.rated,
+                    rating_sum: self.rating_sum,
+                    rated_high: self.rated_high,
+                    cycle_days_sum: self.cycle_days_sum,
+                    recovered_fen: self.recovered_fen,
+                    case_filed: self.case_filed,
+                    handled: self.handled,
+                }
+            }
+        }
+
         #[derive(Debug, Clone, Insertable)]
         #[diesel(table_name = $table, treat_none_as_default_value = false)]
         pub(crate) struct $row<'a> {
@@ -114,8 +159,8 @@ macro_rules! counter_table {
     };
 }
 
-counter_table!(Row, metric_daily, day, upsert_day);
-counter_table!(MonthRow, metric_monthly, month, upsert_month);
+counter_table!(Row, StoredDay, metric_daily, day, upsert_day);
+counter_table!(MonthRow, StoredMonth, metric_monthly, month, upsert_month);
 
 /// The first day of `day`'s month.
 pub fn month_of(day: NaiveDate) -> NaiveDate {
@@ -124,6 +169,7 @@ pub fn month_of(day: NaiveDate) -> NaiveDate {
 
 /// Adds `delta` to the unit's rows of `key`'s day and month (creating them).
 pub fn bump(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), StoreError> {
+    share_unit(conn, &key.unit_id)?;
     let day = Row::of(key, key.day, delta);
     let month = MonthRow::of(key, month_of(key.day), delta);
     match conn {
@@ -376,9 +422,12 @@ macro_rules! overdue_at {
             .filter(
                 disputes::handling_ended_at
                     .is_null()
+                    .and(
+                        disputes::status
+                            .eq_any(crate::domain::dispute::Status::awaiting_settlement_names()),
+                    )
                     .or(disputes::handling_ended_at.gt($at)),
             )
-            .filter(disputes::status.ne(crate::domain::dispute::Status::Paused.as_str()))
     };
 }
 
@@ -529,35 +578,8 @@ pub fn totals(
     Ok((total, extras))
 }
 
-/// Counter rows of `unit_ids` in one table between two period keys.
-macro_rules! unit_rows_in {
-    ($conn:expr, $table:ident, $period:ident, $ids:expr, $from:expr, $to:expr) => {{
-        let rows: Vec<UnitRow> = $table::table
-            .filter($table::unit_id.eq_any($ids))
-            .filter($table::$period.ge($from))
-            .filter($table::$period.lt($to))
-            .select((
-                $table::unit_id,
-                $table::filed,
-                $table::first_contact_due,
-                $table::first_contact_on_time,
-                $table::concluded,
-                $table::concluded_on_time,
-                $table::settled,
-                $table::escalated,
-                $table::rated,
-                $table::rating_sum,
-                $table::rated_high,
-            ))
-            .load($conn)?;
-        rows
-    }};
-}
-
-type UnitRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
-
-/// Counter sums per unit for `unit_ids` over `from..to` (the directory's scorecards and the
-/// reports' unit tables).
+/// Counter sums per unit for `unit_ids` over `from..to` (the directory's scorecards, the
+/// reports' unit tables and the evaluation list).
 pub fn sums_for_units(
     conn: &mut DbConn,
     unit_ids: &[String],
@@ -566,37 +588,28 @@ pub fn sums_for_units(
 ) -> Result<HashMap<String, Counters>, StoreError> {
     let mut sums: HashMap<String, Counters> = HashMap::new();
     for piece in pieces(from, to) {
-        let rows = match piece {
-            Piece::Days(a, b) => unit_rows_in!(conn, metric_daily, day, unit_ids, a, b),
-            Piece::Months(a, b) => unit_rows_in!(conn, metric_monthly, month, unit_ids, a, b),
+        let rows: Vec<(String, Counters)> = match piece {
+            Piece::Days(a, b) => metric_daily::table
+                .filter(metric_daily::unit_id.eq_any(unit_ids))
+                .filter(metric_daily::day.ge(a))
+                .filter(metric_daily::day.lt(b))
+                .select(StoredDay::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|r| (r.unit_id.clone(), r.counters()))
+                .collect(),
+            Piece::Months(a, b) => metric_monthly::table
+                .filter(metric_monthly::unit_id.eq_any(unit_ids))
+                .filter(metric_monthly::month.ge(a))
+                .filter(metric_monthly::month.lt(b))
+                .select(StoredMonth::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|r| (r.unit_id.clone(), r.counters()))
+                .collect(),
         };
-        for (
-            unit,
-            filed,
-            fc_due,
-            fc_on_time,
-            concluded,
-            on_time,
-            settled,
-            escalated,
-            rated,
-            rating_sum,
-            high,
-        ) in rows
-        {
-            *sums.entry(unit).or_default() += Counters {
-                filed,
-                first_contact_due: fc_due,
-                first_contact_on_time: fc_on_time,
-                concluded,
-                concluded_on_time: on_time,
-                settled,
-                escalated,
-                rated,
-                rating_sum,
-                rated_high: high,
-                ..Counters::default()
-            };
+        for (unit, counters) in rows {
+            *sums.entry(unit).or_default() += counters;
         }
     }
     Ok(sums)
@@ -662,15 +675,46 @@ pub fn units_with_disputes(conn: &mut DbConn) -> Result<Vec<String>, StoreError>
         .load(conn)?)
 }
 
-/// Holds the unit's row until the transaction ends, so two rebuilds of one unit take turns
-/// (PostgreSQL; SQLite has one writer at a time anyway).
+/// The PostgreSQL advisory-lock class of a unit's counters (the second key is the unit).
+const COUNTER_LOCK_CLASS: i32 = 0x0D12_0001;
+
+/// Holds the unit's counters until the transaction ends, exclusively: a rebuild of the unit
+/// waits for the events being counted and they wait for it (PostgreSQL; SQLite has one writer
+/// at a time anyway).
 pub fn lock_unit(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
     if let DbConn::Pg(pg) = conn {
-        odr_units::table
-            .find(unit_id)
-            .select(odr_units::id)
-            .for_update()
-            .load::<String>(pg)?;
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(COUNTER_LOCK_CLASS)
+            .bind::<diesel::sql_types::Text, _>(unit_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Holds the unit's counters until the transaction ends, shared with other events' counting
+/// and exclusive of a rebuild of the unit (PostgreSQL).
+pub fn share_unit(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(COUNTER_LOCK_CLASS)
+            .bind::<diesel::sql_types::Text, _>(unit_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Takes [`share_unit`] for the unit of a dispute before the dispute's row is changed, so an
+/// event and a rebuild always lock in the same order (counters, then the dispute).
+pub fn share_unit_of_dispute(conn: &mut DbConn, dispute_id: &str) -> Result<(), StoreError> {
+    if matches!(conn, DbConn::Pg(_)) {
+        let unit: Option<String> = disputes::table
+            .find(dispute_id)
+            .select(disputes::unit_id)
+            .first(conn)
+            .optional()?;
+        if let Some(unit) = unit {
+            share_unit(conn, &unit)?;
+        }
     }
     Ok(())
 }
@@ -839,29 +883,36 @@ pub fn recount_months(
     let after = month_of(last_day)
         .checked_add_months(Months::new(1))
         .unwrap_or(to);
-    let rows: Vec<DailyRow> = metric_daily::table
+    type Placed = (NaiveDate, String, String, Option<String>, StoredDay);
+    let rows: Vec<Placed> = metric_daily::table
         .filter(metric_daily::unit_id.eq(unit_id))
         .filter(metric_daily::day.ge(month_of(from)))
         .filter(metric_daily::day.lt(after))
-        .select(DailyRow::as_select())
+        .select((
+            metric_daily::day,
+            metric_daily::region_code,
+            metric_daily::industry_code,
+            metric_daily::association_id,
+            StoredDay::as_select(),
+        ))
         .load(conn)?;
     let mut months: std::collections::BTreeMap<NaiveDate, (DayKey, Counters)> =
         std::collections::BTreeMap::new();
-    for r in rows {
-        let month = month_of(r.day);
+    for (day, region_code, industry_code, association_id, row) in rows {
+        let month = month_of(day);
         let entry = months.entry(month).or_insert_with(|| {
             (
                 DayKey {
                     day: month,
-                    unit_id: r.unit_id.clone(),
-                    region_code: r.region_code.clone(),
-                    industry_code: r.industry_code.clone(),
-                    association_id: r.association_id.clone(),
+                    unit_id: row.unit_id.clone(),
+                    region_code,
+                    industry_code,
+                    association_id,
                 },
                 Counters::default(),
             )
         });
-        entry.1 += r.counters();
+        entry.1 += row.counters();
     }
     for (month, (key, sums)) in &months {
         let row = MonthRow::of(key, *month, sums);
@@ -873,66 +924,18 @@ pub fn recount_months(
     Ok(())
 }
 
-/// A stored daily counter row.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = metric_daily)]
-struct DailyRow {
-    day: NaiveDate,
-    unit_id: String,
-    region_code: String,
-    industry_code: String,
-    association_id: Option<String>,
-    filed: i64,
-    first_contact_due: i64,
-    first_contact_on_time: i64,
-    concluded: i64,
-    concluded_on_time: i64,
-    settled: i64,
-    escalated: i64,
-    withdrawn: i64,
-    rated: i64,
-    rating_sum: i64,
-    rated_high: i64,
-    cycle_days_sum: i64,
-    recovered_fen: i64,
-    case_filed: i64,
-    handled: i64,
-}
-
-impl DailyRow {
-    fn counters(&self) -> Counters {
-        Counters {
-            filed: self.filed,
-            first_contact_due: self.first_contact_due,
-            first_contact_on_time: self.first_contact_on_time,
-            concluded: self.concluded,
-            concluded_on_time: self.concluded_on_time,
-            settled: self.settled,
-            escalated: self.escalated,
-            withdrawn: self.withdrawn,
-            rated: self.rated,
-            rating_sum: self.rating_sum,
-            rated_high: self.rated_high,
-            cycle_days_sum: self.cycle_days_sum,
-            recovered_fen: self.recovered_fen,
-            case_filed: self.case_filed,
-            handled: self.handled,
-        }
-    }
-}
-
 /// Every daily counter row of `unit_id`, by day (what tests compare with a rebuild).
 pub fn daily_counters(
     conn: &mut DbConn,
     unit_id: &str,
 ) -> Result<std::collections::BTreeMap<NaiveDate, Counters>, StoreError> {
-    let rows: Vec<DailyRow> = metric_daily::table
+    let rows: Vec<(NaiveDate, StoredDay)> = metric_daily::table
         .filter(metric_daily::unit_id.eq(unit_id))
-        .select(DailyRow::as_select())
+        .select((metric_daily::day, StoredDay::as_select()))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.day, r.counters()))
+        .map(|(day, r)| (day, r.counters()))
         .filter(|(_, c)| *c != Counters::default())
         .collect())
 }

@@ -147,6 +147,15 @@ both_backends! {
 both_backends! {
     async fn personal_data_of_long_concluded_disputes_is_removed_and_the_figures_stay(app) {
         let old = escalated(&app).await;
+        // The bureau turns it into an enforcement case (诉转案).
+        app.run_pending_jobs().await;
+        let xihu = app.demo_token("reg.xihu@odr.demo").await;
+        let queue = app.get("/api/v1/escalations", Some(&xihu)).await.body;
+        let escalation = queue[0]["id"].as_str().unwrap().to_string();
+        for status in ["received", "accepted", "mediating", "mediation_failed", "case_filed"] {
+            app.post(&format!("/api/v1/escalations/{escalation}/updates"), Some(&xihu),
+                &json!({"status": status, "note": "依法处理"})).await.expect(204);
+        }
         let consumer = app.demo_token("consumer@odr.demo").await;
         let before = app.get(&format!("/api/v1/disputes/{old}"), Some(&consumer)).await.body;
         let evidence = before["evidence"][0]["download_path"].as_str().unwrap().to_string();
@@ -185,6 +194,14 @@ both_backends! {
         let november = app.get("/api/v1/metrics?scope=all&period=month&date=2026-11-27", Some(&admin)).await.body;
         assert_eq!(november["current"]["filed"], 1);
         assert_eq!(november["current"]["escalated"], 1);
+        assert_eq!(november["current"]["complaint_to_case"], 1);
+        // A rebuild from the anonymised timelines keeps every figure, 诉转案 included.
+        let calendar = app.state.calendars.current();
+        app.with_conn(move |conn| {
+            odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}).unwrap()
+        }).await;
+        let rebuilt = app.get("/api/v1/metrics?scope=all&period=month&date=2026-11-27", Some(&admin)).await.body;
+        assert_eq!(rebuilt, november);
         let chain = app.with_conn(|conn| odr::store::audit::verify_chain(conn).unwrap()).await;
         assert!(chain.is_ok(), "anonymising leaves the audit chain intact: {chain:?}");
     }

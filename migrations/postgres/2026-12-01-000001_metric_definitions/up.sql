@@ -6,7 +6,10 @@
 ALTER TABLE metric_daily ADD COLUMN first_contact_due BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE metric_monthly ADD COLUMN first_contact_due BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE disputes ADD COLUMN handling_ended_at TIMESTAMP;
-CREATE INDEX disputes_settlement_due_idx ON disputes (settlement_due_at);
+-- "Open and overdue" at a past moment reads the disputes whose handling ended after it; a
+-- rebuild of a range reads the disputes with timeline entries since its first day.
+CREATE INDEX disputes_handling_ended_idx ON disputes (handling_ended_at);
+CREATE INDEX dispute_events_created_idx ON dispute_events (created_at);
 CREATE TABLE maintenance_tasks (
     name TEXT PRIMARY KEY NOT NULL,
     requested_at TIMESTAMP NOT NULL
