@@ -210,14 +210,30 @@ fn local(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-type Row = crate::store::metrics::DueRow;
+/// A listed dispute of a report.
+pub type Row = crate::store::metrics::DueRow;
 
-fn daily(
+/// The daily look of a region for one day, as of `now`: what the report lists and what the
+/// regulator's dashboard counts.
+#[derive(Debug, Clone)]
+pub struct DailyLook {
+    /// Disputes filed that day.
+    pub filed: i64,
+    /// Open disputes whose first-contact or settlement due date falls that day.
+    pub due_today: Vec<Row>,
+    /// Open and overdue at the day's end or now, whichever is earlier
+    /// (docs/metrics.md#open-and-overdue).
+    pub overdue: Vec<Row>,
+    pub open_alerts: i64,
+}
+
+/// The daily look of the region `prefix` for `day` as of `now`.
+pub fn daily_look(
     conn: &mut DbConn,
     prefix: &str,
     day: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Vec<Table>, StoreError> {
+) -> Result<DailyLook, StoreError> {
     let (from, to) = (start_of_day(day), start_of_day(day + Duration::days(1)));
     let as_of = now.min(to);
     let filed: i64 = disputes::table
@@ -226,23 +242,38 @@ fn daily(
         .filter(disputes::filed_at.lt(to_db_time(to)))
         .count()
         .get_result(conn)?;
-    let open = crate::store::metrics::awaiting_in_region(conn, prefix, to_db_time(to))?;
     let within = |t: chrono::NaiveDateTime| {
         let t = from_db_time(t);
         t >= from && t < to
     };
-    let due_today: Vec<&Row> = open
-        .iter()
+    let due_today = crate::store::metrics::awaiting_in_region(conn, prefix, to_db_time(to))?
+        .into_iter()
         .filter(|r| (r.2 == "filed" && within(r.4)) || within(r.5))
         .collect();
-    // The same disputes the figures count as open and overdue (docs/metrics.md#open-and-overdue).
-    let overdue_rows = crate::store::metrics::overdue_in_region(conn, prefix, to_db_time(as_of))?;
-    let overdue: Vec<&Row> = overdue_rows.iter().collect();
+    let overdue = crate::store::metrics::overdue_in_region(conn, prefix, to_db_time(as_of))?;
     let open_alerts: i64 = alerts::table
         .filter(crate::in_region!(alerts::region_code, prefix))
         .filter(alerts::status.ne("closed"))
         .count()
         .get_result(conn)?;
+    Ok(DailyLook {
+        filed,
+        due_today,
+        overdue,
+        open_alerts,
+    })
+}
+
+fn daily(
+    conn: &mut DbConn,
+    prefix: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<Table>, StoreError> {
+    let look = daily_look(conn, prefix, day, now)?;
+    let (filed, open_alerts) = (look.filed, look.open_alerts);
+    let due_today: Vec<&Row> = look.due_today.iter().collect();
+    let overdue: Vec<&Row> = look.overdue.iter().collect();
     let list = |title: &str, rows: &[&Row]| Table {
         title: title.into(),
         headers: [

@@ -344,7 +344,7 @@ both_backends! {
         assert!(consumer.text("#actions").await.contains("5 ★"));
         consumer.screenshot("dispute-resolved").await;
         let timeline = consumer.text("#timeline").await;
-        for step in ["提交投诉", "经营者首次联系", "接受方案，达成和解", "经营者已履行", "消费者确认履行", "消费者评价"] {
+        for step in ["提交投诉", "经营者首次响应", "接受方案，达成和解", "经营者已履行", "消费者确认履行", "消费者评价"] {
             assert!(timeline.contains(step), "{step} in {timeline}");
         }
         consumer.goto("/my/disputes").await;

@@ -351,7 +351,7 @@ both_backends! {
         let visitor = Visitor::new(&app);
         let help = visitor.get("/help/figures").await;
         assert_eq!(help.status, 200);
-        for words in ["指标说明", "按时办结率", "和解成功率", "首次响应及时率", "期末超期未结", "5 位<b>不同</b>消费者"] {
+        for words in ["指标说明", "按时办结率", "和解成功率", "首次响应及时率", "期末超期未结", "至少 5 位<b>不同</b>消费者", "按时办结率低于 80%", "10 个工作日内办结"] {
             assert!(help.html.contains(words), "{words}");
         }
         visitor.get("/lang?to=en&next=/help/figures").await;

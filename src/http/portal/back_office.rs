@@ -624,7 +624,7 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
             ("版本", "Version"),
             ("适用范围", "Applies to"),
             ("生效日", "From"),
-            ("首次联系", "First contact"),
+            ("首次响应", "First contact"),
             ("办结", "Settlement"),
             ("计算方式", "Counting"),
             ("说明", "Note"),
@@ -654,7 +654,7 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
             )
             .field(
                 "first_contact_days",
-                list.t("首次联系工作日", "First contact (working days)"),
+                list.t("首次响应工作日", "First contact (working days)"),
                 false,
             )
             .field(

@@ -82,7 +82,7 @@ pub fn party(lang: Lang, code: &str) -> &str {
 
 const EVENTS: &[(&str, &str, &str)] = &[
     ("filed", "提交投诉", "Dispute filed"),
-    ("first_contact", "经营者首次联系", "First contact"),
+    ("first_contact", "经营者首次响应", "First contact"),
     ("message", "留言", "Message"),
     ("offer_made", "提出方案", "Offer made"),
     ("offer_withdrawn", "撤回方案", "Offer withdrawn"),
@@ -126,7 +126,7 @@ const EVENTS: &[(&str, &str, &str)] = &[
     ),
     (
         "first_contact_lapsed",
-        "首次联系超时，自动转 12315",
+        "首次响应超时，自动转 12315",
         "First contact lapsed; escalated",
     ),
     (

@@ -31,17 +31,32 @@ pub const FIGURES_HELP: &str = "/help/figures";
 #[template(path = "portal/figures_help.html")]
 struct FiguresHelpPage {
     f: Frame,
-    mass_count: i64,
-    mass_hours: i64,
+    alerts: crate::config::AlertSettings,
+    evaluation: crate::config::EvaluationSettings,
+    /// The national default's first-contact and settlement limits.
+    first_contact_days: u32,
+    settlement_days: u32,
+}
+
+impl FiguresHelpPage {
+    fn major_yuan(&self) -> i64 {
+        self.alerts.major_claim_fen / 100
+    }
+
+    fn percent(&self, rate: &f64) -> String {
+        format!("{:.0}%", rate * 100.0)
+    }
 }
 
 /// 指标说明: what each figure counts, in words a merchant understands (docs/metrics.md).
 async fn figures_help(s: Session) -> Result<HttpResponse, PageError> {
-    let alerts = &s.state.settings.alerts;
+    let settings = &s.state.settings;
     let page = FiguresHelpPage {
         f: s.frame().titled("指标说明", "How figures are counted"),
-        mass_count: alerts.mass_complaint_count,
-        mass_hours: alerts.mass_complaint_hours,
+        alerts: settings.alerts.clone(),
+        evaluation: settings.evaluation.clone(),
+        first_contact_days: settings.deadlines.first_contact_working_days,
+        settlement_days: settings.deadlines.settlement_working_days,
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
+use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 
@@ -80,8 +80,8 @@ fn today(s: &Session) -> NaiveDate {
 struct DashboardPage {
     f: Frame,
     new_today: i64,
-    due_today: String,
-    overdue: i64,
+    due_today: usize,
+    overdue: usize,
     first_contact_overdue: String,
     open_alerts: usize,
     awaiting_receipt: usize,
@@ -184,27 +184,21 @@ pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
 async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
     let day = today(&s);
-    let end_of_day = Shanghai
-        .from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc) + Duration::days(1))
-        .unwrap_or_else(|| s.state.clock.now());
-    let open = Some("filed,negotiating,paused".to_string());
     let now = s.state.clock.now();
-    let due = disputes(
-        &s,
-        DisputeQuery {
-            status: open.clone(),
-            due_before: Some(end_of_day.to_rfc3339()),
-            ..DisputeQuery::default()
-        },
-    )
-    .await?;
-    let due_today = due
-        .items
-        .iter()
-        .filter(|d| d.settlement_due_at >= now)
-        .count();
+    // The daily look's own numbers (docs/metrics.md#reports-and-exports), as the report lists.
+    let prefix = auth
+        .actor
+        .region
+        .as_ref()
+        .map(|r| r.prefix().to_string())
+        .unwrap_or_default();
+    let look = s
+        .state
+        .db
+        .run(move |conn| crate::oversight::reports::daily_look(conn, &prefix, day, now))
+        .await
+        .map_err(ApiError::from)
+        .or_page(&s)?;
     let first_contact = disputes(
         &s,
         DisputeQuery {
@@ -240,14 +234,10 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
     let month = measure(&s, "month", day).await?;
     let page = DashboardPage {
         f: s.frame().titled("工作台", "Dashboard"),
-        new_today: measure(&s, "day", day).await?.current.filed,
-        due_today: if due.next_cursor.is_some() {
-            format!("{due_today}+")
-        } else {
-            due_today.to_string()
-        },
-        // The figures' own count: open and overdue now (docs/metrics.md#open-and-overdue).
-        overdue: month.current.open_overdue_at_end,
+        new_today: look.filed,
+        due_today: look.due_today.len(),
+        // Open and overdue now: the month's figure counts the same disputes.
+        overdue: look.overdue.len(),
         first_contact_overdue: counted(&first_contact),
         open_alerts: alerts.len(),
         awaiting_receipt: queue.len(),
@@ -754,13 +744,18 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
     );
     list.link_figures_help();
     list.intro = Some(list.t("每日、每周、每月报表按时自动生成并存档；也可以随时生成当前报表。", "Daily, weekly and monthly reports are generated on schedule and archived; current ones can be generated at any time."));
-    for (kind, zh, en) in [
-        ("daily", "今日日报", "Today's daily look"),
-        ("weekly", "本周周报", "This week's check"),
-        ("monthly", "本月月报", "This month's close"),
+    let day = today(&s);
+    let last_week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()) + 1);
+    let last_month = day.with_day(1).unwrap_or(day) - Duration::days(1);
+    for (kind, date, zh, en) in [
+        ("daily", day, "今日日报", "Today's daily look"),
+        ("weekly", day, "本周周报", "This week's check"),
+        ("weekly", last_week, "上周周查", "Last week's check"),
+        ("monthly", day, "本月月报", "This month so far"),
+        ("monthly", last_month, "上月月结", "Last month's close"),
     ] {
         list.links.push((
-            format!("/reports/now/{kind}?format=xlsx"),
+            format!("/reports/now/{kind}?format=xlsx&date={date}"),
             s.lang.t(zh, en).into(),
         ));
     }
@@ -796,10 +791,11 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
     list.render(&s, StatusCode::OK)
 }
 
-/// The format of a download.
+/// The format of a download and, for a report built now, a day inside its period.
 #[derive(Debug, Deserialize)]
 pub struct FormatQuery {
     format: Option<String>,
+    date: Option<NaiveDate>,
 }
 
 async fn archived_report(
@@ -830,10 +826,13 @@ async fn report_now(
         s.state.clone(),
         auth,
         path,
-        web::Query(ReportQuery {
-            region: None,
-            date: None,
-            format: query.into_inner().format,
+        web::Query({
+            let query = query.into_inner();
+            ReportQuery {
+                region: None,
+                date: query.date,
+                format: query.format,
+            }
         }),
     )
     .await
