@@ -334,6 +334,34 @@ both_backends! {
         assert_eq!(all_counters(&app).await, generated);
     }
 
+    async fn a_rebuild_while_people_act_loses_and_doubles_nothing(app) {
+        app.seed_demo().await;
+        random_history(&app, 31, 8).await;
+        // Rebuilds run while the restaurant's staff and consumers keep acting.
+        let calendar = app.state.calendars.current();
+        let rebuilding = {
+            let db = app.state.db.clone();
+            tokio::spawn(async move {
+                for _ in 0..4 {
+                    let calendar = calendar.clone();
+                    db.run(move |conn| odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}))
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        let acting = random_history(&app, 32, 8);
+        let (rebuilt, ()) = tokio::join!(rebuilding, acting);
+        rebuilt.unwrap();
+        let kept = all_counters(&app).await;
+        // What the events left equals what their timelines say.
+        let calendar = app.state.calendars.current();
+        app.with_conn(move |conn| {
+            odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}).unwrap()
+        }).await;
+        assert_eq!(all_counters(&app).await, kept);
+    }
+
     async fn an_upgraded_database_fills_in_counters_from_before_they_existed(app) {
         app.seed_demo().await;
         random_history(&app, 21, 10).await;
