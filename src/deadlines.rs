@@ -5,7 +5,6 @@
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -212,7 +211,7 @@ pub fn import_calendar_year(
     by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<ImportedYear, CaseError> {
-    let imported = conn.transaction(|conn| {
+    let imported = crate::store::write_transaction(conn, |conn| {
         put_calendar_year(
             conn,
             &CalendarYearRow {

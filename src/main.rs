@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use diesel::Connection;
 
 use odr::clock::{Clock, SystemClock};
 use odr::config::{Profile, Settings};
@@ -442,7 +441,7 @@ async fn create_admin(state: AppState, email: String, name: String) -> anyhow::R
                 region_code: None,
                 association_id: None,
             };
-            conn.transaction(|conn| {
+            odr::store::write_transaction(conn, |conn| {
                 insert_user(
                     conn,
                     &new_user_row(&pii, &input, &membership, Some(hash), now),

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Asia::Shanghai;
-use diesel::Connection;
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -170,9 +169,12 @@ pub fn seed_history(
             .clamp(20, 5_000)
     });
     let started = Utc.from_utc_datetime(&(since - Duration::days(30)).and_time(Default::default()));
-    let units =
-        conn.transaction(|conn| create_units(conn, ctx, &mut rng, unit_count, &password, started))?;
-    let consumers = conn.transaction(|conn| create_consumers(conn, ctx, plan.disputes, started))?;
+    let units = crate::store::write_transaction(conn, |conn| {
+        create_units(conn, ctx, &mut rng, unit_count, &password, started)
+    })?;
+    let consumers = crate::store::write_transaction(conn, |conn| {
+        create_consumers(conn, ctx, plan.disputes, started)
+    })?;
     let policies = crate::deadlines::stored_policies(conn)?;
     let weights: Vec<f64> = units
         .iter()
@@ -227,7 +229,7 @@ pub fn seed_history(
                     )
                 })
                 .collect::<Result<_, _>>()?;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 number_cases(conn, &mut stories)?;
                 let mut batch = DisputeBatch::default();
                 for story in stories {
@@ -261,7 +263,7 @@ pub fn seed_history(
             )
         })
         .collect();
-    conn.transaction(|conn| insert_counters(conn, &rows))?;
+    crate::store::write_transaction(conn, |conn| insert_counters(conn, &rows))?;
     report.disputes = written;
     Ok(report)
 }

@@ -3,7 +3,6 @@
 //! retailer as active ODR units, one regulator per district, an admin and a consumer.
 
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 
 use crate::domain::commitment::{Commitment, CommitmentKind};
 use crate::domain::contact::{EmailAddress, PhoneNumber};
@@ -273,8 +272,7 @@ pub fn seed_demo(
     let password =
         NewPassword::parse(DEMO_PASSWORD).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let hash = hash_password(&password).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    conn.transaction(|conn| seed_world(conn, pii, &hash, now))
-        .map(Some)
+    crate::store::write_transaction(conn, |conn| seed_world(conn, pii, &hash, now)).map(Some)
 }
 
 /// Applies for `business` as its owner with every condition met and, when `approver` (a

@@ -120,7 +120,7 @@ pub fn mark_delivered(
     escalation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         let moved = diesel::update(
             escalations::table
                 .filter(escalations::id.eq(escalation_id))
@@ -182,7 +182,7 @@ pub fn record_failure(
     dead: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         diesel::update(escalations::table.find(escalation_id))
             .set((
                 escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
@@ -221,7 +221,7 @@ pub fn redrive(
     escalation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         let revived = diesel::update(
             escalations::table
                 .find(escalation_id)

@@ -152,7 +152,7 @@ pub fn send_reminders(
                 due.deadline.as_str(),
                 due.due_at.timestamp()
             );
-            let reminded = conn.transaction(|conn| {
+            let reminded = crate::store::write_transaction(conn, |conn| {
                 if !claim_reminder(conn, &key, now)? {
                     return Ok::<_, StoreError>(false);
                 }
@@ -202,7 +202,7 @@ pub fn send_digests(
     for (business_id, mut dues) in per_business {
         dues.sort_by_key(|d| d.due_at);
         let key = format!("digest:{business_id}:{today}");
-        let delivered = conn.transaction(|conn| {
+        let delivered = crate::store::write_transaction(conn, |conn| {
             if !claim_reminder(conn, &key, now)? {
                 return Ok::<_, StoreError>(false);
             }

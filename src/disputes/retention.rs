@@ -49,7 +49,9 @@ pub fn anonymise_expired(
     }
     let mut files = Vec::new();
     for (id, status) in &expired {
-        files.extend(conn.transaction(|conn| anonymise(conn, id, status, now))?);
+        files.extend(crate::store::write_transaction(conn, |conn| {
+            anonymise(conn, id, status, now)
+        })?);
     }
     // Files go after the rows are committed; a file still used by a kept dispute stays.
     for sha256 in files {

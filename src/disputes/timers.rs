@@ -80,7 +80,7 @@ fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Acti
 /// Closes open offers past their expiry, each with a timeline entry.
 fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let at = to_db_time(now);
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         let expired: Vec<(String, String, String)> = offers::table
             .inner_join(disputes::table)
             .filter(offers::status.eq("open"))
@@ -127,7 +127,9 @@ pub fn sweep(
         ..SweepReport::default()
     };
     for (id, action) in candidates(conn, now)? {
-        let outcome = conn.transaction(|conn| act(conn, ctx, &id, &Acting::system(), &action, now));
+        let outcome = crate::store::write_transaction(conn, |conn| {
+            act(conn, ctx, &id, &Acting::system(), &action, now)
+        });
         match outcome {
             Ok(()) => match action {
                 Action::FirstContactLapsed => report.first_contacts_flagged += 1,

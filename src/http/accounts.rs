@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -412,7 +411,7 @@ pub async fn rotate(
     let check = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| check_refresh(conn, &token_hash, now))
+            crate::store::write_transaction(conn, |conn| check_refresh(conn, &token_hash, now))
                 .map_err(ApiError::from)
         })
         .await?;
@@ -630,7 +629,7 @@ pub async fn export_my_data(
             }
             let notifications =
                 crate::store::notifications::list_for_user(conn, auth.id(), false, 100_000)?;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 crate::http::audit::record(
                     conn,
                     &auth,

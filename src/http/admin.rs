@@ -2,7 +2,6 @@
 //! and other admins, invited by email.
 
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -83,7 +82,7 @@ pub async fn create_association(
         .db
         .run(move |conn| {
             known_scope(conn, Some(region.as_str()), body.industry_code.as_deref())?;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 let association = insert_association(
                     conn,
                     name.as_str(),
@@ -219,7 +218,7 @@ pub async fn create_user(
                 region_code: region.as_ref().map(|r| r.as_str().to_string()),
                 association_id: association_id.clone(),
             };
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 let user = new_user_row(&worker_state.pii, &account, &membership, None, now);
                 crate::store::users::insert_user(conn, &user).map_err(account_conflict)?;
                 worker_state

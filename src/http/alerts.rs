@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -178,7 +177,7 @@ async fn move_to(
             if !inside {
                 return Err(missing());
             }
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 if !move_alert(conn, &id, to, auth.id(), note.as_deref(), now)? {
                     return Err(ApiError::conflict(
                         "alert_transition_not_allowed",
@@ -309,7 +308,7 @@ pub async fn escalate(
                 ));
             }
             let ids: Vec<String> = serde_json::from_str(&alert.dispute_ids).unwrap_or_default();
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 let mut done = JointEscalation {
                     escalated: Vec::new(),
                     skipped: Vec::new(),

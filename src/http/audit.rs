@@ -168,8 +168,7 @@ pub async fn export(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
     let rows = state
         .db
         .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 let rows = list_audit(conn, prefix.as_deref(), 0, EXPORT_LIMIT)?;
                 record(
                     conn,

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -205,7 +204,7 @@ pub async fn register_business(
             check_references(conn, &mut errors, "business.", &business, None)?;
             errors.finish()?;
             let hash = hash_password(&password).map_err(ApiError::internal)?;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 let row = new_business_row(&business, None, now);
                 insert_business(conn, &row).map_err(|e| match e {
                     StoreError::Conflict(_) => ApiError::conflict(
@@ -412,7 +411,7 @@ pub async fn invite_staff(
         .db
         .run(move |conn| {
             let business = load_owned_business(conn, &auth.actor, &id)?;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 let user = new_user_row(
                     &worker_state.pii,
                     &account,
@@ -506,15 +505,16 @@ pub async fn apply(
                 id: auth.id(),
                 role: auth.role().as_str(),
             };
-            let unit = conn
-                .transaction(|conn| apply_for_unit(conn, &business.id, conditions, actor, now))
-                .map_err(|e| match e {
-                    ApplyError::AlreadyEnrolled(status) => ApiError::conflict(
-                        "unit_already_enrolled",
-                        format!("The business is already {status} as an ODR unit."),
-                    ),
-                    ApplyError::Store(e) => e.into(),
-                })?;
+            let unit = crate::store::write_transaction(conn, |conn| {
+                apply_for_unit(conn, &business.id, conditions, actor, now)
+            })
+            .map_err(|e| match e {
+                ApplyError::AlreadyEnrolled(status) => ApiError::conflict(
+                    "unit_already_enrolled",
+                    format!("The business is already {status} as an ODR unit."),
+                ),
+                ApplyError::Store(e) => e.into(),
+            })?;
             unit_response(conn, unit, business)
         })
         .await?;

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -401,7 +400,7 @@ pub async fn create_policy(
                 stored.region_code.as_deref(),
                 stored.industry_code.as_deref(),
             )?;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 insert_policy(conn, &stored)?;
                 crate::http::audit::record(
                     conn,

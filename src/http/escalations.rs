@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use futures_util::StreamExt;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -176,7 +175,7 @@ pub async fn record(
             if !in_region {
                 return Err(missing());
             }
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 update(
                     conn,
                     &ctx,
@@ -253,7 +252,7 @@ pub async fn redrive_delivery(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 redrive(conn, &ctx, &id, now)?;
                 crate::http::audit::record(
                     conn,
@@ -366,7 +365,7 @@ pub async fn gateway_callback(
     let changed = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 update(
                     conn,
                     &ctx,

@@ -230,7 +230,7 @@ pub async fn warn(
                     format!("A unit that is {} cannot be warned.", unit.status),
                 ));
             }
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 diesel::insert_into(unit_warnings::table)
                     .values((
                         unit_warnings::id.eq(new_id()),

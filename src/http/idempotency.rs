@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use diesel::Connection;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
@@ -48,7 +47,7 @@ where
     let (status, body) = state
         .db
         .run(move |conn| {
-            let (status, resource) = conn.transaction(|conn| {
+            let (status, resource) = crate::store::write_transaction(conn, |conn| {
                 if let Some(key) = &key
                     && let Some(stored) = find_response(conn, &user_id, key)?
                 {

@@ -450,7 +450,7 @@ pub async fn publish(
             if let Some(dispute) = &row.dispute_id {
                 check_stripped(&row.title, &row.body, &personal_data(conn, &pii, dispute)?)?;
             }
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 diesel::update(publications::table.find(&row.id))
                     .set((
                         publications::status.eq("published"),

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -448,7 +447,7 @@ pub async fn act_on_unit(
                 id: auth.id(),
                 role: auth.role().as_str(),
             };
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 units::change_status(conn, &unit.id, from, to, actor, &reason, now)?;
                 let (zh, en) = decision_text(to);
                 let because = |label: &str| {
@@ -551,7 +550,7 @@ pub async fn put_commitments(
                     "Only the business's owner sets its commitments.",
                 ));
             }
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 units::replace_commitments(conn, &unit.id, &commitments)?;
                 crate::http::audit::record(
                     conn,

@@ -7,7 +7,6 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -294,7 +293,7 @@ pub fn import_members(
 ) -> Result<ImportReport, ImportError> {
     let area = RegionCode::parse(&ctx.association.region_code)
         .map_err(|_| ImportError::AssociationRegion)?;
-    conn.transaction(|conn| {
+    crate::store::write_transaction(conn, |conn| {
         let mut seen = HashSet::new();
         let mut reports = Vec::with_capacity(rows.len());
         for row in rows {

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use chrono_tz::Asia::Shanghai;
-use diesel::Connection;
 
 use crate::domain::calendar::{Calendar, start_of_day};
 use crate::domain::metrics::{Counters, replay};
@@ -67,7 +66,7 @@ pub fn rebuild(
         ..Progress::default()
     };
     for unit in &units {
-        let disputes = conn.transaction::<_, StoreError, _>(|conn| {
+        let disputes = crate::store::write_transaction::<_, StoreError, _>(conn, |conn| {
             lock_unit(conn, unit)?;
             clear_counters(conn, unit, from, end)?;
             let sources = replay_sources(conn, unit, since, until)?;

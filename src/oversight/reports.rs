@@ -126,7 +126,7 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
             if report_exists(conn, &code, kind.as_str(), period.from)? {
                 continue;
             }
-            let written = conn.transaction(|conn| {
+            let written = crate::store::write_transaction(conn, |conn| {
                 let report = build_report(conn, kind, &region, day, now)?;
                 let row = ArchivedReport {
                     id: new_id(),

@@ -128,3 +128,47 @@ impl Db {
         .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
     }
 }
+
+/// Runs `work` in a transaction that writes. On SQLite it begins `IMMEDIATE`: it takes the write
+/// lock first, waiting up to the busy timeout for it, instead of reading and then failing at
+/// once with "database is locked" when another connection wrote in between (a deferred
+/// transaction cannot upgrade its read snapshot). On PostgreSQL it is an ordinary transaction.
+/// Nested calls become savepoints, as with `Connection::transaction`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost = match conn {
+        DbConn::Sqlite(lite) => AnsiTransactionManager::transaction_manager_status_mut(lite)
+            .transaction_depth()?
+            .is_none(),
+        DbConn::Pg(_) => false,
+    };
+    if !outermost {
+        return conn.transaction(work);
+    }
+    if let DbConn::Sqlite(lite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+    }
+    let outcome = work(conn);
+    let DbConn::Sqlite(lite) = conn else {
+        return outcome;
+    };
+    match outcome {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(lite) {
+            Ok(()) => Ok(value),
+            Err(error) => {
+                // A failed COMMIT leaves the transaction open: end it before reporting.
+                let _rolled_back = AnsiTransactionManager::rollback_transaction(lite);
+                Err(error.into())
+            }
+        },
+        Err(error) => {
+            AnsiTransactionManager::rollback_transaction(lite)?;
+            Err(error)
+        }
+    }
+}

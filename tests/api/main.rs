@@ -16,6 +16,7 @@ mod browser;
 mod businesses;
 mod calendar;
 mod cli;
+mod concurrency;
 mod deadlines;
 mod disputes;
 mod email;

@@ -2,7 +2,6 @@
 //! reason goes into the audit log.
 
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -74,7 +73,7 @@ pub async fn unmask(
                 .map(|c| pii.decrypt(c))
                 .transpose()
                 .map_err(ApiError::internal)?;
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 crate::http::audit::record(
                     conn,
                     &auth,

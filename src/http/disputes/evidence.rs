@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -264,7 +263,7 @@ pub async fn add_evidence(
             if existing + i64::try_from(uploads.len()).unwrap_or(i64::MAX) > settings.max_evidence_files {
                 return Err(ApiError::conflict("too_many_evidence_files", format!("A dispute holds at most {} evidence files.", settings.max_evidence_files)));
             }
-            conn.transaction(|conn| {
+            crate::store::write_transaction(conn, |conn| {
                 for upload in &uploads {
                     let sha256 = hex::encode(Sha256::digest(&upload.bytes));
                     store_file(&settings.evidence_dir, &sha256, &upload.bytes).map_err(ApiError::internal)?;
