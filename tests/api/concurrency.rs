@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, service_claim};
 
 /// Files a dispute for `purchase` at 西溪人家 and has the business answer and offer, returning
 /// every status the server answered and the dispute.
@@ -18,12 +18,7 @@ async fn file_and_answer(
         .post(
             "/api/v1/disputes",
             Some(consumer),
-            &json!({
-                "unit_id": unit, "category": "service_quality",
-                "item": {"kind": "service", "name": "包间宴席"}, "purchase_date": purchase,
-                "amount_paid_fen": 50_000, "amount_claimed_fen": 50_000, "remedies": ["refund"],
-                "description": "宴席菜品与约定不符，要求退款。", "contact_consent": true
-            }),
+            &service_claim(unit, "包间宴席", &purchase, 50_000),
         )
         .await;
     let mut statuses = vec![filed.status.as_u16()];
@@ -51,7 +46,7 @@ both_backends! {
         let app = std::sync::Arc::new(app);
         let consumer = app.demo_token("consumer@odr.demo").await;
         let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.business_of(&owner).await["unit"]["id"].as_str().unwrap().to_string();
+        let unit = app.unit_of(&owner).await;
         let mut writers = Vec::new();
         for writer in 0..16u32 {
             let (app, consumer, owner, unit) = (app.clone(), consumer.clone(), owner.clone(), unit.clone());
@@ -81,7 +76,7 @@ both_backends! {
         app.seed_demo().await;
         let consumer = app.demo_token("consumer@odr.demo").await;
         let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.business_of(&owner).await["unit"]["id"].as_str().unwrap().to_string();
+        let unit = app.unit_of(&owner).await;
         for round in 0..5 {
             let (statuses, id) = file_and_answer(&app, &consumer, &owner, &unit, format!("2026-10-{:02}", round + 1)).await;
             assert_eq!(statuses, [201, 200, 200]);

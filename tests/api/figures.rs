@@ -8,19 +8,11 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, service_claim};
 use crate::metrics::act;
 use crate::reports::{csv_rows, download};
 
 const XIXI: &str = "owner.xixi@odr.demo";
-
-/// The ODR unit of a demo owner.
-async fn unit_of(app: &TestApp, owner_token: &str) -> String {
-    app.business_of(owner_token).await["unit"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
 
 /// Files a dispute at `unit` for a purchase on `purchase` (each case its own purchase).
 async fn file(app: &TestApp, consumer: &str, unit: &str, purchase: &str) -> String {
@@ -28,12 +20,7 @@ async fn file(app: &TestApp, consumer: &str, unit: &str, purchase: &str) -> Stri
         .post(
             "/api/v1/disputes",
             Some(consumer),
-            &json!({
-                "unit_id": unit, "category": "service_quality",
-                "item": {"kind": "service", "name": "年夜饭套餐"}, "purchase_date": purchase,
-                "amount_paid_fen": 100_000, "amount_claimed_fen": 100_000, "remedies": ["refund"],
-                "description": "预订的年夜饭被取消，定金不退。", "contact_consent": true
-            }),
+            &service_claim(unit, "年夜饭套餐", purchase, 100_000),
         )
         .await;
     reply.expect(201);
@@ -100,7 +87,7 @@ both_backends! {
         app.clock.set(shanghai_10am("2026-11-02"));
         app.seed_demo().await;
         let consumer = app.demo_token("consumer@odr.demo").await;
-        let unit = unit_of(&app, &app.demo_token(XIXI).await).await;
+        let unit = app.unit_of(&app.demo_token(XIXI).await).await;
         let j = file(&app, &consumer, &unit, "2026-10-20").await;
 
         // Friday 27 November (first contact due Mon 30 Nov, settlement due Fri 11 Dec).
@@ -243,7 +230,7 @@ both_backends! {
         let now = app.clock.now();
         let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
         let owner = app.demo_token(XIXI).await;
-        let unit = unit_of(&app, &owner).await;
+        let unit = app.unit_of(&owner).await;
 
         // The evaluation list: its window asked of the metrics API.
         let xihu = app.demo_token("reg.xihu@odr.demo").await;
@@ -511,7 +498,7 @@ async fn random_history(app: &TestApp, seed: u64, count: usize) {
     let owners = [XIXI, "owner.hefang@odr.demo"];
     let mut units = Vec::new();
     for owner in owners {
-        units.push(unit_of(app, &app.demo_token(owner).await).await);
+        units.push(app.unit_of(&app.demo_token(owner).await).await);
     }
     let mut cases = Vec::new();
     for n in 0..count {
@@ -524,13 +511,12 @@ async fn random_history(app: &TestApp, seed: u64, count: usize) {
             .post(
                 "/api/v1/disputes",
                 Some(&consumer),
-                &json!({
-                    "unit_id": unit, "category": "service_quality",
-                    "item": {"kind": "service", "name": format!("套餐 {seed}-{n}")},
-                    "purchase_date": format!("2026-0{}-1{}", 1 + n % 9, seed % 10),
-                    "amount_paid_fen": 50_000, "amount_claimed_fen": 50_000, "remedies": ["refund"],
-                    "description": "菜品有问题，要求退款。", "contact_consent": true
-                }),
+                &service_claim(
+                    unit,
+                    &format!("套餐 {seed}-{n}"),
+                    &format!("2026-0{}-1{}", 1 + n % 9, seed % 10),
+                    50_000,
+                ),
             )
             .await;
         if reply.status == 201 {

@@ -421,6 +421,25 @@ impl TestApp {
             .await
             .body
     }
+
+    /// The id of the ODR unit of a demo owner.
+    pub async fn unit_of(&self, owner_token: &str) -> String {
+        self.business_of(owner_token).await["unit"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// A service-quality dispute against `unit` about `item` bought on `purchase`, claiming back
+/// what was paid (`fen`).
+pub fn service_claim(unit: &str, item: &str, purchase: &str, fen: i64) -> Value {
+    json!({
+        "unit_id": unit, "category": "service_quality",
+        "item": {"kind": "service", "name": item}, "purchase_date": purchase,
+        "amount_paid_fen": fen, "amount_claimed_fen": fen, "remedies": ["refund"],
+        "description": "服务与约定不符，要求退款。", "contact_consent": true
+    })
 }
 
 /// A helper trait so tests read the manual clock without importing chrono traits.
