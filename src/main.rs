@@ -300,7 +300,12 @@ fn healthcheck(port: u16) -> anyhow::Result<()> {
 
 async fn import_units(state: AppState, file: PathBuf, by: String) -> anyhow::Result<()> {
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let rows = read_rows(&bytes, state.settings.uploads.max_import_rows)?;
+    let uploads = &state.settings.uploads;
+    let rows = read_rows(
+        &bytes,
+        uploads.max_import_rows,
+        uploads.max_import_bytes.max(bytes.len()),
+    )?;
     let now = state.clock.now();
     let worker_state = state.clone();
     let report = state

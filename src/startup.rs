@@ -157,6 +157,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(from_fn(crate::http::portal::session::apply_cookies))
             .wrap(from_fn(crate::http::body::buffer_small_bodies))
             .wrap(problem_errors())
+            .wrap(from_fn(crate::http::body::catch_panics))
             .wrap(from_fn(record_request))
             .wrap(TracingLogger::default())
             .app_data(data.clone())

@@ -19,11 +19,22 @@ pub enum Cell {
     Flag(bool),
 }
 
+/// Text as a CSV cell: text that a spreadsheet would run as a formula (it begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, which spreadsheets show as
+/// text and do not display.
+pub fn csv_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 impl Cell {
     /// The cell as CSV shows it.
     pub fn csv(&self) -> String {
         match self {
-            Self::Text(t) => t.clone(),
+            Self::Text(t) => csv_text(t),
             Self::Int(n) => n.to_string(),
             Self::Yuan(fen) => format!("{}.{:02}", fen / 100, (fen % 100).abs()),
             Self::Rate(r) => r.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
@@ -39,4 +50,25 @@ pub struct Table {
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_shown_as_text() {
+        for formula in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(Cell::Text(formula.into()).csv(), format!("'{formula}"));
+        }
+        assert_eq!(Cell::Text("退款 = 500".into()).csv(), "退款 = 500");
+        assert_eq!(Cell::Yuan(-500).csv(), "-5.00", "numbers stay numbers");
+    }
 }

@@ -212,7 +212,7 @@ pub async fn export(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
             e.object_type,
             e.object_id,
             e.region_code.unwrap_or_default(),
-            e.details,
+            crate::tables::csv_text(&e.details),
             e.prev_hash,
             e.hash,
         ])

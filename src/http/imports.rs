@@ -1,12 +1,11 @@
 //! Association bulk onboarding: upload a CSV or XLSX of member businesses.
 
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 
 use super::AppState;
 use super::auth::AuthUser;
+use super::body::read_file_field;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::onboarding::import::{
@@ -18,49 +17,6 @@ use crate::store::units::Actor;
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/associations/{id}/imports").route(web::post().to(import_file)));
-}
-
-/// Reads the multipart field `file`, refusing more than `max_bytes`.
-async fn read_file_field(mut form: Multipart, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
-    let unreadable = |e: actix_multipart::MultipartError| {
-        ApiError::bad_request(
-            "invalid_multipart",
-            format!("The upload could not be read: {e}"),
-        )
-    };
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(unreadable)?;
-        if field.name() != Some("file") {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        let mut received = 0usize;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(unreadable)?;
-            received += chunk.len();
-            // Past the limit the rest is read and dropped (up to a bound) so the client
-            // receives the 413 instead of a reset connection.
-            if received > max_bytes.saturating_mul(4) {
-                break;
-            }
-            if received <= max_bytes {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if received > max_bytes {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "file_too_large",
-                format!("The file is larger than {max_bytes} bytes."),
-            ));
-        }
-        return Ok(bytes);
-    }
-    Err(ApiError::invalid_field(
-        "file",
-        "file_required",
-        "attach the CSV or XLSX file as field `file`",
-    ))
 }
 
 /// Imports member businesses (association admin of that association). Valid rows create a
@@ -85,9 +41,13 @@ pub async fn import_file(
         return Err(ApiError::forbidden("You administer another association."));
     }
     let uploads = state.settings.uploads.clone();
-    let bytes = read_file_field(form, uploads.max_import_bytes).await?;
-    let rows = read_rows(&bytes, uploads.max_import_rows)
-        .map_err(|e| ApiError::invalid_field("file", "invalid_import_file", e.to_string()))?;
+    let bytes = read_file_field(form, uploads.max_import_bytes, "the CSV or XLSX file").await?;
+    // Parsing a sheet is CPU work: it runs on the blocking pool, not on the async threads.
+    let rows =
+        web::block(move || read_rows(&bytes, uploads.max_import_rows, uploads.max_import_bytes))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|e| ApiError::invalid_field("file", "invalid_import_file", e.to_string()))?;
     let now = state.clock.now();
     let worker_state = state.clone();
     let report = state

@@ -15,7 +15,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::disputes::handlers::ExportFormat;
 use crate::http::tables::{Format, download};
 pub use crate::oversight::{
-    FiguresDto, MetricsResponse, PeriodDto, PeriodKind, compare, measure, metrics_table,
+    FiguresDto, MetricsResponse, PeriodDto, PeriodKind, check_day, compare, measure, metrics_table,
     period_around,
 };
 use crate::store::DbConn;
@@ -51,6 +51,11 @@ pub struct MetricsQuery {
 
 /// The period `query` names, both ends included.
 fn period_of(query: &MetricsQuery, today: NaiveDate) -> Result<PeriodDto, ApiError> {
+    let mut days = FieldErrors::default();
+    check_day(&mut days, "date", query.date);
+    check_day(&mut days, "from", query.from);
+    check_day(&mut days, "to", query.to);
+    days.finish()?;
     let date = query.date.unwrap_or(today);
     let mut e = FieldErrors::default();
     let period = match query.period.as_deref().unwrap_or("month") {
@@ -318,13 +323,12 @@ pub async fn get_trend(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let count = query.months.unwrap_or(12);
+    let mut errors = FieldErrors::default();
     if !(1..=24).contains(&count) {
-        return Err(ApiError::invalid_field(
-            "months",
-            "out_of_range",
-            "from 1 to 24 months",
-        ));
+        errors.add("months", "out_of_range", "from 1 to 24 months");
     }
+    check_day(&mut errors, "date", query.date);
+    errors.finish()?;
     let now = state.clock.now();
     let today = now.with_timezone(&Shanghai).date_naive();
     let periods = months_until(query.date.unwrap_or(today), count);

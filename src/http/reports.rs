@@ -190,6 +190,9 @@ pub async fn report(
             "No such region in your view.",
         ));
     }
+    let mut errors = crate::error::FieldErrors::default();
+    crate::oversight::check_day(&mut errors, "date", query.date);
+    errors.finish()?;
     let now = state.clock.now();
     let day = query
         .date

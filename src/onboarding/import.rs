@@ -122,19 +122,45 @@ pub enum ImportFileError {
     MissingColumns(Vec<&'static str>),
     #[error("the file has more than {0} rows; split it")]
     TooManyRows(usize),
+    #[error("the sheet has cells beyond column {0} (the import reads at most {1} columns)")]
+    TooManyColumns(String, usize),
+    #[error("the XLSX file unpacks to more than {0} KiB; save only the member list in it")]
+    TooLargeUnpacked(u64),
 }
 
+/// Most columns a sheet may use: the 14 of the import and room for notes beside them.
+pub const MAX_COLUMNS: usize = 64;
+
+/// How many times its own size an XLSX file may unpack to. An XLSX is a zip archive; a few
+/// kilobytes can unpack to gigabytes, so the archive is measured before anything is parsed.
+/// A member list unpacks to about five times its size.
+pub const MAX_UNPACK_FACTOR: u64 = 16;
+
 /// Reads the rows of a CSV (UTF-8, with or without BOM, or GB18030 as saved by Excel) or
-/// XLSX file (first sheet).
-pub fn read_rows(bytes: &[u8], max_rows: usize) -> Result<Vec<RawRow>, ImportFileError> {
-    let table = if bytes.starts_with(b"PK\x03\x04") {
-        xlsx_table(bytes)?
+/// XLSX file (first sheet). Reading is sparse and bounded: memory and time grow with the
+/// cells a file holds, never with where they are, and a file past `max_rows` data rows or
+/// [`MAX_COLUMNS`] columns is refused as soon as that shows. It blocks: call it off the async
+/// threads.
+pub fn read_rows(
+    bytes: &[u8],
+    max_rows: usize,
+    max_file_bytes: usize,
+) -> Result<Vec<RawRow>, ImportFileError> {
+    let mut table = Table::new(max_rows);
+    if bytes.starts_with(b"PK\x03\x04") {
+        let max_unpacked = u64::try_from(max_file_bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(MAX_UNPACK_FACTOR);
+        xlsx_table(bytes, max_unpacked, &mut table)?;
     } else {
-        csv_table(bytes)?
-    };
-    let mut lines = table.into_iter().enumerate();
+        csv_table(bytes, &mut table)?;
+    }
+    let mut lines = table.rows.into_iter();
     let (_, header) = lines.next().ok_or(ImportFileError::Empty)?;
-    let columns: Vec<Option<Column>> = header.iter().map(|h| Column::from_header(h)).collect();
+    let columns: Vec<Option<Column>> = header
+        .iter()
+        .map(|h| Column::from_header(h.as_str()))
+        .collect();
     let missing: Vec<&'static str> = Column::ALL
         .into_iter()
         .filter(|c| !columns.contains(&Some(*c)))
@@ -143,30 +169,84 @@ pub fn read_rows(bytes: &[u8], max_rows: usize) -> Result<Vec<RawRow>, ImportFil
     if !missing.is_empty() {
         return Err(ImportFileError::MissingColumns(missing));
     }
-    let mut rows = Vec::new();
-    for (index, record) in lines {
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        if rows.len() == max_rows {
-            return Err(ImportFileError::TooManyRows(max_rows));
-        }
-        let cells = columns
-            .iter()
-            .zip(record)
-            .filter_map(|(column, cell)| column.map(|c| (c, cell.trim().to_string())))
-            .collect();
-        rows.push(RawRow {
+    Ok(lines
+        .map(|(index, record)| RawRow {
             line: index + 1,
-            cells,
-        });
-    }
-    Ok(rows)
+            cells: columns
+                .iter()
+                .zip(record)
+                .filter_map(|(column, cell)| column.map(|c| (c, cell.trim().to_string())))
+                .collect(),
+        })
+        .collect())
 }
 
-fn csv_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportFileError> {
+/// The non-blank rows of a sheet, by their 0-based index, header first; it refuses a cell
+/// past the row and column limits as soon as one arrives.
+struct Table {
+    rows: Vec<(usize, Vec<String>)>,
+    max_rows: usize,
+}
+
+impl Table {
+    fn new(max_rows: usize) -> Self {
+        Self {
+            rows: Vec::new(),
+            max_rows,
+        }
+    }
+
+    /// Adds the text of the cell at (`row`, `column`); blank cells are skipped. Cells come
+    /// row by row.
+    fn add(&mut self, row: usize, column: usize, text: String) -> Result<(), ImportFileError> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        if column >= MAX_COLUMNS {
+            return Err(ImportFileError::TooManyColumns(
+                column_name(MAX_COLUMNS - 1),
+                MAX_COLUMNS,
+            ));
+        }
+        if self.rows.last().is_none_or(|(last, _)| *last != row) {
+            // The header and at most `max_rows` data rows, within the first `max_rows + 1`
+            // lines (blank lines count: a cell on line 200,000 is no member list).
+            if self.rows.len() > self.max_rows || row > self.max_rows {
+                return Err(ImportFileError::TooManyRows(self.max_rows));
+            }
+            if self.rows.last().is_some_and(|(last, _)| *last > row) {
+                return Err(ImportFileError::Unreadable(
+                    "the sheet's rows are out of order".into(),
+                ));
+            }
+            self.rows.push((row, Vec::new()));
+        }
+        if let Some((_, cells)) = self.rows.last_mut() {
+            if cells.len() <= column {
+                cells.resize(column + 1, String::new());
+            }
+            cells[column] = text;
+        }
+        Ok(())
+    }
+}
+
+/// The spreadsheet name of a 0-based column: 0 is `A`, 63 is `BL`.
+fn column_name(mut column: usize) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + u8::try_from(column % 26).unwrap_or(0));
+        if column < 26 {
+            break;
+        }
+        column = column / 26 - 1;
+    }
+    name.iter().rev().map(|b| char::from(*b)).collect()
+}
+
+fn csv_table(bytes: &[u8], table: &mut Table) -> Result<(), ImportFileError> {
     let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text.trim_start_matches('\u{feff}').to_string(),
+        Ok(text) => std::borrow::Cow::Borrowed(text.trim_start_matches('\u{feff}')),
         Err(_) => {
             let (decoded, _, had_errors) = encoding_rs::GB18030.decode(bytes);
             if had_errors {
@@ -174,34 +254,67 @@ fn csv_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportFileError> {
                     "text is neither UTF-8 nor GB18030".into(),
                 ));
             }
-            decoded.into_owned()
+            decoded
         }
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|record| {
-            record
-                .map(|r| r.iter().map(str::to_string).collect())
-                .map_err(|e| ImportFileError::Unreadable(e.to_string()))
-        })
-        .collect()
+    let mut record = csv::StringRecord::new();
+    let mut row = 0;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| ImportFileError::Unreadable(e.to_string()))?
+    {
+        for (column, cell) in record.iter().enumerate() {
+            table.add(row, column, cell.to_string())?;
+        }
+        row += 1;
+    }
+    Ok(())
 }
 
-fn xlsx_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportFileError> {
-    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e: calamine::XlsxError| ImportFileError::Unreadable(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or(ImportFileError::Empty)?
-        .map_err(|e| ImportFileError::Unreadable(e.to_string()))?;
-    Ok(range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect())
+/// Sums what the archive's members unpack to, reading (and dropping) at most `max` bytes in
+/// all: the sizes the archive declares may lie.
+fn check_unpacked_size(bytes: &[u8], max: u64) -> Result<(), ImportFileError> {
+    let unreadable = |e: &dyn std::fmt::Display| ImportFileError::Unreadable(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let member = archive.by_index(index).map_err(|e| unreadable(&e))?;
+        let allowance = max - total;
+        let mut bounded = std::io::Read::take(member, allowance + 1);
+        let read = std::io::copy(&mut bounded, &mut std::io::sink()).map_err(|e| unreadable(&e))?;
+        if read > allowance {
+            return Err(ImportFileError::TooLargeUnpacked(max / 1024));
+        }
+        total += read;
+    }
+    Ok(())
+}
+
+fn xlsx_table(bytes: &[u8], max_unpacked: u64, table: &mut Table) -> Result<(), ImportFileError> {
+    check_unpacked_size(bytes, max_unpacked)?;
+    let unreadable = |e: calamine::XlsxError| ImportFileError::Unreadable(e.to_string());
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(unreadable)?;
+    let first = workbook
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or(ImportFileError::Empty)?;
+    // Cell by cell: a sheet's declared dimensions (A1:XFD1048576) are never allocated.
+    let mut cells = workbook
+        .worksheet_cells_reader(&first)
+        .map_err(unreadable)?;
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        let index = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+        table.add(index(row), index(column), text)?;
+    }
+    Ok(())
 }
 
 /// Spreadsheet cells as text; whole numbers (phones, codes) without a decimal point.

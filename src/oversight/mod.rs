@@ -27,6 +27,23 @@ pub enum PeriodKind {
     Month,
 }
 
+/// The first day figures and reports may be asked for.
+pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+/// The last day figures and reports may be asked for.
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2199, 12, 31).expect("a valid date");
+
+/// Refuses a day outside [`FIRST_DAY`]..=[`LAST_DAY`] under `field`: the periods around it,
+/// the year before and the twelve months of a trend are then always real days.
+pub fn check_day(errors: &mut crate::error::FieldErrors, field: &str, day: Option<NaiveDate>) {
+    if day.is_some_and(|d| !(FIRST_DAY..=LAST_DAY).contains(&d)) {
+        errors.add(
+            field,
+            "out_of_range",
+            format!("a day from {FIRST_DAY} to {LAST_DAY}"),
+        );
+    }
+}
+
 /// The day, week or month around `date`.
 pub fn period_around(kind: PeriodKind, date: NaiveDate) -> PeriodDto {
     match kind {

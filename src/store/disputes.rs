@@ -181,6 +181,22 @@ pub fn find_dispute(conn: &mut DbConn, id: &str) -> Result<Option<(Dispute, Clai
         .optional()?)
 }
 
+/// Locks dispute `id`'s row until the transaction ends, so checks made after it (how many
+/// evidence files it holds) stay true until the transaction writes. On SQLite the write
+/// transaction (`BEGIN IMMEDIATE`, see [`super::write_transaction`]) holds the database's one
+/// write lock already.
+pub fn lock_dispute(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
+    if let DbConn::Pg(pg) = conn {
+        disputes::table
+            .find(id)
+            .select(disputes::id)
+            .for_update()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
 /// The consumer's open dispute against the unit about the same purchase (date and item name,
 /// as stored: trimmed), if any.
 pub fn find_open_duplicate(

@@ -25,6 +25,7 @@ mod escalations;
 mod evaluation;
 mod figures;
 mod gateway;
+mod hardening;
 mod health;
 mod imports;
 mod jobs;

@@ -60,31 +60,31 @@ both_backends! {
 }
 
 /// A browser without a browser: a cookie jar, no redirects followed.
-struct Visitor {
-    client: reqwest::Client,
-    base: String,
+pub struct Visitor {
+    pub client: reqwest::Client,
+    pub base: String,
 }
 
-struct Page {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    html: String,
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub html: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub fn location(&self) -> &str {
         self.headers
             .get("location")
             .map_or("", |v| v.to_str().unwrap())
     }
 
     /// The form token printed in the page.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let start = self.html.find("name=\"csrf\" value=\"").expect("a form") + 19;
         self.html[start..].split('"').next().unwrap().to_string()
     }
 
-    fn cookies(&self) -> Vec<String> {
+    pub fn cookies(&self) -> Vec<String> {
         self.headers
             .get_all("set-cookie")
             .iter()
@@ -94,7 +94,7 @@ impl Page {
 }
 
 impl Visitor {
-    fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -106,7 +106,7 @@ impl Visitor {
         }
     }
 
-    async fn read(response: reqwest::Response) -> Page {
+    pub async fn read(response: reqwest::Response) -> Page {
         Page {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
@@ -114,7 +114,7 @@ impl Visitor {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub async fn get(&self, path: &str) -> Page {
         Self::read(
             self.client
                 .get(format!("{}{path}", self.base))
@@ -125,7 +125,7 @@ impl Visitor {
         .await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         Self::read(
             self.client
                 .post(format!("{}{path}", self.base))
@@ -137,7 +137,7 @@ impl Visitor {
         .await
     }
 
-    async fn log_in(app: &TestApp, email: &str) -> Self {
+    pub async fn log_in(app: &TestApp, email: &str) -> Self {
         let visitor = Self::new(app);
         let csrf = visitor.get("/login").await.csrf();
         let page = visitor

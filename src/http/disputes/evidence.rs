@@ -15,7 +15,7 @@ use crate::domain::dispute::Actor;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
-use crate::store::disputes::{append_event, find_dispute};
+use crate::store::disputes::{Dispute, append_event, find_dispute, lock_dispute};
 use crate::store::negotiation::{
     Evidence, count_evidence, find_evidence, find_evidence_by_id, insert_evidence,
 };
@@ -43,6 +43,10 @@ pub struct Upload {
 
 /// Most bytes of one text field of a form that also carries files.
 const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
+/// Most bytes of all the text fields of one form together.
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+/// Most fields (text and file) of one form.
+const MAX_FIELDS: usize = 100;
 
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
@@ -63,12 +67,27 @@ pub struct FormParts {
     pub refused: Option<ApiError>,
 }
 
-/// Drops the rest of a field.
-async fn drain(field: &mut actix_multipart::Field) -> Result<(), actix_multipart::MultipartError> {
+/// Invisible formatting characters that make a name read differently from what it is: the
+/// bidirectional overrides, embeddings and isolates (U+202A–U+202E, U+2066–U+2069), the marks
+/// U+200E, U+200F and U+061C, zero-width characters and the byte-order mark.
+fn is_format_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{061C}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Drops the rest of a field of at most `max` bytes; `None` when it is longer (the rest is
+/// left unread).
+async fn drain_bounded(
+    field: &mut actix_multipart::Field,
+    max: usize,
+) -> Result<Option<()>, actix_multipart::MultipartError> {
+    let mut received = 0usize;
     while let Some(chunk) = field.next().await {
-        chunk?;
+        received += chunk?.len();
+        if received > max {
+            return Ok(None);
+        }
     }
-    Ok(())
+    Ok(Some(()))
 }
 
 /// Reads every `file` field and, beside them, the form's text fields. Empty file fields (a
@@ -88,8 +107,18 @@ pub async fn read_form(
     let mut uploads = Vec::new();
     let mut texts = Vec::new();
     let mut refused = None;
+    let mut fields = 0usize;
+    let mut text_bytes = 0usize;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(unreadable)?;
+        fields += 1;
+        if fields > MAX_FIELDS {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_fields",
+                format!("A form has at most {MAX_FIELDS} fields."),
+            ));
+        }
         let has_file = field
             .content_disposition()
             .is_some_and(|d| d.get_filename().is_some());
@@ -105,21 +134,46 @@ pub async fn read_form(
                         "the field is too long",
                     ));
                 }
+                text_bytes += chunk.len();
+                if text_bytes > MAX_TEXT_BYTES {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "form_too_large",
+                        format!("The text of a form is at most {MAX_TEXT_BYTES} bytes."),
+                    ));
+                }
                 value.extend_from_slice(&chunk);
             }
             if name != "file" {
-                texts.push((name, String::from_utf8_lossy(&value).into_owned()));
+                let text = String::from_utf8_lossy(&value).into_owned();
+                if text.contains('\0') || name.contains('\0') {
+                    return Err(ApiError::invalid_field(
+                        &name.replace('\0', ""),
+                        "invalid_character",
+                        "must not contain the NUL character (U+0000)",
+                    ));
+                }
+                texts.push((name, text));
             }
             continue;
         }
-        if refused.is_some() || uploads.len() == max_files {
-            refused.get_or_insert_with(|| {
-                ApiError::conflict(
+        if uploads.len() == max_files {
+            // More files than a dispute may hold: the rest of the form is not read.
+            return Ok(FormParts {
+                uploads,
+                texts,
+                refused: Some(ApiError::conflict(
                     "too_many_evidence_files",
                     format!("A dispute holds at most {max_files} evidence files."),
-                )
+                )),
             });
-            drain(&mut field).await.map_err(unreadable)?;
+        }
+        if refused.is_some() {
+            // One file was refused already; the others are skipped, the text still read.
+            drain_bounded(&mut field, max_bytes)
+                .await
+                .map_err(unreadable)?
+                .ok_or_else(|| too_large(max_bytes))?;
             continue;
         }
         let file_name = field
@@ -127,7 +181,9 @@ pub async fn read_form(
             .and_then(|d| d.get_filename())
             .map(|n| {
                 n.chars()
-                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                    .filter(|c| {
+                        !c.is_control() && !is_format_control(*c) && *c != '/' && *c != '\\'
+                    })
                     .take(200)
                     .collect::<String>()
             })
@@ -231,15 +287,66 @@ pub async fn upload(
     path: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = &state.settings.disputes;
-    let max_files = usize::try_from(settings.max_evidence_files).unwrap_or(20);
-    let uploads = read_files(form, settings.max_evidence_bytes, max_files).await?;
-    let view = add_evidence(&state, auth, path.into_inner(), uploads).await?;
+    let id = path.into_inner();
+    // Who may add to this dispute, and how many more files it holds, is known from the path:
+    // nothing of the body is read for a stranger or a full dispute.
+    let room = room_for_evidence(&state, auth.clone(), id.clone()).await?;
+    let max_bytes = state.settings.disputes.max_evidence_bytes;
+    let uploads = read_files(form, max_bytes, room).await?;
+    let view = add_evidence(&state, auth, id, uploads).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
+/// Checks that the caller is a party to open dispute `id` and `uploads` more files fit in it.
+fn check_room(
+    conn: &mut crate::store::DbConn,
+    settings: &crate::config::DisputeSettings,
+    auth: &AuthUser,
+    id: &str,
+    uploads: usize,
+) -> Result<(Dispute, Actor, usize), ApiError> {
+    let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
+    let role = role_on(auth, &dispute).ok_or_else(dispute_not_found)?;
+    if role.party().is_none() {
+        return Err(ApiError::forbidden("Only the parties add evidence."));
+    }
+    let status: crate::domain::dispute::Status =
+        dispute.status.parse().map_err(ApiError::internal)?;
+    if status.is_terminal() {
+        return Err(ApiError::conflict(
+            "dispute_closed",
+            "The dispute is closed.",
+        ));
+    }
+    let held = usize::try_from(count_evidence(conn, id)?).unwrap_or(usize::MAX);
+    let cap = usize::try_from(settings.max_evidence_files).unwrap_or(0);
+    let room = cap.saturating_sub(held);
+    if uploads > room || room == 0 {
+        return Err(ApiError::conflict(
+            "too_many_evidence_files",
+            format!("A dispute holds at most {cap} evidence files."),
+        ));
+    }
+    Ok((dispute, role, room))
+}
+
+/// How many more files the caller may add to dispute `id` (see [`check_room`]).
+pub async fn room_for_evidence(
+    state: &web::Data<AppState>,
+    auth: AuthUser,
+    id: String,
+) -> Result<usize, ApiError> {
+    let settings = state.settings.disputes.clone();
+    state
+        .db
+        .run(move |conn| check_room(conn, &settings, &auth, &id, 0).map(|(_, _, room)| room))
+        .await
+}
+
 /// Stores `uploads` as evidence of a party to dispute `id` (the API's upload and the
-/// portal's filing share it).
+/// portal's filing share it). The party, the status and the file cap are checked again in the
+/// transaction that stores them, with the dispute locked, so concurrent uploads never pass
+/// the cap together.
 pub async fn add_evidence(
     state: &web::Data<AppState>,
     auth: AuthUser,
@@ -252,18 +359,10 @@ pub async fn add_evidence(
     state
         .db
         .run(move |conn| {
-            let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
-            let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
-            let party = role.party().ok_or_else(|| ApiError::forbidden("Only the parties add evidence."))?;
-            let status: crate::domain::dispute::Status = dispute.status.parse().map_err(ApiError::internal)?;
-            if status.is_terminal() {
-                return Err(ApiError::conflict("dispute_closed", "The dispute is closed."));
-            }
-            let existing = count_evidence(conn, &id)?;
-            if existing + i64::try_from(uploads.len()).unwrap_or(i64::MAX) > settings.max_evidence_files {
-                return Err(ApiError::conflict("too_many_evidence_files", format!("A dispute holds at most {} evidence files.", settings.max_evidence_files)));
-            }
-            crate::store::write_transaction(conn, |conn| {
+            let role = crate::store::write_transaction(conn, |conn| {
+                lock_dispute(conn, &id)?;
+                let (dispute, role, _) = check_room(conn, &settings, &auth, &id, uploads.len())?;
+                let party = role.party().ok_or_else(|| ApiError::forbidden("Only the parties add evidence."))?;
                 for upload in &uploads {
                     let sha256 = hex::encode(Sha256::digest(&upload.bytes));
                     store_file(&settings.evidence_dir, &sha256, &upload.bytes).map_err(ApiError::internal)?;
@@ -282,7 +381,7 @@ pub async fn add_evidence(
                     append_event(conn, &id, "evidence_added", Some((auth.id(), role.as_str())), &dispute.status, &dispute.status,
                         &serde_json::json!({"evidence_id": row.id, "file_name": row.file_name, "sha256": sha256}), now)?;
                 }
-                Ok::<_, ApiError>(())
+                Ok::<_, ApiError>(role)
             })?;
             build_view(conn, &worker.calendars.current(), &worker.pii, &id, role, now)
                 .map_err(ApiError::from)

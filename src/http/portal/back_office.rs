@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::api;
-use super::frame::{Frame, html};
+use super::frame::{Fields, Frame, html};
 use super::public::Names;
 use super::regulator::trend_charts;
 use super::session::{OrPage, PageError, Session, after, status_of};
@@ -18,6 +18,7 @@ use super::table::{Cell, Listing, Row};
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::http::accounts::AccountFields;
+use crate::http::body::read_file_field;
 use crate::http::businesses::{self, BusinessResponse, InviteStaffRequest, StaffResponse};
 use crate::http::deadlines::{self, CalendarYearResponse, CreatePolicyRequest, PolicyResponse};
 use crate::http::disputes::handlers::ExportFormat;
@@ -424,6 +425,7 @@ async fn members(s: Session) -> Result<HttpResponse, PageError> {
 struct ImportPage {
     f: Frame,
     report: Option<ImportReport>,
+    errors: Fields,
 }
 
 impl ImportPage {
@@ -442,6 +444,7 @@ async fn import_form(s: Session) -> Result<HttpResponse, PageError> {
     let page = ImportPage {
         f: s.frame().titled("批量导入会员", "Import members"),
         report: None,
+        errors: Fields::default(),
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }
@@ -470,11 +473,13 @@ async fn import_members(
             let page = ImportPage {
                 f: frame,
                 report: Some(report),
+                errors: Fields::default(),
             };
             html(StatusCode::OK, page.render()).or_page(&s)
         }
         Err(error) if error.problem().status < 500 => {
             let page = ImportPage {
+                errors: Fields::of(s.lang, &error),
                 f: frame.with_error(&error),
                 report: None,
             };
@@ -556,7 +561,8 @@ async fn import_calendar(
 ) -> Result<HttpResponse, PageError> {
     s.check_form(query.csrf.as_deref().unwrap_or_default())?;
     let auth = s.account()?;
-    let outcome = match read_calendar(form, deadlines::CALENDAR_MAX_BYTES).await {
+    let read = read_file_field(form, deadlines::CALENDAR_MAX_BYTES, "the calendar file").await;
+    let outcome = match read {
         Ok(bytes) => deadlines::import_calendar_file(&s.state, &auth, None, bytes).await,
         Err(error) => Err(error),
     };
@@ -577,38 +583,6 @@ async fn import_calendar(
         Err(error) if error.problem().status < 500 => calendars_page(s, Some(error), None).await,
         Err(error) => Err(s.fail(error)),
     }
-}
-
-/// The bytes of the upload's `file` (text fields are ignored).
-async fn read_calendar(form: Multipart, max: usize) -> Result<Vec<u8>, ApiError> {
-    use futures_util::StreamExt;
-    let mut form = form;
-    while let Some(field) = form.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
-        if field.name() != Some("file") {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
-            if bytes.len() + chunk.len() > max {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "file_too_large",
-                    format!("a calendar file is at most {max} bytes"),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return Ok(bytes);
-    }
-    Err(ApiError::invalid_field(
-        "file",
-        "file_required",
-        "choose the calendar file",
-    ))
 }
 
 async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {

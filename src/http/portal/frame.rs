@@ -414,10 +414,33 @@ pub fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// A local path to return to, or `fallback` for anything that could leave the site.
+/// A local path to return to, or `fallback` for anything that could leave the site: only
+/// `/` followed by something other than `/` or `\\`, with no backslash, no whitespace and no
+/// control character anywhere (browsers drop tabs and line breaks from an address, so
+/// `/\t/evil.example` would become `//evil.example`).
 pub fn local_path(next: Option<&str>, fallback: &str) -> String {
+    let is_local = |n: &str| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // Characters beyond ASCII (a search for 饭店) travel percent-encoded in a Location.
+        Some(n) if is_local(n) => n
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    let mut buffer = [0u8; 4];
+                    c.encode_utf8(&mut buffer)
+                        .bytes()
+                        .map(|b| format!("%{b:02X}"))
+                        .collect()
+                }
+            })
+            .collect(),
         _ => fallback.to_string(),
     }
 }
