@@ -16,6 +16,7 @@ use crate::error::FieldErrors;
 use crate::store::businesses::Business;
 use crate::store::disputes::{
     Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
+    purchase_key,
 };
 use crate::store::units::find_unit;
 use crate::store::users::{User, list_staff};
@@ -214,18 +215,19 @@ pub fn file_dispute(
             format!("the unit is {} and takes no new disputes", unit.status),
         ));
     }
-    if let Some(existing) = find_open_duplicate(
-        conn,
-        &consumer.id,
-        &unit.id,
-        claim.purchase_date,
-        &claim.item_name,
-        &open_statuses(),
-    )? {
-        return Err(CaseError::Conflict(
+    let key = purchase_key(&consumer.id, &unit.id, claim.purchase_date, &claim.item_name);
+    let duplicate = |conn: &mut DbConn| -> Result<CaseError, CaseError> {
+        let (id, case_number) = find_open_duplicate(conn, &key, &open_statuses())?
+            .unwrap_or_default();
+        Ok(CaseError::Conflict(
             "duplicate_dispute",
-            format!("You already have an open dispute about this purchase: {existing}"),
-        ));
+            format!(
+                "You already have an open dispute about this purchase: {case_number} (id {id})."
+            ),
+        ))
+    };
+    if find_open_duplicate(conn, &key, &open_statuses())?.is_some() {
+        return Err(duplicate(conn)?);
     }
     let policy = crate::deadlines::resolve_policy(
         conn,
@@ -240,7 +242,15 @@ pub fn file_dispute(
     let mut dispute = new_dispute(ctx, &id, &consumer.id, &unit.id, &business, &policy, now);
     dispute.case_number = format!("ODR{year}{}{sequence:06}", business.region_code);
     claim.dispute_id = id.clone();
-    insert_dispute(conn, &dispute, &claim)?;
+    // Two filings of one purchase at once both pass the check above; the unique index lets
+    // one in and the other finds the winner's dispute (the insert runs in a savepoint, so the
+    // transaction goes on after the refusal).
+    match diesel::Connection::transaction(conn, |conn| insert_dispute(conn, &dispute, &claim)) {
+        Err(StoreError::Conflict(what)) if what.contains("purchase") => {
+            return Err(duplicate(conn)?);
+        }
+        other => other?,
+    }
     super::metrics::on_filed(conn, &dispute)?;
     super::alerts::on_filed(conn, ctx, &dispute, &claim, now)?;
     append_event(

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::error::ApiError;
-use crate::store::DbConn;
-use crate::store::notifications::{find_response, save_response};
+use crate::store::notifications::{claim_key, find_response, save_response};
+use crate::store::{DbConn, StoreError};
 
 /// The `Idempotency-Key` header, if present (1–200 visible characters).
 pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -48,24 +48,38 @@ where
         .db
         .run(move |conn| {
             let (status, resource) = crate::store::write_transaction(conn, |conn| {
-                if let Some(key) = &key
-                    && let Some(stored) = find_response(conn, &user_id, key)?
-                {
-                    if stored.request_hash != hash {
-                        return Err(ApiError::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "idempotency_key_reused",
-                            "This Idempotency-Key was used with a different request.",
-                        ));
+                if let Some(key) = &key {
+                    // The key is claimed before the work: a request sent again while the first
+                    // is running waits for it (the key's row is locked until the first commits)
+                    // and then answers what the first stored. The claim runs in a savepoint, so
+                    // the transaction goes on after a refused claim.
+                    let claimed = diesel::Connection::transaction(conn, |conn| {
+                        claim_key(conn, &user_id, key, &hash, now)
+                    });
+                    match claimed {
+                        Ok(()) => {}
+                        Err(StoreError::Conflict(_)) => {
+                            let stored = find_response(conn, &user_id, key)?
+                                .ok_or_else(|| ApiError::internal("a claimed key has no row"))?;
+                            if stored.request_hash != hash {
+                                return Err(ApiError::new(
+                                    StatusCode::UNPROCESSABLE_ENTITY,
+                                    "idempotency_key_reused",
+                                    "This Idempotency-Key was used with a different request.",
+                                ));
+                            }
+                            let status = u16::try_from(stored.status_code)
+                                .ok()
+                                .and_then(|s| StatusCode::from_u16(s).ok())
+                                .unwrap_or(StatusCode::OK);
+                            return Ok((status, stored.response_body));
+                        }
+                        Err(other) => return Err(other.into()),
                     }
-                    let status =
-                        StatusCode::from_u16(u16::try_from(stored.status_code).unwrap_or(200))
-                            .unwrap_or(StatusCode::OK);
-                    return Ok((status, stored.response_body));
                 }
                 let (status, resource) = work(conn)?;
                 if let Some(key) = &key {
-                    save_response(conn, &user_id, key, &hash, status.as_u16(), &resource, now)?;
+                    save_response(conn, &user_id, key, status.as_u16(), &resource)?;
                 }
                 Ok::<_, ApiError>((status, resource))
             })?;

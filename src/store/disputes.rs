@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{businesses, case_counters, dispute_claims, dispute_events, disputes};
+use super::schema::{
+    businesses, case_counters, dispute_claims, dispute_events, disputes, open_purchases,
+};
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::dispute::Status;
 
@@ -162,11 +164,23 @@ pub fn insert_dispute(
     dispute: &Dispute,
     claim: &Claim,
 ) -> Result<(), StoreError> {
+    let key = purchase_key(
+        &dispute.consumer_id,
+        &dispute.unit_id,
+        claim.purchase_date,
+        &claim.item_name,
+    );
     diesel::insert_into(disputes::table)
         .values(dispute)
         .execute(conn)?;
     diesel::insert_into(dispute_claims::table)
         .values(claim)
+        .execute(conn)?;
+    diesel::insert_into(open_purchases::table)
+        .values((
+            open_purchases::purchase_key.eq(key),
+            open_purchases::dispute_id.eq(&dispute.id),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -197,24 +211,32 @@ pub fn lock_dispute(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The consumer's open dispute against the unit about the same purchase (date and item name,
-/// as stored: trimmed), if any.
-pub fn find_open_duplicate(
-    conn: &mut DbConn,
+/// The key of the purchase a dispute is about: the consumer, the unit, the purchase date and
+/// the item's name (as stored: trimmed). At most one open dispute has a key (the unique index
+/// `disputes_open_purchase_idx`, docs/lifecycle.md#one-open-dispute-per-purchase).
+pub fn purchase_key(
     consumer_id: &str,
     unit_id: &str,
     purchase_date: NaiveDate,
     item_name: &str,
+) -> String {
+    format!(
+        "{consumer_id}|{unit_id}|{purchase_date}|{}",
+        item_name.trim()
+    )
+}
+
+/// The open dispute (id and case number) with purchase key `key`, if any.
+pub fn find_open_duplicate(
+    conn: &mut DbConn,
+    key: &str,
     open_statuses: &[&str],
-) -> Result<Option<String>, StoreError> {
-    Ok(disputes::table
-        .inner_join(dispute_claims::table)
-        .filter(disputes::consumer_id.eq(consumer_id))
-        .filter(disputes::unit_id.eq(unit_id))
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(open_purchases::table
+        .inner_join(disputes::table)
+        .filter(open_purchases::purchase_key.eq(key))
         .filter(disputes::status.eq_any(open_statuses))
-        .filter(dispute_claims::purchase_date.eq(purchase_date))
-        .filter(dispute_claims::item_name.eq(item_name.trim()))
-        .select(disputes::id)
+        .select((disputes::id, disputes::case_number))
         .first(conn)
         .optional()?)
 }
@@ -233,6 +255,15 @@ pub fn save_dispute(
     )
     .set(dispute)
     .execute(conn)?;
+    let concluded = dispute
+        .status
+        .parse::<crate::domain::dispute::Status>()
+        .is_ok_and(|s| !s.is_open());
+    if changed == 1 && concluded {
+        // A concluded dispute frees its purchase: the consumer may file about it again.
+        diesel::delete(open_purchases::table.filter(open_purchases::dispute_id.eq(&dispute.id)))
+            .execute(conn)?;
+    }
     Ok(changed == 1)
 }
 

@@ -132,14 +132,14 @@ pub fn find_response(
         .optional()?)
 }
 
-/// Stores the response of the first request with (`user_id`, `key`).
-pub fn save_response(
+/// Claims (`user_id`, `key`) for a request with body hash `request_hash`; a second claim of the
+/// same key is a [`StoreError::Conflict`] (on PostgreSQL it waits until the first claim's
+/// transaction ends). The response is saved with [`save_response`] in the same transaction.
+pub fn claim_key(
     conn: &mut DbConn,
     user_id: &str,
     key: &str,
     request_hash: &str,
-    status_code: u16,
-    body: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     diesel::insert_into(idempotency_keys::table)
@@ -147,9 +147,26 @@ pub fn save_response(
             idempotency_keys::user_id.eq(user_id),
             idempotency_keys::key.eq(key),
             idempotency_keys::request_hash.eq(request_hash),
+            idempotency_keys::status_code.eq(0_i64),
+            idempotency_keys::response_body.eq(""),
+            idempotency_keys::created_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores the response of the request that claimed (`user_id`, `key`).
+pub fn save_response(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    status_code: u16,
+    body: &str,
+) -> Result<(), StoreError> {
+    diesel::update(idempotency_keys::table.find((user_id, key)))
+        .set((
             idempotency_keys::status_code.eq(i64::from(status_code)),
             idempotency_keys::response_body.eq(body),
-            idempotency_keys::created_at.eq(to_db_time(now)),
         ))
         .execute(conn)?;
     Ok(())

@@ -1,6 +1,13 @@
 //! Diesel table definitions shared by both backends; kept in step with `migrations/`.
 
 diesel::table! {
+    open_purchases (purchase_key) {
+        purchase_key -> Text,
+        dispute_id -> Text,
+    }
+}
+
+diesel::table! {
     regions (code) {
         code -> Text,
         parent_code -> Nullable<Text>,
@@ -514,6 +521,7 @@ diesel::joinable!(disputes -> businesses (business_id));
 diesel::joinable!(disputes -> odr_units (unit_id));
 diesel::joinable!(disputes -> users (consumer_id));
 diesel::joinable!(dispute_claims -> disputes (dispute_id));
+diesel::joinable!(open_purchases -> disputes (dispute_id));
 diesel::joinable!(dispute_events -> disputes (dispute_id));
 diesel::joinable!(dispute_messages -> disputes (dispute_id));
 diesel::joinable!(offers -> disputes (dispute_id));
@@ -524,6 +532,7 @@ diesel::joinable!(unit_warnings -> odr_units (unit_id));
 diesel::joinable!(escalation_updates -> escalations (escalation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    open_purchases,
     regions,
     industries,
     associations,

@@ -92,3 +92,62 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app) {
+        app.seed_demo().await;
+        let app = std::sync::Arc::new(app);
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let unit = app.unit_of(&owner).await;
+        let claim = service_claim(&unit, "包间宴席", "2026-11-20", 50_000);
+        let mut filings = Vec::new();
+        for _ in 0..20 {
+            let (app, consumer, claim) = (app.clone(), consumer.clone(), claim.clone());
+            filings.push(tokio::spawn(async move { app.post("/api/v1/disputes", Some(&consumer), &claim).await }));
+        }
+        let mut replies = Vec::new();
+        for filing in filings {
+            replies.push(filing.await.unwrap());
+        }
+        let filed: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
+        assert_eq!(filed.len(), 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+        let case_number = filed[0].body["case_number"].as_str().unwrap();
+        for refused in replies.iter().filter(|r| r.status != 201) {
+            refused.expect_problem(409, "duplicate_dispute");
+            assert!(refused.body["detail"].as_str().unwrap().contains(case_number), "{}", refused.text);
+        }
+        let counts = app.get("/api/v1/disputes/counts", Some(&owner)).await;
+        assert_eq!(counts.body["by_status"]["filed"], 1, "{}", counts.body);
+        // Once concluded, the same purchase may be filed again.
+        let id = filed[0].body["id"].as_str().unwrap();
+        app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&consumer), &json!({"action": "withdraw", "reason": "已与商家当面解决"})).await.expect(200);
+        app.post("/api/v1/disputes", Some(&consumer), &claim).await.expect(201);
+    }
+
+    async fn one_idempotency_key_sent_twenty_times_at_once_answers_the_same_201(app) {
+        app.seed_demo().await;
+        let app = std::sync::Arc::new(app);
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let unit = app.unit_of(&owner).await;
+        let claim = service_claim(&unit, "包间宴席", "2026-11-21", 50_000);
+        let mut filings = Vec::new();
+        for _ in 0..20 {
+            let (app, consumer, claim) = (app.clone(), consumer.clone(), claim.clone());
+            filings.push(tokio::spawn(async move {
+                let response = app.client.post(format!("{}/api/v1/disputes", app.address)).bearer_auth(&consumer)
+                    .header("Idempotency-Key", "retry-of-one-filing").json(&claim).send().await.unwrap();
+                crate::helpers::Reply::read(response).await
+            }));
+        }
+        let mut ids = Vec::new();
+        for filing in filings {
+            let reply = filing.await.unwrap();
+            reply.expect(201);
+            ids.push(reply.body["id"].as_str().unwrap().to_string());
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "every caller got the one stored answer");
+    }
+}

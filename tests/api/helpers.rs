@@ -191,7 +191,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    async fn read(response: Response) -> Self {
+    pub async fn read(response: Response) -> Self {
         let status = response.status();
         let headers = response.headers().clone();
         let content_type = headers
