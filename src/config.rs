@@ -124,6 +124,9 @@ pub struct SecuritySettings {
     pub login_window_secs: i64,
     pub login_max_failures_per_account: i64,
     pub login_max_attempts_per_ip: i64,
+    /// A refresh token used this many seconds ago or less may be presented again (two tabs
+    /// refreshing at once) and gets a pair of its own instead of ending the session.
+    pub refresh_reuse_grace_secs: i64,
 }
 
 impl SecuritySettings {

@@ -215,10 +215,15 @@ pub fn file_dispute(
             format!("the unit is {} and takes no new disputes", unit.status),
         ));
     }
-    let key = purchase_key(&consumer.id, &unit.id, claim.purchase_date, &claim.item_name);
+    let key = purchase_key(
+        &consumer.id,
+        &unit.id,
+        claim.purchase_date,
+        &claim.item_name,
+    );
     let duplicate = |conn: &mut DbConn| -> Result<CaseError, CaseError> {
-        let (id, case_number) = find_open_duplicate(conn, &key, &open_statuses())?
-            .unwrap_or_default();
+        let (id, case_number) =
+            find_open_duplicate(conn, &key, &open_statuses())?.unwrap_or_default();
         Ok(CaseError::Conflict(
             "duplicate_dispute",
             format!(

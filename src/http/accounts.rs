@@ -389,7 +389,9 @@ enum RefreshCheck {
     Refused(ApiError),
 }
 
-/// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a
+/// Exchanges a refresh token for a new pair. Each refresh token works once (a second use within
+/// `security.refresh_reuse_grace_secs`, another tab refreshing at the same moment, gets a pair
+/// of its own); presenting a
 /// used one revokes its whole family (someone copied it).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "accounts",
     request_body = RefreshRequest,
@@ -408,11 +410,14 @@ pub async fn rotate(
 ) -> Result<TokenResponse, ApiError> {
     let token_hash = hash_refresh_token(refresh_token.trim());
     let now = state.clock.now();
+    let grace = state.settings.security.refresh_reuse_grace_secs;
     let check = state
         .db
         .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| check_refresh(conn, &token_hash, now))
-                .map_err(ApiError::from)
+            crate::store::write_transaction(conn, |conn| {
+                check_refresh(conn, &token_hash, now, grace)
+            })
+            .map_err(ApiError::from)
         })
         .await?;
     match check {
@@ -421,10 +426,14 @@ pub async fn rotate(
     }
 }
 
+/// Checks a presented refresh token and marks it used. A token used at most `grace_secs` ago
+/// (another tab of the same session refreshing at the same moment) is accepted again and its
+/// family goes on; used longer ago, it ends the family.
 fn check_refresh(
     conn: &mut DbConn,
     token_hash: &str,
     now: DateTime<Utc>,
+    grace_secs: i64,
 ) -> Result<RefreshCheck, StoreError> {
     let refused = |code, detail| {
         Ok(RefreshCheck::Refused(ApiError::unauthenticated(
@@ -440,7 +449,16 @@ fn check_refresh(
             "The session has ended; log in again.",
         );
     }
-    if token.used_at.is_some() || !refresh_tokens::mark_used(conn, &token.id, now)? {
+    let used_at = match token.used_at {
+        Some(at) => Some(at),
+        None if refresh_tokens::mark_used(conn, &token.id, now)? => None,
+        // Used by a request that committed while this one waited for the row.
+        None => refresh_tokens::find_refresh_token(conn, token_hash)?.and_then(|t| t.used_at),
+    };
+    let within_grace =
+        |used: chrono::NaiveDateTime| now - used.and_utc() <= Duration::seconds(grace_secs);
+    if used_at.is_some_and(|used| !within_grace(used)) {
+        // Presented again long after its use: someone copied it.
         refresh_tokens::revoke_family(conn, &token.family_id, now)?;
         return refused(
             "refresh_token_reused",

@@ -132,6 +132,12 @@ both_backends! {
         assert_ne!(first, second);
         app.get("/api/v1/me", Some(rotated.body["access_token"].as_str().unwrap())).await.expect(200);
 
+        // Within the grace window a second use is another tab: it gets a pair of its own.
+        let other_tab = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first})).await;
+        other_tab.expect(200);
+        assert_ne!(other_tab.body["refresh_token"], rotated.body["refresh_token"]);
+        // Later, it is a copy: the session ends.
+        app.advance(Duration::seconds(31));
         app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first})).await
             .expect_problem(401, "refresh_token_reused");
         app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": second})).await

@@ -324,3 +324,18 @@ both_backends! {
         assert!(cells.iter().all(|c| c.starts_with("'=")), "{cells:?}");
     }
 }
+
+both_backends! {
+    async fn two_tabs_refreshing_at_once_keep_the_session(app) {
+        app.seed_demo().await;
+        let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+        // The access token has expired: both tabs refresh with the same token at once.
+        app.advance(chrono::Duration::minutes(16));
+        let (first, second) = tokio::join!(consumer.get("/my/disputes"), consumer.get("/my/disputes"));
+        assert_eq!((first.status, second.status), (200, 200), "{} {}", first.location(), second.location());
+        // Whichever tab's cookies the browser kept, the session goes on.
+        app.advance(chrono::Duration::minutes(16));
+        let later = consumer.get("/my/disputes").await;
+        assert_eq!(later.status, 200, "{}", later.location());
+    }
+}
