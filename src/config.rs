@@ -77,7 +77,10 @@ pub struct ServerSettings {
     pub host: String,
     pub port: u16,
     pub public_url: String,
-    pub trust_forwarded_for: bool,
+    /// Addresses of the reverse proxies in front of the platform. Only a request coming from
+    /// one of them has its `X-Forwarded-For` read, from the right, skipping these addresses;
+    /// anything a client writes there itself is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Database settings; `Debug` hides any password inside the URL.
@@ -122,8 +125,17 @@ pub struct SecuritySettings {
     pub refresh_token_ttl_days: i64,
     pub invitation_ttl_hours: i64,
     pub login_window_secs: i64,
+    /// Failed logins to one account from one address within `login_window_secs` after which
+    /// that address must wait (other addresses still log in to the account).
     pub login_max_failures_per_account: i64,
-    pub login_max_attempts_per_ip: i64,
+    /// Failed logins from one address, to any accounts, within `login_window_secs`.
+    pub login_max_failures_per_address: i64,
+    /// Registrations, filings and evidence uploads from one address per hour.
+    pub max_registrations_per_address_hour: u32,
+    pub max_filings_per_address_hour: u32,
+    pub max_uploads_per_address_hour: u32,
+    /// Password hashes computed at once (0: one per CPU).
+    pub max_concurrent_hashes: usize,
     /// A refresh token used this many seconds ago or less may be presented again (two tabs
     /// refreshing at once) and gets a pair of its own instead of ending the session.
     pub refresh_reuse_grace_secs: i64,

@@ -62,7 +62,13 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     db.run(move |conn| crate::oversight::rebuild::run_requested(conn, &calendar))
         .await
         .context("the metric counters could not be rebuilt")?;
+    let hashes = match settings.security.max_concurrent_hashes {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
+    };
     Ok(AppState {
+        hasher: crate::security::passwords::Hasher::new(hashes),
+        limits: crate::security::limits::AddressLimits::new(&settings.security),
         calendars,
         db,
         clock,

@@ -14,7 +14,6 @@ use crate::domain::text::BoundedText;
 use crate::error::{ApiError, FieldErrors, checked};
 use crate::notify::messages::Language;
 use crate::onboarding::{AccountInput, Membership, new_user_row};
-use crate::security::passwords::{decoy_hash, hash_password, verify_password};
 use crate::security::tokens::{TokenError, hash_refresh_token, new_refresh_token};
 use crate::store::users::{
     User, find_user, find_user_by_email, find_user_by_phone_lookup, insert_user, set_first_password,
@@ -168,8 +167,10 @@ fn own_phone(state: &AppState, user: &User) -> Result<Option<String>, ApiError> 
     responses((status = 201, body = MeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limit(&req, crate::security::limits::Action::Registration)?;
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
     let account = parse_account(&mut errors, "", &body.account);
@@ -192,10 +193,14 @@ pub async fn register(
     let (account, password) = (checked(account)?, checked(password)?);
     let now = state.clock.now();
     let pii = state.pii.clone();
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(ApiError::internal)?;
     let user = state
         .db
         .run(move |conn| {
-            let hash = hash_password(&password).map_err(ApiError::internal)?;
             let user = new_user_row(&pii, &account, &Membership::consumer(), Some(hash), now);
             insert_user(conn, &user).map_err(account_conflict)?;
             Ok::<_, ApiError>(user)
@@ -233,16 +238,6 @@ fn account_key(login: &str) -> String {
         .map(|p| p.as_str().to_string())
         .or_else(|_| EmailAddress::parse(login).map(|e| e.as_str().to_string()))
         .unwrap_or_else(|_| login.trim().to_lowercase())
-}
-
-fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let info = req.connection_info();
-    let address = if trust_forwarded_for {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    address.unwrap_or("unknown").to_string()
 }
 
 fn find_by_login(
@@ -291,48 +286,56 @@ pub async fn authenticate(
         errors.add("password", "required", "give your password");
     }
     errors.finish()?;
-    let ip = client_ip(req, state.settings.server.trust_forwarded_for);
+    let ip =
+        super::address::client_address(req, &state.settings.server.trusted_proxies).to_string();
     let key = account_key(&body.login);
     let now = state.clock.now();
     let security = state.settings.security.clone();
     let window_start = now - Duration::seconds(security.login_window_secs);
     let retry_after = u64::try_from(security.login_window_secs).unwrap_or(900);
     let worker_state = state.clone();
-    state
+    // The limits are checked and the attempt recorded (as a failure) in one step per account,
+    // before the password is checked: parallel guesses cannot pass the limit together.
+    let (attempt, user) = state
         .db
         .run(move |conn| {
-            if login_attempts::recent_attempts_from_ip(conn, &ip, window_start)?
-                >= security.login_max_attempts_per_ip
-            {
-                return Err(ApiError::too_many_requests(
-                    "too_many_login_attempts_from_address",
-                    "Too many login attempts from your address; try again later.",
-                    retry_after,
-                ));
-            }
-            if login_attempts::recent_failures_for_account(conn, &key, window_start)?
-                >= security.login_max_failures_per_account
-            {
-                login_attempts::record_attempt(conn, &key, &ip, false, now)?;
-                return Err(ApiError::too_many_requests(
-                    "too_many_login_attempts",
-                    "Too many failed logins for this account; try again later.",
-                    retry_after,
-                ));
-            }
-            let user = find_by_login(&worker_state, conn, &key)?;
-            let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-            let matches = verify_password(
-                &body.password,
-                stored_hash.as_deref().unwrap_or(decoy_hash()),
-            ) && stored_hash.is_some();
-            let user = user.filter(|u| matches && u.is_active);
-            login_attempts::record_attempt(conn, &key, &ip, user.is_some(), now)?;
-            user.ok_or_else(|| {
-                ApiError::unauthenticated("invalid_credentials", "The login or password is wrong.")
+            crate::store::write_transaction(conn, |conn| {
+                login_attempts::lock_account(conn, &key)?;
+                if login_attempts::recent_failures_from_ip(conn, &ip, window_start)?
+                    >= security.login_max_failures_per_address
+                {
+                    return Err(ApiError::too_many_requests(
+                        "too_many_login_attempts_from_address",
+                        "Too many failed logins from your address; try again later.",
+                        retry_after,
+                    ));
+                }
+                if login_attempts::recent_failures(conn, &key, &ip, window_start)?
+                    >= security.login_max_failures_per_account
+                {
+                    return Err(ApiError::too_many_requests(
+                        "too_many_login_attempts",
+                        "Too many failed logins for this account from your address; try again later.",
+                        retry_after,
+                    ));
+                }
+                let attempt = login_attempts::record_failure(conn, &key, &ip, now)?;
+                let user = find_by_login(&worker_state, conn, &key)?;
+                Ok::<_, ApiError>((attempt, user))
             })
         })
-        .await
+        .await?;
+    // Hashing holds no database connection.
+    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let matches = state.hasher.verify(body.password, stored_hash).await;
+    let user = user.filter(|u| matches && u.is_active).ok_or_else(|| {
+        ApiError::unauthenticated("invalid_credentials", "The login or password is wrong.")
+    })?;
+    state
+        .db
+        .run(move |conn| login_attempts::mark_succeeded(conn, &attempt))
+        .await?;
+    Ok(user)
 }
 
 /// Issues an access token and a new refresh token of `family` for `user`.
@@ -551,10 +554,14 @@ pub async fn set_password_from_invitation(
             })?;
     let password = NewPassword::parse(password)
         .map_err(|e| ApiError::invalid_field("password", "weak_password", e.to_string()))?;
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(ApiError::internal)?;
     state
         .db
         .run(move |conn| {
-            let hash = hash_password(&password).map_err(ApiError::internal)?;
             if set_first_password(conn, &claims.sub, &hash, now)? {
                 Ok(())
             } else {

@@ -22,7 +22,6 @@ use crate::onboarding::business::{
     parse_business, parse_service_phone,
 };
 use crate::onboarding::{Membership, new_user_row};
-use crate::security::passwords::hash_password;
 use crate::store::businesses::{
     Business, BusinessProfileChange, find_business, insert_business, update_business_profile,
 };
@@ -197,13 +196,17 @@ pub async fn register_business(
     let (business, owner, password) = (checked(business)?, checked(owner)?, checked(password)?);
     let now = state.clock.now();
     let pii = state.pii.clone();
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(ApiError::internal)?;
     let created = state
         .db
         .run(move |conn| {
             let mut errors = FieldErrors::default();
             check_references(conn, &mut errors, "business.", &business, None)?;
             errors.finish()?;
-            let hash = hash_password(&password).map_err(ApiError::internal)?;
             crate::store::write_transaction(conn, |conn| {
                 let row = new_business_row(&business, None, now);
                 insert_business(conn, &row).map_err(|e| match e {

@@ -2,6 +2,7 @@
 //! the store in one place, and map the result to a response DTO.
 
 pub mod accounts;
+pub mod address;
 pub mod admin;
 pub mod alerts;
 pub mod audit;
@@ -53,9 +54,29 @@ pub struct AppState {
     pub metrics: telemetry::HttpMetrics,
     /// Working-day calendar of the configured jurisdiction (shipped and imported years).
     pub calendars: crate::deadlines::CalendarBook,
+    /// Password hashing off the async threads, a bounded number at once.
+    pub hasher: crate::security::passwords::Hasher,
+    /// Per-address limits on registering, filing and uploading.
+    pub limits: crate::security::limits::AddressLimits,
 }
 
 impl AppState {
+    /// Counts one `action` from the client of `req`, refusing with 429 past its allowance.
+    pub fn limit(
+        &self,
+        req: &actix_web::HttpRequest,
+        action: crate::security::limits::Action,
+    ) -> Result<(), crate::error::ApiError> {
+        let address = address::client_address(req, &self.settings.server.trusted_proxies);
+        self.limits.check(action, address).map_err(|wait| {
+            crate::error::ApiError::too_many_requests(
+                "too_many_requests_from_address",
+                "Too many requests of this kind from your address; try again later.",
+                wait,
+            )
+        })
+    }
+
     /// What dispute use cases need, from this instance's settings.
     pub fn case_context(&self) -> crate::disputes::CaseContext {
         crate::disputes::CaseContext {

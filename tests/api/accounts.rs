@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, spawn_app_with};
+use crate::helpers::{Backend, spawn_app, spawn_app_with};
 
 fn consumer() -> serde_json::Value {
     json!({
@@ -177,7 +177,7 @@ both_backends! {
 #[tokio::test]
 async fn too_many_attempts_from_one_address_are_refused() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let app = spawn_app_with(backend, |s| s.security.login_max_attempts_per_ip = 3).await;
+        let app = spawn_app_with(backend, |s| s.security.login_max_failures_per_address = 3).await;
         for n in 0..3 {
             app.login_reply(&format!("user{n}@example.cn"), "whatever-1")
                 .await
@@ -186,5 +186,172 @@ async fn too_many_attempts_from_one_address_are_refused() {
         app.login_reply("another@example.cn", "whatever-1")
             .await
             .expect_problem(429, "too_many_login_attempts_from_address");
+    }
+}
+
+/// A login request from `address` as a trusted proxy (127.0.0.1, the tests' client) reports it.
+async fn login_from(
+    app: &crate::helpers::TestApp,
+    address: &str,
+    login: &str,
+    password: &str,
+) -> crate::helpers::Reply {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("X-Forwarded-For", address)
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::Reply::read(response).await
+}
+
+#[tokio::test]
+async fn guessing_is_slowed_per_account_and_address_without_locking_anyone_else_out() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app_with(backend, |s| {
+            s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]
+        })
+        .await;
+        app.post("/api/v1/auth/register", None, &consumer())
+            .await
+            .expect(201);
+        let attacker = "203.0.113.9";
+        for _ in 0..5 {
+            login_from(&app, attacker, "li.na@example.cn", "wrong-password-1")
+                .await
+                .expect_problem(401, "invalid_credentials");
+        }
+        login_from(&app, attacker, "li.na@example.cn", "tea-leaves-88")
+            .await
+            .expect_problem(429, "too_many_login_attempts");
+        // The owner, elsewhere, is not locked out.
+        login_from(&app, "198.51.100.7", "li.na@example.cn", "tea-leaves-88")
+            .await
+            .expect(200);
+        // Refused attempts do not count: one more every few minutes does not keep the lock.
+        app.advance(Duration::minutes(10));
+        login_from(&app, attacker, "li.na@example.cn", "wrong-password-1")
+            .await
+            .expect_problem(429, "too_many_login_attempts");
+        app.advance(Duration::minutes(6));
+        login_from(&app, attacker, "li.na@example.cn", "tea-leaves-88")
+            .await
+            .expect(200);
+        app.advance(Duration::seconds(1));
+        // What a client writes to the left of the proxy's entry is not believed.
+        for n in 0..5 {
+            login_from(
+                &app,
+                &format!("192.0.2.{n}, {attacker}"),
+                "li.na@example.cn",
+                "wrong-password-1",
+            )
+            .await
+            .expect(401);
+        }
+        login_from(
+            &app,
+            &format!("192.0.2.99, {attacker}"),
+            "li.na@example.cn",
+            "wrong-password-1",
+        )
+        .await
+        .expect_problem(429, "too_many_login_attempts");
+    }
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forwarded_for_header_changes_nothing() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app(backend).await;
+        app.post("/api/v1/auth/register", None, &consumer())
+            .await
+            .expect(201);
+        for n in 0..5 {
+            login_from(
+                &app,
+                &format!("192.0.2.{n}"),
+                "li.na@example.cn",
+                "wrong-password-1",
+            )
+            .await
+            .expect(401);
+        }
+        login_from(&app, "192.0.2.77", "li.na@example.cn", "wrong-password-1")
+            .await
+            .expect_problem(429, "too_many_login_attempts");
+    }
+}
+
+#[tokio::test]
+async fn an_office_behind_one_address_logs_in_all_day() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app_with(backend, |s| s.security.login_max_failures_per_address = 3).await;
+        app.post("/api/v1/auth/register", None, &consumer())
+            .await
+            .expect(201);
+        for _ in 0..40 {
+            app.login_reply("li.na@example.cn", "tea-leaves-88")
+                .await
+                .expect(200);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_parallel_burst_of_guesses_gets_five_tries() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = std::sync::Arc::new(spawn_app(backend).await);
+        app.post("/api/v1/auth/register", None, &consumer())
+            .await
+            .expect(201);
+        let mut guesses = Vec::new();
+        for n in 0..8 {
+            let app = app.clone();
+            guesses.push(tokio::spawn(async move {
+                app.login_reply("li.na@example.cn", &format!("guess-{n}-wrong"))
+                    .await
+                    .status
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for guess in guesses {
+            statuses.push(guess.await.unwrap());
+        }
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [401, 401, 401, 401, 401, 429, 429, 429],
+            "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn_app_with(backend, |s| {
+            s.security.max_registrations_per_address_hour = 3;
+            s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        })
+        .await;
+        let register = |n: u32, address: &'static str| {
+            app.client.post(format!("{}/api/v1/auth/register", app.address)).header("X-Forwarded-For", address)
+                .json(&json!({"display_name": format!("用户{n}"), "email": format!("u{n}@example.cn"), "password": "tea-leaves-88"})).send()
+        };
+        for n in 0..3 {
+            assert_eq!(register(n, "203.0.113.9").await.unwrap().status(), 201);
+        }
+        let refused = crate::helpers::Reply::read(register(3, "203.0.113.9").await.unwrap()).await;
+        refused.expect_problem(429, "too_many_requests_from_address");
+        assert!(refused.headers.contains_key("retry-after"));
+        assert_eq!(
+            register(4, "198.51.100.7").await.unwrap().status(),
+            201,
+            "another address registers"
+        );
     }
 }

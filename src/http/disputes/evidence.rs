@@ -284,10 +284,12 @@ fn store_file(dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
 pub async fn upload(
     state: web::Data<AppState>,
     auth: AuthUser,
+    req: actix_web::HttpRequest,
     path: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    state.limit(&req, crate::security::limits::Action::Upload)?;
     // Who may add to this dispute, and how many more files it holds, is known from the path:
     // nothing of the body is read for a stranger or a full dispute.
     let room = room_for_evidence(&state, auth.clone(), id.clone()).await?;

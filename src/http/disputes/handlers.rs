@@ -45,6 +45,7 @@ pub async fn file(
 ) -> Result<HttpResponse, ApiError> {
     auth.require_role(&[Role::Consumer])?;
     let key = idempotency_key(&req)?;
+    state.limit(&req, crate::security::limits::Action::Filing)?;
     let body = body.into_inner();
     let request = serde_json::to_value(&body).map_err(ApiError::internal)?;
     let now = state.clock.now();

@@ -171,7 +171,9 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
         password: std::mem::take(&mut form.password),
     };
     let password = request.password.clone();
-    if let Err(error) = accounts::register(s.state.clone(), web::Json(request)).await {
+    if let Err(error) =
+        accounts::register(s.state.clone(), s.request().clone(), web::Json(request)).await
+    {
         if error.problem().status >= 500 {
             return Err(s.fail(error));
         }

@@ -524,9 +524,17 @@ async fn upload(
     s.check_form(query.csrf.as_deref().unwrap_or_default())?;
     let auth = s.account()?;
     let id = path.into_inner();
-    let outcome =
-        api::done(evidence::upload(s.state.clone(), auth, web::Path::from(id.clone()), form).await)
-            .await;
+    let outcome = api::done(
+        evidence::upload(
+            s.state.clone(),
+            auth,
+            s.request().clone(),
+            web::Path::from(id.clone()),
+            form,
+        )
+        .await,
+    )
+    .await;
     back_to_dispute(s, id, outcome, "evidence").await
 }
 
