@@ -13,6 +13,9 @@ const DEVELOPMENT_JWT_SECRET: &str = "development-only-jwt-secret-do-not-use-in-
 /// The personal-data key shipped in `config/base.toml`; production refuses to start with it.
 const DEVELOPMENT_PII_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1waWkta2V5LTMyYnl0ZXM=";
 
+/// The `/metrics` token shipped in `config/base.toml`; production refuses to start with it.
+const DEVELOPMENT_METRICS_TOKEN: &str = "development-only-metrics-token";
+
 /// Which profile file is layered over `base.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -220,6 +223,8 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct LoggingSettings {
     pub format: LogFormat,
+    /// Bearer token Prometheus sends to read `/metrics` (`Authorization: Bearer …`).
+    pub metrics_token: SecretString,
 }
 
 /// Filing and evidence settings.
@@ -556,6 +561,12 @@ impl Settings {
                     "the development key cannot be used in production; set ODR__SECURITY__PII_KEY",
                 );
             }
+            if self.logging.metrics_token.expose_secret() == DEVELOPMENT_METRICS_TOKEN {
+                return invalid(
+                    "logging.metrics_token",
+                    "the development token cannot be used in production; set ODR__LOGGING__METRICS_TOKEN",
+                );
+            }
             if self.email.transport != EmailTransportKind::Smtp {
                 return invalid("email.transport", "production sends email over smtp");
             }
@@ -601,6 +612,19 @@ mod tests {
             SecretString::from("a-real-secret-with-more-than-32-characters");
         let error = settings.validate().unwrap_err().to_string();
         assert!(error.contains("security.pii_key"), "{error}");
+    }
+
+    #[test]
+    fn production_refuses_the_development_metrics_token() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.profile = Some(Profile::Production);
+        settings.email.transport = EmailTransportKind::Smtp;
+        settings.security.jwt_secret =
+            SecretString::from("a-real-secret-with-more-than-32-characters");
+        settings.security.pii_key =
+            SecretString::from("cHJvZHVjdGlvbi1rZXktb2YtMzItYnl0ZXMtbG9uZyE=");
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("logging.metrics_token"), "{error}");
     }
 
     #[test]

@@ -134,7 +134,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { no_worker } => serve(settings, clock, !no_worker).await,
         Command::Worker => {
             let state = build_state(settings, clock).await?;
-            Worker::new(state.job_context()).run_forever().await;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let worker = tokio::spawn(Worker::supervise(state.job_context(), stopped));
+            shutdown_signal().await;
+            tracing::info!("stopping: finishing the job under way");
+            let _no_receiver_left = stop.send(true);
+            let _finished = worker.await;
             Ok(())
         }
         Command::Migrate => {
@@ -457,4 +462,27 @@ async fn create_admin(state: AppState, email: String, name: String) -> anyhow::R
         .await?;
     println!("Admin created.");
     Ok(())
+}
+
+/// Waits for SIGTERM (a service manager stopping the worker) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _interrupted = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _interrupted = interrupt.await;
+    }
 }

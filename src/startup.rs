@@ -147,11 +147,20 @@ impl Application {
     }
 
     /// Runs the server; with `with_worker`, also the job worker in this process.
+    ///
+    /// On SIGTERM or SIGINT the server stops taking connections and finishes the requests under
+    /// way (actix-web's graceful shutdown); then the worker finishes its job and gives back its
+    /// leases.
     pub async fn run_until_stopped(self, with_worker: bool) -> std::io::Result<()> {
-        if with_worker {
-            tokio::spawn(Worker::new(self.state.job_context()).run_forever());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker =
+            with_worker.then(|| tokio::spawn(Worker::supervise(self.state.job_context(), stopped)));
+        let served = self.server.await;
+        let _no_receiver_left = stop.send(true);
+        if let Some(worker) = worker {
+            let _finished = worker.await;
         }
-        self.server.await
+        served
     }
 }
 
@@ -164,6 +173,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(from_fn(crate::http::body::buffer_small_bodies))
             .wrap(problem_errors())
             .wrap(from_fn(crate::http::body::catch_panics))
+            .wrap(from_fn(crate::http::headers::standard_headers))
             .wrap(from_fn(record_request))
             .wrap(TracingLogger::default())
             .app_data(data.clone())

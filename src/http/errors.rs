@@ -50,7 +50,16 @@ pub fn query_config() -> web::QueryConfig {
             return ApiError::bad_request("invalid_query", error.to_string()).into();
         };
         let message = e.to_string();
-        let field = message.split('`').nth(1).unwrap_or("query").to_string();
+        // Only these messages name the parameter; others ("provided string was not `true`
+        // or `false`") quote the expected value, and are reported against the query.
+        let names_field =
+            message.starts_with("missing field") || message.starts_with("unknown field");
+        let field = message
+            .split('`')
+            .nth(1)
+            .filter(|_| names_field)
+            .unwrap_or("query")
+            .to_string();
         ApiError::invalid_field(&field, "invalid_query_parameter", message).into()
     })
 }
@@ -105,8 +114,13 @@ fn ensure_problem<B: MessageBody + 'static>(
     } else {
         ApiError::new(status, code, detail)
     };
+    // The 405 of a resource names the methods it allows; the problem document keeps that.
+    let allow = res.headers().get(header::ALLOW).cloned();
     let (req, _) = res.into_parts();
-    let response: HttpResponse<BoxBody> = error.error_response();
+    let mut response: HttpResponse<BoxBody> = error.error_response();
+    if let Some(allow) = allow {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
     let response = ServiceResponse::new(req, response).map_into_right_body::<B>();
     Ok(ErrorHandlerResponse::Response(response))
 }

@@ -15,6 +15,7 @@ pub mod disputes;
 pub mod errors;
 pub mod escalations;
 pub mod evaluation;
+pub mod headers;
 pub mod health;
 pub mod idempotency;
 pub mod imports;

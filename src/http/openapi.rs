@@ -26,6 +26,10 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
                 HttpBuilder::new()
@@ -107,11 +111,104 @@ struct ApiDoc;
 
 /// The document as pretty JSON with a trailing newline, exactly as checked in.
 pub fn document() -> String {
-    let mut json = ApiDoc::openapi()
-        .to_pretty_json()
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    declare_errors(&mut document);
+    let mut json = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
+}
+
+/// A response of `Problem` documents.
+fn problem_response(description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+/// Makes the document say what every operation can answer besides what its handler declares
+/// (the errors the framework and the middleware give), with error bodies as they are sent,
+/// `application/problem+json`:
+/// - 400 on every operation: a NUL character in the address or an unreadable body;
+/// - 401 on every operation that takes a bearer token;
+/// - 413 and 422 on every operation with a body, 415 on those taking JSON;
+/// - 422 on every operation with query parameters (a value of the wrong type or range).
+fn declare_errors(document: &mut serde_json::Value) {
+    const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+    let Some(paths) = document
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(operation) = item.get_mut(method) else {
+                continue;
+            };
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            let body = operation.get("requestBody").cloned();
+            let takes_json = body
+                .as_ref()
+                .is_some_and(|b| b["content"].get("application/json").is_some());
+            let has_query = operation["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["in"] == "query"));
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(serde_json::Value::as_object_mut)
+            else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                if status.as_str() >= "400"
+                    && let Some(content) = response
+                        .get_mut("content")
+                        .and_then(serde_json::Value::as_object_mut)
+                    && let Some(json) = content.remove("application/json")
+                {
+                    content.insert("application/problem+json".into(), json);
+                }
+            }
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status)
+                    .or_insert_with(|| problem_response(description));
+            };
+            add(
+                "400",
+                "The request cannot be read (`malformed_json`, `invalid_json_fields`, `invalid_multipart`, `invalid_character`).",
+            );
+            if secured {
+                add(
+                    "401",
+                    "No valid bearer token (`unauthenticated`, `invalid_token`, `token_expired`, `account_inactive`).",
+                );
+            }
+            if body.is_some() {
+                add(
+                    "413",
+                    "The body is too large (`payload_too_large`, `file_too_large`).",
+                );
+                add(
+                    "422",
+                    "Some fields are invalid (`validation_failed`, with `errors[]`).",
+                );
+            }
+            if takes_json {
+                add("415", "The body is not JSON (`unsupported_media_type`).");
+            }
+            if has_query {
+                add(
+                    "422",
+                    "Some fields are invalid (`validation_failed`, with `errors[]`).",
+                );
+            }
+        }
+    }
 }
 
 #[derive(OpenApi)]

@@ -37,6 +37,16 @@ impl JobContext {
     }
 }
 
+/// Runs what `start` makes until one run ends without failing; a failed run (a panic, caught
+/// by the task that ran it) is followed by a new one.
+pub async fn supervise<F, Fut>(mut start: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ()>>,
+{
+    while start().await.is_err() {}
+}
+
 /// One worker; several may run against the same database.
 #[derive(Clone, Debug)]
 pub struct Worker {
@@ -84,14 +94,15 @@ impl Worker {
             .await
     }
 
-    /// Polls the queue forever at the configured interval, and sweeps the timers every
-    /// `jobs.sweep_interval_secs` (0 turns the sweeper off on this node).
-    pub async fn run_forever(self) {
+    /// Polls the queue at the configured interval, and sweeps the timers every
+    /// `jobs.sweep_interval_secs` (0 turns the sweeper off on this node), until `stop` turns
+    /// true; the job under way is finished first, then the worker's leases are given back.
+    pub async fn run_until(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let interval = StdDuration::from_millis(self.ctx.settings.poll_interval_ms);
         let sweep_every = StdDuration::from_secs(self.ctx.settings.sweep_interval_secs);
         let mut last_sweep: Option<std::time::Instant> = None;
         tracing::info!(worker.id = %self.id, "job worker started");
-        loop {
+        while !*stop.borrow() {
             let sweep_due =
                 !sweep_every.is_zero() && last_sweep.is_none_or(|at| at.elapsed() >= sweep_every);
             if sweep_due {
@@ -104,11 +115,65 @@ impl Worker {
                     Err(error) => tracing::warn!(worker.id = %self.id, %error, "sweep failed"),
                 }
             }
-            if let Err(error) = self.run_pending().await {
+            if let Err(error) = self.run_until_stopped(&stop).await {
                 tracing::warn!(worker.id = %self.id, %error, "job poll failed");
             }
-            tokio::time::sleep(interval).await;
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => {}
+            }
         }
+        self.release().await;
+        tracing::info!(worker.id = %self.id, "job worker stopped");
+    }
+
+    /// Like [`Self::run_pending`], but stops between jobs once `stop` turns true.
+    async fn run_until_stopped(
+        &self,
+        stop: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), StoreError> {
+        while !*stop.borrow() {
+            let Some(job) = self.claim().await? else {
+                break;
+            };
+            self.run_one(job).await?;
+        }
+        Ok(())
+    }
+
+    /// Gives back the jobs this worker holds.
+    pub async fn release(&self) {
+        let id = self.id.clone();
+        match self
+            .ctx
+            .db
+            .run(move |conn| crate::store::jobs::release_leases(conn, &id))
+            .await
+        {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(worker.id = %self.id, released, "job leases released"),
+            Err(error) => tracing::warn!(worker.id = %self.id, %error, "leases not released"),
+        }
+    }
+
+    /// Runs workers until `stop` turns true: a worker that panics is logged, its leases are
+    /// given back and a new worker starts in its place.
+    pub async fn supervise(ctx: JobContext, stop: tokio::sync::watch::Receiver<bool>) {
+        supervise(|| {
+            let worker = Worker::new(ctx.clone());
+            let stop = stop.clone();
+            async move {
+                let id = worker.id.clone();
+                let handle = tokio::spawn(worker.clone().run_until(stop));
+                let outcome = handle.await;
+                if outcome.is_err() {
+                    tracing::error!(worker.id = %id, "job worker panicked; starting a new one");
+                    worker.release().await;
+                }
+                outcome.map_err(|_| ())
+            }
+        })
+        .await;
     }
 
     async fn claim(&self) -> Result<Option<JobRow>, StoreError> {
@@ -221,5 +286,28 @@ impl Worker {
         let secs = base.saturating_mul(1i64 << exponent).min(6 * 3600);
         let jitter = rand::thread_rng().gen_range(0..=secs / 5);
         Duration::seconds(secs + jitter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::supervise;
+
+    #[tokio::test]
+    async fn a_worker_that_panics_is_replaced() {
+        let mut runs = 0;
+        supervise(|| {
+            runs += 1;
+            let run = runs;
+            async move {
+                tokio::spawn(async move {
+                    assert!(run > 2, "run {run} panics");
+                })
+                .await
+                .map_err(|_| ())
+            }
+        })
+        .await;
+        assert_eq!(runs, 3, "two panics, two new workers");
     }
 }

@@ -104,8 +104,16 @@ impl ManageConnection for ConnectionManager {
         conn.batch_execute("SELECT 1").map_err(ConnectError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection left in a broken state (a transaction that could not be ended, a lost
+    /// server, or a panic while it was checked out) is dropped instead of going back to the
+    /// pool.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking()
+            || match conn {
+                DbConn::Pg(pg) => pg.is_broken(),
+                DbConn::Sqlite(lite) => lite.is_broken(),
+            }
     }
 }
 

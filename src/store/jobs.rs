@@ -231,6 +231,22 @@ pub fn fail(
     Ok(is_dead)
 }
 
+/// Gives back the jobs `worker` holds (it is stopping, or it panicked): they are due again at
+/// once for any worker, and the attempt does not count. Returns how many.
+pub fn release_leases(conn: &mut DbConn, worker: &str) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        jobs::table
+            .filter(jobs::locked_by.eq(worker))
+            .filter(jobs::state.eq(state::RUNNING)),
+    )
+    .set((
+        jobs::state.eq(state::QUEUED),
+        jobs::locked_until.eq(None::<NaiveDateTime>),
+        jobs::attempts.eq(jobs::attempts - 1),
+    ))
+    .execute(conn)?)
+}
+
 /// Counts jobs per state (for `/metrics` and tests).
 pub fn count_by_state(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(jobs::table

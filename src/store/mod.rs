@@ -108,6 +108,17 @@ impl Db {
         &self.pool
     }
 
+    /// Whether the database answers `SELECT 1` within `within` (a connection included).
+    pub async fn answers(&self, within: std::time::Duration) -> bool {
+        use diesel::connection::SimpleConnection;
+        let pool = self.pool.clone();
+        let check = tokio::task::spawn_blocking(move || {
+            pool.get_timeout(within)
+                .is_ok_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
+        });
+        matches!(tokio::time::timeout(within, check).await, Ok(Ok(true)))
+    }
+
     /// Checks out a connection and runs `work` on a blocking thread.
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where

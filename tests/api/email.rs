@@ -130,7 +130,9 @@ async fn an_unreachable_smtp_server_is_retried_with_backoff_then_the_job_is_dead
             .with_conn(|conn| odr::store::jobs::list_jobs(conn, "send_email").unwrap())
             .await;
         assert_eq!(jobs[0].state, "dead", "{backend:?}");
-        let metrics = app.get("/metrics", None).await;
+        let metrics = app
+            .get("/metrics", Some("development-only-metrics-token"))
+            .await;
         assert!(
             metrics.text.contains(r#"odr_jobs{state="dead"} 1"#),
             "{}",

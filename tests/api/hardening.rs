@@ -339,3 +339,50 @@ both_backends! {
         assert_eq!(later.status, 200, "{}", later.location());
     }
 }
+
+both_backends! {
+    async fn every_answer_says_nosniff_head_works_and_a_405_names_the_methods(app) {
+        app.seed_demo().await;
+        let regions = app.client.get(format!("{}/api/v1/regions", app.address)).send().await.unwrap();
+        assert_eq!(regions.headers()["x-content-type-options"], "nosniff");
+        let head = app.client.head(format!("{}/api/v1/regions", app.address)).send().await.unwrap();
+        assert_eq!(head.status(), 200);
+        assert_eq!(head.headers()["content-type"], "application/json");
+        assert_eq!(head.bytes().await.unwrap().len(), 0, "no body for HEAD");
+        let page = app.client.head(format!("{}/login", app.address)).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+
+        let wrong = app.client.delete(format!("{}/api/v1/regions", app.address)).send().await.unwrap();
+        assert_eq!(wrong.status(), 405);
+        assert_eq!(wrong.headers()["allow"], "GET");
+        assert_eq!(wrong.headers()["content-type"], "application/problem+json");
+        assert_eq!(wrong.headers()["x-content-type-options"], "nosniff");
+
+        let login = app.client.post(format!("{}/api/v1/auth/login", app.address))
+            .json(&json!({"login": "consumer@odr.demo", "password": odr::demo::DEMO_PASSWORD})).send().await.unwrap();
+        assert_eq!(login.status(), 200);
+        assert_eq!(login.headers()["cache-control"], "no-store");
+        let refused = app.client.post(format!("{}/api/v1/auth/login", app.address))
+            .json(&json!({"login": "consumer@odr.demo", "password": "wrong"})).send().await.unwrap();
+        assert_eq!(refused.headers()["cache-control"], "no-store");
+    }
+
+    async fn a_bad_query_value_is_reported_against_the_query_not_a_made_up_field(app) {
+        app.seed_demo().await;
+        let consumer = app.demo_token("consumer@odr.demo").await;
+        let refused = app.get("/api/v1/notifications?unread=x", Some(&consumer)).await;
+        refused.expect_problem(422, "validation_failed");
+        assert_eq!(refused.failing_fields(), ["query"]);
+    }
+}
+
+#[tokio::test]
+async fn readiness_says_503_when_postgresql_is_gone() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await;
+    app.get("/health/ready", None).await.expect(200);
+    app.drop_pg_database();
+    app.get("/health/ready", None)
+        .await
+        .expect_problem(503, "database_unavailable");
+    app.get("/health/live", None).await.expect(200);
+}

@@ -17,7 +17,9 @@ both_backends! {
     async fn metrics_count_requests_by_route_template(app) {
         app.get("/api/v1/regions", None).await.expect(200);
         app.get("/api/v1/public/units/0198a3c1-0000-7000-8000-000000000000", None).await.expect_problem(404, "unit_not_found");
-        let metrics = app.get("/metrics", None).await;
+        app.get("/metrics", None).await.expect_problem(401, "metrics_token_required");
+        app.get("/metrics", Some("a-guess")).await.expect_problem(401, "metrics_token_required");
+        let metrics = app.get("/metrics", Some("development-only-metrics-token")).await;
         metrics.expect(200);
         assert!(metrics.text.contains(r#"odr_http_requests_total{method="GET",route="/api/v1/regions",status="200"} 1"#), "{}", metrics.text);
         assert!(metrics.text.contains(r#"route="/api/v1/public/units/{id}",status="404""#), "{}", metrics.text);

@@ -165,6 +165,21 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     }
 }
 
+impl TestApp {
+    /// Removes this test's PostgreSQL database under the running app (its connections are cut):
+    /// the database is gone, as in an outage.
+    pub fn drop_pg_database(&self) {
+        let name = self.pg_database.clone().expect("a PostgreSQL test");
+        std::thread::spawn(move || {
+            let mut conn = PgConnection::establish(&admin_url()).unwrap();
+            conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .unwrap();
+        })
+        .join()
+        .unwrap();
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(name) = self.pg_database.take() {

@@ -38,6 +38,17 @@ both_backends! {
         assert_eq!(reclaimed.attempts, 2);
     }
 
+    async fn a_stopping_worker_gives_its_job_back_at_once(app) {
+        let reclaimed = app.with_conn(|conn| {
+            enqueue(conn, &job(None), start_time()).unwrap();
+            claim_next(conn, "worker-a", start_time(), Duration::minutes(5)).unwrap().unwrap();
+            assert_eq!(odr::store::jobs::release_leases(conn, "worker-a").unwrap(), 1);
+            claim_next(conn, "worker-b", start_time(), Duration::minutes(5)).unwrap()
+        }).await.unwrap();
+        assert_eq!(reclaimed.locked_by.as_deref(), Some("worker-b"), "no wait for the lease");
+        assert_eq!(reclaimed.attempts, 1, "the given-back attempt does not count");
+    }
+
     async fn a_dedupe_key_queues_a_job_once(app) {
         let (a, b) = app.with_conn(|conn| {
             (enqueue(conn, &job(Some("reminder:x")), start_time()).unwrap(),
