@@ -424,7 +424,7 @@ async fn rebuild_metrics(
 }
 
 async fn create_admin(state: AppState, email: String, name: String) -> anyhow::Result<()> {
-    eprintln!("Password for {email} (8+ characters with a letter and a digit):");
+    eprintln!("Password for {email} (8+ characters, not easy to guess):");
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = NewPassword::parse(line.trim_end_matches(['\r', '\n']))?;

@@ -1,6 +1,9 @@
 //! The password policy applied when a password is chosen.
 
-/// A password that meets the policy: 8–128 characters with at least one letter and one digit.
+/// A password that meets the policy: 8–128 characters and hard to guess, as the zxcvbn
+/// estimator judges it (score 3 of 4 or better: common words, names, dates, keyboard patterns
+/// and the account's own name and address make it weaker). No rule of character classes: a
+/// long phrase is better than `Passw0rd!`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
 
@@ -17,13 +20,21 @@ pub enum PasswordError {
     TooShort,
     #[error("a password has at most 128 characters")]
     TooLong,
-    #[error("a password contains at least one letter and one digit")]
+    #[error(
+        "a password must not be easy to guess (common words, names, dates, patterns); a longer phrase works"
+    )]
     TooSimple,
 }
 
 impl NewPassword {
     /// Checks `input` against the policy.
     pub fn parse(input: &str) -> Result<Self, PasswordError> {
+        Self::parse_for(input, &[])
+    }
+
+    /// Checks `input` against the policy, counting `user_inputs` (the account's name, email,
+    /// phone) as easy to guess.
+    pub fn parse_for(input: &str, user_inputs: &[&str]) -> Result<Self, PasswordError> {
         let length = input.chars().count();
         if length < 8 {
             return Err(PasswordError::TooShort);
@@ -31,9 +42,7 @@ impl NewPassword {
         if length > 128 {
             return Err(PasswordError::TooLong);
         }
-        let has_letter = input.chars().any(char::is_alphabetic);
-        let has_digit = input.chars().any(|c| c.is_ascii_digit());
-        if !has_letter || !has_digit {
+        if zxcvbn::zxcvbn(input, user_inputs).score() < zxcvbn::Score::Three {
             return Err(PasswordError::TooSimple);
         }
         Ok(Self(input.to_string()))
@@ -64,15 +73,24 @@ mod tests {
             PasswordError::TooSimple
         );
         assert_eq!(
+            NewPassword::parse("Passw0rd!").unwrap_err(),
+            PasswordError::TooSimple
+        );
+        assert_eq!(
+            NewPassword::parse_for("li.na@example.cn1", &["li.na@example.cn"]).unwrap_err(),
+            PasswordError::TooSimple,
+            "the account's own address"
+        );
+        assert!(NewPassword::parse("tea-leaves-88").is_ok());
+        assert_eq!(
             NewPassword::parse(&"a1".repeat(65)).unwrap_err(),
             PasswordError::TooLong
         );
-        assert!(NewPassword::parse("密码安全2026").is_ok());
     }
 
     #[test]
     fn debug_output_hides_the_password() {
-        let password = NewPassword::parse("secret123").unwrap();
+        let password = NewPassword::parse("tea-leaves-88").unwrap();
         assert_eq!(format!("{password:?}"), "NewPassword(***)");
     }
 }

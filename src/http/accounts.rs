@@ -27,6 +27,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
         .service(web::resource("/auth/logout").route(web::post().to(logout)))
         .service(web::resource("/auth/invitations/accept").route(web::post().to(accept_invitation)))
+        .service(
+            web::resource("/auth/password-reset").route(web::post().to(request_password_reset)),
+        )
+        .service(
+            web::resource("/auth/password-reset/confirm")
+                .route(web::post().to(confirm_password_reset)),
+        )
+        .service(web::resource("/me/password").route(web::post().to(change_password)))
         .service(web::resource("/me").route(web::get().to(me)))
         .service(web::resource("/me/export").route(web::get().to(export_my_data)));
 }
@@ -42,6 +50,20 @@ pub struct AccountFields {
     pub phone: Option<String>,
     /// `zh-CN` (default) or `en`.
     pub language: Option<String>,
+}
+
+impl AccountFields {
+    /// What a password must not be built from: the name, the email and the phone.
+    pub fn words(&self) -> Vec<&str> {
+        [
+            Some(self.display_name.as_str()),
+            self.email.as_deref(),
+            self.phone.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 /// Checks account fields, recording failures under `prefix` (e.g. `owner.`).
@@ -118,7 +140,8 @@ pub fn account_conflict(error: StoreError) -> ApiError {
 pub struct RegisterRequest {
     #[serde(flatten)]
     pub account: AccountFields,
-    /// 8–128 characters with a letter and a digit.
+    /// 8–128 characters, not easy to guess (zxcvbn score 3 or better; the name and contact
+    /// details count as easy).
     pub password: String,
 }
 
@@ -177,7 +200,7 @@ pub async fn register(
     let password = errors.check(
         "password",
         "weak_password",
-        NewPassword::parse(&body.password),
+        NewPassword::parse_for(&body.password, &body.account.words()),
     );
     if account
         .as_ref()
@@ -349,7 +372,7 @@ pub async fn issue_tokens(
     let access_ttl = Duration::seconds(security.access_token_ttl_secs);
     let access_token = state
         .tokens
-        .issue_access(&user.id, &user.role, now, access_ttl)
+        .issue_access(&user.id, &user.role, &family, now, access_ttl)
         .map_err(ApiError::internal)?;
     let refresh_token = new_refresh_token();
     let refresh_expires_at = now + Duration::days(security.refresh_token_ttl_days);
@@ -690,4 +713,200 @@ pub async fn export_my_data(
             "attachment; filename=\"odr-my-data.json\"",
         ))
         .json(export))
+}
+
+/// A change of one's own password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// As for registration: 8–128 characters, not easy to guess.
+    pub new_password: String,
+}
+
+/// Changes the caller's password. Every session of the account ends, this one included (its
+/// access token stops working at once): log in again with the new password.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts",
+    request_body = ChangePasswordRequest,
+    responses((status = 204, description = "Password changed; every session ended"),
+        (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let user = auth.user;
+    let words: Vec<&str> = [Some(user.display_name.as_str()), user.email.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let password = NewPassword::parse_for(&body.new_password, &words)
+        .map_err(|e| ApiError::invalid_field("new_password", "weak_password", e.to_string()))?;
+    let matches = state
+        .hasher
+        .verify(body.current_password, user.password_hash.clone())
+        .await;
+    if !matches {
+        return Err(ApiError::invalid_field(
+            "current_password",
+            "wrong_password",
+            "this is not the account's current password",
+        ));
+    }
+    replace_password(&state, user.id, password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets `password` for account `user_id` and ends all its sessions.
+async fn replace_password(
+    state: &AppState,
+    user_id: String,
+    password: NewPassword,
+) -> Result<(), ApiError> {
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(ApiError::internal)?;
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            crate::store::write_transaction(conn, |conn| {
+                crate::store::users::set_password(conn, &user_id, &hash, now)?;
+                refresh_tokens::revoke_user(conn, &user_id, now)?;
+                Ok::<_, StoreError>(())
+            })
+            .map_err(ApiError::from)
+        })
+        .await
+}
+
+/// Asks for a password-reset link.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    /// The account's email address.
+    pub email: String,
+}
+
+/// Minutes a password-reset link works.
+const RESET_LINK_MINUTES: i64 = 30;
+
+/// Sends a single-use link to choose a new password to the account's email address, if an
+/// active account has it. The answer is the same whether or not one does (nobody learns which
+/// addresses have accounts); limited per address like registrations.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts",
+    request_body = PasswordResetRequest,
+    responses((status = 202, description = "If an account has this address, a link is on its way"),
+        (status = 422, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state.limit(&req, crate::security::limits::Action::Registration)?;
+    send_password_reset(&state, &body.email).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Queues the reset email for `email` when an active account with a password has it (the API
+/// and the portal's form share it).
+pub async fn send_password_reset(state: &AppState, email: &str) -> Result<(), ApiError> {
+    let email = EmailAddress::parse(email)
+        .map_err(|e| ApiError::invalid_field("email", "invalid_email", e.to_string()))?;
+    let now = state.clock.now();
+    let tokens = state.tokens.clone();
+    let public_url = state.settings.server.public_url.clone();
+    let attempts = state.settings.jobs.max_attempts;
+    state
+        .db
+        .run(move |conn| {
+            let Some(user) = find_user_by_email(conn, email.as_str())?.filter(|u| u.is_active)
+            else {
+                return Ok(());
+            };
+            let fingerprint =
+                crate::security::tokens::password_fingerprint(user.password_hash.as_deref());
+            let token = tokens
+                .issue_password_reset(
+                    &user.id,
+                    &fingerprint,
+                    now,
+                    Duration::minutes(RESET_LINK_MINUTES),
+                )
+                .map_err(ApiError::internal)?;
+            let message = crate::notify::messages::PasswordReset {
+                language: Language::parse(&user.language),
+                name: user.display_name.clone(),
+                link: format!(
+                    "{}/password/reset?token={token}",
+                    public_url.trim_end_matches('/')
+                ),
+                valid_minutes: RESET_LINK_MINUTES,
+            }
+            .render(email.as_str())
+            .map_err(ApiError::internal)?;
+            crate::jobs::enqueue_job(conn, &crate::jobs::Job::SendEmail(message), attempts, now)?;
+            Ok::<_, ApiError>(())
+        })
+        .await
+}
+
+/// A new password chosen from a reset link.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConfirmPasswordResetRequest {
+    /// The token from the link.
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Sets a new password from a reset link. The link works once; every session of the account
+/// ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts",
+    request_body = ConfirmPasswordResetRequest,
+    responses((status = 204, description = "Password set; log in"),
+        (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    body: web::Json<ConfirmPasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    reset_password(&state, &body.token, &body.new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Checks a reset token and sets the password (the API and the portal's page share it).
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new_password: &str,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let invalid = || {
+        ApiError::unauthenticated(
+            "invalid_reset_link",
+            "The link is not valid, was used already or has expired; ask for a new one.",
+        )
+    };
+    let claims = state
+        .tokens
+        .verify_password_reset(token.trim(), now)
+        .map_err(|_| invalid())?;
+    let user_id = claims.sub.clone();
+    let user = state
+        .db
+        .run(move |conn| find_user(conn, &user_id).map_err(ApiError::from))
+        .await?
+        .filter(|u| u.is_active)
+        .filter(|u| {
+            crate::security::tokens::password_fingerprint(u.password_hash.as_deref()) == claims.pwd
+        })
+        .ok_or_else(invalid)?;
+    let words: Vec<&str> = [Some(user.display_name.as_str()), user.email.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let password = NewPassword::parse_for(new_password, &words)
+        .map_err(|e| ApiError::invalid_field("new_password", "weak_password", e.to_string()))?;
+    replace_password(state, user.id, password).await
 }

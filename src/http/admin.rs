@@ -20,7 +20,13 @@ use crate::store::reference::{find_association, find_industry, find_region, inse
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/associations").route(web::post().to(create_association)))
-        .service(web::resource("/admin/users").route(web::post().to(create_user)));
+        .service(web::resource("/admin/users").route(web::post().to(create_user)))
+        .service(
+            web::resource("/admin/users/{id}/deactivate").route(web::post().to(deactivate_user)),
+        )
+        .service(
+            web::resource("/admin/users/{id}/reactivate").route(web::post().to(reactivate_user)),
+        );
 }
 
 /// A new association.
@@ -247,4 +253,87 @@ pub async fn create_user(
         region_code: user.region_code,
         association_id: user.association_id,
     }))
+}
+
+/// Deactivates an account (a departed regulator, association admin or staff member): it can
+/// no longer log in, and every session ends at once (admin only; not one's own account).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/deactivate", tag = "admin",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deactivated; every session ended"),
+        (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn deactivate_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Admin])?;
+    let id = path.into_inner();
+    if id == auth.id() {
+        return Err(ApiError::forbidden(
+            "Another admin deactivates your account.",
+        ));
+    }
+    set_account_active(&state, &auth, id, false).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lets a deactivated account log in again (admin only).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/reactivate", tag = "admin",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Reactivated"),
+        (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn reactivate_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Admin])?;
+    set_account_active(&state, &auth, path.into_inner(), true).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Activates or deactivates account `id` (ending its sessions when deactivated), audited under
+/// `by`; the admin API and a business owner removing staff share it.
+pub async fn set_account_active(
+    state: &AppState,
+    by: &AuthUser,
+    id: String,
+    active: bool,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let actor = (by.id().to_string(), by.role().as_str());
+    state
+        .db
+        .run(move |conn| {
+            crate::store::write_transaction(conn, |conn| {
+                if !crate::store::users::set_active(conn, &id, active, now)? {
+                    return Err(ApiError::not_found("user_not_found", "No such account."));
+                }
+                if !active {
+                    crate::store::refresh_tokens::revoke_user(conn, &id, now)?;
+                }
+                let action = if active {
+                    "user.reactivated"
+                } else {
+                    "user.deactivated"
+                };
+                crate::store::audit::append_audit(
+                    conn,
+                    &crate::store::audit::Audit {
+                        actor_id: Some(&actor.0),
+                        actor_role: actor.1,
+                        action,
+                        object_type: "user",
+                        object_id: &id,
+                        region_code: None,
+                        details: &serde_json::json!({}),
+                    },
+                    now,
+                )?;
+                Ok(())
+            })
+        })
+        .await
 }

@@ -12,7 +12,7 @@ use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::error::ApiError;
 use crate::security::tokens::TokenError;
-use crate::store::users::{User, find_user};
+use crate::store::users::{User, find_session_user};
 
 /// An authenticated user and the access facts derived from the account.
 #[derive(Debug, Clone)]
@@ -102,13 +102,18 @@ impl FromRequest for AuthUser {
                         ApiError::unauthenticated("invalid_token", "The access token is not valid.")
                     }
                 })?;
+            let now = state.clock.now();
             let user = state
                 .db
-                .run(move |conn| find_user(conn, &claims.sub).map_err(ApiError::from))
+                .run(move |conn| {
+                    find_session_user(conn, &claims.sub, &claims.sid, now).map_err(ApiError::from)
+                })
                 .await?
-                .filter(|user| user.is_active)
                 .ok_or_else(|| {
-                    ApiError::unauthenticated("account_inactive", "The account is not active.")
+                    ApiError::unauthenticated(
+                        "session_ended",
+                        "The session has ended or the account is not active; log in again.",
+                    )
                 })?;
             let actor = actor_of(&user)?;
             Ok(AuthUser { user, actor })

@@ -38,6 +38,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(update_business)),
         )
         .service(
+            web::resource("/businesses/{id}/staff/{user_id}").route(web::delete().to(remove_staff)),
+        )
+        .service(
             web::resource("/businesses/{id}/staff")
                 .route(web::get().to(get_staff))
                 .route(web::post().to(invite_staff)),
@@ -190,7 +193,7 @@ pub async fn register_business(
     let password = errors.check(
         "password",
         "weak_password",
-        NewPassword::parse(&body.password),
+        NewPassword::parse_for(&body.password, &body.owner.words()),
     );
     errors.finish()?;
     let (business, owner, password) = (checked(business)?, checked(owner)?, checked(password)?);
@@ -379,6 +382,7 @@ pub struct InviteStaffRequest {
 #[utoipa::path(post, path = "/api/v1/businesses/{id}/staff", tag = "businesses",
     params(("id" = String, Path)), request_body = InviteStaffRequest,
     responses((status = 201, body = StaffResponse), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn invite_staff(
@@ -434,6 +438,42 @@ pub async fn invite_staff(
     Ok(HttpResponse::Created().json(StaffResponse::from(user)))
 }
 
+/// Removes a staff member who left (owner only; not the last owner, not oneself): the account
+/// is deactivated and every session of it ends at once, so a departed handler keeps no access.
+#[utoipa::path(delete, path = "/api/v1/businesses/{id}/staff/{user_id}", tag = "businesses",
+    params(("id" = String, Path), ("user_id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn remove_staff(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, user_id) = path.into_inner();
+    if user_id == auth.id() {
+        return Err(ApiError::forbidden(
+            "You cannot remove yourself; another owner can.",
+        ));
+    }
+    let actor = auth.actor.clone();
+    let member = user_id.clone();
+    state
+        .db
+        .run(move |conn| {
+            let business = load_owned_business(conn, &actor, &id)?;
+            let staff = crate::store::users::list_staff(conn, &business.id)?;
+            staff
+                .iter()
+                .find(|s| s.id == member)
+                .ok_or_else(|| ApiError::not_found("staff_not_found", "No such staff member."))?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    super::admin::set_account_active(&state, &auth, user_id, false).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The five conditions of an ODR unit, each declared met.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 pub struct ConditionsRequest {
@@ -458,6 +498,7 @@ pub struct ApplicationRequest {
 #[utoipa::path(post, path = "/api/v1/businesses/{id}/application", tag = "units",
     params(("id" = String, Path)), request_body = ApplicationRequest,
     responses((status = 201, body = UnitResponse), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn apply(

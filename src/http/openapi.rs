@@ -48,22 +48,24 @@ impl Modify for BearerAuth {
         version = "1.0.0",
         description = "Online dispute resolution between consumers and the businesses enrolled by market regulators as ODR units.\n\n\
 Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in use: \
-`validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `unreadable_body`, `bad_request` (400), \
+`validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `unreadable_body`, `invalid_character`, `bad_request` (400), \
 `unauthenticated`, `invalid_token`, `invalid_link`, `invalid_signature`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
-`refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired` (401), \
-`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found`, `report_not_found`, `publication_not_found` (404), \
+`refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired`, `session_ended`, `invalid_reset_link`, `metrics_token_required` (401), \
+`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found`, `report_not_found`, `publication_not_found`, `user_not_found`, `staff_not_found` (404), \
 `method_not_allowed` (405), `conflict`, `email_taken`, `phone_taken`, `business_exists`, `association_exists`, `invitation_used`, \
 `unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently`, `duplicate_dispute`, `invalid_transition`, \
 `not_allowed_for_party`, `dispute_closed`, `escalation_too_early`, `extension_already_used`, `proposal_pending`, `no_proposal_to_answer`, \
 `already_fulfilled`, `not_fulfilled_yet`, `already_rated`, `offer_expired`, `offer_superseded`, `offer_not_open`, `own_offer`, `not_your_offer`, \
-`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `alert_transition_not_allowed`, `dispute_not_concluded`, `publication_published`, `not_a_mass_complaint`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large` (413), \
-`evidence_removed` (410), `unsupported_media_type`, `unsupported_evidence_type` (415), `idempotency_key_reused` (422), `too_many_login_attempts`, `too_many_login_attempts_from_address` (429), \
+`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `alert_transition_not_allowed`, `dispute_not_concluded`, `publication_published`, `not_a_mass_complaint`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large`, `form_too_large`, `too_many_fields` (413), \
+`evidence_removed` (410), `unsupported_media_type`, `unsupported_evidence_type` (415), `idempotency_key_reused` (422), `too_many_login_attempts`, `too_many_login_attempts_from_address`, `too_many_requests_from_address` (429), \
 `internal_error` (500), `database_unavailable` (503)."
     ),
     paths(
         health::live, health::ready, health::metrics,
         accounts::register, accounts::login, accounts::refresh, accounts::logout,
-        accounts::accept_invitation, accounts::me,
+        accounts::accept_invitation, accounts::me, accounts::change_password,
+        accounts::request_password_reset, accounts::confirm_password_reset,
+        admin::deactivate_user, admin::reactivate_user, businesses::remove_staff,
         reference::list_regions, reference::list_industries, reference::list_associations,
         reference::undertaking,
         businesses::register_business, businesses::get_business, businesses::update_business,

@@ -88,6 +88,48 @@ impl Invitation {
     }
 }
 
+/// A link to choose a new password (the account's owner asked for it).
+#[derive(Debug, Clone)]
+pub struct PasswordReset {
+    pub language: Language,
+    pub name: String,
+    pub link: String,
+    pub valid_minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset/subject.txt")]
+struct PasswordResetSubject {
+    en: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset/text.txt")]
+struct PasswordResetText<'a> {
+    m: &'a PasswordReset,
+    en: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset/html.html")]
+struct PasswordResetHtml<'a> {
+    m: &'a PasswordReset,
+    en: bool,
+}
+
+impl PasswordReset {
+    /// Renders the message for `to`.
+    pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
+        let en = self.language.is_en();
+        Ok(OutgoingEmail {
+            to: to.to_string(),
+            subject: PasswordResetSubject { en }.render()?.trim().to_string(),
+            text: PasswordResetText { m: self, en }.render()?,
+            html: PasswordResetHtml { m: self, en }.render()?,
+        })
+    }
+}
+
 /// A dispute event for one of its parties.
 #[derive(Debug, Clone)]
 pub struct DisputeNotice {

@@ -14,12 +14,17 @@ use sha2::{Digest, Sha256};
 const ISSUER: &str = "odr";
 const ACCESS_AUDIENCE: &str = "odr-access";
 const INVITATION_AUDIENCE: &str = "odr-invitation";
+const RESET_AUDIENCE: &str = "odr-password-reset";
 const EVIDENCE_AUDIENCE: &str = "odr-evidence-link";
 
 /// Claims of a short-lived API access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub sub: String,
+    /// The session (refresh-token family) the token belongs to: when it is revoked (logout,
+    /// password change, deactivation, a reused refresh token) the token stops working.
+    #[serde(default)]
+    pub sid: String,
     pub role: String,
     pub aud: String,
     pub iss: String,
@@ -104,11 +109,13 @@ impl TokenKeys {
         &self,
         user_id: &str,
         role: &str,
+        session: &str,
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<String, TokenError> {
         let claims = AccessClaims {
             sub: user_id.into(),
+            sid: session.into(),
             role: role.into(),
             aud: ACCESS_AUDIENCE.into(),
             iss: ISSUER.into(),
@@ -203,6 +210,59 @@ impl TokenKeys {
     }
 }
 
+/// Claims of a password-reset link: the account and a fingerprint of its password hash at
+/// the time, so that the link works once (setting a password changes the fingerprint).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetClaims {
+    pub sub: String,
+    pub pwd: String,
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+impl HasExpiry for ResetClaims {
+    fn expires_at(&self) -> i64 {
+        self.exp
+    }
+}
+
+/// The fingerprint of a stored password hash (none: an account without a password yet).
+pub fn password_fingerprint(password_hash: Option<&str>) -> String {
+    let digest = Sha256::digest(password_hash.unwrap_or_default().as_bytes());
+    hex::encode(&digest[..8])
+}
+
+impl TokenKeys {
+    /// A password-reset link token for `user_id` whose password hash has `fingerprint`.
+    pub fn issue_password_reset(
+        &self,
+        user_id: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<String, TokenError> {
+        self.sign(&ResetClaims {
+            sub: user_id.into(),
+            pwd: fingerprint.into(),
+            aud: RESET_AUDIENCE.into(),
+            iss: ISSUER.into(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+        })
+    }
+
+    /// Verifies a password-reset token as of `now` (the fingerprint is checked by the caller).
+    pub fn verify_password_reset(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ResetClaims, TokenError> {
+        self.verify(token, RESET_AUDIENCE, now)
+    }
+}
+
 /// Claims that carry an expiry.
 pub trait HasExpiry {
     /// Expiry as seconds since the epoch.
@@ -245,7 +305,7 @@ mod tests {
     fn an_access_token_is_valid_until_it_expires() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
         let token = keys
-            .issue_access("u1", "consumer", now(), Duration::minutes(15))
+            .issue_access("u1", "consumer", "s1", now(), Duration::minutes(15))
             .unwrap();
         assert_eq!(keys.verify_access(&token, now()).unwrap().sub, "u1");
         assert!(matches!(
@@ -262,7 +322,7 @@ mod tests {
             .unwrap();
         assert!(keys.verify_access(&invitation, now()).is_err());
         let access = keys
-            .issue_access("u1", "admin", now(), Duration::hours(1))
+            .issue_access("u1", "admin", "s1", now(), Duration::hours(1))
             .unwrap();
         assert!(keys.verify_invitation(&access, now()).is_err());
     }
@@ -270,7 +330,7 @@ mod tests {
     #[test]
     fn another_secret_is_refused() {
         let token = TokenKeys::new(b"0123456789abcdef0123456789abcdef")
-            .issue_access("u1", "consumer", now(), Duration::minutes(15))
+            .issue_access("u1", "consumer", "s1", now(), Duration::minutes(15))
             .unwrap();
         let other = TokenKeys::new(b"fedcba9876543210fedcba9876543210");
         assert!(matches!(

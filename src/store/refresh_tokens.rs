@@ -84,3 +84,36 @@ pub fn revoke_family(
     .set(refresh_tokens::revoked_at.eq(to_db_time(now)))
     .execute(conn)?)
 }
+
+/// Whether session `family_id` of `user_id` goes on: one of its tokens is neither revoked nor
+/// expired. An access token of a session that does not go on is refused at once.
+pub fn session_is_live(
+    conn: &mut DbConn,
+    user_id: &str,
+    family_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let live: i64 = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family_id))
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .filter(refresh_tokens::expires_at.gt(to_db_time(now)))
+        .count()
+        .get_result(conn)?;
+    Ok(live > 0)
+}
+
+/// Ends every session of `user_id` (password changed, account deactivated).
+pub fn revoke_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(to_db_time(now)))
+    .execute(conn)?)
+}

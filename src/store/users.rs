@@ -88,6 +88,52 @@ pub fn set_first_password(
     Ok(changed == 1)
 }
 
+/// Replaces the password of account `id`.
+pub fn set_password(
+    conn: &mut DbConn,
+    id: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Activates or deactivates account `id`; returns whether it existed.
+pub fn set_active(
+    conn: &mut DbConn,
+    id: &str,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(users::table.find(id))
+        .set((
+            users::is_active.eq(active),
+            users::updated_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// The account `user_id` of a signed-in session `session`: found, active, and the session
+/// not ended.
+pub fn find_session_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    session: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    if !super::refresh_tokens::session_is_live(conn, user_id, session, now)? {
+        return Ok(None);
+    }
+    Ok(find_user(conn, user_id)?.filter(|u| u.is_active))
+}
+
 /// Staff accounts of a business, owners first.
 pub fn list_staff(conn: &mut DbConn, business_id: &str) -> Result<Vec<User>, StoreError> {
     Ok(users::table

@@ -60,13 +60,13 @@ both_backends! {
 
     async fn registration_names_every_invalid_field_and_writes_nothing(app) {
         let cases = [
-            (json!({"display_name": "", "email": "x@example.cn", "password": "abc12345"}), vec!["display_name"]),
-            (json!({"display_name": "A", "email": "not-an-email", "password": "abc12345"}), vec!["email"]),
-            (json!({"display_name": "A", "phone": "12345", "password": "abc12345"}), vec!["phone"]),
+            (json!({"display_name": "", "email": "x@example.cn", "password": "tea-leaves-88"}), vec!["display_name"]),
+            (json!({"display_name": "A", "email": "not-an-email", "password": "tea-leaves-88"}), vec!["email"]),
+            (json!({"display_name": "A", "phone": "12345", "password": "tea-leaves-88"}), vec!["phone"]),
             (json!({"display_name": "A", "email": "x@example.cn", "password": "short1"}), vec!["password"]),
             (json!({"display_name": "A", "email": "x@example.cn", "password": "onlyletters"}), vec!["password"]),
-            (json!({"display_name": "A", "password": "abc12345"}), vec!["email"]),
-            (json!({"display_name": "A", "email": "x@example.cn", "password": "abc12345", "language": "fr"}), vec!["language"]),
+            (json!({"display_name": "A", "password": "tea-leaves-88"}), vec!["email"]),
+            (json!({"display_name": "A", "email": "x@example.cn", "password": "tea-leaves-88", "language": "fr"}), vec!["language"]),
             (json!({"display_name": "", "email": "bad", "phone": "bad", "password": "x"}), vec!["display_name", "email", "phone", "password"]),
         ];
         for (body, fields) in cases {
@@ -79,9 +79,9 @@ both_backends! {
 
     async fn registering_a_taken_email_or_phone_returns_409(app) {
         app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
-        let same_email = json!({"display_name": "B", "email": "li.na@example.cn", "password": "abc12345"});
+        let same_email = json!({"display_name": "B", "email": "li.na@example.cn", "password": "tea-leaves-88"});
         app.post("/api/v1/auth/register", None, &same_email).await.expect_problem(409, "email_taken");
-        let same_phone = json!({"display_name": "B", "phone": "13912345678", "password": "abc12345"});
+        let same_phone = json!({"display_name": "B", "phone": "13912345678", "password": "tea-leaves-88"});
         app.post("/api/v1/auth/register", None, &same_phone).await.expect_problem(409, "phone_taken");
         assert_eq!(count_users(&app).await, 1);
     }
@@ -353,5 +353,100 @@ async fn registrations_are_limited_per_address() {
             201,
             "another address registers"
         );
+    }
+}
+
+both_backends! {
+    async fn a_changed_password_ends_every_session_at_once(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let phone = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        let laptop = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        let access = laptop.body["access_token"].as_str().unwrap().to_string();
+        app.post("/api/v1/me/password", Some(&access), &json!({"current_password": "wrong-one-77", "new_password": "river-stones-42"})).await
+            .expect_problem(422, "validation_failed");
+        let weak = app.post("/api/v1/me/password", Some(&access), &json!({"current_password": "tea-leaves-88", "new_password": "password1"})).await;
+        weak.expect_problem(422, "validation_failed");
+        assert_eq!(weak.failing_fields(), ["new_password"]);
+        app.post("/api/v1/me/password", Some(&access), &json!({"current_password": "tea-leaves-88", "new_password": "river-stones-42"})).await.expect(204);
+        // Both sessions end now, not when their access tokens expire.
+        app.get("/api/v1/me", Some(&access)).await.expect_problem(401, "session_ended");
+        app.get("/api/v1/me", Some(phone.body["access_token"].as_str().unwrap())).await.expect_problem(401, "session_ended");
+        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": phone.body["refresh_token"]})).await.expect_problem(401, "refresh_token_revoked");
+        app.login_reply("li.na@example.cn", "tea-leaves-88").await.expect_problem(401, "invalid_credentials");
+        app.login_reply("li.na@example.cn", "river-stones-42").await.expect(200);
+    }
+
+    async fn logging_out_stops_that_sessions_access_token(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let login = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        let access = login.body["access_token"].as_str().unwrap();
+        app.get("/api/v1/me", Some(access)).await.expect(200);
+        app.post("/api/v1/auth/logout", None, &json!({"refresh_token": login.body["refresh_token"]})).await.expect(204);
+        app.get("/api/v1/me", Some(access)).await.expect_problem(401, "session_ended");
+    }
+
+    async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let session = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        // Unknown addresses get the same answer and no email.
+        app.post("/api/v1/auth/password-reset", None, &json!({"email": "nobody@example.cn"})).await.expect(202);
+        app.post("/api/v1/auth/password-reset", None, &json!({"email": "li.na@example.cn"})).await.expect(202);
+        app.run_pending_jobs().await;
+        let emails = app.sent_emails();
+        assert_eq!(emails.len(), 1);
+        assert_eq!(emails[0].to, "li.na@example.cn");
+        assert!(emails[0].subject.contains("重置"), "{}", emails[0].subject);
+        let link = emails[0].text.lines().find(|l| l.contains("/password/reset?token=")).unwrap().trim().to_string();
+        let token = link.split("token=").nth(1).unwrap().to_string();
+        app.post("/api/v1/auth/password-reset/confirm", None, &json!({"token": token, "new_password": "password1"})).await
+            .expect_problem(422, "validation_failed");
+        app.post("/api/v1/auth/password-reset/confirm", None, &json!({"token": token, "new_password": "river-stones-42"})).await.expect(204);
+        app.post("/api/v1/auth/password-reset/confirm", None, &json!({"token": token, "new_password": "other-stones-43"})).await
+            .expect_problem(401, "invalid_reset_link");
+        app.get("/api/v1/me", Some(session.body["access_token"].as_str().unwrap())).await.expect_problem(401, "session_ended");
+        app.login_reply("li.na@example.cn", "river-stones-42").await.expect(200);
+        // A link expires.
+        app.post("/api/v1/auth/password-reset", None, &json!({"email": "li.na@example.cn"})).await.expect(202);
+        app.run_pending_jobs().await;
+        let late = app.sent_emails()[1].text.lines().find(|l| l.contains("token=")).unwrap().split("token=").nth(1).unwrap().trim().to_string();
+        app.advance(Duration::minutes(31));
+        app.post("/api/v1/auth/password-reset/confirm", None, &json!({"token": late, "new_password": "third-stones-44"})).await
+            .expect_problem(401, "invalid_reset_link");
+    }
+
+    async fn a_departed_handler_loses_access_at_once(app) {
+        app.seed_demo().await;
+        app.invite_demo_handler().await;
+        app.run_pending_jobs().await;
+        let token = crate::helpers::invitation_token(&app.sent_emails()[0]);
+        app.post("/api/v1/auth/invitations/accept", None, &json!({"token": token, "password": "handler-pass-1"})).await.expect(204);
+        let handler = app.login_reply("zhou@example.cn", "handler-pass-1").await;
+        let handler_token = handler.body["access_token"].as_str().unwrap().to_string();
+        let handler_id = handler.body["user"]["id"].as_str().unwrap().to_string();
+        app.get("/api/v1/disputes", Some(&handler_token)).await.expect(200);
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let business = app.business_of(&owner).await["id"].as_str().unwrap().to_string();
+        // Only the owner of that business removes its staff; another business does not even see it.
+        let other_owner = app.demo_token("owner.hubin@odr.demo").await;
+        app.request(reqwest::Method::DELETE, &format!("/api/v1/businesses/{business}/staff/{handler_id}"), Some(&other_owner), None).await.expect(404);
+        app.request(reqwest::Method::DELETE, &format!("/api/v1/businesses/{business}/staff/{handler_id}"), Some(&handler_token), None).await.expect(403);
+        app.request(reqwest::Method::DELETE, &format!("/api/v1/businesses/{business}/staff/{handler_id}"), Some(&owner), None).await.expect(204);
+        app.get("/api/v1/disputes", Some(&handler_token)).await.expect_problem(401, "session_ended");
+        app.login_reply("zhou@example.cn", "handler-pass-1").await.expect_problem(401, "invalid_credentials");
+    }
+
+    async fn an_admin_deactivates_and_reactivates_an_account(app) {
+        app.seed_demo().await;
+        let admin = app.demo_token("admin@odr.demo").await;
+        let regulator = app.login_reply("reg.xihu@odr.demo", odr::demo::DEMO_PASSWORD).await;
+        let regulator_token = regulator.body["access_token"].as_str().unwrap().to_string();
+        let id = regulator.body["user"]["id"].as_str().unwrap().to_string();
+        app.post(&format!("/api/v1/admin/users/{id}/deactivate"), Some(&regulator_token), &json!({})).await.expect(403);
+        app.post(&format!("/api/v1/admin/users/{id}/deactivate"), Some(&admin), &json!({})).await.expect(204);
+        app.get("/api/v1/me", Some(&regulator_token)).await.expect_problem(401, "session_ended");
+        app.login_reply("reg.xihu@odr.demo", odr::demo::DEMO_PASSWORD).await.expect_problem(401, "invalid_credentials");
+        app.post(&format!("/api/v1/admin/users/{id}/reactivate"), Some(&admin), &json!({})).await.expect(204);
+        app.login_reply("reg.xihu@odr.demo", odr::demo::DEMO_PASSWORD).await.expect(200);
+        app.post("/api/v1/admin/users/0198a3c1-0000-7000-8000-000000000000/deactivate", Some(&admin), &json!({})).await.expect_problem(404, "user_not_found");
     }
 }

@@ -386,3 +386,33 @@ async fn readiness_says_503_when_postgresql_is_gone() {
         .expect_problem(503, "database_unavailable");
     app.get("/health/live", None).await.expect(200);
 }
+
+both_backends! {
+    async fn a_forgotten_password_is_reset_through_the_portal(app) {
+        app.seed_demo().await;
+        let visitor = Visitor::new(&app);
+        let login = visitor.get("/login").await;
+        assert!(login.html.contains("/password/forgot"), "the login page links the reset");
+        let form = visitor.get("/password/forgot").await;
+        assert_eq!(form.status, 200);
+        assert!(form.html.contains("忘记密码"));
+        let sent = visitor.post("/password/forgot", &[("email", "consumer@odr.demo")]).await;
+        assert_eq!(sent.status, 200);
+        assert!(sent.html.contains("重置密码的链接已发送"), "{}", sent.html);
+        app.run_pending_jobs().await;
+        let email = app.sent_emails().into_iter().find(|e| e.to == "consumer@odr.demo").unwrap();
+        let link = email.text.lines().find(|l| l.contains("/password/reset?token=")).unwrap().trim().to_string();
+        let path = link.trim_start_matches("http://127.0.0.1:8080");
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("重置密码") && page.html.contains("action=\"/password/reset\""), "{}", page.html);
+        let token = path.split("token=").nth(1).unwrap();
+        let done = visitor.post("/password/reset", &[("token", token), ("password", "river-stones-42"), ("password_again", "river-stones-42")]).await;
+        assert_eq!(done.status, 200, "{}", done.html);
+        assert!(done.html.contains("密码已设置"));
+        let again = visitor.post("/password/reset", &[("token", token), ("password", "other-stones-43"), ("password_again", "other-stones-43")]).await;
+        assert_eq!(again.status, 422);
+        assert!(again.html.contains("已使用"), "{}", again.html);
+        app.token("consumer@odr.demo", "river-stones-42").await;
+    }
+}

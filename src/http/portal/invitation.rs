@@ -1,5 +1,6 @@
-//! Accepting an invitation from the link in its email: the invited account chooses its
-//! password. The link's token is the page's secret, so the form needs no session.
+//! Choosing a password from a link in an email: accepting an invitation (an invited account's
+//! first password) and resetting a forgotten password. The link's token is the page's secret,
+//! so the form needs no session. Asking for a reset link is here too.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -8,7 +9,7 @@ use serde::Deserialize;
 use super::frame::{Lang, html};
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::accounts::set_password_from_invitation;
+use crate::http::accounts::{reset_password, send_password_reset, set_password_from_invitation};
 
 #[derive(Template)]
 #[template(path = "invitation.html")]
@@ -17,6 +18,8 @@ struct InvitationPage<'a> {
     token: &'a str,
     error: Option<String>,
     done: bool,
+    /// A password reset (`/password/reset`) rather than an invitation.
+    reset: bool,
 }
 
 /// Query of the invitation link.
@@ -37,15 +40,27 @@ pub struct InvitationForm {
 
 /// Shows the form to choose a password.
 pub async fn invitation_form(query: web::Query<InvitationQuery>) -> Result<HttpResponse, ApiError> {
+    link_form(&query, false)
+}
+
+/// The form to choose a password from the link of an invitation or (`reset`) a reset email.
+fn link_form(query: &InvitationQuery, reset: bool) -> Result<HttpResponse, ApiError> {
     let lang = Lang::parse(query.lang.as_deref());
     let token = query.token.as_deref().unwrap_or_default();
     let missing = token.is_empty();
     let error = missing.then(|| {
-        match lang {
-            Lang::Zh => "链接不完整，请使用邀请邮件中的完整链接。",
-            Lang::En => "The link is incomplete; use the whole link from the invitation email.",
-        }
-        .to_string()
+        let (zh, en) = if reset {
+            (
+                "链接不完整，请使用邮件中的完整链接。",
+                "The link is incomplete; use the whole link from the email.",
+            )
+        } else {
+            (
+                "链接不完整，请使用邀请邮件中的完整链接。",
+                "The link is incomplete; use the whole link from the invitation email.",
+            )
+        };
+        lang.t(zh, en).to_string()
     });
     let status = if missing {
         actix_web::http::StatusCode::BAD_REQUEST
@@ -59,6 +74,7 @@ pub async fn invitation_form(query: web::Query<InvitationQuery>) -> Result<HttpR
             token,
             error,
             done: false,
+            reset,
         }
         .render(),
     )
@@ -69,14 +85,16 @@ fn explain(lang: Lang, error: &ApiError) -> String {
         "invitation_expired" => "邀请已过期，请联系发出邀请的人重新邀请。",
         "invalid_invitation" => "邀请链接无效。",
         "invitation_used" => "该邀请已使用，请直接登录。",
-        "validation_failed" => "密码至少 8 位，须包含字母和数字。",
+        "validation_failed" => "密码至少 8 位，且不能容易被猜到，较长的短语最好。",
         _ => "暂时无法设置密码，请稍后再试。",
     };
     let en = match error.code() {
         "invitation_expired" => "The invitation has expired; ask for a new one.",
         "invalid_invitation" => "The invitation link is not valid.",
         "invitation_used" => "This invitation was already used; log in with your password.",
-        "validation_failed" => "A password has at least 8 characters with a letter and a digit.",
+        "validation_failed" => {
+            "A password has at least 8 characters and is not easy to guess; a longer phrase works best."
+        }
         _ => "The password could not be set; try again later.",
     };
     match lang {
@@ -105,6 +123,7 @@ pub async fn accept_invitation(
                 token: &form.token,
                 error: Some(error.into()),
                 done: false,
+                reset: false,
             }
             .render(),
         );
@@ -117,6 +136,7 @@ pub async fn accept_invitation(
                 token: "",
                 error: None,
                 done: true,
+                reset: false,
             }
             .render(),
         ),
@@ -132,6 +152,143 @@ pub async fn accept_invitation(
                 token: &form.token,
                 error: Some(explain(lang, &error)),
                 done: false,
+                reset: false,
+            }
+            .render(),
+        ),
+    }
+}
+
+/// Shows the form to choose a new password from a reset link.
+pub async fn reset_form(query: web::Query<InvitationQuery>) -> Result<HttpResponse, ApiError> {
+    link_form(&query, true)
+}
+
+/// Sets the new password from a reset link and shows the outcome.
+pub async fn reset_password_page(
+    state: web::Data<AppState>,
+    form: web::Form<InvitationForm>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::parse(form.lang.as_deref());
+    let page = |status, token: &str, error: Option<String>, done| {
+        html(
+            status,
+            InvitationPage {
+                en: lang == Lang::En,
+                token,
+                error,
+                done,
+                reset: true,
+            }
+            .render(),
+        )
+    };
+    if form.password != form.password_again {
+        let error = lang.t("两次输入的密码不一致。", "The two passwords differ.");
+        return page(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &form.token,
+            Some(error.into()),
+            false,
+        );
+    }
+    match reset_password(&state, &form.token, &form.password).await {
+        Ok(()) => page(actix_web::http::StatusCode::OK, "", None, true),
+        Err(error) if error.problem().status >= 500 => Err(error),
+        Err(error) => {
+            let text = if error.code() == "invalid_reset_link" {
+                lang.t(
+                    "链接无效、已使用或已过期，请重新申请重置密码。",
+                    "The link is not valid, was used or has expired; ask for a new one.",
+                )
+                .to_string()
+            } else {
+                explain(lang, &error)
+            };
+            page(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                &form.token,
+                Some(text),
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password_forgot.html")]
+struct ForgotPage {
+    en: bool,
+    error: Option<String>,
+    sent: bool,
+}
+
+/// Query of the forgotten-password page.
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The form of the forgotten-password page.
+#[derive(Debug, Deserialize)]
+pub struct ForgotForm {
+    email: String,
+    lang: Option<String>,
+}
+
+/// Asks for the email address to send a reset link to.
+pub async fn forgot_form(query: web::Query<LangQuery>) -> Result<HttpResponse, ApiError> {
+    let en = Lang::parse(query.lang.as_deref()) == Lang::En;
+    html(
+        actix_web::http::StatusCode::OK,
+        ForgotPage {
+            en,
+            error: None,
+            sent: false,
+        }
+        .render(),
+    )
+}
+
+/// Sends the reset link (when an account has the address; the page says the same either way).
+pub async fn send_reset_link(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::parse(form.lang.as_deref());
+    let en = lang == Lang::En;
+    let sent = match state.limit(&req, crate::security::limits::Action::Registration) {
+        Ok(()) => send_password_reset(&state, &form.email).await,
+        Err(error) => Err(error),
+    };
+    match sent {
+        Ok(()) => html(
+            actix_web::http::StatusCode::OK,
+            ForgotPage {
+                en,
+                error: None,
+                sent: true,
+            }
+            .render(),
+        ),
+        Err(error) if error.problem().status >= 500 => Err(error),
+        Err(error) => html(
+            actix_web::http::StatusCode::from_u16(error.problem().status)
+                .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY),
+            ForgotPage {
+                en,
+                error: Some(if error.code() == "validation_failed" {
+                    lang.t("请输入正确的邮箱地址。", "Enter a valid email address.")
+                        .into()
+                } else {
+                    lang.t(
+                        "请求过于频繁，请稍后再试。",
+                        "Too many requests; try again later.",
+                    )
+                    .into()
+                }),
+                sent: false,
             }
             .render(),
         ),

@@ -344,8 +344,8 @@ const FIELD_ERRORS: &[(&str, &str, &str)] = &[
     ),
     (
         "weak_password",
-        "密码至少 8 位，须包含字母和数字。",
-        "At least 8 characters with a letter and a digit.",
+        "密码至少 8 位，且不能容易被猜到（常见词语、姓名、日期、键盘规律都不行），较长的短语最好。",
+        "At least 8 characters, and not easy to guess (no common words, names, dates or keyboard patterns); a longer phrase works best.",
     ),
     (
         "contact_required",

@@ -22,7 +22,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
-pub use invitation::{accept_invitation, invitation_form};
+pub use invitation::{
+    accept_invitation, forgot_form, invitation_form, reset_form, reset_password_page,
+    send_reset_link,
+};
 
 /// The portal's style sheet, compiled in.
 const STYLE: &str = include_str!("static/portal.css");
@@ -62,6 +65,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/invitations/accept")
                 .route(web::get().to(invitation_form))
                 .route(web::post().to(accept_invitation)),
+        )
+        .service(
+            web::resource("/password/forgot")
+                .route(web::get().to(forgot_form))
+                .route(web::post().to(send_reset_link)),
+        )
+        .service(
+            web::resource("/password/reset")
+                .route(web::get().to(reset_form))
+                .route(web::post().to(reset_password_page)),
         )
         .configure(account::routes)
         .configure(public::routes)

@@ -21,7 +21,7 @@ use crate::http::AppState;
 use crate::http::accounts::{TokenResponse, rotate};
 use crate::http::auth::{AuthUser, actor_of};
 use crate::security::tokens::new_refresh_token;
-use crate::store::users::find_user;
+use crate::store::users::find_session_user;
 
 const ACCESS_COOKIE: &str = "odr_access";
 const REFRESH_COOKIE: &str = "odr_refresh";
@@ -201,17 +201,21 @@ async fn signed_in(
 ) -> Result<Option<AuthUser>, ApiError> {
     let access = req.cookie(ACCESS_COOKIE).map(|c| c.value().to_string());
     let now = state.clock.now();
-    let mut user_id = access
+    let mut signed = access
         .as_deref()
         .and_then(|token| state.tokens.verify_access(token, now).ok())
-        .map(|claims| claims.sub);
-    if user_id.is_none()
+        .map(|claims| (claims.sub, claims.sid));
+    if signed.is_none()
         && let Some(refresh) = req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string())
     {
         match rotate(state, &refresh).await {
             Ok(tokens) => {
                 set_tokens(req, state, &tokens);
-                user_id = Some(tokens.user.id.clone());
+                signed = state
+                    .tokens
+                    .verify_access(&tokens.access_token, now)
+                    .ok()
+                    .map(|claims| (claims.sub, claims.sid));
             }
             Err(error) if error.problem().status == 401 => {
                 for name in [ACCESS_COOKIE, REFRESH_COOKIE] {
@@ -224,14 +228,13 @@ async fn signed_in(
             Err(error) => return Err(error),
         }
     }
-    let Some(user_id) = user_id else {
+    let Some((user_id, session)) = signed else {
         return Ok(None);
     };
     let user = state
         .db
-        .run(move |conn| find_user(conn, &user_id).map_err(ApiError::from))
-        .await?
-        .filter(|user| user.is_active);
+        .run(move |conn| find_session_user(conn, &user_id, &session, now).map_err(ApiError::from))
+        .await?;
     user.map(|user| {
         let actor = actor_of(&user)?;
         Ok(AuthUser { user, actor })
