@@ -468,7 +468,10 @@ impl Settings {
                 config::Environment::with_prefix("ODR")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // ODR__SERVER__TRUSTED_PROXIES=10.0.0.5,10.0.0.6
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies"),
             )
             .build()?;
         let mut settings: Settings = raw.try_deserialize()?;

@@ -323,6 +323,8 @@ pub async fn authenticate(
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
+                // The address first, then the account: always in this order.
+                login_attempts::lock_account(conn, &format!("address:{ip}"))?;
                 login_attempts::lock_account(conn, &key)?;
                 if login_attempts::recent_failures_from_ip(conn, &ip, window_start)?
                     >= security.login_max_failures_per_address
@@ -483,8 +485,18 @@ fn check_refresh(
     };
     let within_grace =
         |used: chrono::NaiveDateTime| now - used.and_utc() <= Duration::seconds(grace_secs);
-    if used_at.is_some_and(|used| !within_grace(used)) {
-        // Presented again long after its use: someone copied it.
+    // Within the grace window a token is honoured once more (a second tab), not again: a
+    // copy replayed in those seconds cannot start sessions of its own.
+    let reused = match used_at {
+        None => false,
+        Some(used) if !within_grace(used) => true,
+        Some(used) => {
+            refresh_tokens::lock_token(conn, &token.id)?;
+            refresh_tokens::issued_since(conn, &token.family_id, &token.id, used)? >= 2
+        }
+    };
+    if reused {
+        // Presented again long after its use, or a third time: someone copied it.
         refresh_tokens::revoke_family(conn, &token.family_id, now)?;
         return refused(
             "refresh_token_reused",
@@ -754,7 +766,12 @@ pub async fn change_password(
             "this is not the account's current password",
         ));
     }
-    replace_password(&state, user.id, password).await?;
+    let old_hash = user.password_hash.clone().unwrap_or_default();
+    let changed = ApiError::conflict(
+        "password_changed",
+        "The password was changed meanwhile; log in again.",
+    );
+    replace_password(&state, user.id, old_hash, password, changed).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -762,7 +779,9 @@ pub async fn change_password(
 async fn replace_password(
     state: &AppState,
     user_id: String,
+    old_hash: String,
     password: NewPassword,
+    changed_meanwhile: ApiError,
 ) -> Result<(), ApiError> {
     let hash = state
         .hasher
@@ -774,11 +793,12 @@ async fn replace_password(
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
-                crate::store::users::set_password(conn, &user_id, &hash, now)?;
+                if !crate::store::users::set_password(conn, &user_id, &old_hash, &hash, now)? {
+                    return Err(changed_meanwhile);
+                }
                 refresh_tokens::revoke_user(conn, &user_id, now)?;
-                Ok::<_, StoreError>(())
+                Ok::<_, ApiError>(())
             })
-            .map_err(ApiError::from)
         })
         .await
 }
@@ -822,7 +842,9 @@ pub async fn send_password_reset(state: &AppState, email: &str) -> Result<(), Ap
     state
         .db
         .run(move |conn| {
-            let Some(user) = find_user_by_email(conn, email.as_str())?.filter(|u| u.is_active)
+            // An invited account without a password yet sets it from its invitation.
+            let Some(user) = find_user_by_email(conn, email.as_str())?
+                .filter(|u| u.is_active && u.password_hash.is_some())
             else {
                 return Ok(());
             };
@@ -908,5 +930,6 @@ pub async fn reset_password(
         .collect();
     let password = NewPassword::parse_for(new_password, &words)
         .map_err(|e| ApiError::invalid_field("new_password", "weak_password", e.to_string()))?;
-    replace_password(state, user.id, password).await
+    let old_hash = user.password_hash.clone().unwrap_or_default();
+    replace_password(state, user.id, old_hash, password, invalid()).await
 }

@@ -164,8 +164,11 @@ fn business_response(business: Business, unit: Option<units::OdrUnit>) -> Busine
     responses((status = 201, body = BusinessResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn register_business(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: web::Json<RegisterBusinessRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // It creates an owner's account: limited per address like a registration.
+    state.limit(&req, crate::security::limits::Action::Registration)?;
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
     let b = &body.business;

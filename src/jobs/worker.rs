@@ -120,7 +120,12 @@ impl Worker {
             }
             tokio::select! {
                 () = tokio::time::sleep(interval) => {}
-                _ = stop.changed() => {}
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        // Nobody can tell this worker to stop any more: stop now.
+                        break;
+                    }
+                }
             }
         }
         self.release().await;
@@ -156,6 +161,22 @@ impl Worker {
         }
     }
 
+    /// Gives back the jobs this worker held when it panicked, counting the attempt and waiting
+    /// the backoff before the next.
+    async fn release_after_panic(&self) {
+        let id = self.id.clone();
+        let now = self.ctx.clock.now();
+        let retry_at = now + Duration::seconds(self.ctx.settings.backoff_base_secs);
+        let released = self
+            .ctx
+            .db
+            .run(move |conn| crate::store::jobs::release_after_panic(conn, &id, retry_at, now))
+            .await;
+        if let Err(error) = released {
+            tracing::warn!(worker.id = %self.id, %error, "leases not released");
+        }
+    }
+
     /// Runs workers until `stop` turns true: a worker that panics is logged, its leases are
     /// given back and a new worker starts in its place.
     pub async fn supervise(ctx: JobContext, stop: tokio::sync::watch::Receiver<bool>) {
@@ -168,7 +189,9 @@ impl Worker {
                 let outcome = handle.await;
                 if outcome.is_err() {
                     tracing::error!(worker.id = %id, "job worker panicked; starting a new one");
-                    worker.release().await;
+                    worker.release_after_panic().await;
+                    // Not at once: whatever made it panic may still be there.
+                    tokio::time::sleep(StdDuration::from_secs(1)).await;
                 }
                 outcome.map_err(|_| ())
             }

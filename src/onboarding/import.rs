@@ -202,6 +202,13 @@ impl Table {
         if text.trim().is_empty() {
             return Ok(());
         }
+        if text.contains('\0') {
+            return Err(ImportFileError::Unreadable(format!(
+                "the cell in column {} of line {} holds the NUL character",
+                column_name(column.min(MAX_COLUMNS)),
+                row + 1
+            )));
+        }
         if column >= MAX_COLUMNS {
             return Err(ImportFileError::TooManyColumns(
                 column_name(MAX_COLUMNS - 1),

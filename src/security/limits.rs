@@ -25,6 +25,7 @@ pub struct AddressLimits {
     registrations: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     filings: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     uploads: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Addresses remembered before forgetting those whose allowance is whole again.
@@ -48,6 +49,7 @@ impl AddressLimits {
             registrations: per_hour(settings.max_registrations_per_address_hour),
             filings: per_hour(settings.max_filings_per_address_hour),
             uploads: per_hour(settings.max_uploads_per_address_hour),
+            checks: Arc::default(),
         }
     }
 
@@ -59,7 +61,11 @@ impl AddressLimits {
             Action::Filing => &self.filings,
             Action::Upload => &self.uploads,
         };
-        if limiter.len() > REMEMBERED_ADDRESSES {
+        // Forgetting scans every address: done once in a while, not on every request.
+        let checks = self
+            .checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if checks.is_multiple_of(1024) && limiter.len() > REMEMBERED_ADDRESSES {
             limiter.retain_recent();
         }
         limiter.check_key(&address).map_err(|not_until| {

@@ -231,8 +231,8 @@ pub fn fail(
     Ok(is_dead)
 }
 
-/// Gives back the jobs `worker` holds (it is stopping, or it panicked): they are due again at
-/// once for any worker, and the attempt does not count. Returns how many.
+/// Gives back the jobs `worker` holds because it is stopping: they are due again at once for
+/// any worker, and the attempt does not count. Returns how many.
 pub fn release_leases(conn: &mut DbConn, worker: &str) -> Result<usize, StoreError> {
     Ok(diesel::update(
         jobs::table
@@ -245,6 +245,32 @@ pub fn release_leases(conn: &mut DbConn, worker: &str) -> Result<usize, StoreErr
         jobs::attempts.eq(jobs::attempts - 1),
     ))
     .execute(conn)?)
+}
+
+/// Gives back the jobs `worker` held when it panicked: the attempt counts and the job waits
+/// until `retry_at`, so a job that panics every time ends `dead` like any failing job.
+pub fn release_after_panic(
+    conn: &mut DbConn,
+    worker: &str,
+    retry_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let held: Vec<JobRow> = jobs::table
+        .filter(jobs::locked_by.eq(worker))
+        .filter(jobs::state.eq(state::RUNNING))
+        .select(JobRow::as_select())
+        .load(conn)?;
+    for job in &held {
+        fail(
+            conn,
+            job,
+            worker,
+            "the worker panicked while running this job",
+            retry_at,
+            now,
+        )?;
+    }
+    Ok(held.len())
 }
 
 /// Counts jobs per state (for `/metrics` and tests).

@@ -117,3 +117,33 @@ pub fn revoke_user(
     .set(refresh_tokens::revoked_at.eq(to_db_time(now)))
     .execute(conn)?)
 }
+
+/// Locks token `id`'s row until the transaction ends (PostgreSQL; SQLite's write transaction
+/// holds the database's write lock already), so that two presentations of it are judged one
+/// after the other.
+pub fn lock_token(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
+    if let DbConn::Pg(pg) = conn {
+        refresh_tokens::table
+            .find(id)
+            .select(refresh_tokens::id)
+            .for_update()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
+/// Tokens of `family_id` other than `except` issued at or after `since`.
+pub fn issued_since(
+    conn: &mut DbConn,
+    family_id: &str,
+    except: &str,
+    since: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family_id))
+        .filter(refresh_tokens::id.ne(except))
+        .filter(refresh_tokens::issued_at.ge(since))
+        .count()
+        .get_result(conn)?)
+}

@@ -88,20 +88,26 @@ pub fn set_first_password(
     Ok(changed == 1)
 }
 
-/// Replaces the password of account `id`.
+/// Replaces the password of account `id` if its hash is still `old_hash`; returns whether it
+/// did (a reset link used twice at once changes it once).
 pub fn set_password(
     conn: &mut DbConn,
     id: &str,
+    old_hash: &str,
     password_hash: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::password_hash.eq(password_hash),
-            users::updated_at.eq(to_db_time(now)),
-        ))
-        .execute(conn)?;
-    Ok(())
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::password_hash.eq(old_hash)),
+    )
+    .set((
+        users::password_hash.eq(password_hash),
+        users::updated_at.eq(to_db_time(now)),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// Activates or deactivates account `id`; returns whether it existed.

@@ -285,6 +285,14 @@ both_backends! {
         assert_eq!(search.failing_fields(), ["q"]);
         app.get("/api/v1/disputes/abc%00def", Some(&consumer)).await.expect_problem(400, "invalid_character");
 
+        // In an imported member list too.
+        let association = app.demo_token("assoc.catering@odr.demo").await;
+        let path = import_path(&app, &association).await;
+        let list = format!("{}\n{},杭州\0小馆,catering,330106,杭州市某路 1 号,店长,0571-88881234,店长,nul@example.cn,是,是,是,是,是", IMPORT_HEADERS.join(","), uscc("330106", 51));
+        let refused = app.upload(&path, &association, "members.csv", list.into_bytes()).await;
+        refused.expect_problem(422, "validation_failed");
+        assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("NUL"), "{}", refused.text);
+
         // A portal form: the same refusal, nothing stored.
         let visitor = Visitor::new(&app);
         let csrf = visitor.get("/login").await.csrf();

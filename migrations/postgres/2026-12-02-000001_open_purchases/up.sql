@@ -10,7 +10,7 @@ CREATE INDEX open_purchases_dispute_idx ON open_purchases (dispute_id);
 -- The open disputes of today; of duplicates made before the database kept the rule, the
 -- oldest holds the key.
 INSERT INTO open_purchases (purchase_key, dispute_id)
-SELECT d.consumer_id || '|' || d.unit_id || '|' || CAST(c.purchase_date AS TEXT) || '|' || c.item_name, d.id
+SELECT d.consumer_id || '|' || d.unit_id || '|' || to_char(c.purchase_date, 'YYYY-MM-DD') || '|' || c.item_name, d.id
 FROM disputes d JOIN dispute_claims c ON c.dispute_id = d.id
 WHERE d.status IN ('filed', 'negotiating', 'settled', 'paused')
   AND NOT EXISTS (
