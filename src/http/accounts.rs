@@ -311,15 +311,35 @@ pub async fn authenticate(
     errors.finish()?;
     let ip =
         super::address::client_address(req, &state.settings.server.trusted_proxies).to_string();
-    let key = account_key(&body.login);
+    let (attempt, user) = start_attempt(state, ip, account_key(&body.login)).await?;
+    // Hashing holds no database connection.
+    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let matches = state.hasher.verify(body.password, stored_hash).await;
+    let user = user.filter(|u| matches && u.is_active).ok_or_else(|| {
+        ApiError::unauthenticated("invalid_credentials", "The login or password is wrong.")
+    })?;
+    state
+        .db
+        .run(move |conn| login_attempts::mark_succeeded(conn, &attempt))
+        .await?;
+    Ok(user)
+}
+
+/// Checks the limits on failed password checks for account `key` from address `ip` and
+/// records this attempt as a failure, in one step per account (parallel guesses cannot pass
+/// the limit together); answers the attempt's id, to be marked succeeded once the password
+/// matches, and the account `key` names. Logins and password changes share the limits.
+async fn start_attempt(
+    state: &web::Data<AppState>,
+    ip: String,
+    key: String,
+) -> Result<(String, Option<User>), ApiError> {
     let now = state.clock.now();
     let security = state.settings.security.clone();
     let window_start = now - Duration::seconds(security.login_window_secs);
     let retry_after = u64::try_from(security.login_window_secs).unwrap_or(900);
     let worker_state = state.clone();
-    // The limits are checked and the attempt recorded (as a failure) in one step per account,
-    // before the password is checked: parallel guesses cannot pass the limit together.
-    let (attempt, user) = state
+    state
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
@@ -349,18 +369,7 @@ pub async fn authenticate(
                 Ok::<_, ApiError>((attempt, user))
             })
         })
-        .await?;
-    // Hashing holds no database connection.
-    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let matches = state.hasher.verify(body.password, stored_hash).await;
-    let user = user.filter(|u| matches && u.is_active).ok_or_else(|| {
-        ApiError::unauthenticated("invalid_credentials", "The login or password is wrong.")
-    })?;
-    state
-        .db
-        .run(move |conn| login_attempts::mark_succeeded(conn, &attempt))
-        .await?;
-    Ok(user)
+        .await
 }
 
 /// Issues an access token and a new refresh token of `family` for `user`.
@@ -740,10 +749,13 @@ pub struct ChangePasswordRequest {
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts",
     request_body = ChangePasswordRequest,
     responses((status = 204, description = "Password changed; every session ended"),
-        (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+        (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
+        (status = 429, description = "Too many wrong current passwords from this address (the login limits)",
+            body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn change_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: AuthUser,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -755,6 +767,12 @@ pub async fn change_password(
         .collect();
     let password = NewPassword::parse_for(&body.new_password, &words)
         .map_err(|e| ApiError::invalid_field("new_password", "weak_password", e.to_string()))?;
+    // Wrong current passwords are limited as failed logins are (per account and address, and
+    // per address): a stolen session cannot guess its way to the password faster than the login
+    // page can.
+    let ip =
+        super::address::client_address(&req, &state.settings.server.trusted_proxies).to_string();
+    let (attempt, _) = start_attempt(&state, ip, format!("account:{}", user.id)).await?;
     let matches = state
         .hasher
         .verify(body.current_password, user.password_hash.clone())
@@ -766,6 +784,10 @@ pub async fn change_password(
             "this is not the account's current password",
         ));
     }
+    state
+        .db
+        .run(move |conn| login_attempts::mark_succeeded(conn, &attempt))
+        .await?;
     let old_hash = user.password_hash.clone().unwrap_or_default();
     let changed = ApiError::conflict(
         "password_changed",

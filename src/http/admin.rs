@@ -2,13 +2,16 @@
 //! and other admins, invited by email.
 
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::accounts::{AccountFields, account_conflict, parse_account};
 use super::auth::AuthUser;
+use super::pagination::{DEFAULT_LIMIT, PageParams, split_page};
 use super::reference::AssociationResponse;
+use crate::domain::contact::PhoneNumber;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
@@ -20,7 +23,11 @@ use crate::store::reference::{find_association, find_industry, find_region, inse
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/associations").route(web::post().to(create_association)))
-        .service(web::resource("/admin/users").route(web::post().to(create_user)))
+        .service(
+            web::resource("/admin/users")
+                .route(web::get().to(list_users))
+                .route(web::post().to(create_user)),
+        )
         .service(
             web::resource("/admin/users/{id}/deactivate").route(web::post().to(deactivate_user)),
         )
@@ -253,6 +260,117 @@ pub async fn create_user(
         region_code: user.region_code,
         association_id: user.association_id,
     }))
+}
+
+/// Filters of the account search.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Part of the name or of the email address, or a whole mobile number.
+    pub q: Option<String>,
+    /// Only accounts of this role.
+    #[param(value_type = Option<String>,
+        pattern = "^(consumer|merchant_staff|association_admin|regulator|admin)$")]
+    pub role: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// An account as an admin sees it (the phone masked).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AdminUserResponse {
+    pub id: String,
+    pub role: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub business_id: Option<String>,
+    pub staff_role: Option<String>,
+    pub region_code: Option<String>,
+    pub association_id: Option<String>,
+    /// `false` once deactivated (cannot log in).
+    pub is_active: bool,
+    /// `false` while an invitation has not been accepted.
+    pub has_password: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One page of accounts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<AdminUserResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Finds accounts by name, email or mobile number, to deactivate or reactivate them (admin
+/// only).
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(UserQuery),
+    responses((status = 200, body = UserPage), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require_role(&[Role::Admin])?;
+    let query = query.into_inner();
+    let mut errors = FieldErrors::default();
+    let role = query
+        .role
+        .as_deref()
+        .map(|r| errors.check("role", "invalid_role", r.parse::<Role>()))
+        .unwrap_or(None);
+    let page = PageParams {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let limit = page.limit().map_err(|e| errors.absorb(e)).ok();
+    let after_id = page.cursor().map_err(|e| errors.absorb(e)).ok().flatten();
+    errors.finish()?;
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    let text = query
+        .q
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty());
+    let phone_lookup = text
+        .as_deref()
+        .and_then(|q| PhoneNumber::parse(q).ok())
+        .map(|p| state.pii.lookup_hash(p.as_str()));
+    let filter = crate::store::users::UserFilter {
+        text,
+        phone_lookup,
+        role: role.map(|r| r.as_str().to_string()),
+        after_id,
+        limit: limit + 1,
+    };
+    let rows = state
+        .db
+        .run(move |conn| crate::store::users::search_users(conn, &filter).map_err(ApiError::from))
+        .await?;
+    let (rows, next_cursor) = split_page(rows, limit, |u| u.id.clone());
+    let items = rows
+        .into_iter()
+        .map(|u| AdminUserResponse {
+            has_password: u.password_hash.is_some(),
+            created_at: crate::store::from_db_time(u.created_at),
+            id: u.id,
+            role: u.role,
+            display_name: u.display_name,
+            email: u.email,
+            phone: u.phone_masked,
+            business_id: u.business_id,
+            staff_role: u.staff_role,
+            region_code: u.region_code,
+            association_id: u.association_id,
+            is_active: u.is_active,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
 }
 
 /// Deactivates an account (a departed regulator, association admin or staff member): it can

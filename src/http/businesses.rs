@@ -326,6 +326,8 @@ pub struct StaffResponse {
     pub staff_role: Option<String>,
     /// `false` while the invitation has not been accepted.
     pub has_password: bool,
+    /// `false` once removed from the business (the account can no longer log in).
+    pub is_active: bool,
 }
 
 impl From<User> for StaffResponse {
@@ -337,6 +339,7 @@ impl From<User> for StaffResponse {
             phone: u.phone_masked,
             staff_role: u.staff_role,
             has_password: u.password_hash.is_some(),
+            is_active: u.is_active,
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Headers every answer carries, and HEAD answered wherever GET is.
 
-use actix_web::Error;
+use std::fmt;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, ResponseError};
 
 /// Paths whose answers carry tokens or the caller's own personal data: never stored by a
 /// browser or a proxy.
@@ -24,15 +26,58 @@ pub async fn standard_headers(
         // The connection remembers that the request was HEAD and leaves the body out.
         req.head_mut().method = Method::GET;
     }
-    let private = is_private(req.path());
-    let mut res = next.call(req).await?;
-    let headers = res.headers_mut();
-    headers.insert(
+    let mut added = vec![(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
-    );
-    if private {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    )];
+    if is_private(req.path()) {
+        added.push((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     }
-    Ok(res)
+    match next.call(req).await {
+        Ok(mut res) => {
+            for (name, value) in added {
+                res.headers_mut().insert(name, value);
+            }
+            Ok(res)
+        }
+        Err(error) => Err(with_headers(error, added)),
+    }
+}
+
+/// `error` answered with `headers` added. An error returned by a middleware (a handler's
+/// panic, a body refused while it was read) has no request left to build a response from: the
+/// server builds it from the error itself, so the headers travel with the error.
+pub fn with_headers(error: Error, headers: Vec<(HeaderName, HeaderValue)>) -> Error {
+    WithHeaders { error, headers }.into()
+}
+
+struct WithHeaders {
+    error: Error,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl fmt::Debug for WithHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl fmt::Display for WithHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl ResponseError for WithHeaders {
+    fn status_code(&self) -> StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = self.error.error_response();
+        for (name, value) in &self.headers {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+        response
+    }
 }

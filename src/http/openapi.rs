@@ -72,7 +72,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         businesses::get_staff, businesses::invite_staff, businesses::apply,
         units::list_units, units::get_unit, units::act_on_unit, units::put_commitments,
         imports::import_file,
-        admin::create_association, admin::create_user,
+        admin::create_association, admin::create_user, admin::list_users,
         public::directory, public::directory_entry,
         dispute_handlers::file, dispute_handlers::list, dispute_handlers::counts, dispute_handlers::get,
         dispute_handlers::act, dispute_evidence::upload, dispute_evidence::download,

@@ -5,6 +5,7 @@ use std::time::Instant;
 use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
@@ -86,26 +87,43 @@ pub async fn record_request(
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
-    let mut response = next.call(req).await?;
-    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), id);
+    let request_id = request_id.and_then(|id| HeaderValue::from_str(&id).ok());
+    let count = |route: &str, status: StatusCode| {
+        if let Some(metrics) = &metrics {
+            let status = status.as_u16().to_string();
+            metrics
+                .requests
+                .with_label_values(&[method.as_str(), route, status.as_str()])
+                .inc();
+            metrics
+                .duration
+                .with_label_values(&[method.as_str(), route])
+                .observe(started.elapsed().as_secs_f64());
+        }
+    };
+    match next.call(req).await {
+        Ok(mut response) => {
+            if let Some(id) = request_id {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), id);
+            }
+            let route = response
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into());
+            count(&route, response.status());
+            Ok(response)
+        }
+        // Refused or failed in a middleware (a panic, a body refused while read): the route is
+        // not known any more.
+        Err(error) => {
+            count("unrouted", error.as_response_error().status_code());
+            let headers = request_id
+                .map(|id| (HeaderName::from_static("x-request-id"), id))
+                .into_iter()
+                .collect();
+            Err(super::headers::with_headers(error, headers))
+        }
     }
-    if let Some(metrics) = metrics {
-        let route = response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
-        let status = response.status().as_u16().to_string();
-        metrics
-            .requests
-            .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
-            .inc();
-        metrics
-            .duration
-            .with_label_values(&[method.as_str(), route.as_str()])
-            .observe(started.elapsed().as_secs_f64());
-    }
-    Ok(response)
 }

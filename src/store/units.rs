@@ -288,7 +288,7 @@ pub fn list_commitments(
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
-fn like_escape(text: &str) -> String {
+pub(super) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -153,3 +153,44 @@ pub fn list_staff(conn: &mut DbConn, business_id: &str) -> Result<Vec<User>, Sto
 pub fn count_users(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(users::table.count().get_result(conn)?)
 }
+
+/// What an admin's account search matches.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Part of the display name or of the email address.
+    pub text: Option<String>,
+    /// The look-up hash of `text` when it is a whole mobile number.
+    pub phone_lookup: Option<String>,
+    pub role: Option<String>,
+    /// Only accounts with an id after this one (ascending order).
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Accounts matching `filter`, ordered by id, at most `filter.limit`.
+pub fn search_users(conn: &mut DbConn, filter: &UserFilter) -> Result<Vec<User>, StoreError> {
+    let mut query = users::table
+        .select(User::as_select())
+        .order(users::id)
+        .limit(filter.limit)
+        .into_boxed();
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", super::units::like_escape(text));
+        // A look-up hash is hex: the empty string matches no account.
+        let lookup = filter.phone_lookup.clone().unwrap_or_default();
+        query = query.filter(
+            users::display_name
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::email.like(pattern.to_lowercase()).escape('\\'))
+                .or(users::phone_lookup.eq(lookup)),
+        );
+    }
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(after) = &filter.after_id {
+        query = query.filter(users::id.gt(after.clone()));
+    }
+    Ok(query.load(conn)?)
+}

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::{Backend, spawn_app, spawn_app_with};
+use crate::portal::Visitor;
 
 fn consumer() -> serde_json::Value {
     json!({
@@ -388,6 +389,25 @@ both_backends! {
         app.login_reply("li.na@example.cn", "river-stones-42").await.expect(200);
     }
 
+    async fn a_session_cannot_guess_the_current_password_faster_than_the_login_page(app) {
+        app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
+        let login = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
+        let access = login.body["access_token"].as_str().unwrap().to_string();
+        let guess = |n: usize| json!({"current_password": format!("guess-{n}-wrong"), "new_password": "river-stones-42"});
+        for n in 0..5 {
+            app.post("/api/v1/me/password", Some(&access), &guess(n)).await.expect_problem(422, "validation_failed");
+        }
+        let refused = app.post("/api/v1/me/password", Some(&access), &guess(5)).await;
+        refused.expect_problem(429, "too_many_login_attempts");
+        assert!(refused.headers.contains_key("retry-after"));
+        // Even the right password waits out the window from this address.
+        app.post("/api/v1/me/password", Some(&access), &json!({"current_password": "tea-leaves-88", "new_password": "river-stones-42"})).await
+            .expect_problem(429, "too_many_login_attempts");
+        app.advance(chrono::Duration::minutes(16));
+        let access = app.login_reply("li.na@example.cn", "tea-leaves-88").await.body["access_token"].as_str().unwrap().to_string();
+        app.post("/api/v1/me/password", Some(&access), &json!({"current_password": "tea-leaves-88", "new_password": "river-stones-42"})).await.expect(204);
+    }
+
     async fn logging_out_stops_that_sessions_access_token(app) {
         app.post("/api/v1/auth/register", None, &consumer()).await.expect(201);
         let login = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
@@ -460,5 +480,54 @@ both_backends! {
         app.post(&format!("/api/v1/admin/users/{id}/reactivate"), Some(&admin), &json!({})).await.expect(204);
         app.login_reply("reg.xihu@odr.demo", odr::demo::DEMO_PASSWORD).await.expect(200);
         app.post("/api/v1/admin/users/0198a3c1-0000-7000-8000-000000000000/deactivate", Some(&admin), &json!({})).await.expect_problem(404, "user_not_found");
+    }
+
+    async fn an_admin_finds_an_account_and_deactivates_it_in_the_portal(app) {
+        app.seed_demo().await;
+        // Only admins search accounts.
+        app.get("/api/v1/admin/users", None).await.expect(401);
+        for email in ["consumer@odr.demo", "owner.xixi@odr.demo", "reg.xihu@odr.demo", "assoc.catering@odr.demo"] {
+            let token = app.demo_token(email).await;
+            app.get("/api/v1/admin/users", Some(&token)).await.expect(403);
+        }
+        let admin = app.demo_token("admin@odr.demo").await;
+        let found = app.get("/api/v1/admin/users?q=REG.XIHU", Some(&admin)).await;
+        found.expect(200);
+        let items = found.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{}", found.text);
+        assert_eq!(items[0]["email"], "reg.xihu@odr.demo");
+        assert_eq!(items[0]["role"], "regulator");
+        assert_eq!(items[0]["is_active"], true);
+        let regulators = app.get("/api/v1/admin/users?role=regulator&limit=1", Some(&admin)).await;
+        assert_eq!(regulators.body["items"].as_array().unwrap().len(), 1);
+        let next = regulators.body["next_cursor"].as_str().expect("more regulators").to_string();
+        let rest = app.get(&format!("/api/v1/admin/users?role=regulator&cursor={next}"), Some(&admin)).await;
+        assert!(rest.body["items"].as_array().unwrap().iter().all(|u| u["role"] == "regulator" && u["id"].as_str().unwrap() > next.as_str()));
+        let bad = app.get("/api/v1/admin/users?role=boss&limit=0", Some(&admin)).await;
+        bad.expect_problem(422, "validation_failed");
+        let mut fields = bad.failing_fields();
+        fields.sort();
+        assert_eq!(fields, ["limit", "role"]);
+
+        // In the portal: search, deactivate, the regulator is signed out; reactivate.
+        let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+        assert_eq!(regulator.get("/admin/users").await.status, 403, "not for regulators");
+        let visitor = Visitor::log_in(&app, "admin@odr.demo").await;
+        let page = visitor.get("/admin/users?q=reg.xihu").await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("reg.xihu@odr.demo") && page.html.contains("正常"), "{}", page.html);
+        assert!(!page.html.contains("consumer@odr.demo"), "only the match");
+        let start = page.html.find("/admin/users/").unwrap();
+        let action = page.html[start..].split('"').next().unwrap().to_string();
+        assert!(action.ends_with("/deactivate"), "{action}");
+        let done = visitor.post(&action, &[("csrf", &page.csrf())]).await;
+        assert_eq!(done.status, 303);
+        let after = visitor.get("/admin/users?q=reg.xihu").await;
+        assert!(after.html.contains("已停用"), "{}", after.html);
+        assert_eq!(regulator.get("/approvals").await.status, 303, "signed out at once");
+        app.login_reply("reg.xihu@odr.demo", odr::demo::DEMO_PASSWORD).await.expect_problem(401, "invalid_credentials");
+        let again = visitor.post(&action.replace("/deactivate", "/reactivate"), &[("csrf", &after.csrf())]).await;
+        assert_eq!(again.status, 303);
+        app.login_reply("reg.xihu@odr.demo", odr::demo::DEMO_PASSWORD).await.expect(200);
     }
 }

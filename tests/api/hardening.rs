@@ -283,7 +283,11 @@ both_backends! {
         let search = app.get("/api/v1/directory?q=%E9%A5%AD%00", None).await;
         search.expect_problem(422, "validation_failed");
         assert_eq!(search.failing_fields(), ["q"]);
-        app.get("/api/v1/disputes/abc%00def", Some(&consumer)).await.expect_problem(400, "invalid_character");
+        let path = app.get("/api/v1/disputes/abc%00def", Some(&consumer)).await;
+        path.expect_problem(400, "invalid_character");
+        // Refused before routing, yet answered like every other request.
+        assert_eq!(path.headers["x-content-type-options"], "nosniff");
+        assert!(path.headers.contains_key("x-request-id"));
 
         // In an imported member list too.
         let association = app.demo_token("assoc.catering@odr.demo").await;
@@ -422,5 +426,41 @@ both_backends! {
         assert_eq!(again.status, 422);
         assert!(again.html.contains("已使用"), "{}", again.html);
         app.token("consumer@odr.demo", "river-stones-42").await;
+    }
+}
+
+both_backends! {
+    async fn staff_and_passwords_are_managed_in_the_portal(app) {
+        app.seed_demo().await;
+        app.invite_demo_handler().await;
+        app.run_pending_jobs().await;
+        let token = crate::helpers::invitation_token(&app.sent_emails()[0]);
+        app.post("/api/v1/auth/invitations/accept", None, &json!({"token": token, "password": "handler-pass-1"})).await.expect(204);
+        let handler = Visitor::log_in_with(&app, "zhou@example.cn", "handler-pass-1").await;
+        assert_eq!(handler.get("/inbox").await.status, 200);
+
+        // The owner removes the handler who left: at once, the handler's pages are gone.
+        let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+        let staff = owner.get("/unit/staff").await;
+        let start = staff.html.find("/unit/staff/").unwrap();
+        let action = staff.html[start..].split('"').next().unwrap().to_string();
+        assert!(action.ends_with("/remove"), "{action}");
+        let removed = owner.post(&action, &[("csrf", &staff.csrf())]).await;
+        assert!(removed.status == 303 || removed.status == 200, "{}", removed.status);
+        assert!(owner.get("/unit/staff").await.html.contains("已移除"));
+        let gone = handler.get("/inbox").await;
+        assert_eq!(gone.status, 303, "signed out");
+        assert!(gone.location().starts_with("/login"), "{}", gone.location());
+
+        // The owner changes the password: signed out everywhere, the new one works.
+        let form = owner.get("/account/password").await;
+        assert_eq!(form.status, 200);
+        let weak = owner.post("/account/password", &[("csrf", &form.csrf()), ("current_password", odr::demo::DEMO_PASSWORD), ("new_password", "password1")]).await;
+        assert_eq!(weak.status, 422);
+        let changed = owner.post("/account/password", &[("csrf", &weak.csrf()), ("current_password", odr::demo::DEMO_PASSWORD), ("new_password", "river-stones-42")]).await;
+        assert_eq!(changed.status, 303);
+        assert_eq!(changed.location(), "/login?done=password_changed");
+        assert!(owner.get("/login?done=password_changed").await.html.contains("密码已修改"));
+        app.token("owner.xixi@odr.demo", "river-stones-42").await;
     }
 }

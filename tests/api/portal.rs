@@ -138,16 +138,16 @@ impl Visitor {
     }
 
     pub async fn log_in(app: &TestApp, email: &str) -> Self {
+        Self::log_in_with(app, email, odr::demo::DEMO_PASSWORD).await
+    }
+
+    pub async fn log_in_with(app: &TestApp, email: &str, password: &str) -> Self {
         let visitor = Self::new(app);
         let csrf = visitor.get("/login").await.csrf();
         let page = visitor
             .post(
                 "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("login", email),
-                    ("password", odr::demo::DEMO_PASSWORD),
-                ],
+                &[("csrf", &csrf), ("login", email), ("password", password)],
             )
             .await;
         assert_eq!(page.status, 303, "{email}: {}", page.html);

@@ -7,8 +7,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::frame::{Fields, Frame, Lang, home_of, html, local_path, see_other};
-use super::session::{OrPage, PageError, Session, status_of};
+use super::session::{CsrfForm, OrPage, PageError, Session, status_of};
 use crate::domain::role::Role;
+use crate::error::ApiError;
 use crate::http::accounts::{
     self, AccountFields, LoginRequest, RegisterRequest, authenticate, end_session, issue_tokens,
 };
@@ -28,7 +29,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/logout").route(web::post().to(logout)))
     .service(web::resource("/lang").route(web::get().to(switch_lang)))
-    .service(web::resource("/my/data").route(web::get().to(my_data)));
+    .service(web::resource("/my/data").route(web::get().to(my_data)))
+    .service(
+        web::resource("/account/password")
+            .route(web::get().to(|s: Session| password_page(s, None)))
+            .route(web::post().to(change_password)),
+    );
 }
 
 #[derive(Template)]
@@ -43,14 +49,24 @@ struct LoginPage {
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `password_changed` after a change of password.
+    done: Option<String>,
 }
 
 async fn login_form(s: Session, query: web::Query<NextQuery>) -> Result<HttpResponse, PageError> {
     if let Some(user) = &s.user {
         return Ok(see_other(home_of(user.role())));
     }
+    let mut frame = s.frame().titled("登录", "Log in");
+    if query.done.as_deref() == Some("password_changed") {
+        let text = frame.t(
+            "密码已修改，所有设备均已退出，请用新密码登录。",
+            "Your password is changed and every device signed out; log in with the new password.",
+        );
+        frame = frame.with_notice("ok", text.to_string());
+    }
     let page = LoginPage {
-        f: s.frame().titled("登录", "Log in"),
+        f: frame,
         login: String::new(),
         next: local_path(query.next.as_deref(), ""),
     };
@@ -191,13 +207,7 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
     Ok(see_other("/units?welcome=1"))
 }
 
-/// The logout form.
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    csrf: String,
-}
-
-async fn logout(s: Session, form: web::Form<TokenForm>) -> Result<HttpResponse, PageError> {
+async fn logout(s: Session, form: web::Form<CsrfForm>) -> Result<HttpResponse, PageError> {
     s.check_form(&form.csrf)?;
     if let Some(refresh) = s.sign_out() {
         end_session(&s.state, &refresh).await.or_page(&s)?;
@@ -242,6 +252,59 @@ async fn my_data(s: Session) -> Result<HttpResponse, PageError> {
     accounts::export_my_data(s.state.clone(), auth)
         .await
         .or_page(&s)
+}
+
+#[derive(Template)]
+#[template(path = "portal/password.html")]
+struct PasswordPage {
+    f: Frame,
+    errors: Fields,
+}
+
+async fn password_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    s.account()?;
+    let errors = error
+        .as_ref()
+        .map(|e| Fields::of(s.lang, e))
+        .unwrap_or_default();
+    let status = error.as_ref().map_or(StatusCode::OK, status_of);
+    let page = PasswordPage {
+        f: s.frame_after(error.as_ref())
+            .titled("修改密码", "Change password"),
+        errors,
+    };
+    html(status, page.render()).or_page(&s)
+}
+
+/// The change-password form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password; every session ends, this one too: back to the login page.
+async fn change_password(
+    s: Session,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account()?;
+    let form = form.into_inner();
+    let request = accounts::ChangePasswordRequest {
+        current_password: form.current_password,
+        new_password: form.new_password,
+    };
+    let req = s.request().clone();
+    match accounts::change_password(s.state.clone(), req, auth, web::Json(request)).await {
+        Ok(_) => {
+            let _ended = s.sign_out();
+            Ok(see_other("/login?done=password_changed"))
+        }
+        Err(error) if error.problem().status < 500 => password_page(s, Some(error)).await,
+        Err(error) => Err(s.fail(error)),
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::api;
 use super::frame::{Fields, Frame, html};
 use super::public::Names;
 use super::regulator::trend_charts;
-use super::session::{OrPage, PageError, Session, after, status_of};
+use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
 use crate::domain::role::Role;
 use crate::error::ApiError;
@@ -39,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(|s: Session| staff_page(s, None)))
                 .route(web::post().to(invite)),
         )
+        .service(web::resource("/unit/staff/{id}/remove").route(web::post().to(remove_staff)))
         .service(web::resource("/unit/metrics").route(web::get().to(own_metrics)))
         .service(web::resource("/members").route(web::get().to(members)))
         .service(
@@ -254,12 +255,24 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
                 ],
             ),
     );
+    let may_remove = auth_is_owner(&s);
+    let me = s.account()?.user.id;
     for member in staff {
+        let mut forms = Vec::new();
+        if may_remove && member.is_active && member.id != me {
+            forms.push(list.form(
+                format!("/unit/staff/{}/remove", super::frame::encode(&member.id)),
+                ("移除（停用账号）", "Remove (deactivate)"),
+                "danger",
+            ));
+        }
         let role = match member.staff_role.as_deref() {
             Some("owner") => list.t("负责人", "Owner"),
             _ => list.t("经办人", "Handler"),
         };
-        let state = if member.has_password {
+        let state = if !member.is_active {
+            Cell::badge(list.t("已移除", "Removed"), "bad")
+        } else if member.has_password {
             Cell::badge(list.t("已启用", "Active"), "ok")
         } else {
             Cell::badge(list.t("待接受邀请", "Invited"), "warn")
@@ -272,10 +285,37 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
                 Cell::text(role),
                 state,
             ],
-            forms: Vec::new(),
+            forms,
         });
     }
     list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// Whether the signed-in account owns its business (owners manage staff).
+fn auth_is_owner(s: &Session) -> bool {
+    s.account()
+        .is_ok_and(|a| a.actor.staff_role == Some(crate::domain::role::StaffRole::Owner))
+}
+
+/// Removes a staff member who left: the account is deactivated and signed out at once.
+async fn remove_staff(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let business_id = business_of(&s)?;
+    let auth = s.account()?;
+    let outcome = api::done(
+        businesses::remove_staff(
+            s.state.clone(),
+            auth,
+            web::Path::from((business_id, path.into_inner())),
+        )
+        .await,
+    )
+    .await;
+    after(s, outcome, "/unit/staff", staff_page).await
 }
 
 /// An invitation of a staff member.

@@ -118,6 +118,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static
         Some(Role::Admin) => &[
             ("/admin/calendars", "节假日历", "Calendars"),
             ("/admin/policies", "时限政策", "Deadline policies"),
+            ("/admin/users", "账号管理", "Accounts"),
             ("/audit", "审计日志", "Audit log"),
         ],
     }

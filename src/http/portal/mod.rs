@@ -6,6 +6,7 @@
 //! form tokens and languages live in `session`; the page frame in `frame`.
 
 mod account;
+mod accounts_admin;
 mod api;
 mod back_office;
 mod charts;
@@ -80,5 +81,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(public::routes)
         .configure(disputes::routes)
         .configure(regulator::routes)
-        .configure(back_office::routes);
+        .configure(back_office::routes)
+        .configure(accounts_admin::routes);
 }

@@ -389,6 +389,12 @@ where
     }
 }
 
+/// A form that carries only its form token (a one-button form, logging out).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 /// Converts API errors into pages of a session.
 pub trait OrPage<T> {
     /// The error as a page of `session`.

@@ -61,6 +61,8 @@ pub struct Input {
     pub label: String,
     pub required: bool,
     pub options: Vec<(String, String)>,
+    /// The value the field shows first.
+    pub value: String,
 }
 
 /// A small form on a row (one button, perhaps one field).
@@ -70,6 +72,8 @@ pub struct RowForm {
     pub button: String,
     pub hidden: Vec<(&'static str, String)>,
     pub inputs: Vec<Input>,
+    /// A search: sent with GET, without the form token.
+    pub get: bool,
     /// `` or `secondary` or `danger`.
     pub style: &'static str,
 }
@@ -154,7 +158,16 @@ impl Listing {
             button: self.t(button.0, button.1),
             hidden: Vec::new(),
             inputs: Vec::new(),
+            get: false,
             style,
+        }
+    }
+
+    /// A search form (GET) to `action`.
+    pub fn search(&self, action: impl Into<String>, button: (&str, &str)) -> RowForm {
+        RowForm {
+            get: true,
+            ..self.form(action, button, "secondary")
         }
     }
 
@@ -189,6 +202,19 @@ impl RowForm {
             label,
             required,
             options: Vec::new(),
+            value: String::new(),
+        });
+        self
+    }
+
+    /// The form with an optional text field showing `value`.
+    pub fn prefilled(mut self, name: &'static str, label: String, value: String) -> Self {
+        self.inputs.push(Input {
+            name,
+            label,
+            required: false,
+            options: Vec::new(),
+            value,
         });
         self
     }
@@ -205,6 +231,7 @@ impl RowForm {
             label,
             required: true,
             options,
+            value: String::new(),
         });
         self
     }

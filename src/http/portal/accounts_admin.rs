@@ -1,0 +1,152 @@
+//! The admin's accounts page: find an account by name, email or mobile number and deactivate
+//! it (a regulator, association admin or staff member who left) or let it log in again.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::api;
+use super::frame::encode;
+use super::labels;
+use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
+use super::table::{Cell, Listing, Row};
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::http::admin::{self, UserPage, UserQuery};
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin/users").route(web::get().to(users)))
+        .service(web::resource("/admin/users/{id}/{action}").route(web::post().to(set_active)));
+}
+
+/// The search of the accounts page.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn users(s: Session, query: web::Query<SearchQuery>) -> Result<HttpResponse, PageError> {
+    users_page(s, query.into_inner(), None).await
+}
+
+async fn users_page(
+    s: Session,
+    search: SearchQuery,
+    error: Option<ApiError>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(&[Role::Admin])?;
+    let me = auth.user.id.clone();
+    let q = search.q.clone().unwrap_or_default();
+    let page: UserPage = api::read(
+        admin::list_users(
+            s.state.clone(),
+            auth,
+            web::Query(UserQuery {
+                q: search.q.clone(),
+                role: None,
+                limit: Some("50".into()),
+                cursor: search.cursor,
+            }),
+        )
+        .await,
+    )
+    .await
+    .or_page(&s)?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        ("账号管理", "Accounts"),
+        &[
+            ("姓名", "Name"),
+            ("角色", "Role"),
+            ("邮箱 / 手机", "Email / mobile"),
+            ("所属", "Belongs to"),
+            ("状态", "State"),
+            ("操作", "Actions"),
+        ],
+    );
+    list.intro = Some(list.t(
+        "停用离职人员的账号：账号不能再登录，所有已登录的设备立即退出；停用的账号可以重新启用。",
+        "Deactivate the account of someone who left: it can no longer log in and every device is signed out at once; a deactivated account can be reactivated.",
+    ));
+    list.forms
+        .push(list.search("/admin/users", ("查找", "Search")).prefilled(
+            "q",
+            list.t("姓名、邮箱或手机号", "Name, email or mobile number"),
+            q.clone(),
+        ));
+    for user in page.items {
+        let contact = [user.email.clone(), user.phone.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let belongs = user
+            .region_code
+            .clone()
+            .or(user.association_id.clone())
+            .or(user.business_id.clone())
+            .unwrap_or_default();
+        let state = if !user.is_active {
+            Cell::badge(list.t("已停用", "Deactivated"), "bad")
+        } else if user.has_password {
+            Cell::badge(list.t("正常", "Active"), "ok")
+        } else {
+            Cell::badge(list.t("待接受邀请", "Invited"), "warn")
+        };
+        let mut forms = Vec::new();
+        let id = encode(&user.id);
+        if user.id != me {
+            forms.push(if user.is_active {
+                list.form(
+                    format!("/admin/users/{id}/deactivate"),
+                    ("停用", "Deactivate"),
+                    "danger",
+                )
+            } else {
+                list.form(
+                    format!("/admin/users/{id}/reactivate"),
+                    ("重新启用", "Reactivate"),
+                    "secondary",
+                )
+            });
+        }
+        list.rows.push(Row {
+            cells: vec![
+                Cell::text(user.display_name),
+                Cell::text(labels::role(s.lang, &user.role)),
+                Cell::text(contact),
+                Cell::text(belongs),
+                state,
+            ],
+            forms,
+        });
+    }
+    list.next = page
+        .next_cursor
+        .map(|c| format!("/admin/users?q={}&cursor={}", encode(&q), encode(&c)));
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// Deactivates or reactivates an account.
+async fn set_active(
+    s: Session,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(&[Role::Admin])?;
+    let (id, action) = path.into_inner();
+    let state = s.state.clone();
+    let answer = match action.as_str() {
+        "deactivate" => admin::deactivate_user(state, auth, web::Path::from(id)).await,
+        "reactivate" => admin::reactivate_user(state, auth, web::Path::from(id)).await,
+        _ => Err(ApiError::not_found("not_found", "No such page.")),
+    };
+    after(s, api::done(answer).await, "/admin/users", again).await
+}
+
+async fn again(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    users_page(s, SearchQuery::default(), error).await
+}
