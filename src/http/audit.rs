@@ -68,6 +68,7 @@ fn readable(auth: &AuthUser) -> Result<Option<String>, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -32,10 +32,13 @@ fn json_error(error: &JsonPayloadError) -> ApiError {
                 "The request body is too large.",
             )
         }
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::bad_request(
-            "invalid_json_fields",
-            format!("The JSON body does not match the expected fields: {e}"),
-        ),
+        // Well-formed JSON whose values do not fit (a wrong type, an unknown or missing field,
+        // a date that is none): refused like any other invalid field.
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let field = named_field(&message).unwrap_or("body").to_string();
+            ApiError::invalid_field(&field, "invalid_json_fields", message)
+        }
         other => ApiError::bad_request(
             "malformed_json",
             format!("The body is not valid JSON: {other}"),
@@ -50,18 +53,16 @@ pub fn query_config() -> web::QueryConfig {
             return ApiError::bad_request("invalid_query", error.to_string()).into();
         };
         let message = e.to_string();
-        // Only these messages name the parameter; others ("provided string was not `true`
-        // or `false`") quote the expected value, and are reported against the query.
-        let names_field =
-            message.starts_with("missing field") || message.starts_with("unknown field");
-        let field = message
-            .split('`')
-            .nth(1)
-            .filter(|_| names_field)
-            .unwrap_or("query")
-            .to_string();
+        let field = named_field(&message).unwrap_or("query").to_string();
         ApiError::invalid_field(&field, "invalid_query_parameter", message).into()
     })
+}
+
+/// The field a serde error message names. Only "missing field" and "unknown field" do; others
+/// ("invalid type: …", "provided string was not `true` or `false`") quote values instead.
+fn named_field(message: &str) -> Option<&str> {
+    let names_field = message.starts_with("missing field") || message.starts_with("unknown field");
+    message.split('`').nth(1).filter(|_| names_field)
 }
 
 /// Maps path segment errors (e.g. a non-numeric id) to 404.

@@ -283,6 +283,7 @@ pub struct TrendQuery {
     /// The unit or association id, the industry code or the region code.
     pub id: Option<String>,
     /// How many calendar months, 1–24 (default 12), ending with the month of `date`.
+    #[param(minimum = 1, maximum = 24)]
     pub months: Option<u32>,
     /// A day in the last month (Asia/Shanghai), default today.
     pub date: Option<NaiveDate>,

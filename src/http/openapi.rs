@@ -48,7 +48,7 @@ impl Modify for BearerAuth {
         version = "1.0.0",
         description = "Online dispute resolution between consumers and the businesses enrolled by market regulators as ODR units.\n\n\
 Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in use: \
-`validation_failed` (422, with `errors[]` naming each field), `malformed_json`, `invalid_json_fields`, `invalid_multipart`, `unreadable_body`, `invalid_character`, `bad_request` (400), \
+`validation_failed` (422, with `errors[]` naming each field; a JSON value of the wrong type or an unknown or missing field has the field code `invalid_json_fields`), `malformed_json`, `invalid_multipart`, `unreadable_body`, `invalid_character`, `bad_request` (400), \
 `unauthenticated`, `invalid_token`, `invalid_link`, `invalid_signature`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
 `refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired`, `session_ended`, `invalid_reset_link`, `metrics_token_required` (401), \
 `forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found`, `report_not_found`, `publication_not_found`, `user_not_found`, `staff_not_found` (404), \
@@ -182,7 +182,7 @@ fn declare_errors(document: &mut serde_json::Value) {
             };
             add(
                 "400",
-                "The request cannot be read (`malformed_json`, `invalid_json_fields`, `invalid_multipart`, `invalid_character`).",
+                "The request cannot be read (`malformed_json`, `invalid_multipart`, `invalid_character`).",
             );
             if secured {
                 add(

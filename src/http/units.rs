@@ -174,7 +174,7 @@ pub struct UnitQuery {
     /// A region code; units in it and its sub-regions.
     pub region: Option<String>,
     /// Items per page, 1–200 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

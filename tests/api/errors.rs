@@ -20,9 +20,14 @@ both_backends! {
         assert_eq!(body["code"], "malformed_json");
     }
 
-    async fn a_body_with_missing_fields_is_a_400_problem(app) {
-        app.post("/api/v1/auth/login", None, &serde_json::json!({"login": "x"})).await
-            .expect_problem(400, "invalid_json_fields");
+    async fn a_body_with_missing_or_mistyped_fields_is_a_422_naming_them(app) {
+        let missing = app.post("/api/v1/auth/login", None, &serde_json::json!({"login": "x"})).await;
+        missing.expect_problem(422, "validation_failed");
+        assert_eq!(missing.failing_fields(), ["password"]);
+        assert_eq!(missing.body["errors"][0]["code"], "invalid_json_fields");
+        let mistyped = app.post("/api/v1/auth/login", None, &serde_json::json!({"login": 7, "password": "y"})).await;
+        mistyped.expect_problem(422, "validation_failed");
+        assert_eq!(mistyped.failing_fields(), ["body"]);
     }
 
     async fn a_wrong_content_type_is_a_415_problem(app) {

@@ -119,6 +119,7 @@ pub enum ActionRequest {
     },
     /// Consumer, after any conclusion: rating 1–5, once.
     Rate {
+        #[schema(minimum = 1, maximum = 5)]
         rating: u8,
         comment: Option<String>,
     },
@@ -273,7 +274,7 @@ pub struct DisputeQuery {
     pub due_before: Option<String>,
     /// `due` (nearest settlement due date first, the default) or `filed` (newest first).
     pub sort: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }
