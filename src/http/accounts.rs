@@ -379,37 +379,70 @@ pub async fn issue_tokens(
     family: String,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, ApiError> {
+    let refresh = NewRefreshToken::new(state, now);
+    let row = refresh.clone();
+    let (user_id, family_id) = (user.id.clone(), family.clone());
+    state
+        .db
+        .run(move |conn| {
+            row.insert(conn, &user_id, &family_id)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    token_pair(state, user, &family, now, refresh)
+}
+
+/// A refresh token about to be stored.
+#[derive(Clone)]
+struct NewRefreshToken {
+    token: String,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+impl NewRefreshToken {
+    fn new(state: &AppState, now: DateTime<Utc>) -> Self {
+        let days = state.settings.security.refresh_token_ttl_days;
+        Self {
+            token: new_refresh_token(),
+            now,
+            expires_at: now + Duration::days(days),
+        }
+    }
+
+    fn insert(&self, conn: &mut DbConn, user_id: &str, family: &str) -> Result<(), StoreError> {
+        refresh_tokens::insert_refresh_token(
+            conn,
+            user_id,
+            family,
+            &hash_refresh_token(&self.token),
+            self.now,
+            self.expires_at,
+        )
+    }
+}
+
+/// The answer carrying `refresh` (stored already) and a new access token.
+fn token_pair(
+    state: &web::Data<AppState>,
+    user: User,
+    family: &str,
+    now: DateTime<Utc>,
+    refresh: NewRefreshToken,
+) -> Result<TokenResponse, ApiError> {
     let security = &state.settings.security;
     let access_ttl = Duration::seconds(security.access_token_ttl_secs);
     let access_token = state
         .tokens
-        .issue_access(&user.id, &user.role, &family, now, access_ttl)
+        .issue_access(&user.id, &user.role, family, now, access_ttl)
         .map_err(ApiError::internal)?;
-    let refresh_token = new_refresh_token();
-    let refresh_expires_at = now + Duration::days(security.refresh_token_ttl_days);
-    let token_hash = hash_refresh_token(&refresh_token);
-    let user_id = user.id.clone();
-    state
-        .db
-        .run(move |conn| {
-            refresh_tokens::insert_refresh_token(
-                conn,
-                &user_id,
-                &family,
-                &token_hash,
-                now,
-                refresh_expires_at,
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
     let phone = own_phone(state, &user)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".into(),
         expires_in: security.access_token_ttl_secs,
-        refresh_token,
-        refresh_expires_at,
+        refresh_token: refresh.token,
+        refresh_expires_at: refresh.expires_at,
         user: MeResponse::from_user(&user, phone),
     })
 }
@@ -448,17 +481,25 @@ pub async fn rotate(
     let token_hash = hash_refresh_token(refresh_token.trim());
     let now = state.clock.now();
     let grace = state.settings.security.refresh_reuse_grace_secs;
+    let refresh = NewRefreshToken::new(state, now);
+    let row = refresh.clone();
+    // The new token is stored in the transaction that checked the old one: a request waiting
+    // on the old token's row counts it (only one second use within the grace window).
     let check = state
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
-                check_refresh(conn, &token_hash, now, grace)
+                let check = check_refresh(conn, &token_hash, now, grace)?;
+                if let RefreshCheck::Valid { user, family } = &check {
+                    row.insert(conn, &user.id, family)?;
+                }
+                Ok::<_, StoreError>(check)
             })
             .map_err(ApiError::from)
         })
         .await?;
     match check {
-        RefreshCheck::Valid { user, family } => issue_tokens(state, *user, family, now).await,
+        RefreshCheck::Valid { user, family } => token_pair(state, *user, &family, now, refresh),
         RefreshCheck::Refused(error) => Err(error),
     }
 }

@@ -151,3 +151,38 @@ both_backends! {
         assert_eq!(ids.len(), 1, "every caller got the one stored answer");
     }
 }
+
+both_backends! {
+    async fn one_refresh_token_sent_six_times_at_once_is_honoured_twice(app) {
+        app.seed_demo().await;
+        let login = app.login_reply("consumer@odr.demo", odr::demo::DEMO_PASSWORD).await;
+        let token = login.body["refresh_token"].as_str().unwrap().to_string();
+        let app = std::sync::Arc::new(app);
+        let tabs: Vec<_> = (0..6)
+            .map(|_| {
+                let (app, token) = (app.clone(), token.clone());
+                tokio::spawn(async move {
+                    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": token})).await
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for tab in tabs {
+            answers.push(tab.await.unwrap());
+        }
+        // The first use and one more within the grace window (another tab); the third is a
+        // copy, which ends the session.
+        let honoured = answers.iter().filter(|a| a.status == 200).count();
+        assert_eq!(honoured, 2, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+        for answer in answers.iter().filter(|a| a.status != 200) {
+            assert_eq!(answer.status, 401);
+            let code = answer.body["code"].as_str().unwrap();
+            assert!(code == "refresh_token_reused" || code == "refresh_token_revoked", "{code}");
+        }
+        // The session has ended: the pairs handed out stop working too.
+        for answer in answers.iter().filter(|a| a.status == 200) {
+            app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": answer.body["refresh_token"]})).await
+                .expect_problem(401, "refresh_token_revoked");
+        }
+    }
+}
