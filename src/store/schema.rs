@@ -1,4 +1,6 @@
-//! Diesel table definitions shared by both backends; kept in step with `migrations/`.
+//! Diesel table definitions shared by both backends, kept in step with `migrations/` by hand;
+//! `tests/api/migrations.rs` (schema_rs_matches_the_tables_the_migrations_build) compares every
+//! table, column, type and nullability with what each backend's migrations build.
 
 diesel::table! {
     open_purchases (purchase_key) {
