@@ -1,5 +1,5 @@
--- Daily counters per unit (DESIGN §5), updated in the transaction of each dispute event, so
--- metrics read a few rows per unit and day instead of every dispute. The day is the
+-- Daily counters per unit (docs/metrics.md, "Counters"), updated in the transaction of each dispute
+-- event, so metrics read a few rows per unit and day instead of every dispute. The day is the
 -- Asia/Shanghai date; region, industry and association are the unit's at that moment.
 CREATE TABLE metric_daily (
     day DATE NOT NULL,

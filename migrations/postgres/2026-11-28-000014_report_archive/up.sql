@@ -1,6 +1,6 @@
--- Region reports as generated (DESIGN §5): the sweeper writes each region's daily look, weekly
--- check and monthly close once per period; on-demand downloads are not kept. The tables are the
--- figures as of generation, as JSON.
+-- Region reports as generated (docs/metrics.md, "Reports and exports"): the sweeper writes each
+-- region's daily look, weekly check and monthly close once per period; on-demand downloads are not
+-- kept. The tables are the figures as of generation, as JSON.
 CREATE TABLE reports (
     id TEXT PRIMARY KEY NOT NULL,
     region_code TEXT NOT NULL,

@@ -1,5 +1,6 @@
--- Append-only audit log (DESIGN §5): each entry carries the SHA-256 of the previous one, so an
--- entry edited or removed behind the platform's back breaks the chain (`odr audit-verify`).
+-- Append-only audit log (docs/metrics.md, "Audit"): each entry carries the SHA-256 of the previous
+-- one, so an entry edited or removed behind the platform's back breaks the chain (`odr
+-- audit-verify`).
 CREATE TABLE audit_log (
     seq INTEGER PRIMARY KEY NOT NULL,
     id TEXT NOT NULL UNIQUE,

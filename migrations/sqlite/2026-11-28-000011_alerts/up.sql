@@ -1,5 +1,6 @@
--- Alerts to the regulators of a region (DESIGN §5): mass complaint, repeat, major, sensitive
--- and commitment breach; each names its disputes and is acknowledged and closed with a note.
+-- Alerts to the regulators of a region (docs/metrics.md, "Alerts"): mass complaint, repeat, major,
+-- sensitive and commitment breach; each names its disputes and is acknowledged and closed with a
+-- note.
 CREATE TABLE alerts (
     id TEXT PRIMARY KEY NOT NULL,
     kind TEXT NOT NULL,

@@ -1,4 +1,4 @@
--- Warnings a regulator gives a unit (evaluation, DESIGN §5); shown as its standing.
+-- Warnings a regulator gives a unit (docs/metrics.md, "Evaluation"); shown as its standing.
 CREATE TABLE unit_warnings (
     id TEXT PRIMARY KEY NOT NULL,
     unit_id TEXT NOT NULL REFERENCES odr_units (id),

@@ -1,4 +1,5 @@
--- Anonymised case summaries and consumer alerts (消费提示) regulators publish (DESIGN §5).
+-- Anonymised case summaries and consumer alerts (消费提示) regulators publish (docs/metrics.md,
+-- "Publications").
 CREATE TABLE publications (
     id TEXT PRIMARY KEY NOT NULL,
     kind TEXT NOT NULL,

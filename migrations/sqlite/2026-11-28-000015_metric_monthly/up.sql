@@ -1,6 +1,6 @@
 -- Monthly counters per unit beside the daily ones, bumped in the same transaction, so a year's
--- figures read twelve rows per unit (DESIGN §5; see README "Performance"). Filled from the
--- daily counters already kept.
+-- figures read twelve rows per unit (docs/metrics.md, "Counters"; README "Performance"). Filled
+-- from the daily counters already kept.
 CREATE TABLE metric_monthly (
     month DATE NOT NULL,
     unit_id TEXT NOT NULL,
