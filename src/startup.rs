@@ -175,7 +175,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(from_fn(crate::http::body::catch_panics))
             .wrap(from_fn(crate::http::headers::standard_headers))
             .wrap(from_fn(record_request))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::http::telemetry::RequestSpan>::new())
             .app_data(data.clone())
             .app_data(json_config(JSON_LIMIT_BYTES))
             .app_data(query_config())

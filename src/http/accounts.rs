@@ -328,7 +328,8 @@ pub async fn authenticate(
 /// Checks the limits on failed password checks for account `key` from address `ip` and
 /// records this attempt as a failure, in one step per account (parallel guesses cannot pass
 /// the limit together); answers the attempt's id, to be marked succeeded once the password
-/// matches, and the account `key` names. Logins and password changes share the limits.
+/// matches, and the account `key` names. Logins and password changes (keyed by account id)
+/// share the per-address count; each keeps its own per-account count.
 async fn start_attempt(
     state: &web::Data<AppState>,
     ip: String,

@@ -291,6 +291,9 @@ pub struct AdminUserResponse {
     pub staff_role: Option<String>,
     pub region_code: Option<String>,
     pub association_id: Option<String>,
+    /// The name of the region a regulator oversees, of the association or of the business the
+    /// account belongs to.
+    pub organisation: Option<String>,
     /// `false` once deactivated (cannot log in).
     pub is_active: bool,
     /// `false` while an invitation has not been accepted.
@@ -350,12 +353,20 @@ pub async fn list_users(
     };
     let rows = state
         .db
-        .run(move |conn| crate::store::users::search_users(conn, &filter).map_err(ApiError::from))
+        .run(move |conn| {
+            let users = crate::store::users::search_users(conn, &filter)?;
+            users
+                .into_iter()
+                .map(|u| Ok((organisation_of(conn, &u)?, u)))
+                .collect::<Result<Vec<_>, StoreError>>()
+                .map_err(ApiError::from)
+        })
         .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |u| u.id.clone());
+    let (rows, next_cursor) = split_page(rows, limit, |(_, u)| u.id.clone());
     let items = rows
         .into_iter()
-        .map(|u| AdminUserResponse {
+        .map(|(organisation, u)| AdminUserResponse {
+            organisation,
             has_password: u.password_hash.is_some(),
             created_at: crate::store::from_db_time(u.created_at),
             id: u.id,
@@ -371,6 +382,21 @@ pub async fn list_users(
         })
         .collect();
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
+}
+
+/// The name of what account `user` belongs to: its region, association or business.
+fn organisation_of(
+    conn: &mut crate::store::DbConn,
+    user: &crate::store::users::User,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        match (&user.region_code, &user.association_id, &user.business_id) {
+            (Some(code), _, _) => find_region(conn, code)?.map(|r| r.name_zh),
+            (_, Some(id), _) => find_association(conn, id)?.map(|a| a.name),
+            (_, _, Some(id)) => crate::store::businesses::find_business(conn, id)?.map(|b| b.name),
+            _ => None,
+        },
+    )
 }
 
 /// Deactivates an account (a departed regulator, association admin or staff member): it can
@@ -392,7 +418,7 @@ pub async fn deactivate_user(
             "Another admin deactivates your account.",
         ));
     }
-    set_account_active(&state, &auth, id, false).await?;
+    set_account_active(&state, &auth, id, false, |_| Ok(())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -408,24 +434,30 @@ pub async fn reactivate_user(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_role(&[Role::Admin])?;
-    set_account_active(&state, &auth, path.into_inner(), true).await?;
+    set_account_active(&state, &auth, path.into_inner(), true, |_| Ok(())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Activates or deactivates account `id` (ending its sessions when deactivated), audited under
-/// `by`; the admin API and a business owner removing staff share it.
-pub async fn set_account_active(
+/// `by`, once `guard` passes in the same transaction; the admin API and a business owner
+/// removing staff share it.
+pub async fn set_account_active<G>(
     state: &AppState,
     by: &AuthUser,
     id: String,
     active: bool,
-) -> Result<(), ApiError> {
+    guard: G,
+) -> Result<(), ApiError>
+where
+    G: FnOnce(&mut crate::store::DbConn) -> Result<(), ApiError> + Send + 'static,
+{
     let now = state.clock.now();
     let actor = (by.id().to_string(), by.role().as_str());
     state
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
+                guard(conn)?;
                 if !crate::store::users::set_active(conn, &id, active, now)? {
                     return Err(ApiError::not_found("user_not_found", "No such account."));
                 }

@@ -53,8 +53,8 @@ pub async fn buffer_small_bodies(
                 .into());
             }
         }
-        let body = kind.check(body.freeze())?;
-        req.set_payload(Payload::from(body));
+        kind.refuse_nul(&body)?;
+        req.set_payload(Payload::from(Bytes::from(body)));
     }
     next.call(req).await
 }
@@ -79,24 +79,18 @@ impl BodyKind {
         }
     }
 
-    /// 422 naming each field whose name or text holds a NUL; otherwise the body to hand on,
-    /// with whole numbers in JSON written as integers (see [`whole_numbers_as_integers`]).
-    fn check(self, body: Bytes) -> Result<Bytes, ApiError> {
+    /// 422 naming each field whose name or text holds a NUL.
+    fn refuse_nul(self, body: &[u8]) -> Result<(), ApiError> {
         let mut fields = Vec::new();
         match self {
             // A body that is no JSON is left to the handler's own 400.
             Self::Json => {
-                if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&body) {
+                if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
                     nul_fields(&value, "", &mut fields);
-                    refuse_fields(fields)?;
-                    if whole_numbers_as_integers(&mut value) {
-                        return Ok(Bytes::from(serde_json::to_vec(&value).unwrap_or_default()));
-                    }
                 }
-                return Ok(body);
             }
             Self::Form => {
-                if let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
+                if let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
                     fields.extend(
                         pairs
                             .into_iter()
@@ -107,46 +101,7 @@ impl BodyKind {
             }
             Self::Other => {}
         }
-        refuse_fields(fields).map(|()| body)
-    }
-}
-
-/// Rewrites numbers with a fraction or an exponent whose value is whole (`7.0`, `1e3`) as
-/// integers, answering whether any was. JSON Schema counts them as integers, so a field the
-/// contract declares `integer` accepts them (docs/api.md); serde's integer types would not.
-/// A field of a fractional type reads an integer as well as before.
-fn whole_numbers_as_integers(value: &mut serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::Number(number) if number.is_f64() => {
-            let whole = number
-                .as_f64()
-                .filter(|f| f.fract() == 0.0 && (-(2f64.powi(63))..2f64.powi(63)).contains(f));
-            match whole {
-                #[allow(clippy::cast_possible_truncation)] // whole and inside i64's range
-                Some(f) => {
-                    *value = serde_json::Value::from(f as i64);
-                    true
-                }
-                None => false,
-            }
-        }
-        // Every number is visited: no short cut once one changed.
-        serde_json::Value::Array(items) => {
-            items
-                .iter_mut()
-                .map(whole_numbers_as_integers)
-                .filter(|changed| *changed)
-                .count()
-                > 0
-        }
-        serde_json::Value::Object(map) => {
-            map.values_mut()
-                .map(whole_numbers_as_integers)
-                .filter(|changed| *changed)
-                .count()
-                > 0
-        }
-        _ => false,
+        refuse_fields(fields)
     }
 }
 
@@ -297,23 +252,4 @@ pub async fn read_file_field(
         "file_required",
         format!("attach {what} as field `file`"),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::whole_numbers_as_integers;
-
-    #[test]
-    fn whole_numbers_become_integers_and_fractions_stay() {
-        let mut value = json!({"a": 7.0, "b": [1e3, 2.5], "c": {"d": -0.0, "e": 3}, "f": 1e300});
-        assert!(whole_numbers_as_integers(&mut value));
-        assert_eq!(
-            value,
-            json!({"a": 7, "b": [1000, 2.5], "c": {"d": 0, "e": 3}, "f": 1e300})
-        );
-        let mut plain = json!({"a": 7, "b": "7.0", "c": 2.5});
-        assert!(!whole_numbers_as_integers(&mut plain));
-    }
 }

@@ -464,19 +464,26 @@ pub async fn remove_staff(
     }
     let actor = auth.actor.clone();
     let member = user_id.clone();
-    state
-        .db
-        .run(move |conn| {
-            let business = load_owned_business(conn, &actor, &id)?;
-            let staff = crate::store::users::list_staff(conn, &business.id)?;
-            staff
-                .iter()
-                .find(|s| s.id == member)
-                .ok_or_else(|| ApiError::not_found("staff_not_found", "No such staff member."))?;
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    super::admin::set_account_active(&state, &auth, user_id, false).await?;
+    // Checked in the transaction that deactivates, one removal per business at a time: two
+    // owners removing each other at once cannot leave the business without an owner.
+    let guard = move |conn: &mut crate::store::DbConn| {
+        crate::store::lock_key(conn, &format!("business-staff:{id}"))?;
+        let business = load_owned_business(conn, &actor, &id)?;
+        let staff = crate::store::users::list_staff(conn, &business.id)?;
+        let active = |s: &&User| s.is_active;
+        if !staff.iter().filter(active).any(|s| s.id == actor.user_id) {
+            return Err(ApiError::forbidden(
+                "Your account was removed from this business.",
+            ));
+        }
+        // The caller is an active owner and not the one removed: an owner always remains.
+        staff
+            .iter()
+            .find(|s| s.id == member)
+            .ok_or_else(|| ApiError::not_found("staff_not_found", "No such staff member."))?;
+        Ok(())
+    };
+    super::admin::set_account_active(&state, &auth, user_id, false, guard).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -9,11 +9,20 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError};
 
-/// Paths whose answers carry tokens or the caller's own personal data: never stored by a
-/// browser or a proxy.
+/// Paths whose answers carry tokens, the caller's own personal data or other accounts' contacts:
+/// never stored by a browser or a proxy.
 fn is_private(path: &str) -> bool {
-    path.starts_with("/api/v1/auth/") || path == "/api/v1/me" || path.starts_with("/api/v1/me/")
+    path.starts_with("/api/v1/auth/")
+        || path == "/api/v1/me"
+        || path.starts_with("/api/v1/me/")
+        || path.starts_with("/api/v1/admin/users")
 }
+
+/// The interactive API reference's Content Security Policy: its own scripts and styles only
+/// (Swagger UI sets some styles from script), talking to this server only.
+const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
 
 /// Middleware: `X-Content-Type-Options: nosniff` on every answer, `Cache-Control: no-store`
 /// on those of the account endpoints, and HEAD routed as GET (the server sends the headers
@@ -32,6 +41,12 @@ pub async fn standard_headers(
     )];
     if is_private(req.path()) {
         added.push((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    }
+    if req.path().starts_with(super::openapi::DOCS_PATH) {
+        added.push((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_POLICY),
+        ));
     }
     match next.call(req).await {
         Ok(mut res) => {

@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::disputes::{
     contact as dispute_contact, evidence as dispute_evidence, handlers as dispute_handlers,
@@ -15,9 +16,27 @@ use super::{
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::error::{FieldError, Problem};
 
-/// Registers the route serving the document.
+/// Where the interactive reference is served (under `/api/v1`).
+pub const DOCS_PATH: &str = "/api/v1/docs/";
+
+/// Registers the route serving the document, and the interactive reference at
+/// [`DOCS_PATH`]: Swagger UI from assets built into the binary (no CDN), reading the served
+/// document; its answers carry their own Content Security Policy (`super::headers`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/openapi.json").route(web::get().to(serve)));
+    cfg.service(web::resource("/openapi.json").route(web::get().to(serve)))
+        .service(web::resource("/docs").route(web::get().to(|| async {
+            HttpResponse::MovedPermanently()
+                .insert_header((actix_web::http::header::LOCATION, DOCS_PATH))
+                .finish()
+        })))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(
+                Config::new(["/api/v1/openapi.json"])
+                    .try_it_out_enabled(true)
+                    .display_request_duration(true)
+                    .filter(true),
+            ),
+        );
 }
 
 struct BearerAuth;

@@ -13,12 +13,7 @@ use super::{DbConn, StoreError, new_id, to_db_time};
 /// write transaction holds the database's one write lock already), so that checking the
 /// limits and recording the attempt are one step.
 pub fn lock_account(conn: &mut DbConn, account_key: &str) -> Result<(), StoreError> {
-    if let DbConn::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(218234882, hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(account_key)
-            .execute(pg)?;
-    }
-    Ok(())
+    super::lock_key(conn, account_key)
 }
 
 /// Records one attempt as failed; returns its id for [`mark_succeeded`].

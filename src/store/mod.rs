@@ -183,3 +183,15 @@ where
         }
     }
 }
+
+/// Serialises the transactions that lock `key` until each ends: a PostgreSQL advisory lock
+/// (SQLite's write transaction holds the database's one write lock already).
+pub fn lock_key(conn: &mut DbConn, key: &str) -> Result<(), StoreError> {
+    if let DbConn::Pg(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(218234882, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}

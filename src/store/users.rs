@@ -154,7 +154,12 @@ pub fn count_users(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(users::table.count().get_result(conn)?)
 }
 
-/// What an admin's account search matches.
+diesel::define_sql_function! {
+    /// SQL `lower`: both backends lower-case ASCII letters alike.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// What an admin's account search matches (case-insensitive).
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
     /// Part of the display name or of the email address.
@@ -179,8 +184,8 @@ pub fn search_users(conn: &mut DbConn, filter: &UserFilter) -> Result<Vec<User>,
         // A look-up hash is hex: the empty string matches no account.
         let lookup = filter.phone_lookup.clone().unwrap_or_default();
         query = query.filter(
-            users::display_name
-                .like(pattern.clone())
+            lower(users::display_name)
+                .like(pattern.to_lowercase())
                 .escape('\\')
                 .or(users::email.like(pattern.to_lowercase()).escape('\\'))
                 .or(users::phone_lookup.eq(lookup)),

@@ -498,6 +498,15 @@ both_backends! {
         assert_eq!(items[0]["email"], "reg.xihu@odr.demo");
         assert_eq!(items[0]["role"], "regulator");
         assert_eq!(items[0]["is_active"], true);
+        assert!(items[0]["organisation"].as_str().unwrap().contains("西湖"), "{}", found.text);
+        // Names match whatever their case, on both databases.
+        let by_name = app.get("/api/v1/admin/users?q=%E8%A5%BF%E6%B9%96", Some(&admin)).await;
+        assert!(by_name.body["items"].as_array().unwrap().iter().any(|u| u["email"] == "reg.xihu@odr.demo"), "{}", by_name.text);
+        let registered = app.post("/api/v1/auth/register", None, &json!({"display_name": "Anna Lee", "email": "anna@example.cn", "password": "tea-leaves-88"})).await;
+        registered.expect(201);
+        let any_case = app.get("/api/v1/admin/users?q=ANNA%20l", Some(&admin)).await;
+        assert_eq!(any_case.body["items"][0]["email"], "anna@example.cn", "{}", any_case.text);
+        assert_eq!(any_case.headers["cache-control"], "no-store");
         let regulators = app.get("/api/v1/admin/users?role=regulator&limit=1", Some(&admin)).await;
         assert_eq!(regulators.body["items"].as_array().unwrap().len(), 1);
         let next = regulators.body["next_cursor"].as_str().expect("more regulators").to_string();
@@ -515,7 +524,7 @@ both_backends! {
         let visitor = Visitor::log_in(&app, "admin@odr.demo").await;
         let page = visitor.get("/admin/users?q=reg.xihu").await;
         assert_eq!(page.status, 200);
-        assert!(page.html.contains("reg.xihu@odr.demo") && page.html.contains("正常"), "{}", page.html);
+        assert!(page.html.contains("reg.xihu@odr.demo") && page.html.contains("已启用"), "{}", page.html);
         assert!(!page.html.contains("consumer@odr.demo"), "only the match");
         let start = page.html.find("/admin/users/").unwrap();
         let action = page.html[start..].split('"').next().unwrap().to_string();

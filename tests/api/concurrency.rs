@@ -186,3 +186,44 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn two_owners_removing_each_other_at_once_leave_one_owner(app) {
+        app.seed_demo().await;
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let business = app.business_of(&owner).await["id"].as_str().unwrap().to_string();
+        let staff = format!("/api/v1/businesses/{business}/staff");
+        app.post(&staff, Some(&owner), &json!({"display_name": "王二", "email": "wang@example.cn", "staff_role": "owner"})).await.expect(201);
+        app.run_pending_jobs().await;
+        let token = crate::helpers::invitation_token(&app.sent_emails()[0]);
+        app.post("/api/v1/auth/invitations/accept", None, &json!({"token": token, "password": "second-owner-9"})).await.expect(204);
+        let second = app.login_reply("wang@example.cn", "second-owner-9").await;
+        let second_id = second.body["user"]["id"].as_str().unwrap().to_string();
+        let second = second.body["access_token"].as_str().unwrap().to_string();
+        let first_id = app.get("/api/v1/me", Some(&owner)).await.body["id"].as_str().unwrap().to_string();
+
+        let app = std::sync::Arc::new(app);
+        let remove = |token: String, id: String| {
+            let (app, business) = (app.clone(), business.clone());
+            tokio::spawn(async move {
+                app.request(reqwest::Method::DELETE, &format!("/api/v1/businesses/{business}/staff/{id}"), Some(&token), None).await.status
+            })
+        };
+        let (a, b) = (remove(owner.clone(), second_id), remove(second.clone(), first_id));
+        let mut statuses = vec![a.await.unwrap(), b.await.unwrap()];
+        statuses.sort();
+        assert_eq!(statuses[0], 204, "{statuses:?}");
+        assert!(statuses[1] == 401 || statuses[1] == 403, "the second was removed first: {statuses:?}");
+        let left = [owner, second].into_iter().map(|t| {
+            let app = app.clone();
+            async move { app.get("/api/v1/me", Some(&t)).await.status }
+        });
+        let mut still_in = 0;
+        for status in left {
+            if status.await == 200 {
+                still_in += 1;
+            }
+        }
+        assert_eq!(still_in, 1, "one owner keeps the business");
+    }
+}

@@ -259,23 +259,6 @@ both_backends! {
         assert!(login.html.contains("name=\"next\" value=\"\""), "the form carries no way out: {}", login.html);
     }
 
-    async fn whole_numbers_written_with_a_fraction_are_integers(app) {
-        app.seed_demo().await;
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.unit_of(&owner).await;
-        let mut claim = service_claim(&unit, "包间宴席", "2026-11-20", 50_000);
-        claim["amount_paid_fen"] = json!(50_000.5);
-        app.post("/api/v1/disputes", Some(&consumer), &claim).await.expect_problem(422, "validation_failed");
-        claim["amount_paid_fen"] = json!(50_000.0);
-        claim["amount_claimed_fen"] = serde_json::from_str("2e4").unwrap();
-        let filed = app.post("/api/v1/disputes", Some(&consumer), &claim).await;
-        filed.expect(201);
-        let view = app.get(&format!("/api/v1/disputes/{}", filed.body["id"].as_str().unwrap()), Some(&consumer)).await.body;
-        assert_eq!(view["claim"]["amount_paid_fen"], 50_000);
-        assert_eq!(view["claim"]["amount_claimed_fen"], 20_000);
-    }
-
     async fn a_nul_character_is_refused_alike_on_both_databases(app) {
         app.seed_demo().await;
         let consumer = app.demo_token("consumer@odr.demo").await;

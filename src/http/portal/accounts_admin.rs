@@ -82,16 +82,11 @@ async fn users_page(
             .flatten()
             .collect::<Vec<_>>()
             .join(" / ");
-        let belongs = user
-            .region_code
-            .clone()
-            .or(user.association_id.clone())
-            .or(user.business_id.clone())
-            .unwrap_or_default();
+        let belongs = user.organisation.clone().unwrap_or_default();
         let state = if !user.is_active {
             Cell::badge(list.t("已停用", "Deactivated"), "bad")
         } else if user.has_password {
-            Cell::badge(list.t("正常", "Active"), "ok")
+            Cell::badge(list.t("已启用", "Active"), "ok")
         } else {
             Cell::badge(list.t("待接受邀请", "Invited"), "warn")
         };

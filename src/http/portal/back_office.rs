@@ -239,6 +239,7 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
             ("手机", "Phone"),
             ("角色", "Role"),
             ("状态", "State"),
+            ("操作", "Actions"),
         ],
     );
     list.intro = Some(list.t("负责人可以邀请员工处理纠纷；被邀请人通过邮件中的链接设置密码。", "Owners invite staff to handle disputes; the invited person sets a password from the link in the email."));

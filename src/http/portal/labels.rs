@@ -348,6 +348,11 @@ const FIELD_ERRORS: &[(&str, &str, &str)] = &[
         "At least 8 characters, and not easy to guess (no common words, names, dates or keyboard patterns); a longer phrase works best.",
     ),
     (
+        "wrong_password",
+        "当前密码不正确。",
+        "This is not your current password.",
+    ),
+    (
         "contact_required",
         "请填写邮箱或手机号。",
         "Give an email address or a mobile number.",
