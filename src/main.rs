@@ -219,7 +219,9 @@ async fn serve(settings: Settings, clock: Arc<dyn Clock>, with_worker: bool) -> 
         "ODR platform listening on {public_url} (port {})",
         app.port()
     );
-    println!("API documentation: {public_url}/api/v1/openapi.json");
+    println!(
+        "API reference: {public_url}/api/v1/docs/ (contract: {public_url}/api/v1/openapi.json)"
+    );
     print_demo(app.state(), seeded);
     app.run_until_stopped(with_worker).await?;
     Ok(())
