@@ -311,7 +311,13 @@ pub async fn authenticate(
     errors.finish()?;
     let ip =
         super::address::client_address(req, &state.settings.server.trusted_proxies).to_string();
-    let (attempt, user) = start_attempt(state, ip, account_key(&body.login)).await?;
+    let key = account_key(&body.login);
+    let attempt = start_attempt(state, ip, key.clone()).await?;
+    let worker_state = state.clone();
+    let user = state
+        .db
+        .run(move |conn| find_by_login(&worker_state, conn, &key))
+        .await?;
     // Hashing holds no database connection.
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let matches = state.hasher.verify(body.password, stored_hash).await;
@@ -328,25 +334,24 @@ pub async fn authenticate(
 /// Checks the limits on failed password checks for account `key` from address `ip` and
 /// records this attempt as a failure, in one step per account (parallel guesses cannot pass
 /// the limit together); answers the attempt's id, to be marked succeeded once the password
-/// matches, and the account `key` names. Logins and password changes (keyed by account id)
+/// matches. Logins and password changes (keyed by account id)
 /// share the per-address count; each keeps its own per-account count.
 async fn start_attempt(
     state: &web::Data<AppState>,
     ip: String,
     key: String,
-) -> Result<(String, Option<User>), ApiError> {
+) -> Result<String, ApiError> {
     let now = state.clock.now();
     let security = state.settings.security.clone();
     let window_start = now - Duration::seconds(security.login_window_secs);
     let retry_after = u64::try_from(security.login_window_secs).unwrap_or(900);
-    let worker_state = state.clone();
     state
         .db
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
                 // The address first, then the account: always in this order.
-                login_attempts::lock_account(conn, &format!("address:{ip}"))?;
-                login_attempts::lock_account(conn, &key)?;
+                crate::store::lock_key(conn, &format!("address:{ip}"))?;
+                crate::store::lock_key(conn, &key)?;
                 if login_attempts::recent_failures_from_ip(conn, &ip, window_start)?
                     >= security.login_max_failures_per_address
                 {
@@ -365,9 +370,7 @@ async fn start_attempt(
                         retry_after,
                     ));
                 }
-                let attempt = login_attempts::record_failure(conn, &key, &ip, now)?;
-                let user = find_by_login(&worker_state, conn, &key)?;
-                Ok::<_, ApiError>((attempt, user))
+                Ok::<_, ApiError>(login_attempts::record_failure(conn, &key, &ip, now)?)
             })
         })
         .await
@@ -814,7 +817,7 @@ pub async fn change_password(
     // page can.
     let ip =
         super::address::client_address(&req, &state.settings.server.trusted_proxies).to_string();
-    let (attempt, _) = start_attempt(&state, ip, format!("account:{}", user.id)).await?;
+    let attempt = start_attempt(&state, ip, format!("account:{}", user.id)).await?;
     let matches = state
         .hasher
         .verify(body.current_password, user.password_hash.clone())

@@ -355,18 +355,16 @@ pub async fn list_users(
         .db
         .run(move |conn| {
             let users = crate::store::users::search_users(conn, &filter)?;
-            users
-                .into_iter()
-                .map(|u| Ok((organisation_of(conn, &u)?, u)))
-                .collect::<Result<Vec<_>, StoreError>>()
-                .map_err(ApiError::from)
+            let names = crate::store::users::organisation_names(conn, &users)?;
+            Ok::<_, ApiError>((users, names))
         })
         .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |(_, u)| u.id.clone());
+    let (users, mut names) = rows;
+    let (rows, next_cursor) = split_page(users, limit, |u| u.id.clone());
     let items = rows
         .into_iter()
-        .map(|(organisation, u)| AdminUserResponse {
-            organisation,
+        .map(|u| AdminUserResponse {
+            organisation: names.remove(&u.id),
             has_password: u.password_hash.is_some(),
             created_at: crate::store::from_db_time(u.created_at),
             id: u.id,
@@ -382,21 +380,6 @@ pub async fn list_users(
         })
         .collect();
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
-}
-
-/// The name of what account `user` belongs to: its region, association or business.
-fn organisation_of(
-    conn: &mut crate::store::DbConn,
-    user: &crate::store::users::User,
-) -> Result<Option<String>, StoreError> {
-    Ok(
-        match (&user.region_code, &user.association_id, &user.business_id) {
-            (Some(code), _, _) => find_region(conn, code)?.map(|r| r.name_zh),
-            (_, Some(id), _) => find_association(conn, id)?.map(|a| a.name),
-            (_, _, Some(id)) => crate::store::businesses::find_business(conn, id)?.map(|b| b.name),
-            _ => None,
-        },
-    )
 }
 
 /// Deactivates an account (a departed regulator, association admin or staff member): it can

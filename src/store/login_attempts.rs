@@ -9,13 +9,6 @@ use diesel::prelude::*;
 use super::schema::login_attempts;
 use super::{DbConn, StoreError, new_id, to_db_time};
 
-/// Serialises the attempts on `account_key` until the transaction ends (PostgreSQL; SQLite's
-/// write transaction holds the database's one write lock already), so that checking the
-/// limits and recording the attempt are one step.
-pub fn lock_account(conn: &mut DbConn, account_key: &str) -> Result<(), StoreError> {
-    super::lock_key(conn, account_key)
-}
-
 /// Records one attempt as failed; returns its id for [`mark_succeeded`].
 pub fn record_failure(
     conn: &mut DbConn,

@@ -199,3 +199,45 @@ pub fn search_users(conn: &mut DbConn, filter: &UserFilter) -> Result<Vec<User>,
     }
     Ok(query.load(conn)?)
 }
+
+/// The name of what each of `users` belongs to (the region a regulator oversees, the
+/// association, or the business), by user id: three queries whatever the number of users.
+pub fn organisation_names(
+    conn: &mut DbConn,
+    users: &[User],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    use super::schema::{associations, businesses, regions};
+    let ids = |field: fn(&User) -> Option<&String>| -> Vec<String> {
+        users.iter().filter_map(field).cloned().collect()
+    };
+    let regions: std::collections::HashMap<String, String> = regions::table
+        .filter(regions::code.eq_any(ids(|u| u.region_code.as_ref())))
+        .select((regions::code, regions::name_zh))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let associations: std::collections::HashMap<String, String> = associations::table
+        .filter(associations::id.eq_any(ids(|u| u.association_id.as_ref())))
+        .select((associations::id, associations::name))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let businesses: std::collections::HashMap<String, String> = businesses::table
+        .filter(businesses::id.eq_any(ids(|u| u.business_id.as_ref())))
+        .select((businesses::id, businesses::name))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    Ok(users
+        .iter()
+        .filter_map(|u| {
+            let name = match (&u.region_code, &u.association_id, &u.business_id) {
+                (Some(code), _, _) => regions.get(code),
+                (_, Some(id), _) => associations.get(id),
+                (_, _, Some(id)) => businesses.get(id),
+                _ => None,
+            };
+            name.map(|n| (u.id.clone(), n.clone()))
+        })
+        .collect())
+}

@@ -226,6 +226,7 @@ async fn save_commitments(
 async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let business_id = business_of(&s)?;
     let auth = s.account()?;
+    let may_remove = auth.actor.is_owner_of(&business_id);
     let staff: Vec<StaffResponse> =
         api::read(businesses::get_staff(s.state.clone(), auth, web::Path::from(business_id)).await)
             .await
@@ -256,7 +257,6 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
                 ],
             ),
     );
-    let may_remove = auth_is_owner(&s);
     let me = s.account()?.user.id;
     for member in staff {
         let mut forms = Vec::new();
@@ -290,12 +290,6 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
         });
     }
     list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
-}
-
-/// Whether the signed-in account owns its business (owners manage staff).
-fn auth_is_owner(s: &Session) -> bool {
-    s.account()
-        .is_ok_and(|a| a.actor.staff_role == Some(crate::domain::role::StaffRole::Owner))
 }
 
 /// Removes a staff member who left: the account is deactivated and signed out at once.
