@@ -3,7 +3,7 @@
 # so the runtime image needs only CA certificates.
 # Base images are pinned by version; pin them by digest in your registry mirror for releases.
 
-FROM rust:1.95-bookworm AS chef
+FROM rust:1.95.0-bookworm AS chef
 RUN cargo install cargo-chef --locked --version 0.1.78
 WORKDIR /src
 

@@ -48,7 +48,8 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         .context("reference data could not be loaded")?;
     let mailer = Mailer::from_settings(&settings.email).context("email settings")?;
     let pii = PiiCipher::new(&settings.security.pii_key_bytes()?);
-    let tokens = TokenKeys::new(settings.security.jwt_secret.expose_secret().as_bytes());
+    let tokens = TokenKeys::new(settings.security.jwt_secret.expose_secret().as_bytes())
+        .context("security.jwt_secret")?;
     let jurisdiction = settings.deadlines.jurisdiction.clone();
     let calendars = CalendarBook::new(
         &jurisdiction,

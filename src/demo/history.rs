@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Asia::Shanghai;
-use rand::distributions::{Distribution, WeightedIndex};
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 use crate::disputes::filing::new_dispute;
@@ -178,7 +179,7 @@ pub fn seed_history(
     let policies = crate::deadlines::stored_policies(conn)?;
     let weights: Vec<f64> = units
         .iter()
-        .map(|_| 1.0 / rng.gen_range(0.03f64..1.0).powf(0.8))
+        .map(|_| 1.0 / rng.random_range(0.03f64..1.0).powf(0.8))
         .collect();
     let pick_unit = WeightedIndex::new(&weights).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let days: Vec<NaiveDate> = since.iter_days().take_while(|d| *d <= today).collect();
@@ -216,7 +217,7 @@ pub fn seed_history(
                 .map(|_| {
                     let unit = pick_unit.sample(&mut rng);
                     let day = days[pick_day.sample(&mut rng)];
-                    let consumer = &consumers[rng.gen_range(0..consumers.len())];
+                    let consumer = &consumers[rng.random_range(0..consumers.len())];
                     tell(
                         &mut rng,
                         ctx,
@@ -302,13 +303,13 @@ fn create_units(
     let mut units = Vec::new();
     for n in 0..count {
         let trade = &TRADES[pick_trade.sample(rng)];
-        let district = districts[rng.gen_range(0..districts.len())];
+        let district = districts[rng.random_range(0..districts.len())];
         let number = offset + i64::from(n);
         let name = format!(
             "杭州{}{}{}",
-            PLACES[rng.gen_range(0..PLACES.len())],
+            PLACES[rng.random_range(0..PLACES.len())],
             number,
-            trade.names[rng.gen_range(0..trade.names.len())]
+            trade.names[rng.random_range(0..trade.names.len())]
         );
         let input = BusinessInput {
             uscc: Uscc::parse(&history_uscc(district, number))
@@ -324,7 +325,7 @@ fn create_units(
             contact_name: format!("{}经理", SURNAMES[n as usize % SURNAMES.len()]),
             contact_phone: format!("0571-8{:07}", number % 10_000_000),
         };
-        let association_id = (trade.code == "catering" && rng.gen_bool(0.7))
+        let association_id = (trade.code == "catering" && rng.random_bool(0.7))
             .then(|| catering_association.clone())
             .flatten();
         let business = new_business_row(&input, association_id.as_deref(), at);
@@ -349,10 +350,10 @@ fn create_units(
         insert_user(conn, &owner)?;
         let unit = super::enrol(conn, &business.id, &owner.id, Some(&approver.id), at)?;
         // Most units are good at this; some are slow and a few let disputes lapse.
-        let quality = match rng.gen_range(0..100) {
-            0..80 => rng.gen_range(0.85..0.99),
-            80..95 => rng.gen_range(0.6..0.85),
-            _ => rng.gen_range(0.25..0.6),
+        let quality = match rng.random_range(0..100) {
+            0..80 => rng.random_range(0.85..0.99),
+            80..95 => rng.random_range(0.6..0.85),
+            _ => rng.random_range(0.25..0.6),
         };
         units.push(Unit {
             id: unit.id,
@@ -472,7 +473,7 @@ fn number_cases(conn: &mut DbConn, stories: &mut [Story]) -> Result<(), StoreErr
 /// A random moment between `from` and `to`.
 fn between(rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {
     let span = (to - from).num_seconds().max(1);
-    from + Duration::seconds(rng.gen_range(0..span))
+    from + Duration::seconds(rng.random_range(0..span))
 }
 
 /// Plays one dispute from its filing on `day` until it ends or `now` comes.
@@ -492,9 +493,9 @@ fn tell(
         .find(|t| t.code == unit.industry)
         .unwrap_or(&TRADES[0]);
     let local = day.and_hms_opt(
-        rng.gen_range(8..22),
-        rng.gen_range(0..60),
-        rng.gen_range(0..60),
+        rng.random_range(8..22),
+        rng.random_range(0..60),
+        rng.random_range(0..60),
     );
     let filed = local
         .and_then(|t| Shanghai.from_local_datetime(&t).earliest())
@@ -507,11 +508,11 @@ fn tell(
     let mut d = new_dispute(ctx, &id, consumer, &unit.id, &unit.business, &policy, filed);
     let first_due = crate::store::from_db_time(d.first_contact_due_at);
     let settle_due = crate::store::from_db_time(d.settlement_due_at);
-    let paid_yuan = rng.gen_range(trade.paid.0..=trade.paid.1);
+    let paid_yuan = rng.random_range(trade.paid.0..=trade.paid.1);
     let paid = paid_yuan * 100;
-    let claimed = (paid as f64 * rng.gen_range(0.3..1.5)) as i64;
+    let claimed = (paid as f64 * rng.random_range(0.3..1.5)) as i64;
     let claimed = claimed.clamp(100, paid * 10 + 100_000);
-    let (kind, item) = trade.items[rng.gen_range(0..trade.items.len())];
+    let (kind, item) = trade.items[rng.random_range(0..trade.items.len())];
     let claim = Claim {
         dispute_id: id.clone(),
         category: if kind == "service" {
@@ -523,10 +524,10 @@ fn tell(
         item_kind: kind.into(),
         item_name: item.into(),
         vin: None,
-        purchase_date: day - Duration::days(rng.gen_range(0..60)),
+        purchase_date: day - Duration::days(rng.random_range(0..60)),
         amount_paid_fen: paid,
         amount_claimed_fen: claimed,
-        remedies: if rng.gen_bool(0.7) {
+        remedies: if rng.random_bool(0.7) {
             "refund"
         } else {
             "compensation,apology"
@@ -539,9 +540,9 @@ fn tell(
     // The plan: what happens, when, and by whom; played below through the state machine.
     let q = unit.quality;
     let mut plan: Vec<(Event, Actor, DateTime<Utc>)> = Vec::new();
-    let contact = if rng.gen_bool(q) {
+    let contact = if rng.random_bool(q) {
         Some(between(rng, filed + Duration::minutes(10), first_due))
-    } else if rng.gen_bool(0.6) {
+    } else if rng.random_bool(0.6) {
         let late = between(
             rng,
             first_due + Duration::hours(1),
@@ -561,10 +562,10 @@ fn tell(
         ));
         None
     };
-    let amount = (claimed as f64 * rng.gen_range(0.4..1.0)) as i64;
+    let amount = (claimed as f64 * rng.random_range(0.4..1.0)) as i64;
     match contact {
         None => {
-            if rng.gen_bool(0.4) {
+            if rng.random_bool(0.4) {
                 let at = between(rng, first_due + Duration::hours(2), settle_due);
                 plan.push((Event::RequestEscalation, Actor::Consumer, at));
             } else {
@@ -577,13 +578,13 @@ fn tell(
         }
         Some(c) => {
             plan.push((Event::FirstContact, Actor::Merchant, c));
-            let roll: f64 = rng.r#gen();
+            let roll: f64 = rng.random();
             let settle_share = 0.35 + 0.55 * q;
             let offer_at = between(rng, c, c + (settle_due - c) / 3);
             if roll < settle_share {
                 plan.push((Event::MakeOffer, Actor::Merchant, offer_at));
                 let mut accept_from = offer_at;
-                if rng.gen_bool(0.25) {
+                if rng.random_bool(0.25) {
                     let rejected = between(rng, offer_at, offer_at + (settle_due - offer_at) / 3);
                     plan.push((Event::RejectOffer, Actor::Consumer, rejected));
                     let again = between(rng, rejected, rejected + (settle_due - rejected) / 3);
@@ -597,10 +598,10 @@ fn tell(
                 );
                 plan.push((Event::AcceptOffer, Actor::Consumer, accepted));
                 let fulfil_by = fulfilment_due(accepted, 7);
-                if rng.gen_bool(0.96) {
+                if rng.random_bool(0.96) {
                     let marked = between(rng, accepted + Duration::hours(2), fulfil_by);
                     plan.push((Event::MarkFulfilled, Actor::Merchant, marked));
-                    if rng.gen_bool(0.85) {
+                    if rng.random_bool(0.85) {
                         let confirmed = between(rng, marked, marked + Duration::days(3));
                         plan.push((Event::ConfirmFulfilment, Actor::Consumer, confirmed));
                     } else {
@@ -623,7 +624,7 @@ fn tell(
                 plan.push((Event::Withdraw, Actor::Consumer, offer_at));
             } else if roll < settle_share + 0.05 + (1.0 - settle_share) * 0.3 {
                 plan.push((Event::Decline, Actor::Merchant, offer_at));
-            } else if rng.gen_bool(0.4) {
+            } else if rng.random_bool(0.4) {
                 plan.push((Event::MakeOffer, Actor::Merchant, offer_at));
                 let asked = between(rng, offer_at, settle_due - Duration::minutes(10));
                 plan.push((Event::RejectOffer, Actor::Consumer, asked));
@@ -734,7 +735,7 @@ fn tell(
         }
         if concludes && next.status == Status::Escalated {
             let state = if now - when > Duration::days(45) {
-                if rng.gen_bool(0.04) {
+                if rng.random_bool(0.04) {
                     "case_filed"
                 } else {
                     "closed"
@@ -744,7 +745,7 @@ fn tell(
             } else {
                 "delivered"
             };
-            let case_at = when + Duration::days(rng.gen_range(10..40));
+            let case_at = when + Duration::days(rng.random_range(10..40));
             if state == "case_filed" && case_at <= now {
                 let mut filed_case = event(
                     &id,
@@ -787,8 +788,8 @@ fn tell(
             Status::Escalated => (0.25, [40, 28, 20, 8, 4]),
             _ => (0.2, [10, 10, 30, 25, 25]),
         };
-        let rated_at = concluded + Duration::hours(rng.gen_range(1..96));
-        if rated_at <= now && rng.gen_bool(share) {
+        let rated_at = concluded + Duration::hours(rng.random_range(1..96));
+        if rated_at <= now && rng.random_bool(share) {
             let pick =
                 WeightedIndex::new(ratings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let rating = pick.sample(rng) as i64 + 1;

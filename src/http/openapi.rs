@@ -185,6 +185,19 @@ fn declare_errors(document: &mut serde_json::Value) {
                 continue;
             };
             for (status, response) in responses.iter_mut() {
+                // Every response has a description (OpenAPI requires one); a handler that
+                // gives none gets the status's reason phrase.
+                if response["description"].as_str().is_none_or(str::is_empty)
+                    && let Some(object) = response.as_object_mut()
+                {
+                    let reason = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("Response");
+                    object.insert("description".into(), reason.into());
+                }
                 if status.as_str() >= "400"
                     && let Some(content) = response
                         .get_mut("content")

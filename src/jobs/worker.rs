@@ -4,7 +4,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use rand::Rng;
+use rand::RngExt;
 
 use super::{Job, decode_job};
 use crate::clock::SharedClock;
@@ -307,7 +307,7 @@ impl Worker {
         let base = self.ctx.settings.backoff_base_secs.max(1);
         let exponent = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
         let secs = base.saturating_mul(1i64 << exponent).min(6 * 3600);
-        let jitter = rand::thread_rng().gen_range(0..=secs / 5);
+        let jitter = rand::rng().random_range(0..=secs / 5);
         Duration::seconds(secs + jitter)
     }
 }

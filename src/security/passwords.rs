@@ -1,9 +1,8 @@
 //! Password hashing with argon2id (PHC string format).
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 use crate::domain::password::NewPassword;
 
@@ -14,9 +13,7 @@ pub struct HashError(String);
 
 /// Hashes a password with a fresh random salt.
 pub fn hash_password(password: &NewPassword) -> Result<String, HashError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
+    PasswordHasher::<PasswordHash>::hash_password(&Argon2::default(), password.expose().as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| HashError(e.to_string()))
 }

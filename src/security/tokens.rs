@@ -6,8 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rand::RngCore;
-use rand::rngs::OsRng;
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -68,16 +67,16 @@ impl std::fmt::Debug for TokenKeys {
 }
 
 impl TokenKeys {
-    /// Keys for HS256 from the shared secret.
-    pub fn new(secret: &[u8]) -> Self {
+    /// Keys for HS256 from the shared secret; an empty secret is refused.
+    pub fn new(secret: &[u8]) -> Result<Self, jsonwebtoken::errors::Error> {
         let mut forms = [0u8; 32];
         // HKDF output of 32 bytes never fails.
         let _ = hkdf::Hkdf::<Sha256>::new(None, secret).expand(b"odr-portal-forms", &mut forms);
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret)?,
+            decoding: DecodingKey::from_secret(secret)?,
             forms: std::sync::Arc::new(forms),
-        }
+        })
     }
 
     /// The form token (CSRF) that goes with a browser's random `nonce` (kept in a cookie): a
@@ -284,7 +283,8 @@ impl HasExpiry for SubjectClaims {
 /// A fresh opaque refresh token (256 random bits, URL-safe base64).
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
+    // ThreadRng is a CSPRNG seeded from the operating system.
+    rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn an_access_token_is_valid_until_it_expires() {
-        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef").unwrap();
         let token = keys
             .issue_access("u1", "consumer", "s1", now(), Duration::minutes(15))
             .unwrap();
@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_token_for_one_purpose_is_refused_for_another() {
-        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef").unwrap();
         let invitation = keys
             .issue_invitation("u1", now(), Duration::hours(1))
             .unwrap();
@@ -330,9 +330,10 @@ mod tests {
     #[test]
     fn another_secret_is_refused() {
         let token = TokenKeys::new(b"0123456789abcdef0123456789abcdef")
+            .unwrap()
             .issue_access("u1", "consumer", "s1", now(), Duration::minutes(15))
             .unwrap();
-        let other = TokenKeys::new(b"fedcba9876543210fedcba9876543210");
+        let other = TokenKeys::new(b"fedcba9876543210fedcba9876543210").unwrap();
         assert!(matches!(
             other.verify_access(&token, now()),
             Err(TokenError::Invalid)

@@ -4,7 +4,7 @@
 
 use odr::clock::Clock;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -504,7 +504,7 @@ async fn random_history(app: &TestApp, seed: u64, count: usize) {
     for n in 0..count {
         // Tokens last 15 minutes of the clock's time; log in again as it moves.
         let consumer = app.demo_token("consumer@odr.demo").await;
-        let which = rng.gen_range(0..owners.len());
+        let which = rng.random_range(0..owners.len());
         let unit = &units[which];
         let owner_email = owners[which];
         let reply = app
@@ -522,7 +522,7 @@ async fn random_history(app: &TestApp, seed: u64, count: usize) {
         if reply.status == 201 {
             cases.push((owner_email, reply.body["id"].as_str().unwrap().to_string()));
         }
-        app.advance(chrono::Duration::hours(rng.gen_range(1..30)));
+        app.advance(chrono::Duration::hours(rng.random_range(1..30)));
     }
     for _round in 0..8 {
         let consumer = app.demo_token("consumer@odr.demo").await;
@@ -551,7 +551,7 @@ async fn random_history(app: &TestApp, seed: u64, count: usize) {
                 })
                 .unwrap_or_default();
             let merchant_offer = open.iter().find(|o| o.1 == "business").map(|o| o.0.clone());
-            let (token, body) = match rng.gen_range(0..16) {
+            let (token, body) = match rng.random_range(0..16) {
                 0 => (&owner, contact()),
                 1 | 2 => (
                     &owner,
@@ -584,7 +584,7 @@ async fn random_history(app: &TestApp, seed: u64, count: usize) {
                 ),
                 11 => (
                     &consumer,
-                    json!({"action": "rate", "rating": rng.gen_range(1..=5)}),
+                    json!({"action": "rate", "rating": rng.random_range(1..=5)}),
                 ),
                 12 => (&owner, json!({"action": "propose_pause", "reason": "送检"})),
                 13 => (&consumer, json!({"action": "agree_pause"})),
@@ -604,7 +604,7 @@ async fn random_history(app: &TestApp, seed: u64, count: usize) {
                 .await;
             assert!(reply.status.as_u16() < 500, "{body}: {}", reply.body);
         }
-        app.advance(chrono::Duration::hours(rng.gen_range(12..96)));
+        app.advance(chrono::Duration::hours(rng.random_range(12..96)));
         app.sweep().await;
     }
 }
