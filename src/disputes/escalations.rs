@@ -9,6 +9,7 @@ use serde_json::json;
 use super::notices::{Notice, send_notice};
 use super::{CaseContext, CaseError};
 use crate::config::BUILTIN_CONNECTOR;
+use crate::domain::access::Actor;
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
@@ -212,6 +213,64 @@ pub fn record_failure(
         }
         Ok(())
     })
+}
+
+/// Sends a dead escalation again on an admin's word, audited.
+pub fn redrive_by(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    actor: &Actor,
+    escalation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
+    crate::store::write_transaction(conn, |conn| {
+        redrive(conn, ctx, escalation_id, now)?;
+        crate::store::audit::record_action(
+            conn,
+            actor,
+            "escalation.redrive",
+            "escalation",
+            escalation_id,
+            None,
+            &serde_json::json!({}),
+            now,
+        )
+        .map_err(CaseError::from)
+    })
+}
+
+/// Records a regulator's 12315 handling step of an escalation of their region (`region`).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the step, its note and who records it are all needed"
+)]
+pub fn record_by_regulator(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    regulator: &User,
+    region: &RegionCode,
+    escalation_id: &str,
+    to: EscalationState,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
+    let inside = crate::store::disputes::region_of_escalation(conn, escalation_id)?
+        .is_some_and(|code| RegionCode::parse(&code).is_ok_and(|r| region.contains(&r)));
+    if !inside {
+        return Err(CaseError::NotFound("escalation"));
+    }
+    crate::store::write_transaction(conn, |conn| {
+        update(
+            conn,
+            ctx,
+            escalation_id,
+            Recorder::Regulator(regulator),
+            to,
+            note,
+            now,
+        )
+    })
+    .map(drop)
 }
 
 /// Starts delivery of a dead escalation again, with a fresh retry window.

@@ -744,9 +744,9 @@ pub async fn export_my_data(
             let notifications =
                 crate::store::notifications::list_for_user(conn, auth.id(), false, 100_000)?;
             crate::store::write_transaction(conn, |conn| {
-                crate::http::audit::record(
+                crate::store::audit::record_action(
                     conn,
-                    &auth,
+                    &auth.actor,
                     "account.export",
                     "user",
                     auth.id(),

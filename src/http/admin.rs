@@ -103,9 +103,9 @@ pub async fn create_association(
                     body.industry_code.as_deref(),
                     now,
                 )?;
-                crate::http::audit::record(
+                crate::store::audit::record_action(
                     conn,
-                    &auth,
+                    &auth.actor,
                     "association.create",
                     "association",
                     &association.id,
@@ -238,9 +238,9 @@ pub async fn create_user(
                     .inviter()
                     .invite(conn, &user, &organisation, now)
                     .map_err(ApiError::internal)?;
-                crate::http::audit::record(
+                crate::store::audit::record_action(
                     conn,
-                    &auth,
+                    &auth.actor,
                     "user.create",
                     "user",
                     &user.id,

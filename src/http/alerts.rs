@@ -184,9 +184,9 @@ async fn move_to(
                         format!("An alert that is {} cannot become {to}.", alert.status),
                     ));
                 }
-                crate::http::audit::record(
+                crate::store::audit::record_action(
                     conn,
-                    &auth,
+                    &auth.actor,
                     &format!("alert.{to}"),
                     "alert",
                     &id,

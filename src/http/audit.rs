@@ -1,5 +1,4 @@
-//! The audit log as regulators (their region) and admins (everything) read and export it, and
-//! the helper handlers use to record what people do.
+//! The audit log as regulators (their region) and admins (everything) read and export it.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -10,43 +9,13 @@ use super::AppState;
 use super::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::error::ApiError;
-use crate::store::audit::{Audit, AuditEntry, append_audit, list_audit};
-use crate::store::{DbConn, StoreError, from_db_time};
+use crate::store::audit::{AuditEntry, list_audit};
+use crate::store::{StoreError, from_db_time};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/audit").route(web::get().to(list)))
         .service(web::resource("/audit/export").route(web::get().to(export)));
-}
-
-/// Records that `auth` did `action` to an object (in the caller's transaction).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one flat call per audited action reads best at the call sites"
-)]
-pub fn record(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    action: &str,
-    object_type: &str,
-    object_id: &str,
-    region_code: Option<&str>,
-    details: &serde_json::Value,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    append_audit(
-        conn,
-        &Audit {
-            actor_id: Some(auth.id()),
-            actor_role: auth.role().as_str(),
-            action,
-            object_type,
-            object_id,
-            region_code,
-            details,
-        },
-        at,
-    )
 }
 
 /// Whose entries the caller may read: `None` for everything (admins), else a region prefix.
@@ -171,9 +140,9 @@ pub async fn export(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
         .run(move |conn| {
             crate::store::write_transaction(conn, |conn| {
                 let rows = list_audit(conn, prefix.as_deref(), 0, EXPORT_LIMIT)?;
-                record(
+                crate::store::audit::record_action(
                     conn,
-                    &auth,
+                    &auth.actor,
                     "audit.export",
                     "audit_log",
                     "csv",

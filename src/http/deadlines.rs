@@ -402,9 +402,9 @@ pub async fn create_policy(
             )?;
             crate::store::write_transaction(conn, |conn| {
                 insert_policy(conn, &stored)?;
-                crate::http::audit::record(
-                    conn,
-                    &auth,
+                crate::store::audit::record_action(
+ conn,
+ &auth.actor,
                     "policy.create",
                     "deadline_policy",
                     &stored.version,

@@ -10,14 +10,15 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::auth::AuthUser;
 use crate::disputes::CaseError;
-use crate::disputes::escalations::{Recorder, list_dead, queue, redrive, update};
+use crate::disputes::escalations::{
+    Recorder, list_dead, queue, record_by_regulator, redrive_by, update,
+};
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::notify::gateway::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
 use crate::store::from_db_time;
-use crate::store::schema::{disputes, escalations};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -162,32 +163,9 @@ pub async fn record(
     state
         .db
         .run(move |conn| {
-            use diesel::prelude::*;
-            let missing = || ApiError::not_found("escalation_not_found", "No such escalation.");
-            let dispute_region: String = escalations::table
-                .inner_join(disputes::table)
-                .filter(escalations::id.eq(&id))
-                .select(disputes::region_code)
-                .first(conn)
-                .optional()?
-                .ok_or_else(missing)?;
-            let in_region = RegionCode::parse(&dispute_region).is_ok_and(|r| region.contains(&r));
-            if !in_region {
-                return Err(missing());
-            }
-            crate::store::write_transaction(conn, |conn| {
-                update(
-                    conn,
-                    &ctx,
-                    &id,
-                    Recorder::Regulator(&auth.user),
-                    to,
-                    note.as_deref(),
-                    now,
-                )
-            })
-            .map(drop)
-            .map_err(ApiError::from)
+            let note = note.as_deref();
+            record_by_regulator(conn, &ctx, &auth.user, &region, &id, to, note, now)
+                .map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -251,23 +229,7 @@ pub async fn redrive_delivery(
     let now = state.clock.now();
     state
         .db
-        .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                redrive(conn, &ctx, &id, now)?;
-                crate::http::audit::record(
-                    conn,
-                    &auth,
-                    "escalation.redrive",
-                    "escalation",
-                    &id,
-                    None,
-                    &serde_json::json!({}),
-                    now,
-                )
-                .map_err(CaseError::from)
-            })
-            .map_err(ApiError::from)
-        })
+        .run(move |conn| redrive_by(conn, &ctx, &auth.actor, &id, now).map_err(ApiError::from))
         .await?;
     Ok(HttpResponse::Accepted().finish())
 }

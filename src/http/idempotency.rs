@@ -51,12 +51,8 @@ where
                 if let Some(key) = &key {
                     // The key is claimed before the work: a request sent again while the first
                     // is running waits for it (the key's row is locked until the first commits)
-                    // and then answers what the first stored. The claim runs in a savepoint, so
-                    // the transaction goes on after a refused claim.
-                    let claimed = diesel::Connection::transaction(conn, |conn| {
-                        claim_key(conn, &user_id, key, &hash, now)
-                    });
-                    match claimed {
+                    // and then answers what the first stored.
+                    match claim_key(conn, &user_id, key, &hash, now) {
                         Ok(()) => {}
                         Err(StoreError::Conflict(_)) => {
                             let stored = find_response(conn, &user_id, key)?

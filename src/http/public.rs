@@ -181,7 +181,7 @@ pub async fn directory(
             let ids: Vec<String> = rows.iter().map(|(u, _)| u.id.clone()).collect();
             let commitments = units::list_commitments(conn, &ids)?;
             let scores = scorecards(conn, &ids, now)?;
-            let warned = crate::http::evaluation::warned_since(conn, &ids, warned_after)?;
+            let warned = crate::store::units::warned_since(conn, &ids, warned_after)?;
             Ok::<_, ApiError>((rows, (commitments, scores, warned)))
         })
         .await?;
@@ -220,7 +220,7 @@ pub async fn directory_entry(
             let ids = std::slice::from_ref(&unit.id);
             let commitments = units::list_commitments(conn, ids)?;
             let scores = scorecards(conn, ids, now)?;
-            let warned = crate::http::evaluation::warned_since(conn, ids, warned_after)?;
+            let warned = crate::store::units::warned_since(conn, ids, warned_after)?;
             Ok(public_unit(
                 unit,
                 business,

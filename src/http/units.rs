@@ -552,9 +552,9 @@ pub async fn put_commitments(
             }
             crate::store::write_transaction(conn, |conn| {
                 units::replace_commitments(conn, &unit.id, &commitments)?;
-                crate::http::audit::record(
+                crate::store::audit::record_action(
                     conn,
-                    &auth,
+                    &auth.actor,
                     "unit.commitments",
                     "unit",
                     &unit.id,

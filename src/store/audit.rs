@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{audit_head, audit_log, disputes};
 use super::{DbConn, StoreError, new_id, to_db_time};
+use crate::domain::access::Actor;
 use crate::domain::audit::{AuditFields, GENESIS_HASH, entry_hash};
 
 /// A stored entry.
@@ -65,6 +66,36 @@ pub struct Audit<'a> {
     /// The region the object belongs to, so the region's regulators can read the entry.
     pub region_code: Option<&'a str>,
     pub details: &'a serde_json::Value,
+}
+
+/// Records that `actor` did `action` to an object (in the caller's transaction).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one flat call per audited action reads best at the call sites"
+)]
+pub fn record_action(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+    region_code: Option<&str>,
+    details: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    append_audit(
+        conn,
+        &Audit {
+            actor_id: Some(&actor.user_id),
+            actor_role: actor.role.as_str(),
+            action,
+            object_type,
+            object_id,
+            region_code,
+            details,
+        },
+        at,
+    )
 }
 
 /// Appends one entry to the chain.

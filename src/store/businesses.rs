@@ -85,3 +85,16 @@ pub fn update_business_profile(
     }
     find_business(conn, id)?.ok_or(StoreError::NotFound)
 }
+
+/// The names of the businesses `ids` (those that exist), by id.
+pub fn business_names(
+    conn: &mut DbConn,
+    ids: &[&String],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    Ok(businesses::table
+        .filter(businesses::id.eq_any(ids))
+        .select((businesses::id, businesses::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{
-    businesses, case_counters, dispute_claims, dispute_events, disputes, open_purchases,
+    businesses, case_counters, dispute_claims, dispute_events, disputes, escalations,
+    open_purchases,
 };
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::dispute::Status;
@@ -443,4 +444,17 @@ pub fn count_by_status(
         .into_boxed();
     let query = apply_scope!(query, scope);
     Ok(query.load(conn)?)
+}
+
+/// The region code of the dispute an escalation belongs to, if the escalation exists.
+pub fn region_of_escalation(
+    conn: &mut DbConn,
+    escalation_id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(escalations::table
+        .inner_join(disputes::table)
+        .filter(escalations::id.eq(escalation_id))
+        .select(disputes::region_code)
+        .first(conn)
+        .optional()?)
 }

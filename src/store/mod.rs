@@ -23,6 +23,7 @@ pub mod login_attempts;
 pub mod metrics;
 pub mod negotiation;
 pub mod notifications;
+pub mod publications;
 pub mod reference;
 pub mod refresh_tokens;
 pub mod reports;

@@ -135,6 +135,7 @@ pub fn find_response(
 /// Claims (`user_id`, `key`) for a request with body hash `request_hash`; a second claim of the
 /// same key is a [`StoreError::Conflict`] (on PostgreSQL it waits until the first claim's
 /// transaction ends). The response is saved with [`save_response`] in the same transaction.
+/// The claim runs in a savepoint, so the caller's transaction goes on after a refused claim.
 pub fn claim_key(
     conn: &mut DbConn,
     user_id: &str,
@@ -142,17 +143,19 @@ pub fn claim_key(
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::user_id.eq(user_id),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::request_hash.eq(request_hash),
-            idempotency_keys::status_code.eq(0_i64),
-            idempotency_keys::response_body.eq(""),
-            idempotency_keys::created_at.eq(to_db_time(now)),
-        ))
-        .execute(conn)?;
-    Ok(())
+    conn.transaction(|conn| {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(user_id),
+                idempotency_keys::key.eq(key),
+                idempotency_keys::request_hash.eq(request_hash),
+                idempotency_keys::status_code.eq(0_i64),
+                idempotency_keys::response_body.eq(""),
+                idempotency_keys::created_at.eq(to_db_time(now)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// Stores the response of the request that claimed (`user_id`, `key`).

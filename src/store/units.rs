@@ -1,11 +1,15 @@
 //! ODR units: applications, status history and commitments, and the scoped listings
 //! regulators, associations and the public directory read.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::businesses::Business;
-use super::schema::{businesses, odr_units, unit_commitments, unit_status_changes};
+use super::schema::{
+    businesses, disputes, odr_units, unit_commitments, unit_status_changes, unit_warnings,
+};
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::commitment::Commitment;
 use crate::domain::unit::UnitStatus;
@@ -340,4 +344,97 @@ pub fn list_units(
         query = query.filter(odr_units::id.gt(after.clone()));
     }
     Ok(query.load(conn)?)
+}
+
+/// A unit under evaluation: id, business name, region, industry and status.
+pub type EvaluatedRow = (String, String, String, String, String);
+
+/// The active and suspended units of the region with code prefix `prefix` (all with "").
+pub fn units_under_evaluation(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> Result<Vec<EvaluatedRow>, StoreError> {
+    Ok(odr_units::table
+        .inner_join(businesses::table)
+        .filter(crate::in_region!(businesses::region_code, prefix))
+        .filter(odr_units::status.eq_any(["active", "suspended"]))
+        .select((
+            odr_units::id,
+            businesses::name,
+            businesses::region_code,
+            businesses::industry_code,
+            odr_units::status,
+        ))
+        .load(conn)?)
+}
+
+/// How many disputes of each of the units `ids` wait past their first-contact due moment at
+/// `now`.
+pub fn unanswered_by_unit(
+    conn: &mut DbConn,
+    ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut unanswered: HashMap<String, i64> = HashMap::new();
+    for unit in disputes::table
+        .filter(disputes::unit_id.eq_any(ids))
+        .filter(disputes::status.eq("filed"))
+        .filter(disputes::first_contact_due_at.lt(to_db_time(now)))
+        .select(disputes::unit_id)
+        .load::<String>(conn)?
+    {
+        *unanswered.entry(unit).or_default() += 1;
+    }
+    Ok(unanswered)
+}
+
+/// The moment of the latest warning of each of the units `ids` that has one.
+pub fn last_warnings(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, NaiveDateTime>, StoreError> {
+    let mut last: HashMap<String, NaiveDateTime> = HashMap::new();
+    for (unit, at) in unit_warnings::table
+        .filter(unit_warnings::unit_id.eq_any(ids))
+        .select((unit_warnings::unit_id, unit_warnings::created_at))
+        .load::<(String, NaiveDateTime)>(conn)?
+    {
+        let latest = last.entry(unit).or_insert(at);
+        *latest = (*latest).max(at);
+    }
+    Ok(last)
+}
+
+/// Stores a warning of a unit.
+pub fn insert_warning(
+    conn: &mut DbConn,
+    unit_id: &str,
+    reason: &str,
+    actor_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(unit_warnings::table)
+        .values((
+            unit_warnings::id.eq(new_id()),
+            unit_warnings::unit_id.eq(unit_id),
+            unit_warnings::reason.eq(reason),
+            unit_warnings::actor_id.eq(actor_id),
+            unit_warnings::created_at.eq(to_db_time(at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Units of `ids` warned since `since`.
+pub fn warned_since(
+    conn: &mut DbConn,
+    ids: &[String],
+    since: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    Ok(unit_warnings::table
+        .filter(unit_warnings::unit_id.eq_any(ids))
+        .filter(unit_warnings::created_at.ge(to_db_time(since)))
+        .select(unit_warnings::unit_id)
+        .distinct()
+        .load(conn)?)
 }

@@ -29,6 +29,7 @@ mod hardening;
 mod health;
 mod imports;
 mod jobs;
+mod layers;
 mod metrics;
 mod migrations;
 mod openapi;

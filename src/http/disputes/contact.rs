@@ -74,9 +74,9 @@ pub async fn unmask(
                 .transpose()
                 .map_err(ApiError::internal)?;
             crate::store::write_transaction(conn, |conn| {
-                crate::http::audit::record(
+                crate::store::audit::record_action(
                     conn,
-                    &auth,
+                    &auth.actor,
                     "dispute.unmask",
                     "dispute",
                     &dispute.id,

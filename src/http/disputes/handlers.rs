@@ -1,13 +1,12 @@
 //! Handlers: filing, inbox listing and counts, the full view and actions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 
 use super::dto::{
     ActionRequest, DisputeCounts, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
@@ -26,7 +25,6 @@ use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::store::disputes::{
     DisputeFilter, DisputeSort, count_by_status, find_dispute, list_disputes,
 };
-use crate::store::schema::{businesses, users};
 use crate::store::{from_db_time, to_db_time};
 
 /// Files a dispute (consumers). `Idempotency-Key` makes a retried request return the first
@@ -275,18 +273,8 @@ async fn list_items(
             let rows = list_disputes(conn, &scope, &filter)?;
             let business_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.business_id).collect();
             let consumer_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.consumer_id).collect();
-            let business_names: HashMap<String, String> = businesses::table
-                .filter(businesses::id.eq_any(business_ids))
-                .select((businesses::id, businesses::name))
-                .load(conn)?
-                .into_iter()
-                .collect();
-            let consumer_names: HashMap<String, String> = users::table
-                .filter(users::id.eq_any(consumer_ids))
-                .select((users::id, users::display_name))
-                .load(conn)?
-                .into_iter()
-                .collect();
+            let business_names = crate::store::businesses::business_names(conn, &business_ids)?;
+            let consumer_names = crate::store::users::display_names(conn, &consumer_ids)?;
             Ok::<_, ApiError>((rows, business_names, consumer_names))
         })
         .await?;

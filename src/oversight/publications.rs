@@ -1,0 +1,328 @@
+//! Publications (docs/metrics.md#publications): anonymised case summaries drawn from concluded
+//! disputes and consumer alerts (消费提示). Regulators draft, preview, edit and publish them for
+//! their region; everyone reads what is published.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Shanghai;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::disputes::notices::remedy_zh;
+use crate::domain::access::Actor;
+use crate::domain::dispute::Status;
+use crate::domain::region::RegionCode;
+use crate::domain::role::Role;
+use crate::domain::text::BoundedText;
+use crate::error::{ApiError, FieldErrors};
+use crate::security::pii::PiiCipher;
+use crate::store::disputes::find_dispute;
+use crate::store::negotiation::find_settlement;
+use crate::store::publications::{self as stored, Publication};
+use crate::store::reference::{find_industry, find_region};
+use crate::store::users::find_user;
+use crate::store::{DbConn, from_db_time, new_id, to_db_time};
+
+/// The kinds of publication.
+pub const KINDS: [&str; 2] = ["case_summary", "consumer_alert"];
+
+/// A new draft: a case summary of a concluded dispute, or a consumer alert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePublication {
+    /// case_summary or consumer_alert.
+    pub kind: String,
+    /// For a case summary: the concluded dispute it is drawn from.
+    pub dispute_id: Option<String>,
+    /// For a consumer alert (a case summary gets a drafted one).
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+/// A change to a draft.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditPublication {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+/// The region a regulator writes publications for; nobody else writes them.
+pub fn regulator_region(actor: &Actor) -> Result<RegionCode, ApiError> {
+    match (actor.role, actor.region.clone()) {
+        (Role::Regulator, Some(region)) => Ok(region),
+        _ => Err(ApiError::forbidden(
+            "Publications are written by regulators.",
+        )),
+    }
+}
+
+/// The personal data of a dispute's consumer that must not appear in a publication.
+fn personal_data(
+    conn: &mut DbConn,
+    pii: &PiiCipher,
+    dispute_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let Some((dispute, _)) = find_dispute(conn, dispute_id)? else {
+        return Ok(Vec::new());
+    };
+    let Some(consumer) = find_user(conn, &dispute.consumer_id)? else {
+        return Ok(Vec::new());
+    };
+    let mut found = vec![consumer.display_name.clone(), dispute.case_number.clone()];
+    found.extend(consumer.email.clone());
+    if let Some(phone) = consumer.phone_ciphertext.as_deref() {
+        let phone = pii.decrypt(phone).map_err(ApiError::internal)?;
+        found.push(phone.trim_start_matches("+86").to_string());
+    }
+    Ok(found
+        .into_iter()
+        .filter(|s| s.chars().count() >= 2)
+        .collect())
+}
+
+/// Refuses text that names the consumer, their contact or the case number.
+fn check_stripped(title: &str, body: &str, personal: &[String]) -> Result<(), ApiError> {
+    let mut e = FieldErrors::default();
+    for (field, text) in [("title", title), ("body", body)] {
+        if personal.iter().any(|p| text.contains(p.as_str())) {
+            e.add(
+                field,
+                "personal_data",
+                "remove the consumer's name, contact and the case number",
+            );
+        }
+    }
+    e.finish()
+}
+
+/// Drafts the anonymised summary of a concluded dispute.
+fn draft_summary(
+    conn: &mut DbConn,
+    dispute_id: &str,
+    region: &RegionCode,
+) -> Result<(String, String, String), ApiError> {
+    let missing = || {
+        ApiError::not_found(
+            "dispute_not_found",
+            "No such concluded dispute in your region.",
+        )
+    };
+    let (d, claim) = find_dispute(conn, dispute_id)?.ok_or_else(missing)?;
+    let inside = RegionCode::parse(&d.region_code).is_ok_and(|r| region.contains(&r));
+    let status: Status = d.status.parse().map_err(|_| missing())?;
+    if !inside {
+        return Err(missing());
+    }
+    if !status.is_terminal() {
+        return Err(ApiError::conflict(
+            "dispute_not_concluded",
+            "Only concluded disputes are summarised for publication.",
+        ));
+    }
+    let industry = find_industry(conn, &d.industry_code)?
+        .map(|i| i.name_zh)
+        .unwrap_or_default();
+    let place = find_region(conn, &d.region_code)?
+        .map(|r| r.name_zh)
+        .unwrap_or_default();
+    let month = from_db_time(d.filed_at)
+        .with_timezone(&Shanghai)
+        .format("%Y年%-m月");
+    let claimed = format!("{:.2}", claim.amount_claimed_fen as f64 / 100.0);
+    let remedies: Vec<&str> = claim.remedies.split(',').map(remedy_zh).collect();
+    let outcome = match (status, find_settlement(conn, &d.id)?) {
+        (Status::Resolved, Some(s)) => format!(
+            "经在线协商，双方达成和解：经营者{}{:.2}元，并已履行完毕。",
+            remedy_zh(&s.remedy),
+            s.amount_fen as f64 / 100.0
+        ),
+        (Status::Withdrawn, _) => "消费者与经营者沟通后撤回了投诉。".to_string(),
+        (Status::Escalated, _) => {
+            "双方未能和解，纠纷已转入 12315 平台由市场监管部门依法处理。".to_string()
+        }
+        (Status::Rejected, _) => "经审查，该投诉不属于消费纠纷，未予受理。".to_string(),
+        _ => "纠纷已办结。".to_string(),
+    };
+    let title = format!("{place}一{industry}消费纠纷在线和解案例");
+    let body = format!(
+        "{month}，一名消费者就在{place}某{industry}经营者处的消费（{}）通过 ODR 平台提出纠纷，诉求{}，金额 {claimed} 元。{outcome}\n\n提示：消费者应保留购物凭证；经营者应在承诺时限内响应并妥善处理纠纷。",
+        claim
+            .item_kind
+            .replace("product", "商品")
+            .replace("service", "服务"),
+        remedies.join("、"),
+    );
+    Ok((title, body, d.region_code))
+}
+
+/// Drafts a publication for the caller's region (regulators). A case summary is drafted from
+/// the dispute with the personal data left out.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    body: &CreatePublication,
+    now: DateTime<Utc>,
+) -> Result<Publication, ApiError> {
+    let region = regulator_region(actor)?;
+    let (title, text, region_code, dispute_id) = match body.kind.as_str() {
+        "case_summary" => {
+            let id = body.dispute_id.clone().ok_or_else(|| {
+                ApiError::invalid_field("dispute_id", "required", "name the concluded dispute")
+            })?;
+            let (title, text, region_code) = draft_summary(conn, &id, &region)?;
+            (title, text, region_code, Some(id))
+        }
+        "consumer_alert" => {
+            let mut e = FieldErrors::default();
+            let title = e.check(
+                "title",
+                "invalid_length",
+                BoundedText::parse(body.title.as_deref().unwrap_or(""), 4, 100),
+            );
+            let text = e.check(
+                "body",
+                "invalid_length",
+                BoundedText::parse(body.body.as_deref().unwrap_or(""), 10, 5000),
+            );
+            e.finish()?;
+            (
+                title.map(BoundedText::into_string).unwrap_or_default(),
+                text.map(BoundedText::into_string).unwrap_or_default(),
+                region.as_str().to_string(),
+                None,
+            )
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "kind",
+                "invalid_kind",
+                "case_summary or consumer_alert",
+            ));
+        }
+    };
+    let row = Publication {
+        id: new_id(),
+        kind: body.kind.clone(),
+        region_code,
+        dispute_id,
+        title,
+        body: text,
+        status: "draft".into(),
+        created_by: actor.user_id.clone(),
+        created_at: to_db_time(now),
+        published_at: None,
+    };
+    stored::insert_publication(conn, &row)?;
+    Ok(row)
+}
+
+/// The publication `id` if it belongs to the caller's region (regulators).
+pub fn find_in_region(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Publication, ApiError> {
+    let region = regulator_region(actor)?;
+    let missing = || {
+        ApiError::not_found(
+            "publication_not_found",
+            "No such publication in your region.",
+        )
+    };
+    let row = stored::find_publication(conn, id)?.ok_or_else(missing)?;
+    if RegionCode::parse(&row.region_code).is_ok_and(|r| region.contains(&r)) {
+        Ok(row)
+    } else {
+        Err(missing())
+    }
+}
+
+/// The caller's region's publications, drafts included, newest first (regulators).
+pub fn list_drafts(conn: &mut DbConn, actor: &Actor) -> Result<Vec<Publication>, ApiError> {
+    let region = regulator_region(actor)?;
+    Ok(stored::list_in_region(conn, region.prefix(), 500)?)
+}
+
+/// Edits a draft (regulators of its region); text naming the consumer is refused.
+pub fn edit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    pii: &PiiCipher,
+    id: &str,
+    body: &EditPublication,
+) -> Result<Publication, ApiError> {
+    let mut row = find_in_region(conn, actor, id)?;
+    if row.status != "draft" {
+        return Err(ApiError::conflict(
+            "publication_published",
+            "A published text is not edited.",
+        ));
+    }
+    let mut e = FieldErrors::default();
+    if let Some(title) = &body.title {
+        row.title = e
+            .check("title", "invalid_length", BoundedText::parse(title, 4, 100))
+            .map(BoundedText::into_string)
+            .unwrap_or_default();
+    }
+    if let Some(text) = &body.body {
+        row.body = e
+            .check("body", "invalid_length", BoundedText::parse(text, 10, 5000))
+            .map(BoundedText::into_string)
+            .unwrap_or_default();
+    }
+    e.finish()?;
+    if let Some(dispute) = &row.dispute_id {
+        check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
+    }
+    stored::update_text(conn, &row.id, &row.title, &row.body)?;
+    Ok(row)
+}
+
+/// Publishes a draft (regulators of its region), audited; it then appears in the public list.
+pub fn publish(
+    conn: &mut DbConn,
+    actor: &Actor,
+    pii: &PiiCipher,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Publication, ApiError> {
+    let mut row = find_in_region(conn, actor, id)?;
+    if row.status != "draft" {
+        return Err(ApiError::conflict(
+            "publication_published",
+            "It is published already.",
+        ));
+    }
+    if let Some(dispute) = &row.dispute_id {
+        check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
+    }
+    crate::store::write_transaction(conn, |conn| {
+        stored::mark_published(conn, &row.id, now)?;
+        crate::store::audit::record_action(
+            conn,
+            actor,
+            "publication.published",
+            "publication",
+            &row.id,
+            Some(&row.region_code),
+            &serde_json::json!({"kind": row.kind, "title": row.title}),
+            now,
+        )?;
+        Ok::<_, ApiError>(())
+    })?;
+    row.status = "published".into();
+    row.published_at = Some(to_db_time(now));
+    Ok(row)
+}
+
+/// Published case summaries and consumer alerts, newest first (at most 200), of one kind and
+/// inside one region where given.
+pub fn public_list(
+    conn: &mut DbConn,
+    kind: Option<&str>,
+    region: Option<&RegionCode>,
+) -> Result<Vec<Publication>, ApiError> {
+    Ok(stored::list_published(
+        conn,
+        kind,
+        region.map(RegionCode::prefix),
+        200,
+    )?)
+}

@@ -1,0 +1,96 @@
+//! Publications: anonymised case summaries and consumer alerts (docs/metrics.md#publications).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::publications;
+use super::{DbConn, StoreError, to_db_time};
+
+/// A stored publication.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = publications)]
+pub struct Publication {
+    pub id: String,
+    pub kind: String,
+    pub region_code: String,
+    pub dispute_id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub published_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Stores a new publication.
+pub fn insert_publication(conn: &mut DbConn, row: &Publication) -> Result<(), StoreError> {
+    diesel::insert_into(publications::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The publication `id`, if any.
+pub fn find_publication(conn: &mut DbConn, id: &str) -> Result<Option<Publication>, StoreError> {
+    Ok(publications::table
+        .find(id)
+        .select(Publication::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The publications of the region with code prefix `prefix` and the regions inside it, drafts
+/// included, newest first.
+pub fn list_in_region(
+    conn: &mut DbConn,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<Publication>, StoreError> {
+    Ok(publications::table
+        .filter(crate::in_region!(publications::region_code, prefix))
+        .order(publications::created_at.desc())
+        .limit(limit)
+        .select(Publication::as_select())
+        .load(conn)?)
+}
+
+/// Published publications, newest first, of one kind and inside one region where given.
+pub fn list_published(
+    conn: &mut DbConn,
+    kind: Option<&str>,
+    prefix: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Publication>, StoreError> {
+    let mut q = publications::table
+        .filter(publications::status.eq("published"))
+        .order(publications::published_at.desc())
+        .limit(limit)
+        .select(Publication::as_select())
+        .into_boxed();
+    if let Some(kind) = kind {
+        q = q.filter(publications::kind.eq(kind.to_string()));
+    }
+    if let Some(prefix) = prefix {
+        q = q.filter(crate::in_region!(publications::region_code, prefix));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Replaces a publication's title and text.
+pub fn update_text(conn: &mut DbConn, id: &str, title: &str, body: &str) -> Result<(), StoreError> {
+    diesel::update(publications::table.find(id))
+        .set((publications::title.eq(title), publications::body.eq(body)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks a publication published at `at`.
+pub fn mark_published(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::update(publications::table.find(id))
+        .set((
+            publications::status.eq("published"),
+            publications::published_at.eq(Some(to_db_time(at))),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
