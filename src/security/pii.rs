@@ -1,8 +1,8 @@
 //! Encryption of personal data at rest: AES-256-GCM for the value, HMAC-SHA256 for an
 //! equality look-up key. Both keys are derived from the configured master key with HKDF.
 
-use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, Generate, KeyInit, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hkdf::Hkdf;
@@ -38,14 +38,15 @@ impl PiiCipher {
         let _ = hkdf.expand(b"encryption", &mut encryption_key);
         let _ = hkdf.expand(b"lookup", &mut lookup_key);
         Self {
-            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&encryption_key)),
+            cipher: Aes256Gcm::new(&encryption_key.into()),
             lookup_mac: <Hmac<Sha256> as KeyInit>::new(&lookup_key.into()),
         }
     }
 
     /// Encrypts `plaintext` with a random nonce; returns base64 of nonce ‖ ciphertext.
     pub fn encrypt(&self, plaintext: &str) -> String {
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        // A random 96-bit nonce from the operating system.
+        let nonce = Nonce::<Aes256Gcm>::generate();
         // Encryption with a valid key and a 12-byte nonce cannot fail for inputs this size.
         let ciphertext = self
             .cipher
@@ -63,9 +64,10 @@ impl PiiCipher {
             return Err(DecryptError);
         }
         let (nonce, ciphertext) = bytes.split_at(12);
+        let nonce = Nonce::<Aes256Gcm>::try_from(nonce).map_err(|_| DecryptError)?;
         let plaintext = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .decrypt(&nonce, ciphertext)
             .map_err(|_| DecryptError)?;
         String::from_utf8(plaintext).map_err(|_| DecryptError)
     }

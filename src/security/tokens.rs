@@ -83,7 +83,7 @@ impl TokenKeys {
     /// page can only post what this server signed for that browser.
     pub fn form_token(&self, nonce: &str) -> String {
         use hmac::Mac as _;
-        let mut mac = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(self.forms.as_slice())
+        let mut mac = <hmac::Hmac<Sha256> as hmac::KeyInit>::new_from_slice(self.forms.as_slice())
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(nonce.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
@@ -95,7 +95,8 @@ impl TokenKeys {
         let Ok(token) = URL_SAFE_NO_PAD.decode(token.trim()) else {
             return false;
         };
-        let Ok(mut mac) = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(self.forms.as_slice())
+        let Ok(mut mac) =
+            <hmac::Hmac<Sha256> as hmac::KeyInit>::new_from_slice(self.forms.as_slice())
         else {
             return false;
         };

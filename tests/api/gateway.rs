@@ -4,7 +4,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use odr::config::HttpConnectorSettings;
 use secrecy::SecretString;
 use serde_json::{Value, json};
