@@ -403,8 +403,8 @@ pub async fn create_policy(
             crate::store::write_transaction(conn, |conn| {
                 insert_policy(conn, &stored)?;
                 crate::store::audit::record_action(
- conn,
- &auth.actor,
+                    conn,
+                    &auth.actor,
                     "policy.create",
                     "deadline_policy",
                     &stored.version,

@@ -271,7 +271,12 @@ pub fn edit(
     if let Some(dispute) = &row.dispute_id {
         check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
     }
-    stored::update_text(conn, &row.id, &row.title, &row.body)?;
+    if !stored::update_draft_text(conn, &row.id, &row.title, &row.body)? {
+        return Err(ApiError::conflict(
+            "publication_published",
+            "A published text is not edited.",
+        ));
+    }
     Ok(row)
 }
 
@@ -294,7 +299,12 @@ pub fn publish(
         check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
     }
     crate::store::write_transaction(conn, |conn| {
-        stored::mark_published(conn, &row.id, now)?;
+        if !stored::mark_published(conn, &row.id, now)? {
+            return Err(ApiError::conflict(
+                "publication_published",
+                "It is published already.",
+            ));
+        }
         crate::store::audit::record_action(
             conn,
             actor,

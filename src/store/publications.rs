@@ -76,21 +76,36 @@ pub fn list_published(
     Ok(q.load(conn)?)
 }
 
-/// Replaces a publication's title and text.
-pub fn update_text(conn: &mut DbConn, id: &str, title: &str, body: &str) -> Result<(), StoreError> {
-    diesel::update(publications::table.find(id))
-        .set((publications::title.eq(title), publications::body.eq(body)))
-        .execute(conn)?;
-    Ok(())
+/// Replaces a draft's title and text; `false` when it is no longer a draft (published since
+/// it was read).
+pub fn update_draft_text(
+    conn: &mut DbConn,
+    id: &str,
+    title: &str,
+    body: &str,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        publications::table
+            .find(id)
+            .filter(publications::status.eq("draft")),
+    )
+    .set((publications::title.eq(title), publications::body.eq(body)))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
-/// Marks a publication published at `at`.
-pub fn mark_published(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-    diesel::update(publications::table.find(id))
-        .set((
-            publications::status.eq("published"),
-            publications::published_at.eq(Some(to_db_time(at))),
-        ))
-        .execute(conn)?;
-    Ok(())
+/// Marks a draft published at `at`; `false` when it was published already (by someone else
+/// since it was read).
+pub fn mark_published(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        publications::table
+            .find(id)
+            .filter(publications::status.eq("draft")),
+    )
+    .set((
+        publications::status.eq("published"),
+        publications::published_at.eq(Some(to_db_time(at))),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
