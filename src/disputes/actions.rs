@@ -13,6 +13,7 @@ use super::{
 use crate::domain::claim::Remedy;
 use crate::domain::dispute::{Actor, Event, Party, Status, transition};
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
+use crate::domain::policy::DeadlinePolicy;
 use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
 use crate::store::negotiation::{
     Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
@@ -328,6 +329,70 @@ fn update(dispute: &Dispute, zh: &str, en: &str) -> Option<(Notice, bool)> {
     ))
 }
 
+/// What an action's side effects work on: the dispute being changed, who acts, the
+/// dispute's deadline policy and the moment.
+struct Effects<'a, 'b> {
+    ctx: &'a CaseContext,
+    dispute: &'b mut Dispute,
+    acting: &'a Acting<'a>,
+    policy: DeadlinePolicy,
+    now: DateTime<Utc>,
+}
+
+impl Effects<'_, '_> {
+    /// The acting party (none for regulators and timers).
+    fn party(&self) -> Option<Party> {
+        self.acting.actor.party()
+    }
+
+    /// The acting party, for steps only a party takes.
+    fn own_party(&self) -> Result<Party, CaseError> {
+        self.party().ok_or(CaseError::NotFound("party"))
+    }
+
+    /// Stores a message by the acting party; its id.
+    fn add_message(&self, conn: &mut DbConn, body: &str) -> Result<String, StoreError> {
+        let id = new_id();
+        insert_message(
+            conn,
+            &Message {
+                id: id.clone(),
+                dispute_id: self.dispute.id.clone(),
+                author_id: self.acting.user_id(),
+                party: self.party().map_or("regulator", Party::as_str).into(),
+                body: body.into(),
+                created_at: to_db_time(self.now),
+            },
+        )?;
+        Ok(id)
+    }
+
+    /// An outcome with `detail` and an in-app update in both languages.
+    fn told(&self, detail: Value, zh: &str, en: &str) -> Outcome {
+        Outcome {
+            only: None,
+            detail,
+            notice: update(self.dispute, zh, en),
+        }
+    }
+
+    /// The first-contact notice (by email too), naming the business.
+    fn first_contact_notice(&self, conn: &mut DbConn) -> Result<(Notice, bool), StoreError> {
+        let business = crate::store::businesses::find_business(conn, &self.dispute.business_id)?
+            .map(|b| b.name)
+            .unwrap_or_default();
+        Ok((
+            Notice::FirstContact {
+                case_number: self.dispute.case_number.clone(),
+                business_name: business,
+            },
+            true,
+        ))
+    }
+}
+
+/// Applies what `action` changes besides the status: messages, offers, the settlement, the
+/// dispute's own fields. One function per action that does more than record itself.
 fn side_effects(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -336,73 +401,17 @@ fn side_effects(
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<Outcome, CaseError> {
-    let party = acting.actor.party();
-    let party_name = party.map_or("regulator", Party::as_str);
     let policy = policy_of(dispute)?;
-    let add_message = |conn: &mut DbConn, body: &str| -> Result<String, StoreError> {
-        let id = new_id();
-        insert_message(
-            conn,
-            &Message {
-                id: id.clone(),
-                dispute_id: dispute.id.clone(),
-                author_id: acting.user_id(),
-                party: party_name.into(),
-                body: body.into(),
-                created_at: to_db_time(now),
-            },
-        )?;
-        Ok(id)
+    let mut fx = Effects {
+        ctx,
+        dispute,
+        acting,
+        policy,
+        now,
     };
-    let outcome = match action {
-        Action::FirstContact { message } => {
-            let message_id = message
-                .as_deref()
-                .map(|m| add_message(conn, m))
-                .transpose()?;
-            let business = crate::store::businesses::find_business(conn, &dispute.business_id)?
-                .map(|b| b.name)
-                .unwrap_or_default();
-            Outcome {
-                only: None,
-                detail: json!({"message_id": message_id}),
-                notice: Some((
-                    Notice::FirstContact {
-                        case_number: dispute.case_number.clone(),
-                        business_name: business,
-                    },
-                    true,
-                )),
-            }
-        }
-        Action::Message { body } => {
-            let message_id = add_message(conn, body)?;
-            let first_contact =
-                dispute.first_contacted_at.is_none() && acting.actor == Actor::Merchant;
-            let notice = if first_contact {
-                let business = crate::store::businesses::find_business(conn, &dispute.business_id)?
-                    .map(|b| b.name)
-                    .unwrap_or_default();
-                Some((
-                    Notice::FirstContact {
-                        case_number: dispute.case_number.clone(),
-                        business_name: business,
-                    },
-                    true,
-                ))
-            } else {
-                update(
-                    dispute,
-                    "对方发来一条新消息。",
-                    "The other party sent a new message.",
-                )
-            };
-            Outcome {
-                only: None,
-                detail: json!({"message_id": message_id}),
-                notice,
-            }
-        }
+    Ok(match action {
+        Action::FirstContact { message } => first_contact(conn, &fx, message.as_deref())?,
+        Action::Message { body } => message(conn, &fx, body)?,
         Action::MakeOffer {
             remedy,
             amount_fen,
@@ -410,358 +419,382 @@ fn side_effects(
             fulfilment_days,
             expires_at,
         } => {
-            if *fulfilment_days > policy.max_fulfilment_days {
-                return Err(CaseError::invalid(
-                    "fulfilment_days",
-                    "exceeds_policy",
-                    format!(
-                        "fulfilment is due within at most {} days",
-                        policy.max_fulfilment_days
-                    ),
-                ));
-            }
-            let expiry = match expires_at {
-                Some(at) if *at <= now => {
-                    return Err(CaseError::invalid(
-                        "expires_at",
-                        "in_the_past",
-                        "an offer expires in the future",
-                    ));
-                }
-                Some(at) => *at,
-                None => {
-                    // Counted as the dispute's policy counts its days (working or calendar).
-                    policy
-                        .due_after(&ctx.calendar, now, policy.offer_expiry_working_days)
-                        .due_at
-                }
+            let offer = NewOffer {
+                remedy: *remedy,
+                amount_fen: *amount_fen,
+                terms,
+                fulfilment_days: *fulfilment_days,
+                expires_at: *expires_at,
             };
-            let offer_party = party.ok_or(CaseError::NotFound("party"))?;
-            let superseded = supersede_open_offers(conn, &dispute.id, offer_party.as_str(), now)?;
-            let id = new_id();
-            insert_offer(
-                conn,
-                &Offer {
-                    id: id.clone(),
-                    dispute_id: dispute.id.clone(),
-                    party: offer_party.as_str().into(),
-                    author_id: acting.user_id(),
-                    remedy: remedy.as_str().into(),
-                    amount_fen: *amount_fen,
-                    terms: terms.clone(),
-                    fulfilment_days: i64::from(*fulfilment_days),
-                    expires_at: to_db_time(expiry),
-                    status: OfferStatus::Open.as_str().into(),
-                    response_reason: None,
-                    created_at: to_db_time(now),
-                    responded_at: None,
-                },
-            )?;
-            Outcome {
-                only: None,
-                detail: json!({"offer_id": id, "remedy": remedy.as_str(), "amount_fen": amount_fen, "expires_at": expiry, "superseded": superseded}),
-                notice: Some((
-                    Notice::Offer {
-                        case_number: dispute.case_number.clone(),
-                        from_business: offer_party == Party::Business,
-                        remedy: remedy.as_str().into(),
-                        amount_fen: *amount_fen,
-                    },
-                    true,
-                )),
-            }
+            make_offer(conn, &fx, &offer)?
         }
-        Action::WithdrawOffer { offer_id }
-        | Action::AcceptOffer { offer_id }
-        | Action::RejectOffer { offer_id, .. } => {
-            let offer =
-                find_offer(conn, &dispute.id, offer_id)?.ok_or(CaseError::NotFound("offer"))?;
-            let status = OfferStatus::parse(&offer.status)
-                .ok_or_else(|| StoreError::Corrupt(offer.status.clone()))?;
-            let author = Party::parse(&offer.party)
-                .ok_or_else(|| StoreError::Corrupt(offer.party.clone()))?;
-            let me = party.ok_or(CaseError::NotFound("party"))?;
-            let expires = from_db_time(offer.expires_at);
-            let (new_status, reason) = match action {
-                Action::WithdrawOffer { .. } => {
-                    check_withdraw(status, author, expires, me, now).map_err(CaseError::Offer)?;
-                    (OfferStatus::Withdrawn, None)
-                }
-                Action::AcceptOffer { .. } => {
-                    check_answer(status, author, expires, me, now).map_err(CaseError::Offer)?;
-                    (OfferStatus::Accepted, None)
-                }
-                Action::RejectOffer { reason, .. } => {
-                    check_answer(status, author, expires, me, now).map_err(CaseError::Offer)?;
-                    (OfferStatus::Rejected, Some(reason.as_str()))
-                }
-                _ => return Err(CaseError::NotFound("action")),
-            };
-            if !close_offer(conn, &offer.id, new_status.as_str(), reason, now)? {
-                return Err(CaseError::Conflict(
-                    "offer_not_open",
-                    "The offer was answered meanwhile.".into(),
-                ));
-            }
-            match new_status {
-                OfferStatus::Accepted => {
-                    close_all_open_offers(
-                        conn,
-                        &dispute.id,
-                        OfferStatus::Superseded.as_str(),
-                        now,
-                    )?;
-                    let days = u32::try_from(offer.fulfilment_days)
-                        .unwrap_or(policy.max_fulfilment_days)
-                        .min(policy.max_fulfilment_days);
-                    let due = fulfilment_due(now, days);
-                    insert_settlement(
-                        conn,
-                        &Settlement {
-                            dispute_id: dispute.id.clone(),
-                            offer_id: offer.id.clone(),
-                            remedy: offer.remedy.clone(),
-                            amount_fen: offer.amount_fen,
-                            terms: offer.terms.clone(),
-                            fulfilment_due_at: to_db_time(due),
-                            agreed_at: to_db_time(now),
-                        },
-                    )?;
-                    Outcome {
-                        only: None,
-                        detail: json!({"offer_id": offer.id, "remedy": offer.remedy, "amount_fen": offer.amount_fen, "fulfilment_due_at": due}),
-                        notice: update(
-                            dispute,
-                            &format!(
-                                "对方接受了和解方案（{}），和解协议已达成。",
-                                remedy_zh(&offer.remedy)
-                            ),
-                            "The other party accepted the offer; the settlement is agreed.",
-                        ),
-                    }
-                }
-                OfferStatus::Rejected => Outcome {
-                    only: None,
-                    detail: json!({"offer_id": offer.id, "reason": reason}),
-                    notice: update(
-                        dispute,
-                        "对方拒绝了您的和解方案。",
-                        "The other party rejected your offer.",
-                    ),
-                },
-                _ => Outcome {
-                    only: None,
-                    detail: json!({"offer_id": offer.id}),
-                    notice: update(
-                        dispute,
-                        "对方撤回了和解方案。",
-                        "The other party withdrew its offer.",
-                    ),
-                },
-            }
+        Action::WithdrawOffer { offer_id } => {
+            answer_offer(conn, &fx, offer_id, OfferStatus::Withdrawn, None)?
         }
-        Action::Withdraw { reason } => Outcome {
-            only: None,
-            detail: json!({"reason": reason}),
-            notice: update(
-                dispute,
-                "消费者撤回了投诉。",
-                "The consumer withdrew the dispute.",
-            ),
-        },
-        Action::Decline { reason } => Outcome {
-            only: None,
-            detail: json!({"reason": reason}),
-            notice: update(
-                dispute,
-                "经营者表示无法和解，纠纷已转 12315 处理。",
-                "The business declined to settle; the dispute goes to 12315.",
-            ),
-        },
-        Action::RequestEscalation { reason } => Outcome {
-            only: None,
-            detail: json!({"reason": reason}),
-            notice: update(
-                dispute,
-                "消费者申请将纠纷转 12315 处理。",
-                "The consumer asked for the dispute to go to 12315.",
-            ),
-        },
+        Action::AcceptOffer { offer_id } => {
+            answer_offer(conn, &fx, offer_id, OfferStatus::Accepted, None)?
+        }
+        Action::RejectOffer { offer_id, reason } => {
+            answer_offer(conn, &fx, offer_id, OfferStatus::Rejected, Some(reason.as_str()))?
+        }
+        Action::Withdraw { reason: why } => fx.told(
+            with_reason(why),
+            "消费者撤回了投诉。",
+            "The consumer withdrew the dispute.",
+        ),
+        Action::Decline { reason: why } => fx.told(
+            with_reason(why),
+            "经营者表示无法和解，纠纷已转 12315 处理。",
+            "The business declined to settle; the dispute goes to 12315.",
+        ),
+        Action::RequestEscalation { reason: why } => fx.told(
+            with_reason(why),
+            "消费者申请将纠纷转 12315 处理。",
+            "The consumer asked for the dispute to go to 12315.",
+        ),
         Action::ProposeExtension {
             working_days,
             reason,
-        } => {
-            if *working_days == 0 || *working_days > policy.max_extension_working_days {
-                return Err(CaseError::invalid(
-                    "working_days",
-                    "exceeds_policy",
-                    format!(
-                        "an extension is 1 to {} working days",
-                        policy.max_extension_working_days
-                    ),
-                ));
-            }
-            dispute.pending_extension_days = Some(i64::from(*working_days));
-            Outcome {
-                only: None,
-                detail: json!({"working_days": working_days, "reason": reason}),
-                notice: update(
-                    dispute,
-                    &format!("对方申请延长处理期限 {working_days} 个工作日，请确认。"),
-                    &format!(
-                        "The other party asks to extend the time limit by {working_days} working days."
-                    ),
-                ),
-            }
-        }
-        Action::AgreeExtension => {
-            let days = dispute.pending_extension_days.take().unwrap_or(0);
-            dispute.extension_days += days;
-            recompute_due_dates(dispute, &ctx.calendar, &policy);
-            Outcome {
-                only: None,
-                detail: json!({"working_days": days, "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
-                notice: update(dispute, "延期申请已同意。", "The extension was agreed."),
-            }
-        }
+        } => propose_extension(&mut fx, *working_days, reason)?,
+        Action::AgreeExtension => agree_extension(&mut fx),
         Action::RefuseExtension => {
-            dispute.pending_extension_days = None;
-            Outcome {
-                only: None,
-                detail: json!({}),
-                notice: update(dispute, "延期申请被拒绝。", "The extension was refused."),
-            }
+            fx.dispute.pending_extension_days = None;
+            fx.told(json!({}), "延期申请被拒绝。", "The extension was refused.")
         }
-        Action::ProposePause { reason } => Outcome {
-            only: None,
-            detail: json!({"reason": reason}),
-            notice: update(
-                dispute,
-                "对方申请暂停处理（如检测鉴定），请确认。",
-                "The other party asks to pause the dispute (e.g. for product testing).",
-            ),
-        },
+        Action::ProposePause { reason: why } => fx.told(
+            with_reason(why),
+            "对方申请暂停处理（如检测鉴定），请确认。",
+            "The other party asks to pause the dispute (e.g. for product testing).",
+        ),
         Action::AgreePause => {
-            dispute.paused_at = Some(to_db_time(now));
-            Outcome {
-                only: None,
-                detail: json!({}),
-                notice: update(dispute, "纠纷已暂停计时。", "The dispute is paused."),
-            }
+            fx.dispute.paused_at = Some(to_db_time(now));
+            fx.told(json!({}), "纠纷已暂停计时。", "The dispute is paused.")
         }
-        Action::Resume => {
-            let paused_at = dispute.paused_at.map(from_db_time).unwrap_or(now);
-            let days = policy.days_between(&ctx.calendar, paused_at, now);
-            dispute.paused_working_days += i64::from(days);
-            dispute.paused_at = None;
-            recompute_due_dates(dispute, &ctx.calendar, &policy);
-            Outcome {
-                only: None,
-                detail: json!({"paused_working_days": days, "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
-                notice: update(dispute, "纠纷已恢复处理。", "The dispute is resumed."),
-            }
-        }
+        Action::Resume => resume(&mut fx),
         Action::MarkFulfilled { note } => {
-            dispute.fulfilled_at = Some(to_db_time(now));
-            Outcome {
-                only: None,
-                detail: json!({"note": note}),
-                notice: update(
-                    dispute,
-                    "经营者表示已履行和解协议，请确认。",
-                    "The business marked the settlement fulfilled; please confirm.",
-                ),
-            }
+            fx.dispute.fulfilled_at = Some(to_db_time(now));
+            fx.told(
+                json!({ "note": note }),
+                "经营者表示已履行和解协议，请确认。",
+                "The business marked the settlement fulfilled; please confirm.",
+            )
         }
-        Action::ConfirmFulfilment => Outcome {
-            only: None,
-            detail: json!({}),
-            notice: update(
-                dispute,
-                "消费者确认和解协议已履行，纠纷已办结。",
-                "The consumer confirmed fulfilment; the dispute is resolved.",
-            ),
-        },
-        Action::ReportNonFulfilment { reason } => Outcome {
-            only: None,
-            detail: json!({"reason": reason}),
-            notice: update(
-                dispute,
-                "消费者反映和解协议未履行，纠纷已转 12315 处理。",
-                "The consumer reported non-fulfilment; the dispute goes to 12315.",
-            ),
-        },
-        Action::Rate { rating, comment } => {
-            dispute.rating = Some(i64::from(*rating));
-            dispute.rating_comment = comment.clone();
-            dispute.rated_at = Some(to_db_time(now));
-            Outcome {
-                only: None,
-                detail: json!({"rating": rating}),
-                notice: update(
-                    dispute,
-                    &format!("消费者评价：{rating} 星。"),
-                    &format!("The consumer rated the handling {rating}/5."),
-                ),
-            }
-        }
-        Action::FirstContactLapsed => {
-            dispute.first_contact_lapsed_at = Some(to_db_time(now));
-            Outcome {
-                only: Some(Party::Business),
-                detail: json!({"first_contact_due_at": from_db_time(dispute.first_contact_due_at)}),
-                notice: Some((Notice::Update {
-                    case_number: dispute.case_number.clone(),
-                    what_zh: "首次响应已超时，请立即联系消费者；超过处理期限未和解的纠纷将转 12315 处理。".into(),
-                    what_en: "First contact is overdue. Contact the consumer now; disputes not settled in time go to 12315.".into(),
-                }, true)),
-            }
-        }
-        Action::SettlementLapsed => Outcome {
-            only: None,
-            detail: json!({"reason": "settlement_due_date_passed", "settlement_due_at": from_db_time(dispute.settlement_due_at)}),
-            notice: update(
-                dispute,
-                "处理期限已过仍未和解，纠纷已转 12315 处理。",
-                "The time limit passed without a settlement; the dispute goes to 12315.",
-            ),
-        },
-        Action::FulfilmentLapsed => Outcome {
-            only: None,
-            detail: json!({"reason": "fulfilment_due_date_passed"}),
-            notice: update(
-                dispute,
-                "和解协议未在约定期限内履行，纠纷已转 12315 处理。",
-                "The settlement was not fulfilled in time; the dispute goes to 12315.",
-            ),
-        },
-        Action::ConfirmationLapsed => Outcome {
-            only: None,
-            detail: json!({"reason": "consumer_did_not_answer"}),
-            notice: update(
-                dispute,
-                "消费者在确认期内未提出异议，纠纷已办结。",
-                "The consumer raised no objection in time; the dispute is resolved.",
-            ),
-        },
-        Action::Reject { reason } => Outcome {
-            only: None,
-            detail: json!({"reason": reason}),
-            notice: update(
-                dispute,
-                "市场监管部门认定该投诉不属于消费纠纷。",
-                "The regulator ruled this is not a consumer dispute.",
-            ),
-        },
-        Action::RegulatorEscalation { reason } => Outcome {
-            only: None,
-            detail: json!({"reason": reason}),
-            notice: update(
-                dispute,
-                "市场监管部门已将该纠纷转入 12315 统一处理。",
-                "The regulator has taken this dispute to 12315.",
-            ),
-        },
+        Action::ConfirmFulfilment => fx.told(
+            json!({}),
+            "消费者确认和解协议已履行，纠纷已办结。",
+            "The consumer confirmed fulfilment; the dispute is resolved.",
+        ),
+        Action::ReportNonFulfilment { reason: why } => fx.told(
+            with_reason(why),
+            "消费者反映和解协议未履行，纠纷已转 12315 处理。",
+            "The consumer reported non-fulfilment; the dispute goes to 12315.",
+        ),
+        Action::Rate { rating, comment } => rate(&mut fx, *rating, comment.as_deref()),
+        Action::FirstContactLapsed => first_contact_lapsed(&mut fx),
+        Action::SettlementLapsed => fx.told(
+            json!({"reason": "settlement_due_date_passed", "settlement_due_at": from_db_time(fx.dispute.settlement_due_at)}),
+            "处理期限已过仍未和解，纠纷已转 12315 处理。",
+            "The time limit passed without a settlement; the dispute goes to 12315.",
+        ),
+        Action::FulfilmentLapsed => fx.told(
+            with_reason("fulfilment_due_date_passed"),
+            "和解协议未在约定期限内履行，纠纷已转 12315 处理。",
+            "The settlement was not fulfilled in time; the dispute goes to 12315.",
+        ),
+        Action::ConfirmationLapsed => fx.told(
+            with_reason("consumer_did_not_answer"),
+            "消费者在确认期内未提出异议，纠纷已办结。",
+            "The consumer raised no objection in time; the dispute is resolved.",
+        ),
+        Action::Reject { reason: why } => fx.told(
+            with_reason(why),
+            "市场监管部门认定该投诉不属于消费纠纷。",
+            "The regulator ruled this is not a consumer dispute.",
+        ),
+        Action::RegulatorEscalation { reason: why } => fx.told(
+            with_reason(why),
+            "市场监管部门已将该纠纷转入 12315 统一处理。",
+            "The regulator has taken this dispute to 12315.",
+        ),
+    })
+}
+
+/// The timeline detail of a step that records only its reason.
+fn with_reason(reason: impl serde::Serialize) -> Value {
+    json!({ "reason": reason })
+}
+
+/// The business's first contact, with its message if any; the consumer is told by email.
+fn first_contact(
+    conn: &mut DbConn,
+    fx: &Effects<'_, '_>,
+    message: Option<&str>,
+) -> Result<Outcome, CaseError> {
+    let message_id = message.map(|m| fx.add_message(conn, m)).transpose()?;
+    Ok(Outcome {
+        only: None,
+        detail: json!({ "message_id": message_id }),
+        notice: Some(fx.first_contact_notice(conn)?),
+    })
+}
+
+/// A message; the business's first message to the consumer is its first contact.
+fn message(conn: &mut DbConn, fx: &Effects<'_, '_>, body: &str) -> Result<Outcome, CaseError> {
+    let message_id = fx.add_message(conn, body)?;
+    let first_contact =
+        fx.dispute.first_contacted_at.is_none() && fx.acting.actor == Actor::Merchant;
+    let notice = if first_contact {
+        Some(fx.first_contact_notice(conn)?)
+    } else {
+        update(
+            fx.dispute,
+            "对方发来一条新消息。",
+            "The other party sent a new message.",
+        )
     };
-    Ok(outcome)
+    Ok(Outcome {
+        only: None,
+        detail: json!({ "message_id": message_id }),
+        notice,
+    })
+}
+
+/// The terms of an offer being made.
+struct NewOffer<'a> {
+    remedy: Remedy,
+    amount_fen: i64,
+    terms: &'a str,
+    fulfilment_days: u32,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// An offer within the policy's limits; it supersedes the party's open offer.
+fn make_offer(
+    conn: &mut DbConn,
+    fx: &Effects<'_, '_>,
+    offer: &NewOffer<'_>,
+) -> Result<Outcome, CaseError> {
+    let (policy, now) = (&fx.policy, fx.now);
+    if offer.fulfilment_days > policy.max_fulfilment_days {
+        return Err(CaseError::invalid(
+            "fulfilment_days",
+            "exceeds_policy",
+            format!(
+                "fulfilment is due within at most {} days",
+                policy.max_fulfilment_days
+            ),
+        ));
+    }
+    let expiry = match offer.expires_at {
+        Some(at) if at <= now => {
+            return Err(CaseError::invalid(
+                "expires_at",
+                "in_the_past",
+                "an offer expires in the future",
+            ));
+        }
+        Some(at) => at,
+        // Counted as the dispute's policy counts its days (working or calendar).
+        None => {
+            policy
+                .due_after(&fx.ctx.calendar, now, policy.offer_expiry_working_days)
+                .due_at
+        }
+    };
+    let party = fx.own_party()?;
+    let superseded = supersede_open_offers(conn, &fx.dispute.id, party.as_str(), now)?;
+    let id = new_id();
+    insert_offer(
+        conn,
+        &Offer {
+            id: id.clone(),
+            dispute_id: fx.dispute.id.clone(),
+            party: party.as_str().into(),
+            author_id: fx.acting.user_id(),
+            remedy: offer.remedy.as_str().into(),
+            amount_fen: offer.amount_fen,
+            terms: offer.terms.into(),
+            fulfilment_days: i64::from(offer.fulfilment_days),
+            expires_at: to_db_time(expiry),
+            status: OfferStatus::Open.as_str().into(),
+            response_reason: None,
+            created_at: to_db_time(now),
+            responded_at: None,
+        },
+    )?;
+    Ok(Outcome {
+        only: None,
+        detail: json!({"offer_id": id, "remedy": offer.remedy.as_str(), "amount_fen": offer.amount_fen, "expires_at": expiry, "superseded": superseded}),
+        notice: Some((
+            Notice::Offer {
+                case_number: fx.dispute.case_number.clone(),
+                from_business: party == Party::Business,
+                remedy: offer.remedy.as_str().into(),
+                amount_fen: offer.amount_fen,
+            },
+            true,
+        )),
+    })
+}
+
+/// Withdraws (its author), accepts or rejects (the other party) an open offer. Accepting
+/// agrees the settlement.
+fn answer_offer(
+    conn: &mut DbConn,
+    fx: &Effects<'_, '_>,
+    offer_id: &str,
+    answer: OfferStatus,
+    reason: Option<&str>,
+) -> Result<Outcome, CaseError> {
+    let now = fx.now;
+    let offer = find_offer(conn, &fx.dispute.id, offer_id)?.ok_or(CaseError::NotFound("offer"))?;
+    let status = OfferStatus::parse(&offer.status)
+        .ok_or_else(|| StoreError::Corrupt(offer.status.clone()))?;
+    let author =
+        Party::parse(&offer.party).ok_or_else(|| StoreError::Corrupt(offer.party.clone()))?;
+    let me = fx.own_party()?;
+    let expires = from_db_time(offer.expires_at);
+    if answer == OfferStatus::Withdrawn {
+        check_withdraw(status, author, expires, me, now)
+    } else {
+        check_answer(status, author, expires, me, now)
+    }
+    .map_err(CaseError::Offer)?;
+    if !close_offer(conn, &offer.id, answer.as_str(), reason, now)? {
+        return Err(CaseError::Conflict(
+            "offer_not_open",
+            "The offer was answered meanwhile.".into(),
+        ));
+    }
+    Ok(match answer {
+        OfferStatus::Accepted => agree_settlement(conn, fx, &offer)?,
+        OfferStatus::Rejected => fx.told(
+            json!({"offer_id": offer.id, "reason": reason}),
+            "对方拒绝了您的和解方案。",
+            "The other party rejected your offer.",
+        ),
+        _ => fx.told(
+            json!({ "offer_id": offer.id }),
+            "对方撤回了和解方案。",
+            "The other party withdrew its offer.",
+        ),
+    })
+}
+
+/// The settlement of an accepted offer, due within its days (at most the policy's); the other
+/// open offers are superseded.
+fn agree_settlement(
+    conn: &mut DbConn,
+    fx: &Effects<'_, '_>,
+    offer: &Offer,
+) -> Result<Outcome, CaseError> {
+    let (policy, now) = (&fx.policy, fx.now);
+    close_all_open_offers(conn, &fx.dispute.id, OfferStatus::Superseded.as_str(), now)?;
+    let days = u32::try_from(offer.fulfilment_days)
+        .unwrap_or(policy.max_fulfilment_days)
+        .min(policy.max_fulfilment_days);
+    let due = fulfilment_due(now, days);
+    insert_settlement(
+        conn,
+        &Settlement {
+            dispute_id: fx.dispute.id.clone(),
+            offer_id: offer.id.clone(),
+            remedy: offer.remedy.clone(),
+            amount_fen: offer.amount_fen,
+            terms: offer.terms.clone(),
+            fulfilment_due_at: to_db_time(due),
+            agreed_at: to_db_time(now),
+        },
+    )?;
+    Ok(fx.told(
+        json!({"offer_id": offer.id, "remedy": offer.remedy, "amount_fen": offer.amount_fen, "fulfilment_due_at": due}),
+        &format!(
+            "对方接受了和解方案（{}），和解协议已达成。",
+            remedy_zh(&offer.remedy)
+        ),
+        "The other party accepted the offer; the settlement is agreed.",
+    ))
+}
+
+/// A proposed extension of 1 to the policy's maximum working days, waiting for the other
+/// party.
+fn propose_extension(
+    fx: &mut Effects<'_, '_>,
+    working_days: u32,
+    reason: &str,
+) -> Result<Outcome, CaseError> {
+    if working_days == 0 || working_days > fx.policy.max_extension_working_days {
+        return Err(CaseError::invalid(
+            "working_days",
+            "exceeds_policy",
+            format!(
+                "an extension is 1 to {} working days",
+                fx.policy.max_extension_working_days
+            ),
+        ));
+    }
+    fx.dispute.pending_extension_days = Some(i64::from(working_days));
+    Ok(fx.told(
+        json!({"working_days": working_days, "reason": reason}),
+        &format!("对方申请延长处理期限 {working_days} 个工作日，请确认。"),
+        &format!("The other party asks to extend the time limit by {working_days} working days."),
+    ))
+}
+
+/// The agreed extension moves the due dates.
+fn agree_extension(fx: &mut Effects<'_, '_>) -> Outcome {
+    let days = fx.dispute.pending_extension_days.take().unwrap_or(0);
+    fx.dispute.extension_days += days;
+    recompute_due_dates(fx.dispute, &fx.ctx.calendar, &fx.policy);
+    fx.told(
+        json!({"working_days": days, "settlement_due_at": from_db_time(fx.dispute.settlement_due_at)}),
+        "延期申请已同意。",
+        "The extension was agreed.",
+    )
+}
+
+/// The paused working days are added to the due dates.
+fn resume(fx: &mut Effects<'_, '_>) -> Outcome {
+    let now = fx.now;
+    let paused_at = fx.dispute.paused_at.map(from_db_time).unwrap_or(now);
+    let days = fx.policy.days_between(&fx.ctx.calendar, paused_at, now);
+    fx.dispute.paused_working_days += i64::from(days);
+    fx.dispute.paused_at = None;
+    recompute_due_dates(fx.dispute, &fx.ctx.calendar, &fx.policy);
+    fx.told(
+        json!({"paused_working_days": days, "settlement_due_at": from_db_time(fx.dispute.settlement_due_at)}),
+        "纠纷已恢复处理。",
+        "The dispute is resumed.",
+    )
+}
+
+/// The consumer's rating of the handling.
+fn rate(fx: &mut Effects<'_, '_>, rating: u8, comment: Option<&str>) -> Outcome {
+    fx.dispute.rating = Some(i64::from(rating));
+    fx.dispute.rating_comment = comment.map(str::to_string);
+    fx.dispute.rated_at = Some(to_db_time(fx.now));
+    fx.told(
+        json!({ "rating": rating }),
+        &format!("消费者评价：{rating} 星。"),
+        &format!("The consumer rated the handling {rating}/5."),
+    )
+}
+
+/// No first contact in time: flagged, and the business's staff are told by email.
+fn first_contact_lapsed(fx: &mut Effects<'_, '_>) -> Outcome {
+    fx.dispute.first_contact_lapsed_at = Some(to_db_time(fx.now));
+    Outcome {
+        only: Some(Party::Business),
+        detail: json!({"first_contact_due_at": from_db_time(fx.dispute.first_contact_due_at)}),
+        notice: Some((
+            Notice::Update {
+                case_number: fx.dispute.case_number.clone(),
+                what_zh: "首次响应已超时，请立即联系消费者；超过处理期限未和解的纠纷将转 12315 处理。"
+                    .into(),
+                what_en: "First contact is overdue. Contact the consumer now; disputes not settled in time go to 12315."
+                    .into(),
+            },
+            true,
+        )),
+    }
 }
