@@ -5,16 +5,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::policy_of;
+use super::{facts_of, policy_of};
 use crate::domain::calendar::{Calendar, DueDate};
-use crate::domain::dispute::Actor;
-use crate::domain::offer::{OfferStatus, effective_status};
+use crate::domain::dispute::{Actor, Event, Party, possible_events};
+use crate::domain::offer::{OfferStatus, check_answer, check_withdraw, effective_status};
 use crate::domain::policy::DayCount;
 use crate::security::pii::PiiCipher;
 use crate::store::businesses::find_business;
 use crate::store::disputes::{Dispute, find_dispute, list_events};
 use crate::store::negotiation::{
-    Settlement, find_escalation, find_settlement, list_evidence, list_messages, list_offers,
+    Offer, Settlement, find_escalation, find_settlement, list_evidence, list_messages, list_offers,
 };
 use crate::store::users::find_user;
 use crate::store::{DbConn, StoreError, from_db_time};
@@ -213,6 +213,108 @@ pub struct EscalationDto {
     pub created_at: DateTime<Utc>,
 }
 
+/// An action the viewer may take now, named as `action` of
+/// `POST /api/v1/disputes/{id}/actions` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AvailableAction {
+    FirstContact,
+    Message,
+    MakeOffer,
+    WithdrawOffer,
+    AcceptOffer,
+    RejectOffer,
+    Withdraw,
+    Decline,
+    RequestEscalation,
+    ProposeExtension,
+    AgreeExtension,
+    RefuseExtension,
+    ProposePause,
+    AgreePause,
+    Resume,
+    MarkFulfilled,
+    ConfirmFulfilment,
+    ReportNonFulfilment,
+    Rate,
+    Reject,
+}
+
+impl AvailableAction {
+    /// The action that takes `event`, for the events people take through the actions API.
+    pub fn of(event: Event) -> Option<Self> {
+        use AvailableAction as A;
+        use Event as E;
+        Some(match event {
+            E::FirstContact => A::FirstContact,
+            E::Message => A::Message,
+            E::MakeOffer => A::MakeOffer,
+            E::WithdrawOffer => A::WithdrawOffer,
+            E::AcceptOffer => A::AcceptOffer,
+            E::RejectOffer => A::RejectOffer,
+            E::Withdraw => A::Withdraw,
+            E::Decline => A::Decline,
+            E::RequestEscalation => A::RequestEscalation,
+            E::ProposeExtension => A::ProposeExtension,
+            E::AgreeExtension => A::AgreeExtension,
+            E::RefuseExtension => A::RefuseExtension,
+            E::ProposePause => A::ProposePause,
+            E::AgreePause => A::AgreePause,
+            E::Resume => A::Resume,
+            E::MarkFulfilled => A::MarkFulfilled,
+            E::ConfirmFulfilment => A::ConfirmFulfilment,
+            E::ReportNonFulfilment => A::ReportNonFulfilment,
+            E::Rate => A::Rate,
+            E::RejectAsNoConsumerDispute => A::Reject,
+            // Regulators escalate mass complaints from the alert; timers act by themselves.
+            E::RegulatorEscalation
+            | E::FirstContactLapsed
+            | E::SettlementLapsed
+            | E::FulfilmentLapsed
+            | E::ConfirmationLapsed => return None,
+        })
+    }
+}
+
+/// What `role` may do now on dispute `d` whose offers are `offers`: what the lifecycle allows
+/// (docs/lifecycle.md), where an offer action also needs an offer that role may answer
+/// (the other party's, open, not expired) or withdraw (its own, open).
+fn available_actions(
+    d: &Dispute,
+    offers: &[Offer],
+    role: Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<AvailableAction>, StoreError> {
+    let facts = facts_of(d)?;
+    let offer_allows = |event: Event| {
+        let Some(me) = role.party() else {
+            return false;
+        };
+        offers.iter().any(|o| {
+            let (Some(status), Some(author)) =
+                (OfferStatus::parse(&o.status), Party::parse(&o.party))
+            else {
+                return false;
+            };
+            let expires = from_db_time(o.expires_at);
+            match event {
+                Event::WithdrawOffer => check_withdraw(status, author, expires, me, now).is_ok(),
+                _ => check_answer(status, author, expires, me, now).is_ok(),
+            }
+        })
+    };
+    Ok(possible_events(&facts, role, now)
+        .into_iter()
+        .filter(|&event| {
+            !matches!(
+                event,
+                Event::WithdrawOffer | Event::AcceptOffer | Event::RejectOffer
+            ) || offer_allows(event)
+        })
+        .filter_map(AvailableAction::of)
+        .collect())
+}
+
 /// One dispute in full.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DisputeView {
@@ -237,6 +339,8 @@ pub struct DisputeView {
     pub evidence: Vec<EvidenceDto>,
     pub rating: Option<RatingDto>,
     pub escalation: Option<EscalationDto>,
+    /// What the viewer may do now, as the lifecycle and the open offers allow.
+    pub available_actions: Vec<AvailableAction>,
 }
 
 /// The deadlines of a dispute, each with its explanation.
@@ -326,6 +430,7 @@ pub fn build_view(
     };
     let filed = from_db_time(d.filed_at);
     let settlement = find_settlement(conn, &d.id)?;
+    let offers = list_offers(conn, &d.id)?;
     let view = DisputeView {
         id: d.id.clone(),
         case_number: d.case_number.clone(),
@@ -386,7 +491,8 @@ pub fn build_view(
                 created_at: from_db_time(m.created_at),
             })
             .collect(),
-        offers: list_offers(conn, &d.id)?
+        available_actions: available_actions(&d, &offers, role, now)?,
+        offers: offers
             .into_iter()
             .map(|o| {
                 let expires_at = from_db_time(o.expires_at);

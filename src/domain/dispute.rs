@@ -538,6 +538,16 @@ pub fn transition(
     Ok(next)
 }
 
+/// The events `actor` may take now on a dispute with `facts`, in [`Event::ALL`]'s order:
+/// exactly those [`transition`] accepts. Offer events also need an offer the actor may
+/// answer or withdraw ([`super::offer`]).
+pub fn possible_events(facts: &Facts, actor: Actor, now: DateTime<Utc>) -> Vec<Event> {
+    Event::ALL
+        .into_iter()
+        .filter(|&event| transition(facts, event, actor, now).is_ok())
+        .collect()
+}
+
 fn close(facts: &mut Facts, status: Status) {
     facts.status = status;
     facts.paused_from = None;
@@ -567,6 +577,45 @@ mod tests {
             f.has_first_contact = true;
         }
         f
+    }
+
+    #[test]
+    fn each_party_may_do_what_the_rules_allow_and_nothing_else() {
+        let before_due = t("2026-03-05T08:00:00Z");
+        let filed = facts(S::Filed);
+        assert_eq!(
+            possible_events(&filed, A::Merchant, before_due),
+            [
+                E::FirstContact,
+                E::Message,
+                E::MakeOffer,
+                E::Decline,
+                E::ProposeExtension,
+                E::ProposePause
+            ]
+        );
+        // Escalation before the first-contact due moment is too early.
+        assert_eq!(
+            possible_events(&filed, A::Consumer, before_due),
+            [
+                E::Message,
+                E::Withdraw,
+                E::ProposeExtension,
+                E::ProposePause
+            ]
+        );
+        assert_eq!(
+            possible_events(&filed, A::Regulator, before_due),
+            [E::RejectAsNoConsumerDispute, E::RegulatorEscalation]
+        );
+        let mut resolved = facts(S::Resolved);
+        assert_eq!(
+            possible_events(&resolved, A::Consumer, before_due),
+            [E::Rate]
+        );
+        resolved.rated = true;
+        assert!(possible_events(&resolved, A::Consumer, before_due).is_empty());
+        assert!(possible_events(&resolved, A::Merchant, before_due).is_empty());
     }
 
     /// The status each allowed (status, event, actor) leads to, with plain facts and a `now`

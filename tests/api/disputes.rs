@@ -533,3 +533,57 @@ async fn evidence_counts_are_limited_and_only_parties_upload() {
         assert!(due_later.body["items"].as_array().unwrap().is_empty());
     }
 }
+
+/// The viewer's `available_actions` on dispute `id`.
+async fn available(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let view = app
+        .get(&format!("/api/v1/disputes/{id}"), Some(token))
+        .await;
+    view.expect(200);
+    view.body["available_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+both_backends! {
+    async fn each_viewer_is_told_what_they_may_do_next(app) {
+        let c = cast(&app).await;
+        let id = file(&app, &c).await;
+        // Filed: the business answers; the consumer may not ask for escalation yet.
+        assert_eq!(
+            available(&app, &c.owner, &id).await,
+            ["first_contact", "message", "make_offer", "decline", "propose_extension", "propose_pause"]
+        );
+        assert_eq!(
+            available(&app, &c.consumer, &id).await,
+            ["message", "withdraw", "propose_extension", "propose_pause"]
+        );
+        assert_eq!(available(&app, &c.regulator, &id).await, ["reject"]);
+        // An open offer: its author may withdraw it, the other party answer it.
+        act(&app, &c.owner, &id, offer(77_600)).await.expect(200);
+        let owner = available(&app, &c.owner, &id).await;
+        assert!(owner.contains(&"withdraw_offer".to_string()), "{owner:?}");
+        assert!(!owner.contains(&"accept_offer".to_string()), "{owner:?}");
+        let consumer = available(&app, &c.consumer, &id).await;
+        for action in ["accept_offer", "reject_offer", "request_escalation"] {
+            assert!(consumer.contains(&action.to_string()), "{action} in {consumer:?}");
+        }
+        assert!(!consumer.contains(&"withdraw_offer".to_string()), "{consumer:?}");
+        // Every action offered is one the platform then accepts.
+        let view = app.get(&format!("/api/v1/disputes/{id}"), Some(&c.consumer)).await;
+        let offer_id = open_offer_id(&view.body, "business");
+        act(&app, &c.consumer, &id, json!({"action": "accept_offer", "offer_id": offer_id})).await.expect(200);
+        assert_eq!(available(&app, &c.owner, &id).await, ["message", "mark_fulfilled"]);
+        assert_eq!(
+            available(&app, &c.consumer, &id).await,
+            ["message", "confirm_fulfilment", "report_non_fulfilment"]
+        );
+        act(&app, &c.consumer, &id, json!({"action": "confirm_fulfilment"})).await.expect(200);
+        assert_eq!(available(&app, &c.consumer, &id).await, ["rate"]);
+        assert!(available(&app, &c.owner, &id).await.is_empty());
+        assert!(available(&app, &c.regulator, &id).await.is_empty());
+    }
+}
