@@ -10,10 +10,14 @@ use serde_json::json;
 
 use super::CaseContext;
 use super::notices::{Notice, send_notice};
+use crate::domain::access::Actor;
 use crate::domain::commitment::{CommitmentKind, is_in_force};
+use crate::domain::region::RegionCode;
+use crate::error::ApiError;
 use crate::store::audit::{Audit, append_audit};
 use crate::store::disputes::{Claim, Dispute};
 use crate::store::schema::{alerts, businesses, dispute_claims, disputes, unit_commitments};
+use crate::store::users::User;
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
 /// The kinds of alert.
@@ -396,4 +400,111 @@ pub fn alert_labels(conn: &mut DbConn, alerts: &[Alert]) -> Result<AlertLabels, 
         );
     }
     Ok(AlertLabels { units, cases })
+}
+
+/// A handling step of an alert: the status it moves to, with the regulator's note.
+#[derive(Debug)]
+pub struct AlertStep<'a> {
+    pub to: &'static str,
+    pub note: Option<&'a str>,
+}
+
+/// Moves alert `id` of the caller's region (`region`; everywhere for `None`) as `step` says,
+/// audited; the alert as it is then, with its labels.
+pub fn move_alert_by(
+    conn: &mut DbConn,
+    actor: &Actor,
+    region: Option<&RegionCode>,
+    id: &str,
+    step: &AlertStep<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Alert, AlertLabels), ApiError> {
+    let missing = || ApiError::not_found("alert_not_found", "No such alert in your region.");
+    let alert = find_alert(conn, id)?.ok_or_else(missing)?;
+    let inside = RegionCode::parse(&alert.region_code)
+        .is_ok_and(|r| region.is_none_or(|own| own.contains(&r)));
+    if !inside {
+        return Err(missing());
+    }
+    crate::store::write_transaction(conn, |conn| {
+        if !move_alert(conn, id, step.to, &actor.user_id, step.note, now)? {
+            return Err(ApiError::conflict(
+                "alert_transition_not_allowed",
+                format!(
+                    "An alert that is {} cannot become {}.",
+                    alert.status, step.to
+                ),
+            ));
+        }
+        crate::store::audit::record_action(
+            conn,
+            actor,
+            &format!("alert.{}", step.to),
+            "alert",
+            id,
+            Some(&alert.region_code),
+            &json!({ "note": step.note }),
+            now,
+        )?;
+        let alert = find_alert(conn, id)?.ok_or_else(missing)?;
+        let labels = alert_labels(conn, std::slice::from_ref(&alert))?;
+        Ok((alert, labels))
+    })
+}
+
+/// Escalates together the disputes of mass-complaint alert `id` of the regulator's region
+/// (`region`; everywhere for `None`) that are still in handling, with `reason`, and
+/// acknowledges the alert, in one transaction: the disputes escalated and those skipped
+/// (concluded meanwhile).
+pub fn escalate_mass_complaint(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    regulator: &User,
+    region: Option<&RegionCode>,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(Vec<String>, Vec<String>), ApiError> {
+    let missing = || ApiError::not_found("alert_not_found", "No such alert in your region.");
+    let alert = find_alert(conn, id)?.ok_or_else(missing)?;
+    if !RegionCode::parse(&alert.region_code)
+        .is_ok_and(|r| region.is_none_or(|own| own.contains(&r)))
+    {
+        return Err(missing());
+    }
+    if alert.kind != "mass_complaint" {
+        return Err(ApiError::conflict(
+            "not_a_mass_complaint",
+            "Only a mass complaint's disputes are escalated together.",
+        ));
+    }
+    let ids: Vec<String> = serde_json::from_str(&alert.dispute_ids).unwrap_or_default();
+    crate::store::write_transaction(conn, |conn| {
+        let (mut escalated, mut skipped) = (Vec::new(), Vec::new());
+        for dispute in ids {
+            let (d, _) =
+                crate::store::disputes::find_dispute(conn, &dispute)?.ok_or_else(missing)?;
+            let status: Option<crate::domain::dispute::Status> = d.status.parse().ok();
+            if status.is_none_or(|s| !s.in_handling()) {
+                skipped.push(dispute);
+                continue;
+            }
+            super::actions::act(
+                conn,
+                ctx,
+                &dispute,
+                &super::actions::Acting {
+                    user: Some(regulator),
+                    actor: crate::domain::dispute::Actor::Regulator,
+                },
+                &super::actions::Action::RegulatorEscalation {
+                    reason: reason.to_string(),
+                },
+                now,
+            )?;
+            escalated.push(dispute);
+        }
+        move_alert(conn, id, "acknowledged", &regulator.id, Some(reason), now)?;
+        Ok((escalated, skipped))
+    })
 }

@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::auth::AuthUser;
 use crate::disputes::alerts::{
-    Alert, AlertLabels, alert_labels, find_alert, list_alerts, move_alert,
+    Alert, AlertLabels, AlertStep, alert_labels, escalate_mass_complaint, list_alerts,
+    move_alert_by,
 };
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
@@ -166,41 +167,17 @@ async fn move_to(
         ));
     }
     let now = state.clock.now();
-    let alert = state
+    let (alert, labels) = state
         .db
         .run(move |conn| {
-            let missing =
-                || ApiError::not_found("alert_not_found", "No such alert in your region.");
-            let alert = find_alert(conn, &id)?.ok_or_else(missing)?;
-            let inside = RegionCode::parse(&alert.region_code)
-                .is_ok_and(|r| region.as_ref().is_none_or(|own| own.contains(&r)));
-            if !inside {
-                return Err(missing());
-            }
-            crate::store::write_transaction(conn, |conn| {
-                if !move_alert(conn, &id, to, auth.id(), note.as_deref(), now)? {
-                    return Err(ApiError::conflict(
-                        "alert_transition_not_allowed",
-                        format!("An alert that is {} cannot become {to}.", alert.status),
-                    ));
-                }
-                crate::store::audit::record_action(
-                    conn,
-                    &auth.actor,
-                    &format!("alert.{to}"),
-                    "alert",
-                    &id,
-                    Some(&alert.region_code),
-                    &serde_json::json!({"note": note}),
-                    now,
-                )?;
-                let alert = find_alert(conn, &id)?.ok_or_else(missing)?;
-                let labels = alert_labels(conn, std::slice::from_ref(&alert))?;
-                Ok(AlertDto::of(alert, &labels))
-            })
+            let step = AlertStep {
+                to,
+                note: note.as_deref(),
+            };
+            move_alert_by(conn, &auth.actor, region.as_ref(), &id, &step, now)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(alert))
+    Ok(HttpResponse::Ok().json(AlertDto::of(alert, &labels)))
 }
 
 /// Acknowledges an open alert (regulators of its region).
@@ -290,56 +267,12 @@ pub async fn escalate(
     let id = path.into_inner();
     let now = state.clock.now();
     let ctx = state.case_context();
-    let done = state
+    let (escalated, skipped) = state
         .db
         .run(move |conn| {
-            let missing =
-                || ApiError::not_found("alert_not_found", "No such alert in your region.");
-            let alert = find_alert(conn, &id)?.ok_or_else(missing)?;
-            if !RegionCode::parse(&alert.region_code)
-                .is_ok_and(|r| region.as_ref().is_none_or(|own| own.contains(&r)))
-            {
-                return Err(missing());
-            }
-            if alert.kind != "mass_complaint" {
-                return Err(ApiError::conflict(
-                    "not_a_mass_complaint",
-                    "Only a mass complaint's disputes are escalated together.",
-                ));
-            }
-            let ids: Vec<String> = serde_json::from_str(&alert.dispute_ids).unwrap_or_default();
-            crate::store::write_transaction(conn, |conn| {
-                let mut done = JointEscalation {
-                    escalated: Vec::new(),
-                    skipped: Vec::new(),
-                };
-                for dispute in ids {
-                    let (d, _) = crate::store::disputes::find_dispute(conn, &dispute)?
-                        .ok_or_else(missing)?;
-                    let open: Option<crate::domain::dispute::Status> = d.status.parse().ok();
-                    if open.is_none_or(|s| !s.in_handling()) {
-                        done.skipped.push(dispute);
-                        continue;
-                    }
-                    crate::disputes::actions::act(
-                        conn,
-                        &ctx,
-                        &dispute,
-                        &crate::disputes::actions::Acting {
-                            user: Some(&auth.user),
-                            actor: crate::domain::dispute::Actor::Regulator,
-                        },
-                        &crate::disputes::actions::Action::RegulatorEscalation {
-                            reason: reason.clone(),
-                        },
-                        now,
-                    )?;
-                    done.escalated.push(dispute);
-                }
-                move_alert(conn, &id, "acknowledged", auth.id(), Some(&reason), now)?;
-                Ok::<_, ApiError>(done)
-            })
+            escalate_mass_complaint(conn, &ctx, &auth.user, region.as_ref(), &id, &reason, now)
         })
         .await?;
+    let done = JointEscalation { escalated, skipped };
     Ok(HttpResponse::Ok().json(done))
 }

@@ -12,7 +12,8 @@ use super::api;
 use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
-use crate::disputes::view::{DisputeView, FiledDispute, ItemDto, OfferDto};
+use crate::disputes::view::{AvailableAction as Can, DisputeView, FiledDispute, ItemDto, OfferDto};
+use crate::domain::dispute::Status;
 use crate::domain::money::parse_yuan;
 use crate::domain::role::Role;
 use crate::error::ApiError;
@@ -195,10 +196,6 @@ impl DisputePageView {
         self.d.your_role == "merchant"
     }
 
-    fn regulator(&self) -> bool {
-        self.d.your_role == "regulator"
-    }
-
     /// The viewer's side in offers and messages.
     fn my_party(&self) -> &str {
         if self.consumer() {
@@ -208,15 +205,28 @@ impl DisputePageView {
         }
     }
 
+    /// What the lifecycle lets the viewer do now (the view's `available_actions`).
+    fn can(&self, action: Can) -> bool {
+        self.d.available_actions.contains(&action)
+    }
+
+    fn status(&self) -> Option<Status> {
+        self.d.status.parse().ok()
+    }
+
+    /// Still to be settled: filed, negotiating or paused.
     fn open(&self) -> bool {
-        matches!(self.d.status.as_str(), "filed" | "negotiating" | "paused")
+        self.status()
+            .is_some_and(|s| !s.is_terminal() && s != Status::Settled)
     }
 
     fn concluded(&self) -> bool {
-        matches!(
-            self.d.status.as_str(),
-            "resolved" | "escalated" | "withdrawn" | "rejected"
-        )
+        self.status().is_some_and(Status::is_terminal)
+    }
+
+    /// Filed and not yet answered by the business.
+    fn awaiting_first_contact(&self) -> bool {
+        self.status() == Some(Status::Filed)
     }
 
     /// Open offers the viewer may answer.
@@ -258,22 +268,6 @@ impl DisputePageView {
             "calendar_days" => self.f.t("自然日", "calendar days"),
             other => other,
         }
-    }
-
-    fn pending_extension_from_other(&self) -> bool {
-        self.d
-            .deadlines
-            .pending_extension
-            .as_ref()
-            .is_some_and(|p| p.party != self.my_party())
-    }
-
-    fn pending_pause_from_other(&self) -> bool {
-        self.d
-            .deadlines
-            .pending_pause_party
-            .as_deref()
-            .is_some_and(|p| p != self.my_party())
     }
 
     fn size(&self, bytes: &i64) -> String {
