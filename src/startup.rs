@@ -70,6 +70,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     Ok(AppState {
         hasher: crate::security::passwords::Hasher::new(hashes),
         limits: crate::security::limits::AddressLimits::new(&settings.security),
+        reference: crate::store::reference::ReferenceCache::default(),
         calendars,
         db,
         clock,

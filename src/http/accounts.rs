@@ -194,7 +194,12 @@ pub async fn register(
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.limit(&req, crate::security::limits::Action::Registration)?;
-    let body = body.into_inner();
+    Ok(HttpResponse::Created().json(register_for(&state, body.into_inner()).await?))
+}
+
+/// Registers a consumer account. The caller counts the registration against its address's
+/// limit.
+pub async fn register_for(state: &AppState, body: RegisterRequest) -> Result<MeResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let account = parse_account(&mut errors, "", &body.account);
     let password = errors.check(
@@ -229,8 +234,8 @@ pub async fn register(
             Ok::<_, ApiError>(user)
         })
         .await?;
-    let phone = own_phone(&state, &user)?;
-    Ok(HttpResponse::Created().json(MeResponse::from_user(&user, phone)))
+    let phone = own_phone(state, &user)?;
+    Ok(MeResponse::from_user(&user, phone))
 }
 
 /// Credentials for a login.
@@ -336,11 +341,7 @@ pub async fn authenticate(
 /// the limit together); answers the attempt's id, to be marked succeeded once the password
 /// matches. Logins and password changes (keyed by account id)
 /// share the per-address count; each keeps its own per-account count.
-async fn start_attempt(
-    state: &web::Data<AppState>,
-    ip: String,
-    key: String,
-) -> Result<String, ApiError> {
+async fn start_attempt(state: &AppState, ip: String, key: String) -> Result<String, ApiError> {
     let now = state.clock.now();
     let security = state.settings.security.clone();
     let window_start = now - Duration::seconds(security.login_window_secs);
@@ -804,8 +805,19 @@ pub async fn change_password(
     auth: AuthUser,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let user = auth.user;
+    let client = super::address::client_address(&req, &state.settings.server.trusted_proxies);
+    change_password_for(&state, &auth, client, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes `auth`'s password, asked from address `client`.
+pub async fn change_password_for(
+    state: &AppState,
+    auth: &AuthUser,
+    client: std::net::IpAddr,
+    body: ChangePasswordRequest,
+) -> Result<(), ApiError> {
+    let user = auth.user.clone();
     let words: Vec<&str> = [Some(user.display_name.as_str()), user.email.as_deref()]
         .into_iter()
         .flatten()
@@ -815,9 +827,7 @@ pub async fn change_password(
     // Wrong current passwords are limited as failed logins are (per account and address, and
     // per address): a stolen session cannot guess its way to the password faster than the login
     // page can.
-    let ip =
-        super::address::client_address(&req, &state.settings.server.trusted_proxies).to_string();
-    let attempt = start_attempt(&state, ip, format!("account:{}", user.id)).await?;
+    let attempt = start_attempt(state, client.to_string(), format!("account:{}", user.id)).await?;
     let matches = state
         .hasher
         .verify(body.current_password, user.password_hash.clone())
@@ -838,8 +848,7 @@ pub async fn change_password(
         "password_changed",
         "The password was changed meanwhile; log in again.",
     );
-    replace_password(&state, user.id, old_hash, password, changed).await?;
-    Ok(HttpResponse::NoContent().finish())
+    replace_password(state, user.id, old_hash, password, changed).await
 }
 
 /// Sets `password` for account `user_id` and ends all its sessions.

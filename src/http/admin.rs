@@ -320,8 +320,16 @@ pub async fn list_users(
     auth: AuthUser,
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(list_users_for(&state, &auth, query.into_inner()).await?))
+}
+
+/// Accounts matching `query` (admins).
+pub async fn list_users_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: UserQuery,
+) -> Result<UserPage, ApiError> {
     auth.require_role(&[Role::Admin])?;
-    let query = query.into_inner();
     let mut errors = FieldErrors::default();
     let role = query
         .role
@@ -379,7 +387,7 @@ pub async fn list_users(
             is_active: u.is_active,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
+    Ok(UserPage { items, next_cursor })
 }
 
 /// Deactivates an account (a departed regulator, association admin or staff member): it can
@@ -394,15 +402,24 @@ pub async fn deactivate_user(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    set_user_active_for(&state, &auth, path.into_inner(), false).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deactivates or reactivates account `id` (admins; nobody deactivates themself).
+pub async fn set_user_active_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    active: bool,
+) -> Result<(), ApiError> {
     auth.require_role(&[Role::Admin])?;
-    let id = path.into_inner();
-    if id == auth.id() {
+    if !active && id == auth.id() {
         return Err(ApiError::forbidden(
             "Another admin deactivates your account.",
         ));
     }
-    set_account_active(&state, &auth, id, false, |_| Ok(())).await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_account_active(state, auth, id, active, |_| Ok(())).await
 }
 
 /// Lets a deactivated account log in again (admin only).
@@ -416,8 +433,7 @@ pub async fn reactivate_user(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require_role(&[Role::Admin])?;
-    set_account_active(&state, &auth, path.into_inner(), true, |_| Ok(())).await?;
+    set_user_active_for(&state, &auth, path.into_inner(), true).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

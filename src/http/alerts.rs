@@ -112,8 +112,17 @@ pub async fn list(
     auth: AuthUser,
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let region = handled_region(&auth)?;
-    let status = query.status.clone();
+    Ok(HttpResponse::Ok().json(list_for(&state, &auth, query.into_inner()).await?))
+}
+
+/// The alerts `auth` handles with `query`'s filter.
+pub async fn list_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: AlertQuery,
+) -> Result<Vec<AlertDto>, ApiError> {
+    let region = handled_region(auth)?;
+    let status = query.status;
     if status
         .as_deref()
         .is_some_and(|s| !["open", "acknowledged", "closed"].contains(&s))
@@ -125,7 +134,7 @@ pub async fn list(
         ));
     }
     let prefix = region.map(|r| r.prefix().to_string());
-    let items = state
+    state
         .db
         .run(move |conn| {
             let rows = list_alerts(conn, prefix.as_deref(), status.as_deref(), 500)?;
@@ -136,8 +145,7 @@ pub async fn list(
                     .collect::<Vec<_>>(),
             )
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(items))
+        .await
 }
 
 /// A note on an alert.
@@ -148,14 +156,27 @@ pub struct AlertNote {
     pub note: Option<String>,
 }
 
-async fn move_to(
-    state: web::Data<AppState>,
-    auth: AuthUser,
+/// Where a regulator moves an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertMove {
+    Acknowledge,
+    Close,
+}
+
+/// Moves alert `id` as `auth` (regulators of its region), with an optional note (required
+/// when closing).
+pub async fn move_for(
+    state: &AppState,
+    auth: &AuthUser,
     id: String,
-    to: &'static str,
+    to: AlertMove,
     note: Option<String>,
-) -> Result<HttpResponse, ApiError> {
-    let region = handled_region(&auth)?;
+) -> Result<AlertDto, ApiError> {
+    let to = match to {
+        AlertMove::Acknowledge => "acknowledged",
+        AlertMove::Close => "closed",
+    };
+    let region = handled_region(auth)?;
     let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > 1000)
         || (to == "closed" && note.as_ref().is_none_or(|n| n.chars().count() < 2))
@@ -167,6 +188,7 @@ async fn move_to(
         ));
     }
     let now = state.clock.now();
+    let actor = auth.actor.clone();
     let (alert, labels) = state
         .db
         .run(move |conn| {
@@ -174,10 +196,10 @@ async fn move_to(
                 to,
                 note: note.as_deref(),
             };
-            move_alert_by(conn, &auth.actor, region.as_ref(), &id, &step, now)
+            move_alert_by(conn, &actor, region.as_ref(), &id, &step, now)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AlertDto::of(alert, &labels)))
+    Ok(AlertDto::of(alert, &labels))
 }
 
 /// Acknowledges an open alert (regulators of its region).
@@ -192,14 +214,15 @@ pub async fn acknowledge(
     path: web::Path<String>,
     body: web::Json<AlertNote>,
 ) -> Result<HttpResponse, ApiError> {
-    move_to(
-        state,
-        auth,
+    let alert = move_for(
+        &state,
+        &auth,
         path.into_inner(),
-        "acknowledged",
+        AlertMove::Acknowledge,
         body.into_inner().note,
     )
-    .await
+    .await?;
+    Ok(HttpResponse::Ok().json(alert))
 }
 
 /// Closes an alert with a note saying what was done (regulators of its region).
@@ -214,14 +237,15 @@ pub async fn close(
     path: web::Path<String>,
     body: web::Json<AlertNote>,
 ) -> Result<HttpResponse, ApiError> {
-    move_to(
-        state,
-        auth,
+    let alert = move_for(
+        &state,
+        &auth,
         path.into_inner(),
-        "closed",
+        AlertMove::Close,
         body.into_inner().note,
     )
-    .await
+    .await?;
+    Ok(HttpResponse::Ok().json(alert))
 }
 
 /// What a joint escalation did.

@@ -96,7 +96,16 @@ pub async fn list(
     auth: AuthUser,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let prefix = readable(&auth)?;
+    Ok(HttpResponse::Ok().json(list_for(&state, &auth, query.into_inner()).await?))
+}
+
+/// The audit entries `auth` may read, oldest first from `query`'s cursor.
+pub async fn list_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: AuditQuery,
+) -> Result<AuditPage, ApiError> {
+    let prefix = readable(auth)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid_field(
@@ -118,10 +127,10 @@ pub async fn list(
     let next_cursor = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.seq.to_string()))
         .flatten();
-    Ok(HttpResponse::Ok().json(AuditPage {
+    Ok(AuditPage {
         items: rows.into_iter().map(AuditEntryDto::from).collect(),
         next_cursor,
-    }))
+    })
 }
 
 /// Most entries one export holds.

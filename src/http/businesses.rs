@@ -247,16 +247,25 @@ pub async fn get_business(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(get_business_for(&state, &auth, path.into_inner()).await?))
+}
+
+/// Business `id` as `auth` may see it.
+pub async fn get_business_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+) -> Result<BusinessResponse, ApiError> {
+    let actor = auth.actor.clone();
     let (business, unit) = state
         .db
         .run(move |conn| {
-            let business = load_visible_business(conn, &auth.actor, &id)?;
+            let business = load_visible_business(conn, &actor, &id)?;
             let unit = find_unit_of_business(conn, &business.id)?;
             Ok::<_, ApiError>((business, unit))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(business_response(business, unit)))
+    Ok(business_response(business, unit))
 }
 
 /// Changes to a profile; absent fields stay as they are. The credit code, industry and
@@ -354,7 +363,16 @@ pub async fn get_staff(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(get_staff_for(&state, &auth, path.into_inner()).await?))
+}
+
+/// The staff of business `id` (its staff and admins).
+pub async fn get_staff_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+) -> Result<Vec<StaffResponse>, ApiError> {
+    let auth = auth.clone();
     let staff = state
         .db
         .run(move |conn| {
@@ -367,12 +385,7 @@ pub async fn get_staff(
             Ok(list_staff(conn, &business.id)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        staff
-            .into_iter()
-            .map(StaffResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(staff.into_iter().map(StaffResponse::from).collect())
 }
 
 /// A new staff member, invited by email.
@@ -397,7 +410,17 @@ pub async fn invite_staff(
     path: web::Path<String>,
     body: web::Json<InviteStaffRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let staff = invite_staff_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(staff))
+}
+
+/// Invites a staff member to business `id` as `auth` (its owner).
+pub async fn invite_staff_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    body: InviteStaffRequest,
+) -> Result<StaffResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let account = parse_account(&mut errors, "", &body.account);
     if account.as_ref().is_some_and(|a| a.email.is_none()) {
@@ -417,31 +440,29 @@ pub async fn invite_staff(
     };
     errors.finish()?;
     let (account, staff_role) = (checked(account)?, checked(staff_role)?);
-    let id = path.into_inner();
     let now = state.clock.now();
-    let worker_state = state.clone();
+    let (pii, inviter, actor) = (state.pii.clone(), state.inviter(), auth.actor.clone());
     let user = state
         .db
         .run(move |conn| {
-            let business = load_owned_business(conn, &auth.actor, &id)?;
+            let business = load_owned_business(conn, &actor, &id)?;
             crate::store::write_transaction(conn, |conn| {
                 let user = new_user_row(
-                    &worker_state.pii,
+                    &pii,
                     &account,
                     &Membership::staff(&business.id, staff_role),
                     None,
                     now,
                 );
                 insert_user(conn, &user).map_err(account_conflict)?;
-                worker_state
-                    .inviter()
+                inviter
                     .invite(conn, &user, &business.name, now)
                     .map_err(ApiError::internal)?;
                 Ok::<_, ApiError>(user)
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(StaffResponse::from(user)))
+    Ok(StaffResponse::from(user))
 }
 
 /// Removes a staff member who left (owner only; not the last owner, not oneself): the account
@@ -457,6 +478,17 @@ pub async fn remove_staff(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, user_id) = path.into_inner();
+    remove_staff_for(&state, &auth, id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes staff member `user_id` from business `id` as `auth` (another owner).
+pub async fn remove_staff_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    user_id: String,
+) -> Result<(), ApiError> {
     if user_id == auth.id() {
         return Err(ApiError::forbidden(
             "You cannot remove yourself; another owner can.",
@@ -483,8 +515,7 @@ pub async fn remove_staff(
             .ok_or_else(|| ApiError::not_found("staff_not_found", "No such staff member."))?;
         Ok(())
     };
-    super::admin::set_account_active(&state, &auth, user_id, false, guard).await?;
-    Ok(HttpResponse::NoContent().finish())
+    super::admin::set_account_active(state, auth, user_id, false, guard).await
 }
 
 /// The five conditions of an ODR unit, each declared met.

@@ -57,6 +57,14 @@ pub async fn list_calendars(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(list_calendars_for(&state, &auth).await?))
+}
+
+/// The calendar years in force (admins).
+pub async fn list_calendars_for(
+    state: &AppState,
+    auth: &AuthUser,
+) -> Result<Vec<CalendarYearResponse>, ApiError> {
     auth.require_role(&[Role::Admin])?;
     let book = state.calendars.clone();
     let sources = state
@@ -64,7 +72,7 @@ pub async fn list_calendars(
         .run(move |conn| book.sources(conn).map_err(ApiError::from))
         .await?;
     let jurisdiction = state.calendars.jurisdiction().to_string();
-    let years: Vec<CalendarYearResponse> = sources
+    Ok(sources
         .into_iter()
         .map(|s| CalendarYearResponse {
             jurisdiction: jurisdiction.clone(),
@@ -80,8 +88,7 @@ pub async fn list_calendars(
             .into(),
             imported_at: s.imported_at,
         })
-        .collect();
-    Ok(HttpResponse::Ok().json(years))
+        .collect())
 }
 
 /// Which calendar an import is for.
@@ -243,6 +250,14 @@ pub async fn list_deadline_policies(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(list_deadline_policies_for(&state, &auth).await?))
+}
+
+/// The national default and every scoped policy (admins).
+pub async fn list_deadline_policies_for(
+    state: &AppState,
+    auth: &AuthUser,
+) -> Result<Vec<PolicyResponse>, ApiError> {
     auth.require_role(&[Role::Admin])?;
     let rows = state
         .db
@@ -266,7 +281,7 @@ pub async fn list_deadline_policies(
             row.note,
         ));
     }
-    Ok(HttpResponse::Ok().json(out))
+    Ok(out)
 }
 
 /// A new deadline policy. Limits left out are taken from the national default.
@@ -303,8 +318,16 @@ pub async fn create_policy(
     auth: AuthUser,
     body: web::Json<CreatePolicyRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(create_policy_for(&state, &auth, body.into_inner()).await?))
+}
+
+/// Adds a scoped deadline policy (admins).
+pub async fn create_policy_for(
+    state: &AppState,
+    auth: &AuthUser,
+    body: CreatePolicyRequest,
+) -> Result<PolicyResponse, ApiError> {
     auth.require_role(&[Role::Admin])?;
-    let body = body.into_inner();
     let national = &state.settings.deadlines;
     let mut errors = FieldErrors::default();
     let version = body.version.trim().to_string();
@@ -392,6 +415,7 @@ pub async fn create_policy(
         created_by: Some(by),
     };
     let stored = row.clone();
+    let actor = auth.actor.clone();
     state
         .db
         .run(move |conn| {
@@ -404,7 +428,7 @@ pub async fn create_policy(
                 insert_policy(conn, &stored)?;
                 crate::store::audit::record_action(
                     conn,
-                    &auth.actor,
+                    &actor,
                     "policy.create",
                     "deadline_policy",
                     &stored.version,
@@ -422,11 +446,11 @@ pub async fn create_policy(
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(PolicyResponse::of(
+    Ok(PolicyResponse::of(
         &policy,
         row.region_code,
         row.industry_code,
         row.effective_from,
         note,
-    )))
+    ))
 }

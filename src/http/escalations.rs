@@ -77,7 +77,16 @@ pub async fn list(
     auth: AuthUser,
     query: web::Query<EscalationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let region = region_of(&auth)?;
+    Ok(HttpResponse::Ok().json(list_for(&state, &auth, query.into_inner()).await?))
+}
+
+/// The escalation queue of `auth`'s region with `query`'s filter.
+pub async fn list_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: EscalationQuery,
+) -> Result<Vec<EscalationItem>, ApiError> {
+    let region = region_of(auth)?;
     let wanted = match query.state.as_deref() {
         None => None,
         Some(s) => Some(
@@ -93,7 +102,7 @@ pub async fn list(
         .db
         .run(move |conn| queue(conn, &prefix, wanted, 200).map_err(ApiError::from))
         .await?;
-    let items: Vec<EscalationItem> = rows
+    Ok(rows
         .into_iter()
         .map(|r| EscalationItem {
             id: r.id,
@@ -106,8 +115,7 @@ pub async fn list(
             state: r.state,
             created_at: r.created_at,
         })
-        .collect();
-    Ok(HttpResponse::Ok().json(items))
+        .collect())
 }
 
 /// A handling step named in a request (not `pending` or `delivered`, which are the platform's).
@@ -154,21 +162,31 @@ pub async fn record(
     path: web::Path<String>,
     body: web::Json<EscalationUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let region = region_of(&auth)?;
-    let to = parse_step(&body.status)?;
-    let note = clean_note(body.note.as_deref())?;
-    let id = path.into_inner();
+    record_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Records a 12315 handling step of escalation `id` as `auth` (regulators of its region).
+pub async fn record_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    request: EscalationUpdateRequest,
+) -> Result<(), ApiError> {
+    let region = region_of(auth)?;
+    let to = parse_step(&request.status)?;
+    let note = clean_note(request.note.as_deref())?;
     let now = state.clock.now();
     let ctx = state.case_context();
+    let user = auth.user.clone();
     state
         .db
         .run(move |conn| {
             let note = note.as_deref();
-            record_by_regulator(conn, &ctx, &auth.user, &region, &id, to, note, now)
+            record_by_regulator(conn, &ctx, &user, &region, &id, to, note, now)
                 .map_err(ApiError::from)
         })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .await
 }
 
 /// An escalation whose delivery gave up.

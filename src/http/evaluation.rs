@@ -34,14 +34,23 @@ pub async fn list(
     auth: AuthUser,
     query: web::Query<EvaluationQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(list_for(&state, &auth, query.into_inner()).await?))
+}
+
+/// The evaluation of the units `auth` oversees.
+pub async fn list_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: EvaluationQuery,
+) -> Result<EvaluationResponse, ApiError> {
     let rules = state.settings.evaluation.clone();
     let now = state.clock.now();
     let everything = query.all.unwrap_or(false);
-    let evaluated = state
+    let actor = auth.actor.clone();
+    state
         .db
-        .run(move |conn| evaluation::evaluate(conn, &auth.actor, &rules, everything, now))
-        .await?;
-    Ok(HttpResponse::Ok().json(evaluated))
+        .run(move |conn| evaluation::evaluate(conn, &actor, &rules, everything, now))
+        .await
 }
 
 /// A warning.
@@ -66,11 +75,22 @@ pub async fn warn(
     path: web::Path<String>,
     body: web::Json<WarningRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    warn_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+/// Warns unit `id` as `auth`.
+pub async fn warn_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    request: WarningRequest,
+) -> Result<(), ApiError> {
     let now = state.clock.now();
     let ctx = state.case_context();
+    let actor = auth.actor.clone();
     state
         .db
-        .run(move |conn| evaluation::warn(conn, &ctx, &auth.actor, &path, &body.reason, now))
-        .await?;
-    Ok(HttpResponse::Created().finish())
+        .run(move |conn| evaluation::warn(conn, &ctx, &actor, &id, &request.reason, now))
+        .await
 }

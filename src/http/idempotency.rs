@@ -2,8 +2,9 @@
 //! response is stored with the work in one transaction; a retry with the same key and body
 //! gets the same response, a different body with the same key is refused.
 
+use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
@@ -28,26 +29,30 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// Runs `work` in one transaction, storing its outcome under the key when one is given. The
-/// outcome is the status and the id of the resource; `render` builds the body from the id, on
-/// the first request and on every replay, so no personal data is copied into the key table.
-pub async fn run_once<W, R>(
+/// outcome is the status and the id of the resource; `render` builds the answer from the id,
+/// on the first request and on every replay, so no personal data is copied into the key table.
+/// `request` is what the key was sent with; the same key with another request is refused.
+pub async fn run_once<W, R, T>(
     state: &AppState,
     user_id: String,
     key: Option<String>,
-    request: &serde_json::Value,
+    request: &impl Serialize,
     work: W,
     render: R,
-) -> Result<HttpResponse, ApiError>
+) -> Result<T, ApiError>
 where
     W: FnOnce(&mut DbConn) -> Result<(StatusCode, String), ApiError> + Send + 'static,
-    R: FnOnce(&mut DbConn, &str) -> Result<serde_json::Value, ApiError> + Send + 'static,
+    R: FnOnce(&mut DbConn, &str) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
 {
+    // Hashed as a JSON value, whose object keys are sorted.
+    let request = serde_json::to_value(request).map_err(ApiError::internal)?;
     let hash = hex::encode(Sha256::digest(request.to_string().as_bytes()));
     let now = state.clock.now();
-    let (status, body) = state
+    state
         .db
         .run(move |conn| {
-            let (status, resource) = crate::store::write_transaction(conn, |conn| {
+            let resource = crate::store::write_transaction(conn, |conn| {
                 if let Some(key) = &key {
                     // The key is claimed before the work: a request sent again while the first
                     // is running waits for it (the key's row is locked until the first commits)
@@ -64,11 +69,7 @@ where
                                     "This Idempotency-Key was used with a different request.",
                                 ));
                             }
-                            let status = u16::try_from(stored.status_code)
-                                .ok()
-                                .and_then(|s| StatusCode::from_u16(s).ok())
-                                .unwrap_or(StatusCode::OK);
-                            return Ok((status, stored.response_body));
+                            return Ok(stored.response_body);
                         }
                         Err(other) => return Err(other.into()),
                     }
@@ -77,10 +78,9 @@ where
                 if let Some(key) = &key {
                     save_response(conn, &user_id, key, status.as_u16(), &resource)?;
                 }
-                Ok::<_, ApiError>((status, resource))
+                Ok::<_, ApiError>(resource)
             })?;
-            Ok::<_, ApiError>((status, render(conn, &resource)?))
+            render(conn, &resource)
         })
-        .await?;
-    Ok(HttpResponse::build(status).json(body))
+        .await
 }

@@ -35,7 +35,17 @@ pub async fn import_file(
     path: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let association_id = path.into_inner();
+    Ok(HttpResponse::Ok().json(import_file_for(&state, &auth, path.into_inner(), form).await?))
+}
+
+/// Imports the member list in `form` into association `association_id` as `auth` (its
+/// administrator).
+pub async fn import_file_for(
+    state: &AppState,
+    auth: &AuthUser,
+    association_id: String,
+    form: Multipart,
+) -> Result<ImportReport, ApiError> {
     auth.require_role(&[Role::AssociationAdmin])?;
     if auth.actor.association_id.as_deref() != Some(association_id.as_str()) {
         return Err(ApiError::forbidden("You administer another association."));
@@ -49,16 +59,15 @@ pub async fn import_file(
             .map_err(ApiError::internal)?
             .map_err(|e| ApiError::invalid_field("file", "invalid_import_file", e.to_string()))?;
     let now = state.clock.now();
-    let worker_state = state.clone();
-    let report = state
+    let (pii, inviter, auth) = (state.pii.clone(), state.inviter(), auth.clone());
+    state
         .db
         .run(move |conn| {
             let association = find_association(conn, &association_id)?.ok_or_else(|| {
                 ApiError::not_found("association_not_found", "No such association.")
             })?;
-            let inviter = worker_state.inviter();
             let ctx = ImportContext {
-                pii: &worker_state.pii,
+                pii: &pii,
                 inviter: &inviter,
                 association: &association,
                 actor: Actor {
@@ -72,6 +81,5 @@ pub async fn import_file(
                 other => ApiError::internal(other),
             })
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(report))
+        .await
 }

@@ -232,8 +232,7 @@ pub async fn get_metrics(
     auth: AuthUser,
     query: web::Query<MetricsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let response = compute(&state, auth, query.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().json(get_metrics_for(&state, &auth, query.into_inner()).await?))
 }
 
 /// The same metrics as a CSV or XLSX table.
@@ -248,7 +247,7 @@ pub async fn export_metrics(
     format: web::Query<ExportFormat>,
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::parse(format.format.as_deref())?;
-    let response = compute(&state, auth, query.into_inner()).await?;
+    let response = get_metrics_for(&state, &auth, query.into_inner()).await?;
     download(
         &[metrics_table("指标 Metrics", &response)],
         format,
@@ -257,11 +256,12 @@ pub async fn export_metrics(
 }
 
 /// The metrics answer for `query` as `auth` may see it.
-pub async fn compute(
+pub async fn get_metrics_for(
     state: &AppState,
-    auth: AuthUser,
+    auth: &AuthUser,
     query: MetricsQuery,
 ) -> Result<MetricsResponse, ApiError> {
+    let auth = auth.clone();
     let now = state.clock.now();
     let today = now.with_timezone(&Shanghai).date_naive();
     let period = period_of(&query, today)?;
@@ -322,7 +322,15 @@ pub async fn get_trend(
     auth: AuthUser,
     query: web::Query<TrendQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
+    Ok(HttpResponse::Ok().json(get_trend_for(&state, &auth, query.into_inner()).await?))
+}
+
+/// The figures of `query`'s scope month by month, as `auth` may see them.
+pub async fn get_trend_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: TrendQuery,
+) -> Result<TrendResponse, ApiError> {
     let count = query.months.unwrap_or(12);
     let mut errors = FieldErrors::default();
     if !(1..=24).contains(&count) {
@@ -338,7 +346,8 @@ pub async fn get_trend(
         id: query.id,
         ..MetricsQuery::default()
     };
-    let response = state
+    let auth = auth.clone();
+    state
         .db
         .run(move |conn| {
             let (scope, _) = allowed_scope(conn, &auth, &asked)?;
@@ -353,6 +362,5 @@ pub async fn get_trend(
                 months,
             })
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(response))
+        .await
 }

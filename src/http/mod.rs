@@ -1,5 +1,7 @@
-//! The HTTP API. One module per resource; handlers extract, convert to domain values, call
-//! the store in one place, and map the result to a response DTO.
+//! The HTTP API. One module per resource; each operation is a `*_for` service function (the
+//! caller and a typed input in, a typed answer out) that the handler and the portal's pages
+//! both call; the handler only extracts the request and writes the response
+//! (docs/architecture.md#dependencies).
 
 pub mod accounts;
 pub mod address;
@@ -59,6 +61,8 @@ pub struct AppState {
     pub hasher: crate::security::passwords::Hasher,
     /// Per-address limits on registering, filing and uploading.
     pub limits: crate::security::limits::AddressLimits,
+    /// Regions, industries and associations, reloaded when they change.
+    pub reference: crate::store::reference::ReferenceCache,
 }
 
 impl AppState {

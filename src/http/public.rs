@@ -158,6 +158,14 @@ pub async fn directory(
     state: web::Data<AppState>,
     query: web::Query<DirectoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(directory_for(&state, query.into_inner()).await?))
+}
+
+/// A page of the public directory of active units.
+pub async fn directory_for(
+    state: &AppState,
+    query: DirectoryQuery,
+) -> Result<PublicUnitPage, ApiError> {
     let page = PageParams {
         limit: query.limit.clone(),
         cursor: query.cursor.clone(),
@@ -191,7 +199,7 @@ pub async fn directory(
         .into_iter()
         .map(|(unit, business)| public_unit(unit, business, &commitments, &scores, &warned, today))
         .collect();
-    Ok(HttpResponse::Ok().json(PublicUnitPage { items, next_cursor }))
+    Ok(PublicUnitPage { items, next_cursor })
 }
 
 /// One active unit of the directory.
@@ -201,12 +209,16 @@ pub async fn directory_entry(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(directory_entry_for(&state, path.into_inner()).await?))
+}
+
+/// Active unit `id` as the public sees it.
+pub async fn directory_entry_for(state: &AppState, id: String) -> Result<PublicUnit, ApiError> {
     let now = state.clock.now();
     let today = shanghai_today(now);
     let warned_after =
         state.clock.now() - chrono::Duration::days(state.settings.evaluation.warning_days);
-    let entry = state
+    state
         .db
         .run(move |conn| {
             let found = units::find_unit(conn, &id)?
@@ -230,6 +242,5 @@ pub async fn directory_entry(
                 today,
             ))
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(entry))
+        .await
 }

@@ -61,12 +61,8 @@ impl From<Publication> for PublicationDto {
     }
 }
 
-fn shown(rows: Vec<Publication>) -> HttpResponse {
-    HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(PublicationDto::from)
-            .collect::<Vec<_>>(),
-    )
+fn shown(rows: Vec<Publication>) -> Vec<PublicationDto> {
+    rows.into_iter().map(PublicationDto::from).collect()
 }
 
 /// Drafts a publication for the caller's region (regulators). A case summary is drafted from
@@ -81,12 +77,22 @@ pub async fn create(
     auth: AuthUser,
     body: web::Json<CreatePublication>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(create_for(&state, &auth, body.into_inner()).await?))
+}
+
+/// Drafts a publication as `auth`.
+pub async fn create_for(
+    state: &AppState,
+    auth: &AuthUser,
+    request: CreatePublication,
+) -> Result<PublicationDto, ApiError> {
     let now = state.clock.now();
+    let actor = auth.actor.clone();
     let row = state
         .db
-        .run(move |conn| publications::create(conn, &auth.actor, &body, now))
+        .run(move |conn| publications::create(conn, &actor, &request, now))
         .await?;
-    Ok(HttpResponse::Created().json(PublicationDto::from(row)))
+    Ok(PublicationDto::from(row))
 }
 
 /// The region's publications, drafts included, newest first (regulators).
@@ -97,9 +103,18 @@ pub async fn list_drafts(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(list_drafts_for(&state, &auth).await?))
+}
+
+/// The drafts of `auth`'s region.
+pub async fn list_drafts_for(
+    state: &AppState,
+    auth: &AuthUser,
+) -> Result<Vec<PublicationDto>, ApiError> {
+    let actor = auth.actor.clone();
     let rows = state
         .db
-        .run(move |conn| publications::list_drafts(conn, &auth.actor))
+        .run(move |conn| publications::list_drafts(conn, &actor))
         .await?;
     Ok(shown(rows))
 }
@@ -150,13 +165,23 @@ pub async fn publish(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(publish_for(&state, &auth, path.into_inner()).await?))
+}
+
+/// Publishes draft `id` as `auth`.
+pub async fn publish_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+) -> Result<PublicationDto, ApiError> {
     let now = state.clock.now();
     let pii = state.pii.clone();
+    let actor = auth.actor.clone();
     let row = state
         .db
-        .run(move |conn| publications::publish(conn, &auth.actor, &pii, &path, now))
+        .run(move |conn| publications::publish(conn, &actor, &pii, &id, now))
         .await?;
-    Ok(HttpResponse::Ok().json(PublicationDto::from(row)))
+    Ok(PublicationDto::from(row))
 }
 
 /// Filter of the public list.
@@ -176,7 +201,15 @@ pub async fn public_list(
     state: web::Data<AppState>,
     query: web::Query<PublicQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = query.kind.clone();
+    Ok(HttpResponse::Ok().json(public_list_for(&state, query.into_inner()).await?))
+}
+
+/// Published items, filtered by `query`.
+pub async fn public_list_for(
+    state: &AppState,
+    query: PublicQuery,
+) -> Result<Vec<PublicationDto>, ApiError> {
+    let kind = query.kind;
     if kind.as_deref().is_some_and(|k| !KINDS.contains(&k)) {
         return Err(ApiError::invalid_field(
             "kind",

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use crate::domain::unit::{UNDERTAKING_EN, UNDERTAKING_VERSION, UNDERTAKING_ZH};
 use crate::error::ApiError;
-use crate::store::reference::{self, Association, Industry, Region};
+use crate::store::reference::{Association, Catalogue, Industry, Region};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -98,45 +98,51 @@ pub struct UndertakingResponse {
 #[utoipa::path(get, path = "/api/v1/regions", tag = "reference",
     responses((status = 200, body = Vec<RegionResponse>)))]
 pub async fn list_regions(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = state
-        .db
-        .run(|conn| reference::list_regions(conn).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(RegionResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    let catalogue = state.reference.current(&state.db).await?;
+    Ok(HttpResponse::Ok().json(regions(&catalogue)))
 }
 
 /// All industries.
 #[utoipa::path(get, path = "/api/v1/industries", tag = "reference",
     responses((status = 200, body = Vec<IndustryResponse>)))]
 pub async fn list_industries(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = state
-        .db
-        .run(|conn| reference::list_industries(conn).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(IndustryResponse::from)
-            .collect::<Vec<_>>(),
-    ))
+    let catalogue = state.reference.current(&state.db).await?;
+    Ok(HttpResponse::Ok().json(industries(&catalogue)))
 }
 
 /// All associations.
 #[utoipa::path(get, path = "/api/v1/associations", tag = "reference",
     responses((status = 200, body = Vec<AssociationResponse>)))]
 pub async fn list_associations(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = state
-        .db
-        .run(|conn| reference::list_associations(conn).map_err(ApiError::from))
-        .await?;
+    let catalogue = state.reference.current(&state.db).await?;
     Ok(HttpResponse::Ok().json(
-        rows.into_iter()
+        catalogue
+            .associations
+            .iter()
+            .cloned()
             .map(AssociationResponse::from)
             .collect::<Vec<_>>(),
     ))
+}
+
+/// The regions of `catalogue`, ordered by code.
+pub fn regions(catalogue: &Catalogue) -> Vec<RegionResponse> {
+    catalogue
+        .regions
+        .iter()
+        .cloned()
+        .map(RegionResponse::from)
+        .collect()
+}
+
+/// The industries of `catalogue`, ordered by code.
+pub fn industries(catalogue: &Catalogue) -> Vec<IndustryResponse> {
+    catalogue
+        .industries
+        .iter()
+        .cloned()
+        .map(IndustryResponse::from)
+        .collect()
 }
 
 /// The current undertaking (及时处理消费投诉承诺书).

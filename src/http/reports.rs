@@ -88,7 +88,18 @@ pub async fn list_archive(
     query: web::Query<ArchiveQuery>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let own = viewer_region(&auth)?;
+    let archive = list_archive_for(&state, &auth, query.into_inner(), page.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(archive))
+}
+
+/// Archived reports `auth` may read, newest first.
+pub async fn list_archive_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: ArchiveQuery,
+    page: PageParams,
+) -> Result<ArchivePage, ApiError> {
+    let own = viewer_region(auth)?;
     let kind = match query.kind.as_deref() {
         None => None,
         Some(k) => Some(ReportKind::parse(k).ok_or_else(|| {
@@ -121,7 +132,7 @@ pub async fn list_archive(
             generated_at: from_db_time(r.created_at),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ArchivePage { items, next_cursor }))
+    Ok(ArchivePage { items, next_cursor })
 }
 
 /// An archived report as generated, as CSV or XLSX.

@@ -254,6 +254,15 @@ pub async fn list_units(
     auth: AuthUser,
     query: web::Query<UnitQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(list_units_for(&state, &auth, query.into_inner()).await?))
+}
+
+/// The units `auth` oversees, filtered by `query`.
+pub async fn list_units_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: UnitQuery,
+) -> Result<UnitPage, ApiError> {
     let scope = scope_of(&auth.actor)?;
     let page = PageParams {
         limit: query.limit.clone(),
@@ -287,7 +296,7 @@ pub async fn list_units(
             status_changed_at: from_db_time(unit.status_changed_at),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(UnitPage { items, next_cursor }))
+    Ok(UnitPage { items, next_cursor })
 }
 
 fn load_visible_unit(
@@ -313,15 +322,23 @@ pub async fn get_unit(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let response = state
+    Ok(HttpResponse::Ok().json(get_unit_for(&state, &auth, path.into_inner()).await?))
+}
+
+/// Unit `id` as `auth` may see it.
+pub async fn get_unit_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+) -> Result<UnitResponse, ApiError> {
+    let actor = auth.actor.clone();
+    state
         .db
         .run(move |conn| {
-            let (unit, business) = load_visible_unit(conn, &auth.actor, &id)?;
+            let (unit, business) = load_visible_unit(conn, &actor, &id)?;
             unit_response(conn, unit, business)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(response))
+        .await
 }
 
 /// A regulator's decision on a unit.
@@ -384,7 +401,17 @@ pub async fn act_on_unit(
     path: web::Path<String>,
     body: web::Json<UnitActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let unit = act_on_unit_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(unit))
+}
+
+/// A regulator's decision on unit `id`.
+pub async fn act_on_unit_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    body: UnitActionRequest,
+) -> Result<UnitResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let action = parse_action(&body.action);
     if action.is_none() {
@@ -420,10 +447,10 @@ pub async fn act_on_unit(
     let (Some(action), Some(reason)) = (action, reason) else {
         return Err(ApiError::internal("validated action missing"));
     };
-    let id = path.into_inner();
     let now = state.clock.now();
     let ctx = state.case_context();
-    let response = state
+    let auth = auth.clone();
+    state
         .db
         .run(move |conn| {
             let (unit, business) = load_visible_unit(conn, &auth.actor, &id)?;
@@ -476,8 +503,7 @@ pub async fn act_on_unit(
             let (unit, business) = units::find_unit(conn, &unit.id)?.ok_or(StoreError::NotFound)?;
             unit_response(conn, unit, business)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(response))
+        .await
 }
 
 /// The unit's commitments, replacing the current ones.
@@ -538,10 +564,21 @@ pub async fn put_commitments(
     path: web::Path<String>,
     body: web::Json<CommitmentsRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let unit = put_commitments_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(unit))
+}
+
+/// Replaces unit `id`'s commitments as `auth` (the business's owner).
+pub async fn put_commitments_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    body: CommitmentsRequest,
+) -> Result<UnitResponse, ApiError> {
     let commitments = parse_commitments(&body.commitments)?;
     let now = state.clock.now();
-    let id = path.into_inner();
-    let response = state
+    let auth = auth.clone();
+    state
         .db
         .run(move |conn| {
             let (unit, business) = load_visible_unit(conn, &auth.actor, &id)?;
@@ -565,6 +602,5 @@ pub async fn put_commitments(
             })?;
             unit_response(conn, unit, business)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(response))
+        .await
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{associations, industries, regions};
+use super::schema::{associations, industries, reference_revision, regions};
 use super::{DbConn, StoreError, new_id, to_db_time};
 
 /// A stored region.
@@ -40,8 +40,45 @@ pub struct Association {
     pub created_at: chrono::NaiveDateTime,
 }
 
+/// Regions, industries and associations as one revision of them.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub revision: i64,
+    pub regions: Vec<Region>,
+    pub industries: Vec<Industry>,
+    pub associations: Vec<Association>,
+}
+
+/// The revision of the reference data: it grows with every change to it.
+pub fn revision(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(reference_revision::table
+        .find(1_i64)
+        .select(reference_revision::revision)
+        .first(conn)?)
+}
+
+/// Marks the reference data changed (in the transaction that changes it).
+fn changed(conn: &mut DbConn) -> Result<(), StoreError> {
+    diesel::update(reference_revision::table.find(1_i64))
+        .set(reference_revision::revision.eq(reference_revision::revision + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// All reference data, with its revision read first: a change made while this reads is seen
+/// as a newer revision on the next read.
+pub fn catalogue(conn: &mut DbConn) -> Result<Catalogue, StoreError> {
+    Ok(Catalogue {
+        revision: revision(conn)?,
+        regions: list_regions(conn)?,
+        industries: list_industries(conn)?,
+        associations: list_associations(conn)?,
+    })
+}
+
 /// Inserts regions that are not there yet (by code).
 pub fn upsert_regions(conn: &mut DbConn, rows: &[Region]) -> Result<(), StoreError> {
+    let mut added = false;
     for row in rows {
         let exists = regions::table
             .find(&row.code)
@@ -52,13 +89,18 @@ pub fn upsert_regions(conn: &mut DbConn, rows: &[Region]) -> Result<(), StoreErr
             diesel::insert_into(regions::table)
                 .values(row)
                 .execute(conn)?;
+            added = true;
         }
+    }
+    if added {
+        changed(conn)?;
     }
     Ok(())
 }
 
 /// Inserts industries that are not there yet (by code).
 pub fn upsert_industries(conn: &mut DbConn, rows: &[Industry]) -> Result<(), StoreError> {
+    let mut added = false;
     for row in rows {
         let exists = industries::table
             .find(&row.code)
@@ -69,7 +111,11 @@ pub fn upsert_industries(conn: &mut DbConn, rows: &[Industry]) -> Result<(), Sto
             diesel::insert_into(industries::table)
                 .values(row)
                 .execute(conn)?;
+            added = true;
         }
+    }
+    if added {
+        changed(conn)?;
     }
     Ok(())
 }
@@ -126,6 +172,7 @@ pub fn insert_association(
     diesel::insert_into(associations::table)
         .values(&row)
         .execute(conn)?;
+    changed(conn)?;
     Ok(row)
 }
 
@@ -144,4 +191,38 @@ pub fn find_association(conn: &mut DbConn, id: &str) -> Result<Option<Associatio
         .select(Association::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The reference data as last read, shared by every request of this process. Each use reads
+/// the stored revision (one row by key) and reloads only when it grew, so a change made by
+/// another node or by `odr` on the command line is seen on the next page.
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceCache {
+    held: std::sync::Arc<std::sync::RwLock<std::sync::Arc<Catalogue>>>,
+}
+
+impl ReferenceCache {
+    /// The current reference data.
+    pub async fn current(&self, db: &super::Db) -> Result<std::sync::Arc<Catalogue>, StoreError> {
+        let held = self.held.clone();
+        db.run(move |conn| {
+            let revision = revision(conn)?;
+            let cached = held.read().map_err(|_| poisoned())?.clone();
+            if cached.revision == revision {
+                return Ok(cached);
+            }
+            let fresh = std::sync::Arc::new(catalogue(conn)?);
+            let mut slot = held.write().map_err(|_| poisoned())?;
+            // Two requests may reload at once; the newer revision stays.
+            if slot.revision < fresh.revision {
+                *slot = fresh.clone();
+            }
+            Ok(fresh)
+        })
+        .await
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Unavailable("the reference cache's lock was poisoned".into())
 }

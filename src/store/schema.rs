@@ -20,6 +20,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    reference_revision (id) {
+        id -> BigInt,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
     industries (code) {
         code -> Text,
         name_zh -> Text,
@@ -535,6 +542,7 @@ diesel::joinable!(escalation_updates -> escalations (escalation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     open_purchases,
+    reference_revision,
     regions,
     industries,
     associations,

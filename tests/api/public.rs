@@ -31,6 +31,37 @@ both_backends! {
         app.get(&format!("/api/v1/public/units/{unit}"), None).await.expect_problem(404, "unit_not_found");
     }
 
+    async fn reference_data_changed_anywhere_shows_on_the_next_page(app) {
+        app.seed_demo().await;
+        let visitor = crate::portal::Visitor::new(&app);
+        // Read once, so that the pages hold the reference data.
+        assert!(!visitor.get("/units").await.html.contains("临平区"));
+        let before = app.get("/api/v1/associations", None).await.body.as_array().unwrap().len();
+
+        // An administrator adds an association through the API.
+        let admin = app.demo_token("admin@odr.demo").await;
+        app.post("/api/v1/admin/associations", Some(&admin), &serde_json::json!({"name": "杭州市汽车流通行业协会", "region_code": "330100"})).await.expect(201);
+        let after = app.get("/api/v1/associations", None).await.body;
+        assert_eq!(after.as_array().unwrap().len(), before + 1);
+
+        // Another node, or `odr` on the command line, adds a region to the same database.
+        app.with_conn(|conn| {
+            let linping = odr::store::reference::Region {
+                code: "330113".into(),
+                parent_code: Some("330100".into()),
+                level: 3,
+                name_zh: "临平区".into(),
+                name_en: "Linping District".into(),
+            };
+            odr::store::reference::upsert_regions(conn, &[linping]).unwrap();
+        })
+        .await;
+        let regions = app.get("/api/v1/regions", None).await.body;
+        assert!(regions.as_array().unwrap().iter().any(|r| r["code"] == "330113"));
+        let directory = visitor.get("/units").await;
+        assert!(directory.html.contains("<option value=\"330113\">临平区</option>"), "the region chooser offers the new district");
+    }
+
     async fn reference_data_is_public(app) {
         app.seed_demo().await;
         let regions = app.get("/api/v1/regions", None).await;

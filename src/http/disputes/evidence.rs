@@ -288,15 +288,24 @@ pub async fn upload(
     path: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
     state.limit(&req, crate::security::limits::Action::Upload)?;
+    let view = upload_for(&state, &auth, path.into_inner(), form).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Adds the files of `form` to dispute `id` as `auth` (a party) and returns the dispute.
+pub async fn upload_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    form: Multipart,
+) -> Result<DisputeView, ApiError> {
     // Who may add to this dispute, and how many more files it holds, is known from the path:
     // nothing of the body is read for a stranger or a full dispute.
-    let room = room_for_evidence(&state, auth.clone(), id.clone()).await?;
+    let room = room_for_evidence(state, auth, id.clone()).await?;
     let max_bytes = state.settings.disputes.max_evidence_bytes;
     let uploads = read_files(form, max_bytes, room).await?;
-    let view = add_evidence(&state, auth, id, uploads).await?;
-    Ok(HttpResponse::Created().json(view))
+    add_evidence(state, auth, id, uploads).await
 }
 
 /// Checks that the caller is a party to open dispute `id` and `uploads` more files fit in it.
@@ -334,11 +343,12 @@ fn check_room(
 
 /// How many more files the caller may add to dispute `id` (see [`check_room`]).
 pub async fn room_for_evidence(
-    state: &web::Data<AppState>,
-    auth: AuthUser,
+    state: &AppState,
+    auth: &AuthUser,
     id: String,
 ) -> Result<usize, ApiError> {
     let settings = state.settings.disputes.clone();
+    let auth = auth.clone();
     state
         .db
         .run(move |conn| check_room(conn, &settings, &auth, &id, 0).map(|(_, _, room)| room))
@@ -350,14 +360,14 @@ pub async fn room_for_evidence(
 /// transaction that stores them, with the dispute locked, so concurrent uploads never pass
 /// the cap together.
 pub async fn add_evidence(
-    state: &web::Data<AppState>,
-    auth: AuthUser,
+    state: &AppState,
+    auth: &AuthUser,
     id: String,
     uploads: Vec<Upload>,
 ) -> Result<DisputeView, ApiError> {
     let settings = state.settings.disputes.clone();
     let now = state.clock.now();
-    let worker = state.clone();
+    let (calendar, pii, auth) = (state.calendars.current(), state.pii.clone(), auth.clone());
     state
         .db
         .run(move |conn| {
@@ -385,7 +395,7 @@ pub async fn add_evidence(
                 }
                 Ok::<_, ApiError>(role)
             })?;
-            build_view(conn, &worker.calendars.current(), &worker.pii, &id, role, now)
+            build_view(conn, &calendar, &pii, &id, role, now)
                 .map_err(ApiError::from)
         })
         .await

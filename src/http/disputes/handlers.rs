@@ -44,14 +44,26 @@ pub async fn file(
     auth.require_role(&[Role::Consumer])?;
     let key = idempotency_key(&req)?;
     state.limit(&req, crate::security::limits::Action::Filing)?;
-    let body = body.into_inner();
-    let request = serde_json::to_value(&body).map_err(ApiError::internal)?;
+    let filed = file_for(&state, &auth, key, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(filed))
+}
+
+/// Files a dispute as `auth` (a consumer); with an idempotency `key`, a retry answers what the
+/// first filing did. The caller counts the filing against its address's limit.
+pub async fn file_for(
+    state: &AppState,
+    auth: &AuthUser,
+    key: Option<String>,
+    body: FileDisputeRequest,
+) -> Result<FiledDispute, ApiError> {
+    auth.require_role(&[Role::Consumer])?;
     let now = state.clock.now();
     let ctx = state.case_context();
-    let worker = state.clone();
+    let calendar = state.calendars.current();
     let consumer = auth.user.clone();
+    let request = serde_json::to_value(&body).map_err(ApiError::internal)?;
     run_once(
-        &state,
+        state,
         consumer.id.clone(),
         key,
         &request,
@@ -61,10 +73,7 @@ pub async fn file(
                 file_dispute(conn, &ctx, &consumer, &body.input(), now)?,
             ))
         },
-        move |conn, id| {
-            serde_json::to_value(filed_dispute(conn, &worker.calendars.current(), id)?)
-                .map_err(ApiError::internal)
-        },
+        move |conn, id| filed_dispute(conn, &calendar, id).map_err(ApiError::from),
     )
     .await
 }
@@ -166,12 +175,21 @@ pub async fn list(
     auth: AuthUser,
     query: web::Query<DisputeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = scope_of(&auth, false)?;
+    Ok(HttpResponse::Ok().json(list_for(&state, &auth, &query).await?))
+}
+
+/// A page of the disputes `auth` may see, filtered and sorted by `query`.
+pub async fn list_for(
+    state: &AppState,
+    auth: &AuthUser,
+    query: &DisputeQuery,
+) -> Result<DisputePage, ApiError> {
+    let scope = scope_of(auth, false)?;
     let now = state.clock.now();
-    let filter = parse_query(&query, now)?;
+    let filter = parse_query(query, now)?;
     let limit = usize::try_from(filter.limit - 1).unwrap_or(0);
     let sort = filter.sort;
-    let mut items = list_items(&state, scope, filter, now).await?;
+    let mut items = list_items(state, scope, filter, now).await?;
     let has_more = items.len() > limit;
     items.truncate(limit);
     let next_cursor = has_more.then(|| items.last()).flatten().map(|last| {
@@ -182,7 +200,7 @@ pub async fn list(
         URL_SAFE_NO_PAD.encode(format!("{}|{}", key.to_rfc3339(), last.id))
     });
     items.shrink_to_fit();
-    Ok(HttpResponse::Ok().json(DisputePage { items, next_cursor }))
+    Ok(DisputePage { items, next_cursor })
 }
 
 /// Most disputes one export holds.
@@ -343,26 +361,25 @@ pub async fn get(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(get_for(&state, &auth, path.into_inner()).await?))
+}
+
+/// Dispute `id` as `auth` sees it (a 404 for anyone else).
+pub async fn get_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+) -> Result<DisputeView, ApiError> {
     let now = state.clock.now();
-    let worker = state.clone();
-    let view = state
+    let (calendar, pii, auth) = (state.calendars.current(), state.pii.clone(), auth.clone());
+    state
         .db
         .run(move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
             let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
-            build_view(
-                conn,
-                &worker.calendars.current(),
-                &worker.pii,
-                &id,
-                role,
-                now,
-            )
-            .map_err(ApiError::from)
+            build_view(conn, &calendar, &pii, &id, role, now).map_err(ApiError::from)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+        .await
 }
 
 /// Takes an action on a dispute. Refused actions are a 409 whose `code` names the rule
@@ -382,20 +399,32 @@ pub async fn act(
     body: web::Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let action = body.action()?;
     let key = if body.creates_record() {
         idempotency_key(&req)?
     } else {
         None
     };
-    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(act_for(&state, &auth, key, path.into_inner(), body).await?))
+}
+
+/// Takes `body`'s action on dispute `id` as `auth` and returns the dispute after it; with an
+/// idempotency `key` (offers and acceptances), a retry answers what the first did.
+pub async fn act_for(
+    state: &AppState,
+    auth: &AuthUser,
+    key: Option<String>,
+    id: String,
+    body: ActionRequest,
+) -> Result<DisputeView, ApiError> {
+    let action = body.action()?;
     let request = serde_json::json!({"dispute_id": id, "action": serde_json::to_value(&body).map_err(ApiError::internal)?});
     let now = state.clock.now();
     let ctx = state.case_context();
-    let worker = state.clone();
+    let (calendar, pii) = (state.calendars.current(), state.pii.clone());
     let actor_auth = auth.clone();
+    let auth = auth.clone();
     run_once(
-        &state,
+        state,
         auth.id().to_string(),
         key,
         &request,
@@ -418,15 +447,7 @@ pub async fn act(
         move |conn, id| {
             let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
             let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
-            let view = build_view(
-                conn,
-                &worker.calendars.current(),
-                &worker.pii,
-                id,
-                role,
-                now,
-            )?;
-            serde_json::to_value(view).map_err(ApiError::internal)
+            build_view(conn, &calendar, &pii, id, role, now).map_err(ApiError::from)
         },
     )
     .await

@@ -13,6 +13,8 @@ use crate::error::ApiError;
 use crate::http::accounts::{
     self, AccountFields, LoginRequest, RegisterRequest, authenticate, end_session, issue_tokens,
 };
+use crate::http::address::client_address;
+use crate::security::limits::Action;
 use crate::store::new_id;
 
 /// Registers the routes of this module.
@@ -187,9 +189,11 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
         password: std::mem::take(&mut form.password),
     };
     let password = request.password.clone();
-    if let Err(error) =
-        accounts::register(s.state.clone(), s.request().clone(), web::Json(request)).await
-    {
+    let registered = match s.state.limit(s.request(), Action::Registration) {
+        Ok(()) => accounts::register_for(&s.state, request).await,
+        Err(refused) => Err(refused),
+    };
+    if let Err(error) = registered {
         if error.problem().status >= 500 {
             return Err(s.fail(error));
         }
@@ -296,8 +300,8 @@ async fn change_password(
         current_password: form.current_password,
         new_password: form.new_password,
     };
-    let req = s.request().clone();
-    match accounts::change_password(s.state.clone(), req, auth, web::Json(request)).await {
+    let client = client_address(s.request(), &s.state.settings.server.trusted_proxies);
+    match accounts::change_password_for(&s.state, &auth, client, request).await {
         Ok(_) => {
             let _ended = s.sign_out();
             Ok(see_other("/login?done=password_changed"))

@@ -5,14 +5,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::api;
 use super::frame::encode;
 use super::labels;
 use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
 use crate::domain::role::Role;
 use crate::error::ApiError;
-use crate::http::admin::{self, UserPage, UserQuery};
+use crate::http::admin::{self, UserQuery};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -39,18 +38,15 @@ async fn users_page(
     let auth = s.account_as(&[Role::Admin])?;
     let me = auth.user.id.clone();
     let q = search.q.clone().unwrap_or_default();
-    let page: UserPage = api::read(
-        admin::list_users(
-            s.state.clone(),
-            auth,
-            web::Query(UserQuery {
-                q: search.q.clone(),
-                role: None,
-                limit: Some("50".into()),
-                cursor: search.cursor,
-            }),
-        )
-        .await,
+    let page = admin::list_users_for(
+        &s.state,
+        &auth,
+        UserQuery {
+            q: search.q.clone(),
+            role: None,
+            limit: Some("50".into()),
+            cursor: search.cursor,
+        },
     )
     .await
     .or_page(&s)?;
@@ -133,13 +129,12 @@ async fn set_active(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(&[Role::Admin])?;
     let (id, action) = path.into_inner();
-    let state = s.state.clone();
-    let answer = match action.as_str() {
-        "deactivate" => admin::deactivate_user(state, auth, web::Path::from(id)).await,
-        "reactivate" => admin::reactivate_user(state, auth, web::Path::from(id)).await,
+    let outcome = match action.as_str() {
+        "deactivate" => admin::set_user_active_for(&s.state, &auth, id, false).await,
+        "reactivate" => admin::set_user_active_for(&s.state, &auth, id, true).await,
         _ => Err(ApiError::not_found("not_found", "No such page.")),
     };
-    after(s, api::done(answer).await, "/admin/users", again).await
+    after(s, outcome, "/admin/users", again).await
 }
 
 async fn again(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {

@@ -9,7 +9,6 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::api;
 use super::frame::{Fields, Frame, html};
 use super::public::Names;
 use super::regulator::trend_charts;
@@ -19,14 +18,12 @@ use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::http::accounts::AccountFields;
 use crate::http::body::read_file_field;
-use crate::http::businesses::{self, BusinessResponse, InviteStaffRequest, StaffResponse};
-use crate::http::deadlines::{self, CalendarYearResponse, CreatePolicyRequest, PolicyResponse};
+use crate::http::businesses::{self, BusinessResponse, InviteStaffRequest};
+use crate::http::deadlines::{self, CreatePolicyRequest};
 use crate::http::disputes::handlers::ExportFormat;
 use crate::http::imports;
 use crate::http::metrics::{self, MetricsQuery};
-use crate::http::units::{
-    self, CommitmentDto, CommitmentsRequest, UnitPage, UnitQuery, UnitResponse,
-};
+use crate::http::units::{self, CommitmentDto, CommitmentsRequest, UnitQuery, UnitResponse};
 use crate::onboarding::import::ImportReport;
 use crate::oversight::MetricsResponse;
 
@@ -102,18 +99,14 @@ impl ProfilePage {
 async fn profile_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let business_id = business_of(&s)?;
     let auth = s.account()?;
-    let b: BusinessResponse = api::read(
-        businesses::get_business(s.state.clone(), auth.clone(), web::Path::from(business_id)).await,
-    )
-    .await
-    .or_page(&s)?;
+    let b = businesses::get_business_for(&s.state, &auth, business_id)
+        .await
+        .or_page(&s)?;
     let unit = match &b.unit {
         Some(summary) => Some(
-            api::read::<UnitResponse>(
-                units::get_unit(s.state.clone(), auth, web::Path::from(summary.id.clone())).await,
-            )
-            .await
-            .or_page(&s)?,
+            units::get_unit_for(&s.state, &auth, summary.id.clone())
+                .await
+                .or_page(&s)?,
         ),
         None => None,
     };
@@ -195,24 +188,16 @@ async fn save_commitments(
             }
         }
     }
-    let b: BusinessResponse = api::read(
-        businesses::get_business(s.state.clone(), auth.clone(), web::Path::from(business_id)).await,
-    )
-    .await
-    .or_page(&s)?;
+    let b = businesses::get_business_for(&s.state, &auth, business_id)
+        .await
+        .or_page(&s)?;
     if outcome.is_ok() {
         outcome = match b.unit {
             Some(unit) => {
-                api::done(
-                    units::put_commitments(
-                        s.state.clone(),
-                        auth,
-                        web::Path::from(unit.id),
-                        web::Json(CommitmentsRequest { commitments }),
-                    )
-                    .await,
-                )
-                .await
+                let request = CommitmentsRequest { commitments };
+                units::put_commitments_for(&s.state, &auth, unit.id, request)
+                    .await
+                    .map(|_| ())
             }
             None => Err(ApiError::conflict(
                 "not_an_odr_unit",
@@ -227,10 +212,9 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
     let business_id = business_of(&s)?;
     let auth = s.account()?;
     let may_remove = auth.actor.is_owner_of(&business_id);
-    let staff: Vec<StaffResponse> =
-        api::read(businesses::get_staff(s.state.clone(), auth, web::Path::from(business_id)).await)
-            .await
-            .or_page(&s)?;
+    let staff = businesses::get_staff_for(&s.state, &auth, business_id)
+        .await
+        .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         ("员工", "Staff"),
@@ -301,15 +285,8 @@ async fn remove_staff(
     s.check_form(&form.csrf)?;
     let business_id = business_of(&s)?;
     let auth = s.account()?;
-    let outcome = api::done(
-        businesses::remove_staff(
-            s.state.clone(),
-            auth,
-            web::Path::from((business_id, path.into_inner())),
-        )
-        .await,
-    )
-    .await;
+    let outcome =
+        businesses::remove_staff_for(&s.state, &auth, business_id, path.into_inner()).await;
     after(s, outcome, "/unit/staff", staff_page).await
 }
 
@@ -336,16 +313,9 @@ async fn invite(s: Session, form: web::Form<InviteForm>) -> Result<HttpResponse,
         },
         staff_role: form.staff_role,
     };
-    let outcome = api::done(
-        businesses::invite_staff(
-            s.state.clone(),
-            auth,
-            web::Path::from(business_id),
-            web::Json(request),
-        )
-        .await,
-    )
-    .await;
+    let outcome = businesses::invite_staff_for(&s.state, &auth, business_id, request)
+        .await
+        .map(|_| ());
     after(s, outcome, "/unit/staff", staff_page).await
 }
 
@@ -362,16 +332,14 @@ struct MetricsPage {
 /// association's members) with the trend of 12 months.
 async fn own_metrics(s: Session) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(&[Role::MerchantStaff, Role::AssociationAdmin])?;
-    let m: MetricsResponse = api::read(
-        metrics::get_metrics(
-            s.state.clone(),
-            auth.clone(),
-            web::Query(MetricsQuery::default()),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let (m, charts) = futures_util::try_join!(
+        async {
+            metrics::get_metrics_for(&s.state, &auth, MetricsQuery::default())
+                .await
+                .or_page(&s)
+        },
+        trend_charts(&s)
+    )?;
     let (zh, en) = if auth.role() == Role::MerchantStaff {
         ("本单位考核指标", "Our unit's metrics")
     } else {
@@ -381,7 +349,7 @@ async fn own_metrics(s: Session) -> Result<HttpResponse, PageError> {
         f: s.frame().titled(zh, en),
         compare_label: s.lang.t("所在辖区", "District").into(),
         m,
-        charts: trend_charts(&s).await?,
+        charts,
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }
@@ -402,19 +370,11 @@ async fn metrics_export(s: Session) -> Result<HttpResponse, PageError> {
 
 async fn members(s: Session) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(&[Role::AssociationAdmin])?;
-    let page: UnitPage = api::read(
-        units::list_units(
-            s.state.clone(),
-            auth,
-            web::Query(UnitQuery {
-                limit: Some("200".into()),
-                ..UnitQuery::default()
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let asked = UnitQuery {
+        limit: Some("200".into()),
+        ..UnitQuery::default()
+    };
+    let (page, names) = Names::beside(&s, units::list_units_for(&s.state, &auth, asked)).await?;
     let mut list = Listing::new(
         s.frame(),
         ("会员单位", "Member units"),
@@ -434,7 +394,6 @@ async fn members(s: Session) -> Result<HttpResponse, PageError> {
         "/members/metrics".into(),
         list.t("会员指标", "Members' metrics"),
     ));
-    let names = Names::load(&s).await?;
     for unit in page.items {
         let style = match unit.status.as_str() {
             "active" => "ok",
@@ -499,11 +458,7 @@ async fn import_members(
     let auth = s.account_as(&[Role::AssociationAdmin])?;
     let association = auth.user.association_id.clone().unwrap_or_default();
     let frame = s.frame().titled("批量导入会员", "Import members");
-    match api::read::<ImportReport>(
-        imports::import_file(s.state.clone(), auth, web::Path::from(association), form).await,
-    )
-    .await
-    {
+    match imports::import_file_for(&s.state, &auth, association, form).await {
         Ok(report) => {
             let page = ImportPage {
                 f: frame,
@@ -534,10 +489,9 @@ async fn calendars_page(
     done: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
-    let years: Vec<CalendarYearResponse> =
-        api::read(deadlines::list_calendars(s.state.clone(), auth).await)
-            .await
-            .or_page(&s)?;
+    let years = deadlines::list_calendars_for(&s.state, &auth)
+        .await
+        .or_page(&s)?;
     let mut frame = s.frame_after(error.as_ref());
     if let Some(done) = done {
         frame = frame.with_notice("ok", done);
@@ -622,10 +576,9 @@ async fn import_calendar(
 
 async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
-    let rows: Vec<PolicyResponse> =
-        api::read(deadlines::list_deadline_policies(s.state.clone(), auth).await)
-            .await
-            .or_page(&s)?;
+    let rows = deadlines::list_deadline_policies_for(&s.state, &auth)
+        .await
+        .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         ("时限政策", "Deadline policies"),
@@ -754,10 +707,9 @@ async fn create_policy(s: Session, form: web::Form<PolicyForm>) -> Result<HttpRe
         })
     })();
     let outcome = match request {
-        Ok(request) => {
-            api::done(deadlines::create_policy(s.state.clone(), auth, web::Json(request)).await)
-                .await
-        }
+        Ok(request) => deadlines::create_policy_for(&s.state, &auth, request)
+            .await
+            .map(|_| ()),
         Err(error) => Err(error),
     };
     after(s, outcome, "/admin/policies", policies_page).await

@@ -8,20 +8,20 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::api;
 use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
-use crate::disputes::view::{AvailableAction as Can, DisputeView, FiledDispute, ItemDto, OfferDto};
+use crate::disputes::view::{AvailableAction as Can, DisputeView, ItemDto, OfferDto};
 use crate::domain::dispute::Status;
 use crate::domain::money::parse_yuan;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::http::disputes::dto::{
-    ActionRequest, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
+    ActionRequest, DisputeListItem, DisputeQuery, FileDisputeRequest,
 };
 use crate::http::disputes::{evidence, handlers};
 use crate::http::public::{self, PublicUnit};
+use crate::security::limits::Action;
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -123,10 +123,9 @@ async fn list_page(
     let auth = s.account()?;
     let consumer = auth.role() == Role::Consumer;
     let query = cleaned(query);
-    let page: DisputePage =
-        api::read(handlers::list(s.state.clone(), auth, web::Query(query.clone())).await)
-            .await
-            .or_page(&s)?;
+    let page = handlers::list_for(&s.state, &auth, &query)
+        .await
+        .or_page(&s)?;
     let l = s.lang;
     let page = ListPage {
         f: s.frame().titled(title.0, title.1),
@@ -293,10 +292,7 @@ async fn render_dispute(
     done: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
-    let view: DisputeView =
-        api::read(handlers::get(s.state.clone(), auth, web::Path::from(id)).await)
-            .await
-            .or_page(s)?;
+    let view = handlers::get_for(&s.state, &auth, id).await.or_page(s)?;
     let mut frame = s.frame();
     frame.title = format!("{} {}", s.lang.t("纠纷", "Dispute"), view.case_number);
     if let Some(error) = error {
@@ -465,17 +461,9 @@ async fn act(
             if let Ok(step) = action.action() {
                 done = step.event().as_str().to_string();
             }
-            api::done(
-                handlers::act(
-                    s.state.clone(),
-                    auth,
-                    s.request().clone(),
-                    web::Path::from(id.clone()),
-                    web::Json(action),
-                )
-                .await,
-            )
-            .await
+            handlers::act_for(&s.state, &auth, None, id.clone(), action)
+                .await
+                .map(|_| ())
         }
         Err(error) => Err(error),
     };
@@ -518,17 +506,12 @@ async fn upload(
     s.check_form(query.csrf.as_deref().unwrap_or_default())?;
     let auth = s.account()?;
     let id = path.into_inner();
-    let outcome = api::done(
-        evidence::upload(
-            s.state.clone(),
-            auth,
-            s.request().clone(),
-            web::Path::from(id.clone()),
-            form,
-        )
-        .await,
-    )
-    .await;
+    let outcome = match s.state.limit(s.request(), Action::Upload) {
+        Ok(()) => evidence::upload_for(&s.state, &auth, id.clone(), form)
+            .await
+            .map(|_| ()),
+        Err(refused) => Err(refused),
+    };
     back_to_dispute(s, id, outcome, "evidence").await
 }
 
@@ -648,11 +631,9 @@ async fn filing_page(
     error: Option<&ApiError>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let unit: PublicUnit = api::read(
-        public::directory_entry(s.state.clone(), web::Path::from(unit_id.to_string())).await,
-    )
-    .await
-    .or_page(s)?;
+    let unit = public::directory_entry_for(&s.state, unit_id.to_string())
+        .await
+        .or_page(s)?;
     let mut frame = s.frame().titled("在线投诉", "File a dispute");
     if let Some(error) = error {
         frame = frame.with_error(error);
@@ -737,18 +718,10 @@ async fn file(
     let mut errors = Fields::default();
     let request = form.request(&unit_id, &mut errors, s.lang);
     let filed = match request {
-        Some(request) if errors.is_empty() => {
-            api::read::<FiledDispute>(
-                handlers::file(
-                    s.state.clone(),
-                    auth.clone(),
-                    s.request().clone(),
-                    web::Json(request),
-                )
-                .await,
-            )
-            .await
-        }
+        Some(request) if errors.is_empty() => match s.state.limit(s.request(), Action::Filing) {
+            Ok(()) => handlers::file_for(&s.state, &auth, None, request).await,
+            Err(refused) => Err(refused),
+        },
         _ => Err(ApiError::validation(Vec::new())),
     };
     let filed = match filed {
@@ -762,7 +735,7 @@ async fn file(
         Err(error) => return Err(s.fail(error)),
     };
     if !uploads.is_empty() {
-        evidence::add_evidence(&s.state, auth, filed.id.clone(), uploads)
+        evidence::add_evidence(&s.state, &auth, filed.id.clone(), uploads)
             .await
             .or_page(&s)?;
     }

@@ -7,7 +7,6 @@
 
 mod account;
 mod accounts_admin;
-mod api;
 mod back_office;
 mod charts;
 mod disputes;

@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::api;
 use super::frame::{Frame, html};
 use super::session::{OrPage, PageError, Session};
-use crate::http::public::{self, DirectoryQuery, PublicUnit, PublicUnitPage};
+use crate::error::ApiError;
+use crate::http::public::{self, DirectoryQuery, PublicUnit};
 use crate::http::publications::{self, PublicQuery, PublicationDto};
-use crate::http::reference::{self, IndustryResponse, RegionResponse};
 use crate::http::units::CommitmentDto;
+use crate::store::reference::{Catalogue, Industry, Region};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -61,28 +61,50 @@ async fn figures_help(s: Session) -> Result<HttpResponse, PageError> {
     html(StatusCode::OK, page.render()).or_page(&s)
 }
 
-/// Names of regions and industries in the page's language.
+/// Names of regions and industries in the page's language, from the reference cache.
 pub struct Names {
-    regions: Vec<RegionResponse>,
-    industries: Vec<IndustryResponse>,
+    catalogue: std::sync::Arc<Catalogue>,
 }
 
 impl Names {
-    /// The reference lists, through the API's reference handlers.
+    /// The reference lists as they are now.
     pub async fn load(s: &Session) -> Result<Self, PageError> {
-        Ok(Self {
-            regions: api::read(reference::list_regions(s.state.clone()).await)
-                .await
-                .or_page(s)?,
-            industries: api::read(reference::list_industries(s.state.clone()).await)
-                .await
-                .or_page(s)?,
-        })
+        let catalogue = s
+            .state
+            .reference
+            .current(&s.state.db)
+            .await
+            .map_err(ApiError::from)
+            .or_page(s)?;
+        Ok(Self { catalogue })
+    }
+
+    /// Runs a page's `read` and loads the names at the same time.
+    pub async fn beside<T>(
+        s: &Session,
+        read: impl Future<Output = Result<T, ApiError>>,
+    ) -> Result<(T, Self), PageError> {
+        futures_util::try_join!(async { read.await.or_page(s) }, Self::load(s))
+    }
+
+    /// All regions, ordered by code.
+    pub fn regions(&self) -> &[Region] {
+        &self.catalogue.regions
+    }
+
+    /// All industries, ordered by code.
+    pub fn industries(&self) -> &[Industry] {
+        &self.catalogue.industries
     }
 
     /// A region's name, or its code when unknown.
     pub fn region(&self, f: &Frame, code: &str) -> String {
-        self.regions.iter().find(|r| r.code == code).map_or_else(
+        let found = self
+            .regions()
+            .binary_search_by(|r| r.code.as_str().cmp(code))
+            .ok()
+            .map(|at| &self.regions()[at]);
+        found.map_or_else(
             || code.to_string(),
             |r| f.t(&r.name_zh, &r.name_en).to_string(),
         )
@@ -90,10 +112,13 @@ impl Names {
 
     /// An industry's name, or its code when unknown.
     pub fn industry(&self, f: &Frame, code: &str) -> String {
-        self.industries.iter().find(|i| i.code == code).map_or_else(
-            || code.to_string(),
-            |i| f.t(&i.name_zh, &i.name_en).to_string(),
-        )
+        self.industries()
+            .iter()
+            .find(|i| i.code == code)
+            .map_or_else(
+                || code.to_string(),
+                |i| f.t(&i.name_zh, &i.name_en).to_string(),
+            )
     }
 }
 
@@ -130,15 +155,12 @@ struct HomePage {
 }
 
 async fn home(s: Session) -> Result<HttpResponse, PageError> {
-    let alerts: Vec<PublicationDto> = api::read(
-        publications::public_list(
-            s.state.clone(),
-            web::Query(PublicQuery {
-                kind: Some("consumer_alert".into()),
-                region: None,
-            }),
-        )
-        .await,
+    let alerts = publications::public_list_for(
+        &s.state,
+        PublicQuery {
+            kind: Some("consumer_alert".into()),
+            region: None,
+        },
     )
     .await
     .or_page(&s)?;
@@ -194,21 +216,14 @@ async fn directory(
 ) -> Result<HttpResponse, PageError> {
     let query = query.into_inner();
     let some = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
-    let found: PublicUnitPage = api::read(
-        public::directory(
-            s.state.clone(),
-            web::Query(DirectoryQuery {
-                q: some(&query.q),
-                industry: some(&query.industry),
-                region: some(&query.region),
-                limit: Some("30".into()),
-                cursor: some(&query.cursor),
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let asked = DirectoryQuery {
+        q: some(&query.q),
+        industry: some(&query.industry),
+        region: some(&query.region),
+        limit: Some("30".into()),
+        cursor: some(&query.cursor),
+    };
+    let (found, names) = Names::beside(&s, public::directory_for(&s.state, asked)).await?;
     let mut frame = s.frame().titled("ODR 单位名录", "Directory of ODR units");
     if s.request().query_string().contains("welcome=1") {
         frame = frame.with_notice(
@@ -222,7 +237,7 @@ async fn directory(
     let page = DirectoryPage {
         f: frame,
         units: found.items,
-        names: Names::load(&s).await?,
+        names,
         q: query.q.unwrap_or_default(),
         industry: query.industry.unwrap_or_default(),
         region: query.region.unwrap_or_default(),
@@ -248,15 +263,14 @@ impl UnitPage {
 }
 
 async fn unit_page(s: Session, path: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let unit: PublicUnit = api::read(public::directory_entry(s.state.clone(), path).await)
-        .await
-        .or_page(&s)?;
+    let (unit, names) =
+        Names::beside(&s, public::directory_entry_for(&s.state, path.into_inner())).await?;
     let mut frame = s.frame();
     frame.title = unit.name.clone();
     let page = UnitPage {
         f: frame,
         u: unit,
-        names: Names::load(&s).await?,
+        names,
         can_file: may_file(&s),
     };
     html(StatusCode::OK, page.render()).or_page(&s)
@@ -271,22 +285,15 @@ struct PublicationsPage {
 }
 
 async fn published(s: Session, kind: &str, title: (&str, &str)) -> Result<HttpResponse, PageError> {
-    let items: Vec<PublicationDto> = api::read(
-        publications::public_list(
-            s.state.clone(),
-            web::Query(PublicQuery {
-                kind: Some(kind.into()),
-                region: None,
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let asked = PublicQuery {
+        kind: Some(kind.into()),
+        region: None,
+    };
+    let (items, names) = Names::beside(&s, publications::public_list_for(&s.state, asked)).await?;
     let page = PublicationsPage {
         f: s.frame().titled(title.0, title.1),
         items,
-        names: Names::load(&s).await?,
+        names,
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }

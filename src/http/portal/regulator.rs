@@ -9,7 +9,6 @@ use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 
-use super::api;
 use super::charts::{Series, line_chart};
 use super::frame::{Frame, encode, html};
 use super::labels;
@@ -19,17 +18,17 @@ use super::table::{Cell, Listing, Row};
 use crate::domain::escalation::EscalationState;
 use crate::domain::role::Role;
 use crate::error::ApiError;
-use crate::http::alerts::{self, AlertDto, AlertNote, AlertQuery};
-use crate::http::audit::{self, AuditPage, AuditQuery};
+use crate::http::alerts::{self, AlertMove, AlertQuery};
+use crate::http::audit::{self, AuditQuery};
 use crate::http::disputes::dto::{DisputePage, DisputeQuery};
 use crate::http::disputes::handlers::{self, ExportFormat};
-use crate::http::escalations::{self, EscalationItem, EscalationQuery, EscalationUpdateRequest};
-use crate::http::evaluation::{self, EvaluationQuery, EvaluationResponse, WarningRequest};
-use crate::http::metrics::{self, MetricsQuery, TrendQuery, TrendResponse};
+use crate::http::escalations::{self, EscalationQuery, EscalationUpdateRequest};
+use crate::http::evaluation::{self, EvaluationQuery, WarningRequest};
+use crate::http::metrics::{self, MetricsQuery, TrendQuery};
 use crate::http::pagination::PageParams;
-use crate::http::publications::{self, CreatePublication, PublicationDto};
-use crate::http::reports::{self, ArchivePage, ArchiveQuery, ReportQuery};
-use crate::http::units::{self, UnitActionRequest, UnitPage, UnitQuery};
+use crate::http::publications::{self, CreatePublication};
+use crate::http::reports::{self, ArchiveQuery, ReportQuery};
+use crate::http::units::{self, UnitActionRequest, UnitQuery};
 use crate::oversight::MetricsResponse;
 
 /// Registers the routes of this module.
@@ -99,48 +98,32 @@ fn counted(page: &DisputePage) -> String {
 
 async fn disputes(s: &Session, query: DisputeQuery) -> Result<DisputePage, PageError> {
     let auth = s.account()?;
-    api::read(
-        handlers::list(
-            s.state.clone(),
-            auth,
-            web::Query(DisputeQuery {
-                limit: Some("200".into()),
-                ..query
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(s)
+    let query = DisputeQuery {
+        limit: Some("200".into()),
+        ..query
+    };
+    handlers::list_for(&s.state, &auth, &query).await.or_page(s)
 }
 
 async fn measure(s: &Session, period: &str, date: NaiveDate) -> Result<MetricsResponse, PageError> {
     let auth = s.account()?;
-    api::read(
-        metrics::get_metrics(
-            s.state.clone(),
-            auth,
-            web::Query(MetricsQuery {
-                period: Some(period.into()),
-                date: Some(date),
-                ..MetricsQuery::default()
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(s)
+    let query = MetricsQuery {
+        period: Some(period.into()),
+        date: Some(date),
+        ..MetricsQuery::default()
+    };
+    metrics::get_metrics_for(&s.state, &auth, query)
+        .await
+        .or_page(s)
 }
 
 /// Charts of the on-time rate, settlement rate and satisfaction over 12 months, for the
 /// caller's own scope (a regulator's region, a unit, an association's members).
 pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
     let auth = s.account()?;
-    let trend: TrendResponse = api::read(
-        metrics::get_trend(s.state.clone(), auth, web::Query(TrendQuery::default())).await,
-    )
-    .await
-    .or_page(s)?;
+    let trend = metrics::get_trend_for(&s.state, &auth, TrendQuery::default())
+        .await
+        .or_page(s)?;
     let figures = trend.months;
     let labels: Vec<String> = figures
         .iter()
@@ -192,46 +175,40 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         .as_ref()
         .map(|r| r.prefix().to_string())
         .unwrap_or_default();
-    let look = s
-        .state
-        .db
-        .run(move |conn| crate::oversight::reports::daily_look(conn, &prefix, day, now))
-        .await
-        .map_err(ApiError::from)
-        .or_page(&s)?;
-    let first_contact = disputes(
-        &s,
-        DisputeQuery {
-            flag: Some("first_contact_overdue".into()),
-            ..DisputeQuery::default()
+    // Independent reads, each on its own connection, at once.
+    let (look, first_contact, alerts, queue, month, charts) = futures_util::try_join!(
+        async {
+            s.state
+                .db
+                .run(move |conn| crate::oversight::reports::daily_look(conn, &prefix, day, now))
+                .await
+                .map_err(ApiError::from)
+                .or_page(&s)
         },
-    )
-    .await?;
-    let alerts: Vec<AlertDto> = api::read(
-        alerts::list(
-            s.state.clone(),
-            auth.clone(),
-            web::Query(AlertQuery {
+        disputes(
+            &s,
+            DisputeQuery {
+                flag: Some("first_contact_overdue".into()),
+                ..DisputeQuery::default()
+            },
+        ),
+        async {
+            let open = AlertQuery {
                 status: Some("open".into()),
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
-    let queue: Vec<EscalationItem> = api::read(
-        escalations::list(
-            s.state.clone(),
-            auth,
-            web::Query(EscalationQuery {
+            };
+            alerts::list_for(&s.state, &auth, open).await.or_page(&s)
+        },
+        async {
+            let delivered = EscalationQuery {
                 state: Some("delivered".into()),
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
-    let month = measure(&s, "month", day).await?;
+            };
+            escalations::list_for(&s.state, &auth, delivered)
+                .await
+                .or_page(&s)
+        },
+        measure(&s, "month", day),
+        trend_charts(&s),
+    )?;
     let page = DashboardPage {
         f: s.frame().titled("工作台", "Dashboard"),
         new_today: look.filed,
@@ -242,7 +219,7 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         open_alerts: alerts.len(),
         awaiting_receipt: queue.len(),
         month,
-        charts: trend_charts(&s).await?,
+        charts,
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }
@@ -260,20 +237,12 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
         .and_then(|q| q.into_inner().status)
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "pending".into());
-    let page: UnitPage = api::read(
-        units::list_units(
-            s.state.clone(),
-            auth,
-            web::Query(UnitQuery {
-                status: Some(wanted.clone()),
-                limit: Some("200".into()),
-                ..UnitQuery::default()
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let asked = UnitQuery {
+        status: Some(wanted.clone()),
+        limit: Some("200".into()),
+        ..UnitQuery::default()
+    };
+    let (page, names) = Names::beside(&s, units::list_units_for(&s.state, &auth, asked)).await?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         ("单位审核", "Unit approvals"),
@@ -301,7 +270,6 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
         "审核经营者加入 ODR 的申请；已生效的单位可暂停或移除。",
         "Decide on applications to become ODR units; active units may be suspended or removed.",
     ));
-    let names = Names::load(&s).await?;
     for unit in page.items {
         let reason = list.t("理由", "Reason");
         let forms = match unit.status.as_str() {
@@ -376,34 +344,21 @@ async fn decide_unit(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
     let form = form.into_inner();
-    let outcome = api::done(
-        units::act_on_unit(
-            s.state.clone(),
-            auth,
-            path,
-            web::Json(UnitActionRequest {
-                action: form.action,
-                reason: form.reason,
-            }),
-        )
-        .await,
-    )
-    .await;
+    let decision = UnitActionRequest {
+        action: form.action,
+        reason: form.reason,
+    };
+    let outcome = units::act_on_unit_for(&s.state, &auth, path.into_inner(), decision)
+        .await
+        .map(|_| ());
     after(s, outcome, "/approvals", approvals_page).await
 }
 
 async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    let found: EvaluationResponse = api::read(
-        evaluation::list(
-            s.state.clone(),
-            auth,
-            web::Query(EvaluationQuery { all: Some(true) }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let found = evaluation::list_for(&s.state, &auth, EvaluationQuery { all: Some(true) })
+        .await
+        .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         ("考核评价", "Evaluation"),
@@ -494,33 +449,18 @@ async fn warn(
 ) -> Result<HttpResponse, PageError> {
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
-    let outcome = api::done(
-        evaluation::warn(
-            s.state.clone(),
-            auth,
-            path,
-            web::Json(WarningRequest {
-                reason: form.into_inner().reason,
-            }),
-        )
-        .await,
-    )
-    .await;
+    let warning = WarningRequest {
+        reason: form.into_inner().reason,
+    };
+    let outcome = evaluation::warn_for(&s.state, &auth, path.into_inner(), warning).await;
     after(s, outcome, "/evaluation", evaluation_list).await
 }
 
 async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    let items: Vec<EscalationItem> = api::read(
-        escalations::list(
-            s.state.clone(),
-            auth,
-            web::Query(EscalationQuery { state: None }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let items = escalations::list_for(&s.state, &auth, EscalationQuery { state: None })
+        .await
+        .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         ("转办队列", "Escalation queue"),
@@ -594,34 +534,19 @@ async fn record_step(
     let auth = s.account_as(REGULATORS)?;
     let form = form.into_inner();
     let note = form.note.filter(|n| !n.trim().is_empty());
-    let outcome = api::done(
-        escalations::record(
-            s.state.clone(),
-            auth,
-            path,
-            web::Json(EscalationUpdateRequest {
-                status: form.status,
-                note,
-            }),
-        )
-        .await,
-    )
-    .await;
+    let step = EscalationUpdateRequest {
+        status: form.status,
+        note,
+    };
+    let outcome = escalations::record_for(&s.state, &auth, path.into_inner(), step).await;
     after(s, outcome, "/escalations", escalation_list).await
 }
 
 async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    let items: Vec<AlertDto> = api::read(
-        alerts::list(
-            s.state.clone(),
-            auth,
-            web::Query(AlertQuery { status: None }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let items = alerts::list_for(&s.state, &auth, AlertQuery { status: None })
+        .await
+        .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         ("预警", "Alerts"),
@@ -700,37 +625,36 @@ async fn handle_alert(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
     let form = form.into_inner();
-    let note = web::Json(AlertNote {
-        note: form.note.filter(|n| !n.trim().is_empty()),
-    });
-    let answer = match form.action.as_str() {
-        "acknowledge" => alerts::acknowledge(s.state.clone(), auth, path, note).await,
-        "close" => alerts::close(s.state.clone(), auth, path, note).await,
+    let note = form.note.filter(|n| !n.trim().is_empty());
+    let to = match form.action.as_str() {
+        "acknowledge" => Ok(AlertMove::Acknowledge),
+        "close" => Ok(AlertMove::Close),
         _ => Err(ApiError::invalid_field(
             "action",
             "unknown_action",
             "acknowledge or close",
         )),
     };
-    after(s, api::done(answer).await, "/alerts", alerts_page).await
+    let outcome = match to {
+        Ok(to) => alerts::move_for(&s.state, &auth, path.into_inner(), to, note)
+            .await
+            .map(|_| ()),
+        Err(refused) => Err(refused),
+    };
+    after(s, outcome, "/alerts", alerts_page).await
 }
 
 async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    let page: ArchivePage = api::read(
-        reports::list_archive(
-            s.state.clone(),
-            auth,
-            web::Query(ArchiveQuery { kind: None }),
-            web::Query(PageParams {
-                limit: Some("100".into()),
-                cursor: None,
-            }),
-        )
-        .await,
+    let newest = PageParams {
+        limit: Some("100".into()),
+        cursor: None,
+    };
+    let (page, names) = Names::beside(
+        &s,
+        reports::list_archive_for(&s.state, &auth, ArchiveQuery { kind: None }, newest),
     )
-    .await
-    .or_page(&s)?;
+    .await?;
     let mut list = Listing::new(
         s.frame(),
         ("报表", "Reports"),
@@ -765,7 +689,6 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
             .t("本月指标（Excel）", "This month's metrics (Excel)")
             .into(),
     ));
-    let names = Names::load(&s).await?;
     for report in page.items {
         let kind = match report.kind.as_str() {
             "daily" => list.t("日报", "Daily"),
@@ -858,10 +781,9 @@ async fn metrics_export(
 
 async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    let items: Vec<PublicationDto> =
-        api::read(publications::list_drafts(s.state.clone(), auth).await)
-            .await
-            .or_page(&s)?;
+    let items = publications::list_drafts_for(&s.state, &auth)
+        .await
+        .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         ("案例与消费提示发布", "Publications"),
@@ -948,8 +870,9 @@ async fn create_publication(
         title: some(form.title),
         body: some(form.body),
     };
-    let outcome =
-        api::done(publications::create(s.state.clone(), auth, web::Json(request)).await).await;
+    let outcome = publications::create_for(&s.state, &auth, request)
+        .await
+        .map(|_| ());
     after(s, outcome, "/publications", publications_page).await
 }
 
@@ -966,7 +889,9 @@ async fn publish(
 ) -> Result<HttpResponse, PageError> {
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
-    let outcome = api::done(publications::publish(s.state.clone(), auth, path).await).await;
+    let outcome = publications::publish_for(&s.state, &auth, path.into_inner())
+        .await
+        .map(|_| ());
     after(s, outcome, "/publications", publications_page).await
 }
 
@@ -978,19 +903,11 @@ pub struct CursorQuery {
 
 async fn audit_log(s: Session, query: web::Query<CursorQuery>) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(AUDITORS)?;
-    let page: AuditPage = api::read(
-        audit::list(
-            s.state.clone(),
-            auth,
-            web::Query(AuditQuery {
-                limit: Some(100),
-                cursor: query.into_inner().cursor,
-            }),
-        )
-        .await,
-    )
-    .await
-    .or_page(&s)?;
+    let asked = AuditQuery {
+        limit: Some(100),
+        cursor: query.into_inner().cursor,
+    };
+    let page = audit::list_for(&s.state, &auth, asked).await.or_page(&s)?;
     let mut list = Listing::new(
         s.frame(),
         ("审计日志", "Audit log"),
