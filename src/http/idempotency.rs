@@ -29,19 +29,20 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// Runs `work` in one transaction, storing its outcome under the key when one is given. The
-/// outcome is the status and the id of the resource; `render` builds the answer from the id,
-/// on the first request and on every replay, so no personal data is copied into the key table.
+/// outcome is the id of the resource, stored with the endpoint's `status`; `render` builds the
+/// answer from the id, on the first request and on every replay, so no personal data is copied into the key table.
 /// `request` is what the key was sent with; the same key with another request is refused.
 pub async fn run_once<W, R, T>(
     state: &AppState,
     user_id: String,
     key: Option<String>,
     request: &impl Serialize,
+    status: StatusCode,
     work: W,
     render: R,
 ) -> Result<T, ApiError>
 where
-    W: FnOnce(&mut DbConn) -> Result<(StatusCode, String), ApiError> + Send + 'static,
+    W: FnOnce(&mut DbConn) -> Result<String, ApiError> + Send + 'static,
     R: FnOnce(&mut DbConn, &str) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
@@ -74,7 +75,7 @@ where
                         Err(other) => return Err(other.into()),
                     }
                 }
-                let (status, resource) = work(conn)?;
+                let resource = work(conn)?;
                 if let Some(key) = &key {
                     save_response(conn, &user_id, key, status.as_u16(), &resource)?;
                 }

@@ -61,18 +61,15 @@ pub async fn file_for(
     let ctx = state.case_context();
     let calendar = state.calendars.current();
     let consumer = auth.user.clone();
+    // Hashed before `body` moves into the work.
     let request = serde_json::to_value(&body).map_err(ApiError::internal)?;
     run_once(
         state,
         consumer.id.clone(),
         key,
         &request,
-        move |conn| {
-            Ok((
-                StatusCode::CREATED,
-                file_dispute(conn, &ctx, &consumer, &body.input(), now)?,
-            ))
-        },
+        StatusCode::CREATED,
+        move |conn| Ok(file_dispute(conn, &ctx, &consumer, &body.input(), now)?),
         move |conn, id| filed_dispute(conn, &calendar, id).map_err(ApiError::from),
     )
     .await
@@ -428,6 +425,7 @@ pub async fn act_for(
         auth.id().to_string(),
         key,
         &request,
+        StatusCode::OK,
         move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
             let role = role_on(&actor_auth, &dispute).ok_or_else(dispute_not_found)?;
@@ -442,7 +440,7 @@ pub async fn act_for(
                 &action,
                 now,
             )?;
-            Ok((StatusCode::OK, id))
+            Ok(id)
         },
         move |conn, id| {
             let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
