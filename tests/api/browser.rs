@@ -254,198 +254,239 @@ fn label(app: &TestApp, test: &str) -> String {
     format!("{test}-{backend}")
 }
 
-both_backends! {
-    async fn a_dispute_goes_from_filing_to_rating_in_the_browser(app) {
-        app.seed_demo().await;
-        let driver = driver().await;
-        let name = label(&app, "flow");
-        let consumer = Browser::open(&driver, &app, &format!("{name}-consumer"), 375, 900).await;
-        let merchant = Browser::open(&driver, &app, &format!("{name}-merchant"), 1280, 1000).await;
+both_backends!(
+    a_dispute_goes_from_filing_to_rating_in_the_browser,
+    an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard,
+    the_portal_speaks_english_on_request_and_keeps_the_choice
+);
 
-        // The consumer, on a phone, finds the restaurant and files with a receipt.
-        consumer.log_in("consumer@odr.demo").await;
-        assert_eq!(consumer.path().await, "/my/disputes");
-        consumer.goto("/units?q=%E8%A5%BF%E6%BA%AA").await; // 西溪
-        consumer.screenshot("directory").await;
-        assert!(consumer.body().await.contains("杭州西溪人家餐饮有限公司"));
-        consumer.follow("article.unit a.button").await;
-        consumer.click("#category option[value=service_quality]").await;
-        consumer.fill("#item_name", "包间预订").await;
-        consumer.fill("#amount_paid", "1000").await;
-        consumer.fill("#amount_claimed", "1000").await;
-        consumer.click("input[name=remedies][value=refund]").await;
-        consumer.fill("#description", "预订的包间被临时取消，定金不退。").await;
-        let receipt = receipt_png();
-        consumer.fill("#file", receipt.to_str().unwrap()).await;
-        consumer.click("input[name=contact_consent]").await;
-        consumer.screenshot("filing-form").await;
-        consumer.follow("form[enctype='multipart/form-data'] button[type=submit]").await;
-        assert!(consumer.notice().await.contains("投诉已提交"), "{}", consumer.body().await);
-        assert_eq!(consumer.status().await, "待响应");
-        let evidence = consumer.text("#evidence").await;
-        assert!(evidence.contains("odr-receipt-"), "{evidence}");
-        let heading = consumer.text("h1").await;
-        let case = heading.split_whitespace().nth(1).unwrap().to_string();
-        let dispute_path = consumer.path().await.split('?').next().unwrap().to_string();
-        consumer.screenshot("dispute-filed").await;
+async fn a_dispute_goes_from_filing_to_rating_in_the_browser(app: TestApp) {
+    app.seed_demo().await;
+    let driver = driver().await;
+    let name = label(&app, "flow");
+    let consumer = Browser::open(&driver, &app, &format!("{name}-consumer"), 375, 900).await;
+    let merchant = Browser::open(&driver, &app, &format!("{name}-merchant"), 1280, 1000).await;
 
-        // The merchant sees it in the inbox with its countdown, contacts and offers.
-        merchant.log_in("owner.xixi@odr.demo").await;
-        assert_eq!(merchant.path().await, "/inbox");
-        let inbox = merchant.body().await;
-        assert!(inbox.contains(&case), "{case} in {inbox}");
-        assert!(inbox.contains("剩余"), "a countdown: {inbox}");
-        merchant.screenshot("inbox").await;
-        merchant.follow("table a[href^='/disputes/']").await;
-        merchant.fill("#fc-message", "您好，我们已收到投诉，正在核实。").await;
-        merchant.act("first_contact").await;
-        assert_eq!(merchant.status().await, "协商中");
-        merchant.fill("#amount", "800").await;
-        merchant.fill("#terms", "退还定金 800 元").await;
-        merchant.act("make_offer").await;
-        assert!(merchant.text("#offers").await.contains("¥800.00"));
-        merchant.screenshot("dispute-offer").await;
+    // The consumer, on a phone, finds the restaurant and files with a receipt.
+    consumer.log_in("consumer@odr.demo").await;
+    assert_eq!(consumer.path().await, "/my/disputes");
+    consumer.goto("/units?q=%E8%A5%BF%E6%BA%AA").await; // 西溪
+    consumer.screenshot("directory").await;
+    assert!(consumer.body().await.contains("杭州西溪人家餐饮有限公司"));
+    consumer.follow("article.unit a.button").await;
+    consumer
+        .click("#category option[value=service_quality]")
+        .await;
+    consumer.fill("#item_name", "包间预订").await;
+    consumer.fill("#amount_paid", "1000").await;
+    consumer.fill("#amount_claimed", "1000").await;
+    consumer.click("input[name=remedies][value=refund]").await;
+    consumer
+        .fill("#description", "预订的包间被临时取消，定金不退。")
+        .await;
+    let receipt = receipt_png();
+    consumer.fill("#file", receipt.to_str().unwrap()).await;
+    consumer.click("input[name=contact_consent]").await;
+    consumer.screenshot("filing-form").await;
+    consumer
+        .follow("form[enctype='multipart/form-data'] button[type=submit]")
+        .await;
+    assert!(
+        consumer.notice().await.contains("投诉已提交"),
+        "{}",
+        consumer.body().await
+    );
+    assert_eq!(consumer.status().await, "待响应");
+    let evidence = consumer.text("#evidence").await;
+    assert!(evidence.contains("odr-receipt-"), "{evidence}");
+    let heading = consumer.text("h1").await;
+    let case = heading.split_whitespace().nth(1).unwrap().to_string();
+    let dispute_path = consumer.path().await.split('?').next().unwrap().to_string();
+    consumer.screenshot("dispute-filed").await;
 
-        // The consumer counters.
-        consumer.goto(&dispute_path).await;
-        assert!(consumer.text("#actions").await.contains("¥800.00"));
-        consumer.fill("#amount", "1000").await;
-        consumer.fill("#terms", "全额退还定金").await;
-        consumer.act("make_offer").await;
-        assert!(consumer.text("#offers").await.contains("¥1,000.00"));
+    // The merchant sees it in the inbox with its countdown, contacts and offers.
+    merchant.log_in("owner.xixi@odr.demo").await;
+    assert_eq!(merchant.path().await, "/inbox");
+    let inbox = merchant.body().await;
+    assert!(inbox.contains(&case), "{case} in {inbox}");
+    assert!(inbox.contains("剩余"), "a countdown: {inbox}");
+    merchant.screenshot("inbox").await;
+    merchant.follow("table a[href^='/disputes/']").await;
+    merchant
+        .fill("#fc-message", "您好，我们已收到投诉，正在核实。")
+        .await;
+    merchant.act("first_contact").await;
+    assert_eq!(merchant.status().await, "协商中");
+    merchant.fill("#amount", "800").await;
+    merchant.fill("#terms", "退还定金 800 元").await;
+    merchant.act("make_offer").await;
+    assert!(merchant.text("#offers").await.contains("¥800.00"));
+    merchant.screenshot("dispute-offer").await;
 
-        // The merchant makes a new offer, which replaces its first one …
-        merchant.goto(&dispute_path).await;
-        merchant.fill("#amount", "900").await;
-        merchant.fill("#terms", "退还定金 900 元并赠送餐券").await;
-        merchant.act("make_offer").await;
+    // The consumer counters.
+    consumer.goto(&dispute_path).await;
+    assert!(consumer.text("#actions").await.contains("¥800.00"));
+    consumer.fill("#amount", "1000").await;
+    consumer.fill("#terms", "全额退还定金").await;
+    consumer.act("make_offer").await;
+    assert!(consumer.text("#offers").await.contains("¥1,000.00"));
 
-        // … so accepting the first from a stale page is refused, clearly.
-        consumer.act("accept_offer").await;
-        let refused = consumer.notice().await;
-        assert!(refused.contains("已被新方案取代") || refused.contains("当前状态"), "{refused}");
-        consumer.screenshot("refused-action").await;
-        // The page shown with the refusal holds the new offer: accept it.
-        assert!(consumer.text("#actions").await.contains("¥900.00"));
-        consumer.act("accept_offer").await;
-        assert_eq!(consumer.status().await, "已达成和解");
+    // The merchant makes a new offer, which replaces its first one …
+    merchant.goto(&dispute_path).await;
+    merchant.fill("#amount", "900").await;
+    merchant.fill("#terms", "退还定金 900 元并赠送餐券").await;
+    merchant.act("make_offer").await;
 
-        // Fulfilled, confirmed, rated.
-        merchant.goto(&dispute_path).await;
-        merchant.fill("#note", "已退款 900 元").await;
-        merchant.act("mark_fulfilled").await;
-        assert!(merchant.notice().await.contains("经营者已履行"));
-        consumer.goto(&dispute_path).await;
-        consumer.act("confirm_fulfilment").await;
-        assert_eq!(consumer.status().await, "已解决");
-        consumer.click("input[name=rating][value='5']").await;
-        consumer.fill("#comment", "处理及时").await;
-        consumer.act("rate").await;
-        assert!(consumer.text("#actions").await.contains("5 ★"));
-        consumer.screenshot("dispute-resolved").await;
-        let timeline = consumer.text("#timeline").await;
-        for step in ["提交投诉", "经营者首次响应", "接受方案，达成和解", "经营者已履行", "消费者确认履行", "消费者评价"] {
-            assert!(timeline.contains(step), "{step} in {timeline}");
-        }
-        consumer.goto("/my/disputes").await;
-        assert!(consumer.body().await.contains("已解决"));
-        consumer.screenshot("my-disputes").await;
-        merchant.goto("/unit/metrics").await;
-        merchant.screenshot("metrics").await;
-        merchant.goto("/unit").await;
-        merchant.screenshot("profile").await;
-        merchant.goto("/unit/staff").await;
-        merchant.screenshot("staff").await;
-        consumer.close().await;
-        merchant.close().await;
-        let _ = std::fs::remove_file(receipt);
+    // … so accepting the first from a stale page is refused, clearly.
+    consumer.act("accept_offer").await;
+    let refused = consumer.notice().await;
+    assert!(
+        refused.contains("已被新方案取代") || refused.contains("当前状态"),
+        "{refused}"
+    );
+    consumer.screenshot("refused-action").await;
+    // The page shown with the refusal holds the new offer: accept it.
+    assert!(consumer.text("#actions").await.contains("¥900.00"));
+    consumer.act("accept_offer").await;
+    assert_eq!(consumer.status().await, "已达成和解");
+
+    // Fulfilled, confirmed, rated.
+    merchant.goto(&dispute_path).await;
+    merchant.fill("#note", "已退款 900 元").await;
+    merchant.act("mark_fulfilled").await;
+    assert!(merchant.notice().await.contains("经营者已履行"));
+    consumer.goto(&dispute_path).await;
+    consumer.act("confirm_fulfilment").await;
+    assert_eq!(consumer.status().await, "已解决");
+    consumer.click("input[name=rating][value='5']").await;
+    consumer.fill("#comment", "处理及时").await;
+    consumer.act("rate").await;
+    assert!(consumer.text("#actions").await.contains("5 ★"));
+    consumer.screenshot("dispute-resolved").await;
+    let timeline = consumer.text("#timeline").await;
+    for step in [
+        "提交投诉",
+        "经营者首次响应",
+        "接受方案，达成和解",
+        "经营者已履行",
+        "消费者确认履行",
+        "消费者评价",
+    ] {
+        assert!(timeline.contains(step), "{step} in {timeline}");
     }
+    consumer.goto("/my/disputes").await;
+    assert!(consumer.body().await.contains("已解决"));
+    consumer.screenshot("my-disputes").await;
+    merchant.goto("/unit/metrics").await;
+    merchant.screenshot("metrics").await;
+    merchant.goto("/unit").await;
+    merchant.screenshot("profile").await;
+    merchant.goto("/unit/staff").await;
+    merchant.screenshot("staff").await;
+    consumer.close().await;
+    merchant.close().await;
+    let _ = std::fs::remove_file(receipt);
+}
 
-    async fn an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard(app) {
-        app.seed_demo().await;
-        let driver = driver().await;
-        let name = label(&app, "escalation");
-        let regulator = Browser::open(&driver, &app, &format!("{name}-regulator"), 1280, 1100).await;
-        regulator.log_in("reg.xihu@odr.demo").await;
-        assert_eq!(regulator.path().await, "/dashboard");
-        assert_eq!(regulator.text("#new-today").await, "0");
-        assert_eq!(regulator.text("#awaiting-receipt").await, "0");
+async fn an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard(app: TestApp) {
+    app.seed_demo().await;
+    let driver = driver().await;
+    let name = label(&app, "escalation");
+    let regulator = Browser::open(&driver, &app, &format!("{name}-regulator"), 1280, 1100).await;
+    regulator.log_in("reg.xihu@odr.demo").await;
+    assert_eq!(regulator.path().await, "/dashboard");
+    assert_eq!(regulator.text("#new-today").await, "0");
+    assert_eq!(regulator.text("#awaiting-receipt").await, "0");
 
-        // A dispute is filed and nobody at the restaurant answers.
-        let filed = app
-            .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
-            .await;
-        let case = filed["case_number"].as_str().unwrap().to_string();
-        regulator.goto("/dashboard").await;
-        assert_eq!(regulator.text("#new-today").await, "1");
-        assert_eq!(regulator.text("#due-today").await, "0");
+    // A dispute is filed and nobody at the restaurant answers.
+    let filed = app
+        .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    let case = filed["case_number"].as_str().unwrap().to_string();
+    regulator.goto("/dashboard").await;
+    assert_eq!(regulator.text("#new-today").await, "1");
+    assert_eq!(regulator.text("#due-today").await, "0");
 
-        // Past the settlement due date the sweep escalates it.
-        app.advance(Duration::days(15));
-        assert_eq!(app.sweep().await.escalated_unsettled, 1);
-        app.run_pending_jobs().await; // delivery into the region's queue
-        regulator.goto("/escalations").await;
-        let queue = regulator.body().await;
-        assert!(queue.contains(&case), "{queue}");
-        assert!(queue.contains("已移送"), "{queue}");
-        assert!(queue.contains("办结期限已过"), "{queue}");
-        regulator.screenshot("escalation-queue").await;
-        regulator.goto("/dashboard").await;
-        assert_eq!(regulator.text("#awaiting-receipt").await, "1");
-        assert_eq!(regulator.text("#month-figures tbody tr:nth-child(4) td").await, "1", "escalated this month");
-        regulator.screenshot("dashboard").await;
+    // Past the settlement due date the sweep escalates it.
+    app.advance(Duration::days(15));
+    assert_eq!(app.sweep().await.escalated_unsettled, 1);
+    app.run_pending_jobs().await; // delivery into the region's queue
+    regulator.goto("/escalations").await;
+    let queue = regulator.body().await;
+    assert!(queue.contains(&case), "{queue}");
+    assert!(queue.contains("已移送"), "{queue}");
+    assert!(queue.contains("办结期限已过"), "{queue}");
+    regulator.screenshot("escalation-queue").await;
+    regulator.goto("/dashboard").await;
+    assert_eq!(regulator.text("#awaiting-receipt").await, "1");
+    assert_eq!(
+        regulator
+            .text("#month-figures tbody tr:nth-child(4) td")
+            .await,
+        "1",
+        "escalated this month"
+    );
+    regulator.screenshot("dashboard").await;
 
-        // The regulator records receipt; the queue and dashboard follow.
-        regulator.goto("/escalations").await;
-        regulator.follow("form[action^='/escalations/'] button").await;
-        assert!(regulator.notice().await.contains("已保存"));
-        assert!(regulator.body().await.contains("已接收"));
-        regulator.goto("/dashboard").await;
-        assert_eq!(regulator.text("#awaiting-receipt").await, "0");
-        for page in ["approvals", "evaluation", "alerts", "reports", "publications", "audit"] {
-            regulator.goto(&format!("/{page}")).await;
-            assert!(regulator.has("h1").await);
-            regulator.screenshot(page).await;
-        }
-        regulator.close().await;
+    // The regulator records receipt; the queue and dashboard follow.
+    regulator.goto("/escalations").await;
+    regulator
+        .follow("form[action^='/escalations/'] button")
+        .await;
+    assert!(regulator.notice().await.contains("已保存"));
+    assert!(regulator.body().await.contains("已接收"));
+    regulator.goto("/dashboard").await;
+    assert_eq!(regulator.text("#awaiting-receipt").await, "0");
+    for page in [
+        "approvals",
+        "evaluation",
+        "alerts",
+        "reports",
+        "publications",
+        "audit",
+    ] {
+        regulator.goto(&format!("/{page}")).await;
+        assert!(regulator.has("h1").await);
+        regulator.screenshot(page).await;
     }
+    regulator.close().await;
+}
 
-    async fn the_portal_speaks_english_on_request_and_keeps_the_choice(app) {
-        app.seed_demo().await;
-        let driver = driver().await;
-        let name = label(&app, "language");
-        let visitor = Browser::open(&driver, &app, &format!("{name}-visitor"), 375, 800).await;
-        visitor.goto("/").await;
-        assert_eq!(visitor.text("nav.main a[href='/units']").await, "ODR 单位");
-        visitor.screenshot("home-zh").await;
-        visitor.follow("a.lang").await;
-        assert_eq!(visitor.path().await, "/");
-        assert_eq!(visitor.text("nav.main a[href='/units']").await, "ODR units");
-        visitor.follow("nav.main a[href='/units']").await;
-        assert_eq!(visitor.text("h1").await, "Directory of ODR units");
-        visitor.screenshot("directory-en").await;
-        visitor.log_in("assoc.catering@odr.demo").await;
-        assert_eq!(visitor.text("h1").await, "Member units");
-        visitor.screenshot("members-en").await;
-        visitor.goto("/members/import").await;
-        visitor.screenshot("import-en").await;
-        visitor.follow("a.lang").await;
-        assert_eq!(visitor.text("h1").await, "批量导入会员");
-        visitor.goto("/members/metrics").await;
-        visitor.screenshot("members-metrics").await;
+async fn the_portal_speaks_english_on_request_and_keeps_the_choice(app: TestApp) {
+    app.seed_demo().await;
+    let driver = driver().await;
+    let name = label(&app, "language");
+    let visitor = Browser::open(&driver, &app, &format!("{name}-visitor"), 375, 800).await;
+    visitor.goto("/").await;
+    assert_eq!(visitor.text("nav.main a[href='/units']").await, "ODR 单位");
+    visitor.screenshot("home-zh").await;
+    visitor.follow("a.lang").await;
+    assert_eq!(visitor.path().await, "/");
+    assert_eq!(visitor.text("nav.main a[href='/units']").await, "ODR units");
+    visitor.follow("nav.main a[href='/units']").await;
+    assert_eq!(visitor.text("h1").await, "Directory of ODR units");
+    visitor.screenshot("directory-en").await;
+    visitor.log_in("assoc.catering@odr.demo").await;
+    assert_eq!(visitor.text("h1").await, "Member units");
+    visitor.screenshot("members-en").await;
+    visitor.goto("/members/import").await;
+    visitor.screenshot("import-en").await;
+    visitor.follow("a.lang").await;
+    assert_eq!(visitor.text("h1").await, "批量导入会员");
+    visitor.goto("/members/metrics").await;
+    visitor.screenshot("members-metrics").await;
 
-        // The administrator's pages, and a page that does not exist.
-        visitor.follow("form[action='/logout'] button").await;
-        visitor.log_in("admin@odr.demo").await;
-        assert_eq!(visitor.text("h1").await, "节假日历");
-        assert!(visitor.body().await.contains("2026"));
-        visitor.screenshot("admin-calendars").await;
-        visitor.goto("/admin/policies").await;
-        assert!(visitor.body().await.contains("全国"));
-        visitor.screenshot("admin-policies").await;
-        visitor.goto("/no-such-page").await;
-        assert_eq!(visitor.text("h1").await, "出错了");
-        assert!(visitor.notice().await.contains("找不到"));
-        visitor.close().await;
-    }
+    // The administrator's pages, and a page that does not exist.
+    visitor.follow("form[action='/logout'] button").await;
+    visitor.log_in("admin@odr.demo").await;
+    assert_eq!(visitor.text("h1").await, "节假日历");
+    assert!(visitor.body().await.contains("2026"));
+    visitor.screenshot("admin-calendars").await;
+    visitor.goto("/admin/policies").await;
+    assert!(visitor.body().await.contains("全国"));
+    visitor.screenshot("admin-policies").await;
+    visitor.goto("/no-such-page").await;
+    assert_eq!(visitor.text("h1").await, "出错了");
+    assert!(visitor.notice().await.contains("找不到"));
+    visitor.close().await;
 }

@@ -40,190 +40,308 @@ async fn file_and_answer(
     (statuses, filed.body["id"].as_str().map(str::to_string))
 }
 
-both_backends! {
-    async fn sixteen_people_writing_at_once_meet_no_server_error(app) {
-        app.seed_demo().await;
-        let app = std::sync::Arc::new(app);
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.unit_of(&owner).await;
-        let mut writers = Vec::new();
-        for writer in 0..16u32 {
-            let (app, consumer, owner, unit) = (app.clone(), consumer.clone(), owner.clone(), unit.clone());
-            writers.push(tokio::spawn(async move {
-                let mut statuses = Vec::new();
-                for round in 0..3u32 {
-                    let day = 1 + (writer * 3 + round) % 28;
-                    let month = 1 + (writer * 3 + round) / 28;
-                    statuses.extend(file_and_answer(&app, &consumer, &owner, &unit, format!("2026-{month:02}-{day:02}")).await.0);
-                }
-                statuses
-            }));
-        }
-        let mut statuses = Vec::new();
-        for writer in writers {
-            statuses.extend(writer.await.unwrap());
-        }
-        assert_eq!(statuses.len(), 16 * 3 * 3);
-        assert!(statuses.iter().all(|s| *s < 500), "{statuses:?}");
-        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 48, "every filing went through");
-        let inbox = app.get("/api/v1/disputes/counts", Some(&owner)).await;
-        inbox.expect(200);
-        assert_eq!(inbox.body["by_status"]["negotiating"], 48, "{}", inbox.body);
-    }
+both_backends!(
+    sixteen_people_writing_at_once_meet_no_server_error,
+    two_accepts_of_one_offer_at_once_make_one_agreement
+);
 
-    async fn two_accepts_of_one_offer_at_once_make_one_agreement(app) {
-        app.seed_demo().await;
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.unit_of(&owner).await;
-        for round in 0..5 {
-            let (statuses, id) = file_and_answer(&app, &consumer, &owner, &unit, format!("2026-10-{:02}", round + 1)).await;
-            assert_eq!(statuses, [201, 200, 200]);
-            let id = id.unwrap();
-            let view = app.get(&format!("/api/v1/disputes/{id}"), Some(&consumer)).await.body;
-            let offer = view["offers"][0]["id"].as_str().unwrap().to_string();
-            let accept = json!({"action": "accept_offer", "offer_id": offer});
-            let path = format!("/api/v1/disputes/{id}/actions");
-            let (a, b) = tokio::join!(app.post(&path, Some(&consumer), &accept), app.post(&path, Some(&consumer), &accept));
-            let mut answered = [a.status.as_u16(), b.status.as_u16()];
-            answered.sort();
-            assert_eq!(answered, [200, 409], "one agreement, the other told it changed");
-        }
-    }
-}
-
-both_backends! {
-    async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app) {
-        app.seed_demo().await;
-        let app = std::sync::Arc::new(app);
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.unit_of(&owner).await;
-        let claim = service_claim(&unit, "包间宴席", "2026-11-20", 50_000);
-        let mut filings = Vec::new();
-        for _ in 0..20 {
-            let (app, consumer, claim) = (app.clone(), consumer.clone(), claim.clone());
-            filings.push(tokio::spawn(async move { app.post("/api/v1/disputes", Some(&consumer), &claim).await }));
-        }
-        let mut replies = Vec::new();
-        for filing in filings {
-            replies.push(filing.await.unwrap());
-        }
-        let filed: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
-        assert_eq!(filed.len(), 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
-        let case_number = filed[0].body["case_number"].as_str().unwrap();
-        for refused in replies.iter().filter(|r| r.status != 201) {
-            refused.expect_problem(409, "duplicate_dispute");
-            assert!(refused.body["detail"].as_str().unwrap().contains(case_number), "{}", refused.text);
-        }
-        let counts = app.get("/api/v1/disputes/counts", Some(&owner)).await;
-        assert_eq!(counts.body["by_status"]["filed"], 1, "{}", counts.body);
-        // Once concluded, the same purchase may be filed again.
-        let id = filed[0].body["id"].as_str().unwrap();
-        app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&consumer), &json!({"action": "withdraw", "reason": "已与商家当面解决"})).await.expect(200);
-        app.post("/api/v1/disputes", Some(&consumer), &claim).await.expect(201);
-    }
-
-    async fn one_idempotency_key_sent_twenty_times_at_once_answers_the_same_201(app) {
-        app.seed_demo().await;
-        let app = std::sync::Arc::new(app);
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.unit_of(&owner).await;
-        let claim = service_claim(&unit, "包间宴席", "2026-11-21", 50_000);
-        let mut filings = Vec::new();
-        for _ in 0..20 {
-            let (app, consumer, claim) = (app.clone(), consumer.clone(), claim.clone());
-            filings.push(tokio::spawn(async move {
-                let response = app.client.post(format!("{}/api/v1/disputes", app.address)).bearer_auth(&consumer)
-                    .header("Idempotency-Key", "retry-of-one-filing").json(&claim).send().await.unwrap();
-                crate::helpers::Reply::read(response).await
-            }));
-        }
-        let mut ids = Vec::new();
-        for filing in filings {
-            let reply = filing.await.unwrap();
-            reply.expect(201);
-            ids.push(reply.body["id"].as_str().unwrap().to_string());
-        }
-        ids.dedup();
-        assert_eq!(ids.len(), 1, "every caller got the one stored answer");
-    }
-}
-
-both_backends! {
-    async fn one_refresh_token_sent_six_times_at_once_is_honoured_twice(app) {
-        app.seed_demo().await;
-        let login = app.login_reply("consumer@odr.demo", odr::demo::DEMO_PASSWORD).await;
-        let token = login.body["refresh_token"].as_str().unwrap().to_string();
-        let app = std::sync::Arc::new(app);
-        let tabs: Vec<_> = (0..6)
-            .map(|_| {
-                let (app, token) = (app.clone(), token.clone());
-                tokio::spawn(async move {
-                    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": token})).await
-                })
-            })
-            .collect();
-        let mut answers = Vec::new();
-        for tab in tabs {
-            answers.push(tab.await.unwrap());
-        }
-        // The first use and one more within the grace window (another tab); the third is a
-        // copy, which ends the session.
-        let honoured = answers.iter().filter(|a| a.status == 200).count();
-        assert_eq!(honoured, 2, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
-        for answer in answers.iter().filter(|a| a.status != 200) {
-            assert_eq!(answer.status, 401);
-            let code = answer.body["code"].as_str().unwrap();
-            assert!(code == "refresh_token_reused" || code == "refresh_token_revoked", "{code}");
-        }
-        // The session has ended: the pairs handed out stop working too.
-        for answer in answers.iter().filter(|a| a.status == 200) {
-            app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": answer.body["refresh_token"]})).await
-                .expect_problem(401, "refresh_token_revoked");
-        }
-    }
-}
-
-both_backends! {
-    async fn two_owners_removing_each_other_at_once_leave_one_owner(app) {
-        app.seed_demo().await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let business = app.business_of(&owner).await["id"].as_str().unwrap().to_string();
-        let staff = format!("/api/v1/businesses/{business}/staff");
-        app.post(&staff, Some(&owner), &json!({"display_name": "王二", "email": "wang@example.cn", "staff_role": "owner"})).await.expect(201);
-        app.run_pending_jobs().await;
-        let token = crate::helpers::invitation_token(&app.sent_emails()[0]);
-        app.post("/api/v1/auth/invitations/accept", None, &json!({"token": token, "password": "second-owner-9"})).await.expect(204);
-        let second = app.login_reply("wang@example.cn", "second-owner-9").await;
-        let second_id = second.body["user"]["id"].as_str().unwrap().to_string();
-        let second = second.body["access_token"].as_str().unwrap().to_string();
-        let first_id = app.get("/api/v1/me", Some(&owner)).await.body["id"].as_str().unwrap().to_string();
-
-        let app = std::sync::Arc::new(app);
-        let remove = |token: String, id: String| {
-            let (app, business) = (app.clone(), business.clone());
-            tokio::spawn(async move {
-                app.request(reqwest::Method::DELETE, &format!("/api/v1/businesses/{business}/staff/{id}"), Some(&token), None).await.status
-            })
-        };
-        let (a, b) = (remove(owner.clone(), second_id), remove(second.clone(), first_id));
-        let mut statuses = vec![a.await.unwrap(), b.await.unwrap()];
-        statuses.sort();
-        assert_eq!(statuses[0], 204, "{statuses:?}");
-        assert!(statuses[1] == 401 || statuses[1] == 403, "the second was removed first: {statuses:?}");
-        let left = [owner, second].into_iter().map(|t| {
-            let app = app.clone();
-            async move { app.get("/api/v1/me", Some(&t)).await.status }
-        });
-        let mut still_in = 0;
-        for status in left {
-            if status.await == 200 {
-                still_in += 1;
+async fn sixteen_people_writing_at_once_meet_no_server_error(app: TestApp) {
+    app.seed_demo().await;
+    let app = std::sync::Arc::new(app);
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    let mut writers = Vec::new();
+    for writer in 0..16u32 {
+        let (app, consumer, owner, unit) =
+            (app.clone(), consumer.clone(), owner.clone(), unit.clone());
+        writers.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for round in 0..3u32 {
+                let day = 1 + (writer * 3 + round) % 28;
+                let month = 1 + (writer * 3 + round) / 28;
+                statuses.extend(
+                    file_and_answer(
+                        &app,
+                        &consumer,
+                        &owner,
+                        &unit,
+                        format!("2026-{month:02}-{day:02}"),
+                    )
+                    .await
+                    .0,
+                );
             }
-        }
-        assert_eq!(still_in, 1, "one owner keeps the business");
+            statuses
+        }));
     }
+    let mut statuses = Vec::new();
+    for writer in writers {
+        statuses.extend(writer.await.unwrap());
+    }
+    assert_eq!(statuses.len(), 16 * 3 * 3);
+    assert!(statuses.iter().all(|s| *s < 500), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        48,
+        "every filing went through"
+    );
+    let inbox = app.get("/api/v1/disputes/counts", Some(&owner)).await;
+    inbox.expect(200);
+    assert_eq!(inbox.body["by_status"]["negotiating"], 48, "{}", inbox.body);
+}
+
+async fn two_accepts_of_one_offer_at_once_make_one_agreement(app: TestApp) {
+    app.seed_demo().await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    for round in 0..5 {
+        let (statuses, id) = file_and_answer(
+            &app,
+            &consumer,
+            &owner,
+            &unit,
+            format!("2026-10-{:02}", round + 1),
+        )
+        .await;
+        assert_eq!(statuses, [201, 200, 200]);
+        let id = id.unwrap();
+        let view = app
+            .get(&format!("/api/v1/disputes/{id}"), Some(&consumer))
+            .await
+            .body;
+        let offer = view["offers"][0]["id"].as_str().unwrap().to_string();
+        let accept = json!({"action": "accept_offer", "offer_id": offer});
+        let path = format!("/api/v1/disputes/{id}/actions");
+        let (a, b) = tokio::join!(
+            app.post(&path, Some(&consumer), &accept),
+            app.post(&path, Some(&consumer), &accept)
+        );
+        let mut answered = [a.status.as_u16(), b.status.as_u16()];
+        answered.sort();
+        assert_eq!(
+            answered,
+            [200, 409],
+            "one agreement, the other told it changed"
+        );
+    }
+}
+
+both_backends!(
+    twenty_filings_of_one_purchase_at_once_make_one_dispute,
+    one_idempotency_key_sent_twenty_times_at_once_answers_the_same_201
+);
+
+async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app: TestApp) {
+    app.seed_demo().await;
+    let app = std::sync::Arc::new(app);
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    let claim = service_claim(&unit, "包间宴席", "2026-11-20", 50_000);
+    let mut filings = Vec::new();
+    for _ in 0..20 {
+        let (app, consumer, claim) = (app.clone(), consumer.clone(), claim.clone());
+        filings.push(tokio::spawn(async move {
+            app.post("/api/v1/disputes", Some(&consumer), &claim).await
+        }));
+    }
+    let mut replies = Vec::new();
+    for filing in filings {
+        replies.push(filing.await.unwrap());
+    }
+    let filed: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(
+        filed.len(),
+        1,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let case_number = filed[0].body["case_number"].as_str().unwrap();
+    for refused in replies.iter().filter(|r| r.status != 201) {
+        refused.expect_problem(409, "duplicate_dispute");
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains(case_number),
+            "{}",
+            refused.text
+        );
+    }
+    let counts = app.get("/api/v1/disputes/counts", Some(&owner)).await;
+    assert_eq!(counts.body["by_status"]["filed"], 1, "{}", counts.body);
+    // Once concluded, the same purchase may be filed again.
+    let id = filed[0].body["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/disputes/{id}/actions"),
+        Some(&consumer),
+        &json!({"action": "withdraw", "reason": "已与商家当面解决"}),
+    )
+    .await
+    .expect(200);
+    app.post("/api/v1/disputes", Some(&consumer), &claim)
+        .await
+        .expect(201);
+}
+
+async fn one_idempotency_key_sent_twenty_times_at_once_answers_the_same_201(app: TestApp) {
+    app.seed_demo().await;
+    let app = std::sync::Arc::new(app);
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    let claim = service_claim(&unit, "包间宴席", "2026-11-21", 50_000);
+    let mut filings = Vec::new();
+    for _ in 0..20 {
+        let (app, consumer, claim) = (app.clone(), consumer.clone(), claim.clone());
+        filings.push(tokio::spawn(async move {
+            let response = app
+                .client
+                .post(format!("{}/api/v1/disputes", app.address))
+                .bearer_auth(&consumer)
+                .header("Idempotency-Key", "retry-of-one-filing")
+                .json(&claim)
+                .send()
+                .await
+                .unwrap();
+            crate::helpers::Reply::read(response).await
+        }));
+    }
+    let mut ids = Vec::new();
+    for filing in filings {
+        let reply = filing.await.unwrap();
+        reply.expect(201);
+        ids.push(reply.body["id"].as_str().unwrap().to_string());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every caller got the one stored answer");
+}
+
+both_backends!(one_refresh_token_sent_six_times_at_once_is_honoured_twice);
+
+async fn one_refresh_token_sent_six_times_at_once_is_honoured_twice(app: TestApp) {
+    app.seed_demo().await;
+    let login = app
+        .login_reply("consumer@odr.demo", odr::demo::DEMO_PASSWORD)
+        .await;
+    let token = login.body["refresh_token"].as_str().unwrap().to_string();
+    let app = std::sync::Arc::new(app);
+    let tabs: Vec<_> = (0..6)
+        .map(|_| {
+            let (app, token) = (app.clone(), token.clone());
+            tokio::spawn(async move {
+                app.post(
+                    "/api/v1/auth/refresh",
+                    None,
+                    &json!({"refresh_token": token}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for tab in tabs {
+        answers.push(tab.await.unwrap());
+    }
+    // The first use and one more within the grace window (another tab); the third is a
+    // copy, which ends the session.
+    let honoured = answers.iter().filter(|a| a.status == 200).count();
+    assert_eq!(
+        honoured,
+        2,
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    for answer in answers.iter().filter(|a| a.status != 200) {
+        assert_eq!(answer.status, 401);
+        let code = answer.body["code"].as_str().unwrap();
+        assert!(
+            code == "refresh_token_reused" || code == "refresh_token_revoked",
+            "{code}"
+        );
+    }
+    // The session has ended: the pairs handed out stop working too.
+    for answer in answers.iter().filter(|a| a.status == 200) {
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": answer.body["refresh_token"]}),
+        )
+        .await
+        .expect_problem(401, "refresh_token_revoked");
+    }
+}
+
+both_backends!(two_owners_removing_each_other_at_once_leave_one_owner);
+
+async fn two_owners_removing_each_other_at_once_leave_one_owner(app: TestApp) {
+    app.seed_demo().await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let business = app.business_of(&owner).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let staff = format!("/api/v1/businesses/{business}/staff");
+    app.post(
+        &staff,
+        Some(&owner),
+        &json!({"display_name": "王二", "email": "wang@example.cn", "staff_role": "owner"}),
+    )
+    .await
+    .expect(201);
+    app.run_pending_jobs().await;
+    let token = crate::helpers::invitation_token(&app.sent_emails()[0]);
+    app.post(
+        "/api/v1/auth/invitations/accept",
+        None,
+        &json!({"token": token, "password": "second-owner-9"}),
+    )
+    .await
+    .expect(204);
+    let second = app.login_reply("wang@example.cn", "second-owner-9").await;
+    let second_id = second.body["user"]["id"].as_str().unwrap().to_string();
+    let second = second.body["access_token"].as_str().unwrap().to_string();
+    let first_id = app.get("/api/v1/me", Some(&owner)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let app = std::sync::Arc::new(app);
+    let remove = |token: String, id: String| {
+        let (app, business) = (app.clone(), business.clone());
+        tokio::spawn(async move {
+            app.request(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/businesses/{business}/staff/{id}"),
+                Some(&token),
+                None,
+            )
+            .await
+            .status
+        })
+    };
+    let (a, b) = (
+        remove(owner.clone(), second_id),
+        remove(second.clone(), first_id),
+    );
+    let mut statuses = vec![a.await.unwrap(), b.await.unwrap()];
+    statuses.sort();
+    assert_eq!(statuses[0], 204, "{statuses:?}");
+    assert!(
+        statuses[1] == 401 || statuses[1] == 403,
+        "the second was removed first: {statuses:?}"
+    );
+    let left = [owner, second].into_iter().map(|t| {
+        let app = app.clone();
+        async move { app.get("/api/v1/me", Some(&t)).await.status }
+    });
+    let mut still_in = 0;
+    for status in left {
+        if status.await == 200 {
+            still_in += 1;
+        }
+    }
+    assert_eq!(still_in, 1, "one owner keeps the business");
 }

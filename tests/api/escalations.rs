@@ -42,71 +42,171 @@ pub async fn escalated(app: &TestApp) -> String {
     id
 }
 
-both_backends! {
-    async fn an_escalation_lands_in_the_queue_of_the_regions_regulators(app) {
-        let id = escalated(&app).await;
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let before = app.get(&format!("/api/v1/disputes/{id}"), Some(&consumer)).await;
-        assert_eq!(before.body["escalation"]["state"], "pending", "nothing is sent inside the request");
-        app.run_pending_jobs().await;
-        assert_eq!(app.run_pending_jobs().await, 0);
-        let after = app.get(&format!("/api/v1/disputes/{id}"), Some(&consumer)).await;
-        assert_eq!(after.body["escalation"]["state"], "delivered");
+both_backends!(
+    an_escalation_lands_in_the_queue_of_the_regions_regulators,
+    the_regulator_records_each_handling_step_in_order,
+    only_regulators_of_the_region_handle_escalations
+);
 
-        let xihu = app.demo_token("reg.xihu@odr.demo").await;
-        let queue = app.get("/api/v1/escalations", Some(&xihu)).await;
-        queue.expect(200);
-        assert_eq!(queue.body.as_array().unwrap().len(), 1);
-        assert_eq!(queue.body[0]["dispute_id"], id.as_str());
-        assert_eq!(queue.body[0]["initiated_by"], "merchant");
-        let city = app.demo_token("reg.hangzhou@odr.demo").await;
-        assert_eq!(app.get("/api/v1/escalations?state=delivered", Some(&city)).await.body.as_array().unwrap().len(), 1);
-        let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
-        assert!(app.get("/api/v1/escalations", Some(&binjiang)).await.body.as_array().unwrap().is_empty());
+async fn an_escalation_lands_in_the_queue_of_the_regions_regulators(app: TestApp) {
+    let id = escalated(&app).await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let before = app
+        .get(&format!("/api/v1/disputes/{id}"), Some(&consumer))
+        .await;
+    assert_eq!(
+        before.body["escalation"]["state"], "pending",
+        "nothing is sent inside the request"
+    );
+    app.run_pending_jobs().await;
+    assert_eq!(app.run_pending_jobs().await, 0);
+    let after = app
+        .get(&format!("/api/v1/disputes/{id}"), Some(&consumer))
+        .await;
+    assert_eq!(after.body["escalation"]["state"], "delivered");
 
-        let told: Vec<String> = app.sent_emails().iter().filter(|e| e.text.contains("12315")).map(|e| e.to.clone()).collect();
-        assert!(told.contains(&"reg.xihu@odr.demo".to_string()) && told.contains(&"reg.hangzhou@odr.demo".to_string()), "{told:?}");
-        assert!(!told.contains(&"reg.binjiang@odr.demo".to_string()));
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let queue = app.get("/api/v1/escalations", Some(&xihu)).await;
+    queue.expect(200);
+    assert_eq!(queue.body.as_array().unwrap().len(), 1);
+    assert_eq!(queue.body[0]["dispute_id"], id.as_str());
+    assert_eq!(queue.body[0]["initiated_by"], "merchant");
+    let city = app.demo_token("reg.hangzhou@odr.demo").await;
+    assert_eq!(
+        app.get("/api/v1/escalations?state=delivered", Some(&city))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
+    assert!(
+        app.get("/api/v1/escalations", Some(&binjiang))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let told: Vec<String> = app
+        .sent_emails()
+        .iter()
+        .filter(|e| e.text.contains("12315"))
+        .map(|e| e.to.clone())
+        .collect();
+    assert!(
+        told.contains(&"reg.xihu@odr.demo".to_string())
+            && told.contains(&"reg.hangzhou@odr.demo".to_string()),
+        "{told:?}"
+    );
+    assert!(!told.contains(&"reg.binjiang@odr.demo".to_string()));
+}
+
+async fn the_regulator_records_each_handling_step_in_order(app: TestApp) {
+    let id = escalated(&app).await;
+    app.run_pending_jobs().await;
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let escalation = app.get("/api/v1/escalations", Some(&xihu)).await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/escalations/{escalation}/updates");
+    app.post(&path, Some(&xihu), &json!({"status": "mediating"}))
+        .await
+        .expect_problem(409, "invalid_escalation_transition");
+    for status in [
+        "received",
+        "accepted",
+        "mediating",
+        "mediation_failed",
+        "case_filed",
+        "closed",
+    ] {
+        app.post(
+            &path,
+            Some(&xihu),
+            &json!({"status": status, "note": "依法处理"}),
+        )
+        .await
+        .expect(204);
     }
+    app.post(&path, Some(&xihu), &json!({"status": "received"}))
+        .await
+        .expect_problem(409, "invalid_escalation_transition");
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let view = app
+        .get(&format!("/api/v1/disputes/{id}"), Some(&consumer))
+        .await;
+    assert_eq!(view.body["escalation"]["state"], "closed");
+    let steps: Vec<&str> = view.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "escalation_status")
+        .map(|e| e["detail"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            "received",
+            "accepted",
+            "mediating",
+            "mediation_failed",
+            "case_filed",
+            "closed"
+        ]
+    );
+}
 
-    async fn the_regulator_records_each_handling_step_in_order(app) {
-        let id = escalated(&app).await;
-        app.run_pending_jobs().await;
-        let xihu = app.demo_token("reg.xihu@odr.demo").await;
-        let escalation = app.get("/api/v1/escalations", Some(&xihu)).await.body[0]["id"].as_str().unwrap().to_string();
-        let path = format!("/api/v1/escalations/{escalation}/updates");
-        app.post(&path, Some(&xihu), &json!({"status": "mediating"})).await.expect_problem(409, "invalid_escalation_transition");
-        for status in ["received", "accepted", "mediating", "mediation_failed", "case_filed", "closed"] {
-            app.post(&path, Some(&xihu), &json!({"status": status, "note": "依法处理"})).await.expect(204);
-        }
-        app.post(&path, Some(&xihu), &json!({"status": "received"})).await.expect_problem(409, "invalid_escalation_transition");
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let view = app.get(&format!("/api/v1/disputes/{id}"), Some(&consumer)).await;
-        assert_eq!(view.body["escalation"]["state"], "closed");
-        let steps: Vec<&str> = view.body["timeline"].as_array().unwrap().iter()
-            .filter(|e| e["kind"] == "escalation_status").map(|e| e["detail"]["status"].as_str().unwrap()).collect();
-        assert_eq!(steps, vec!["received", "accepted", "mediating", "mediation_failed", "case_filed", "closed"]);
+async fn only_regulators_of_the_region_handle_escalations(app: TestApp) {
+    escalated(&app).await;
+    app.run_pending_jobs().await;
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let escalation = app.get("/api/v1/escalations", Some(&xihu)).await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/escalations/{escalation}/updates");
+    for who in [
+        "consumer@odr.demo",
+        "owner.xixi@odr.demo",
+        "assoc.catering@odr.demo",
+        "admin@odr.demo",
+    ] {
+        let token = app.demo_token(who).await;
+        app.get("/api/v1/escalations", Some(&token))
+            .await
+            .expect_problem(403, "forbidden");
+        app.post(&path, Some(&token), &json!({"status": "received"}))
+            .await
+            .expect_problem(403, "forbidden");
     }
-
-    async fn only_regulators_of_the_region_handle_escalations(app) {
-        escalated(&app).await;
-        app.run_pending_jobs().await;
-        let xihu = app.demo_token("reg.xihu@odr.demo").await;
-        let escalation = app.get("/api/v1/escalations", Some(&xihu)).await.body[0]["id"].as_str().unwrap().to_string();
-        let path = format!("/api/v1/escalations/{escalation}/updates");
-        for who in ["consumer@odr.demo", "owner.xixi@odr.demo", "assoc.catering@odr.demo", "admin@odr.demo"] {
-            let token = app.demo_token(who).await;
-            app.get("/api/v1/escalations", Some(&token)).await.expect_problem(403, "forbidden");
-            app.post(&path, Some(&token), &json!({"status": "received"})).await.expect_problem(403, "forbidden");
-        }
-        let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
-        app.post(&path, Some(&binjiang), &json!({"status": "received"})).await.expect_problem(404, "escalation_not_found");
-        app.post(&path, Some(&xihu), &json!({"status": "received"})).await.expect(204);
-        let refused = app.post(&path, Some(&xihu), &json!({"status": "not_accepted"})).await;
-        refused.expect_problem(422, "validation_failed");
-        assert_eq!(refused.failing_fields(), vec!["note"]);
-        app.post(&path, Some(&xihu), &json!({"status": "nonsense"})).await.expect_problem(422, "validation_failed");
-        app.get("/api/v1/escalations?state=lost", Some(&xihu)).await.expect_problem(422, "validation_failed");
-        app.post(&path, Some(&xihu), &json!({"status": "not_accepted", "note": "不属于本局管辖"})).await.expect(204);
-    }
+    let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
+    app.post(&path, Some(&binjiang), &json!({"status": "received"}))
+        .await
+        .expect_problem(404, "escalation_not_found");
+    app.post(&path, Some(&xihu), &json!({"status": "received"}))
+        .await
+        .expect(204);
+    let refused = app
+        .post(&path, Some(&xihu), &json!({"status": "not_accepted"}))
+        .await;
+    refused.expect_problem(422, "validation_failed");
+    assert_eq!(refused.failing_fields(), vec!["note"]);
+    app.post(&path, Some(&xihu), &json!({"status": "nonsense"}))
+        .await
+        .expect_problem(422, "validation_failed");
+    app.get("/api/v1/escalations?state=lost", Some(&xihu))
+        .await
+        .expect_problem(422, "validation_failed");
+    app.post(
+        &path,
+        Some(&xihu),
+        &json!({"status": "not_accepted", "note": "不属于本局管辖"}),
+    )
+    .await
+    .expect(204);
 }

@@ -80,65 +80,147 @@ fn check(period: &str, f: &Value, expected: &[(&str, Value)]) {
     }
 }
 
-both_backends! {
-    async fn every_figure_and_edge_matches_a_hand_count(app) {
-        // Monday 2 November: J is filed and left alone. First contact due Tue 3 Nov, settlement
-        // due Mon 16 Nov (ten working days).
-        app.clock.set(shanghai_10am("2026-11-02"));
-        app.seed_demo().await;
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let unit = app.unit_of(&app.demo_token(XIXI).await).await;
-        let j = file(&app, &consumer, &unit, "2026-10-20").await;
+both_backends!(
+    every_figure_and_edge_matches_a_hand_count,
+    every_place_gives_the_same_figures,
+    counters_kept_event_by_event_equal_a_rebuild,
+    a_rebuild_while_people_act_loses_and_doubles_nothing,
+    an_upgraded_database_fills_in_counters_from_before_they_existed
+);
 
-        // Friday 27 November (first contact due Mon 30 Nov, settlement due Fri 11 Dec).
-        app.clock.set(shanghai_10am("2026-11-27"));
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let owner = app.demo_token(XIXI).await;
-        let mut cases = Vec::new();
-        for day in 1..=10 {
-            cases.push(file(&app, &consumer, &unit, &format!("2026-11-{day:02}")).await);
-        }
-        let [a, b, c, d, e, f, g, h, i, k] = <[String; 10]>::try_from(cases).unwrap();
-        // A: answered, agreed, fulfilled, confirmed and rated 5, all on its filing day.
-        act(&app, &owner, &a, contact()).await;
-        agree(&app, &owner, &consumer, &a).await;
-        act(&app, &owner, &a, json!({"action": "mark_fulfilled", "note": "已退款"})).await;
-        act(&app, &consumer, &a, json!({"action": "confirm_fulfilment"})).await;
-        act(&app, &consumer, &a, json!({"action": "rate", "rating": 5})).await;
-        // B: a documented decline, which is also the first contact.
-        act(&app, &owner, &b, json!({"action": "decline", "reason": "不同意退定金"})).await;
-        // C: withdrawn before the business answered.
-        act(&app, &consumer, &c, json!({"action": "withdraw", "reason": "已线下解决"})).await;
-        // D, F, G, H, I answered at once.
-        for id in [&d, &f, &g, &h, &i, &k] {
-            act(&app, &owner, id, contact()).await;
-        }
-        // G agreed now, reported unfulfilled in December.
-        agree(&app, &owner, &consumer, &g).await;
-        // H paused (product testing) until Fri 4 Dec: five working days added back.
-        act(&app, &owner, &h, json!({"action": "propose_pause", "reason": "送检鉴定"})).await;
-        act(&app, &consumer, &h, json!({"action": "agree_pause"})).await;
-        // I extended by five working days.
-        act(&app, &owner, &i, json!({"action": "propose_extension", "working_days": 5, "reason": "等待厂家答复"})).await;
-        act(&app, &consumer, &i, json!({"action": "agree_extension"})).await;
-        // Saturday 28 November: D's consumer asks for escalation after the timely answer.
-        app.clock.set(shanghai_10am("2026-11-28"));
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        act(&app, &consumer, &d, json!({"action": "request_escalation", "reason": "希望监管部门处理"})).await;
+async fn every_figure_and_edge_matches_a_hand_count(app: TestApp) {
+    let cases = november_cases_are_filed_and_handled(&app).await;
+    november_so_far_counts_only_what_is_over(&app).await;
+    let november = the_sweep_closes_november(&app).await;
+    december_events_land_in_december(&app, &cases).await;
+    both_months_add_up_and_november_keeps_its_figures(&app, &november).await;
+    the_monthly_close_and_the_export_say_the_same(&app).await;
+}
 
-        // A period not over: on 28 November J is open and overdue; nothing else is.
-        let november = figures(&app, "period=month").await;
-        check("November, on the 28th", &november, &[
-            ("filed", json!(11)), ("concluded", json!(5)), ("open_overdue_at_end", json!(1)),
+/// The eleven disputes of the scenario, by the letters the comments use.
+struct Cases {
+    e: String,
+    f: String,
+    g: String,
+    h: String,
+    i: String,
+    k: String,
+}
+
+/// Step 1: J filed on 2 November and left alone; ten more filed on 27 November and handled
+/// each its own way.
+async fn november_cases_are_filed_and_handled(app: &TestApp) -> Cases {
+    // Monday 2 November: J is filed and left alone. First contact due Tue 3 Nov, settlement
+    // due Mon 16 Nov (ten working days).
+    app.clock.set(shanghai_10am("2026-11-02"));
+    app.seed_demo().await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let unit = app.unit_of(&app.demo_token(XIXI).await).await;
+    let j = file(app, &consumer, &unit, "2026-10-20").await;
+
+    // Friday 27 November (first contact due Mon 30 Nov, settlement due Fri 11 Dec).
+    app.clock.set(shanghai_10am("2026-11-27"));
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token(XIXI).await;
+    let mut cases = Vec::new();
+    for day in 1..=10 {
+        cases.push(file(app, &consumer, &unit, &format!("2026-11-{day:02}")).await);
+    }
+    let [a, b, c, d, e, f, g, h, i, k] = <[String; 10]>::try_from(cases).unwrap();
+    // A: answered, agreed, fulfilled, confirmed and rated 5, all on its filing day.
+    act(app, &owner, &a, contact()).await;
+    agree(app, &owner, &consumer, &a).await;
+    act(
+        app,
+        &owner,
+        &a,
+        json!({"action": "mark_fulfilled", "note": "已退款"}),
+    )
+    .await;
+    act(app, &consumer, &a, json!({"action": "confirm_fulfilment"})).await;
+    act(app, &consumer, &a, json!({"action": "rate", "rating": 5})).await;
+    // B: a documented decline, which is also the first contact.
+    act(
+        app,
+        &owner,
+        &b,
+        json!({"action": "decline", "reason": "不同意退定金"}),
+    )
+    .await;
+    // C: withdrawn before the business answered.
+    act(
+        app,
+        &consumer,
+        &c,
+        json!({"action": "withdraw", "reason": "已线下解决"}),
+    )
+    .await;
+    // D, F, G, H, I answered at once.
+    for id in [&d, &f, &g, &h, &i, &k] {
+        act(app, &owner, id, contact()).await;
+    }
+    // G agreed now, reported unfulfilled in December.
+    agree(app, &owner, &consumer, &g).await;
+    // H paused (product testing) until Fri 4 Dec: five working days added back.
+    act(
+        app,
+        &owner,
+        &h,
+        json!({"action": "propose_pause", "reason": "送检鉴定"}),
+    )
+    .await;
+    act(app, &consumer, &h, json!({"action": "agree_pause"})).await;
+    // I extended by five working days.
+    act(
+        app,
+        &owner,
+        &i,
+        json!({"action": "propose_extension", "working_days": 5, "reason": "等待厂家答复"}),
+    )
+    .await;
+    act(app, &consumer, &i, json!({"action": "agree_extension"})).await;
+    // Saturday 28 November: D's consumer asks for escalation after the timely answer.
+    app.clock.set(shanghai_10am("2026-11-28"));
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    act(
+        app,
+        &consumer,
+        &d,
+        json!({"action": "request_escalation", "reason": "希望监管部门处理"}),
+    )
+    .await;
+
+    let _ = j;
+    Cases { e, f, g, h, i, k }
+}
+
+/// Step 2: on 28 November, November is not over: J is open and overdue; nothing else is.
+async fn november_so_far_counts_only_what_is_over(app: &TestApp) {
+    let november = figures(app, "period=month").await;
+    check(
+        "November, on the 28th",
+        &november,
+        &[
+            ("filed", json!(11)),
+            ("concluded", json!(5)),
+            ("open_overdue_at_end", json!(1)),
             ("on_time_rate", json!(5.0 / 6.0)),
-        ]);
+        ],
+    );
+}
 
-        // Tuesday 1 December: the sweep flags E's and J's missed first contact (counted on
-        // their due days, 30 Nov and 3 Nov) and escalates J, late.
-        app.clock.set(shanghai_10am("2026-12-01"));
-        app.sweep().await;
-        let november = figures(&app, "period=month&date=2026-11-15").await;
-        check("November", &november, &[
+/// Step 3: on 1 December the sweep flags E's and J's missed first contacts and escalates J;
+/// November's figures are final, December's begin. Returns November's figures.
+async fn the_sweep_closes_november(app: &TestApp) -> Value {
+    // Tuesday 1 December: the sweep flags E's and J's missed first contact (counted on
+    // their due days, 30 Nov and 3 Nov) and escalates J, late.
+    app.clock.set(shanghai_10am("2026-12-01"));
+    app.sweep().await;
+    let november = figures(app, "period=month&date=2026-11-15").await;
+    check(
+        "November",
+        &november,
+        &[
             ("filed", json!(11)),
             // A, G agreed; B declined; C withdrawn; D escalated by its consumer: all on time.
             ("concluded", json!(5)),
@@ -156,40 +238,80 @@ both_backends! {
             ("rated", json!(1)),
             ("average_cycle_working_days", json!(0.0)),
             ("loss_recovered_fen", json!(100_000)),
-        ]);
-        // December so far: J escalated late; E, F, H, I open with their due dates ahead.
-        let december = figures(&app, "period=month").await;
-        check("December, on the 1st", &december, &[
-            ("concluded", json!(1)), ("escalated", json!(1)), ("open_overdue_at_end", json!(0)),
-            ("on_time_rate", json!(0.0)), ("settlement_rate", json!(0.0)),
-        ]);
+        ],
+    );
+    // December so far: J escalated late; E, F, H, I open with their due dates ahead.
+    let december = figures(app, "period=month").await;
+    check(
+        "December, on the 1st",
+        &december,
+        &[
+            ("concluded", json!(1)),
+            ("escalated", json!(1)),
+            ("open_overdue_at_end", json!(0)),
+            ("on_time_rate", json!(0.0)),
+            ("settlement_rate", json!(0.0)),
+        ],
+    );
 
-        // Wednesday 2 December: G's consumer reports the agreement unfulfilled; E's consumer,
-        // never answered, asks for escalation.
-        app.clock.set(shanghai_10am("2026-12-02"));
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        act(&app, &consumer, &g, json!({"action": "report_non_fulfilment", "reason": "未退款"})).await;
-        act(&app, &consumer, &e, json!({"action": "request_escalation", "reason": "商家不回应"})).await;
-        // Friday 4 December: H resumes; its due date moves from 11 to 18 December.
-        app.clock.set(shanghai_10am("2026-12-04"));
-        let owner = app.demo_token(XIXI).await;
-        act(&app, &owner, &h, json!({"action": "resume"})).await;
+    november
+}
 
-        // Monday 14 December, no sweep since: F is past its due date (11 Dec), unanswered by an
-        // agreement — open and overdue now.
-        app.clock.set(shanghai_10am("2026-12-14"));
-        let december = figures(&app, "period=month").await;
-        check("December, on the 14th", &december, &[("open_overdue_at_end", json!(2))]);
-        let owner = app.demo_token(XIXI).await;
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        // F agreed late; H and I agreed before their moved due dates (18 Dec).
-        for id in [&f, &h, &i] {
-            agree(&app, &owner, &consumer, id).await;
-        }
-        // K's consumer asks for escalation after the due date: late, though answered in time.
-        act(&app, &consumer, &k, json!({"action": "request_escalation", "reason": "仍未解决"})).await;
-        let december = figures(&app, "period=month").await;
-        check("December", &december, &[
+/// Step 4: December's non-fulfilment, escalations, resume, late and timely agreements, counted
+/// in December.
+async fn december_events_land_in_december(app: &TestApp, cases: &Cases) {
+    let Cases { e, f, g, h, i, k } = cases;
+    // Wednesday 2 December: G's consumer reports the agreement unfulfilled; E's consumer,
+    // never answered, asks for escalation.
+    app.clock.set(shanghai_10am("2026-12-02"));
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    act(
+        app,
+        &consumer,
+        &g,
+        json!({"action": "report_non_fulfilment", "reason": "未退款"}),
+    )
+    .await;
+    act(
+        app,
+        &consumer,
+        &e,
+        json!({"action": "request_escalation", "reason": "商家不回应"}),
+    )
+    .await;
+    // Friday 4 December: H resumes; its due date moves from 11 to 18 December.
+    app.clock.set(shanghai_10am("2026-12-04"));
+    let owner = app.demo_token(XIXI).await;
+    act(app, &owner, &h, json!({"action": "resume"})).await;
+
+    // Monday 14 December, no sweep since: F is past its due date (11 Dec), unanswered by an
+    // agreement — open and overdue now.
+    app.clock.set(shanghai_10am("2026-12-14"));
+    let december = figures(app, "period=month").await;
+    check(
+        "December, on the 14th",
+        &december,
+        &[("open_overdue_at_end", json!(2))],
+    );
+    let owner = app.demo_token(XIXI).await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    // F agreed late; H and I agreed before their moved due dates (18 Dec).
+    for id in [&f, &h, &i] {
+        agree(app, &owner, &consumer, id).await;
+    }
+    // K's consumer asks for escalation after the due date: late, though answered in time.
+    act(
+        app,
+        &consumer,
+        &k,
+        json!({"action": "request_escalation", "reason": "仍未解决"}),
+    )
+    .await;
+    let december = figures(app, "period=month").await;
+    check(
+        "December",
+        &december,
+        &[
             ("filed", json!(0)),
             // J (lapse), E (escalated unanswered), F and K (late), H and I (on time).
             ("concluded", json!(6)),
@@ -202,175 +324,315 @@ both_backends! {
             ("first_contact_rate", Value::Null),
             // J 21 working days, E 3, F, H, I and K 11 each.
             ("average_cycle_working_days", json!(68.0 / 6.0)),
-        ]);
-        // November keeps its figures; both months together add up.
-        let both = figures(&app, "period=custom&from=2026-11-01&to=2026-12-31").await;
-        check("November and December", &both, &[
-            ("concluded", json!(11)), ("settled", json!(4)), ("escalated", json!(6)),
-            ("withdrawn", json!(1)), ("on_time_rate", json!(7.0 / 11.0)),
-        ]);
-        assert_eq!(figures(&app, "period=month&date=2026-11-15").await, november);
+        ],
+    );
+}
 
-        // The same November asked of the monthly close and the metrics export.
-        let xihu = app.demo_token("reg.xihu@odr.demo").await;
-        let close = csv(&app, "/api/v1/reports/monthly?date=2026-11-15&format=csv", &xihu).await;
-        let unit_row = close.iter().find(|r| r.first().is_some_and(|c| c == "杭州西溪人家餐饮有限公司")).unwrap();
-        assert_eq!(unit_row[2..], ["11", "5", "1", "83.3%", "50.0%", "5.00"].map(String::from), "{unit_row:?}");
-        let export = csv(&app, "/api/v1/metrics/export?period=month&date=2026-11-15&format=csv", &owner).await;
-        let rate = export.iter().find(|r| r[0].starts_with("按时办结率")).unwrap();
-        assert_eq!(rate[1], "83.3%");
-        let overdue = export.iter().find(|r| r[0].starts_with("期末超期未结")).unwrap();
-        assert_eq!(overdue[1], "1");
-        let _ = (a, b, c, j);
+/// Step 5: November keeps its figures; both months together add up.
+async fn both_months_add_up_and_november_keeps_its_figures(app: &TestApp, november: &Value) {
+    let both = figures(app, "period=custom&from=2026-11-01&to=2026-12-31").await;
+    check(
+        "November and December",
+        &both,
+        &[
+            ("concluded", json!(11)),
+            ("settled", json!(4)),
+            ("escalated", json!(6)),
+            ("withdrawn", json!(1)),
+            ("on_time_rate", json!(7.0 / 11.0)),
+        ],
+    );
+    assert_eq!(
+        figures(app, "period=month&date=2026-11-15").await,
+        *november
+    );
+}
+
+/// Step 6: the monthly close and the metrics export give November's figures too.
+async fn the_monthly_close_and_the_export_say_the_same(app: &TestApp) {
+    let owner = app.demo_token(XIXI).await;
+    // The same November asked of the monthly close and the metrics export.
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let close = csv(
+        app,
+        "/api/v1/reports/monthly?date=2026-11-15&format=csv",
+        &xihu,
+    )
+    .await;
+    let unit_row = close
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == "杭州西溪人家餐饮有限公司"))
+        .unwrap();
+    assert_eq!(
+        unit_row[2..],
+        ["11", "5", "1", "83.3%", "50.0%", "5.00"].map(String::from),
+        "{unit_row:?}"
+    );
+    let export = csv(
+        app,
+        "/api/v1/metrics/export?period=month&date=2026-11-15&format=csv",
+        &owner,
+    )
+    .await;
+    let rate = export
+        .iter()
+        .find(|r| r[0].starts_with("按时办结率"))
+        .unwrap();
+    assert_eq!(rate[1], "83.3%");
+    let overdue = export
+        .iter()
+        .find(|r| r[0].starts_with("期末超期未结"))
+        .unwrap();
+    assert_eq!(overdue[1], "1");
+}
+
+async fn every_place_gives_the_same_figures(app: TestApp) {
+    app.seed_demo().await;
+    random_history(&app, 7, 24).await;
+    let now = app.clock.now();
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let owner = app.demo_token(XIXI).await;
+    let unit = app.unit_of(&owner).await;
+
+    // The evaluation list: its window asked of the metrics API.
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let evaluation = app.get("/api/v1/evaluation?all=true", Some(&xihu)).await;
+    evaluation.expect(200);
+    let from = evaluation.body["window_from"].as_str().unwrap().to_string();
+    let row = evaluation.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit_id"] == unit.as_str())
+        .unwrap()
+        .clone();
+    let window = figures(&app, &format!("period=custom&from={from}&to={today}")).await;
+    for name in ["on_time_rate", "settlement_rate", "filed", "concluded"] {
+        assert_eq!(row[name], window[name], "evaluation's {name}");
     }
 
-    async fn every_place_gives_the_same_figures(app) {
-        app.seed_demo().await;
-        random_history(&app, 7, 24).await;
-        let now = app.clock.now();
-        let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-        let owner = app.demo_token(XIXI).await;
-        let unit = app.unit_of(&owner).await;
+    // The directory's scorecard: the last 12 months.
+    let year =
+        today.checked_sub_months(chrono::Months::new(12)).unwrap() + chrono::Duration::days(1);
+    let twelve = figures(&app, &format!("period=custom&from={year}&to={today}")).await;
+    let card = app
+        .get(&format!("/api/v1/public/units/{unit}"), None)
+        .await
+        .body["scorecard"]
+        .clone();
+    assert_eq!(card["on_time_rate"], twelve["on_time_rate"]);
+    assert_eq!(card["settlement_rate"], twelve["settlement_rate"]);
+    assert_eq!(card["disputes_last_12_months"], twelve["filed"]);
 
-        // The evaluation list: its window asked of the metrics API.
-        let xihu = app.demo_token("reg.xihu@odr.demo").await;
-        let evaluation = app.get("/api/v1/evaluation?all=true", Some(&xihu)).await;
-        evaluation.expect(200);
-        let from = evaluation.body["window_from"].as_str().unwrap().to_string();
-        let row = evaluation.body["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == unit.as_str()).unwrap().clone();
-        let window = figures(&app, &format!("period=custom&from={from}&to={today}")).await;
-        for name in ["on_time_rate", "settlement_rate", "filed", "concluded"] {
-            assert_eq!(row[name], window[name], "evaluation's {name}");
-        }
+    // The month: the metrics API, the trend, the monthly close and the daily look.
+    let month = figures(&app, "period=month").await;
+    let trend = app
+        .get("/api/v1/metrics/trend?months=1", Some(&owner))
+        .await
+        .body;
+    assert_eq!(trend["months"][0], month, "the trend's month is the month");
+    let close = csv(&app, "/api/v1/reports/monthly?format=csv", &xihu).await;
+    let unit_row = close
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == "杭州西溪人家餐饮有限公司"))
+        .unwrap();
+    assert_eq!(
+        unit_row[4],
+        month["open_overdue_at_end"].to_string(),
+        "{unit_row:?}"
+    );
+    assert_eq!(unit_row[5], percent(&month["on_time_rate"]), "{unit_row:?}");
+    assert_eq!(
+        unit_row[6],
+        percent(&month["settlement_rate"]),
+        "{unit_row:?}"
+    );
+    let region = app
+        .get("/api/v1/metrics?period=month", Some(&xihu))
+        .await
+        .body["current"]
+        .clone();
+    let look = csv(&app, "/api/v1/reports/daily?format=csv", &xihu).await;
+    let overdue = look
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c.starts_with("超期未结")))
+        .unwrap();
+    assert_eq!(
+        overdue[1],
+        region["open_overdue_at_end"].to_string(),
+        "the daily look's overdue is the month's so far"
+    );
+    let region_close = close
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c.starts_with("按时办结率")))
+        .unwrap();
+    assert_eq!(region_close[1], percent(&region["on_time_rate"]));
 
-        // The directory's scorecard: the last 12 months.
-        let year = today.checked_sub_months(chrono::Months::new(12)).unwrap() + chrono::Duration::days(1);
-        let twelve = figures(&app, &format!("period=custom&from={year}&to={today}")).await;
-        let card = app.get(&format!("/api/v1/public/units/{unit}"), None).await.body["scorecard"].clone();
-        assert_eq!(card["on_time_rate"], twelve["on_time_rate"]);
-        assert_eq!(card["settlement_rate"], twelve["settlement_rate"]);
-        assert_eq!(card["disputes_last_12_months"], twelve["filed"]);
-
-        // The month: the metrics API, the trend, the monthly close and the daily look.
-        let month = figures(&app, "period=month").await;
-        let trend = app.get("/api/v1/metrics/trend?months=1", Some(&owner)).await.body;
-        assert_eq!(trend["months"][0], month, "the trend's month is the month");
-        let close = csv(&app, "/api/v1/reports/monthly?format=csv", &xihu).await;
-        let unit_row = close.iter().find(|r| r.first().is_some_and(|c| c == "杭州西溪人家餐饮有限公司")).unwrap();
-        assert_eq!(unit_row[4], month["open_overdue_at_end"].to_string(), "{unit_row:?}");
-        assert_eq!(unit_row[5], percent(&month["on_time_rate"]), "{unit_row:?}");
-        assert_eq!(unit_row[6], percent(&month["settlement_rate"]), "{unit_row:?}");
-        let region = app.get("/api/v1/metrics?period=month", Some(&xihu)).await.body["current"].clone();
-        let look = csv(&app, "/api/v1/reports/daily?format=csv", &xihu).await;
-        let overdue = look.iter().find(|r| r.first().is_some_and(|c| c.starts_with("超期未结"))).unwrap();
-        assert_eq!(overdue[1], region["open_overdue_at_end"].to_string(), "the daily look's overdue is the month's so far");
-        let region_close = close.iter().find(|r| r.first().is_some_and(|c| c.starts_with("按时办结率"))).unwrap();
-        assert_eq!(region_close[1], percent(&region["on_time_rate"]));
-
-        // The escalation packet: the unit's figures at the moment of escalation.
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let id = file(&app, &consumer, &unit, "2026-11-11").await;
-        act(&app, &owner, &id, json!({"action": "decline", "reason": "不同意"})).await;
-        let packet: Value = app.with_conn(move |conn| {
+    // The escalation packet: the unit's figures at the moment of escalation.
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let id = file(&app, &consumer, &unit, "2026-11-11").await;
+    act(
+        &app,
+        &owner,
+        &id,
+        json!({"action": "decline", "reason": "不同意"}),
+    )
+    .await;
+    let packet: Value = app
+        .with_conn(move |conn| {
             use diesel::prelude::*;
             use odr::store::schema::escalations;
-            let text: String = escalations::table.filter(escalations::dispute_id.eq(id)).select(escalations::packet).first(conn).unwrap();
+            let text: String = escalations::table
+                .filter(escalations::dispute_id.eq(id))
+                .select(escalations::packet)
+                .first(conn)
+                .unwrap();
             serde_json::from_str(&text).unwrap()
-        }).await;
-        let period = &packet["metrics"]["period"];
-        let asked = figures(&app, &format!("period=custom&from={}&to={}", period["from"].as_str().unwrap(), period["to"].as_str().unwrap())).await;
-        assert_eq!(packet["metrics"]["unit"], asked, "the packet carries the API's figures");
+        })
+        .await;
+    let period = &packet["metrics"]["period"];
+    let asked = figures(
+        &app,
+        &format!(
+            "period=custom&from={}&to={}",
+            period["from"].as_str().unwrap(),
+            period["to"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(
+        packet["metrics"]["unit"], asked,
+        "the packet carries the API's figures"
+    );
+}
+
+async fn counters_kept_event_by_event_equal_a_rebuild(app: TestApp) {
+    app.seed_demo().await;
+    for seed in [11, 12, 13] {
+        random_history(&app, seed, 12).await;
     }
-
-    async fn counters_kept_event_by_event_equal_a_rebuild(app) {
-        app.seed_demo().await;
-        for seed in [11, 12, 13] {
-            random_history(&app, seed, 12).await;
-        }
-        let kept = all_counters(&app).await;
-        assert!(kept.values().map(|days| days.len()).sum::<usize>() > 10, "a history to compare");
-        let handled_before = handling_ends(&app).await;
-        let calendar = app.state.calendars.current();
-        let rebuilt = app.with_conn(move |conn| {
-            odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}).unwrap()
-        }).await;
-        assert!(rebuilt.disputes >= 36);
-        assert_eq!(all_counters(&app).await, kept, "the counters kept live equal the rebuild");
-        assert_eq!(handling_ends(&app).await, handled_before);
-        // A rebuild of a range leaves the figures as they were too.
-        let calendar = app.state.calendars.current();
-        let today = app.clock.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-        app.with_conn(move |conn| {
-            let range = odr::oversight::rebuild::Range { from: Some(today - chrono::Duration::days(20)), to: Some(today - chrono::Duration::days(3)) };
-            odr::oversight::rebuild::rebuild(conn, &calendar, range, &mut |_| {}).unwrap()
-        }).await;
-        assert_eq!(all_counters(&app).await, kept);
-
-        // The generated history (odr seed-demo --disputes) is counted by the same replay.
-        let state = app.state.clone();
-        app.with_conn(move |conn| {
-            let ctx = state.case_context();
-            let plan = odr::demo::history::HistoryPlan { disputes: 300, units: Some(4), seed: 5 };
-            odr::demo::history::seed_history(conn, &ctx, &plan, state.clock.now(), |_, _| {}).unwrap()
-        }).await;
-        let generated = all_counters(&app).await;
-        let calendar = app.state.calendars.current();
-        app.with_conn(move |conn| {
-            odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}).unwrap()
-        }).await;
-        assert_eq!(all_counters(&app).await, generated);
-    }
-
-    async fn a_rebuild_while_people_act_loses_and_doubles_nothing(app) {
-        app.seed_demo().await;
-        random_history(&app, 31, 8).await;
-        // Rebuilds run while the restaurant's staff and consumers keep acting.
-        let calendar = app.state.calendars.current();
-        let rebuilding = {
-            let db = app.state.db.clone();
-            tokio::spawn(async move {
-                for _ in 0..4 {
-                    let calendar = calendar.clone();
-                    db.run(move |conn| odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}))
-                        .await
-                        .unwrap();
-                }
-            })
+    let kept = all_counters(&app).await;
+    assert!(
+        kept.values().map(|days| days.len()).sum::<usize>() > 10,
+        "a history to compare"
+    );
+    let handled_before = handling_ends(&app).await;
+    let calendar = app.state.calendars.current();
+    let rebuilt = app
+        .with_conn(move |conn| {
+            odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {})
+                .unwrap()
+        })
+        .await;
+    assert!(rebuilt.disputes >= 36);
+    assert_eq!(
+        all_counters(&app).await,
+        kept,
+        "the counters kept live equal the rebuild"
+    );
+    assert_eq!(handling_ends(&app).await, handled_before);
+    // A rebuild of a range leaves the figures as they were too.
+    let calendar = app.state.calendars.current();
+    let today = app
+        .clock
+        .now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    app.with_conn(move |conn| {
+        let range = odr::oversight::rebuild::Range {
+            from: Some(today - chrono::Duration::days(20)),
+            to: Some(today - chrono::Duration::days(3)),
         };
-        let acting = random_history(&app, 32, 8);
-        let (rebuilt, ()) = tokio::join!(rebuilding, acting);
-        rebuilt.unwrap();
-        let kept = all_counters(&app).await;
-        // What the events left equals what their timelines say.
-        let calendar = app.state.calendars.current();
-        app.with_conn(move |conn| {
-            odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}).unwrap()
-        }).await;
-        assert_eq!(all_counters(&app).await, kept);
-    }
+        odr::oversight::rebuild::rebuild(conn, &calendar, range, &mut |_| {}).unwrap()
+    })
+    .await;
+    assert_eq!(all_counters(&app).await, kept);
 
-    async fn an_upgraded_database_fills_in_counters_from_before_they_existed(app) {
-        app.seed_demo().await;
-        random_history(&app, 21, 10).await;
-        let kept = all_counters(&app).await;
-        let owner = app.demo_token(XIXI).await;
-        let before = app.get("/api/v1/metrics?period=month", Some(&owner)).await.body;
-        // As the database was before the counters: no counter rows, no end of handling.
-        app.with_conn(|conn| {
-            use diesel::connection::SimpleConnection;
-            conn.batch_execute("DELETE FROM metric_daily; DELETE FROM metric_monthly; UPDATE disputes SET handling_ended_at = NULL; INSERT INTO maintenance_tasks (name, requested_at) VALUES ('metrics_rebuild', CURRENT_TIMESTAMP);").unwrap();
-        }).await;
-        assert!(all_counters(&app).await.is_empty());
-        // The next start fills them in.
-        let settings = (*app.state.settings).clone();
-        let restarted = odr::startup::build_state(settings, std::sync::Arc::new(app.clock.clone())).await.unwrap();
-        drop(restarted);
-        assert_eq!(all_counters(&app).await, kept);
-        let restarted = figures(&app, "period=month").await;
-        assert_eq!(restarted["filed"], before["current"]["filed"]);
-        let pending = app.with_conn(|conn| odr::store::metrics::task_pending(conn, "metrics_rebuild").unwrap()).await;
-        assert!(!pending, "done once");
-    }
+    // The generated history (odr seed-demo --disputes) is counted by the same replay.
+    let state = app.state.clone();
+    app.with_conn(move |conn| {
+        let ctx = state.case_context();
+        let plan = odr::demo::history::HistoryPlan {
+            disputes: 300,
+            units: Some(4),
+            seed: 5,
+        };
+        odr::demo::history::seed_history(conn, &ctx, &plan, state.clock.now(), |_, _| {}).unwrap()
+    })
+    .await;
+    let generated = all_counters(&app).await;
+    let calendar = app.state.calendars.current();
+    app.with_conn(move |conn| {
+        odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}).unwrap()
+    })
+    .await;
+    assert_eq!(all_counters(&app).await, generated);
+}
+
+async fn a_rebuild_while_people_act_loses_and_doubles_nothing(app: TestApp) {
+    app.seed_demo().await;
+    random_history(&app, 31, 8).await;
+    // Rebuilds run while the restaurant's staff and consumers keep acting.
+    let calendar = app.state.calendars.current();
+    let rebuilding = {
+        let db = app.state.db.clone();
+        tokio::spawn(async move {
+            for _ in 0..4 {
+                let calendar = calendar.clone();
+                db.run(move |conn| {
+                    odr::oversight::rebuild::rebuild(
+                        conn,
+                        &calendar,
+                        Default::default(),
+                        &mut |_| {},
+                    )
+                })
+                .await
+                .unwrap();
+            }
+        })
+    };
+    let acting = random_history(&app, 32, 8);
+    let (rebuilt, ()) = tokio::join!(rebuilding, acting);
+    rebuilt.unwrap();
+    let kept = all_counters(&app).await;
+    // What the events left equals what their timelines say.
+    let calendar = app.state.calendars.current();
+    app.with_conn(move |conn| {
+        odr::oversight::rebuild::rebuild(conn, &calendar, Default::default(), &mut |_| {}).unwrap()
+    })
+    .await;
+    assert_eq!(all_counters(&app).await, kept);
+}
+
+async fn an_upgraded_database_fills_in_counters_from_before_they_existed(app: TestApp) {
+    app.seed_demo().await;
+    random_history(&app, 21, 10).await;
+    let kept = all_counters(&app).await;
+    let owner = app.demo_token(XIXI).await;
+    let before = app
+        .get("/api/v1/metrics?period=month", Some(&owner))
+        .await
+        .body;
+    // As the database was before the counters: no counter rows, no end of handling.
+    app.with_conn(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("DELETE FROM metric_daily; DELETE FROM metric_monthly; UPDATE disputes SET handling_ended_at = NULL; INSERT INTO maintenance_tasks (name, requested_at) VALUES ('metrics_rebuild', CURRENT_TIMESTAMP);").unwrap();
+    }).await;
+    assert!(all_counters(&app).await.is_empty());
+    // The next start fills them in.
+    let settings = (*app.state.settings).clone();
+    let restarted = odr::startup::build_state(settings, std::sync::Arc::new(app.clock.clone()))
+        .await
+        .unwrap();
+    drop(restarted);
+    assert_eq!(all_counters(&app).await, kept);
+    let restarted = figures(&app, "period=month").await;
+    assert_eq!(restarted["filed"], before["current"]["filed"]);
+    let pending = app
+        .with_conn(|conn| odr::store::metrics::task_pending(conn, "metrics_rebuild").unwrap())
+        .await;
+    assert!(!pending, "done once");
 }
 
 fn percent(rate: &Value) -> String {

@@ -32,14 +32,14 @@ pub fn start_time() -> DateTime<Utc> {
     "2026-11-27T02:00:00Z".parse().unwrap()
 }
 
-/// Runs `$body` once on SQLite and once on PostgreSQL, as two tests.
+/// Runs each named test function, an ordinary `async fn name(app: TestApp)`, once on SQLite
+/// and once on PostgreSQL: `both_backends!(files_a_dispute, lists_disputes);` makes the
+/// tests `files_a_dispute::sqlite` and `files_a_dispute::postgres`.
 #[macro_export]
 macro_rules! both_backends {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
+    ($($name:ident),+ $(,)?) => {
         $(
-            // The body in the value namespace, its two tests in a module of the same name.
-            async fn $name($app: $crate::helpers::TestApp) $body
-
+            // The function in the value namespace, its two tests in a module of the same name.
             mod $name {
                 #[tokio::test]
                 async fn sqlite() {
@@ -51,7 +51,7 @@ macro_rules! both_backends {
                     super::$name($crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await).await
                 }
             }
-        )*
+        )+
     };
 }
 

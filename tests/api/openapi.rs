@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use crate::both_backends;
+use crate::helpers::TestApp;
 
 /// Regenerate with `UPDATE_OPENAPI=1 cargo test openapi` (or `odr openapi > openapi/openapi.json`).
 #[test]
@@ -74,31 +75,43 @@ fn the_contract_is_openapi_3_1_and_documents_every_route() {
     }
 }
 
-both_backends! {
-    async fn the_served_contract_is_the_checked_in_one(app) {
-        let served = app.get("/api/v1/openapi.json", None).await;
-        served.expect(200);
-        assert_eq!(served.text, odr::http::openapi::document());
-    }
+both_backends!(the_served_contract_is_the_checked_in_one);
+
+async fn the_served_contract_is_the_checked_in_one(app: TestApp) {
+    let served = app.get("/api/v1/openapi.json", None).await;
+    served.expect(200);
+    assert_eq!(served.text, odr::http::openapi::document());
 }
 
-both_backends! {
-    async fn the_api_reference_is_served_by_the_platform_itself(app) {
-        // The client follows the redirect from the address without its slash.
-        app.get("/api/v1/docs", None).await.expect(200);
-        let page = app.get("/api/v1/docs/", None).await;
-        page.expect(200);
-        assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
-        let policy = page.headers["content-security-policy"].to_str().unwrap();
-        assert!(policy.contains("script-src 'self'") && policy.contains("connect-src 'self'"), "{policy}");
-        assert!(!page.text.contains("http://") && !page.text.contains("https://"), "no asset from elsewhere: {}", page.text);
-        let init = app.get("/api/v1/docs/swagger-initializer.js", None).await;
-        init.expect(200);
-        assert!(init.text.contains("/api/v1/openapi.json"), "{}", init.text);
-        for asset in ["swagger-ui-bundle.js", "swagger-ui.css"] {
-            let served = app.get(&format!("/api/v1/docs/{asset}"), None).await;
-            served.expect(200);
-            assert!(served.text.len() > 10_000, "{asset}");
-        }
+both_backends!(the_api_reference_is_served_by_the_platform_itself);
+
+async fn the_api_reference_is_served_by_the_platform_itself(app: TestApp) {
+    // The client follows the redirect from the address without its slash.
+    app.get("/api/v1/docs", None).await.expect(200);
+    let page = app.get("/api/v1/docs/", None).await;
+    page.expect(200);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.contains("script-src 'self'") && policy.contains("connect-src 'self'"),
+        "{policy}"
+    );
+    assert!(
+        !page.text.contains("http://") && !page.text.contains("https://"),
+        "no asset from elsewhere: {}",
+        page.text
+    );
+    let init = app.get("/api/v1/docs/swagger-initializer.js", None).await;
+    init.expect(200);
+    assert!(init.text.contains("/api/v1/openapi.json"), "{}", init.text);
+    for asset in ["swagger-ui-bundle.js", "swagger-ui.css"] {
+        let served = app.get(&format!("/api/v1/docs/{asset}"), None).await;
+        served.expect(200);
+        assert!(served.text.len() > 10_000, "{asset}");
     }
 }

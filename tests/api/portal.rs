@@ -19,44 +19,112 @@ async fn submit(app: &TestApp, form: &[(&str, &str)]) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-both_backends! {
-    async fn the_invitation_link_opens_a_chinese_page_that_sets_the_password(app) {
-        let token = invited_handler(&app).await;
-        let link = app.sent_emails()[0].text.lines().find(|l| l.contains("/invitations/accept?token=")).unwrap().trim().to_string();
-        assert!(link.starts_with("http://127.0.0.1:8080/invitations/accept?token="), "{link}");
+both_backends!(
+    the_invitation_link_opens_a_chinese_page_that_sets_the_password,
+    the_invitation_page_speaks_english_and_escapes_its_input
+);
 
-        let response = app.client.get(format!("{}/invitations/accept?token={token}", app.address)).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
-        let html = response.text().await.unwrap();
-        assert!(html.contains("设置登录密码") && html.contains("lang=\"zh-CN\""));
+async fn the_invitation_link_opens_a_chinese_page_that_sets_the_password(app: TestApp) {
+    let token = invited_handler(&app).await;
+    let link = app.sent_emails()[0]
+        .text
+        .lines()
+        .find(|l| l.contains("/invitations/accept?token="))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        link.starts_with("http://127.0.0.1:8080/invitations/accept?token="),
+        "{link}"
+    );
 
-        let (status, html) = submit(&app, &[("token", &token), ("password", "handler-pass-1"), ("password_again", "handler-pass-2")]).await;
-        assert_eq!(status, 422);
-        assert!(html.contains("两次输入的密码不一致"));
-        let (status, html) = submit(&app, &[("token", &token), ("password", "short"), ("password_again", "short")]).await;
-        assert_eq!(status, 422);
-        assert!(html.contains("至少 8 位"));
+    let response = app
+        .client
+        .get(format!("{}/invitations/accept?token={token}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("设置登录密码") && html.contains("lang=\"zh-CN\""));
 
-        let (status, html) = submit(&app, &[("token", &token), ("password", "handler-pass-1"), ("password_again", "handler-pass-1")]).await;
-        assert_eq!(status, 200);
-        assert!(html.contains("密码已设置"));
-        app.token("zhou@example.cn", "handler-pass-1").await;
+    let (status, html) = submit(
+        &app,
+        &[
+            ("token", &token),
+            ("password", "handler-pass-1"),
+            ("password_again", "handler-pass-2"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("两次输入的密码不一致"));
+    let (status, html) = submit(
+        &app,
+        &[
+            ("token", &token),
+            ("password", "short"),
+            ("password_again", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("至少 8 位"));
 
-        let (status, html) = submit(&app, &[("token", &token), ("password", "handler-pass-2"), ("password_again", "handler-pass-2"), ("lang", "en")]).await;
-        assert_eq!(status, 422);
-        assert!(html.contains("already used"));
-    }
+    let (status, html) = submit(
+        &app,
+        &[
+            ("token", &token),
+            ("password", "handler-pass-1"),
+            ("password_again", "handler-pass-1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("密码已设置"));
+    app.token("zhou@example.cn", "handler-pass-1").await;
 
-    async fn the_invitation_page_speaks_english_and_escapes_its_input(app) {
-        let response = app.client.get(format!("{}/invitations/accept?lang=en&token=%22%3E%3Cscript%3Ex%3C%2Fscript%3E", app.address)).send().await.unwrap();
-        let html = response.text().await.unwrap();
-        assert!(html.contains("Set your password") && html.contains("lang=\"en\""));
-        assert!(!html.contains("<script>x"), "{html}");
-        let missing = app.client.get(format!("{}/invitations/accept", app.address)).send().await.unwrap();
-        assert_eq!(missing.status(), 400);
-        assert!(missing.text().await.unwrap().contains("链接不完整"));
-    }
+    let (status, html) = submit(
+        &app,
+        &[
+            ("token", &token),
+            ("password", "handler-pass-2"),
+            ("password_again", "handler-pass-2"),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("already used"));
+}
+
+async fn the_invitation_page_speaks_english_and_escapes_its_input(app: TestApp) {
+    let response = app
+        .client
+        .get(format!(
+            "{}/invitations/accept?lang=en&token=%22%3E%3Cscript%3Ex%3C%2Fscript%3E",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Set your password") && html.contains("lang=\"en\""));
+    assert!(!html.contains("<script>x"), "{html}");
+    let missing = app
+        .client
+        .get(format!("{}/invitations/accept", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400);
+    assert!(missing.text().await.unwrap().contains("链接不完整"));
 }
 
 /// A browser without a browser: a cookie jar, no redirects followed.
@@ -155,226 +223,473 @@ impl Visitor {
     }
 }
 
-both_backends! {
-    async fn portal_sessions_live_in_http_only_cookies_and_forms_need_the_browsers_token(app) {
-        app.seed_demo().await;
-        let visitor = Visitor::new(&app);
-        let login = visitor.get("/login").await;
-        assert_eq!(login.status, 200);
-        let csp = login.headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
-        assert!(login.cookies().iter().any(|c| c.starts_with("odr_nonce=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+both_backends!(
+    portal_sessions_live_in_http_only_cookies_and_forms_need_the_browsers_token,
+    portal_pages_keep_the_apis_access_rules,
+    a_consumer_registers_in_the_portal_and_is_signed_in,
+    unknown_pages_answer_browsers_with_a_page_and_clients_with_a_problem,
+    a_refused_filing_keeps_what_the_consumer_typed
+);
 
-        // No token, or a token printed for another browser: refused, nothing signed in.
-        let bare = visitor.post("/login", &[("login", "consumer@odr.demo"), ("password", odr::demo::DEMO_PASSWORD)]).await;
-        assert_eq!(bare.status, 400, "a form without its token does not parse");
-        let other = Visitor::new(&app).get("/login").await.csrf();
-        let forged = visitor.post("/login", &[("csrf", &other), ("login", "consumer@odr.demo"), ("password", odr::demo::DEMO_PASSWORD)]).await;
-        assert_eq!(forged.status, 403);
-        assert!(forged.html.contains("页面已过期"), "{}", forged.html);
-        assert!(forged.cookies().iter().all(|c| !c.starts_with("odr_access=")));
+async fn portal_sessions_live_in_http_only_cookies_and_forms_need_the_browsers_token(app: TestApp) {
+    app.seed_demo().await;
+    let visitor = Visitor::new(&app);
+    let login = visitor.get("/login").await;
+    assert_eq!(login.status, 200);
+    let csp = login.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(login.cookies().iter().any(|c| c.starts_with("odr_nonce=")
+        && c.contains("HttpOnly")
+        && c.contains("SameSite=Lax")));
 
-        // A wrong password shows the form again with the reason and the login kept.
-        let wrong = visitor.post("/login", &[("csrf", &login.csrf()), ("login", "consumer@odr.demo"), ("password", "nope-nope-1")]).await;
-        assert_eq!(wrong.status, 401);
-        assert!(wrong.html.contains("账号或密码错误") && wrong.html.contains("value=\"consumer@odr.demo\""));
+    // No token, or a token printed for another browser: refused, nothing signed in.
+    let bare = visitor
+        .post(
+            "/login",
+            &[
+                ("login", "consumer@odr.demo"),
+                ("password", odr::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(bare.status, 400, "a form without its token does not parse");
+    let other = Visitor::new(&app).get("/login").await.csrf();
+    let forged = visitor
+        .post(
+            "/login",
+            &[
+                ("csrf", &other),
+                ("login", "consumer@odr.demo"),
+                ("password", odr::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.html.contains("页面已过期"), "{}", forged.html);
+    assert!(
+        forged
+            .cookies()
+            .iter()
+            .all(|c| !c.starts_with("odr_access="))
+    );
 
-        let ok = visitor.post("/login", &[("csrf", &login.csrf()), ("login", "consumer@odr.demo"), ("password", odr::demo::DEMO_PASSWORD), ("next", "//evil.example/")]).await;
-        assert_eq!(ok.status, 303);
-        assert_eq!(ok.location(), "/my/disputes", "never off the site");
-        for name in ["odr_access=", "odr_refresh="] {
-            let cookie = ok.cookies().into_iter().find(|c| c.starts_with(name)).unwrap();
-            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
-        }
-        assert_eq!(visitor.get("/my/disputes").await.status, 200);
+    // A wrong password shows the form again with the reason and the login kept.
+    let wrong = visitor
+        .post(
+            "/login",
+            &[
+                ("csrf", &login.csrf()),
+                ("login", "consumer@odr.demo"),
+                ("password", "nope-nope-1"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.html.contains("账号或密码错误") && wrong.html.contains("value=\"consumer@odr.demo\"")
+    );
 
-        // The session outlives the 15-minute access token (the refresh cookie rotates it).
-        app.advance(chrono::Duration::hours(2));
-        let later = visitor.get("/my/disputes").await;
-        assert_eq!(later.status, 200);
-        assert!(later.cookies().iter().any(|c| c.starts_with("odr_refresh=")));
-
-        // Logging out needs the token too (one signed for this account: the login page's
-        // token is worthless now), ends the session and revokes it.
-        let page = visitor.get("/my/disputes").await;
-        assert_eq!(visitor.post("/logout", &[("csrf", "x")]).await.status, 403);
-        assert_eq!(visitor.post("/logout", &[("csrf", &login.csrf())]).await.status, 403);
-        let out = visitor.post("/logout", &[("csrf", &page.csrf())]).await;
-        assert_eq!(out.status, 303);
-        let after = visitor.get("/my/disputes").await;
-        assert_eq!(after.status, 303);
-        assert_eq!(after.location(), "/login?next=/my/disputes");
+    let ok = visitor
+        .post(
+            "/login",
+            &[
+                ("csrf", &login.csrf()),
+                ("login", "consumer@odr.demo"),
+                ("password", odr::demo::DEMO_PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303);
+    assert_eq!(ok.location(), "/my/disputes", "never off the site");
+    for name in ["odr_access=", "odr_refresh="] {
+        let cookie = ok
+            .cookies()
+            .into_iter()
+            .find(|c| c.starts_with(name))
+            .unwrap();
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Path=/"),
+            "{cookie}"
+        );
     }
+    assert_eq!(visitor.get("/my/disputes").await.status, 200);
 
-    async fn portal_pages_keep_the_apis_access_rules(app) {
-        app.seed_demo().await;
-        let filed = app.file_demo_dispute("owner.xixi@odr.demo", "包间被取消了<script>alert(1)</script>，定金不退。").await;
-        let id = filed["id"].as_str().unwrap().to_string();
-        let page = format!("/disputes/{id}");
+    // The session outlives the 15-minute access token (the refresh cookie rotates it).
+    app.advance(chrono::Duration::hours(2));
+    let later = visitor.get("/my/disputes").await;
+    assert_eq!(later.status, 200);
+    assert!(
+        later
+            .cookies()
+            .iter()
+            .any(|c| c.starts_with("odr_refresh="))
+    );
 
-        let anonymous = Visitor::new(&app).get(&page).await;
-        assert_eq!(anonymous.status, 303);
-        assert!(anonymous.location().starts_with("/login?next="));
-
-        for (who, status) in [
-            ("consumer@odr.demo", 200),
-            ("owner.xixi@odr.demo", 200),
-            ("reg.xihu@odr.demo", 200),
-            ("reg.hangzhou@odr.demo", 200),
-            ("owner.hefang@odr.demo", 404),
-            ("reg.binjiang@odr.demo", 404),
-            ("assoc.catering@odr.demo", 404),
-        ] {
-            let visitor = Visitor::log_in(&app, who).await;
-            let shown = visitor.get(&page).await;
-            assert_eq!(shown.status, status, "{who} sees the dispute page");
-            if status == 200 {
-                assert!(!shown.html.contains("<script>alert"), "escaped for {who}");
-                assert!(shown.html.contains("script&#62;alert(1)&#60;"), "shown as text for {who}");
-            } else {
-                // Nor may they act on it.
-                let csrf = shown.csrf();
-                let act = visitor.post(&format!("{page}/act"), &[("csrf", &csrf), ("action", "message"), ("message", "你好")]).await;
-                assert_eq!(act.status, 404, "{who} acts on the dispute");
-            }
-        }
-
-        // Each back-office page answers only its roles.
-        let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
-        for path in ["/dashboard", "/approvals", "/evaluation", "/escalations", "/alerts", "/reports", "/publications", "/audit", "/unit", "/unit/staff", "/unit/metrics", "/members", "/members/import", "/admin/calendars", "/admin/policies"] {
-            let page = consumer.get(path).await;
-            assert_eq!(page.status, 403, "a consumer on {path}");
-            assert!(page.html.contains("无权"), "{path}");
-        }
-        let merchant = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
-        for path in ["/dashboard", "/approvals", "/escalations", "/members", "/admin/calendars", "/file?unit=x"] {
-            assert_eq!(merchant.get(path).await.status, 403, "a merchant on {path}");
-        }
-        for path in ["/inbox", "/unit", "/unit/staff", "/unit/metrics"] {
-            assert_eq!(merchant.get(path).await.status, 200, "a merchant on {path}");
-        }
-        let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
-        for path in ["/dashboard", "/approvals", "/evaluation", "/escalations", "/alerts", "/reports", "/publications", "/audit"] {
-            assert_eq!(regulator.get(path).await.status, 200, "a regulator on {path}");
-        }
-        for path in ["/unit", "/members", "/admin/policies"] {
-            assert_eq!(regulator.get(path).await.status, 403, "a regulator on {path}");
-        }
-
-        // The owner's inbox lists it; another restaurant's does not.
-        assert!(Visitor::log_in(&app, "owner.xixi@odr.demo").await.get("/inbox").await.html.contains(&id));
-        assert!(!Visitor::log_in(&app, "owner.hefang@odr.demo").await.get("/inbox").await.html.contains(&id));
-    }
-
-    async fn a_consumer_registers_in_the_portal_and_is_signed_in(app) {
-        let visitor = Visitor::new(&app);
-        let csrf = visitor.get("/register").await.csrf();
-        let form = |again: &'static str| vec![("csrf", csrf.clone()), ("display_name", "李女士".to_string()), ("email", "li@example.cn".to_string()), ("phone", String::new()), ("password", "li-pass-2026".to_string()), ("password_again", again.to_string())];
-        let typo = visitor.client.post(format!("{}/register", visitor.base)).form(&form("li-pass-2025")).send().await.unwrap();
-        let typo = Visitor::read(typo).await;
-        assert_eq!(typo.status, 422);
-        assert!(typo.html.contains("两次输入的密码不一致") && typo.html.contains("value=\"li@example.cn\""));
-        let done = Visitor::read(visitor.client.post(format!("{}/register", visitor.base)).form(&form("li-pass-2026")).send().await.unwrap()).await;
-        assert_eq!(done.status, 303);
-        assert_eq!(done.location(), "/units?welcome=1");
-        let welcome = visitor.get("/units?welcome=1").await;
-        assert!(welcome.html.contains("注册成功") && welcome.html.contains("李女士"));
-        app.token("li@example.cn", "li-pass-2026").await;
-
-        let again = Visitor::new(&app);
-        let csrf = again.get("/register").await.csrf();
-        let taken = Visitor::read(again.client.post(format!("{}/register", again.base)).form(&[("csrf", csrf.as_str()), ("display_name", "李女士"), ("email", "li@example.cn"), ("password", "li-pass-2026"), ("password_again", "li-pass-2026")]).send().await.unwrap()).await;
-        assert_eq!(taken.status, 409);
-        assert!(taken.html.contains("该邮箱已注册"));
-    }
-
-    async fn unknown_pages_answer_browsers_with_a_page_and_clients_with_a_problem(app) {
-        let page = app.client.get(format!("{}/no-such-page", app.address)).header("accept", "text/html,*/*").send().await.unwrap();
-        assert_eq!(page.status(), 404);
-        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-        assert!(page.text().await.unwrap().contains("找不到该页面"));
-        let api = app.client.get(format!("{}/api/v1/no-such-thing", app.address)).header("accept", "text/html").send().await.unwrap();
-        assert_eq!(api.status(), 404);
-        assert_eq!(api.headers()["content-type"], "application/problem+json");
-        app.get("/no-such-page", None).await.expect_problem(404, "route_not_found");
-    }
-
-    async fn a_refused_filing_keeps_what_the_consumer_typed(app) {
-        app.seed_demo().await;
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let unit = app.business_of(&owner).await["unit"]["id"].as_str().unwrap().to_string();
-        let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
-        let form = consumer.get(&format!("/file?unit={unit}")).await;
-        assert_eq!(form.status, 200);
-        let csrf = form.csrf();
-        let multipart = reqwest::multipart::Form::new()
-            .text("category", "service_quality")
-            .text("item_kind", "service")
-            .text("item_name", "包间预订")
-            .text("purchase_date", "2026-11-25")
-            .text("amount_paid", "一千")
-            .text("amount_claimed", "1000")
-            .text("remedies", "refund")
-            .text("description", "太短")
-            .text("contact_consent", "yes");
-        let response = consumer.client.post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base)).multipart(multipart).send().await.unwrap();
-        let page = Visitor::read(response).await;
-        assert_eq!(page.status, 422);
-        assert!(page.html.contains("金额不正确"), "{}", page.html);
-        assert!(page.html.contains("value=\"包间预订\"") && page.html.contains(">太短</textarea>"));
-
-        // A file that is no image, PDF or video: refused, nothing filed, the text kept.
-        let multipart = reqwest::multipart::Form::new()
-            .text("category", "service_quality")
-            .text("item_kind", "service")
-            .text("item_name", "包间预订")
-            .text("purchase_date", "2026-11-25")
-            .text("amount_paid", "1000")
-            .text("amount_claimed", "1000")
-            .text("remedies", "refund")
-            .text("description", "预订的包间被临时取消，定金不退。")
-            .part("file", reqwest::multipart::Part::bytes(b"MZ not a picture".to_vec()).file_name("setup.exe"))
-            .text("contact_consent", "yes");
-        let response = consumer.client.post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base)).multipart(multipart).send().await.unwrap();
-        let page = Visitor::read(response).await;
-        assert_eq!(page.status, 415);
-        assert!(page.html.contains("不支持该文件类型"), "{}", page.html);
-        assert!(page.html.contains(">预订的包间被临时取消，定金不退。</textarea>") && page.html.contains("value=\"1000\""));
-        let disputes = app.get("/api/v1/disputes", Some(&app.demo_token("consumer@odr.demo").await)).await;
-        assert_eq!(disputes.body["items"].as_array().unwrap().len(), 0, "nothing filed");
-    }
+    // Logging out needs the token too (one signed for this account: the login page's
+    // token is worthless now), ends the session and revokes it.
+    let page = visitor.get("/my/disputes").await;
+    assert_eq!(visitor.post("/logout", &[("csrf", "x")]).await.status, 403);
+    assert_eq!(
+        visitor
+            .post("/logout", &[("csrf", &login.csrf())])
+            .await
+            .status,
+        403
+    );
+    let out = visitor.post("/logout", &[("csrf", &page.csrf())]).await;
+    assert_eq!(out.status, 303);
+    let after = visitor.get("/my/disputes").await;
+    assert_eq!(after.status, 303);
+    assert_eq!(after.location(), "/login?next=/my/disputes");
 }
 
-both_backends! {
-    async fn every_page_with_figures_links_how_they_are_counted(app) {
-        app.seed_demo().await;
-        let visitor = Visitor::new(&app);
-        let help = visitor.get("/help/figures").await;
-        assert_eq!(help.status, 200);
-        for words in ["指标说明", "按时办结率", "和解成功率", "首次响应及时率", "期末超期未结", "至少 5 位<b>不同</b>消费者", "按时办结率低于 80%", "10 个工作日内办结"] {
-            assert!(help.html.contains(words), "{words}");
-        }
-        visitor.get("/lang?to=en&next=/help/figures").await;
-        let english = visitor.get("/help/figures").await;
-        assert!(english.html.contains("How figures are counted") && english.html.contains("On-time rate"), "the English page");
-        assert!(english.html.contains("5 different consumers"));
+async fn portal_pages_keep_the_apis_access_rules(app: TestApp) {
+    app.seed_demo().await;
+    let filed = app
+        .file_demo_dispute(
+            "owner.xixi@odr.demo",
+            "包间被取消了<script>alert(1)</script>，定金不退。",
+        )
+        .await;
+    let id = filed["id"].as_str().unwrap().to_string();
+    let page = format!("/disputes/{id}");
 
-        let link = "href=\"/help/figures\"";
-        let unit = app.get("/api/v1/public/units?q=西溪", None).await.body["items"][0]["id"].as_str().unwrap().to_string();
-        let public = Visitor::new(&app);
-        for path in ["/units".to_string(), format!("/units/{unit}")] {
-            let page = public.get(&path).await;
-            assert!(page.html.contains(link), "{path}");
+    let anonymous = Visitor::new(&app).get(&page).await;
+    assert_eq!(anonymous.status, 303);
+    assert!(anonymous.location().starts_with("/login?next="));
+
+    for (who, status) in [
+        ("consumer@odr.demo", 200),
+        ("owner.xixi@odr.demo", 200),
+        ("reg.xihu@odr.demo", 200),
+        ("reg.hangzhou@odr.demo", 200),
+        ("owner.hefang@odr.demo", 404),
+        ("reg.binjiang@odr.demo", 404),
+        ("assoc.catering@odr.demo", 404),
+    ] {
+        let visitor = Visitor::log_in(&app, who).await;
+        let shown = visitor.get(&page).await;
+        assert_eq!(shown.status, status, "{who} sees the dispute page");
+        if status == 200 {
+            assert!(!shown.html.contains("<script>alert"), "escaped for {who}");
+            assert!(
+                shown.html.contains("script&#62;alert(1)&#60;"),
+                "shown as text for {who}"
+            );
+        } else {
+            // Nor may they act on it.
+            let csrf = shown.csrf();
+            let act = visitor
+                .post(
+                    &format!("{page}/act"),
+                    &[("csrf", &csrf), ("action", "message"), ("message", "你好")],
+                )
+                .await;
+            assert_eq!(act.status, 404, "{who} acts on the dispute");
         }
-        let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
-        for path in ["/dashboard", "/evaluation", "/reports", "/alerts"] {
-            let page = regulator.get(path).await;
-            assert_eq!(page.status, 200, "{path}");
-            assert!(page.html.contains(link), "{path}");
-        }
-        let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
-        let page = owner.get("/unit/metrics").await;
-        assert_eq!(page.status, 200);
-        assert!(page.html.contains(link));
     }
+
+    // Each back-office page answers only its roles.
+    let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+    for path in [
+        "/dashboard",
+        "/approvals",
+        "/evaluation",
+        "/escalations",
+        "/alerts",
+        "/reports",
+        "/publications",
+        "/audit",
+        "/unit",
+        "/unit/staff",
+        "/unit/metrics",
+        "/members",
+        "/members/import",
+        "/admin/calendars",
+        "/admin/policies",
+    ] {
+        let page = consumer.get(path).await;
+        assert_eq!(page.status, 403, "a consumer on {path}");
+        assert!(page.html.contains("无权"), "{path}");
+    }
+    let merchant = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    for path in [
+        "/dashboard",
+        "/approvals",
+        "/escalations",
+        "/members",
+        "/admin/calendars",
+        "/file?unit=x",
+    ] {
+        assert_eq!(merchant.get(path).await.status, 403, "a merchant on {path}");
+    }
+    for path in ["/inbox", "/unit", "/unit/staff", "/unit/metrics"] {
+        assert_eq!(merchant.get(path).await.status, 200, "a merchant on {path}");
+    }
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    for path in [
+        "/dashboard",
+        "/approvals",
+        "/evaluation",
+        "/escalations",
+        "/alerts",
+        "/reports",
+        "/publications",
+        "/audit",
+    ] {
+        assert_eq!(
+            regulator.get(path).await.status,
+            200,
+            "a regulator on {path}"
+        );
+    }
+    for path in ["/unit", "/members", "/admin/policies"] {
+        assert_eq!(
+            regulator.get(path).await.status,
+            403,
+            "a regulator on {path}"
+        );
+    }
+
+    // The owner's inbox lists it; another restaurant's does not.
+    assert!(
+        Visitor::log_in(&app, "owner.xixi@odr.demo")
+            .await
+            .get("/inbox")
+            .await
+            .html
+            .contains(&id)
+    );
+    assert!(
+        !Visitor::log_in(&app, "owner.hefang@odr.demo")
+            .await
+            .get("/inbox")
+            .await
+            .html
+            .contains(&id)
+    );
+}
+
+async fn a_consumer_registers_in_the_portal_and_is_signed_in(app: TestApp) {
+    let visitor = Visitor::new(&app);
+    let csrf = visitor.get("/register").await.csrf();
+    let form = |again: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("display_name", "李女士".to_string()),
+            ("email", "li@example.cn".to_string()),
+            ("phone", String::new()),
+            ("password", "li-pass-2026".to_string()),
+            ("password_again", again.to_string()),
+        ]
+    };
+    let typo = visitor
+        .client
+        .post(format!("{}/register", visitor.base))
+        .form(&form("li-pass-2025"))
+        .send()
+        .await
+        .unwrap();
+    let typo = Visitor::read(typo).await;
+    assert_eq!(typo.status, 422);
+    assert!(
+        typo.html.contains("两次输入的密码不一致") && typo.html.contains("value=\"li@example.cn\"")
+    );
+    let done = Visitor::read(
+        visitor
+            .client
+            .post(format!("{}/register", visitor.base))
+            .form(&form("li-pass-2026"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(done.location(), "/units?welcome=1");
+    let welcome = visitor.get("/units?welcome=1").await;
+    assert!(welcome.html.contains("注册成功") && welcome.html.contains("李女士"));
+    app.token("li@example.cn", "li-pass-2026").await;
+
+    let again = Visitor::new(&app);
+    let csrf = again.get("/register").await.csrf();
+    let taken = Visitor::read(
+        again
+            .client
+            .post(format!("{}/register", again.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("display_name", "李女士"),
+                ("email", "li@example.cn"),
+                ("password", "li-pass-2026"),
+                ("password_again", "li-pass-2026"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(taken.status, 409);
+    assert!(taken.html.contains("该邮箱已注册"));
+}
+
+async fn unknown_pages_answer_browsers_with_a_page_and_clients_with_a_problem(app: TestApp) {
+    let page = app
+        .client
+        .get(format!("{}/no-such-page", app.address))
+        .header("accept", "text/html,*/*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.text().await.unwrap().contains("找不到该页面"));
+    let api = app
+        .client
+        .get(format!("{}/api/v1/no-such-thing", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+    app.get("/no-such-page", None)
+        .await
+        .expect_problem(404, "route_not_found");
+}
+
+async fn a_refused_filing_keeps_what_the_consumer_typed(app: TestApp) {
+    app.seed_demo().await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.business_of(&owner).await["unit"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+    let form = consumer.get(&format!("/file?unit={unit}")).await;
+    assert_eq!(form.status, 200);
+    let csrf = form.csrf();
+    let multipart = reqwest::multipart::Form::new()
+        .text("category", "service_quality")
+        .text("item_kind", "service")
+        .text("item_name", "包间预订")
+        .text("purchase_date", "2026-11-25")
+        .text("amount_paid", "一千")
+        .text("amount_claimed", "1000")
+        .text("remedies", "refund")
+        .text("description", "太短")
+        .text("contact_consent", "yes");
+    let response = consumer
+        .client
+        .post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base))
+        .multipart(multipart)
+        .send()
+        .await
+        .unwrap();
+    let page = Visitor::read(response).await;
+    assert_eq!(page.status, 422);
+    assert!(page.html.contains("金额不正确"), "{}", page.html);
+    assert!(page.html.contains("value=\"包间预订\"") && page.html.contains(">太短</textarea>"));
+
+    // A file that is no image, PDF or video: refused, nothing filed, the text kept.
+    let multipart = reqwest::multipart::Form::new()
+        .text("category", "service_quality")
+        .text("item_kind", "service")
+        .text("item_name", "包间预订")
+        .text("purchase_date", "2026-11-25")
+        .text("amount_paid", "1000")
+        .text("amount_claimed", "1000")
+        .text("remedies", "refund")
+        .text("description", "预订的包间被临时取消，定金不退。")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"MZ not a picture".to_vec()).file_name("setup.exe"),
+        )
+        .text("contact_consent", "yes");
+    let response = consumer
+        .client
+        .post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base))
+        .multipart(multipart)
+        .send()
+        .await
+        .unwrap();
+    let page = Visitor::read(response).await;
+    assert_eq!(page.status, 415);
+    assert!(page.html.contains("不支持该文件类型"), "{}", page.html);
+    assert!(
+        page.html
+            .contains(">预订的包间被临时取消，定金不退。</textarea>")
+            && page.html.contains("value=\"1000\"")
+    );
+    let disputes = app
+        .get(
+            "/api/v1/disputes",
+            Some(&app.demo_token("consumer@odr.demo").await),
+        )
+        .await;
+    assert_eq!(
+        disputes.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing filed"
+    );
+}
+
+both_backends!(every_page_with_figures_links_how_they_are_counted);
+
+async fn every_page_with_figures_links_how_they_are_counted(app: TestApp) {
+    app.seed_demo().await;
+    let visitor = Visitor::new(&app);
+    let help = visitor.get("/help/figures").await;
+    assert_eq!(help.status, 200);
+    for words in [
+        "指标说明",
+        "按时办结率",
+        "和解成功率",
+        "首次响应及时率",
+        "期末超期未结",
+        "至少 5 位<b>不同</b>消费者",
+        "按时办结率低于 80%",
+        "10 个工作日内办结",
+    ] {
+        assert!(help.html.contains(words), "{words}");
+    }
+    visitor.get("/lang?to=en&next=/help/figures").await;
+    let english = visitor.get("/help/figures").await;
+    assert!(
+        english.html.contains("How figures are counted") && english.html.contains("On-time rate"),
+        "the English page"
+    );
+    assert!(english.html.contains("5 different consumers"));
+
+    let link = "href=\"/help/figures\"";
+    let unit = app.get("/api/v1/public/units?q=西溪", None).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let public = Visitor::new(&app);
+    for path in ["/units".to_string(), format!("/units/{unit}")] {
+        let page = public.get(&path).await;
+        assert!(page.html.contains(link), "{path}");
+    }
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    for path in ["/dashboard", "/evaluation", "/reports", "/alerts"] {
+        let page = regulator.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.html.contains(link), "{path}");
+    }
+    let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    let page = owner.get("/unit/metrics").await;
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains(link));
 }

@@ -1,78 +1,148 @@
 use crate::both_backends;
+use crate::helpers::TestApp;
 
-both_backends! {
-    async fn the_directory_lists_active_units_and_searches_them(app) {
-        app.seed_demo().await;
-        let all = app.get("/api/v1/public/units", None).await;
-        all.expect(200);
-        let items = all.body["items"].as_array().unwrap();
-        assert_eq!(items.len(), 6, "the pending appliance store is not listed");
-        assert!(items.iter().all(|u| u["status"] == "active" && u["complaint_phone"].is_string()));
+both_backends!(
+    the_directory_lists_active_units_and_searches_them,
+    a_pending_unit_has_no_public_entry,
+    reference_data_changed_anywhere_shows_on_the_next_page,
+    reference_data_is_public
+);
 
-        let by_name = app.get("/api/v1/public/units?q=%E6%B9%96%E6%BB%A8", None).await;
-        assert_eq!(by_name.body["items"].as_array().unwrap().len(), 1);
-        assert_eq!(by_name.body["items"][0]["commitments"][0]["kind"], "offline_no_reason_return");
+async fn the_directory_lists_active_units_and_searches_them(app: TestApp) {
+    app.seed_demo().await;
+    let all = app.get("/api/v1/public/units", None).await;
+    all.expect(200);
+    let items = all.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 6, "the pending appliance store is not listed");
+    assert!(
+        items
+            .iter()
+            .all(|u| u["status"] == "active" && u["complaint_phone"].is_string())
+    );
 
-        let catering = app.get("/api/v1/public/units?industry=catering", None).await;
-        assert_eq!(catering.body["items"].as_array().unwrap().len(), 3);
-        let binjiang_catering = app.get("/api/v1/public/units?industry=catering&region=330108", None).await;
-        assert_eq!(binjiang_catering.body["items"].as_array().unwrap().len(), 1);
-        let city = app.get("/api/v1/public/units?region=330100", None).await;
-        assert_eq!(city.body["items"].as_array().unwrap().len(), 6);
-        let wildcard = app.get("/api/v1/public/units?q=%25", None).await;
-        assert!(wildcard.body["items"].as_array().unwrap().is_empty(), "% is searched literally");
-        app.get("/api/v1/public/units?region=33", None).await.expect_problem(422, "validation_failed");
-    }
-
-    async fn a_pending_unit_has_no_public_entry(app) {
-        app.seed_demo().await;
-        let owner = app.demo_token("owner.gongchen@odr.demo").await;
-        let unit = app.business_of(&owner).await["unit"]["id"].as_str().unwrap().to_string();
-        app.get(&format!("/api/v1/public/units/{unit}"), None).await.expect_problem(404, "unit_not_found");
-    }
-
-    async fn reference_data_changed_anywhere_shows_on_the_next_page(app) {
-        app.seed_demo().await;
-        let visitor = crate::portal::Visitor::new(&app);
-        // Read once, so that the pages hold the reference data.
-        assert!(!visitor.get("/units").await.html.contains("临平区"));
-        let before = app.get("/api/v1/associations", None).await.body.as_array().unwrap().len();
-
-        // An administrator adds an association through the API.
-        let admin = app.demo_token("admin@odr.demo").await;
-        app.post("/api/v1/admin/associations", Some(&admin), &serde_json::json!({"name": "杭州市汽车流通行业协会", "region_code": "330100"})).await.expect(201);
-        let after = app.get("/api/v1/associations", None).await.body;
-        assert_eq!(after.as_array().unwrap().len(), before + 1);
-
-        // Another node, or `odr` on the command line, adds a region to the same database.
-        app.with_conn(|conn| {
-            let linping = odr::store::reference::Region {
-                code: "330113".into(),
-                parent_code: Some("330100".into()),
-                level: 3,
-                name_zh: "临平区".into(),
-                name_en: "Linping District".into(),
-            };
-            odr::store::reference::upsert_regions(conn, &[linping]).unwrap();
-        })
+    let by_name = app
+        .get("/api/v1/public/units?q=%E6%B9%96%E6%BB%A8", None)
         .await;
-        let regions = app.get("/api/v1/regions", None).await.body;
-        assert!(regions.as_array().unwrap().iter().any(|r| r["code"] == "330113"));
-        let directory = visitor.get("/units").await;
-        assert!(directory.html.contains("<option value=\"330113\">临平区</option>"), "the region chooser offers the new district");
-    }
+    assert_eq!(by_name.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        by_name.body["items"][0]["commitments"][0]["kind"],
+        "offline_no_reason_return"
+    );
 
-    async fn reference_data_is_public(app) {
-        app.seed_demo().await;
-        let regions = app.get("/api/v1/regions", None).await;
-        assert!(regions.body.as_array().unwrap().iter().any(|r| r["code"] == "330106" && r["parent_code"] == "330100"));
-        let industries = app.get("/api/v1/industries", None).await;
-        let training = industries.body.as_array().unwrap().iter().find(|i| i["code"] == "after_school_training").unwrap();
-        assert_eq!(training["is_market_regulated"], false);
-        assert_eq!(training["authority_zh"], "教育部门");
-        let associations = app.get("/api/v1/associations", None).await;
-        assert_eq!(associations.body[0]["name"], "杭州市餐饮行业协会");
-        let undertaking = app.get("/api/v1/undertaking", None).await;
-        assert!(undertaking.body["text_zh"].as_str().unwrap().contains("12315"));
-    }
+    let catering = app
+        .get("/api/v1/public/units?industry=catering", None)
+        .await;
+    assert_eq!(catering.body["items"].as_array().unwrap().len(), 3);
+    let binjiang_catering = app
+        .get("/api/v1/public/units?industry=catering&region=330108", None)
+        .await;
+    assert_eq!(binjiang_catering.body["items"].as_array().unwrap().len(), 1);
+    let city = app.get("/api/v1/public/units?region=330100", None).await;
+    assert_eq!(city.body["items"].as_array().unwrap().len(), 6);
+    let wildcard = app.get("/api/v1/public/units?q=%25", None).await;
+    assert!(
+        wildcard.body["items"].as_array().unwrap().is_empty(),
+        "% is searched literally"
+    );
+    app.get("/api/v1/public/units?region=33", None)
+        .await
+        .expect_problem(422, "validation_failed");
+}
+
+async fn a_pending_unit_has_no_public_entry(app: TestApp) {
+    app.seed_demo().await;
+    let owner = app.demo_token("owner.gongchen@odr.demo").await;
+    let unit = app.business_of(&owner).await["unit"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.get(&format!("/api/v1/public/units/{unit}"), None)
+        .await
+        .expect_problem(404, "unit_not_found");
+}
+
+async fn reference_data_changed_anywhere_shows_on_the_next_page(app: TestApp) {
+    app.seed_demo().await;
+    let visitor = crate::portal::Visitor::new(&app);
+    // Read once, so that the pages hold the reference data.
+    assert!(!visitor.get("/units").await.html.contains("临平区"));
+    let before = app
+        .get("/api/v1/associations", None)
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .len();
+
+    // An administrator adds an association through the API.
+    let admin = app.demo_token("admin@odr.demo").await;
+    app.post(
+        "/api/v1/admin/associations",
+        Some(&admin),
+        &serde_json::json!({"name": "杭州市汽车流通行业协会", "region_code": "330100"}),
+    )
+    .await
+    .expect(201);
+    let after = app.get("/api/v1/associations", None).await.body;
+    assert_eq!(after.as_array().unwrap().len(), before + 1);
+
+    // Another node, or `odr` on the command line, adds a region to the same database.
+    app.with_conn(|conn| {
+        let linping = odr::store::reference::Region {
+            code: "330113".into(),
+            parent_code: Some("330100".into()),
+            level: 3,
+            name_zh: "临平区".into(),
+            name_en: "Linping District".into(),
+        };
+        odr::store::reference::upsert_regions(conn, &[linping]).unwrap();
+    })
+    .await;
+    let regions = app.get("/api/v1/regions", None).await.body;
+    assert!(
+        regions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "330113")
+    );
+    let directory = visitor.get("/units").await;
+    assert!(
+        directory
+            .html
+            .contains("<option value=\"330113\">临平区</option>"),
+        "the region chooser offers the new district"
+    );
+}
+
+async fn reference_data_is_public(app: TestApp) {
+    app.seed_demo().await;
+    let regions = app.get("/api/v1/regions", None).await;
+    assert!(
+        regions
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "330106" && r["parent_code"] == "330100")
+    );
+    let industries = app.get("/api/v1/industries", None).await;
+    let training = industries
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "after_school_training")
+        .unwrap();
+    assert_eq!(training["is_market_regulated"], false);
+    assert_eq!(training["authority_zh"], "教育部门");
+    let associations = app.get("/api/v1/associations", None).await;
+    assert_eq!(associations.body[0]["name"], "杭州市餐饮行业协会");
+    let undertaking = app.get("/api/v1/undertaking", None).await;
+    assert!(
+        undertaking.body["text_zh"]
+            .as_str()
+            .unwrap()
+            .contains("12315")
+    );
 }

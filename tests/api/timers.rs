@@ -36,123 +36,211 @@ fn kinds(view: &Value) -> Vec<String> {
         .collect()
 }
 
-both_backends! {
-    async fn a_missed_first_contact_is_flagged_and_reminded_once(app) {
-        let (id, _) = filed(&app).await;
-        assert_eq!(app.sweep().await.first_contacts_flagged, 0, "not due before Monday night");
-        app.advance(Duration::days(3) + Duration::hours(14)); // Tuesday 00:00 Shanghai
-        assert_eq!(app.sweep().await.first_contacts_flagged, 1);
-        assert_eq!(app.sweep().await.first_contacts_flagged, 0, "once, however often it runs");
-        app.run_pending_jobs().await;
-        let reminders: Vec<_> = app.sent_emails().into_iter().filter(|e| e.to == UNIT_OWNER && e.text.contains("首次响应已超时")).collect();
-        assert_eq!(reminders.len(), 1);
-        let v = view(&app, &id).await;
-        assert_eq!(v["status"], "filed");
-        assert_eq!(kinds(&v).last().unwrap(), "first_contact_lapsed");
-        assert_eq!(v["timeline"].as_array().unwrap().last().unwrap()["actor_role"], "system");
-        let owner = app.demo_token(UNIT_OWNER).await;
-        let flagged = app.get("/api/v1/disputes?flag=first_contact_overdue", Some(&owner)).await;
-        assert_eq!(flagged.body["items"][0]["id"], id.as_str());
-    }
+both_backends!(
+    a_missed_first_contact_is_flagged_and_reminded_once,
+    an_unsettled_dispute_escalates_when_its_due_date_passes,
+    an_unfulfilled_settlement_escalates_and_a_silent_consumer_is_taken_as_content,
+    expired_offers_are_closed_on_the_timeline
+);
 
-    async fn an_unsettled_dispute_escalates_when_its_due_date_passes(app) {
-        let (id, _) = filed(&app).await;
-        app.advance(Duration::days(14)); // Friday 11 Dec, 10:00: still due tonight
-        assert_eq!(app.sweep().await.escalated_unsettled, 0);
-        app.advance(Duration::hours(14));
-        let report = app.sweep().await;
-        assert_eq!(report.escalated_unsettled, 1);
-        let v = view(&app, &id).await;
-        assert_eq!(v["status"], "escalated");
-        assert_eq!(v["escalation"]["initiated_by"], "system");
-        assert_eq!(v["escalation"]["reason"], "settlement_due_date_passed");
-        assert!(kinds(&v).contains(&"settlement_lapsed".to_string()));
-        assert_eq!(app.sweep().await.escalated_unsettled, 0);
-    }
-
-    async fn an_unfulfilled_settlement_escalates_and_a_silent_consumer_is_taken_as_content(app) {
-        let (id, _) = filed(&app).await;
-        let owner = app.demo_token(UNIT_OWNER).await;
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let path = format!("/api/v1/disputes/{id}/actions");
-        let offered = app.post(&path, Some(&owner), &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 100_000, "terms": "退还定金", "fulfilment_days": 2})).await;
-        let offer = offered.body["offers"][0]["id"].as_str().unwrap().to_string();
-        app.post(&path, Some(&consumer), &json!({"action": "accept_offer", "offer_id": offer})).await.expect(200);
-        app.advance(Duration::days(3));
-        assert_eq!(app.sweep().await.escalated_unfulfilled, 1);
-        assert_eq!(view(&app, &id).await["status"], "escalated");
-
-        let (second, _) = {
-            let consumer = app.demo_token("consumer@odr.demo").await;
-            let owner = app.demo_token(UNIT_OWNER).await;
-            let unit = app.business_of(&owner).await["unit"]["id"].as_str().unwrap().to_string();
-            let reply = app.post("/api/v1/disputes", Some(&consumer), &json!({
-                "unit_id": unit, "category": "service_quality", "item": {"kind": "service", "name": "生日宴"},
-                "purchase_date": "2026-11-26", "amount_paid_fen": 50_000, "amount_claimed_fen": 50_000,
-                "remedies": ["refund"], "description": "生日宴菜品与预订不符。", "contact_consent": true
-            })).await;
-            (reply.body["id"].as_str().unwrap().to_string(), ())
-        };
-        let owner = app.demo_token(UNIT_OWNER).await;
-        let consumer = app.demo_token("consumer@odr.demo").await;
-        let path = format!("/api/v1/disputes/{second}/actions");
-        let offered = app.post(&path, Some(&owner), &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 20_000, "terms": "部分退款"})).await;
-        let offer = offered.body["offers"][0]["id"].as_str().unwrap().to_string();
-        app.post(&path, Some(&consumer), &json!({"action": "accept_offer", "offer_id": offer})).await.expect(200);
-        app.post(&path, Some(&owner), &json!({"action": "mark_fulfilled"})).await.expect(200);
-        app.advance(Duration::days(6));
-        assert_eq!(app.sweep().await.resolved_unanswered, 0, "the 7-day window is still open");
-        app.advance(Duration::days(2));
-        assert_eq!(app.sweep().await.resolved_unanswered, 1);
-        assert_eq!(view(&app, &second).await["status"], "resolved");
-    }
-
-    async fn expired_offers_are_closed_on_the_timeline(app) {
-        let (id, _) = filed(&app).await;
-        let owner = app.demo_token(UNIT_OWNER).await;
-        app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&owner),
-            &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 50_000, "terms": "退一半定金"})).await.expect(200);
-        app.advance(Duration::days(6));
-        assert_eq!(app.sweep().await.offers_expired, 1);
-        assert_eq!(app.sweep().await.offers_expired, 0);
-        let v = view(&app, &id).await;
-        assert_eq!(v["offers"][0]["status"], "expired");
-        assert!(kinds(&v).contains(&"offer_expired".to_string()));
-    }
+async fn a_missed_first_contact_is_flagged_and_reminded_once(app: TestApp) {
+    let (id, _) = filed(&app).await;
+    assert_eq!(
+        app.sweep().await.first_contacts_flagged,
+        0,
+        "not due before Monday night"
+    );
+    app.advance(Duration::days(3) + Duration::hours(14)); // Tuesday 00:00 Shanghai
+    assert_eq!(app.sweep().await.first_contacts_flagged, 1);
+    assert_eq!(
+        app.sweep().await.first_contacts_flagged,
+        0,
+        "once, however often it runs"
+    );
+    app.run_pending_jobs().await;
+    let reminders: Vec<_> = app
+        .sent_emails()
+        .into_iter()
+        .filter(|e| e.to == UNIT_OWNER && e.text.contains("首次响应已超时"))
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    let v = view(&app, &id).await;
+    assert_eq!(v["status"], "filed");
+    assert_eq!(kinds(&v).last().unwrap(), "first_contact_lapsed");
+    assert_eq!(
+        v["timeline"].as_array().unwrap().last().unwrap()["actor_role"],
+        "system"
+    );
+    let owner = app.demo_token(UNIT_OWNER).await;
+    let flagged = app
+        .get("/api/v1/disputes?flag=first_contact_overdue", Some(&owner))
+        .await;
+    assert_eq!(flagged.body["items"][0]["id"], id.as_str());
 }
 
-both_backends! {
-    async fn staff_are_reminded_once_a_working_day_before_a_due_date_and_get_a_daily_digest(app) {
-        let (id, _) = filed(&app).await;
+async fn an_unsettled_dispute_escalates_when_its_due_date_passes(app: TestApp) {
+    let (id, _) = filed(&app).await;
+    app.advance(Duration::days(14)); // Friday 11 Dec, 10:00: still due tonight
+    assert_eq!(app.sweep().await.escalated_unsettled, 0);
+    app.advance(Duration::hours(14));
+    let report = app.sweep().await;
+    assert_eq!(report.escalated_unsettled, 1);
+    let v = view(&app, &id).await;
+    assert_eq!(v["status"], "escalated");
+    assert_eq!(v["escalation"]["initiated_by"], "system");
+    assert_eq!(v["escalation"]["reason"], "settlement_due_date_passed");
+    assert!(kinds(&v).contains(&"settlement_lapsed".to_string()));
+    assert_eq!(app.sweep().await.escalated_unsettled, 0);
+}
+
+async fn an_unfulfilled_settlement_escalates_and_a_silent_consumer_is_taken_as_content(
+    app: TestApp,
+) {
+    let (id, _) = filed(&app).await;
+    let owner = app.demo_token(UNIT_OWNER).await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let path = format!("/api/v1/disputes/{id}/actions");
+    let offered = app.post(&path, Some(&owner), &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 100_000, "terms": "退还定金", "fulfilment_days": 2})).await;
+    let offer = offered.body["offers"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &path,
+        Some(&consumer),
+        &json!({"action": "accept_offer", "offer_id": offer}),
+    )
+    .await
+    .expect(200);
+    app.advance(Duration::days(3));
+    assert_eq!(app.sweep().await.escalated_unfulfilled, 1);
+    assert_eq!(view(&app, &id).await["status"], "escalated");
+
+    let (second, _) = {
+        let consumer = app.demo_token("consumer@odr.demo").await;
         let owner = app.demo_token(UNIT_OWNER).await;
-        app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&owner), &json!({"action": "first_contact"})).await.expect(200);
-        let right_after_filing = app.sweep().await;
-        assert_eq!(right_after_filing.reminders_sent, 0, "no reminder on the day of filing");
-        // Wednesday 9 Dec, 09:00 Shanghai: settlement due Friday 11 Dec, nothing due by Thursday night.
-        app.clock.set("2026-12-09T01:00:00Z".parse().unwrap());
-        let wednesday = app.sweep().await;
-        assert_eq!((wednesday.reminders_sent, wednesday.digests_sent), (0, 0));
-        app.run_pending_jobs().await;
-        let before = app.sent_emails().len();
-        // Thursday 10 Dec, 07:00 Shanghai: the reminder is due, the digest waits for 08:00.
-        app.clock.set("2026-12-09T23:00:00Z".parse().unwrap());
-        let early = app.sweep().await;
-        assert_eq!((early.reminders_sent, early.digests_sent), (1, 0));
-        app.clock.set("2026-12-10T01:00:00Z".parse().unwrap());
-        let thursday = app.sweep().await;
-        assert_eq!((thursday.reminders_sent, thursday.digests_sent), (0, 1));
-        let again = app.sweep().await;
-        assert_eq!((again.reminders_sent, again.digests_sent), (0, 0), "each goes out once");
-        app.run_pending_jobs().await;
-        let new: Vec<_> = app.sent_emails().into_iter().skip(before).filter(|e| e.to == UNIT_OWNER).collect();
-        assert_eq!(new.len(), 2, "{new:?}");
-        assert!(new[0].subject.starts_with("提醒：纠纷"), "{}", new[0].subject);
-        assert!(new[0].text.contains("2026-12-11 23:59"), "{}", new[0].text);
-        assert!(new[1].subject.contains("1 件纠纷即将到期"), "{}", new[1].subject);
-        assert!(new[1].text.contains("包间预订"));
-        let owner = app.demo_token(UNIT_OWNER).await;
-        let notes = app.get("/api/v1/notifications", Some(&owner)).await;
-        let kinds: Vec<&str> = notes.body.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
-        assert!(kinds.contains(&"reminder") && kinds.contains(&"daily_digest"), "{kinds:?}");
-    }
+        let unit = app.business_of(&owner).await["unit"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let reply = app.post("/api/v1/disputes", Some(&consumer), &json!({
+            "unit_id": unit, "category": "service_quality", "item": {"kind": "service", "name": "生日宴"},
+            "purchase_date": "2026-11-26", "amount_paid_fen": 50_000, "amount_claimed_fen": 50_000,
+            "remedies": ["refund"], "description": "生日宴菜品与预订不符。", "contact_consent": true
+        })).await;
+        (reply.body["id"].as_str().unwrap().to_string(), ())
+    };
+    let owner = app.demo_token(UNIT_OWNER).await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let path = format!("/api/v1/disputes/{second}/actions");
+    let offered = app.post(&path, Some(&owner), &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 20_000, "terms": "部分退款"})).await;
+    let offer = offered.body["offers"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &path,
+        Some(&consumer),
+        &json!({"action": "accept_offer", "offer_id": offer}),
+    )
+    .await
+    .expect(200);
+    app.post(&path, Some(&owner), &json!({"action": "mark_fulfilled"}))
+        .await
+        .expect(200);
+    app.advance(Duration::days(6));
+    assert_eq!(
+        app.sweep().await.resolved_unanswered,
+        0,
+        "the 7-day window is still open"
+    );
+    app.advance(Duration::days(2));
+    assert_eq!(app.sweep().await.resolved_unanswered, 1);
+    assert_eq!(view(&app, &second).await["status"], "resolved");
+}
+
+async fn expired_offers_are_closed_on_the_timeline(app: TestApp) {
+    let (id, _) = filed(&app).await;
+    let owner = app.demo_token(UNIT_OWNER).await;
+    app.post(&format!("/api/v1/disputes/{id}/actions"), Some(&owner),
+        &json!({"action": "make_offer", "remedy": "refund", "amount_fen": 50_000, "terms": "退一半定金"})).await.expect(200);
+    app.advance(Duration::days(6));
+    assert_eq!(app.sweep().await.offers_expired, 1);
+    assert_eq!(app.sweep().await.offers_expired, 0);
+    let v = view(&app, &id).await;
+    assert_eq!(v["offers"][0]["status"], "expired");
+    assert!(kinds(&v).contains(&"offer_expired".to_string()));
+}
+
+both_backends!(staff_are_reminded_once_a_working_day_before_a_due_date_and_get_a_daily_digest);
+
+async fn staff_are_reminded_once_a_working_day_before_a_due_date_and_get_a_daily_digest(
+    app: TestApp,
+) {
+    let (id, _) = filed(&app).await;
+    let owner = app.demo_token(UNIT_OWNER).await;
+    app.post(
+        &format!("/api/v1/disputes/{id}/actions"),
+        Some(&owner),
+        &json!({"action": "first_contact"}),
+    )
+    .await
+    .expect(200);
+    let right_after_filing = app.sweep().await;
+    assert_eq!(
+        right_after_filing.reminders_sent, 0,
+        "no reminder on the day of filing"
+    );
+    // Wednesday 9 Dec, 09:00 Shanghai: settlement due Friday 11 Dec, nothing due by Thursday night.
+    app.clock.set("2026-12-09T01:00:00Z".parse().unwrap());
+    let wednesday = app.sweep().await;
+    assert_eq!((wednesday.reminders_sent, wednesday.digests_sent), (0, 0));
+    app.run_pending_jobs().await;
+    let before = app.sent_emails().len();
+    // Thursday 10 Dec, 07:00 Shanghai: the reminder is due, the digest waits for 08:00.
+    app.clock.set("2026-12-09T23:00:00Z".parse().unwrap());
+    let early = app.sweep().await;
+    assert_eq!((early.reminders_sent, early.digests_sent), (1, 0));
+    app.clock.set("2026-12-10T01:00:00Z".parse().unwrap());
+    let thursday = app.sweep().await;
+    assert_eq!((thursday.reminders_sent, thursday.digests_sent), (0, 1));
+    let again = app.sweep().await;
+    assert_eq!(
+        (again.reminders_sent, again.digests_sent),
+        (0, 0),
+        "each goes out once"
+    );
+    app.run_pending_jobs().await;
+    let new: Vec<_> = app
+        .sent_emails()
+        .into_iter()
+        .skip(before)
+        .filter(|e| e.to == UNIT_OWNER)
+        .collect();
+    assert_eq!(new.len(), 2, "{new:?}");
+    assert!(
+        new[0].subject.starts_with("提醒：纠纷"),
+        "{}",
+        new[0].subject
+    );
+    assert!(new[0].text.contains("2026-12-11 23:59"), "{}", new[0].text);
+    assert!(
+        new[1].subject.contains("1 件纠纷即将到期"),
+        "{}",
+        new[1].subject
+    );
+    assert!(new[1].text.contains("包间预订"));
+    let owner = app.demo_token(UNIT_OWNER).await;
+    let notes = app.get("/api/v1/notifications", Some(&owner)).await;
+    let kinds: Vec<&str> = notes
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"reminder") && kinds.contains(&"daily_digest"),
+        "{kinds:?}"
+    );
 }
