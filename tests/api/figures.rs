@@ -268,21 +268,21 @@ async fn december_events_land_in_december(app: &TestApp, cases: &Cases) {
     act(
         app,
         &consumer,
-        &g,
+        g,
         json!({"action": "report_non_fulfilment", "reason": "未退款"}),
     )
     .await;
     act(
         app,
         &consumer,
-        &e,
+        e,
         json!({"action": "request_escalation", "reason": "商家不回应"}),
     )
     .await;
     // Friday 4 December: H resumes; its due date moves from 11 to 18 December.
     app.clock.set(shanghai_10am("2026-12-04"));
     let owner = app.demo_token(XIXI).await;
-    act(app, &owner, &h, json!({"action": "resume"})).await;
+    act(app, &owner, h, json!({"action": "resume"})).await;
 
     // Monday 14 December, no sweep since: F is past its due date (11 Dec), unanswered by an
     // agreement — open and overdue now.
@@ -303,7 +303,7 @@ async fn december_events_land_in_december(app: &TestApp, cases: &Cases) {
     act(
         app,
         &consumer,
-        &k,
+        k,
         json!({"action": "request_escalation", "reason": "仍未解决"}),
     )
     .await;
