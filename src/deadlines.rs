@@ -12,6 +12,7 @@ use crate::disputes::{CaseError, policy_of, recompute_due_dates, status_of};
 use crate::domain::calendar::{Calendar, NamedDay, YearCalendar};
 use crate::domain::policy::{DeadlinePolicy, ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
+use crate::error::ErrorCode;
 use crate::store::deadlines::{
     CalendarYearRow, PolicyRow, list_calendar_years, list_policies, put_calendar_year,
 };
@@ -276,7 +277,7 @@ fn recompute_provisional(
         dispute.updated_at = to_db_time(now);
         if !save_dispute(conn, &dispute, version)? {
             return Err(CaseError::Conflict(
-                "dispute_changed_concurrently",
+                ErrorCode::DisputeChangedConcurrently,
                 "A dispute changed during the import; import again.".into(),
             ));
         }

@@ -9,6 +9,7 @@ pub mod disputes;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod notify;
 pub mod onboarding;

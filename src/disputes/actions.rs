@@ -14,6 +14,7 @@ use crate::domain::claim::Remedy;
 use crate::domain::dispute::{Actor, Event, Party, Status, transition};
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
 use crate::domain::policy::DeadlinePolicy;
+use crate::error::ErrorCode;
 use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
 use crate::store::negotiation::{
     Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
@@ -206,7 +207,7 @@ pub fn act(
     dispute.updated_at = to_db_time(now);
     if !save_dispute(conn, &dispute, version)? {
         return Err(CaseError::Conflict(
-            "dispute_changed_concurrently",
+            ErrorCode::DisputeChangedConcurrently,
             "The dispute changed meanwhile; reload it and try again.".into(),
         ));
     }
@@ -662,7 +663,7 @@ fn answer_offer(
     .map_err(CaseError::Offer)?;
     if !close_offer(conn, &offer.id, answer.as_str(), reason, now)? {
         return Err(CaseError::Conflict(
-            "offer_not_open",
+            ErrorCode::OfferNotOpen,
             "The offer was answered meanwhile.".into(),
         ));
     }

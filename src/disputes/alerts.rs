@@ -13,7 +13,7 @@ use super::notices::{Notice, send_notice};
 use crate::domain::access::Actor;
 use crate::domain::commitment::{CommitmentKind, is_in_force};
 use crate::domain::region::RegionCode;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::audit::{Audit, append_audit};
 use crate::store::disputes::{Claim, Dispute};
 use crate::store::schema::{alerts, businesses, dispute_claims, disputes, unit_commitments};
@@ -419,7 +419,7 @@ pub fn move_alert_by(
     step: &AlertStep<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Alert, AlertLabels), ApiError> {
-    let missing = || ApiError::not_found("alert_not_found", "No such alert in your region.");
+    let missing = || ApiError::new(ErrorCode::AlertNotFound, "No such alert in your region.");
     let alert = find_alert(conn, id)?.ok_or_else(missing)?;
     let inside = RegionCode::parse(&alert.region_code)
         .is_ok_and(|r| region.is_none_or(|own| own.contains(&r)));
@@ -428,8 +428,8 @@ pub fn move_alert_by(
     }
     crate::store::write_transaction(conn, |conn| {
         if !move_alert(conn, id, step.to, &actor.user_id, step.note, now)? {
-            return Err(ApiError::conflict(
-                "alert_transition_not_allowed",
+            return Err(ApiError::new(
+                ErrorCode::AlertTransitionNotAllowed,
                 format!(
                     "An alert that is {} cannot become {}.",
                     alert.status, step.to
@@ -465,7 +465,7 @@ pub fn escalate_mass_complaint(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(Vec<String>, Vec<String>), ApiError> {
-    let missing = || ApiError::not_found("alert_not_found", "No such alert in your region.");
+    let missing = || ApiError::new(ErrorCode::AlertNotFound, "No such alert in your region.");
     let alert = find_alert(conn, id)?.ok_or_else(missing)?;
     if !RegionCode::parse(&alert.region_code)
         .is_ok_and(|r| region.is_none_or(|own| own.contains(&r)))
@@ -473,8 +473,8 @@ pub fn escalate_mass_complaint(
         return Err(missing());
     }
     if alert.kind != "mass_complaint" {
-        return Err(ApiError::conflict(
-            "not_a_mass_complaint",
+        return Err(ApiError::new(
+            ErrorCode::NotAMassComplaint,
             "Only a mass complaint's disputes are escalated together.",
         ));
     }

@@ -13,6 +13,7 @@ use crate::domain::access::Actor;
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
+use crate::error::ErrorCode;
 use crate::jobs::{Job, enqueue_job_until};
 use crate::store::disputes::{Dispute, append_event, find_dispute};
 use crate::store::schema::{escalation_updates, escalations, users};
@@ -297,7 +298,7 @@ pub fn redrive(
                 > 0;
             return Err(if exists {
                 CaseError::Conflict(
-                    "escalation_not_dead",
+                    ErrorCode::EscalationNotDead,
                     "Only an escalation whose delivery gave up can be re-driven.".into(),
                 )
             } else {
@@ -384,7 +385,7 @@ pub fn update(
     };
     if !allowed {
         return Err(CaseError::Conflict(
-            "invalid_escalation_transition",
+            ErrorCode::InvalidEscalationTransition,
             format!(
                 "An escalation that is {} cannot become {}.",
                 from.as_str(),
@@ -408,7 +409,7 @@ pub fn update(
     .execute(conn)?;
     if moved == 0 {
         return Err(CaseError::Conflict(
-            "escalation_changed_concurrently",
+            ErrorCode::EscalationChangedConcurrently,
             "The escalation changed meanwhile; reload it.".into(),
         ));
     }

@@ -12,7 +12,7 @@ use crate::domain::dispute::Status;
 use crate::domain::policy::DeadlinePolicy;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UnitStatus, accepts_disputes};
-use crate::error::FieldErrors;
+use crate::error::{ErrorCode, FieldErrors};
 use crate::store::businesses::Business;
 use crate::store::disputes::{
     Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
@@ -225,7 +225,7 @@ pub fn file_dispute(
         let (id, case_number) =
             find_open_duplicate(conn, &key, &open_statuses())?.unwrap_or_default();
         Ok(CaseError::Conflict(
-            "duplicate_dispute",
+            ErrorCode::DuplicateDispute,
             format!(
                 "You already have an open dispute about this purchase: {case_number} (id {id})."
             ),

@@ -22,7 +22,7 @@ use crate::domain::calendar::Calendar;
 use crate::domain::dispute::{Facts, Party, RuleError, Status};
 use crate::domain::offer::OfferError;
 use crate::domain::policy::DeadlinePolicy;
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 use crate::store::disputes::Dispute;
 use crate::store::{StoreError, from_db_time, to_db_time};
 
@@ -60,7 +60,7 @@ pub enum CaseError {
     #[error("{0}")]
     Offer(OfferError),
     #[error("{1}")]
-    Conflict(&'static str, String),
+    Conflict(ErrorCode, String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error(transparent)]

@@ -329,7 +329,8 @@ impl Facts {
     }
 }
 
-/// Why an event is refused; each variant names the rule (and is the API's 409 code).
+/// Why an event is refused; each variant names the rule (and has its 409 code in
+/// `crate::error::ErrorCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
     #[error("a dispute that is {status} cannot take `{event:?}`")]
@@ -356,25 +357,6 @@ pub enum RuleError {
     AlreadyRated,
     #[error("the due date has not passed yet")]
     NotDueYet,
-}
-
-impl RuleError {
-    /// Stable snake_case code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotInThisState { .. } => "invalid_transition",
-            Self::NotYourTurn { .. } => "not_allowed_for_party",
-            Self::Closed => "dispute_closed",
-            Self::EscalationTooEarly => "escalation_too_early",
-            Self::ExtensionAlreadyUsed => "extension_already_used",
-            Self::ProposalPending => "proposal_pending",
-            Self::NoProposal => "no_proposal_to_answer",
-            Self::AlreadyFulfilled => "already_fulfilled",
-            Self::NotFulfilledYet => "not_fulfilled_yet",
-            Self::AlreadyRated => "already_rated",
-            Self::NotDueYet => "not_due_yet",
-        }
-    }
 }
 
 /// Which actors may take `event` at all.

@@ -44,30 +44,17 @@ impl OfferStatus {
     }
 }
 
-/// Why an answer to an offer is refused (each is a 409 code).
+/// Why an answer to an offer is refused (each is a 409 code: `crate::error::ErrorCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum OfferError {
-    #[error("the offer is no longer open (it was {0})")]
-    NotOpen(&'static str),
+    #[error("the offer is no longer open (it was {})", .0.as_str())]
+    NotOpen(OfferStatus),
     #[error("the offer expired")]
     Expired,
     #[error("a party cannot answer its own offer")]
     OwnOffer,
     #[error("only the party that made an offer can withdraw it")]
     NotYourOffer,
-}
-
-impl OfferError {
-    /// Stable snake_case code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotOpen("superseded") => "offer_superseded",
-            Self::NotOpen(_) => "offer_not_open",
-            Self::Expired => "offer_expired",
-            Self::OwnOffer => "own_offer",
-            Self::NotYourOffer => "not_your_offer",
-        }
-    }
 }
 
 /// The status an offer effectively has at `now` (an open offer past its expiry is expired).
@@ -106,7 +93,7 @@ fn ensure_open(
     match effective_status(status, expires_at, now) {
         OfferStatus::Open => Ok(()),
         OfferStatus::Expired => Err(OfferError::Expired),
-        other => Err(OfferError::NotOpen(other.as_str())),
+        other => Err(OfferError::NotOpen(other)),
     }
 }
 
@@ -174,7 +161,7 @@ mod tests {
             before,
         )
         .unwrap_err();
-        assert_eq!(superseded.code(), "offer_superseded");
+        assert_eq!(superseded, OfferError::NotOpen(OfferStatus::Superseded));
         assert_eq!(
             check_answer(
                 OfferStatus::Accepted,
@@ -183,9 +170,8 @@ mod tests {
                 Party::Consumer,
                 before
             )
-            .unwrap_err()
-            .code(),
-            "offer_not_open"
+            .unwrap_err(),
+            OfferError::NotOpen(OfferStatus::Accepted)
         );
     }
 

@@ -16,7 +16,12 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::i18n::Lang;
 use crate::store::StoreError;
+
+mod code;
+
+pub use code::ErrorCode;
 
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -38,11 +43,13 @@ pub struct Problem {
     /// `urn:odr:problem:<code>`.
     #[serde(rename = "type")]
     pub problem_type: String,
+    /// What the code means, in English (`src/locales/en/errors.ftl`).
     pub title: String,
     pub status: u16,
+    /// What happened in this request.
     pub detail: String,
     /// Stable machine-readable code, e.g. `unit_not_found`.
-    pub code: String,
+    pub code: ErrorCode,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -50,8 +57,9 @@ pub struct Problem {
 /// An error returned by a handler.
 #[derive(Debug)]
 pub struct ApiError {
+    code: ErrorCode,
+    /// The code's own status, except for [`ErrorCode::RequestFailed`].
     status: StatusCode,
-    code: &'static str,
     detail: String,
     errors: Vec<FieldError>,
     retry_after_secs: Option<u64>,
@@ -60,11 +68,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with a status, a stable code and a readable detail.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    /// An error with a stable code, sent with the code's status, and a readable detail.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
             code,
+            status: code.status(),
             detail: detail.into(),
             errors: Vec::new(),
             retry_after_secs: None,
@@ -72,12 +80,19 @@ impl ApiError {
         }
     }
 
+    /// A client error the platform has no code of its own for (one the framework answered
+    /// with), sent with that status as `request_failed`.
+    pub fn request_failed(status: StatusCode, detail: impl Into<String>) -> Self {
+        let mut error = Self::new(ErrorCode::RequestFailed, detail);
+        error.status = status;
+        error
+    }
+
     /// 422 with the failing fields.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         let mut error = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             format!("Some fields are invalid: {}", fields.join(", ")),
         );
         error.errors = errors;
@@ -93,38 +108,18 @@ impl ApiError {
         }])
     }
 
-    /// 400 for a request that cannot be read.
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
-    /// 401: no valid credentials.
-    pub fn unauthenticated(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
-    }
-
     /// 403: authenticated but not allowed.
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
-    }
-
-    /// 404 with a code naming what is missing.
-    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, detail)
-    }
-
-    /// 409 with a code naming the rule.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        Self::new(ErrorCode::Forbidden, detail)
     }
 
     /// 429 with `Retry-After`.
     pub fn too_many_requests(
-        code: &'static str,
+        code: ErrorCode,
         detail: impl Into<String>,
         retry_after_secs: u64,
     ) -> Self {
-        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, code, detail);
+        let mut error = Self::new(code, detail);
         error.retry_after_secs = Some(retry_after_secs);
         error
     }
@@ -132,8 +127,7 @@ impl ApiError {
     /// 500 that logs `cause` and shows a generic text.
     pub fn internal(cause: impl fmt::Display) -> Self {
         let mut error = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "The server could not complete the request. It has been logged.",
         );
         error.cause = Some(cause.to_string());
@@ -141,8 +135,13 @@ impl ApiError {
     }
 
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.code
+    }
+
+    /// The status it is sent with.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
     /// The failing fields, for validation errors.
@@ -154,14 +153,10 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             problem_type: format!("urn:odr:problem:{}", self.code),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
+            title: self.code.text(Lang::En).into_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_string(),
+            code: self.code,
             errors: self.errors.clone(),
         }
     }
@@ -186,7 +181,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if self.status.is_server_error() {
-            tracing::error!(error.code = self.code, error.cause = ?self.cause, "request failed");
+            tracing::error!(error.code = self.code.as_str(), error.cause = ?self.cause, "request failed");
         }
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
@@ -200,15 +195,14 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound => Self::not_found("not_found", "The record does not exist."),
-            StoreError::Conflict(what) => Self::conflict(
-                "conflict",
+            StoreError::NotFound => Self::new(ErrorCode::NotFound, "The record does not exist."),
+            StoreError::Conflict(what) => Self::new(
+                ErrorCode::Conflict,
                 format!("A record with the same {what} already exists."),
             ),
             StoreError::Unavailable(cause) => {
                 let mut error = Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
+                    ErrorCode::DatabaseUnavailable,
                     "The database is busy or unreachable; try again shortly.",
                 );
                 error.cause = Some(cause);
@@ -339,22 +333,34 @@ mod tests {
 
     #[test]
     fn rate_limits_say_when_to_retry() {
-        let response =
-            ApiError::too_many_requests("too_many_login_attempts", "wait", 900).error_response();
+        let response = ApiError::too_many_requests(ErrorCode::TooManyLoginAttempts, "wait", 900)
+            .error_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "900");
     }
 
     #[test]
-    fn other_statuses_keep_their_codes() {
-        for (error, status) in [
-            (ApiError::bad_request("malformed_json", "x"), 400),
-            (ApiError::unauthenticated("unauthenticated", "x"), 401),
-            (ApiError::forbidden("x"), 403),
-            (ApiError::conflict("unit_not_pending", "x"), 409),
+    fn each_code_is_sent_with_its_status_and_its_english_title() {
+        for (code, status) in [
+            (ErrorCode::MalformedJson, 400),
+            (ErrorCode::Unauthenticated, 401),
+            (ErrorCode::Forbidden, 403),
+            (ErrorCode::UnitNotPending, 409),
         ] {
+            let error = ApiError::new(code, "x");
             assert_eq!(error.status_code().as_u16(), status);
-            assert_eq!(body_of(&error)["status"], status);
+            let body = body_of(&error);
+            assert_eq!(body["status"], status);
+            assert_eq!(body["code"], code.as_str());
+            assert_eq!(body["title"], code.text(Lang::En).as_ref());
+            assert_eq!(body["type"], format!("urn:odr:problem:{code}"));
         }
+    }
+
+    #[test]
+    fn a_framework_status_without_a_code_keeps_its_status() {
+        let error = ApiError::request_failed(StatusCode::NOT_ACCEPTABLE, "Not Acceptable");
+        assert_eq!(error.status_code(), StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(body_of(&error)["code"], "request_failed");
     }
 }

@@ -11,7 +11,7 @@ use super::auth::AuthUser;
 use crate::domain::contact::{EmailAddress, PhoneNumber};
 use crate::domain::password::NewPassword;
 use crate::domain::text::BoundedText;
-use crate::error::{ApiError, FieldErrors, checked};
+use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
 use crate::notify::messages::Language;
 use crate::onboarding::{AccountInput, Membership, new_user_row};
 use crate::security::tokens::{TokenError, hash_refresh_token, new_refresh_token};
@@ -123,12 +123,12 @@ pub fn parse_account(
 /// Maps a unique violation on an account insert to a 409 naming the taken field.
 pub fn account_conflict(error: StoreError) -> ApiError {
     match error {
-        StoreError::Conflict(what) if what.contains("phone") => ApiError::conflict(
-            "phone_taken",
+        StoreError::Conflict(what) if what.contains("phone") => ApiError::new(
+            ErrorCode::PhoneTaken,
             "An account with this phone number already exists.",
         ),
-        StoreError::Conflict(what) if what.contains("email") => ApiError::conflict(
-            "email_taken",
+        StoreError::Conflict(what) if what.contains("email") => ApiError::new(
+            ErrorCode::EmailTaken,
             "An account with this email address already exists.",
         ),
         other => other.into(),
@@ -327,7 +327,10 @@ pub async fn authenticate(
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let matches = state.hasher.verify(body.password, stored_hash).await;
     let user = user.filter(|u| matches && u.is_active).ok_or_else(|| {
-        ApiError::unauthenticated("invalid_credentials", "The login or password is wrong.")
+        ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "The login or password is wrong.",
+        )
     })?;
     state
         .db
@@ -357,7 +360,7 @@ async fn start_attempt(state: &AppState, ip: String, key: String) -> Result<Stri
                     >= security.login_max_failures_per_address
                 {
                     return Err(ApiError::too_many_requests(
-                        "too_many_login_attempts_from_address",
+                        ErrorCode::TooManyLoginAttemptsFromAddress,
                         "Too many failed logins from your address; try again later.",
                         retry_after,
                     ));
@@ -366,7 +369,7 @@ async fn start_attempt(state: &AppState, ip: String, key: String) -> Result<Stri
                     >= security.login_max_failures_per_account
                 {
                     return Err(ApiError::too_many_requests(
-                        "too_many_login_attempts",
+                        ErrorCode::TooManyLoginAttempts,
                         "Too many failed logins for this account from your address; try again later.",
                         retry_after,
                     ));
@@ -518,17 +521,16 @@ fn check_refresh(
     now: DateTime<Utc>,
     grace_secs: i64,
 ) -> Result<RefreshCheck, StoreError> {
-    let refused = |code, detail| {
-        Ok(RefreshCheck::Refused(ApiError::unauthenticated(
-            code, detail,
-        )))
-    };
+    let refused = |code, detail| Ok(RefreshCheck::Refused(ApiError::new(code, detail)));
     let Some(token) = refresh_tokens::find_refresh_token(conn, token_hash)? else {
-        return refused("invalid_refresh_token", "The refresh token is not known.");
+        return refused(
+            ErrorCode::InvalidRefreshToken,
+            "The refresh token is not known.",
+        );
     };
     if token.revoked_at.is_some() {
         return refused(
-            "refresh_token_revoked",
+            ErrorCode::RefreshTokenRevoked,
             "The session has ended; log in again.",
         );
     }
@@ -554,13 +556,13 @@ fn check_refresh(
         // Presented again long after its use, or a third time: someone copied it.
         refresh_tokens::revoke_family(conn, &token.family_id, now)?;
         return refused(
-            "refresh_token_reused",
+            ErrorCode::RefreshTokenReused,
             "This refresh token was already used; the session has been ended for safety.",
         );
     }
     if token.expires_at.and_utc() <= now {
         return refused(
-            "refresh_token_expired",
+            ErrorCode::RefreshTokenExpired,
             "The session has expired; log in again.",
         );
     }
@@ -569,7 +571,7 @@ fn check_refresh(
             user: Box::new(user),
             family: token.family_id,
         }),
-        None => refused("account_inactive", "The account is not active."),
+        None => refused(ErrorCode::AccountInactive, "The account is not active."),
     }
 }
 
@@ -633,12 +635,12 @@ pub async fn set_password_from_invitation(
             .tokens
             .verify_invitation(token.trim(), now)
             .map_err(|error| match error {
-                TokenError::Expired => ApiError::unauthenticated(
-                    "invitation_expired",
+                TokenError::Expired => ApiError::new(
+                    ErrorCode::InvitationExpired,
                     "The invitation has expired; ask for a new one.",
                 ),
-                TokenError::Invalid => ApiError::unauthenticated(
-                    "invalid_invitation",
+                TokenError::Invalid => ApiError::new(
+                    ErrorCode::InvalidInvitation,
                     "The invitation link is not valid.",
                 ),
             })?;
@@ -655,8 +657,8 @@ pub async fn set_password_from_invitation(
             if set_first_password(conn, &claims.sub, &hash, now)? {
                 Ok(())
             } else {
-                Err(ApiError::conflict(
-                    "invitation_used",
+                Err(ApiError::new(
+                    ErrorCode::InvitationUsed,
                     "This invitation was already used; log in with your password.",
                 ))
             }
@@ -844,8 +846,8 @@ pub async fn change_password_for(
         .run(move |conn| login_attempts::mark_succeeded(conn, &attempt))
         .await?;
     let old_hash = user.password_hash.clone().unwrap_or_default();
-    let changed = ApiError::conflict(
-        "password_changed",
+    let changed = ApiError::new(
+        ErrorCode::PasswordChanged,
         "The password was changed meanwhile; log in again.",
     );
     replace_password(state, user.id, old_hash, password, changed).await
@@ -981,8 +983,8 @@ pub async fn reset_password(
 ) -> Result<(), ApiError> {
     let now = state.clock.now();
     let invalid = || {
-        ApiError::unauthenticated(
-            "invalid_reset_link",
+        ApiError::new(
+            ErrorCode::InvalidResetLink,
             "The link is not valid, was used already or has expired; ask for a new one.",
         )
     };

@@ -15,7 +15,7 @@ use crate::domain::contact::PhoneNumber;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
-use crate::error::{ApiError, FieldErrors, checked};
+use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
 use crate::onboarding::{Membership, new_user_row};
 use crate::store::StoreError;
 use crate::store::reference::{find_association, find_industry, find_region, insert_association};
@@ -116,8 +116,8 @@ pub async fn create_association(
                 Ok(association)
             })
             .map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::conflict(
-                    "association_exists",
+                StoreError::Conflict(_) => ApiError::new(
+                    ErrorCode::AssociationExists,
                     "An association with this name exists.",
                 ),
                 other => other.into(),
@@ -458,7 +458,7 @@ where
             crate::store::write_transaction(conn, |conn| {
                 guard(conn)?;
                 if !crate::store::users::set_active(conn, &id, active, now)? {
-                    return Err(ApiError::not_found("user_not_found", "No such account."));
+                    return Err(ApiError::new(ErrorCode::UserNotFound, "No such account."));
                 }
                 if !active {
                     crate::store::refresh_tokens::revoke_user(conn, &id, now)?;

@@ -10,7 +10,7 @@ use super::AppState;
 use crate::domain::access::Actor;
 use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::security::tokens::TokenError;
 use crate::store::users::{User, find_session_user};
 
@@ -85,8 +85,8 @@ impl FromRequest for AuthUser {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let token = token.ok_or_else(|| {
-                ApiError::unauthenticated(
-                    "unauthenticated",
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
                     "Send an access token as `Authorization: Bearer <token>`.",
                 )
             })?;
@@ -94,12 +94,12 @@ impl FromRequest for AuthUser {
                 .tokens
                 .verify_access(&token, state.clock.now())
                 .map_err(|error| match error {
-                    TokenError::Expired => ApiError::unauthenticated(
-                        "token_expired",
+                    TokenError::Expired => ApiError::new(
+                        ErrorCode::TokenExpired,
                         "The access token has expired; refresh it.",
                     ),
                     TokenError::Invalid => {
-                        ApiError::unauthenticated("invalid_token", "The access token is not valid.")
+                        ApiError::new(ErrorCode::InvalidToken, "The access token is not valid.")
                     }
                 })?;
             let now = state.clock.now();
@@ -110,8 +110,8 @@ impl FromRequest for AuthUser {
                 })
                 .await?
                 .ok_or_else(|| {
-                    ApiError::unauthenticated(
-                        "session_ended",
+                    ApiError::new(
+                        ErrorCode::SessionEnded,
                         "The session has ended or the account is not active; log in again.",
                     )
                 })?;

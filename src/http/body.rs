@@ -13,8 +13,7 @@ use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpMessage};
 use futures_util::{FutureExt, StreamExt};
 
-use crate::error::{ApiError, FieldError};
-use actix_web::http::StatusCode;
+use crate::error::{ApiError, ErrorCode, FieldError};
 
 /// Bodies at most this long are read before routing.
 pub const BUFFERED_BODY_BYTES: usize = 256 * 1024;
@@ -46,8 +45,7 @@ pub async fn buffer_small_bodies(
             body.extend_from_slice(&chunk?);
             if body.len() > BUFFERED_BODY_BYTES {
                 return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     "The request body is too large.",
                 )
                 .into());
@@ -154,8 +152,8 @@ fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
 fn refuse_nul_in_address(req: &ServiceRequest) -> Result<(), ApiError> {
     let has_nul = |text: &str| text.to_ascii_lowercase().contains("%00");
     if has_nul(req.path()) {
-        return Err(ApiError::bad_request(
-            "invalid_character",
+        return Err(ApiError::new(
+            ErrorCode::InvalidCharacter,
             "The address must not contain the NUL character (%00).",
         ));
     }
@@ -210,15 +208,14 @@ pub async fn read_file_field(
     what: &str,
 ) -> Result<Vec<u8>, ApiError> {
     let unreadable = |e: actix_multipart::MultipartError| {
-        ApiError::bad_request(
-            "invalid_multipart",
+        ApiError::new(
+            ErrorCode::InvalidMultipart,
             format!("The upload could not be read: {e}"),
         )
     };
     let too_large = || {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "file_too_large",
+            ErrorCode::FileTooLarge,
             format!("The file is larger than {max_bytes} bytes."),
         )
     };

@@ -16,7 +16,7 @@ use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::domain::unit::UNDERTAKING_VERSION;
-use crate::error::{ApiError, FieldErrors, checked};
+use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
 use crate::onboarding::business::{
     ApplyError, BusinessText, Conditions, apply_for_unit, check_references, new_business_row,
     parse_business, parse_service_phone,
@@ -71,7 +71,7 @@ pub fn load_visible_business(
     actor: &Actor,
     id: &str,
 ) -> Result<Business, ApiError> {
-    let missing = || ApiError::not_found("business_not_found", "No such business.");
+    let missing = || ApiError::new(ErrorCode::BusinessNotFound, "No such business.");
     let business = find_business(conn, id)?.ok_or_else(missing)?;
     if allowed(actor, &business, Actor::may_view_business)? {
         Ok(business)
@@ -216,8 +216,8 @@ pub async fn register_business(
             crate::store::write_transaction(conn, |conn| {
                 let row = new_business_row(&business, None, now);
                 insert_business(conn, &row).map_err(|e| match e {
-                    StoreError::Conflict(_) => ApiError::conflict(
-                        "business_exists",
+                    StoreError::Conflict(_) => ApiError::new(
+                        ErrorCode::BusinessExists,
                         "A business with this credit code is already registered.",
                     ),
                     other => other.into(),
@@ -512,7 +512,7 @@ pub async fn remove_staff_for(
         staff
             .iter()
             .find(|s| s.id == member)
-            .ok_or_else(|| ApiError::not_found("staff_not_found", "No such staff member."))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::StaffNotFound, "No such staff member."))?;
         Ok(())
     };
     super::admin::set_account_active(state, auth, user_id, false, guard).await
@@ -597,8 +597,8 @@ pub async fn apply(
                 apply_for_unit(conn, &business.id, conditions, actor, now)
             })
             .map_err(|e| match e {
-                ApplyError::AlreadyEnrolled(status) => ApiError::conflict(
-                    "unit_already_enrolled",
+                ApplyError::AlreadyEnrolled(status) => ApiError::new(
+                    ErrorCode::UnitAlreadyEnrolled,
                     format!("The business is already {status} as an ODR unit."),
                 ),
                 ApplyError::Store(e) => e.into(),

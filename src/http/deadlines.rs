@@ -14,7 +14,7 @@ use crate::deadlines::{import_calendar_year, parse_calendar_year, scoped_policy}
 use crate::domain::policy::{DayCount, DeadlinePolicy};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::{ApiError, ErrorCode, FieldErrors};
 use crate::store::deadlines::{PolicyRow, insert_policy, list_policies};
 use crate::store::{StoreError, to_db_time};
 
@@ -126,7 +126,7 @@ pub async fn import_calendar(
 ) -> Result<HttpResponse, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::UnreadableBody, e.to_string()))?;
         if body.len() + chunk.len() > CALENDAR_LIMIT_BYTES {
             return Err(too_large());
         }
@@ -138,8 +138,7 @@ pub async fn import_calendar(
 
 fn too_large() -> ApiError {
     ApiError::new(
-        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "file_too_large",
+        ErrorCode::FileTooLarge,
         format!("a calendar file is at most {CALENDAR_LIMIT_BYTES} bytes"),
     )
 }
@@ -438,8 +437,8 @@ pub async fn create_policy_for(
                 )
             })
             .map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::conflict(
-                    "policy_version_exists",
+                StoreError::Conflict(_) => ApiError::new(
+                    ErrorCode::PolicyVersionExists,
                     "A policy with this version exists; policies are never changed, add a new version.",
                 ),
                 other => other.into(),

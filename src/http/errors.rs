@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 
 /// Maps JSON body errors: wrong content type 415, too large 413, otherwise 400.
 pub fn json_config(limit: usize) -> web::JsonConfig {
@@ -21,16 +21,11 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 fn json_error(error: &JsonPayloadError) -> ApiError {
     match error {
         JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The request body is too large.",
-            )
+            ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
         }
         // Well-formed JSON whose values do not fit (a wrong type, an unknown or missing field,
         // a date that is none): refused like any other invalid field.
@@ -39,8 +34,8 @@ fn json_error(error: &JsonPayloadError) -> ApiError {
             let field = named_field(&message).unwrap_or("body").to_string();
             ApiError::invalid_field(&field, "invalid_json_fields", message)
         }
-        other => ApiError::bad_request(
-            "malformed_json",
+        other => ApiError::new(
+            ErrorCode::MalformedJson,
             format!("The body is not valid JSON: {other}"),
         ),
     }
@@ -50,7 +45,7 @@ fn json_error(error: &JsonPayloadError) -> ApiError {
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _req| {
         let QueryPayloadError::Deserialize(e) = &error else {
-            return ApiError::bad_request("invalid_query", error.to_string()).into();
+            return ApiError::new(ErrorCode::InvalidQuery, error.to_string()).into();
         };
         let message = e.to_string();
         let field = named_field(&message).unwrap_or("query").to_string();
@@ -68,14 +63,14 @@ fn named_field(message: &str) -> Option<&str> {
 /// Maps path segment errors (e.g. a non-numeric id) to 404.
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|error: PathError, _req| {
-        ApiError::not_found("not_found", format!("No such resource: {error}")).into()
+        ApiError::new(ErrorCode::NotFound, format!("No such resource: {error}")).into()
     })
 }
 
 /// Answers routes that do not exist.
 pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(
-        "route_not_found",
+    Err(ApiError::new(
+        ErrorCode::RouteNotFound,
         format!("No route for {} {}", req.method(), req.path()),
     ))
 }
@@ -97,23 +92,20 @@ fn ensure_problem<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let code = match status {
-        StatusCode::NOT_FOUND => "route_not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::BAD_REQUEST => "bad_request",
-        s if s.is_server_error() => "internal_error",
-        _ => "request_failed",
-    };
     let detail = status
         .canonical_reason()
         .unwrap_or("Request failed")
         .to_string();
-    let error = if status.is_server_error() {
-        ApiError::internal(format!("unhandled {status} response"))
-    } else {
-        ApiError::new(status, code, detail)
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::new(ErrorCode::RouteNotFound, detail),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(ErrorCode::MethodNotAllowed, detail),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(ErrorCode::PayloadTooLarge, detail),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, detail)
+        }
+        StatusCode::BAD_REQUEST => ApiError::new(ErrorCode::BadRequest, detail),
+        s if s.is_server_error() => ApiError::internal(format!("unhandled {status} response")),
+        s => ApiError::request_failed(s, detail),
     };
     // The 405 of a resource names the methods it allows; the problem document keeps that.
     let allow = res.headers().get(header::ALLOW).cloned();

@@ -16,7 +16,7 @@ use crate::disputes::escalations::{
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::notify::gateway::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
 use crate::store::from_db_time;
 
@@ -295,11 +295,10 @@ pub async fn gateway_callback(
     let name = path.into_inner();
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::UnreadableBody, e.to_string()))?;
         if body.len() + chunk.len() > CALLBACK_LIMIT_BYTES {
             return Err(ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+                ErrorCode::BodyTooLarge,
                 format!("a callback is at most {CALLBACK_LIMIT_BYTES} bytes"),
             ));
         }
@@ -331,10 +330,7 @@ pub async fn gateway_callback(
         });
     if let Err(why) = checked {
         tracing::warn!(connector = %name, %why, "gateway callback refused");
-        return Err(ApiError::unauthenticated(
-            "invalid_signature",
-            why.to_string(),
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidSignature, why.to_string()));
     }
     let callback: GatewayCallback = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid_field("body", "invalid_json", e.to_string()))?;
@@ -357,8 +353,8 @@ pub async fn gateway_callback(
                 )
             })
             .map_err(|e| match e {
-                CaseError::NotFound(_) => ApiError::not_found(
-                    "escalation_not_found",
+                CaseError::NotFound(_) => ApiError::new(
+                    ErrorCode::EscalationNotFound,
                     "No such escalation for this connector.",
                 ),
                 other => other.into(),

@@ -1,12 +1,11 @@
 //! Liveness, readiness and metrics endpoints.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::jobs::count_by_state;
 
 /// Registers the routes of this module.
@@ -43,8 +42,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         .await
     {
         return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
+            ErrorCode::DatabaseUnavailable,
             "The database does not answer.",
         ));
     }
@@ -74,8 +72,8 @@ pub async fn metrics(
         !expected.is_empty() && bool::from(p.as_bytes().ct_eq(expected.as_bytes()))
     });
     if !matches {
-        return Err(ApiError::unauthenticated(
-            "metrics_token_required",
+        return Err(ApiError::new(
+            ErrorCode::MetricsTokenRequired,
             "Send the metrics token (logging.metrics_token) as a bearer token.",
         ));
     }

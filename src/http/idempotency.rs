@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::notifications::{claim_key, find_response, save_response};
 use crate::store::{DbConn, StoreError};
 
@@ -65,8 +65,7 @@ where
                                 .ok_or_else(|| ApiError::internal("a claimed key has no row"))?;
                             if stored.request_hash != hash {
                                 return Err(ApiError::new(
-                                    StatusCode::UNPROCESSABLE_ENTITY,
-                                    "idempotency_key_reused",
+                                    ErrorCode::IdempotencyKeyReused,
                                     "This Idempotency-Key was used with a different request.",
                                 ));
                             }

@@ -7,7 +7,7 @@ use super::AppState;
 use super::auth::AuthUser;
 use super::body::read_file_field;
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::onboarding::import::{
     ImportContext, ImportError, ImportReport, import_members, read_rows,
 };
@@ -64,7 +64,7 @@ pub async fn import_file_for(
         .db
         .run(move |conn| {
             let association = find_association(conn, &association_id)?.ok_or_else(|| {
-                ApiError::not_found("association_not_found", "No such association.")
+                ApiError::new(ErrorCode::AssociationNotFound, "No such association.")
             })?;
             let ctx = ImportContext {
                 pii: &pii,

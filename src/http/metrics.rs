@@ -11,7 +11,7 @@ use super::AppState;
 use super::auth::AuthUser;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::{ApiError, ErrorCode, FieldErrors};
 use crate::http::disputes::handlers::ExportFormat;
 use crate::http::tables::{Format, download};
 pub use crate::oversight::{
@@ -124,7 +124,7 @@ fn allowed_scope(
                 .ok_or_else(|| ApiError::forbidden("No business."))?;
             let unit =
                 crate::store::units::find_unit_of_business(conn, &business)?.ok_or_else(|| {
-                    ApiError::not_found("unit_not_found", "Your business is no ODR unit.")
+                    ApiError::new(ErrorCode::UnitNotFound, "Your business is no ODR unit.")
                 })?;
             ("unit", Some(unit.id))
         }
@@ -139,8 +139,8 @@ fn allowed_scope(
             .ok_or_else(|| ApiError::invalid_field("id", "required", format!("name the {what}")))
     };
     let hidden = || {
-        ApiError::not_found(
-            "scope_not_found",
+        ApiError::new(
+            ErrorCode::ScopeNotFound,
             "No such unit, region or association in your view.",
         )
     };

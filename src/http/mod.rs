@@ -40,6 +40,7 @@ use actix_web::web;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::error::ErrorCode;
 use crate::notify::email::Mailer;
 use crate::security::pii::PiiCipher;
 use crate::security::tokens::TokenKeys;
@@ -75,7 +76,7 @@ impl AppState {
         let address = address::client_address(req, &self.settings.server.trusted_proxies);
         self.limits.check(action, address).map_err(|wait| {
             crate::error::ApiError::too_many_requests(
-                "too_many_requests_from_address",
+                ErrorCode::TooManyRequestsFromAddress,
                 "Too many requests of this kind from your address; try again later.",
                 wait,
             )

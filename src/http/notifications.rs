@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::from_db_time;
 use crate::store::notifications::{list_for_user, mark_read};
 
@@ -82,8 +82,8 @@ pub async fn read(
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(ApiError::not_found(
-            "notification_not_found",
+        Err(ApiError::new(
+            ErrorCode::NotificationNotFound,
             "No such notification.",
         ))
     }

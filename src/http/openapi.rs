@@ -14,7 +14,7 @@ use super::{
     health, imports, metrics, notifications, public, publications, reference, reports, units,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
-use crate::error::{FieldError, Problem};
+use crate::error::{ErrorCode, FieldError, Problem};
 
 /// Where the interactive reference is served (under `/api/v1`).
 pub const DOCS_PATH: &str = "/api/v1/docs/";
@@ -66,18 +66,7 @@ impl Modify for BearerAuth {
         title = "ODR platform API",
         version = "1.0.0",
         description = "Online dispute resolution between consumers and the businesses enrolled by market regulators as ODR units.\n\n\
-Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in use: \
-`validation_failed` (422, with `errors[]` naming each field; a JSON value of the wrong type or an unknown or missing field has the field code `invalid_json_fields`), `malformed_json`, `invalid_multipart`, `unreadable_body`, `invalid_character`, `bad_request` (400), \
-`unauthenticated`, `invalid_token`, `invalid_link`, `invalid_signature`, `token_expired`, `account_inactive`, `invalid_credentials`, `invalid_refresh_token`, \
-`refresh_token_revoked`, `refresh_token_reused`, `refresh_token_expired`, `invalid_invitation`, `invitation_expired`, `session_ended`, `invalid_reset_link`, `metrics_token_required` (401), \
-`forbidden` (403), `not_found`, `route_not_found`, `business_not_found`, `unit_not_found`, `association_not_found`, `dispute_not_found`, `offer_not_found`, `evidence_not_found`, `notification_not_found`, `escalation_not_found`, `alert_not_found`, `scope_not_found`, `report_not_found`, `publication_not_found`, `user_not_found`, `staff_not_found` (404), \
-`method_not_allowed` (405), `conflict`, `email_taken`, `phone_taken`, `business_exists`, `association_exists`, `invitation_used`, \
-`unit_already_enrolled`, `unit_transition_not_allowed`, `unit_changed_concurrently`, `duplicate_dispute`, `invalid_transition`, \
-`not_allowed_for_party`, `dispute_closed`, `escalation_too_early`, `extension_already_used`, `proposal_pending`, `no_proposal_to_answer`, \
-`already_fulfilled`, `not_fulfilled_yet`, `already_rated`, `offer_expired`, `offer_superseded`, `offer_not_open`, `own_offer`, `not_your_offer`, \
-`dispute_changed_concurrently`, `invalid_escalation_transition`, `escalation_changed_concurrently`, `escalation_not_dead`, `policy_version_exists`, `alert_transition_not_allowed`, `dispute_not_concluded`, `publication_published`, `not_a_mass_complaint`, `too_many_evidence_files` (409), `payload_too_large`, `file_too_large`, `body_too_large`, `form_too_large`, `too_many_fields` (413), \
-`evidence_removed` (410), `unsupported_media_type`, `unsupported_evidence_type` (415), `idempotency_key_reused` (422), `too_many_login_attempts`, `too_many_login_attempts_from_address`, `too_many_requests_from_address` (429), \
-`internal_error` (500), `database_unavailable` (503)."
+Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `validation_failed` (422) problem names each failing field in `errors[]` (a JSON value of the wrong type or an unknown or missing field has the field code `invalid_json_fields`)."
     ),
     paths(
         health::live, health::ready, health::metrics,
@@ -107,7 +96,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`. Codes in 
         metrics::get_metrics, metrics::export_metrics, metrics::get_trend, reports::report, reports::list_archive, reports::download_archived, dispute_handlers::export, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close, alerts::escalate,
         audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
     ),
-    components(schemas(Problem, FieldError, EscalationPacket)),
+    components(schemas(Problem, ErrorCode, FieldError, EscalationPacket)),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, login and sessions"),
@@ -134,6 +123,7 @@ struct ApiDoc;
 pub fn document() -> String {
     let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     declare_errors(&mut document);
+    describe_error_codes(&mut document);
     let mut json = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
@@ -146,6 +136,73 @@ fn problem_response(description: &str) -> serde_json::Value {
         "description": description,
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     })
+}
+
+/// The codes sent with `status`, from [`ErrorCode`]'s table.
+fn codes_of(status: u16) -> Vec<&'static str> {
+    ErrorCode::ALL
+        .iter()
+        .filter(|c| c.status().as_u16() == status)
+        .map(|c| c.as_str())
+        .collect()
+}
+
+/// Generates from [`ErrorCode`] what the document says of errors: a `Problem<status>` schema
+/// per status, whose `code` is one of the codes sent with that status; every error response
+/// of that status refers to it; and the introduction lists the codes by status.
+fn describe_error_codes(document: &mut serde_json::Value) {
+    let mut statuses: Vec<u16> = ErrorCode::ALL.iter().map(|c| c.status().as_u16()).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    for &status in &statuses {
+        document["components"]["schemas"][format!("Problem{status}")] = serde_json::json!({
+            "description": format!("A problem document sent with status {status}."),
+            "allOf": [
+                {"$ref": "#/components/schemas/Problem"},
+                {"type": "object", "properties": {"code": {"type": "string", "enum": codes_of(status)}}}
+            ]
+        });
+    }
+    if let Some(paths) = document["paths"].as_object_mut() {
+        let operations = paths
+            .values_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+            .flat_map(|item| item.values_mut());
+        for operation in operations {
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let Some(schema) =
+                    response.pointer_mut("/content/application~1problem+json/schema")
+                else {
+                    continue;
+                };
+                if let Ok(status) = status.parse::<u16>()
+                    && statuses.contains(&status)
+                {
+                    *schema = serde_json::json!({"$ref": format!("#/components/schemas/Problem{status}")});
+                }
+            }
+        }
+    }
+    let listing: Vec<String> = statuses
+        .iter()
+        .map(|&status| {
+            let codes: Vec<String> = codes_of(status)
+                .into_iter()
+                .map(|c| format!("`{c}`"))
+                .collect();
+            format!("- {status}: {}", codes.join(", "))
+        })
+        .collect();
+    if let Some(description) = document["info"]["description"].as_str() {
+        document["info"]["description"] = format!(
+            "{description}\n\nCodes by status (`request_failed` also comes with any other 4xx status the framework answers with):\n{}",
+            listing.join("\n")
+        )
+        .into();
+    }
 }
 
 /// Makes the document say what every operation can answer besides what its handler declares

@@ -11,7 +11,7 @@ use super::units::{CommitmentDto, parse_unit_filter};
 use crate::domain::commitment::is_in_force;
 use crate::domain::metrics::{Counters, Figures};
 use crate::domain::unit::UnitStatus;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::businesses::Business;
 use crate::store::from_db_time;
 use crate::store::units::{self, CommitmentRow, OdrUnit, UnitScope};
@@ -224,8 +224,8 @@ pub async fn directory_entry_for(state: &AppState, id: String) -> Result<PublicU
             let found = units::find_unit(conn, &id)?
                 .filter(|(unit, _)| unit.status == UnitStatus::Active.as_str());
             let Some((unit, business)) = found else {
-                return Err(ApiError::not_found(
-                    "unit_not_found",
+                return Err(ApiError::new(
+                    ErrorCode::UnitNotFound,
                     "No active ODR unit with this id.",
                 ));
             };

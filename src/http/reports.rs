@@ -15,7 +15,7 @@ use super::pagination::{PageParams, split_page};
 use super::tables::{Format, Table, download};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::oversight::reports::{ReportKind, build_report};
 use crate::store::from_db_time;
 use crate::store::reports::{find_report, list_reports};
@@ -150,7 +150,7 @@ pub async fn download_archived(
     let own = viewer_region(&auth)?;
     let format = Format::parse(format.format.as_deref())?;
     let id = path.into_inner();
-    let missing = || ApiError::not_found("report_not_found", "No such report in your view.");
+    let missing = || ApiError::new(ErrorCode::ReportNotFound, "No such report in your view.");
     let row = state
         .db
         .run(move |conn| find_report(conn, &id))
@@ -196,8 +196,8 @@ pub async fn report(
         }
     };
     if own.as_ref().is_some_and(|own| !own.contains(&region)) {
-        return Err(ApiError::not_found(
-            "scope_not_found",
+        return Err(ApiError::new(
+            ErrorCode::ScopeNotFound,
             "No such region in your view.",
         ));
     }
@@ -209,8 +209,8 @@ pub async fn report(
         .date
         .unwrap_or_else(|| now.with_timezone(&Shanghai).date_naive());
     let Some(kind) = ReportKind::parse(&kind) else {
-        return Err(ApiError::not_found(
-            "report_not_found",
+        return Err(ApiError::new(
+            ErrorCode::ReportNotFound,
             "Reports are daily, weekly or monthly.",
         ));
     };

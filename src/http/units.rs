@@ -15,7 +15,7 @@ use crate::domain::commitment::{Commitment, CommitmentKind};
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UnitAction, UnitActor, UnitStatus, UnitTransitionError, transition};
-use crate::error::{ApiError, FieldErrors};
+use crate::error::{ApiError, ErrorCode, FieldErrors};
 use crate::store::businesses::Business;
 use crate::store::units::{self, CommitmentRow, OdrUnit, UnitFilter, UnitScope};
 use crate::store::{DbConn, StoreError, from_db_time};
@@ -304,7 +304,7 @@ fn load_visible_unit(
     actor: &Actor,
     id: &str,
 ) -> Result<(OdrUnit, Business), ApiError> {
-    let missing = || ApiError::not_found("unit_not_found", "No such ODR unit.");
+    let missing = || ApiError::new(ErrorCode::UnitNotFound, "No such ODR unit.");
     let (unit, business) = units::find_unit(conn, id)?.ok_or_else(missing)?;
     if allowed(actor, &business, Actor::may_view_business)? {
         Ok((unit, business))
@@ -464,8 +464,8 @@ pub async fn act_on_unit_for(
                 .parse::<UnitStatus>()
                 .map_err(ApiError::internal)?;
             let to = transition(Some(from), action, UnitActor::Regulator).map_err(|e| match e {
-                UnitTransitionError::NotAllowed { from, action } => ApiError::conflict(
-                    "unit_transition_not_allowed",
+                UnitTransitionError::NotAllowed { from, action } => ApiError::new(
+                    ErrorCode::UnitTransitionNotAllowed,
                     format!("A unit that is {from} cannot be {action}."),
                 ),
                 other => ApiError::forbidden(other.to_string()),
@@ -494,8 +494,8 @@ pub async fn act_on_unit_for(
                 )
             })
             .map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::conflict(
-                    "unit_changed_concurrently",
+                StoreError::Conflict(_) => ApiError::new(
+                    ErrorCode::UnitChangedConcurrently,
                     "The unit changed while you decided; reload it.",
                 ),
                 other => other.into(),

@@ -12,7 +12,7 @@ use crate::domain::access::Actor;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::units::{
     insert_warning, last_warnings, unanswered_by_unit, units_under_evaluation,
 };
@@ -145,14 +145,14 @@ pub fn warn(
     let reason = BoundedText::parse(reason, 2, 500)
         .map_err(|e| ApiError::invalid_field("reason", "invalid_length", e.to_string()))?
         .into_string();
-    let missing = || ApiError::not_found("unit_not_found", "No such unit in your region.");
+    let missing = || ApiError::new(ErrorCode::UnitNotFound, "No such unit in your region.");
     let (unit, business) = crate::store::units::find_unit(conn, id)?.ok_or_else(missing)?;
     if !RegionCode::parse(&business.region_code).is_ok_and(|r| region.contains(&r)) {
         return Err(missing());
     }
     if !["active", "suspended"].contains(&unit.status.as_str()) {
-        return Err(ApiError::conflict(
-            "unit_transition_not_allowed",
+        return Err(ApiError::new(
+            ErrorCode::UnitTransitionNotAllowed,
             format!("A unit that is {} cannot be warned.", unit.status),
         ));
     }

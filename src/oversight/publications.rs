@@ -13,7 +13,7 @@ use crate::domain::dispute::Status;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::{ApiError, ErrorCode, FieldErrors};
 use crate::security::pii::PiiCipher;
 use crate::store::disputes::find_dispute;
 use crate::store::negotiation::find_settlement;
@@ -102,8 +102,8 @@ fn draft_summary(
     region: &RegionCode,
 ) -> Result<(String, String, String), ApiError> {
     let missing = || {
-        ApiError::not_found(
-            "dispute_not_found",
+        ApiError::new(
+            ErrorCode::DisputeNotFound,
             "No such concluded dispute in your region.",
         )
     };
@@ -114,8 +114,8 @@ fn draft_summary(
         return Err(missing());
     }
     if !status.is_terminal() {
-        return Err(ApiError::conflict(
-            "dispute_not_concluded",
+        return Err(ApiError::new(
+            ErrorCode::DisputeNotConcluded,
             "Only concluded disputes are summarised for publication.",
         ));
     }
@@ -220,8 +220,8 @@ pub fn create(
 pub fn find_in_region(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Publication, ApiError> {
     let region = regulator_region(actor)?;
     let missing = || {
-        ApiError::not_found(
-            "publication_not_found",
+        ApiError::new(
+            ErrorCode::PublicationNotFound,
             "No such publication in your region.",
         )
     };
@@ -249,8 +249,8 @@ pub fn edit(
 ) -> Result<Publication, ApiError> {
     let mut row = find_in_region(conn, actor, id)?;
     if row.status != "draft" {
-        return Err(ApiError::conflict(
-            "publication_published",
+        return Err(ApiError::new(
+            ErrorCode::PublicationPublished,
             "A published text is not edited.",
         ));
     }
@@ -272,8 +272,8 @@ pub fn edit(
         check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
     }
     if !stored::update_draft_text(conn, &row.id, &row.title, &row.body)? {
-        return Err(ApiError::conflict(
-            "publication_published",
+        return Err(ApiError::new(
+            ErrorCode::PublicationPublished,
             "A published text is not edited.",
         ));
     }
@@ -290,8 +290,8 @@ pub fn publish(
 ) -> Result<Publication, ApiError> {
     let mut row = find_in_region(conn, actor, id)?;
     if row.status != "draft" {
-        return Err(ApiError::conflict(
-            "publication_published",
+        return Err(ApiError::new(
+            ErrorCode::PublicationPublished,
             "It is published already.",
         ));
     }
@@ -300,8 +300,8 @@ pub fn publish(
     }
     crate::store::write_transaction(conn, |conn| {
         if !stored::mark_published(conn, &row.id, now)? {
-            return Err(ApiError::conflict(
-                "publication_published",
+            return Err(ApiError::new(
+                ErrorCode::PublicationPublished,
                 "It is published already.",
             ));
         }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use actix_multipart::Multipart;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::view::{DisputeView, build_view};
 use super::{dispute_not_found, role_on};
 use crate::domain::dispute::Actor;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
 use crate::store::disputes::{Dispute, append_event, find_dispute, lock_dispute};
@@ -50,8 +50,7 @@ const MAX_FIELDS: usize = 100;
 
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "file_too_large",
+        ErrorCode::FileTooLarge,
         format!("Each file may have at most {max} bytes."),
     )
 }
@@ -99,8 +98,8 @@ pub async fn read_form(
     max_files: usize,
 ) -> Result<FormParts, ApiError> {
     let unreadable = |e: actix_multipart::MultipartError| {
-        ApiError::bad_request(
-            "invalid_multipart",
+        ApiError::new(
+            ErrorCode::InvalidMultipart,
             format!("The upload could not be read: {e}"),
         )
     };
@@ -114,8 +113,7 @@ pub async fn read_form(
         fields += 1;
         if fields > MAX_FIELDS {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_fields",
+                ErrorCode::TooManyFields,
                 format!("A form has at most {MAX_FIELDS} fields."),
             ));
         }
@@ -137,8 +135,7 @@ pub async fn read_form(
                 text_bytes += chunk.len();
                 if text_bytes > MAX_TEXT_BYTES {
                     return Err(ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "form_too_large",
+                        ErrorCode::FormTooLarge,
                         format!("The text of a form is at most {MAX_TEXT_BYTES} bytes."),
                     ));
                 }
@@ -162,8 +159,8 @@ pub async fn read_form(
             return Ok(FormParts {
                 uploads,
                 texts,
-                refused: Some(ApiError::conflict(
-                    "too_many_evidence_files",
+                refused: Some(ApiError::new(
+                    ErrorCode::TooManyEvidenceFiles,
                     format!("A dispute holds at most {max_files} evidence files."),
                 )),
             });
@@ -218,8 +215,7 @@ pub async fn read_form(
             .unwrap_or_default();
         if !ALLOWED_TYPES.contains(&content_type.as_str()) {
             refused = Some(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_evidence_type",
+                ErrorCode::UnsupportedEvidenceType,
                 format!("`{file_name}` is not an image, PDF or video (by its content)."),
             ));
             continue;
@@ -324,8 +320,8 @@ fn check_room(
     let status: crate::domain::dispute::Status =
         dispute.status.parse().map_err(ApiError::internal)?;
     if status.is_terminal() {
-        return Err(ApiError::conflict(
-            "dispute_closed",
+        return Err(ApiError::new(
+            ErrorCode::DisputeClosed,
             "The dispute is closed.",
         ));
     }
@@ -333,8 +329,8 @@ fn check_room(
     let cap = usize::try_from(settings.max_evidence_files).unwrap_or(0);
     let room = cap.saturating_sub(held);
     if uploads > room || room == 0 {
-        return Err(ApiError::conflict(
-            "too_many_evidence_files",
+        return Err(ApiError::new(
+            ErrorCode::TooManyEvidenceFiles,
             format!("A dispute holds at most {cap} evidence files."),
         ));
     }
@@ -418,7 +414,7 @@ pub async fn download(
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
             let _role: Actor = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
             find_evidence(conn, &id, &evidence_id)?
-                .ok_or_else(|| ApiError::not_found("evidence_not_found", "No such evidence file."))
+                .ok_or_else(|| ApiError::new(ErrorCode::EvidenceNotFound, "No such evidence file."))
         })
         .await?;
     file_response(&state, row).await
@@ -444,8 +440,8 @@ pub async fn download_signed(
 ) -> Result<HttpResponse, ApiError> {
     let evidence_id = path.into_inner();
     let refused = || {
-        ApiError::unauthenticated(
-            "invalid_link",
+        ApiError::new(
+            ErrorCode::InvalidLink,
             "The link is not valid or has expired; ask for the case file again.",
         )
     };
@@ -461,7 +457,7 @@ pub async fn download_signed(
         .db
         .run(move |conn| {
             find_evidence_by_id(conn, &evidence_id)?
-                .ok_or_else(|| ApiError::not_found("evidence_not_found", "No such evidence file."))
+                .ok_or_else(|| ApiError::new(ErrorCode::EvidenceNotFound, "No such evidence file."))
         })
         .await?;
     file_response(&state, row).await
@@ -474,8 +470,7 @@ async fn file_response(state: &AppState, row: Evidence) -> Result<HttpResponse, 
         Ok(bytes) => bytes,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Err(ApiError::new(
-                StatusCode::GONE,
-                "evidence_removed",
+                ErrorCode::EvidenceRemoved,
                 "The file was deleted at the end of its retention period.",
             ));
         }

@@ -7,7 +7,6 @@ pub mod evidence;
 pub mod handlers;
 pub use crate::disputes::view;
 
-use actix_web::http::StatusCode;
 use actix_web::web;
 
 use super::auth::AuthUser;
@@ -15,7 +14,7 @@ use crate::disputes::CaseError;
 use crate::domain::dispute::Actor;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::store::disputes::{Dispute, DisputeScope};
 
 /// Registers the routes of this module.
@@ -81,25 +80,21 @@ pub fn scope_of(auth: &AuthUser, counts_only: bool) -> Result<DisputeScope, ApiE
 
 /// 404 for a dispute the caller may not see.
 pub fn dispute_not_found() -> ApiError {
-    ApiError::not_found("dispute_not_found", "No such dispute.")
+    ApiError::new(ErrorCode::DisputeNotFound, "No such dispute.")
 }
 
 impl From<CaseError> for ApiError {
     fn from(error: CaseError) -> Self {
         match error {
             CaseError::Invalid(errors) => ApiError::validation(errors),
-            CaseError::Rule(rule) => {
-                ApiError::new(StatusCode::CONFLICT, rule.code(), rule.to_string())
-            }
-            CaseError::Offer(offer) => {
-                ApiError::new(StatusCode::CONFLICT, offer.code(), offer.to_string())
-            }
-            CaseError::Conflict(code, detail) => ApiError::conflict(code, detail),
+            CaseError::Rule(rule) => ApiError::new(rule.into(), rule.to_string()),
+            CaseError::Offer(offer) => ApiError::new(offer.into(), offer.to_string()),
+            CaseError::Conflict(code, detail) => ApiError::new(code, detail),
             CaseError::NotFound("offer") => {
-                ApiError::not_found("offer_not_found", "No such offer on this dispute.")
+                ApiError::new(ErrorCode::OfferNotFound, "No such offer on this dispute.")
             }
             CaseError::NotFound("escalation") => {
-                ApiError::not_found("escalation_not_found", "No such escalation.")
+                ApiError::new(ErrorCode::EscalationNotFound, "No such escalation.")
             }
             CaseError::NotFound(_) => dispute_not_found(),
             CaseError::Store(e) => e.into(),

@@ -105,7 +105,7 @@ async fn login(s: Session, form: web::Form<LoginForm>) -> Result<HttpResponse, P
                 home,
             )))
         }
-        Err(error) if error.problem().status < 500 => {
+        Err(error) if !error.status().is_server_error() => {
             let status = status_of(&error);
             let page = LoginPage {
                 f: s.frame().titled("登录", "Log in").with_error(&error),
@@ -194,7 +194,7 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
         Err(refused) => Err(refused),
     };
     if let Err(error) = registered {
-        if error.problem().status >= 500 {
+        if error.status().is_server_error() {
             return Err(s.fail(error));
         }
         let frame = s.frame().titled("注册", "Register").with_error(&error);
@@ -306,7 +306,7 @@ async fn change_password(
             let _ended = s.sign_out();
             Ok(see_other("/login?done=password_changed"))
         }
-        Err(error) if error.problem().status < 500 => password_page(s, Some(error)).await,
+        Err(error) if !error.status().is_server_error() => password_page(s, Some(error)).await,
         Err(error) => Err(s.fail(error)),
     }
 }

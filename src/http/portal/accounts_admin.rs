@@ -10,7 +10,7 @@ use super::labels;
 use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::admin::{self, UserQuery};
 
 /// Registers the routes of this module.
@@ -132,7 +132,7 @@ async fn set_active(
     let outcome = match action.as_str() {
         "deactivate" => admin::set_user_active_for(&s.state, &auth, id, false).await,
         "reactivate" => admin::set_user_active_for(&s.state, &auth, id, true).await,
-        _ => Err(ApiError::not_found("not_found", "No such page.")),
+        _ => Err(ApiError::new(ErrorCode::NotFound, "No such page.")),
     };
     after(s, outcome, "/admin/users", again).await
 }

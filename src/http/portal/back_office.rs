@@ -15,7 +15,7 @@ use super::regulator::trend_charts;
 use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::accounts::AccountFields;
 use crate::http::body::read_file_field;
 use crate::http::businesses::{self, BusinessResponse, InviteStaffRequest};
@@ -199,8 +199,8 @@ async fn save_commitments(
                     .await
                     .map(|_| ())
             }
-            None => Err(ApiError::conflict(
-                "not_an_odr_unit",
+            None => Err(ApiError::new(
+                ErrorCode::NotAnOdrUnit,
                 "Apply to become an ODR unit first.",
             )),
         };
@@ -467,7 +467,7 @@ async fn import_members(
             };
             html(StatusCode::OK, page.render()).or_page(&s)
         }
-        Err(error) if error.problem().status < 500 => {
+        Err(error) if !error.status().is_server_error() => {
             let page = ImportPage {
                 errors: Fields::of(s.lang, &error),
                 f: frame.with_error(&error),
@@ -569,7 +569,9 @@ async fn import_calendar(
             };
             calendars_page(s, None, Some(text)).await
         }
-        Err(error) if error.problem().status < 500 => calendars_page(s, Some(error), None).await,
+        Err(error) if !error.status().is_server_error() => {
+            calendars_page(s, Some(error), None).await
+        }
         Err(error) => Err(s.fail(error)),
     }
 }

@@ -484,7 +484,7 @@ async fn back_to_dispute(
             super::frame::encode(&id),
             super::frame::encode(done)
         ))),
-        Err(error) if error.problem().status < 500 && error.problem().status != 404 => {
+        Err(error) if !error.status().is_server_error() && error.problem().status != 404 => {
             render_dispute(&s, id, status_of(&error), Some(&error), None).await
         }
         Err(error) => Err(s.fail(error)),
@@ -726,7 +726,7 @@ async fn file(
     };
     let filed = match filed {
         Ok(filed) => filed,
-        Err(error) if error.problem().status < 500 => {
+        Err(error) if !error.status().is_server_error() => {
             let mut all = Fields::of(s.lang, &error);
             all.extend(errors);
             let status = status_of(&error);

@@ -10,42 +10,7 @@ use crate::domain::role::Role;
 use crate::error::ApiError;
 
 /// The language of a page: Simplified Chinese unless the visitor chose English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// `en` is English; anything else is Chinese.
-    pub fn parse(tag: Option<&str>) -> Self {
-        match tag {
-            Some(t)
-                if t.eq_ignore_ascii_case("en") || t.to_ascii_lowercase().starts_with("en-") =>
-            {
-                Self::En
-            }
-            _ => Self::Zh,
-        }
-    }
-
-    /// The text of this language.
-    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Self::Zh => zh,
-            Self::En => en,
-        }
-    }
-
-    /// The `lang` attribute and stored preference.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::Zh => "zh-CN",
-            Self::En => "en",
-        }
-    }
-}
+pub use crate::i18n::Lang;
 
 /// One link of the navigation bar.
 #[derive(Debug, Clone)]
@@ -360,31 +325,10 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
-/// What went wrong, in the visitor's language: the code's own sentence, else the status's,
-/// with the API's detail in English pages.
+/// What went wrong, in the visitor's language: the code's own sentence
+/// (`src/locales/*/errors.ftl`).
 pub fn explain(l: Lang, error: &ApiError) -> String {
-    if let Some(text) = labels::error(l, error.code()) {
-        return text.to_string();
-    }
-    let problem = error.problem();
-    match StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR) {
-        s if s.is_server_error() => l
-            .t(
-                "系统暂时无法完成操作，请稍后再试。",
-                "The server could not do this now; try again later.",
-            )
-            .into(),
-        StatusCode::FORBIDDEN => l
-            .t("您的账号无权进行此操作。", "Your account may not do this.")
-            .into(),
-        StatusCode::NOT_FOUND => l
-            .t("找不到该页面或记录。", "The page or record does not exist.")
-            .into(),
-        _ => match l {
-            Lang::Zh => format!("操作未完成（{}）：{}", problem.code, problem.detail),
-            Lang::En => format!("Not done: {}", problem.detail),
-        },
-    }
+    error.code().text(l).into_owned()
 }
 
 /// Content Security Policy of every page: only this site's styles and images, no scripts

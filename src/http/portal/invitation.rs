@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::frame::{Lang, html};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::http::accounts::{reset_password, send_password_reset, set_password_from_invitation};
 
@@ -81,25 +81,15 @@ fn link_form(query: &InvitationQuery, reset: bool) -> Result<HttpResponse, ApiEr
 }
 
 fn explain(lang: Lang, error: &ApiError) -> String {
-    let zh = match error.code() {
-        "invitation_expired" => "邀请已过期，请联系发出邀请的人重新邀请。",
-        "invalid_invitation" => "邀请链接无效。",
-        "invitation_used" => "该邀请已使用，请直接登录。",
-        "validation_failed" => "密码至少 8 位，且不能容易被猜到，较长的短语最好。",
-        _ => "暂时无法设置密码，请稍后再试。",
-    };
-    let en = match error.code() {
-        "invitation_expired" => "The invitation has expired; ask for a new one.",
-        "invalid_invitation" => "The invitation link is not valid.",
-        "invitation_used" => "This invitation was already used; log in with your password.",
-        "validation_failed" => {
-            "A password has at least 8 characters and is not easy to guess; a longer phrase works best."
-        }
-        _ => "The password could not be set; try again later.",
-    };
-    match lang {
-        Lang::Zh => zh.into(),
-        Lang::En => en.into(),
+    match error.code() {
+        // The password is the only field these pages send.
+        ErrorCode::ValidationFailed => lang
+            .t(
+                "密码至少 8 位，且不能容易被猜到，较长的短语最好。",
+                "A password has at least 8 characters and is not easy to guess; a longer phrase works best.",
+            )
+            .into(),
+        code => code.text(lang).into_owned(),
     }
 }
 
@@ -140,11 +130,7 @@ pub async fn accept_invitation(
             }
             .render(),
         ),
-        Err(error)
-            if error.code() == "internal_error" || error.code() == "database_unavailable" =>
-        {
-            Err(error)
-        }
+        Err(error) if error.status().is_server_error() => Err(error),
         Err(error) => html(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             InvitationPage {
@@ -194,9 +180,9 @@ pub async fn reset_password_page(
     }
     match reset_password(&state, &form.token, &form.password).await {
         Ok(()) => page(actix_web::http::StatusCode::OK, "", None, true),
-        Err(error) if error.problem().status >= 500 => Err(error),
+        Err(error) if error.status().is_server_error() => Err(error),
         Err(error) => {
-            let text = if error.code() == "invalid_reset_link" {
+            let text = if error.code() == ErrorCode::InvalidResetLink {
                 lang.t(
                     "链接无效、已使用或已过期，请重新申请重置密码。",
                     "The link is not valid, was used or has expired; ask for a new one.",
@@ -272,13 +258,12 @@ pub async fn send_reset_link(
             }
             .render(),
         ),
-        Err(error) if error.problem().status >= 500 => Err(error),
+        Err(error) if error.status().is_server_error() => Err(error),
         Err(error) => html(
-            actix_web::http::StatusCode::from_u16(error.problem().status)
-                .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY),
+            error.status(),
             ForgotPage {
                 en,
-                error: Some(if error.code() == "validation_failed" {
+                error: Some(if error.code() == ErrorCode::ValidationFailed {
                     lang.t("请输入正确的邮箱地址。", "Enter a valid email address.")
                         .into()
                 } else {

@@ -18,6 +18,7 @@ mod regulator;
 pub mod session;
 mod table;
 
+use crate::error::ErrorCode;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -51,8 +52,8 @@ pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, actix_web::
     }
     let session = session::Session::from_request(&req, &mut Payload::None).await?;
     Err(session
-        .fail(crate::error::ApiError::not_found(
-            "not_found",
+        .fail(crate::error::ApiError::new(
+            ErrorCode::NotFound,
             "No such page.",
         ))
         .into())

@@ -16,7 +16,7 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, Resp
 
 use super::frame::{Frame, Lang, explain, home_of, html};
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::http::accounts::{TokenResponse, rotate};
 use crate::http::auth::{AuthUser, actor_of};
@@ -101,7 +101,7 @@ impl Session {
     pub fn account(&self) -> Result<AuthUser, PageError> {
         self.user.clone().ok_or_else(|| PageError {
             frame: Box::new(self.frame()),
-            error: ApiError::unauthenticated("unauthenticated", "Log in to see this page."),
+            error: ApiError::new(ErrorCode::Unauthenticated, "Log in to see this page."),
         })
     }
 
@@ -119,8 +119,7 @@ impl Session {
             Ok(())
         } else {
             Err(self.fail(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invalid_form_token",
+                ErrorCode::InvalidFormToken,
                 "The form token is missing or not valid; reload the page.",
             )))
         }
@@ -217,7 +216,7 @@ async fn signed_in(
                     .ok()
                     .map(|claims| (claims.sub, claims.sid));
             }
-            Err(error) if error.problem().status == 401 => {
+            Err(error) if error.status() == StatusCode::UNAUTHORIZED => {
                 for name in [ACCESS_COOKIE, REFRESH_COOKIE] {
                     remember(
                         req,
@@ -384,7 +383,7 @@ where
 {
     match outcome {
         Ok(()) => Ok(super::frame::see_other(&format!("{page}?done=1"))),
-        Err(error) if error.problem().status < 500 => again(s, Some(error)).await,
+        Err(error) if !error.status().is_server_error() => again(s, Some(error)).await,
         Err(error) => Err(s.fail(error)),
     }
 }
