@@ -41,7 +41,8 @@ pub struct FilingInput {
 /// Every status in which a dispute is still open.
 pub fn open_statuses() -> Vec<&'static str> {
     Status::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|s| s.is_open())
         .map(Status::as_str)
         .collect()
@@ -204,10 +205,7 @@ pub fn file_dispute(
     let (mut claim, _) = validate(input, ctx, today)?;
     let (unit, business) = find_unit(conn, &input.unit_id)?
         .ok_or_else(|| CaseError::invalid("unit_id", "unknown_unit", "no such ODR unit"))?;
-    let unit_status: UnitStatus = unit
-        .status
-        .parse()
-        .map_err(|e: crate::domain::unit::UnknownUnitStatus| StoreError::Corrupt(e.to_string()))?;
+    let unit_status: UnitStatus = unit.status.parse().map_err(StoreError::from)?;
     if !accepts_disputes(unit_status) {
         return Err(CaseError::invalid(
             "unit_id",

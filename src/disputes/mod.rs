@@ -86,8 +86,7 @@ impl CaseError {
 
 /// Parses a stored status.
 pub fn status_of(text: &str) -> Result<Status, StoreError> {
-    text.parse()
-        .map_err(|e: crate::domain::dispute::UnknownStatus| StoreError::Corrupt(e.to_string()))
+    Ok(text.parse()?)
 }
 
 /// The rule facts of a stored dispute.

@@ -191,7 +191,7 @@ pub fn build_packet(
                 ),
                 download_expires_at: link_until,
                 id: e.id,
-                party: e.party,
+                party: e.party.as_str().into(),
                 file_name: e.file_name,
                 content_type: e.content_type,
                 size_bytes: e.size_bytes,
@@ -212,7 +212,7 @@ pub fn build_packet(
         dispute: PacketDispute {
             id: view.id,
             case_number: view.case_number,
-            status: view.status,
+            status: view.status.as_str().into(),
             filed_at: view.filed_at,
             first_contacted_at: view.first_contacted_at,
             fulfilled_at: view.fulfilled_at,

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{facts_of, policy_of};
-use crate::domain::calendar::{Calendar, DueDate};
-use crate::domain::dispute::{Actor, Event, Party, possible_events};
+use crate::domain::calendar::{Calendar, DueDate, SkipReason};
+use crate::domain::claim::{ItemKind, Remedy};
+use crate::domain::dispute::{Actor, Event, Party, Status, possible_events};
+use crate::domain::escalation::EscalationState;
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw, effective_status};
 use crate::domain::policy::DayCount;
 use crate::security::pii::PiiCipher;
@@ -22,8 +24,7 @@ use crate::store::{DbConn, StoreError, from_db_time};
 /// What was bought or used.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ItemDto {
-    /// `product` or `service`.
-    pub kind: String,
+    pub kind: ItemKind,
     pub name: String,
     /// Vehicle identification number, for vehicles (checked).
     pub vin: Option<String>,
@@ -33,8 +34,7 @@ pub struct ItemDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SkippedDayDto {
     pub date: NaiveDate,
-    /// `weekend` or `holiday`.
-    pub reason: String,
+    pub reason: SkipReason,
 }
 
 impl SkippedDayDto {
@@ -44,7 +44,7 @@ impl SkippedDayDto {
             .into_iter()
             .map(|s| Self {
                 date: s.date,
-                reason: s.reason.as_str().into(),
+                reason: s.reason,
             })
             .collect()
     }
@@ -58,8 +58,8 @@ pub struct DueDto {
     pub provisional: bool,
     /// Days counted from the day after filing.
     pub working_days: u32,
-    /// `working_days` or `calendar_days` (as the dispute's policy counts).
-    pub counting: String,
+    /// As the dispute's policy counts.
+    pub counting: DayCount,
     pub skipped: Vec<SkippedDayDto>,
 }
 
@@ -67,7 +67,7 @@ impl DueDto {
     /// From a computation.
     pub fn from_due(due: DueDate, working_days: u32, counting: DayCount) -> Self {
         Self {
-            counting: counting.as_str().into(),
+            counting,
             due_at: due.due_at,
             provisional: due.provisional,
             working_days,
@@ -87,14 +87,14 @@ pub struct DeadlinesDto {
     /// A proposed extension waiting for the other party: `{party, working_days}`.
     pub pending_extension: Option<PendingExtensionDto>,
     /// The party that proposed a pause, waiting for the other.
-    pub pending_pause_party: Option<String>,
+    pub pending_pause_party: Option<Party>,
     pub fulfilment_due_at: Option<DateTime<Utc>>,
 }
 
 /// A proposed extension.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PendingExtensionDto {
-    pub party: String,
+    pub party: Party,
     pub working_days: i64,
 }
 
@@ -126,7 +126,7 @@ pub struct ClaimDto {
     pub purchase_date: NaiveDate,
     pub amount_paid_fen: i64,
     pub amount_claimed_fen: i64,
-    pub remedies: Vec<String>,
+    pub remedies: Vec<Remedy>,
     pub description: String,
     pub contact_consent: bool,
 }
@@ -135,10 +135,9 @@ pub struct ClaimDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TimelineDto {
     pub kind: String,
-    /// `consumer`, `merchant`, `regulator` or `system`.
-    pub actor_role: String,
-    pub from_status: String,
-    pub to_status: String,
+    pub actor_role: Actor,
+    pub from_status: Status,
+    pub to_status: Status,
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
     pub at: DateTime<Utc>,
@@ -148,8 +147,7 @@ pub struct TimelineDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MessageDto {
     pub id: String,
-    /// `consumer` or `business`.
-    pub party: String,
+    pub party: Party,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }
@@ -158,14 +156,14 @@ pub struct MessageDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OfferDto {
     pub id: String,
-    pub party: String,
-    pub remedy: String,
+    pub party: Party,
+    pub remedy: Remedy,
     pub amount_fen: i64,
     pub terms: String,
     pub fulfilment_days: i64,
     pub expires_at: DateTime<Utc>,
-    /// open, accepted, rejected, withdrawn, superseded or expired.
-    pub status: String,
+    /// As of now: an open offer past its expiry is `expired`.
+    pub status: OfferStatus,
     pub response_reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -174,7 +172,7 @@ pub struct OfferDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AgreementDto {
     pub offer_id: String,
-    pub remedy: String,
+    pub remedy: Remedy,
     pub amount_fen: i64,
     pub terms: String,
     pub fulfilment_due_at: DateTime<Utc>,
@@ -187,7 +185,7 @@ pub struct AgreementDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EvidenceDto {
     pub id: String,
-    pub party: String,
+    pub party: Party,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -209,7 +207,7 @@ pub struct RatingDto {
 pub struct EscalationDto {
     pub reason: String,
     pub initiated_by: String,
-    pub state: String,
+    pub state: EscalationState,
     pub created_at: DateTime<Utc>,
 }
 
@@ -320,10 +318,10 @@ fn available_actions(
 pub struct DisputeView {
     pub id: String,
     pub case_number: String,
-    pub status: String,
-    pub paused_from: Option<String>,
+    pub status: Status,
+    pub paused_from: Option<Status>,
     /// The viewer's role: consumer, merchant or regulator.
-    pub your_role: String,
+    pub your_role: Actor,
     pub consumer: ConsumerDto,
     pub business: BusinessDto,
     pub claim: ClaimDto,
@@ -371,12 +369,19 @@ pub fn deadlines_of(
         paused_working_days: d.paused_working_days,
         pending_extension: d
             .pending_extension_party
-            .clone()
-            .map(|party| PendingExtensionDto {
-                party,
-                working_days: d.pending_extension_days.unwrap_or(0),
-            }),
-        pending_pause_party: d.pending_pause_party.clone(),
+            .as_deref()
+            .map(|party| -> Result<_, StoreError> {
+                Ok(PendingExtensionDto {
+                    party: party.parse()?,
+                    working_days: d.pending_extension_days.unwrap_or(0),
+                })
+            })
+            .transpose()?,
+        pending_pause_party: d
+            .pending_pause_party
+            .as_deref()
+            .map(str::parse)
+            .transpose()?,
         fulfilment_due_at: settlement.map(|s| from_db_time(s.fulfilment_due_at)),
     })
 }
@@ -386,7 +391,7 @@ pub fn deadlines_of(
 pub struct FiledDispute {
     pub id: String,
     pub case_number: String,
-    pub status: String,
+    pub status: Status,
     pub filed_at: DateTime<Utc>,
     pub deadlines: DeadlinesDto,
 }
@@ -402,7 +407,7 @@ pub fn filed_dispute(
         deadlines: deadlines_of(calendar, &d, None)?,
         id: d.id,
         case_number: d.case_number,
-        status: d.status,
+        status: d.status.parse()?,
         filed_at: from_db_time(d.filed_at),
     })
 }
@@ -434,9 +439,9 @@ pub fn build_view(
     let view = DisputeView {
         id: d.id.clone(),
         case_number: d.case_number.clone(),
-        status: d.status.clone(),
-        paused_from: d.paused_from.clone(),
-        your_role: role.as_str().into(),
+        status: d.status.parse()?,
+        paused_from: d.paused_from.as_deref().map(str::parse).transpose()?,
+        your_role: role,
         consumer: ConsumerDto {
             id: consumer.id.clone(),
             display_name: consumer.display_name.clone(),
@@ -455,14 +460,18 @@ pub fn build_view(
         claim: ClaimDto {
             category: claim.category,
             item: ItemDto {
-                kind: claim.item_kind,
+                kind: claim.item_kind.parse()?,
                 name: claim.item_name,
                 vin: claim.vin,
             },
             purchase_date: claim.purchase_date,
             amount_paid_fen: claim.amount_paid_fen,
             amount_claimed_fen: claim.amount_claimed_fen,
-            remedies: claim.remedies.split(',').map(str::to_string).collect(),
+            remedies: claim
+                .remedies
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()?,
             description: claim.description,
             contact_consent: claim.contact_consent,
         },
@@ -473,36 +482,38 @@ pub fn build_view(
         concluded_at: d.concluded_at.map(from_db_time),
         timeline: list_events(conn, &d.id)?
             .into_iter()
-            .map(|e| TimelineDto {
-                kind: e.kind,
-                actor_role: e.actor_role,
-                from_status: e.from_status,
-                to_status: e.to_status,
-                detail: serde_json::from_str(&e.detail).unwrap_or_default(),
-                at: from_db_time(e.created_at),
+            .map(|e| -> Result<_, StoreError> {
+                Ok(TimelineDto {
+                    kind: e.kind,
+                    actor_role: e.actor_role.parse()?,
+                    from_status: e.from_status.parse()?,
+                    to_status: e.to_status.parse()?,
+                    detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+                    at: from_db_time(e.created_at),
+                })
             })
-            .collect(),
+            .collect::<Result<_, _>>()?,
         messages: list_messages(conn, &d.id)?
             .into_iter()
-            .map(|m| MessageDto {
-                id: m.id,
-                party: m.party,
-                body: m.body,
-                created_at: from_db_time(m.created_at),
+            .map(|m| -> Result<_, StoreError> {
+                Ok(MessageDto {
+                    id: m.id,
+                    party: m.party.parse()?,
+                    body: m.body,
+                    created_at: from_db_time(m.created_at),
+                })
             })
-            .collect(),
+            .collect::<Result<_, _>>()?,
         available_actions: available_actions(&d, &offers, role, now)?,
         offers: offers
             .into_iter()
-            .map(|o| {
+            .map(|o| -> Result<_, StoreError> {
                 let expires_at = from_db_time(o.expires_at);
-                let status = OfferStatus::parse(&o.status)
-                    .map(|s| effective_status(s, expires_at, now).as_str().to_string())
-                    .unwrap_or(o.status);
-                OfferDto {
+                let status = effective_status(o.status.parse()?, expires_at, now);
+                Ok(OfferDto {
                     id: o.id,
-                    party: o.party,
-                    remedy: o.remedy,
+                    party: o.party.parse()?,
+                    remedy: o.remedy.parse()?,
                     amount_fen: o.amount_fen,
                     terms: o.terms,
                     fulfilment_days: o.fulfilment_days,
@@ -510,43 +521,53 @@ pub fn build_view(
                     status,
                     response_reason: o.response_reason,
                     created_at: from_db_time(o.created_at),
-                }
+                })
             })
-            .collect(),
-        agreement: settlement.map(|s| AgreementDto {
-            offer_id: s.offer_id,
-            remedy: s.remedy,
-            amount_fen: s.amount_fen,
-            terms: s.terms,
-            fulfilment_due_at: from_db_time(s.fulfilment_due_at),
-            agreed_at: from_db_time(s.agreed_at),
-            consumer_id: d.consumer_id.clone(),
-            business_id: d.business_id.clone(),
-        }),
+            .collect::<Result<_, _>>()?,
+        agreement: settlement
+            .map(|s| -> Result<_, StoreError> {
+                Ok(AgreementDto {
+                    offer_id: s.offer_id,
+                    remedy: s.remedy.parse()?,
+                    amount_fen: s.amount_fen,
+                    terms: s.terms,
+                    fulfilment_due_at: from_db_time(s.fulfilment_due_at),
+                    agreed_at: from_db_time(s.agreed_at),
+                    consumer_id: d.consumer_id.clone(),
+                    business_id: d.business_id.clone(),
+                })
+            })
+            .transpose()?,
         evidence: list_evidence(conn, &d.id)?
             .into_iter()
-            .map(|e| EvidenceDto {
-                download_path: format!("/api/v1/disputes/{}/evidence/{}", d.id, e.id),
-                id: e.id,
-                party: e.party,
-                file_name: e.file_name,
-                content_type: e.content_type,
-                size_bytes: e.size_bytes,
-                sha256: e.sha256,
-                uploaded_at: from_db_time(e.created_at),
+            .map(|e| -> Result<_, StoreError> {
+                Ok(EvidenceDto {
+                    download_path: format!("/api/v1/disputes/{}/evidence/{}", d.id, e.id),
+                    id: e.id,
+                    party: e.party.parse()?,
+                    file_name: e.file_name,
+                    content_type: e.content_type,
+                    size_bytes: e.size_bytes,
+                    sha256: e.sha256,
+                    uploaded_at: from_db_time(e.created_at),
+                })
             })
-            .collect(),
+            .collect::<Result<_, _>>()?,
         rating: d.rating.zip(d.rated_at).map(|(rating, at)| RatingDto {
             rating,
             comment: d.rating_comment.clone(),
             rated_at: from_db_time(at),
         }),
-        escalation: find_escalation(conn, &d.id)?.map(|e| EscalationDto {
-            reason: e.reason,
-            initiated_by: e.initiated_by,
-            state: e.state,
-            created_at: from_db_time(e.created_at),
-        }),
+        escalation: find_escalation(conn, &d.id)?
+            .map(|e| -> Result<_, StoreError> {
+                Ok(EscalationDto {
+                    reason: e.reason,
+                    initiated_by: e.initiated_by,
+                    state: e.state.parse()?,
+                    created_at: from_db_time(e.created_at),
+                })
+            })
+            .transpose()?,
     };
     Ok(view)
 }

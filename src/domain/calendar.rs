@@ -4,6 +4,7 @@
 //! days; listed holidays are off even on weekdays. A year without a loaded calendar counts
 //! Monday–Friday and marks the result provisional.
 
+use super::text_enum::text_enum;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
@@ -67,20 +68,11 @@ impl YearCalendar {
     }
 }
 
-/// Why a day is not a working day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipReason {
-    Weekend,
-    Holiday,
-}
-
-impl SkipReason {
-    /// The stable name used by the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Weekend => "weekend",
-            Self::Holiday => "holiday",
-        }
+text_enum! {
+    /// Why a day is not a working day.
+    pub enum SkipReason ("reason a day is skipped") {
+        Weekend,
+        Holiday,
     }
 }
 

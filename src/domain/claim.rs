@@ -1,71 +1,26 @@
 //! What a consumer claims: remedies, the item (with a checked VIN for vehicles), amounts in fen
 //! and the purchase date.
 
+use super::text_enum::text_enum;
 use chrono::{Months, NaiveDate};
 
-/// A remedy a consumer demands or a business offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Remedy {
-    Refund,
-    Replacement,
-    Repair,
-    Compensation,
-    Apology,
-    Other,
-}
-
-impl Remedy {
-    /// Every remedy.
-    pub const ALL: [Remedy; 6] = [
-        Self::Refund,
-        Self::Replacement,
-        Self::Repair,
-        Self::Compensation,
-        Self::Apology,
-        Self::Other,
-    ];
-
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Refund => "refund",
-            Self::Replacement => "replacement",
-            Self::Repair => "repair",
-            Self::Compensation => "compensation",
-            Self::Apology => "apology",
-            Self::Other => "other",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+text_enum! {
+    /// A remedy a consumer demands or a business offers.
+    pub enum Remedy ("remedy") {
+        Refund,
+        Replacement,
+        Repair,
+        Compensation,
+        Apology,
+        Other,
     }
 }
 
-/// Whether the consumer bought goods or a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemKind {
-    Product,
-    Service,
-}
-
-impl ItemKind {
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Product => "product",
-            Self::Service => "service",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "product" => Some(Self::Product),
-            "service" => Some(Self::Service),
-            _ => None,
-        }
+text_enum! {
+    /// Whether the consumer bought goods or a service.
+    pub enum ItemKind ("item kind") {
+        Product,
+        Service,
     }
 }
 
@@ -247,7 +202,7 @@ mod tests {
 
     #[test]
     fn remedies_round_trip() {
-        for r in Remedy::ALL {
+        for &r in Remedy::ALL {
             assert_eq!(Remedy::parse(r.as_str()), Some(r));
         }
         assert_eq!(Remedy::parse("cash"), None);

@@ -1,38 +1,17 @@
 //! Public commitments a unit makes (docs/README.md#vocabulary).
 
+use super::text_enum::text_enum;
 use chrono::NaiveDate;
 
-/// A kind of commitment shown in the directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommitmentKind {
-    /// 消费维权服务站
-    RightsServiceStation,
-    /// 放心消费示范店
-    TrustedConsumptionStore,
-    /// 线下无理由退货承诺
-    OfflineNoReasonReturn,
-}
-
-impl CommitmentKind {
-    /// Every kind.
-    pub const ALL: [CommitmentKind; 3] = [
-        Self::RightsServiceStation,
-        Self::TrustedConsumptionStore,
-        Self::OfflineNoReasonReturn,
-    ];
-
-    /// The stable snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RightsServiceStation => "rights_service_station",
-            Self::TrustedConsumptionStore => "trusted_consumption_store",
-            Self::OfflineNoReasonReturn => "offline_no_reason_return",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == s)
+text_enum! {
+    /// A kind of commitment shown in the directory.
+    pub enum CommitmentKind ("commitment kind") {
+        /// 消费维权服务站
+        RightsServiceStation,
+        /// 放心消费示范店
+        TrustedConsumptionStore,
+        /// 线下无理由退货承诺
+        OfflineNoReasonReturn,
     }
 }
 

@@ -3,51 +3,25 @@
 //! `filed` → `negotiating` → `settled` → `resolved`; other terminals `withdrawn`, `escalated`,
 //! `rejected`; `paused` stops the clock and returns to the state it left.
 
-use std::fmt;
-use std::str::FromStr;
+use super::text_enum::text_enum;
 
 use chrono::{DateTime, Utc};
 
-/// Where a dispute stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
-    Filed,
-    Negotiating,
-    Settled,
-    Resolved,
-    Withdrawn,
-    Escalated,
-    Rejected,
-    Paused,
+text_enum! {
+    /// Where a dispute stands.
+    pub enum Status ("dispute status") {
+        Filed,
+        Negotiating,
+        Settled,
+        Resolved,
+        Withdrawn,
+        Escalated,
+        Rejected,
+        Paused,
+    }
 }
 
 impl Status {
-    /// Every status.
-    pub const ALL: [Status; 8] = [
-        Self::Filed,
-        Self::Negotiating,
-        Self::Settled,
-        Self::Resolved,
-        Self::Withdrawn,
-        Self::Escalated,
-        Self::Rejected,
-        Self::Paused,
-    ];
-
-    /// The stable snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Filed => "filed",
-            Self::Negotiating => "negotiating",
-            Self::Settled => "settled",
-            Self::Resolved => "resolved",
-            Self::Withdrawn => "withdrawn",
-            Self::Escalated => "escalated",
-            Self::Rejected => "rejected",
-            Self::Paused => "paused",
-        }
-    }
-
     /// No event but a rating changes a terminal dispute.
     pub fn is_terminal(self) -> bool {
         matches!(
@@ -83,52 +57,15 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+text_enum! {
+    /// The two parties of a dispute.
+    pub enum Party ("party") {
+        Consumer,
+        Business,
     }
-}
-
-/// A stored status name that is not known.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown dispute status `{0}`")]
-pub struct UnknownStatus(pub String);
-
-impl FromStr for Status {
-    type Err = UnknownStatus;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| UnknownStatus(s.into()))
-    }
-}
-
-/// The two parties of a dispute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Party {
-    Consumer,
-    Business,
 }
 
 impl Party {
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Consumer => "consumer",
-            Self::Business => "business",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "consumer" => Some(Self::Consumer),
-            "business" => Some(Self::Business),
-            _ => None,
-        }
-    }
-
     /// The other party.
     pub fn other(self) -> Self {
         match self {
@@ -138,27 +75,20 @@ impl Party {
     }
 }
 
-/// Who acts on a dispute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Actor {
-    Consumer,
-    /// Staff of the unit handling the dispute.
-    Merchant,
-    /// A regulator of the unit's region.
-    Regulator,
-    /// The platform's timers.
-    System,
+text_enum! {
+    /// Who acts on a dispute.
+    pub enum Actor ("actor") {
+        Consumer,
+        /// Staff of the unit handling the dispute.
+        Merchant,
+        /// A regulator of the unit's region.
+        Regulator,
+        /// The platform's timers.
+        System,
+    }
 }
 
 impl Actor {
-    /// Every actor.
-    pub const ALL: [Actor; 4] = [
-        Self::Consumer,
-        Self::Merchant,
-        Self::Regulator,
-        Self::System,
-    ];
-
     /// The party an actor speaks for.
     pub fn party(self) -> Option<Party> {
         match self {
@@ -166,21 +96,6 @@ impl Actor {
             Self::Merchant => Some(Party::Business),
             _ => None,
         }
-    }
-
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Consumer => "consumer",
-            Self::Merchant => "merchant",
-            Self::Regulator => "regulator",
-            Self::System => "system",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 
@@ -280,7 +195,7 @@ impl Event {
     /// `first_contact` (a message or offer that made the first contact is recorded under that
     /// name).
     pub fn from_timeline(kind: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.as_str() == kind)
+        Self::ALL.iter().copied().find(|e| e.as_str() == kind)
     }
 
     /// Whether this event by `actor` is the business's answer that counts as first contact:
@@ -689,9 +604,9 @@ mod tests {
     fn every_status_event_and_actor_triple_is_decided_by_the_table() {
         let allowed = allowed();
         let now = t("2026-04-01T00:00:00Z");
-        for status in S::ALL {
+        for &status in S::ALL {
             for event in E::ALL {
-                for actor in A::ALL {
+                for &actor in A::ALL {
                     let expected = allowed
                         .iter()
                         .find(|(s, e, a, _)| *s == status && *e == event && *a == actor)

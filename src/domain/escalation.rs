@@ -1,65 +1,34 @@
 //! How the regulator's handling of an escalated dispute (12315) moves on.
 
-/// Where an escalation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EscalationState {
-    /// Written with the dispute's escalation; waiting for delivery.
-    Pending,
-    /// In the queue of the regulators of the unit's region.
-    Delivered,
-    Received,
-    /// 受理
-    Accepted,
-    /// 不予受理 (with a reason)
-    NotAccepted,
-    Mediating,
-    Mediated,
-    MediationFailed,
-    /// 诉转案
-    CaseFiled,
-    Closed,
+use super::text_enum::text_enum;
+
+text_enum! {
+    /// Where an escalation stands.
+    pub enum EscalationState ("escalation state") {
+        /// Written with the dispute's escalation; waiting for delivery.
+        Pending,
+        /// In the queue of the regulators of the unit's region.
+        Delivered,
+        Received,
+        /// 受理
+        Accepted,
+        /// 不予受理 (with a reason)
+        NotAccepted,
+        Mediating,
+        Mediated,
+        MediationFailed,
+        /// 诉转案
+        CaseFiled,
+        Closed,
+    }
 }
 
 impl EscalationState {
-    /// Every state.
-    pub const ALL: [EscalationState; 10] = [
-        Self::Pending,
-        Self::Delivered,
-        Self::Received,
-        Self::Accepted,
-        Self::NotAccepted,
-        Self::Mediating,
-        Self::Mediated,
-        Self::MediationFailed,
-        Self::CaseFiled,
-        Self::Closed,
-    ];
-
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Received => "received",
-            Self::Accepted => "accepted",
-            Self::NotAccepted => "not_accepted",
-            Self::Mediating => "mediating",
-            Self::Mediated => "mediated",
-            Self::MediationFailed => "mediation_failed",
-            Self::CaseFiled => "case_filed",
-            Self::Closed => "closed",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// The states the regulator may record next.
     pub fn next_steps(self) -> Vec<EscalationState> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|to| self.may_become(*to))
             .collect()
     }
@@ -84,7 +53,7 @@ impl EscalationState {
         let mut seen = vec![self];
         let mut frontier = vec![self];
         while let Some(state) = frontier.pop() {
-            for next in Self::ALL {
+            for &next in Self::ALL {
                 if state.may_become(next) && !seen.contains(&next) {
                     if next == to {
                         return true;
@@ -124,8 +93,8 @@ mod tests {
             (S::NotAccepted, S::Closed),
             (S::CaseFiled, S::Closed),
         ];
-        for from in S::ALL {
-            for to in S::ALL {
+        for &from in S::ALL {
+            for &to in S::ALL {
                 assert_eq!(
                     from.may_become(to),
                     allowed.contains(&(from, to)),
@@ -144,8 +113,8 @@ mod tests {
         assert!(!S::Closed.may_reach(S::Received));
         assert!(!S::Mediated.may_reach(S::Mediating));
         assert!(!S::Received.may_reach(S::Received));
-        for from in S::ALL {
-            for to in S::ALL {
+        for &from in S::ALL {
+            for &to in S::ALL {
                 if from.may_become(to) {
                     assert!(from.may_reach(to), "{from:?} → {to:?}");
                 }
@@ -155,7 +124,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in S::ALL {
+        for &s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
     }

@@ -1,5 +1,6 @@
 //! Pure rules of the platform: validated values, lifecycles and formulas. No I/O, no clock,
-//! no framework types; everything here is tested in place.
+//! no framework types (closed sets get their serde and OpenAPI traits from `text_enum!`);
+//! everything here is tested in place.
 
 pub mod access;
 pub mod audit;
@@ -18,5 +19,6 @@ pub mod policy;
 pub mod region;
 pub mod role;
 pub mod text;
+pub mod text_enum;
 pub mod unit;
 pub mod uscc;

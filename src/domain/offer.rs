@@ -1,46 +1,20 @@
 //! Offers and counter-offers. A newer offer from the same side supersedes its open one; the
 //! other side accepts or rejects an open, unexpired offer; the author may withdraw it.
 
+use super::text_enum::text_enum;
 use chrono::{DateTime, Utc};
 
 use super::dispute::Party;
 
-/// Where an offer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OfferStatus {
-    Open,
-    Accepted,
-    Rejected,
-    Withdrawn,
-    Superseded,
-    Expired,
-}
-
-impl OfferStatus {
-    const ALL: [OfferStatus; 6] = [
-        Self::Open,
-        Self::Accepted,
-        Self::Rejected,
-        Self::Withdrawn,
-        Self::Superseded,
-        Self::Expired,
-    ];
-
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-            Self::Withdrawn => "withdrawn",
-            Self::Superseded => "superseded",
-            Self::Expired => "expired",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+text_enum! {
+    /// Where an offer stands.
+    pub enum OfferStatus ("offer status") {
+        Open,
+        Accepted,
+        Rejected,
+        Withdrawn,
+        Superseded,
+        Expired,
     }
 }
 

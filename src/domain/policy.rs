@@ -2,30 +2,22 @@
 //! effective-dated policies scoped to a region (and everything below it), an industry, or both.
 //! A dispute keeps the policy in force when it was filed, so the policy is stored with it.
 
+use super::text_enum::text_enum;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{Calendar, DueDate, add_calendar_days};
 use super::region::RegionCode;
 
-/// How the first-contact, settlement and extension periods are counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DayCount {
-    /// Working days of the jurisdiction's calendar (the default).
-    #[default]
-    WorkingDays,
-    /// Plain calendar days (e.g. a district demanding settlement within 7 days).
-    CalendarDays,
-}
-
-impl DayCount {
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::WorkingDays => "working_days",
-            Self::CalendarDays => "calendar_days",
-        }
+text_enum! {
+    /// How the first-contact, settlement and extension periods are counted.
+    #[derive(Default)]
+    pub enum DayCount ("way of counting days") {
+        /// Working days of the jurisdiction's calendar (the default).
+        #[default]
+        WorkingDays,
+        /// Plain calendar days (e.g. a district demanding settlement within 7 days).
+        CalendarDays,
     }
 }
 

@@ -1,8 +1,8 @@
 //! The ODR-unit lifecycle: pending → active → suspended → removed, with rejection of an
 //! application and reinstatement of a suspended unit.
 
+use super::text_enum::text_enum;
 use std::fmt;
-use std::str::FromStr;
 
 /// Version of the undertaking (及时处理消费投诉承诺书) an applicant accepts.
 pub const UNDERTAKING_VERSION: &str = "2026-01";
@@ -23,19 +23,20 @@ pub const UNDERTAKING_EN: &str = "Our business volunteers as an online dispute r
 4. to protect consumers' personal data and use it only to resolve the dispute; \
 5. to accept the regulator's evaluation of its on-time rate, settlement rate and consumer satisfaction, and warning, suspension or removal when it falls short.";
 
-/// Where a business stands as an ODR unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UnitStatus {
-    /// Applied; waiting for the regulator of its region.
-    Pending,
-    /// Takes disputes and appears in the public directory.
-    Active,
-    /// Takes no new disputes; open ones continue.
-    Suspended,
-    /// Application refused; the owner may apply again.
-    Rejected,
-    /// Removed from the programme (动态退出); final.
-    Removed,
+text_enum! {
+    /// Where a business stands as an ODR unit.
+    pub enum UnitStatus ("unit status") {
+        /// Applied; waiting for the regulator of its region.
+        Pending,
+        /// Takes disputes and appears in the public directory.
+        Active,
+        /// Takes no new disputes; open ones continue.
+        Suspended,
+        /// Application refused; the owner may apply again.
+        Rejected,
+        /// Removed from the programme (动态退出); final.
+        Removed,
+    }
 }
 
 /// Something that changes a unit's status.
@@ -50,11 +51,12 @@ pub enum UnitAction {
     Remove,
 }
 
-/// Who takes an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitActor {
-    Owner,
-    Regulator,
+text_enum! {
+    /// Who takes an action.
+    pub enum UnitActor ("unit actor") {
+        Owner,
+        Regulator,
+    }
 }
 
 /// Why an action cannot be taken.
@@ -115,28 +117,6 @@ pub fn accepts_disputes(status: UnitStatus) -> bool {
     status == UnitStatus::Active
 }
 
-impl UnitStatus {
-    /// Every status, for listings and exhaustive tests.
-    pub const ALL: [UnitStatus; 5] = [
-        Self::Pending,
-        Self::Active,
-        Self::Suspended,
-        Self::Rejected,
-        Self::Removed,
-    ];
-
-    /// The stable snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Rejected => "rejected",
-            Self::Removed => "removed",
-        }
-    }
-}
-
 impl UnitAction {
     /// Every action, for exhaustive tests.
     pub const ALL: [UnitAction; 6] = [
@@ -161,30 +141,9 @@ impl UnitAction {
     }
 }
 
-impl fmt::Display for UnitStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl fmt::Display for UnitAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// A stored status name that is not known.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown unit status `{0}`")]
-pub struct UnknownUnitStatus(pub String);
-
-impl FromStr for UnitStatus {
-    type Err = UnknownUnitStatus;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| UnknownUnitStatus(s.into()))
     }
 }
 
@@ -207,7 +166,7 @@ mod tests {
             (Some(S::Active), A::Remove, S::Removed),
             (Some(S::Suspended), A::Remove, S::Removed),
         ];
-        let starts = std::iter::once(None).chain(S::ALL.into_iter().map(Some));
+        let starts = std::iter::once(None).chain(S::ALL.iter().copied().map(Some));
         for from in starts {
             for action in A::ALL {
                 let expected = allowed
@@ -222,7 +181,7 @@ mod tests {
 
     #[test]
     fn the_wrong_actor_is_refused_whatever_the_status() {
-        for from in S::ALL {
+        for &from in S::ALL {
             assert!(matches!(
                 transition(Some(from), A::Approve, UnitActor::Owner),
                 Err(UnitTransitionError::WrongActor { .. })
@@ -236,14 +195,14 @@ mod tests {
 
     #[test]
     fn only_active_units_take_disputes() {
-        for status in S::ALL {
+        for &status in S::ALL {
             assert_eq!(accepts_disputes(status), status == S::Active);
         }
     }
 
     #[test]
     fn status_names_round_trip() {
-        for status in S::ALL {
+        for &status in S::ALL {
             assert_eq!(status.as_str().parse::<UnitStatus>().unwrap(), status);
         }
     }

@@ -213,6 +213,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::domain::text_enum::UnknownName> for ApiError {
+    fn from(error: crate::domain::text_enum::UnknownName) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         StoreError::from(error).into()

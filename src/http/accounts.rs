@@ -10,6 +10,7 @@ use super::AppState;
 use super::auth::AuthUser;
 use crate::domain::contact::{EmailAddress, PhoneNumber};
 use crate::domain::password::NewPassword;
+use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
 use crate::notify::messages::Language;
@@ -149,31 +150,31 @@ pub struct RegisterRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeResponse {
     pub id: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub language: String,
     pub business_id: Option<String>,
-    pub staff_role: Option<String>,
+    pub staff_role: Option<StaffRole>,
     pub region_code: Option<String>,
     pub association_id: Option<String>,
 }
 
 impl MeResponse {
-    fn from_user(user: &User, phone: Option<String>) -> Self {
-        Self {
+    fn from_user(user: &User, phone: Option<String>) -> Result<Self, ApiError> {
+        Ok(Self {
             id: user.id.clone(),
-            role: user.role.clone(),
+            role: user.role.parse()?,
             display_name: user.display_name.clone(),
             email: user.email.clone(),
             phone,
             language: user.language.clone(),
             business_id: user.business_id.clone(),
-            staff_role: user.staff_role.clone(),
+            staff_role: user.staff_role.as_deref().map(str::parse).transpose()?,
             region_code: user.region_code.clone(),
             association_id: user.association_id.clone(),
-        }
+        })
     }
 }
 
@@ -235,7 +236,7 @@ pub async fn register_for(state: &AppState, body: RegisterRequest) -> Result<MeR
         })
         .await?;
     let phone = own_phone(state, &user)?;
-    Ok(MeResponse::from_user(&user, phone))
+    MeResponse::from_user(&user, phone)
 }
 
 /// Credentials for a login.
@@ -451,7 +452,7 @@ fn token_pair(
         expires_in: security.access_token_ttl_secs,
         refresh_token: refresh.token,
         refresh_expires_at: refresh.expires_at,
-        user: MeResponse::from_user(&user, phone),
+        user: MeResponse::from_user(&user, phone)?,
     })
 }
 
@@ -672,7 +673,7 @@ pub async fn set_password_from_invitation(
     security(("bearer" = [])))]
 pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let phone = own_phone(&state, &auth.user)?;
-    Ok(HttpResponse::Ok().json(MeResponse::from_user(&auth.user, phone)))
+    Ok(HttpResponse::Ok().json(MeResponse::from_user(&auth.user, phone)?))
 }
 
 /// Everything the platform holds about the caller.
@@ -705,7 +706,7 @@ pub async fn export_my_data(
 ) -> Result<HttpResponse, ApiError> {
     use crate::store::disputes::{DisputeFilter, DisputeScope, DisputeSort, list_disputes};
     let phone = own_phone(&state, &auth.user)?;
-    let account = MeResponse::from_user(&auth.user, phone);
+    let account = MeResponse::from_user(&auth.user, phone)?;
     let now = state.clock.now();
     let calendar = state.calendars.current();
     let pii = state.pii.clone();

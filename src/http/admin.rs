@@ -13,7 +13,7 @@ use super::pagination::{DEFAULT_LIMIT, PageParams, split_page};
 use super::reference::AssociationResponse;
 use crate::domain::contact::PhoneNumber;
 use crate::domain::region::RegionCode;
-use crate::domain::role::Role;
+use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
 use crate::onboarding::{Membership, new_user_row};
@@ -144,7 +144,7 @@ pub struct CreateUserRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedUserResponse {
     pub id: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub email: Option<String>,
     pub region_code: Option<String>,
@@ -254,7 +254,7 @@ pub async fn create_user(
         .await?;
     Ok(HttpResponse::Created().json(CreatedUserResponse {
         id: user.id,
-        role: user.role,
+        role: user.role.parse()?,
         display_name: user.display_name,
         email: user.email,
         region_code: user.region_code,
@@ -283,12 +283,12 @@ pub struct UserQuery {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AdminUserResponse {
     pub id: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub business_id: Option<String>,
-    pub staff_role: Option<String>,
+    pub staff_role: Option<StaffRole>,
     pub region_code: Option<String>,
     pub association_id: Option<String>,
     /// The name of the region a regulator oversees, of the association or of the business the
@@ -371,22 +371,24 @@ pub async fn list_users_for(
     let (rows, next_cursor) = split_page(users, limit, |u| u.id.clone());
     let items = rows
         .into_iter()
-        .map(|u| AdminUserResponse {
-            organisation: names.remove(&u.id),
-            has_password: u.password_hash.is_some(),
-            created_at: crate::store::from_db_time(u.created_at),
-            id: u.id,
-            role: u.role,
-            display_name: u.display_name,
-            email: u.email,
-            phone: u.phone_masked,
-            business_id: u.business_id,
-            staff_role: u.staff_role,
-            region_code: u.region_code,
-            association_id: u.association_id,
-            is_active: u.is_active,
+        .map(|u| -> Result<_, ApiError> {
+            Ok(AdminUserResponse {
+                organisation: names.remove(&u.id),
+                has_password: u.password_hash.is_some(),
+                created_at: crate::store::from_db_time(u.created_at),
+                id: u.id,
+                role: u.role.parse()?,
+                display_name: u.display_name,
+                email: u.email,
+                phone: u.phone_masked,
+                business_id: u.business_id,
+                staff_role: u.staff_role.as_deref().map(str::parse).transpose()?,
+                region_code: u.region_code,
+                association_id: u.association_id,
+                is_active: u.is_active,
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(UserPage { items, next_cursor })
 }
 

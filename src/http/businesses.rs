@@ -16,6 +16,7 @@ use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::domain::unit::UNDERTAKING_VERSION;
+use crate::domain::unit::UnitStatus;
 use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
 use crate::onboarding::business::{
     ApplyError, BusinessText, Conditions, apply_for_unit, check_references, new_business_row,
@@ -136,11 +137,14 @@ pub struct BusinessResponse {
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UnitSummary {
     pub id: String,
-    pub status: String,
+    pub status: UnitStatus,
 }
 
-fn business_response(business: Business, unit: Option<units::OdrUnit>) -> BusinessResponse {
-    BusinessResponse {
+fn business_response(
+    business: Business,
+    unit: Option<units::OdrUnit>,
+) -> Result<BusinessResponse, ApiError> {
+    Ok(BusinessResponse {
         id: business.id,
         uscc: business.uscc,
         name: business.name,
@@ -150,12 +154,16 @@ fn business_response(business: Business, unit: Option<units::OdrUnit>) -> Busine
         contact_name: business.contact_name,
         contact_phone: business.contact_phone,
         association_id: business.association_id,
-        unit: unit.map(|u| UnitSummary {
-            id: u.id,
-            status: u.status,
-        }),
+        unit: unit
+            .map(|u| -> Result<_, ApiError> {
+                Ok(UnitSummary {
+                    status: u.status.parse()?,
+                    id: u.id,
+                })
+            })
+            .transpose()?,
         created_at: from_db_time(business.created_at),
-    }
+    })
 }
 
 /// Registers a business with its owner account. The owner then logs in and applies.
@@ -234,7 +242,7 @@ pub async fn register_business(
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(business_response(created, None)))
+    Ok(HttpResponse::Created().json(business_response(created, None)?))
 }
 
 /// A business's profile, for its staff, its regulators, its association and admins.
@@ -265,7 +273,7 @@ pub async fn get_business_for(
             Ok::<_, ApiError>((business, unit))
         })
         .await?;
-    Ok(business_response(business, unit))
+    business_response(business, unit)
 }
 
 /// Changes to a profile; absent fields stay as they are. The credit code, industry and
@@ -320,7 +328,7 @@ pub async fn update_business(
             Ok::<_, ApiError>((business, unit))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(business_response(business, unit)))
+    Ok(HttpResponse::Ok().json(business_response(business, unit)?))
 }
 
 /// A staff account of a business.
@@ -331,25 +339,25 @@ pub struct StaffResponse {
     pub email: Option<String>,
     /// Masked (`138****5678`).
     pub phone: Option<String>,
-    /// `owner` or `handler`.
-    pub staff_role: Option<String>,
+    pub staff_role: Option<StaffRole>,
     /// `false` while the invitation has not been accepted.
     pub has_password: bool,
     /// `false` once removed from the business (the account can no longer log in).
     pub is_active: bool,
 }
 
-impl From<User> for StaffResponse {
-    fn from(u: User) -> Self {
-        Self {
+impl TryFrom<User> for StaffResponse {
+    type Error = ApiError;
+    fn try_from(u: User) -> Result<Self, ApiError> {
+        Ok(Self {
             id: u.id,
             display_name: u.display_name,
             email: u.email,
             phone: u.phone_masked,
-            staff_role: u.staff_role,
+            staff_role: u.staff_role.as_deref().map(str::parse).transpose()?,
             has_password: u.password_hash.is_some(),
             is_active: u.is_active,
-        }
+        })
     }
 }
 
@@ -385,7 +393,7 @@ pub async fn get_staff_for(
             Ok(list_staff(conn, &business.id)?)
         })
         .await?;
-    Ok(staff.into_iter().map(StaffResponse::from).collect())
+    staff.into_iter().map(StaffResponse::try_from).collect()
 }
 
 /// A new staff member, invited by email.
@@ -462,7 +470,7 @@ pub async fn invite_staff_for(
             })
         })
         .await?;
-    Ok(StaffResponse::from(user))
+    StaffResponse::try_from(user)
 }
 
 /// Removes a staff member who left (owner only; not the last owner, not oneself): the account

@@ -211,8 +211,8 @@ pub struct PolicyResponse {
     pub max_extension_days: u32,
     pub max_fulfilment_days: u32,
     pub confirmation_window_days: u32,
-    /// `working_days` or `calendar_days` (first contact, settlement and extensions).
-    pub counting: String,
+    /// How first contact, settlement and extensions are counted.
+    pub counting: DayCount,
 }
 
 impl PolicyResponse {
@@ -235,7 +235,7 @@ impl PolicyResponse {
             max_extension_days: policy.max_extension_working_days,
             max_fulfilment_days: policy.max_fulfilment_days,
             confirmation_window_days: policy.confirmation_window_days,
-            counting: policy.counting.as_str().into(),
+            counting: policy.counting,
         }
     }
 }

@@ -56,7 +56,7 @@ pub struct EscalationItem {
     pub reason: String,
     /// consumer, merchant or system.
     pub initiated_by: String,
-    pub state: String,
+    pub state: EscalationState,
     pub created_at: DateTime<Utc>,
 }
 
@@ -102,20 +102,21 @@ pub async fn list_for(
         .db
         .run(move |conn| queue(conn, &prefix, wanted, 200).map_err(ApiError::from))
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| EscalationItem {
-            id: r.id,
-            dispute_id: r.dispute_id,
-            case_number: r.case_number,
-            business_id: r.business_id,
-            region_code: r.region_code,
-            reason: r.reason,
-            initiated_by: r.initiated_by,
-            state: r.state,
-            created_at: r.created_at,
+    rows.into_iter()
+        .map(|r| {
+            Ok(EscalationItem {
+                id: r.id,
+                dispute_id: r.dispute_id,
+                case_number: r.case_number,
+                business_id: r.business_id,
+                region_code: r.region_code,
+                reason: r.reason,
+                initiated_by: r.initiated_by,
+                state: r.state.parse()?,
+                created_at: r.created_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A handling step named in a request (not `pending` or `delivered`, which are the platform's).
@@ -269,7 +270,7 @@ pub struct GatewayCallback {
 pub struct GatewayCallbackResponse {
     /// `false` when the escalation already stood at this step (a repeated callback).
     pub changed: bool,
-    pub state: String,
+    pub state: EscalationState,
 }
 
 /// Largest callback body accepted.
@@ -361,8 +362,5 @@ pub async fn gateway_callback(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(GatewayCallbackResponse {
-        changed,
-        state: to.as_str().into(),
-    }))
+    Ok(HttpResponse::Ok().json(GatewayCallbackResponse { changed, state: to }))
 }

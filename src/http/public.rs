@@ -50,7 +50,7 @@ pub struct PublicUnit {
     pub address: String,
     /// The unit's dedicated complaint phone.
     pub complaint_phone: String,
-    pub status: String,
+    pub status: UnitStatus,
     pub member_since: Option<DateTime<Utc>>,
     /// Commitments in force today.
     pub commitments: Vec<CommitmentDto>,
@@ -119,8 +119,8 @@ fn public_unit(
     scores: &Scores,
     warned: &[String],
     today: chrono::NaiveDate,
-) -> PublicUnit {
-    PublicUnit {
+) -> Result<PublicUnit, ApiError> {
+    Ok(PublicUnit {
         scorecard: Scorecard::of(&scores.get(&unit.id).cloned().unwrap_or_default()),
         standing: if warned.contains(&unit.id) {
             "warned"
@@ -142,9 +142,9 @@ fn public_unit(
         region_code: business.region_code,
         address: business.address,
         complaint_phone: business.contact_phone,
-        status: unit.status,
+        status: unit.status.parse()?,
         member_since: unit.activated_at.map(from_db_time),
-    }
+    })
 }
 
 fn shanghai_today(now: DateTime<Utc>) -> chrono::NaiveDate {
@@ -198,7 +198,7 @@ pub async fn directory_for(
     let items = rows
         .into_iter()
         .map(|(unit, business)| public_unit(unit, business, &commitments, &scores, &warned, today))
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(PublicUnitPage { items, next_cursor })
 }
 
@@ -233,14 +233,7 @@ pub async fn directory_entry_for(state: &AppState, id: String) -> Result<PublicU
             let commitments = units::list_commitments(conn, ids)?;
             let scores = scorecards(conn, ids, now)?;
             let warned = crate::store::units::warned_since(conn, ids, warned_after)?;
-            Ok(public_unit(
-                unit,
-                business,
-                &commitments,
-                &scores,
-                &warned,
-                today,
-            ))
+            public_unit(unit, business, &commitments, &scores, &warned, today)
         })
         .await
 }

@@ -62,8 +62,7 @@ pub struct ArchiveQuery {
 pub struct ArchivedReportDto {
     pub id: String,
     pub region_code: String,
-    /// daily, weekly or monthly.
-    pub kind: String,
+    pub kind: ReportKind,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub generated_at: DateTime<Utc>,
@@ -123,15 +122,17 @@ pub async fn list_archive_for(
     let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
     let items = rows
         .into_iter()
-        .map(|r| ArchivedReportDto {
-            id: r.id,
-            region_code: r.region_code,
-            kind: r.kind,
-            period_from: r.period_from,
-            period_to: r.period_to,
-            generated_at: from_db_time(r.created_at),
+        .map(|r| -> Result<_, ApiError> {
+            Ok(ArchivedReportDto {
+                id: r.id,
+                region_code: r.region_code,
+                kind: r.kind.parse()?,
+                period_from: r.period_from,
+                period_to: r.period_to,
+                generated_at: from_db_time(r.created_at),
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(ArchivePage { items, next_cursor })
 }
 

@@ -56,8 +56,8 @@ impl From<CommitmentRow> for CommitmentDto {
 /// One step of a unit's history.
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct StatusChangeDto {
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<UnitStatus>,
+    pub to_status: UnitStatus,
     pub actor_id: String,
     pub actor_role: String,
     pub reason: String,
@@ -78,7 +78,7 @@ pub struct ConditionsDto {
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UnitResponse {
     pub id: String,
-    pub status: String,
+    pub status: UnitStatus,
     pub business_id: String,
     pub business_name: String,
     pub uscc: String,
@@ -99,7 +99,7 @@ pub struct UnitResponse {
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct UnitListItem {
     pub id: String,
-    pub status: String,
+    pub status: UnitStatus,
     pub business_id: String,
     pub business_name: String,
     pub uscc: String,
@@ -128,7 +128,7 @@ pub fn unit_response(
     let commitments = units::list_commitments(conn, std::slice::from_ref(&unit.id))?;
     Ok(UnitResponse {
         id: unit.id,
-        status: unit.status,
+        status: unit.status.parse()?,
         business_id: business.id,
         business_name: business.name,
         uscc: business.uscc,
@@ -149,15 +149,17 @@ pub fn unit_response(
         status_changed_at: from_db_time(unit.status_changed_at),
         history: history
             .into_iter()
-            .map(|h| StatusChangeDto {
-                from_status: h.from_status,
-                to_status: h.to_status,
-                actor_id: h.actor_id,
-                actor_role: h.actor_role,
-                reason: h.reason,
-                changed_at: from_db_time(h.changed_at),
+            .map(|h| -> Result<_, ApiError> {
+                Ok(StatusChangeDto {
+                    from_status: h.from_status.as_deref().map(str::parse).transpose()?,
+                    to_status: h.to_status.parse()?,
+                    actor_id: h.actor_id,
+                    actor_role: h.actor_role,
+                    reason: h.reason,
+                    changed_at: from_db_time(h.changed_at),
+                })
             })
-            .collect(),
+            .collect::<Result<_, _>>()?,
         commitments: commitments.into_iter().map(CommitmentDto::from).collect(),
     })
 }
@@ -283,19 +285,21 @@ pub async fn list_units_for(
     let (rows, next_cursor) = split_page(rows, limit, |(unit, _)| unit.id.clone());
     let items = rows
         .into_iter()
-        .map(|(unit, business)| UnitListItem {
-            id: unit.id,
-            status: unit.status,
-            business_id: business.id,
-            business_name: business.name,
-            uscc: business.uscc,
-            industry_code: business.industry_code,
-            region_code: business.region_code,
-            association_id: business.association_id,
-            applied_at: from_db_time(unit.applied_at),
-            status_changed_at: from_db_time(unit.status_changed_at),
+        .map(|(unit, business)| -> Result<_, ApiError> {
+            Ok(UnitListItem {
+                id: unit.id,
+                status: unit.status.parse()?,
+                business_id: business.id,
+                business_name: business.name,
+                uscc: business.uscc,
+                industry_code: business.industry_code,
+                region_code: business.region_code,
+                association_id: business.association_id,
+                applied_at: from_db_time(unit.applied_at),
+                status_changed_at: from_db_time(unit.status_changed_at),
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(UnitPage { items, next_cursor })
 }
 

@@ -93,7 +93,8 @@ impl Column {
     fn from_header(header: &str) -> Option<Self> {
         let header = header.trim().trim_start_matches('\u{feff}').to_lowercase();
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|column| column.headers().contains(&header.as_str()))
     }
 }

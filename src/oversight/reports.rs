@@ -3,6 +3,7 @@
 //! unit. Consumers appear by case number only. Built on demand by the API and on a schedule by
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
+use crate::domain::text_enum::text_enum;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
@@ -17,32 +18,16 @@ use crate::store::schema::{alerts, businesses, disputes, odr_units};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 use crate::tables::{Cell, Table};
 
-/// The three reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportKind {
-    Daily,
-    Weekly,
-    Monthly,
+text_enum! {
+    /// The three reports.
+    pub enum ReportKind ("report kind") {
+        Daily,
+        Weekly,
+        Monthly,
+    }
 }
 
 impl ReportKind {
-    /// Every kind.
-    pub const ALL: [ReportKind; 3] = [Self::Daily, Self::Weekly, Self::Monthly];
-
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Daily => "daily",
-            Self::Weekly => "weekly",
-            Self::Monthly => "monthly",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// The report's Chinese name.
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -121,13 +106,13 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
             continue;
         };
         for kind in ReportKind::ALL {
-            let day = scheduled_day(kind, today);
+            let day = scheduled_day(*kind, today);
             let period = kind.period(day);
             if report_exists(conn, &code, kind.as_str(), period.from)? {
                 continue;
             }
             let written = crate::store::write_transaction(conn, |conn| {
-                let report = build_report(conn, kind, &region, day, now)?;
+                let report = build_report(conn, *kind, &region, day, now)?;
                 let row = ArchivedReport {
                     id: new_id(),
                     region_code: code.clone(),

@@ -55,6 +55,13 @@ pub enum StoreError {
     Query(DieselError),
 }
 
+/// A stored name outside its closed set: the row was written by something else.
+impl From<crate::domain::text_enum::UnknownName> for StoreError {
+    fn from(error: crate::domain::text_enum::UnknownName) -> Self {
+        Self::Corrupt(error.to_string())
+    }
+}
+
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {

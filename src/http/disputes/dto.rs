@@ -37,7 +37,7 @@ impl FileDisputeRequest {
         FilingInput {
             unit_id: self.unit_id.clone(),
             category: self.category.clone(),
-            item_kind: self.item.kind.clone(),
+            item_kind: self.item.kind.as_str().into(),
             item_name: self.item.name.clone(),
             vin: self.item.vin.clone(),
             purchase_date: self.purchase_date,

@@ -106,7 +106,7 @@ async fn users_page(
         list.rows.push(Row {
             cells: vec![
                 Cell::text(user.display_name),
-                Cell::text(labels::role(s.lang, &user.role)),
+                Cell::text(labels::role(s.lang, user.role.as_str())),
                 Cell::text(contact),
                 Cell::text(belongs),
                 state,

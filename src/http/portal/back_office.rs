@@ -14,7 +14,7 @@ use super::public::Names;
 use super::regulator::trend_charts;
 use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
-use crate::domain::role::Role;
+use crate::domain::role::{Role, StaffRole};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::accounts::AccountFields;
 use crate::http::body::read_file_field;
@@ -251,8 +251,8 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
                 "danger",
             ));
         }
-        let role = match member.staff_role.as_deref() {
-            Some("owner") => list.t("负责人", "Owner"),
+        let role = match member.staff_role {
+            Some(StaffRole::Owner) => list.t("负责人", "Owner"),
             _ => list.t("经办人", "Handler"),
         };
         let state = if !member.is_active {
@@ -405,7 +405,7 @@ async fn members(s: Session) -> Result<HttpResponse, PageError> {
                 Cell::link(unit.business_name, format!("/units/{}", unit.id)),
                 Cell::text(unit.uscc),
                 Cell::text(names.region(&list.frame, &unit.region_code)),
-                Cell::badge(unit.status, style),
+                Cell::badge(unit.status.as_str(), style),
                 Cell::text(list.frame.date(&unit.applied_at)),
             ],
             forms: Vec::new(),

@@ -12,8 +12,11 @@ use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
 use crate::disputes::view::{AvailableAction as Can, DisputeView, ItemDto, OfferDto};
-use crate::domain::dispute::Status;
+use crate::domain::claim::ItemKind;
+use crate::domain::dispute::{Actor, Party, Status};
 use crate::domain::money::parse_yuan;
+use crate::domain::offer::OfferStatus;
+use crate::domain::policy::DayCount;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::http::disputes::dto::{
@@ -188,19 +191,19 @@ struct DisputePageView {
 
 impl DisputePageView {
     fn consumer(&self) -> bool {
-        self.d.your_role == "consumer"
+        self.d.your_role == Actor::Consumer
     }
 
     fn merchant(&self) -> bool {
-        self.d.your_role == "merchant"
+        self.d.your_role == Actor::Merchant
     }
 
     /// The viewer's side in offers and messages.
-    fn my_party(&self) -> &str {
+    fn my_party(&self) -> Party {
         if self.consumer() {
-            "consumer"
+            Party::Consumer
         } else {
-            "business"
+            Party::Business
         }
     }
 
@@ -209,23 +212,18 @@ impl DisputePageView {
         self.d.available_actions.contains(&action)
     }
 
-    fn status(&self) -> Option<Status> {
-        self.d.status.parse().ok()
-    }
-
     /// Still to be settled: filed, negotiating or paused.
     fn open(&self) -> bool {
-        self.status()
-            .is_some_and(|s| !s.is_terminal() && s != Status::Settled)
+        !self.d.status.is_terminal() && self.d.status != Status::Settled
     }
 
     fn concluded(&self) -> bool {
-        self.status().is_some_and(Status::is_terminal)
+        self.d.status.is_terminal()
     }
 
     /// Filed and not yet answered by the business.
     fn awaiting_first_contact(&self) -> bool {
-        self.status() == Some(Status::Filed)
+        self.d.status == Status::Filed
     }
 
     /// Open offers the viewer may answer.
@@ -233,7 +231,7 @@ impl DisputePageView {
         self.d
             .offers
             .iter()
-            .filter(|o| o.status == "open" && o.party != self.my_party())
+            .filter(|o| o.status == OfferStatus::Open && o.party != self.my_party())
             .collect()
     }
 
@@ -242,30 +240,28 @@ impl DisputePageView {
         self.d
             .offers
             .iter()
-            .filter(|o| o.status == "open" && o.party == self.my_party())
+            .filter(|o| o.status == OfferStatus::Open && o.party == self.my_party())
             .collect()
     }
 
-    fn offer_status<'a>(&self, status: &'a str) -> &'a str {
+    fn offer_status(&self, status: &OfferStatus) -> &'static str {
         match status {
-            "open" => self.f.t("待答复", "Open"),
-            "accepted" => self.f.t("已接受", "Accepted"),
-            "rejected" => self.f.t("已拒绝", "Rejected"),
-            "withdrawn" => self.f.t("已撤回", "Withdrawn"),
-            "expired" => self.f.t("已过期", "Expired"),
-            "superseded" => self.f.t("已被新方案取代", "Superseded"),
-            other => other,
+            OfferStatus::Open => self.f.t("待答复", "Open"),
+            OfferStatus::Accepted => self.f.t("已接受", "Accepted"),
+            OfferStatus::Rejected => self.f.t("已拒绝", "Rejected"),
+            OfferStatus::Withdrawn => self.f.t("已撤回", "Withdrawn"),
+            OfferStatus::Expired => self.f.t("已过期", "Expired"),
+            OfferStatus::Superseded => self.f.t("已被新方案取代", "Superseded"),
         }
     }
 
-    fn counting<'a>(&self, counting: &'a str) -> &'a str {
+    fn counting(&self, counting: &DayCount) -> &'static str {
         match counting {
-            "working_days" => self.f.t(
+            DayCount::WorkingDays => self.f.t(
                 "工作日（节假日顺延，调休上班日计入）",
                 "working days (holidays skipped, make-up working days counted)",
             ),
-            "calendar_days" => self.f.t("自然日", "calendar days"),
-            other => other,
+            DayCount::CalendarDays => self.f.t("自然日", "calendar days"),
         }
     }
 
@@ -598,11 +594,15 @@ impl FilingForm {
         if date.is_none() {
             fields.add(l, "purchase_date", "invalid_date");
         }
+        let kind = ItemKind::parse(&self.item_kind);
+        if kind.is_none() {
+            fields.add(l, "item_kind", "required");
+        }
         Some(FileDisputeRequest {
             unit_id: unit_id.to_string(),
             category: self.category.clone(),
             item: ItemDto {
-                kind: self.item_kind.clone(),
+                kind: kind?,
                 name: self.item_name.clone(),
                 vin: optional(Some(self.vin.clone())),
             },

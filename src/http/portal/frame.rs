@@ -206,38 +206,38 @@ impl Frame {
     }
 
     /// A dispute status.
-    pub fn status<'a>(&self, code: &'a str) -> &'a str {
-        labels::status(self.l, code)
+    pub fn status<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        labels::status(self.l, code.as_ref())
     }
 
     /// A remedy.
-    pub fn remedy<'a>(&self, code: &'a str) -> &'a str {
-        labels::remedy(self.l, code)
+    pub fn remedy<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        labels::remedy(self.l, code.as_ref())
     }
 
     /// A dispute category.
-    pub fn category<'a>(&self, code: &'a str) -> &'a str {
-        labels::category(self.l, code)
+    pub fn category<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        labels::category(self.l, code.as_ref())
     }
 
     /// A party or actor.
-    pub fn party<'a>(&self, code: &'a str) -> &'a str {
-        labels::party(self.l, code)
+    pub fn party<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        labels::party(self.l, code.as_ref())
     }
 
     /// A timeline event.
-    pub fn event<'a>(&self, code: &'a str) -> &'a str {
-        labels::event(self.l, code)
+    pub fn event<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        labels::event(self.l, code.as_ref())
     }
 
     /// An account role.
-    pub fn role_name<'a>(&self, code: &'a str) -> &'a str {
-        labels::role(self.l, code)
+    pub fn role_name<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        labels::role(self.l, code.as_ref())
     }
 
     /// A state of an escalation.
-    pub fn escalation_state<'a>(&self, code: &'a str) -> &'a str {
-        labels::escalation_state(self.l, code)
+    pub fn escalation_state<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        labels::escalation_state(self.l, code.as_ref())
     }
 
     /// Why a dispute was escalated.

@@ -320,7 +320,7 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
                 Cell::text(unit.uscc),
                 Cell::text(names.region(&list.frame, &unit.region_code)),
                 Cell::text(list.frame.date(&unit.applied_at)),
-                Cell::badge(unit.status, ""),
+                Cell::badge(unit.status.as_str(), ""),
             ],
             forms,
         });
@@ -476,9 +476,9 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
     list.intro = Some(list.t("经营者未在期限内解决、拒绝和解或未履行的纠纷，连同全部材料转至 12315。", "Disputes the business did not settle in time, declined or did not fulfil, with the whole case file, for 12315."));
     let l = s.lang;
     for item in items {
-        let steps: Vec<(String, String)> = EscalationState::parse(&item.state)
-            .map(EscalationState::next_steps)
-            .unwrap_or_default()
+        let steps: Vec<(String, String)> = item
+            .state
+            .next_steps()
             .into_iter()
             .map(|to| {
                 (
@@ -503,8 +503,8 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
                 Cell::text(labels::escalation_reason(l, &item.reason)),
                 Cell::text(list.frame.time(&item.created_at)),
                 Cell::badge(
-                    labels::escalation_state(l, &item.state),
-                    if item.state == "delivered" {
+                    labels::escalation_state(l, item.state.as_str()),
+                    if item.state == EscalationState::Delivered {
                         "warn"
                     } else {
                         ""
