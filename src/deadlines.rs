@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::disputes::{CaseError, policy_of, recompute_due_dates, status_of};
 use crate::domain::calendar::{Calendar, NamedDay, YearCalendar};
+use crate::domain::dispute::TimelineKind;
 use crate::domain::policy::{DeadlinePolicy, ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
 use crate::error::ErrorCode;
@@ -284,7 +285,7 @@ fn recompute_provisional(
         append_event(
             conn,
             &dispute.id,
-            "due_dates_recomputed",
+            TimelineKind::DueDatesRecomputed,
             None,
             &dispute.status,
             &dispute.status,

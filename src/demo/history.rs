@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::disputes::filing::new_dispute;
 use crate::disputes::{CaseContext, fulfilment_due};
 use crate::domain::contact::PhoneNumber;
-use crate::domain::dispute::{Actor, Event, Facts, Status, transition};
+use crate::domain::dispute::{Actor, Event, Facts, Status, TimelineKind, transition};
 use crate::domain::metrics::{Counters, History, replay};
 use crate::domain::policy::{ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
@@ -647,7 +647,7 @@ fn tell(
     let mut facts = Facts::filed(first_due, settle_due);
     let mut events = vec![event(
         &id,
-        "filed",
+        TimelineKind::Filed,
         Some(consumer),
         Actor::Consumer,
         Status::Filed,
@@ -672,7 +672,7 @@ fn tell(
         };
         events.push(event(
             &id,
-            ev.as_str(),
+            ev.timeline_kind(),
             by,
             actor,
             facts.status,
@@ -749,7 +749,7 @@ fn tell(
             if state == "case_filed" && case_at <= now {
                 let mut filed_case = event(
                     &id,
-                    "escalation_status",
+                    TimelineKind::EscalationStatus,
                     None,
                     Actor::Regulator,
                     next.status,
@@ -762,7 +762,7 @@ fn tell(
             escalation = Some(Escalation {
                 id: new_id(),
                 dispute_id: id.clone(),
-                reason: ev.as_str().into(),
+                reason: ev.timeline_kind().as_str().into(),
                 initiated_by: actor.as_str().into(),
                 state: state.into(),
                 created_at: to_db_time(when),
@@ -798,7 +798,7 @@ fn tell(
                 d.rated_at = Some(to_db_time(rated_at));
                 events.push(event(
                     &id,
-                    "rated",
+                    TimelineKind::Rated,
                     Some(consumer),
                     Actor::Consumer,
                     facts.status,
@@ -856,7 +856,7 @@ fn tell(
 
 fn event(
     dispute_id: &str,
-    kind: &str,
+    kind: TimelineKind,
     by: Option<&str>,
     actor: Actor,
     from: Status,
@@ -866,7 +866,7 @@ fn event(
     TimelineEvent {
         id: new_id(),
         dispute_id: dispute_id.into(),
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         actor_id: by.map(str::to_string),
         actor_role: actor.as_str().into(),
         from_status: from.as_str().into(),

@@ -11,7 +11,7 @@ use super::{
     CaseContext, CaseError, apply_facts, facts_of, fulfilment_due, policy_of, recompute_due_dates,
 };
 use crate::domain::claim::Remedy;
-use crate::domain::dispute::{Actor, Event, Party, Status, transition};
+use crate::domain::dispute::{Actor, Event, Party, Status, TimelineKind, transition};
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
 use crate::domain::policy::DeadlinePolicy;
 use crate::error::ErrorCode;
@@ -220,9 +220,9 @@ pub fn act(
     // decline keeps its own name.
     let kind =
         if step.first_contact_now && matches!(action.event(), Event::Message | Event::MakeOffer) {
-            "first_contact"
+            TimelineKind::FirstContact
         } else {
-            action.event().as_str()
+            action.event().timeline_kind()
         };
     append_event(
         conn,
@@ -241,7 +241,7 @@ pub fn act(
             .detail
             .get("reason")
             .and_then(Value::as_str)
-            .unwrap_or(action.event().as_str());
+            .unwrap_or(action.event().timeline_kind().as_str());
         open_escalation(conn, ctx, &dispute, reason, acting.actor.as_str(), now)?;
     }
     if let Some((notice, by_email)) = outcome.notice {

@@ -10,6 +10,7 @@ use super::notices::{Notice, send_notice};
 use super::{CaseContext, CaseError};
 use crate::config::BUILTIN_CONNECTOR;
 use crate::domain::access::Actor;
+use crate::domain::dispute::TimelineKind;
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
@@ -154,7 +155,7 @@ pub fn mark_delivered(
         append_event(
             conn,
             &dispute.id,
-            "escalation_delivered",
+            TimelineKind::EscalationDelivered,
             None,
             &dispute.status,
             &dispute.status,
@@ -203,7 +204,7 @@ pub fn record_failure(
                 append_event(
                     conn,
                     &dispute.id,
-                    "escalation_delivery_dead",
+                    TimelineKind::EscalationDeliveryDead,
                     None,
                     &dispute.status,
                     &dispute.status,
@@ -425,7 +426,7 @@ pub fn update(
     append_event(
         conn,
         &dispute.id,
-        "escalation_status",
+        TimelineKind::EscalationStatus,
         regulator.map(|id| (id, "regulator")),
         &dispute.status,
         &dispute.status,

@@ -9,6 +9,7 @@ use super::notices::{Notice, send_notice};
 use super::{CaseContext, CaseError, recompute_due_dates};
 use crate::domain::claim::{ItemKind, Remedy, Vin, check_amounts, check_purchase_date};
 use crate::domain::dispute::Status;
+use crate::domain::dispute::TimelineKind;
 use crate::domain::policy::DeadlinePolicy;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UnitStatus, accepts_disputes};
@@ -259,7 +260,7 @@ pub fn file_dispute(
     append_event(
         conn,
         &id,
-        "filed",
+        TimelineKind::Filed,
         Some((&consumer.id, "consumer")),
         "filed",
         "filed",

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::CaseContext;
+use crate::domain::dispute::TimelineKind;
 use crate::store::disputes::append_event;
 use crate::store::schema::{
     dispute_claims, dispute_events, dispute_messages, disputes, escalations, evidence,
@@ -151,7 +152,7 @@ fn anonymise(
     append_event(
         conn,
         id,
-        "anonymised",
+        TimelineKind::Anonymised,
         None,
         status,
         status,

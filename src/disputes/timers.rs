@@ -9,6 +9,7 @@ use serde_json::json;
 use super::actions::{Acting, Action, act};
 use super::{CaseContext, CaseError};
 use crate::domain::dispute::Status;
+use crate::domain::dispute::TimelineKind;
 use crate::store::disputes::append_event;
 use crate::store::schema::{disputes, offers, settlements};
 use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
@@ -102,7 +103,7 @@ fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreEr
                 append_event(
                     conn,
                     dispute_id,
-                    "offer_expired",
+                    TimelineKind::OfferExpired,
                     None,
                     status,
                     status,

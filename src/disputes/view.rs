@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::{facts_of, policy_of};
 use crate::domain::calendar::{Calendar, DueDate, SkipReason};
 use crate::domain::claim::{ItemKind, Remedy};
-use crate::domain::dispute::{Actor, Event, Party, Status, possible_events};
+use crate::domain::dispute::{Actor, Event, Party, Status, TimelineKind, possible_events};
 use crate::domain::escalation::EscalationState;
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw, effective_status};
 use crate::domain::policy::DayCount;
@@ -134,7 +134,7 @@ pub struct ClaimDto {
 /// A timeline entry.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TimelineDto {
-    pub kind: String,
+    pub kind: TimelineKind,
     pub actor_role: Actor,
     pub from_status: Status,
     pub to_status: Status,
@@ -484,7 +484,7 @@ pub fn build_view(
             .into_iter()
             .map(|e| -> Result<_, StoreError> {
                 Ok(TimelineDto {
-                    kind: e.kind,
+                    kind: e.kind.parse()?,
                     actor_role: e.actor_role.parse()?,
                     from_status: e.from_status.parse()?,
                     to_status: e.to_status.parse()?,

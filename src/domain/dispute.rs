@@ -99,6 +99,46 @@ impl Actor {
     }
 }
 
+text_enum! {
+    /// What a timeline entry records: a lifecycle event (`Event::timeline_kind`), the filing,
+    /// or something that happened beside the lifecycle (docs/lifecycle.md).
+    pub enum TimelineKind ("timeline entry kind") {
+        Filed,
+        FirstContact,
+        Message,
+        OfferMade,
+        OfferWithdrawn,
+        OfferAccepted,
+        OfferRejected,
+        Withdrawn,
+        Declined,
+        EscalationRequested,
+        ExtensionProposed,
+        ExtensionAgreed,
+        ExtensionRefused,
+        PauseProposed,
+        Paused,
+        Resumed,
+        MarkedFulfilled,
+        FulfilmentConfirmed,
+        NonFulfilmentReported,
+        Rated,
+        RejectedAsNoConsumerDispute,
+        EscalatedByRegulator,
+        FirstContactLapsed,
+        SettlementLapsed,
+        FulfilmentLapsed,
+        ConfirmationLapsed,
+        OfferExpired,
+        EvidenceAdded,
+        EscalationDelivered,
+        EscalationDeliveryDead,
+        EscalationStatus,
+        Anonymised,
+        DueDatesRecomputed,
+    }
+}
+
 /// Something that happens to a dispute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
@@ -161,33 +201,34 @@ impl Event {
     ];
 
     /// The stable name written to the timeline.
-    pub fn as_str(self) -> &'static str {
+    /// What the timeline records for this event (`TimelineKind`).
+    pub fn timeline_kind(self) -> TimelineKind {
         match self {
-            Self::FirstContact => "first_contact",
-            Self::Message => "message",
-            Self::MakeOffer => "offer_made",
-            Self::WithdrawOffer => "offer_withdrawn",
-            Self::AcceptOffer => "offer_accepted",
-            Self::RejectOffer => "offer_rejected",
-            Self::Withdraw => "withdrawn",
-            Self::Decline => "declined",
-            Self::RequestEscalation => "escalation_requested",
-            Self::ProposeExtension => "extension_proposed",
-            Self::AgreeExtension => "extension_agreed",
-            Self::RefuseExtension => "extension_refused",
-            Self::ProposePause => "pause_proposed",
-            Self::AgreePause => "paused",
-            Self::Resume => "resumed",
-            Self::MarkFulfilled => "marked_fulfilled",
-            Self::ConfirmFulfilment => "fulfilment_confirmed",
-            Self::ReportNonFulfilment => "non_fulfilment_reported",
-            Self::Rate => "rated",
-            Self::RejectAsNoConsumerDispute => "rejected_as_no_consumer_dispute",
-            Self::RegulatorEscalation => "escalated_by_regulator",
-            Self::FirstContactLapsed => "first_contact_lapsed",
-            Self::SettlementLapsed => "settlement_lapsed",
-            Self::FulfilmentLapsed => "fulfilment_lapsed",
-            Self::ConfirmationLapsed => "confirmation_lapsed",
+            Self::FirstContact => TimelineKind::FirstContact,
+            Self::Message => TimelineKind::Message,
+            Self::MakeOffer => TimelineKind::OfferMade,
+            Self::WithdrawOffer => TimelineKind::OfferWithdrawn,
+            Self::AcceptOffer => TimelineKind::OfferAccepted,
+            Self::RejectOffer => TimelineKind::OfferRejected,
+            Self::Withdraw => TimelineKind::Withdrawn,
+            Self::Decline => TimelineKind::Declined,
+            Self::RequestEscalation => TimelineKind::EscalationRequested,
+            Self::ProposeExtension => TimelineKind::ExtensionProposed,
+            Self::AgreeExtension => TimelineKind::ExtensionAgreed,
+            Self::RefuseExtension => TimelineKind::ExtensionRefused,
+            Self::ProposePause => TimelineKind::PauseProposed,
+            Self::AgreePause => TimelineKind::Paused,
+            Self::Resume => TimelineKind::Resumed,
+            Self::MarkFulfilled => TimelineKind::MarkedFulfilled,
+            Self::ConfirmFulfilment => TimelineKind::FulfilmentConfirmed,
+            Self::ReportNonFulfilment => TimelineKind::NonFulfilmentReported,
+            Self::Rate => TimelineKind::Rated,
+            Self::RejectAsNoConsumerDispute => TimelineKind::RejectedAsNoConsumerDispute,
+            Self::RegulatorEscalation => TimelineKind::EscalatedByRegulator,
+            Self::FirstContactLapsed => TimelineKind::FirstContactLapsed,
+            Self::SettlementLapsed => TimelineKind::SettlementLapsed,
+            Self::FulfilmentLapsed => TimelineKind::FulfilmentLapsed,
+            Self::ConfirmationLapsed => TimelineKind::ConfirmationLapsed,
         }
     }
 
@@ -195,7 +236,10 @@ impl Event {
     /// `first_contact` (a message or offer that made the first contact is recorded under that
     /// name).
     pub fn from_timeline(kind: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|e| e.as_str() == kind)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|e| e.timeline_kind().as_str() == kind)
     }
 
     /// Whether this event by `actor` is the business's answer that counts as first contact:

@@ -269,8 +269,7 @@ pub struct UserQuery {
     /// Part of the name or of the email address, or a whole mobile number.
     pub q: Option<String>,
     /// Only accounts of this role.
-    #[param(value_type = Option<String>,
-        pattern = "^(consumer|merchant_staff|association_admin|regulator|admin)$")]
+    #[param(value_type = Option<Role>)]
     pub role: Option<String>,
     /// Items per page, 1–200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]

@@ -402,6 +402,7 @@ pub struct InviteStaffRequest {
     #[serde(flatten)]
     pub account: AccountFields,
     /// `handler` (default) or `owner`.
+    #[schema(value_type = Option<StaffRole>)]
     pub staff_role: Option<String>,
 }
 

@@ -302,6 +302,7 @@ pub struct CreatePolicyRequest {
     pub max_fulfilment_days: Option<u32>,
     pub confirmation_window_days: Option<u32>,
     /// `working_days` (default) or `calendar_days`.
+    #[schema(value_type = Option<DayCount>)]
     pub counting: Option<String>,
 }
 

@@ -40,8 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EscalationQuery {
-    /// pending, delivered, received, accepted, not_accepted, mediating, mediated,
-    /// mediation_failed, case_filed or closed.
+    /// Only escalations in this state.
+    #[param(value_type = Option<EscalationState>)]
     pub state: Option<String>,
 }
 
@@ -145,7 +145,9 @@ fn clean_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
 /// A handling step recorded by the regulator.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EscalationUpdateRequest {
-    /// received, accepted, not_accepted, mediating, mediated, mediation_failed, case_filed or closed.
+    /// The step reached: received, accepted, not_accepted, mediating, mediated,
+    /// mediation_failed, case_filed or closed.
+    #[schema(value_type = EscalationState)]
     pub status: String,
     /// Required for not_accepted (the reason).
     pub note: Option<String>,
@@ -259,7 +261,9 @@ pub async fn redrive_delivery(
 pub struct GatewayCallback {
     /// The escalation, as sent in `Idempotency-Key` and `escalation.id` of the packet.
     pub escalation_id: String,
-    /// received, accepted, not_accepted, mediating, mediated, mediation_failed, case_filed or closed.
+    /// The step reached: received, accepted, not_accepted, mediating, mediated,
+    /// mediation_failed, case_filed or closed.
+    #[schema(value_type = EscalationState)]
     pub status: String,
     /// Required for not_accepted (the reason).
     pub note: Option<String>,

@@ -53,7 +53,8 @@ fn viewer_region(auth: &AuthUser) -> Result<Option<RegionCode>, ApiError> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ArchiveQuery {
-    /// daily, weekly or monthly (default: all three).
+    /// Only this kind (default: all three).
+    #[param(value_type = Option<ReportKind>)]
     pub kind: Option<String>,
 }
 

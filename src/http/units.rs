@@ -168,7 +168,8 @@ pub fn unit_response(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnitQuery {
-    /// `pending`, `active`, `suspended`, `rejected` or `removed`.
+    /// Only units in this status.
+    #[param(value_type = Option<UnitStatus>)]
     pub status: Option<String>,
     /// Part of the business name.
     pub q: Option<String>,

@@ -8,7 +8,7 @@ use super::schema::{
     open_purchases,
 };
 use super::{DbConn, StoreError, new_id, to_db_time};
-use crate::domain::dispute::Status;
+use crate::domain::dispute::{Status, TimelineKind};
 
 /// A stored dispute (the process state; the claim is in [`Claim`]).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -276,7 +276,7 @@ pub fn save_dispute(
 pub fn append_event(
     conn: &mut DbConn,
     dispute_id: &str,
-    kind: &str,
+    kind: TimelineKind,
     actor: Option<(&str, &str)>,
     from_status: &str,
     to_status: &str,
@@ -286,7 +286,7 @@ pub fn append_event(
     let row = TimelineEvent {
         id: new_id(),
         dispute_id: dispute_id.into(),
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         actor_id: actor.map(|(id, _)| id.to_string()),
         actor_role: actor.map_or("system", |(_, role)| role).into(),
         from_status: from_status.into(),

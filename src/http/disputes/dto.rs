@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::disputes::actions::Action;
 use crate::disputes::filing::FilingInput;
 use crate::domain::claim::Remedy;
+use crate::domain::dispute::Status;
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, FieldErrors, checked};
 
@@ -23,7 +24,8 @@ pub struct FileDisputeRequest {
     pub purchase_date: NaiveDate,
     pub amount_paid_fen: i64,
     pub amount_claimed_fen: i64,
-    /// One or more of refund, replacement, repair, compensation, apology, other.
+    /// One or more remedies (checked into field errors, each named `remedies[i]`).
+    #[schema(value_type = Vec<Remedy>)]
     pub remedies: Vec<String>,
     /// 10–5000 characters.
     pub description: String,
@@ -65,6 +67,7 @@ pub enum ActionRequest {
     /// Either party: an offer (business) or counter-offer (consumer); supersedes the
     /// party's open offer. Expires after the policy's working days unless `expires_at`.
     MakeOffer {
+        #[schema(value_type = Remedy)]
         remedy: String,
         amount_fen: i64,
         terms: String,
@@ -284,7 +287,7 @@ pub struct DisputeQuery {
 pub struct DisputeListItem {
     pub id: String,
     pub case_number: String,
-    pub status: String,
+    pub status: Status,
     pub business_id: String,
     pub business_name: String,
     pub consumer_name: String,

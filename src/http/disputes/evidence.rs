@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::view::{DisputeView, build_view};
 use super::{dispute_not_found, role_on};
 use crate::domain::dispute::Actor;
+use crate::domain::dispute::TimelineKind;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
@@ -386,7 +387,7 @@ pub async fn add_evidence(
                         created_at: to_db_time(now),
                     };
                     insert_evidence(conn, &row)?;
-                    append_event(conn, &id, "evidence_added", Some((auth.id(), role.as_str())), &dispute.status, &dispute.status,
+                    append_event(conn, &id, TimelineKind::EvidenceAdded, Some((auth.id(), role.as_str())), &dispute.status, &dispute.status,
                         &serde_json::json!({"evidence_id": row.id, "file_name": row.file_name, "sha256": sha256}), now)?;
                 }
                 Ok::<_, ApiError>(role)

@@ -257,7 +257,7 @@ pub async fn export(
             .map(|i| {
                 vec![
                     Cell::Text(i.case_number),
-                    Cell::Text(i.status),
+                    Cell::Text(i.status.as_str().into()),
                     Cell::Text(i.business_name),
                     Cell::Text(i.consumer_name),
                     Cell::Text(i.category),
@@ -293,16 +293,14 @@ async fn list_items(
             Ok::<_, ApiError>((rows, business_names, consumer_names))
         })
         .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(d, c)| {
-            let status: Option<Status> = d.status.parse().ok();
-            DisputeListItem {
+            let status: Status = d.status.parse()?;
+            Ok(DisputeListItem {
                 first_contact_overdue: d.first_contacted_at.is_none()
-                    && status == Some(Status::Filed)
+                    && status == Status::Filed
                     && from_db_time(d.first_contact_due_at) < now,
-                overdue: status.is_some_and(Status::awaits_settlement)
-                    && from_db_time(d.settlement_due_at) < now,
+                overdue: status.awaits_settlement() && from_db_time(d.settlement_due_at) < now,
                 business_name: business_names
                     .get(&d.business_id)
                     .cloned()
@@ -313,7 +311,7 @@ async fn list_items(
                     .unwrap_or_default(),
                 id: d.id,
                 case_number: d.case_number,
-                status: d.status,
+                status,
                 business_id: d.business_id,
                 category: c.category,
                 item_name: c.item_name,
@@ -321,9 +319,9 @@ async fn list_items(
                 filed_at: from_db_time(d.filed_at),
                 first_contact_due_at: from_db_time(d.first_contact_due_at),
                 settlement_due_at: from_db_time(d.settlement_due_at),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Disputes per status in the caller's scope (association admins: their members').

@@ -455,7 +455,7 @@ async fn act(
     let outcome = match action_of(form) {
         Ok(action) => {
             if let Ok(step) = action.action() {
-                done = step.event().as_str().to_string();
+                done = step.event().timeline_kind().as_str().to_string();
             }
             handlers::act_for(&s.state, &auth, None, id.clone(), action)
                 .await
