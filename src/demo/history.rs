@@ -20,6 +20,7 @@ use crate::disputes::{CaseContext, fulfilment_due};
 use crate::domain::contact::PhoneNumber;
 use crate::domain::dispute::{Actor, Event, Facts, Status, TimelineKind, transition};
 use crate::domain::metrics::{Counters, History, replay};
+use crate::domain::offer::OfferStatus;
 use crate::domain::policy::{ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
 use crate::domain::role::StaffRole;
@@ -682,8 +683,11 @@ fn tell(
         match ev {
             Event::FirstContactLapsed => d.first_contact_lapsed_at = Some(to_db_time(when)),
             Event::MakeOffer => {
-                for open in offers.iter_mut().filter(|o| o.status == "open") {
-                    open.status = "superseded".into();
+                for open in offers
+                    .iter_mut()
+                    .filter(|o| o.status == OfferStatus::Open.as_str())
+                {
+                    open.status = OfferStatus::Superseded.as_str().into();
                 }
                 offers.push(Offer {
                     id: new_id(),
@@ -695,7 +699,7 @@ fn tell(
                     terms: "退还相应款项".into(),
                     fulfilment_days: 7,
                     expires_at: to_db_time((when + Duration::days(5)).max(settle_due)),
-                    status: "open".into(),
+                    status: OfferStatus::Open.as_str().into(),
                     response_reason: None,
                     created_at: to_db_time(when),
                     responded_at: None,
@@ -729,8 +733,11 @@ fn tell(
         let concludes = next.status.is_terminal() && !facts.status.is_terminal();
         if concludes {
             d.concluded_at = Some(to_db_time(when));
-            for open in offers.iter_mut().filter(|o| o.status == "open") {
-                open.status = "withdrawn".into();
+            for open in offers
+                .iter_mut()
+                .filter(|o| o.status == OfferStatus::Open.as_str())
+            {
+                open.status = OfferStatus::Withdrawn.as_str().into();
             }
         }
         if concludes && next.status == Status::Escalated {

@@ -11,6 +11,8 @@ use serde_json::json;
 use super::CaseContext;
 use super::notices::{Notice, send_notice};
 use crate::domain::access::Actor;
+use crate::domain::alert::{AlertKind, AlertStatus};
+use crate::domain::claim::Remedy;
 use crate::domain::commitment::{CommitmentKind, is_in_force};
 use crate::domain::region::RegionCode;
 use crate::error::{ApiError, ErrorCode};
@@ -19,16 +21,6 @@ use crate::store::disputes::{Claim, Dispute};
 use crate::store::schema::{alerts, businesses, dispute_claims, disputes, unit_commitments};
 use crate::store::users::User;
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
-
-/// The kinds of alert.
-pub const KINDS: [&str; 6] = [
-    "mass_complaint",
-    "repeat_consumer",
-    "repeat_unit",
-    "major",
-    "sensitive",
-    "commitment_breach",
-];
 
 /// A stored alert.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -61,7 +53,7 @@ fn raise(
     conn: &mut DbConn,
     ctx: &CaseContext,
     trigger: &Dispute,
-    kind: &str,
+    kind: AlertKind,
     key: String,
     disputes: Vec<String>,
     summary: String,
@@ -77,13 +69,13 @@ fn raise(
     }
     let alert = Alert {
         id: new_id(),
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         unit_id: trigger.unit_id.clone(),
         region_code: trigger.region_code.clone(),
         summary: summary.clone(),
         dispute_ids: json!(disputes).to_string(),
         dedupe_key: key,
-        status: "open".into(),
+        status: AlertStatus::Open.as_str().into(),
         created_at: to_db_time(now),
         acknowledged_at: None,
         acknowledged_by: None,
@@ -147,7 +139,7 @@ pub fn on_filed(
             conn,
             ctx,
             d,
-            "major",
+            AlertKind::Major,
             format!("major:{}", d.id),
             vec![d.id.clone()],
             format!("重大纠纷：{} 索赔 {yuan} 元", d.case_number),
@@ -165,7 +157,7 @@ pub fn on_filed(
             conn,
             ctx,
             d,
-            "sensitive",
+            AlertKind::Sensitive,
             format!("sensitive:{}", d.id),
             vec![d.id.clone()],
             format!("敏感纠纷：{} 提及「{}」", d.case_number, words.join("、")),
@@ -186,7 +178,7 @@ pub fn on_filed(
             conn,
             ctx,
             d,
-            "repeat_consumer",
+            AlertKind::RepeatConsumer,
             format!("repeat_consumer:{}", d.id),
             ids,
             format!(
@@ -206,7 +198,7 @@ pub fn on_filed(
             conn,
             ctx,
             d,
-            "repeat_unit",
+            AlertKind::RepeatUnit,
             format!("repeat_unit:{}", d.id),
             window,
             format!(
@@ -241,7 +233,7 @@ pub fn on_filed(
             conn,
             ctx,
             d,
-            "mass_complaint",
+            AlertKind::MassComplaint,
             format!("mass_complaint:{}", d.id),
             burst.iter().map(|(id, _, _)| id.clone()).collect(),
             format!(
@@ -268,9 +260,11 @@ pub fn on_declined(
         .select((dispute_claims::category, dispute_claims::remedies))
         .first(conn)?;
     let wants_return = category == "returns_and_refunds"
-        || remedies
-            .split(',')
-            .any(|r| r == "refund" || r == "replacement");
+        || remedies.split(',').any(|r| {
+            [Remedy::Refund, Remedy::Replacement]
+                .map(Remedy::as_str)
+                .contains(&r)
+        });
     if !wants_return {
         return Ok(());
     }
@@ -287,7 +281,7 @@ pub fn on_declined(
             conn,
             ctx,
             d,
-            "commitment_breach",
+            AlertKind::CommitmentBreach,
             format!("commitment_breach:{}", d.id),
             vec![d.id.clone()],
             format!(
@@ -335,34 +329,31 @@ pub fn find_alert(conn: &mut DbConn, id: &str) -> Result<Option<Alert>, StoreErr
 pub fn move_alert(
     conn: &mut DbConn,
     id: &str,
-    to: &str,
+    to: AlertStatus,
     by: &str,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let at = Some(to_db_time(now));
-    let moved = if to == "acknowledged" {
-        diesel::update(alerts::table.find(id).filter(alerts::status.eq("open")))
+    let from: Vec<&str> = to.reached_from().iter().map(|s| s.as_str()).collect();
+    let moved = if to == AlertStatus::Acknowledged {
+        diesel::update(alerts::table.find(id).filter(alerts::status.eq_any(&from)))
             .set((
-                alerts::status.eq("acknowledged"),
+                alerts::status.eq(to.as_str()),
                 alerts::acknowledged_at.eq(at),
                 alerts::acknowledged_by.eq(Some(by)),
                 alerts::note.eq(note),
             ))
             .execute(conn)?
     } else {
-        diesel::update(
-            alerts::table
-                .find(id)
-                .filter(alerts::status.eq_any(["open", "acknowledged"])),
-        )
-        .set((
-            alerts::status.eq("closed"),
-            alerts::closed_at.eq(at),
-            alerts::closed_by.eq(Some(by)),
-            alerts::note.eq(note),
-        ))
-        .execute(conn)?
+        diesel::update(alerts::table.find(id).filter(alerts::status.eq_any(&from)))
+            .set((
+                alerts::status.eq(to.as_str()),
+                alerts::closed_at.eq(at),
+                alerts::closed_by.eq(Some(by)),
+                alerts::note.eq(note),
+            ))
+            .execute(conn)?
     };
     Ok(moved == 1)
 }
@@ -405,7 +396,7 @@ pub fn alert_labels(conn: &mut DbConn, alerts: &[Alert]) -> Result<AlertLabels, 
 /// A handling step of an alert: the status it moves to, with the regulator's note.
 #[derive(Debug)]
 pub struct AlertStep<'a> {
-    pub to: &'static str,
+    pub to: AlertStatus,
     pub note: Option<&'a str>,
 }
 
@@ -472,7 +463,7 @@ pub fn escalate_mass_complaint(
     {
         return Err(missing());
     }
-    if alert.kind != "mass_complaint" {
+    if alert.kind != AlertKind::MassComplaint.as_str() {
         return Err(ApiError::new(
             ErrorCode::NotAMassComplaint,
             "Only a mass complaint's disputes are escalated together.",
@@ -504,7 +495,14 @@ pub fn escalate_mass_complaint(
             )?;
             escalated.push(dispute);
         }
-        move_alert(conn, id, "acknowledged", &regulator.id, Some(reason), now)?;
+        move_alert(
+            conn,
+            id,
+            AlertStatus::Acknowledged,
+            &regulator.id,
+            Some(reason),
+            now,
+        )?;
         Ok((escalated, skipped))
     })
 }

@@ -95,7 +95,7 @@ fn upcoming(
         disputes::table
             .inner_join(dispute_claims::table)
             .inner_join(settlements::table)
-            .filter(disputes::status.eq("settled"))
+            .filter(disputes::status.eq(Status::Settled.as_str()))
             .filter(disputes::fulfilled_at.is_null())
             .filter(settlements::fulfilment_due_at.gt(from))
             .filter(settlements::fulfilment_due_at.le(to))

@@ -118,13 +118,13 @@ fn anonymise(
     // 诉转案 from them (docs/metrics.md#rebuild).
     let steps: Vec<(String, String)> = dispute_events::table
         .filter(dispute_events::dispute_id.eq(id))
-        .filter(dispute_events::kind.eq("escalation_status"))
+        .filter(dispute_events::kind.eq(TimelineKind::EscalationStatus.as_str()))
         .select((dispute_events::id, dispute_events::detail))
         .load(conn)?;
     diesel::update(
         dispute_events::table
             .filter(dispute_events::dispute_id.eq(id))
-            .filter(dispute_events::kind.ne("escalation_status")),
+            .filter(dispute_events::kind.ne(TimelineKind::EscalationStatus.as_str())),
     )
     .set(dispute_events::detail.eq(json!({"removed": true}).to_string()))
     .execute(conn)?;

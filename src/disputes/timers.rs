@@ -10,6 +10,7 @@ use super::actions::{Acting, Action, act};
 use super::{CaseContext, CaseError};
 use crate::domain::dispute::Status;
 use crate::domain::dispute::TimelineKind;
+use crate::domain::offer::OfferStatus;
 use crate::store::disputes::append_event;
 use crate::store::schema::{disputes, offers, settlements};
 use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
@@ -33,7 +34,7 @@ fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Acti
     let at = to_db_time(now);
     let mut due = Vec::new();
     let first: Vec<String> = disputes::table
-        .filter(disputes::status.eq("filed"))
+        .filter(disputes::status.eq(Status::Filed.as_str()))
         .filter(disputes::first_contacted_at.is_null())
         .filter(disputes::first_contact_lapsed_at.is_null())
         .filter(disputes::first_contact_due_at.lt(at))
@@ -52,7 +53,7 @@ fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Acti
     );
     let unfulfilled: Vec<String> = disputes::table
         .inner_join(settlements::table)
-        .filter(disputes::status.eq("settled"))
+        .filter(disputes::status.eq(Status::Settled.as_str()))
         .filter(disputes::fulfilled_at.is_null())
         .filter(settlements::fulfilment_due_at.lt(at))
         .select(disputes::id)
@@ -63,7 +64,7 @@ fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Acti
             .map(|id| (id, Action::FulfilmentLapsed)),
     );
     let fulfilled: Vec<(String, Option<chrono::NaiveDateTime>, String)> = disputes::table
-        .filter(disputes::status.eq("settled"))
+        .filter(disputes::status.eq(Status::Settled.as_str()))
         .filter(disputes::fulfilled_at.is_not_null())
         .select((disputes::id, disputes::fulfilled_at, disputes::policy))
         .load(conn)?;
@@ -84,7 +85,7 @@ fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreEr
     crate::store::write_transaction(conn, |conn| {
         let expired: Vec<(String, String, String)> = offers::table
             .inner_join(disputes::table)
-            .filter(offers::status.eq("open"))
+            .filter(offers::status.eq(OfferStatus::Open.as_str()))
             .filter(offers::expires_at.le(at))
             .select((offers::id, offers::dispute_id, disputes::status))
             .load(conn)?;
@@ -92,10 +93,10 @@ fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreEr
             let closed = diesel::update(
                 offers::table
                     .find(offer_id)
-                    .filter(offers::status.eq("open")),
+                    .filter(offers::status.eq(OfferStatus::Open.as_str())),
             )
             .set((
-                offers::status.eq("expired"),
+                offers::status.eq(OfferStatus::Expired.as_str()),
                 offers::responded_at.eq(Some(at)),
             ))
             .execute(conn)?;

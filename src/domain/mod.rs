@@ -3,6 +3,7 @@
 //! everything here is tested in place.
 
 pub mod access;
+pub mod alert;
 pub mod audit;
 pub mod calendar;
 pub mod claim;
@@ -16,6 +17,7 @@ pub mod money;
 pub mod offer;
 pub mod password;
 pub mod policy;
+pub mod publication;
 pub mod region;
 pub mod role;
 pub mod text;

@@ -11,6 +11,7 @@ use crate::disputes::alerts::{
     Alert, AlertLabels, AlertStep, alert_labels, escalate_mass_complaint, list_alerts,
     move_alert_by,
 };
+use crate::domain::alert::{AlertKind, AlertStatus};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::ApiError;
@@ -28,8 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct AlertDto {
     pub id: String,
-    /// mass_complaint, repeat_consumer, repeat_unit, major, sensitive or commitment_breach.
-    pub kind: String,
+    pub kind: AlertKind,
     pub unit_id: String,
     /// The unit's business name.
     pub unit_name: String,
@@ -38,8 +38,7 @@ pub struct AlertDto {
     pub dispute_ids: Vec<String>,
     /// The disputes it names, with their case numbers, oldest first.
     pub disputes: Vec<AlertDispute>,
-    /// open, acknowledged or closed.
-    pub status: String,
+    pub status: AlertStatus,
     pub created_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -55,9 +54,9 @@ pub struct AlertDispute {
 
 impl AlertDto {
     /// The alert with its unit's name and its disputes' case numbers from `labels`.
-    fn of(a: Alert, labels: &AlertLabels) -> Self {
+    fn of(a: Alert, labels: &AlertLabels) -> Result<Self, ApiError> {
         let dispute_ids: Vec<String> = serde_json::from_str(&a.dispute_ids).unwrap_or_default();
-        Self {
+        Ok(Self {
             disputes: dispute_ids
                 .iter()
                 .map(|id| AlertDispute {
@@ -68,16 +67,16 @@ impl AlertDto {
             dispute_ids,
             unit_name: labels.units.get(&a.unit_id).cloned().unwrap_or_default(),
             id: a.id,
-            kind: a.kind,
+            kind: a.kind.parse()?,
             unit_id: a.unit_id,
             region_code: a.region_code,
             summary: a.summary,
-            status: a.status,
+            status: a.status.parse()?,
             created_at: from_db_time(a.created_at),
             acknowledged_at: a.acknowledged_at.map(from_db_time),
             closed_at: a.closed_at.map(from_db_time),
             note: a.note,
-        }
+        })
     }
 }
 
@@ -99,7 +98,8 @@ fn handled_region(auth: &AuthUser) -> Result<Option<RegionCode>, ApiError> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AlertQuery {
-    /// open, acknowledged or closed.
+    /// Only alerts in this status.
+    #[param(value_type = Option<AlertStatus>)]
     pub status: Option<String>,
 }
 
@@ -125,7 +125,7 @@ pub async fn list_for(
     let status = query.status;
     if status
         .as_deref()
-        .is_some_and(|s| !["open", "acknowledged", "closed"].contains(&s))
+        .is_some_and(|s| AlertStatus::parse(s).is_none())
     {
         return Err(ApiError::invalid_field(
             "status",
@@ -139,11 +139,9 @@ pub async fn list_for(
         .run(move |conn| {
             let rows = list_alerts(conn, prefix.as_deref(), status.as_deref(), 500)?;
             let labels = alert_labels(conn, &rows)?;
-            Ok::<_, ApiError>(
-                rows.into_iter()
-                    .map(|a| AlertDto::of(a, &labels))
-                    .collect::<Vec<_>>(),
-            )
+            rows.into_iter()
+                .map(|a| AlertDto::of(a, &labels))
+                .collect::<Result<Vec<_>, _>>()
         })
         .await
 }
@@ -173,13 +171,13 @@ pub async fn move_for(
     note: Option<String>,
 ) -> Result<AlertDto, ApiError> {
     let to = match to {
-        AlertMove::Acknowledge => "acknowledged",
-        AlertMove::Close => "closed",
+        AlertMove::Acknowledge => AlertStatus::Acknowledged,
+        AlertMove::Close => AlertStatus::Closed,
     };
     let region = handled_region(auth)?;
     let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > 1000)
-        || (to == "closed" && note.as_ref().is_none_or(|n| n.chars().count() < 2))
+        || (to == AlertStatus::Closed && note.as_ref().is_none_or(|n| n.chars().count() < 2))
     {
         return Err(ApiError::invalid_field(
             "note",
@@ -199,7 +197,7 @@ pub async fn move_for(
             move_alert_by(conn, &actor, region.as_ref(), &id, &step, now)
         })
         .await?;
-    Ok(AlertDto::of(alert, &labels))
+    AlertDto::of(alert, &labels)
 }
 
 /// Acknowledges an open alert (regulators of its region).

@@ -8,9 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
+use crate::domain::publication::{PublicationKind, PublicationStatus};
 use crate::domain::region::RegionCode;
 use crate::error::ApiError;
-use crate::oversight::publications::{self as publications, KINDS};
+use crate::oversight::publications::{self as publications};
 pub use crate::oversight::publications::{CreatePublication, EditPublication};
 use crate::store::from_db_time;
 use crate::store::publications::Publication;
@@ -35,34 +36,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct PublicationDto {
     pub id: String,
-    /// case_summary or consumer_alert.
-    pub kind: String,
+    pub kind: PublicationKind,
     pub region_code: String,
     pub title: String,
     pub body: String,
-    /// draft or published.
-    pub status: String,
+    pub status: PublicationStatus,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
 }
 
-impl From<Publication> for PublicationDto {
-    fn from(p: Publication) -> Self {
-        Self {
+impl TryFrom<Publication> for PublicationDto {
+    type Error = ApiError;
+    fn try_from(p: Publication) -> Result<Self, ApiError> {
+        Ok(Self {
             id: p.id,
-            kind: p.kind,
+            kind: p.kind.parse()?,
             region_code: p.region_code,
             title: p.title,
             body: p.body,
-            status: p.status,
+            status: p.status.parse()?,
             created_at: from_db_time(p.created_at),
             published_at: p.published_at.map(from_db_time),
-        }
+        })
     }
 }
 
-fn shown(rows: Vec<Publication>) -> Vec<PublicationDto> {
-    rows.into_iter().map(PublicationDto::from).collect()
+fn shown(rows: Vec<Publication>) -> Result<Vec<PublicationDto>, ApiError> {
+    rows.into_iter().map(PublicationDto::try_from).collect()
 }
 
 /// Drafts a publication for the caller's region (regulators). A case summary is drafted from
@@ -92,7 +92,7 @@ pub async fn create_for(
         .db
         .run(move |conn| publications::create(conn, &actor, &request, now))
         .await?;
-    Ok(PublicationDto::from(row))
+    PublicationDto::try_from(row)
 }
 
 /// The region's publications, drafts included, newest first (regulators).
@@ -116,7 +116,7 @@ pub async fn list_drafts_for(
         .db
         .run(move |conn| publications::list_drafts(conn, &actor))
         .await?;
-    Ok(shown(rows))
+    shown(rows)
 }
 
 /// Previews a publication exactly as it will read (regulators of its region).
@@ -132,7 +132,7 @@ pub async fn preview(
         .db
         .run(move |conn| publications::find_in_region(conn, &auth.actor, &path))
         .await?;
-    Ok(HttpResponse::Ok().json(PublicationDto::from(row)))
+    Ok(HttpResponse::Ok().json(PublicationDto::try_from(row)?))
 }
 
 /// Edits a draft (regulators of its region); text naming the consumer is refused.
@@ -152,7 +152,7 @@ pub async fn edit(
         .db
         .run(move |conn| publications::edit(conn, &auth.actor, &pii, &path, &body))
         .await?;
-    Ok(HttpResponse::Ok().json(PublicationDto::from(row)))
+    Ok(HttpResponse::Ok().json(PublicationDto::try_from(row)?))
 }
 
 /// Publishes a draft (regulators of its region); it then appears in the public list.
@@ -181,14 +181,15 @@ pub async fn publish_for(
         .db
         .run(move |conn| publications::publish(conn, &actor, &pii, &id, now))
         .await?;
-    Ok(PublicationDto::from(row))
+    PublicationDto::try_from(row)
 }
 
 /// Filter of the public list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PublicQuery {
-    /// case_summary or consumer_alert.
+    /// Only publications of this kind.
+    #[param(value_type = Option<PublicationKind>)]
     pub kind: Option<String>,
     /// Only publications of this region and the regions inside it.
     pub region: Option<String>,
@@ -210,7 +211,10 @@ pub async fn public_list_for(
     query: PublicQuery,
 ) -> Result<Vec<PublicationDto>, ApiError> {
     let kind = query.kind;
-    if kind.as_deref().is_some_and(|k| !KINDS.contains(&k)) {
+    if kind
+        .as_deref()
+        .is_some_and(|k| PublicationKind::parse(k).is_none())
+    {
         return Err(ApiError::invalid_field(
             "kind",
             "invalid_kind",
@@ -227,5 +231,5 @@ pub async fn public_list_for(
         .db
         .run(move |conn| publications::public_list(conn, kind.as_deref(), region.as_ref()))
         .await?;
-    Ok(shown(rows))
+    shown(rows)
 }

@@ -12,6 +12,7 @@ use crate::domain::access::Actor;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
+use crate::domain::unit::UnitStatus;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::units::{
     insert_warning, last_warnings, unanswered_by_unit, units_under_evaluation,
@@ -25,7 +26,7 @@ pub struct EvaluatedUnit {
     pub business_name: String,
     pub region_code: String,
     pub industry_code: String,
-    pub status: String,
+    pub status: UnitStatus,
     pub filed: i64,
     pub concluded: i64,
     pub on_time_rate: Option<f64>,
@@ -98,7 +99,7 @@ pub fn evaluate(
             business_name: name,
             region_code: region,
             industry_code: industry,
-            status,
+            status: status.parse()?,
             filed: counters.filed,
             concluded: counters.concluded,
             on_time_rate: f.on_time_rate,
@@ -150,7 +151,8 @@ pub fn warn(
     if !RegionCode::parse(&business.region_code).is_ok_and(|r| region.contains(&r)) {
         return Err(missing());
     }
-    if !["active", "suspended"].contains(&unit.status.as_str()) {
+    let status: UnitStatus = unit.status.parse()?;
+    if ![UnitStatus::Active, UnitStatus::Suspended].contains(&status) {
         return Err(ApiError::new(
             ErrorCode::UnitTransitionNotAllowed,
             format!("A unit that is {} cannot be warned.", unit.status),

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::disputes::notices::remedy_zh;
 use crate::domain::access::Actor;
 use crate::domain::dispute::Status;
+use crate::domain::publication::{PublicationKind, PublicationStatus};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
@@ -22,14 +23,11 @@ use crate::store::reference::{find_industry, find_region};
 use crate::store::users::find_user;
 use crate::store::{DbConn, from_db_time, new_id, to_db_time};
 
-/// The kinds of publication.
-pub const KINDS: [&str; 2] = ["case_summary", "consumer_alert"];
-
 /// A new draft: a case summary of a concluded dispute, or a consumer alert.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePublication {
-    /// case_summary or consumer_alert.
+    #[schema(value_type = PublicationKind)]
     pub kind: String,
     /// For a case summary: the concluded dispute it is drawn from.
     pub dispute_id: Option<String>,
@@ -164,15 +162,18 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<Publication, ApiError> {
     let region = regulator_region(actor)?;
-    let (title, text, region_code, dispute_id) = match body.kind.as_str() {
-        "case_summary" => {
+    let kind = PublicationKind::parse(&body.kind).ok_or_else(|| {
+        ApiError::invalid_field("kind", "invalid_kind", "case_summary or consumer_alert")
+    })?;
+    let (title, text, region_code, dispute_id) = match kind {
+        PublicationKind::CaseSummary => {
             let id = body.dispute_id.clone().ok_or_else(|| {
                 ApiError::invalid_field("dispute_id", "required", "name the concluded dispute")
             })?;
             let (title, text, region_code) = draft_summary(conn, &id, &region)?;
             (title, text, region_code, Some(id))
         }
-        "consumer_alert" => {
+        PublicationKind::ConsumerAlert => {
             let mut e = FieldErrors::default();
             let title = e.check(
                 "title",
@@ -192,22 +193,15 @@ pub fn create(
                 None,
             )
         }
-        _ => {
-            return Err(ApiError::invalid_field(
-                "kind",
-                "invalid_kind",
-                "case_summary or consumer_alert",
-            ));
-        }
     };
     let row = Publication {
         id: new_id(),
-        kind: body.kind.clone(),
+        kind: kind.as_str().into(),
         region_code,
         dispute_id,
         title,
         body: text,
-        status: "draft".into(),
+        status: PublicationStatus::Draft.as_str().into(),
         created_by: actor.user_id.clone(),
         created_at: to_db_time(now),
         published_at: None,
@@ -248,7 +242,7 @@ pub fn edit(
     body: &EditPublication,
 ) -> Result<Publication, ApiError> {
     let mut row = find_in_region(conn, actor, id)?;
-    if row.status != "draft" {
+    if row.status != PublicationStatus::Draft.as_str() {
         return Err(ApiError::new(
             ErrorCode::PublicationPublished,
             "A published text is not edited.",
@@ -289,7 +283,7 @@ pub fn publish(
     now: DateTime<Utc>,
 ) -> Result<Publication, ApiError> {
     let mut row = find_in_region(conn, actor, id)?;
-    if row.status != "draft" {
+    if row.status != PublicationStatus::Draft.as_str() {
         return Err(ApiError::new(
             ErrorCode::PublicationPublished,
             "It is published already.",
@@ -317,7 +311,7 @@ pub fn publish(
         )?;
         Ok::<_, ApiError>(())
     })?;
-    row.status = "published".into();
+    row.status = PublicationStatus::Published.as_str().into();
     row.published_at = Some(to_db_time(now));
     Ok(row)
 }

@@ -4,6 +4,7 @@
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
 use crate::domain::text_enum::text_enum;
+use crate::domain::unit::UnitStatus;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
@@ -321,7 +322,11 @@ fn per_unit(
     let units: Vec<(String, String, String)> = odr_units::table
         .inner_join(businesses::table)
         .filter(crate::in_region!(businesses::region_code, prefix))
-        .filter(odr_units::status.eq_any(["active", "suspended", "removed"]))
+        .filter(odr_units::status.eq_any([
+            UnitStatus::Active.as_str(),
+            UnitStatus::Suspended.as_str(),
+            UnitStatus::Removed.as_str(),
+        ]))
         .order(businesses::name)
         .select((odr_units::id, businesses::name, odr_units::status))
         .load(conn)?;

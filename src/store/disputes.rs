@@ -402,7 +402,7 @@ pub fn list_disputes(
     if let Some(now) = filter.first_contact_overdue_at {
         query = query
             .filter(disputes::first_contacted_at.is_null())
-            .filter(disputes::status.eq("filed"))
+            .filter(disputes::status.eq(Status::Filed.as_str()))
             .filter(disputes::first_contact_due_at.lt(to_db_time(now)));
     }
     if let Some(now) = filter.overdue_at {

@@ -1,5 +1,6 @@
 //! Messages, offers, settlement agreements, evidence records and escalations of disputes.
 
+use crate::domain::offer::OfferStatus;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -114,10 +115,10 @@ pub fn supersede_open_offers(
         offers::table
             .filter(offers::dispute_id.eq(dispute_id))
             .filter(offers::party.eq(party))
-            .filter(offers::status.eq("open")),
+            .filter(offers::status.eq(OfferStatus::Open.as_str())),
     )
     .set((
-        offers::status.eq("superseded"),
+        offers::status.eq(OfferStatus::Superseded.as_str()),
         offers::responded_at.eq(Some(to_db_time(now))),
     ))
     .execute(conn)?)
@@ -165,7 +166,7 @@ pub fn close_offer(
     let changed = diesel::update(
         offers::table
             .filter(offers::id.eq(offer_id))
-            .filter(offers::status.eq("open")),
+            .filter(offers::status.eq(OfferStatus::Open.as_str())),
     )
     .set((
         offers::status.eq(status),
@@ -186,7 +187,7 @@ pub fn close_all_open_offers(
     diesel::update(
         offers::table
             .filter(offers::dispute_id.eq(dispute_id))
-            .filter(offers::status.eq("open")),
+            .filter(offers::status.eq(OfferStatus::Open.as_str())),
     )
     .set((
         offers::status.eq(status),

@@ -1,5 +1,6 @@
 //! Publications: anonymised case summaries and consumer alerts (docs/metrics.md#publications).
 
+use crate::domain::publication::PublicationStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -62,7 +63,7 @@ pub fn list_published(
     limit: i64,
 ) -> Result<Vec<Publication>, StoreError> {
     let mut q = publications::table
-        .filter(publications::status.eq("published"))
+        .filter(publications::status.eq(PublicationStatus::Published.as_str()))
         .order(publications::published_at.desc())
         .limit(limit)
         .select(Publication::as_select())
@@ -87,7 +88,7 @@ pub fn update_draft_text(
     let changed = diesel::update(
         publications::table
             .find(id)
-            .filter(publications::status.eq("draft")),
+            .filter(publications::status.eq(PublicationStatus::Draft.as_str())),
     )
     .set((publications::title.eq(title), publications::body.eq(body)))
     .execute(conn)?;
@@ -100,10 +101,10 @@ pub fn mark_published(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> Result<
     let changed = diesel::update(
         publications::table
             .find(id)
-            .filter(publications::status.eq("draft")),
+            .filter(publications::status.eq(PublicationStatus::Draft.as_str())),
     )
     .set((
-        publications::status.eq("published"),
+        publications::status.eq(PublicationStatus::Published.as_str()),
         publications::published_at.eq(Some(to_db_time(at))),
     ))
     .execute(conn)?;

@@ -12,6 +12,7 @@ use super::schema::{
 };
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::commitment::Commitment;
+use crate::domain::dispute::Status;
 use crate::domain::unit::UnitStatus;
 
 /// A stored ODR unit (one per business).
@@ -357,7 +358,9 @@ pub fn units_under_evaluation(
     Ok(odr_units::table
         .inner_join(businesses::table)
         .filter(crate::in_region!(businesses::region_code, prefix))
-        .filter(odr_units::status.eq_any(["active", "suspended"]))
+        .filter(
+            odr_units::status.eq_any([UnitStatus::Active.as_str(), UnitStatus::Suspended.as_str()]),
+        )
         .select((
             odr_units::id,
             businesses::name,
@@ -378,7 +381,7 @@ pub fn unanswered_by_unit(
     let mut unanswered: HashMap<String, i64> = HashMap::new();
     for unit in disputes::table
         .filter(disputes::unit_id.eq_any(ids))
-        .filter(disputes::status.eq("filed"))
+        .filter(disputes::status.eq(Status::Filed.as_str()))
         .filter(disputes::first_contact_due_at.lt(to_db_time(now)))
         .select(disputes::unit_id)
         .load::<String>(conn)?

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::frame::{Frame, html};
 use super::session::{OrPage, PageError, Session};
+use crate::domain::publication::PublicationKind;
 use crate::error::ApiError;
 use crate::http::public::{self, DirectoryQuery, PublicUnit};
 use crate::http::publications::{self, PublicQuery, PublicationDto};
@@ -158,7 +159,7 @@ async fn home(s: Session) -> Result<HttpResponse, PageError> {
     let alerts = publications::public_list_for(
         &s.state,
         PublicQuery {
-            kind: Some("consumer_alert".into()),
+            kind: Some(PublicationKind::ConsumerAlert.as_str().into()),
             region: None,
         },
     )
@@ -284,9 +285,13 @@ struct PublicationsPage {
     names: Names,
 }
 
-async fn published(s: Session, kind: &str, title: (&str, &str)) -> Result<HttpResponse, PageError> {
+async fn published(
+    s: Session,
+    kind: PublicationKind,
+    title: (&str, &str),
+) -> Result<HttpResponse, PageError> {
     let asked = PublicQuery {
-        kind: Some(kind.into()),
+        kind: Some(kind.as_str().into()),
         region: None,
     };
     let (items, names) = Names::beside(&s, publications::public_list_for(&s.state, asked)).await?;
@@ -299,9 +304,19 @@ async fn published(s: Session, kind: &str, title: (&str, &str)) -> Result<HttpRe
 }
 
 async fn cases(s: Session) -> Result<HttpResponse, PageError> {
-    published(s, "case_summary", ("典型案例", "Published cases")).await
+    published(
+        s,
+        PublicationKind::CaseSummary,
+        ("典型案例", "Published cases"),
+    )
+    .await
 }
 
 async fn warnings(s: Session) -> Result<HttpResponse, PageError> {
-    published(s, "consumer_alert", ("消费提示", "Consumer alerts")).await
+    published(
+        s,
+        PublicationKind::ConsumerAlert,
+        ("消费提示", "Consumer alerts"),
+    )
+    .await
 }

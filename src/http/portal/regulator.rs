@@ -15,8 +15,11 @@ use super::labels;
 use super::public::Names;
 use super::session::{OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
+use crate::domain::alert::AlertStatus;
 use crate::domain::escalation::EscalationState;
+use crate::domain::publication::{PublicationKind, PublicationStatus};
 use crate::domain::role::Role;
+use crate::domain::unit::UnitStatus;
 use crate::error::ApiError;
 use crate::http::alerts::{self, AlertMove, AlertQuery};
 use crate::http::audit::{self, AuditQuery};
@@ -194,7 +197,7 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         ),
         async {
             let open = AlertQuery {
-                status: Some("open".into()),
+                status: Some(AlertStatus::Open.as_str().into()),
             };
             alerts::list_for(&s.state, &auth, open).await.or_page(&s)
         },
@@ -397,7 +400,7 @@ async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
                 )
                 .field("reason", list.t("警示理由", "Reason"), true),
             );
-            if unit.status == "active" {
+            if unit.status == UnitStatus::Active {
                 forms.push(
                     list.form(
                         format!("/approvals/{}", unit.unit_id),
@@ -562,8 +565,8 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
     list.intro = Some(list.t("同一单位短期内集中出现的纠纷（可能的群体性事件），请核查处理。", "Disputes gathering at one unit in a short time (a possible group incident): check and act."));
     for alert in items {
         let note = list.t("处理说明", "Note");
-        let forms = match alert.status.as_str() {
-            "open" => vec![
+        let forms = match alert.status {
+            AlertStatus::Open => vec![
                 list.form(
                     format!("/alerts/{}", alert.id),
                     ("确认", "Acknowledge"),
@@ -575,17 +578,17 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
                     .hidden("action", "close")
                     .field("note", note, true),
             ],
-            "acknowledged" => vec![
+            AlertStatus::Acknowledged => vec![
                 list.form(format!("/alerts/{}", alert.id), ("关闭", "Close"), "")
                     .hidden("action", "close")
                     .field("note", note, true),
             ],
-            _ => Vec::new(),
+            AlertStatus::Closed => Vec::new(),
         };
-        let style = match alert.status.as_str() {
-            "open" => "bad",
-            "acknowledged" => "warn",
-            _ => "ok",
+        let style = match alert.status {
+            AlertStatus::Open => "bad",
+            AlertStatus::Acknowledged => "warn",
+            AlertStatus::Closed => "ok",
         };
         let mut summary = Cell::text(format!("{} · {}", alert.unit_name, alert.summary));
         summary.links = alert
@@ -601,7 +604,7 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
                 summary,
                 Cell::text(alert.dispute_ids.len().to_string()),
                 Cell::text(list.frame.time(&alert.created_at)),
-                Cell::badge(alert.status, style),
+                Cell::badge(alert.status.as_str(), style),
             ],
             forms,
         });
@@ -802,7 +805,7 @@ async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpRe
             ("由纠纷生成案例草稿", "Draft a case summary from a dispute"),
             "secondary",
         )
-        .hidden("kind", "case_summary")
+        .hidden("kind", PublicationKind::CaseSummary.as_str())
         .field("dispute_id", list.t("纠纷编号（ID）", "Dispute id"), true),
     );
     list.forms.push(
@@ -811,12 +814,12 @@ async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpRe
             ("新建消费提示草稿", "Draft a consumer alert"),
             "secondary",
         )
-        .hidden("kind", "consumer_alert")
+        .hidden("kind", PublicationKind::ConsumerAlert.as_str())
         .field("title", list.t("标题", "Title"), true)
         .field("body", list.t("内容", "Text"), true),
     );
     for p in items {
-        let forms = if p.status == "draft" {
+        let forms = if p.status == PublicationStatus::Draft {
             vec![list.form(
                 format!("/publications/{}/publish", p.id),
                 ("发布", "Publish"),
@@ -825,7 +828,7 @@ async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpRe
         } else {
             Vec::new()
         };
-        let kind = if p.kind == "case_summary" {
+        let kind = if p.kind == PublicationKind::CaseSummary {
             list.t("典型案例", "Case summary")
         } else {
             list.t("消费提示", "Consumer alert")
@@ -835,8 +838,12 @@ async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpRe
                 Cell::text(p.title).with_note(p.body.chars().take(120).collect::<String>()),
                 Cell::text(kind),
                 Cell::badge(
-                    p.status.clone(),
-                    if p.status == "published" { "ok" } else { "" },
+                    p.status.as_str(),
+                    if p.status == PublicationStatus::Published {
+                        "ok"
+                    } else {
+                        ""
+                    },
                 ),
                 Cell::text(list.frame.date(&p.created_at)),
             ],
