@@ -335,7 +335,7 @@ async fn import_units(state: AppState, file: PathBuf, by: String) -> anyhow::Res
                 association: &association,
                 actor: Actor {
                     id: &admin.id,
-                    role: &admin.role,
+                    role: admin.role.parse()?,
                 },
                 now,
             };

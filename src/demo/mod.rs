@@ -293,14 +293,14 @@ fn enrol(
     };
     let applicant = Actor {
         id: owner_id,
-        role: Role::MerchantStaff.as_str(),
+        role: Role::MerchantStaff,
     };
     let unit = apply_for_unit(conn, business_id, all_met, applicant, now)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     if let Some(regulator) = approver {
         let regulator = Actor {
             id: regulator,
-            role: Role::Regulator.as_str(),
+            role: Role::Regulator,
         };
         change_status(
             conn,

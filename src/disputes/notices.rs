@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::CaseContext;
 use crate::domain::money::format_yuan;
+use crate::domain::notification::NotificationKind;
 use crate::jobs::{Job, enqueue_job};
 use crate::notify::messages::{DisputeNotice, Language};
 use crate::store::disputes::Dispute;
@@ -89,13 +90,13 @@ pub fn local_time(at: DateTime<Utc>) -> String {
 
 impl Notice {
     /// The stable kind of the notification.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> NotificationKind {
         match self {
-            Self::NewDispute { .. } => "new_dispute",
-            Self::FirstContact { .. } => "first_contact",
-            Self::Offer { .. } => "offer",
-            Self::Update { .. } => "update",
-            Self::Reminder { .. } => "reminder",
+            Self::NewDispute { .. } => NotificationKind::NewDispute,
+            Self::FirstContact { .. } => NotificationKind::FirstContact,
+            Self::Offer { .. } => NotificationKind::Offer,
+            Self::Update { .. } => NotificationKind::Update,
+            Self::Reminder { .. } => NotificationKind::Reminder,
         }
     }
 
@@ -278,7 +279,7 @@ pub fn send_unit_notice(
         ctx,
         user,
         None,
-        "unit",
+        NotificationKind::Unit,
         (headline.to_string(), detail),
         true,
         now,
@@ -312,7 +313,7 @@ fn deliver(
     ctx: &CaseContext,
     user: &User,
     dispute: Option<(&str, &str)>,
-    kind: &str,
+    kind: NotificationKind,
     (headline, detail): (String, String),
     by_email: bool,
     now: DateTime<Utc>,

@@ -11,6 +11,7 @@ use super::CaseContext;
 use super::notices::{Deadline, Notice, local_time, send_notice};
 use crate::domain::calendar::start_of_day;
 use crate::domain::dispute::Status;
+use crate::domain::notification::NotificationKind;
 use crate::jobs::{Job, enqueue_job};
 use crate::notify::messages::{DailyDigest, Language};
 use crate::store::businesses::find_business;
@@ -242,7 +243,14 @@ pub fn send_digests(
                     link: ctx.public_url.clone(),
                 };
                 let summary = format!("{}：{} 件纠纷将于下一个工作日结束前到期", today, dues.len());
-                notify(conn, &member.id, None, "daily_digest", &summary, now)?;
+                notify(
+                    conn,
+                    &member.id,
+                    None,
+                    NotificationKind::DailyDigest,
+                    &summary,
+                    now,
+                )?;
                 if let Some(email) = member.email.as_deref() {
                     let message = digest
                         .render(email)

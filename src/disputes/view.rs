@@ -206,7 +206,7 @@ pub struct RatingDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EscalationDto {
     pub reason: String,
-    pub initiated_by: String,
+    pub initiated_by: Actor,
     pub state: EscalationState,
     pub created_at: DateTime<Utc>,
 }
@@ -562,7 +562,7 @@ pub fn build_view(
             .map(|e| -> Result<_, StoreError> {
                 Ok(EscalationDto {
                     reason: e.reason,
-                    initiated_by: e.initiated_by,
+                    initiated_by: e.initiated_by.parse()?,
                     state: e.state.parse()?,
                     created_at: from_db_time(e.created_at),
                 })

@@ -14,6 +14,7 @@ pub mod escalation;
 pub mod masking;
 pub mod metrics;
 pub mod money;
+pub mod notification;
 pub mod offer;
 pub mod password;
 pub mod policy;

@@ -74,6 +74,35 @@ pub enum UnitTransitionError {
     },
 }
 
+text_enum! {
+    /// A regulator's decision on a unit: the unit actions other than applying.
+    pub enum UnitDecision ("unit decision") {
+        Approve,
+        Reject,
+        Suspend,
+        Reinstate,
+        Remove,
+    }
+}
+
+impl UnitDecision {
+    /// The action the decision takes.
+    pub fn action(self) -> UnitAction {
+        match self {
+            Self::Approve => UnitAction::Approve,
+            Self::Reject => UnitAction::Reject,
+            Self::Suspend => UnitAction::Suspend,
+            Self::Reinstate => UnitAction::Reinstate,
+            Self::Remove => UnitAction::Remove,
+        }
+    }
+
+    /// Whether the decision needs a reason (it goes against the unit).
+    pub fn needs_reason(self) -> bool {
+        matches!(self, Self::Reject | Self::Suspend | Self::Remove)
+    }
+}
+
 impl UnitAction {
     /// Who is entitled to take this action.
     pub fn actor(self) -> UnitActor {

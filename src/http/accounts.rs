@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::AuthUser;
 use crate::domain::contact::{EmailAddress, PhoneNumber};
+use crate::domain::notification::NotificationKind;
 use crate::domain::password::NewPassword;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
@@ -689,7 +690,7 @@ pub struct DataExport {
 /// A notification in a data export.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedNotification {
-    pub kind: String,
+    pub kind: NotificationKind,
     pub dispute_id: Option<String>,
     pub message: String,
     pub read_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -768,14 +769,16 @@ pub async fn export_my_data(
         disputes,
         notifications: notifications
             .into_iter()
-            .map(|n| ExportedNotification {
-                kind: n.kind,
-                dispute_id: n.dispute_id,
-                message: n.message,
-                read_at: n.read_at.map(crate::store::from_db_time),
-                created_at: crate::store::from_db_time(n.created_at),
+            .map(|n| {
+                Ok(ExportedNotification {
+                    kind: n.kind.parse()?,
+                    dispute_id: n.dispute_id,
+                    message: n.message,
+                    read_at: n.read_at.map(crate::store::from_db_time),
+                    created_at: crate::store::from_db_time(n.created_at),
+                })
             })
-            .collect(),
+            .collect::<Result<_, ApiError>>()?,
     };
     Ok(HttpResponse::Ok()
         .insert_header((

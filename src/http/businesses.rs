@@ -600,7 +600,7 @@ pub async fn apply(
             let business = load_owned_business(conn, &auth.actor, &id)?;
             let actor = units::Actor {
                 id: auth.id(),
-                role: auth.role().as_str(),
+                role: auth.role(),
             };
             let unit = crate::store::write_transaction(conn, |conn| {
                 apply_for_unit(conn, &business.id, conditions, actor, now)

@@ -13,6 +13,7 @@ use crate::disputes::CaseError;
 use crate::disputes::escalations::{
     Recorder, list_dead, queue, record_by_regulator, redrive_by, update,
 };
+use crate::domain::dispute::Actor;
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
@@ -54,8 +55,7 @@ pub struct EscalationItem {
     pub business_id: String,
     pub region_code: String,
     pub reason: String,
-    /// consumer, merchant or system.
-    pub initiated_by: String,
+    pub initiated_by: Actor,
     pub state: EscalationState,
     pub created_at: DateTime<Utc>,
 }
@@ -111,7 +111,7 @@ pub async fn list_for(
                 business_id: r.business_id,
                 region_code: r.region_code,
                 reason: r.reason,
-                initiated_by: r.initiated_by,
+                initiated_by: r.initiated_by.parse()?,
                 state: r.state.parse()?,
                 created_at: r.created_at,
             })

@@ -72,7 +72,7 @@ pub async fn import_file_for(
                 association: &association,
                 actor: Actor {
                     id: auth.id(),
-                    role: auth.role().as_str(),
+                    role: auth.role(),
                 },
                 now,
             };

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
+use crate::domain::notification::NotificationKind;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::from_db_time;
 use crate::store::notifications::{list_for_user, mark_read};
@@ -29,7 +30,7 @@ pub struct NotificationQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationDto {
     pub id: String,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub dispute_id: Option<String>,
     pub message: String,
     pub read: bool,
@@ -52,15 +53,17 @@ pub async fn list(
         .await?;
     let items: Vec<NotificationDto> = rows
         .into_iter()
-        .map(|n| NotificationDto {
-            id: n.id,
-            kind: n.kind,
-            dispute_id: n.dispute_id,
-            message: n.message,
-            read: n.read_at.is_some(),
-            created_at: from_db_time(n.created_at),
+        .map(|n| {
+            Ok(NotificationDto {
+                id: n.id,
+                kind: n.kind.parse()?,
+                dispute_id: n.dispute_id,
+                message: n.message,
+                read: n.read_at.is_some(),
+                created_at: from_db_time(n.created_at),
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(items))
 }
 

@@ -10,6 +10,7 @@ use super::pagination::{PageParams, split_page};
 use super::units::{CommitmentDto, parse_unit_filter};
 use crate::domain::commitment::is_in_force;
 use crate::domain::metrics::{Counters, Figures};
+use crate::domain::text_enum::text_enum;
 use crate::domain::unit::UnitStatus;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::businesses::Business;
@@ -55,8 +56,16 @@ pub struct PublicUnit {
     /// Commitments in force today.
     pub commitments: Vec<CommitmentDto>,
     pub scorecard: Scorecard,
-    /// `good`, or `warned` while a regulator's warning is recent (`evaluation.warning_days`).
-    pub standing: String,
+    /// `warned` while a regulator's warning is recent (`evaluation.warning_days`).
+    pub standing: Standing,
+}
+
+text_enum! {
+    /// How a unit stands with its regulators, as the public sees it.
+    pub enum Standing ("standing") {
+        Good,
+        Warned,
+    }
 }
 
 /// A unit's record over the last 12 months, as the public sees it.
@@ -123,11 +132,10 @@ fn public_unit(
     Ok(PublicUnit {
         scorecard: Scorecard::of(&scores.get(&unit.id).cloned().unwrap_or_default()),
         standing: if warned.contains(&unit.id) {
-            "warned"
+            Standing::Warned
         } else {
-            "good"
-        }
-        .into(),
+            Standing::Good
+        },
         commitments: commitments
             .iter()
             .filter(|c| c.unit_id == unit.id)

@@ -172,7 +172,7 @@ pub async fn download_archived(
 
 /// A region report: `daily`, `weekly` or `monthly` (regulators of the region, admins).
 #[utoipa::path(get, path = "/api/v1/reports/{kind}", tag = "metrics",
-    params(("kind" = String, Path, description = "daily, weekly or monthly"), ReportQuery),
+    params(("kind" = ReportKind, Path, description = "Which report"), ReportQuery),
     responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]

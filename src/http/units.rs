@@ -14,7 +14,7 @@ use crate::domain::access::Actor;
 use crate::domain::commitment::{Commitment, CommitmentKind};
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
-use crate::domain::unit::{UnitAction, UnitActor, UnitStatus, UnitTransitionError, transition};
+use crate::domain::unit::{UnitActor, UnitDecision, UnitStatus, UnitTransitionError, transition};
 use crate::error::{ApiError, ErrorCode, FieldErrors};
 use crate::store::businesses::Business;
 use crate::store::units::{self, CommitmentRow, OdrUnit, UnitFilter, UnitScope};
@@ -31,7 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// A commitment as shown and as set.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CommitmentDto {
-    /// `rights_service_station`, `trusted_consumption_store` or `offline_no_reason_return`.
+    #[schema(value_type = CommitmentKind)]
     pub kind: String,
     /// Days for no-reason returns (returns only).
     pub return_days: Option<u32>,
@@ -59,7 +59,7 @@ pub struct StatusChangeDto {
     pub from_status: Option<UnitStatus>,
     pub to_status: UnitStatus,
     pub actor_id: String,
-    pub actor_role: String,
+    pub actor_role: Role,
     pub reason: String,
     pub changed_at: DateTime<Utc>,
 }
@@ -154,7 +154,7 @@ pub fn unit_response(
                     from_status: h.from_status.as_deref().map(str::parse).transpose()?,
                     to_status: h.to_status.parse()?,
                     actor_id: h.actor_id,
-                    actor_role: h.actor_role,
+                    actor_role: h.actor_role.parse()?,
                     reason: h.reason,
                     changed_at: from_db_time(h.changed_at),
                 })
@@ -349,7 +349,7 @@ pub async fn get_unit_for(
 /// A regulator's decision on a unit.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UnitActionRequest {
-    /// `approve`, `reject`, `suspend`, `reinstate` or `remove`.
+    #[schema(value_type = UnitDecision)]
     pub action: String,
     /// Required for reject, suspend and remove (2–500 characters).
     pub reason: Option<String>,
@@ -381,17 +381,6 @@ fn decision_text(to: UnitStatus) -> (&'static str, &'static str) {
     }
 }
 
-fn parse_action(input: &str) -> Option<UnitAction> {
-    match input {
-        "approve" => Some(UnitAction::Approve),
-        "reject" => Some(UnitAction::Reject),
-        "suspend" => Some(UnitAction::Suspend),
-        "reinstate" => Some(UnitAction::Reinstate),
-        "remove" => Some(UnitAction::Remove),
-        _ => None,
-    }
-}
-
 /// Approves, rejects, suspends, reinstates or removes a unit (regulator of its region).
 /// Each step is kept in the unit's history with actor, reason and time.
 #[utoipa::path(post, path = "/api/v1/units/{id}/actions", tag = "units", params(("id" = String, Path)),
@@ -418,18 +407,16 @@ pub async fn act_on_unit_for(
     body: UnitActionRequest,
 ) -> Result<UnitResponse, ApiError> {
     let mut errors = FieldErrors::default();
-    let action = parse_action(&body.action);
-    if action.is_none() {
+    let decision = UnitDecision::parse(&body.action);
+    if decision.is_none() {
         errors.add(
             "action",
             "invalid_action",
             "use approve, reject, suspend, reinstate or remove",
         );
     }
-    let needs_reason = matches!(
-        action,
-        Some(UnitAction::Reject | UnitAction::Suspend | UnitAction::Remove)
-    );
+    let needs_reason = decision.is_some_and(UnitDecision::needs_reason);
+    let action = decision.map(UnitDecision::action);
     let reason = match body.reason.as_deref().filter(|r| !r.trim().is_empty()) {
         Some(reason) => errors
             .check(
@@ -477,7 +464,7 @@ pub async fn act_on_unit_for(
             })?;
             let actor = units::Actor {
                 id: auth.id(),
-                role: auth.role().as_str(),
+                role: auth.role(),
             };
             crate::store::write_transaction(conn, |conn| {
                 units::change_status(conn, &unit.id, from, to, actor, &reason, now)?;

@@ -3,6 +3,7 @@
 //! unit. Consumers appear by case number only. Built on demand by the API and on a schedule by
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
+use crate::domain::notification::NotificationKind;
 use crate::domain::text_enum::text_enum;
 use crate::domain::unit::UnitStatus;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
@@ -140,7 +141,14 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
                     .iter()
                     .filter(|u| u.region_code.as_deref() == Some(code.as_str()))
                 {
-                    notify(conn, &regulator.id, None, "report_ready", &message, now)?;
+                    notify(
+                        conn,
+                        &regulator.id,
+                        None,
+                        NotificationKind::ReportReady,
+                        &message,
+                        now,
+                    )?;
                 }
                 Ok(true)
             })?;

@@ -1,5 +1,6 @@
 //! In-app notifications per user, and stored responses for `Idempotency-Key` retries.
 
+use crate::domain::notification::NotificationKind;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -24,7 +25,7 @@ pub fn notify(
     conn: &mut DbConn,
     user_id: &str,
     dispute_id: Option<&str>,
-    kind: &str,
+    kind: NotificationKind,
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -32,7 +33,7 @@ pub fn notify(
         id: new_id(),
         user_id: user_id.into(),
         dispute_id: dispute_id.map(str::to_string),
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         message: message.into(),
         read_at: None,
         created_at: to_db_time(now),

@@ -13,6 +13,7 @@ use super::schema::{
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::commitment::Commitment;
 use crate::domain::dispute::Status;
+use crate::domain::role::Role;
 use crate::domain::unit::UnitStatus;
 
 /// A stored ODR unit (one per business).
@@ -65,7 +66,7 @@ pub struct CommitmentRow {
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     pub id: &'a str,
-    pub role: &'a str,
+    pub role: Role,
 }
 
 /// Which units a listing may show.
@@ -205,7 +206,7 @@ fn insert_history(
         from_status: from.map(|s| s.as_str().to_string()),
         to_status: to.as_str().into(),
         actor_id: actor.id.into(),
-        actor_role: actor.role.into(),
+        actor_role: actor.role.as_str().into(),
         reason: reason.into(),
         changed_at: at,
     };
@@ -217,7 +218,7 @@ fn insert_history(
         conn,
         &super::audit::Audit {
             actor_id: Some(actor.id),
-            actor_role: actor.role,
+            actor_role: actor.role.as_str(),
             action: &format!("unit.{}", to.as_str()),
             object_type: "unit",
             object_id: unit_id,

@@ -115,3 +115,101 @@ async fn the_api_reference_is_served_by_the_platform_itself(app: TestApp) {
         assert!(served.text.len() > 10_000, "{asset}");
     }
 }
+
+/// Whether a schema (or the items, or the non-null alternative, it holds) is an enum or a
+/// reference to a named schema.
+fn is_enum(schema: &serde_json::Value) -> bool {
+    if schema.get("$ref").is_some() || schema.get("enum").is_some() {
+        return true;
+    }
+    if let Some(items) = schema.get("items") {
+        return is_enum(items);
+    }
+    ["oneOf", "anyOf", "allOf"].iter().any(|k| {
+        schema[*k]
+            .as_array()
+            .is_some_and(|alternatives| alternatives.iter().any(is_enum))
+    })
+}
+
+/// Every field and parameter named like a closed set (a status, a state, a kind, a role, a
+/// party, a remedy, how days are counted) is an enum in the contract, from the enum the code
+/// uses (docs/architecture.md#enums). The exceptions are named with their reason.
+#[test]
+fn closed_sets_are_enums_in_the_contract() {
+    const NAMES: [&str; 16] = [
+        "status",
+        "state",
+        "kind",
+        "role",
+        "party",
+        "remedy",
+        "remedies",
+        "counting",
+        "standing",
+        "staff_role",
+        "your_role",
+        "actor_role",
+        "from_status",
+        "to_status",
+        "paused_from",
+        "initiated_by",
+    ];
+    // (schema or path, field, why it is text)
+    let exceptions = [
+        (
+            "AuditEntryDto",
+            "actor_role",
+            "the audit chain hashes rows as written",
+        ),
+        ("PacketDispute", "status", "packet v2 is a published format"),
+        (
+            "PacketEscalation",
+            "initiated_by",
+            "packet v2 is a published format",
+        ),
+        ("PacketEvidence", "party", "packet v2 is a published format"),
+        ("HealthResponse", "status", "ok or the failing check"),
+        ("Problem", "status", "the HTTP status, a number"),
+        (
+            "/api/v1/disputes",
+            "status",
+            "a comma-separated list of statuses",
+        ),
+        (
+            "/api/v1/disputes/export",
+            "status",
+            "a comma-separated list of statuses",
+        ),
+    ];
+    let document: serde_json::Value =
+        serde_json::from_str(&odr::http::openapi::document()).unwrap();
+    let excused = |owner: &str, field: &str| {
+        exceptions
+            .iter()
+            .any(|(o, f, _)| *o == owner && *f == field)
+    };
+    let mut text = Vec::new();
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
+        for (field, property) in properties {
+            if NAMES.contains(&field.as_str()) && !is_enum(property) && !excused(name, field) {
+                text.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for operation in item.as_object().unwrap().values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let field = parameter["name"].as_str().unwrap_or_default();
+                if NAMES.contains(&field) && !is_enum(&parameter["schema"]) && !excused(path, field)
+                {
+                    text.push(format!("{path} ?{field}"));
+                }
+            }
+        }
+    }
+    assert!(text.is_empty(), "closed sets sent as plain text: {text:?}");
+}

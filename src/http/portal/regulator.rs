@@ -502,7 +502,7 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
         list.rows.push(Row {
             cells: vec![
                 Cell::link(item.case_number, format!("/disputes/{}", item.dispute_id)),
-                Cell::text(labels::party(l, &item.initiated_by)),
+                Cell::text(labels::party(l, item.initiated_by.as_str())),
                 Cell::text(labels::escalation_reason(l, &item.reason)),
                 Cell::text(list.frame.time(&item.created_at)),
                 Cell::badge(
