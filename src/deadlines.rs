@@ -9,13 +9,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::disputes::{CaseError, policy_of, recompute_due_dates, status_of};
+use crate::domain::access::Actor;
 use crate::domain::calendar::{Calendar, NamedDay, YearCalendar};
 use crate::domain::dispute::TimelineKind;
 use crate::domain::policy::{DeadlinePolicy, ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
-use crate::error::ErrorCode;
+use crate::error::{ApiError, ErrorCode, on_conflict};
 use crate::store::deadlines::{
-    CalendarYearRow, PolicyRow, list_calendar_years, list_policies, put_calendar_year,
+    CalendarYearRow, PolicyRow, insert_policy, list_calendar_years, list_policies,
+    put_calendar_year,
 };
 use crate::store::disputes::{Dispute, append_event, save_dispute};
 use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
@@ -334,4 +336,37 @@ pub fn resolve_policy(
 /// Every stored policy with its scope (see [`policy_in_force`] for choosing among them).
 pub fn stored_policies(conn: &mut DbConn) -> Result<Vec<ScopedPolicy>, StoreError> {
     list_policies(conn)?.iter().map(scoped_policy).collect()
+}
+
+/// Stores a new deadline policy version (docs/deadlines.md#policies) for a scope that names a
+/// known region and industry, audited, in one transaction. Policies are never changed: a
+/// version that exists is refused.
+pub fn create_policy(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: &PolicyRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    crate::onboarding::known_scope(
+        conn,
+        row.region_code.as_deref(),
+        row.industry_code.as_deref(),
+    )?;
+    crate::store::write_transaction(conn, |conn| {
+        insert_policy(conn, row)?;
+        crate::store::audit::record_action(
+            conn,
+            actor,
+            "policy.create",
+            "deadline_policy",
+            &row.version,
+            row.region_code.as_deref(),
+            &json!({"effective_from": row.effective_from, "industry_code": row.industry_code}),
+            now,
+        )
+    })
+    .map_err(on_conflict(
+        ErrorCode::PolicyVersionExists,
+        "A policy with this version exists; policies are never changed, add a new version.",
+    ))
 }

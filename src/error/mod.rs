@@ -213,6 +213,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// Maps a store error, answering a conflict (a duplicate key or a concurrent change) with
+/// `code` and `detail`: `.map_err(on_conflict(ErrorCode::BusinessExists, "…"))`.
+pub fn on_conflict(code: ErrorCode, detail: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |error| match error {
+        StoreError::Conflict(_) => ApiError::new(code, detail),
+        other => other.into(),
+    }
+}
+
 impl From<crate::domain::text_enum::UnknownName> for ApiError {
     fn from(error: crate::domain::text_enum::UnknownName) -> Self {
         StoreError::from(error).into()

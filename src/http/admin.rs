@@ -15,10 +15,9 @@ use crate::domain::contact::PhoneNumber;
 use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
-use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
-use crate::onboarding::{Membership, new_user_row};
-use crate::store::StoreError;
-use crate::store::reference::{find_association, find_industry, find_region, insert_association};
+use crate::error::{ApiError, ErrorCode, FieldErrors, checked, on_conflict};
+use crate::onboarding::{Membership, known_scope, new_user_row};
+use crate::store::reference::{find_association, find_region, insert_association};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -42,26 +41,6 @@ pub struct CreateAssociationRequest {
     pub name: String,
     pub region_code: String,
     pub industry_code: Option<String>,
-}
-
-/// 422 naming `region_code` or `industry_code` when either is given and does not exist.
-pub fn known_scope(
-    conn: &mut crate::store::DbConn,
-    region: Option<&str>,
-    industry: Option<&str>,
-) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::default();
-    if let Some(code) = region
-        && find_region(conn, code)?.is_none()
-    {
-        errors.add("region_code", "unknown_region", "no such region");
-    }
-    if let Some(code) = industry
-        && find_industry(conn, code)?.is_none()
-    {
-        errors.add("industry_code", "unknown_industry", "no such industry");
-    }
-    errors.finish()
 }
 
 /// Creates an association (admin only).
@@ -115,13 +94,10 @@ pub async fn create_association(
                 )?;
                 Ok(association)
             })
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::new(
-                    ErrorCode::AssociationExists,
-                    "An association with this name exists.",
-                ),
-                other => other.into(),
-            })
+            .map_err(on_conflict(
+                ErrorCode::AssociationExists,
+                "An association with this name exists.",
+            ))
         })
         .await?;
     Ok(HttpResponse::Created().json(AssociationResponse::from(association)))

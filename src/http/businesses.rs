@@ -10,14 +10,13 @@ use super::AppState;
 use super::accounts::{AccountFields, account_conflict, parse_account};
 use super::auth::AuthUser;
 use super::units::{UnitResponse, unit_response};
-use crate::domain::access::{Actor, BusinessScope};
+use crate::domain::access::Actor;
 use crate::domain::password::NewPassword;
-use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::domain::unit::UNDERTAKING_VERSION;
 use crate::domain::unit::UnitStatus;
-use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
+use crate::error::{ApiError, ErrorCode, FieldErrors, checked, on_conflict};
 use crate::onboarding::business::{
     ApplyError, BusinessText, Conditions, apply_for_unit, check_references, new_business_row,
     parse_business, parse_service_phone,
@@ -28,7 +27,7 @@ use crate::store::businesses::{
 };
 use crate::store::units::{self, find_unit_of_business};
 use crate::store::users::{User, insert_user, list_staff};
-use crate::store::{DbConn, StoreError, from_db_time};
+use crate::store::{DbConn, from_db_time};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -49,22 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/businesses/{id}/application").route(web::post().to(apply)));
 }
 
-/// Whether `actor` passes `rule` for `business`.
-pub fn allowed(
-    actor: &Actor,
-    business: &Business,
-    rule: fn(&Actor, &BusinessScope<'_>) -> bool,
-) -> Result<bool, ApiError> {
-    let region = RegionCode::parse(&business.region_code).map_err(ApiError::internal)?;
-    Ok(rule(
-        actor,
-        &BusinessScope {
-            business_id: &business.id,
-            region: &region,
-            association_id: business.association_id.as_deref(),
-        },
-    ))
-}
+pub use crate::onboarding::units::allowed;
 
 /// Loads a business the actor may see; 404 when it does not exist or is out of sight.
 pub fn load_visible_business(
@@ -223,13 +207,10 @@ pub async fn register_business(
             errors.finish()?;
             crate::store::write_transaction(conn, |conn| {
                 let row = new_business_row(&business, None, now);
-                insert_business(conn, &row).map_err(|e| match e {
-                    StoreError::Conflict(_) => ApiError::new(
-                        ErrorCode::BusinessExists,
-                        "A business with this credit code is already registered.",
-                    ),
-                    other => other.into(),
-                })?;
+                insert_business(conn, &row).map_err(on_conflict(
+                    ErrorCode::BusinessExists,
+                    "A business with this credit code is already registered.",
+                ))?;
                 let user = new_user_row(
                     &pii,
                     &owner,

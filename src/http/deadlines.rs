@@ -8,15 +8,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::admin::known_scope;
 use super::auth::AuthUser;
 use crate::deadlines::{import_calendar_year, parse_calendar_year, scoped_policy};
 use crate::domain::policy::{DayCount, DeadlinePolicy};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode, FieldErrors};
-use crate::store::deadlines::{PolicyRow, insert_policy, list_policies};
-use crate::store::{StoreError, to_db_time};
+use crate::store::deadlines::{PolicyRow, list_policies};
+use crate::store::to_db_time;
 
 /// Largest calendar file accepted.
 const CALENDAR_LIMIT_BYTES: usize = 256 * 1024;
@@ -418,33 +417,7 @@ pub async fn create_policy_for(
     let actor = auth.actor.clone();
     state
         .db
-        .run(move |conn| {
-            known_scope(
-                conn,
-                stored.region_code.as_deref(),
-                stored.industry_code.as_deref(),
-            )?;
-            crate::store::write_transaction(conn, |conn| {
-                insert_policy(conn, &stored)?;
-                crate::store::audit::record_action(
-                    conn,
-                    &actor,
-                    "policy.create",
-                    "deadline_policy",
-                    &stored.version,
-                    stored.region_code.as_deref(),
-                    &serde_json::json!({"effective_from": stored.effective_from, "industry_code": stored.industry_code}),
-                    now,
-                )
-            })
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::new(
-                    ErrorCode::PolicyVersionExists,
-                    "A policy with this version exists; policies are never changed, add a new version.",
-                ),
-                other => other.into(),
-            })
-        })
+        .run(move |conn| crate::deadlines::create_policy(conn, &actor, &stored, now))
         .await?;
     Ok(PolicyResponse::of(
         &policy,

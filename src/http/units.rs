@@ -8,17 +8,17 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use super::businesses::allowed;
 use super::pagination::{PageParams, split_page};
 use crate::domain::access::Actor;
 use crate::domain::commitment::{Commitment, CommitmentKind};
 use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
-use crate::domain::unit::{UnitActor, UnitDecision, UnitStatus, UnitTransitionError, transition};
-use crate::error::{ApiError, ErrorCode, FieldErrors};
+use crate::domain::unit::{UnitDecision, UnitStatus};
+use crate::error::{ApiError, FieldErrors};
+use crate::onboarding::units::{decide, load_visible_unit, set_commitments};
 use crate::store::businesses::Business;
 use crate::store::units::{self, CommitmentRow, OdrUnit, UnitFilter, UnitScope};
-use crate::store::{DbConn, StoreError, from_db_time};
+use crate::store::{DbConn, from_db_time};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -304,20 +304,6 @@ pub async fn list_units_for(
     Ok(UnitPage { items, next_cursor })
 }
 
-fn load_visible_unit(
-    conn: &mut DbConn,
-    actor: &Actor,
-    id: &str,
-) -> Result<(OdrUnit, Business), ApiError> {
-    let missing = || ApiError::new(ErrorCode::UnitNotFound, "No such ODR unit.");
-    let (unit, business) = units::find_unit(conn, id)?.ok_or_else(missing)?;
-    if allowed(actor, &business, Actor::may_view_business)? {
-        Ok((unit, business))
-    } else {
-        Err(missing())
-    }
-}
-
 /// One unit's full record.
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", params(("id" = String, Path)),
     responses((status = 200, body = UnitResponse), (status = 404, body = crate::error::Problem)),
@@ -355,32 +341,6 @@ pub struct UnitActionRequest {
     pub reason: Option<String>,
 }
 
-/// What the unit's staff are told of a decision (Chinese, English).
-fn decision_text(to: UnitStatus) -> (&'static str, &'static str) {
-    match to {
-        UnitStatus::Active => (
-            "本单位已成为 ODR 企业（在线消费纠纷解决单位）",
-            "Your unit is an active ODR unit",
-        ),
-        UnitStatus::Suspended => (
-            "本单位 ODR 资格已暂停：不再受理新纠纷，已受理的继续处理",
-            "Your unit is suspended: no new disputes; open ones continue",
-        ),
-        UnitStatus::Removed => (
-            "本单位已被移出 ODR 企业名录",
-            "Your unit was removed from the ODR directory",
-        ),
-        UnitStatus::Rejected => (
-            "本单位的 ODR 申请未获通过",
-            "Your unit's application was rejected",
-        ),
-        UnitStatus::Pending => (
-            "本单位的 ODR 申请待审核",
-            "Your unit's application awaits a decision",
-        ),
-    }
-}
-
 /// Approves, rejects, suspends, reinstates or removes a unit (regulator of its region).
 /// Each step is kept in the unit's history with actor, reason and time.
 #[utoipa::path(post, path = "/api/v1/units/{id}/actions", tag = "units", params(("id" = String, Path)),
@@ -416,7 +376,6 @@ pub async fn act_on_unit_for(
         );
     }
     let needs_reason = decision.is_some_and(UnitDecision::needs_reason);
-    let action = decision.map(UnitDecision::action);
     let reason = match body.reason.as_deref().filter(|r| !r.trim().is_empty()) {
         Some(reason) => errors
             .check(
@@ -436,63 +395,16 @@ pub async fn act_on_unit_for(
         None => Some(String::new()),
     };
     errors.finish()?;
-    let (Some(action), Some(reason)) = (action, reason) else {
+    let (Some(decision), Some(reason)) = (decision, reason) else {
         return Err(ApiError::internal("validated action missing"));
     };
     let now = state.clock.now();
     let ctx = state.case_context();
-    let auth = auth.clone();
+    let actor = auth.actor.clone();
     state
         .db
         .run(move |conn| {
-            let (unit, business) = load_visible_unit(conn, &auth.actor, &id)?;
-            if !allowed(&auth.actor, &business, Actor::may_decide_unit)? {
-                return Err(ApiError::forbidden(
-                    "Only a regulator of the unit's region decides on it.",
-                ));
-            }
-            let from = unit
-                .status
-                .parse::<UnitStatus>()
-                .map_err(ApiError::internal)?;
-            let to = transition(Some(from), action, UnitActor::Regulator).map_err(|e| match e {
-                UnitTransitionError::NotAllowed { from, action } => ApiError::new(
-                    ErrorCode::UnitTransitionNotAllowed,
-                    format!("A unit that is {from} cannot be {action}."),
-                ),
-                other => ApiError::forbidden(other.to_string()),
-            })?;
-            let actor = units::Actor {
-                id: auth.id(),
-                role: auth.role(),
-            };
-            crate::store::write_transaction(conn, |conn| {
-                units::change_status(conn, &unit.id, from, to, actor, &reason, now)?;
-                let (zh, en) = decision_text(to);
-                let because = |label: &str| {
-                    if reason.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{label}{reason}")
-                    }
-                };
-                crate::disputes::notices::tell_staff(
-                    conn,
-                    &ctx,
-                    &business.id,
-                    (zh, &because("原因：")),
-                    (en, &because("Reason: ")),
-                    now,
-                )
-            })
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::new(
-                    ErrorCode::UnitChangedConcurrently,
-                    "The unit changed while you decided; reload it.",
-                ),
-                other => other.into(),
-            })?;
-            let (unit, business) = units::find_unit(conn, &unit.id)?.ok_or(StoreError::NotFound)?;
+            let (unit, business) = decide(conn, &ctx, &actor, &id, decision, &reason, now)?;
             unit_response(conn, unit, business)
         })
         .await
@@ -569,29 +481,11 @@ pub async fn put_commitments_for(
 ) -> Result<UnitResponse, ApiError> {
     let commitments = parse_commitments(&body.commitments)?;
     let now = state.clock.now();
-    let auth = auth.clone();
+    let actor = auth.actor.clone();
     state
         .db
         .run(move |conn| {
-            let (unit, business) = load_visible_unit(conn, &auth.actor, &id)?;
-            if !allowed(&auth.actor, &business, Actor::may_manage_business)? {
-                return Err(ApiError::forbidden(
-                    "Only the business's owner sets its commitments.",
-                ));
-            }
-            crate::store::write_transaction(conn, |conn| {
-                units::replace_commitments(conn, &unit.id, &commitments)?;
-                crate::store::audit::record_action(
-                    conn,
-                    &auth.actor,
-                    "unit.commitments",
-                    "unit",
-                    &unit.id,
-                    Some(&business.region_code),
-                    &serde_json::json!({"commitments": commitments.len()}),
-                    now,
-                )
-            })?;
+            let (unit, business) = set_commitments(conn, &actor, &id, &commitments, now)?;
             unit_response(conn, unit, business)
         })
         .await

@@ -4,16 +4,19 @@
 
 pub mod business;
 pub mod import;
+pub mod units;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::contact::{EmailAddress, PhoneNumber};
 use crate::domain::masking::mask_phone;
 use crate::domain::role::{Role, StaffRole};
+use crate::error::{ApiError, FieldErrors};
 use crate::jobs::{Job, enqueue_job};
 use crate::notify::messages::{Invitation, Language};
 use crate::security::pii::PiiCipher;
 use crate::security::tokens::TokenKeys;
+use crate::store::reference::{find_industry, find_region};
 use crate::store::users::User;
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
@@ -140,4 +143,24 @@ impl Inviter {
         enqueue_job(conn, &Job::SendEmail(message), self.max_attempts, now)?;
         Ok(())
     }
+}
+
+/// 422 naming `region_code` or `industry_code` when either is given and does not exist.
+pub fn known_scope(
+    conn: &mut DbConn,
+    region: Option<&str>,
+    industry: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Some(code) = region
+        && find_region(conn, code)?.is_none()
+    {
+        errors.add("region_code", "unknown_region", "no such region");
+    }
+    if let Some(code) = industry
+        && find_industry(conn, code)?.is_none()
+    {
+        errors.add("industry_code", "unknown_industry", "no such industry");
+    }
+    errors.finish()
 }
