@@ -360,7 +360,11 @@ impl Effects<'_, '_> {
                 id: id.clone(),
                 dispute_id: self.dispute.id.clone(),
                 author_id: self.acting.user_id(),
-                party: self.party().map_or("regulator", Party::as_str).into(),
+                party: self
+                    .party()
+                    .ok_or_else(|| StoreError::Corrupt("a message without a party".into()))?
+                    .as_str()
+                    .into(),
                 body: body.into(),
                 created_at: to_db_time(self.now),
             },

@@ -87,7 +87,7 @@ fn upcoming(
             deadline,
             due_at,
         };
-        if status == "filed" && contacted.is_none() {
+        if status == Status::Filed.as_str() && contacted.is_none() {
             dues.push(base(Deadline::FirstContact, from_db_time(first_due)));
         }
         dues.push(base(Deadline::Settlement, from_db_time(settlement_due)));

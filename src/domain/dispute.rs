@@ -200,7 +200,6 @@ impl Event {
         Self::ConfirmationLapsed,
     ];
 
-    /// The stable name written to the timeline.
     /// What the timeline records for this event (`TimelineKind`).
     pub fn timeline_kind(self) -> TimelineKind {
         match self {

@@ -3,6 +3,8 @@
 //! unit. Consumers appear by case number only. Built on demand by the API and on a schedule by
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
+use crate::domain::alert::AlertStatus;
+use crate::domain::dispute::Status;
 use crate::domain::notification::NotificationKind;
 use crate::domain::text_enum::text_enum;
 use crate::domain::unit::UnitStatus;
@@ -242,12 +244,12 @@ pub fn daily_look(
     };
     let due_today = crate::store::metrics::awaiting_in_region(conn, prefix, to_db_time(to))?
         .into_iter()
-        .filter(|r| (r.2 == "filed" && within(r.4)) || within(r.5))
+        .filter(|r| (r.2 == Status::Filed.as_str() && within(r.4)) || within(r.5))
         .collect();
     let overdue = crate::store::metrics::overdue_in_region(conn, prefix, to_db_time(as_of))?;
     let open_alerts: i64 = alerts::table
         .filter(crate::in_region!(alerts::region_code, prefix))
-        .filter(alerts::status.ne("closed"))
+        .filter(alerts::status.ne(AlertStatus::Closed.as_str()))
         .count()
         .get_result(conn)?;
     Ok(DailyLook {

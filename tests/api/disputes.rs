@@ -545,6 +545,11 @@ async fn filing_refuses_each_bad_input_with_its_field(app: TestApp) {
             "invalid_remedy",
         ),
         (
+            Box::new(|b| b["item"]["kind"] = json!("gadget")),
+            "item.kind",
+            "invalid_item_kind",
+        ),
+        (
             Box::new(|b| b["description"] = json!("太差了")),
             "description",
             "invalid_length",

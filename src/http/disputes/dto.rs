@@ -6,12 +6,21 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::disputes::actions::Action;
 use crate::disputes::filing::FilingInput;
-use crate::domain::claim::Remedy;
+use crate::domain::claim::{ItemKind, Remedy};
 use crate::domain::dispute::Status;
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, FieldErrors, checked};
 
-pub use crate::disputes::view::ItemDto;
+/// What was bought or used, as a filing names it: the kind is checked into a field error
+/// (`item.kind`, `invalid_item_kind`) with the filing's other fields.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ItemRequest {
+    #[schema(value_type = ItemKind)]
+    pub kind: String,
+    pub name: String,
+    /// Vehicle identification number, for vehicles (checked).
+    pub vin: Option<String>,
+}
 
 /// A consumer's filing.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -20,7 +29,7 @@ pub struct FileDisputeRequest {
     pub unit_id: String,
     /// One of the configured categories, e.g. `product_quality`, `vehicle_quality`.
     pub category: String,
-    pub item: ItemDto,
+    pub item: ItemRequest,
     pub purchase_date: NaiveDate,
     pub amount_paid_fen: i64,
     pub amount_claimed_fen: i64,
@@ -39,7 +48,7 @@ impl FileDisputeRequest {
         FilingInput {
             unit_id: self.unit_id.clone(),
             category: self.category.clone(),
-            item_kind: self.item.kind.as_str().into(),
+            item_kind: self.item.kind.clone(),
             item_name: self.item.name.clone(),
             vin: self.item.vin.clone(),
             purchase_date: self.purchase_date,

@@ -11,8 +11,7 @@ use serde::Deserialize;
 use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
-use crate::disputes::view::{AvailableAction as Can, DisputeView, ItemDto, OfferDto};
-use crate::domain::claim::ItemKind;
+use crate::disputes::view::{AvailableAction as Can, DisputeView, OfferDto};
 use crate::domain::dispute::{Actor, Party, Status};
 use crate::domain::money::parse_yuan;
 use crate::domain::offer::OfferStatus;
@@ -20,7 +19,7 @@ use crate::domain::policy::DayCount;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::http::disputes::dto::{
-    ActionRequest, DisputeListItem, DisputeQuery, FileDisputeRequest,
+    ActionRequest, DisputeListItem, DisputeQuery, FileDisputeRequest, ItemRequest,
 };
 use crate::http::disputes::{evidence, handlers};
 use crate::http::public::{self, PublicUnit};
@@ -594,15 +593,11 @@ impl FilingForm {
         if date.is_none() {
             fields.add(l, "purchase_date", "invalid_date");
         }
-        let kind = ItemKind::parse(&self.item_kind);
-        if kind.is_none() {
-            fields.add(l, "item_kind", "required");
-        }
         Some(FileDisputeRequest {
             unit_id: unit_id.to_string(),
             category: self.category.clone(),
-            item: ItemDto {
-                kind: kind?,
+            item: ItemRequest {
+                kind: self.item_kind.clone(),
                 name: self.item_name.clone(),
                 vin: optional(Some(self.vin.clone())),
             },

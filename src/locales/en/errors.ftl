@@ -105,7 +105,7 @@ error-form_too_large = The form is too large.
 error-too_many_fields = The form has too many fields.
 
 ## 415
-error-unsupported_media_type = Send the body as application/json.
+error-unsupported_media_type = This content type is not accepted here.
 error-unsupported_evidence_type = This file type is not accepted; upload an image or a PDF.
 
 ## 422

@@ -105,7 +105,7 @@ error-form_too_large = 提交的表单太大。
 error-too_many_fields = 提交的表单字段太多。
 
 ## 415
-error-unsupported_media_type = 不支持该内容格式，请以 JSON 提交。
+error-unsupported_media_type = 不支持该内容格式。
 error-unsupported_evidence_type = 不支持该文件类型，请上传图片或 PDF。
 
 ## 422
