@@ -8,6 +8,8 @@ use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::i18n::Lang;
+
 /// The jwt secret shipped in `config/base.toml`; production refuses to start with it.
 const DEVELOPMENT_JWT_SECRET: &str = "development-only-jwt-secret-do-not-use-in-production";
 /// The personal-data key shipped in `config/base.toml`; production refuses to start with it.
@@ -231,10 +233,59 @@ pub struct LoggingSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisputeSettings {
-    pub categories: Vec<String>,
+    pub categories: Vec<Category>,
     pub evidence_dir: PathBuf,
     pub max_evidence_bytes: usize,
     pub max_evidence_files: i64,
+}
+
+/// A dispute category consumers choose from: a built-in code, named in
+/// src/locales/<language>/labels.ftl (`category-<code>`), or a deployment's own, written
+/// `{ code = "…", zh = "…", en = "…" }` with its names in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Category {
+    /// The category's name in `lang`.
+    pub fn name(&self, lang: Lang) -> &str {
+        lang.name(&self.zh, &self.en)
+    }
+}
+
+impl<'de> Deserialize<'de> for Category {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Code(String),
+            Named {
+                code: String,
+                zh: String,
+                en: String,
+            },
+        }
+        Ok(match Written::deserialize(deserializer)? {
+            // A built-in code without names here takes the locale files' names; one they do
+            // not name is refused by `Settings::validate`.
+            Written::Code(code) => {
+                let builtin = |lang: Lang| {
+                    lang.find(&format!("category-{code}"))
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                Category {
+                    zh: builtin(Lang::Zh),
+                    en: builtin(Lang::En),
+                    code,
+                }
+            }
+            Written::Named { code, zh, en } => Category { code, zh, en },
+        })
+    }
 }
 
 /// Reminders before due dates and the daily digest.
@@ -548,6 +599,33 @@ impl Settings {
         if self.disputes.categories.is_empty() {
             return invalid("disputes.categories", "list at least one category");
         }
+        let mut codes = std::collections::BTreeSet::new();
+        for category in &self.disputes.categories {
+            let code = &category.code;
+            let well_formed = !code.is_empty()
+                && code.len() <= 40
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                return invalid(
+                    "disputes.categories",
+                    &format!("`{code}` is not a code: use a-z, 0-9 and _ (at most 40)"),
+                );
+            }
+            if category.zh.trim().is_empty() || category.en.trim().is_empty() {
+                return invalid(
+                    "disputes.categories",
+                    &format!(
+                        "`{code}` has no built-in names: write it as \
+                         {{ code = \"{code}\", zh = \"…\", en = \"…\" }}"
+                    ),
+                );
+            }
+            if !codes.insert(code) {
+                return invalid("disputes.categories", &format!("`{code}` is listed twice"));
+            }
+        }
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             return invalid("email.from", "must be a mailbox such as `Name <addr@host>`");
         }
@@ -637,6 +715,36 @@ mod tests {
         let error = settings.validate().unwrap_err().to_string();
         assert!(
             error.contains("security.pii_key") && error.contains("32 bytes"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn categories_carry_their_names_in_both_languages() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        let food = &settings.disputes.categories[7];
+        assert_eq!(
+            (food.code.as_str(), food.name(Lang::Zh), food.name(Lang::En)),
+            ("food_safety", "食品安全", "Food safety")
+        );
+        let own: Category = serde_json::from_value(serde_json::json!(
+            { "code": "home_renovation", "zh": "家装服务", "en": "Home renovation" }
+        ))
+        .unwrap();
+        assert_eq!(own.name(Lang::En), "Home renovation");
+        settings.disputes.categories.push(own.clone());
+        assert!(settings.validate().is_ok());
+
+        settings.disputes.categories.push(own);
+        let twice = settings.validate().unwrap_err().to_string();
+        assert!(twice.contains("listed twice"), "{twice}");
+        settings.disputes.categories.pop();
+
+        let unnamed: Category = serde_json::from_value(serde_json::json!("pet_services")).unwrap();
+        settings.disputes.categories.push(unnamed);
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("disputes.categories") && error.contains("pet_services"),
             "{error}"
         );
     }

@@ -19,7 +19,7 @@ use crate::store::deadlines::{
     CalendarYearRow, PolicyRow, insert_policy, list_calendar_years, list_policies,
     put_calendar_year,
 };
-use crate::store::disputes::{Dispute, append_event, save_dispute};
+use crate::store::disputes::{append_event, provisional_disputes, save_dispute};
 use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
 
 /// The calendar of one jurisdiction as every request and job sees it: the shipped years with
@@ -261,12 +261,7 @@ fn recompute_provisional(
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<usize, CaseError> {
-    use crate::store::schema::disputes;
-    use diesel::prelude::*;
-    let candidates: Vec<Dispute> = disputes::table
-        .filter(disputes::due_provisional.eq(true))
-        .select(Dispute::as_select())
-        .load(conn)?;
+    let candidates = provisional_disputes(conn)?;
     let mut changed = 0;
     for mut dispute in candidates {
         if status_of(&dispute.status)?.is_terminal() {

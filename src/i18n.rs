@@ -4,15 +4,30 @@
 //! missing in one language shows as its id, and the tests in this module fail first.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
-use fluent_bundle::FluentResource;
+pub use fluent_bundle::FluentValue;
 use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
 
 /// The Fluent files of each language, by area.
-const ZH_CN: &[(&str, &str)] = &[("errors", include_str!("locales/zh-CN/errors.ftl"))];
-const EN: &[(&str, &str)] = &[("errors", include_str!("locales/en/errors.ftl"))];
+const ZH_CN: &[(&str, &str)] = &[
+    ("errors", include_str!("locales/zh-CN/errors.ftl")),
+    ("labels", include_str!("locales/zh-CN/labels.ftl")),
+    ("portal", include_str!("locales/zh-CN/portal.ftl")),
+    ("figures", include_str!("locales/zh-CN/figures.ftl")),
+    ("email", include_str!("locales/zh-CN/email.ftl")),
+    ("notices", include_str!("locales/zh-CN/notices.ftl")),
+];
+const EN: &[(&str, &str)] = &[
+    ("errors", include_str!("locales/en/errors.ftl")),
+    ("labels", include_str!("locales/en/labels.ftl")),
+    ("portal", include_str!("locales/en/portal.ftl")),
+    ("figures", include_str!("locales/en/figures.ftl")),
+    ("email", include_str!("locales/en/email.ftl")),
+    ("notices", include_str!("locales/en/notices.ftl")),
+];
 
 /// A visitor's or recipient's language: Simplified Chinese unless they chose English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,12 +53,50 @@ impl Lang {
         }
     }
 
-    /// The text of this language, for a text written beside the code that uses it.
-    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+    /// The language of a stored preference (`zh-CN`, `en`).
+    pub fn of(tag: &str) -> Self {
+        Self::parse(Some(tag))
+    }
+
+    /// A name kept in both languages beside the data it names (a region, an industry).
+    pub fn name<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Self::Zh => zh,
             Self::En => en,
         }
+    }
+
+    /// The message `id`, which takes no variables; the id itself when there is none (the
+    /// tests in this module fail first for an id the code names).
+    pub fn s(self, id: &'static str) -> &'static str {
+        self.find(id).unwrap_or(id)
+    }
+
+    /// The word for `code` of the closed set `set` (message `<set>-<code>`, such as
+    /// `status-filed`); the code itself when there is none.
+    pub fn label<'a>(self, set: &str, code: &'a str) -> &'a str {
+        self.find(&format!("{set}-{code}")).unwrap_or(code)
+    }
+
+    /// The message `id` when it takes no variables.
+    pub fn find(self, id: &str) -> Option<&'static str> {
+        plain(self).get(id).map(String::as_str)
+    }
+
+    /// The message `id` with its variables set; the id itself when there is none.
+    pub fn format(self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let bundle = bundle(self);
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            return id.to_string();
+        };
+        let mut fluent_args = FluentArgs::with_capacity(args.len());
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        let mut errors = Vec::new();
+        bundle
+            .format_pattern(pattern, Some(&fluent_args), &mut errors)
+            .into_owned()
     }
 
     /// The `lang` attribute, the stored preference and the language of the Fluent files.
@@ -112,6 +165,30 @@ fn build(lang: Lang) -> FluentBundle<FluentResource> {
         bundle.add_resource_overriding(resource);
     }
     bundle
+}
+
+/// Every message of `lang` that needs no variables, formatted once.
+fn plain(lang: Lang) -> &'static HashMap<String, String> {
+    fn build_plain(lang: Lang) -> HashMap<String, String> {
+        let bundle = bundle(lang);
+        lang.ids()
+            .into_iter()
+            .filter_map(|id| {
+                let pattern = bundle.get_message(&id)?.value()?;
+                let mut errors = Vec::new();
+                let text = bundle
+                    .format_pattern(pattern, None, &mut errors)
+                    .into_owned();
+                errors.is_empty().then_some((id, text))
+            })
+            .collect()
+    }
+    static ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| build_plain(Lang::Zh));
+    static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| build_plain(Lang::En));
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
 }
 
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {

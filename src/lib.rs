@@ -1,6 +1,7 @@
 //! The ODR platform: online dispute resolution between consumers and the businesses that
 //! market regulators enrol as ODR units.
 
+pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod deadlines;

@@ -15,8 +15,8 @@ use odr::domain::contact::EmailAddress;
 use odr::domain::password::NewPassword;
 use odr::domain::role::Role;
 use odr::http::AppState;
+use odr::i18n::Lang;
 use odr::jobs::worker::Worker;
-use odr::notify::messages::Language;
 use odr::onboarding::import::{ImportContext, import_members, read_rows};
 use odr::onboarding::{AccountInput, Membership, new_user_row};
 use odr::security::passwords::hash_password;
@@ -444,7 +444,7 @@ async fn create_admin(state: AppState, email: String, name: String) -> anyhow::R
                 display_name: name,
                 email: Some(email),
                 phone: None,
-                language: Language::ZhCn,
+                language: Lang::Zh,
             };
             let membership = Membership {
                 role: Role::Admin,

@@ -25,7 +25,7 @@ use crate::domain::policy::{ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
 use crate::domain::role::StaffRole;
 use crate::domain::uscc::Uscc;
-use crate::notify::messages::Language;
+use crate::i18n::Lang;
 use crate::onboarding::business::{BusinessInput, new_business_row};
 use crate::onboarding::{AccountInput, Membership, new_user_row};
 use crate::store::bulk::{DisputeBatch, insert_counters, insert_users, with_indexes_rebuilt};
@@ -342,7 +342,7 @@ fn create_units(
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 ),
                 phone: None,
-                language: Language::ZhCn,
+                language: Lang::Zh,
             },
             &Membership::staff(&business.id, StaffRole::Owner),
             Some(password.to_string()),
@@ -401,7 +401,7 @@ fn create_consumers(
                 ),
                 email: None,
                 phone: Some(phone),
-                language: Language::ZhCn,
+                language: Lang::Zh,
             },
             &Membership::consumer(),
             None,

@@ -10,7 +10,7 @@ use crate::domain::password::NewPassword;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::unit::UnitStatus;
 use crate::domain::uscc::check_character;
-use crate::notify::messages::Language;
+use crate::i18n::Lang;
 use crate::onboarding::business::{BusinessInput, Conditions, apply_for_unit, new_business_row};
 use crate::onboarding::{AccountInput, Membership, new_user_row};
 use crate::security::passwords::hash_password;
@@ -323,7 +323,7 @@ fn account(name: &str, email: &str, phone: Option<&str>) -> Result<AccountInput,
             .map(PhoneNumber::parse)
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        language: Language::ZhCn,
+        language: Lang::Zh,
     })
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::notices::{Notice, remedy_zh, send_notice};
+use super::notices::{Arg, Notice, Said, send_notice};
 use super::packet::{EscalationHead, build_packet};
 use super::{
     CaseContext, CaseError, apply_facts, facts_of, fulfilment_due, policy_of, recompute_due_dates,
@@ -319,12 +319,11 @@ fn recipients(
     Ok(people)
 }
 
-fn update(dispute: &Dispute, zh: &str, en: &str) -> Option<(Notice, bool)> {
+fn update(dispute: &Dispute, what: Said) -> Option<(Notice, bool)> {
     Some((
         Notice::Update {
             case_number: dispute.case_number.clone(),
-            what_zh: zh.into(),
-            what_en: en.into(),
+            what,
         },
         false,
     ))
@@ -372,12 +371,12 @@ impl Effects<'_, '_> {
         Ok(id)
     }
 
-    /// An outcome with `detail` and an in-app update in both languages.
-    fn told(&self, detail: Value, zh: &str, en: &str) -> Outcome {
+    /// An outcome with `detail` and an in-app update saying `what`.
+    fn told(&self, detail: Value, what: Said) -> Outcome {
         Outcome {
             only: None,
             detail,
-            notice: update(self.dispute, zh, en),
+            notice: update(self.dispute, what),
         }
     }
 
@@ -444,18 +443,15 @@ fn side_effects(
         }
         Action::Withdraw { reason: why } => fx.told(
             with_reason(why),
-            "消费者撤回了投诉。",
-            "The consumer withdrew the dispute.",
+            Said::new("notice-the-consumer-withdrew-the")
         ),
         Action::Decline { reason: why } => fx.told(
             with_reason(why),
-            "经营者表示无法和解，纠纷已转 12315 处理。",
-            "The business declined to settle; the dispute goes to 12315.",
+            Said::new("notice-the-business-declined-to")
         ),
         Action::RequestEscalation { reason: why } => fx.told(
             with_reason(why),
-            "消费者申请将纠纷转 12315 处理。",
-            "The consumer asked for the dispute to go to 12315.",
+            Said::new("notice-the-consumer-asked-for-the")
         ),
         Action::ProposeExtension {
             working_days,
@@ -464,62 +460,53 @@ fn side_effects(
         Action::AgreeExtension => agree_extension(&mut fx),
         Action::RefuseExtension => {
             fx.dispute.pending_extension_days = None;
-            fx.told(json!({}), "延期申请被拒绝。", "The extension was refused.")
+            fx.told(json!({}), Said::new("notice-the-extension-was-refused"))
         }
         Action::ProposePause { reason: why } => fx.told(
             with_reason(why),
-            "对方申请暂停处理（如检测鉴定），请确认。",
-            "The other party asks to pause the dispute (e.g. for product testing).",
+            Said::new("notice-the-other-party-asks-to-pause")
         ),
         Action::AgreePause => {
             fx.dispute.paused_at = Some(to_db_time(now));
-            fx.told(json!({}), "纠纷已暂停计时。", "The dispute is paused.")
+            fx.told(json!({}), Said::new("notice-the-dispute-is-paused"))
         }
         Action::Resume => resume(&mut fx),
         Action::MarkFulfilled { note } => {
             fx.dispute.fulfilled_at = Some(to_db_time(now));
             fx.told(
                 json!({ "note": note }),
-                "经营者表示已履行和解协议，请确认。",
-                "The business marked the settlement fulfilled; please confirm.",
+                Said::new("notice-the-business-marked-the")
             )
         }
         Action::ConfirmFulfilment => fx.told(
             json!({}),
-            "消费者确认和解协议已履行，纠纷已办结。",
-            "The consumer confirmed fulfilment; the dispute is resolved.",
+            Said::new("notice-the-consumer-confirmed")
         ),
         Action::ReportNonFulfilment { reason: why } => fx.told(
             with_reason(why),
-            "消费者反映和解协议未履行，纠纷已转 12315 处理。",
-            "The consumer reported non-fulfilment; the dispute goes to 12315.",
+            Said::new("notice-the-consumer-reported-non")
         ),
         Action::Rate { rating, comment } => rate(&mut fx, *rating, comment.as_deref()),
         Action::FirstContactLapsed => first_contact_lapsed(&mut fx),
         Action::SettlementLapsed => fx.told(
             json!({"reason": "settlement_due_date_passed", "settlement_due_at": from_db_time(fx.dispute.settlement_due_at)}),
-            "处理期限已过仍未和解，纠纷已转 12315 处理。",
-            "The time limit passed without a settlement; the dispute goes to 12315.",
+            Said::new("notice-the-time-limit-passed-without")
         ),
         Action::FulfilmentLapsed => fx.told(
             with_reason("fulfilment_due_date_passed"),
-            "和解协议未在约定期限内履行，纠纷已转 12315 处理。",
-            "The settlement was not fulfilled in time; the dispute goes to 12315.",
+            Said::new("notice-the-settlement-was-not")
         ),
         Action::ConfirmationLapsed => fx.told(
             with_reason("consumer_did_not_answer"),
-            "消费者在确认期内未提出异议，纠纷已办结。",
-            "The consumer raised no objection in time; the dispute is resolved.",
+            Said::new("notice-the-consumer-raised-no")
         ),
         Action::Reject { reason: why } => fx.told(
             with_reason(why),
-            "市场监管部门认定该投诉不属于消费纠纷。",
-            "The regulator ruled this is not a consumer dispute.",
+            Said::new("notice-the-regulator-ruled-this-is")
         ),
         Action::RegulatorEscalation { reason: why } => fx.told(
             with_reason(why),
-            "市场监管部门已将该纠纷转入 12315 统一处理。",
-            "The regulator has taken this dispute to 12315.",
+            Said::new("notice-the-regulator-has-taken-this")
         ),
     })
 }
@@ -551,11 +538,7 @@ fn message(conn: &mut DbConn, fx: &Effects<'_, '_>, body: &str) -> Result<Outcom
     let notice = if first_contact {
         Some(fx.first_contact_notice(conn)?)
     } else {
-        update(
-            fx.dispute,
-            "对方发来一条新消息。",
-            "The other party sent a new message.",
-        )
+        update(fx.dispute, Said::new("notice-the-other-party-sent-a-new"))
     };
     Ok(Outcome {
         only: None,
@@ -675,13 +658,11 @@ fn answer_offer(
         OfferStatus::Accepted => agree_settlement(conn, fx, &offer)?,
         OfferStatus::Rejected => fx.told(
             json!({"offer_id": offer.id, "reason": reason}),
-            "对方拒绝了您的和解方案。",
-            "The other party rejected your offer.",
+            Said::new("notice-the-other-party-rejected-your"),
         ),
         _ => fx.told(
             json!({ "offer_id": offer.id }),
-            "对方撤回了和解方案。",
-            "The other party withdrew its offer.",
+            Said::new("notice-the-other-party-withdrew-its"),
         ),
     })
 }
@@ -713,11 +694,7 @@ fn agree_settlement(
     )?;
     Ok(fx.told(
         json!({"offer_id": offer.id, "remedy": offer.remedy, "amount_fen": offer.amount_fen, "fulfilment_due_at": due}),
-        &format!(
-            "对方接受了和解方案（{}），和解协议已达成。",
-            remedy_zh(&offer.remedy)
-        ),
-        "The other party accepted the offer; the settlement is agreed.",
+        Said::new("notice-offer-accepted").with("remedy", Arg::Label("remedy", offer.remedy.clone())),
     ))
 }
 
@@ -741,8 +718,8 @@ fn propose_extension(
     fx.dispute.pending_extension_days = Some(i64::from(working_days));
     Ok(fx.told(
         json!({"working_days": working_days, "reason": reason}),
-        &format!("对方申请延长处理期限 {working_days} 个工作日，请确认。"),
-        &format!("The other party asks to extend the time limit by {working_days} working days."),
+        Said::new("notice-extension-proposed")
+            .with("working_days", Arg::Number(i64::from(working_days))),
     ))
 }
 
@@ -753,8 +730,7 @@ fn agree_extension(fx: &mut Effects<'_, '_>) -> Outcome {
     recompute_due_dates(fx.dispute, &fx.ctx.calendar, &fx.policy);
     fx.told(
         json!({"working_days": days, "settlement_due_at": from_db_time(fx.dispute.settlement_due_at)}),
-        "延期申请已同意。",
-        "The extension was agreed.",
+        Said::new("notice-the-extension-was-agreed")
     )
 }
 
@@ -768,8 +744,7 @@ fn resume(fx: &mut Effects<'_, '_>) -> Outcome {
     recompute_due_dates(fx.dispute, &fx.ctx.calendar, &fx.policy);
     fx.told(
         json!({"paused_working_days": days, "settlement_due_at": from_db_time(fx.dispute.settlement_due_at)}),
-        "纠纷已恢复处理。",
-        "The dispute is resumed.",
+        Said::new("notice-the-dispute-is-resumed")
     )
 }
 
@@ -780,8 +755,7 @@ fn rate(fx: &mut Effects<'_, '_>, rating: u8, comment: Option<&str>) -> Outcome 
     fx.dispute.rated_at = Some(to_db_time(fx.now));
     fx.told(
         json!({ "rating": rating }),
-        &format!("消费者评价：{rating} 星。"),
-        &format!("The consumer rated the handling {rating}/5."),
+        Said::new("notice-rated").with("rating", Arg::Number(i64::from(rating))),
     )
 }
 
@@ -794,10 +768,7 @@ fn first_contact_lapsed(fx: &mut Effects<'_, '_>) -> Outcome {
         notice: Some((
             Notice::Update {
                 case_number: fx.dispute.case_number.clone(),
-                what_zh: "首次响应已超时，请立即联系消费者；超过处理期限未和解的纠纷将转 12315 处理。"
-                    .into(),
-                what_en: "First contact is overdue. Contact the consumer now; disputes not settled in time go to 12315."
-                    .into(),
+                what: Said::new("notice-first-contact-lapsed"),
             },
             true,
         )),

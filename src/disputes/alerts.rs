@@ -5,44 +5,24 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Asia::Shanghai;
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::CaseContext;
-use super::notices::{Notice, send_notice};
+use super::notices::{Arg, Notice, Said, send_notice};
 use crate::domain::access::Actor;
 use crate::domain::alert::{AlertKind, AlertStatus};
 use crate::domain::claim::Remedy;
 use crate::domain::commitment::{CommitmentKind, is_in_force};
 use crate::domain::region::RegionCode;
 use crate::error::{ApiError, ErrorCode};
+use crate::store::alerts::{
+    Alert, alert_exists, filed_by_consumer_since, filed_since, filings_since, find_alert,
+    insert_alert, move_alert,
+};
 use crate::store::audit::{Audit, append_audit};
 use crate::store::disputes::{Claim, Dispute};
-use crate::store::schema::{alerts, businesses, dispute_claims, disputes, unit_commitments};
 use crate::store::users::User;
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
-
-/// A stored alert.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = alerts)]
-pub struct Alert {
-    pub id: String,
-    pub kind: String,
-    pub unit_id: String,
-    pub region_code: String,
-    pub summary: String,
-    /// JSON array of dispute ids.
-    pub dispute_ids: String,
-    pub dedupe_key: String,
-    /// open, acknowledged or closed.
-    pub status: String,
-    pub created_at: chrono::NaiveDateTime,
-    pub acknowledged_at: Option<chrono::NaiveDateTime>,
-    pub acknowledged_by: Option<String>,
-    pub closed_at: Option<chrono::NaiveDateTime>,
-    pub closed_by: Option<String>,
-    pub note: Option<String>,
-}
 
 /// Raises an alert unless one with `key` exists; tells the region's regulators.
 #[expect(
@@ -59,12 +39,7 @@ fn raise(
     summary: String,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let exists = alerts::table
-        .filter(alerts::dedupe_key.eq(&key))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
-    if exists {
+    if alert_exists(conn, &key)? {
         return Ok(());
     }
     let alert = Alert {
@@ -83,9 +58,7 @@ fn raise(
         closed_by: None,
         note: None,
     };
-    diesel::insert_into(alerts::table)
-        .values(&alert)
-        .execute(conn)?;
+    insert_alert(conn, &alert)?;
     append_audit(
         conn,
         &Audit {
@@ -101,27 +74,14 @@ fn raise(
     )?;
     let notice = Notice::Update {
         case_number: trigger.case_number.clone(),
-        what_zh: format!("预警：{summary}"),
-        what_en: format!("Alert ({kind}): {summary}"),
+        what: Said::new("notice-alert")
+            .with("kind", Arg::Label("alert_kind", kind.to_string()))
+            .with("summary", Arg::text(&summary)),
     };
     for regulator in super::escalations::regulators_of(conn, &trigger.region_code)? {
         send_notice(conn, ctx, &regulator, trigger, &notice, true, now)?;
     }
     Ok(())
-}
-
-/// Disputes against `unit_id` filed since `since`, oldest first.
-fn filed_since(
-    conn: &mut DbConn,
-    unit_id: &str,
-    since: DateTime<Utc>,
-) -> Result<Vec<String>, StoreError> {
-    Ok(disputes::table
-        .filter(disputes::unit_id.eq(unit_id))
-        .filter(disputes::filed_at.ge(to_db_time(since)))
-        .order((disputes::filed_at, disputes::id))
-        .select(disputes::id)
-        .load(conn)?)
 }
 
 /// Checks a new filing against every filing rule.
@@ -164,13 +124,13 @@ pub fn on_filed(
             now,
         )?;
     }
-    let earlier: Vec<String> = disputes::table
-        .filter(disputes::unit_id.eq(&d.unit_id))
-        .filter(disputes::consumer_id.eq(&d.consumer_id))
-        .filter(disputes::id.ne(&d.id))
-        .filter(disputes::filed_at.ge(to_db_time(now - Duration::days(rules.repeat_consumer_days))))
-        .select(disputes::id)
-        .load(conn)?;
+    let earlier = filed_by_consumer_since(
+        conn,
+        &d.unit_id,
+        &d.consumer_id,
+        &d.id,
+        now - Duration::days(rules.repeat_consumer_days),
+    )?;
     if !earlier.is_empty() {
         let mut ids = earlier;
         ids.push(d.id.clone());
@@ -209,14 +169,11 @@ pub fn on_filed(
         )?;
     }
     // 群体投诉: different consumers, not one consumer's many filings (docs/metrics.md#alerts).
-    let burst: Vec<(String, String, String)> = disputes::table
-        .filter(disputes::unit_id.eq(&d.unit_id))
-        .filter(disputes::filed_at.ge(to_db_time(
-            now - Duration::hours(rules.mass_complaint_hours),
-        )))
-        .order((disputes::filed_at, disputes::id))
-        .select((disputes::id, disputes::consumer_id, disputes::case_number))
-        .load(conn)?;
+    let burst = filings_since(
+        conn,
+        &d.unit_id,
+        now - Duration::hours(rules.mass_complaint_hours),
+    )?;
     let first_of_consumer = burst
         .iter()
         .find(|(_, consumer, _)| *consumer == d.consumer_id)
@@ -224,10 +181,7 @@ pub fn on_filed(
     let consumers: std::collections::BTreeSet<&str> =
         burst.iter().map(|(_, c, _)| c.as_str()).collect();
     if first_of_consumer && consumers.len() as i64 == rules.mass_complaint_count {
-        let unit_name: String = businesses::table
-            .find(&d.business_id)
-            .select(businesses::name)
-            .first(conn)?;
+        let unit_name = crate::store::businesses::business_name(conn, &d.business_id)?;
         let cases: Vec<&str> = burst.iter().map(|(_, _, case)| case.as_str()).collect();
         raise(
             conn,
@@ -255,10 +209,7 @@ pub fn on_declined(
     d: &Dispute,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (category, remedies): (String, String) = dispute_claims::table
-        .find(&d.id)
-        .select((dispute_claims::category, dispute_claims::remedies))
-        .first(conn)?;
+    let (category, remedies) = crate::store::disputes::claim_category_and_remedies(conn, &d.id)?;
     let wants_return = category == "returns_and_refunds"
         || remedies.split(',').any(|r| {
             [Remedy::Refund, Remedy::Replacement]
@@ -269,13 +220,13 @@ pub fn on_declined(
         return Ok(());
     }
     let today = now.with_timezone(&Shanghai).date_naive();
-    let committed = unit_commitments::table
-        .filter(unit_commitments::unit_id.eq(&d.unit_id))
-        .filter(unit_commitments::kind.eq(CommitmentKind::OfflineNoReasonReturn.as_str()))
-        .select((unit_commitments::valid_from, unit_commitments::valid_to))
-        .load::<(chrono::NaiveDate, Option<chrono::NaiveDate>)>(conn)?
-        .into_iter()
-        .any(|(from, to)| is_in_force(from, to, today));
+    let committed = crate::store::units::commitment_periods(
+        conn,
+        &d.unit_id,
+        CommitmentKind::OfflineNoReasonReturn,
+    )?
+    .into_iter()
+    .any(|(from, to)| is_in_force(from, to, today));
     if committed {
         raise(
             conn,
@@ -294,70 +245,6 @@ pub fn on_declined(
     Ok(())
 }
 
-/// Alerts of regions starting with `region_prefix` (all when `None`), newest first.
-pub fn list_alerts(
-    conn: &mut DbConn,
-    region_prefix: Option<&str>,
-    status: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Alert>, StoreError> {
-    let mut query = alerts::table
-        .order((alerts::created_at.desc(), alerts::id.desc()))
-        .limit(limit)
-        .select(Alert::as_select())
-        .into_boxed();
-    if let Some(prefix) = region_prefix {
-        query = query.filter(crate::in_region!(alerts::region_code, prefix));
-    }
-    if let Some(status) = status {
-        query = query.filter(alerts::status.eq(status.to_string()));
-    }
-    Ok(query.load(conn)?)
-}
-
-/// One alert.
-pub fn find_alert(conn: &mut DbConn, id: &str) -> Result<Option<Alert>, StoreError> {
-    Ok(alerts::table
-        .find(id)
-        .select(Alert::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Moves an alert on: `acknowledged` from open, `closed` (with a note) from open or
-/// acknowledged. Returns false when the alert was not in a state that allows it.
-pub fn move_alert(
-    conn: &mut DbConn,
-    id: &str,
-    to: AlertStatus,
-    by: &str,
-    note: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let at = Some(to_db_time(now));
-    let from: Vec<&str> = to.reached_from().iter().map(|s| s.as_str()).collect();
-    let moved = if to == AlertStatus::Acknowledged {
-        diesel::update(alerts::table.find(id).filter(alerts::status.eq_any(&from)))
-            .set((
-                alerts::status.eq(to.as_str()),
-                alerts::acknowledged_at.eq(at),
-                alerts::acknowledged_by.eq(Some(by)),
-                alerts::note.eq(note),
-            ))
-            .execute(conn)?
-    } else {
-        diesel::update(alerts::table.find(id).filter(alerts::status.eq_any(&from)))
-            .set((
-                alerts::status.eq(to.as_str()),
-                alerts::closed_at.eq(at),
-                alerts::closed_by.eq(Some(by)),
-                alerts::note.eq(note),
-            ))
-            .execute(conn)?
-    };
-    Ok(moved == 1)
-}
-
 /// What an alert's ids stand for: its unit's business name and its disputes' case numbers.
 #[derive(Debug, Clone, Default)]
 pub struct AlertLabels {
@@ -370,26 +257,12 @@ pub struct AlertLabels {
 /// The names of the alerts' units and the case numbers of their disputes.
 pub fn alert_labels(conn: &mut DbConn, alerts: &[Alert]) -> Result<AlertLabels, StoreError> {
     let unit_ids: Vec<&str> = alerts.iter().map(|a| a.unit_id.as_str()).collect();
-    let units: HashMap<String, String> = crate::store::schema::odr_units::table
-        .inner_join(businesses::table)
-        .filter(crate::store::schema::odr_units::id.eq_any(&unit_ids))
-        .select((crate::store::schema::odr_units::id, businesses::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let units = crate::store::units::unit_names(conn, &unit_ids)?;
     let dispute_ids: Vec<String> = alerts
         .iter()
         .flat_map(|a| serde_json::from_str::<Vec<String>>(&a.dispute_ids).unwrap_or_default())
         .collect();
-    let mut cases = HashMap::new();
-    for chunk in dispute_ids.chunks(500) {
-        cases.extend(
-            disputes::table
-                .filter(disputes::id.eq_any(chunk))
-                .select((disputes::id, disputes::case_number))
-                .load::<(String, String)>(conn)?,
-        );
-    }
+    let cases = crate::store::disputes::case_numbers(conn, &dispute_ids)?;
     Ok(AlertLabels { units, cases })
 }
 

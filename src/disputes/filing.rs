@@ -16,8 +16,8 @@ use crate::domain::unit::{UnitStatus, accepts_disputes};
 use crate::error::{ErrorCode, FieldErrors};
 use crate::store::businesses::Business;
 use crate::store::disputes::{
-    Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
-    purchase_key,
+    Claim, Dispute, append_event, find_open_duplicate, insert_dispute_in_savepoint,
+    next_case_sequence, purchase_key,
 };
 use crate::store::units::find_unit;
 use crate::store::users::{User, list_staff};
@@ -249,7 +249,7 @@ pub fn file_dispute(
     // Two filings of one purchase at once both pass the check above; the unique index lets
     // one in and the other finds the winner's dispute (the insert runs in a savepoint, so the
     // transaction goes on after the refusal).
-    match diesel::Connection::transaction(conn, |conn| insert_dispute(conn, &dispute, &claim)) {
+    match insert_dispute_in_savepoint(conn, &dispute, &claim) {
         Err(StoreError::Conflict(what)) if what.contains("purchase") => {
             return Err(duplicate(conn)?);
         }

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
-use diesel::prelude::*;
 
 use super::CaseContext;
 use crate::domain::dispute::Status;
@@ -11,16 +10,10 @@ use crate::domain::metrics::{Counters, Step, StepFacts, step_counters};
 use crate::store::disputes::Dispute;
 use crate::store::metrics::{DayKey, bump};
 use crate::store::negotiation::find_settlement;
-use crate::store::schema::businesses;
 use crate::store::{DbConn, StoreError, from_db_time};
 
 fn key(conn: &mut DbConn, d: &Dispute, at: DateTime<Utc>) -> Result<DayKey, StoreError> {
-    let association_id: Option<String> = businesses::table
-        .find(&d.business_id)
-        .select(businesses::association_id)
-        .first(conn)
-        .optional()?
-        .flatten();
+    let association_id = crate::store::businesses::association_of(conn, &d.business_id)?;
     Ok(DayKey {
         day: at.with_timezone(&Shanghai).date_naive(),
         unit_id: d.unit_id.clone(),

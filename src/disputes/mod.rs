@@ -4,7 +4,9 @@
 
 pub mod actions;
 pub mod alerts;
+pub mod contact;
 pub mod escalations;
+pub mod evidence;
 pub mod filing;
 pub mod metrics;
 pub mod notices;
@@ -22,7 +24,7 @@ use crate::domain::calendar::Calendar;
 use crate::domain::dispute::{Facts, Party, RuleError, Status};
 use crate::domain::offer::OfferError;
 use crate::domain::policy::DeadlinePolicy;
-use crate::error::{ErrorCode, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::store::disputes::Dispute;
 use crate::store::{StoreError, from_db_time, to_db_time};
 
@@ -67,12 +69,6 @@ pub enum CaseError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for CaseError {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::Store(error.into())
-    }
-}
-
 impl CaseError {
     /// A 422 for one field.
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
@@ -82,6 +78,28 @@ impl CaseError {
             message: message.into(),
         }])
     }
+}
+
+/// The role `actor` plays on `dispute`: its consumer, staff of its business or a regulator of
+/// its region; `None` when they may not see it.
+pub fn role_of(
+    actor: &crate::domain::access::Actor,
+    dispute: &Dispute,
+) -> Option<crate::domain::dispute::Actor> {
+    use crate::domain::dispute::Actor as On;
+    if actor.role == crate::domain::role::Role::Consumer && actor.user_id == dispute.consumer_id {
+        return Some(On::Consumer);
+    }
+    if actor.is_staff_of(&dispute.business_id) {
+        return Some(On::Merchant);
+    }
+    let region = crate::domain::region::RegionCode::parse(&dispute.region_code).ok()?;
+    actor.regulates(&region).then_some(On::Regulator)
+}
+
+/// 404 for a dispute the caller may not see (or that does not exist).
+pub fn dispute_not_found() -> ApiError {
+    ApiError::new(ErrorCode::DisputeNotFound, "No such dispute.")
 }
 
 /// Parses a stored status.

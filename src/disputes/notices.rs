@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use super::CaseContext;
 use crate::domain::money::format_yuan;
 use crate::domain::notification::NotificationKind;
+use crate::i18n::{FluentValue, Lang};
 use crate::jobs::{Job, enqueue_job};
-use crate::notify::messages::{DisputeNotice, Language};
+use crate::notify::messages::DisputeNotice;
 use crate::store::disputes::Dispute;
 use crate::store::notifications::notify;
 use crate::store::users::User;
@@ -34,8 +35,7 @@ pub enum Notice {
     },
     Update {
         case_number: String,
-        what_zh: String,
-        what_en: String,
+        what: Said,
     },
     /// A due date comes near.
     Reminder {
@@ -63,21 +63,9 @@ impl Deadline {
         }
     }
 
-    /// The Chinese name.
-    pub fn zh(self) -> &'static str {
-        match self {
-            Self::FirstContact => "首次响应",
-            Self::Settlement => "和解处理",
-            Self::Fulfilment => "和解协议履行",
-        }
-    }
-
-    fn en(self) -> &'static str {
-        match self {
-            Self::FirstContact => "first contact",
-            Self::Settlement => "settlement",
-            Self::Fulfilment => "fulfilment",
-        }
+    /// The name in `lang` (labels.ftl `deadline-*`).
+    pub fn name(self, lang: Lang) -> &'static str {
+        lang.label("deadline", self.as_str())
     }
 }
 
@@ -100,136 +88,119 @@ impl Notice {
         }
     }
 
-    /// Headline and detail in `language`.
-    pub fn text(&self, language: Language) -> (String, String) {
-        let en = language == Language::En;
-        match self {
+    /// Headline and detail in `lang` (src/locales/<language>/notices.ftl).
+    pub fn text(&self, lang: Lang) -> (String, String) {
+        let case = |n: &str| Arg::text(n);
+        let (headline, detail) = match self {
             Self::NewDispute {
                 case_number,
                 consumer_name,
                 item,
                 amount_claimed_fen,
-            } => {
-                if en {
-                    (
-                        format!("New dispute {case_number}"),
-                        format!(
-                            "{consumer_name} filed a dispute about {item}, claiming {}. Make first contact within the due time.",
-                            format_yuan(*amount_claimed_fen)
-                        ),
-                    )
-                } else {
-                    (
-                        format!("新的消费纠纷 {case_number}"),
-                        format!(
-                            "{consumer_name} 就「{item}」提出消费纠纷，诉求金额 {}。请在时限内首次响应。",
-                            format_yuan(*amount_claimed_fen)
-                        ),
-                    )
-                }
-            }
+            } => (
+                Said::new("notice-new-dispute-headline").with("case_number", case(case_number)),
+                Said::new("notice-new-dispute")
+                    .with("consumer_name", Arg::text(consumer_name))
+                    .with("item", Arg::text(item))
+                    .with("amount", Arg::text(&format_yuan(*amount_claimed_fen))),
+            ),
             Self::FirstContact {
                 case_number,
                 business_name,
-            } => {
-                if en {
-                    (
-                        format!("{business_name} answered your dispute {case_number}"),
-                        "The business has contacted you about your dispute. Log in to reply."
-                            .into(),
-                    )
-                } else {
-                    (
-                        format!("{business_name} 已响应您的纠纷 {case_number}"),
-                        "经营者已就您的消费纠纷与您联系，请登录平台查看并回复。".into(),
-                    )
-                }
-            }
+            } => (
+                Said::new("notice-first-contact-headline")
+                    .with("case_number", case(case_number))
+                    .with("business_name", Arg::text(business_name)),
+                Said::new("notice-first-contact"),
+            ),
             Self::Offer {
                 case_number,
                 from_business,
                 remedy,
                 amount_fen,
-            } => {
-                let who_en = if *from_business {
-                    "The business"
+            } => (
+                Said::new("notice-offer-headline").with("case_number", case(case_number)),
+                Said::new(if *from_business {
+                    "notice-offer-by-business"
                 } else {
-                    "The consumer"
-                };
-                let who_zh = if *from_business {
-                    "经营者"
-                } else {
-                    "消费者"
-                };
-                if en {
-                    (
-                        format!("New offer on dispute {case_number}"),
-                        format!(
-                            "{who_en} offers: {remedy}, {}. Accept, reject or counter before it expires.",
-                            format_yuan(*amount_fen)
-                        ),
-                    )
-                } else {
-                    (
-                        format!("纠纷 {case_number} 有新的和解方案"),
-                        format!(
-                            "{who_zh}提出和解方案：{}，金额 {}。请在方案到期前接受、拒绝或提出新方案。",
-                            remedy_zh(remedy),
-                            format_yuan(*amount_fen)
-                        ),
-                    )
-                }
-            }
-            Self::Update {
-                case_number,
-                what_zh,
-                what_en,
-            } => {
-                if en {
-                    (format!("Dispute {case_number} updated"), what_en.clone())
-                } else {
-                    (format!("纠纷 {case_number} 有新进展"), what_zh.clone())
-                }
-            }
+                    "notice-offer-by-consumer"
+                })
+                .with("remedy", Arg::Label("remedy", remedy.clone()))
+                .with("amount", Arg::text(&format_yuan(*amount_fen))),
+            ),
+            Self::Update { case_number, what } => (
+                Said::new("notice-update-headline").with("case_number", case(case_number)),
+                what.clone(),
+            ),
             Self::Reminder {
                 case_number,
                 deadline,
                 due_at,
-            } => {
-                if en {
-                    (
-                        format!("Reminder: dispute {case_number} is due soon"),
-                        format!(
-                            "The {} time limit of dispute {case_number} ends at {} (Beijing time).",
-                            deadline.en(),
-                            local_time(*due_at)
-                        ),
-                    )
-                } else {
-                    (
-                        format!("提醒：纠纷 {case_number} 即将到期"),
-                        format!(
-                            "纠纷 {case_number} 的{}期限将于 {}（北京时间）届满，请及时处理。",
-                            deadline.zh(),
-                            local_time(*due_at)
-                        ),
-                    )
-                }
-            }
-        }
+            } => (
+                Said::new("notice-reminder-headline").with("case_number", case(case_number)),
+                Said::new("notice-reminder")
+                    .with("case_number", case(case_number))
+                    .with("deadline", Arg::Label("deadline", deadline.as_str().into()))
+                    .with("due", Arg::text(&local_time(*due_at))),
+            ),
+        };
+        (headline.in_words(lang), detail.in_words(lang))
     }
 }
 
-/// The Chinese name of a remedy.
-pub fn remedy_zh(remedy: &str) -> &str {
-    match remedy {
-        "refund" => "退款",
-        "replacement" => "更换",
-        "repair" => "维修",
-        "compensation" => "赔偿",
-        "apology" => "赔礼道歉",
-        "other" => "其他",
-        other => other,
+/// A value put into a sentence of notices.ftl.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Number(i64),
+    /// A stable code, named in the recipient's language (labels.ftl `<set>-<code>`).
+    Label(&'static str, String),
+}
+
+impl Arg {
+    /// A text put in as it is.
+    pub fn text(value: &str) -> Self {
+        Self::Text(value.to_string())
+    }
+}
+
+/// A sentence of notices.ftl with its values, put into words in each recipient's language.
+#[derive(Debug, Clone)]
+pub struct Said {
+    id: &'static str,
+    args: Vec<(&'static str, Arg)>,
+}
+
+impl Said {
+    /// The sentence `id`.
+    pub fn new(id: &'static str) -> Self {
+        Self {
+            id,
+            args: Vec::new(),
+        }
+    }
+
+    /// The sentence with the variable `name` set.
+    pub fn with(mut self, name: &'static str, value: Arg) -> Self {
+        self.args.push((name, value));
+        self
+    }
+
+    /// The sentence in `lang`.
+    pub fn in_words(&self, lang: Lang) -> String {
+        let args: Vec<_> = self
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let value = match arg {
+                    Arg::Text(text) => FluentValue::from(text.as_str()),
+                    Arg::Number(n) => FluentValue::from(*n),
+                    Arg::Label(set, code) => FluentValue::from(lang.label(set, code)),
+                };
+                (*name, value)
+            })
+            .collect();
+        lang.format(self.id, &args)
     }
 }
 
@@ -243,7 +214,7 @@ pub fn send_notice(
     by_email: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (headline, detail) = notice.text(Language::parse(&user.language));
+    let (headline, detail) = notice.text(Lang::of(&user.language));
     deliver(
         conn,
         ctx,
@@ -257,22 +228,25 @@ pub fn send_notice(
 }
 
 /// Tells a unit's staff member about a decision on the unit (in the app and by email), in
-/// their language: (Chinese, English) headline and detail.
+/// their language: what happened and, when one was given, why.
 pub fn send_unit_notice(
     conn: &mut DbConn,
     ctx: &CaseContext,
     user: &User,
-    zh: (&str, &str),
-    en: (&str, &str),
+    what: &Said,
+    reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let english = Language::parse(&user.language) == Language::En;
-    let (headline, detail) = if english { en } else { zh };
+    let lang = Lang::of(&user.language);
+    let headline = what.in_words(lang);
     // The email's text shows only the detail, so it repeats the headline.
-    let detail = match (detail.is_empty(), english) {
-        (true, _) => headline.to_string(),
-        (false, true) => format!("{headline}. {detail}"),
-        (false, false) => format!("{headline}。{detail}"),
+    let detail = if reason.is_empty() {
+        headline.clone()
+    } else {
+        Said::new("notice-unit-with-reason")
+            .with("what", Arg::text(&headline))
+            .with("reason", Arg::text(reason))
+            .in_words(lang)
     };
     deliver(
         conn,
@@ -280,7 +254,7 @@ pub fn send_unit_notice(
         user,
         None,
         NotificationKind::Unit,
-        (headline.to_string(), detail),
+        (headline, detail),
         true,
         now,
     )
@@ -291,15 +265,15 @@ pub fn tell_staff(
     conn: &mut DbConn,
     ctx: &CaseContext,
     business_id: &str,
-    zh: (&str, &str),
-    en: (&str, &str),
+    what: &Said,
+    reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for member in crate::store::users::list_staff(conn, business_id)?
         .iter()
         .filter(|u| u.is_active)
     {
-        send_unit_notice(conn, ctx, member, zh, en, now)?;
+        send_unit_notice(conn, ctx, member, what, reason, now)?;
     }
     Ok(())
 }
@@ -318,7 +292,7 @@ fn deliver(
     by_email: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let language = Language::parse(&user.language);
+    let language = Lang::of(&user.language);
     notify(
         conn,
         &user.id,

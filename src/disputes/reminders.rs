@@ -3,23 +3,23 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
-use diesel::prelude::*;
 
 use super::CaseContext;
-use super::notices::{Deadline, Notice, local_time, send_notice};
+use super::notices::{Arg, Deadline, Notice, Said, local_time, send_notice};
 use crate::domain::calendar::start_of_day;
 use crate::domain::dispute::Status;
 use crate::domain::notification::NotificationKind;
+use crate::i18n::Lang;
 use crate::jobs::{Job, enqueue_job};
-use crate::notify::messages::{DailyDigest, Language};
+use crate::notify::messages::DailyDigest;
 use crate::store::businesses::find_business;
 use crate::store::disputes::find_dispute;
 use crate::store::notifications::{claim_reminder, notify};
-use crate::store::schema::{dispute_claims, disputes, settlements};
+use crate::store::timers::{fulfilments_due, open_due_dates};
 use crate::store::users::list_staff;
-use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
+use crate::store::{DbConn, StoreError, from_db_time};
 
 /// A due date of an open dispute.
 #[derive(Debug, Clone)]
@@ -39,87 +39,39 @@ fn upcoming(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<Due>, StoreError> {
-    let (from, to) = (to_db_time(now), to_db_time(until));
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        NaiveDateTime,
-        String,
-        Option<NaiveDateTime>,
-        NaiveDateTime,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = disputes::table
-        .inner_join(dispute_claims::table)
-        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
-        .filter(
-            disputes::settlement_due_at
-                .gt(from)
-                .or(disputes::first_contact_due_at.gt(from)),
-        )
-        .filter(
-            disputes::first_contact_due_at
-                .le(to)
-                .or(disputes::settlement_due_at.le(to)),
-        )
-        .select((
-            disputes::id,
-            disputes::business_id,
-            disputes::case_number,
-            dispute_claims::item_name,
-            disputes::filed_at,
-            disputes::status,
-            disputes::first_contacted_at,
-            disputes::first_contact_due_at,
-            disputes::settlement_due_at,
-        ))
-        .load(conn)?;
     let mut dues = Vec::new();
-    for (id, business, case, item, filed, status, contacted, first_due, settlement_due) in rows {
+    for row in open_due_dates(conn, now, until)? {
         let base = |deadline, due_at| Due {
-            dispute_id: id.clone(),
-            business_id: business.clone(),
-            case_number: case.clone(),
-            item: item.clone(),
-            filed_at: from_db_time(filed),
+            dispute_id: row.id.clone(),
+            business_id: row.business_id.clone(),
+            case_number: row.case_number.clone(),
+            item: row.item_name.clone(),
+            filed_at: from_db_time(row.filed_at),
             deadline,
             due_at,
         };
-        if status == Status::Filed.as_str() && contacted.is_none() {
-            dues.push(base(Deadline::FirstContact, from_db_time(first_due)));
+        if row.status == Status::Filed.as_str() && row.first_contacted_at.is_none() {
+            dues.push(base(
+                Deadline::FirstContact,
+                from_db_time(row.first_contact_due_at),
+            ));
         }
-        dues.push(base(Deadline::Settlement, from_db_time(settlement_due)));
+        dues.push(base(
+            Deadline::Settlement,
+            from_db_time(row.settlement_due_at),
+        ));
     }
-    let settled: Vec<(String, String, String, String, NaiveDateTime, NaiveDateTime)> =
-        disputes::table
-            .inner_join(dispute_claims::table)
-            .inner_join(settlements::table)
-            .filter(disputes::status.eq(Status::Settled.as_str()))
-            .filter(disputes::fulfilled_at.is_null())
-            .filter(settlements::fulfilment_due_at.gt(from))
-            .filter(settlements::fulfilment_due_at.le(to))
-            .select((
-                disputes::id,
-                disputes::business_id,
-                disputes::case_number,
-                dispute_claims::item_name,
-                disputes::filed_at,
-                settlements::fulfilment_due_at,
-            ))
-            .load(conn)?;
     dues.extend(
-        settled
+        fulfilments_due(conn, now, until)?
             .into_iter()
-            .map(|(id, business, case, item, filed, due)| Due {
-                dispute_id: id,
-                business_id: business,
-                case_number: case,
-                item,
-                filed_at: from_db_time(filed),
+            .map(|row| Due {
+                dispute_id: row.id,
+                business_id: row.business_id,
+                case_number: row.case_number,
+                item: row.item_name,
+                filed_at: from_db_time(row.filed_at),
                 deadline: Deadline::Fulfilment,
-                due_at: from_db_time(due),
+                due_at: from_db_time(row.fulfilment_due_at),
             }),
     );
     Ok(dues
@@ -214,24 +166,19 @@ pub fn send_digests(
                 .iter()
                 .filter(|u| u.is_active)
             {
-                let language = Language::parse(&member.language);
+                let language = Lang::of(&member.language);
                 let lines: Vec<String> = dues
                     .iter()
-                    .map(|d| match language {
-                        Language::En => format!(
-                            "{} · {} · {} due {}",
-                            d.case_number,
-                            d.item,
-                            d.deadline.as_str().replace('_', " "),
-                            local_time(d.due_at)
-                        ),
-                        Language::ZhCn => format!(
-                            "{} · {} · {}期限 {}",
-                            d.case_number,
-                            d.item,
-                            d.deadline.zh(),
-                            local_time(d.due_at)
-                        ),
+                    .map(|d| {
+                        Said::new("notice-digest-line")
+                            .with("case_number", Arg::text(&d.case_number))
+                            .with("item", Arg::text(&d.item))
+                            .with(
+                                "deadline",
+                                Arg::Label("deadline", d.deadline.as_str().into()),
+                            )
+                            .with("due", Arg::text(&local_time(d.due_at)))
+                            .in_words(language)
                     })
                     .collect();
                 let digest = DailyDigest {

@@ -2,17 +2,17 @@
 //! configured period is removed; statuses, dates, amounts and the metric counters stay.
 
 use chrono::{DateTime, Months, Utc};
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::CaseContext;
 use crate::domain::dispute::TimelineKind;
 use crate::store::disputes::append_event;
-use crate::store::schema::{
-    dispute_claims, dispute_events, dispute_messages, disputes, escalations, evidence,
-    notifications, offers, settlements,
+use crate::store::retention::{
+    escalation_steps, evidence_file_in_use, expired_disputes, mark_anonymised, remove_case_texts,
+    remove_evidence_names, remove_packet_and_notifications, replace_event_details,
+    set_event_detail,
 };
-use crate::store::{DbConn, StoreError, to_db_time};
+use crate::store::{DbConn, StoreError};
 
 /// What replaces removed text.
 pub const REMOVED: &str = "（已按保存期限删除）";
@@ -30,24 +30,9 @@ pub fn anonymise_expired(
     else {
         return Ok(0);
     };
-    let expired: Vec<(String, String)> = disputes::table
-        .filter(disputes::concluded_at.lt(to_db_time(cutoff)))
-        .filter(disputes::anonymised_at.is_null())
-        .order(disputes::concluded_at)
-        .limit(BATCH)
-        .select((disputes::id, disputes::status))
-        .load(conn)?;
+    let expired = expired_disputes(conn, cutoff, BATCH)?;
     // Finished jobs keep rendered emails (names, phone numbers); they go after the same period.
-    {
-        use crate::store::jobs::state;
-        use crate::store::schema::jobs;
-        diesel::delete(
-            jobs::table
-                .filter(jobs::state.eq_any([state::DONE, state::DEAD]))
-                .filter(jobs::finished_at.lt(to_db_time(cutoff))),
-        )
-        .execute(conn)?;
-    }
+    crate::store::jobs::delete_finished_before(conn, cutoff)?;
     let mut files = Vec::new();
     for (id, status) in &expired {
         files.extend(crate::store::write_transaction(conn, |conn| {
@@ -56,13 +41,7 @@ pub fn anonymise_expired(
     }
     // Files go after the rows are committed; a file still used by a kept dispute stays.
     for sha256 in files {
-        let still_used = evidence::table
-            .inner_join(disputes::table)
-            .filter(evidence::sha256.eq(&sha256))
-            .filter(disputes::anonymised_at.is_null())
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
+        let still_used = evidence_file_in_use(conn, &sha256)?;
         if !still_used && sha256.len() > 2 {
             let path = ctx.evidence_dir.join(&sha256[..2]).join(&sha256);
             if let Err(error) = std::fs::remove_file(&path)
@@ -82,73 +61,26 @@ fn anonymise(
     status: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
-    let marked = diesel::update(
-        disputes::table
-            .find(id)
-            .filter(disputes::anonymised_at.is_null()),
-    )
-    .set((
-        disputes::anonymised_at.eq(Some(to_db_time(now))),
-        disputes::rating_comment.eq(None::<String>),
-    ))
-    .execute(conn)?;
-    if marked == 0 {
+    if !mark_anonymised(conn, id, now)? {
         return Ok(Vec::new());
     }
-    diesel::update(dispute_claims::table.find(id))
-        .set((
-            dispute_claims::item_name.eq(REMOVED),
-            dispute_claims::vin.eq(None::<String>),
-            dispute_claims::description.eq(REMOVED),
-        ))
-        .execute(conn)?;
-    diesel::update(dispute_messages::table.filter(dispute_messages::dispute_id.eq(id)))
-        .set(dispute_messages::body.eq(REMOVED))
-        .execute(conn)?;
-    diesel::update(offers::table.filter(offers::dispute_id.eq(id)))
-        .set((
-            offers::terms.eq(REMOVED),
-            offers::response_reason.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    diesel::update(settlements::table.find(id))
-        .set(settlements::terms.eq(REMOVED))
-        .execute(conn)?;
+    remove_case_texts(conn, id, REMOVED)?;
     // The 12315 steps keep their step name (no personal data): the figures' rebuild counts
     // 诉转案 from them (docs/metrics.md#rebuild).
-    let steps: Vec<(String, String)> = dispute_events::table
-        .filter(dispute_events::dispute_id.eq(id))
-        .filter(dispute_events::kind.eq(TimelineKind::EscalationStatus.as_str()))
-        .select((dispute_events::id, dispute_events::detail))
-        .load(conn)?;
-    diesel::update(
-        dispute_events::table
-            .filter(dispute_events::dispute_id.eq(id))
-            .filter(dispute_events::kind.ne(TimelineKind::EscalationStatus.as_str())),
-    )
-    .set(dispute_events::detail.eq(json!({"removed": true}).to_string()))
-    .execute(conn)?;
+    let steps = escalation_steps(conn, id)?;
+    replace_event_details(conn, id, &json!({"removed": true}).to_string())?;
     for (event, detail) in steps {
         let status = serde_json::from_str::<serde_json::Value>(&detail)
             .ok()
             .and_then(|d| d.get("status").cloned());
-        diesel::update(dispute_events::table.find(event))
-            .set(dispute_events::detail.eq(json!({"removed": true, "status": status}).to_string()))
-            .execute(conn)?;
+        set_event_detail(
+            conn,
+            &event,
+            &json!({"removed": true, "status": status}).to_string(),
+        )?;
     }
-    diesel::update(escalations::table.filter(escalations::dispute_id.eq(id)))
-        .set(escalations::packet.eq("{}"))
-        .execute(conn)?;
-    diesel::update(notifications::table.filter(notifications::dispute_id.eq(id)))
-        .set(notifications::message.eq(REMOVED))
-        .execute(conn)?;
-    let files: Vec<String> = evidence::table
-        .filter(evidence::dispute_id.eq(id))
-        .select(evidence::sha256)
-        .load(conn)?;
-    diesel::update(evidence::table.filter(evidence::dispute_id.eq(id)))
-        .set(evidence::file_name.eq(REMOVED))
-        .execute(conn)?;
+    remove_packet_and_notifications(conn, id, REMOVED)?;
+    let files = remove_evidence_names(conn, id, REMOVED)?;
     append_event(
         conn,
         id,

@@ -3,17 +3,17 @@
 //! check, so several nodes sweeping at once change each dispute once and notify once.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::actions::{Acting, Action, act};
 use super::{CaseContext, CaseError};
-use crate::domain::dispute::Status;
 use crate::domain::dispute::TimelineKind;
-use crate::domain::offer::OfferStatus;
 use crate::store::disputes::append_event;
-use crate::store::schema::{disputes, offers, settlements};
-use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
+use crate::store::timers::{
+    awaiting_confirmation, expire_offer, expired_open_offers, first_contact_lapsed,
+    fulfilment_lapsed, settlement_lapsed,
+};
+use crate::store::{DbConn, StoreError, from_db_time};
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -31,43 +31,22 @@ pub struct SweepReport {
 
 /// Disputes due for each lapse at `now`.
 fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Action)>, StoreError> {
-    let at = to_db_time(now);
     let mut due = Vec::new();
-    let first: Vec<String> = disputes::table
-        .filter(disputes::status.eq(Status::Filed.as_str()))
-        .filter(disputes::first_contacted_at.is_null())
-        .filter(disputes::first_contact_lapsed_at.is_null())
-        .filter(disputes::first_contact_due_at.lt(at))
-        .select(disputes::id)
-        .load(conn)?;
+    let first = first_contact_lapsed(conn, now)?;
     due.extend(first.into_iter().map(|id| (id, Action::FirstContactLapsed)));
-    let unsettled: Vec<String> = disputes::table
-        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
-        .filter(disputes::settlement_due_at.lt(at))
-        .select(disputes::id)
-        .load(conn)?;
+    let unsettled = settlement_lapsed(conn, now)?;
     due.extend(
         unsettled
             .into_iter()
             .map(|id| (id, Action::SettlementLapsed)),
     );
-    let unfulfilled: Vec<String> = disputes::table
-        .inner_join(settlements::table)
-        .filter(disputes::status.eq(Status::Settled.as_str()))
-        .filter(disputes::fulfilled_at.is_null())
-        .filter(settlements::fulfilment_due_at.lt(at))
-        .select(disputes::id)
-        .load(conn)?;
+    let unfulfilled = fulfilment_lapsed(conn, now)?;
     due.extend(
         unfulfilled
             .into_iter()
             .map(|id| (id, Action::FulfilmentLapsed)),
     );
-    let fulfilled: Vec<(String, Option<chrono::NaiveDateTime>, String)> = disputes::table
-        .filter(disputes::status.eq(Status::Settled.as_str()))
-        .filter(disputes::fulfilled_at.is_not_null())
-        .select((disputes::id, disputes::fulfilled_at, disputes::policy))
-        .load(conn)?;
+    let fulfilled = awaiting_confirmation(conn)?;
     for (id, fulfilled_at, policy) in fulfilled {
         let window = serde_json::from_str::<crate::domain::policy::DeadlinePolicy>(&policy)
             .map(|p| p.confirmation_window_days)
@@ -81,26 +60,11 @@ fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Acti
 
 /// Closes open offers past their expiry, each with a timeline entry.
 fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let at = to_db_time(now);
     crate::store::write_transaction(conn, |conn| {
-        let expired: Vec<(String, String, String)> = offers::table
-            .inner_join(disputes::table)
-            .filter(offers::status.eq(OfferStatus::Open.as_str()))
-            .filter(offers::expires_at.le(at))
-            .select((offers::id, offers::dispute_id, disputes::status))
-            .load(conn)?;
+        let expired = expired_open_offers(conn, now)?;
         for (offer_id, dispute_id, status) in &expired {
-            let closed = diesel::update(
-                offers::table
-                    .find(offer_id)
-                    .filter(offers::status.eq(OfferStatus::Open.as_str())),
-            )
-            .set((
-                offers::status.eq(OfferStatus::Expired.as_str()),
-                offers::responded_at.eq(Some(at)),
-            ))
-            .execute(conn)?;
-            if closed == 1 {
+            let closed = expire_offer(conn, offer_id, now)?;
+            if closed {
                 append_event(
                     conn,
                     dispute_id,

@@ -228,12 +228,6 @@ impl From<crate::domain::text_enum::UnknownName> for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        StoreError::from(error).into()
-    }
-}
-
 /// Collects field errors while a request is converted into domain values.
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);

@@ -8,13 +8,14 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::AuthUser;
+use crate::accounts::{RefreshCheck, account_conflict};
 use crate::domain::contact::{EmailAddress, PhoneNumber};
 use crate::domain::notification::NotificationKind;
 use crate::domain::password::NewPassword;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
-use crate::notify::messages::Language;
+use crate::i18n::Lang;
 use crate::onboarding::{AccountInput, Membership, new_user_row};
 use crate::security::tokens::{TokenError, hash_refresh_token, new_refresh_token};
 use crate::store::users::{
@@ -102,8 +103,8 @@ pub fn parse_account(
             )
         });
     let language = match fields.language.as_deref() {
-        None => Some(Language::ZhCn),
-        Some(tag @ ("zh-CN" | "zh" | "en")) => Some(Language::parse(tag)),
+        None => Some(Lang::Zh),
+        Some(tag @ ("zh-CN" | "zh" | "en")) => Some(Lang::parse(Some(tag))),
         Some(_) => {
             errors.add(
                 &format!("{prefix}language"),
@@ -120,21 +121,6 @@ pub fn parse_account(
         phone: phone.map_or(Some(None), |p| p.map(Some))?,
         language: language?,
     })
-}
-
-/// Maps a unique violation on an account insert to a 409 naming the taken field.
-pub fn account_conflict(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Conflict(what) if what.contains("phone") => ApiError::new(
-            ErrorCode::PhoneTaken,
-            "An account with this phone number already exists.",
-        ),
-        StoreError::Conflict(what) if what.contains("email") => ApiError::new(
-            ErrorCode::EmailTaken,
-            "An account with this email address already exists.",
-        ),
-        other => other.into(),
-    }
 }
 
 /// A consumer's registration.
@@ -349,36 +335,9 @@ pub async fn authenticate(
 async fn start_attempt(state: &AppState, ip: String, key: String) -> Result<String, ApiError> {
     let now = state.clock.now();
     let security = state.settings.security.clone();
-    let window_start = now - Duration::seconds(security.login_window_secs);
-    let retry_after = u64::try_from(security.login_window_secs).unwrap_or(900);
     state
         .db
-        .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                // The address first, then the account: always in this order.
-                crate::store::lock_key(conn, &format!("address:{ip}"))?;
-                crate::store::lock_key(conn, &key)?;
-                if login_attempts::recent_failures_from_ip(conn, &ip, window_start)?
-                    >= security.login_max_failures_per_address
-                {
-                    return Err(ApiError::too_many_requests(
-                        ErrorCode::TooManyLoginAttemptsFromAddress,
-                        "Too many failed logins from your address; try again later.",
-                        retry_after,
-                    ));
-                }
-                if login_attempts::recent_failures(conn, &key, &ip, window_start)?
-                    >= security.login_max_failures_per_account
-                {
-                    return Err(ApiError::too_many_requests(
-                        ErrorCode::TooManyLoginAttempts,
-                        "Too many failed logins for this account from your address; try again later.",
-                        retry_after,
-                    ));
-                }
-                Ok::<_, ApiError>(login_attempts::record_failure(conn, &key, &ip, now)?)
-            })
-        })
+        .run(move |conn| crate::accounts::start_attempt(conn, &security, &ip, &key, now))
         .await
 }
 
@@ -463,12 +422,6 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// Outcome of checking a presented refresh token, decided in one transaction.
-enum RefreshCheck {
-    Valid { user: Box<User>, family: String },
-    Refused(ApiError),
-}
-
 /// Exchanges a refresh token for a new pair. Each refresh token works once (a second use within
 /// `security.refresh_reuse_grace_secs`, another tab refreshing at the same moment, gets a pair
 /// of its own); presenting a
@@ -498,82 +451,20 @@ pub async fn rotate(
     let check = state
         .db
         .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                let check = check_refresh(conn, &token_hash, now, grace)?;
-                if let RefreshCheck::Valid { user, family } = &check {
-                    row.insert(conn, &user.id, family)?;
-                }
-                Ok::<_, StoreError>(check)
-            })
+            crate::accounts::rotate_refresh_token(
+                conn,
+                &token_hash,
+                grace,
+                &hash_refresh_token(&row.token),
+                row.expires_at,
+                now,
+            )
             .map_err(ApiError::from)
         })
         .await?;
     match check {
         RefreshCheck::Valid { user, family } => token_pair(state, *user, &family, now, refresh),
         RefreshCheck::Refused(error) => Err(error),
-    }
-}
-
-/// Checks a presented refresh token and marks it used. A token used at most `grace_secs` ago
-/// (another tab of the same session refreshing at the same moment) is accepted again and its
-/// family goes on; used longer ago, it ends the family.
-fn check_refresh(
-    conn: &mut DbConn,
-    token_hash: &str,
-    now: DateTime<Utc>,
-    grace_secs: i64,
-) -> Result<RefreshCheck, StoreError> {
-    let refused = |code, detail| Ok(RefreshCheck::Refused(ApiError::new(code, detail)));
-    let Some(token) = refresh_tokens::find_refresh_token(conn, token_hash)? else {
-        return refused(
-            ErrorCode::InvalidRefreshToken,
-            "The refresh token is not known.",
-        );
-    };
-    if token.revoked_at.is_some() {
-        return refused(
-            ErrorCode::RefreshTokenRevoked,
-            "The session has ended; log in again.",
-        );
-    }
-    let used_at = match token.used_at {
-        Some(at) => Some(at),
-        None if refresh_tokens::mark_used(conn, &token.id, now)? => None,
-        // Used by a request that committed while this one waited for the row.
-        None => refresh_tokens::find_refresh_token(conn, token_hash)?.and_then(|t| t.used_at),
-    };
-    let within_grace =
-        |used: chrono::NaiveDateTime| now - used.and_utc() <= Duration::seconds(grace_secs);
-    // Within the grace window a token is honoured once more (a second tab), not again: a
-    // copy replayed in those seconds cannot start sessions of its own.
-    let reused = match used_at {
-        None => false,
-        Some(used) if !within_grace(used) => true,
-        Some(used) => {
-            refresh_tokens::lock_token(conn, &token.id)?;
-            refresh_tokens::issued_since(conn, &token.family_id, &token.id, used)? >= 2
-        }
-    };
-    if reused {
-        // Presented again long after its use, or a third time: someone copied it.
-        refresh_tokens::revoke_family(conn, &token.family_id, now)?;
-        return refused(
-            ErrorCode::RefreshTokenReused,
-            "This refresh token was already used; the session has been ended for safety.",
-        );
-    }
-    if token.expires_at.and_utc() <= now {
-        return refused(
-            ErrorCode::RefreshTokenExpired,
-            "The session has expired; log in again.",
-        );
-    }
-    match find_user(conn, &token.user_id)?.filter(|u| u.is_active) {
-        Some(user) => Ok(RefreshCheck::Valid {
-            user: Box::new(user),
-            family: token.family_id,
-        }),
-        None => refused(ErrorCode::AccountInactive, "The account is not active."),
     }
 }
 
@@ -705,64 +596,19 @@ pub async fn export_my_data(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::store::disputes::{DisputeFilter, DisputeScope, DisputeSort, list_disputes};
     let phone = own_phone(&state, &auth.user)?;
     let account = MeResponse::from_user(&auth.user, phone)?;
     let now = state.clock.now();
     let calendar = state.calendars.current();
     let pii = state.pii.clone();
-    let (disputes, notifications) = state
+    let data = state
         .db
         .run(move |conn| {
-            let mut views = Vec::new();
-            let mut after = None;
-            loop {
-                let page = list_disputes(
-                    conn,
-                    &DisputeScope::Consumer(auth.id().to_string()),
-                    &DisputeFilter {
-                        statuses: Vec::new(),
-                        due_before: None,
-                        first_contact_overdue_at: None,
-                        overdue_at: None,
-                        sort: DisputeSort::Filed,
-                        after: after.clone(),
-                        limit: 200,
-                    },
-                )?;
-                let full = page.len() == 200;
-                after = page.last().map(|(d, _)| (d.filed_at, d.id.clone()));
-                for (d, _) in page {
-                    views.push(crate::disputes::view::build_view(
-                        conn,
-                        &calendar,
-                        &pii,
-                        &d.id,
-                        crate::domain::dispute::Actor::Consumer,
-                        now,
-                    )?);
-                }
-                if !full {
-                    break;
-                }
-            }
-            let notifications =
-                crate::store::notifications::list_for_user(conn, auth.id(), false, 100_000)?;
-            crate::store::write_transaction(conn, |conn| {
-                crate::store::audit::record_action(
-                    conn,
-                    &auth.actor,
-                    "account.export",
-                    "user",
-                    auth.id(),
-                    None,
-                    &serde_json::json!({"disputes": views.len()}),
-                    now,
-                )
-            })?;
-            Ok::<_, ApiError>((views, notifications))
+            crate::accounts::export_own_data(conn, &auth.actor, &calendar, &pii, now)
+                .map_err(ApiError::from)
         })
         .await?;
+    let (disputes, notifications) = (data.disputes, data.notifications);
     let export = DataExport {
         exported_at: now,
         account,
@@ -871,18 +717,18 @@ async fn replace_password(
         .await
         .map_err(ApiError::internal)?;
     let now = state.clock.now();
-    state
+    let replaced = state
         .db
         .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                if !crate::store::users::set_password(conn, &user_id, &old_hash, &hash, now)? {
-                    return Err(changed_meanwhile);
-                }
-                refresh_tokens::revoke_user(conn, &user_id, now)?;
-                Ok::<_, ApiError>(())
-            })
+            crate::accounts::replace_password(conn, &user_id, &old_hash, &hash, now)
+                .map_err(ApiError::from)
         })
-        .await
+        .await?;
+    if replaced {
+        Ok(())
+    } else {
+        Err(changed_meanwhile)
+    }
 }
 
 /// Asks for a password-reset link.
@@ -941,7 +787,7 @@ pub async fn send_password_reset(state: &AppState, email: &str) -> Result<(), Ap
                 )
                 .map_err(ApiError::internal)?;
             let message = crate::notify::messages::PasswordReset {
-                language: Language::parse(&user.language),
+                language: Lang::of(&user.language),
                 name: user.display_name.clone(),
                 link: format!(
                     "{}/password/reset?token={token}",

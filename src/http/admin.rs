@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::accounts::{AccountFields, account_conflict, parse_account};
+use super::accounts::{AccountFields, parse_account};
 use super::auth::AuthUser;
 use super::pagination::{DEFAULT_LIMIT, PageParams, split_page};
 use super::reference::AssociationResponse;
@@ -15,9 +15,8 @@ use crate::domain::contact::PhoneNumber;
 use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
-use crate::error::{ApiError, ErrorCode, FieldErrors, checked, on_conflict};
-use crate::onboarding::{Membership, known_scope, new_user_row};
-use crate::store::reference::{find_association, find_region, insert_association};
+use crate::error::{ApiError, FieldErrors, checked};
+use crate::onboarding::{Membership, platform};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -73,31 +72,14 @@ pub async fn create_association(
     let association = state
         .db
         .run(move |conn| {
-            known_scope(conn, Some(region.as_str()), body.industry_code.as_deref())?;
-            crate::store::write_transaction(conn, |conn| {
-                let association = insert_association(
-                    conn,
-                    name.as_str(),
-                    region.as_str(),
-                    body.industry_code.as_deref(),
-                    now,
-                )?;
-                crate::store::audit::record_action(
-                    conn,
-                    &auth.actor,
-                    "association.create",
-                    "association",
-                    &association.id,
-                    Some(region.as_str()),
-                    &serde_json::json!({"name": association.name}),
-                    now,
-                )?;
-                Ok(association)
-            })
-            .map_err(on_conflict(
-                ErrorCode::AssociationExists,
-                "An association with this name exists.",
-            ))
+            platform::create_association(
+                conn,
+                &auth.actor,
+                name.as_str(),
+                &region,
+                body.industry_code.as_deref(),
+                now,
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(AssociationResponse::from(association)))
@@ -178,54 +160,29 @@ pub async fn create_user(
     errors.finish()?;
     let (account, role) = (checked(account)?, checked(role)?);
     let now = state.clock.now();
-    let worker_state = state.clone();
+    let (pii, inviter) = (state.pii.clone(), state.inviter());
     let association_id = body
         .association_id
         .filter(|_| role == Role::AssociationAdmin);
+    let membership = Membership {
+        role,
+        business_id: None,
+        staff_role: None,
+        region_code: region.as_ref().map(|r| r.as_str().to_string()),
+        association_id,
+    };
     let user = state
         .db
         .run(move |conn| {
-            let organisation = match (&region, &association_id) {
-                (Some(region), _) => find_region(conn, region.as_str())?
-                    .map(|r| r.name_zh)
-                    .ok_or_else(|| {
-                        ApiError::invalid_field("region_code", "unknown_region", "no such region")
-                    })?,
-                (_, Some(id)) => find_association(conn, id)?.map(|a| a.name).ok_or_else(|| {
-                    ApiError::invalid_field(
-                        "association_id",
-                        "unknown_association",
-                        "no such association",
-                    )
-                })?,
-                _ => "ODR 平台管理".to_string(),
-            };
-            let membership = Membership {
-                role,
-                business_id: None,
-                staff_role: None,
-                region_code: region.as_ref().map(|r| r.as_str().to_string()),
-                association_id: association_id.clone(),
-            };
-            crate::store::write_transaction(conn, |conn| {
-                let user = new_user_row(&worker_state.pii, &account, &membership, None, now);
-                crate::store::users::insert_user(conn, &user).map_err(account_conflict)?;
-                worker_state
-                    .inviter()
-                    .invite(conn, &user, &organisation, now)
-                    .map_err(ApiError::internal)?;
-                crate::store::audit::record_action(
-                    conn,
-                    &auth.actor,
-                    "user.create",
-                    "user",
-                    &user.id,
-                    user.region_code.as_deref(),
-                    &serde_json::json!({"role": user.role, "association_id": user.association_id}),
-                    now,
-                )?;
-                Ok::<_, ApiError>(user)
-            })
+            platform::invite_account(
+                conn,
+                &auth.actor,
+                &pii,
+                &inviter,
+                &account,
+                &membership,
+                now,
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(CreatedUserResponse {
@@ -428,38 +385,9 @@ where
     G: FnOnce(&mut crate::store::DbConn) -> Result<(), ApiError> + Send + 'static,
 {
     let now = state.clock.now();
-    let actor = (by.id().to_string(), by.role().as_str());
+    let actor = by.actor.clone();
     state
         .db
-        .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                guard(conn)?;
-                if !crate::store::users::set_active(conn, &id, active, now)? {
-                    return Err(ApiError::new(ErrorCode::UserNotFound, "No such account."));
-                }
-                if !active {
-                    crate::store::refresh_tokens::revoke_user(conn, &id, now)?;
-                }
-                let action = if active {
-                    "user.reactivated"
-                } else {
-                    "user.deactivated"
-                };
-                crate::store::audit::append_audit(
-                    conn,
-                    &crate::store::audit::Audit {
-                        actor_id: Some(&actor.0),
-                        actor_role: actor.1,
-                        action,
-                        object_type: "user",
-                        object_id: &id,
-                        region_code: None,
-                        details: &serde_json::json!({}),
-                    },
-                    now,
-                )?;
-                Ok(())
-            })
-        })
+        .run(move |conn| crate::accounts::set_active(conn, &actor, &id, active, guard, now))
         .await
 }

@@ -8,13 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::auth::AuthUser;
 use crate::disputes::alerts::{
-    Alert, AlertLabels, AlertStep, alert_labels, escalate_mass_complaint, list_alerts,
-    move_alert_by,
+    AlertLabels, AlertStep, alert_labels, escalate_mass_complaint, move_alert_by,
 };
 use crate::domain::alert::{AlertKind, AlertStatus};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::ApiError;
+use crate::store::alerts::{Alert, list_alerts};
 use crate::store::from_db_time;
 
 /// Registers the routes of this module.

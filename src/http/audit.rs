@@ -10,7 +10,7 @@ use super::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::store::audit::{AuditEntry, list_audit};
-use crate::store::{StoreError, from_db_time};
+use crate::store::from_db_time;
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -143,24 +143,16 @@ const EXPORT_LIMIT: i64 = 100_000;
 pub async fn export(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let prefix = readable(&auth)?;
     let now = state.clock.now();
-    let region = auth.actor.region.as_ref().map(|r| r.as_str().to_string());
     let rows = state
         .db
         .run(move |conn| {
-            crate::store::write_transaction(conn, |conn| {
-                let rows = list_audit(conn, prefix.as_deref(), 0, EXPORT_LIMIT)?;
-                crate::store::audit::record_action(
-                    conn,
-                    &auth.actor,
-                    "audit.export",
-                    "audit_log",
-                    "csv",
-                    region.as_deref(),
-                    &serde_json::json!({"entries": rows.len()}),
-                    now,
-                )?;
-                Ok::<_, StoreError>(rows)
-            })
+            crate::oversight::audit::export_log(
+                conn,
+                &auth.actor,
+                prefix.as_deref(),
+                EXPORT_LIMIT,
+                now,
+            )
             .map_err(ApiError::from)
         })
         .await?;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::accounts::{AccountFields, account_conflict, parse_account};
+use super::accounts::{AccountFields, parse_account};
 use super::auth::AuthUser;
 use super::units::{UnitResponse, unit_response};
 use crate::domain::access::Actor;
@@ -16,17 +16,15 @@ use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::domain::unit::UNDERTAKING_VERSION;
 use crate::domain::unit::UnitStatus;
-use crate::error::{ApiError, ErrorCode, FieldErrors, checked, on_conflict};
+use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
 use crate::onboarding::business::{
-    ApplyError, BusinessText, Conditions, apply_for_unit, check_references, new_business_row,
-    parse_business, parse_service_phone,
+    ApplyError, BusinessText, Conditions, apply_for_unit, parse_business, parse_service_phone,
 };
-use crate::onboarding::{Membership, new_user_row};
 use crate::store::businesses::{
-    Business, BusinessProfileChange, find_business, insert_business, update_business_profile,
+    Business, BusinessProfileChange, find_business, update_business_profile,
 };
 use crate::store::units::{self, find_unit_of_business};
-use crate::store::users::{User, insert_user, list_staff};
+use crate::store::users::{User, list_staff};
 use crate::store::{DbConn, from_db_time};
 
 /// Registers the routes of this module.
@@ -202,25 +200,7 @@ pub async fn register_business(
     let created = state
         .db
         .run(move |conn| {
-            let mut errors = FieldErrors::default();
-            check_references(conn, &mut errors, "business.", &business, None)?;
-            errors.finish()?;
-            crate::store::write_transaction(conn, |conn| {
-                let row = new_business_row(&business, None, now);
-                insert_business(conn, &row).map_err(on_conflict(
-                    ErrorCode::BusinessExists,
-                    "A business with this credit code is already registered.",
-                ))?;
-                let user = new_user_row(
-                    &pii,
-                    &owner,
-                    &Membership::staff(&row.id, StaffRole::Owner),
-                    Some(hash),
-                    now,
-                );
-                insert_user(conn, &user).map_err(account_conflict)?;
-                Ok::<_, ApiError>(row)
-            })
+            crate::onboarding::business::register_business(conn, &pii, &business, &owner, hash, now)
         })
         .await?;
     Ok(HttpResponse::Created().json(business_response(created, None)?))
@@ -436,20 +416,9 @@ pub async fn invite_staff_for(
         .db
         .run(move |conn| {
             let business = load_owned_business(conn, &actor, &id)?;
-            crate::store::write_transaction(conn, |conn| {
-                let user = new_user_row(
-                    &pii,
-                    &account,
-                    &Membership::staff(&business.id, staff_role),
-                    None,
-                    now,
-                );
-                insert_user(conn, &user).map_err(account_conflict)?;
-                inviter
-                    .invite(conn, &user, &business.name, now)
-                    .map_err(ApiError::internal)?;
-                Ok::<_, ApiError>(user)
-            })
+            crate::onboarding::business::invite_staff(
+                conn, &pii, &inviter, &business, &account, staff_role, now,
+            )
         })
         .await?;
     StaffResponse::try_from(user)

@@ -10,15 +10,14 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::auth::AuthUser;
 use crate::disputes::CaseError;
-use crate::disputes::escalations::{
-    Recorder, list_dead, queue, record_by_regulator, redrive_by, update,
-};
+use crate::disputes::escalations::{Recorder, record_by_regulator, redrive_by, update};
 use crate::domain::dispute::Actor;
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::notify::gateway::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
+use crate::store::escalations::{list_dead, queue};
 use crate::store::from_db_time;
 
 /// Registers the routes of this module.

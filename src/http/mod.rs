@@ -94,7 +94,9 @@ impl AppState {
             evidence_dir: self.settings.disputes.evidence_dir.clone(),
             retention_years: self.settings.retention.concluded_years,
             alerts: self.settings.alerts.clone(),
-            categories: self.settings.disputes.categories.clone(),
+            categories: (self.settings.disputes.categories.iter())
+                .map(|c| c.code.clone())
+                .collect(),
             public_url: self.settings.server.public_url.clone(),
             email_max_attempts: self.settings.jobs.max_attempts,
             reminder_working_days: self.settings.reminders.working_days_before.clone(),

@@ -1,44 +1,16 @@
-//! The messages the platform sends, each rendered from its template folder (`subject`,
-//! `text`, `html`) in the recipient's language: Simplified Chinese unless they chose English.
+//! The messages the platform sends, in the recipient's language: Simplified Chinese unless
+//! they chose English. Their words are the `email-*` messages of
+//! src/locales/<language>/email.ftl, laid out by one pair of templates (`email/layout`).
 
 use askama::Template;
 
 use super::email::OutgoingEmail;
-
-/// A recipient's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    ZhCn,
-    En,
-}
-
-impl Language {
-    /// `en` (or `en-…`) is English; everything else, Chinese.
-    pub fn parse(tag: &str) -> Self {
-        if tag.eq_ignore_ascii_case("en") || tag.to_ascii_lowercase().starts_with("en-") {
-            Self::En
-        } else {
-            Self::ZhCn
-        }
-    }
-
-    /// The stored tag.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ZhCn => "zh-CN",
-            Self::En => "en",
-        }
-    }
-
-    fn is_en(self) -> bool {
-        self == Self::En
-    }
-}
+use crate::i18n::{FluentValue, Lang};
 
 /// Invitation to set a first password (association import, staff, regulators).
 #[derive(Debug, Clone)]
 pub struct Invitation {
-    pub language: Language,
+    pub language: Lang,
     pub name: String,
     /// What the account is for: a business name, a region or the platform.
     pub organisation: String,
@@ -46,94 +18,135 @@ pub struct Invitation {
     pub valid_hours: i64,
 }
 
-#[derive(Template)]
-#[template(path = "email/invitation/subject.txt")]
-struct InvitationSubject<'a> {
-    m: &'a Invitation,
-    en: bool,
-}
-
-#[derive(Template)]
-#[template(path = "email/invitation/text.txt")]
-struct InvitationText<'a> {
-    m: &'a Invitation,
-    en: bool,
-}
-
-#[derive(Template)]
-#[template(path = "email/invitation/html.html")]
-struct InvitationHtml<'a> {
-    m: &'a Invitation,
-    en: bool,
-}
-
 /// Rendering a template failed (a programming error, reported rather than panicking).
 #[derive(Debug, thiserror::Error)]
 #[error("email template could not be rendered: {0}")]
 pub struct RenderError(#[from] askama::Error);
 
+/// The words of one email, laid out the same way for every kind of message.
+struct Layout<'a> {
+    lang: Lang,
+    subject: String,
+    name: &'a str,
+    /// Shown in bold above the paragraphs (HTML only; the text repeats it in `paragraphs`).
+    headline: Option<&'a str>,
+    paragraphs: Vec<String>,
+    lines: &'a [String],
+    /// The sentence that leads to the link, and the link's own words in HTML.
+    link_intro: String,
+    link_label: String,
+    link: &'a str,
+    after: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "email/layout/text.txt")]
+struct LayoutText<'a> {
+    m: &'a Layout<'a>,
+    greeting: String,
+    signature: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/layout/html.html")]
+struct LayoutHtml<'a> {
+    m: &'a Layout<'a>,
+    greeting: String,
+}
+
+impl Layout<'_> {
+    fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
+        let l = self.lang;
+        let greeting = l.format("email-greeting", &[("name", self.name.into())]);
+        Ok(OutgoingEmail {
+            to: to.to_string(),
+            subject: self.subject.trim().to_string(),
+            text: LayoutText {
+                m: self,
+                greeting: greeting.clone(),
+                signature: l.s("email-signature").to_string(),
+            }
+            .render()?,
+            html: LayoutHtml { m: self, greeting }.render()?,
+        })
+    }
+}
+
+/// A text of email.ftl with its variables.
+fn text(l: Lang, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+    l.format(id, args)
+}
+
 impl Invitation {
     /// Renders the message for `to`.
     pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
-        let en = self.language.is_en();
-        Ok(OutgoingEmail {
-            to: to.to_string(),
-            subject: InvitationSubject { m: self, en }
-                .render()?
-                .trim()
-                .to_string(),
-            text: InvitationText { m: self, en }.render()?,
-            html: InvitationHtml { m: self, en }.render()?,
-        })
+        let l = self.language;
+        let organisation = || FluentValue::from(self.organisation.as_str());
+        Layout {
+            lang: l,
+            subject: text(
+                l,
+                "email-invitation-subject",
+                &[("organisation", organisation())],
+            ),
+            name: &self.name,
+            headline: None,
+            paragraphs: vec![text(
+                l,
+                "email-invitation-created",
+                &[("organisation", organisation())],
+            )],
+            lines: &[],
+            link_intro: text(
+                l,
+                "email-invitation-within",
+                &[("hours", self.valid_hours.into())],
+            ),
+            link_label: l.s("email-invitation-link").to_string(),
+            link: &self.link,
+            after: vec![l.s("email-invitation-ignore").to_string()],
+        }
+        .render(to)
     }
 }
 
 /// A link to choose a new password (the account's owner asked for it).
 #[derive(Debug, Clone)]
 pub struct PasswordReset {
-    pub language: Language,
+    pub language: Lang,
     pub name: String,
     pub link: String,
     pub valid_minutes: i64,
 }
 
-#[derive(Template)]
-#[template(path = "email/password_reset/subject.txt")]
-struct PasswordResetSubject {
-    en: bool,
-}
-
-#[derive(Template)]
-#[template(path = "email/password_reset/text.txt")]
-struct PasswordResetText<'a> {
-    m: &'a PasswordReset,
-    en: bool,
-}
-
-#[derive(Template)]
-#[template(path = "email/password_reset/html.html")]
-struct PasswordResetHtml<'a> {
-    m: &'a PasswordReset,
-    en: bool,
-}
-
 impl PasswordReset {
     /// Renders the message for `to`.
     pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
-        let en = self.language.is_en();
-        Ok(OutgoingEmail {
-            to: to.to_string(),
-            subject: PasswordResetSubject { en }.render()?.trim().to_string(),
-            text: PasswordResetText { m: self, en }.render()?,
-            html: PasswordResetHtml { m: self, en }.render()?,
-        })
+        let l = self.language;
+        Layout {
+            lang: l,
+            subject: l.s("email-reset-subject").to_string(),
+            name: &self.name,
+            headline: None,
+            paragraphs: vec![l.s("email-reset-asked").to_string()],
+            lines: &[],
+            link_intro: text(
+                l,
+                "email-reset-within",
+                &[("minutes", self.valid_minutes.into())],
+            ),
+            link_label: l.s("email-reset-link").to_string(),
+            link: &self.link,
+            after: vec![l.s("email-reset-ignore").to_string()],
+        }
+        .render(to)
     }
 }
 
 /// A dispute event for one of its parties.
 #[derive(Debug, Clone)]
 pub struct DisputeNotice {
-    pub language: Language,
+    pub language: Lang,
     pub name: String,
     pub headline: String,
     pub detail: String,
@@ -141,46 +154,38 @@ pub struct DisputeNotice {
     pub link: String,
 }
 
-#[derive(Template)]
-#[template(path = "email/dispute_notice/subject.txt")]
-struct DisputeNoticeSubject<'a> {
-    m: &'a DisputeNotice,
-}
-
-#[derive(Template)]
-#[template(path = "email/dispute_notice/text.txt")]
-struct DisputeNoticeText<'a> {
-    m: &'a DisputeNotice,
-    en: bool,
-}
-
-#[derive(Template)]
-#[template(path = "email/dispute_notice/html.html")]
-struct DisputeNoticeHtml<'a> {
-    m: &'a DisputeNotice,
-    en: bool,
-}
-
 impl DisputeNotice {
     /// Renders the message for `to`.
     pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
-        let en = self.language.is_en();
-        Ok(OutgoingEmail {
-            to: to.to_string(),
-            subject: DisputeNoticeSubject { m: self }
-                .render()?
-                .trim()
-                .to_string(),
-            text: DisputeNoticeText { m: self, en }.render()?,
-            html: DisputeNoticeHtml { m: self, en }.render()?,
-        })
+        let l = self.language;
+        let mut paragraphs = vec![self.detail.clone()];
+        if !self.case_number.is_empty() {
+            paragraphs.push(text(
+                l,
+                "email-case-number",
+                &[("case_number", self.case_number.as_str().into())],
+            ));
+        }
+        Layout {
+            lang: l,
+            subject: self.headline.clone(),
+            name: &self.name,
+            headline: Some(&self.headline),
+            paragraphs,
+            lines: &[],
+            link_intro: l.s("email-notice-login").to_string(),
+            link_label: l.s("email-open-platform").to_string(),
+            link: &self.link,
+            after: Vec::new(),
+        }
+        .render(to)
     }
 }
 
 /// A unit's daily list of what falls due.
 #[derive(Debug, Clone)]
 pub struct DailyDigest {
-    pub language: Language,
+    pub language: Lang,
     pub name: String,
     pub business: String,
     pub date: String,
@@ -189,40 +194,32 @@ pub struct DailyDigest {
     pub link: String,
 }
 
-#[derive(Template)]
-#[template(path = "email/daily_digest/subject.txt")]
-struct DailyDigestSubject<'a> {
-    m: &'a DailyDigest,
-    en: bool,
-}
-
-#[derive(Template)]
-#[template(path = "email/daily_digest/text.txt")]
-struct DailyDigestText<'a> {
-    m: &'a DailyDigest,
-    en: bool,
-}
-
-#[derive(Template)]
-#[template(path = "email/daily_digest/html.html")]
-struct DailyDigestHtml<'a> {
-    m: &'a DailyDigest,
-    en: bool,
-}
-
 impl DailyDigest {
     /// Renders the message for `to`.
     pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
-        let en = self.language.is_en();
-        Ok(OutgoingEmail {
-            to: to.to_string(),
-            subject: DailyDigestSubject { m: self, en }
-                .render()?
-                .trim()
-                .to_string(),
-            text: DailyDigestText { m: self, en }.render()?,
-            html: DailyDigestHtml { m: self, en }.render()?,
-        })
+        let l = self.language;
+        let business = || FluentValue::from(self.business.as_str());
+        Layout {
+            lang: l,
+            subject: text(
+                l,
+                "email-digest-subject",
+                &[
+                    ("business", business()),
+                    ("count", self.lines.len().into()),
+                    ("date", self.date.as_str().into()),
+                ],
+            ),
+            name: &self.name,
+            headline: None,
+            paragraphs: vec![text(l, "email-digest-lead", &[("business", business())])],
+            lines: &self.lines,
+            link_intro: l.s("email-digest-login").to_string(),
+            link_label: l.s("email-open-platform").to_string(),
+            link: &self.link,
+            after: Vec::new(),
+        }
+        .render(to)
     }
 }
 
@@ -230,7 +227,7 @@ impl DailyDigest {
 mod tests {
     use super::*;
 
-    fn invitation(language: Language) -> Invitation {
+    fn invitation(language: Lang) -> Invitation {
         Invitation {
             language,
             name: "王经理".into(),
@@ -242,7 +239,7 @@ mod tests {
 
     #[test]
     fn chinese_is_the_default_language() {
-        let email = invitation(Language::parse("zh-CN"))
+        let email = invitation(Lang::of("zh-CN"))
             .render("wang@example.cn")
             .unwrap();
         assert!(email.subject.contains("邀请"), "{}", email.subject);
@@ -252,7 +249,7 @@ mod tests {
 
     #[test]
     fn english_recipients_get_english() {
-        let email = invitation(Language::parse("en"))
+        let email = invitation(Lang::of("en"))
             .render("wang@example.cn")
             .unwrap();
         assert!(email.subject.contains("invited"), "{}", email.subject);
@@ -261,13 +258,48 @@ mod tests {
 
     #[test]
     fn html_escapes_names() {
-        let email = invitation(Language::ZhCn)
-            .render("wang@example.cn")
-            .unwrap();
+        let email = invitation(Lang::Zh).render("wang@example.cn").unwrap();
         assert!(
             email.html.contains("杭州&#60;西湖&#62;") || email.html.contains("杭州&lt;西湖&gt;"),
             "{}",
             email.html
+        );
+    }
+
+    fn digest(language: Lang, lines: usize) -> OutgoingEmail {
+        DailyDigest {
+            language,
+            name: "王经理".into(),
+            business: "西溪人家".into(),
+            date: "2026-12-07".into(),
+            lines: (1..=lines)
+                .map(|n| format!("ODR{n} · 火锅 · due"))
+                .collect(),
+            link: "http://127.0.0.1:8080/inbox".into(),
+        }
+        .render("wang@example.cn")
+        .unwrap()
+    }
+
+    #[test]
+    fn a_digest_counts_its_disputes_in_the_recipients_words() {
+        assert_eq!(
+            digest(Lang::En, 1).subject,
+            "西溪人家: 1 dispute falls due (2026-12-07)"
+        );
+        assert_eq!(
+            digest(Lang::En, 3).subject,
+            "西溪人家: 3 disputes fall due (2026-12-07)"
+        );
+        let zh = digest(Lang::Zh, 2);
+        assert_eq!(zh.subject, "西溪人家：2 件纠纷即将到期（2026-12-07）");
+        assert!(zh.text.starts_with("王经理，您好："), "{}", zh.text);
+        assert!(zh.text.contains("- ODR2 · 火锅 · due\n"), "{}", zh.text);
+        assert!(zh.text.trim_end().ends_with("—— ODR 在线消费纠纷解决平台"));
+        assert!(
+            zh.html.contains("<li>ODR1 · 火锅 · due</li>"),
+            "{}",
+            zh.html
         );
     }
 }

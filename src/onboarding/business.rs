@@ -3,15 +3,20 @@
 
 use chrono::{DateTime, Utc};
 
+use super::{AccountInput, Inviter, Membership, new_user_row};
+use crate::accounts::account_conflict;
 use crate::domain::region::RegionCode;
+use crate::domain::role::StaffRole;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UNDERTAKING_VERSION, UnitAction, UnitActor, UnitStatus, transition};
 use crate::domain::uscc::Uscc;
-use crate::error::FieldErrors;
-use crate::store::businesses::Business;
+use crate::error::{ApiError, ErrorCode, FieldErrors, on_conflict};
+use crate::security::pii::PiiCipher;
+use crate::store::businesses::{Business, insert_business};
 use crate::store::reference::{find_industry, find_region};
 use crate::store::units::{Actor, OdrUnit, find_unit_of_business, save_application};
-use crate::store::{DbConn, StoreError, new_id, to_db_time};
+use crate::store::users::{User, insert_user};
+use crate::store::{DbConn, StoreError, new_id, to_db_time, write_transaction};
 
 /// A business as typed in a form or a file row.
 #[derive(Debug, Clone, Default)]
@@ -194,12 +199,6 @@ pub enum ApplyError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for ApplyError {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::Store(error.into())
-    }
-}
-
 /// Files (or re-files after a rejection) the ODR application of `business_id`, with the
 /// undertaking accepted and all conditions met (the caller checked them).
 pub fn apply_for_unit(
@@ -239,4 +238,64 @@ pub fn apply_for_unit(
     };
     save_application(conn, &unit, previous, actor)?;
     Ok(unit)
+}
+
+/// Registers `business` (its industry and region must exist) with the account of its owner
+/// `owner`, who chose the password hashed as `password_hash`, in one transaction; returns the
+/// business. A taken credit code, email address or phone number is a 409.
+pub fn register_business(
+    conn: &mut DbConn,
+    pii: &PiiCipher,
+    business: &BusinessInput,
+    owner: &AccountInput,
+    password_hash: String,
+    now: DateTime<Utc>,
+) -> Result<Business, ApiError> {
+    let mut errors = FieldErrors::default();
+    check_references(conn, &mut errors, "business.", business, None)?;
+    errors.finish()?;
+    write_transaction(conn, |conn| {
+        let row = new_business_row(business, None, now);
+        insert_business(conn, &row).map_err(on_conflict(
+            ErrorCode::BusinessExists,
+            "A business with this credit code is already registered.",
+        ))?;
+        let user = new_user_row(
+            pii,
+            owner,
+            &Membership::staff(&row.id, StaffRole::Owner),
+            Some(password_hash),
+            now,
+        );
+        insert_user(conn, &user).map_err(account_conflict)?;
+        Ok::<_, ApiError>(row)
+    })
+}
+
+/// Creates the account of a new staff member of `business` in `staff_role`, without a
+/// password, and queues its invitation, in one transaction; returns the account. A taken
+/// email address or phone number is a 409.
+pub fn invite_staff(
+    conn: &mut DbConn,
+    pii: &PiiCipher,
+    inviter: &Inviter,
+    business: &Business,
+    account: &AccountInput,
+    staff_role: StaffRole,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    write_transaction(conn, |conn| {
+        let user = new_user_row(
+            pii,
+            account,
+            &Membership::staff(&business.id, staff_role),
+            None,
+            now,
+        );
+        insert_user(conn, &user).map_err(account_conflict)?;
+        inviter
+            .invite(conn, &user, &business.name, now)
+            .map_err(ApiError::internal)?;
+        Ok::<_, ApiError>(user)
+    })
 }

@@ -19,7 +19,7 @@ use crate::domain::region::RegionCode;
 use crate::domain::role::StaffRole;
 use crate::domain::text::BoundedText;
 use crate::error::{FieldError, FieldErrors};
-use crate::notify::messages::Language;
+use crate::i18n::Lang;
 use crate::security::pii::PiiCipher;
 use crate::store::businesses::{find_business_by_uscc, insert_business};
 use crate::store::reference::Association;
@@ -391,12 +391,6 @@ pub enum ImportError {
     AssociationRegion,
 }
 
-impl From<diesel::result::Error> for ImportError {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::Store(error.into())
-    }
-}
-
 impl From<super::business::ApplyError> for ImportError {
     fn from(error: super::business::ApplyError) -> Self {
         match error {
@@ -551,7 +545,7 @@ fn import_row(
             display_name: owner_name.into_string(),
             email: Some(owner_email),
             phone: None,
-            language: Language::ZhCn,
+            language: Lang::Zh,
         },
         &Membership::staff(&row.id, StaffRole::Owner),
         None,

@@ -4,6 +4,7 @@
 
 pub mod business;
 pub mod import;
+pub mod platform;
 pub mod units;
 
 use chrono::{DateTime, Duration, Utc};
@@ -12,8 +13,9 @@ use crate::domain::contact::{EmailAddress, PhoneNumber};
 use crate::domain::masking::mask_phone;
 use crate::domain::role::{Role, StaffRole};
 use crate::error::{ApiError, FieldErrors};
+use crate::i18n::Lang;
 use crate::jobs::{Job, enqueue_job};
-use crate::notify::messages::{Invitation, Language};
+use crate::notify::messages::Invitation;
 use crate::security::pii::PiiCipher;
 use crate::security::tokens::TokenKeys;
 use crate::store::reference::{find_industry, find_region};
@@ -26,7 +28,7 @@ pub struct AccountInput {
     pub display_name: String,
     pub email: Option<EmailAddress>,
     pub phone: Option<PhoneNumber>,
-    pub language: Language,
+    pub language: Lang,
 }
 
 /// Where the account belongs.
@@ -81,7 +83,7 @@ pub fn new_user_row(
         phone_lookup: input.phone.as_ref().map(|p| pii.lookup_hash(p.as_str())),
         phone_masked: input.phone.as_ref().map(|p| mask_phone(p.national())),
         password_hash,
-        language: input.language.as_str().into(),
+        language: input.language.tag().into(),
         business_id: membership.business_id.clone(),
         staff_role: membership.staff_role.map(|s| s.as_str().to_string()),
         region_code: membership.region_code.clone(),
@@ -130,7 +132,7 @@ impl Inviter {
             .issue_invitation(&user.id, now, Duration::hours(self.valid_hours))
             .map_err(|_| InviteError::Token)?;
         let message = Invitation {
-            language: Language::parse(&user.language),
+            language: Lang::of(&user.language),
             name: user.display_name.clone(),
             organisation: organisation.into(),
             link: format!(

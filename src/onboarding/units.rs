@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::disputes::CaseContext;
-use crate::disputes::notices::tell_staff;
+use crate::disputes::notices::{Said, tell_staff};
 use crate::domain::access::{Actor, BusinessScope};
 use crate::domain::commitment::Commitment;
 use crate::domain::region::RegionCode;
@@ -64,30 +64,15 @@ fn load_unit_for(
     }
 }
 
-/// What the unit's staff are told of a decision (Chinese, English).
-fn decision_text(to: UnitStatus) -> (&'static str, &'static str) {
-    match to {
-        UnitStatus::Active => (
-            "本单位已成为 ODR 企业（在线消费纠纷解决单位）",
-            "Your unit is an active ODR unit",
-        ),
-        UnitStatus::Suspended => (
-            "本单位 ODR 资格已暂停：不再受理新纠纷，已受理的继续处理",
-            "Your unit is suspended: no new disputes; open ones continue",
-        ),
-        UnitStatus::Removed => (
-            "本单位已被移出 ODR 企业名录",
-            "Your unit was removed from the ODR directory",
-        ),
-        UnitStatus::Rejected => (
-            "本单位的 ODR 申请未获通过",
-            "Your unit's application was rejected",
-        ),
-        UnitStatus::Pending => (
-            "本单位的 ODR 申请待审核",
-            "Your unit's application awaits a decision",
-        ),
-    }
+/// What the unit's staff are told of a decision (notices.ftl).
+fn decision_text(to: UnitStatus) -> Said {
+    Said::new(match to {
+        UnitStatus::Active => "notice-unit-active",
+        UnitStatus::Suspended => "notice-unit-suspended",
+        UnitStatus::Removed => "notice-unit-removed",
+        UnitStatus::Rejected => "notice-unit-rejected",
+        UnitStatus::Pending => "notice-unit-pending",
+    })
 }
 
 /// A regulator of the unit's region decides on unit `id` (`reason` may be empty where the
@@ -124,22 +109,7 @@ pub fn decide(
     };
     write_transaction(conn, |conn| {
         units::change_status(conn, &unit.id, from, to, by, reason, now)?;
-        let (zh, en) = decision_text(to);
-        let because = |label: &str| {
-            if reason.is_empty() {
-                String::new()
-            } else {
-                format!("{label}{reason}")
-            }
-        };
-        tell_staff(
-            conn,
-            ctx,
-            &business.id,
-            (zh, &because("原因：")),
-            (en, &because("Reason: ")),
-            now,
-        )
+        tell_staff(conn, ctx, &business.id, &decision_text(to), reason, now)
     })
     .map_err(on_conflict(
         ErrorCode::UnitChangedConcurrently,

@@ -174,11 +174,8 @@ pub fn warn(
             conn,
             ctx,
             &business.id,
-            ("监管部门对本单位作出警示", &format!("原因：{reason}")),
-            (
-                "The regulator has warned your unit",
-                &format!("Reason: {reason}"),
-            ),
+            &crate::disputes::notices::Said::new("notice-unit-warned"),
+            &reason,
             now,
         )?;
         Ok::<_, ApiError>(())

@@ -2,12 +2,12 @@
 //! disputes and consumer alerts (消费提示). Regulators draft, preview, edit and publish them for
 //! their region; everyone reads what is published.
 
+use crate::i18n::Lang;
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::disputes::notices::remedy_zh;
 use crate::domain::access::Actor;
 use crate::domain::dispute::Status;
 use crate::domain::publication::{PublicationKind, PublicationStatus};
@@ -127,6 +127,10 @@ fn draft_summary(
         .with_timezone(&Shanghai)
         .format("%Y年%-m月");
     let claimed = format!("{:.2}", claim.amount_claimed_fen as f64 / 100.0);
+    // A case summary is drafted in Chinese, with the portal's words for remedies.
+    fn remedy_zh(code: &str) -> &str {
+        Lang::Zh.label("remedy", code)
+    }
     let remedies: Vec<&str> = claim.remedies.split(',').map(remedy_zh).collect();
     let outcome = match (status, find_settlement(conn, &d.id)?) {
         (Status::Resolved, Some(s)) => format!(

@@ -3,14 +3,11 @@
 //! unit. Consumers appear by case number only. Built on demand by the API and on a schedule by
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
-use crate::domain::alert::AlertStatus;
 use crate::domain::dispute::Status;
 use crate::domain::notification::NotificationKind;
 use crate::domain::text_enum::text_enum;
-use crate::domain::unit::UnitStatus;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
-use diesel::prelude::*;
 
 use super::{PeriodDto, PeriodKind, compare, metrics_table, period_around};
 use crate::domain::calendar::start_of_day;
@@ -18,7 +15,6 @@ use crate::domain::region::RegionCode;
 use crate::store::metrics::MetricScope;
 use crate::store::notifications::notify;
 use crate::store::reports::{ArchivedReport, insert_report, regulated_regions, report_exists};
-use crate::store::schema::{alerts, businesses, disputes, odr_units};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 use crate::tables::{Cell, Table};
 
@@ -232,12 +228,8 @@ pub fn daily_look(
 ) -> Result<DailyLook, StoreError> {
     let (from, to) = (start_of_day(day), start_of_day(day + Duration::days(1)));
     let as_of = now.min(to);
-    let filed: i64 = disputes::table
-        .filter(crate::in_region!(disputes::region_code, prefix))
-        .filter(disputes::filed_at.ge(to_db_time(from)))
-        .filter(disputes::filed_at.lt(to_db_time(to)))
-        .count()
-        .get_result(conn)?;
+    let filed =
+        crate::store::metrics::filed_in_region(conn, prefix, to_db_time(from), to_db_time(to))?;
     let within = |t: chrono::NaiveDateTime| {
         let t = from_db_time(t);
         t >= from && t < to
@@ -247,11 +239,7 @@ pub fn daily_look(
         .filter(|r| (r.2 == Status::Filed.as_str() && within(r.4)) || within(r.5))
         .collect();
     let overdue = crate::store::metrics::overdue_in_region(conn, prefix, to_db_time(as_of))?;
-    let open_alerts: i64 = alerts::table
-        .filter(crate::in_region!(alerts::region_code, prefix))
-        .filter(alerts::status.ne(AlertStatus::Closed.as_str()))
-        .count()
-        .get_result(conn)?;
+    let open_alerts = crate::store::alerts::count_open_in_region(conn, prefix)?;
     Ok(DailyLook {
         filed,
         due_today,
@@ -329,17 +317,7 @@ fn per_unit(
     to: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Table, StoreError> {
-    let units: Vec<(String, String, String)> = odr_units::table
-        .inner_join(businesses::table)
-        .filter(crate::in_region!(businesses::region_code, prefix))
-        .filter(odr_units::status.eq_any([
-            UnitStatus::Active.as_str(),
-            UnitStatus::Suspended.as_str(),
-            UnitStatus::Removed.as_str(),
-        ]))
-        .order(businesses::name)
-        .select((odr_units::id, businesses::name, odr_units::status))
-        .load(conn)?;
+    let units = crate::store::units::enrolled_units_in_region(conn, prefix)?;
     let ids: Vec<String> = units.iter().map(|u| u.0.clone()).collect();
     let measured = super::unit_figures(conn, &ids, from, to, now)?;
     Ok(Table {

@@ -86,6 +86,24 @@ pub fn update_business_profile(
     find_business(conn, id)?.ok_or(StoreError::NotFound)
 }
 
+/// The name of business `id` ([`StoreError::NotFound`] when it does not exist).
+pub fn business_name(conn: &mut DbConn, id: &str) -> Result<String, StoreError> {
+    Ok(businesses::table
+        .find(id)
+        .select(businesses::name)
+        .first(conn)?)
+}
+
+/// The association of business `id`; `None` when it has none or does not exist.
+pub fn association_of(conn: &mut DbConn, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(businesses::table
+        .find(id)
+        .select(businesses::association_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// The names of the businesses `ids` (those that exist), by id.
 pub fn business_names(
     conn: &mut DbConn,

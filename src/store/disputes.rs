@@ -186,6 +186,15 @@ pub fn insert_dispute(
     Ok(())
 }
 
+/// Runs [`insert_dispute`] in a savepoint, so a conflict leaves the transaction usable; `()`.
+pub fn insert_dispute_in_savepoint(
+    conn: &mut DbConn,
+    dispute: &Dispute,
+    claim: &Claim,
+) -> Result<(), StoreError> {
+    conn.transaction(|conn| insert_dispute(conn, dispute, claim))
+}
+
 /// One dispute with its claim.
 pub fn find_dispute(conn: &mut DbConn, id: &str) -> Result<Option<(Dispute, Claim)>, StoreError> {
     Ok(disputes::table
@@ -315,6 +324,42 @@ pub fn append_event(
         },
         at,
     )
+}
+
+/// The category and comma-separated remedies of dispute `id`'s claim (`NotFound` if none).
+pub fn claim_category_and_remedies(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<(String, String), StoreError> {
+    Ok(dispute_claims::table
+        .find(id)
+        .select((dispute_claims::category, dispute_claims::remedies))
+        .first(conn)?)
+}
+
+/// The case numbers of the disputes `ids` that exist, by id (500 ids per query).
+pub fn case_numbers(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut cases = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        cases.extend(
+            disputes::table
+                .filter(disputes::id.eq_any(chunk))
+                .select((disputes::id, disputes::case_number))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(cases)
+}
+
+/// Every dispute whose due dates are provisional, whatever its status.
+pub fn provisional_disputes(conn: &mut DbConn) -> Result<Vec<Dispute>, StoreError> {
+    Ok(disputes::table
+        .filter(disputes::due_provisional.eq(true))
+        .select(Dispute::as_select())
+        .load(conn)?)
 }
 
 /// A dispute's timeline, oldest first.

@@ -273,6 +273,19 @@ pub fn release_after_panic(
     Ok(held.len())
 }
 
+/// Deletes the done and dead jobs finished before `before` (their emails); returns how many.
+pub fn delete_finished_before(
+    conn: &mut DbConn,
+    before: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        jobs::table
+            .filter(jobs::state.eq_any([state::DONE, state::DEAD]))
+            .filter(jobs::finished_at.lt(to_db_time(before))),
+    )
+    .execute(conn)?)
+}
+
 /// Counts jobs per state (for `/metrics` and tests).
 pub fn count_by_state(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(jobs::table

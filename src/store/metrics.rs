@@ -526,6 +526,21 @@ pub fn awaiting_in_region(
         .load(conn)?)
 }
 
+/// How many disputes of the region with code prefix `prefix` were filed in `from..to`.
+pub fn filed_in_region(
+    conn: &mut DbConn,
+    prefix: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    Ok(disputes::table
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .filter(disputes::filed_at.ge(from))
+        .filter(disputes::filed_at.lt(to))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Units of `scope` that became active, suspended or removed between `from` and `to`.
 pub fn unit_changes(
     conn: &mut DbConn,

@@ -12,12 +12,14 @@ macro_rules! in_region {
     }};
 }
 
+pub mod alerts;
 pub mod audit;
 pub mod bulk;
 pub mod businesses;
 pub mod conn;
 pub mod deadlines;
 pub mod disputes;
+pub mod escalations;
 pub mod jobs;
 pub mod login_attempts;
 pub mod metrics;
@@ -27,7 +29,9 @@ pub mod publications;
 pub mod reference;
 pub mod refresh_tokens;
 pub mod reports;
+pub mod retention;
 pub mod schema;
+pub mod timers;
 pub mod units;
 pub mod users;
 
@@ -152,25 +156,34 @@ impl Db {
 /// lock first, waiting up to the busy timeout for it, instead of reading and then failing at
 /// once with "database is locked" when another connection wrote in between (a deferred
 /// transaction cannot upgrade its read snapshot). On PostgreSQL it is an ordinary transaction.
-/// Nested calls become savepoints, as with `Connection::transaction`.
+/// Nested calls become savepoints, as with `Connection::transaction`. A failure of the
+/// transaction itself reaches the caller as a [`StoreError`], so callers' error types need
+/// not know diesel.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<DieselError>,
+    E: From<StoreError>,
 {
     use diesel::Connection;
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let failed = |error: DieselError| E::from(StoreError::from(error));
     let outermost = match conn {
         DbConn::Sqlite(lite) => AnsiTransactionManager::transaction_manager_status_mut(lite)
-            .transaction_depth()?
+            .transaction_depth()
+            .map_err(failed)?
             .is_none(),
         DbConn::Pg(_) => false,
     };
     if !outermost {
-        return conn.transaction(work);
+        return conn
+            .transaction(|conn| work(conn).map_err(Nested::Work))
+            .map_err(|nested| match nested {
+                Nested::Work(error) => error,
+                Nested::Database(error) => failed(error),
+            });
     }
     if let DbConn::Sqlite(lite) = conn {
-        AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+        AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE").map_err(failed)?;
     }
     let outcome = work(conn);
     let DbConn::Sqlite(lite) = conn else {
@@ -182,13 +195,26 @@ where
             Err(error) => {
                 // A failed COMMIT leaves the transaction open: end it before reporting.
                 let _rolled_back = AnsiTransactionManager::rollback_transaction(lite);
-                Err(error.into())
+                Err(failed(error))
             }
         },
         Err(error) => {
-            AnsiTransactionManager::rollback_transaction(lite)?;
+            AnsiTransactionManager::rollback_transaction(lite).map_err(failed)?;
             Err(error)
         }
+    }
+}
+
+/// How a nested [`write_transaction`] (a savepoint) failed: the work's own error, or the
+/// savepoint's.
+enum Nested<E> {
+    Work(E),
+    Database(DieselError),
+}
+
+impl<E> From<DieselError> for Nested<E> {
+    fn from(error: DieselError) -> Self {
+        Self::Database(error)
     }
 }
 

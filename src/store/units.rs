@@ -293,6 +293,48 @@ pub fn list_commitments(
         .load(conn)?)
 }
 
+/// The validity periods (from, to) of unit `unit_id`'s commitments of `kind`.
+pub fn commitment_periods(
+    conn: &mut DbConn,
+    unit_id: &str,
+    kind: crate::domain::commitment::CommitmentKind,
+) -> Result<Vec<(NaiveDate, Option<NaiveDate>)>, StoreError> {
+    Ok(unit_commitments::table
+        .filter(unit_commitments::unit_id.eq(unit_id))
+        .filter(unit_commitments::kind.eq(kind.as_str()))
+        .select((unit_commitments::valid_from, unit_commitments::valid_to))
+        .load::<(NaiveDate, Option<NaiveDate>)>(conn)?)
+}
+
+/// The business names of the units `ids` (those that exist), by unit id.
+pub fn unit_names(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, String>, StoreError> {
+    Ok(odr_units::table
+        .inner_join(businesses::table)
+        .filter(odr_units::id.eq_any(ids))
+        .select((odr_units::id, businesses::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Id, business name and status of the region's active, suspended and removed units, by name.
+pub fn enrolled_units_in_region(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(odr_units::table
+        .inner_join(businesses::table)
+        .filter(crate::in_region!(businesses::region_code, prefix))
+        .filter(odr_units::status.eq_any([
+            UnitStatus::Active.as_str(),
+            UnitStatus::Suspended.as_str(),
+            UnitStatus::Removed.as_str(),
+        ]))
+        .order(businesses::name)
+        .select((odr_units::id, businesses::name, odr_units::status))
+        .load(conn)?)
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
 pub(super) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")

@@ -149,6 +149,15 @@ pub fn list_staff(conn: &mut DbConn, business_id: &str) -> Result<Vec<User>, Sto
         .load(conn)?)
 }
 
+/// Every active regulator account (whatever its region).
+pub fn active_regulators(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(users::role.eq(crate::domain::role::Role::Regulator.as_str()))
+        .filter(users::is_active.eq(true))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
 /// Number of accounts, to tell a fresh database from a used one.
 pub fn count_users(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(users::table.count().get_result(conn)?)

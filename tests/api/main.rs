@@ -37,6 +37,7 @@ mod portal;
 mod public;
 mod publications;
 mod reports;
+mod texts;
 mod timers;
 mod units;
 mod workers;

@@ -5,13 +5,9 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{dispute_not_found, role_on};
-use crate::domain::dispute::Actor;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
-use crate::store::disputes::find_dispute;
-use crate::store::users::find_user;
 
 /// Why the regulator needs the whole contact.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,41 +52,12 @@ pub async fn unmask(
     let contact = state
         .db
         .run(move |conn| {
-            let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
-            match role_on(&auth, &dispute) {
-                Some(Actor::Regulator) => {}
-                Some(_) => {
-                    return Err(ApiError::forbidden(
-                        "Only a regulator of the dispute's region unmasks a contact.",
-                    ));
-                }
-                None => return Err(dispute_not_found()),
-            }
-            let consumer = find_user(conn, &dispute.consumer_id)?.ok_or_else(dispute_not_found)?;
-            let phone = consumer
-                .phone_ciphertext
-                .as_deref()
-                .map(|c| pii.decrypt(c))
-                .transpose()
-                .map_err(ApiError::internal)?;
-            crate::store::write_transaction(conn, |conn| {
-                crate::store::audit::record_action(
-                    conn,
-                    &auth.actor,
-                    "dispute.unmask",
-                    "dispute",
-                    &dispute.id,
-                    Some(&dispute.region_code),
-                    &serde_json::json!({"reason": reason, "consumer_id": consumer.id}),
-                    now,
-                )
-            })?;
-            Ok(ContactResponse {
-                display_name: consumer.display_name,
-                phone,
-                email: consumer.email,
-            })
+            crate::disputes::contact::unmask(conn, &auth.actor, &pii, &id, &reason, now)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(contact))
+    Ok(HttpResponse::Ok().json(ContactResponse {
+        display_name: contact.display_name,
+        phone: contact.phone,
+        email: contact.email,
+    }))
 }

@@ -1,26 +1,20 @@
 //! Evidence files: uploaded by the parties, typed by their content, stored by SHA-256, and
 //! downloadable by the parties and the regulators of the dispute's region.
 
-use std::path::{Path, PathBuf};
-
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 
 use super::view::{DisputeView, build_view};
 use super::{dispute_not_found, role_on};
+use crate::disputes::evidence::{NewFile, check_room, stored_path};
 use crate::domain::dispute::Actor;
-use crate::domain::dispute::TimelineKind;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
-use crate::store::disputes::{Dispute, append_event, find_dispute, lock_dispute};
-use crate::store::negotiation::{
-    Evidence, count_evidence, find_evidence, find_evidence_by_id, insert_evidence,
-};
-use crate::store::{new_id, to_db_time};
+use crate::store::disputes::find_dispute;
+use crate::store::negotiation::{Evidence, find_evidence, find_evidence_by_id};
 
 /// Content types accepted as evidence, decided from the bytes.
 const ALLOWED_TYPES: [&str; 9] = [
@@ -255,23 +249,6 @@ async fn read_files(
     Ok(uploads)
 }
 
-fn stored_path(dir: &Path, sha256: &str) -> PathBuf {
-    dir.join(&sha256[..2]).join(sha256)
-}
-
-/// Writes the bytes under their hash (atomically: temp file, then rename).
-fn store_file(dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let path = stored_path(dir, sha256);
-    if path.exists() {
-        return Ok(());
-    }
-    let folder = path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(folder)?;
-    let temp = folder.join(format!(".{}.tmp", new_id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, &path)
-}
-
 /// Uploads evidence (the parties, while the dispute is open).
 #[utoipa::path(post, path = "/api/v1/disputes/{id}/evidence", tag = "disputes", params(("id" = String, Path)),
     request_body(content_type = "multipart/form-data", description = "one or more fields `file`: images, PDF or video, each at most `disputes.max_evidence_bytes`"),
@@ -305,39 +282,6 @@ pub async fn upload_for(
     add_evidence(state, auth, id, uploads).await
 }
 
-/// Checks that the caller is a party to open dispute `id` and `uploads` more files fit in it.
-fn check_room(
-    conn: &mut crate::store::DbConn,
-    settings: &crate::config::DisputeSettings,
-    auth: &AuthUser,
-    id: &str,
-    uploads: usize,
-) -> Result<(Dispute, Actor, usize), ApiError> {
-    let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
-    let role = role_on(auth, &dispute).ok_or_else(dispute_not_found)?;
-    if role.party().is_none() {
-        return Err(ApiError::forbidden("Only the parties add evidence."));
-    }
-    let status: crate::domain::dispute::Status =
-        dispute.status.parse().map_err(ApiError::internal)?;
-    if status.is_terminal() {
-        return Err(ApiError::new(
-            ErrorCode::DisputeClosed,
-            "The dispute is closed.",
-        ));
-    }
-    let held = usize::try_from(count_evidence(conn, id)?).unwrap_or(usize::MAX);
-    let cap = usize::try_from(settings.max_evidence_files).unwrap_or(0);
-    let room = cap.saturating_sub(held);
-    if uploads > room || room == 0 {
-        return Err(ApiError::new(
-            ErrorCode::TooManyEvidenceFiles,
-            format!("A dispute holds at most {cap} evidence files."),
-        ));
-    }
-    Ok((dispute, role, room))
-}
-
 /// How many more files the caller may add to dispute `id` (see [`check_room`]).
 pub async fn room_for_evidence(
     state: &AppState,
@@ -348,7 +292,7 @@ pub async fn room_for_evidence(
     let auth = auth.clone();
     state
         .db
-        .run(move |conn| check_room(conn, &settings, &auth, &id, 0).map(|(_, _, room)| room))
+        .run(move |conn| check_room(conn, &settings, &auth.actor, &id, 0).map(|(_, _, room)| room))
         .await
 }
 
@@ -368,32 +312,23 @@ pub async fn add_evidence(
     state
         .db
         .run(move |conn| {
-            let role = crate::store::write_transaction(conn, |conn| {
-                lock_dispute(conn, &id)?;
-                let (dispute, role, _) = check_room(conn, &settings, &auth, &id, uploads.len())?;
-                let party = role.party().ok_or_else(|| ApiError::forbidden("Only the parties add evidence."))?;
-                for upload in &uploads {
-                    let sha256 = hex::encode(Sha256::digest(&upload.bytes));
-                    store_file(&settings.evidence_dir, &sha256, &upload.bytes).map_err(ApiError::internal)?;
-                    let row = Evidence {
-                        id: new_id(),
-                        dispute_id: id.clone(),
-                        uploader_id: auth.id().into(),
-                        party: party.as_str().into(),
-                        file_name: upload.file_name.clone(),
-                        content_type: upload.content_type.clone(),
-                        size_bytes: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
-                        sha256: sha256.clone(),
-                        created_at: to_db_time(now),
-                    };
-                    insert_evidence(conn, &row)?;
-                    append_event(conn, &id, TimelineKind::EvidenceAdded, Some((auth.id(), role.as_str())), &dispute.status, &dispute.status,
-                        &serde_json::json!({"evidence_id": row.id, "file_name": row.file_name, "sha256": sha256}), now)?;
-                }
-                Ok::<_, ApiError>(role)
-            })?;
-            build_view(conn, &calendar, &pii, &id, role, now)
-                .map_err(ApiError::from)
+            let files: Vec<NewFile<'_>> = uploads
+                .iter()
+                .map(|upload| NewFile {
+                    file_name: &upload.file_name,
+                    content_type: &upload.content_type,
+                    bytes: &upload.bytes,
+                })
+                .collect();
+            let role = crate::disputes::evidence::add_evidence(
+                conn,
+                &settings,
+                &auth.actor,
+                &id,
+                &files,
+                now,
+            )?;
+            build_view(conn, &calendar, &pii, &id, role, now).map_err(ApiError::from)
         })
         .await
 }

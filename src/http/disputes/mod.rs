@@ -12,7 +12,6 @@ use actix_web::web;
 use super::auth::AuthUser;
 use crate::disputes::CaseError;
 use crate::domain::dispute::Actor;
-use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::disputes::{Dispute, DisputeScope};
@@ -39,16 +38,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The caller's role on a dispute, or `None` when they may not see it.
+/// The caller's role on a dispute, or `None` when they may not see it (see
+/// [`crate::disputes::role_of`]).
 pub fn role_on(auth: &AuthUser, dispute: &Dispute) -> Option<Actor> {
-    if auth.role() == Role::Consumer && auth.id() == dispute.consumer_id {
-        return Some(Actor::Consumer);
-    }
-    if auth.actor.is_staff_of(&dispute.business_id) {
-        return Some(Actor::Merchant);
-    }
-    let region = RegionCode::parse(&dispute.region_code).ok()?;
-    auth.actor.regulates(&region).then_some(Actor::Regulator)
+    crate::disputes::role_of(&auth.actor, dispute)
 }
 
 /// The disputes a listing may show the caller.
@@ -78,10 +71,7 @@ pub fn scope_of(auth: &AuthUser, counts_only: bool) -> Result<DisputeScope, ApiE
     }
 }
 
-/// 404 for a dispute the caller may not see.
-pub fn dispute_not_found() -> ApiError {
-    ApiError::new(ErrorCode::DisputeNotFound, "No such dispute.")
-}
+pub use crate::disputes::dispute_not_found;
 
 impl From<CaseError> for ApiError {
     fn from(error: CaseError) -> Self {

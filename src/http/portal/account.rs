@@ -59,12 +59,9 @@ async fn login_form(s: Session, query: web::Query<NextQuery>) -> Result<HttpResp
     if let Some(user) = &s.user {
         return Ok(see_other(home_of(user.role())));
     }
-    let mut frame = s.frame().titled("登录", "Log in");
+    let mut frame = s.frame().titled("log-in");
     if query.done.as_deref() == Some("password_changed") {
-        let text = frame.t(
-            "密码已修改，所有设备均已退出，请用新密码登录。",
-            "Your password is changed and every device signed out; log in with the new password.",
-        );
+        let text = frame.s("your-password-is-changed-and-every");
         frame = frame.with_notice("ok", text.to_string());
     }
     let page = LoginPage {
@@ -108,7 +105,7 @@ async fn login(s: Session, form: web::Form<LoginForm>) -> Result<HttpResponse, P
         Err(error) if !error.status().is_server_error() => {
             let status = status_of(&error);
             let page = LoginPage {
-                f: s.frame().titled("登录", "Log in").with_error(&error),
+                f: s.frame().titled("log-in").with_error(&error),
                 login: typed,
                 next: local_path(form.next.as_deref(), ""),
             };
@@ -145,7 +142,7 @@ pub struct RegisterForm {
 
 async fn register_form(s: Session) -> Result<HttpResponse, PageError> {
     let page = RegisterPage {
-        f: s.frame().titled("注册", "Register"),
+        f: s.frame().titled("register"),
         form: RegisterForm::default(),
         errors: Fields::default(),
     };
@@ -170,7 +167,7 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
     if form.password != form.password_again {
         let mut errors = Fields::default();
         errors.add(s.lang, "password_again", "passwords_differ");
-        let frame = s.frame().titled("注册", "Register");
+        let frame = s.frame().titled("register");
         return refuse(&s, form, frame, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let login = if form.email.trim().is_empty() {
@@ -197,7 +194,7 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
         if error.status().is_server_error() {
             return Err(s.fail(error));
         }
-        let frame = s.frame().titled("注册", "Register").with_error(&error);
+        let frame = s.frame().titled("register").with_error(&error);
         let fields = Fields::of(s.lang, &error);
         return refuse(&s, form, frame, fields, status_of(&error));
     }
@@ -273,8 +270,7 @@ async fn password_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
         .unwrap_or_default();
     let status = error.as_ref().map_or(StatusCode::OK, status_of);
     let page = PasswordPage {
-        f: s.frame_after(error.as_ref())
-            .titled("修改密码", "Change password"),
+        f: s.frame_after(error.as_ref()).titled("change-password"),
         errors,
     };
     html(status, page.render()).or_page(&s)

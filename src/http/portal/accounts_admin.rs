@@ -52,24 +52,21 @@ async fn users_page(
     .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("账号管理", "Accounts"),
+        "accounts",
         &[
-            ("姓名", "Name"),
-            ("角色", "Role"),
-            ("邮箱 / 手机", "Email / mobile"),
-            ("所属", "Belongs to"),
-            ("状态", "State"),
-            ("操作", "Actions"),
+            "name",
+            "role",
+            "email-mobile",
+            "belongs-to",
+            "state",
+            "actions",
         ],
     );
-    list.intro = Some(list.t(
-        "停用离职人员的账号：账号不能再登录，所有已登录的设备立即退出；停用的账号可以重新启用。",
-        "Deactivate the account of someone who left: it can no longer log in and every device is signed out at once; a deactivated account can be reactivated.",
-    ));
+    list.intro = Some(list.s("deactivate-the-account-of-someone"));
     list.forms
-        .push(list.search("/admin/users", ("查找", "Search")).prefilled(
+        .push(list.search("/admin/users", "search").prefilled(
             "q",
-            list.t("姓名、邮箱或手机号", "Name, email or mobile number"),
+            list.s("name-email-or-mobile-number"),
             q.clone(),
         ));
     for user in page.items {
@@ -80,11 +77,11 @@ async fn users_page(
             .join(" / ");
         let belongs = user.organisation.clone().unwrap_or_default();
         let state = if !user.is_active {
-            Cell::badge(list.t("已停用", "Deactivated"), "bad")
+            Cell::badge(list.s("deactivated"), "bad")
         } else if user.has_password {
-            Cell::badge(list.t("已启用", "Active"), "ok")
+            Cell::badge(list.s("active"), "ok")
         } else {
-            Cell::badge(list.t("待接受邀请", "Invited"), "warn")
+            Cell::badge(list.s("invited"), "warn")
         };
         let mut forms = Vec::new();
         let id = encode(&user.id);
@@ -92,13 +89,13 @@ async fn users_page(
             forms.push(if user.is_active {
                 list.form(
                     format!("/admin/users/{id}/deactivate"),
-                    ("停用", "Deactivate"),
+                    "deactivate",
                     "danger",
                 )
             } else {
                 list.form(
                     format!("/admin/users/{id}/reactivate"),
-                    ("重新启用", "Reactivate"),
+                    "reactivate",
                     "secondary",
                 )
             });

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::frame::{Fields, Frame, html};
+use super::labels;
 use super::public::Names;
 use super::regulator::trend_charts;
 use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
@@ -112,7 +113,7 @@ async fn profile_page(s: Session, error: Option<ApiError>) -> Result<HttpRespons
     };
     let page = ProfilePage {
         f: s.frame_after(error.as_ref())
-            .titled("单位资料与承诺", "Unit profile and commitments"),
+            .titled("unit-profile-and-commitments"),
         b,
         unit,
     };
@@ -217,27 +218,20 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
         .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("员工", "Staff"),
-        &[
-            ("姓名", "Name"),
-            ("邮箱", "Email"),
-            ("手机", "Phone"),
-            ("角色", "Role"),
-            ("状态", "State"),
-            ("操作", "Actions"),
-        ],
+        "staff",
+        &["name", "email", "phone", "role", "state", "actions"],
     );
-    list.intro = Some(list.t("负责人可以邀请员工处理纠纷；被邀请人通过邮件中的链接设置密码。", "Owners invite staff to handle disputes; the invited person sets a password from the link in the email."));
+    list.intro = Some(list.s("owners-invite-staff-to-handle"));
     list.forms.push(
-        list.form("/unit/staff", ("发送邀请", "Send invitation"), "secondary")
-            .field("display_name", list.t("姓名", "Name"), true)
-            .field("email", list.t("邮箱", "Email"), true)
+        list.form("/unit/staff", "send-invitation", "secondary")
+            .field("display_name", list.s("name"), true)
+            .field("email", list.s("email"), true)
             .choice(
                 "staff_role",
-                list.t("角色", "Role"),
+                list.s("role"),
                 vec![
-                    ("handler".into(), list.t("经办人", "Handler")),
-                    ("owner".into(), list.t("负责人", "Owner")),
+                    ("handler".into(), list.s("handler")),
+                    ("owner".into(), list.s("owner")),
                 ],
             ),
     );
@@ -247,20 +241,20 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
         if may_remove && member.is_active && member.id != me {
             forms.push(list.form(
                 format!("/unit/staff/{}/remove", super::frame::encode(&member.id)),
-                ("移除（停用账号）", "Remove (deactivate)"),
+                "remove-deactivate",
                 "danger",
             ));
         }
         let role = match member.staff_role {
-            Some(StaffRole::Owner) => list.t("负责人", "Owner"),
-            _ => list.t("经办人", "Handler"),
+            Some(StaffRole::Owner) => list.s("owner"),
+            _ => list.s("handler"),
         };
         let state = if !member.is_active {
-            Cell::badge(list.t("已移除", "Removed"), "bad")
+            Cell::badge(list.s("removed"), "bad")
         } else if member.has_password {
-            Cell::badge(list.t("已启用", "Active"), "ok")
+            Cell::badge(list.s("active"), "ok")
         } else {
-            Cell::badge(list.t("待接受邀请", "Invited"), "warn")
+            Cell::badge(list.s("invited"), "warn")
         };
         list.rows.push(Row {
             cells: vec![
@@ -340,14 +334,14 @@ async fn own_metrics(s: Session) -> Result<HttpResponse, PageError> {
         },
         trend_charts(&s)
     )?;
-    let (zh, en) = if auth.role() == Role::MerchantStaff {
-        ("本单位考核指标", "Our unit's metrics")
+    let title = if auth.role() == Role::MerchantStaff {
+        "our-units-metrics"
     } else {
-        ("会员单位指标", "Members' metrics")
+        "members-metrics"
     };
     let page = MetricsPage {
-        f: s.frame().titled(zh, en),
-        compare_label: s.lang.t("所在辖区", "District").into(),
+        f: s.frame().titled(title),
+        compare_label: s.lang.s("district").into(),
         m,
         charts,
     };
@@ -377,23 +371,13 @@ async fn members(s: Session) -> Result<HttpResponse, PageError> {
     let (page, names) = Names::beside(&s, units::list_units_for(&s.state, &auth, asked)).await?;
     let mut list = Listing::new(
         s.frame(),
-        ("会员单位", "Member units"),
-        &[
-            ("单位", "Unit"),
-            ("统一社会信用代码", "USCC"),
-            ("地区", "Region"),
-            ("状态", "Status"),
-            ("申请时间", "Applied"),
-        ],
+        "member-units",
+        &["unit", "uscc", "region", "status", "applied"],
     );
-    list.links.push((
-        "/members/import".into(),
-        list.t("批量导入会员", "Import members"),
-    ));
-    list.links.push((
-        "/members/metrics".into(),
-        list.t("会员指标", "Members' metrics"),
-    ));
+    list.links
+        .push(("/members/import".into(), list.s("import-members")));
+    list.links
+        .push(("/members/metrics".into(), list.s("members-metrics-2")));
     for unit in page.items {
         let style = match unit.status.as_str() {
             "active" => "ok",
@@ -405,7 +389,7 @@ async fn members(s: Session) -> Result<HttpResponse, PageError> {
                 Cell::link(unit.business_name, format!("/units/{}", unit.id)),
                 Cell::text(unit.uscc),
                 Cell::text(names.region(&list.frame, &unit.region_code)),
-                Cell::badge(unit.status.as_str(), style),
+                Cell::badge(labels::of(list.frame.l, unit.status), style),
                 Cell::text(list.frame.date(&unit.applied_at)),
             ],
             forms: Vec::new(),
@@ -426,9 +410,9 @@ impl ImportPage {
     fn outcome(&self, outcome: &crate::onboarding::import::RowOutcome) -> (&str, &'static str) {
         use crate::onboarding::import::RowOutcome;
         match outcome {
-            RowOutcome::Created => (self.f.t("已导入", "Created"), "ok"),
-            RowOutcome::Unchanged => (self.f.t("已存在，未修改", "Exists; unchanged"), ""),
-            RowOutcome::Rejected => (self.f.t("有错误，未导入", "Rejected"), "bad"),
+            RowOutcome::Created => (self.f.s("created"), "ok"),
+            RowOutcome::Unchanged => (self.f.s("exists-unchanged"), ""),
+            RowOutcome::Rejected => (self.f.s("rejected"), "bad"),
         }
     }
 }
@@ -436,7 +420,7 @@ impl ImportPage {
 async fn import_form(s: Session) -> Result<HttpResponse, PageError> {
     s.account_as(&[Role::AssociationAdmin])?;
     let page = ImportPage {
-        f: s.frame().titled("批量导入会员", "Import members"),
+        f: s.frame().titled("import-members"),
         report: None,
         errors: Fields::default(),
     };
@@ -457,7 +441,7 @@ async fn import_members(
     s.check_form(query.csrf.as_deref().unwrap_or_default())?;
     let auth = s.account_as(&[Role::AssociationAdmin])?;
     let association = auth.user.association_id.clone().unwrap_or_default();
-    let frame = s.frame().titled("批量导入会员", "Import members");
+    let frame = s.frame().titled("import-members");
     match imports::import_file_for(&s.state, &auth, association, form).await {
         Ok(report) => {
             let page = ImportPage {
@@ -498,23 +482,20 @@ async fn calendars_page(
     }
     let mut list = Listing::new(
         frame,
-        ("节假日历", "Holiday calendars"),
+        "holiday-calendars",
         &[
-            ("年份", "Year"),
-            ("依据", "Notice"),
-            ("节假日", "Holidays"),
-            ("调休上班日", "Make-up working days"),
-            ("来源", "Source"),
+            "year",
+            "notice",
+            "holidays",
+            "make-up-working-days",
+            "source",
         ],
     );
-    list.intro = Some(list.t(
-        "国务院办公厅每年发布次年放假安排；导入后，所有暂定的期限按新日历重新计算。可上传 holiday-cn JSON 或本平台的 TOML 文件。",
-        "The State Council publishes each next year's holidays; once imported, every provisional due date is recomputed. Upload holiday-cn JSON or this platform's TOML.",
-    ));
+    list.intro = Some(list.s("the-state-council-publishes-each"));
     for year in years {
         let source = match &year.imported_at {
-            Some(at) => format!("{} {}", list.t("导入于", "imported"), list.frame.time(at)),
-            None => list.t("随软件发布", "shipped"),
+            Some(at) => format!("{} {}", list.s("imported"), list.frame.time(at)),
+            None => list.s("shipped"),
         };
         list.rows.push(Row {
             cells: vec![
@@ -557,16 +538,15 @@ async fn import_calendar(
     };
     match outcome {
         Ok(done) => {
-            let text = match s.lang {
-                super::frame::Lang::Zh => format!(
-                    "已导入 {} 年：节假日 {} 天，调休上班日 {} 天；重新计算 {} 件纠纷的期限。",
-                    done.year, done.holidays, done.working_days, done.recomputed_disputes
-                ),
-                super::frame::Lang::En => format!(
-                    "Imported {}: {} holidays, {} make-up working days; {} disputes' due dates recomputed.",
-                    done.year, done.holidays, done.working_days, done.recomputed_disputes
-                ),
-            };
+            let text = s.lang.format(
+                "calendar-imported",
+                &[
+                    ("year", done.year.into()),
+                    ("holidays", done.holidays.into()),
+                    ("working_days", done.working_days.into()),
+                    ("recomputed", done.recomputed_disputes.into()),
+                ],
+            );
             calendars_page(s, None, Some(text)).await
         }
         Err(error) if !error.status().is_server_error() => {
@@ -583,54 +563,35 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
         .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("时限政策", "Deadline policies"),
+        "deadline-policies",
         &[
-            ("版本", "Version"),
-            ("适用范围", "Applies to"),
-            ("生效日", "From"),
-            ("首次响应", "First contact"),
-            ("办结", "Settlement"),
-            ("计算方式", "Counting"),
-            ("说明", "Note"),
+            "version",
+            "applies-to",
+            "from",
+            "first-contact",
+            "settlement",
+            "counting",
+            "note",
         ],
     );
-    list.intro = Some(list.t(
-        "全国默认时限来自配置；地区或行业可规定更短的时限，从生效日起用于新受理的纠纷。",
-        "The national default comes from configuration; a region or industry may set shorter limits for disputes filed from the effective date.",
-    ));
+    list.intro = Some(list.s("the-national-default-comes-from"));
     list.forms.push(
-        list.form("/admin/policies", ("新增政策", "Add a policy"), "secondary")
-            .field("version", list.t("版本号", "Version"), true)
-            .field(
-                "region_code",
-                list.t("地区代码（选填）", "Region code (optional)"),
-                false,
-            )
-            .field(
-                "industry_code",
-                list.t("行业代码（选填）", "Industry code (optional)"),
-                false,
-            )
-            .field(
-                "effective_from",
-                list.t("生效日 YYYY-MM-DD", "Effective from YYYY-MM-DD"),
-                true,
-            )
+        list.form("/admin/policies", "add-a-policy", "secondary")
+            .field("version", list.s("version-2"), true)
+            .field("region_code", list.s("region-code-optional"), false)
+            .field("industry_code", list.s("industry-code-optional"), false)
+            .field("effective_from", list.s("effective-from-yyyy-mm-dd"), true)
             .field(
                 "first_contact_days",
-                list.t("首次响应工作日", "First contact (working days)"),
+                list.s("first-contact-working-days"),
                 false,
             )
-            .field(
-                "settlement_days",
-                list.t("办结工作日", "Settlement (working days)"),
-                false,
-            )
-            .field("note", list.t("依据", "Basis"), true),
+            .field("settlement_days", list.s("settlement-working-days"), false)
+            .field("note", list.s("basis"), true),
     );
     for p in rows {
         let scope = match (&p.region_code, &p.industry_code) {
-            (None, None) => list.t("全国", "Nationwide"),
+            (None, None) => list.s("nationwide"),
             (r, i) => [r.clone(), i.clone()]
                 .into_iter()
                 .flatten()
@@ -650,8 +611,8 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
                 Cell::text(p.first_contact_days.to_string()),
                 Cell::text(p.settlement_days.to_string()),
                 Cell::text(match p.counting.as_str() {
-                    "working_days" => list.t("工作日", "Working days"),
-                    "calendar_days" => list.t("自然日", "Calendar days"),
+                    "working_days" => list.s("working-days"),
+                    "calendar_days" => list.s("calendar-days"),
                     other => other.to_string(),
                 }),
                 Cell::text(p.note),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
-use crate::disputes::view::{AvailableAction as Can, DisputeView, OfferDto};
+use crate::disputes::view::{AvailableAction as Can, DisputeView, DueDto, OfferDto};
 use crate::domain::dispute::{Actor, Party, Status};
 use crate::domain::money::parse_yuan;
 use crate::domain::offer::OfferStatus;
@@ -120,7 +120,7 @@ fn cleaned(mut query: DisputeQuery) -> DisputeQuery {
 async fn list_page(
     s: Session,
     query: DisputeQuery,
-    title: (&str, &str),
+    title: &'static str,
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let consumer = auth.role() == Role::Consumer;
@@ -130,7 +130,7 @@ async fn list_page(
         .or_page(&s)?;
     let l = s.lang;
     let page = ListPage {
-        f: s.frame().titled(title.0, title.1),
+        f: s.frame().titled(title),
         items: page.items,
         next: page.next_cursor,
         query,
@@ -156,11 +156,11 @@ async fn my_disputes(
     s: Session,
     query: web::Query<DisputeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    list_page(s, query.into_inner(), ("我的纠纷", "My disputes")).await
+    list_page(s, query.into_inner(), "my-disputes").await
 }
 
 async fn inbox(s: Session, query: web::Query<DisputeQuery>) -> Result<HttpResponse, PageError> {
-    list_page(s, query.into_inner(), ("纠纷处理", "Dispute inbox")).await
+    list_page(s, query.into_inner(), "dispute-inbox").await
 }
 
 async fn inbox_export(
@@ -245,22 +245,57 @@ impl DisputePageView {
 
     fn offer_status(&self, status: &OfferStatus) -> &'static str {
         match status {
-            OfferStatus::Open => self.f.t("待答复", "Open"),
-            OfferStatus::Accepted => self.f.t("已接受", "Accepted"),
-            OfferStatus::Rejected => self.f.t("已拒绝", "Rejected"),
-            OfferStatus::Withdrawn => self.f.t("已撤回", "Withdrawn"),
-            OfferStatus::Expired => self.f.t("已过期", "Expired"),
-            OfferStatus::Superseded => self.f.t("已被新方案取代", "Superseded"),
+            OfferStatus::Open => self.f.s("open"),
+            OfferStatus::Accepted => self.f.s("accepted"),
+            OfferStatus::Rejected => self.f.s("rejected-2"),
+            OfferStatus::Withdrawn => self.f.s("withdrawn"),
+            OfferStatus::Expired => self.f.s("expired"),
+            OfferStatus::Superseded => self.f.s("superseded"),
         }
+    }
+
+    /// How a due date was counted, in one sentence (portal.ftl `deadline-counted`); the
+    /// settlement's names its extension and pause.
+    fn counted(&self, due: &DueDto, settlement: bool) -> String {
+        let deadlines = &self.d.deadlines;
+        let (extension, paused) = if settlement {
+            (
+                deadlines.extension_working_days,
+                deadlines.paused_working_days,
+            )
+        } else {
+            (0, 0)
+        };
+        self.f.l.format(
+            "deadline-counted",
+            &[
+                ("days", due.working_days.into()),
+                ("counting", self.counting(&due.counting).into()),
+                ("extension", extension.into()),
+                ("paused", paused.into()),
+                (
+                    "provisional",
+                    if due.provisional { "yes" } else { "no" }.into(),
+                ),
+            ],
+        )
+    }
+
+    /// Who asks for how many more working days.
+    fn extension_asked(&self, party: &Party, days: &i64) -> String {
+        self.f.l.format(
+            "extension-asked",
+            &[
+                ("party", self.f.party(party).into()),
+                ("days", (*days).into()),
+            ],
+        )
     }
 
     fn counting(&self, counting: &DayCount) -> &'static str {
         match counting {
-            DayCount::WorkingDays => self.f.t(
-                "工作日（节假日顺延，调休上班日计入）",
-                "working days (holidays skipped, make-up working days counted)",
-            ),
-            DayCount::CalendarDays => self.f.t("自然日", "calendar days"),
+            DayCount::WorkingDays => self.f.s("working-days-holidays-skipped-make"),
+            DayCount::CalendarDays => self.f.s("calendar-days-2"),
         }
     }
 
@@ -289,27 +324,14 @@ async fn render_dispute(
     let auth = s.account()?;
     let view = handlers::get_for(&s.state, &auth, id).await.or_page(s)?;
     let mut frame = s.frame();
-    frame.title = format!("{} {}", s.lang.t("纠纷", "Dispute"), view.case_number);
+    frame.title = format!("{} {}", s.lang.s("dispute"), view.case_number);
     if let Some(error) = error {
         frame = frame.with_error(error);
     } else if let Some(done) = done {
         let what = match done {
-            "filed" => s
-                .lang
-                .t(
-                    "投诉已提交，经营者将在期限内与您联系。",
-                    "Your dispute is filed; the business must contact you within the deadline.",
-                )
-                .to_string(),
-            "evidence" => s
-                .lang
-                .t("证据已上传。", "The evidence is uploaded.")
-                .to_string(),
-            event => format!(
-                "{}{}",
-                s.lang.t("已完成：", "Done: "),
-                labels::event(s.lang, event)
-            ),
+            "filed" => s.lang.s("your-dispute-is-filed-the-business").to_string(),
+            "evidence" => s.lang.s("the-evidence-is-uploaded").to_string(),
+            event => format!("{}{}", s.lang.s("done"), labels::event(s.lang, event)),
         };
         frame = frame.with_notice("ok", what);
     }
@@ -629,7 +651,7 @@ async fn filing_page(
     let unit = public::directory_entry_for(&s.state, unit_id.to_string())
         .await
         .or_page(s)?;
-    let mut frame = s.frame().titled("在线投诉", "File a dispute");
+    let mut frame = s.frame().titled("file-a-dispute");
     if let Some(error) = error {
         frame = frame.with_error(error);
     }
@@ -645,9 +667,11 @@ async fn filing_page(
             .disputes
             .categories
             .iter()
-            .map(|c| (c.clone(), labels::category(l, c).to_string()))
+            .map(|c| (c.code.clone(), c.name(l).to_string()))
             .collect(),
-        remedies: labels::remedies()
+        remedies: crate::domain::claim::Remedy::ALL
+            .iter()
+            .map(|r| r.as_str())
             .map(|r| (r, labels::remedy(l, r).to_string()))
             .collect(),
         max_files: s.state.settings.disputes.max_evidence_files,

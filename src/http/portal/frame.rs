@@ -1,11 +1,14 @@
 //! What every page shares: its language, the signed-in account, the navigation, the form
 //! token, notices, and how values are shown (Shanghai time, yuan, countdowns).
 
+use std::sync::Arc;
+
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use chrono::{DateTime, Utc};
 
 use super::labels;
+use crate::config::Settings;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 
@@ -38,53 +41,55 @@ pub struct Frame {
     pub nav: Vec<NavLink>,
     /// The form token every form posts back.
     pub csrf: String,
+    /// The deployment's settings (its dispute categories, with their names).
+    pub settings: Arc<Settings>,
     /// This page's path and query, for the language switch and the login return.
     pub path: String,
     pub notice: Option<Notice>,
     pub now: DateTime<Utc>,
 }
 
-/// The navigation of each role: (path, 中文, English).
-fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str, &'static str)] {
+/// The navigation of each role: (path, message id).
+fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
     match role {
         None => &[
-            ("/", "首页", "Home"),
-            ("/units", "ODR 单位", "ODR units"),
-            ("/cases", "典型案例", "Published cases"),
-            ("/warnings", "消费提示", "Consumer alerts"),
+            ("/", "nav-home"),
+            ("/units", "nav-odr-units"),
+            ("/cases", "nav-published-cases"),
+            ("/warnings", "nav-consumer-alerts"),
         ],
         Some(Role::Consumer) => &[
-            ("/units", "找单位投诉", "File a dispute"),
-            ("/my/disputes", "我的纠纷", "My disputes"),
-            ("/cases", "典型案例", "Published cases"),
-            ("/warnings", "消费提示", "Consumer alerts"),
+            ("/units", "nav-file-a-dispute"),
+            ("/my/disputes", "nav-my-disputes"),
+            ("/cases", "nav-published-cases"),
+            ("/warnings", "nav-consumer-alerts"),
         ],
         Some(Role::MerchantStaff) => &[
-            ("/inbox", "纠纷处理", "Inbox"),
-            ("/unit", "单位资料", "Unit profile"),
-            ("/unit/staff", "员工", "Staff"),
-            ("/unit/metrics", "考核指标", "Metrics"),
+            ("/inbox", "nav-inbox"),
+            ("/unit", "nav-unit-profile"),
+            ("/unit/staff", "nav-staff"),
+            ("/unit/metrics", "nav-metrics"),
         ],
         Some(Role::AssociationAdmin) => &[
-            ("/members", "会员单位", "Members"),
-            ("/members/import", "批量导入", "Bulk import"),
-            ("/members/metrics", "会员指标", "Members' metrics"),
+            ("/members", "nav-members"),
+            ("/members/import", "nav-bulk-import"),
+            ("/members/metrics", "nav-members-metrics"),
         ],
         Some(Role::Regulator) => &[
-            ("/dashboard", "工作台", "Dashboard"),
-            ("/approvals", "单位审核", "Approvals"),
-            ("/evaluation", "考核评价", "Evaluation"),
-            ("/escalations", "转办队列", "Escalations"),
-            ("/alerts", "预警", "Alerts"),
-            ("/reports", "报表", "Reports"),
-            ("/publications", "案例发布", "Publications"),
-            ("/audit", "审计日志", "Audit log"),
+            ("/dashboard", "nav-dashboard"),
+            ("/approvals", "nav-approvals"),
+            ("/evaluation", "nav-evaluation"),
+            ("/escalations", "nav-escalations"),
+            ("/alerts", "nav-alerts"),
+            ("/reports", "nav-reports"),
+            ("/publications", "nav-publications"),
+            ("/audit", "nav-audit-log"),
         ],
         Some(Role::Admin) => &[
-            ("/admin/calendars", "节假日历", "Calendars"),
-            ("/admin/policies", "时限政策", "Deadline policies"),
-            ("/admin/users", "账号管理", "Accounts"),
-            ("/audit", "审计日志", "Audit log"),
+            ("/admin/calendars", "nav-calendars"),
+            ("/admin/policies", "nav-deadline-policies"),
+            ("/admin/users", "nav-accounts"),
+            ("/audit", "nav-audit-log"),
         ],
     }
 }
@@ -109,13 +114,14 @@ impl Frame {
         csrf: String,
         path: String,
         now: DateTime<Utc>,
+        settings: Arc<Settings>,
     ) -> Self {
         let route = path.split('?').next().unwrap_or_default().to_string();
         let nav = nav_of(role)
             .iter()
-            .map(|(href, zh, en)| NavLink {
+            .map(|(href, id)| NavLink {
                 href,
-                label: l.t(zh, en),
+                label: l.s(id),
                 current: *href == route || (*href != "/" && route.starts_with(&format!("{href}/"))),
             })
             .collect();
@@ -129,18 +135,24 @@ impl Frame {
             path,
             notice: None,
             now,
+            settings,
         }
     }
 
     /// This frame with a title.
-    pub fn titled(mut self, zh: &str, en: &str) -> Self {
-        self.title = self.l.t(zh, en).to_string();
+    pub fn titled(mut self, id: &'static str) -> Self {
+        self.title = self.l.s(id).to_string();
         self
     }
 
-    /// Text in the page's language.
-    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        self.l.t(zh, en)
+    /// The message `id` in the page's language (src/locales/<language>/portal.ftl).
+    pub fn s(&self, id: &'static str) -> &'static str {
+        self.l.s(id)
+    }
+
+    /// A name kept in both languages (a region, an industry).
+    pub fn name<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.l.name(zh, en)
     }
 
     /// Whether the page is in English.
@@ -186,23 +198,30 @@ impl Frame {
         };
         let days = left.num_days();
         let hours = left.num_hours() - days * 24;
-        let span = match (self.l, days) {
-            (Lang::Zh, 0) => format!("{hours} 小时"),
-            (Lang::Zh, _) => format!("{days} 天 {hours} 小时"),
-            (Lang::En, 0) => format!("{hours} h"),
-            (Lang::En, _) => format!("{days} d {hours} h"),
+        let span = if days == 0 {
+            self.l.format("span-hours", &[("hours", hours.into())])
+        } else {
+            self.l.format(
+                "span-days-hours",
+                &[("days", days.into()), ("hours", hours.into())],
+            )
         };
-        match (self.l, past) {
-            (Lang::Zh, false) => format!("剩余 {span}"),
-            (Lang::Zh, true) => format!("已超期 {span}"),
-            (Lang::En, false) => format!("{span} left"),
-            (Lang::En, true) => format!("{span} overdue"),
-        }
+        let id = if past {
+            "countdown-overdue"
+        } else {
+            "countdown-left"
+        };
+        self.l.format(id, &[("span", span.into())])
     }
 
     /// Whether `due` has passed.
     pub fn past(&self, due: &DateTime<Utc>) -> bool {
         *due < self.now
+    }
+
+    /// The word for a value of a closed set.
+    pub fn label<E: labels::Labelled>(&self, value: &E) -> &'static str {
+        labels::of(self.l, *value)
     }
 
     /// A dispute status.
@@ -215,9 +234,15 @@ impl Frame {
         labels::remedy(self.l, code.as_ref())
     }
 
-    /// A dispute category.
-    pub fn category<'a>(&self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
-        labels::category(self.l, code.as_ref())
+    /// A dispute category: its configured name, or the code of one no longer configured.
+    pub fn category<'a>(&'a self, code: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        let code = code.as_ref();
+        self.settings
+            .disputes
+            .categories
+            .iter()
+            .find(|c| c.code == code)
+            .map_or_else(|| labels::category(self.l, code), |c| c.name(self.l))
     }
 
     /// A party or actor.

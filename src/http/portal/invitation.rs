@@ -15,6 +15,7 @@ use crate::http::accounts::{reset_password, send_password_reset, set_password_fr
 #[template(path = "invitation.html")]
 struct InvitationPage<'a> {
     en: bool,
+    l: Lang,
     token: &'a str,
     error: Option<String>,
     done: bool,
@@ -49,18 +50,12 @@ fn link_form(query: &InvitationQuery, reset: bool) -> Result<HttpResponse, ApiEr
     let token = query.token.as_deref().unwrap_or_default();
     let missing = token.is_empty();
     let error = missing.then(|| {
-        let (zh, en) = if reset {
-            (
-                "链接不完整，请使用邮件中的完整链接。",
-                "The link is incomplete; use the whole link from the email.",
-            )
+        let id = if reset {
+            "the-link-is-incomplete-use-the-whole"
         } else {
-            (
-                "链接不完整，请使用邀请邮件中的完整链接。",
-                "The link is incomplete; use the whole link from the invitation email.",
-            )
+            "the-link-is-incomplete-use-the-whole-2"
         };
-        lang.t(zh, en).to_string()
+        lang.s(id).to_string()
     });
     let status = if missing {
         actix_web::http::StatusCode::BAD_REQUEST
@@ -71,6 +66,7 @@ fn link_form(query: &InvitationQuery, reset: bool) -> Result<HttpResponse, ApiEr
         status,
         InvitationPage {
             en: lang == Lang::En,
+            l: lang,
             token,
             error,
             done: false,
@@ -83,12 +79,7 @@ fn link_form(query: &InvitationQuery, reset: bool) -> Result<HttpResponse, ApiEr
 fn explain(lang: Lang, error: &ApiError) -> String {
     match error.code() {
         // The password is the only field these pages send.
-        ErrorCode::ValidationFailed => lang
-            .t(
-                "密码至少 8 位，且不能容易被猜到，较长的短语最好。",
-                "A password has at least 8 characters and is not easy to guess; a longer phrase works best.",
-            )
-            .into(),
+        ErrorCode::ValidationFailed => lang.s("a-password-has-at-least-8-characters").into(),
         code => code.text(lang).into_owned(),
     }
 }
@@ -101,15 +92,12 @@ pub async fn accept_invitation(
     let lang = Lang::parse(form.lang.as_deref());
     let en = lang == Lang::En;
     if form.password != form.password_again {
-        let error = if en {
-            "The two passwords differ."
-        } else {
-            "两次输入的密码不一致。"
-        };
+        let error = lang.s("field_error-passwords_differ");
         return html(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             InvitationPage {
                 en,
+                l: lang,
                 token: &form.token,
                 error: Some(error.into()),
                 done: false,
@@ -123,6 +111,7 @@ pub async fn accept_invitation(
             actix_web::http::StatusCode::OK,
             InvitationPage {
                 en,
+                l: lang,
                 token: "",
                 error: None,
                 done: true,
@@ -135,6 +124,7 @@ pub async fn accept_invitation(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             InvitationPage {
                 en,
+                l: lang,
                 token: &form.token,
                 error: Some(explain(lang, &error)),
                 done: false,
@@ -161,6 +151,7 @@ pub async fn reset_password_page(
             status,
             InvitationPage {
                 en: lang == Lang::En,
+                l: lang,
                 token,
                 error,
                 done,
@@ -170,7 +161,7 @@ pub async fn reset_password_page(
         )
     };
     if form.password != form.password_again {
-        let error = lang.t("两次输入的密码不一致。", "The two passwords differ.");
+        let error = lang.s("the-two-passwords-differ");
         return page(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             &form.token,
@@ -183,11 +174,7 @@ pub async fn reset_password_page(
         Err(error) if error.status().is_server_error() => Err(error),
         Err(error) => {
             let text = if error.code() == ErrorCode::InvalidResetLink {
-                lang.t(
-                    "链接无效、已使用或已过期，请重新申请重置密码。",
-                    "The link is not valid, was used or has expired; ask for a new one.",
-                )
-                .to_string()
+                lang.s("the-link-is-not-valid-was-used-or").to_string()
             } else {
                 explain(lang, &error)
             };
@@ -205,6 +192,7 @@ pub async fn reset_password_page(
 #[template(path = "password_forgot.html")]
 struct ForgotPage {
     en: bool,
+    l: Lang,
     error: Option<String>,
     sent: bool,
 }
@@ -224,11 +212,13 @@ pub struct ForgotForm {
 
 /// Asks for the email address to send a reset link to.
 pub async fn forgot_form(query: web::Query<LangQuery>) -> Result<HttpResponse, ApiError> {
-    let en = Lang::parse(query.lang.as_deref()) == Lang::En;
+    let lang = Lang::parse(query.lang.as_deref());
+    let en = lang == Lang::En;
     html(
         actix_web::http::StatusCode::OK,
         ForgotPage {
             en,
+            l: lang,
             error: None,
             sent: false,
         }
@@ -253,6 +243,7 @@ pub async fn send_reset_link(
             actix_web::http::StatusCode::OK,
             ForgotPage {
                 en,
+                l: lang,
                 error: None,
                 sent: true,
             }
@@ -263,15 +254,11 @@ pub async fn send_reset_link(
             error.status(),
             ForgotPage {
                 en,
+                l: lang,
                 error: Some(if error.code() == ErrorCode::ValidationFailed {
-                    lang.t("请输入正确的邮箱地址。", "Enter a valid email address.")
-                        .into()
+                    lang.s("enter-a-valid-email-address").into()
                 } else {
-                    lang.t(
-                        "请求过于频繁，请稍后再试。",
-                        "Too many requests; try again later.",
-                    )
-                    .into()
+                    lang.s("too-many-requests-try-again-later").into()
                 }),
                 sent: false,
             }

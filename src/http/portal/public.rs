@@ -7,7 +7,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::frame::{Frame, html};
+use super::labels;
 use super::session::{OrPage, PageError, Session};
+use crate::domain::commitment::CommitmentKind;
 use crate::domain::publication::PublicationKind;
 use crate::error::ApiError;
 use crate::http::public::{self, DirectoryQuery, PublicUnit};
@@ -40,12 +42,33 @@ struct FiguresHelpPage {
 }
 
 impl FiguresHelpPage {
-    fn major_yuan(&self) -> i64 {
-        self.alerts.major_claim_fen / 100
-    }
-
-    fn percent(&self, rate: &f64) -> String {
-        format!("{:.0}%", rate * 100.0)
+    /// A paragraph of src/locales/<language>/figures.ftl, with this deployment's settings.
+    fn text(&self, id: &str) -> String {
+        let (alerts, evaluation) = (&self.alerts, &self.evaluation);
+        let percent = |rate: f64| format!("{:.0}%", rate * 100.0);
+        self.f.l.format(
+            id,
+            &[
+                ("first_contact_days", self.first_contact_days.into()),
+                ("settlement_days", self.settlement_days.into()),
+                ("window_days", evaluation.window_days.into()),
+                (
+                    "min_on_time_rate",
+                    percent(evaluation.min_on_time_rate).into(),
+                ),
+                (
+                    "min_settlement_rate",
+                    percent(evaluation.min_settlement_rate).into(),
+                ),
+                ("max_unanswered", evaluation.max_unanswered.into()),
+                ("mass_complaint_hours", alerts.mass_complaint_hours.into()),
+                ("mass_complaint_count", alerts.mass_complaint_count.into()),
+                ("repeat_consumer_days", alerts.repeat_consumer_days.into()),
+                ("repeat_unit_days", alerts.repeat_unit_days.into()),
+                ("repeat_unit_count", alerts.repeat_unit_count.into()),
+                ("major_yuan", (alerts.major_claim_fen / 100).into()),
+            ],
+        )
     }
 }
 
@@ -53,7 +76,7 @@ impl FiguresHelpPage {
 async fn figures_help(s: Session) -> Result<HttpResponse, PageError> {
     let settings = &s.state.settings;
     let page = FiguresHelpPage {
-        f: s.frame().titled("指标说明", "How figures are counted"),
+        f: s.frame().titled("how-figures-are-counted"),
         alerts: settings.alerts.clone(),
         evaluation: settings.evaluation.clone(),
         first_contact_days: settings.deadlines.first_contact_working_days,
@@ -107,7 +130,7 @@ impl Names {
             .map(|at| &self.regions()[at]);
         found.map_or_else(
             || code.to_string(),
-            |r| f.t(&r.name_zh, &r.name_en).to_string(),
+            |r| f.name(&r.name_zh, &r.name_en).to_string(),
         )
     }
 
@@ -118,7 +141,7 @@ impl Names {
             .find(|i| i.code == code)
             .map_or_else(
                 || code.to_string(),
-                |i| f.t(&i.name_zh, &i.name_en).to_string(),
+                |i| f.name(&i.name_zh, &i.name_en).to_string(),
             )
     }
 }
@@ -132,19 +155,11 @@ fn may_file(s: &Session) -> bool {
 
 /// How a commitment reads.
 fn commitment(f: &Frame, c: &CommitmentDto) -> String {
-    match c.kind.as_str() {
-        "rights_service_station" => f
-            .t("消费维权服务站", "Consumer rights service station")
-            .into(),
-        "trusted_consumption_store" => f.t("放心消费承诺单位", "Trusted consumption store").into(),
-        "offline_no_reason_return" => match (f.l, c.return_days) {
-            (super::frame::Lang::Zh, Some(days)) => format!("线下无理由退货（{days} 天）"),
-            (super::frame::Lang::En, Some(days)) => {
-                format!("No-reason returns in store ({days} days)")
-            }
-            _ => f.t("线下无理由退货", "No-reason returns in store").into(),
-        },
-        other => other.into(),
+    match (c.kind.as_str(), c.return_days) {
+        ("offline_no_reason_return", Some(days)) => {
+            f.l.format("no-reason-returns-in-days", &[("days", days.into())])
+        }
+        (kind, _) => labels::named::<CommitmentKind>(f.l, kind).into(),
     }
 }
 
@@ -166,7 +181,7 @@ async fn home(s: Session) -> Result<HttpResponse, PageError> {
     .await
     .or_page(&s)?;
     let page = HomePage {
-        f: s.frame().titled("首页", "Home"),
+        f: s.frame().titled("home"),
         alerts: alerts.into_iter().take(3).collect(),
     };
     html(StatusCode::OK, page.render()).or_page(&s)
@@ -225,15 +240,9 @@ async fn directory(
         cursor: some(&query.cursor),
     };
     let (found, names) = Names::beside(&s, public::directory_for(&s.state, asked)).await?;
-    let mut frame = s.frame().titled("ODR 单位名录", "Directory of ODR units");
+    let mut frame = s.frame().titled("directory-of-odr-units");
     if s.request().query_string().contains("welcome=1") {
-        frame = frame.with_notice(
-            "ok",
-            s.lang.t(
-                "注册成功。找到经营者后即可在线投诉。",
-                "You are registered. Find the business to file your dispute.",
-            ),
-        );
+        frame = frame.with_notice("ok", s.lang.s("you-are-registered-find-the-business"));
     }
     let page = DirectoryPage {
         f: frame,
@@ -288,7 +297,7 @@ struct PublicationsPage {
 async fn published(
     s: Session,
     kind: PublicationKind,
-    title: (&str, &str),
+    title: &'static str,
 ) -> Result<HttpResponse, PageError> {
     let asked = PublicQuery {
         kind: Some(kind.as_str().into()),
@@ -296,7 +305,7 @@ async fn published(
     };
     let (items, names) = Names::beside(&s, publications::public_list_for(&s.state, asked)).await?;
     let page = PublicationsPage {
-        f: s.frame().titled(title.0, title.1),
+        f: s.frame().titled(title),
         items,
         names,
     };
@@ -304,19 +313,9 @@ async fn published(
 }
 
 async fn cases(s: Session) -> Result<HttpResponse, PageError> {
-    published(
-        s,
-        PublicationKind::CaseSummary,
-        ("典型案例", "Published cases"),
-    )
-    .await
+    published(s, PublicationKind::CaseSummary, "published-cases").await
 }
 
 async fn warnings(s: Session) -> Result<HttpResponse, PageError> {
-    published(
-        s,
-        PublicationKind::ConsumerAlert,
-        ("消费提示", "Consumer alerts"),
-    )
-    .await
+    published(s, PublicationKind::ConsumerAlert, "consumer-alerts").await
 }

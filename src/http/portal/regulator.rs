@@ -136,16 +136,16 @@ pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
     let percent = |v: f64| format!("{:.0}%", v * 100.0);
     Ok(vec![
         line_chart(
-            l.t("按时办结率与和解成功率", "On-time rate and settlement rate"),
+            l.s("on-time-rate-and-settlement-rate"),
             &labels,
             &[
                 Series {
-                    name: l.t("按时办结率", "On-time rate"),
+                    name: l.s("on-time-rate"),
                     values: figures.iter().map(|f| f.on_time_rate).collect(),
                     colour: "#0b5cad",
                 },
                 Series {
-                    name: l.t("和解成功率", "Settlement rate"),
+                    name: l.s("settlement-rate"),
                     values: figures.iter().map(|f| f.settlement_rate).collect(),
                     colour: "#0e7a3a",
                 },
@@ -154,10 +154,10 @@ pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
             percent,
         ),
         line_chart(
-            l.t("消费者满意度（1–5 分）", "Satisfaction (1–5)"),
+            l.s("satisfaction-1-5"),
             &labels,
             &[Series {
-                name: l.t("平均评分", "Mean rating"),
+                name: l.s("mean-rating"),
                 values: figures.iter().map(|f| f.satisfaction_mean).collect(),
                 colour: "#9a6700",
             }],
@@ -213,7 +213,7 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         trend_charts(&s),
     )?;
     let page = DashboardPage {
-        f: s.frame().titled("工作台", "Dashboard"),
+        f: s.frame().titled("dashboard"),
         new_today: look.filed,
         due_today: look.due_today.len(),
         // Open and overdue now: the month's figure counts the same disputes.
@@ -248,72 +248,46 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
     let (page, names) = Names::beside(&s, units::list_units_for(&s.state, &auth, asked)).await?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("单位审核", "Unit approvals"),
-        &[
-            ("单位", "Unit"),
-            ("统一社会信用代码", "USCC"),
-            ("地区", "Region"),
-            ("申请时间", "Applied"),
-            ("状态", "Status"),
-            ("操作", "Actions"),
-        ],
+        "unit-approvals",
+        &["unit", "uscc", "region", "applied", "status", "actions"],
     );
-    for (status, zh, en) in [
-        ("pending", "待审核", "Pending"),
-        ("active", "已生效", "Active"),
-        ("suspended", "已暂停", "Suspended"),
-        ("removed", "已移除", "Removed"),
+    for status in [
+        UnitStatus::Pending,
+        UnitStatus::Active,
+        UnitStatus::Suspended,
+        UnitStatus::Removed,
     ] {
         list.links.push((
             format!("/approvals?status={status}"),
-            s.lang.t(zh, en).into(),
+            labels::of(s.lang, status).into(),
         ));
     }
-    list.intro = Some(list.t(
-        "审核经营者加入 ODR 的申请；已生效的单位可暂停或移除。",
-        "Decide on applications to become ODR units; active units may be suspended or removed.",
-    ));
+    list.intro = Some(list.s("decide-on-applications-to-become-odr"));
     for unit in page.items {
-        let reason = list.t("理由", "Reason");
+        let reason = list.s("reason");
         let forms = match unit.status.as_str() {
             "pending" => vec![
-                list.form(format!("/approvals/{}", unit.id), ("批准", "Approve"), "")
+                list.form(format!("/approvals/{}", unit.id), "approve", "")
                     .hidden("action", "approve"),
-                list.form(
-                    format!("/approvals/{}", unit.id),
-                    ("不予批准", "Reject"),
-                    "danger",
-                )
-                .hidden("action", "reject")
-                .field("reason", reason, true),
+                list.form(format!("/approvals/{}", unit.id), "reject", "danger")
+                    .hidden("action", "reject")
+                    .field("reason", reason, true),
             ],
             "active" => vec![
-                list.form(
-                    format!("/approvals/{}", unit.id),
-                    ("暂停", "Suspend"),
-                    "secondary",
-                )
-                .hidden("action", "suspend")
-                .field("reason", reason.clone(), true),
-                list.form(
-                    format!("/approvals/{}", unit.id),
-                    ("移除", "Remove"),
-                    "danger",
-                )
-                .hidden("action", "remove")
-                .field("reason", reason, true),
+                list.form(format!("/approvals/{}", unit.id), "suspend", "secondary")
+                    .hidden("action", "suspend")
+                    .field("reason", reason.clone(), true),
+                list.form(format!("/approvals/{}", unit.id), "remove", "danger")
+                    .hidden("action", "remove")
+                    .field("reason", reason, true),
             ],
             "suspended" => vec![
-                list.form(format!("/approvals/{}", unit.id), ("恢复", "Reinstate"), "")
+                list.form(format!("/approvals/{}", unit.id), "reinstate", "")
                     .hidden("action", "reinstate")
                     .field("reason", reason.clone(), true),
-                list.form(
-                    format!("/approvals/{}", unit.id),
-                    ("移除", "Remove"),
-                    "danger",
-                )
-                .hidden("action", "remove")
-                .field("reason", reason, true),
+                list.form(format!("/approvals/{}", unit.id), "remove", "danger")
+                    .hidden("action", "remove")
+                    .field("reason", reason, true),
             ],
             _ => Vec::new(),
         };
@@ -323,7 +297,7 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
                 Cell::text(unit.uscc),
                 Cell::text(names.region(&list.frame, &unit.region_code)),
                 Cell::text(list.frame.date(&unit.applied_at)),
-                Cell::badge(unit.status.as_str(), ""),
+                Cell::badge(labels::of(list.frame.l, unit.status), ""),
             ],
             forms,
         });
@@ -364,28 +338,28 @@ async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
         .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("考核评价", "Evaluation"),
+        "evaluation",
         &[
-            ("单位", "Unit"),
-            ("纠纷", "Disputes"),
-            ("按时办结率", "On time"),
-            ("和解成功率", "Settled"),
-            ("未响应", "Unanswered"),
-            ("未达标", "Below"),
-            ("操作", "Actions"),
+            "unit",
+            "disputes",
+            "on-time",
+            "settled",
+            "unanswered",
+            "below",
+            "actions",
         ],
     );
     list.link_figures_help();
     list.intro = Some(format!(
         "{} {} – {} · {} {:.0}% · {} {:.0}% · {} {}",
-        list.t("考核期", "Window"),
+        list.s("window"),
         found.window_from,
         found.window_to,
-        list.t("按时办结率不低于", "on time at least"),
+        list.s("on-time-at-least"),
         found.min_on_time_rate * 100.0,
-        list.t("和解成功率不低于", "settled at least"),
+        list.s("settled-at-least"),
         found.min_settlement_rate * 100.0,
-        list.t("未响应不超过", "unanswered at most"),
+        list.s("unanswered-at-most"),
         found.max_unanswered
     ));
     for unit in found.units {
@@ -395,26 +369,22 @@ async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
             forms.push(
                 list.form(
                     format!("/evaluation/{}/warn", unit.unit_id),
-                    ("警示", "Warn"),
+                    "warn",
                     "secondary",
                 )
-                .field("reason", list.t("警示理由", "Reason"), true),
+                .field("reason", list.s("reason-2"), true),
             );
             if unit.status == UnitStatus::Active {
                 forms.push(
-                    list.form(
-                        format!("/approvals/{}", unit.unit_id),
-                        ("移除", "Remove"),
-                        "danger",
-                    )
-                    .hidden("action", "remove")
-                    .field("reason", list.t("移除理由", "Reason"), true),
+                    list.form(format!("/approvals/{}", unit.unit_id), "remove", "danger")
+                        .hidden("action", "remove")
+                        .field("reason", list.s("reason-3"), true),
                 );
             }
         }
         let warned = unit
             .last_warning_at
-            .map(|at| format!("{} {}", list.t("最近警示", "warned"), list.frame.date(&at)));
+            .map(|at| format!("{} {}", list.s("warned"), list.frame.date(&at)));
         let mut name = Cell::link(unit.business_name, format!("/units/{}", unit.unit_id));
         if let Some(w) = warned {
             name = name.with_note(w);
@@ -427,9 +397,16 @@ async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
                 Cell::text(list.frame.percent(&unit.settlement_rate)),
                 Cell::text(unit.unanswered.to_string()),
                 if below {
-                    Cell::badge(unit.below.join(", "), "bad")
+                    Cell::badge(
+                        unit.below
+                            .iter()
+                            .map(|b| list.frame.l.label("criterion", b))
+                            .collect::<Vec<_>>()
+                            .join(" · "),
+                        "bad",
+                    )
                 } else {
-                    Cell::badge(list.t("达标", "OK"), "ok")
+                    Cell::badge(list.s("ok"), "ok")
                 },
             ],
             forms,
@@ -466,17 +443,17 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
         .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("转办队列", "Escalation queue"),
+        "escalation-queue",
         &[
-            ("案件编号", "Case"),
-            ("发起", "By"),
-            ("理由", "Reason"),
-            ("转办时间", "Escalated"),
-            ("状态", "State"),
-            ("登记进展", "Record a step"),
+            "case",
+            "by",
+            "reason",
+            "escalated",
+            "state",
+            "record-a-step",
         ],
     );
-    list.intro = Some(list.t("经营者未在期限内解决、拒绝和解或未履行的纠纷，连同全部材料转至 12315。", "Disputes the business did not settle in time, declined or did not fulfil, with the whole case file, for 12315."));
+    list.intro = Some(list.s("disputes-the-business-did-not-settle"));
     let l = s.lang;
     for item in items {
         let steps: Vec<(String, String)> = item
@@ -494,9 +471,9 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
             Vec::new()
         } else {
             vec![
-                list.form(format!("/escalations/{}", item.id), ("登记", "Record"), "")
-                    .choice("status", list.t("下一步", "Next step"), steps)
-                    .field("note", list.t("备注（选填）", "Note (optional)"), false),
+                list.form(format!("/escalations/{}", item.id), "record", "")
+                    .choice("status", list.s("next-step"), steps)
+                    .field("note", list.s("note-optional"), false),
             ]
         };
         list.rows.push(Row {
@@ -552,34 +529,24 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
         .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("预警", "Alerts"),
-        &[
-            ("预警", "Alert"),
-            ("纠纷数", "Disputes"),
-            ("时间", "Raised"),
-            ("状态", "Status"),
-            ("处理", "Handle"),
-        ],
+        "alerts",
+        &["alert", "disputes-2", "raised", "status", "handle"],
     );
     list.link_figures_help();
-    list.intro = Some(list.t("同一单位短期内集中出现的纠纷（可能的群体性事件），请核查处理。", "Disputes gathering at one unit in a short time (a possible group incident): check and act."));
+    list.intro = Some(list.s("disputes-gathering-at-one-unit-in-a"));
     for alert in items {
-        let note = list.t("处理说明", "Note");
+        let note = list.s("note-2");
         let forms = match alert.status {
             AlertStatus::Open => vec![
-                list.form(
-                    format!("/alerts/{}", alert.id),
-                    ("确认", "Acknowledge"),
-                    "secondary",
-                )
-                .hidden("action", "acknowledge")
-                .field("note", note.clone(), false),
-                list.form(format!("/alerts/{}", alert.id), ("关闭", "Close"), "")
+                list.form(format!("/alerts/{}", alert.id), "acknowledge", "secondary")
+                    .hidden("action", "acknowledge")
+                    .field("note", note.clone(), false),
+                list.form(format!("/alerts/{}", alert.id), "close", "")
                     .hidden("action", "close")
                     .field("note", note, true),
             ],
             AlertStatus::Acknowledged => vec![
-                list.form(format!("/alerts/{}", alert.id), ("关闭", "Close"), "")
+                list.form(format!("/alerts/{}", alert.id), "close", "")
                     .hidden("action", "close")
                     .field("note", note, true),
             ],
@@ -604,7 +571,7 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
                 summary,
                 Cell::text(alert.dispute_ids.len().to_string()),
                 Cell::text(list.frame.time(&alert.created_at)),
-                Cell::badge(alert.status.as_str(), style),
+                Cell::badge(labels::of(list.frame.l, alert.status), style),
             ],
             forms,
         });
@@ -660,45 +627,32 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
     .await?;
     let mut list = Listing::new(
         s.frame(),
-        ("报表", "Reports"),
-        &[
-            ("报表", "Report"),
-            ("地区", "Region"),
-            ("期间", "Period"),
-            ("生成时间", "Generated"),
-            ("下载", "Download"),
-        ],
+        "reports",
+        &["report", "region", "period", "generated", "download"],
     );
     list.link_figures_help();
-    list.intro = Some(list.t("每日、每周、每月报表按时自动生成并存档；也可以随时生成当前报表。", "Daily, weekly and monthly reports are generated on schedule and archived; current ones can be generated at any time."));
+    list.intro = Some(list.s("daily-weekly-and-monthly-reports-are"));
     let day = today(&s);
     let last_week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()) + 1);
     let last_month = day.with_day(1).unwrap_or(day) - Duration::days(1);
-    for (kind, date, zh, en) in [
-        ("daily", day, "今日日报", "Today's daily look"),
-        ("weekly", day, "本周周报", "This week's check"),
-        ("weekly", last_week, "上周周查", "Last week's check"),
-        ("monthly", day, "本月月报", "This month so far"),
-        ("monthly", last_month, "上月月结", "Last month's close"),
+    for (kind, date, title) in [
+        ("daily", day, "todays-daily-look"),
+        ("weekly", day, "this-weeks-check"),
+        ("weekly", last_week, "last-weeks-check"),
+        ("monthly", day, "this-month-so-far"),
+        ("monthly", last_month, "last-months-close"),
     ] {
         list.links.push((
             format!("/reports/now/{kind}?format=xlsx&date={date}"),
-            s.lang.t(zh, en).into(),
+            s.lang.s(title).into(),
         ));
     }
     list.links.push((
         "/reports/metrics?format=xlsx".into(),
-        s.lang
-            .t("本月指标（Excel）", "This month's metrics (Excel)")
-            .into(),
+        s.lang.s("this-months-metrics-excel").into(),
     ));
     for report in page.items {
-        let kind = match report.kind.as_str() {
-            "daily" => list.t("日报", "Daily"),
-            "weekly" => list.t("周报", "Weekly"),
-            "monthly" => list.t("月报", "Monthly"),
-            other => other.to_string(),
-        };
+        let kind = labels::of(list.frame.l, report.kind);
         list.rows.push(Row {
             cells: vec![
                 Cell::text(kind),
@@ -789,56 +743,38 @@ async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpRe
         .or_page(&s)?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
-        ("案例与消费提示发布", "Publications"),
-        &[
-            ("标题", "Title"),
-            ("类型", "Kind"),
-            ("状态", "Status"),
-            ("创建", "Created"),
-            ("操作", "Actions"),
-        ],
+        "publications",
+        &["title", "kind", "status", "created-2", "actions"],
     );
-    list.intro = Some(list.t("由已结案纠纷生成典型案例（自动去除个人信息），或撰写消费提示；发布后公众可见。", "Draft a case summary from a concluded dispute (personal data removed) or write a consumer alert; published items are public."));
+    list.intro = Some(list.s("draft-a-case-summary-from-a"));
     list.forms.push(
         list.form(
             "/publications",
-            ("由纠纷生成案例草稿", "Draft a case summary from a dispute"),
+            "draft-a-case-summary-from-a-dispute",
             "secondary",
         )
         .hidden("kind", PublicationKind::CaseSummary.as_str())
-        .field("dispute_id", list.t("纠纷编号（ID）", "Dispute id"), true),
+        .field("dispute_id", list.s("dispute-id"), true),
     );
     list.forms.push(
-        list.form(
-            "/publications",
-            ("新建消费提示草稿", "Draft a consumer alert"),
-            "secondary",
-        )
-        .hidden("kind", PublicationKind::ConsumerAlert.as_str())
-        .field("title", list.t("标题", "Title"), true)
-        .field("body", list.t("内容", "Text"), true),
+        list.form("/publications", "draft-a-consumer-alert", "secondary")
+            .hidden("kind", PublicationKind::ConsumerAlert.as_str())
+            .field("title", list.s("title"), true)
+            .field("body", list.s("text"), true),
     );
     for p in items {
         let forms = if p.status == PublicationStatus::Draft {
-            vec![list.form(
-                format!("/publications/{}/publish", p.id),
-                ("发布", "Publish"),
-                "",
-            )]
+            vec![list.form(format!("/publications/{}/publish", p.id), "publish", "")]
         } else {
             Vec::new()
         };
-        let kind = if p.kind == PublicationKind::CaseSummary {
-            list.t("典型案例", "Case summary")
-        } else {
-            list.t("消费提示", "Consumer alert")
-        };
+        let kind = labels::of(list.frame.l, p.kind);
         list.rows.push(Row {
             cells: vec![
                 Cell::text(p.title).with_note(p.body.chars().take(120).collect::<String>()),
                 Cell::text(kind),
                 Cell::badge(
-                    p.status.as_str(),
+                    labels::of(list.frame.l, p.status),
                     if p.status == PublicationStatus::Published {
                         "ok"
                     } else {
@@ -917,18 +853,12 @@ async fn audit_log(s: Session, query: web::Query<CursorQuery>) -> Result<HttpRes
     let page = audit::list_for(&s.state, &auth, asked).await.or_page(&s)?;
     let mut list = Listing::new(
         s.frame(),
-        ("审计日志", "Audit log"),
-        &[
-            ("序号", "No."),
-            ("时间", "Time"),
-            ("操作人", "Actor"),
-            ("操作", "Action"),
-            ("对象", "Object"),
-        ],
+        "audit-log",
+        &["no", "time", "actor", "action", "object"],
     );
-    list.intro = Some(list.t("所有重要操作按时间顺序记录，每条记录包含前一条的哈希值，任何篡改都可被发现。", "Every significant action in order; each entry carries the hash of the one before, so tampering shows."));
+    list.intro = Some(list.s("every-significant-action-in-order"));
     list.links
-        .push(("/audit/export".into(), list.t("导出 CSV", "Export CSV")));
+        .push(("/audit/export".into(), list.s("export-csv")));
     for entry in page.items {
         list.rows.push(Row {
             cells: vec![

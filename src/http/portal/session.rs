@@ -87,6 +87,7 @@ impl Session {
             self.state.tokens.form_token(&self.form_key()),
             self.path.clone(),
             self.state.clock.now(),
+            self.state.settings.clone(),
         )
     }
 
@@ -339,7 +340,7 @@ impl ResponseError for PageError {
             let _ = self.error.error_response();
         }
         let mut frame = (*self.frame).clone();
-        frame.title = frame.t("出错了", "Something went wrong").into();
+        frame.title = frame.s("something-went-wrong").into();
         let page = ErrorPage {
             f: &frame,
             message: explain(frame.l, &self.error),
@@ -362,7 +363,7 @@ impl Session {
         match error {
             Some(error) => frame.with_error(error),
             None if self.req.query_string().contains("done=1") => {
-                frame.with_notice("ok", self.lang.t("已保存。", "Saved."))
+                frame.with_notice("ok", self.lang.s("saved"))
             }
             None => frame,
         }

@@ -115,16 +115,13 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// An empty list titled in both languages.
-    pub fn new(frame: Frame, title: (&str, &str), headers: &[(&str, &str)]) -> Self {
+    /// An empty list with the title and column headers `title` and `headers` (message ids).
+    pub fn new(frame: Frame, title: &'static str, headers: &[&'static str]) -> Self {
         let l = frame.l;
         Self {
-            empty: l.t("暂无记录。", "Nothing to show.").into(),
-            headers: headers
-                .iter()
-                .map(|(zh, en)| l.t(zh, en).to_string())
-                .collect(),
-            frame: frame.titled(title.0, title.1),
+            empty: l.s("nothing-to-show").into(),
+            headers: headers.iter().map(|id| l.s(id).to_string()).collect(),
+            frame: frame.titled(title),
             intro: None,
             links: Vec::new(),
             rows: Vec::new(),
@@ -136,26 +133,26 @@ impl Listing {
 
     /// Links the page that says how figures are counted (for pages that show figures).
     pub fn link_figures_help(&mut self) {
-        let label = self.t("指标说明", "How figures are counted");
+        let label = self.s("how-figures-are-counted");
         self.links
             .push((super::public::FIGURES_HELP.to_string(), label));
     }
 
-    /// Text in the page's language.
-    pub fn t(&self, zh: &str, en: &str) -> String {
-        self.frame.t(zh, en).to_string()
+    /// The message `id` in the page's language.
+    pub fn s(&self, id: &'static str) -> String {
+        self.frame.s(id).to_string()
     }
 
     /// A form on a row with the page's form token.
     pub fn form(
         &self,
         action: impl Into<String>,
-        button: (&str, &str),
+        button: &'static str,
         style: &'static str,
     ) -> RowForm {
         RowForm {
             action: action.into(),
-            button: self.t(button.0, button.1),
+            button: self.s(button),
             hidden: Vec::new(),
             inputs: Vec::new(),
             get: false,
@@ -164,7 +161,7 @@ impl Listing {
     }
 
     /// A search form (GET) to `action`.
-    pub fn search(&self, action: impl Into<String>, button: (&str, &str)) -> RowForm {
+    pub fn search(&self, action: impl Into<String>, button: &'static str) -> RowForm {
         RowForm {
             get: true,
             ..self.form(action, button, "secondary")

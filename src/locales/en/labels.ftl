@@ -1,0 +1,213 @@
+# Words for the platform's stable codes: `<set>-<code>`, one set per closed set of values
+# (src/http/portal/labels.rs; a test there fails when a value of an enum has no word).
+
+## status
+status-filed = Awaiting contact
+status-negotiating = Negotiating
+status-settled = Settled
+status-resolved = Resolved
+status-withdrawn = Withdrawn
+status-escalated = Escalated to 12315
+status-rejected = Rejected
+status-paused = Paused
+
+## remedy
+remedy-refund = Refund
+remedy-replacement = Replacement
+remedy-repair = Repair
+remedy-compensation = Compensation
+remedy-apology = Apology
+remedy-other = Other
+
+## category
+category-product_quality = Product quality
+category-service_quality = Service quality
+category-contract_terms = Contract terms
+category-price_and_charges = Prices and charges
+category-returns_and_refunds = Returns and refunds
+category-after_sales_and_warranty = After-sales and warranty
+category-vehicle_quality = Vehicle quality
+category-food_safety = Food safety
+category-prepaid_cards = Prepaid cards
+category-personal_information = Personal information
+category-other = Other
+
+## party
+party-consumer = Consumer
+party-business = Business
+party-merchant = Business
+party-regulator = Regulator
+party-system = System
+
+## event
+event-filed = Dispute filed
+event-first_contact = First contact
+event-message = Message
+event-offer_made = Offer made
+event-offer_withdrawn = Offer withdrawn
+event-offer_accepted = Offer accepted
+event-offer_rejected = Offer rejected
+event-offer_expired = Offer expired
+event-withdrawn = Dispute withdrawn
+event-declined = Business declined
+event-escalation_requested = Escalation requested
+event-extension_proposed = Extension proposed
+event-extension_agreed = Extension agreed
+event-extension_refused = Extension refused
+event-pause_proposed = Pause proposed
+event-paused = Paused
+event-resumed = Resumed
+event-marked_fulfilled = Marked fulfilled
+event-fulfilment_confirmed = Fulfilment confirmed
+event-non_fulfilment_reported = Non-fulfilment reported
+event-rated = Rated
+event-rejected_as_no_consumer_dispute = Rejected: not a consumer dispute
+event-escalated_by_regulator = Escalated by the regulator
+event-first_contact_lapsed = First contact lapsed; escalated
+event-settlement_lapsed = Settlement lapsed; escalated
+event-fulfilment_lapsed = Fulfilment lapsed; escalated
+event-confirmation_lapsed = Confirmation lapsed; resolved
+event-evidence_added = Evidence added
+event-escalation_delivered = Delivered to 12315
+event-escalation_delivery_dead = Delivery to 12315 failed
+event-escalation_status = 12315 progress
+event-anonymised = Personal data anonymised
+event-due_dates_recomputed = Due dates recomputed
+
+## role
+role-consumer = Consumer
+role-merchant_staff = Merchant staff
+role-association_admin = Association
+role-regulator = Regulator
+role-admin = Administrator
+
+## escalation_state
+escalation_state-pending = Pending
+escalation_state-delivered = Delivered
+escalation_state-received = Received
+escalation_state-accepted = Accepted
+escalation_state-not_accepted = Not accepted
+escalation_state-mediating = Mediating
+escalation_state-mediated = Mediated
+escalation_state-mediation_failed = Mediation failed
+escalation_state-case_filed = Case filed
+escalation_state-closed = Closed
+
+## escalation_reason
+escalation_reason-settlement_due_date_passed = The settlement due date passed
+escalation_reason-fulfilment_due_date_passed = The fulfilment due date passed
+
+## field_error
+field_error-required = Required.
+field_error-invalid_length = The length is not allowed.
+field_error-invalid_email = Not a valid email address.
+field_error-invalid_phone = Give a valid mainland mobile number.
+field_error-weak_password = At least 8 characters, and not easy to guess (no common words, names, dates or keyboard patterns); a longer phrase works best.
+field_error-wrong_password = This is not your current password.
+field_error-contact_required = Give an email address or a mobile number.
+field_error-passwords_differ = The two passwords differ.
+field_error-invalid_amount = The amount is not valid.
+field_error-invalid_number = Give a number.
+field_error-consent_required = You must agree that the business may contact you.
+field_error-unknown_category = Choose a category.
+field_error-invalid_purchase_date = The purchase date is not valid.
+field_error-invalid_date = The date is not valid.
+field_error-invalid_vin = A VIN has 17 characters.
+field_error-invalid_remedy = Unknown remedy.
+
+## item_kind
+item_kind-product = Product
+item_kind-service = Service
+
+## staff_role
+staff_role-owner = Owner
+staff_role-handler = Handler
+
+## offer_status
+offer_status-open = Open
+offer_status-accepted = Accepted
+offer_status-rejected = Rejected
+offer_status-withdrawn = Withdrawn
+offer_status-superseded = Superseded
+offer_status-expired = Expired
+
+## unit_status
+unit_status-pending = Pending approval
+unit_status-active = Active
+unit_status-suspended = Suspended
+unit_status-rejected = Rejected
+unit_status-removed = Removed
+
+## unit_actor
+unit_actor-owner = Business owner
+unit_actor-regulator = Regulator
+
+## unit_decision
+unit_decision-approve = Approve
+unit_decision-reject = Reject
+unit_decision-suspend = Suspend
+unit_decision-reinstate = Reinstate
+unit_decision-remove = Remove
+
+## commitment
+commitment-rights_service_station = Consumer rights service station
+commitment-trusted_consumption_store = Trusted consumption store
+commitment-offline_no_reason_return = No-reason returns in store
+
+## alert_kind
+alert_kind-mass_complaint = Mass complaint
+alert_kind-repeat_consumer = Repeat complaints by one consumer
+alert_kind-repeat_unit = Repeat complaints against one unit
+alert_kind-major = Major dispute
+alert_kind-sensitive = Sensitive dispute
+alert_kind-commitment_breach = Commitment breach
+
+## alert_status
+alert_status-open = Open
+alert_status-acknowledged = Acknowledged
+alert_status-closed = Closed
+
+## publication_kind
+publication_kind-case_summary = Case summary
+publication_kind-consumer_alert = Consumer alert
+
+## publication_status
+publication_status-draft = Draft
+publication_status-published = Published
+
+## notification
+notification-new_dispute = New dispute
+notification-first_contact = First contact
+notification-offer = Offer
+notification-update = Dispute update
+notification-reminder = Due-date reminder
+notification-unit = Unit status change
+notification-daily_digest = Daily digest
+notification-report_ready = Report ready
+
+## skip_reason
+skip_reason-weekend = Weekend
+skip_reason-holiday = Public holiday
+
+## day_count
+day_count-working_days = Working days
+day_count-calendar_days = Calendar days
+
+## report_kind
+report_kind-daily = Daily look
+report_kind-weekly = Weekly check
+report_kind-monthly = Monthly close
+
+## standing
+standing-good = In good standing
+standing-warned = Warned
+
+## criterion (evaluation thresholds a unit is below)
+criterion-on_time_rate = On-time rate
+criterion-settlement_rate = Settlement rate
+criterion-unanswered = Unanswered disputes
+
+## deadline (the due dates a reminder is about)
+deadline-first_contact = first contact
+deadline-settlement = settlement
+deadline-fulfilment = fulfilment

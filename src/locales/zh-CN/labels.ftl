@@ -1,0 +1,213 @@
+# Words for the platform's stable codes: `<set>-<code>`, one set per closed set of values
+# (src/http/portal/labels.rs; a test there fails when a value of an enum has no word).
+
+## status
+status-filed = 待响应
+status-negotiating = 协商中
+status-settled = 已达成和解
+status-resolved = 已解决
+status-withdrawn = 已撤回
+status-escalated = 已转 12315
+status-rejected = 不予受理
+status-paused = 已暂停
+
+## remedy
+remedy-refund = 退款
+remedy-replacement = 换货
+remedy-repair = 维修
+remedy-compensation = 赔偿
+remedy-apology = 赔礼道歉
+remedy-other = 其他
+
+## category
+category-product_quality = 商品质量
+category-service_quality = 服务质量
+category-contract_terms = 合同条款
+category-price_and_charges = 价格收费
+category-returns_and_refunds = 退换货
+category-after_sales_and_warranty = 售后与三包
+category-vehicle_quality = 汽车质量
+category-food_safety = 食品安全
+category-prepaid_cards = 预付卡
+category-personal_information = 个人信息
+category-other = 其他
+
+## party
+party-consumer = 消费者
+party-business = 经营者
+party-merchant = 经营者
+party-regulator = 监管部门
+party-system = 系统
+
+## event
+event-filed = 提交投诉
+event-first_contact = 经营者首次响应
+event-message = 留言
+event-offer_made = 提出方案
+event-offer_withdrawn = 撤回方案
+event-offer_accepted = 接受方案，达成和解
+event-offer_rejected = 拒绝方案
+event-offer_expired = 方案过期
+event-withdrawn = 撤回投诉
+event-declined = 经营者拒绝和解
+event-escalation_requested = 消费者申请转 12315
+event-extension_proposed = 申请延期
+event-extension_agreed = 同意延期
+event-extension_refused = 拒绝延期
+event-pause_proposed = 申请暂停
+event-paused = 暂停
+event-resumed = 恢复
+event-marked_fulfilled = 经营者已履行
+event-fulfilment_confirmed = 消费者确认履行
+event-non_fulfilment_reported = 消费者反映未履行
+event-rated = 消费者评价
+event-rejected_as_no_consumer_dispute = 非消费纠纷，不予受理
+event-escalated_by_regulator = 监管部门转办
+event-first_contact_lapsed = 首次响应超时，自动转 12315
+event-settlement_lapsed = 办结超时，自动转 12315
+event-fulfilment_lapsed = 履行超时，自动转 12315
+event-confirmation_lapsed = 确认超时，视为已解决
+event-evidence_added = 上传证据
+event-escalation_delivered = 已移送 12315
+event-escalation_delivery_dead = 移送 12315 失败
+event-escalation_status = 12315 处理进展
+event-anonymised = 个人信息已匿名化
+event-due_dates_recomputed = 期限已重新计算
+
+## role
+role-consumer = 消费者
+role-merchant_staff = 经营者
+role-association_admin = 行业协会
+role-regulator = 监管部门
+role-admin = 平台管理员
+
+## escalation_state
+escalation_state-pending = 待移送
+escalation_state-delivered = 已移送
+escalation_state-received = 已接收
+escalation_state-accepted = 已受理
+escalation_state-not_accepted = 不予受理
+escalation_state-mediating = 调解中
+escalation_state-mediated = 调解成功
+escalation_state-mediation_failed = 调解失败
+escalation_state-case_filed = 已立案
+escalation_state-closed = 已办结
+
+## escalation_reason
+escalation_reason-settlement_due_date_passed = 办结期限已过
+escalation_reason-fulfilment_due_date_passed = 履行期限已过
+
+## field_error
+field_error-required = 必填。
+field_error-invalid_length = 长度不符合要求。
+field_error-invalid_email = 邮箱格式不正确。
+field_error-invalid_phone = 请填写有效的中国大陆手机号。
+field_error-weak_password = 密码至少 8 位，且不能容易被猜到（常见词语、姓名、日期、键盘规律都不行），较长的短语最好。
+field_error-wrong_password = 当前密码不正确。
+field_error-contact_required = 请填写邮箱或手机号。
+field_error-passwords_differ = 两次输入的密码不一致。
+field_error-invalid_amount = 金额不正确。
+field_error-invalid_number = 请填写数字。
+field_error-consent_required = 须同意经营者就本纠纷与您联系。
+field_error-unknown_category = 请选择纠纷类别。
+field_error-invalid_purchase_date = 消费日期不正确。
+field_error-invalid_date = 日期不正确。
+field_error-invalid_vin = 车架号（VIN）应为 17 位。
+field_error-invalid_remedy = 诉求不正确。
+
+## item_kind
+item_kind-product = 商品
+item_kind-service = 服务
+
+## staff_role
+staff_role-owner = 负责人
+staff_role-handler = 经办人
+
+## offer_status
+offer_status-open = 待答复
+offer_status-accepted = 已接受
+offer_status-rejected = 已拒绝
+offer_status-withdrawn = 已撤回
+offer_status-superseded = 已被新方案取代
+offer_status-expired = 已过期
+
+## unit_status
+unit_status-pending = 待审核
+unit_status-active = 已生效
+unit_status-suspended = 已暂停
+unit_status-rejected = 未通过
+unit_status-removed = 已移除
+
+## unit_actor
+unit_actor-owner = 经营者
+unit_actor-regulator = 监管部门
+
+## unit_decision
+unit_decision-approve = 批准
+unit_decision-reject = 驳回
+unit_decision-suspend = 暂停
+unit_decision-reinstate = 恢复
+unit_decision-remove = 移除
+
+## commitment
+commitment-rights_service_station = 消费维权服务站
+commitment-trusted_consumption_store = 放心消费承诺单位
+commitment-offline_no_reason_return = 线下无理由退货
+
+## alert_kind
+alert_kind-mass_complaint = 群体投诉
+alert_kind-repeat_consumer = 同一消费者重复投诉
+alert_kind-repeat_unit = 同一单位多次被投诉
+alert_kind-major = 重大纠纷
+alert_kind-sensitive = 敏感纠纷
+alert_kind-commitment_breach = 违反承诺
+
+## alert_status
+alert_status-open = 待处理
+alert_status-acknowledged = 已确认
+alert_status-closed = 已关闭
+
+## publication_kind
+publication_kind-case_summary = 典型案例
+publication_kind-consumer_alert = 消费提示
+
+## publication_status
+publication_status-draft = 草稿
+publication_status-published = 已发布
+
+## notification
+notification-new_dispute = 新纠纷
+notification-first_contact = 首次响应
+notification-offer = 和解方案
+notification-update = 纠纷进展
+notification-reminder = 到期提醒
+notification-unit = 单位状态变化
+notification-daily_digest = 每日到期清单
+notification-report_ready = 报表已生成
+
+## skip_reason
+skip_reason-weekend = 周末
+skip_reason-holiday = 法定节假日
+
+## day_count
+day_count-working_days = 工作日
+day_count-calendar_days = 自然日
+
+## report_kind
+report_kind-daily = 日报
+report_kind-weekly = 周报
+report_kind-monthly = 月报
+
+## standing
+standing-good = 良好
+standing-warned = 已警示
+
+## criterion (evaluation thresholds a unit is below)
+criterion-on_time_rate = 按时办结率
+criterion-settlement_rate = 和解成功率
+criterion-unanswered = 未响应纠纷
+
+## deadline (the due dates a reminder is about)
+deadline-first_contact = 首次响应
+deadline-settlement = 和解处理
+deadline-fulfilment = 和解协议履行

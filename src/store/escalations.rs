@@ -1,0 +1,269 @@
+//! Escalations to 12315 once made (docs/escalation.md#delivery): their delivery (connector,
+//! packet, attempts, giving up), the handling steps recorded on them, the dead deliveries and
+//! the regulators' queue. An escalation is made with [`super::negotiation::insert_escalation`];
+//! the use cases are in [`crate::disputes::escalations`].
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{disputes, escalation_updates, escalations};
+use super::{DbConn, StoreError, from_db_time, new_id, to_db_time};
+use crate::domain::escalation::EscalationState;
+
+/// The connector, packet and state of escalation `id`, if it exists.
+pub fn find_delivery(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(String, String, String)>, StoreError> {
+    Ok(escalations::table
+        .find(id)
+        .select((
+            escalations::connector,
+            escalations::packet,
+            escalations::state,
+        ))
+        .first::<(String, String, String)>(conn)
+        .optional()?)
+}
+
+/// Appends handling step `status` to escalation `escalation_id`'s history; returns `()`.
+pub fn insert_update(
+    conn: &mut DbConn,
+    escalation_id: &str,
+    status: EscalationState,
+    note: Option<&str>,
+    actor: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(escalation_updates::table)
+        .values((
+            escalation_updates::id.eq(new_id()),
+            escalation_updates::escalation_id.eq(escalation_id),
+            escalation_updates::status.eq(status.as_str()),
+            escalation_updates::note.eq(note),
+            escalation_updates::actor_id.eq(actor),
+            escalation_updates::created_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks pending escalation `id` delivered, counting the attempt; `false` if not pending.
+pub fn mark_delivered(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let moved = diesel::update(
+        escalations::table
+            .filter(escalations::id.eq(id))
+            .filter(escalations::state.eq(EscalationState::Pending.as_str())),
+    )
+    .set((
+        escalations::state.eq(EscalationState::Delivered.as_str()),
+        escalations::delivered_at.eq(Some(to_db_time(now))),
+        escalations::dead_at.eq(None::<NaiveDateTime>),
+        escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
+    ))
+    .execute(conn)?;
+    Ok(moved != 0)
+}
+
+/// The dispute and connector of escalation `id` (`NotFound` when it does not exist).
+pub fn dispute_and_connector(conn: &mut DbConn, id: &str) -> Result<(String, String), StoreError> {
+    Ok(escalations::table
+        .find(id)
+        .select((escalations::dispute_id, escalations::connector))
+        .first(conn)?)
+}
+
+/// The dispute of escalation `id` (`NotFound` when it does not exist).
+pub fn dispute_of(conn: &mut DbConn, id: &str) -> Result<String, StoreError> {
+    Ok(escalations::table
+        .find(id)
+        .select(escalations::dispute_id)
+        .first(conn)?)
+}
+
+/// Counts a failed delivery of escalation `id`, keeping `error`; returns `()`.
+pub fn record_failed_attempt(conn: &mut DbConn, id: &str, error: &str) -> Result<(), StoreError> {
+    diesel::update(escalations::table.find(id))
+        .set((
+            escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
+            escalations::last_delivery_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the delivery of escalation `id` given up at `now`; returns `()`.
+pub fn mark_dead(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::update(escalations::table.find(id))
+        .set(escalations::dead_at.eq(Some(to_db_time(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Clears the give-up of pending escalation `id`; `false` when its delivery had not given up.
+pub fn revive(conn: &mut DbConn, id: &str) -> Result<bool, StoreError> {
+    let revived = diesel::update(
+        escalations::table
+            .find(id)
+            .filter(escalations::dead_at.is_not_null())
+            .filter(escalations::state.eq(EscalationState::Pending.as_str())),
+    )
+    .set(escalations::dead_at.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
+    Ok(revived != 0)
+}
+
+/// Whether escalation `id` exists.
+pub fn escalation_exists(conn: &mut DbConn, id: &str) -> Result<bool, StoreError> {
+    Ok(escalations::table
+        .find(id)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// The state, dispute and connector of escalation `id`, if it exists.
+pub fn find_state(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(String, String, String)>, StoreError> {
+    Ok(escalations::table
+        .find(id)
+        .select((
+            escalations::state,
+            escalations::dispute_id,
+            escalations::connector,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Moves escalation `id` from `from` to `to`; `false` when it was no longer in `from`.
+pub fn move_state(
+    conn: &mut DbConn,
+    id: &str,
+    from: EscalationState,
+    to: EscalationState,
+) -> Result<bool, StoreError> {
+    let moved = diesel::update(
+        escalations::table
+            .filter(escalations::id.eq(id))
+            .filter(escalations::state.eq(from.as_str())),
+    )
+    .set(escalations::state.eq(to.as_str()))
+    .execute(conn)?;
+    Ok(moved != 0)
+}
+
+/// An escalation whose delivery gave up.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeadDelivery {
+    pub id: String,
+    pub dispute_id: String,
+    pub case_number: String,
+    pub connector: String,
+    pub delivery_attempts: i64,
+    pub last_delivery_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub dead_at: Option<NaiveDateTime>,
+}
+
+/// Every escalation whose delivery gave up, oldest first.
+pub fn list_dead(conn: &mut DbConn) -> Result<Vec<DeadDelivery>, StoreError> {
+    Ok(escalations::table
+        .inner_join(disputes::table)
+        .filter(escalations::dead_at.is_not_null())
+        .order(escalations::dead_at)
+        .select((
+            escalations::id,
+            escalations::dispute_id,
+            disputes::case_number,
+            escalations::connector,
+            escalations::delivery_attempts,
+            escalations::last_delivery_error,
+            escalations::created_at,
+            escalations::dead_at,
+        ))
+        .load(conn)?)
+}
+
+/// An escalation in a regulator's queue.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub id: String,
+    pub dispute_id: String,
+    pub case_number: String,
+    pub business_id: String,
+    pub region_code: String,
+    pub reason: String,
+    pub initiated_by: String,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Escalations of disputes in regions starting with `region_prefix`, newest first.
+pub fn queue(
+    conn: &mut DbConn,
+    region_prefix: &str,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<QueueItem>, StoreError> {
+    let mut query = escalations::table
+        .inner_join(disputes::table)
+        .filter(crate::in_region!(disputes::region_code, region_prefix))
+        .order((escalations::created_at.desc(), escalations::id.desc()))
+        .limit(limit)
+        .select((
+            escalations::id,
+            escalations::dispute_id,
+            disputes::case_number,
+            disputes::business_id,
+            disputes::region_code,
+            escalations::reason,
+            escalations::initiated_by,
+            escalations::state,
+            escalations::created_at,
+        ))
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(escalations::state.eq(state.to_string()));
+    }
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        NaiveDateTime,
+    );
+    let rows: Vec<Row> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                dispute_id,
+                case_number,
+                business_id,
+                region_code,
+                reason,
+                initiated_by,
+                state,
+                created_at,
+            )| QueueItem {
+                id,
+                dispute_id,
+                case_number,
+                business_id,
+                region_code,
+                reason,
+                initiated_by,
+                state,
+                created_at: from_db_time(created_at),
+            },
+        )
+        .collect())
+}
