@@ -211,11 +211,9 @@ pub fn on_declined(
 ) -> Result<(), StoreError> {
     let (category, remedies) = crate::store::disputes::claim_category_and_remedies(conn, &d.id)?;
     let wants_return = category == "returns_and_refunds"
-        || remedies.split(',').any(|r| {
-            [Remedy::Refund, Remedy::Replacement]
-                .map(Remedy::as_str)
-                .contains(&r)
-        });
+        || remedies
+            .split(',')
+            .any(|r| matches!(Remedy::parse(r), Some(Remedy::Refund | Remedy::Replacement)));
     if !wants_return {
         return Ok(());
     }

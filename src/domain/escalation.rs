@@ -23,6 +23,37 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// A handling step a regulator or a 12315 gateway reports: every state but the platform's
+    /// own `pending` and `delivered`.
+    pub enum HandlingStep ("handling step") {
+        Received,
+        Accepted,
+        NotAccepted,
+        Mediating,
+        Mediated,
+        MediationFailed,
+        CaseFiled,
+        Closed,
+    }
+}
+
+impl From<HandlingStep> for EscalationState {
+    fn from(step: HandlingStep) -> Self {
+        use {EscalationState as S, HandlingStep as H};
+        match step {
+            H::Received => S::Received,
+            H::Accepted => S::Accepted,
+            H::NotAccepted => S::NotAccepted,
+            H::Mediating => S::Mediating,
+            H::Mediated => S::Mediated,
+            H::MediationFailed => S::MediationFailed,
+            H::CaseFiled => S::CaseFiled,
+            H::Closed => S::Closed,
+        }
+    }
+}
+
 impl EscalationState {
     /// The states the regulator may record next.
     pub fn next_steps(self) -> Vec<EscalationState> {

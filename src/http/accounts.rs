@@ -15,6 +15,7 @@ use crate::domain::password::NewPassword;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
+use crate::http::json::Json;
 use crate::i18n::Lang;
 use crate::onboarding::{AccountInput, Membership, new_user_row};
 use crate::security::tokens::{TokenError, hash_refresh_token, new_refresh_token};
@@ -179,7 +180,7 @@ fn own_phone(state: &AppState, user: &User) -> Result<Option<String>, ApiError> 
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.limit(&req, crate::security::limits::Action::Registration)?;
     Ok(HttpResponse::Created().json(register_for(&state, body.into_inner()).await?))
@@ -276,7 +277,7 @@ fn find_by_login(
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = authenticate(&state, &req, body.into_inner()).await?;
     let tokens = issue_tokens(&state, user, new_id(), state.clock.now()).await?;
@@ -431,7 +432,7 @@ pub struct RefreshRequest {
     responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::Problem)))]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(rotate(&state, &body.refresh_token).await?))
 }
@@ -474,7 +475,7 @@ pub async fn rotate(
     responses((status = 204, description = "Session ended")))]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     end_session(&state, &body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -510,7 +511,7 @@ pub struct AcceptInvitationRequest {
         (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
-    body: web::Json<AcceptInvitationRequest>,
+    body: Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     set_password_from_invitation(&state, &body.token, &body.password).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -655,7 +656,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let client = super::address::client_address(&req, &state.settings.server.trusted_proxies);
     change_password_for(&state, &auth, client, body.into_inner()).await?;
@@ -751,7 +752,7 @@ const RESET_LINK_MINUTES: i64 = 30;
 pub async fn request_password_reset(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<PasswordResetRequest>,
+    body: Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.limit(&req, crate::security::limits::Action::Registration)?;
     send_password_reset(&state, &body.email).await?;
@@ -819,7 +820,7 @@ pub struct ConfirmPasswordResetRequest {
         (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn confirm_password_reset(
     state: web::Data<AppState>,
-    body: web::Json<ConfirmPasswordResetRequest>,
+    body: Json<ConfirmPasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     reset_password(&state, &body.token, &body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())

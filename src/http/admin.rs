@@ -16,6 +16,7 @@ use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::domain::text::BoundedText;
 use crate::error::{ApiError, FieldErrors, checked};
+use crate::http::json::Json;
 use crate::onboarding::{Membership, platform};
 
 /// Registers the routes of this module.
@@ -51,7 +52,7 @@ pub struct CreateAssociationRequest {
 pub async fn create_association(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<CreateAssociationRequest>,
+    body: Json<CreateAssociationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_role(&[Role::Admin])?;
     let body = body.into_inner();
@@ -118,7 +119,7 @@ pub struct CreatedUserResponse {
 pub async fn create_user(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_role(&[Role::Admin])?;
     let body = body.into_inner();

@@ -14,6 +14,7 @@ use crate::domain::alert::{AlertKind, AlertStatus};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::ApiError;
+use crate::http::json::Json;
 use crate::store::alerts::{Alert, list_alerts};
 use crate::store::from_db_time;
 
@@ -210,7 +211,7 @@ pub async fn acknowledge(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<AlertNote>,
+    body: Json<AlertNote>,
 ) -> Result<HttpResponse, ApiError> {
     let alert = move_for(
         &state,
@@ -233,7 +234,7 @@ pub async fn close(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<AlertNote>,
+    body: Json<AlertNote>,
 ) -> Result<HttpResponse, ApiError> {
     let alert = move_for(
         &state,
@@ -266,7 +267,7 @@ pub async fn escalate(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<AlertNote>,
+    body: Json<AlertNote>,
 ) -> Result<HttpResponse, ApiError> {
     if auth.role() != Role::Regulator {
         return Err(ApiError::forbidden(

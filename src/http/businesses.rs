@@ -17,6 +17,7 @@ use crate::domain::text::BoundedText;
 use crate::domain::unit::UNDERTAKING_VERSION;
 use crate::domain::unit::UnitStatus;
 use crate::error::{ApiError, ErrorCode, FieldErrors, checked};
+use crate::http::json::Json;
 use crate::onboarding::business::{
     ApplyError, BusinessText, Conditions, apply_for_unit, parse_business, parse_service_phone,
 };
@@ -155,7 +156,7 @@ fn business_response(
 pub async fn register_business(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
-    body: web::Json<RegisterBusinessRequest>,
+    body: Json<RegisterBusinessRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // It creates an owner's account: limited per address like a registration.
     state.limit(&req, crate::security::limits::Action::Registration)?;
@@ -258,7 +259,7 @@ pub async fn update_business(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<UpdateBusinessRequest>,
+    body: Json<UpdateBusinessRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
@@ -378,7 +379,7 @@ pub async fn invite_staff(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<InviteStaffRequest>,
+    body: Json<InviteStaffRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = invite_staff_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(staff))
@@ -508,7 +509,7 @@ pub async fn apply(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<ApplicationRequest>,
+    body: Json<ApplicationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();

@@ -14,6 +14,7 @@ use crate::domain::policy::{DayCount, DeadlinePolicy};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode, FieldErrors};
+use crate::http::json::Json;
 use crate::store::deadlines::{PolicyRow, list_policies};
 use crate::store::to_db_time;
 
@@ -315,7 +316,7 @@ pub struct CreatePolicyRequest {
 pub async fn create_policy(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<CreatePolicyRequest>,
+    body: Json<CreatePolicyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(create_policy_for(&state, &auth, body.into_inner()).await?))
 }

@@ -55,7 +55,7 @@ pub fn query_config() -> web::QueryConfig {
 
 /// The field a serde error message names. Only "missing field" and "unknown field" do; others
 /// ("invalid type: …", "provided string was not `true` or `false`") quote values instead.
-fn named_field(message: &str) -> Option<&str> {
+pub(super) fn named_field(message: &str) -> Option<&str> {
     let names_field = message.starts_with("missing field") || message.starts_with("unknown field");
     message.split('`').nth(1).filter(|_| names_field)
 }

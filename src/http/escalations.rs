@@ -12,10 +12,11 @@ use super::auth::AuthUser;
 use crate::disputes::CaseError;
 use crate::disputes::escalations::{Recorder, record_by_regulator, redrive_by, update};
 use crate::domain::dispute::Actor;
-use crate::domain::escalation::EscalationState;
+use crate::domain::escalation::{EscalationState, HandlingStep};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
+use crate::http::json::Json;
 use crate::notify::gateway::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
 use crate::store::escalations::{list_dead, queue};
 use crate::store::from_db_time;
@@ -120,8 +121,8 @@ pub async fn list_for(
 
 /// A handling step named in a request (not `pending` or `delivered`, which are the platform's).
 fn parse_step(status: &str) -> Result<EscalationState, ApiError> {
-    EscalationState::parse(status)
-        .filter(|s| !matches!(s, EscalationState::Pending | EscalationState::Delivered))
+    HandlingStep::parse(status)
+        .map(EscalationState::from)
         .ok_or_else(|| ApiError::invalid_field("status", "invalid_status", "use received, accepted, not_accepted, mediating, mediated, mediation_failed, case_filed or closed"))
 }
 
@@ -144,9 +145,8 @@ fn clean_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
 /// A handling step recorded by the regulator.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EscalationUpdateRequest {
-    /// The step reached: received, accepted, not_accepted, mediating, mediated,
-    /// mediation_failed, case_filed or closed.
-    #[schema(value_type = EscalationState)]
+    /// The step reached.
+    #[schema(value_type = HandlingStep)]
     pub status: String,
     /// Required for not_accepted (the reason).
     pub note: Option<String>,
@@ -162,7 +162,7 @@ pub async fn record(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<EscalationUpdateRequest>,
+    body: Json<EscalationUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     record_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -260,9 +260,8 @@ pub async fn redrive_delivery(
 pub struct GatewayCallback {
     /// The escalation, as sent in `Idempotency-Key` and `escalation.id` of the packet.
     pub escalation_id: String,
-    /// The step reached: received, accepted, not_accepted, mediating, mediated,
-    /// mediation_failed, case_filed or closed.
-    #[schema(value_type = EscalationState)]
+    /// The step reached.
+    #[schema(value_type = HandlingStep)]
     pub status: String,
     /// Required for not_accepted (the reason).
     pub note: Option<String>,

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::auth::AuthUser;
 use crate::error::ApiError;
+use crate::http::json::Json;
 use crate::oversight::evaluation;
 pub use crate::oversight::evaluation::{EvaluatedUnit, EvaluationResponse};
 
@@ -73,7 +74,7 @@ pub async fn warn(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<WarningRequest>,
+    body: Json<WarningRequest>,
 ) -> Result<HttpResponse, ApiError> {
     warn_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().finish())

@@ -21,6 +21,7 @@ pub mod headers;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
+pub mod json;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;

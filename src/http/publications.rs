@@ -11,6 +11,7 @@ use super::auth::AuthUser;
 use crate::domain::publication::{PublicationKind, PublicationStatus};
 use crate::domain::region::RegionCode;
 use crate::error::ApiError;
+use crate::http::json::Json;
 use crate::oversight::publications::{self as publications};
 pub use crate::oversight::publications::{CreatePublication, EditPublication};
 use crate::store::from_db_time;
@@ -75,7 +76,7 @@ fn shown(rows: Vec<Publication>) -> Result<Vec<PublicationDto>, ApiError> {
 pub async fn create(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<CreatePublication>,
+    body: Json<CreatePublication>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(create_for(&state, &auth, body.into_inner()).await?))
 }
@@ -145,7 +146,7 @@ pub async fn edit(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<EditPublication>,
+    body: Json<EditPublication>,
 ) -> Result<HttpResponse, ApiError> {
     let pii = state.pii.clone();
     let row = state

@@ -15,6 +15,7 @@ use crate::domain::role::Role;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UnitDecision, UnitStatus};
 use crate::error::{ApiError, FieldErrors};
+use crate::http::json::Json;
 use crate::onboarding::units::{decide, load_visible_unit, set_commitments};
 use crate::store::businesses::Business;
 use crate::store::units::{self, CommitmentRow, OdrUnit, UnitFilter, UnitScope};
@@ -353,7 +354,7 @@ pub async fn act_on_unit(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<UnitActionRequest>,
+    body: Json<UnitActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let unit = act_on_unit_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(unit))
@@ -466,7 +467,7 @@ pub async fn put_commitments(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<CommitmentsRequest>,
+    body: Json<CommitmentsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let unit = put_commitments_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(unit))

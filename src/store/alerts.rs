@@ -87,27 +87,36 @@ pub fn move_alert(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let at = Some(to_db_time(now));
+    /// The columns a move sets: the state, who moved it and when (as acknowledgement or as
+    /// closing; `None` leaves a column as it is), and the note.
+    #[derive(AsChangeset)]
+    #[diesel(table_name = alerts)]
+    struct Move<'a> {
+        status: &'a str,
+        acknowledged_at: Option<NaiveDateTime>,
+        acknowledged_by: Option<&'a str>,
+        closed_at: Option<NaiveDateTime>,
+        closed_by: Option<&'a str>,
+        note: Option<Option<&'a str>>,
+    }
+    let stamp = (Some(to_db_time(now)), Some(by));
+    let ((acknowledged_at, acknowledged_by), (closed_at, closed_by)) =
+        if to == AlertStatus::Acknowledged {
+            (stamp, (None, None))
+        } else {
+            ((None, None), stamp)
+        };
     let from: Vec<&str> = to.reached_from().iter().map(|s| s.as_str()).collect();
-    let moved = if to == AlertStatus::Acknowledged {
-        diesel::update(alerts::table.find(id).filter(alerts::status.eq_any(&from)))
-            .set((
-                alerts::status.eq(to.as_str()),
-                alerts::acknowledged_at.eq(at),
-                alerts::acknowledged_by.eq(Some(by)),
-                alerts::note.eq(note),
-            ))
-            .execute(conn)?
-    } else {
-        diesel::update(alerts::table.find(id).filter(alerts::status.eq_any(&from)))
-            .set((
-                alerts::status.eq(to.as_str()),
-                alerts::closed_at.eq(at),
-                alerts::closed_by.eq(Some(by)),
-                alerts::note.eq(note),
-            ))
-            .execute(conn)?
-    };
+    let moved = diesel::update(alerts::table.find(id).filter(alerts::status.eq_any(&from)))
+        .set(Move {
+            status: to.as_str(),
+            acknowledged_at,
+            acknowledged_by,
+            closed_at,
+            closed_by,
+            note: Some(note),
+        })
+        .execute(conn)?;
     Ok(moved == 1)
 }
 

@@ -61,7 +61,8 @@ async fn a_body_with_missing_or_mistyped_fields_is_a_422_naming_them(app: TestAp
         )
         .await;
     mistyped.expect_problem(422, "validation_failed");
-    assert_eq!(mistyped.failing_fields(), ["body"]);
+    assert_eq!(mistyped.failing_fields(), ["login"]);
+    assert_eq!(mistyped.body["errors"][0]["code"], "invalid_json_fields");
 }
 
 async fn a_wrong_content_type_is_a_415_problem(app: TestApp) {

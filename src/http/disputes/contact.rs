@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
+use crate::http::json::Json;
 
 /// Why the regulator needs the whole contact.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,7 +37,7 @@ pub async fn unmask(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<String>,
-    body: web::Json<UnmaskRequest>,
+    body: Json<UnmaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.reason.trim().to_string();
     if !(4..=500).contains(&reason.chars().count()) {

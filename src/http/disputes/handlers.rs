@@ -21,6 +21,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
 use crate::http::idempotency::{idempotency_key, run_once};
+use crate::http::json::Json;
 use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::store::disputes::{
     DisputeFilter, DisputeSort, count_by_status, find_dispute, list_disputes,
@@ -39,7 +40,7 @@ pub async fn file(
     state: web::Data<AppState>,
     auth: AuthUser,
     req: HttpRequest,
-    body: web::Json<FileDisputeRequest>,
+    body: Json<FileDisputeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require_role(&[Role::Consumer])?;
     let key = idempotency_key(&req)?;
@@ -391,7 +392,7 @@ pub async fn act(
     auth: AuthUser,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<ActionRequest>,
+    body: Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let key = if body.creates_record() {
