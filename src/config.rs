@@ -259,14 +259,17 @@ impl Category {
 impl<'de> Deserialize<'de> for Category {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
-        #[serde(untagged)]
+        #[serde(untagged, expecting = "a category code, or { code, zh, en }")]
         enum Written {
             Code(String),
-            Named {
-                code: String,
-                zh: String,
-                en: String,
-            },
+            Named(Named),
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Named {
+            code: String,
+            zh: String,
+            en: String,
         }
         Ok(match Written::deserialize(deserializer)? {
             // A built-in code without names here takes the locale files' names; one they do
@@ -283,7 +286,7 @@ impl<'de> Deserialize<'de> for Category {
                     code,
                 }
             }
-            Written::Named { code, zh, en } => Category { code, zh, en },
+            Written::Named(Named { code, zh, en }) => Category { code, zh, en },
         })
     }
 }
@@ -739,6 +742,16 @@ mod tests {
         let twice = settings.validate().unwrap_err().to_string();
         assert!(twice.contains("listed twice"), "{twice}");
         settings.disputes.categories.pop();
+
+        let misspelt = serde_json::from_value::<Category>(serde_json::json!(
+            { "code": "pets", "zh": "宠物", "eng": "Pets" }
+        ));
+        assert!(
+            misspelt
+                .unwrap_err()
+                .to_string()
+                .contains("{ code, zh, en }")
+        );
 
         let unnamed: Category = serde_json::from_value(serde_json::json!("pet_services")).unwrap();
         settings.disputes.categories.push(unnamed);

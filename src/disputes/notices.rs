@@ -298,7 +298,10 @@ fn deliver(
         &user.id,
         dispute.map(|(id, _)| id),
         kind,
-        &format!("{headline}：{detail}"),
+        &Said::new("notice-in-app")
+            .with("headline", Arg::text(&headline))
+            .with("detail", Arg::text(&detail))
+            .in_words(language),
         now,
     )?;
     if let (true, Some(email)) = (by_email, user.email.as_deref()) {

@@ -189,7 +189,10 @@ pub fn send_digests(
                     lines,
                     link: ctx.public_url.clone(),
                 };
-                let summary = format!("{}：{} 件纠纷将于下一个工作日结束前到期", today, dues.len());
+                let summary = Said::new("notice-digest-summary")
+                    .with("date", Arg::text(&today.to_string()))
+                    .with("count", Arg::Number(dues.len() as i64))
+                    .in_words(language);
                 notify(
                     conn,
                     &member.id,

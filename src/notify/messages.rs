@@ -28,7 +28,7 @@ struct Layout<'a> {
     lang: Lang,
     subject: String,
     name: &'a str,
-    /// Shown in bold above the paragraphs (HTML only; the text repeats it in `paragraphs`).
+    /// Shown in bold above the paragraphs in HTML; the text version has it in the subject.
     headline: Option<&'a str>,
     paragraphs: Vec<String>,
     lines: &'a [String],

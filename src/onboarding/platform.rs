@@ -59,9 +59,11 @@ pub fn invite_account(
     membership: &Membership,
     now: DateTime<Utc>,
 ) -> Result<User, ApiError> {
+    // Named in the invitee's language, as the rest of the invitation.
+    let lang = account.language;
     let organisation = match (&membership.region_code, &membership.association_id) {
         (Some(region), _) => find_region(conn, region)?
-            .map(|r| r.name_zh)
+            .map(|r| lang.name(&r.name_zh, &r.name_en).to_string())
             .ok_or_else(|| {
                 ApiError::invalid_field("region_code", "unknown_region", "no such region")
             })?,
@@ -72,7 +74,7 @@ pub fn invite_account(
                 "no such association",
             )
         })?,
-        _ => "ODR 平台管理".to_string(),
+        _ => lang.s("email-platform-administration").to_string(),
     };
     write_transaction(conn, |conn| {
         let user = new_user_row(pii, account, membership, None, now);

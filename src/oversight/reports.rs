@@ -3,9 +3,11 @@
 //! unit. Consumers appear by case number only. Built on demand by the API and on a schedule by
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
+use crate::disputes::notices::{Arg, Said};
 use crate::domain::dispute::Status;
 use crate::domain::notification::NotificationKind;
 use crate::domain::text_enum::text_enum;
+use crate::i18n::Lang;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 
@@ -28,24 +30,6 @@ text_enum! {
 }
 
 impl ReportKind {
-    /// The report's Chinese name.
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::Daily => "当日概况",
-            Self::Weekly => "周查",
-            Self::Monthly => "月结",
-        }
-    }
-
-    /// The report's English name.
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Self::Daily => "Daily look",
-            Self::Weekly => "Weekly check",
-            Self::Monthly => "Monthly close",
-        }
-    }
-
     /// The period the report covers for a day inside it.
     pub fn period(self, day: NaiveDate) -> PeriodDto {
         let kind = match self {
@@ -126,15 +110,10 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
                 if !insert_report(conn, &row)? {
                     return Ok::<_, StoreError>(false);
                 }
-                let message = format!(
-                    "{}已生成（{}–{}）。{} report ready ({} to {}).",
-                    kind.name_zh(),
-                    period.from,
-                    period.to,
-                    kind.name_en(),
-                    period.from,
-                    period.to
-                );
+                let message = Said::new("notice-report-ready")
+                    .with("report", Arg::Label("report_kind", kind.as_str().into()))
+                    .with("from", Arg::text(&period.from.to_string()))
+                    .with("to", Arg::text(&period.to.to_string()));
                 for regulator in crate::disputes::escalations::regulators_of(conn, &code)?
                     .iter()
                     .filter(|u| u.region_code.as_deref() == Some(code.as_str()))
@@ -144,7 +123,7 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
                         &regulator.id,
                         None,
                         NotificationKind::ReportReady,
-                        &message,
+                        &message.in_words(Lang::of(&regulator.language)),
                         now,
                     )?;
                 }

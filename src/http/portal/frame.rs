@@ -150,6 +150,11 @@ impl Frame {
         self.l.s(id)
     }
 
+    /// The message `id` with its one variable `name` set to `value`.
+    pub fn format(&self, id: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.l.format(id, &[(name, value.to_string().into())])
+    }
+
     /// A name kept in both languages (a region, an industry).
     pub fn name<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.l.name(zh, en)

@@ -24,3 +24,4 @@ email-digest-subject = { $business }: { $count ->
     } due ({ $date })
 email-digest-lead = These disputes of { $business } fall due by the end of the next working day:
 email-digest-login = Log in to the ODR platform to handle them:
+email-platform-administration = ODR platform administration

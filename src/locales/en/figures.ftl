@@ -27,5 +27,5 @@ figures-evaluation = Evaluation
 figures-over-the-last-days = Over the last { $window_days } days, a unit is listed for the regulator's review when its on-time rate is below { $min_on_time_rate }, its settlement rate below { $min_settlement_rate }, or more than { $max_unanswered } disputes wait past their first-contact due date. The regulator decides whether to warn, suspend or remove it.
 figures-alerts-to-regulators = Alerts to regulators
 figures-mass-complaint-at-least = Mass complaint: at least { $mass_complaint_count } different consumers against one business within { $mass_complaint_hours } hours. One consumer's many filings are a repeat, not a mass complaint.
-figures-repeat-a-consumer-s = Repeat: a consumer's second dispute against the same business within { $repeat_consumer_days } days; a business's { $repeat_unit_count }th dispute within { $repeat_unit_days } days.
+figures-repeat-a-consumer-s = Repeat: a consumer's second dispute against the same business within { $repeat_consumer_days } days; { $repeat_unit_count } disputes against one business within { $repeat_unit_days } days.
 figures-major-a-claim-of = Major: a claim of ¥{ $major_yuan } or more. Sensitive: the description mentions words such as media exposure or food poisoning. Commitment breach: a business that promised offline no-reason returns refuses one.

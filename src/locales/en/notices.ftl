@@ -12,7 +12,7 @@ notice-the-consumer-withdrew-the = The consumer withdrew the dispute.
 notice-the-business-declined-to = The business declined to settle; the dispute goes to 12315.
 notice-the-consumer-asked-for-the = The consumer asked for the dispute to go to 12315.
 notice-the-extension-was-refused = The extension was refused.
-notice-the-other-party-asks-to-pause = The other party asks to pause the dispute (e.g. for product testing).
+notice-the-other-party-asks-to-pause = The other party asks to pause the dispute (e.g. for product testing); please confirm.
 notice-the-dispute-is-paused = The dispute is paused.
 notice-the-business-marked-the = The business marked the settlement fulfilled; please confirm.
 notice-the-consumer-confirmed = The consumer confirmed fulfilment; the dispute is resolved.
@@ -28,7 +28,7 @@ notice-the-other-party-withdrew-its = The other party withdrew its offer.
 notice-the-extension-was-agreed = The extension was agreed.
 notice-the-dispute-is-resumed = The dispute is resumed.
 notice-offer-accepted = The other party accepted the offer ({ $remedy }); the settlement is agreed.
-notice-extension-proposed = The other party asks to extend the time limit by { $working_days } working days.
+notice-extension-proposed = The other party asks to extend the time limit by { $working_days } working days; please confirm.
 notice-rated = The consumer rated the handling { $rating }/5.
 notice-first-contact-lapsed = First contact is overdue. Contact the consumer now; disputes not settled in time go to 12315.
 notice-first-contact = The business has contacted you about your dispute. Log in to reply.
@@ -45,3 +45,9 @@ notice-digest-line = { $case_number } · { $item } · { $deadline } due { $due }
 notice-alert = Alert ({ $kind }): { $summary }
 notice-escalation-queued = An unsettled dispute has entered your region's 12315 queue.
 notice-escalation-progress = 12315 handling: { $state }.
+notice-digest-summary = { $date }: { $count ->
+        [one] 1 dispute falls
+       *[other] { $count } disputes fall
+    } due by the end of the next working day
+notice-in-app = { $headline }: { $detail }
+notice-report-ready = { $report } ready ({ $from } to { $to }).

@@ -21,3 +21,4 @@ email-reset-ignore = 如非本人操作，请忽略本邮件，您的密码不�
 email-digest-subject = { $business }：{ $count } 件纠纷即将到期（{ $date }）
 email-digest-lead = { $business } 以下纠纷将于下一个工作日结束前到期：
 email-digest-login = 请登录 ODR 在线消费纠纷解决平台及时处理：
+email-platform-administration = ODR 平台管理

@@ -63,7 +63,7 @@ event-non_fulfilment_reported = 消费者反映未履行
 event-rated = 消费者评价
 event-rejected_as_no_consumer_dispute = 非消费纠纷，不予受理
 event-escalated_by_regulator = 监管部门转办
-event-first_contact_lapsed = 首次响应超时，自动转 12315
+event-first_contact_lapsed = 首次响应超时
 event-settlement_lapsed = 办结超时，自动转 12315
 event-fulfilment_lapsed = 履行超时，自动转 12315
 event-confirmation_lapsed = 确认超时，视为已解决
@@ -194,9 +194,9 @@ day_count-working_days = 工作日
 day_count-calendar_days = 自然日
 
 ## report_kind
-report_kind-daily = 日报
-report_kind-weekly = 周报
-report_kind-monthly = 月报
+report_kind-daily = 当日概况
+report_kind-weekly = 周查
+report_kind-monthly = 月结
 
 ## standing
 standing-good = 良好
