@@ -21,6 +21,7 @@ use crate::domain::contact::PhoneNumber;
 use crate::domain::dispute::{Actor, Event, Facts, Status, TimelineKind, transition};
 use crate::domain::metrics::{Counters, History, replay};
 use crate::domain::offer::OfferStatus;
+use crate::domain::policy::DeadlinePolicy;
 use crate::domain::policy::{ScopedPolicy, policy_in_force};
 use crate::domain::region::RegionCode;
 use crate::domain::role::StaffRole;
@@ -477,69 +478,16 @@ fn between(rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime
     from + Duration::seconds(rng.random_range(0..span))
 }
 
-/// Plays one dispute from its filing on `day` until it ends or `now` comes.
-#[allow(clippy::too_many_arguments)]
-fn tell(
+/// What happens to a dispute filed at `filed` with these due dates, when, and by whom, in
+/// time order (a unit answers and settles more often the higher its quality `q`); and the
+/// amount its offers make.
+fn plan(
     rng: &mut StdRng,
-    ctx: &CaseContext,
-    policies: &[ScopedPolicy],
-    unit: &Unit,
-    unit_index: usize,
-    consumer: &str,
-    day: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<Story, StoreError> {
-    let trade = TRADES
-        .iter()
-        .find(|t| t.code == unit.industry)
-        .unwrap_or(&TRADES[0]);
-    let local = day.and_hms_opt(
-        rng.random_range(8..22),
-        rng.random_range(0..60),
-        rng.random_range(0..60),
-    );
-    let filed = local
-        .and_then(|t| Shanghai.from_local_datetime(&t).earliest())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(now)
-        .min(now - Duration::minutes(1));
-    let region = RegionCode::parse(&unit.region).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let policy = policy_in_force(&ctx.policy, policies, &region, unit.industry, day).clone();
-    let id = new_id();
-    let mut d = new_dispute(ctx, &id, consumer, &unit.id, &unit.business, &policy, filed);
-    let first_due = crate::store::from_db_time(d.first_contact_due_at);
-    let settle_due = crate::store::from_db_time(d.settlement_due_at);
-    let paid_yuan = rng.random_range(trade.paid.0..=trade.paid.1);
-    let paid = paid_yuan * 100;
-    let claimed = (paid as f64 * rng.random_range(0.3..1.5)) as i64;
-    let claimed = claimed.clamp(100, paid * 10 + 100_000);
-    let (kind, item) = trade.items[rng.random_range(0..trade.items.len())];
-    let claim = Claim {
-        dispute_id: id.clone(),
-        category: if kind == "service" {
-            "service_quality"
-        } else {
-            "product_quality"
-        }
-        .into(),
-        item_kind: kind.into(),
-        item_name: item.into(),
-        vin: None,
-        purchase_date: day - Duration::days(rng.random_range(0..60)),
-        amount_paid_fen: paid,
-        amount_claimed_fen: claimed,
-        remedies: if rng.random_bool(0.7) {
-            "refund"
-        } else {
-            "compensation,apology"
-        }
-        .into(),
-        description: format!("{item}存在问题，与商家沟通未果，请求处理。"),
-        contact_consent: true,
-    };
-
-    // The plan: what happens, when, and by whom; played below through the state machine.
-    let q = unit.quality;
+    q: f64,
+    (filed, first_due, settle_due): (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
+    claimed: i64,
+    policy: &DeadlinePolicy,
+) -> (Vec<(Event, Actor, DateTime<Utc>)>, i64) {
     let mut plan: Vec<(Event, Actor, DateTime<Utc>)> = Vec::new();
     let contact = if rng.random_bool(q) {
         Some(between(rng, filed + Duration::minutes(10), first_due))
@@ -644,7 +592,33 @@ fn tell(
         }
     }
     plan.sort_by_key(|p| p.2);
+    (plan, amount)
+}
 
+/// A dispute's story so far: where it stands, its timeline and what its steps made.
+struct Told {
+    facts: Facts,
+    events: Vec<TimelineEvent>,
+    offers: Vec<Offer>,
+    settlement: Option<Settlement>,
+    escalation: Option<Escalation>,
+    /// The moment of the last step.
+    last: DateTime<Utc>,
+}
+
+/// Plays `plan` on dispute `d` through the state machine up to `now`, by `consumer` and the
+/// unit's `owner`; offers make `amount`.
+fn play(
+    rng: &mut StdRng,
+    d: &mut Dispute,
+    plan: Vec<(Event, Actor, DateTime<Utc>)>,
+    (consumer, owner): (&str, &str),
+    moments: (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
+    amount: i64,
+) -> Told {
+    let (filed, settle_due, now) = moments;
+    let first_due = crate::store::from_db_time(d.first_contact_due_at);
+    let id = d.id.clone();
     let mut facts = Facts::filed(first_due, settle_due);
     let mut events = vec![event(
         &id,
@@ -668,7 +642,7 @@ fn tell(
         };
         let by = match actor {
             Actor::Consumer => Some(consumer),
-            Actor::Merchant => Some(unit.owner_id.as_str()),
+            Actor::Merchant => Some(owner),
             _ => None,
         };
         events.push(event(
@@ -693,7 +667,7 @@ fn tell(
                     id: new_id(),
                     dispute_id: id.clone(),
                     party: "business".into(),
-                    author_id: unit.owner_id.clone(),
+                    author_id: owner.to_string(),
                     remedy: "refund".into(),
                     amount_fen: amount,
                     terms: "退还相应款项".into(),
@@ -788,9 +762,27 @@ fn tell(
         last = when;
         d.version += 1;
     }
-    // Some consumers rate the outcome: most settled ones, fewer of the others.
+    Told {
+        facts,
+        events,
+        offers,
+        settlement,
+        escalation,
+        last,
+    }
+}
+
+/// Some consumers rate the outcome of a concluded dispute by `now`.
+fn rate(
+    rng: &mut StdRng,
+    d: &mut Dispute,
+    told: &mut Told,
+    consumer: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    // Most settled ones, fewer of the others.
     if let Some(concluded) = d.concluded_at.map(crate::store::from_db_time) {
-        let (share, ratings): (f64, [u32; 5]) = match facts.status {
+        let (share, ratings): (f64, [u32; 5]) = match told.facts.status {
             Status::Resolved => (0.6, [2, 4, 10, 30, 54]),
             Status::Escalated => (0.25, [40, 28, 20, 8, 4]),
             _ => (0.2, [10, 10, 30, 25, 25]),
@@ -800,24 +792,103 @@ fn tell(
             let pick =
                 WeightedIndex::new(ratings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let rating = pick.sample(rng) as i64 + 1;
-            if let Ok(next) = transition(&facts, Event::Rate, Actor::Consumer, rated_at) {
+            if let Ok(next) = transition(&told.facts, Event::Rate, Actor::Consumer, rated_at) {
                 d.rating = Some(rating);
                 d.rated_at = Some(to_db_time(rated_at));
-                events.push(event(
-                    &id,
+                told.events.push(event(
+                    &d.id,
                     TimelineKind::Rated,
                     Some(consumer),
                     Actor::Consumer,
-                    facts.status,
+                    told.facts.status,
                     next.status,
                     rated_at,
                 ));
-                facts = next;
-                last = rated_at;
+                told.facts = next;
+                told.last = rated_at;
                 d.version += 1;
             }
         }
     }
+    Ok(())
+}
+
+/// Plays one dispute from its filing on `day` until it ends or `now` comes.
+#[allow(clippy::too_many_arguments)]
+fn tell(
+    rng: &mut StdRng,
+    ctx: &CaseContext,
+    policies: &[ScopedPolicy],
+    unit: &Unit,
+    unit_index: usize,
+    consumer: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Story, StoreError> {
+    let trade = TRADES
+        .iter()
+        .find(|t| t.code == unit.industry)
+        .unwrap_or(&TRADES[0]);
+    let local = day.and_hms_opt(
+        rng.random_range(8..22),
+        rng.random_range(0..60),
+        rng.random_range(0..60),
+    );
+    let filed = local
+        .and_then(|t| Shanghai.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now)
+        .min(now - Duration::minutes(1));
+    let region = RegionCode::parse(&unit.region).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let policy = policy_in_force(&ctx.policy, policies, &region, unit.industry, day).clone();
+    let id = new_id();
+    let mut d = new_dispute(ctx, &id, consumer, &unit.id, &unit.business, &policy, filed);
+    let first_due = crate::store::from_db_time(d.first_contact_due_at);
+    let settle_due = crate::store::from_db_time(d.settlement_due_at);
+    let paid_yuan = rng.random_range(trade.paid.0..=trade.paid.1);
+    let paid = paid_yuan * 100;
+    let claimed = (paid as f64 * rng.random_range(0.3..1.5)) as i64;
+    let claimed = claimed.clamp(100, paid * 10 + 100_000);
+    let (kind, item) = trade.items[rng.random_range(0..trade.items.len())];
+    let claim = Claim {
+        dispute_id: id.clone(),
+        category: if kind == "service" {
+            "service_quality"
+        } else {
+            "product_quality"
+        }
+        .into(),
+        item_kind: kind.into(),
+        item_name: item.into(),
+        vin: None,
+        purchase_date: day - Duration::days(rng.random_range(0..60)),
+        amount_paid_fen: paid,
+        amount_claimed_fen: claimed,
+        remedies: if rng.random_bool(0.7) {
+            "refund"
+        } else {
+            "compensation,apology"
+        }
+        .into(),
+        description: format!("{item}存在问题，与商家沟通未果，请求处理。"),
+        contact_consent: true,
+    };
+
+    // The plan: what happens, when, and by whom; played below through the state machine.
+    let due = (filed, first_due, settle_due);
+    let (plan, amount) = plan(rng, unit.quality, due, claimed, &policy);
+
+    let who = (consumer, unit.owner_id.as_str());
+    let mut told = play(rng, &mut d, plan, who, (filed, settle_due, now), amount);
+    rate(rng, &mut d, &mut told, consumer, now)?;
+    let Told {
+        facts,
+        mut events,
+        offers,
+        settlement,
+        escalation,
+        last,
+    } = told;
     d.status = facts.status.as_str().into();
     d.updated_at = to_db_time(last);
     // Counted by the same replay that `odr metrics rebuild` runs over a stored timeline.

@@ -626,6 +626,21 @@ async fn a_forgotten_password_is_reset_through_the_portal(app: TestApp) {
     let form = visitor.get("/password/forgot").await;
     assert_eq!(form.status, 200);
     assert!(form.html.contains("忘记密码"));
+    // A visitor who chose English keeps it on these pages too, without `?lang=`.
+    let english = Visitor::new(&app);
+    english.get("/lang?to=en&next=/").await;
+    let forgot = english.get("/password/forgot").await;
+    assert!(
+        forgot.html.contains("Forgot your password"),
+        "{}",
+        forgot.html
+    );
+    let invited = english.get("/invitations/accept?token=x").await;
+    assert!(
+        invited.html.contains("Set your password"),
+        "{}",
+        invited.html
+    );
     let sent = visitor
         .post("/password/forgot", &[("email", "consumer@odr.demo")])
         .await;

@@ -270,7 +270,8 @@ impl DisputePageView {
             "deadline-counted",
             &[
                 ("days", due.working_days.into()),
-                ("counting", self.counting(&due.counting).into()),
+                ("counting", self.counting(&due.counting, false).into()),
+                ("counting_one", self.counting(&due.counting, true).into()),
                 ("extension", extension.into()),
                 ("paused", paused.into()),
                 (
@@ -292,11 +293,14 @@ impl DisputePageView {
         )
     }
 
-    fn counting(&self, counting: &DayCount) -> &'static str {
-        match counting {
-            DayCount::WorkingDays => self.f.s("working-days-holidays-skipped-make"),
-            DayCount::CalendarDays => self.f.s("calendar-days-2"),
-        }
+    /// How days are counted, for one day or for several.
+    fn counting(&self, counting: &DayCount, one: bool) -> &'static str {
+        self.f.s(match (counting, one) {
+            (DayCount::WorkingDays, false) => "working-days-holidays-skipped-make",
+            (DayCount::WorkingDays, true) => "working-day-holidays-skipped-make",
+            (DayCount::CalendarDays, false) => "calendar-days-2",
+            (DayCount::CalendarDays, true) => "calendar-day",
+        })
     }
 
     fn size(&self, bytes: &i64) -> String {

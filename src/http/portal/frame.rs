@@ -155,6 +155,11 @@ impl Frame {
         self.l.format(id, &[(name, value.to_string().into())])
     }
 
+    /// The message `id` with its one number `name` set to `n` (for words that agree with it).
+    pub fn count(&self, id: &str, name: &str, n: &i64) -> String {
+        self.l.format(id, &[(name, (*n).into())])
+    }
+
     /// A name kept in both languages (a region, an industry).
     pub fn name<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.l.name(zh, en)

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::frame::{Lang, html};
+use super::session::visitor_lang;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::http::accounts::{reset_password, send_password_reset, set_password_from_invitation};
@@ -23,11 +24,10 @@ struct InvitationPage<'a> {
     reset: bool,
 }
 
-/// Query of the invitation link.
+/// Query of the invitation link (its `?lang=` is the visitor's language).
 #[derive(Debug, Deserialize)]
 pub struct InvitationQuery {
     token: Option<String>,
-    lang: Option<String>,
 }
 
 /// The submitted form.
@@ -40,13 +40,15 @@ pub struct InvitationForm {
 }
 
 /// Shows the form to choose a password.
-pub async fn invitation_form(query: web::Query<InvitationQuery>) -> Result<HttpResponse, ApiError> {
-    link_form(&query, false)
+pub async fn invitation_form(
+    req: actix_web::HttpRequest,
+    query: web::Query<InvitationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    link_form(visitor_lang(&req), &query, false)
 }
 
 /// The form to choose a password from the link of an invitation or (`reset`) a reset email.
-fn link_form(query: &InvitationQuery, reset: bool) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::parse(query.lang.as_deref());
+fn link_form(lang: Lang, query: &InvitationQuery, reset: bool) -> Result<HttpResponse, ApiError> {
     let token = query.token.as_deref().unwrap_or_default();
     let missing = token.is_empty();
     let error = missing.then(|| {
@@ -136,8 +138,11 @@ pub async fn accept_invitation(
 }
 
 /// Shows the form to choose a new password from a reset link.
-pub async fn reset_form(query: web::Query<InvitationQuery>) -> Result<HttpResponse, ApiError> {
-    link_form(&query, true)
+pub async fn reset_form(
+    req: actix_web::HttpRequest,
+    query: web::Query<InvitationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    link_form(visitor_lang(&req), &query, true)
 }
 
 /// Sets the new password from a reset link and shows the outcome.
@@ -197,12 +202,6 @@ struct ForgotPage {
     sent: bool,
 }
 
-/// Query of the forgotten-password page.
-#[derive(Debug, Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
-
 /// The form of the forgotten-password page.
 #[derive(Debug, Deserialize)]
 pub struct ForgotForm {
@@ -211,8 +210,8 @@ pub struct ForgotForm {
 }
 
 /// Asks for the email address to send a reset link to.
-pub async fn forgot_form(query: web::Query<LangQuery>) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::parse(query.lang.as_deref());
+pub async fn forgot_form(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let lang = visitor_lang(&req);
     let en = lang == Lang::En;
     html(
         actix_web::http::StatusCode::OK,

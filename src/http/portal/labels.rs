@@ -113,6 +113,14 @@ pub fn role(lang: Lang, code: &str) -> &str {
     named::<Role>(lang, code)
 }
 
+/// Who did something, as the audit log names them: an account's role or a party of a dispute
+/// (`merchant`, `system`); a gateway (`gateway:<name>`) as it is.
+pub fn audit_actor(lang: Lang, code: &str) -> &str {
+    lang.find(&format!("role-{code}"))
+        .or_else(|| lang.find(&format!("party-{code}")))
+        .unwrap_or(code)
+}
+
 /// Why a dispute was escalated: the system's reasons in words, a person's as written.
 pub fn escalation_reason(lang: Lang, reason: &str) -> &str {
     lang.label("escalation_reason", reason)

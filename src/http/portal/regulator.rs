@@ -864,7 +864,7 @@ async fn audit_log(s: Session, query: web::Query<CursorQuery>) -> Result<HttpRes
             cells: vec![
                 Cell::text(entry.seq.to_string()),
                 Cell::text(list.frame.time(&entry.at)),
-                Cell::text(labels::role(s.lang, &entry.actor_role))
+                Cell::text(labels::audit_actor(s.lang, &entry.actor_role))
                     .with_note(entry.actor_id.unwrap_or_default()),
                 Cell::text(entry.action),
                 Cell::text(entry.object_type).with_note(entry.object_id),

@@ -253,14 +253,7 @@ impl FromRequest for Session {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| ApiError::internal("application state missing"))?;
-            let query_lang = web::Query::<LangQuery>::from_query(req.query_string())
-                .ok()
-                .and_then(|q| q.into_inner().lang);
-            let lang = Lang::parse(
-                query_lang
-                    .as_deref()
-                    .or(req.cookie(LANG_COOKIE).as_ref().map(Cookie::value)),
-            );
+            let lang = visitor_lang(&req);
             let nonce = match req.cookie(NONCE_COOKIE) {
                 Some(c) if c.value().len() >= 32 => c.value().to_string(),
                 _ => {
@@ -297,6 +290,19 @@ impl FromRequest for Session {
 #[derive(serde::Deserialize)]
 struct LangQuery {
     lang: Option<String>,
+}
+
+/// The visitor's language: `?lang=` of this address, else the preference they chose, else
+/// Chinese.
+pub fn visitor_lang(req: &HttpRequest) -> Lang {
+    let query_lang = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().lang);
+    Lang::parse(
+        query_lang
+            .as_deref()
+            .or(req.cookie(LANG_COOKIE).as_ref().map(Cookie::value)),
+    )
 }
 
 /// An error shown as a page in the visitor's language; an unauthenticated visitor is sent to

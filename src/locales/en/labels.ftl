@@ -211,3 +211,6 @@ criterion-unanswered = Unanswered disputes
 deadline-first_contact = first contact
 deadline-settlement = settlement
 deadline-fulfilment = fulfilment
+
+## unit_reason (the reasons the platform itself records in a unit's history)
+unit_reason-application = Applied to join ODR

@@ -413,7 +413,10 @@ span-hours = { $hours } h
 span-days-hours = { $days } d { $hours } h
 countdown-left = { $span } left
 countdown-overdue = { $span } overdue
-no-reason-returns-in-days = No-reason returns in store ({ $days } days)
+no-reason-returns-in-days = No-reason returns in store ({ $days ->
+        [one] 1 day
+       *[other] { $days } days
+    })
 calendar-imported = Imported { $year }: { $holidays } holidays, { $working_days } make-up working days; { $recomputed } disputes' due dates recomputed.
 # The link to the page in the other language, named in that language.
 other-language = 中文
@@ -430,18 +433,36 @@ if-an-account-has-this-email-address = If an account has this email address, a l
 email-address-of-your-account = Email address of your account
 accounts-registered-with-a-mobile = Accounts registered with a mobile number only: ask the platform's administrator.
 send-the-link = Send the link
-deadline-counted = From filing, { $days } { $counting }{ $extension ->
+deadline-counted = From filing, { $days } { $days ->
+        [one] { $counting_one }
+       *[other] { $counting }
+    }{ $extension ->
         [0] {""}
+        [1] , including an extension of 1 working day
        *[other] , including an extension of { $extension } working days
     }{ $paused ->
         [0] {""}
+        [1] , plus a pause of 1 working day
        *[other] , plus a pause of { $paused } working days
     }{ $provisional ->
         [yes] {" "}(provisional: the calendar is not yet published)
        *[no] {""}
     }.
-extension-asked = { $party } asks for an extension of { $days } working days
-evidence-at-most = Evidence (images, PDF or video, at most { $files } files)
-satisfaction-of-ratings = Satisfaction ({ $ratings } ratings)
+extension-asked = { $party } asks for an extension of { $days ->
+        [one] 1 working day
+       *[other] { $days } working days
+    }
+evidence-at-most = Evidence (images, PDF or video, at most { $files ->
+        [one] 1 file
+       *[other] { $files } files
+    })
+satisfaction-of-ratings = Satisfaction ({ $ratings ->
+        [one] 1 rating
+       *[other] { $ratings } ratings
+    })
 pause-asked = { $party } asks to pause (e.g. for testing)
 offer-of = { $party }'s offer
+# After a label, before its value.
+colon = :{" "}
+working-day-holidays-skipped-make = working day (holidays skipped, make-up working days counted)
+calendar-day = calendar day

@@ -211,3 +211,6 @@ criterion-unanswered = 未响应纠纷
 deadline-first_contact = 首次响应
 deadline-settlement = 和解处理
 deadline-fulfilment = 和解协议履行
+
+## unit_reason (the reasons the platform itself records in a unit's history)
+unit_reason-application = 提交 ODR 申请

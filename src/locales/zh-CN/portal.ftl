@@ -335,14 +335,14 @@ the-national-default-comes-from = 全国默认时限来自配置；地区或行�
 the-state-council-publishes-each = 国务院办公厅每年发布次年放假安排；导入后，所有暂定的期限按新日历重新计算。可上传 holiday-cn JSON 或本平台的 TOML 文件。
 the-two-passwords-differ = 两次输入的密码不一致。
 this-month = 本月
-this-month-so-far = 本月月报
+this-month-so-far = 本月月结（截至今日）
 this-months-metrics-excel = 本月指标（Excel）
-this-weeks-check = 本周周报
+this-weeks-check = 本周周查
 time = 时间
 timeline = 处理经过
 title = 标题
 today = 今日概况
-todays-daily-look = 今日日报
+todays-daily-look = 今日当日概况
 too-many-requests-try-again-later = 请求过于频繁，请稍后再试。
 trusted-consumption-store = 放心消费承诺单位
 unanswered = 未响应
@@ -430,7 +430,7 @@ if-an-account-has-this-email-address = 如该邮箱已注册账号，重置密�
 email-address-of-your-account = 账号的邮箱地址
 accounts-registered-with-a-mobile = 仅用手机号注册的账号，请联系平台管理员。
 send-the-link = 发送重置链接
-deadline-counted = 自受理起 { $days } { $counting }{ $extension ->
+deadline-counted = 自受理起 { $days } 个{ $counting }{ $extension ->
         [0] {""}
        *[other] ，含延期 { $extension } 个工作日
     }{ $paused ->
@@ -445,3 +445,7 @@ evidence-at-most = 证据（图片、PDF 或视频，最多 { $files } 个）
 satisfaction-of-ratings = 满意度（共 { $ratings } 条评价）
 pause-asked = { $party }申请暂停（如检测鉴定）
 offer-of = { $party }的方案
+# After a label, before its value.
+colon = ：
+working-day-holidays-skipped-make = 工作日（节假日顺延，调休上班日计入）
+calendar-day = 自然日
