@@ -79,7 +79,8 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
-    /// Check the audit log's hash chain; exits 1 naming the first broken entry.
+    /// Seal the audit entries waiting for the worker, then check the hash chain; exits 1
+    /// naming the first broken entry.
     AuditVerify,
     /// Working-day calendars.
     #[command(subcommand)]
@@ -184,15 +185,26 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::AuditVerify => {
             let state = build_state(settings, clock).await?;
-            match state.db.run(odr::store::audit::verify_chain).await? {
-                Ok(entries) => {
-                    println!("Audit chain intact: {entries} entries.");
+            // What waits is sealed first, so that the check covers every entry written.
+            let checked = state
+                .db
+                .run(|conn| {
+                    odr::store::audit::seal_all(conn)?;
+                    odr::store::audit::verify_chain(conn)
+                })
+                .await?;
+            match checked {
+                Ok(intact) => {
+                    println!("Audit chain intact: {} entries.", intact.sealed);
                     Ok(())
                 }
                 Err(broken) => {
                     println!(
-                        "Audit chain broken at entry {}{}: {}",
-                        broken.seq,
+                        "Audit chain broken{}{}: {}",
+                        broken
+                            .seq
+                            .map(|seq| format!(" at entry {seq}"))
+                            .unwrap_or_default(),
                         broken.id.map(|id| format!(" ({id})")).unwrap_or_default(),
                         broken.reason
                     );

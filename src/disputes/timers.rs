@@ -27,6 +27,8 @@ pub struct SweepReport {
     pub digests_sent: usize,
     pub anonymised: usize,
     pub reports_archived: usize,
+    /// Audit entries put onto the hash chain (docs/metrics.md#audit).
+    pub audit_sealed: usize,
 }
 
 /// Disputes due for each lapse at `now`.
@@ -115,5 +117,7 @@ pub fn sweep(
     if let Some(hour) = ctx.report_hour {
         report.reports_archived = crate::oversight::reports::run_schedule(conn, hour, now)?;
     }
+    // Last, so that the entries this sweep wrote are on the chain when it ends.
+    report.audit_sealed = crate::store::audit::seal_all(conn)?;
     Ok(report)
 }

@@ -57,8 +57,13 @@ pub struct AuditEntryDto {
     pub region_code: Option<String>,
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
-    pub prev_hash: String,
-    pub hash: String,
+    /// The hash of the entry before it on the chain; empty until the entry is sealed (within
+    /// a sweep of the worker).
+    pub prev_hash: Option<String>,
+    /// SHA-256 over the entry and `prev_hash`; empty until the entry is sealed.
+    pub hash: Option<String>,
+    /// The entry's place on the chain; empty until it is sealed.
+    pub chain_no: Option<i64>,
 }
 
 impl From<AuditEntry> for AuditEntryDto {
@@ -76,6 +81,7 @@ impl From<AuditEntry> for AuditEntryDto {
             details: serde_json::from_str(&e.details).unwrap_or_default(),
             prev_hash: e.prev_hash,
             hash: e.hash,
+            chain_no: e.chain_no,
         }
     }
 }
@@ -170,6 +176,7 @@ pub async fn export(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
         "details",
         "prev_hash",
         "hash",
+        "chain_no",
     ];
     out.write_record(header).map_err(ApiError::internal)?;
     for e in rows {
@@ -184,8 +191,9 @@ pub async fn export(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
             e.object_id,
             e.region_code.unwrap_or_default(),
             crate::tables::csv_text(&e.details),
-            e.prev_hash,
-            e.hash,
+            e.prev_hash.unwrap_or_default(),
+            e.hash.unwrap_or_default(),
+            e.chain_no.map(|n| n.to_string()).unwrap_or_default(),
         ])
         .map_err(ApiError::internal)?;
     }

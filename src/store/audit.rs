@@ -1,6 +1,8 @@
-//! The append-only, hash-chained audit log. Appends run inside the caller's transaction; the
-//! head row is updated first, so its lock orders concurrent appends on PostgreSQL (SQLite has
-//! one writer anyway).
+//! The append-only, hash-chained audit log (docs/metrics.md#audit). An append runs inside the
+//! caller's transaction and writes the entry with its number and no hash, so appends never
+//! wait for one another; [`seal`] (the worker, and `odr audit-verify`) puts the waiting
+//! entries onto the hash chain in batches, in the order of their numbers. Only sealers take the
+//! head row's lock.
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
@@ -10,10 +12,11 @@ use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::access::Actor;
 use crate::domain::audit::{AuditFields, GENESIS_HASH, entry_hash};
 
-/// A stored entry.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// A stored entry; `prev_hash`, `hash` and `chain_no` are empty until it is sealed.
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
+    /// Given at append, in the order entries were written.
     pub seq: i64,
     pub id: String,
     pub at: NaiveDateTime,
@@ -24,8 +27,25 @@ pub struct AuditEntry {
     pub object_id: String,
     pub region_code: Option<String>,
     pub details: String,
-    pub prev_hash: String,
-    pub hash: String,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    /// The entry's place on the chain, given when it is sealed.
+    pub chain_no: Option<i64>,
+}
+
+/// An entry as appended: the database numbers it, the sealer chains it.
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct NewEntry<'a> {
+    id: String,
+    at: NaiveDateTime,
+    actor_id: Option<&'a str>,
+    actor_role: &'a str,
+    action: &'a str,
+    object_type: &'a str,
+    object_id: &'a str,
+    region_code: Option<&'a str>,
+    details: String,
 }
 
 impl AuditEntry {
@@ -98,42 +118,79 @@ pub fn record_action(
     )
 }
 
-/// Appends one entry to the chain.
+/// Appends one entry, to be sealed onto the chain by [`seal`].
 pub fn append_audit(
     conn: &mut DbConn,
     entry: &Audit<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::update(audit_head::table.find(1_i64))
-        .set(audit_head::seq.eq(audit_head::seq + 1))
-        .execute(conn)?;
-    let (seq, prev_hash): (i64, String) = audit_head::table
-        .find(1_i64)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    let mut row = AuditEntry {
-        seq,
-        id: new_id(),
-        at: to_db_time(at).trunc_subsecs(6),
-        actor_id: entry.actor_id.map(str::to_string),
-        actor_role: entry.actor_role.into(),
-        action: entry.action.into(),
-        object_type: entry.object_type.into(),
-        object_id: entry.object_id.into(),
-        region_code: entry.region_code.map(str::to_string),
-        details: entry.details.to_string(),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = row.expected_hash(&row.prev_hash);
     diesel::insert_into(audit_log::table)
-        .values(&row)
-        .execute(conn)?;
-    diesel::update(audit_head::table.find(1_i64))
-        .set(audit_head::hash.eq(&row.hash))
+        .values(&NewEntry {
+            id: new_id(),
+            at: to_db_time(at).trunc_subsecs(6),
+            actor_id: entry.actor_id,
+            actor_role: entry.actor_role,
+            action: entry.action,
+            object_type: entry.object_type,
+            object_id: entry.object_id,
+            region_code: entry.region_code,
+            details: entry.details.to_string(),
+        })
         .execute(conn)?;
     Ok(())
 }
+
+/// Seals up to `limit` waiting entries onto the chain, in the order of their numbers, in one
+/// transaction; how many it sealed. An entry whose transaction commits after a later-numbered
+/// one was sealed takes the next place on the chain when it is sealed.
+pub fn seal(conn: &mut DbConn, limit: i64) -> Result<usize, StoreError> {
+    super::write_transaction(conn, |conn| {
+        super::lock_key(conn, "audit_head")?;
+        let (mut chain_no, mut prev): (i64, String) = audit_head::table
+            .find(1_i64)
+            .select((audit_head::seq, audit_head::hash))
+            .first(conn)?;
+        let waiting: Vec<AuditEntry> = audit_log::table
+            .filter(audit_log::hash.is_null())
+            .order(audit_log::seq)
+            .limit(limit)
+            .select(AuditEntry::as_select())
+            .load(conn)?;
+        for entry in &waiting {
+            chain_no += 1;
+            let hash = entry.expected_hash(&prev);
+            diesel::update(audit_log::table.find(entry.seq))
+                .set((
+                    audit_log::chain_no.eq(chain_no),
+                    audit_log::prev_hash.eq(&prev),
+                    audit_log::hash.eq(&hash),
+                ))
+                .execute(conn)?;
+            prev = hash;
+        }
+        if !waiting.is_empty() {
+            diesel::update(audit_head::table.find(1_i64))
+                .set((audit_head::seq.eq(chain_no), audit_head::hash.eq(&prev)))
+                .execute(conn)?;
+        }
+        Ok(waiting.len())
+    })
+}
+
+/// Seals every waiting entry, batch by batch; how many.
+pub fn seal_all(conn: &mut DbConn) -> Result<usize, StoreError> {
+    let mut sealed = 0;
+    loop {
+        let batch = seal(conn, SEAL_BATCH)?;
+        sealed += batch;
+        if batch < SEAL_BATCH as usize {
+            return Ok(sealed);
+        }
+    }
+}
+
+/// Entries sealed in one transaction.
+const SEAL_BATCH: i64 = 1000;
 
 /// The region of dispute `id`, for its audit entries.
 pub fn region_of_dispute(conn: &mut DbConn, id: &str) -> Result<Option<String>, StoreError> {
@@ -164,63 +221,84 @@ pub fn list_audit(
     Ok(query.load(conn)?)
 }
 
-/// Where the chain is broken.
+/// Where the chain is broken: the entry's number where one is to blame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Break {
-    pub seq: i64,
+    pub seq: Option<i64>,
     pub id: Option<String>,
     pub reason: String,
 }
 
-/// Checks the whole chain in order; returns how many entries it holds, or the first broken one.
-pub fn verify_chain(conn: &mut DbConn) -> Result<Result<i64, Break>, StoreError> {
+/// What a check of the chain found intact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intact {
+    /// Entries on the chain.
+    pub sealed: i64,
+    /// Entries written since the last seal, not yet on the chain.
+    pub waiting: i64,
+}
+
+/// Checks the sealed chain in order; what it holds, or the first break.
+pub fn verify_chain(conn: &mut DbConn) -> Result<Result<Intact, Break>, StoreError> {
     let mut expected_prev = GENESIS_HASH.to_string();
-    let mut expected_seq = 1;
+    let mut expected_no = 1;
     loop {
-        let batch = list_audit(conn, None, expected_seq - 1, 1000)?;
+        let batch: Vec<AuditEntry> = audit_log::table
+            .filter(audit_log::chain_no.ge(expected_no))
+            .order(audit_log::chain_no)
+            .limit(1000)
+            .select(AuditEntry::as_select())
+            .load(conn)?;
         if batch.is_empty() {
             break;
         }
         for entry in batch {
-            let broken = |reason: String| Break {
-                seq: expected_seq,
+            let broken = |reason: &str| Break {
+                seq: Some(entry.seq),
                 id: Some(entry.id.clone()),
-                reason,
+                reason: reason.into(),
             };
-            if entry.seq != expected_seq {
+            if entry.chain_no != Some(expected_no) {
                 return Ok(Err(Break {
-                    seq: expected_seq,
+                    seq: None,
                     id: None,
-                    reason: format!("entry {expected_seq} is missing"),
+                    reason: format!("place {expected_no} of the chain is missing (entry removed)"),
                 }));
             }
-            if entry.prev_hash != expected_prev {
+            if entry.prev_hash.as_deref() != Some(expected_prev.as_str()) {
                 return Ok(Err(broken(
-                    "its previous hash does not match the entry before it".into(),
+                    "its previous hash does not match the entry before it",
                 )));
             }
-            if entry.hash != entry.expected_hash(&entry.prev_hash) {
+            let Some(hash) = entry.hash.clone() else {
+                return Ok(Err(broken("it has a place on the chain but no hash")));
+            };
+            if hash != entry.expected_hash(&expected_prev) {
                 return Ok(Err(broken(
-                    "its content does not match its hash (edited after writing)".into(),
+                    "its content does not match its hash (edited after writing)",
                 )));
             }
-            expected_prev = entry.hash;
-            expected_seq += 1;
+            expected_prev = hash;
+            expected_no += 1;
         }
     }
-    let (head_seq, head_hash): (i64, String) = audit_head::table
+    let sealed = expected_no - 1;
+    let (head_no, head_hash): (i64, String) = audit_head::table
         .find(1_i64)
         .select((audit_head::seq, audit_head::hash))
         .first(conn)?;
-    if head_seq != expected_seq - 1 || head_hash != expected_prev {
+    if head_no != sealed || head_hash != expected_prev {
         return Ok(Err(Break {
-            seq: expected_seq,
+            seq: None,
             id: None,
             reason: format!(
-                "the chain ends at entry {} but its head names entry {head_seq} (entries removed from the end)",
-                expected_seq - 1
+                "the chain ends at place {sealed} but its head names place {head_no} (entries removed from the end)"
             ),
         }));
     }
-    Ok(Ok(expected_seq - 1))
+    let waiting = audit_log::table
+        .filter(audit_log::hash.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(Ok(Intact { sealed, waiting }))
 }

@@ -181,8 +181,9 @@ diesel::table! {
         object_id -> Text,
         region_code -> Nullable<Text>,
         details -> Text,
-        prev_hash -> Text,
-        hash -> Text,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+        chain_no -> Nullable<BigInt>,
     }
 }
 

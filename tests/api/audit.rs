@@ -10,12 +10,22 @@ use crate::helpers::TestApp;
 both_backends!(
     every_action_is_chained_and_an_edit_behind_the_platforms_back_is_found,
     a_removed_last_entry_is_found_too,
+    entries_written_at_once_are_sealed_once_each_onto_one_chain,
     a_regulator_unmasks_a_contact_only_with_a_reason_which_is_audited,
     a_consumer_downloads_all_of_their_data
 );
 
 async fn every_action_is_chained_and_an_edit_behind_the_platforms_back_is_found(app: TestApp) {
     let dispute = escalated(&app).await;
+    let admin = app.demo_token("admin@odr.demo").await;
+    let waiting = app.get("/api/v1/audit?limit=1", Some(&admin)).await;
+    assert!(
+        waiting.body["items"][0]["hash"].is_null(),
+        "appended, not yet sealed: {}",
+        waiting.body
+    );
+    let sealed = app.sweep().await.audit_sealed;
+    assert!(sealed > 3, "{sealed}");
     let xihu = app.demo_token("reg.xihu@odr.demo").await;
     let page = app.get("/api/v1/audit?limit=500", Some(&xihu)).await;
     page.expect(200);
@@ -74,7 +84,6 @@ async fn every_action_is_chained_and_an_edit_behind_the_platforms_back_is_found(
         .expect_problem(422, "validation_failed");
 
     // Paging follows the chain.
-    let admin = app.demo_token("admin@odr.demo").await;
     let first = app.get("/api/v1/audit?limit=2", Some(&admin)).await.body;
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = app
@@ -153,6 +162,7 @@ async fn a_removed_last_entry_is_found_too(app: TestApp) {
                 .first::<Option<i64>>(conn)
                 .unwrap()
                 .unwrap();
+            odr::store::audit::seal_all(conn).unwrap();
             assert!(odr::store::audit::verify_chain(conn).unwrap().is_ok());
             diesel::delete(audit_log::table.find(last))
                 .execute(conn)
@@ -380,10 +390,102 @@ async fn personal_data_of_long_concluded_disputes_is_removed_and_the_figures_sta
         .body;
     assert_eq!(rebuilt, november);
     let chain = app
-        .with_conn(|conn| odr::store::audit::verify_chain(conn).unwrap())
+        .with_conn(|conn| {
+            odr::store::audit::seal_all(conn).unwrap();
+            odr::store::audit::verify_chain(conn).unwrap()
+        })
         .await;
     assert!(
         chain.is_ok(),
         "anonymising leaves the audit chain intact: {chain:?}"
     );
+}
+
+/// One entry of a made-up action, as a use case appends it.
+fn entry_of(conn: &mut odr::store::DbConn, what: &str) -> Result<(), odr::store::StoreError> {
+    odr::store::write_transaction(conn, |conn| {
+        odr::store::audit::append_audit(
+            conn,
+            &odr::store::audit::Audit {
+                actor_id: None,
+                actor_role: "system",
+                action: what,
+                object_type: "test",
+                object_id: what,
+                region_code: None,
+                details: &json!({}),
+            },
+            crate::helpers::start_time(),
+        )
+    })
+}
+
+async fn entries_written_at_once_are_sealed_once_each_onto_one_chain(app: TestApp) {
+    app.seed_demo().await;
+    // Eight writers append five entries each at once; then two sealers run at once.
+    let writers = (0..8).map(|writer| {
+        let db = app.state.db.clone();
+        async move {
+            db.run(move |conn| {
+                (0..5).try_for_each(|n| entry_of(conn, &format!("test.{writer}.{n}")))
+            })
+            .await
+        }
+    });
+    futures_util::future::try_join_all(writers).await.unwrap();
+    let sealers = (0..2).map(|_| {
+        let db = app.state.db.clone();
+        async move { db.run(odr::store::audit::seal_all).await }
+    });
+    let sealed: usize = futures_util::future::try_join_all(sealers)
+        .await
+        .unwrap()
+        .into_iter()
+        .sum();
+    let (intact, entries, places) = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::audit_log;
+            let intact = odr::store::audit::verify_chain(conn).unwrap().unwrap();
+            let entries: i64 = audit_log::table.count().get_result(conn).unwrap();
+            let places: Vec<Option<i64>> = audit_log::table
+                .order(audit_log::seq)
+                .select(audit_log::chain_no)
+                .load(conn)
+                .unwrap();
+            (intact, entries, places)
+        })
+        .await;
+    assert_eq!(intact.waiting, 0);
+    assert_eq!(intact.sealed, entries);
+    assert_eq!(
+        sealed as i64, entries,
+        "every entry sealed once, by one of the sealers"
+    );
+    let in_order: Vec<Option<i64>> = (1..=entries).map(Some).collect();
+    assert_eq!(places, in_order, "sealed in the order they were written");
+}
+
+/// An append takes no lock another append waits for: while one transaction that appended is
+/// still open, another connection appends and commits (on PostgreSQL; SQLite has one writer).
+#[tokio::test]
+async fn an_append_does_not_wait_for_another_transactions_append() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await;
+    let pool = app.state.db.pool().clone();
+    app.with_conn(move |first| {
+        odr::store::write_transaction(first, |first| {
+            entry_of(first, "test.first")?;
+            let mut second = pool.get().expect("a second connection");
+            // Waiting would fail the append instead of hanging the test.
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SET lock_timeout = '5s'").execute(&mut *second)?;
+            entry_of(&mut second, "test.second")
+        })
+        .unwrap();
+    })
+    .await;
+    let sealed = app
+        .with_conn(|conn| odr::store::audit::seal_all(conn).unwrap())
+        .await;
+    assert_eq!(sealed, 2);
 }
