@@ -185,12 +185,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::AuditVerify => {
             let state = build_state(settings, clock).await?;
-            // What waits is sealed first, so that the check covers every entry written.
+            // The chain is checked as it stands, and only an intact one is extended by what
+            // waits and checked again, so that the check covers every entry written.
             let checked = state
                 .db
-                .run(|conn| {
-                    odr::store::audit::seal_all(conn)?;
-                    odr::store::audit::verify_chain(conn)
+                .run(|conn| match odr::store::audit::verify_chain(conn)? {
+                    Ok(_) => {
+                        odr::store::audit::seal_all(conn)?;
+                        odr::store::audit::verify_chain(conn)
+                    }
+                    broken => Ok(broken),
                 })
                 .await?;
             match checked {

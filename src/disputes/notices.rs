@@ -45,27 +45,12 @@ pub enum Notice {
     },
 }
 
-/// Which due date a reminder is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deadline {
-    FirstContact,
-    Settlement,
-    Fulfilment,
-}
-
-impl Deadline {
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FirstContact => "first_contact",
-            Self::Settlement => "settlement",
-            Self::Fulfilment => "fulfilment",
-        }
-    }
-
-    /// The name in `lang` (labels.ftl `deadline-*`).
-    pub fn name(self, lang: Lang) -> &'static str {
-        lang.label("deadline", self.as_str())
+crate::domain::text_enum::text_enum! {
+    /// Which due date a reminder is about (named in labels.ftl, `deadline-*`).
+    pub enum Deadline ("deadline") {
+        FirstContact,
+        Settlement,
+        Fulfilment,
     }
 }
 

@@ -31,6 +31,17 @@ pub struct SweepReport {
     pub audit_sealed: usize,
 }
 
+impl SweepReport {
+    /// Whether the sweep changed no dispute and sent nothing (sealing audit entries aside).
+    pub fn is_quiet(&self) -> bool {
+        *self
+            == Self {
+                audit_sealed: self.audit_sealed,
+                ..Self::default()
+            }
+    }
+}
+
 /// Disputes due for each lapse at `now`.
 fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Action)>, StoreError> {
     let mut due = Vec::new();
@@ -83,6 +94,10 @@ fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreEr
     })
 }
 
+/// At most this many batches of 1,000 audit entries are sealed per sweep, so that a burst of
+/// writes cannot hold up the timers; the rest wait for the next sweep.
+const SEAL_BATCHES_PER_SWEEP: usize = 50;
+
 /// Applies every lapse due at `now`. Disputes another node or person changed meanwhile are
 /// left to the next sweep.
 pub fn sweep(
@@ -90,8 +105,16 @@ pub fn sweep(
     ctx: &CaseContext,
     now: DateTime<Utc>,
 ) -> Result<SweepReport, StoreError> {
+    // First, so that no failure below keeps audit entries off the chain; a broken chain is
+    // reported and never stops the timers.
+    let audit_sealed = crate::store::audit::seal_waiting(conn, SEAL_BATCHES_PER_SWEEP)
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "audit entries not sealed");
+            0
+        });
     let mut report = SweepReport {
         offers_expired: expire_offers(conn, now)?,
+        audit_sealed,
         ..SweepReport::default()
     };
     for (id, action) in candidates(conn, now)? {
@@ -117,7 +140,5 @@ pub fn sweep(
     if let Some(hour) = ctx.report_hour {
         report.reports_archived = crate::oversight::reports::run_schedule(conn, hour, now)?;
     }
-    // Last, so that the entries this sweep wrote are on the chain when it ends.
-    report.audit_sealed = crate::store::audit::seal_all(conn)?;
     Ok(report)
 }

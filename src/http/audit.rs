@@ -57,13 +57,13 @@ pub struct AuditEntryDto {
     pub region_code: Option<String>,
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
-    /// The hash of the entry before it on the chain; empty until the entry is sealed (within
-    /// a sweep of the worker).
-    pub prev_hash: Option<String>,
-    /// SHA-256 over the entry and `prev_hash`; empty until the entry is sealed.
-    pub hash: Option<String>,
-    /// The entry's place on the chain; empty until it is sealed.
-    pub chain_no: Option<i64>,
+    /// The hash of the entry before it on the chain.
+    pub prev_hash: String,
+    /// SHA-256 over the entry and `prev_hash`.
+    pub hash: String,
+    /// The entry's place on the chain; entries are listed once sealed (within a sweep of the
+    /// worker), in this order.
+    pub chain_no: i64,
 }
 
 impl From<AuditEntry> for AuditEntryDto {
@@ -79,9 +79,9 @@ impl From<AuditEntry> for AuditEntryDto {
             object_id: e.object_id,
             region_code: e.region_code,
             details: serde_json::from_str(&e.details).unwrap_or_default(),
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-            chain_no: e.chain_no,
+            prev_hash: e.prev_hash.unwrap_or_default(),
+            hash: e.hash.unwrap_or_default(),
+            chain_no: e.chain_no.unwrap_or_default(),
         }
     }
 }
@@ -131,7 +131,7 @@ pub async fn list_for(
         .run(move |conn| list_audit(conn, prefix.as_deref(), after, limit).map_err(ApiError::from))
         .await?;
     let next_cursor = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.seq.to_string()))
+        .then(|| rows.last().and_then(|r| r.chain_no).map(|n| n.to_string()))
         .flatten();
     Ok(AuditPage {
         items: rows.into_iter().map(AuditEntryDto::from).collect(),

@@ -108,7 +108,7 @@ impl Worker {
             if sweep_due {
                 last_sweep = Some(std::time::Instant::now());
                 match self.sweep().await {
-                    Ok(report) if report != Default::default() => {
+                    Ok(report) if !report.is_quiet() => {
                         tracing::info!(?report, "timers applied")
                     }
                     Ok(_) => {}

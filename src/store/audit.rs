@@ -1,8 +1,8 @@
 //! The append-only, hash-chained audit log (docs/metrics.md#audit). An append runs inside the
 //! caller's transaction and writes the entry with its number and no hash, so appends never
-//! wait for one another; [`seal`] (the worker, and `odr audit-verify`) puts the waiting
-//! entries onto the hash chain in batches, in the order of their numbers. Only sealers take the
-//! head row's lock.
+//! wait for one another; [`seal`] (the worker's sweep, and `odr audit-verify`) puts the
+//! waiting entries onto the hash chain in batches, in the order of their numbers. Only sealers
+//! take the head's lock (`lock_key("audit_head")`), and [`verify_chain`] holds it too.
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
@@ -142,7 +142,9 @@ pub fn append_audit(
 
 /// Seals up to `limit` waiting entries onto the chain, in the order of their numbers, in one
 /// transaction; how many it sealed. An entry whose transaction commits after a later-numbered
-/// one was sealed takes the next place on the chain when it is sealed.
+/// one was sealed takes the next place on the chain when it is sealed. Waiting means never
+/// sealed: no place, no hashes. Nothing is sealed onto a chain whose last entry does not match
+/// its head (a rewound head, a removed or re-opened entry): that is reported instead.
 pub fn seal(conn: &mut DbConn, limit: i64) -> Result<usize, StoreError> {
     super::write_transaction(conn, |conn| {
         super::lock_key(conn, "audit_head")?;
@@ -150,7 +152,28 @@ pub fn seal(conn: &mut DbConn, limit: i64) -> Result<usize, StoreError> {
             .find(1_i64)
             .select((audit_head::seq, audit_head::hash))
             .first(conn)?;
+        let tip: Option<Option<String>> = audit_log::table
+            .filter(audit_log::chain_no.eq(chain_no))
+            .select(audit_log::hash)
+            .first(conn)
+            .optional()?;
+        let beyond: i64 = audit_log::table
+            .filter(audit_log::chain_no.gt(chain_no))
+            .count()
+            .get_result(conn)?;
+        let tip_holds = match tip {
+            Some(hash) => hash.as_deref() == Some(prev.as_str()),
+            None => chain_no == 0,
+        };
+        if !tip_holds || beyond > 0 {
+            return Err(StoreError::Corrupt(format!(
+                "the audit chain does not end where its head (place {chain_no}) says; \
+                 nothing is sealed until `odr audit-verify` is run and the break is looked into"
+            )));
+        }
         let waiting: Vec<AuditEntry> = audit_log::table
+            .filter(audit_log::chain_no.is_null())
+            .filter(audit_log::prev_hash.is_null())
             .filter(audit_log::hash.is_null())
             .order(audit_log::seq)
             .limit(limit)
@@ -172,21 +195,30 @@ pub fn seal(conn: &mut DbConn, limit: i64) -> Result<usize, StoreError> {
             diesel::update(audit_head::table.find(1_i64))
                 .set((audit_head::seq.eq(chain_no), audit_head::hash.eq(&prev)))
                 .execute(conn)?;
+            // Logged, so that the head can be checked against a copy kept outside the
+            // database (docs/metrics.md#audit).
+            tracing::info!(audit.chain_no = chain_no, audit.hash = %prev, "audit entries sealed");
         }
         Ok(waiting.len())
     })
 }
 
-/// Seals every waiting entry, batch by batch; how many.
-pub fn seal_all(conn: &mut DbConn) -> Result<usize, StoreError> {
+/// Seals waiting entries batch by batch, at most `batches` of 1,000; how many.
+pub fn seal_waiting(conn: &mut DbConn, batches: usize) -> Result<usize, StoreError> {
     let mut sealed = 0;
-    loop {
+    for _ in 0..batches {
         let batch = seal(conn, SEAL_BATCH)?;
         sealed += batch;
         if batch < SEAL_BATCH as usize {
-            return Ok(sealed);
+            break;
         }
     }
+    Ok(sealed)
+}
+
+/// Seals every waiting entry; how many.
+pub fn seal_all(conn: &mut DbConn) -> Result<usize, StoreError> {
+    seal_waiting(conn, usize::MAX)
 }
 
 /// Entries sealed in one transaction.
@@ -201,17 +233,18 @@ pub fn region_of_dispute(conn: &mut DbConn, id: &str) -> Result<Option<String>, 
         .optional()?)
 }
 
-/// Entries in chain order after `after_seq`, at most `limit`, optionally only those of regions
-/// starting with `region_prefix`.
+/// Sealed entries in chain order after place `after`, at most `limit`, optionally only those
+/// of regions starting with `region_prefix`. An entry is listed once it is sealed (within a
+/// sweep of the worker), so a reader paging by place never misses one that committed late.
 pub fn list_audit(
     conn: &mut DbConn,
     region_prefix: Option<&str>,
-    after_seq: i64,
+    after: i64,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let mut query = audit_log::table
-        .filter(audit_log::seq.gt(after_seq))
-        .order(audit_log::seq)
+        .filter(audit_log::chain_no.gt(after))
+        .order(audit_log::chain_no)
         .limit(limit)
         .select(AuditEntry::as_select())
         .into_boxed();
@@ -238,8 +271,36 @@ pub struct Intact {
     pub waiting: i64,
 }
 
-/// Checks the sealed chain in order; what it holds, or the first break.
+/// Checks the sealed chain in order, while no sealer runs; what it holds, or the first break.
 pub fn verify_chain(conn: &mut DbConn) -> Result<Result<Intact, Break>, StoreError> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        super::lock_key(conn, "audit_head")?;
+        walk_chain(conn)
+    })
+}
+
+fn walk_chain(conn: &mut DbConn) -> Result<Result<Intact, Break>, StoreError> {
+    // Every entry is either sealed (a place of 1 or more, both hashes) or waiting (none).
+    let outside: i64 = audit_log::table
+        .filter(
+            audit_log::chain_no
+                .lt(1)
+                .or(audit_log::chain_no.is_null().and(
+                    audit_log::hash
+                        .is_not_null()
+                        .or(audit_log::prev_hash.is_not_null()),
+                )),
+        )
+        .count()
+        .get_result(conn)?;
+    if outside > 0 {
+        return Ok(Err(Break {
+            seq: None,
+            id: None,
+            reason: format!("{outside} entries are neither on the chain nor waiting (edited)"),
+        }));
+    }
     let mut expected_prev = GENESIS_HASH.to_string();
     let mut expected_no = 1;
     loop {
@@ -297,7 +358,7 @@ pub fn verify_chain(conn: &mut DbConn) -> Result<Result<Intact, Break>, StoreErr
         }));
     }
     let waiting = audit_log::table
-        .filter(audit_log::hash.is_null())
+        .filter(audit_log::chain_no.is_null())
         .count()
         .get_result(conn)?;
     Ok(Ok(Intact { sealed, waiting }))

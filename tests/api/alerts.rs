@@ -305,6 +305,7 @@ async fn filings_raise_each_alert_once_for_the_regions_regulators(app: TestApp) 
         .await
         .body;
     assert!(of_kind(&open, "mass_complaint").is_empty());
+    app.sweep().await; // the log lists sealed entries
     let log = app.get("/api/v1/audit?limit=500", Some(&xihu)).await.body;
     let actions: Vec<&str> = log["items"]
         .as_array()

@@ -118,6 +118,7 @@ async fn units_below_the_thresholds_are_listed_warned_and_suspended(app: TestApp
         "{emails:?}"
     );
     assert!(emails.iter().all(|e| !e.text.contains("案件编号：\n")));
+    app.sweep().await; // the log lists sealed entries
     let log = app.get("/api/v1/audit?limit=500", Some(&xihu)).await.body;
     assert!(
         log["items"]

@@ -2,9 +2,9 @@
 -- its number (SQLite gives an INTEGER PRIMARY KEY the next one) and no hash; the worker seals
 -- waiting entries in batches onto the hash chain, in the order of their numbers, giving each
 -- its place on the chain (`chain_no`). SQLite cannot relax NOT NULL in place: the table is
--- rebuilt.
+-- rebuilt, with AUTOINCREMENT so that a number is never given twice.
 CREATE TABLE audit_log_sealed (
-    seq INTEGER PRIMARY KEY NOT NULL,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     id TEXT NOT NULL UNIQUE,
     at TIMESTAMP NOT NULL,
     actor_id TEXT,
@@ -26,4 +26,5 @@ DROP TABLE audit_log;
 ALTER TABLE audit_log_sealed RENAME TO audit_log;
 CREATE INDEX audit_log_region_idx ON audit_log (region_code, seq);
 CREATE INDEX audit_log_object_idx ON audit_log (object_id);
-CREATE INDEX audit_log_waiting_idx ON audit_log (seq) WHERE hash IS NULL;
+CREATE INDEX audit_log_waiting_idx ON audit_log (seq) WHERE chain_no IS NULL;
+CREATE INDEX audit_log_region_chain_idx ON audit_log (region_code, chain_no);

@@ -3,6 +3,7 @@
 //! closed set has no word in either language.
 
 use super::frame::Lang;
+use crate::disputes::notices::Deadline;
 use crate::domain::{
     alert::{AlertKind, AlertStatus},
     calendar::SkipReason,
@@ -71,6 +72,7 @@ labelled! {
     DayCount => "day_count",
     ReportKind => "report_kind",
     Standing => "standing",
+    Deadline => "deadline",
 }
 
 /// The word for `value` in `lang`.
