@@ -109,14 +109,8 @@ impl Lang {
 
     /// The message `id` in this language; the id itself when there is none.
     pub fn text(self, id: &str) -> Cow<'static, str> {
-        let bundle = bundle(self);
-        match bundle.get_message(id).and_then(|m| m.value()) {
-            Some(pattern) => {
-                let mut errors = Vec::new();
-                bundle.format_pattern(pattern, None, &mut errors)
-            }
-            None => Cow::Owned(id.to_string()),
-        }
+        self.find(id)
+            .map_or_else(|| Cow::Owned(id.to_string()), Cow::Borrowed)
     }
 
     /// Whether this language has the message `id`.

@@ -113,7 +113,7 @@ pub async fn list_for(
                 reason: r.reason,
                 initiated_by: r.initiated_by.parse()?,
                 state: r.state.parse()?,
-                created_at: r.created_at,
+                created_at: from_db_time(r.created_at),
             })
         })
         .collect()

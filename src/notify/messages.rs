@@ -72,11 +72,6 @@ impl Layout<'_> {
     }
 }
 
-/// A text of email.ftl with its variables.
-fn text(l: Lang, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
-    l.format(id, args)
-}
-
 impl Invitation {
     /// Renders the message for `to`.
     pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
@@ -84,21 +79,18 @@ impl Invitation {
         let organisation = || FluentValue::from(self.organisation.as_str());
         Layout {
             lang: l,
-            subject: text(
-                l,
+            subject: l.format(
                 "email-invitation-subject",
                 &[("organisation", organisation())],
             ),
             name: &self.name,
             headline: None,
-            paragraphs: vec![text(
-                l,
+            paragraphs: vec![l.format(
                 "email-invitation-created",
                 &[("organisation", organisation())],
             )],
             lines: &[],
-            link_intro: text(
-                l,
+            link_intro: l.format(
                 "email-invitation-within",
                 &[("hours", self.valid_hours.into())],
             ),
@@ -130,8 +122,7 @@ impl PasswordReset {
             headline: None,
             paragraphs: vec![l.s("email-reset-asked").to_string()],
             lines: &[],
-            link_intro: text(
-                l,
+            link_intro: l.format(
                 "email-reset-within",
                 &[("minutes", self.valid_minutes.into())],
             ),
@@ -160,8 +151,7 @@ impl DisputeNotice {
         let l = self.language;
         let mut paragraphs = vec![self.detail.clone()];
         if !self.case_number.is_empty() {
-            paragraphs.push(text(
-                l,
+            paragraphs.push(l.format(
                 "email-case-number",
                 &[("case_number", self.case_number.as_str().into())],
             ));
@@ -201,8 +191,7 @@ impl DailyDigest {
         let business = || FluentValue::from(self.business.as_str());
         Layout {
             lang: l,
-            subject: text(
-                l,
+            subject: l.format(
                 "email-digest-subject",
                 &[
                     ("business", business()),
@@ -212,7 +201,7 @@ impl DailyDigest {
             ),
             name: &self.name,
             headline: None,
-            paragraphs: vec![text(l, "email-digest-lead", &[("business", business())])],
+            paragraphs: vec![l.format("email-digest-lead", &[("business", business())])],
             lines: &self.lines,
             link_intro: l.s("email-digest-login").to_string(),
             link_label: l.s("email-open-platform").to_string(),

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{disputes, escalation_updates, escalations};
-use super::{DbConn, StoreError, from_db_time, new_id, to_db_time};
+use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::escalation::EscalationState;
 
 /// The connector, packet and state of escalation `id`, if it exists.
@@ -188,7 +188,7 @@ pub fn list_dead(conn: &mut DbConn) -> Result<Vec<DeadDelivery>, StoreError> {
 }
 
 /// An escalation in a regulator's queue.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct QueueItem {
     pub id: String,
     pub dispute_id: String,
@@ -198,7 +198,7 @@ pub struct QueueItem {
     pub reason: String,
     pub initiated_by: String,
     pub state: String,
-    pub created_at: DateTime<Utc>,
+    pub created_at: NaiveDateTime,
 }
 
 /// Escalations of disputes in regions starting with `region_prefix`, newest first.
@@ -228,42 +228,5 @@ pub fn queue(
     if let Some(state) = state {
         query = query.filter(escalations::state.eq(state.to_string()));
     }
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                dispute_id,
-                case_number,
-                business_id,
-                region_code,
-                reason,
-                initiated_by,
-                state,
-                created_at,
-            )| QueueItem {
-                id,
-                dispute_id,
-                case_number,
-                business_id,
-                region_code,
-                reason,
-                initiated_by,
-                state,
-                created_at: from_db_time(created_at),
-            },
-        )
-        .collect())
+    Ok(query.load(conn)?)
 }

@@ -116,7 +116,6 @@ fn every_message_the_code_names_is_in_both_languages() {
             ".format(\"",
             "titled(\"",
             "Said::new(\"",
-            "text(l, \"",
         ]
         .iter()
         .flat_map(|call| literals_after(&text, call))

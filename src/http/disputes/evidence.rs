@@ -6,9 +6,10 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
 
+use super::dispute_not_found;
 use super::view::{DisputeView, build_view};
-use super::{dispute_not_found, role_on};
 use crate::disputes::evidence::{NewFile, check_room, stored_path};
+use crate::disputes::role_of;
 use crate::domain::dispute::Actor;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
@@ -348,7 +349,7 @@ pub async fn download(
         .db
         .run(move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
-            let _role: Actor = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+            let _role: Actor = role_of(&auth.actor, &dispute).ok_or_else(dispute_not_found)?;
             find_evidence(conn, &id, &evidence_id)?
                 .ok_or_else(|| ApiError::new(ErrorCode::EvidenceNotFound, "No such evidence file."))
         })

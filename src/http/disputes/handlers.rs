@@ -12,9 +12,10 @@ use super::dto::{
     ActionRequest, DisputeCounts, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
 };
 use super::view::{DisputeView, FiledDispute, build_view, filed_dispute};
-use super::{dispute_not_found, role_on, scope_of};
+use super::{dispute_not_found, scope_of};
 use crate::disputes::actions::{Acting, act as act_on};
 use crate::disputes::filing::file_dispute;
+use crate::disputes::role_of;
 use crate::domain::dispute::Status;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
@@ -372,7 +373,7 @@ pub async fn get_for(
         .db
         .run(move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
-            let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+            let role = role_of(&auth.actor, &dispute).ok_or_else(dispute_not_found)?;
             build_view(conn, &calendar, &pii, &id, role, now).map_err(ApiError::from)
         })
         .await
@@ -427,7 +428,7 @@ pub async fn act_for(
         StatusCode::OK,
         move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
-            let role = role_on(&actor_auth, &dispute).ok_or_else(dispute_not_found)?;
+            let role = role_of(&actor_auth.actor, &dispute).ok_or_else(dispute_not_found)?;
             act_on(
                 conn,
                 &ctx,
@@ -443,7 +444,7 @@ pub async fn act_for(
         },
         move |conn, id| {
             let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
-            let role = role_on(&auth, &dispute).ok_or_else(dispute_not_found)?;
+            let role = role_of(&auth.actor, &dispute).ok_or_else(dispute_not_found)?;
             build_view(conn, &calendar, &pii, id, role, now).map_err(ApiError::from)
         },
     )

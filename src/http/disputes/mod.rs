@@ -11,10 +11,9 @@ use actix_web::web;
 
 use super::auth::AuthUser;
 use crate::disputes::CaseError;
-use crate::domain::dispute::Actor;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
-use crate::store::disputes::{Dispute, DisputeScope};
+use crate::store::disputes::DisputeScope;
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -36,12 +35,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/evidence/{evidence_id}").route(web::get().to(evidence::download_signed)),
     );
-}
-
-/// The caller's role on a dispute, or `None` when they may not see it (see
-/// [`crate::disputes::role_of`]).
-pub fn role_on(auth: &AuthUser, dispute: &Dispute) -> Option<Actor> {
-    crate::disputes::role_of(&auth.actor, dispute)
 }
 
 /// The disputes a listing may show the caller.
