@@ -271,8 +271,8 @@ pub fn export_own_data(
             },
         )?;
         let full = page.len() == 200;
-        after = page.last().map(|(d, _)| (d.filed_at, d.id.clone()));
-        for (d, _) in page {
+        after = page.last().map(|d| (d.filed_at, d.id.clone()));
+        for d in page {
             views.push(crate::disputes::view::build_view(
                 conn,
                 calendar,

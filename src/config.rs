@@ -204,6 +204,8 @@ pub struct JobSettings {
     pub backoff_base_secs: i64,
     /// How often the timers sweep runs; 0 turns it off on this node.
     pub sweep_interval_secs: u64,
+    /// How many disputes the sweep reads at a time (it pages through those due).
+    pub sweep_page: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -556,6 +558,9 @@ impl Settings {
         }
         if self.database.pool_size == 0 {
             return invalid("database.pool_size", "must be at least 1");
+        }
+        if self.jobs.sweep_page <= 0 {
+            return invalid("jobs.sweep_page", "must be at least 1");
         }
         if self.security.access_token_ttl_secs <= 0 || self.security.refresh_token_ttl_days <= 0 {
             return invalid(

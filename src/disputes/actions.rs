@@ -249,9 +249,8 @@ pub fn act(
             Some(only) => Some(only.other()),
             None => party,
         };
-        for recipient in recipients(conn, &dispute, audience)? {
-            send_notice(conn, ctx, &recipient, &dispute, &notice, by_email, now)?;
-        }
+        let to = recipients(conn, &dispute, audience)?;
+        send_notice(conn, ctx, &to, &dispute, &notice, by_email, now)?;
     }
     Ok(())
 }

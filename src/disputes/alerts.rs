@@ -16,8 +16,8 @@ use crate::domain::commitment::{CommitmentKind, is_in_force};
 use crate::domain::region::RegionCode;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::alerts::{
-    Alert, alert_exists, filed_by_consumer_since, filed_since, filings_since, find_alert,
-    insert_alert, move_alert,
+    Alert, consumers_since, count_filed_since, filed_by_consumer_since, filed_since, filings_since,
+    find_alert, insert_alert, move_alert,
 };
 use crate::store::audit::{Audit, append_audit};
 use crate::store::disputes::{Claim, Dispute};
@@ -39,9 +39,6 @@ fn raise(
     summary: String,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if alert_exists(conn, &key)? {
-        return Ok(());
-    }
     let alert = Alert {
         id: new_id(),
         kind: kind.as_str().into(),
@@ -58,7 +55,9 @@ fn raise(
         closed_by: None,
         note: None,
     };
-    insert_alert(conn, &alert)?;
+    if !insert_alert(conn, &alert)? {
+        return Ok(());
+    }
     append_audit(
         conn,
         &Audit {
@@ -78,11 +77,13 @@ fn raise(
             .with("kind", Arg::Label("alert_kind", kind.to_string()))
             .with("summary", Arg::text(&summary)),
     };
-    for regulator in super::escalations::regulators_of(conn, &trigger.region_code)? {
-        send_notice(conn, ctx, &regulator, trigger, &notice, true, now)?;
-    }
+    let regulators = super::escalations::regulators_of(conn, &trigger.region_code)?;
+    send_notice(conn, ctx, &regulators, trigger, &notice, true, now)?;
     Ok(())
 }
+
+/// Most earlier disputes a repeat alert names besides the new one (the latest).
+const REPEAT_NAMES: i64 = 20;
 
 /// Checks a new filing against every filing rule.
 pub fn on_filed(
@@ -124,23 +125,35 @@ pub fn on_filed(
             now,
         )?;
     }
+    // The consumer's latest earlier filings at the unit: a repeat names them (at most
+    // `REPEAT_NAMES`), and a consumer who filed within the burst window cannot make a mass
+    // complaint's count. Every read here is bounded, so a unit's flood of filings costs each
+    // filing the same (docs/metrics.md#alerts).
+    let repeat_since = now - Duration::days(rules.repeat_consumer_days);
+    let burst_since = now - Duration::hours(rules.mass_complaint_hours);
     let earlier = filed_by_consumer_since(
         conn,
         &d.unit_id,
         &d.consumer_id,
         &d.id,
-        now - Duration::days(rules.repeat_consumer_days),
+        repeat_since.min(burst_since),
+        REPEAT_NAMES,
     )?;
-    if !earlier.is_empty() {
-        let mut ids = earlier;
-        ids.push(d.id.clone());
+    let mut repeated: Vec<String> = earlier
+        .iter()
+        .filter(|(_, at)| *at >= repeat_since)
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !repeated.is_empty() {
+        repeated.reverse();
+        repeated.push(d.id.clone());
         raise(
             conn,
             ctx,
             d,
             AlertKind::RepeatConsumer,
             format!("repeat_consumer:{}", d.id),
-            ids,
+            repeated,
             format!(
                 "重复投诉：同一消费者 {} 天内再次投诉同一单位（{}）",
                 rules.repeat_consumer_days, d.case_number
@@ -148,12 +161,11 @@ pub fn on_filed(
             now,
         )?;
     }
-    let window = filed_since(
-        conn,
-        &d.unit_id,
-        now - Duration::days(rules.repeat_unit_days),
-    )?;
-    if window.len() as i64 == rules.repeat_unit_count {
+    let unit_since = now - Duration::days(rules.repeat_unit_days);
+    if count_filed_since(conn, &d.unit_id, unit_since, rules.repeat_unit_count + 1)?
+        == rules.repeat_unit_count
+    {
+        let window = filed_since(conn, &d.unit_id, unit_since)?;
         raise(
             conn,
             ctx,
@@ -169,18 +181,12 @@ pub fn on_filed(
         )?;
     }
     // 群体投诉: different consumers, not one consumer's many filings (docs/metrics.md#alerts).
-    let burst = filings_since(
-        conn,
-        &d.unit_id,
-        now - Duration::hours(rules.mass_complaint_hours),
-    )?;
-    let first_of_consumer = burst
-        .iter()
-        .find(|(_, consumer, _)| *consumer == d.consumer_id)
-        .is_some_and(|(id, _, _)| *id == d.id);
-    let consumers: std::collections::BTreeSet<&str> =
-        burst.iter().map(|(_, c, _)| c.as_str()).collect();
-    if first_of_consumer && consumers.len() as i64 == rules.mass_complaint_count {
+    let first_of_consumer = earlier.iter().all(|(_, at)| *at < burst_since);
+    if first_of_consumer
+        && consumers_since(conn, &d.unit_id, burst_since, rules.mass_complaint_count)?
+            == rules.mass_complaint_count
+    {
+        let burst = filings_since(conn, &d.unit_id, burst_since)?;
         let unit_name = crate::store::businesses::business_name(conn, &d.business_id)?;
         let cases: Vec<&str> = burst.iter().map(|(_, _, case)| case.as_str()).collect();
         raise(
@@ -193,7 +199,7 @@ pub fn on_filed(
             format!(
                 "群体投诉：{unit_name} {} 小时内被 {} 位不同消费者投诉（{}）",
                 rules.mass_complaint_hours,
-                consumers.len(),
+                rules.mass_complaint_count,
                 cases.join("、")
             ),
             now,

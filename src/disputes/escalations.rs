@@ -114,9 +114,8 @@ pub fn mark_delivered(
         )?;
         if connector == BUILTIN_CONNECTOR {
             let notice = notice_for(&dispute, Said::new("notice-escalation-queued"));
-            for regulator in regulators_of(conn, &dispute.region_code)? {
-                send_notice(conn, ctx, &regulator, &dispute, &notice, true, now)?;
-            }
+            let regulators = regulators_of(conn, &dispute.region_code)?;
+            send_notice(conn, ctx, &regulators, &dispute, &notice, true, now)?;
         }
         Ok(true)
     })
@@ -315,7 +314,7 @@ pub fn update(
             .with("state", Arg::Label("escalation_state", to.as_str().into())),
     );
     if let Some(consumer) = crate::store::users::find_user(conn, &dispute.consumer_id)? {
-        send_notice(conn, ctx, &consumer, &dispute, &notice, false, now)?;
+        send_notice(conn, ctx, [&consumer], &dispute, &notice, false, now)?;
     }
     Ok(true)
 }

@@ -16,8 +16,8 @@ use crate::domain::unit::{UnitStatus, accepts_disputes};
 use crate::error::{ErrorCode, FieldErrors};
 use crate::store::businesses::Business;
 use crate::store::disputes::{
-    Claim, Dispute, append_event, find_open_duplicate, insert_dispute_in_savepoint,
-    next_case_sequence, purchase_key,
+    Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
+    purchase_key,
 };
 use crate::store::units::find_unit;
 use crate::store::users::{User, list_staff};
@@ -230,9 +230,6 @@ pub fn file_dispute(
             ),
         ))
     };
-    if find_open_duplicate(conn, &key, &open_statuses())?.is_some() {
-        return Err(duplicate(conn)?);
-    }
     let policy = crate::deadlines::resolve_policy(
         conn,
         &ctx.policy,
@@ -246,17 +243,11 @@ pub fn file_dispute(
     let mut dispute = new_dispute(ctx, &id, &consumer.id, &unit.id, &business, &policy, now);
     dispute.case_number = format!("ODR{year}{}{sequence:06}", business.region_code);
     claim.dispute_id = id.clone();
-    // Two filings of one purchase at once both pass the check above; the unique index lets
-    // one in and the other finds the winner's dispute (the insert runs in a savepoint, so the
-    // transaction goes on after the refusal).
-    match insert_dispute_in_savepoint(conn, &dispute, &claim) {
-        Err(StoreError::Conflict(what)) if what.contains("purchase") => {
-            return Err(duplicate(conn)?);
-        }
-        other => other?,
+    // One open dispute per purchase (docs/lifecycle.md#one-open-dispute-per-purchase): the
+    // purchase's key is unique, so of two filings at once one gets in and the other finds it.
+    if !insert_dispute(conn, &dispute, &claim)? {
+        return Err(duplicate(conn)?);
     }
-    super::metrics::on_filed(conn, &dispute)?;
-    super::alerts::on_filed(conn, ctx, &dispute, &claim, now)?;
     append_event(
         conn,
         &id,
@@ -274,8 +265,13 @@ pub fn file_dispute(
         item: claim.item_name.clone(),
         amount_claimed_fen: claim.amount_claimed_fen,
     };
-    for member in staff.iter().filter(|s| s.is_active) {
-        send_notice(conn, ctx, member, &dispute, &notice, true, now)?;
-    }
+    let active = staff.iter().filter(|s| s.is_active);
+    send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
+    // Last, as they make the unit's filings wait for each other: counting takes the row lock
+    // of the unit's counters for the day until the commit (PostgreSQL; SQLite writes one at a
+    // time anyway), so the alert rules after it see every earlier filing of the unit committed
+    // and two filings at once never both make, or both miss, a rule's count.
+    super::metrics::on_filed(conn, &dispute, business.association_id.clone())?;
+    super::alerts::on_filed(conn, ctx, &dispute, &claim, now)?;
     Ok(id)
 }

@@ -14,19 +14,26 @@ use crate::store::{DbConn, StoreError, from_db_time};
 
 fn key(conn: &mut DbConn, d: &Dispute, at: DateTime<Utc>) -> Result<DayKey, StoreError> {
     let association_id = crate::store::businesses::association_of(conn, &d.business_id)?;
-    Ok(DayKey {
+    Ok(key_with(d, at, association_id))
+}
+
+fn key_with(d: &Dispute, at: DateTime<Utc>, association_id: Option<String>) -> DayKey {
+    DayKey {
         day: at.with_timezone(&Shanghai).date_naive(),
         unit_id: d.unit_id.clone(),
         region_code: d.region_code.clone(),
         industry_code: d.industry_code.clone(),
         association_id,
-    })
+    }
 }
 
-/// A dispute was filed.
-pub fn on_filed(conn: &mut DbConn, d: &Dispute) -> Result<(), StoreError> {
-    let at = from_db_time(d.filed_at);
-    let k = key(conn, d, at)?;
+/// A dispute was filed with a business of `association_id`.
+pub fn on_filed(
+    conn: &mut DbConn,
+    d: &Dispute,
+    association_id: Option<String>,
+) -> Result<(), StoreError> {
+    let k = key_with(d, from_db_time(d.filed_at), association_id);
     bump(
         conn,
         &k,

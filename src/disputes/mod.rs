@@ -50,6 +50,8 @@ pub struct CaseContext {
     pub digest_hour: u32,
     /// Scheduled region reports (None: off) from this Shanghai hour.
     pub report_hour: Option<u32>,
+    /// How many disputes a sweep reads at a time.
+    pub sweep_page: i64,
 }
 
 /// Why a use case refused or failed.

@@ -7,10 +7,10 @@ use super::CaseContext;
 use crate::domain::money::format_yuan;
 use crate::domain::notification::NotificationKind;
 use crate::i18n::{FluentValue, Lang};
-use crate::jobs::{Job, enqueue_job};
+use crate::jobs::{Job, enqueue_jobs};
 use crate::notify::messages::DisputeNotice;
 use crate::store::disputes::Dispute;
-use crate::store::notifications::notify;
+use crate::store::notifications::{Notification, notify_all};
 use crate::store::users::User;
 use crate::store::{DbConn, StoreError};
 
@@ -45,14 +45,7 @@ pub enum Notice {
     },
 }
 
-crate::domain::text_enum::text_enum! {
-    /// Which due date a reminder is about (named in labels.ftl, `deadline-*`).
-    pub enum Deadline ("deadline") {
-        FirstContact,
-        Settlement,
-        Fulfilment,
-    }
-}
+pub use crate::domain::dispute::Deadline;
 
 /// A moment as people in Shanghai read it, e.g. `2026-12-11 23:59`.
 pub fn local_time(at: DateTime<Utc>) -> String {
@@ -189,63 +182,34 @@ impl Said {
     }
 }
 
-/// Notifies `user` in the app and, when `by_email` and they have an address, by email.
-pub fn send_notice(
+/// Notifies each of `to` in the app and, when `by_email` and they have an address, by email,
+/// each in their language (two statements however many they are).
+pub fn send_notice<'u>(
     conn: &mut DbConn,
     ctx: &CaseContext,
-    user: &User,
+    to: impl IntoIterator<Item = &'u User>,
     dispute: &Dispute,
     notice: &Notice,
     by_email: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (headline, detail) = notice.text(Lang::of(&user.language));
+    let told: Vec<_> = to
+        .into_iter()
+        .map(|user| (user, notice.text(Lang::of(&user.language))))
+        .collect();
     deliver(
         conn,
         ctx,
-        user,
+        &told,
         Some((&dispute.id, &dispute.case_number)),
         notice.kind(),
-        (headline, detail),
         by_email,
         now,
     )
 }
 
-/// Tells a unit's staff member about a decision on the unit (in the app and by email), in
-/// their language: what happened and, when one was given, why.
-pub fn send_unit_notice(
-    conn: &mut DbConn,
-    ctx: &CaseContext,
-    user: &User,
-    what: &Said,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let lang = Lang::of(&user.language);
-    let headline = what.in_words(lang);
-    // The email's text shows only the detail, so it repeats the headline.
-    let detail = if reason.is_empty() {
-        headline.clone()
-    } else {
-        Said::new("notice-unit-with-reason")
-            .with("what", Arg::text(&headline))
-            .with("reason", Arg::text(reason))
-            .in_words(lang)
-    };
-    deliver(
-        conn,
-        ctx,
-        user,
-        None,
-        NotificationKind::Unit,
-        (headline, detail),
-        true,
-        now,
-    )
-}
-
-/// Tells each active staff member of `business_id` about a decision on their unit.
+/// Tells each active staff member of `business_id` about a decision on their unit (in the app
+/// and by email), in their language: what happened and, when one was given, why.
 pub fn tell_staff(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -254,53 +218,68 @@ pub fn tell_staff(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    for member in crate::store::users::list_staff(conn, business_id)?
+    let staff = crate::store::users::list_staff(conn, business_id)?;
+    let told: Vec<_> = staff
         .iter()
         .filter(|u| u.is_active)
-    {
-        send_unit_notice(conn, ctx, member, what, reason, now)?;
-    }
-    Ok(())
+        .map(|user| {
+            let lang = Lang::of(&user.language);
+            let headline = what.in_words(lang);
+            // The email's text shows only the detail, so it repeats the headline.
+            let detail = if reason.is_empty() {
+                headline.clone()
+            } else {
+                Said::new("notice-unit-with-reason")
+                    .with("what", Arg::text(&headline))
+                    .with("reason", Arg::text(reason))
+                    .in_words(lang)
+            };
+            (user, (headline, detail))
+        })
+        .collect();
+    deliver(conn, ctx, &told, None, NotificationKind::Unit, true, now)
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the one place both kinds of notice go out"
-)]
+/// The one place notices go out: each user's in-app notification of their (headline, detail),
+/// and with `by_email` an email job for each who has an address.
 fn deliver(
     conn: &mut DbConn,
     ctx: &CaseContext,
-    user: &User,
+    told: &[(&User, (String, String))],
     dispute: Option<(&str, &str)>,
     kind: NotificationKind,
-    (headline, detail): (String, String),
     by_email: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let language = Lang::of(&user.language);
-    notify(
-        conn,
-        &user.id,
-        dispute.map(|(id, _)| id),
-        kind,
-        &Said::new("notice-in-app")
-            .with("headline", Arg::text(&headline))
-            .with("detail", Arg::text(&detail))
-            .in_words(language),
-        now,
-    )?;
-    if let (true, Some(email)) = (by_email, user.email.as_deref()) {
-        let message = DisputeNotice {
-            language,
-            name: user.display_name.clone(),
-            headline,
-            detail,
-            case_number: dispute.map(|(_, n)| n.to_string()).unwrap_or_default(),
-            link: ctx.public_url.clone(),
+    let mut notes = Vec::with_capacity(told.len());
+    let mut emails = Vec::new();
+    for (user, (headline, detail)) in told {
+        let language = Lang::of(&user.language);
+        let message = Said::new("notice-in-app")
+            .with("headline", Arg::text(headline))
+            .with("detail", Arg::text(detail))
+            .in_words(language);
+        notes.push(Notification::new(
+            &user.id,
+            dispute.map(|(id, _)| id),
+            kind,
+            &message,
+            now,
+        ));
+        if let (true, Some(email)) = (by_email, user.email.as_deref()) {
+            let message = DisputeNotice {
+                language,
+                name: user.display_name.clone(),
+                headline: headline.clone(),
+                detail: detail.clone(),
+                case_number: dispute.map(|(_, n)| n.to_string()).unwrap_or_default(),
+                link: ctx.public_url.clone(),
+            }
+            .render(email)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            emails.push(Job::SendEmail(message));
         }
-        .render(email)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        enqueue_job(conn, &Job::SendEmail(message), ctx.email_max_attempts, now)?;
     }
-    Ok(())
+    notify_all(conn, &notes)?;
+    enqueue_jobs(conn, &emails, ctx.email_max_attempts, now)
 }

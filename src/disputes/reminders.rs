@@ -9,7 +9,6 @@ use chrono_tz::Asia::Shanghai;
 use super::CaseContext;
 use super::notices::{Arg, Deadline, Notice, Said, local_time, send_notice};
 use crate::domain::calendar::start_of_day;
-use crate::domain::dispute::Status;
 use crate::domain::notification::NotificationKind;
 use crate::i18n::Lang;
 use crate::jobs::{Job, enqueue_job};
@@ -17,7 +16,7 @@ use crate::notify::messages::DailyDigest;
 use crate::store::businesses::find_business;
 use crate::store::disputes::find_dispute;
 use crate::store::notifications::{claim_reminder, notify};
-use crate::store::timers::{fulfilments_due, open_due_dates};
+use crate::store::timers::due_between;
 use crate::store::users::list_staff;
 use crate::store::{DbConn, StoreError, from_db_time};
 
@@ -33,51 +32,45 @@ struct Due {
     due_at: DateTime<Utc>,
 }
 
-/// Every open due date between `now` and `until`.
+/// Visits every open due date after `now` and by `until`, each kind in due order, reading a
+/// page of disputes at a time.
 fn upcoming(
     conn: &mut DbConn,
+    page_size: i64,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Vec<Due>, StoreError> {
-    let mut dues = Vec::new();
-    for row in open_due_dates(conn, now, until)? {
-        let base = |deadline, due_at| Due {
-            dispute_id: row.id.clone(),
-            business_id: row.business_id.clone(),
-            case_number: row.case_number.clone(),
-            item: row.item_name.clone(),
-            filed_at: from_db_time(row.filed_at),
-            deadline,
-            due_at,
-        };
-        if row.status == Status::Filed.as_str() && row.first_contacted_at.is_none() {
-            dues.push(base(
-                Deadline::FirstContact,
-                from_db_time(row.first_contact_due_at),
-            ));
+    mut visit: impl FnMut(&mut DbConn, Due) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    for deadline in [
+        Deadline::FirstContact,
+        Deadline::Settlement,
+        Deadline::Fulfilment,
+    ] {
+        let mut after = None;
+        loop {
+            let page = due_between(conn, deadline, now, until, after.as_ref(), page_size)?;
+            let full = page.len() as i64 == page_size;
+            after = page.last().map(|row| (row.due_at, row.id.clone()));
+            for row in page {
+                visit(
+                    conn,
+                    Due {
+                        dispute_id: row.id,
+                        business_id: row.business_id,
+                        case_number: row.case_number,
+                        item: row.item_name,
+                        filed_at: from_db_time(row.filed_at),
+                        deadline,
+                        due_at: from_db_time(row.due_at),
+                    },
+                )?;
+            }
+            if !full {
+                break;
+            }
         }
-        dues.push(base(
-            Deadline::Settlement,
-            from_db_time(row.settlement_due_at),
-        ));
     }
-    dues.extend(
-        fulfilments_due(conn, now, until)?
-            .into_iter()
-            .map(|row| Due {
-                dispute_id: row.id,
-                business_id: row.business_id,
-                case_number: row.case_number,
-                item: row.item_name,
-                filed_at: from_db_time(row.filed_at),
-                deadline: Deadline::Fulfilment,
-                due_at: from_db_time(row.fulfilment_due_at),
-            }),
-    );
-    Ok(dues
-        .into_iter()
-        .filter(|d| d.due_at > now && d.due_at <= until)
-        .collect())
+    Ok(())
 }
 
 /// Sends each configured reminder whose moment has come; returns how many went out.
@@ -92,7 +85,7 @@ pub fn send_reminders(
     // Generous: N working days before a due date lie well within N weeks plus the longest holiday.
     let horizon = now + Duration::days(i64::from(*furthest) * 7 + 14);
     let mut sent = 0;
-    for due in upcoming(conn, now, horizon)? {
+    upcoming(conn, ctx.sweep_page, now, horizon, |conn, due| {
         let due_date = due.due_at.with_timezone(&Shanghai).date_naive();
         for offset in &ctx.reminder_working_days {
             let from = start_of_day(ctx.calendar.working_day_before(due_date, *offset));
@@ -117,17 +110,15 @@ pub fn send_reminders(
                     deadline: due.deadline,
                     due_at: due.due_at,
                 };
-                for member in list_staff(conn, &due.business_id)?
-                    .iter()
-                    .filter(|u| u.is_active)
-                {
-                    send_notice(conn, ctx, member, &dispute, &notice, true, now)?;
-                }
+                let staff = list_staff(conn, &due.business_id)?;
+                let active = staff.iter().filter(|u| u.is_active);
+                send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
                 Ok(true)
             })?;
             sent += usize::from(reminded);
         }
-    }
+        Ok(())
+    })?;
     Ok(sent)
 }
 
@@ -145,12 +136,13 @@ pub fn send_digests(
     let today = local.date_naive();
     let next_working_day = ctx.calendar.add_working_days(now, 1).due_at;
     let mut per_business: BTreeMap<String, Vec<Due>> = BTreeMap::new();
-    for due in upcoming(conn, now, next_working_day)? {
+    upcoming(conn, ctx.sweep_page, now, next_working_day, |_, due| {
         per_business
             .entry(due.business_id.clone())
             .or_default()
             .push(due);
-    }
+        Ok(())
+    })?;
     let mut sent = 0;
     for (business_id, mut dues) in per_business {
         dues.sort_by_key(|d| d.due_at);

@@ -7,11 +7,11 @@ use serde_json::json;
 
 use super::actions::{Acting, Action, act};
 use super::{CaseContext, CaseError};
-use crate::domain::dispute::TimelineKind;
+use crate::domain::dispute::{Deadline, TimelineKind};
+use crate::domain::policy::DeadlinePolicy;
 use crate::store::disputes::append_event;
 use crate::store::timers::{
-    awaiting_confirmation, expire_offer, expired_open_offers, first_contact_lapsed,
-    fulfilment_lapsed, settlement_lapsed,
+    PageEnd, awaiting_confirmation, expire_offer, expired_open_offers, lapsed,
 };
 use crate::store::{DbConn, StoreError, from_db_time};
 
@@ -42,33 +42,42 @@ impl SweepReport {
     }
 }
 
-/// Disputes due for each lapse at `now`.
-fn candidates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<(String, Action)>, StoreError> {
-    let mut due = Vec::new();
-    let first = first_contact_lapsed(conn, now)?;
-    due.extend(first.into_iter().map(|id| (id, Action::FirstContactLapsed)));
-    let unsettled = settlement_lapsed(conn, now)?;
-    due.extend(
-        unsettled
-            .into_iter()
-            .map(|id| (id, Action::SettlementLapsed)),
-    );
-    let unfulfilled = fulfilment_lapsed(conn, now)?;
-    due.extend(
-        unfulfilled
-            .into_iter()
-            .map(|id| (id, Action::FulfilmentLapsed)),
-    );
-    let fulfilled = awaiting_confirmation(conn)?;
-    for (id, fulfilled_at, policy) in fulfilled {
-        let window = serde_json::from_str::<crate::domain::policy::DeadlinePolicy>(&policy)
-            .map(|p| p.confirmation_window_days)
-            .unwrap_or(7);
-        if fulfilled_at.is_some_and(|f| from_db_time(f) + Duration::days(i64::from(window)) < now) {
-            due.push((id, Action::ConfirmationLapsed));
+/// The next page of disputes due for `action` at `now`, after `after`, with where it ends
+/// when another page may follow.
+fn due_page(
+    conn: &mut DbConn,
+    action: &Action,
+    now: DateTime<Utc>,
+    after: Option<&PageEnd>,
+    size: i64,
+) -> Result<(Vec<String>, Option<PageEnd>), StoreError> {
+    // Whether a page of `len` rows was full, so another may follow.
+    let full = |len: usize| len as i64 == size;
+    let deadline = match action {
+        Action::FirstContactLapsed => Deadline::FirstContact,
+        Action::SettlementLapsed => Deadline::Settlement,
+        Action::FulfilmentLapsed => Deadline::Fulfilment,
+        _ => {
+            let fulfilled = awaiting_confirmation(conn, now, after, size)?;
+            let end = full(fulfilled.len())
+                .then(|| fulfilled.last().map(|(at, id, _)| (*at, id.clone())))
+                .flatten();
+            let due = fulfilled
+                .into_iter()
+                .filter(|(fulfilled_at, _, policy)| {
+                    let window = serde_json::from_str::<DeadlinePolicy>(policy)
+                        .map(|p| p.confirmation_window_days)
+                        .unwrap_or(7);
+                    from_db_time(*fulfilled_at) + Duration::days(i64::from(window)) < now
+                })
+                .map(|(_, id, _)| id)
+                .collect();
+            return Ok((due, end));
         }
-    }
-    Ok(due)
+    };
+    let page = lapsed(conn, deadline, now, after, size)?;
+    let end = full(page.len()).then(|| page.last().cloned()).flatten();
+    Ok((page.into_iter().map(|(_, id)| id).collect(), end))
 }
 
 /// Closes open offers past their expiry, each with a timeline entry.
@@ -117,21 +126,36 @@ pub fn sweep(
         audit_sealed,
         ..SweepReport::default()
     };
-    for (id, action) in candidates(conn, now)? {
-        let outcome = crate::store::write_transaction(conn, |conn| {
-            act(conn, ctx, &id, &Acting::system(), &action, now)
-        });
-        match outcome {
-            Ok(()) => match action {
-                Action::FirstContactLapsed => report.first_contacts_flagged += 1,
-                Action::SettlementLapsed => report.escalated_unsettled += 1,
-                Action::FulfilmentLapsed => report.escalated_unfulfilled += 1,
-                Action::ConfirmationLapsed => report.resolved_unanswered += 1,
-                _ => {}
-            },
-            Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {}
-            Err(CaseError::Store(e)) => return Err(e),
-            Err(other) => return Err(StoreError::Corrupt(other.to_string())),
+    // Each lapse page by page in due order, so a sweep holds one page however many are due.
+    for action in [
+        Action::FirstContactLapsed,
+        Action::SettlementLapsed,
+        Action::FulfilmentLapsed,
+        Action::ConfirmationLapsed,
+    ] {
+        let mut after = None;
+        loop {
+            let (due, end) = due_page(conn, &action, now, after.as_ref(), ctx.sweep_page)?;
+            for id in due {
+                let outcome = crate::store::write_transaction(conn, |conn| {
+                    act(conn, ctx, &id, &Acting::system(), &action, now)
+                });
+                match outcome {
+                    Ok(()) => match action {
+                        Action::FirstContactLapsed => report.first_contacts_flagged += 1,
+                        Action::SettlementLapsed => report.escalated_unsettled += 1,
+                        Action::FulfilmentLapsed => report.escalated_unfulfilled += 1,
+                        _ => report.resolved_unanswered += 1,
+                    },
+                    Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {}
+                    Err(CaseError::Store(e)) => return Err(e),
+                    Err(other) => return Err(StoreError::Corrupt(other.to_string())),
+                }
+            }
+            if end.is_none() {
+                break;
+            }
+            after = end;
         }
     }
     report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?;

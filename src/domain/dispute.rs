@@ -813,3 +813,13 @@ mod tests {
         }
     }
 }
+
+text_enum! {
+    /// One of a dispute's due dates: first contact, settlement, or fulfilment of a settlement
+    /// (named in labels.ftl, `deadline-*`).
+    pub enum Deadline ("deadline") {
+        FirstContact,
+        Settlement,
+        Fulfilment,
+    }
+}

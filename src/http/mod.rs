@@ -107,6 +107,7 @@ impl AppState {
                 .reports
                 .scheduled
                 .then_some(self.settings.reports.hour),
+            sweep_page: self.settings.jobs.sweep_page,
         }
     }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::notify::email::OutgoingEmail;
-use crate::store::jobs::{NewJob, enqueue};
+use crate::store::jobs::{NewJob, enqueue, enqueue_all};
 use crate::store::{DbConn, StoreError};
 
 /// Every kind of job. The variant name is the job's unique `kind` in the queue table.
@@ -48,25 +48,46 @@ pub fn enqueue_job_until(
     now: DateTime<Utc>,
     give_up_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_value(job)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .get("payload")
-        .cloned()
-        .unwrap_or_default()
-        .to_string();
-    enqueue(
-        conn,
-        &NewJob {
-            kind: job.kind().into(),
+    enqueue(conn, &job.queued(max_attempts, now, give_up_at)?, now).map(drop)
+}
+
+/// Adds `jobs` to the queue in one statement inside the caller's transaction, due at `now`.
+pub fn enqueue_jobs(
+    conn: &mut DbConn,
+    jobs: &[Job],
+    max_attempts: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rows = jobs
+        .iter()
+        .map(|job| job.queued(max_attempts, now, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    enqueue_all(conn, &rows, now)
+}
+
+impl Job {
+    /// The queue's row for this job, due at `now`.
+    fn queued(
+        &self,
+        max_attempts: i64,
+        now: DateTime<Utc>,
+        give_up_at: Option<DateTime<Utc>>,
+    ) -> Result<NewJob, StoreError> {
+        let payload = serde_json::to_value(self)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            .get("payload")
+            .cloned()
+            .unwrap_or_default()
+            .to_string();
+        Ok(NewJob {
+            kind: self.kind().into(),
             payload,
             dedupe_key: None,
             max_attempts,
             run_at: now,
             give_up_at,
-        },
-        now,
-    )
-    .map(drop)
+        })
+    }
 }
 
 /// Rebuilds a job from its stored kind and payload.

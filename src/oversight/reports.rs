@@ -4,7 +4,6 @@
 //! the sweeper, which archives them (see [`crate::store::reports`]).
 
 use crate::disputes::notices::{Arg, Said};
-use crate::domain::dispute::Status;
 use crate::domain::notification::NotificationKind;
 use crate::domain::text_enum::text_enum;
 use crate::i18n::Lang;
@@ -207,16 +206,12 @@ pub fn daily_look(
 ) -> Result<DailyLook, StoreError> {
     let (from, to) = (start_of_day(day), start_of_day(day + Duration::days(1)));
     let as_of = now.min(to);
+    // From the units' daily counters, as every figure.
+    let region = crate::store::metrics::MetricScope::Region(prefix.to_string());
     let filed =
-        crate::store::metrics::filed_in_region(conn, prefix, to_db_time(from), to_db_time(to))?;
-    let within = |t: chrono::NaiveDateTime| {
-        let t = from_db_time(t);
-        t >= from && t < to
-    };
-    let due_today = crate::store::metrics::awaiting_in_region(conn, prefix, to_db_time(to))?
-        .into_iter()
-        .filter(|r| (r.2 == Status::Filed.as_str() && within(r.4)) || within(r.5))
-        .collect();
+        crate::store::metrics::sum_counters(conn, &region, day, day + Duration::days(1))?.filed;
+    let due_today =
+        crate::store::metrics::awaiting_in_region(conn, prefix, to_db_time(from), to_db_time(to))?;
     let overdue = crate::store::metrics::overdue_in_region(conn, prefix, to_db_time(as_of))?;
     let open_alerts = crate::store::alerts::count_open_in_region(conn, prefix)?;
     Ok(DailyLook {

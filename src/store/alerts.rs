@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{alerts, disputes};
-use super::{DbConn, StoreError, to_db_time};
+use super::{DbConn, StoreError, from_db_time, to_db_time};
 use crate::domain::alert::AlertStatus;
 
 /// A stored alert.
@@ -30,21 +30,9 @@ pub struct Alert {
     pub note: Option<String>,
 }
 
-/// Whether an alert with dedupe key `key` exists.
-pub fn alert_exists(conn: &mut DbConn, key: &str) -> Result<bool, StoreError> {
-    Ok(alerts::table
-        .filter(alerts::dedupe_key.eq(key))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
-/// Stores a new alert; returns `()`.
-pub fn insert_alert(conn: &mut DbConn, alert: &Alert) -> Result<(), StoreError> {
-    diesel::insert_into(alerts::table)
-        .values(alert)
-        .execute(conn)?;
-    Ok(())
+/// Stores a new alert unless one with its dedupe key exists; returns whether it was stored.
+pub fn insert_alert(conn: &mut DbConn, alert: &Alert) -> Result<bool, StoreError> {
+    Ok(insert_unless_taken!(conn, alerts::table, alert)? == 1)
 }
 
 /// Alerts of regions starting with `region_prefix` (all when `None`), newest first.
@@ -129,6 +117,23 @@ pub fn count_open_in_region(conn: &mut DbConn, prefix: &str) -> Result<i64, Stor
         .get_result(conn)?)
 }
 
+/// How many disputes against `unit_id` were filed since `since`, counting no further than
+/// `cap` (the rules ask whether a count was just reached, so a busy unit costs no more).
+pub fn count_filed_since(
+    conn: &mut DbConn,
+    unit_id: &str,
+    since: DateTime<Utc>,
+    cap: i64,
+) -> Result<i64, StoreError> {
+    let ids: Vec<String> = disputes::table
+        .filter(disputes::unit_id.eq(unit_id))
+        .filter(disputes::filed_at.ge(to_db_time(since)))
+        .select(disputes::id)
+        .limit(cap)
+        .load(conn)?;
+    Ok(ids.len() as i64)
+}
+
 /// Ids of the disputes against `unit_id` filed since `since`, oldest first.
 pub fn filed_since(
     conn: &mut DbConn,
@@ -143,21 +148,62 @@ pub fn filed_since(
         .load(conn)?)
 }
 
-/// Ids of `consumer_id`'s disputes against `unit_id` filed since `since`, but `except_id`.
+/// Id and filing moment of `consumer_id`'s latest `limit` disputes against `unit_id` filed
+/// since `since`, but `except_id`; newest first.
 pub fn filed_by_consumer_since(
     conn: &mut DbConn,
     unit_id: &str,
     consumer_id: &str,
     except_id: &str,
     since: DateTime<Utc>,
-) -> Result<Vec<String>, StoreError> {
-    Ok(disputes::table
-        .filter(disputes::unit_id.eq(unit_id))
+    limit: i64,
+) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    let rows: Vec<(String, NaiveDateTime)> = disputes::table
         .filter(disputes::consumer_id.eq(consumer_id))
+        .filter(disputes::unit_id.eq(unit_id))
         .filter(disputes::id.ne(except_id))
         .filter(disputes::filed_at.ge(to_db_time(since)))
-        .select(disputes::id)
-        .load(conn)?)
+        // By filing moment only, as the index has them: a scan that stops after `limit`.
+        .order(disputes::filed_at.desc())
+        .select((disputes::id, disputes::filed_at))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at)| (id, from_db_time(at)))
+        .collect())
+}
+
+/// How many different consumers filed against `unit_id` since `since`. Reads the window's
+/// first `cap` filings and stops there when they already name more than `cap_consumers`
+/// consumers (returning that many plus one), so a flood of filings costs one short read.
+pub fn consumers_since(
+    conn: &mut DbConn,
+    unit_id: &str,
+    since: DateTime<Utc>,
+    cap_consumers: i64,
+) -> Result<i64, StoreError> {
+    let window = || {
+        disputes::table
+            .filter(disputes::unit_id.eq(unit_id))
+            .filter(disputes::filed_at.ge(to_db_time(since)))
+    };
+    let rows = (cap_consumers + 1) * 8;
+    let first: Vec<String> = window()
+        .order(disputes::filed_at)
+        .select(disputes::consumer_id)
+        .limit(rows)
+        .load(conn)?;
+    let seen: std::collections::BTreeSet<&str> = first.iter().map(String::as_str).collect();
+    if seen.len() as i64 > cap_consumers || (first.len() as i64) < rows {
+        return Ok((seen.len() as i64).min(cap_consumers + 1));
+    }
+    // Few consumers filed many times each: count them all.
+    let all: Vec<String> = window()
+        .select(disputes::consumer_id)
+        .distinct()
+        .load(conn)?;
+    Ok((all.len() as i64).min(cap_consumers + 1))
 }
 
 /// Id, consumer and case number of the disputes against `unit_id` since `since`, oldest first.

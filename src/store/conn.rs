@@ -104,17 +104,34 @@ impl ManageConnection for ConnectionManager {
         conn.batch_execute("SELECT 1").map_err(ConnectError::from)
     }
 
-    /// A connection left in a broken state (a transaction that could not be ended, a lost
-    /// server, or a panic while it was checked out) is dropped instead of going back to the
-    /// pool.
+    /// A connection left in a broken state (a transaction that could not be ended, a panic
+    /// while it was checked out, or work that failed on a connection that no longer answers)
+    /// is dropped instead of going back to the pool.
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         use diesel::r2d2::R2D2Connection;
+        let work_failed = WORK_FAILED.replace(false);
         std::thread::panicking()
             || match conn {
                 DbConn::Pg(pg) => pg.is_broken(),
                 DbConn::Sqlite(lite) => lite.is_broken(),
             }
+            || (work_failed && self.is_valid(conn).is_err())
     }
+}
+
+thread_local! {
+    /// Set by [`note_failed_work`]: the connection this thread returns next is tested first.
+    static WORK_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Work on the connection this thread has checked out failed: test the connection as it goes
+/// back to the pool (r2d2 asks `has_broken` on the returning thread), so a connection to a
+/// server that went away is dropped. Connections are not tested on checkout: that would be
+/// one more round trip for every request. The price: after the database restarts, each pooled
+/// connection fails the one request that finds it dead (503) before it is replaced
+/// (docs/architecture.md).
+pub fn note_failed_work() {
+    WORK_FAILED.set(true);
 }
 
 /// The connection pool.
@@ -136,6 +153,8 @@ pub fn build_pool(url: &str, size: u32, connect_timeout: Duration) -> Result<DbP
     Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
+        // See `note_failed_work`.
+        .test_on_check_out(false)
         .connection_timeout(connect_timeout)
         .build(manager)
         .map_err(|e| StoreError::Connect(e.to_string()))

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     businesses, case_counters, dispute_claims, dispute_events, disputes, escalations,
-    open_purchases,
+    open_purchases, users,
 };
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::dispute::{Status, TimelineKind};
@@ -159,12 +159,15 @@ fn next_counter(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
         .first(conn)?)
 }
 
-/// Inserts a dispute with its claim.
+/// Inserts a dispute with its claim and the key of its purchase; returns false, and leaves
+/// nothing written, when the purchase has an open dispute already (a concurrent filing of it
+/// waits for that one's transaction to end first). No error is raised, so the transaction goes
+/// on and can look the other dispute up.
 pub fn insert_dispute(
     conn: &mut DbConn,
     dispute: &Dispute,
     claim: &Claim,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let key = purchase_key(
         &dispute.consumer_id,
         &dispute.unit_id,
@@ -177,22 +180,16 @@ pub fn insert_dispute(
     diesel::insert_into(dispute_claims::table)
         .values(claim)
         .execute(conn)?;
-    diesel::insert_into(open_purchases::table)
-        .values((
-            open_purchases::purchase_key.eq(key),
-            open_purchases::dispute_id.eq(&dispute.id),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Runs [`insert_dispute`] in a savepoint, so a conflict leaves the transaction usable; `()`.
-pub fn insert_dispute_in_savepoint(
-    conn: &mut DbConn,
-    dispute: &Dispute,
-    claim: &Claim,
-) -> Result<(), StoreError> {
-    conn.transaction(|conn| insert_dispute(conn, dispute, claim))
+    let purchase = (
+        open_purchases::purchase_key.eq(key),
+        open_purchases::dispute_id.eq(&dispute.id),
+    );
+    if insert_unless_taken!(conn, open_purchases::table, purchase)? == 1 {
+        return Ok(true);
+    }
+    diesel::delete(dispute_claims::table.find(&dispute.id)).execute(conn)?;
+    diesel::delete(disputes::table.find(&dispute.id)).execute(conn)?;
+    Ok(false)
 }
 
 /// One dispute with its claim.
@@ -406,38 +403,74 @@ pub struct DisputeFilter {
     pub limit: i64,
 }
 
-/// Restricts a boxed query on `disputes` to a scope (shared by listings and counts).
+/// Restricts a boxed query on `disputes` to a scope (shared by listings and counts); a query
+/// that joins `businesses` already names the association's members by `association_id`.
 macro_rules! apply_scope {
     ($query:expr, $scope:expr) => {
+        apply_scope!($query, $scope, |id| disputes::business_id.eq_any(
+            businesses::table
+                .filter(businesses::association_id.eq(id.clone()))
+                .select(businesses::id),
+        ))
+    };
+    ($query:expr, $scope:expr, |$id:ident| $members:expr) => {
         match $scope {
             DisputeScope::Consumer(id) => $query.filter(disputes::consumer_id.eq(id.clone())),
             DisputeScope::Business(id) => $query.filter(disputes::business_id.eq(id.clone())),
             DisputeScope::RegionPrefix(prefix) => {
                 $query.filter(crate::in_region!(disputes::region_code, prefix))
             }
-            DisputeScope::Association(id) => $query.filter(
-                disputes::business_id.eq_any(
-                    businesses::table
-                        .filter(businesses::association_id.eq(id.clone()))
-                        .select(businesses::id),
-                ),
-            ),
+            DisputeScope::Association($id) => $query.filter($members),
         }
     };
 }
 
-/// Disputes in `scope` matching `filter`.
+/// What a listing shows of a dispute, with its business's and consumer's names.
+#[derive(Debug, Clone, Queryable)]
+pub struct ListedDispute {
+    pub id: String,
+    pub case_number: String,
+    pub status: String,
+    pub business_id: String,
+    pub business_name: String,
+    pub consumer_name: String,
+    pub category: String,
+    pub item_name: String,
+    pub amount_claimed_fen: i64,
+    pub filed_at: NaiveDateTime,
+    pub first_contacted_at: Option<NaiveDateTime>,
+    pub first_contact_due_at: NaiveDateTime,
+    pub settlement_due_at: NaiveDateTime,
+}
+
+/// Disputes in `scope` matching `filter`, in one statement.
 pub fn list_disputes(
     conn: &mut DbConn,
     scope: &DisputeScope,
     filter: &DisputeFilter,
-) -> Result<Vec<(Dispute, Claim)>, StoreError> {
+) -> Result<Vec<ListedDispute>, StoreError> {
     let mut query = disputes::table
         .inner_join(dispute_claims::table)
-        .select((Dispute::as_select(), Claim::as_select()))
+        .inner_join(businesses::table)
+        .inner_join(users::table)
+        .select((
+            disputes::id,
+            disputes::case_number,
+            disputes::status,
+            disputes::business_id,
+            businesses::name,
+            users::display_name,
+            dispute_claims::category,
+            dispute_claims::item_name,
+            dispute_claims::amount_claimed_fen,
+            disputes::filed_at,
+            disputes::first_contacted_at,
+            disputes::first_contact_due_at,
+            disputes::settlement_due_at,
+        ))
         .limit(filter.limit)
         .into_boxed();
-    query = apply_scope!(query, scope);
+    query = apply_scope!(query, scope, |id| businesses::association_id.eq(id.clone()));
     if !filter.statuses.is_empty() {
         query = query.filter(disputes::status.eq_any(filter.statuses.clone()));
     }

@@ -18,7 +18,7 @@ pub mod state {
 
 /// A stored job.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = jobs)]
+#[diesel(table_name = jobs, treat_none_as_default_value = false)]
 pub struct JobRow {
     pub id: String,
     pub kind: String,
@@ -62,29 +62,52 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> Result<bo
             return Ok(false);
         }
     }
-    let row = JobRow {
-        id: new_id(),
-        kind: job.kind.clone(),
-        payload: job.payload.clone(),
-        dedupe_key: job.dedupe_key.clone(),
-        state: state::QUEUED.into(),
-        attempts: 0,
-        max_attempts: job.max_attempts,
-        run_at: to_db_time(job.run_at),
-        locked_by: None,
-        locked_until: None,
-        last_error: None,
-        created_at: to_db_time(now),
-        finished_at: None,
-        give_up_at: job.give_up_at.map(to_db_time),
-    };
-    match diesel::insert_into(jobs::table).values(&row).execute(conn) {
+    match diesel::insert_into(jobs::table)
+        .values(&JobRow::queued(job, now))
+        .execute(conn)
+    {
         Ok(_) => Ok(true),
         // A concurrent transaction added the same key first.
         Err(e) => match StoreError::from(e) {
             StoreError::Conflict(_) if job.dedupe_key.is_some() => Ok(false),
             other => Err(other),
         },
+    }
+}
+
+/// Adds jobs that have no dedupe key, in one statement.
+pub fn enqueue_all(
+    conn: &mut DbConn,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    debug_assert!(jobs.iter().all(|job| job.dedupe_key.is_none()));
+    let rows: Vec<JobRow> = jobs.iter().map(|job| JobRow::queued(job, now)).collect();
+    if !rows.is_empty() {
+        insert_rows!(conn, jobs::table, &rows)?;
+    }
+    Ok(())
+}
+
+impl JobRow {
+    /// The queued row of a new job.
+    fn queued(job: &NewJob, now: DateTime<Utc>) -> Self {
+        Self {
+            id: new_id(),
+            kind: job.kind.clone(),
+            payload: job.payload.clone(),
+            dedupe_key: job.dedupe_key.clone(),
+            state: state::QUEUED.into(),
+            attempts: 0,
+            max_attempts: job.max_attempts,
+            run_at: to_db_time(job.run_at),
+            locked_by: None,
+            locked_until: None,
+            last_error: None,
+            created_at: to_db_time(now),
+            finished_at: None,
+            give_up_at: job.give_up_at.map(to_db_time),
+        }
     }
 }
 

@@ -504,41 +504,39 @@ pub fn overdue_in_region(
         .load(conn)?)
 }
 
-/// The region's disputes awaiting settlement now that fall due (first contact or settlement)
-/// before `by`, nearest first (the daily look's "due today").
+/// The region's disputes awaiting settlement now whose settlement, or (still unanswered) first
+/// contact, falls due in `from..to`, nearest settlement first (the daily look's "due today").
+/// Two range reads on the region's indexes, so the day costs what it holds.
 pub fn awaiting_in_region(
-    conn: &mut DbConn,
-    prefix: &str,
-    by: NaiveDateTime,
-) -> Result<Vec<DueRow>, StoreError> {
-    use crate::domain::dispute::Status;
-    Ok(disputes::table
-        .inner_join(businesses::table)
-        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
-        .filter(
-            disputes::settlement_due_at.lt(by).or(disputes::status
-                .eq(Status::Filed.as_str())
-                .and(disputes::first_contact_due_at.lt(by))),
-        )
-        .filter(crate::in_region!(disputes::region_code, prefix))
-        .order(disputes::settlement_due_at)
-        .select(due_row!())
-        .load(conn)?)
-}
-
-/// How many disputes of the region with code prefix `prefix` were filed in `from..to`.
-pub fn filed_in_region(
     conn: &mut DbConn,
     prefix: &str,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> Result<i64, StoreError> {
-    Ok(disputes::table
+) -> Result<Vec<DueRow>, StoreError> {
+    use crate::domain::dispute::Status;
+    let mut rows: Vec<DueRow> = disputes::table
+        .inner_join(businesses::table)
         .filter(crate::in_region!(disputes::region_code, prefix))
-        .filter(disputes::filed_at.ge(from))
-        .filter(disputes::filed_at.lt(to))
-        .count()
-        .get_result(conn)?)
+        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+        .filter(disputes::settlement_due_at.ge(from))
+        .filter(disputes::settlement_due_at.lt(to))
+        .select(due_row!())
+        .load(conn)?;
+    let first_contacts: Vec<DueRow> = disputes::table
+        .inner_join(businesses::table)
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .filter(disputes::status.eq(Status::Filed.as_str()))
+        .filter(disputes::first_contact_due_at.ge(from))
+        .filter(disputes::first_contact_due_at.lt(to))
+        .select(due_row!())
+        .load(conn)?;
+    for row in first_contacts {
+        if !rows.iter().any(|r| r.0 == row.0) {
+            rows.push(row);
+        }
+    }
+    rows.sort_by_key(|r| r.5);
+    Ok(rows)
 }
 
 /// Units of `scope` that became active, suspended or removed between `from` and `to`.

@@ -12,6 +12,38 @@ macro_rules! in_region {
     }};
 }
 
+/// Inserts `values` into `table` unless one of its unique keys is taken, in one statement on
+/// either backend (`ON CONFLICT DO NOTHING`: no error, so the transaction goes on); the
+/// number of rows written.
+macro_rules! insert_unless_taken {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg(pg) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(pg),
+            $crate::store::DbConn::Sqlite(lite) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(lite),
+        }
+    };
+}
+
+/// Inserts `rows` (a slice of an `Insertable` with
+/// `#[diesel(treat_none_as_default_value = false)]`, as SQLite's multi-row insert needs) into
+/// `table` in one statement; the number of rows written.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg(pg) => diesel::insert_into($table).values($rows).execute(pg),
+            $crate::store::DbConn::Sqlite(lite) => {
+                diesel::insert_into($table).values($rows).execute(lite)
+            }
+        }
+    };
+}
+
 pub mod alerts;
 pub mod audit;
 pub mod bulk;
@@ -125,8 +157,14 @@ impl Db {
         use diesel::connection::SimpleConnection;
         let pool = self.pool.clone();
         let check = tokio::task::spawn_blocking(move || {
-            pool.get_timeout(within)
-                .is_ok_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
+            pool.get_timeout(within).is_ok_and(|mut conn| {
+                let answered = conn.batch_execute("SELECT 1").is_ok();
+                if !answered {
+                    // Dropped instead of going back: the probe must not meet it again.
+                    conn::note_failed_work();
+                }
+                answered
+            })
         });
         matches!(tokio::time::timeout(within, check).await, Ok(Ok(true)))
     }
@@ -145,7 +183,11 @@ impl Db {
             let mut conn = pool
                 .get()
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-            work(&mut conn)
+            let done = work(&mut conn);
+            if done.is_err() {
+                conn::note_failed_work();
+            }
+            done
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?

@@ -9,7 +9,7 @@ use super::{DbConn, StoreError, new_id, to_db_time};
 
 /// A notification shown in the app.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notifications)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
 pub struct Notification {
     pub id: String,
     pub user_id: String,
@@ -29,18 +29,38 @@ pub fn notify(
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let row = Notification {
-        id: new_id(),
-        user_id: user_id.into(),
-        dispute_id: dispute_id.map(str::to_string),
-        kind: kind.as_str().into(),
-        message: message.into(),
-        read_at: None,
-        created_at: to_db_time(now),
-    };
-    diesel::insert_into(notifications::table)
-        .values(&row)
-        .execute(conn)?;
+    notify_all(
+        conn,
+        &[Notification::new(user_id, dispute_id, kind, message, now)],
+    )
+}
+
+impl Notification {
+    /// A new unread notification for `user_id`.
+    pub fn new(
+        user_id: &str,
+        dispute_id: Option<&str>,
+        kind: NotificationKind,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: new_id(),
+            user_id: user_id.into(),
+            dispute_id: dispute_id.map(str::to_string),
+            kind: kind.as_str().into(),
+            message: message.into(),
+            read_at: None,
+            created_at: to_db_time(now),
+        }
+    }
+}
+
+/// Adds several notifications in one statement.
+pub fn notify_all(conn: &mut DbConn, rows: &[Notification]) -> Result<(), StoreError> {
+    if !rows.is_empty() {
+        insert_rows!(conn, notifications::table, rows)?;
+    }
     Ok(())
 }
 

@@ -85,24 +85,6 @@ pub fn revoke_family(
     .execute(conn)?)
 }
 
-/// Whether session `family_id` of `user_id` goes on: one of its tokens is neither revoked nor
-/// expired. An access token of a session that does not go on is refused at once.
-pub fn session_is_live(
-    conn: &mut DbConn,
-    user_id: &str,
-    family_id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let live: i64 = refresh_tokens::table
-        .filter(refresh_tokens::family_id.eq(family_id))
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .filter(refresh_tokens::revoked_at.is_null())
-        .filter(refresh_tokens::expires_at.gt(to_db_time(now)))
-        .count()
-        .get_result(conn)?;
-    Ok(live > 0)
-}
-
 /// Ends every session of `user_id` (password changed, account deactivated).
 pub fn revoke_user(
     conn: &mut DbConn,

@@ -39,17 +39,7 @@ pub fn report_exists(
 /// Archives `report` unless another node archived the same one first; returns whether it was
 /// written.
 pub fn insert_report(conn: &mut DbConn, report: &ArchivedReport) -> Result<bool, StoreError> {
-    let written = match conn {
-        DbConn::Pg(pg) => diesel::insert_into(reports::table)
-            .values(report)
-            .on_conflict_do_nothing()
-            .execute(pg)?,
-        DbConn::Sqlite(lite) => diesel::insert_into(reports::table)
-            .values(report)
-            .on_conflict_do_nothing()
-            .execute(lite)?,
-    };
-    Ok(written == 1)
+    Ok(insert_unless_taken!(conn, reports::table, report)? == 1)
 }
 
 /// Archived reports of regions starting with `prefix` (all when `None`), newest first, before

@@ -7,52 +7,93 @@ use diesel::prelude::*;
 
 use super::schema::{dispute_claims, disputes, offers, settlements};
 use super::{DbConn, StoreError, to_db_time};
-use crate::domain::dispute::Status;
+use crate::domain::dispute::{Deadline, Status};
 use crate::domain::offer::OfferStatus;
 
-/// Ids of the filed disputes whose unflagged first contact was due before `now`.
-pub fn first_contact_lapsed(
+/// Where a page of disputes due for a lapse ends: the due moment and id of its last dispute.
+pub type PageEnd = (NaiveDateTime, String);
+
+/// Keeps the rows of a boxed query after `after` in (`$due`, id) order, at most `limit`.
+macro_rules! page_after {
+    ($query:expr, $due:expr, $after:expr, $limit:expr) => {{
+        let query = match $after {
+            Some((at, id)) => $query.filter(
+                $due.gt(*at)
+                    .or($due.eq(*at).and(disputes::id.gt(id.clone()))),
+            ),
+            None => $query,
+        };
+        query.order(($due, disputes::id)).limit($limit)
+    }};
+}
+
+/// The disputes whose `deadline` lapsed before `now` (filed and unanswered, with the lapse not
+/// yet flagged; awaiting settlement; settled and unfulfilled): the page of at most `limit`
+/// after `after`, by due moment.
+pub fn lapsed(
     conn: &mut DbConn,
+    deadline: Deadline,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, StoreError> {
-    Ok(disputes::table
-        .filter(disputes::status.eq(Status::Filed.as_str()))
-        .filter(disputes::first_contacted_at.is_null())
-        .filter(disputes::first_contact_lapsed_at.is_null())
-        .filter(disputes::first_contact_due_at.lt(to_db_time(now)))
-        .select(disputes::id)
-        .load(conn)?)
+    after: Option<&PageEnd>,
+    limit: i64,
+) -> Result<Vec<PageEnd>, StoreError> {
+    let now = to_db_time(now);
+    Ok(match deadline {
+        Deadline::FirstContact => {
+            let query = disputes::table
+                .filter(disputes::status.eq(Status::Filed.as_str()))
+                .filter(disputes::first_contacted_at.is_null())
+                .filter(disputes::first_contact_lapsed_at.is_null())
+                .filter(disputes::first_contact_due_at.lt(now))
+                .select((disputes::first_contact_due_at, disputes::id))
+                .into_boxed();
+            page_after!(query, disputes::first_contact_due_at, after, limit).load(conn)?
+        }
+        Deadline::Settlement => {
+            let query = disputes::table
+                .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+                .filter(disputes::settlement_due_at.lt(now))
+                .select((disputes::settlement_due_at, disputes::id))
+                .into_boxed();
+            page_after!(query, disputes::settlement_due_at, after, limit).load(conn)?
+        }
+        Deadline::Fulfilment => {
+            let query = disputes::table
+                .inner_join(settlements::table)
+                .filter(disputes::status.eq(Status::Settled.as_str()))
+                .filter(disputes::fulfilled_at.is_null())
+                .filter(settlements::fulfilment_due_at.lt(now))
+                .select((settlements::fulfilment_due_at, disputes::id))
+                .into_boxed();
+            page_after!(query, settlements::fulfilment_due_at, after, limit).load(conn)?
+        }
+    })
 }
 
-/// Ids of the disputes awaiting settlement whose settlement was due before `now`.
-pub fn settlement_lapsed(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-    Ok(disputes::table
-        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
-        .filter(disputes::settlement_due_at.lt(to_db_time(now)))
-        .select(disputes::id)
-        .load(conn)?)
-}
-
-/// Ids of the settled, unfulfilled disputes whose fulfilment was due before `now`.
-pub fn fulfilment_lapsed(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-    Ok(disputes::table
-        .inner_join(settlements::table)
-        .filter(disputes::status.eq(Status::Settled.as_str()))
-        .filter(disputes::fulfilled_at.is_null())
-        .filter(settlements::fulfilment_due_at.lt(to_db_time(now)))
-        .select(disputes::id)
-        .load(conn)?)
-}
-
-/// Id, fulfilment moment and policy (JSON) of the settled disputes marked fulfilled.
+/// The settled disputes marked fulfilled before `before` (the consumer's window to confirm
+/// runs from that moment): a page by fulfilment moment, each with its policy (JSON).
 pub fn awaiting_confirmation(
     conn: &mut DbConn,
-) -> Result<Vec<(String, Option<NaiveDateTime>, String)>, StoreError> {
-    Ok(disputes::table
+    before: DateTime<Utc>,
+    after: Option<&PageEnd>,
+    limit: i64,
+) -> Result<Vec<(NaiveDateTime, String, String)>, StoreError> {
+    let query = disputes::table
         .filter(disputes::status.eq(Status::Settled.as_str()))
-        .filter(disputes::fulfilled_at.is_not_null())
-        .select((disputes::id, disputes::fulfilled_at, disputes::policy))
-        .load(conn)?)
+        .filter(disputes::fulfilled_at.lt(to_db_time(before)))
+        .select((
+            disputes::fulfilled_at.assume_not_null(),
+            disputes::id,
+            disputes::policy,
+        ))
+        .into_boxed();
+    Ok(page_after!(
+        query,
+        disputes::fulfilled_at.assume_not_null(),
+        after,
+        limit
+    )
+    .load(conn)?)
 }
 
 /// Offer id, dispute id and dispute status of the open offers expiring at or before `now`.
@@ -87,86 +128,73 @@ pub fn expire_offer(
     Ok(closed == 1)
 }
 
-/// An open dispute's due dates, with what a reminder names.
+/// A due date ahead, with what a reminder names.
 #[derive(Debug, Clone, Queryable)]
-pub struct OpenDueDates {
+pub struct Upcoming {
+    pub due_at: NaiveDateTime,
     pub id: String,
     pub business_id: String,
     pub case_number: String,
     pub item_name: String,
     pub filed_at: NaiveDateTime,
-    pub status: String,
-    pub first_contacted_at: Option<NaiveDateTime>,
-    pub first_contact_due_at: NaiveDateTime,
-    pub settlement_due_at: NaiveDateTime,
 }
 
-/// Disputes awaiting settlement with a due date after `from` and one at or before `to`.
-pub fn open_due_dates(
+/// The open disputes whose `deadline` falls due after `from` and by `to` (first contact: filed
+/// and unanswered; settlement: awaiting settlement; fulfilment: settled and unfulfilled): the
+/// page of at most `limit` after `after`, by due moment.
+pub fn due_between(
     conn: &mut DbConn,
+    deadline: Deadline,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<OpenDueDates>, StoreError> {
+    after: Option<&PageEnd>,
+    limit: i64,
+) -> Result<Vec<Upcoming>, StoreError> {
     let (from, to) = (to_db_time(from), to_db_time(to));
-    Ok(disputes::table
-        .inner_join(dispute_claims::table)
-        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
-        .filter(
-            disputes::settlement_due_at
-                .gt(from)
-                .or(disputes::first_contact_due_at.gt(from)),
-        )
-        .filter(
-            disputes::first_contact_due_at
-                .le(to)
-                .or(disputes::settlement_due_at.le(to)),
-        )
-        .select((
-            disputes::id,
-            disputes::business_id,
-            disputes::case_number,
-            dispute_claims::item_name,
-            disputes::filed_at,
-            disputes::status,
-            disputes::first_contacted_at,
-            disputes::first_contact_due_at,
-            disputes::settlement_due_at,
-        ))
-        .load(conn)?)
-}
-
-/// A settled dispute's fulfilment due date, with what a reminder names.
-#[derive(Debug, Clone, Queryable)]
-pub struct FulfilmentDue {
-    pub id: String,
-    pub business_id: String,
-    pub case_number: String,
-    pub item_name: String,
-    pub filed_at: NaiveDateTime,
-    pub fulfilment_due_at: NaiveDateTime,
-}
-
-/// Settled, unfulfilled disputes whose fulfilment falls due after `from`, by `to`.
-pub fn fulfilments_due(
-    conn: &mut DbConn,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<FulfilmentDue>, StoreError> {
-    let (from, to) = (to_db_time(from), to_db_time(to));
-    Ok(disputes::table
-        .inner_join(dispute_claims::table)
-        .inner_join(settlements::table)
-        .filter(disputes::status.eq(Status::Settled.as_str()))
-        .filter(disputes::fulfilled_at.is_null())
-        .filter(settlements::fulfilment_due_at.gt(from))
-        .filter(settlements::fulfilment_due_at.le(to))
-        .select((
-            disputes::id,
-            disputes::business_id,
-            disputes::case_number,
-            dispute_claims::item_name,
-            disputes::filed_at,
-            settlements::fulfilment_due_at,
-        ))
-        .load(conn)?)
+    let base = || disputes::table.inner_join(dispute_claims::table);
+    /// The columns of an [`Upcoming`] with `$due` as its due moment.
+    macro_rules! columns {
+        ($due:expr) => {
+            (
+                $due,
+                disputes::id,
+                disputes::business_id,
+                disputes::case_number,
+                dispute_claims::item_name,
+                disputes::filed_at,
+            )
+        };
+    }
+    Ok(match deadline {
+        Deadline::FirstContact => {
+            let query = base()
+                .filter(disputes::status.eq(Status::Filed.as_str()))
+                .filter(disputes::first_contacted_at.is_null())
+                .filter(disputes::first_contact_due_at.gt(from))
+                .filter(disputes::first_contact_due_at.le(to))
+                .select(columns!(disputes::first_contact_due_at))
+                .into_boxed();
+            page_after!(query, disputes::first_contact_due_at, after, limit).load(conn)?
+        }
+        Deadline::Settlement => {
+            let query = base()
+                .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+                .filter(disputes::settlement_due_at.gt(from))
+                .filter(disputes::settlement_due_at.le(to))
+                .select(columns!(disputes::settlement_due_at))
+                .into_boxed();
+            page_after!(query, disputes::settlement_due_at, after, limit).load(conn)?
+        }
+        Deadline::Fulfilment => {
+            let query = base()
+                .inner_join(settlements::table)
+                .filter(disputes::status.eq(Status::Settled.as_str()))
+                .filter(disputes::fulfilled_at.is_null())
+                .filter(settlements::fulfilment_due_at.gt(from))
+                .filter(settlements::fulfilment_due_at.le(to))
+                .select(columns!(settlements::fulfilment_due_at))
+                .into_boxed();
+            page_after!(query, settlements::fulfilment_due_at, after, limit).load(conn)?
+        }
+    })
 }

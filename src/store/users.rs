@@ -127,17 +127,28 @@ pub fn set_active(
 }
 
 /// The account `user_id` of a signed-in session `session`: found, active, and the session
-/// not ended.
+/// going on (one of its refresh tokens neither revoked nor expired; an access token of a
+/// session that does not go on is refused at once).
 pub fn find_session_user(
     conn: &mut DbConn,
     user_id: &str,
     session: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, StoreError> {
-    if !super::refresh_tokens::session_is_live(conn, user_id, session, now)? {
-        return Ok(None);
-    }
-    Ok(find_user(conn, user_id)?.filter(|u| u.is_active))
+    use super::schema::refresh_tokens;
+    // One statement: every authenticated request runs it.
+    let live = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(session))
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .filter(refresh_tokens::expires_at.gt(to_db_time(now)));
+    Ok(users::table
+        .find(user_id)
+        .filter(users::is_active.eq(true))
+        .filter(diesel::dsl::exists(live))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Staff accounts of a business, owners first.

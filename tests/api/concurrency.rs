@@ -129,9 +129,43 @@ async fn two_accepts_of_one_offer_at_once_make_one_agreement(app: TestApp) {
 }
 
 both_backends!(
+    eight_filings_at_one_unit_at_once_make_each_alert_count_once,
     twenty_filings_of_one_purchase_at_once_make_one_dispute,
     one_idempotency_key_sent_twenty_times_at_once_answers_the_same_201
 );
+
+async fn eight_filings_at_one_unit_at_once_make_each_alert_count_once(app: TestApp) {
+    app.seed_demo().await;
+    let app = std::sync::Arc::new(app);
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    let mut filings = Vec::new();
+    for n in 0..8 {
+        let (app, consumer) = (app.clone(), consumer.clone());
+        let claim = service_claim(&unit, &format!("包间宴席 {n}"), "2026-11-20", 50_000);
+        filings.push(tokio::spawn(async move {
+            app.post("/api/v1/disputes", Some(&consumer), &claim).await
+        }));
+    }
+    for filing in filings {
+        filing.await.unwrap().expect(201);
+    }
+    let regulator = app.demo_token("reg.xihu@odr.demo").await;
+    let alerts = app.get("/api/v1/alerts", Some(&regulator)).await.body;
+    let count = |kind: &str| {
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == kind)
+            .count()
+    };
+    // Each filing sees the ones before it: the unit's fifth in 30 days is raised once, and
+    // every filing after the consumer's first is a repeat.
+    assert_eq!(count("repeat_unit"), 1, "{alerts}");
+    assert_eq!(count("repeat_consumer"), 7, "{alerts}");
+}
 
 async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app: TestApp) {
     app.seed_demo().await;

@@ -359,6 +359,11 @@ impl TestApp {
     /// The demo consumer files a dispute about a cancelled room booking with the unit of the
     /// demo business `owner` owns; returns the filing answer (201).
     pub async fn file_demo_dispute(&self, owner: &str, description: &str) -> Value {
+        self.file_demo_item(owner, "包间预订", description).await
+    }
+
+    /// Like [`Self::file_demo_dispute`], about the service `item`.
+    pub async fn file_demo_item(&self, owner: &str, item: &str, description: &str) -> Value {
         let owner = self.demo_token(owner).await;
         let unit = self.business_of(&owner).await["unit"]["id"]
             .as_str()
@@ -371,7 +376,7 @@ impl TestApp {
                 Some(&consumer),
                 &json!({
                     "unit_id": unit, "category": "service_quality",
-                    "item": {"kind": "service", "name": "包间预订"}, "purchase_date": "2026-11-25",
+                    "item": {"kind": "service", "name": item}, "purchase_date": "2026-11-25",
                     "amount_paid_fen": 100_000, "amount_claimed_fen": 100_000, "remedies": ["refund"],
                     "description": description, "contact_consent": true
                 }),

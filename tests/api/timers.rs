@@ -37,11 +37,39 @@ fn kinds(view: &Value) -> Vec<String> {
 }
 
 both_backends!(
+    every_lapsed_dispute_escalates_once_however_many_pages_they_fill,
     a_missed_first_contact_is_flagged_and_reminded_once,
     an_unsettled_dispute_escalates_when_its_due_date_passes,
     an_unfulfilled_settlement_escalates_and_a_silent_consumer_is_taken_as_content,
     expired_offers_are_closed_on_the_timeline
 );
+
+async fn every_lapsed_dispute_escalates_once_however_many_pages_they_fill(app: TestApp) {
+    // The test configuration reads two disputes a page (`jobs.sweep_page`).
+    let (first, _) = filed(&app).await;
+    let mut ids = vec![first];
+    for n in 0..4 {
+        let item = format!("包间预订 {n}");
+        let filed = app
+            .file_demo_item(UNIT_OWNER, &item, "预订的包间被临时取消，定金不退。")
+            .await;
+        ids.push(filed["id"].as_str().unwrap().to_string());
+    }
+    app.advance(Duration::days(15));
+    let report = app.sweep().await;
+    assert_eq!(report.first_contacts_flagged, 5);
+    assert_eq!(report.escalated_unsettled, 5);
+    assert_eq!(app.sweep().await.escalated_unsettled, 0);
+    for id in &ids {
+        let v = view(&app, id).await;
+        assert_eq!(v["status"], "escalated");
+        let lapses = kinds(&v)
+            .iter()
+            .filter(|k| *k == "settlement_lapsed")
+            .count();
+        assert_eq!(lapses, 1, "escalated once: {id}");
+    }
+}
 
 async fn a_missed_first_contact_is_flagged_and_reminded_once(app: TestApp) {
     let (id, _) = filed(&app).await;

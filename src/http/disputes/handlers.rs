@@ -284,40 +284,27 @@ async fn list_items(
     filter: crate::store::disputes::DisputeFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeListItem>, ApiError> {
-    let (rows, business_names, consumer_names) = state
+    let rows = state
         .db
-        .run(move |conn| {
-            let rows = list_disputes(conn, &scope, &filter)?;
-            let business_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.business_id).collect();
-            let consumer_ids: Vec<&String> = rows.iter().map(|(d, _)| &d.consumer_id).collect();
-            let business_names = crate::store::businesses::business_names(conn, &business_ids)?;
-            let consumer_names = crate::store::users::display_names(conn, &consumer_ids)?;
-            Ok::<_, ApiError>((rows, business_names, consumer_names))
-        })
+        .run(move |conn| list_disputes(conn, &scope, &filter).map_err(ApiError::from))
         .await?;
     rows.into_iter()
-        .map(|(d, c)| {
+        .map(|d| {
             let status: Status = d.status.parse()?;
             Ok(DisputeListItem {
                 first_contact_overdue: d.first_contacted_at.is_none()
                     && status == Status::Filed
                     && from_db_time(d.first_contact_due_at) < now,
                 overdue: status.awaits_settlement() && from_db_time(d.settlement_due_at) < now,
-                business_name: business_names
-                    .get(&d.business_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                consumer_name: consumer_names
-                    .get(&d.consumer_id)
-                    .cloned()
-                    .unwrap_or_default(),
+                business_name: d.business_name,
+                consumer_name: d.consumer_name,
                 id: d.id,
                 case_number: d.case_number,
                 status,
                 business_id: d.business_id,
-                category: c.category,
-                item_name: c.item_name,
-                amount_claimed_fen: c.amount_claimed_fen,
+                category: d.category,
+                item_name: d.item_name,
+                amount_claimed_fen: d.amount_claimed_fen,
                 filed_at: from_db_time(d.filed_at),
                 first_contact_due_at: from_db_time(d.first_contact_due_at),
                 settlement_due_at: from_db_time(d.settlement_due_at),
