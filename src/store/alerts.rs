@@ -8,9 +8,9 @@ use super::schema::{alerts, disputes};
 use super::{DbConn, StoreError, from_db_time, to_db_time};
 use crate::domain::alert::AlertStatus;
 
-/// A stored alert.
+/// A stored alert (inserted with NULL, not DEFAULT, for what is missing: one prepared statement).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = alerts)]
+#[diesel(table_name = alerts, treat_none_as_default_value = false)]
 pub struct Alert {
     pub id: String,
     pub kind: String,

@@ -33,9 +33,11 @@ pub struct AuditEntry {
     pub chain_no: Option<i64>,
 }
 
-/// An entry as appended: the database numbers it, the sealer chains it.
+/// An entry as appended: the database numbers it, the sealer chains it. A missing actor or
+/// region is written as NULL (not DEFAULT), so the statement's text never varies and diesel
+/// keeps it prepared.
 #[derive(Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 struct NewEntry<'a> {
     id: String,
     at: NaiveDateTime,

@@ -86,6 +86,11 @@ pub struct TimelineEvent {
     pub created_at: NaiveDateTime,
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's `nextval` (a statement diesel keeps prepared, unlike raw SQL).
+    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
+}
+
 /// The next case number's sequence part for `scope` (e.g. a year and region).
 ///
 /// The one backend-specific query here: PostgreSQL takes it from a sequence, because a counter
@@ -94,12 +99,7 @@ pub struct TimelineEvent {
 /// nothing there and numbers run without gaps.
 pub fn next_case_sequence(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
     match conn {
-        DbConn::Pg(pg) => Ok(
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "nextval('case_number_seq')",
-            ))
-            .get_result(pg)?,
-        ),
+        DbConn::Pg(pg) => Ok(diesel::select(nextval("case_number_seq")).get_result(pg)?),
         DbConn::Sqlite(_) => next_counter(conn, scope),
     }
 }
