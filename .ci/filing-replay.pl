@@ -3,14 +3,15 @@
 # standard input into a pgbench script that replays the filing's statements (the token's account
 # lookup and the answer's query included) with their parameters written in, and each new id, the
 # case number and the item name (the first argument) made unique per transaction with pgbench's
-# :client_id and a random :seq.
+# :client_id and a random :seq, concatenated outside the quotes so that `pgbench -M prepared`
+# passes them as parameters. Expects PostgreSQL's default log_line_prefix ('%m [%p] ').
 use strict;
 use warnings;
 my ($item) = @ARGV;
 my @entries;    # [statement, parameters line]
 my $last;
 while (my $line = <STDIN>) {
-    if ($line =~ /^\d{4}-\d\d-\d\d \S+ \S+ \[\d+\] (LOG|DETAIL):  (.*)$/s) {
+    if ($line =~ /^\d{4}-\d\d-\d\d \S+ \S+ \[\d+\] ([A-Z]+):  (.*)$/s) {
         my ($kind, $text) = ($1, $2);
         if ($kind eq 'LOG' && $text =~ /^(?:execute [^:]+|statement): (.*)$/s) {
             $last = [$1, ''];
@@ -32,7 +33,7 @@ for my $entry (@entries) {
     chomp $statement;
     chomp $params;
     my %value;
-    while ($params =~ /\$(\d+) = ('(?:[^']|'')*'|NULL)/gs) { $value{$1} = $2 }
+    while ($params =~ /\$(\d+) = ('(?:[^']++|'')*'|NULL)/gs) { $value{$1} = $2 }
     # The first value of each inserted row is its new id (every table but the claims and the
     # purchase keys, whose first column is the dispute's id or the key).
     if ($statement =~ /^INSERT INTO "(\w+)" \("id",/) {
@@ -48,8 +49,8 @@ print "\\set seq random(1, 1000000000000)\n";
 for my $statement (@sql) {
     for my $literal (keys %fresh) {
         my $old = substr($literal, 1, -1);
-        $statement =~ s/\Q$old\E/$old-:client_id-:seq/g;
+        $statement =~ s/\Q$old\E/$old-' || :client_id || '-' || :seq || '-/g;
     }
-    $statement =~ s/\Q$item\E/$item-:client_id-:seq/g;
+    $statement =~ s/\Q$item\E/$item-' || :client_id || '-' || :seq || '-/g;
     print "$statement;\n";
 }
