@@ -103,16 +103,3 @@ pub fn association_of(conn: &mut DbConn, id: &str) -> Result<Option<String>, Sto
         .optional()?
         .flatten())
 }
-
-/// The names of the businesses `ids` (those that exist), by id.
-pub fn business_names(
-    conn: &mut DbConn,
-    ids: &[&String],
-) -> Result<std::collections::HashMap<String, String>, StoreError> {
-    Ok(businesses::table
-        .filter(businesses::id.eq_any(ids))
-        .select((businesses::id, businesses::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
-}

@@ -261,16 +261,3 @@ pub fn organisation_names(
         })
         .collect())
 }
-
-/// The display names of the accounts `ids` (those that exist), by id.
-pub fn display_names(
-    conn: &mut DbConn,
-    ids: &[&String],
-) -> Result<std::collections::HashMap<String, String>, StoreError> {
-    Ok(users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::display_name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
-}
