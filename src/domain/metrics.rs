@@ -2,9 +2,9 @@
 //! Each figure is defined here once; every place that shows one reads it from [`figures`].
 //! Rates are `None` when their denominator is 0 (nothing to rate), never a made-up 0 or 100 %.
 
-use std::ops::AddAssign;
+use std::ops::{AddAssign, Neg};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::calendar::Calendar;
 use super::dispute::{Actor, Event, Status};
@@ -41,6 +41,12 @@ pub struct Counters {
     pub case_filed: i64,
     /// Actions of the unit's staff on its disputes.
     pub handled: i64,
+    /// Disputes whose handling ended after their settlement due moment, counted on the day that
+    /// moment fell: their overdue spell began (docs/metrics.md#open-and-overdue).
+    pub overdue_began: i64,
+    /// The same disputes, counted on the day their overdue spell ended (the day holding the
+    /// instant just before the end of handling, so an end at midnight ends the day before).
+    pub overdue_ended: i64,
 }
 
 impl AddAssign for Counters {
@@ -60,6 +66,34 @@ impl AddAssign for Counters {
         self.recovered_fen += o.recovered_fen;
         self.case_filed += o.case_filed;
         self.handled += o.handled;
+        self.overdue_began += o.overdue_began;
+        self.overdue_ended += o.overdue_ended;
+    }
+}
+
+impl Neg for Counters {
+    type Output = Self;
+
+    fn neg(self) -> Self {
+        Self {
+            filed: -self.filed,
+            first_contact_due: -self.first_contact_due,
+            first_contact_on_time: -self.first_contact_on_time,
+            concluded: -self.concluded,
+            concluded_on_time: -self.concluded_on_time,
+            settled: -self.settled,
+            escalated: -self.escalated,
+            withdrawn: -self.withdrawn,
+            rated: -self.rated,
+            rating_sum: -self.rating_sum,
+            rated_high: -self.rated_high,
+            cycle_days_sum: -self.cycle_days_sum,
+            recovered_fen: -self.recovered_fen,
+            case_filed: -self.case_filed,
+            handled: -self.handled,
+            overdue_began: -self.overdue_began,
+            overdue_ended: -self.overdue_ended,
+        }
     }
 }
 
@@ -273,6 +307,16 @@ pub fn step_counters(
     if today != Counters::default() {
         out.push((step.at, today));
     }
+    // Handling that ends after the settlement due moment was open and overdue in between: the
+    // spell is counted where it began and where it ended, so "open and overdue" at a past
+    // day's end is a sum of counters (docs/metrics.md#open-and-overdue).
+    if handling_end(step).is_some() && step.at > facts.settlement_due_at {
+        out.push((facts.settlement_due_at, one(|c| c.overdue_began = 1)));
+        out.push((
+            step.at - TimeDelta::microseconds(1),
+            one(|c| c.overdue_ended = 1),
+        ));
+    }
     let contact_due = facts.first_contact_due_at;
     if step.first_contact_now && step.at <= contact_due {
         out.push((
@@ -431,6 +475,7 @@ mod tests {
             recovered_fen: 150_000,
             case_filed: 1,
             handled: 9,
+            ..Counters::default()
         };
         let x = Extras {
             open_overdue_at_end: 2,

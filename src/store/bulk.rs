@@ -133,5 +133,5 @@ pub fn insert_counters(conn: &mut DbConn, rows: &[(DayKey, Counters)]) -> Result
         .map(|((month, _), (key, c))| MonthRow::of(key, *month, c))
         .collect();
     copy_in!(conn, metric_monthly::table, &months);
-    Ok(())
+    super::metrics::refill_rollups(conn)
 }

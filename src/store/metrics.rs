@@ -1,18 +1,22 @@
-//! Metric counters per unit and day and per unit and month: bumped with upserts in the
-//! transaction of each event, summed per scope and period when metrics are read (whole months
-//! from the monthly rows, the days around them from the daily rows).
+//! Metric counters per unit and day and per unit and month, and their rollups per region,
+//! industry and association (docs/metrics.md#counters): the unit's rows are bumped with upserts
+//! in the transaction of each event, the rollups at that transaction's end; figures sum them
+//! per scope and period (whole months from the monthly rows, the days around them from the
+//! daily rows; a unit from its own rows, every wider scope from the rollups).
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
+use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
 
 use super::schema::{
     businesses, dispute_events, disputes, maintenance_tasks, metric_daily, metric_monthly,
-    odr_units, settlements, unit_status_changes,
+    metric_region_daily, metric_region_monthly, odr_units, settlements, unit_status_changes,
 };
 use super::{DbConn, StoreError, from_db_time};
-use crate::domain::dispute::{Actor, Event};
+use crate::domain::dispute::{Actor, Event, Status};
 use crate::domain::metrics::{Counters, Entry, Extras, History};
 
 /// Which unit-day row to bump.
@@ -25,52 +29,58 @@ pub struct DayKey {
     pub association_id: Option<String>,
 }
 
-/// Defines the insertable row of a counter table (`metric_daily` by day, `metric_monthly` by
-/// the month's first day) and its upsert adding a delta.
-macro_rules! counter_table {
-    ($row:ident, $stored:ident, $table:ident, $period:ident, $upsert:ident) => {
+/// Passes the counter columns, in the order of [`Counters`]' fields, to `$m!` after its other
+/// arguments: every counter table, upsert and sum below is written from this one list.
+macro_rules! with_counter_columns {
+    ($m:ident!($($args:tt)*)) => {
+        $m! {
+            $($args)* [
+                filed, first_contact_due, first_contact_on_time, concluded, concluded_on_time,
+                settled, escalated, withdrawn, rated, rating_sum, rated_high, cycle_days_sum,
+                recovered_fen, case_filed, handled, overdue_began, overdue_ended
+            ]
+        }
+    };
+}
+
+/// Defines `$upsert(conn, row, delta)`: inserts the row of a counter table or adds `delta` to
+/// the row already under its key, in one statement on either backend.
+macro_rules! counter_upsert {
+    ($upsert:ident, $row:ident, $table:ident, ($($key:ident),+), [$($c:ident),*]) => {
+        fn $upsert(
+            conn: &mut DbConn,
+            row: &$row<'_>,
+            d: &Counters,
+        ) -> Result<usize, diesel::result::Error> {
+            let query = diesel::insert_into($table::table)
+                .values(row)
+                .on_conflict(($($table::$key),+))
+                .do_update()
+                .set(($($table::$c.eq($table::$c + d.$c)),*));
+            match conn {
+                DbConn::Pg(pg) => query.execute(pg),
+                DbConn::Sqlite(lite) => query.execute(lite),
+            }
+        }
+    };
+}
+
+/// Defines the rows of a unit's counter table (`metric_daily` by day, `metric_monthly` by the
+/// month's first day): the stored row, the insertable row and its upsert.
+macro_rules! unit_counter_table {
+    ($row:ident, $stored:ident, $table:ident, $period:ident, $upsert:ident, [$($c:ident),*]) => {
         /// A stored row's unit and counters.
         #[derive(Debug, Clone, Queryable, Selectable)]
         #[diesel(table_name = $table)]
         pub(crate) struct $stored {
             unit_id: String,
-            filed: i64,
-            first_contact_due: i64,
-            first_contact_on_time: i64,
-            concluded: i64,
-            concluded_on_time: i64,
-            settled: i64,
-            escalated: i64,
-            withdrawn: i64,
-            rated: i64,
-            rating_sum: i64,
-            rated_high: i64,
-            cycle_days_sum: i64,
-            recovered_fen: i64,
-            case_filed: i64,
-            handled: i64,
+            $($c: i64,)*
         }
 
         impl $stored {
             /// The row's counters.
             pub(crate) fn counters(&self) -> Counters {
-                Counters {
-                    filed: self.filed,
-                    first_contact_due: self.first_contact_due,
-                    first_contact_on_time: self.first_contact_on_time,
-                    concluded: self.concluded,
-                    concluded_on_time: self.concluded_on_time,
-                    settled: self.settled,
-                    escalated: self.escalated,
-                    withdrawn: self.withdrawn,
-                    rated: self.rated,
-                    rating_sum: self.rating_sum,
-                    rated_high: self.rated_high,
-                    cycle_days_sum: self.cycle_days_sum,
-                    recovered_fen: self.recovered_fen,
-                    case_filed: self.case_filed,
-                    handled: self.handled,
-                }
+                Counters { $($c: self.$c,)* }
             }
         }
 
@@ -82,21 +92,7 @@ macro_rules! counter_table {
             region_code: &'a str,
             industry_code: &'a str,
             association_id: Option<&'a str>,
-            filed: i64,
-            first_contact_due: i64,
-            first_contact_on_time: i64,
-            concluded: i64,
-            concluded_on_time: i64,
-            settled: i64,
-            escalated: i64,
-            withdrawn: i64,
-            rated: i64,
-            rating_sum: i64,
-            rated_high: i64,
-            cycle_days_sum: i64,
-            recovered_fen: i64,
-            case_filed: i64,
-            handled: i64,
+            $($c: i64,)*
         }
 
         impl<'a> $row<'a> {
@@ -108,80 +104,222 @@ macro_rules! counter_table {
                     region_code: &key.region_code,
                     industry_code: &key.industry_code,
                     association_id: key.association_id.as_deref(),
-                    filed: delta.filed,
-                    first_contact_due: delta.first_contact_due,
-                    first_contact_on_time: delta.first_contact_on_time,
-                    concluded: delta.concluded,
-                    concluded_on_time: delta.concluded_on_time,
-                    settled: delta.settled,
-                    escalated: delta.escalated,
-                    withdrawn: delta.withdrawn,
-                    rated: delta.rated,
-                    rating_sum: delta.rating_sum,
-                    rated_high: delta.rated_high,
-                    cycle_days_sum: delta.cycle_days_sum,
-                    recovered_fen: delta.recovered_fen,
-                    case_filed: delta.case_filed,
-                    handled: delta.handled,
+                    $($c: delta.$c,)*
                 }
             }
         }
 
-        macro_rules! $upsert {
-            ($conn:expr, $r:expr, $d:expr) => {
-                diesel::insert_into($table::table)
-                    .values($r)
-                    .on_conflict(($table::$period, $table::unit_id))
-                    .do_update()
-                    .set((
-                        $table::filed.eq($table::filed + $d.filed),
-                        $table::first_contact_due
-                            .eq($table::first_contact_due + $d.first_contact_due),
-                        $table::first_contact_on_time
-                            .eq($table::first_contact_on_time + $d.first_contact_on_time),
-                        $table::concluded.eq($table::concluded + $d.concluded),
-                        $table::concluded_on_time
-                            .eq($table::concluded_on_time + $d.concluded_on_time),
-                        $table::settled.eq($table::settled + $d.settled),
-                        $table::escalated.eq($table::escalated + $d.escalated),
-                        $table::withdrawn.eq($table::withdrawn + $d.withdrawn),
-                        $table::rated.eq($table::rated + $d.rated),
-                        $table::rating_sum.eq($table::rating_sum + $d.rating_sum),
-                        $table::rated_high.eq($table::rated_high + $d.rated_high),
-                        $table::cycle_days_sum.eq($table::cycle_days_sum + $d.cycle_days_sum),
-                        $table::recovered_fen.eq($table::recovered_fen + $d.recovered_fen),
-                        $table::case_filed.eq($table::case_filed + $d.case_filed),
-                        $table::handled.eq($table::handled + $d.handled),
-                    ))
-                    .execute($conn)
-            };
-        }
+        counter_upsert!($upsert, $row, $table, ($period, unit_id), [$($c),*]);
     };
 }
 
-counter_table!(Row, StoredDay, metric_daily, day, upsert_day);
-counter_table!(MonthRow, StoredMonth, metric_monthly, month, upsert_month);
+with_counter_columns!(unit_counter_table!(
+    Row,
+    StoredDay,
+    metric_daily,
+    day,
+    upsert_day,
+));
+with_counter_columns!(unit_counter_table!(
+    MonthRow,
+    StoredMonth,
+    metric_monthly,
+    month,
+    upsert_month,
+));
+
+/// Defines the insertable row of a rollup table (`metric_region_daily`, `metric_region_monthly`)
+/// and its upsert.
+macro_rules! rollup_table {
+    ($row:ident, $table:ident, $period:ident, $upsert:ident, [$($c:ident),*]) => {
+        #[derive(Debug, Clone, Insertable)]
+        #[diesel(table_name = $table)]
+        struct $row<'a> {
+            $period: NaiveDate,
+            region_code: &'a str,
+            industry_code: &'a str,
+            association_id: &'a str,
+            $($c: i64,)*
+        }
+
+        impl<'a> $row<'a> {
+            fn of(key: &'a RollupKey, delta: &Counters) -> Self {
+                Self {
+                    $period: key.period,
+                    region_code: &key.region_code,
+                    industry_code: &key.industry_code,
+                    association_id: &key.association_id,
+                    $($c: delta.$c,)*
+                }
+            }
+        }
+
+        counter_upsert!(
+            $upsert,
+            $row,
+            $table,
+            ($period, region_code, industry_code, association_id),
+            [$($c),*]
+        );
+    };
+}
+
+with_counter_columns!(rollup_table!(
+    RollupDay,
+    metric_region_daily,
+    day,
+    upsert_rollup_day,
+));
+with_counter_columns!(rollup_table!(
+    RollupMonth,
+    metric_region_monthly,
+    month,
+    upsert_rollup_month,
+));
 
 /// The first day of `day`'s month.
 pub fn month_of(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap_or(day)
 }
 
-/// Adds `delta` to the unit's rows of `key`'s day and month (creating them).
+/// Adds `delta` to the unit's rows of `key`'s day and month (creating them), and to the
+/// rollups of its region, industry and association when the transaction ends.
 pub fn bump(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), StoreError> {
     share_unit(conn, &key.unit_id)?;
-    let day = Row::of(key, key.day, delta);
-    let month = MonthRow::of(key, month_of(key.day), delta);
-    match conn {
-        DbConn::Pg(pg) => {
-            upsert_day!(pg, &day, delta)?;
-            upsert_month!(pg, &month, delta)?;
+    upsert_day(conn, &Row::of(key, key.day, delta), delta)?;
+    upsert_month(conn, &MonthRow::of(key, month_of(key.day), delta), delta)?;
+    roll_up(conn, key, delta)
+}
+
+/// A rollup row's key: a day (or a month's first day), region, industry and association (''
+/// for none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RollupKey {
+    /// Months sort after days, so a transaction takes every day row before any month row.
+    monthly: bool,
+    period: NaiveDate,
+    region_code: String,
+    industry_code: String,
+    association_id: String,
+}
+
+thread_local! {
+    /// The rollup deltas of each write transaction open on this thread, the innermost last
+    /// ([`RollupDeltas`]).
+    static PENDING: RefCell<Vec<BTreeMap<RollupKey, Counters>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The rollup deltas of one outermost write transaction (`store::write_transaction`): gathered
+/// while it runs and written by [`RollupDeltas::write`] just before it commits, merged per row
+/// and in the rows' order. So the rows a region's events share are held only for the commit,
+/// and two transactions always take them in the same order (no deadlock between them).
+pub(crate) struct RollupDeltas(());
+
+impl RollupDeltas {
+    /// Starts gathering for a transaction; dropping the value ends it.
+    pub(crate) fn open() -> Self {
+        PENDING.with(|p| p.borrow_mut().push(BTreeMap::new()));
+        Self(())
+    }
+
+    /// Writes what the transaction gathered (inside it, before it commits).
+    pub(crate) fn write(&self, conn: &mut DbConn) -> Result<(), StoreError> {
+        let deltas = PENDING.with(|p| p.borrow_mut().last_mut().map(std::mem::take));
+        for (key, delta) in deltas.unwrap_or_default() {
+            if delta == Counters::default() {
+                continue;
+            }
+            if key.monthly {
+                upsert_rollup_month(conn, &RollupMonth::of(&key, &delta), &delta)?;
+            } else {
+                upsert_rollup_day(conn, &RollupDay::of(&key, &delta), &delta)?;
+            }
         }
-        DbConn::Sqlite(lite) => {
-            upsert_day!(lite, &day, delta)?;
-            upsert_month!(lite, &month, delta)?;
+        Ok(())
+    }
+
+    /// What a savepoint starts from: a copy of the deltas gathered so far, to go back to if it
+    /// rolls back.
+    pub(crate) fn mark() -> Option<BTreeMap<RollupKey, Counters>> {
+        PENDING.with(|p| p.borrow().last().cloned())
+    }
+
+    /// Forgets what a rolled-back savepoint gathered.
+    pub(crate) fn restore(mark: Option<BTreeMap<RollupKey, Counters>>) {
+        if let Some(mark) = mark {
+            PENDING.with(|p| {
+                if let Some(last) = p.borrow_mut().last_mut() {
+                    *last = mark;
+                }
+            });
         }
+    }
+}
+
+impl Drop for RollupDeltas {
+    fn drop(&mut self) {
+        PENDING.with(|p| p.borrow_mut().pop());
+    }
+}
+
+/// Adds `delta` to the rollups of `key`'s day and month: at the end of the write transaction
+/// under way, or at once outside one.
+fn roll_up(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), StoreError> {
+    let rollup = |monthly: bool, period: NaiveDate| RollupKey {
+        monthly,
+        period,
+        region_code: key.region_code.clone(),
+        industry_code: key.industry_code.clone(),
+        association_id: key.association_id.clone().unwrap_or_default(),
     };
+    let keys = [rollup(false, key.day), rollup(true, month_of(key.day))];
+    let gathered = PENDING.with(|p| match p.borrow_mut().last_mut() {
+        Some(pending) => {
+            for k in &keys {
+                *pending.entry(k.clone()).or_default() += *delta;
+            }
+            true
+        }
+        None => false,
+    });
+    if !gathered {
+        upsert_rollup_day(conn, &RollupDay::of(&keys[0], delta), delta)?;
+        upsert_rollup_month(conn, &RollupMonth::of(&keys[1], delta), delta)?;
+    }
+    Ok(())
+}
+
+/// The statements that set the rollup rows to the sums of the units' rows, days then months.
+macro_rules! refill_statements {
+    ([$($c:ident),*]) => {
+        [
+            concat!(
+                "INSERT INTO metric_region_daily (day, region_code, industry_code, association_id",
+                $(", ", stringify!($c),)*
+                ") SELECT day, region_code, industry_code, COALESCE(association_id, '')",
+                $(", SUM(", stringify!($c), ")",)*
+                " FROM metric_daily WHERE true",
+                " GROUP BY day, region_code, industry_code, COALESCE(association_id, '')"
+            ),
+            concat!(
+                "INSERT INTO metric_region_monthly (month, region_code, industry_code, association_id",
+                $(", ", stringify!($c),)*
+                ") SELECT month, region_code, industry_code, COALESCE(association_id, '')",
+                $(", SUM(", stringify!($c), ")",)*
+                " FROM metric_monthly WHERE true",
+                " GROUP BY month, region_code, industry_code, COALESCE(association_id, '')"
+            ),
+        ]
+    };
+}
+
+/// Sets every rollup row to the sums of the units' rows (after a bulk load of them).
+pub fn refill_rollups(conn: &mut DbConn) -> Result<(), StoreError> {
+    diesel::delete(metric_region_daily::table).execute(conn)?;
+    diesel::delete(metric_region_monthly::table).execute(conn)?;
+    for statement in with_counter_columns!(refill_statements!()) {
+        diesel::sql_query(statement).execute(conn)?;
+    }
     Ok(())
 }
 
@@ -208,6 +346,33 @@ impl MetricScope {
             Self::All => ("all", None),
         }
     }
+
+    /// Where the scope's counters are summed from: a unit's own rows, or the rollups.
+    fn source(&self) -> Source<'_> {
+        match self {
+            Self::Unit(id) => Source::Unit(id),
+            Self::Industry(code, prefix) => Source::Rollup(Wide::Industry(code, prefix.as_deref())),
+            Self::Region(prefix) => Source::Rollup(Wide::Region(prefix)),
+            Self::Association(id) => Source::Rollup(Wide::Association(id)),
+            Self::All => Source::Rollup(Wide::All),
+        }
+    }
+}
+
+/// Where a scope's counters are summed from.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    Unit(&'a str),
+    Rollup(Wide<'a>),
+}
+
+/// A scope wider than one unit, as the rollups hold it.
+#[derive(Debug, Clone, Copy)]
+enum Wide<'a> {
+    Industry(&'a str, Option<&'a str>),
+    Region(&'a str),
+    Association(&'a str),
+    All,
 }
 
 /// Restricts a boxed query to a scope, given the query's unit, industry, region and
@@ -237,34 +402,35 @@ macro_rules! scoped {
     };
 }
 
-type Sums = (
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
+/// Defines `Sums` (every counter column summed, `None` over no rows) and `sum_columns!()`, the
+/// select that fills it: `SUM` as a BIGINT on both backends (PostgreSQL's SUM of BIGINT is
+/// NUMERIC).
+macro_rules! counter_sums {
+    ([$($c:ident),*]) => {
+        #[derive(Debug, Queryable)]
+        struct Sums {
+            $($c: Option<i64>,)*
+        }
 
-/// `SUM(column)` as a BIGINT on both backends (PostgreSQL's SUM of BIGINT is NUMERIC).
-macro_rules! total {
-    ($column:literal) => {
-        diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(concat!(
-            "CAST(SUM(",
-            $column,
-            ") AS BIGINT)"
-        ))
+        impl Sums {
+            fn counters(&self) -> Counters {
+                Counters { $($c: self.$c.unwrap_or(0),)* }
+            }
+        }
+
+        macro_rules! sum_columns {
+            () => {
+                ($(
+                    diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                        concat!("CAST(SUM(", stringify!($c), ") AS BIGINT)"),
+                    ),
+                )*)
+            };
+        }
     };
 }
+
+with_counter_columns!(counter_sums!());
 
 /// A stretch of days read from one counter table (end exclusive): whole months from the monthly
 /// rows (by their first days), the rest day by day.
@@ -302,54 +468,42 @@ fn pieces(from: NaiveDate, to: NaiveDate) -> Vec<Piece> {
     out
 }
 
-/// The counter sums of `scope` in one table between two of its period keys.
-macro_rules! sums_in {
-    ($conn:expr, $table:ident, $period:ident, $from:expr, $to:expr, $scope:expr) => {{
+/// The counter sums of one unit's rows in a table between two of its period keys.
+macro_rules! unit_sums {
+    ($conn:expr, $table:ident, $period:ident, $from:expr, $to:expr, $unit:expr) => {{
+        let sums: Sums = $table::table
+            .filter($table::unit_id.eq($unit))
+            .filter($table::$period.ge($from))
+            .filter($table::$period.lt($to))
+            .select(sum_columns!())
+            .first($conn)?;
+        sums.counters()
+    }};
+}
+
+/// The counter sums of a wider scope's rollup rows in a table between two of its period keys.
+macro_rules! rollup_sums {
+    ($conn:expr, $table:ident, $period:ident, $from:expr, $to:expr, $wide:expr) => {{
         let query = $table::table
             .filter($table::$period.ge($from))
             .filter($table::$period.lt($to))
             .into_boxed();
-        let s: Sums = scoped!(query, $scope, $table)
-            .select((
-                total!("filed"),
-                total!("first_contact_due"),
-                total!("first_contact_on_time"),
-                total!("concluded"),
-                total!("concluded_on_time"),
-                total!("settled"),
-                total!("escalated"),
-                total!("withdrawn"),
-                total!("rated"),
-                total!("rating_sum"),
-                total!("rated_high"),
-                total!("cycle_days_sum"),
-                total!("recovered_fen"),
-                total!("case_filed"),
-                total!("handled"),
-            ))
-            .first($conn)?;
-        let v = |x: Option<i64>| x.unwrap_or(0);
-        Counters {
-            filed: v(s.0),
-            first_contact_due: v(s.1),
-            first_contact_on_time: v(s.2),
-            concluded: v(s.3),
-            concluded_on_time: v(s.4),
-            settled: v(s.5),
-            escalated: v(s.6),
-            withdrawn: v(s.7),
-            rated: v(s.8),
-            rating_sum: v(s.9),
-            rated_high: v(s.10),
-            cycle_days_sum: v(s.11),
-            recovered_fen: v(s.12),
-            case_filed: v(s.13),
-            handled: v(s.14),
-        }
+        let query = match $wide {
+            Wide::Industry(code, None) => query.filter($table::industry_code.eq(code)),
+            Wide::Industry(code, Some(prefix)) => query
+                .filter($table::industry_code.eq(code))
+                .filter(crate::in_region!($table::region_code, prefix)),
+            Wide::Region(prefix) => query.filter(crate::in_region!($table::region_code, prefix)),
+            Wide::Association(id) => query.filter($table::association_id.eq(id)),
+            Wide::All => query,
+        };
+        let sums: Sums = query.select(sum_columns!()).first($conn)?;
+        sums.counters()
     }};
 }
 
-/// Sums of the counters of `scope` for days in `from..to` (end exclusive).
+/// Sums of the counters of `scope` for days in `from..to` (end exclusive): a unit's from its own
+/// rows, any wider scope's from the rollups.
 pub fn sum_counters(
     conn: &mut DbConn,
     scope: &MetricScope,
@@ -358,12 +512,40 @@ pub fn sum_counters(
 ) -> Result<Counters, StoreError> {
     let mut total = Counters::default();
     for piece in pieces(from, to) {
-        total += match piece {
-            Piece::Days(a, b) => sums_in!(conn, metric_daily, day, a, b, scope),
-            Piece::Months(a, b) => sums_in!(conn, metric_monthly, month, a, b, scope),
+        total += match (scope.source(), piece) {
+            (Source::Unit(id), Piece::Days(a, b)) => unit_sums!(conn, metric_daily, day, a, b, id),
+            (Source::Unit(id), Piece::Months(a, b)) => {
+                unit_sums!(conn, metric_monthly, month, a, b, id)
+            }
+            (Source::Rollup(wide), Piece::Days(a, b)) => {
+                rollup_sums!(conn, metric_region_daily, day, a, b, wide)
+            }
+            (Source::Rollup(wide), Piece::Months(a, b)) => {
+                rollup_sums!(conn, metric_region_monthly, month, a, b, wide)
+            }
         };
     }
     Ok(total)
+}
+
+/// How many units of `scope` have rows in one table between two period keys, and how many of
+/// them rows whose staff acted, counted by the database.
+macro_rules! units_counted {
+    ($conn:expr, $table:ident, $period:ident, $from:expr, $to:expr, $scope:expr) => {{
+        let query = $table::table
+            .filter($table::$period.ge($from))
+            .filter($table::$period.lt($to))
+            .into_boxed();
+        let counted: (i64, i64) = scoped!(query, $scope, $table)
+            .select((
+                diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(DISTINCT unit_id)"),
+                diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "COUNT(DISTINCT CASE WHEN handled > 0 THEN unit_id END)",
+                ),
+            ))
+            .first($conn)?;
+        counted
+    }};
 }
 
 /// The units of `scope` with counter rows in one table between two period keys, and those of
@@ -389,16 +571,25 @@ macro_rules! units_in {
     }};
 }
 
-/// Units of `scope` with any activity in `from..to`, and those whose staff acted.
+/// Units of `scope` with any activity in `from..to`, and those whose staff acted. A period of
+/// one stretch (whole months, or days) is counted by the database; the units of a period of
+/// several stretches are united here.
 fn active_units(
     conn: &mut DbConn,
     scope: &MetricScope,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(i64, i64), StoreError> {
+    let pieces = pieces(from, to);
+    if let [piece] = pieces.as_slice() {
+        return Ok(match *piece {
+            Piece::Days(a, b) => units_counted!(conn, metric_daily, day, a, b, scope),
+            Piece::Months(a, b) => units_counted!(conn, metric_monthly, month, a, b, scope),
+        });
+    }
     let mut any = std::collections::HashSet::new();
     let mut handling = std::collections::HashSet::new();
-    for piece in pieces(from, to) {
+    for piece in pieces {
         let (a, h) = match piece {
             Piece::Days(a, b) => units_in!(conn, metric_daily, day, a, b, scope),
             Piece::Months(a, b) => units_in!(conn, metric_monthly, month, a, b, scope),
@@ -409,57 +600,110 @@ fn active_units(
     Ok((any.len() as i64, handling.len() as i64))
 }
 
-/// Disputes of `scope` open and overdue at `at` (docs/metrics.md#open-and-overdue): filed
-/// before it, settlement due before it, handling not ended by then (an end at `at` itself is
-/// an end), and not paused now (a
-/// paused dispute's clock stands still).
-macro_rules! overdue_at {
+/// Disputes open and overdue at `at` that are still in handling: awaiting settlement now (not
+/// paused: a paused dispute's clock stands still), their settlement due before `at`. A short
+/// range of the index on status and settlement due date: the sweeper escalates what lapses.
+macro_rules! overdue_still_open {
     ($at:expr) => {
         disputes::table
             .inner_join(businesses::table)
-            .filter(disputes::filed_at.lt($at))
+            .filter(disputes::handling_ended_at.is_null())
+            .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
             .filter(disputes::settlement_due_at.lt($at))
-            .filter(
-                disputes::handling_ended_at
-                    .is_null()
-                    .and(
-                        disputes::status
-                            .eq_any(crate::domain::dispute::Status::awaiting_settlement_names()),
-                    )
-                    .or(disputes::handling_ended_at.gt($at)),
-            )
     };
 }
 
-/// How many disputes of `scope` were open and overdue at `at`.
+/// Disputes open and overdue at `at` whose handling has ended since (an end at `at` itself is
+/// an end), read one by one from the index on the end of handling: what the lists show, and
+/// the figures at a moment that is not the start of a day.
+macro_rules! overdue_ended_since {
+    ($at:expr) => {
+        disputes::table
+            .inner_join(businesses::table)
+            .filter(disputes::handling_ended_at.gt($at))
+            .filter(disputes::settlement_due_at.lt($at))
+    };
+}
+
+/// The Shanghai day `at` (a stored moment) starts, if it is the start of one.
+fn day_starting(at: NaiveDateTime) -> Option<NaiveDate> {
+    let local = from_db_time(at).with_timezone(&Shanghai);
+    (local.num_seconds_from_midnight() == 0 && local.nanosecond() == 0).then(|| local.date_naive())
+}
+
+/// A day after every counter's: sums from a day up to it hold everything counted since.
+fn end_of_counting() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// How many disputes of `scope` were open and overdue at `at` (docs/metrics.md#open-and-overdue):
+/// filed before it, settlement due before it, handling not ended by then (an end at `at` itself
+/// is an end), and not paused now. Those still in handling are counted from the disputes; those
+/// ended since, at the start of a day (every period's end), from the overdue-spell counters
+/// kept since that day, whatever the number of disputes.
 pub fn open_overdue(
     conn: &mut DbConn,
     scope: &MetricScope,
     at: NaiveDateTime,
 ) -> Result<i64, StoreError> {
-    let query = overdue_at!(at).into_boxed();
-    let query = scoped!(
+    let query = overdue_still_open!(at).into_boxed();
+    let still_open: i64 = scoped!(
         query,
         scope,
         disputes::unit_id,
         disputes::industry_code,
         disputes::region_code,
         businesses::association_id
-    );
-    Ok(query.count().get_result(conn)?)
+    )
+    .count()
+    .get_result(conn)?;
+    let ended_since = match day_starting(at) {
+        Some(day) => {
+            let since = sum_counters(conn, scope, day, end_of_counting())?;
+            since.overdue_ended - since.overdue_began
+        }
+        None => {
+            let query = overdue_ended_since!(at).into_boxed();
+            scoped!(
+                query,
+                scope,
+                disputes::unit_id,
+                disputes::industry_code,
+                disputes::region_code,
+                businesses::association_id
+            )
+            .count()
+            .get_result(conn)?
+        }
+    };
+    Ok(still_open + ended_since)
 }
 
-/// How many disputes of each of `unit_ids` were open and overdue at `at`.
+/// How many disputes of each of `unit_ids` were open and overdue at `at`, as [`open_overdue`]
+/// counts them.
 pub fn open_overdue_by_unit(
     conn: &mut DbConn,
     unit_ids: &[String],
     at: NaiveDateTime,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    let units: Vec<String> = overdue_at!(at)
+    let mut units: Vec<String> = overdue_still_open!(at)
         .filter(disputes::unit_id.eq_any(unit_ids))
         .select(disputes::unit_id)
         .load(conn)?;
     let mut out = HashMap::new();
+    match day_starting(at) {
+        Some(day) => {
+            for (unit, since) in sums_for_units(conn, unit_ids, day, end_of_counting())? {
+                out.insert(unit, since.overdue_ended - since.overdue_began);
+            }
+        }
+        None => units.extend(
+            overdue_ended_since!(at)
+                .filter(disputes::unit_id.eq_any(unit_ids))
+                .select(disputes::unit_id)
+                .load::<String>(conn)?,
+        ),
+    }
     for unit in units {
         *out.entry(unit).or_default() += 1;
     }
@@ -497,11 +741,18 @@ pub fn overdue_in_region(
     prefix: &str,
     at: NaiveDateTime,
 ) -> Result<Vec<DueRow>, StoreError> {
-    Ok(overdue_at!(at)
+    let mut rows: Vec<DueRow> = overdue_still_open!(at)
         .filter(crate::in_region!(disputes::region_code, prefix))
-        .order((disputes::settlement_due_at, disputes::id))
         .select(due_row!())
-        .load(conn)?)
+        .load(conn)?;
+    rows.extend(
+        overdue_ended_since!(at)
+            .filter(crate::in_region!(disputes::region_code, prefix))
+            .select(due_row!())
+            .load::<DueRow>(conn)?,
+    );
+    rows.sort_by(|a, b| (a.5, &a.0).cmp(&(b.5, &b.0)));
+    Ok(rows)
 }
 
 /// The region's disputes awaiting settlement now whose settlement, or (still unanswered) first
@@ -848,13 +1099,36 @@ pub fn replay_sources(
 }
 
 /// Removes the unit's daily counters of the days `from..to` and the monthly counters of the
-/// months those days touch.
+/// months those days touch, and takes the removed days out of the rollups.
 pub fn clear_counters(
     conn: &mut DbConn,
     unit_id: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(), StoreError> {
+    type Placed = (NaiveDate, String, String, Option<String>, StoredDay);
+    let removed: Vec<Placed> = metric_daily::table
+        .filter(metric_daily::unit_id.eq(unit_id))
+        .filter(metric_daily::day.ge(from))
+        .filter(metric_daily::day.lt(to))
+        .select((
+            metric_daily::day,
+            metric_daily::region_code,
+            metric_daily::industry_code,
+            metric_daily::association_id,
+            StoredDay::as_select(),
+        ))
+        .load(conn)?;
+    for (day, region_code, industry_code, association_id, row) in removed {
+        let key = DayKey {
+            day,
+            unit_id: row.unit_id.clone(),
+            region_code,
+            industry_code,
+            association_id,
+        };
+        roll_up(conn, &key, &-row.counters())?;
+    }
     diesel::delete(
         metric_daily::table
             .filter(metric_daily::unit_id.eq(unit_id))
@@ -872,14 +1146,12 @@ pub fn clear_counters(
     Ok(())
 }
 
-/// Adds each delta to its daily row (creating it), leaving the monthly rows alone.
+/// Adds each delta to its daily row (creating it) and to the rollups, leaving the unit's
+/// monthly rows alone.
 pub fn add_to_days(conn: &mut DbConn, rows: &[(DayKey, Counters)]) -> Result<(), StoreError> {
     for (key, delta) in rows {
-        let row = Row::of(key, key.day, delta);
-        match conn {
-            DbConn::Pg(pg) => upsert_day!(pg, &row, delta)?,
-            DbConn::Sqlite(lite) => upsert_day!(lite, &row, delta)?,
-        };
+        upsert_day(conn, &Row::of(key, key.day, delta), delta)?;
+        roll_up(conn, key, delta)?;
     }
     Ok(())
 }
@@ -909,8 +1181,7 @@ pub fn recount_months(
             StoredDay::as_select(),
         ))
         .load(conn)?;
-    let mut months: std::collections::BTreeMap<NaiveDate, (DayKey, Counters)> =
-        std::collections::BTreeMap::new();
+    let mut months: BTreeMap<NaiveDate, (DayKey, Counters)> = BTreeMap::new();
     for (day, region_code, industry_code, association_id, row) in rows {
         let month = month_of(day);
         let entry = months.entry(month).or_insert_with(|| {
@@ -928,11 +1199,7 @@ pub fn recount_months(
         entry.1 += row.counters();
     }
     for (month, (key, sums)) in &months {
-        let row = MonthRow::of(key, *month, sums);
-        match conn {
-            DbConn::Pg(pg) => upsert_month!(pg, &row, sums)?,
-            DbConn::Sqlite(lite) => upsert_month!(lite, &row, sums)?,
-        };
+        upsert_month(conn, &MonthRow::of(key, *month, sums), sums)?;
     }
     Ok(())
 }
@@ -941,7 +1208,7 @@ pub fn recount_months(
 pub fn daily_counters(
     conn: &mut DbConn,
     unit_id: &str,
-) -> Result<std::collections::BTreeMap<NaiveDate, Counters>, StoreError> {
+) -> Result<BTreeMap<NaiveDate, Counters>, StoreError> {
     let rows: Vec<(NaiveDate, StoredDay)> = metric_daily::table
         .filter(metric_daily::unit_id.eq(unit_id))
         .select((metric_daily::day, StoredDay::as_select()))

@@ -198,35 +198,44 @@ impl Db {
 /// lock first, waiting up to the busy timeout for it, instead of reading and then failing at
 /// once with "database is locked" when another connection wrote in between (a deferred
 /// transaction cannot upgrade its read snapshot). On PostgreSQL it is an ordinary transaction.
-/// Nested calls become savepoints, as with `Connection::transaction`. A failure of the
-/// transaction itself reaches the caller as a [`StoreError`], so callers' error types need
-/// not know diesel.
+/// Nested calls become savepoints, as with `Connection::transaction`. The metric rollups the
+/// work bumps are written last, just before the outermost transaction commits
+/// ([`metrics::RollupDeltas`]). A failure of the transaction itself reaches the caller as a
+/// [`StoreError`], so callers' error types need not know diesel.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<StoreError>,
 {
-    use diesel::Connection;
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let failed = |error: DieselError| E::from(StoreError::from(error));
-    let outermost = match conn {
-        DbConn::Sqlite(lite) => AnsiTransactionManager::transaction_manager_status_mut(lite)
-            .transaction_depth()
-            .map_err(failed)?
-            .is_none(),
-        DbConn::Pg(_) => false,
+    let depth = match conn {
+        DbConn::Sqlite(lite) => {
+            AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()
+        }
+        DbConn::Pg(pg) => {
+            AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()
+        }
     };
+    let outermost = depth.map_err(failed)?.is_none();
     if !outermost {
-        return conn
-            .transaction(|conn| work(conn).map_err(Nested::Work))
-            .map_err(|nested| match nested {
-                Nested::Work(error) => error,
-                Nested::Database(error) => failed(error),
-            });
+        let mark = metrics::RollupDeltas::mark();
+        let outcome = diesel_transaction(conn, work);
+        if outcome.is_err() {
+            metrics::RollupDeltas::restore(mark);
+        }
+        return outcome;
     }
-    if let DbConn::Sqlite(lite) = conn {
-        AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE").map_err(failed)?;
-    }
+    let rollups = metrics::RollupDeltas::open();
+    let work = |conn: &mut DbConn| {
+        let value = work(conn)?;
+        rollups.write(conn)?;
+        Ok(value)
+    };
+    let DbConn::Sqlite(lite) = conn else {
+        return diesel_transaction(conn, work);
+    };
+    AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE").map_err(failed)?;
     let outcome = work(conn);
     let DbConn::Sqlite(lite) = conn else {
         return outcome;
@@ -245,6 +254,21 @@ where
             Err(error)
         }
     }
+}
+
+/// Runs `work` in diesel's transaction (a savepoint when one is open), reporting a failure of
+/// the transaction itself as a [`StoreError`].
+fn diesel_transaction<T, E, W>(conn: &mut DbConn, work: W) -> Result<T, E>
+where
+    W: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    use diesel::Connection;
+    conn.transaction(|conn| work(conn).map_err(Nested::Work))
+        .map_err(|nested| match nested {
+            Nested::Work(error) => error,
+            Nested::Database(error) => E::from(StoreError::from(error)),
+        })
 }
 
 /// How a nested [`write_transaction`] (a savepoint) failed: the work's own error, or the

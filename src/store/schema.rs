@@ -280,6 +280,8 @@ diesel::table! {
         recovered_fen -> BigInt,
         case_filed -> BigInt,
         handled -> BigInt,
+        overdue_began -> BigInt,
+        overdue_ended -> BigInt,
     }
 }
 
@@ -305,6 +307,60 @@ diesel::table! {
         recovered_fen -> BigInt,
         case_filed -> BigInt,
         handled -> BigInt,
+        overdue_began -> BigInt,
+        overdue_ended -> BigInt,
+    }
+}
+
+diesel::table! {
+    metric_region_daily (day, region_code, industry_code, association_id) {
+        day -> Date,
+        region_code -> Text,
+        industry_code -> Text,
+        association_id -> Text,
+        filed -> BigInt,
+        first_contact_due -> BigInt,
+        first_contact_on_time -> BigInt,
+        concluded -> BigInt,
+        concluded_on_time -> BigInt,
+        settled -> BigInt,
+        escalated -> BigInt,
+        withdrawn -> BigInt,
+        rated -> BigInt,
+        rating_sum -> BigInt,
+        rated_high -> BigInt,
+        cycle_days_sum -> BigInt,
+        recovered_fen -> BigInt,
+        case_filed -> BigInt,
+        handled -> BigInt,
+        overdue_began -> BigInt,
+        overdue_ended -> BigInt,
+    }
+}
+
+diesel::table! {
+    metric_region_monthly (month, region_code, industry_code, association_id) {
+        month -> Date,
+        region_code -> Text,
+        industry_code -> Text,
+        association_id -> Text,
+        filed -> BigInt,
+        first_contact_due -> BigInt,
+        first_contact_on_time -> BigInt,
+        concluded -> BigInt,
+        concluded_on_time -> BigInt,
+        settled -> BigInt,
+        escalated -> BigInt,
+        withdrawn -> BigInt,
+        rated -> BigInt,
+        rating_sum -> BigInt,
+        rated_high -> BigInt,
+        cycle_days_sum -> BigInt,
+        recovered_fen -> BigInt,
+        case_filed -> BigInt,
+        handled -> BigInt,
+        overdue_began -> BigInt,
+        overdue_ended -> BigInt,
     }
 }
 
@@ -559,6 +615,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     metric_daily,
     metric_monthly,
+    metric_region_daily,
+    metric_region_monthly,
     alerts,
     unit_warnings,
     publications,

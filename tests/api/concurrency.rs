@@ -130,6 +130,7 @@ async fn two_accepts_of_one_offer_at_once_make_one_agreement(app: TestApp) {
 
 both_backends!(
     eight_filings_at_one_unit_at_once_make_each_alert_count_once,
+    filings_at_two_units_at_once_all_count_in_their_region_and_industry,
     twenty_filings_of_one_purchase_at_once_make_one_dispute,
     one_idempotency_key_sent_twenty_times_at_once_answers_the_same_201
 );
@@ -165,6 +166,62 @@ async fn eight_filings_at_one_unit_at_once_make_each_alert_count_once(app: TestA
     // every filing after the consumer's first is a repeat.
     assert_eq!(count("repeat_unit"), 1, "{alerts}");
     assert_eq!(count("repeat_consumer"), 7, "{alerts}");
+}
+
+async fn filings_at_two_units_at_once_all_count_in_their_region_and_industry(app: TestApp) {
+    app.seed_demo().await;
+    let app = std::sync::Arc::new(app);
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let city = app.demo_token("reg.hangzhou@odr.demo").await;
+    let owners = ["owner.xixi@odr.demo", "owner.hefang@odr.demo"];
+    let mut units = Vec::new();
+    for owner in owners {
+        units.push(app.unit_of(&app.demo_token(owner).await).await);
+    }
+    let filed_today = |query: String| {
+        let (app, city) = (app.clone(), city.clone());
+        async move {
+            let reply = app
+                .get(&format!("/api/v1/metrics?{query}&period=day"), Some(&city))
+                .await;
+            reply.expect(200);
+            reply.body["current"]["filed"].as_i64().unwrap()
+        }
+    };
+    let scopes = [
+        "scope=region&id=330100".to_string(),
+        "scope=industry&id=catering".to_string(),
+        format!("scope=unit&id={}", units[0]),
+        format!("scope=unit&id={}", units[1]),
+    ];
+    let mut before = Vec::new();
+    for scope in &scopes {
+        before.push(filed_today(scope.clone()).await);
+    }
+    let mut filings = Vec::new();
+    for n in 0..12 {
+        let (app, consumer) = (app.clone(), consumer.clone());
+        let claim = service_claim(
+            &units[n % 2],
+            &format!("包间宴席 {n}"),
+            "2026-11-20",
+            50_000,
+        );
+        filings.push(tokio::spawn(async move {
+            app.post("/api/v1/disputes", Some(&consumer), &claim).await
+        }));
+    }
+    for filing in filings {
+        filing.await.unwrap().expect(201);
+    }
+    let mut added = Vec::new();
+    for (scope, before) in scopes.iter().zip(before) {
+        added.push(filed_today(scope.clone()).await - before);
+    }
+    // The city's and the industry's figures come from the rollups, each unit's from its own
+    // rows: every filing counts once in each.
+    assert_eq!(added, [12, 12, 6, 6], "{scopes:?}");
+    app.assert_rollups_add_up().await;
 }
 
 async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app: TestApp) {

@@ -617,7 +617,7 @@ async fn an_upgraded_database_fills_in_counters_from_before_they_existed(app: Te
     // As the database was before the counters: no counter rows, no end of handling.
     app.with_conn(|conn| {
         use diesel::connection::SimpleConnection;
-        conn.batch_execute("DELETE FROM metric_daily; DELETE FROM metric_monthly; UPDATE disputes SET handling_ended_at = NULL; INSERT INTO maintenance_tasks (name, requested_at) VALUES ('metrics_rebuild', CURRENT_TIMESTAMP);").unwrap();
+        conn.batch_execute("DELETE FROM metric_daily; DELETE FROM metric_monthly; DELETE FROM metric_region_daily; DELETE FROM metric_region_monthly; UPDATE disputes SET handling_ended_at = NULL; INSERT INTO maintenance_tasks (name, requested_at) VALUES ('metrics_rebuild', CURRENT_TIMESTAMP);").unwrap();
     }).await;
     assert!(all_counters(&app).await.is_empty());
     // The next start fills them in.
@@ -650,94 +650,97 @@ type Kept =
 
 /// Every unit's non-zero daily counters, and the monthly rows, as text to compare.
 async fn all_counters(app: &TestApp) -> Kept {
-    app.with_conn(|conn| {
-        use diesel::prelude::*;
-        use odr::store::schema::{metric_daily, metric_monthly};
-        let mut units: Vec<String> = metric_daily::table
-            .select(metric_daily::unit_id)
-            .distinct()
-            .load(conn)
-            .unwrap();
-        units.extend(
-            metric_monthly::table
-                .select(metric_monthly::unit_id)
+    let kept = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::{metric_daily, metric_monthly};
+            let mut units: Vec<String> = metric_daily::table
+                .select(metric_daily::unit_id)
                 .distinct()
-                .load::<String>(conn)
-                .unwrap(),
-        );
-        units.sort();
-        units.dedup();
-        let mut out = Kept::new();
-        for unit in units {
-            let days = odr::store::metrics::daily_counters(conn, &unit).unwrap();
-            let mut by_month: std::collections::BTreeMap<
-                chrono::NaiveDate,
-                odr::domain::metrics::Counters,
-            > = Default::default();
-            for (day, c) in &days {
-                *by_month
-                    .entry(odr::store::metrics::month_of(*day))
-                    .or_default() += *c;
-            }
-            let monthly: Vec<(chrono::NaiveDate, i64, i64, i64, i64)> = metric_monthly::table
-                .filter(metric_monthly::unit_id.eq(&unit))
-                .select((
-                    metric_monthly::month,
-                    metric_monthly::filed,
-                    metric_monthly::concluded_on_time,
-                    metric_monthly::settled,
-                    metric_monthly::first_contact_due,
-                ))
                 .load(conn)
                 .unwrap();
-            let monthly: std::collections::BTreeMap<chrono::NaiveDate, (i64, i64, i64, i64)> =
-                monthly
-                    .into_iter()
-                    .map(|(m, a, b, c, d)| (m, (a, b, c, d)))
-                    .filter(|(_, v)| *v != (0, 0, 0, 0))
-                    .collect();
-            let expected: std::collections::BTreeMap<chrono::NaiveDate, (i64, i64, i64, i64)> =
-                by_month
-                    .iter()
-                    .map(|(m, c)| {
-                        (
-                            *m,
-                            (c.filed, c.concluded_on_time, c.settled, c.first_contact_due),
-                        )
-                    })
-                    .filter(|(_, v)| *v != (0, 0, 0, 0))
-                    .collect();
-            assert_eq!(
-                monthly, expected,
-                "the monthly rows of {unit} add up its days"
+            units.extend(
+                metric_monthly::table
+                    .select(metric_monthly::unit_id)
+                    .distinct()
+                    .load::<String>(conn)
+                    .unwrap(),
             );
-            let whole = odr::store::metrics::sum_counters(
-                conn,
-                &odr::store::metrics::MetricScope::Unit(unit.clone()),
-                chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-                chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
-            )
-            .unwrap();
-            let total =
-                by_month
-                    .values()
-                    .fold(odr::domain::metrics::Counters::default(), |mut a, c| {
+            units.sort();
+            units.dedup();
+            let mut out = Kept::new();
+            for unit in units {
+                let days = odr::store::metrics::daily_counters(conn, &unit).unwrap();
+                let mut by_month: std::collections::BTreeMap<
+                    chrono::NaiveDate,
+                    odr::domain::metrics::Counters,
+                > = Default::default();
+                for (day, c) in &days {
+                    *by_month
+                        .entry(odr::store::metrics::month_of(*day))
+                        .or_default() += *c;
+                }
+                let monthly: Vec<(chrono::NaiveDate, i64, i64, i64, i64)> = metric_monthly::table
+                    .filter(metric_monthly::unit_id.eq(&unit))
+                    .select((
+                        metric_monthly::month,
+                        metric_monthly::filed,
+                        metric_monthly::concluded_on_time,
+                        metric_monthly::settled,
+                        metric_monthly::first_contact_due,
+                    ))
+                    .load(conn)
+                    .unwrap();
+                let monthly: std::collections::BTreeMap<chrono::NaiveDate, (i64, i64, i64, i64)> =
+                    monthly
+                        .into_iter()
+                        .map(|(m, a, b, c, d)| (m, (a, b, c, d)))
+                        .filter(|(_, v)| *v != (0, 0, 0, 0))
+                        .collect();
+                let expected: std::collections::BTreeMap<chrono::NaiveDate, (i64, i64, i64, i64)> =
+                    by_month
+                        .iter()
+                        .map(|(m, c)| {
+                            (
+                                *m,
+                                (c.filed, c.concluded_on_time, c.settled, c.first_contact_due),
+                            )
+                        })
+                        .filter(|(_, v)| *v != (0, 0, 0, 0))
+                        .collect();
+                assert_eq!(
+                    monthly, expected,
+                    "the monthly rows of {unit} add up its days"
+                );
+                let whole = odr::store::metrics::sum_counters(
+                    conn,
+                    &odr::store::metrics::MetricScope::Unit(unit.clone()),
+                    chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                    chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+                )
+                .unwrap();
+                let total = by_month.values().fold(
+                    odr::domain::metrics::Counters::default(),
+                    |mut a, c| {
                         a += *c;
                         a
-                    });
-            assert_eq!(
-                whole, total,
-                "a unit's years read from the monthly rows equal its days"
-            );
-            let entry = out.entry(unit).or_default();
-            for (day, c) in days {
-                entry.insert(day, format!("{c:?}"));
+                    },
+                );
+                assert_eq!(
+                    whole, total,
+                    "a unit's years read from the monthly rows equal its days"
+                );
+                let entry = out.entry(unit).or_default();
+                for (day, c) in days {
+                    entry.insert(day, format!("{c:?}"));
+                }
             }
-        }
-        out.retain(|_, days| !days.is_empty());
-        out
-    })
-    .await
+            out.retain(|_, days| !days.is_empty());
+            out
+        })
+        .await;
+    app.assert_rollups_add_up().await;
+    kept
 }
 
 async fn handling_ends(app: &TestApp) -> Vec<(String, Option<chrono::NaiveDateTime>)> {

@@ -433,6 +433,76 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Asserts that the rollups of the counters (per region, industry and association) are the
+    /// sums of the units' rows: the platform's, day by day and month by month, and each
+    /// region's over all time.
+    pub async fn assert_rollups_add_up(&self) {
+        self.with_conn(|conn| {
+            use chrono::{Months, NaiveDate};
+            use diesel::prelude::*;
+            use diesel::sql_types::{BigInt, Nullable};
+            use odr::domain::metrics::Counters;
+            use odr::store::metrics::{MetricScope, daily_counters, month_of, sum_counters};
+            use odr::store::schema::metric_daily;
+            use std::collections::BTreeMap;
+            let units: Vec<String> = metric_daily::table
+                .select(metric_daily::unit_id)
+                .distinct()
+                .load(conn)
+                .unwrap();
+            let mut days: BTreeMap<NaiveDate, Counters> = BTreeMap::new();
+            for unit in &units {
+                for (day, c) in daily_counters(conn, unit).unwrap() {
+                    *days.entry(day).or_default() += c;
+                }
+            }
+            let mut months: BTreeMap<NaiveDate, Counters> = BTreeMap::new();
+            for (day, c) in &days {
+                *months.entry(month_of(*day)).or_default() += *c;
+                let next = day.succ_opt().unwrap();
+                let rolled = sum_counters(conn, &MetricScope::All, *day, next).unwrap();
+                assert_eq!(rolled, *c, "the platform's rollup of {day}");
+            }
+            for (month, c) in &months {
+                let next = *month + Months::new(1);
+                let rolled = sum_counters(conn, &MetricScope::All, *month, next).unwrap();
+                assert_eq!(rolled, *c, "the platform's rollup of the month of {month}");
+            }
+            // PostgreSQL's SUM of BIGINT is NUMERIC.
+            let total = |column: &str| {
+                diesel::dsl::sql::<Nullable<BigInt>>(&format!("CAST(SUM({column}) AS BIGINT)"))
+            };
+            let regions: Vec<String> = metric_daily::table
+                .select(metric_daily::region_code)
+                .distinct()
+                .load(conn)
+                .unwrap();
+            let (start, end) = (
+                NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+            );
+            for region in regions {
+                let kept: (Option<i64>, Option<i64>, Option<i64>) = metric_daily::table
+                    .filter(metric_daily::region_code.eq(&region))
+                    .select((total("filed"), total("concluded"), total("overdue_ended")))
+                    .first(conn)
+                    .unwrap();
+                let rolled =
+                    sum_counters(conn, &MetricScope::Region(region.clone()), start, end).unwrap();
+                assert_eq!(
+                    (rolled.filed, rolled.concluded, rolled.overdue_ended),
+                    (
+                        kept.0.unwrap_or(0),
+                        kept.1.unwrap_or(0),
+                        kept.2.unwrap_or(0)
+                    ),
+                    "the rollups of region {region}"
+                );
+            }
+        })
+        .await
+    }
+
     /// The id of a demo business by (part of) its name, as its owner sees it.
     pub async fn business_of(&self, owner_token: &str) -> Value {
         let me = self.get("/api/v1/me", Some(owner_token)).await;
