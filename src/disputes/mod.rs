@@ -118,6 +118,7 @@ pub fn facts_of(d: &Dispute) -> Result<Facts, StoreError> {
         first_contact_due: from_db_time(d.first_contact_due_at),
         settlement_due: from_db_time(d.settlement_due_at),
         has_first_contact: d.first_contacted_at.is_some(),
+        first_contact_lapse_flagged: d.first_contact_lapsed_at.is_some(),
         extension_used: d.extension_used,
         pending_extension: party(&d.pending_extension_party),
         pending_pause: party(&d.pending_pause_party),

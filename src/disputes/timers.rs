@@ -1,6 +1,7 @@
 //! The sweeper: applies every lapse of docs/lifecycle.md#transitions that is due. Each dispute is handled in its
 //! own transaction through the same rules as a person's action, with the optimistic version
-//! check, so several nodes sweeping at once change each dispute once and notify once.
+//! check, so several nodes sweeping at once change each dispute once and notify once; on
+//! PostgreSQL a node skips the disputes another node's sweep holds, so they share the work.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -11,7 +12,7 @@ use crate::domain::dispute::{Deadline, TimelineKind};
 use crate::domain::policy::DeadlinePolicy;
 use crate::store::disputes::append_event;
 use crate::store::timers::{
-    PageEnd, awaiting_confirmation, expire_offer, expired_open_offers, lapsed,
+    PageEnd, awaiting_confirmation, claim_for_sweep, expire_offer, expired_open_offers, lapsed,
 };
 use crate::store::{DbConn, StoreError, from_db_time};
 
@@ -138,10 +139,15 @@ pub fn sweep(
             let (due, end) = due_page(conn, &action, now, after.as_ref(), ctx.sweep_page)?;
             for id in due {
                 let outcome = crate::store::write_transaction(conn, |conn| {
-                    act(conn, ctx, &id, &Acting::system(), &action, now)
+                    // Another node sweeping the same page has this one: it is theirs.
+                    if !claim_for_sweep(conn, &id)? {
+                        return Ok(false);
+                    }
+                    act(conn, ctx, &id, &Acting::system(), &action, now).map(|()| true)
                 });
                 match outcome {
-                    Ok(()) => match action {
+                    Ok(false) => {}
+                    Ok(true) => match action {
                         Action::FirstContactLapsed => report.first_contacts_flagged += 1,
                         Action::SettlementLapsed => report.escalated_unsettled += 1,
                         Action::FulfilmentLapsed => report.escalated_unfulfilled += 1,

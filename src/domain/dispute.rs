@@ -262,6 +262,8 @@ pub struct Facts {
     pub first_contact_due: DateTime<Utc>,
     pub settlement_due: DateTime<Utc>,
     pub has_first_contact: bool,
+    /// The missed first contact is already recorded (the timer flagged it).
+    pub first_contact_lapse_flagged: bool,
     pub extension_used: bool,
     pub pending_extension: Option<Party>,
     pub pending_pause: Option<Party>,
@@ -278,6 +280,7 @@ impl Facts {
             first_contact_due,
             settlement_due,
             has_first_contact: false,
+            first_contact_lapse_flagged: false,
             extension_used: false,
             pending_extension: None,
             pending_pause: None,
@@ -315,6 +318,8 @@ pub enum RuleError {
     AlreadyRated,
     #[error("the due date has not passed yet")]
     NotDueYet,
+    #[error("the missed first contact is already recorded")]
+    AlreadyFlagged,
 }
 
 /// Which actors may take `event` at all.
@@ -454,6 +459,11 @@ pub fn transition(
             if now <= facts.first_contact_due {
                 return Err(RuleError::NotDueYet);
             }
+            // A sweep that read its page before another node flagged the miss.
+            if facts.first_contact_lapse_flagged {
+                return Err(RuleError::AlreadyFlagged);
+            }
+            next.first_contact_lapse_flagged = true;
         }
         (E::SettlementLapsed, S::Filed | S::Negotiating) => {
             if now <= facts.settlement_due {

@@ -170,7 +170,8 @@ impl ErrorCode {
 impl From<RuleError> for ErrorCode {
     fn from(error: RuleError) -> Self {
         match error {
-            RuleError::NotInThisState { .. } => Self::InvalidTransition,
+            // Only the sweeper flags a miss; it skips a dispute another node flagged.
+            RuleError::NotInThisState { .. } | RuleError::AlreadyFlagged => Self::InvalidTransition,
             RuleError::NotYourTurn { .. } => Self::NotAllowedForParty,
             RuleError::Closed => Self::DisputeClosed,
             RuleError::EscalationTooEarly => Self::EscalationTooEarly,

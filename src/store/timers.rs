@@ -27,6 +27,24 @@ macro_rules! page_after {
     }};
 }
 
+/// Locks dispute `id` for the sweep's transaction unless another transaction holds it
+/// (PostgreSQL's `FOR UPDATE SKIP LOCKED`): nodes sweeping the same page at once split it
+/// instead of each working on every dispute and all but one losing. SQLite has one writer at a
+/// time: there it always claims.
+pub fn claim_for_sweep(conn: &mut DbConn, id: &str) -> Result<bool, StoreError> {
+    match conn {
+        DbConn::Pg(pg) => Ok(disputes::table
+            .find(id)
+            .select(disputes::id)
+            .for_update()
+            .skip_locked()
+            .first::<String>(pg)
+            .optional()?
+            .is_some()),
+        DbConn::Sqlite(_) => Ok(true),
+    }
+}
+
 /// The disputes whose `deadline` lapsed before `now` (filed and unanswered, with the lapse not
 /// yet flagged; awaiting settlement; settled and unfulfilled): the page of at most `limit`
 /// after `after`, by due moment.

@@ -38,6 +38,7 @@ fn kinds(view: &Value) -> Vec<String> {
 
 both_backends!(
     every_lapsed_dispute_escalates_once_however_many_pages_they_fill,
+    three_sweeps_at_once_escalate_each_dispute_once,
     a_missed_first_contact_is_flagged_and_reminded_once,
     an_unsettled_dispute_escalates_when_its_due_date_passes,
     an_unfulfilled_settlement_escalates_and_a_silent_consumer_is_taken_as_content,
@@ -68,6 +69,35 @@ async fn every_lapsed_dispute_escalates_once_however_many_pages_they_fill(app: T
             .filter(|k| *k == "settlement_lapsed")
             .count();
         assert_eq!(lapses, 1, "escalated once: {id}");
+    }
+}
+
+async fn three_sweeps_at_once_escalate_each_dispute_once(app: TestApp) {
+    let (first, _) = filed(&app).await;
+    let mut ids = vec![first];
+    for n in 0..5 {
+        let item = format!("包间预订 {n}");
+        let filed = app
+            .file_demo_item(UNIT_OWNER, &item, "预订的包间被临时取消，定金不退。")
+            .await;
+        ids.push(filed["id"].as_str().unwrap().to_string());
+    }
+    app.advance(Duration::days(15));
+    // Three nodes sweep at once: between them each lapse is applied once.
+    let (a, b, c) = tokio::join!(app.sweep(), app.sweep(), app.sweep());
+    let reports = [a, b, c];
+    let flagged: usize = reports.iter().map(|r| r.first_contacts_flagged).sum();
+    let escalated: usize = reports.iter().map(|r| r.escalated_unsettled).sum();
+    assert_eq!((flagged, escalated), (6, 6), "{reports:?}");
+    for id in &ids {
+        let v = view(&app, id).await;
+        assert_eq!(v["status"], "escalated");
+        let lapses = |kind: &str| kinds(&v).iter().filter(|k| *k == kind).count();
+        assert_eq!(
+            (lapses("first_contact_lapsed"), lapses("settlement_lapsed")),
+            (1, 1),
+            "{id}"
+        );
     }
 }
 
