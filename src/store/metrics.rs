@@ -16,7 +16,7 @@ use super::schema::{
     metric_region_daily, metric_region_monthly, odr_units, settlements, unit_status_changes,
 };
 use super::{DbConn, StoreError, from_db_time};
-use crate::domain::dispute::{Actor, Event, Status};
+use crate::domain::dispute::{Actor, Event};
 use crate::domain::metrics::{Counters, Entry, Extras, History};
 
 /// Which unit-day row to bump.
@@ -600,26 +600,42 @@ fn active_units(
     Ok((any.len() as i64, handling.len() as i64))
 }
 
-/// Disputes open and overdue at `at` that are still in handling: awaiting settlement now (not
-/// paused: a paused dispute's clock stands still), their settlement due before `at`. A short
-/// range of the index on status and settlement due date: the sweeper escalates what lapses.
+/// Disputes still in handling and awaiting settlement now (not paused: a paused dispute's clock
+/// stands still), as written in the predicate of the partial index `disputes_open_due_idx`
+/// (migration `2026-12-04-000004_overdue_indexes`), so both databases read only the open
+/// disputes. Written out rather than bound: a statement with SQL text of its own is planned for
+/// its moment each time, where a prepared one would soon get a generic plan that cannot know
+/// the moment is recent.
+pub const AWAITING_SETTLEMENT_SQL: &str =
+    "disputes.handling_ended_at IS NULL AND disputes.status IN ('filed', 'negotiating')";
+
+/// Disputes whose handling ended after their settlement due moment, as written in the predicate
+/// of the partial index `disputes_overdue_spell_idx`.
+const OVERDUE_SPELL_SQL: &str = "disputes.handling_ended_at > disputes.settlement_due_at";
+
+/// Disputes open and overdue at `at` that are still in handling: awaiting settlement now, their
+/// settlement due before `at`. A short range of a small index: the sweeper escalates what lapses.
 macro_rules! overdue_still_open {
     ($at:expr) => {
         disputes::table
             .inner_join(businesses::table)
-            .filter(disputes::handling_ended_at.is_null())
-            .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                AWAITING_SETTLEMENT_SQL,
+            ))
             .filter(disputes::settlement_due_at.lt($at))
     };
 }
 
 /// Disputes open and overdue at `at` whose handling has ended since (an end at `at` itself is
-/// an end), read one by one from the index on the end of handling: what the lists show, and
-/// the figures at a moment that is not the start of a day.
+/// an end), read one by one from the index of overdue spells by their end: what the lists show,
+/// and the figures at a moment that is not the start of a day (now: none).
 macro_rules! overdue_ended_since {
     ($at:expr) => {
         disputes::table
             .inner_join(businesses::table)
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                OVERDUE_SPELL_SQL,
+            ))
             .filter(disputes::handling_ended_at.gt($at))
             .filter(disputes::settlement_due_at.lt($at))
     };
@@ -1250,9 +1266,19 @@ pub fn finish_task(conn: &mut DbConn, name: &str) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::dispute::Status;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_written_out_awaiting_statuses_are_the_domain_s() {
+        let names = Status::awaiting_settlement_names().map(|n| format!("'{n}'"));
+        assert!(
+            AWAITING_SETTLEMENT_SQL.ends_with(&format!("IN ({})", names.join(", "))),
+            "{AWAITING_SETTLEMENT_SQL}"
+        );
     }
 
     #[test]
