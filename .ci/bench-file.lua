@@ -1,0 +1,35 @@
+-- wrk script of .ci/bench-disputes and .ci/bench-sweeps: filings POSTed with $CONSUMER's token at $UNIT.
+-- One consumer files against one unit, each request a new purchase: the worst case for the
+-- alert rules (every filing after the first is a repeat and tells the region's regulators).
+counter = 0
+math.randomseed(os.time())
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  -- Each thread names its purchases apart: the threads start with the same random seed, and one
+  -- purchase filed twice is refused as a duplicate (409).
+  thread:set("thread_no", #threads)
+end
+function init(args)
+  statuses = {}
+  unit, token = os.getenv("UNIT"), os.getenv("CONSUMER")
+  -- With PER_THREAD set, each thread stops after that many answers.
+  per_thread, answered = tonumber(os.getenv("PER_THREAD") or "0"), 0
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  answered = answered + 1
+  if per_thread > 0 and answered >= per_thread then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + n end
+  end
+  for status, n in pairs(total) do io.write(string.format("status %d: %d\n", status, n)) end
+end
+request = function()
+  counter = counter + 1
+  local body = string.format('{"unit_id":"%s","category":"product_quality","item":{"kind":"product","name":"bench %d-%d-%d"},"purchase_date":"2026-11-20","amount_paid_fen":10000,"amount_claimed_fen":10000,"remedies":["refund"],"description":"benchmark filing with enough characters","contact_consent":true}', unit, thread_no, math.random(1, 1000000000), counter)
+  return wrk.format("POST", "/api/v1/disputes", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
