@@ -13,14 +13,8 @@ end
 function init(args)
   statuses = {}
   unit, token = os.getenv("UNIT"), os.getenv("CONSUMER")
-  -- With PER_THREAD set, each thread stops after that many answers.
-  per_thread, answered = tonumber(os.getenv("PER_THREAD") or "0"), 0
 end
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-  answered = answered + 1
-  if per_thread > 0 and answered >= per_thread then wrk.thread:stop() end
-end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
 function done(summary, latency, requests)
   local total = {}
   for _, thread in ipairs(threads) do
