@@ -226,13 +226,8 @@ impl RollupDeltas {
     pub(crate) fn write(&self, conn: &mut DbConn) -> Result<(), StoreError> {
         let deltas = PENDING.with(|p| p.borrow_mut().last_mut().map(std::mem::take));
         for (key, delta) in deltas.unwrap_or_default() {
-            if delta == Counters::default() {
-                continue;
-            }
-            if key.monthly {
-                upsert_rollup_month(conn, &RollupMonth::of(&key, &delta), &delta)?;
-            } else {
-                upsert_rollup_day(conn, &RollupDay::of(&key, &delta), &delta)?;
+            if delta != Counters::default() {
+                upsert_rollup(conn, &key, &delta)?;
             }
         }
         Ok(())
@@ -283,8 +278,19 @@ fn roll_up(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), Stor
         None => false,
     });
     if !gathered {
-        upsert_rollup_day(conn, &RollupDay::of(&keys[0], delta), delta)?;
-        upsert_rollup_month(conn, &RollupMonth::of(&keys[1], delta), delta)?;
+        for k in &keys {
+            upsert_rollup(conn, k, delta)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `delta` to the rollup row of `key` (creating it).
+fn upsert_rollup(conn: &mut DbConn, key: &RollupKey, delta: &Counters) -> Result<(), StoreError> {
+    if key.monthly {
+        upsert_rollup_month(conn, &RollupMonth::of(key, delta), delta)?;
+    } else {
+        upsert_rollup_day(conn, &RollupDay::of(key, delta), delta)?;
     }
     Ok(())
 }
