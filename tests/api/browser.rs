@@ -15,6 +15,8 @@ use crate::helpers::TestApp;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// How long a page may take to replace the one before it; waited for, not a time limit.
+const PAGE_LOAD: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A chromedriver process for one test, stopped when dropped.
 struct Driver {
@@ -134,7 +136,7 @@ impl Browser {
             .client
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
+            .unwrap_or_else(|e| panic!("{}: {css}: {e}", self.label));
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
     }
@@ -143,7 +145,7 @@ impl Browser {
         self.client
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .unwrap_or_else(|e| panic!("{}: {css}: {e}", self.label))
             .click()
             .await
             .unwrap();
@@ -153,23 +155,30 @@ impl Browser {
     /// page has replaced the old one.
     async fn follow(&self, css: &str) {
         let old = self.client.find(Locator::Css("html")).await.unwrap();
+        let from = self.path().await;
         self.click(css).await;
-        for _ in 0..400 {
+        // Patient: on a loaded two-core CI machine a page with an upload can take seconds.
+        let deadline = std::time::Instant::now() + PAGE_LOAD;
+        while std::time::Instant::now() < deadline {
             match old.tag_name().await {
                 Err(fantoccini::error::CmdError::Standard(e))
                     if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
                 {
                     self.client
                         .wait()
+                        .at_most(PAGE_LOAD)
                         .for_element(Locator::Css("footer"))
                         .await
-                        .unwrap();
+                        .unwrap_or_else(|e| panic!("{}: the page after {css}: {e}", self.label));
                     return;
                 }
                 _ => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
             }
         }
-        panic!("clicking {css} did not lead to another page");
+        panic!(
+            "{}: clicking {css} on {from} did not lead to another page",
+            self.label
+        );
     }
 
     /// Submits the action form `action` of the dispute page (the first, if several).
@@ -184,7 +193,7 @@ impl Browser {
         self.client
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .unwrap_or_else(|e| panic!("{}: {css}: {e}", self.label))
             .text()
             .await
             .unwrap()
