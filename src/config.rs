@@ -69,6 +69,7 @@ pub struct Settings {
     pub alerts: AlertSettings,
     pub evaluation: EvaluationSettings,
     pub reports: ReportSettings,
+    pub storage: StorageSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -239,6 +240,79 @@ pub struct DisputeSettings {
     pub evidence_dir: PathBuf,
     pub max_evidence_bytes: usize,
     pub max_evidence_files: i64,
+}
+
+/// Where evidence files are kept, each under its SHA-256 (docs/architecture.md, "Evidence
+/// files").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    pub backend: StorageBackend,
+    pub s3: S3Settings,
+}
+
+/// `folder`: `disputes.evidence_dir` on this machine (one node); `s3`: a bucket of
+/// S3-compatible object storage every node reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Folder,
+    S3,
+}
+
+/// An S3-compatible bucket (AWS S3, MinIO, Alibaba Cloud OSS, Tencent COS, …).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// The service's address, e.g. `https://oss-cn-hangzhou.aliyuncs.com`; empty for AWS.
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    /// Keys are stored below this folder of the bucket (empty: at its top).
+    pub prefix: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// `https://<bucket>.<endpoint>/…` instead of `https://<endpoint>/<bucket>/…` (OSS needs it).
+    pub virtual_hosted_style: bool,
+}
+
+impl StorageSettings {
+    fn validate(&self, production: bool) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: &str| {
+            Err(ConfigError::Invalid {
+                key: format!("storage.s3.{key}"),
+                reason: reason.into(),
+            })
+        };
+        if self.backend == StorageBackend::Folder {
+            return Ok(());
+        }
+        let s3 = &self.s3;
+        if s3.bucket.trim().is_empty() {
+            return invalid("bucket", "is needed when storage.backend is s3");
+        }
+        if s3.region.trim().is_empty() {
+            return invalid("region", "is needed when storage.backend is s3");
+        }
+        if s3.access_key_id.is_empty() || s3.secret_access_key.expose_secret().is_empty() {
+            return invalid(
+                "access_key_id",
+                "a key and its secret (ODR__STORAGE__S3__SECRET_ACCESS_KEY) are needed when storage.backend is s3",
+            );
+        }
+        let https = s3.endpoint.is_empty() || s3.endpoint.starts_with("https://");
+        if !https && (production || !s3.endpoint.starts_with("http://")) {
+            return invalid(
+                "endpoint",
+                if production {
+                    "production reaches object storage over https://"
+                } else {
+                    "must start with https:// (or http:// outside production)"
+                },
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A dispute category consumers choose from: a built-in code, named in
@@ -575,6 +649,7 @@ impl Settings {
             });
         }
         self.escalation.validate(self.is_production())?;
+        self.storage.validate(self.is_production())?;
         let a = &self.alerts;
         if [
             a.mass_complaint_count,
@@ -681,6 +756,36 @@ mod tests {
     fn the_shipped_local_profile_is_valid() {
         let settings = Settings::load(&config_dir(), Profile::Local).unwrap();
         assert_eq!(settings.server.port, 8080);
+    }
+
+    #[test]
+    fn object_storage_needs_a_bucket_and_a_key_and_https_in_production() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.storage.backend = StorageBackend::S3;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("storage.s3.bucket"), "{error}");
+        settings.storage.s3.bucket = "odr-evidence".into();
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("storage.s3.access_key_id"), "{error}");
+        settings.storage.s3.access_key_id = "key".into();
+        settings.storage.s3.secret_access_key = SecretString::from("secret");
+        settings.storage.s3.endpoint = "http://127.0.0.1:9000".into();
+        settings.validate().unwrap();
+        settings.profile = Some(Profile::Production);
+        let error = storage_error(&settings);
+        assert!(error.contains("storage.s3.endpoint"), "{error}");
+        settings.storage.s3.endpoint = "https://oss-cn-hangzhou.aliyuncs.com".into();
+        assert_eq!(storage_error(&settings), "");
+    }
+
+    /// What validation says of the storage settings alone.
+    fn storage_error(settings: &Settings) -> String {
+        settings
+            .storage
+            .validate(settings.is_production())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
     db.run(move |conn| crate::oversight::rebuild::run_requested(conn, &calendar))
         .await
         .context("the metric counters could not be rebuilt")?;
+    let files =
+        crate::files::FileStore::from_settings(&settings.storage, &settings.disputes.evidence_dir)
+            .context("storage: evidence files cannot be kept there")?;
     let hashes = match settings.security.max_concurrent_hashes {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         n => n,
@@ -72,6 +75,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         limits: crate::security::limits::AddressLimits::new(&settings.security),
         reference: crate::store::reference::ReferenceCache::default(),
         calendars,
+        files,
         db,
         clock,
         tokens,

@@ -1,11 +1,9 @@
 //! Evidence files of a dispute: added by its parties while it is open, up to a cap, each
-//! stored once by its SHA-256 under the evidence folder with its row and its timeline entry.
-
-use std::path::{Path, PathBuf};
+//! with its row and its timeline entry. The bytes are kept by [`crate::files::FileStore`]
+//! under their SHA-256, stored before the rows that name them are written.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::{dispute_not_found, role_of};
 use crate::config::DisputeSettings;
@@ -16,12 +14,14 @@ use crate::store::disputes::{Dispute, append_event, find_dispute, lock_dispute};
 use crate::store::negotiation::{Evidence, count_evidence, insert_evidence};
 use crate::store::{DbConn, new_id, to_db_time, write_transaction};
 
-/// A file to add as evidence: its name as uploaded and its type as decided from its bytes.
+/// A file to add as evidence, stored already: its name as uploaded, its type as decided from
+/// its bytes, its size and its SHA-256 (hex), under which the file store keeps it.
 #[derive(Debug, Clone, Copy)]
 pub struct NewFile<'a> {
     pub file_name: &'a str,
     pub content_type: &'a str,
-    pub bytes: &'a [u8],
+    pub size_bytes: usize,
+    pub sha256: &'a str,
 }
 
 /// Checks that `actor` is a party to open dispute `id` and that `uploads` more files fit in
@@ -58,8 +58,8 @@ pub fn check_room(
     Ok((dispute, role, room))
 }
 
-/// Stores `files` as evidence of party `actor` to dispute `id`: each file under its hash in
-/// `settings.evidence_dir`, its row and its timeline entry. The party, the status and the
+/// Records `files`, stored already, as evidence of party `actor` to dispute `id`: each
+/// file's row and its timeline entry. The party, the status and the
 /// file cap are checked again in the transaction that stores them, with the dispute locked,
 /// so concurrent uploads never pass the cap together. Returns the actor's role on the dispute.
 pub fn add_evidence(
@@ -77,8 +77,7 @@ pub fn add_evidence(
             .party()
             .ok_or_else(|| ApiError::forbidden("Only the parties add evidence."))?;
         for file in files {
-            let sha256 = hex::encode(Sha256::digest(file.bytes));
-            store_file(&settings.evidence_dir, &sha256, file.bytes).map_err(ApiError::internal)?;
+            let sha256 = file.sha256.to_string();
             let row = Evidence {
                 id: new_id(),
                 dispute_id: id.to_string(),
@@ -86,7 +85,7 @@ pub fn add_evidence(
                 party: party.as_str().into(),
                 file_name: file.file_name.to_string(),
                 content_type: file.content_type.to_string(),
-                size_bytes: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+                size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
                 sha256: sha256.clone(),
                 created_at: to_db_time(now),
             };
@@ -104,23 +103,4 @@ pub fn add_evidence(
         }
         Ok::<_, ApiError>(role)
     })
-}
-
-/// Where the file with hash `sha256` is stored under `dir`.
-pub fn stored_path(dir: &Path, sha256: &str) -> PathBuf {
-    dir.join(&sha256[..2]).join(sha256)
-}
-
-/// Writes `bytes` under their hash `sha256` in `dir` (atomically: a temporary file, then a
-/// rename); a file stored already stays as it is. Returns nothing.
-pub fn store_file(dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let path = stored_path(dir, sha256);
-    if path.exists() {
-        return Ok(());
-    }
-    let folder = path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(folder)?;
-    let temp = folder.join(format!(".{}.tmp", new_id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, &path)
 }

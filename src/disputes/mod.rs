@@ -39,8 +39,8 @@ pub struct CaseContext {
     /// Signs the evidence links inside escalation packets.
     pub tokens: crate::security::tokens::TokenKeys,
     pub escalation: crate::config::EscalationSettings,
-    /// Evidence files live here (the retention job deletes expired ones).
-    pub evidence_dir: std::path::PathBuf,
+    /// Evidence files (the retention job removes expired ones).
+    pub files: crate::files::FileStore,
     pub retention_years: u32,
     pub alerts: crate::config::AlertSettings,
     pub categories: Vec<String>,

@@ -42,13 +42,8 @@ pub fn anonymise_expired(
     // Files go after the rows are committed; a file still used by a kept dispute stays.
     for sha256 in files {
         let still_used = evidence_file_in_use(conn, &sha256)?;
-        if !still_used && sha256.len() > 2 {
-            let path = ctx.evidence_dir.join(&sha256[..2]).join(&sha256);
-            if let Err(error) = std::fs::remove_file(&path)
-                && error.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!(%error, file = %path.display(), "expired evidence file not removed");
-            }
+        if !still_used && let Err(error) = ctx.files.remove_blocking(&sha256) {
+            tracing::warn!(%error, file = %sha256, "expired evidence file not removed");
         }
     }
     Ok(expired.len())

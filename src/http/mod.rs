@@ -65,6 +65,8 @@ pub struct AppState {
     pub limits: crate::security::limits::AddressLimits,
     /// Regions, industries and associations, reloaded when they change.
     pub reference: crate::store::reference::ReferenceCache,
+    /// Evidence files: a folder or S3-compatible object storage (`storage.backend`).
+    pub files: crate::files::FileStore,
 }
 
 impl AppState {
@@ -92,7 +94,7 @@ impl AppState {
             pii: self.pii.clone(),
             tokens: self.tokens.clone(),
             escalation: self.settings.escalation.clone(),
-            evidence_dir: self.settings.disputes.evidence_dir.clone(),
+            files: self.files.clone(),
             retention_years: self.settings.retention.concluded_years,
             alerts: self.settings.alerts.clone(),
             categories: (self.settings.disputes.categories.iter())

@@ -1075,6 +1075,56 @@ async fn idempotency_keys_store_no_personal_data_and_refuse_another_body(app: Te
     );
 }
 
+/// Several `serve` nodes on one PostgreSQL keep evidence in one S3-compatible bucket: a file
+/// one node stored, the other serves, and neither keeps it on its own disk.
+#[tokio::test]
+async fn two_serve_nodes_show_each_others_evidence() {
+    let first = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await;
+    let second = first.second_node().await;
+    let c = cast(&first).await;
+    let id = file(&first, &c).await;
+    let path = format!("/api/v1/disputes/{id}/evidence");
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[7u8; 96]].concat();
+    let pdf = b"%PDF-1.4\n%invoice of the second node".to_vec();
+
+    let from_first = first
+        .upload(&path, &c.consumer, "receipt.png", png.clone())
+        .await;
+    from_first.expect(201);
+    let from_second = second
+        .upload(&path, &c.owner, "invoice.pdf", pdf.clone())
+        .await;
+    from_second.expect(201);
+    let listed = from_second.body["evidence"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2, "each node sees both rows: {listed:?}");
+
+    for (node, token, index, bytes) in [
+        (&second, &c.owner, 0, &png),
+        (&second, &c.regulator, 0, &png),
+        (&first, &c.consumer, 1, &pdf),
+        (&first, &c.regulator, 1, &pdf),
+    ] {
+        let download = listed[index]["download_path"].as_str().unwrap();
+        let response = node
+            .client
+            .get(format!("{}{download}", node.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{download} from {}", node.address);
+        assert_eq!(&response.bytes().await.unwrap().to_vec(), bytes);
+    }
+    for node in [&first, &second] {
+        let folder = &node.state.settings.disputes.evidence_dir;
+        assert!(
+            !folder.exists() || std::fs::read_dir(folder).unwrap().next().is_none(),
+            "nothing under {}",
+            folder.display()
+        );
+    }
+}
+
 #[tokio::test]
 async fn evidence_counts_are_limited_and_only_parties_upload() {
     for backend in [

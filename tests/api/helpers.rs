@@ -1,5 +1,7 @@
 //! `spawn_app`: the real application on a fresh database per test, with a manual clock, the
-//! memory mail transport and the job worker run on demand.
+//! memory mail transport and the job worker run on demand. The SQLite half of the suite keeps
+//! evidence files in a folder, the PostgreSQL half in S3-compatible object storage
+//! (`TEST_S3_URL`), as a single node and a cluster of nodes would.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -12,7 +14,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use odr::clock::ManualClock;
-use odr::config::{Profile, Settings};
+use odr::config::{Profile, Settings, StorageBackend};
 use odr::demo::{DEMO_PASSWORD, seed_demo};
 use odr::http::AppState;
 use odr::jobs::worker::Worker;
@@ -74,6 +76,34 @@ fn admin_url() -> String {
              TEST_DATABASE_URL=postgres://user@host:port/postgres"
         )
     })
+}
+
+/// The S3-compatible server of the PostgreSQL half: `http://host:port/bucket`.
+fn s3_url() -> String {
+    std::env::var("TEST_S3_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_S3_URL is not set: the PostgreSQL half of the suite keeps evidence in \
+             S3-compatible object storage. Run the suite with `.ci/test`, which starts a \
+             throwaway one, or set TEST_S3_URL=http://host:port/bucket (any key is accepted)"
+        )
+    })
+}
+
+/// Points `settings` at the bucket of `TEST_S3_URL`, below a folder of this test's own.
+fn use_test_bucket(settings: &mut Settings) {
+    let url = s3_url();
+    let (endpoint, bucket) = url
+        .trim_end_matches('/')
+        .rsplit_once('/')
+        .expect("TEST_S3_URL is http://host:port/bucket");
+    settings.storage.backend = StorageBackend::S3;
+    let s3 = &mut settings.storage.s3;
+    s3.endpoint = endpoint.to_string();
+    s3.bucket = bucket.to_string();
+    s3.region = "us-east-1".into();
+    s3.access_key_id = "odr-test".into();
+    s3.secret_access_key = SecretString::from("odr-test-secret");
+    s3.prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
 }
 
 fn with_database(url: &str, database: &str) -> String {
@@ -145,27 +175,67 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         }
     };
     let mut settings = test_settings(&url, dir.path());
-    let database_url = url.clone();
+    if backend == Backend::Postgres {
+        use_test_bucket(&mut settings);
+    }
     adjust(&mut settings);
-    let clock = ManualClock::new(start_time());
-    let app = Application::build(settings, Arc::new(clock.clone()))
-        .await
-        .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped(false));
-    TestApp {
-        address,
-        client: reqwest::Client::builder().build().unwrap(),
-        state,
-        clock,
-        database_url,
-        _dir: dir,
+    let node = Node {
+        clock: ManualClock::new(start_time()),
+        database_url: url,
+        dir,
         pg_database,
+    };
+    node.start(settings).await
+}
+
+/// What a started node keeps besides its settings.
+struct Node {
+    clock: ManualClock,
+    database_url: String,
+    dir: tempfile::TempDir,
+    /// The database this node drops when it goes (the first node of a test only).
+    pg_database: Option<String>,
+}
+
+impl Node {
+    /// Builds and starts the application with `settings`, serving on a port of its own.
+    async fn start(self, settings: Settings) -> TestApp {
+        let app = Application::build(settings, Arc::new(self.clock.clone()))
+            .await
+            .unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().clone();
+        tokio::spawn(app.run_until_stopped(false));
+        TestApp {
+            address,
+            client: reqwest::Client::builder().build().unwrap(),
+            state,
+            clock: self.clock,
+            database_url: self.database_url,
+            _dir: self.dir,
+            pg_database: self.pg_database,
+        }
     }
 }
 
 impl TestApp {
+    /// A second `serve` node of the same platform: the same settings, database, evidence
+    /// storage and clock, its own port and folder. The database stays the first node's.
+    pub async fn second_node(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = (*self.state.settings).clone();
+        settings.server.port = 0;
+        settings.email.file_dir = dir.path().join("mail");
+        settings.disputes.evidence_dir = dir.path().join("evidence");
+        let node = Node {
+            clock: self.clock.clone(),
+            database_url: self.database_url.clone(),
+            dir,
+            pg_database: None,
+        };
+        node.start(settings).await
+    }
+
     /// Removes this test's PostgreSQL database under the running app (its connections are cut):
     /// the database is gone, as in an outage.
     pub fn drop_pg_database(&self) {

@@ -5,10 +5,11 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
 
 use super::dispute_not_found;
 use super::view::{DisputeView, build_view};
-use crate::disputes::evidence::{NewFile, check_room, stored_path};
+use crate::disputes::evidence::{NewFile, check_room};
 use crate::disputes::role_of;
 use crate::domain::dispute::Actor;
 use crate::error::{ApiError, ErrorCode};
@@ -308,17 +309,31 @@ pub async fn add_evidence(
     uploads: Vec<Upload>,
 ) -> Result<DisputeView, ApiError> {
     let settings = state.settings.disputes.clone();
+    // The bytes first, under their hash: a row never names a file not stored. A file stored
+    // for a refused upload stays unnamed (the same bytes added later find it there).
+    let mut stored = Vec::with_capacity(uploads.len());
+    for upload in uploads {
+        let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+        let size_bytes = upload.bytes.len();
+        state
+            .files
+            .put(&sha256, upload.bytes.into())
+            .await
+            .map_err(ApiError::internal)?;
+        stored.push((upload.file_name, upload.content_type, size_bytes, sha256));
+    }
     let now = state.clock.now();
     let (calendar, pii, auth) = (state.calendars.current(), state.pii.clone(), auth.clone());
     state
         .db
         .run(move |conn| {
-            let files: Vec<NewFile<'_>> = uploads
+            let files: Vec<NewFile<'_>> = stored
                 .iter()
-                .map(|upload| NewFile {
-                    file_name: &upload.file_name,
-                    content_type: &upload.content_type,
-                    bytes: &upload.bytes,
+                .map(|(file_name, content_type, size_bytes, sha256)| NewFile {
+                    file_name,
+                    content_type,
+                    size_bytes: *size_bytes,
+                    sha256,
                 })
                 .collect();
             let role = crate::disputes::evidence::add_evidence(
@@ -402,16 +417,16 @@ pub async fn download_signed(
 
 /// The stored file of `row` as an attachment.
 async fn file_response(state: &AppState, row: Evidence) -> Result<HttpResponse, ApiError> {
-    let file = stored_path(&state.settings.disputes.evidence_dir, &row.sha256);
-    let bytes = match tokio::fs::read(&file).await {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ApiError::new(
-                ErrorCode::EvidenceRemoved,
-                "The file was deleted at the end of its retention period.",
-            ));
-        }
-        Err(error) => return Err(ApiError::internal(error)),
+    let Some(bytes) = state
+        .files
+        .get(&row.sha256)
+        .await
+        .map_err(ApiError::internal)?
+    else {
+        return Err(ApiError::new(
+            ErrorCode::EvidenceRemoved,
+            "The file was deleted at the end of its retention period.",
+        ));
     };
     let encoded: String = row
         .file_name
