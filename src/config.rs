@@ -96,6 +96,10 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
+    /// A streaming replica for reads (docs/architecture.md, "Read replicas"); empty for none.
+    pub read_url: SecretString,
+    pub replica_check_ms: u64,
+    pub read_your_writes_secs: u64,
 }
 
 impl fmt::Debug for DatabaseSettings {
@@ -104,6 +108,9 @@ impl fmt::Debug for DatabaseSettings {
             .field("url", &redact_url(self.url.expose_secret()))
             .field("pool_size", &self.pool_size)
             .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("read_url", &redact_url(self.read_url.expose_secret()))
+            .field("replica_check_ms", &self.replica_check_ms)
+            .field("read_your_writes_secs", &self.read_your_writes_secs)
             .finish()
     }
 }
@@ -633,6 +640,26 @@ impl Settings {
         if self.database.pool_size == 0 {
             return invalid("database.pool_size", "must be at least 1");
         }
+        let read_url = self.database.read_url.expose_secret();
+        if !read_url.is_empty() {
+            use crate::store::conn::Backend;
+            let postgres = |url| matches!(Backend::from_url(url), Some(Backend::Postgres));
+            if !postgres(read_url) || !postgres(url) {
+                return invalid(
+                    "database.read_url",
+                    "a read replica is a PostgreSQL streaming replica of a PostgreSQL database.url",
+                );
+            }
+            if self.database.replica_check_ms == 0
+                || self.database.read_your_writes_secs.saturating_mul(1000)
+                    < self.database.replica_check_ms.saturating_mul(3)
+            {
+                return invalid(
+                    "database.read_your_writes_secs",
+                    "must cover at least three replica checks (replica_check_ms, at least 1)",
+                );
+            }
+        }
         if self.jobs.sweep_page <= 0 {
             return invalid("jobs.sweep_page", "must be at least 1");
         }
@@ -776,6 +803,19 @@ mod tests {
         assert!(error.contains("storage.s3.endpoint"), "{error}");
         settings.storage.s3.endpoint = "https://oss-cn-hangzhou.aliyuncs.com".into();
         assert_eq!(storage_error(&settings), "");
+    }
+
+    #[test]
+    fn a_read_replica_is_postgres_beside_postgres_and_checked_often_enough() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.database.read_url = SecretString::from("postgres://odr@replica/odr");
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("database.read_url"), "{error}");
+        settings.database.url = SecretString::from("postgres://odr@primary/odr");
+        settings.validate().unwrap();
+        settings.database.read_your_writes_secs = 2;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("database.read_your_writes_secs"), "{error}");
     }
 
     /// What validation says of the storage settings alone.

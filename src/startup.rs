@@ -38,7 +38,18 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         std::time::Duration::from_secs(database.connect_timeout_secs),
     )
     .context("database.url: cannot open the database")?;
-    let db = Db::new(pool);
+    let mut db = Db::new(pool);
+    let read_url = database.read_url.expose_secret();
+    if !read_url.is_empty() {
+        let replica = crate::store::conn::build_replica_pool(read_url, database.pool_size)
+            .context("database.read_url: cannot use the replica")?;
+        let window = std::time::Duration::from_secs(database.read_your_writes_secs);
+        db = db.with_replica(crate::store::replica::Replica::new(replica, window));
+        tokio::spawn(check_replica_every(
+            db.clone(),
+            std::time::Duration::from_millis(database.replica_check_ms),
+        ));
+    }
     let applied = db.run(run_migrations).await.context("migrations failed")?;
     if applied > 0 {
         tracing::info!(migrations.applied = applied, "database migrated");
@@ -84,6 +95,17 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         metrics: HttpMetrics::new().context("metrics registry")?,
         settings: Arc::new(settings),
     })
+}
+
+/// Checks the read replica every `interval` (see `store::replica::Replica::check`), for as
+/// long as the process runs.
+async fn check_replica_every(db: Db, interval: std::time::Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        db.check_replica(interval).await;
+    }
 }
 
 /// Loads every year file under `<config>/calendars/<jurisdiction>/`.

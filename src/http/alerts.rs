@@ -137,7 +137,7 @@ pub async fn list_for(
     let prefix = region.map(|r| r.prefix().to_string());
     state
         .db
-        .run(move |conn| {
+        .read(Some(&auth.user.id), move |conn| {
             let rows = list_alerts(conn, prefix.as_deref(), status.as_deref(), 500)?;
             let labels = alert_labels(conn, &rows)?;
             rows.into_iter()

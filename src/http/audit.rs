@@ -128,7 +128,9 @@ pub async fn list_for(
     };
     let rows = state
         .db
-        .run(move |conn| list_audit(conn, prefix.as_deref(), after, limit).map_err(ApiError::from))
+        .read(Some(&auth.user.id), move |conn| {
+            list_audit(conn, prefix.as_deref(), after, limit).map_err(ApiError::from)
+        })
         .await?;
     let next_cursor = (rows.len() as i64 == limit)
         .then(|| rows.last().and_then(|r| r.chain_no).map(|n| n.to_string()))

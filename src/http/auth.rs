@@ -82,6 +82,7 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
+        let method = req.method().clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let token = token.ok_or_else(|| {
@@ -116,6 +117,10 @@ impl FromRequest for AuthUser {
                     )
                 })?;
             let actor = actor_of(&user)?;
+            if !method.is_safe() {
+                // Their next reads stay on the primary (docs/architecture.md, "Read replicas").
+                state.db.note_write(&user.id);
+            }
             Ok(AuthUser { user, actor })
         })
     }

@@ -100,7 +100,9 @@ pub async fn list_for(
     let prefix = region.prefix().to_string();
     let rows = state
         .db
-        .run(move |conn| queue(conn, &prefix, wanted, 200).map_err(ApiError::from))
+        .read(Some(&auth.user.id), move |conn| {
+            queue(conn, &prefix, wanted, 200).map_err(ApiError::from)
+        })
         .await?;
     rows.into_iter()
         .map(|r| {

@@ -50,7 +50,9 @@ pub async fn list_for(
     let actor = auth.actor.clone();
     state
         .db
-        .run(move |conn| evaluation::evaluate(conn, &actor, &rules, everything, now))
+        .read(Some(&auth.user.id), move |conn| {
+            evaluation::evaluate(conn, &actor, &rules, everything, now)
+        })
         .await
 }
 

@@ -265,9 +265,10 @@ pub async fn get_metrics_for(
     let now = state.clock.now();
     let today = now.with_timezone(&Shanghai).date_naive();
     let period = period_of(&query, today)?;
+    let reader = auth.user.id.clone();
     state
         .db
-        .run(move |conn| {
+        .read(Some(&reader), move |conn| {
             let (scope, unit_context) = allowed_scope(conn, &auth, &query)?;
             Ok::<_, ApiError>(compare(conn, &scope, unit_context, period, now)?)
         })
@@ -347,13 +348,14 @@ pub async fn get_trend_for(
         ..MetricsQuery::default()
     };
     let auth = auth.clone();
+    let reader = auth.user.id.clone();
     state
         .db
-        .run(move |conn| {
+        .read(Some(&reader), move |conn| {
             let (scope, _) = allowed_scope(conn, &auth, &asked)?;
             let months = periods
-                .into_iter()
-                .map(|period| measure(conn, &scope, period, now))
+                .iter()
+                .map(|period| measure(conn, &scope, *period, now))
                 .collect::<Result<Vec<_>, _>>()?;
             let (kind, id) = scope.describe();
             Ok::<_, ApiError>(TrendResponse {

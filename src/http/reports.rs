@@ -110,7 +110,7 @@ pub async fn list_archive_for(
     let cursor = page.cursor()?;
     let rows = state
         .db
-        .run(move |conn| {
+        .read(Some(&auth.user.id), move |conn| {
             list_reports(
                 conn,
                 own.as_ref().map(RegionCode::prefix),
@@ -218,7 +218,9 @@ pub async fn report(
     };
     let report = state
         .db
-        .run(move |conn| build_report(conn, kind, &region, day, now))
+        .read(Some(&auth.user.id), move |conn| {
+            build_report(conn, kind, &region, day, now)
+        })
         .await?;
     download(&report.tables, format, &report.file_name())
 }

@@ -160,6 +160,23 @@ pub fn build_pool(url: &str, size: u32, connect_timeout: Duration) -> Result<DbP
         .map_err(|e| StoreError::Connect(e.to_string()))
 }
 
+/// A pool on a read replica: built without connecting, so that a replica down at start
+/// delays nothing; connections are made as reads need them.
+pub fn build_replica_pool(url: &str, size: u32) -> Result<DbPool, StoreError> {
+    let manager = ConnectionManager::new(url).map_err(|e| StoreError::Connect(e.to_string()))?;
+    Ok(Pool::builder()
+        .max_size(size)
+        .min_idle(Some(0))
+        .test_on_check_out(false)
+        .build_unchecked(manager))
+}
+
+/// Whether the database still answers on `conn` (`SELECT 1`).
+pub fn answers(conn: &mut DbConn) -> bool {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("SELECT 1").is_ok()
+}
+
 /// Applies pending migrations of the connection's backend; returns how many ran.
 pub fn run_migrations(conn: &mut DbConn) -> Result<usize, StoreError> {
     let applied = match conn {

@@ -60,6 +60,7 @@ pub mod notifications;
 pub mod publications;
 pub mod reference;
 pub mod refresh_tokens;
+pub mod replica;
 pub mod reports;
 pub mod retention;
 pub mod schema;
@@ -135,16 +136,91 @@ pub fn from_db_time(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
 }
 
-/// Runs blocking store work on the blocking thread pool, inside the caller's span.
+/// How long a read waits for a replica connection before it goes to the primary.
+const REPLICA_CHECKOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Runs blocking store work on the blocking thread pool, inside the caller's span: writes and
+/// most reads on the primary, the reads [`Db::read`] takes on a replica when there is one.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: DbPool,
+    replica: Option<std::sync::Arc<replica::Replica>>,
 }
 
 impl Db {
     /// Wraps a pool.
     pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            replica: None,
+        }
+    }
+
+    /// Sends the reads of [`Db::read`] to `replica` while it is current.
+    pub fn with_replica(self, replica: replica::Replica) -> Self {
+        Self {
+            replica: Some(std::sync::Arc::new(replica)),
+            ..self
+        }
+    }
+
+    /// Remembers that `user` wrote, so that their reads stay on the primary for a while.
+    pub fn note_write(&self, user: &str) {
+        if let Some(replica) = &self.replica {
+            replica.note_write(user);
+        }
+    }
+
+    /// Checks the replica (see [`replica::Replica::check`]); None when there is none.
+    pub async fn check_replica(&self, timeout: std::time::Duration) -> Option<bool> {
+        let replica = self.replica.clone()?;
+        let checked = self
+            .run(move |conn| replica.check(conn, timeout))
+            .await
+            .unwrap_or_else(|error: StoreError| {
+                tracing::warn!(%error, "the read replica could not be checked");
+                false
+            });
+        Some(checked)
+    }
+
+    /// Runs the read `work` for `reader` (None: nobody in particular) on the replica when it
+    /// is current and `reader` has not written lately, else on the primary. A replica that
+    /// fails the work and then does not answer is put out of use, and the work runs again on
+    /// the primary. Only for work that reads: a replica refuses writes.
+    pub async fn read<T, E, F>(&self, reader: Option<&str>, work: F) -> Result<T, E>
+    where
+        F: Fn(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let Some(replica) = self.replica.clone().filter(|r| r.serves(reader)) else {
+            return self.run(work).await;
+        };
+        let span = tracing::Span::current();
+        // Ok: the replica's answer; Err: the work back, for the primary.
+        let tried = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let Ok(mut conn) = replica.pool.get_timeout(REPLICA_CHECKOUT) else {
+                replica.set_unusable();
+                tracing::warn!("no connection to the read replica; reading from the primary");
+                return Err(work);
+            };
+            let done = work(&mut conn);
+            if done.is_err() && !conn::answers(&mut conn) {
+                conn::note_failed_work();
+                replica.set_unusable();
+                tracing::warn!("the read replica failed a read; reading from the primary");
+                return Err(work);
+            }
+            Ok(done)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?;
+        match tried {
+            Ok(done) => done,
+            Err(work) => self.run(work).await,
+        }
     }
 
     /// The pool, for startup tasks and tests.
@@ -154,11 +230,10 @@ impl Db {
 
     /// Whether the database answers `SELECT 1` within `within` (a connection included).
     pub async fn answers(&self, within: std::time::Duration) -> bool {
-        use diesel::connection::SimpleConnection;
         let pool = self.pool.clone();
         let check = tokio::task::spawn_blocking(move || {
             pool.get_timeout(within).is_ok_and(|mut conn| {
-                let answered = conn.batch_execute("SELECT 1").is_ok();
+                let answered = conn::answers(&mut conn);
                 if !answered {
                     // Dropped instead of going back: the probe must not meet it again.
                     conn::note_failed_work();

@@ -188,6 +188,23 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     node.start(settings).await
 }
 
+/// Starts the application on the database at `database_url` (created and migrated by the
+/// caller or by the application) after `adjust` changed its settings; the database is the
+/// caller's to remove.
+pub async fn spawn_app_on(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    odr::telemetry::init_for_tests();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(database_url, dir.path());
+    adjust(&mut settings);
+    let node = Node {
+        clock: ManualClock::new(start_time()),
+        database_url: database_url.to_string(),
+        dir,
+        pg_database: None,
+    };
+    node.start(settings).await
+}
+
 /// What a started node keeps besides its settings.
 struct Node {
     clock: ManualClock,

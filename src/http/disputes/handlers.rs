@@ -188,7 +188,7 @@ pub async fn list_for(
     let filter = parse_query(query, now)?;
     let limit = usize::try_from(filter.limit - 1).unwrap_or(0);
     let sort = filter.sort;
-    let mut items = list_items(state, scope, filter, now).await?;
+    let mut items = list_items(state, auth, scope, filter, now).await?;
     let has_more = items.len() > limit;
     items.truncate(limit);
     let next_cursor = has_more.then(|| items.last()).flatten().map(|last| {
@@ -229,7 +229,7 @@ pub async fn export(
     let now = state.clock.now();
     let mut filter = parse_query(&query, now)?;
     filter.limit = EXPORT_LIMIT;
-    let items = list_items(&state, scope, filter, now).await?;
+    let items = list_items(&state, &auth, scope, filter, now).await?;
     let local = |t: DateTime<Utc>| {
         t.with_timezone(&chrono_tz::Asia::Shanghai)
             .format("%Y-%m-%d %H:%M")
@@ -277,16 +277,20 @@ pub async fn export(
     crate::http::tables::download(&[table], format, "disputes")
 }
 
-/// The list rows of `scope` with `filter` (one more than the page when there are more).
+/// The list rows of `scope` with `filter` (one more than the page when there are more), read
+/// for `auth` (from a replica when there is one and they have not written lately).
 async fn list_items(
     state: &AppState,
+    auth: &AuthUser,
     scope: crate::store::disputes::DisputeScope,
     filter: crate::store::disputes::DisputeFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeListItem>, ApiError> {
     let rows = state
         .db
-        .run(move |conn| list_disputes(conn, &scope, &filter).map_err(ApiError::from))
+        .read(Some(&auth.user.id), move |conn| {
+            list_disputes(conn, &scope, &filter).map_err(ApiError::from)
+        })
         .await?;
     rows.into_iter()
         .map(|d| {
@@ -321,7 +325,9 @@ pub async fn counts(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRe
     let scope = scope_of(&auth, true)?;
     let rows = state
         .db
-        .run(move |conn| count_by_status(conn, &scope).map_err(ApiError::from))
+        .read(Some(&auth.user.id), move |conn| {
+            count_by_status(conn, &scope).map_err(ApiError::from)
+        })
         .await?;
     let mut by_status: BTreeMap<String, i64> = Status::ALL
         .iter()

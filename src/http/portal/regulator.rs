@@ -183,7 +183,9 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         async {
             s.state
                 .db
-                .run(move |conn| crate::oversight::reports::daily_look(conn, &prefix, day, now))
+                .read(Some(&auth.user.id), move |conn| {
+                    crate::oversight::reports::daily_look(conn, &prefix, day, now)
+                })
                 .await
                 .map_err(ApiError::from)
                 .or_page(&s)

@@ -237,6 +237,10 @@ async fn signed_in(
         .await?;
     user.map(|user| {
         let actor = actor_of(&user)?;
+        if !req.method().is_safe() {
+            // Their next pages read from the primary (docs/architecture.md, "Read replicas").
+            state.db.note_write(&user.id);
+        }
         Ok(AuthUser { user, actor })
     })
     .transpose()
