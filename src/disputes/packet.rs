@@ -106,9 +106,11 @@ pub struct PacketEvidence {
     pub download_expires_at: DateTime<Utc>,
 }
 
-/// The unit's figures over the 12 months up to the escalation's day, with its region's and its
-/// industry's beside them: the same figures, by the same definitions (docs/metrics.md), as the
-/// metrics API gives for that period at that moment.
+/// The unit's figures over the 12 months up to the day before the escalation (whole days),
+/// with its region's and its industry's beside them: the same figures, by the same definitions
+/// (docs/metrics.md), as the metrics API gives for that period. Every packet of a day carries
+/// the same region and industry figures, read from the day's end in constant time however
+/// many disputes lapse at once (docs/escalation.md).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PacketMetrics {
     pub period: PeriodDto,
@@ -125,7 +127,9 @@ fn metrics(
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
     let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    let period = last_twelve_months(today);
+    // Ended at midnight, the period is read from counters and rollups alone: counting the
+    // disputes still open and overdue "now" would grow with every one escalated beside it.
+    let period = last_twelve_months(today.pred_opt().unwrap_or(today));
     let region = RegionCode::parse(&d.region_code)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .prefix()

@@ -136,13 +136,13 @@ gateway_tests! {
         assert!(packet["deadlines"]["settlement"]["skipped"].as_array().unwrap().len() >= 2);
         let kinds: Vec<&str> = packet["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["filed", "evidence_added", "declined"]);
-        // The unit's figures as the metrics API gives them, with its region's and industry's.
-        assert_eq!(packet["metrics"]["unit"]["filed"], 1);
-        assert_eq!(packet["metrics"]["unit"]["escalated"], 1);
-        assert_eq!(packet["metrics"]["unit"]["settlement_rate"], 0.0);
-        assert_eq!(packet["metrics"]["unit"]["on_time_rate"], 1.0, "declined in time");
-        assert_eq!(packet["metrics"]["region"]["filed"], 1);
-        assert_eq!(packet["metrics"]["industry"]["filed"], 1);
+        // The unit's figures over the 12 months up to the day before (whole days), with its
+        // region's and industry's: this dispute, filed and escalated today, is not yet in them.
+        assert_eq!(packet["metrics"]["period"], json!({"from": "2025-11-27", "to": "2026-11-26"}));
+        for scope in ["unit", "region", "industry"] {
+            assert_eq!(packet["metrics"][scope]["filed"], 0, "{scope}");
+            assert_eq!(packet["metrics"][scope]["escalated"], 0, "{scope}");
+        }
 
         // The evidence link works without a login, for that file only, until it expires.
         let evidence = &packet["evidence"][0];
