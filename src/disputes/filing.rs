@@ -267,11 +267,11 @@ pub fn file_dispute(
     };
     let active = staff.iter().filter(|s| s.is_active);
     send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
-    // Last, as they make the unit's filings wait for each other: counting takes the row lock
-    // of the unit's counters for the day until the commit (PostgreSQL; SQLite writes one at a
-    // time anyway), so the alert rules after it see every earlier filing of the unit committed
-    // and two filings at once never both make, or both miss, a rule's count.
     super::metrics::on_filed(conn, &dispute, business.association_id.clone())?;
+    // Last, as it makes the unit's filings wait for each other until the commit, so the alert
+    // rules see every earlier filing of the unit (the counters are written at the commit and
+    // no longer order them).
+    crate::store::alerts::queue_unit_filings(conn, &dispute.unit_id)?;
     super::alerts::on_filed(conn, ctx, &dispute, &claim, now)?;
     Ok(id)
 }

@@ -8,6 +8,17 @@ use super::schema::{alerts, disputes};
 use super::{DbConn, StoreError, from_db_time, to_db_time};
 use crate::domain::alert::AlertStatus;
 
+/// The PostgreSQL advisory-lock class of a unit's filings (the second key is the unit).
+const FILING_LOCK_CLASS: i32 = 0x0D12_0002;
+
+/// Makes the filings at `unit_id` wait for each other from here until the transaction ends
+/// (PostgreSQL; SQLite writes one at a time anyway): the alert rules read after it see every
+/// earlier filing of the unit committed, so two filings at once never both make, or both miss,
+/// a rule's count. Only filings take it; other events of the unit go on beside them.
+pub fn queue_unit_filings(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
+    super::advisory_lock(conn, FILING_LOCK_CLASS, unit_id, false)
+}
+
 /// A stored alert (inserted with NULL, not DEFAULT, for what is missing: one prepared statement).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = alerts, treat_none_as_default_value = false)]

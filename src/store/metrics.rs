@@ -20,7 +20,7 @@ use crate::domain::dispute::{Actor, Event};
 use crate::domain::metrics::{Counters, Entry, Extras, History};
 
 /// Which unit-day row to bump.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DayKey {
     pub day: NaiveDate,
     pub unit_id: String,
@@ -182,13 +182,56 @@ pub fn month_of(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap_or(day)
 }
 
-/// Adds `delta` to the unit's rows of `key`'s day and month (creating them), and to the
-/// rollups of its region, industry and association when the transaction ends.
+/// Adds `delta` to the unit's rows of `key`'s day and month (creating them) and to the
+/// rollups of its region, industry and association, when the write transaction under way ends
+/// ([`CounterDeltas`]; at once outside one).
 pub fn bump(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), StoreError> {
     share_unit(conn, &key.unit_id)?;
-    upsert_day(conn, &Row::of(key, key.day, delta), delta)?;
-    upsert_month(conn, &MonthRow::of(key, month_of(key.day), delta), delta)?;
-    roll_up(conn, key, delta)
+    let month = DayKey {
+        day: month_of(key.day),
+        ..key.clone()
+    };
+    let rows = [
+        PendingRow::Unit {
+            monthly: false,
+            key: key.clone(),
+        },
+        PendingRow::Unit {
+            monthly: true,
+            key: month,
+        },
+    ];
+    add_at_end(conn, rows.into_iter().chain(rollup_rows(key)), delta)
+}
+
+/// A counter row a write transaction adds to just before it commits. Unit rows sort before
+/// rollup rows, days before months: every transaction takes the rows it shares with another
+/// in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum PendingRow {
+    /// A unit's row of `key.day`, or when monthly of the month starting that day.
+    Unit {
+        monthly: bool,
+        key: DayKey,
+    },
+    Rollup(RollupKey),
+}
+
+/// Adds `delta` to `row` now.
+fn upsert_row(conn: &mut DbConn, row: &PendingRow, delta: &Counters) -> Result<(), StoreError> {
+    match row {
+        PendingRow::Unit {
+            monthly: false,
+            key,
+        } => {
+            upsert_day(conn, &Row::of(key, key.day, delta), delta)?;
+        }
+        PendingRow::Unit { monthly: true, key } => {
+            upsert_month(conn, &MonthRow::of(key, key.day, delta), delta)?;
+        }
+        PendingRow::Rollup(key) => upsert_rollup(conn, key, delta)?,
+    }
+    Ok(())
 }
 
 /// A rollup row's key: a day (or a month's first day), region, industry and association (''
@@ -204,18 +247,21 @@ pub(crate) struct RollupKey {
 }
 
 thread_local! {
-    /// The rollup deltas of each write transaction open on this thread, the innermost last
-    /// ([`RollupDeltas`]).
-    static PENDING: RefCell<Vec<BTreeMap<RollupKey, Counters>>> = const { RefCell::new(Vec::new()) };
+    /// The counter deltas of each write transaction open on this thread, the innermost last
+    /// ([`CounterDeltas`]).
+    static PENDING: RefCell<Vec<BTreeMap<PendingRow, Counters>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The rollup deltas of one outermost write transaction (`store::write_transaction`): gathered
-/// while it runs and written by [`RollupDeltas::write`] just before it commits, merged per row
-/// and in the rows' order. So the rows a region's events share are held only for the commit,
-/// and two transactions always take them in the same order (no deadlock between them).
-pub(crate) struct RollupDeltas(());
+/// The counter deltas of one outermost write transaction (`store::write_transaction`):
+/// gathered while it runs and written by [`CounterDeltas::write`] just before it commits,
+/// merged per row and in the rows' order. So the rows a unit's or a region's events share are
+/// held only for the commit (a busy unit's lapses, filings and actions no longer queue on its
+/// day row for whole transactions), and two transactions always take them in the same order
+/// (no deadlock between them). Reads inside the transaction see the rows as they were before
+/// it.
+pub(crate) struct CounterDeltas(());
 
-impl RollupDeltas {
+impl CounterDeltas {
     /// Starts gathering for a transaction; dropping the value ends it.
     pub(crate) fn open() -> Self {
         PENDING.with(|p| p.borrow_mut().push(BTreeMap::new()));
@@ -225,9 +271,9 @@ impl RollupDeltas {
     /// Writes what the transaction gathered (inside it, before it commits).
     pub(crate) fn write(&self, conn: &mut DbConn) -> Result<(), StoreError> {
         let deltas = PENDING.with(|p| p.borrow_mut().last_mut().map(std::mem::take));
-        for (key, delta) in deltas.unwrap_or_default() {
+        for (row, delta) in deltas.unwrap_or_default() {
             if delta != Counters::default() {
-                upsert_rollup(conn, &key, &delta)?;
+                upsert_row(conn, &row, &delta)?;
             }
         }
         Ok(())
@@ -235,12 +281,12 @@ impl RollupDeltas {
 
     /// What a savepoint starts from: a copy of the deltas gathered so far, to go back to if it
     /// rolls back.
-    pub(crate) fn mark() -> Option<BTreeMap<RollupKey, Counters>> {
+    pub(crate) fn mark() -> Option<BTreeMap<PendingRow, Counters>> {
         PENDING.with(|p| p.borrow().last().cloned())
     }
 
     /// Forgets what a rolled-back savepoint gathered.
-    pub(crate) fn restore(mark: Option<BTreeMap<RollupKey, Counters>>) {
+    pub(crate) fn restore(mark: Option<BTreeMap<PendingRow, Counters>>) {
         if let Some(mark) = mark {
             PENDING.with(|p| {
                 if let Some(last) = p.borrow_mut().last_mut() {
@@ -251,36 +297,49 @@ impl RollupDeltas {
     }
 }
 
-impl Drop for RollupDeltas {
+impl Drop for CounterDeltas {
     fn drop(&mut self) {
         PENDING.with(|p| p.borrow_mut().pop());
     }
 }
 
+/// The rollup rows of `key`'s day and month.
+fn rollup_rows(key: &DayKey) -> [PendingRow; 2] {
+    let rollup = |monthly: bool, period: NaiveDate| {
+        PendingRow::Rollup(RollupKey {
+            monthly,
+            period,
+            region_code: key.region_code.clone(),
+            industry_code: key.industry_code.clone(),
+            association_id: key.association_id.clone().unwrap_or_default(),
+        })
+    };
+    [rollup(false, key.day), rollup(true, month_of(key.day))]
+}
+
 /// Adds `delta` to the rollups of `key`'s day and month: at the end of the write transaction
 /// under way, or at once outside one.
 fn roll_up(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), StoreError> {
-    let rollup = |monthly: bool, period: NaiveDate| RollupKey {
-        monthly,
-        period,
-        region_code: key.region_code.clone(),
-        industry_code: key.industry_code.clone(),
-        association_id: key.association_id.clone().unwrap_or_default(),
-    };
-    let keys = [rollup(false, key.day), rollup(true, month_of(key.day))];
-    let gathered = PENDING.with(|p| match p.borrow_mut().last_mut() {
-        Some(pending) => {
-            for k in &keys {
-                *pending.entry(k.clone()).or_default() += *delta;
+    add_at_end(conn, rollup_rows(key).into_iter(), delta)
+}
+
+/// Adds `delta` to each of `rows`: at the end of the write transaction under way, or at once
+/// outside one.
+fn add_at_end(
+    conn: &mut DbConn,
+    rows: impl Iterator<Item = PendingRow>,
+    delta: &Counters,
+) -> Result<(), StoreError> {
+    let mut rows = rows.peekable();
+    PENDING.with(|p| {
+        if let Some(pending) = p.borrow_mut().last_mut() {
+            for row in rows.by_ref() {
+                *pending.entry(row).or_default() += *delta;
             }
-            true
         }
-        None => false,
     });
-    if !gathered {
-        for k in &keys {
-            upsert_rollup(conn, k, delta)?;
-        }
+    for row in rows {
+        upsert_row(conn, &row, delta)?;
     }
     Ok(())
 }
@@ -968,25 +1027,13 @@ const COUNTER_LOCK_CLASS: i32 = 0x0D12_0001;
 /// waits for the events being counted and they wait for it (PostgreSQL; SQLite has one writer
 /// at a time anyway).
 pub fn lock_unit(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
-    if let DbConn::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind::<diesel::sql_types::Integer, _>(COUNTER_LOCK_CLASS)
-            .bind::<diesel::sql_types::Text, _>(unit_id)
-            .execute(pg)?;
-    }
-    Ok(())
+    super::advisory_lock(conn, COUNTER_LOCK_CLASS, unit_id, false)
 }
 
 /// Holds the unit's counters until the transaction ends, shared with other events' counting
 /// and exclusive of a rebuild of the unit (PostgreSQL).
 pub fn share_unit(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
-    if let DbConn::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))")
-            .bind::<diesel::sql_types::Integer, _>(COUNTER_LOCK_CLASS)
-            .bind::<diesel::sql_types::Text, _>(unit_id)
-            .execute(pg)?;
-    }
-    Ok(())
+    super::advisory_lock(conn, COUNTER_LOCK_CLASS, unit_id, true)
 }
 
 /// Takes [`share_unit`] for the unit of a dispute before the dispute's row is changed, so an

@@ -136,6 +136,29 @@ pub fn from_db_time(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
 }
 
+/// Takes PostgreSQL's advisory lock (`class`, `key`) until the transaction ends, `shared` or
+/// exclusive; nothing on SQLite, which writes one transaction at a time anyway.
+pub(crate) fn advisory_lock(
+    conn: &mut DbConn,
+    class: i32,
+    key: &str,
+    shared: bool,
+) -> Result<(), StoreError> {
+    use diesel::RunQueryDsl;
+    if let DbConn::Pg(pg) = conn {
+        let statement = if shared {
+            "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))"
+        } else {
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))"
+        };
+        diesel::sql_query(statement)
+            .bind::<diesel::sql_types::Integer, _>(class)
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// How long a read waits for a replica connection before it goes to the primary.
 const REPLICA_CHECKOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
@@ -273,9 +296,9 @@ impl Db {
 /// lock first, waiting up to the busy timeout for it, instead of reading and then failing at
 /// once with "database is locked" when another connection wrote in between (a deferred
 /// transaction cannot upgrade its read snapshot). On PostgreSQL it is an ordinary transaction.
-/// Nested calls become savepoints, as with `Connection::transaction`. The metric rollups the
-/// work bumps are written last, just before the outermost transaction commits
-/// ([`metrics::RollupDeltas`]). A failure of the transaction itself reaches the caller as a
+/// Nested calls become savepoints, as with `Connection::transaction`. The metric counters and
+/// rollups the work bumps are written last, just before the outermost transaction commits
+/// ([`metrics::CounterDeltas`]). A failure of the transaction itself reaches the caller as a
 /// [`StoreError`], so callers' error types need not know diesel.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
 where
@@ -294,17 +317,17 @@ where
     };
     let outermost = depth.map_err(failed)?.is_none();
     if !outermost {
-        let mark = metrics::RollupDeltas::mark();
+        let mark = metrics::CounterDeltas::mark();
         let outcome = diesel_transaction(conn, work);
         if outcome.is_err() {
-            metrics::RollupDeltas::restore(mark);
+            metrics::CounterDeltas::restore(mark);
         }
         return outcome;
     }
-    let rollups = metrics::RollupDeltas::open();
+    let counters = metrics::CounterDeltas::open();
     let work = |conn: &mut DbConn| {
         let value = work(conn)?;
-        rollups.write(conn)?;
+        counters.write(conn)?;
         Ok(value)
     };
     let DbConn::Sqlite(lite) = conn else {
