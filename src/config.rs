@@ -279,7 +279,9 @@ pub struct S3Settings {
     pub prefix: String,
     pub access_key_id: String,
     pub secret_access_key: SecretString,
-    /// `https://<bucket>.<endpoint>/…` instead of `https://<endpoint>/<bucket>/…` (OSS needs it).
+    /// Addresses with the bucket in the host name (Alibaba Cloud OSS needs them). With an
+    /// endpoint, that endpoint is then the bucket's own, used as given:
+    /// `https://<bucket>.oss-cn-hangzhou.aliyuncs.com`.
     pub virtual_hosted_style: bool,
 }
 

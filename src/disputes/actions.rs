@@ -276,6 +276,9 @@ fn open_escalation(
         initiated_by,
         connector: &connector,
     };
+    // The packet's "open and overdue" adds today's ended overdue spells, this dispute's among
+    // them: its counters must be written before the packet reads them.
+    crate::store::metrics::CounterDeltas::write_gathered(conn)?;
     let packet = build_packet(conn, ctx, dispute, &head, now)?;
     let packet = serde_json::to_string(&packet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     insert_escalation(

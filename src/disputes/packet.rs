@@ -109,7 +109,7 @@ pub struct PacketEvidence {
 /// The unit's figures over the 12 months up to the day before the escalation (whole days),
 /// with its region's and its industry's beside them: the same figures, by the same definitions
 /// (docs/metrics.md), as the metrics API gives for that period. Every packet of a day carries
-/// the same region and industry figures, read from the day's end in constant time however
+/// the same region and industry figures, read as of the day's start at about the same cost however
 /// many disputes lapse at once (docs/escalation.md).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PacketMetrics {
@@ -127,7 +127,8 @@ fn metrics(
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
     let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    // Ended at midnight, the period is read from counters and rollups alone: counting the
+    // Ended at midnight, the period is read from counters, rollups and the few disputes overdue
+    // before midnight still open (the caller wrote this escalation's counters first): counting the
     // disputes still open and overdue "now" would grow with every one escalated beside it.
     let period = last_twelve_months(today.pred_opt().unwrap_or(today));
     let region = RegionCode::parse(&d.region_code)

@@ -259,7 +259,7 @@ thread_local! {
 /// day row for whole transactions), and two transactions always take them in the same order
 /// (no deadlock between them). Reads inside the transaction see the rows as they were before
 /// it.
-pub(crate) struct CounterDeltas(());
+pub struct CounterDeltas(());
 
 impl CounterDeltas {
     /// Starts gathering for a transaction; dropping the value ends it.
@@ -270,6 +270,12 @@ impl CounterDeltas {
 
     /// Writes what the transaction gathered (inside it, before it commits).
     pub(crate) fn write(&self, conn: &mut DbConn) -> Result<(), StoreError> {
+        Self::write_gathered(conn)
+    }
+
+    /// Writes what the transaction under way has gathered so far, now (a read of today's
+    /// counters later in it then sees them); nothing outside a write transaction.
+    pub fn write_gathered(conn: &mut DbConn) -> Result<(), StoreError> {
         let deltas = PENDING.with(|p| p.borrow_mut().last_mut().map(std::mem::take));
         for (row, delta) in deltas.unwrap_or_default() {
             if delta != Counters::default() {

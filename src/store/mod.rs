@@ -197,14 +197,22 @@ impl Db {
     /// Checks the replica (see [`replica::Replica::check`]); None when there is none.
     pub async fn check_replica(&self, timeout: std::time::Duration) -> Option<bool> {
         let replica = self.replica.clone()?;
-        let checked = self
-            .run(move |conn| replica.check(conn, timeout))
-            .await
-            .unwrap_or_else(|error: StoreError| {
+        let checking = replica.clone();
+        let checked = self.run(move |conn| checking.check(conn, timeout));
+        // A check that fails or hangs puts the replica out of use: its lag is unknown.
+        match tokio::time::timeout(timeout.saturating_mul(3), checked).await {
+            Ok(Ok(usable)) => Some(usable),
+            Ok(Err(error)) => {
                 tracing::warn!(%error, "the read replica could not be checked");
-                false
-            });
-        Some(checked)
+                replica.set_unusable();
+                Some(false)
+            }
+            Err(_) => {
+                tracing::warn!("the check of the read replica did not end in time");
+                replica.set_unusable();
+                Some(false)
+            }
+        }
     }
 
     /// Runs the read `work` for `reader` (None: nobody in particular) on the replica when it

@@ -85,8 +85,46 @@ both_backends!(
     every_place_gives_the_same_figures,
     counters_kept_event_by_event_equal_a_rebuild,
     a_rebuild_while_people_act_loses_and_doubles_nothing,
-    an_upgraded_database_fills_in_counters_from_before_they_existed
+    an_upgraded_database_fills_in_counters_from_before_they_existed,
+    a_packet_counts_its_own_dispute_as_overdue_at_midnight
 );
+
+/// A sweep that catches up after downtime escalates a dispute overdue since days before: its
+/// packet, ending at the last midnight, counts it open and overdue then, as the API does.
+async fn a_packet_counts_its_own_dispute_as_overdue_at_midnight(app: TestApp) {
+    app.seed_demo().await;
+    let unit = app.unit_of(&app.demo_token(XIXI).await).await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let id = file(&app, &consumer, &unit, "2026-11-20").await;
+    app.advance(chrono::Duration::days(30));
+    assert_eq!(app.sweep().await.escalated_unsettled, 1);
+    let packet: Value = app
+        .with_conn(move |conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::escalations;
+            let text: String = escalations::table
+                .filter(escalations::dispute_id.eq(id))
+                .select(escalations::packet)
+                .first(conn)
+                .unwrap();
+            serde_json::from_str(&text).unwrap()
+        })
+        .await;
+    let period = &packet["metrics"]["period"];
+    let asked = figures(
+        &app,
+        &format!(
+            "period=custom&from={}&to={}",
+            period["from"].as_str().unwrap(),
+            period["to"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(packet["metrics"]["unit"], asked);
+    assert_eq!(packet["metrics"]["unit"]["open_overdue_at_end"], 1);
+    assert_eq!(packet["metrics"]["region"]["open_overdue_at_end"], 1);
+    assert_eq!(packet["metrics"]["industry"]["open_overdue_at_end"], 1);
+}
 
 async fn every_figure_and_edge_matches_a_hand_count(app: TestApp) {
     let cases = november_cases_are_filed_and_handled(&app).await;

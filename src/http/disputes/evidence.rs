@@ -311,9 +311,15 @@ pub async fn add_evidence(
     let settings = state.settings.disputes.clone();
     // The bytes first, under their hash: a row never names a file not stored. A file stored
     // for a refused upload stays unnamed (the same bytes added later find it there).
-    let mut stored = Vec::with_capacity(uploads.len());
-    for upload in uploads {
-        let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+    let hashed = tokio::task::spawn_blocking(move || {
+        (uploads.into_iter())
+            .map(|upload| (hex::encode(Sha256::digest(&upload.bytes)), upload))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let mut stored = Vec::with_capacity(hashed.len());
+    for (sha256, upload) in hashed {
         let size_bytes = upload.bytes.len();
         state
             .files
