@@ -89,15 +89,9 @@ both_backends!(
     a_packet_counts_its_own_dispute_as_overdue_at_midnight
 );
 
-/// A sweep that catches up after downtime escalates a dispute overdue since days before: its
-/// packet, ending at the last midnight, counts it open and overdue then, as the API does.
-async fn a_packet_counts_its_own_dispute_as_overdue_at_midnight(app: TestApp) {
-    app.seed_demo().await;
-    let unit = app.unit_of(&app.demo_token(XIXI).await).await;
-    let consumer = app.demo_token("consumer@odr.demo").await;
-    let id = file(&app, &consumer, &unit, "2026-11-20").await;
-    app.advance(chrono::Duration::days(30));
-    assert_eq!(app.sweep().await.escalated_unsettled, 1);
+/// The escalation packet of dispute `id`, and the unit's figures the metrics API gives for the
+/// packet's period.
+async fn packet_and_api_figures(app: &TestApp, id: String) -> (Value, Value) {
     let packet: Value = app
         .with_conn(move |conn| {
             use diesel::prelude::*;
@@ -112,7 +106,7 @@ async fn a_packet_counts_its_own_dispute_as_overdue_at_midnight(app: TestApp) {
         .await;
     let period = &packet["metrics"]["period"];
     let asked = figures(
-        &app,
+        app,
         &format!(
             "period=custom&from={}&to={}",
             period["from"].as_str().unwrap(),
@@ -120,6 +114,19 @@ async fn a_packet_counts_its_own_dispute_as_overdue_at_midnight(app: TestApp) {
         ),
     )
     .await;
+    (packet, asked)
+}
+
+/// A sweep that catches up after downtime escalates a dispute overdue since days before: its
+/// packet, ending at the last midnight, counts it open and overdue then, as the API does.
+async fn a_packet_counts_its_own_dispute_as_overdue_at_midnight(app: TestApp) {
+    app.seed_demo().await;
+    let unit = app.unit_of(&app.demo_token(XIXI).await).await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let id = file(&app, &consumer, &unit, "2026-11-20").await;
+    app.advance(chrono::Duration::days(30));
+    assert_eq!(app.sweep().await.escalated_unsettled, 1);
+    let (packet, asked) = packet_and_api_figures(&app, id).await;
     assert_eq!(packet["metrics"]["unit"], asked);
     assert_eq!(packet["metrics"]["unit"]["open_overdue_at_end"], 1);
     assert_eq!(packet["metrics"]["region"]["open_overdue_at_end"], 1);
@@ -516,28 +523,7 @@ async fn every_place_gives_the_same_figures(app: TestApp) {
         json!({"action": "decline", "reason": "不同意"}),
     )
     .await;
-    let packet: Value = app
-        .with_conn(move |conn| {
-            use diesel::prelude::*;
-            use odr::store::schema::escalations;
-            let text: String = escalations::table
-                .filter(escalations::dispute_id.eq(id))
-                .select(escalations::packet)
-                .first(conn)
-                .unwrap();
-            serde_json::from_str(&text).unwrap()
-        })
-        .await;
-    let period = &packet["metrics"]["period"];
-    let asked = figures(
-        &app,
-        &format!(
-            "period=custom&from={}&to={}",
-            period["from"].as_str().unwrap(),
-            period["to"].as_str().unwrap()
-        ),
-    )
-    .await;
+    let (packet, asked) = packet_and_api_figures(&app, id).await;
     assert_eq!(
         packet["metrics"]["unit"], asked,
         "the packet carries the API's figures"
