@@ -132,33 +132,47 @@ pub fn claim_next(
     let at = to_db_time(now);
     let until = to_db_time(now + lease);
     match conn {
-        DbConn::Pg(pg) => pg.transaction(|tx| {
-            let candidate = jobs::table
-                .filter(claimable!(at))
-                .order(jobs::run_at)
-                .select(jobs::id)
-                .for_update()
-                .skip_locked()
-                .first::<String>(tx)
-                .optional()?;
-            let Some(id) = candidate else {
-                return Ok(None);
+        DbConn::Pg(pg) => {
+            // One statement for each kind of candidate, each read from the (state, run_at)
+            // index and stopping at the first row no other worker holds: a job whose lease ran
+            // out (few jobs run at once), else the oldest due job of the queue. A claim costs
+            // the same however long the queue is (one `OR` over both kinds read and sorted
+            // every due job, thousands after a mass escalation).
+            // The candidates are read from the queue under another name: a subquery of the
+            // updated table itself would be taken as a correlated one.
+            let queue = diesel::alias!(jobs as queue);
+            let candidate = |state: &'static str| {
+                queue
+                    .filter(queue.field(jobs::state).eq(state))
+                    .order(queue.field(jobs::run_at))
+                    .select(queue.field(jobs::id))
+                    .for_update()
+                    .skip_locked()
             };
-            diesel::update(jobs::table.find(&id))
-                .set((
-                    jobs::state.eq(state::RUNNING),
-                    jobs::locked_by.eq(worker),
-                    jobs::locked_until.eq(until),
-                    jobs::attempts.eq(jobs::attempts + 1),
-                ))
-                .execute(tx)?;
-            Ok(Some(
-                jobs::table
-                    .find(&id)
-                    .select(JobRow::as_select())
-                    .first(tx)?,
-            ))
-        }),
+            let expired = candidate(state::RUNNING).filter(queue.field(jobs::locked_until).lt(at));
+            let due = candidate(state::QUEUED).filter(queue.field(jobs::run_at).le(at));
+            let take = (
+                jobs::state.eq(state::RUNNING),
+                jobs::locked_by.eq(worker),
+                jobs::locked_until.eq(until),
+                jobs::attempts.eq(jobs::attempts + 1),
+            );
+            let claimed = diesel::update(jobs::table)
+                .filter(jobs::id.nullable().eq(expired.single_value()))
+                .set(take)
+                .returning(JobRow::as_returning())
+                .get_result(pg)
+                .optional()?;
+            if claimed.is_some() {
+                return Ok(claimed);
+            }
+            Ok(diesel::update(jobs::table)
+                .filter(jobs::id.nullable().eq(due.single_value()))
+                .set(take)
+                .returning(JobRow::as_returning())
+                .get_result(pg)
+                .optional()?)
+        }
         DbConn::Sqlite(lite) => {
             // Another connection may win the same candidate; try the next one then.
             for _ in 0..8 {
