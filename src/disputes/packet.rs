@@ -2,18 +2,21 @@
 //! transaction as the escalation and stored with it, so every delivery attempt sends the same
 //! bytes. Its JSON Schema is published as `openapi/escalation-packet.v2.schema.json`.
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::CaseContext;
 use super::view::{
-    AgreementDto, ClaimDto, DeadlinesDto, MessageDto, OfferDto, TimelineDto, build_view,
+    AgreementDto, ClaimDto, DeadlinesDto, MessageDto, OfferDto, TimelineDto, view_of,
 };
 use crate::domain::dispute::Actor;
 use crate::domain::region::RegionCode;
 use crate::oversight::{FiguresDto, PeriodDto, last_twelve_months, measure};
-use crate::store::disputes::Dispute;
+use crate::store::disputes::{Dispute, find_dispute_with_parties};
 use crate::store::metrics::MetricScope;
 use crate::store::reference::{find_industry, find_region};
 use crate::store::{DbConn, StoreError};
@@ -123,6 +126,7 @@ pub struct PacketMetrics {
 
 fn metrics(
     conn: &mut DbConn,
+    memo: &PacketFigures,
     d: &Dispute,
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
@@ -137,15 +141,53 @@ fn metrics(
         .to_string();
     Ok(PacketMetrics {
         period,
-        unit: measure(conn, &MetricScope::Unit(d.unit_id.clone()), period, now)?,
-        region: measure(conn, &MetricScope::Region(region), period, now)?,
-        industry: measure(
+        unit: memo.measure(conn, MetricScope::Unit(d.unit_id.clone()), period, now)?,
+        region: memo.measure(conn, MetricScope::Region(region), period, now)?,
+        industry: memo.measure(
             conn,
-            &MetricScope::Industry(d.industry_code.clone(), None),
+            MetricScope::Industry(d.industry_code.clone(), None),
             period,
             now,
         )?,
     })
+}
+
+/// The figures escalation packets carry, measured once per scope for all the packets one sweep
+/// builds (each measured afresh outside a sweep). A period ending at the last midnight keeps its
+/// figures while the sweep escalates: a dispute overdue at midnight counts as such whether it
+/// is still open or escalated since (docs/metrics.md, "Open and overdue"), so the first
+/// packet's figures are every later one's (docs/escalation.md, "Packet").
+#[derive(Debug, Clone, Default)]
+pub struct PacketFigures(Option<Arc<Mutex<MeasuredFigures>>>);
+
+/// Figures by scope and the last day of their period.
+type MeasuredFigures = HashMap<(MetricScope, NaiveDate), FiguresDto>;
+
+impl PacketFigures {
+    /// Figures kept for the packets of one sweep.
+    pub fn for_sweep() -> Self {
+        Self(Some(Arc::default()))
+    }
+
+    /// The figures of `scope` over `period` as of `now`, measured at most once per sweep.
+    fn measure(
+        &self,
+        conn: &mut DbConn,
+        scope: MetricScope,
+        period: PeriodDto,
+        now: DateTime<Utc>,
+    ) -> Result<FiguresDto, StoreError> {
+        let Some(memo) = &self.0 else {
+            return measure(conn, &scope, period, now);
+        };
+        let key = (scope, period.to);
+        if let Some(known) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(known.clone());
+        }
+        let figures = measure(conn, &key.0, period, now)?;
+        (memo.lock().unwrap_or_else(|e| e.into_inner())).insert(key, figures.clone());
+        Ok(figures)
+    }
 }
 
 /// What an escalation is, before its packet exists.
@@ -166,16 +208,9 @@ pub fn build_packet(
     now: DateTime<Utc>,
 ) -> Result<EscalationPacket, StoreError> {
     // The consumer's own view carries the whole contact; it is kept only with consent.
-    let view = build_view(
-        conn,
-        &ctx.calendar,
-        &ctx.pii,
-        &dispute.id,
-        Actor::Consumer,
-        now,
-    )?;
-    let consumer =
-        crate::store::users::find_user(conn, &dispute.consumer_id)?.ok_or(StoreError::NotFound)?;
+    let found = find_dispute_with_parties(conn, &dispute.id)?.ok_or(StoreError::NotFound)?;
+    let consumer = found.2.clone();
+    let view = view_of(conn, &ctx.calendar, &ctx.pii, found, Actor::Consumer, now)?;
     let consent = view.claim.contact_consent;
     let industry = find_industry(conn, &dispute.industry_code)?;
     let region = find_region(conn, &dispute.region_code)?;
@@ -252,6 +287,6 @@ pub fn build_packet(
         offers: view.offers,
         agreement: view.agreement,
         evidence,
-        metrics: metrics(conn, dispute, now)?,
+        metrics: metrics(conn, &ctx.packet_figures, dispute, now)?,
     })
 }

@@ -13,12 +13,12 @@ use crate::domain::escalation::EscalationState;
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw, effective_status};
 use crate::domain::policy::DayCount;
 use crate::security::pii::PiiCipher;
-use crate::store::businesses::find_business;
-use crate::store::disputes::{Dispute, find_dispute, list_events};
+use crate::store::disputes::{
+    Dispute, DisputeWithParties, find_dispute, find_dispute_with_parties, list_events,
+};
 use crate::store::negotiation::{
     Offer, Settlement, find_escalation, find_settlement, list_evidence, list_messages, list_offers,
 };
-use crate::store::users::find_user;
 use crate::store::{DbConn, StoreError, from_db_time};
 
 /// What was bought or used.
@@ -421,9 +421,19 @@ pub fn build_view(
     role: Actor,
     now: DateTime<Utc>,
 ) -> Result<DisputeView, StoreError> {
-    let (d, claim) = find_dispute(conn, id)?.ok_or(StoreError::NotFound)?;
-    let consumer = find_user(conn, &d.consumer_id)?.ok_or(StoreError::NotFound)?;
-    let business = find_business(conn, &d.business_id)?.ok_or(StoreError::NotFound)?;
+    let found = find_dispute_with_parties(conn, id)?.ok_or(StoreError::NotFound)?;
+    view_of(conn, calendar, pii, found, role, now)
+}
+
+/// Builds the view of a dispute already read with its parties, for a viewer with `role`.
+pub fn view_of(
+    conn: &mut DbConn,
+    calendar: &Calendar,
+    pii: &PiiCipher,
+    (d, claim, consumer, business): DisputeWithParties,
+    role: Actor,
+    now: DateTime<Utc>,
+) -> Result<DisputeView, StoreError> {
     let phone = match role {
         Actor::Regulator => consumer.phone_masked.clone(),
         _ => consumer

@@ -110,6 +110,7 @@ impl AppState {
                 .scheduled
                 .then_some(self.settings.reports.hour),
             sweep_page: self.settings.jobs.sweep_page,
+            packet_figures: Default::default(),
         }
     }
 

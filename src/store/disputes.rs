@@ -202,6 +202,34 @@ pub fn find_dispute(conn: &mut DbConn, id: &str) -> Result<Option<(Dispute, Clai
         .optional()?)
 }
 
+/// Dispute `id` with its claim, its consumer's account and its business.
+pub type DisputeWithParties = (
+    Dispute,
+    Claim,
+    super::users::User,
+    super::businesses::Business,
+);
+
+/// Dispute `id` with its claim and both parties in one statement: what its page shows first.
+pub fn find_dispute_with_parties(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<DisputeWithParties>, StoreError> {
+    Ok(disputes::table
+        .inner_join(dispute_claims::table)
+        .inner_join(users::table)
+        .inner_join(businesses::table)
+        .filter(disputes::id.eq(id))
+        .select((
+            Dispute::as_select(),
+            Claim::as_select(),
+            super::users::User::as_select(),
+            super::businesses::Business::as_select(),
+        ))
+        .first(conn)
+        .optional()?)
+}
+
 /// Locks dispute `id`'s row until the transaction ends, so checks made after it (how many
 /// evidence files it holds) stay true until the transaction writes. On SQLite the write
 /// transaction (`BEGIN IMMEDIATE`, see [`super::write_transaction`]) holds the database's one

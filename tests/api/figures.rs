@@ -117,20 +117,24 @@ async fn packet_and_api_figures(app: &TestApp, id: String) -> (Value, Value) {
     (packet, asked)
 }
 
-/// A sweep that catches up after downtime escalates a dispute overdue since days before: its
-/// packet, ending at the last midnight, counts it open and overdue then, as the API does.
+/// A sweep that catches up after downtime escalates two disputes overdue since days before:
+/// each packet, ending at the last midnight, counts both open and overdue then, as the API
+/// does, whichever of the two was escalated first.
 async fn a_packet_counts_its_own_dispute_as_overdue_at_midnight(app: TestApp) {
     app.seed_demo().await;
     let unit = app.unit_of(&app.demo_token(XIXI).await).await;
     let consumer = app.demo_token("consumer@odr.demo").await;
-    let id = file(&app, &consumer, &unit, "2026-11-20").await;
+    let first = file(&app, &consumer, &unit, "2026-11-20").await;
+    let second = file(&app, &consumer, &unit, "2026-11-21").await;
     app.advance(chrono::Duration::days(30));
-    assert_eq!(app.sweep().await.escalated_unsettled, 1);
-    let (packet, asked) = packet_and_api_figures(&app, id).await;
-    assert_eq!(packet["metrics"]["unit"], asked);
-    assert_eq!(packet["metrics"]["unit"]["open_overdue_at_end"], 1);
-    assert_eq!(packet["metrics"]["region"]["open_overdue_at_end"], 1);
-    assert_eq!(packet["metrics"]["industry"]["open_overdue_at_end"], 1);
+    assert_eq!(app.sweep().await.escalated_unsettled, 2);
+    for id in [first, second] {
+        let (packet, asked) = packet_and_api_figures(&app, id).await;
+        assert_eq!(packet["metrics"]["unit"], asked);
+        assert_eq!(packet["metrics"]["unit"]["open_overdue_at_end"], 2);
+        assert_eq!(packet["metrics"]["region"]["open_overdue_at_end"], 2);
+        assert_eq!(packet["metrics"]["industry"]["open_overdue_at_end"], 2);
+    }
 }
 
 async fn every_figure_and_edge_matches_a_hand_count(app: TestApp) {
