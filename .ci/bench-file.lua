@@ -1,4 +1,5 @@
--- wrk script of .ci/bench-disputes and .ci/bench-sweeps: filings POSTed with $CONSUMER's token at $UNIT.
+-- wrk script of .ci/bench-disputes and .ci/bench-sweeps: filings POSTed with $CONSUMER's token at $UNIT,
+-- or in turn at each unit of $UNITS (ids separated by commas) when it is set.
 -- One consumer files against one unit, each request a new purchase: the worst case for the
 -- alert rules (every filing after the first is a repeat and tells the region's regulators).
 counter = 0
@@ -12,7 +13,9 @@ function setup(thread)
 end
 function init(args)
   statuses = {}
-  unit, token = os.getenv("UNIT"), os.getenv("CONSUMER")
+  token = os.getenv("CONSUMER")
+  units = {}
+  for id in string.gmatch(os.getenv("UNITS") or os.getenv("UNIT"), "[^,]+") do table.insert(units, id) end
 end
 function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
 function done(summary, latency, requests)
@@ -24,6 +27,7 @@ function done(summary, latency, requests)
 end
 request = function()
   counter = counter + 1
+  local unit = units[(counter + thread_no) % #units + 1]
   local body = string.format('{"unit_id":"%s","category":"product_quality","item":{"kind":"product","name":"bench %d-%d-%d"},"purchase_date":"2026-11-20","amount_paid_fen":10000,"amount_claimed_fen":10000,"remedies":["refund"],"description":"benchmark filing with enough characters","contact_consent":true}', unit, thread_no, math.random(1, 1000000000), counter)
   return wrk.format("POST", "/api/v1/disputes", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
