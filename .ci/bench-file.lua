@@ -15,7 +15,10 @@ function init(args)
   statuses = {}
   token = os.getenv("CONSUMER")
   units = {}
-  for id in string.gmatch(os.getenv("UNITS") or os.getenv("UNIT"), "[^,]+") do table.insert(units, id) end
+  local list = os.getenv("UNITS")
+  if list == nil or list == "" then list = os.getenv("UNIT") or "" end
+  for id in string.gmatch(list, "[^,]+") do table.insert(units, id) end
+  assert(#units > 0, "set UNIT or UNITS")
 end
 function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
 function done(summary, latency, requests)

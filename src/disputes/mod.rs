@@ -52,8 +52,6 @@ pub struct CaseContext {
     pub report_hour: Option<u32>,
     /// How many disputes a sweep reads at a time.
     pub sweep_page: i64,
-    /// Figures of escalation packets, kept for the packets of one sweep.
-    pub packet_figures: packet::PacketFigures,
 }
 
 /// Why a use case refused or failed.

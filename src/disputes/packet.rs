@@ -2,10 +2,7 @@
 //! transaction as the escalation and stored with it, so every delivery attempt sends the same
 //! bytes. Its JSON Schema is published as `openapi/escalation-packet.v2.schema.json`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -126,7 +123,6 @@ pub struct PacketMetrics {
 
 fn metrics(
     conn: &mut DbConn,
-    memo: &PacketFigures,
     d: &Dispute,
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
@@ -141,53 +137,15 @@ fn metrics(
         .to_string();
     Ok(PacketMetrics {
         period,
-        unit: memo.measure(conn, MetricScope::Unit(d.unit_id.clone()), period, now)?,
-        region: memo.measure(conn, MetricScope::Region(region), period, now)?,
-        industry: memo.measure(
+        unit: measure(conn, &MetricScope::Unit(d.unit_id.clone()), period, now)?,
+        region: measure(conn, &MetricScope::Region(region), period, now)?,
+        industry: measure(
             conn,
-            MetricScope::Industry(d.industry_code.clone(), None),
+            &MetricScope::Industry(d.industry_code.clone(), None),
             period,
             now,
         )?,
     })
-}
-
-/// The figures escalation packets carry, measured once per scope for all the packets one sweep
-/// builds (each measured afresh outside a sweep). A period ending at the last midnight keeps its
-/// figures while the sweep escalates: a dispute overdue at midnight counts as such whether it
-/// is still open or escalated since (docs/metrics.md, "Open and overdue"), so the first
-/// packet's figures are every later one's (docs/escalation.md, "Packet").
-#[derive(Debug, Clone, Default)]
-pub struct PacketFigures(Option<Arc<Mutex<MeasuredFigures>>>);
-
-/// Figures by scope and the last day of their period.
-type MeasuredFigures = HashMap<(MetricScope, NaiveDate), FiguresDto>;
-
-impl PacketFigures {
-    /// Figures kept for the packets of one sweep.
-    pub fn for_sweep() -> Self {
-        Self(Some(Arc::default()))
-    }
-
-    /// The figures of `scope` over `period` as of `now`, measured at most once per sweep.
-    fn measure(
-        &self,
-        conn: &mut DbConn,
-        scope: MetricScope,
-        period: PeriodDto,
-        now: DateTime<Utc>,
-    ) -> Result<FiguresDto, StoreError> {
-        let Some(memo) = &self.0 else {
-            return measure(conn, &scope, period, now);
-        };
-        let key = (scope, period.to);
-        if let Some(known) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(known.clone());
-        }
-        let figures = measure(conn, &key.0, period, now)?;
-        (memo.lock().unwrap_or_else(|e| e.into_inner())).insert(key, figures.clone());
-        Ok(figures)
-    }
 }
 
 /// What an escalation is, before its packet exists.
@@ -287,6 +245,6 @@ pub fn build_packet(
         offers: view.offers,
         agreement: view.agreement,
         evidence,
-        metrics: metrics(conn, &ctx.packet_figures, dispute, now)?,
+        metrics: metrics(conn, dispute, now)?,
     })
 }

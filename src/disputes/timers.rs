@@ -115,11 +115,6 @@ pub fn sweep(
     ctx: &CaseContext,
     now: DateTime<Utc>,
 ) -> Result<SweepReport, StoreError> {
-    // Every packet of this sweep shares the figures of a period ending at the last midnight.
-    let ctx = &CaseContext {
-        packet_figures: super::packet::PacketFigures::for_sweep(),
-        ..ctx.clone()
-    };
     // First, so that no failure below keeps audit entries off the chain; a broken chain is
     // reported and never stops the timers.
     let audit_sealed = crate::store::audit::seal_waiting(conn, SEAL_BATCHES_PER_SWEEP)

@@ -110,7 +110,6 @@ impl AppState {
                 .scheduled
                 .then_some(self.settings.reports.hour),
             sweep_page: self.settings.jobs.sweep_page,
-            packet_figures: Default::default(),
         }
     }
 

@@ -395,7 +395,7 @@ pub fn refill_rollups(conn: &mut DbConn) -> Result<(), StoreError> {
 }
 
 /// The units a scope covers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetricScope {
     Unit(String),
     /// An industry, within the region prefix when given.
