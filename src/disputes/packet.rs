@@ -167,7 +167,7 @@ pub fn build_packet(
 ) -> Result<EscalationPacket, StoreError> {
     // The consumer's own view carries the whole contact; it is kept only with consent.
     let found = find_dispute_with_parties(conn, &dispute.id)?.ok_or(StoreError::NotFound)?;
-    let consumer = found.2.clone();
+    let masked_phone = found.2.phone_masked.clone();
     let view = view_of(conn, &ctx.calendar, &ctx.pii, found, Actor::Consumer, now)?;
     let consent = view.claim.contact_consent;
     let industry = find_industry(conn, &dispute.industry_code)?;
@@ -223,7 +223,7 @@ pub fn build_packet(
             phone: if consent {
                 view.consumer.phone
             } else {
-                consumer.phone_masked
+                masked_phone
             },
             email: view.consumer.email.filter(|_| consent),
         },

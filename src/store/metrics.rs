@@ -268,13 +268,9 @@ impl CounterDeltas {
         Self(())
     }
 
-    /// Writes what the transaction gathered (inside it, before it commits).
-    pub(crate) fn write(&self, conn: &mut DbConn) -> Result<(), StoreError> {
-        Self::write_gathered(conn)
-    }
-
-    /// Writes what the transaction under way has gathered so far, now (a read of today's
-    /// counters later in it then sees them); nothing outside a write transaction.
+    /// Writes what the transaction under way has gathered so far, now: just before it commits,
+    /// or earlier when a read of today's counters later in it must see them; nothing outside a
+    /// write transaction.
     pub fn write_gathered(conn: &mut DbConn) -> Result<(), StoreError> {
         let deltas = PENDING.with(|p| p.borrow_mut().last_mut().map(std::mem::take));
         for (row, delta) in deltas.unwrap_or_default() {
@@ -333,10 +329,9 @@ fn roll_up(conn: &mut DbConn, key: &DayKey, delta: &Counters) -> Result<(), Stor
 /// outside one.
 fn add_at_end(
     conn: &mut DbConn,
-    rows: impl Iterator<Item = PendingRow>,
+    mut rows: impl Iterator<Item = PendingRow>,
     delta: &Counters,
 ) -> Result<(), StoreError> {
-    let mut rows = rows.peekable();
     PENDING.with(|p| {
         if let Some(pending) = p.borrow_mut().last_mut() {
             for row in rows.by_ref() {

@@ -332,10 +332,10 @@ where
         }
         return outcome;
     }
-    let counters = metrics::CounterDeltas::open();
+    let _gathering = metrics::CounterDeltas::open();
     let work = |conn: &mut DbConn| {
         let value = work(conn)?;
-        counters.write(conn)?;
+        metrics::CounterDeltas::write_gathered(conn)?;
         Ok(value)
     };
     let DbConn::Sqlite(lite) = conn else {
