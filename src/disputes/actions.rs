@@ -2,11 +2,13 @@
 //! side effects (messages, offers, settlement, escalation), saves the dispute with an
 //! optimistic version check, writes the timeline event and notifies the other party.
 
+use std::cell::RefCell;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::notices::{Arg, Notice, Said, send_notice};
-use super::packet::{EscalationHead, build_packet};
+use super::packet::{EscalationHead, FiguresMemo, build_packet};
 use super::{
     CaseContext, CaseError, apply_facts, facts_of, fulfilment_due, policy_of, recompute_due_dates,
 };
@@ -18,7 +20,7 @@ use crate::error::ErrorCode;
 use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
 use crate::store::negotiation::{
     Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
-    insert_escalation, insert_message, insert_offer, insert_settlement, supersede_open_offers,
+    insert_escalations, insert_message, insert_offer, insert_settlement, supersede_open_offers,
 };
 use crate::store::users::{User, find_user, list_staff};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
@@ -255,8 +257,65 @@ pub fn act(
     Ok(())
 }
 
-/// Writes the escalation of `dispute` (saved as escalated) with its packet and the job that
-/// delivers it through the connector routed for the dispute's industry and region.
+/// An escalation opened in a transaction: its row, with the packet, and its delivery job are
+/// written by [`EscalationBatch::finish`] (at once outside a batch).
+struct Opened {
+    dispute: Dispute,
+    id: String,
+    reason: String,
+    initiated_by: String,
+    connector: String,
+    at: DateTime<Utc>,
+}
+
+thread_local! {
+    /// The escalations opened while an [`EscalationBatch`] is open on this thread.
+    static BATCH: RefCell<Option<Vec<Opened>>> = const { RefCell::new(None) };
+}
+
+/// The escalations a sweep opens in one transaction (docs/escalation.md#packet), written
+/// together just before it commits: first the transaction's counters, so every packet counts
+/// its own dispute and its batch-mates (escalated at the same moment), then one packet each
+/// with the figures measured once per scope ([`FiguresMemo`]), then the rows and delivery jobs
+/// in one statement each. Dropping the batch forgets what it holds.
+pub struct EscalationBatch(());
+
+impl EscalationBatch {
+    /// Starts a batch on this thread.
+    pub fn open() -> Self {
+        BATCH.with(|b| *b.borrow_mut() = Some(Vec::new()));
+        Self(())
+    }
+
+    /// How many escalations the batch holds: where to go back to with [`Self::restore`].
+    pub fn mark(&self) -> usize {
+        BATCH.with(|b| b.borrow().as_ref().map_or(0, Vec::len))
+    }
+
+    /// Forgets the escalations opened since `mark` (their savepoint rolled back).
+    pub fn restore(&self, mark: usize) {
+        BATCH.with(|b| {
+            if let Some(opened) = b.borrow_mut().as_mut() {
+                opened.truncate(mark);
+            }
+        });
+    }
+
+    /// Writes the batch's escalations inside its transaction; how many.
+    pub fn finish(self, conn: &mut DbConn, ctx: &CaseContext) -> Result<usize, StoreError> {
+        let opened = BATCH.with(|b| b.borrow_mut().take()).unwrap_or_default();
+        write_escalations(conn, ctx, opened)
+    }
+}
+
+impl Drop for EscalationBatch {
+    fn drop(&mut self) {
+        BATCH.with(|b| *b.borrow_mut() = None);
+    }
+}
+
+/// Opens the escalation of `dispute` (saved as escalated) through the connector routed for its
+/// industry and region: in the open [`EscalationBatch`], or written at once.
 fn open_escalation(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -265,40 +324,73 @@ fn open_escalation(
     initiated_by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let id = new_id();
-    let connector = ctx
-        .escalation
-        .connector_for(&dispute.industry_code, &dispute.region_code)
-        .to_string();
-    let head = EscalationHead {
-        id: &id,
-        reason,
-        initiated_by,
-        connector: &connector,
+    let opened = Opened {
+        dispute: dispute.clone(),
+        id: new_id(),
+        reason: reason.into(),
+        initiated_by: initiated_by.into(),
+        connector: ctx
+            .escalation
+            .connector_for(&dispute.industry_code, &dispute.region_code)
+            .to_string(),
+        at: now,
     };
-    // The packet's "open and overdue" adds today's ended overdue spells, this dispute's among
-    // them: its counters must be written before the packet reads them.
+    let unbatched = BATCH.with(|b| match b.borrow_mut().as_mut() {
+        Some(batch) => {
+            batch.push(opened);
+            None
+        }
+        None => Some(opened),
+    });
+    match unbatched {
+        Some(opened) => write_escalations(conn, ctx, vec![opened]).map(drop),
+        None => Ok(()),
+    }
+}
+
+/// Writes `opened` with their packets and delivery jobs; how many.
+fn write_escalations(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    opened: Vec<Opened>,
+) -> Result<usize, StoreError> {
+    let Some(last) = opened.iter().map(|o| o.at).max() else {
+        return Ok(0);
+    };
+    // The packet's "open and overdue" adds today's ended overdue spells, these disputes' among
+    // them: their counters must be written before the packets read them.
     crate::store::metrics::CounterDeltas::write_gathered(conn)?;
-    let packet = build_packet(conn, ctx, dispute, &head, now)?;
-    let packet = serde_json::to_string(&packet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    insert_escalation(
-        conn,
-        &Escalation {
-            id: id.clone(),
-            dispute_id: dispute.id.clone(),
-            reason: reason.into(),
-            initiated_by: initiated_by.into(),
+    let mut memo = FiguresMemo::default();
+    let mut rows = Vec::with_capacity(opened.len());
+    for o in opened {
+        let head = EscalationHead {
+            id: &o.id,
+            reason: &o.reason,
+            initiated_by: &o.initiated_by,
+            connector: &o.connector,
+        };
+        let packet = build_packet(conn, ctx, &mut memo, &o.dispute, &head, o.at)?;
+        let packet =
+            serde_json::to_string(&packet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        rows.push(Escalation {
+            id: o.id,
+            dispute_id: o.dispute.id,
+            reason: o.reason,
+            initiated_by: o.initiated_by,
             state: "pending".into(),
-            created_at: to_db_time(now),
-            connector,
+            created_at: to_db_time(o.at),
+            connector: o.connector,
             packet,
             delivery_attempts: 0,
             last_delivery_error: None,
             delivered_at: None,
             dead_at: None,
-        },
-    )?;
-    super::escalations::queue_delivery(conn, ctx, &id, now)
+        });
+    }
+    insert_escalations(conn, &rows)?;
+    let ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+    super::escalations::queue_deliveries(conn, ctx, &ids, last)?;
+    Ok(ids.len())
 }
 
 /// The other party's people: the consumer, or the unit's active staff; both for a regulator.

@@ -13,7 +13,7 @@ use crate::domain::dispute::TimelineKind;
 use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::error::ErrorCode;
-use crate::jobs::{Job, enqueue_job_until};
+use crate::jobs::{Job, enqueue_jobs};
 use crate::store::disputes::{Dispute, append_event, find_dispute};
 use crate::store::escalations as stored;
 use crate::store::users::User;
@@ -43,19 +43,23 @@ fn notice_for(dispute: &Dispute, what: Said) -> Notice {
     }
 }
 
-/// Adds the job that delivers escalation `id`; failures are retried for
-/// `escalation.retry_hours`, then the escalation is dead.
-pub fn queue_delivery(
+/// Adds the jobs that deliver escalations `ids` (made at `now`) in one statement; failures are
+/// retried for `escalation.retry_hours`, then the escalation is dead.
+pub fn queue_deliveries(
     conn: &mut DbConn,
     ctx: &CaseContext,
-    id: &str,
+    ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    enqueue_job_until(
+    let jobs: Vec<Job> = ids
+        .iter()
+        .map(|id| Job::DeliverEscalation {
+            escalation_id: id.clone(),
+        })
+        .collect();
+    enqueue_jobs(
         conn,
-        &Job::DeliverEscalation {
-            escalation_id: id.into(),
-        },
+        &jobs,
         // The give-up moment bounds the retries, not a count.
         i64::from(u16::MAX),
         now,
@@ -229,7 +233,7 @@ pub fn redrive(
                 CaseError::NotFound("escalation")
             });
         }
-        queue_delivery(conn, ctx, escalation_id, now)?;
+        queue_deliveries(conn, ctx, &[escalation_id.to_string()], now)?;
         Ok(())
     })
 }

@@ -281,5 +281,5 @@ fn deliver(
         }
     }
     notify_all(conn, &notes)?;
-    enqueue_jobs(conn, &emails, ctx.email_max_attempts, now)
+    enqueue_jobs(conn, &emails, ctx.email_max_attempts, now, None)
 }

@@ -2,7 +2,9 @@
 //! transaction as the escalation and stored with it, so every delivery attempt sends the same
 //! bytes. Its JSON Schema is published as `openapi/escalation-packet.v2.schema.json`.
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -121,8 +123,34 @@ pub struct PacketMetrics {
     pub industry: FiguresDto,
 }
 
+/// The figures packets have measured in one transaction, by scope and period. A period ending
+/// at midnight does not depend on the moment it is read at ([`measure`]), so once a batch of
+/// escalations has written its counters, every packet of the batch reads the same figures
+/// for the same scope: the sweep measures each once per batch (docs/escalation.md#packet).
+#[derive(Debug, Default)]
+pub struct FiguresMemo(HashMap<(MetricScope, NaiveDate, NaiveDate), FiguresDto>);
+
+impl FiguresMemo {
+    fn measure(
+        &mut self,
+        conn: &mut DbConn,
+        scope: MetricScope,
+        period: PeriodDto,
+        now: DateTime<Utc>,
+    ) -> Result<FiguresDto, StoreError> {
+        let key = (scope, period.from, period.to);
+        if let Some(figures) = self.0.get(&key) {
+            return Ok(figures.clone());
+        }
+        let figures = measure(conn, &key.0, period, now)?;
+        self.0.insert(key, figures.clone());
+        Ok(figures)
+    }
+}
+
 fn metrics(
     conn: &mut DbConn,
+    memo: &mut FiguresMemo,
     d: &Dispute,
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
@@ -137,11 +165,11 @@ fn metrics(
         .to_string();
     Ok(PacketMetrics {
         period,
-        unit: measure(conn, &MetricScope::Unit(d.unit_id.clone()), period, now)?,
-        region: measure(conn, &MetricScope::Region(region), period, now)?,
-        industry: measure(
+        unit: memo.measure(conn, MetricScope::Unit(d.unit_id.clone()), period, now)?,
+        region: memo.measure(conn, MetricScope::Region(region), period, now)?,
+        industry: memo.measure(
             conn,
-            &MetricScope::Industry(d.industry_code.clone(), None),
+            MetricScope::Industry(d.industry_code.clone(), None),
             period,
             now,
         )?,
@@ -157,10 +185,12 @@ pub struct EscalationHead<'a> {
     pub connector: &'a str,
 }
 
-/// Builds the packet of `dispute` (already saved as escalated) as of `now`.
+/// Builds the packet of `dispute` (already saved as escalated) as of `now`, with the figures
+/// `memo` holds for its transaction.
 pub fn build_packet(
     conn: &mut DbConn,
     ctx: &CaseContext,
+    memo: &mut FiguresMemo,
     dispute: &Dispute,
     head: &EscalationHead<'_>,
     now: DateTime<Utc>,
@@ -245,6 +275,6 @@ pub fn build_packet(
         offers: view.offers,
         agreement: view.agreement,
         evidence,
-        metrics: metrics(conn, dispute, now)?,
+        metrics: metrics(conn, memo, dispute, now)?,
     })
 }

@@ -1,12 +1,13 @@
-//! The sweeper: applies every lapse of docs/lifecycle.md#transitions that is due. Each dispute is handled in its
-//! own transaction through the same rules as a person's action, with the optimistic version
-//! check, so several nodes sweeping at once change each dispute once and notify once; on
-//! PostgreSQL a node skips the disputes another node's sweep holds, so they share the work.
+//! The sweeper: applies every lapse of docs/lifecycle.md#transitions that is due. Up to 100
+//! disputes are handled in one transaction, each in a savepoint of its own through the same
+//! rules as a person's action, with the optimistic version check, so several nodes sweeping at
+//! once change each dispute once and notify once; on PostgreSQL a node skips the disputes
+//! another node's sweep holds, so they share the work.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::actions::{Acting, Action, act};
+use super::actions::{Acting, Action, EscalationBatch, act};
 use super::{CaseContext, CaseError};
 use crate::domain::dispute::{Deadline, TimelineKind};
 use crate::domain::policy::DeadlinePolicy;
@@ -108,6 +109,42 @@ fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreEr
 /// writes cannot hold up the timers; the rest wait for the next sweep.
 const SEAL_BATCHES_PER_SWEEP: usize = 50;
 
+/// At most this many lapses are applied in one transaction.
+const SWEEP_BATCH: usize = 100;
+
+/// Applies `action` to those of disputes `ids` no other node's sweep holds, in one transaction
+/// with a savepoint per dispute: one that another node or person changed meanwhile is left to
+/// the next sweep, the others are applied. The escalations among them are written together at
+/// the end ([`EscalationBatch`]). How many were applied.
+fn apply_batch(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    action: &Action,
+    ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    crate::store::write_transaction(conn, |conn| {
+        let escalations = EscalationBatch::open();
+        let mut applied = 0;
+        for id in claim_for_sweep(conn, ids)? {
+            let mark = escalations.mark();
+            let outcome = crate::store::write_transaction(conn, |conn| {
+                act(conn, ctx, &id, &Acting::system(), action, now)
+            });
+            match outcome {
+                Ok(()) => applied += 1,
+                Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {
+                    escalations.restore(mark);
+                }
+                Err(CaseError::Store(e)) => return Err(e),
+                Err(other) => return Err(StoreError::Corrupt(other.to_string())),
+            }
+        }
+        escalations.finish(conn, ctx)?;
+        Ok(applied)
+    })
+}
+
 /// Applies every lapse due at `now`. Disputes another node or person changed meanwhile are
 /// left to the next sweep.
 pub fn sweep(
@@ -137,25 +174,13 @@ pub fn sweep(
         let mut after = None;
         loop {
             let (due, end) = due_page(conn, &action, now, after.as_ref(), ctx.sweep_page)?;
-            for id in due {
-                let outcome = crate::store::write_transaction(conn, |conn| {
-                    // Another node sweeping the same page has this one: it is theirs.
-                    if !claim_for_sweep(conn, &id)? {
-                        return Ok(false);
-                    }
-                    act(conn, ctx, &id, &Acting::system(), &action, now).map(|()| true)
-                });
-                match outcome {
-                    Ok(false) => {}
-                    Ok(true) => match action {
-                        Action::FirstContactLapsed => report.first_contacts_flagged += 1,
-                        Action::SettlementLapsed => report.escalated_unsettled += 1,
-                        Action::FulfilmentLapsed => report.escalated_unfulfilled += 1,
-                        _ => report.resolved_unanswered += 1,
-                    },
-                    Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {}
-                    Err(CaseError::Store(e)) => return Err(e),
-                    Err(other) => return Err(StoreError::Corrupt(other.to_string())),
+            for batch in due.chunks(SWEEP_BATCH) {
+                let applied = apply_batch(conn, ctx, &action, batch, now)?;
+                match action {
+                    Action::FirstContactLapsed => report.first_contacts_flagged += applied,
+                    Action::SettlementLapsed => report.escalated_unsettled += applied,
+                    Action::FulfilmentLapsed => report.escalated_unfulfilled += applied,
+                    _ => report.resolved_unanswered += applied,
                 }
             }
             if end.is_none() {

@@ -37,30 +37,21 @@ pub fn enqueue_job(
     max_attempts: i64,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    enqueue_job_until(conn, job, max_attempts, now, None)
+    enqueue(conn, &job.queued(max_attempts, now, None)?, now).map(drop)
 }
 
-/// Like [`enqueue_job`], but failures are not retried past `give_up_at`.
-pub fn enqueue_job_until(
-    conn: &mut DbConn,
-    job: &Job,
-    max_attempts: i64,
-    now: DateTime<Utc>,
-    give_up_at: Option<DateTime<Utc>>,
-) -> Result<(), StoreError> {
-    enqueue(conn, &job.queued(max_attempts, now, give_up_at)?, now).map(drop)
-}
-
-/// Adds `jobs` to the queue in one statement inside the caller's transaction, due at `now`.
+/// Adds `jobs` to the queue in one statement inside the caller's transaction, due at `now`
+/// (retried until `give_up_at`, when given).
 pub fn enqueue_jobs(
     conn: &mut DbConn,
     jobs: &[Job],
     max_attempts: i64,
     now: DateTime<Utc>,
+    give_up_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
     let rows = jobs
         .iter()
-        .map(|job| job.queued(max_attempts, now, None))
+        .map(|job| job.queued(max_attempts, now, give_up_at))
         .collect::<Result<Vec<_>, _>>()?;
     enqueue_all(conn, &rows, now)
 }

@@ -79,7 +79,7 @@ pub struct PeriodDto {
 }
 
 /// The figures of one scope and period.
-#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct FiguresDto {
     pub period: PeriodDto,
     pub filed: i64,

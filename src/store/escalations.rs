@@ -1,6 +1,6 @@
 //! Escalations to 12315 once made (docs/escalation.md#delivery): their delivery (connector,
 //! packet, attempts, giving up), the handling steps recorded on them, the dead deliveries and
-//! the regulators' queue. An escalation is made with [`super::negotiation::insert_escalation`];
+//! the regulators' queue. Escalations are made with [`super::negotiation::insert_escalations`];
 //! the use cases are in [`crate::disputes::escalations`].
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -390,7 +390,7 @@ pub fn refill_rollups(conn: &mut DbConn) -> Result<(), StoreError> {
 }
 
 /// The units a scope covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MetricScope {
     Unit(String),
     /// An industry, within the region prefix when given.

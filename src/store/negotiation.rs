@@ -266,10 +266,10 @@ pub fn find_evidence(
 }
 
 /// Records an escalation (delivery is a job's work).
-pub fn insert_escalation(conn: &mut DbConn, row: &Escalation) -> Result<(), StoreError> {
-    diesel::insert_into(escalations::table)
-        .values(row)
-        .execute(conn)?;
+pub fn insert_escalations(conn: &mut DbConn, rows: &[Escalation]) -> Result<(), StoreError> {
+    if !rows.is_empty() {
+        insert_rows!(conn, escalations::table, rows)?;
+    }
     Ok(())
 }
 

@@ -27,21 +27,28 @@ macro_rules! page_after {
     }};
 }
 
-/// Locks dispute `id` for the sweep's transaction unless another transaction holds it
-/// (PostgreSQL's `FOR UPDATE SKIP LOCKED`): nodes sweeping the same page at once split it
-/// instead of each working on every dispute and all but one losing. SQLite has one writer at a
-/// time: there it always claims.
-pub fn claim_for_sweep(conn: &mut DbConn, id: &str) -> Result<bool, StoreError> {
+/// Locks those of disputes `ids` for the sweep's transaction that no other transaction holds
+/// (PostgreSQL's `FOR UPDATE SKIP LOCKED`), in one statement, and returns them in the order
+/// given: nodes sweeping the same page at once split it instead of each working on every
+/// dispute and all but one losing. SQLite has one writer at a time: there it claims all.
+pub fn claim_for_sweep(conn: &mut DbConn, ids: &[String]) -> Result<Vec<String>, StoreError> {
     match conn {
-        DbConn::Pg(pg) => Ok(disputes::table
-            .find(id)
-            .select(disputes::id)
-            .for_update()
-            .skip_locked()
-            .first::<String>(pg)
-            .optional()?
-            .is_some()),
-        DbConn::Sqlite(_) => Ok(true),
+        DbConn::Pg(pg) => {
+            let held: std::collections::HashSet<String> = disputes::table
+                .filter(disputes::id.eq_any(ids))
+                .select(disputes::id)
+                .for_update()
+                .skip_locked()
+                .load::<String>(pg)?
+                .into_iter()
+                .collect();
+            Ok(ids
+                .iter()
+                .filter(|id| held.contains(*id))
+                .cloned()
+                .collect())
+        }
+        DbConn::Sqlite(_) => Ok(ids.to_vec()),
     }
 }
 
