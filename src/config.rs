@@ -210,6 +210,8 @@ pub struct JobSettings {
     pub lease_secs: i64,
     pub max_attempts: i64,
     pub backoff_base_secs: i64,
+    /// How many jobs a worker runs at once (beside its sweeps).
+    pub concurrency: usize,
     /// How often the timers sweep runs; 0 turns it off on this node.
     pub sweep_interval_secs: u64,
     /// How many disputes the sweep reads at a time (it pages through those due).
@@ -661,6 +663,9 @@ impl Settings {
                     "must cover at least three replica checks (replica_check_ms, at least 1)",
                 );
             }
+        }
+        if self.jobs.concurrency == 0 {
+            return invalid("jobs.concurrency", "must be at least 1");
         }
         if self.jobs.sweep_page <= 0 {
             return invalid("jobs.sweep_page", "must be at least 1");

@@ -12,7 +12,7 @@ use crate::config::BUILTIN_CONNECTOR;
 use crate::config::JobSettings;
 use crate::disputes::escalations;
 use crate::notify::{self, email::Mailer};
-use crate::store::jobs::{JobRow, claim_next, complete, fail};
+use crate::store::jobs::{JobRow, claim_due, complete_all, fail};
 use crate::store::{Db, StoreError};
 
 /// What jobs need to run.
@@ -47,6 +47,20 @@ where
     while start().await.is_err() {}
 }
 
+/// How many due jobs a job loop claims at once. They wait their turn under their leases, so this
+/// many times the longest job (an SMTP or gateway timeout) must stay well under
+/// `jobs.lease_secs`: 10 × 10 s against 300 s by default.
+const CLAIM_BATCH: i64 = 10;
+
+/// Waits `period` unless `stop` changes first; whether to go on (false once nobody can tell the
+/// worker to stop any more).
+async fn pause(stop: &mut tokio::sync::watch::Receiver<bool>, period: StdDuration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(period) => true,
+        changed = stop.changed() => changed.is_ok(),
+    }
+}
+
 /// One worker; several may run against the same database.
 #[derive(Clone, Debug)]
 pub struct Worker {
@@ -74,11 +88,12 @@ impl Worker {
     /// Runs jobs until none is due; returns how many ran (successfully or not).
     pub async fn run_pending(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
-        while let Some(job) = self.claim().await? {
-            self.run_one(job).await?;
-            ran += 1;
+        loop {
+            match self.run_batch(None).await? {
+                0 => return Ok(ran),
+                n => ran += n,
+            }
         }
-        Ok(ran)
     }
 
     /// Picks up calendar years imported on any node, then applies every lapse due now (see
@@ -94,42 +109,53 @@ impl Worker {
             .await
     }
 
-    /// Polls the queue at the configured interval, and sweeps the timers every
-    /// `jobs.sweep_interval_secs` (0 turns the sweeper off on this node), until `stop` turns
-    /// true; the job under way is finished first, then the worker's leases are given back.
-    pub async fn run_until(self, mut stop: tokio::sync::watch::Receiver<bool>) {
-        let interval = StdDuration::from_millis(self.ctx.settings.poll_interval_ms);
-        let sweep_every = StdDuration::from_secs(self.ctx.settings.sweep_interval_secs);
-        let mut last_sweep: Option<std::time::Instant> = None;
+    /// Until `stop` turns true: sweeps the timers every `jobs.sweep_interval_secs` (0 turns the
+    /// sweeper off on this node) and, beside the sweeper, runs `jobs.concurrency` job loops that
+    /// each poll the queue at the configured interval, so a long sweep does not hold up the
+    /// deliveries it queues, nor a burst of jobs the next sweep. The jobs under way are finished
+    /// first, then the worker's leases are given back.
+    pub async fn run_until(self, stop: tokio::sync::watch::Receiver<bool>) {
         tracing::info!(worker.id = %self.id, "job worker started");
+        let loops =
+            (0..self.ctx.settings.concurrency.max(1)).map(|_| self.poll_until(stop.clone()));
+        tokio::join!(
+            self.sweep_until(stop.clone()),
+            futures_util::future::join_all(loops)
+        );
+        self.release().await;
+        tracing::info!(worker.id = %self.id, "job worker stopped");
+    }
+
+    /// Sweeps every `jobs.sweep_interval_secs`, from the start of one sweep to the next.
+    async fn sweep_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let every = StdDuration::from_secs(self.ctx.settings.sweep_interval_secs);
+        if every.is_zero() {
+            return;
+        }
         while !*stop.borrow() {
-            let sweep_due =
-                !sweep_every.is_zero() && last_sweep.is_none_or(|at| at.elapsed() >= sweep_every);
-            if sweep_due {
-                last_sweep = Some(std::time::Instant::now());
-                match self.sweep().await {
-                    Ok(report) if !report.is_quiet() => {
-                        tracing::info!(?report, "timers applied")
-                    }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(worker.id = %self.id, %error, "sweep failed"),
-                }
+            let started = std::time::Instant::now();
+            match self.sweep().await {
+                Ok(report) if !report.is_quiet() => tracing::info!(?report, "timers applied"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(worker.id = %self.id, %error, "sweep failed"),
             }
+            if !pause(&mut stop, every.saturating_sub(started.elapsed())).await {
+                break;
+            }
+        }
+    }
+
+    /// Runs due jobs, then waits `jobs.poll_interval_ms`, and again.
+    async fn poll_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let interval = StdDuration::from_millis(self.ctx.settings.poll_interval_ms);
+        while !*stop.borrow() {
             if let Err(error) = self.run_until_stopped(&stop).await {
                 tracing::warn!(worker.id = %self.id, %error, "job poll failed");
             }
-            tokio::select! {
-                () = tokio::time::sleep(interval) => {}
-                changed = stop.changed() => {
-                    if changed.is_err() {
-                        // Nobody can tell this worker to stop any more: stop now.
-                        break;
-                    }
-                }
+            if !pause(&mut stop, interval).await {
+                break;
             }
         }
-        self.release().await;
-        tracing::info!(worker.id = %self.id, "job worker stopped");
     }
 
     /// Like [`Self::run_pending`], but stops between jobs once `stop` turns true.
@@ -137,13 +163,45 @@ impl Worker {
         &self,
         stop: &tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), StoreError> {
-        while !*stop.borrow() {
-            let Some(job) = self.claim().await? else {
-                break;
-            };
-            self.run_one(job).await?;
-        }
+        while !*stop.borrow() && self.run_batch(Some(stop)).await? > 0 {}
         Ok(())
+    }
+
+    /// Claims up to [`CLAIM_BATCH`] due jobs and runs them one after another; a failure is
+    /// recorded at once, the jobs that succeeded are marked done together at the end (also
+    /// when a later one could not be recorded). With `stop`, the jobs not begun when it turns
+    /// true are left for [`Self::release`] to give back. How many ran.
+    async fn run_batch(
+        &self,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<usize, StoreError> {
+        let claimed = self.claim().await?;
+        let mut ran = 0;
+        let mut done = Vec::new();
+        let mut outcome = Ok(());
+        for row in claimed {
+            if stop.is_some_and(|stop| *stop.borrow()) {
+                break;
+            }
+            ran += 1;
+            match self.run_one(row).await {
+                Ok(Some(id)) => done.push(id),
+                Ok(None) => {}
+                Err(error) => {
+                    outcome = Err(error);
+                    break;
+                }
+            }
+        }
+        if !done.is_empty() {
+            let worker = self.id.clone();
+            let now = self.ctx.clock.now();
+            self.ctx
+                .db
+                .run(move |conn| complete_all(conn, &done, &worker, now))
+                .await?;
+        }
+        outcome.map(|()| ran)
     }
 
     /// Gives back the jobs this worker holds.
@@ -199,18 +257,20 @@ impl Worker {
         .await;
     }
 
-    async fn claim(&self) -> Result<Option<JobRow>, StoreError> {
+    async fn claim(&self) -> Result<Vec<JobRow>, StoreError> {
         let worker = self.id.clone();
         let now = self.ctx.clock.now();
         let lease = Duration::seconds(self.ctx.settings.lease_secs);
         self.ctx
             .db
-            .run(move |conn| claim_next(conn, &worker, now, lease))
+            .run(move |conn| claim_due(conn, &worker, now, lease, CLAIM_BATCH))
             .await
     }
 
+    /// Runs the claimed job `row`: its id when it succeeded (to be marked done), nothing when
+    /// its failure was recorded.
     #[tracing::instrument(skip_all, fields(job.id = %row.id, job.kind = %row.kind, job.attempt = row.attempts))]
-    async fn run_one(&self, row: JobRow) -> Result<(), StoreError> {
+    async fn run_one(&self, row: JobRow) -> Result<Option<String>, StoreError> {
         let job = decode_job(&row.kind, &row.payload);
         let outcome = match &job {
             Ok(job) => self.execute(job.clone()).await,
@@ -219,13 +279,7 @@ impl Worker {
         let worker = self.id.clone();
         let now = self.ctx.clock.now();
         match outcome {
-            Ok(()) => {
-                let id = row.id.clone();
-                self.ctx
-                    .db
-                    .run(move |conn| complete(conn, &id, &worker, now))
-                    .await
-            }
+            Ok(()) => Ok(Some(row.id)),
             Err(error) => {
                 let retry_at = now + self.backoff(row.attempts);
                 tracing::warn!(%error, %retry_at, "job failed");
@@ -238,17 +292,15 @@ impl Worker {
                 if dead {
                     tracing::error!(%error, "job gave up and is now dead");
                 }
-                match job {
-                    Ok(Job::DeliverEscalation { escalation_id }) => {
-                        self.ctx
-                            .db
-                            .run(move |conn| {
-                                escalations::record_failure(conn, &escalation_id, &error, dead, now)
-                            })
-                            .await
-                    }
-                    _ => Ok(()),
+                if let Ok(Job::DeliverEscalation { escalation_id }) = job {
+                    self.ctx
+                        .db
+                        .run(move |conn| {
+                            escalations::record_failure(conn, &escalation_id, &error, dead, now)
+                        })
+                        .await?;
                 }
+                Ok(None)
             }
         }
     }

@@ -111,17 +111,6 @@ impl JobRow {
     }
 }
 
-macro_rules! claimable {
-    ($now:expr) => {
-        jobs::state
-            .eq(state::QUEUED)
-            .and(jobs::run_at.le($now))
-            .or(jobs::state
-                .eq(state::RUNNING)
-                .and(jobs::locked_until.lt($now)))
-    };
-}
-
 /// Claims the next due job for `worker` with a lease of `lease`, or `None` when nothing is due.
 pub fn claim_next(
     conn: &mut DbConn,
@@ -129,94 +118,98 @@ pub fn claim_next(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<JobRow>, StoreError> {
-    let at = to_db_time(now);
-    let until = to_db_time(now + lease);
-    match conn {
-        DbConn::Pg(pg) => {
-            // One statement for each kind of candidate, each read from the (state, run_at)
-            // index and stopping at the first row no other worker holds: a job whose lease ran
-            // out (few jobs run at once), else the oldest due job of the queue. A claim costs
-            // the same however long the queue is (one `OR` over both kinds read and sorted
-            // every due job, thousands after a mass escalation).
-            // The candidates are read from the queue under another name: a subquery of the
-            // updated table itself would be taken as a correlated one.
-            let queue = diesel::alias!(jobs as queue);
-            let candidate = |state: &'static str| {
-                queue
-                    .filter(queue.field(jobs::state).eq(state))
-                    .order(queue.field(jobs::run_at))
-                    .select(queue.field(jobs::id))
-                    .for_update()
-                    .skip_locked()
-            };
-            let expired = candidate(state::RUNNING).filter(queue.field(jobs::locked_until).lt(at));
-            let due = candidate(state::QUEUED).filter(queue.field(jobs::run_at).le(at));
-            let take = (
-                jobs::state.eq(state::RUNNING),
-                jobs::locked_by.eq(worker),
-                jobs::locked_until.eq(until),
-                jobs::attempts.eq(jobs::attempts + 1),
-            );
-            let claimed = diesel::update(jobs::table)
-                .filter(jobs::id.nullable().eq(expired.single_value()))
-                .set(take)
-                .returning(JobRow::as_returning())
-                .get_result(pg)
-                .optional()?;
-            if claimed.is_some() {
-                return Ok(claimed);
-            }
-            Ok(diesel::update(jobs::table)
-                .filter(jobs::id.nullable().eq(due.single_value()))
-                .set(take)
-                .returning(JobRow::as_returning())
-                .get_result(pg)
-                .optional()?)
-        }
-        DbConn::Sqlite(lite) => {
-            // Another connection may win the same candidate; try the next one then.
-            for _ in 0..8 {
-                let candidate = jobs::table
-                    .filter(claimable!(at))
-                    .order(jobs::run_at)
-                    .select(jobs::id)
-                    .first::<String>(lite)
-                    .optional()?;
-                let Some(id) = candidate else {
-                    return Ok(None);
-                };
-                let claimed = diesel::update(jobs::table.find(&id).filter(claimable!(at)))
-                    .set((
-                        jobs::state.eq(state::RUNNING),
-                        jobs::locked_by.eq(worker),
-                        jobs::locked_until.eq(until),
-                        jobs::attempts.eq(jobs::attempts + 1),
-                    ))
-                    .execute(lite)?;
-                if claimed == 1 {
-                    return Ok(Some(
-                        jobs::table
-                            .find(&id)
-                            .select(JobRow::as_select())
-                            .first(lite)?,
-                    ));
-                }
-            }
-            Ok(None)
-        }
-    }
+    Ok(claim_due(conn, worker, now, lease, 1)?.pop())
 }
 
-/// Marks a claimed job done, if `worker` still holds it.
-pub fn complete(
+/// Claims up to `limit` due jobs for `worker` with a lease of `lease` each, oldest due first:
+/// jobs whose lease ran out (their worker died) before the queue's. Empty when nothing is due.
+pub fn claim_due(
     conn: &mut DbConn,
-    id: &str,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<JobRow>, StoreError> {
+    let at = to_db_time(now);
+    let until = to_db_time(now + lease);
+    let take = (
+        jobs::state.eq(state::RUNNING),
+        jobs::locked_by.eq(worker),
+        jobs::locked_until.eq(until),
+        jobs::attempts.eq(jobs::attempts + 1),
+    );
+    // The candidates are read from the queue under another name: a subquery of the updated
+    // table itself would be taken as a correlated one.
+    let queue = diesel::alias!(jobs as queue);
+    let candidates = |state: &'static str, limit: i64| {
+        queue
+            .filter(queue.field(jobs::state).eq(state))
+            .order(queue.field(jobs::run_at))
+            .select(queue.field(jobs::id))
+            .limit(limit)
+    };
+    // One statement for each kind of candidate, each read from the (state, run_at) index:
+    // jobs whose lease ran out (few jobs run at once), then the oldest due jobs of the queue.
+    // A claim costs the same however long the queue is (one `OR` over both kinds read and
+    // sorted every due job, thousands after a mass escalation). On PostgreSQL each stops at
+    // rows no other worker holds (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time.
+    macro_rules! claim {
+        ($conn:expr, $candidates:expr) => {
+            diesel::update(jobs::table)
+                .filter(jobs::id.eq_any($candidates))
+                .set(take)
+                .returning(JobRow::as_returning())
+                .load::<JobRow>($conn)?
+        };
+    }
+    let mut claimed = match conn {
+        DbConn::Pg(pg) => claim!(
+            pg,
+            candidates(state::RUNNING, limit)
+                .filter(queue.field(jobs::locked_until).lt(at))
+                .for_update()
+                .skip_locked()
+        ),
+        DbConn::Sqlite(lite) => claim!(
+            lite,
+            candidates(state::RUNNING, limit).filter(queue.field(jobs::locked_until).lt(at))
+        ),
+    };
+    let wanted = limit - claimed.len() as i64;
+    if wanted > 0 {
+        let queued = match conn {
+            DbConn::Pg(pg) => claim!(
+                pg,
+                candidates(state::QUEUED, wanted)
+                    .filter(queue.field(jobs::run_at).le(at))
+                    .for_update()
+                    .skip_locked()
+            ),
+            DbConn::Sqlite(lite) => claim!(
+                lite,
+                candidates(state::QUEUED, wanted).filter(queue.field(jobs::run_at).le(at))
+            ),
+        };
+        claimed.extend(queued);
+    }
+    // RETURNING gives the rows in no set order.
+    claimed.sort_by(|a, b| a.run_at.cmp(&b.run_at).then_with(|| a.id.cmp(&b.id)));
+    Ok(claimed)
+}
+
+/// Marks the claimed jobs `ids` done, those `worker` still holds, in one statement.
+pub fn complete_all(
+    conn: &mut DbConn,
+    ids: &[String],
     worker: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     diesel::update(
         jobs::table
-            .find(id)
+            .filter(jobs::id.eq_any(ids))
             .filter(jobs::locked_by.eq(worker))
             .filter(jobs::state.eq(state::RUNNING)),
     )
