@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use chrono::{DateTime, Utc};
 
 use super::AppState;
 use crate::domain::access::Actor;
@@ -12,7 +13,7 @@ use crate::domain::region::RegionCode;
 use crate::domain::role::{Role, StaffRole};
 use crate::error::{ApiError, ErrorCode};
 use crate::security::tokens::TokenError;
-use crate::store::users::{User, find_session_user};
+use crate::store::users::{User, find_session_user, recent_session_user};
 
 /// An authenticated user and the access facts derived from the account.
 #[derive(Debug, Clone)]
@@ -67,6 +68,23 @@ pub fn actor_of(user: &User) -> Result<Actor, ApiError> {
     })
 }
 
+/// The account of session `session` of `user_id` if it goes on (`store::users::find_session_user`):
+/// from this process's memory of sessions checked in the last seconds, else from the database.
+pub(crate) async fn session_user(
+    state: &AppState,
+    user_id: String,
+    session: String,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, ApiError> {
+    if let Some(user) = recent_session_user(&user_id, &session, now) {
+        return Ok(Some(user));
+    }
+    state
+        .db
+        .run(move |conn| find_session_user(conn, &user_id, &session, now).map_err(ApiError::from))
+        .await
+}
+
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -104,11 +122,7 @@ impl FromRequest for AuthUser {
                     }
                 })?;
             let now = state.clock.now();
-            let user = state
-                .db
-                .run(move |conn| {
-                    find_session_user(conn, &claims.sub, &claims.sid, now).map_err(ApiError::from)
-                })
+            let user = session_user(&state, claims.sub, claims.sid, now)
                 .await?
                 .ok_or_else(|| {
                     ApiError::new(

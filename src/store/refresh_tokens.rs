@@ -76,6 +76,7 @@ pub fn revoke_family(
     family_id: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    super::users::forget_live_sessions(family_id);
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -91,6 +92,7 @@ pub fn revoke_user(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    super::users::forget_live_sessions(user_id);
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

@@ -1,5 +1,7 @@
 //! User accounts of every role.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -97,6 +99,7 @@ pub fn set_password(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    forget_live_sessions(id);
     let changed = diesel::update(
         users::table
             .filter(users::id.eq(id))
@@ -117,6 +120,7 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    forget_live_sessions(id);
     let changed = diesel::update(users::table.find(id))
         .set((
             users::is_active.eq(active),
@@ -126,9 +130,77 @@ pub fn set_active(
     Ok(changed == 1)
 }
 
+/// How long this process trusts a session it found going on without asking the database
+/// again (docs/api.md#authentication), by the injected clock.
+const SESSION_TRUST: chrono::Duration = chrono::Duration::seconds(2);
+
+/// Sessions this process found going on lately, with their accounts: a request whose session
+/// was checked less than [`SESSION_TRUST`] ago needs no round trip for it. Hand-written rather
+/// than a cache crate's, because its time is the platform's injected clock (a crate's
+/// time-to-live reads the wall clock). Each change this process makes to an account or a
+/// session forgets what it holds of them ([`forget_live_sessions`]); another node's change is
+/// seen within [`SESSION_TRUST`].
+#[derive(Default)]
+struct LiveSessions {
+    /// (account, session) → the account and when its session was found going on.
+    seen: HashMap<(String, String), (User, DateTime<Utc>)>,
+    /// How often each account or session was forgotten, so that a check that began before
+    /// is not remembered after.
+    forgotten: HashMap<String, u64>,
+    /// Bumped when `forgotten` starts over (and `seen` with it).
+    epoch: u64,
+}
+
+impl LiveSessions {
+    /// Where the forgetting of `user_id` and `session` stands.
+    fn stamp(&self, user_id: &str, session: &str) -> [u64; 3] {
+        let times = |key: &str| self.forgotten.get(key).copied().unwrap_or(0);
+        [self.epoch, times(user_id), times(session)]
+    }
+}
+
+/// At most this many sessions and forgotten keys are held; beyond, the memory starts over.
+const LIVE_SESSIONS_HELD: usize = 10_000;
+
+static LIVE_SESSIONS: std::sync::LazyLock<std::sync::Mutex<LiveSessions>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn live_sessions() -> std::sync::MutexGuard<'static, LiveSessions> {
+    // Every holder leaves the maps whole: a poisoned lock still guards good data.
+    LIVE_SESSIONS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The account of session `session` when this process found the session going on less than
+/// [`SESSION_TRUST`] before `now`.
+pub fn recent_session_user(user_id: &str, session: &str, now: DateTime<Utc>) -> Option<User> {
+    let memory = live_sessions();
+    let (user, at) = memory
+        .seen
+        .get(&(user_id.to_string(), session.to_string()))?;
+    (*at <= now && now - *at < SESSION_TRUST).then(|| user.clone())
+}
+
+/// Forgets what this process found of account or session `key` (an account's id or a session's
+/// family id): called by each change to it, before the change commits.
+pub(crate) fn forget_live_sessions(key: &str) {
+    let mut memory = live_sessions();
+    memory
+        .seen
+        .retain(|(user, session), _| user != key && session != key);
+    if memory.forgotten.len() >= LIVE_SESSIONS_HELD {
+        memory.forgotten.clear();
+        memory.seen.clear();
+        memory.epoch += 1;
+    }
+    *memory.forgotten.entry(key.to_string()).or_default() += 1;
+}
+
 /// The account `user_id` of a signed-in session `session`: found, active, and the session
 /// going on (one of its refresh tokens neither revoked nor expired; an access token of a
-/// session that does not go on is refused at once).
+/// session that does not go on is refused at once). What it finds is remembered for
+/// [`recent_session_user`].
 pub fn find_session_user(
     conn: &mut DbConn,
     user_id: &str,
@@ -136,19 +208,32 @@ pub fn find_session_user(
     now: DateTime<Utc>,
 ) -> Result<Option<User>, StoreError> {
     use super::schema::refresh_tokens;
-    // One statement: every authenticated request runs it.
+    let stamp = live_sessions().stamp(user_id, session);
+    // One statement: every authenticated request not answered from memory runs it.
     let live = refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(session))
         .filter(refresh_tokens::user_id.eq(user_id))
         .filter(refresh_tokens::revoked_at.is_null())
         .filter(refresh_tokens::expires_at.gt(to_db_time(now)));
-    Ok(users::table
+    let found = users::table
         .find(user_id)
         .filter(users::is_active.eq(true))
         .filter(diesel::dsl::exists(live))
         .select(User::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?;
+    if let Some(user) = &found {
+        let mut memory = live_sessions();
+        if memory.stamp(user_id, session) == stamp {
+            if memory.seen.len() >= LIVE_SESSIONS_HELD {
+                memory.seen.clear();
+            }
+            memory
+                .seen
+                .insert((user_id.into(), session.into()), (user.clone(), now));
+        }
+    }
+    Ok(found)
 }
 
 /// Staff accounts of a business, owners first.

@@ -38,6 +38,7 @@ both_backends!(
     a_refresh_token_presented_after_the_grace_window_ends_the_session,
     refresh_tokens_expire,
     logout_revokes_the_session,
+    a_session_ended_by_another_node_is_refused_within_two_seconds,
     access_tokens_expire_and_bad_ones_are_refused
 );
 
@@ -319,6 +320,8 @@ async fn logout_revokes_the_session(app: TestApp) {
         .expect(201);
     let login = app.login_reply("li.na@example.cn", "tea-leaves-88").await;
     let token = login.body["refresh_token"].as_str().unwrap().to_string();
+    let access = login.body["access_token"].as_str().unwrap().to_string();
+    app.get("/api/v1/me", Some(&access)).await.expect(200);
     app.post(
         "/api/v1/auth/logout",
         None,
@@ -333,6 +336,38 @@ async fn logout_revokes_the_session(app: TestApp) {
     )
     .await
     .expect_problem(401, "refresh_token_revoked");
+    // The node that ended the session refuses its access token at once, though it had just
+    // found the session going on.
+    app.get("/api/v1/me", Some(&access))
+        .await
+        .expect_problem(401, "session_ended");
+}
+
+async fn a_session_ended_by_another_node_is_refused_within_two_seconds(app: TestApp) {
+    app.post("/api/v1/auth/register", None, &consumer())
+        .await
+        .expect(201);
+    let access = app.token("li.na@example.cn", "tea-leaves-88").await;
+    app.get("/api/v1/me", Some(&access)).await.expect(200);
+    // Another node logs the session out: the database changes behind this node's back.
+    app.with_conn(|conn| {
+        use odr::store::schema::refresh_tokens;
+        diesel::update(refresh_tokens::table)
+            .set(
+                refresh_tokens::revoked_at
+                    .eq(Some(odr::store::to_db_time(crate::helpers::start_time()))),
+            )
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    // This node trusts what it found for 2 s, then asks again.
+    app.advance(Duration::milliseconds(1_900));
+    app.get("/api/v1/me", Some(&access)).await.expect(200);
+    app.advance(Duration::milliseconds(100));
+    app.get("/api/v1/me", Some(&access))
+        .await
+        .expect_problem(401, "session_ended");
 }
 
 async fn access_tokens_expire_and_bad_ones_are_refused(app: TestApp) {

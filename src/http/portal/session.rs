@@ -21,7 +21,6 @@ use crate::http::AppState;
 use crate::http::accounts::{TokenResponse, rotate};
 use crate::http::auth::{AuthUser, actor_of};
 use crate::security::tokens::new_refresh_token;
-use crate::store::users::find_session_user;
 
 const ACCESS_COOKIE: &str = "odr_access";
 const REFRESH_COOKIE: &str = "odr_refresh";
@@ -231,10 +230,7 @@ async fn signed_in(
     let Some((user_id, session)) = signed else {
         return Ok(None);
     };
-    let user = state
-        .db
-        .run(move |conn| find_session_user(conn, &user_id, &session, now).map_err(ApiError::from))
-        .await?;
+    let user = crate::http::auth::session_user(state, user_id, session, now).await?;
     user.map(|user| {
         let actor = actor_of(&user)?;
         if !req.method().is_safe() {
