@@ -113,8 +113,8 @@ const SEAL_BATCHES_PER_SWEEP: usize = 50;
 const SWEEP_BATCH: usize = 100;
 
 /// Applies `action` to those of disputes `ids` no other node's sweep holds, in one transaction
-/// with a savepoint per dispute: one that another node or person changed meanwhile is left to
-/// the next sweep, the others are applied. The escalations among them are written together at
+/// with a savepoint per dispute: one that another node or person changed meanwhile, or that
+/// failed, is left to the next sweep, the others are applied. The escalations among them are written together at
 /// the end ([`EscalationBatch`]). How many were applied.
 fn apply_batch(
     conn: &mut DbConn,
@@ -136,8 +136,12 @@ fn apply_batch(
                 Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {
                     escalations.restore(mark);
                 }
-                Err(CaseError::Store(e)) => return Err(e),
-                Err(other) => return Err(StoreError::Corrupt(other.to_string())),
+                // Its savepoint is undone; the others of the batch go on, and the next sweep
+                // tries it again (one dispute that fails every time must not hold up the rest).
+                Err(error) => {
+                    escalations.restore(mark);
+                    tracing::error!(dispute.id = %id, %error, "lapse not applied");
+                }
             }
         }
         escalations.finish(conn, ctx)?;

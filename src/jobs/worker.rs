@@ -12,7 +12,8 @@ use crate::config::BUILTIN_CONNECTOR;
 use crate::config::JobSettings;
 use crate::disputes::escalations;
 use crate::notify::{self, email::Mailer};
-use crate::store::jobs::{JobRow, claim_due, complete_all, fail};
+use crate::store::from_db_time;
+use crate::store::jobs::{JobRow, claim_due, complete, fail, give_back, renew_lease};
 use crate::store::{Db, StoreError};
 
 /// What jobs need to run.
@@ -47,9 +48,8 @@ where
     while start().await.is_err() {}
 }
 
-/// How many due jobs a job loop claims at once. They wait their turn under their leases, so this
-/// many times the longest job (an SMTP or gateway timeout) must stay well under
-/// `jobs.lease_secs`: 10 × 10 s against 300 s by default.
+/// How many due jobs a job loop claims at once; each waits its turn under its lease, renewed
+/// when more than half of it has run by then.
 const CLAIM_BATCH: i64 = 10;
 
 /// Waits `period` unless `stop` changes first; whether to go on (false once nobody can tell the
@@ -167,38 +167,55 @@ impl Worker {
         Ok(())
     }
 
-    /// Claims up to [`CLAIM_BATCH`] due jobs and runs them one after another; a failure is
-    /// recorded at once, the jobs that succeeded are marked done together at the end (also
-    /// when a later one could not be recorded). With `stop`, the jobs not begun when it turns
-    /// true are left for [`Self::release`] to give back. How many ran.
+    /// Claims up to [`CLAIM_BATCH`] due jobs in one statement and runs them one after
+    /// another, each marked done (or its failure recorded) as soon as it ends. A job whose
+    /// lease has run more than half its length by its turn is renewed first, or skipped when
+    /// another worker took it meanwhile. With `stop`, and after an error, the jobs not begun
+    /// are given back at once. How many ran.
     async fn run_batch(
         &self,
         stop: Option<&tokio::sync::watch::Receiver<bool>>,
     ) -> Result<usize, StoreError> {
-        let claimed = self.claim().await?;
+        let mut claimed = std::collections::VecDeque::from(self.claim().await?);
+        let lease = Duration::seconds(self.ctx.settings.lease_secs);
         let mut ran = 0;
-        let mut done = Vec::new();
         let mut outcome = Ok(());
-        for row in claimed {
-            if stop.is_some_and(|stop| *stop.borrow()) {
+        while !stop.is_some_and(|stop| *stop.borrow()) {
+            let Some(row) = claimed.pop_front() else {
                 break;
-            }
-            ran += 1;
-            match self.run_one(row).await {
-                Ok(Some(id)) => done.push(id),
-                Ok(None) => {}
-                Err(error) => {
-                    outcome = Err(error);
-                    break;
+            };
+            let now = self.ctx.clock.now();
+            let half_gone = row
+                .locked_until
+                .filter(|until| from_db_time(*until) - now < lease / 2);
+            if let Some(claimed_until) = half_gone {
+                let (id, worker) = (row.id.clone(), self.id.clone());
+                let held = self
+                    .ctx
+                    .db
+                    .run(move |conn| renew_lease(conn, &id, &worker, claimed_until, now + lease))
+                    .await;
+                match held {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(error) => {
+                        outcome = Err(error);
+                        break;
+                    }
                 }
             }
+            ran += 1;
+            if let Err(error) = self.run_one(row).await {
+                outcome = Err(error);
+                break;
+            }
         }
-        if !done.is_empty() {
+        let left: Vec<String> = claimed.into_iter().map(|row| row.id).collect();
+        if !left.is_empty() {
             let worker = self.id.clone();
-            let now = self.ctx.clock.now();
             self.ctx
                 .db
-                .run(move |conn| complete_all(conn, &done, &worker, now))
+                .run(move |conn| give_back(conn, &left, &worker))
                 .await?;
         }
         outcome.map(|()| ran)
@@ -267,10 +284,8 @@ impl Worker {
             .await
     }
 
-    /// Runs the claimed job `row`: its id when it succeeded (to be marked done), nothing when
-    /// its failure was recorded.
     #[tracing::instrument(skip_all, fields(job.id = %row.id, job.kind = %row.kind, job.attempt = row.attempts))]
-    async fn run_one(&self, row: JobRow) -> Result<Option<String>, StoreError> {
+    async fn run_one(&self, row: JobRow) -> Result<(), StoreError> {
         let job = decode_job(&row.kind, &row.payload);
         let outcome = match &job {
             Ok(job) => self.execute(job.clone()).await,
@@ -279,7 +294,13 @@ impl Worker {
         let worker = self.id.clone();
         let now = self.ctx.clock.now();
         match outcome {
-            Ok(()) => Ok(Some(row.id)),
+            Ok(()) => {
+                let id = row.id;
+                self.ctx
+                    .db
+                    .run(move |conn| complete(conn, &id, &worker, now))
+                    .await
+            }
             Err(error) => {
                 let retry_at = now + self.backoff(row.attempts);
                 tracing::warn!(%error, %retry_at, "job failed");
@@ -300,7 +321,7 @@ impl Worker {
                         })
                         .await?;
                 }
-                Ok(None)
+                Ok(())
             }
         }
     }

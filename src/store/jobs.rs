@@ -1,6 +1,7 @@
-//! The durable job queue. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite, with its
-//! single writer, claims with a conditional `UPDATE` and checks the affected row count. A job
-//! whose lease expired (its worker died) can be claimed again, so work is never lost.
+//! The durable job queue. A claim is an `UPDATE … RETURNING` of the due jobs a subquery picks:
+//! on PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite (one writer at a time) as one atomic
+//! statement. A job whose lease expired (its worker died) can be claimed again, so work is
+//! never lost.
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -197,30 +198,74 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-/// Marks the claimed jobs `ids` done, those `worker` still holds, in one statement.
-pub fn complete_all(
+/// Job `id`, running under `worker`'s lease.
+macro_rules! held_by {
+    ($id:expr, $worker:expr) => {
+        jobs::table
+            .find($id)
+            .filter(jobs::locked_by.eq($worker))
+            .filter(jobs::state.eq(state::RUNNING))
+    };
+}
+
+/// Marks a claimed job done, if `worker` still holds it.
+pub fn complete(
     conn: &mut DbConn,
-    ids: &[String],
+    id: &str,
     worker: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    diesel::update(
+    diesel::update(held_by!(id, worker))
+        .set((
+            jobs::state.eq(state::DONE),
+            jobs::finished_at.eq(Some(to_db_time(now))),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Extends the lease of job `id`, claimed by `worker` until `claimed_until`, to `until`;
+/// whether it was still that claim (not taken over after the lease ran out, even by another
+/// job loop of the same worker).
+pub fn renew_lease(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    claimed_until: NaiveDateTime,
+    until: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(
+        diesel::update(held_by!(id, worker).filter(jobs::locked_until.eq(claimed_until)))
+            .set(jobs::locked_until.eq(Some(to_db_time(until))))
+            .execute(conn)?
+            == 1,
+    )
+}
+
+/// What giving a job back sets: queued, no lease, the claim's attempt not counted.
+macro_rules! unclaimed {
+    () => {
+        (
+            jobs::state.eq(state::QUEUED),
+            jobs::locked_until.eq(None::<NaiveDateTime>),
+            jobs::attempts.eq(jobs::attempts - 1_i64),
+        )
+    };
+}
+
+/// Gives back the claimed jobs `ids` that `worker` did not begin: queued again at once, the
+/// claim's attempt not counted.
+pub fn give_back(conn: &mut DbConn, ids: &[String], worker: &str) -> Result<usize, StoreError> {
+    Ok(diesel::update(
         jobs::table
             .filter(jobs::id.eq_any(ids))
             .filter(jobs::locked_by.eq(worker))
             .filter(jobs::state.eq(state::RUNNING)),
     )
-    .set((
-        jobs::state.eq(state::DONE),
-        jobs::finished_at.eq(Some(to_db_time(now))),
-        jobs::locked_until.eq(None::<NaiveDateTime>),
-        jobs::last_error.eq(None::<String>),
-    ))
-    .execute(conn)?;
-    Ok(())
+    .set(unclaimed!())
+    .execute(conn)?)
 }
 
 /// Records a failure: the job runs again at `retry_at`, or is `dead` when out of attempts or
@@ -269,11 +314,7 @@ pub fn release_leases(conn: &mut DbConn, worker: &str) -> Result<usize, StoreErr
             .filter(jobs::locked_by.eq(worker))
             .filter(jobs::state.eq(state::RUNNING)),
     )
-    .set((
-        jobs::state.eq(state::QUEUED),
-        jobs::locked_until.eq(None::<NaiveDateTime>),
-        jobs::attempts.eq(jobs::attempts - 1),
-    ))
+    .set(unclaimed!())
     .execute(conn)?)
 }
 

@@ -315,15 +315,7 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let failed = |error: DieselError| E::from(StoreError::from(error));
-    let depth = match conn {
-        DbConn::Sqlite(lite) => {
-            AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()
-        }
-        DbConn::Pg(pg) => {
-            AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()
-        }
-    };
-    let outermost = depth.map_err(failed)?.is_none();
+    let outermost = !in_transaction(conn).map_err(failed)?;
     if !outermost {
         let mark = metrics::CounterDeltas::mark();
         let outcome = diesel_transaction(conn, work);
@@ -333,6 +325,7 @@ where
         return outcome;
     }
     let _gathering = metrics::CounterDeltas::open();
+    let _forgetting = users::ForgetAtEnd;
     let work = |conn: &mut DbConn| {
         let value = work(conn)?;
         metrics::CounterDeltas::write_gathered(conn)?;
@@ -360,6 +353,20 @@ where
             Err(error)
         }
     }
+}
+
+/// Whether a transaction is open on `conn`.
+pub(crate) fn in_transaction(conn: &mut DbConn) -> Result<bool, DieselError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = match conn {
+        DbConn::Sqlite(lite) => {
+            AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()
+        }
+        DbConn::Pg(pg) => {
+            AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()
+        }
+    };
+    Ok(depth?.is_some())
 }
 
 /// Runs `work` in diesel's transaction (a savepoint when one is open), reporting a failure of

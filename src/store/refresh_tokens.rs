@@ -76,14 +76,15 @@ pub fn revoke_family(
     family_id: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    super::users::forget_live_sessions(family_id);
-    Ok(diesel::update(
+    let revoked = diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(to_db_time(now)))
-    .execute(conn)?)
+    .execute(conn)?;
+    super::users::forget_live_sessions(conn, family_id);
+    Ok(revoked)
 }
 
 /// Ends every session of `user_id` (password changed, account deactivated).
@@ -92,14 +93,15 @@ pub fn revoke_user(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    super::users::forget_live_sessions(user_id);
-    Ok(diesel::update(
+    let revoked = diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(to_db_time(now)))
-    .execute(conn)?)
+    .execute(conn)?;
+    super::users::forget_live_sessions(conn, user_id);
+    Ok(revoked)
 }
 
 /// Locks token `id`'s row until the transaction ends (PostgreSQL; SQLite's write transaction

@@ -99,7 +99,6 @@ pub fn set_password(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    forget_live_sessions(id);
     let changed = diesel::update(
         users::table
             .filter(users::id.eq(id))
@@ -110,6 +109,7 @@ pub fn set_password(
         users::updated_at.eq(to_db_time(now)),
     ))
     .execute(conn)?;
+    forget_live_sessions(conn, id);
     Ok(changed == 1)
 }
 
@@ -120,13 +120,13 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    forget_live_sessions(id);
     let changed = diesel::update(users::table.find(id))
         .set((
             users::is_active.eq(active),
             users::updated_at.eq(to_db_time(now)),
         ))
         .execute(conn)?;
+    forget_live_sessions(conn, id);
     Ok(changed == 1)
 }
 
@@ -183,8 +183,17 @@ pub fn recent_session_user(user_id: &str, session: &str, now: DateTime<Utc>) -> 
 }
 
 /// Forgets what this process found of account or session `key` (an account's id or a session's
-/// family id): called by each change to it, before the change commits.
-pub(crate) fn forget_live_sessions(key: &str) {
+/// family id): called by each change to it once the change's statement has run, and again
+/// when the transaction it ran in ends ([`ForgetAtEnd`]), so that no check that read the
+/// account before the change committed is remembered.
+pub(crate) fn forget_live_sessions(conn: &mut DbConn, key: &str) {
+    forget_now(key);
+    if super::in_transaction(conn).unwrap_or(true) {
+        FORGET_AT_END.with(|keys| keys.borrow_mut().push(key.to_string()));
+    }
+}
+
+fn forget_now(key: &str) {
     let mut memory = live_sessions();
     memory
         .seen
@@ -195,6 +204,24 @@ pub(crate) fn forget_live_sessions(key: &str) {
         memory.epoch += 1;
     }
     *memory.forgotten.entry(key.to_string()).or_default() += 1;
+}
+
+thread_local! {
+    /// The keys forgotten in the write transaction under way on this thread.
+    static FORGET_AT_END: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Held by an outermost write transaction (`store::write_transaction`): when it ends, committed
+/// or not, the keys forgotten in it are forgotten again.
+pub(crate) struct ForgetAtEnd;
+
+impl Drop for ForgetAtEnd {
+    fn drop(&mut self) {
+        let keys = FORGET_AT_END.with(|keys| std::mem::take(&mut *keys.borrow_mut()));
+        for key in keys {
+            forget_now(&key);
+        }
+    }
 }
 
 /// The account `user_id` of a signed-in session `session`: found, active, and the session
