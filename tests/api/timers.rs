@@ -39,6 +39,7 @@ fn kinds(view: &Value) -> Vec<String> {
 both_backends!(
     every_lapsed_dispute_escalates_once_however_many_pages_they_fill,
     three_sweeps_at_once_escalate_each_dispute_once,
+    a_dispute_that_cannot_lapse_holds_up_none_beside_it,
     a_missed_first_contact_is_flagged_and_reminded_once,
     an_unsettled_dispute_escalates_when_its_due_date_passes,
     an_unfulfilled_settlement_escalates_and_a_silent_consumer_is_taken_as_content,
@@ -70,6 +71,56 @@ async fn every_lapsed_dispute_escalates_once_however_many_pages_they_fill(app: T
             .count();
         assert_eq!(lapses, 1, "escalated once: {id}");
     }
+}
+
+async fn a_dispute_that_cannot_lapse_holds_up_none_beside_it(app: TestApp) {
+    use diesel::prelude::*;
+    use odr::store::schema::disputes;
+    let (broken, _) = filed(&app).await;
+    let other = app
+        .file_demo_item(UNIT_OWNER, "包间预订 1", "预订的包间被临时取消，定金不退。")
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A stored dispute the rules cannot read (a paused state that is no status), as a faulty
+    // hand edit could leave it; the sweep applies its lapses in one batch with the other's
+    // (two disputes a page in the test configuration).
+    let status_of = |id: String| {
+        app.with_conn(move |conn| {
+            disputes::table
+                .find(id)
+                .select(disputes::status)
+                .first::<String>(conn)
+                .unwrap()
+        })
+    };
+    app.with_conn({
+        let broken = broken.clone();
+        move |conn| {
+            diesel::update(disputes::table.find(broken))
+                .set(disputes::paused_from.eq(Some("bogus")))
+                .execute(conn)
+                .unwrap()
+        }
+    })
+    .await;
+    app.advance(Duration::days(15));
+    let report = app.sweep().await;
+    assert_eq!(
+        (report.first_contacts_flagged, report.escalated_unsettled),
+        (1, 1),
+        "{report:?}"
+    );
+    assert_eq!(status_of(other.clone()).await, "escalated");
+    assert_eq!(view(&app, &other).await["escalation"]["state"], "pending");
+    // The broken one waits, and every later sweep still runs.
+    assert_eq!(status_of(broken.clone()).await, "filed");
+    let again = app.sweep().await;
+    assert_eq!(
+        (again.first_contacts_flagged, again.escalated_unsettled),
+        (0, 0)
+    );
 }
 
 async fn three_sweeps_at_once_escalate_each_dispute_once(app: TestApp) {
