@@ -138,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let worker = tokio::spawn(Worker::supervise(state.job_context(), stopped));
             shutdown_signal().await;
-            tracing::info!("stopping: finishing the job under way");
+            tracing::info!("stopping: finishing the jobs and the sweep under way");
             let _no_receiver_left = stop.send(true);
             let _finished = worker.await;
             Ok(())

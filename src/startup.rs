@@ -177,8 +177,8 @@ impl Application {
     /// Runs the server; with `with_worker`, also the job worker in this process.
     ///
     /// On SIGTERM or SIGINT the server stops taking connections and finishes the requests under
-    /// way (actix-web's graceful shutdown); then the worker finishes its job and gives back its
-    /// leases.
+    /// way (actix-web's graceful shutdown); then the worker finishes the jobs under way (one per
+    /// job loop) and its sweep, and gives back its leases.
     pub async fn run_until_stopped(self, with_worker: bool) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker =

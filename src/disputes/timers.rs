@@ -136,6 +136,11 @@ fn apply_batch(
                 Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {
                     escalations.restore(mark);
                 }
+                // A failure the transaction itself did not survive (its savepoint could not be
+                // undone: a lost connection) ends the batch.
+                Err(CaseError::Store(error)) if crate::store::in_transaction(conn).is_err() => {
+                    return Err(error);
+                }
                 // Its savepoint is undone; the others of the batch go on, and the next sweep
                 // tries it again (one dispute that fails every time must not hold up the rest).
                 Err(error) => {

@@ -181,24 +181,26 @@ impl Worker {
         let mut ran = 0;
         let mut outcome = Ok(());
         while !stop.is_some_and(|stop| *stop.borrow()) {
-            let Some(row) = claimed.pop_front() else {
+            let Some(mut row) = claimed.pop_front() else {
                 break;
             };
             let now = self.ctx.clock.now();
             let half_gone = row
                 .locked_until
-                .filter(|until| from_db_time(*until) - now < lease / 2);
-            if let Some(claimed_until) = half_gone {
-                let (id, worker) = (row.id.clone(), self.id.clone());
-                let held = self
+                .is_some_and(|until| from_db_time(until) - now < lease / 2);
+            if half_gone {
+                let (held, worker) = (row.clone(), self.id.clone());
+                let renewed = self
                     .ctx
                     .db
-                    .run(move |conn| renew_lease(conn, &id, &worker, claimed_until, now + lease))
+                    .run(move |conn| renew_lease(conn, &held, &worker, now + lease))
                     .await;
-                match held {
-                    Ok(true) => {}
-                    Ok(false) => continue,
+                match renewed {
+                    Ok(Some(until)) => row.locked_until = Some(until),
+                    // Another loop took it over once the lease ran out: it is theirs.
+                    Ok(None) => continue,
                     Err(error) => {
+                        claimed.push_front(row);
                         outcome = Err(error);
                         break;
                     }
@@ -210,9 +212,8 @@ impl Worker {
                 break;
             }
         }
-        let left: Vec<String> = claimed.into_iter().map(|row| row.id).collect();
-        if !left.is_empty() {
-            let worker = self.id.clone();
+        if !claimed.is_empty() {
+            let (left, worker) = (Vec::from(claimed), self.id.clone());
             self.ctx
                 .db
                 .run(move |conn| give_back(conn, &left, &worker))
@@ -295,10 +296,9 @@ impl Worker {
         let now = self.ctx.clock.now();
         match outcome {
             Ok(()) => {
-                let id = row.id;
                 self.ctx
                     .db
-                    .run(move |conn| complete(conn, &id, &worker, now))
+                    .run(move |conn| complete(conn, &row, &worker, now))
                     .await
             }
             Err(error) => {

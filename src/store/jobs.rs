@@ -198,24 +198,27 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-/// Job `id`, running under `worker`'s lease.
+/// Job `id`, running under `worker`'s lease ending at `until`: the claim (or renewal) that
+/// gave that lease, not a later one by which another job loop of the same worker took the job
+/// over after the lease ran out.
 macro_rules! held_by {
-    ($id:expr, $worker:expr) => {
+    ($id:expr, $worker:expr, $until:expr) => {
         jobs::table
             .find($id)
             .filter(jobs::locked_by.eq($worker))
             .filter(jobs::state.eq(state::RUNNING))
+            .filter(jobs::locked_until.eq($until))
     };
 }
 
-/// Marks a claimed job done, if `worker` still holds it.
+/// Marks claimed job `job` done, if its claim still holds.
 pub fn complete(
     conn: &mut DbConn,
-    id: &str,
+    job: &JobRow,
     worker: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::update(held_by!(id, worker))
+    diesel::update(held_by!(&job.id, worker, job.locked_until))
         .set((
             jobs::state.eq(state::DONE),
             jobs::finished_at.eq(Some(to_db_time(now))),
@@ -226,22 +229,24 @@ pub fn complete(
     Ok(())
 }
 
-/// Extends the lease of job `id`, claimed by `worker` until `claimed_until`, to `until`;
-/// whether it was still that claim (not taken over after the lease ran out, even by another
-/// job loop of the same worker).
+/// Extends the lease of claimed job `job` to `until` if its claim still holds (it was not taken
+/// over after the lease ran out, even by another job loop of the same worker): the lease's new
+/// end as stored.
 pub fn renew_lease(
     conn: &mut DbConn,
-    id: &str,
+    job: &JobRow,
     worker: &str,
-    claimed_until: NaiveDateTime,
     until: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    Ok(
-        diesel::update(held_by!(id, worker).filter(jobs::locked_until.eq(claimed_until)))
-            .set(jobs::locked_until.eq(Some(to_db_time(until))))
-            .execute(conn)?
-            == 1,
-    )
+) -> Result<Option<NaiveDateTime>, StoreError> {
+    let renewed = diesel::update(held_by!(&job.id, worker, job.locked_until))
+        .set(jobs::locked_until.eq(Some(to_db_time(until))))
+        .returning(jobs::locked_until);
+    Ok(match conn {
+        DbConn::Pg(pg) => renewed.get_result::<Option<NaiveDateTime>>(pg),
+        DbConn::Sqlite(lite) => renewed.get_result::<Option<NaiveDateTime>>(lite),
+    }
+    .optional()?
+    .flatten())
 }
 
 /// What giving a job back sets: queued, no lease, the claim's attempt not counted.
@@ -255,17 +260,16 @@ macro_rules! unclaimed {
     };
 }
 
-/// Gives back the claimed jobs `ids` that `worker` did not begin: queued again at once, the
-/// claim's attempt not counted.
-pub fn give_back(conn: &mut DbConn, ids: &[String], worker: &str) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        jobs::table
-            .filter(jobs::id.eq_any(ids))
-            .filter(jobs::locked_by.eq(worker))
-            .filter(jobs::state.eq(state::RUNNING)),
-    )
-    .set(unclaimed!())
-    .execute(conn)?)
+/// Gives back the claimed jobs `held` that `worker` did not begin, those whose claims still
+/// hold: queued again at once, the claim's attempt not counted.
+pub fn give_back(conn: &mut DbConn, held: &[JobRow], worker: &str) -> Result<usize, StoreError> {
+    let mut given = 0;
+    for job in held {
+        given += diesel::update(held_by!(&job.id, worker, job.locked_until))
+            .set(unclaimed!())
+            .execute(conn)?;
+    }
+    Ok(given)
 }
 
 /// Records a failure: the job runs again at `retry_at`, or is `dead` when out of attempts or
@@ -280,10 +284,7 @@ pub fn fail(
 ) -> Result<bool, StoreError> {
     let is_dead = job.attempts >= job.max_attempts
         || job.give_up_at.is_some_and(|at| to_db_time(retry_at) > at);
-    let target = jobs::table
-        .find(&job.id)
-        .filter(jobs::locked_by.eq(worker))
-        .filter(jobs::state.eq(state::RUNNING));
+    let target = held_by!(&job.id, worker, job.locked_until);
     if is_dead {
         diesel::update(target)
             .set((
