@@ -154,44 +154,30 @@ pub fn claim_due(
     // A claim costs the same however long the queue is (one `OR` over both kinds read and
     // sorted every due job, thousands after a mass escalation). On PostgreSQL each stops at
     // rows no other worker holds (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time.
-    macro_rules! claim {
-        ($conn:expr, $candidates:expr) => {
-            diesel::update(jobs::table)
-                .filter(jobs::id.eq_any($candidates))
-                .set(take)
-                .returning(JobRow::as_returning())
-                .load::<JobRow>($conn)?
+    macro_rules! claim_from {
+        ($candidates:expr) => {
+            match conn {
+                DbConn::Pg(pg) => diesel::update(jobs::table)
+                    .filter(jobs::id.eq_any($candidates.for_update().skip_locked()))
+                    .set(take)
+                    .returning(JobRow::as_returning())
+                    .load::<JobRow>(pg)?,
+                DbConn::Sqlite(lite) => diesel::update(jobs::table)
+                    .filter(jobs::id.eq_any($candidates))
+                    .set(take)
+                    .returning(JobRow::as_returning())
+                    .load::<JobRow>(lite)?,
+            }
         };
     }
-    let mut claimed = match conn {
-        DbConn::Pg(pg) => claim!(
-            pg,
-            candidates(state::RUNNING, limit)
-                .filter(queue.field(jobs::locked_until).lt(at))
-                .for_update()
-                .skip_locked()
-        ),
-        DbConn::Sqlite(lite) => claim!(
-            lite,
-            candidates(state::RUNNING, limit).filter(queue.field(jobs::locked_until).lt(at))
-        ),
-    };
+    let mut claimed = claim_from!(
+        candidates(state::RUNNING, limit).filter(queue.field(jobs::locked_until).lt(at))
+    );
     let wanted = limit - claimed.len() as i64;
     if wanted > 0 {
-        let queued = match conn {
-            DbConn::Pg(pg) => claim!(
-                pg,
-                candidates(state::QUEUED, wanted)
-                    .filter(queue.field(jobs::run_at).le(at))
-                    .for_update()
-                    .skip_locked()
-            ),
-            DbConn::Sqlite(lite) => claim!(
-                lite,
-                candidates(state::QUEUED, wanted).filter(queue.field(jobs::run_at).le(at))
-            ),
-        };
-        claimed.extend(queued);
+        claimed.extend(claim_from!(
+            candidates(state::QUEUED, wanted).filter(queue.field(jobs::run_at).le(at))
+        ));
     }
     // RETURNING gives the rows in no set order.
     claimed.sort_by(|a, b| a.run_at.cmp(&b.run_at).then_with(|| a.id.cmp(&b.id)));
