@@ -282,6 +282,7 @@ fn recompute_provisional(
         append_event(
             conn,
             &dispute.id,
+            &dispute.region_code,
             TimelineKind::DueDatesRecomputed,
             None,
             &dispute.status,

@@ -170,8 +170,10 @@ pub fn act(
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
-    crate::store::metrics::share_unit_of_dispute(conn, id)?;
     let (mut dispute, _claim) = find_dispute(conn, id)?.ok_or(CaseError::NotFound("dispute"))?;
+    // Before the dispute's row changes; the version check below catches a change between the
+    // read and the lock.
+    crate::store::metrics::share_unit(conn, &dispute.unit_id)?;
     // Never before the dispute's last step: its timeline replays in the order steps were taken
     // (a sweep stamps its start; a party may have acted since).
     let now = now.max(from_db_time(dispute.updated_at));
@@ -229,6 +231,7 @@ pub fn act(
     append_event(
         conn,
         &dispute.id,
+        &dispute.region_code,
         kind,
         acting.user.map(|u| (u.id.as_str(), acting.actor.as_str())),
         from.as_str(),

@@ -109,6 +109,7 @@ pub fn mark_delivered(
         append_event(
             conn,
             &dispute.id,
+            &dispute.region_code,
             TimelineKind::EscalationDelivered,
             None,
             &dispute.status,
@@ -143,6 +144,7 @@ pub fn record_failure(
                 append_event(
                     conn,
                     &dispute.id,
+                    &dispute.region_code,
                     TimelineKind::EscalationDeliveryDead,
                     None,
                     &dispute.status,
@@ -305,6 +307,7 @@ pub fn update(
     append_event(
         conn,
         &dispute.id,
+        &dispute.region_code,
         TimelineKind::EscalationStatus,
         regulator.map(|id| (id, "regulator")),
         &dispute.status,

@@ -93,6 +93,7 @@ pub fn add_evidence(
             append_event(
                 conn,
                 id,
+                &dispute.region_code,
                 TimelineKind::EvidenceAdded,
                 Some((actor.user_id.as_str(), role.as_str())),
                 &dispute.status,

@@ -251,6 +251,7 @@ pub fn file_dispute(
     append_event(
         conn,
         &id,
+        &dispute.region_code,
         TimelineKind::Filed,
         Some((&consumer.id, "consumer")),
         "filed",

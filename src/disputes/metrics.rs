@@ -87,9 +87,13 @@ pub fn on_transition(
         rating: d.rating,
         concluded_at: d.concluded_at.map(from_db_time),
     };
-    for (at, delta) in step_counters(step, &facts, &ctx.calendar) {
-        let k = key(conn, d, at)?;
-        bump(conn, &k, &delta)?;
+    let counters = step_counters(step, &facts, &ctx.calendar);
+    if counters.is_empty() {
+        return Ok(());
+    }
+    let association_id = crate::store::businesses::association_of(conn, &d.business_id)?;
+    for (at, delta) in counters {
+        bump(conn, &key_with(d, at, association_id.clone()), &delta)?;
     }
     Ok(())
 }

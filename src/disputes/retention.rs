@@ -34,9 +34,9 @@ pub fn anonymise_expired(
     // Finished jobs keep rendered emails (names, phone numbers); they go after the same period.
     crate::store::jobs::delete_finished_before(conn, cutoff)?;
     let mut files = Vec::new();
-    for (id, status) in &expired {
+    for (id, status, region_code) in &expired {
         files.extend(crate::store::write_transaction(conn, |conn| {
-            anonymise(conn, id, status, now)
+            anonymise(conn, id, status, region_code, now)
         })?);
     }
     // Files go after the rows are committed; a file still used by a kept dispute stays.
@@ -54,6 +54,7 @@ fn anonymise(
     conn: &mut DbConn,
     id: &str,
     status: &str,
+    region_code: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
     if !mark_anonymised(conn, id, now)? {
@@ -79,6 +80,7 @@ fn anonymise(
     append_event(
         conn,
         id,
+        region_code,
         TimelineKind::Anonymised,
         None,
         status,

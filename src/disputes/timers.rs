@@ -86,12 +86,13 @@ fn due_page(
 fn expire_offers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, StoreError> {
     crate::store::write_transaction(conn, |conn| {
         let expired = expired_open_offers(conn, now)?;
-        for (offer_id, dispute_id, status) in &expired {
+        for (offer_id, dispute_id, status, region_code) in &expired {
             let closed = expire_offer(conn, offer_id, now)?;
             if closed {
                 append_event(
                     conn,
                     dispute_id,
+                    region_code,
                     TimelineKind::OfferExpired,
                     None,
                     status,

@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
-use super::schema::{audit_head, audit_log, disputes};
+use super::schema::{audit_head, audit_log};
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::access::Actor;
 use crate::domain::audit::{AuditFields, GENESIS_HASH, entry_hash};
@@ -289,15 +289,6 @@ pub fn seal_all(conn: &mut DbConn) -> Result<usize, StoreError> {
 
 /// Entries sealed in one transaction.
 const SEAL_BATCH: i64 = 1000;
-
-/// The region of dispute `id`, for its audit entries.
-pub fn region_of_dispute(conn: &mut DbConn, id: &str) -> Result<Option<String>, StoreError> {
-    Ok(disputes::table
-        .find(id)
-        .select(disputes::region_code)
-        .first(conn)
-        .optional()?)
-}
 
 /// Sealed entries in chain order after place `after`, at most `limit`, optionally only those
 /// of regions starting with `region_prefix`. An entry is listed once it is sealed (within a

@@ -87,7 +87,17 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConn, ConnectError> {
         match &self.backend {
-            Backend::Postgres => Ok(DbConn::Pg(PgConnection::establish(&self.url)?)),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                // Every statement is prepared once per connection; planned once too. Left to
+                // choose, PostgreSQL plans a list's statement again on every run, as a
+                // `LIMIT $n` makes its one plan look dearer than each run's own (the inbox took
+                // twice the time). The platform's statements write their index predicates and
+                // region ranges out so that one plan serves every parameter
+                // (docs/architecture.md#prepared-statements).
+                conn.batch_execute("SET plan_cache_mode = force_generic_plan")?;
+                Ok(DbConn::Pg(conn))
+            }
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // busy_timeout first: switching to WAL on a fresh file may wait for a lock.

@@ -302,7 +302,8 @@ pub fn save_dispute(
     Ok(changed == 1)
 }
 
-/// Appends a timeline entry.
+/// Appends a timeline entry to dispute `dispute_id` of region `region_code`, with its audit
+/// entry.
 #[expect(
     clippy::too_many_arguments,
     reason = "one flat call per timeline entry reads best at the call sites"
@@ -310,6 +311,7 @@ pub fn save_dispute(
 pub fn append_event(
     conn: &mut DbConn,
     dispute_id: &str,
+    region_code: &str,
     kind: TimelineKind,
     actor: Option<(&str, &str)>,
     from_status: &str,
@@ -333,7 +335,6 @@ pub fn append_event(
         .execute(conn)?;
     // The audit entry points at the timeline entry; free text stays on the timeline, where
     // retention can anonymise it without breaking the chain.
-    let region = super::audit::region_of_dispute(conn, dispute_id)?;
     super::audit::append_audit(
         conn,
         &super::audit::Audit {
@@ -342,7 +343,7 @@ pub fn append_event(
             action: &format!("dispute.{kind}"),
             object_type: "dispute",
             object_id: dispute_id,
-            region_code: region.as_deref(),
+            region_code: Some(region_code),
             details: &serde_json::json!({
                 "event_id": row.id, "from_status": from_status, "to_status": to_status,
             }),

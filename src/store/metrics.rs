@@ -1032,25 +1032,11 @@ pub fn lock_unit(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
 }
 
 /// Holds the unit's counters until the transaction ends, shared with other events' counting
-/// and exclusive of a rebuild of the unit (PostgreSQL).
+/// and exclusive of a rebuild of the unit (PostgreSQL). An event takes it before it changes
+/// the dispute's row, so an event and a rebuild always lock in the same order (counters, then
+/// the dispute).
 pub fn share_unit(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
     super::advisory_lock(conn, COUNTER_LOCK_CLASS, unit_id, true)
-}
-
-/// Takes [`share_unit`] for the unit of a dispute before the dispute's row is changed, so an
-/// event and a rebuild always lock in the same order (counters, then the dispute).
-pub fn share_unit_of_dispute(conn: &mut DbConn, dispute_id: &str) -> Result<(), StoreError> {
-    if matches!(conn, DbConn::Pg(_)) {
-        let unit: Option<String> = disputes::table
-            .find(dispute_id)
-            .select(disputes::unit_id)
-            .first(conn)
-            .optional()?;
-        if let Some(unit) = unit {
-            share_unit(conn, &unit)?;
-        }
-    }
-    Ok(())
 }
 
 type SourceRow = (
@@ -1296,8 +1282,13 @@ pub fn set_handling_ended(
     dispute_id: &str,
     at: Option<NaiveDateTime>,
 ) -> Result<(), StoreError> {
+    // A new version: an action that read the dispute before this rebuild took the unit's lock
+    // must not save its older end of handling over this one (it is refused as changed).
     diesel::update(disputes::table.find(dispute_id))
-        .set(disputes::handling_ended_at.eq(at))
+        .set((
+            disputes::handling_ended_at.eq(at),
+            disputes::version.eq(disputes::version + 1),
+        ))
         .execute(conn)?;
     Ok(())
 }

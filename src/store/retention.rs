@@ -17,13 +17,13 @@ pub fn expired_disputes(
     conn: &mut DbConn,
     cutoff: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<(String, String)>, StoreError> {
+) -> Result<Vec<(String, String, String)>, StoreError> {
     Ok(disputes::table
         .filter(disputes::concluded_at.lt(to_db_time(cutoff)))
         .filter(disputes::anonymised_at.is_null())
         .order(disputes::concluded_at)
         .limit(limit)
-        .select((disputes::id, disputes::status))
+        .select((disputes::id, disputes::status, disputes::region_code))
         .load(conn)?)
 }
 

@@ -125,12 +125,17 @@ pub fn awaiting_confirmation(
 pub fn expired_open_offers(
     conn: &mut DbConn,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+) -> Result<Vec<(String, String, String, String)>, StoreError> {
     Ok(offers::table
         .inner_join(disputes::table)
         .filter(offers::status.eq(OfferStatus::Open.as_str()))
         .filter(offers::expires_at.le(to_db_time(now)))
-        .select((offers::id, offers::dispute_id, disputes::status))
+        .select((
+            offers::id,
+            offers::dispute_id,
+            disputes::status,
+            disputes::region_code,
+        ))
         .load(conn)?)
 }
 
