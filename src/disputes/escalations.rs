@@ -24,16 +24,11 @@ pub fn regulators_of(conn: &mut DbConn, region_code: &str) -> Result<Vec<User>, 
     let Ok(region) = RegionCode::parse(region_code) else {
         return Ok(Vec::new());
     };
-    let all = crate::store::users::active_regulators(conn)?;
-    Ok(all
-        .into_iter()
-        .filter(|u| {
-            u.region_code
-                .as_deref()
-                .and_then(|r| RegionCode::parse(r).ok())
-                .is_some_and(|own| own.contains(&region))
-        })
-        .collect())
+    // A regulator's region contains this one when it is this one or encloses it.
+    let regions: Vec<String> = std::iter::successors(Some(region), RegionCode::parent)
+        .map(|r| r.as_str().to_string())
+        .collect();
+    crate::store::users::active_regulators(conn, &regions)
 }
 
 fn notice_for(dispute: &Dispute, what: Said) -> Notice {

@@ -280,6 +280,6 @@ fn deliver(
             emails.push(Job::SendEmail(message));
         }
     }
-    notify_all(conn, &notes)?;
+    notify_all(conn, notes)?;
     enqueue_jobs(conn, &emails, ctx.email_max_attempts, now, None)
 }

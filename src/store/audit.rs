@@ -34,19 +34,18 @@ pub struct AuditEntry {
 }
 
 /// An entry as appended: the database numbers it, the sealer chains it. A missing actor or
-/// region is written as NULL (not DEFAULT), so the statement's text never varies and diesel
-/// keeps it prepared.
+/// region is written as NULL (not DEFAULT), so every row has the same columns.
 #[derive(Insertable)]
 #[diesel(table_name = audit_log, treat_none_as_default_value = false)]
-struct NewEntry<'a> {
+pub(crate) struct NewEntry {
     id: String,
     at: NaiveDateTime,
-    actor_id: Option<&'a str>,
-    actor_role: &'a str,
-    action: &'a str,
-    object_type: &'a str,
-    object_id: &'a str,
-    region_code: Option<&'a str>,
+    actor_id: Option<String>,
+    actor_role: String,
+    action: String,
+    object_type: String,
+    object_id: String,
+    region_code: Option<String>,
     details: String,
 }
 
@@ -120,26 +119,26 @@ pub fn record_action(
     )
 }
 
-/// Appends one entry, to be sealed onto the chain by [`seal`].
+/// Appends one entry, to be sealed onto the chain by [`seal`]; inside a write transaction it
+/// is inserted with the transaction's other entries just before the commit
+/// ([`super::deferred`]).
 pub fn append_audit(
     conn: &mut DbConn,
     entry: &Audit<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(audit_log::table)
-        .values(&NewEntry {
-            id: new_id(),
-            at: to_db_time(at).trunc_subsecs(6),
-            actor_id: entry.actor_id,
-            actor_role: entry.actor_role,
-            action: entry.action,
-            object_type: entry.object_type,
-            object_id: entry.object_id,
-            region_code: entry.region_code,
-            details: entry.details.to_string(),
-        })
-        .execute(conn)?;
-    Ok(())
+    let row = NewEntry {
+        id: new_id(),
+        at: to_db_time(at).trunc_subsecs(6),
+        actor_id: entry.actor_id.map(str::to_string),
+        actor_role: entry.actor_role.into(),
+        action: entry.action.into(),
+        object_type: entry.object_type.into(),
+        object_id: entry.object_id.into(),
+        region_code: entry.region_code.map(str::to_string),
+        details: entry.details.to_string(),
+    };
+    super::deferred::add(conn, vec![row])
 }
 
 /// Seals up to `limit` waiting entries onto the chain, in the order of their numbers, in one

@@ -17,6 +17,10 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 /// Migrations for SQLite, embedded in the binary; same names as the PostgreSQL tree.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// What every PostgreSQL connection is set to: one plan per prepared statement
+/// (docs/architecture.md#prepared-statements).
+pub(crate) const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+
 /// One connection to either backend.
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -95,7 +99,7 @@ impl ManageConnection for ConnectionManager {
                 // twice the time). The platform's statements write their index predicates and
                 // region ranges out so that one plan serves every parameter
                 // (docs/architecture.md#prepared-statements).
-                conn.batch_execute("SET plan_cache_mode = force_generic_plan")?;
+                conn.batch_execute(GENERIC_PLANS)?;
                 Ok(DbConn::Pg(conn))
             }
             Backend::Sqlite(path) => {

@@ -76,7 +76,8 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> Result<bo
     }
 }
 
-/// Adds jobs that have no dedupe key, in one statement.
+/// Adds jobs that have no dedupe key, in one statement: inside a write transaction with the
+/// transaction's others, just before the commit ([`super::deferred`]).
 pub fn enqueue_all(
     conn: &mut DbConn,
     jobs: &[NewJob],
@@ -84,10 +85,7 @@ pub fn enqueue_all(
 ) -> Result<(), StoreError> {
     debug_assert!(jobs.iter().all(|job| job.dedupe_key.is_none()));
     let rows: Vec<JobRow> = jobs.iter().map(|job| JobRow::queued(job, now)).collect();
-    if !rows.is_empty() {
-        insert_rows!(conn, jobs::table, &rows)?;
-    }
-    Ok(())
+    super::deferred::add(conn, rows)
 }
 
 impl JobRow {

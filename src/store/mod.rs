@@ -50,6 +50,7 @@ pub mod bulk;
 pub mod businesses;
 pub mod conn;
 pub mod deadlines;
+pub(crate) mod deferred;
 pub mod disputes;
 pub mod escalations;
 pub mod jobs;
@@ -170,6 +171,29 @@ pub(crate) fn advisory_lock(
         HeldLocks::note(lock);
     }
     Ok(())
+}
+
+/// Runs `work` with PostgreSQL planning each statement for its parameters, for reads whose best
+/// plan depends on them: a count of the disputes overdue at a moment reads a few entries of a
+/// partial index when it knows the moment is now, and a region's whole index when it does not
+/// (docs/architecture.md#prepared-statements). Two statements more; nothing on SQLite.
+pub(crate) fn with_custom_plans<T>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    use diesel::connection::SimpleConnection;
+    if let DbConn::Pg(pg) = conn {
+        pg.batch_execute("SET plan_cache_mode = force_custom_plan")?;
+    }
+    let outcome = work(conn);
+    if let DbConn::Pg(pg) = conn {
+        // In a transaction that failed, the rollback undoes the SET as well.
+        let back = pg.batch_execute(conn::GENERIC_PLANS);
+        if outcome.is_ok() {
+            back?;
+        }
+    }
+    outcome
 }
 
 /// An advisory lock taken on one connection in its write transaction under way.
@@ -412,18 +436,24 @@ where
     if !outermost {
         let mark = metrics::CounterDeltas::mark();
         let locks = HeldLocks::mark();
+        let rows = deferred::DeferredRows::mark(conn);
         let outcome = diesel_transaction(conn, work);
         if outcome.is_err() {
             metrics::CounterDeltas::restore(mark);
             HeldLocks::restore(locks);
+            deferred::DeferredRows::restore(conn, rows);
         }
         return outcome;
     }
     let _gathering = metrics::CounterDeltas::open();
     let _forgetting = users::ForgetAtEnd;
     let _locks = HeldLocks::open(conn);
+    let _rows = deferred::DeferredRows::open(conn);
     let work = |conn: &mut DbConn| {
         let value = work(conn)?;
+        // Audit entries, notifications and jobs, then the counters, the rows other
+        // transactions share, last.
+        deferred::DeferredRows::write(conn)?;
         metrics::CounterDeltas::write_gathered(conn)?;
         Ok(value)
     };

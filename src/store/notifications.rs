@@ -31,7 +31,7 @@ pub fn notify(
 ) -> Result<(), StoreError> {
     notify_all(
         conn,
-        &[Notification::new(user_id, dispute_id, kind, message, now)],
+        vec![Notification::new(user_id, dispute_id, kind, message, now)],
     )
 }
 
@@ -56,12 +56,10 @@ impl Notification {
     }
 }
 
-/// Adds several notifications in one statement.
-pub fn notify_all(conn: &mut DbConn, rows: &[Notification]) -> Result<(), StoreError> {
-    if !rows.is_empty() {
-        insert_rows!(conn, notifications::table, rows)?;
-    }
-    Ok(())
+/// Adds several notifications in one statement: inside a write transaction with the
+/// transaction's others, just before the commit ([`super::deferred`]).
+pub fn notify_all(conn: &mut DbConn, rows: Vec<Notification>) -> Result<(), StoreError> {
+    super::deferred::add(conn, rows)
 }
 
 /// A user's notifications, newest first.

@@ -272,11 +272,12 @@ pub fn list_staff(conn: &mut DbConn, business_id: &str) -> Result<Vec<User>, Sto
         .load(conn)?)
 }
 
-/// Every active regulator account (whatever its region).
-pub fn active_regulators(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
+/// The active regulator accounts of the regions with codes `regions`.
+pub fn active_regulators(conn: &mut DbConn, regions: &[String]) -> Result<Vec<User>, StoreError> {
     Ok(users::table
         .filter(users::role.eq(crate::domain::role::Role::Regulator.as_str()))
         .filter(users::is_active.eq(true))
+        .filter(users::region_code.eq_any(regions))
         .select(User::as_select())
         .load(conn)?)
 }

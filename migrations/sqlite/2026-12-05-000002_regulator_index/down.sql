@@ -1,0 +1,1 @@
+DROP INDEX users_role_region_idx;
