@@ -17,10 +17,6 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 /// Migrations for SQLite, embedded in the binary; same names as the PostgreSQL tree.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
-/// What every PostgreSQL connection is set to: one plan per prepared statement
-/// (docs/architecture.md#prepared-statements).
-pub(crate) const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
-
 /// One connection to either backend.
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -91,17 +87,7 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConn, ConnectError> {
         match &self.backend {
-            Backend::Postgres => {
-                let mut conn = PgConnection::establish(&self.url)?;
-                // Every statement is prepared once per connection; planned once too. Left to
-                // choose, PostgreSQL plans a list's statement again on every run, as a
-                // `LIMIT $n` makes its one plan look dearer than each run's own (the inbox took
-                // twice the time). The platform's statements write their index predicates and
-                // region ranges out so that one plan serves every parameter
-                // (docs/architecture.md#prepared-statements).
-                conn.batch_execute(GENERIC_PLANS)?;
-                Ok(DbConn::Pg(conn))
-            }
+            Backend::Postgres => Ok(DbConn::Pg(PgConnection::establish(&self.url)?)),
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // busy_timeout first: switching to WAL on a fresh file may wait for a lock.

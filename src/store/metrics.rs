@@ -743,17 +743,15 @@ pub fn open_overdue(
             .get_result::<i64>($conn)
         };
     }
-    super::with_custom_plans(conn, |conn| {
-        let still_open = count_in_scope!(overdue_still_open!(at), conn)?;
-        let ended_since = match day_starting(at) {
-            Some(day) => {
-                let since = sum_counters(conn, scope, day, end_of_counting())?;
-                since.overdue_ended - since.overdue_began
-            }
-            None => count_in_scope!(overdue_ended_since!(at), conn)?,
-        };
-        Ok(still_open + ended_since)
-    })
+    let still_open = count_in_scope!(overdue_still_open!(at), conn)?;
+    let ended_since = match day_starting(at) {
+        Some(day) => {
+            let since = sum_counters(conn, scope, day, end_of_counting())?;
+            since.overdue_ended - since.overdue_began
+        }
+        None => count_in_scope!(overdue_ended_since!(at), conn)?,
+    };
+    Ok(still_open + ended_since)
 }
 
 /// How many disputes of each of `unit_ids` were open and overdue at `at`, as [`open_overdue`]
@@ -763,30 +761,28 @@ pub fn open_overdue_by_unit(
     unit_ids: &[String],
     at: NaiveDateTime,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    super::with_custom_plans(conn, |conn| {
-        let mut units: Vec<String> = overdue_still_open!(at)
-            .filter(disputes::unit_id.eq_any(unit_ids))
-            .select(disputes::unit_id)
-            .load(conn)?;
-        let mut out = HashMap::new();
-        match day_starting(at) {
-            Some(day) => {
-                for (unit, since) in sums_for_units(conn, unit_ids, day, end_of_counting())? {
-                    out.insert(unit, since.overdue_ended - since.overdue_began);
-                }
+    let mut units: Vec<String> = overdue_still_open!(at)
+        .filter(disputes::unit_id.eq_any(unit_ids))
+        .select(disputes::unit_id)
+        .load(conn)?;
+    let mut out = HashMap::new();
+    match day_starting(at) {
+        Some(day) => {
+            for (unit, since) in sums_for_units(conn, unit_ids, day, end_of_counting())? {
+                out.insert(unit, since.overdue_ended - since.overdue_began);
             }
-            None => units.extend(
-                overdue_ended_since!(at)
-                    .filter(disputes::unit_id.eq_any(unit_ids))
-                    .select(disputes::unit_id)
-                    .load::<String>(conn)?,
-            ),
         }
-        for unit in units {
-            *out.entry(unit).or_default() += 1;
-        }
-        Ok(out)
-    })
+        None => units.extend(
+            overdue_ended_since!(at)
+                .filter(disputes::unit_id.eq_any(unit_ids))
+                .select(disputes::unit_id)
+                .load::<String>(conn)?,
+        ),
+    }
+    for unit in units {
+        *out.entry(unit).or_default() += 1;
+    }
+    Ok(out)
 }
 
 /// A listed dispute: case number, business name, status, filed, first-contact due and
@@ -820,20 +816,18 @@ pub fn overdue_in_region(
     prefix: &str,
     at: NaiveDateTime,
 ) -> Result<Vec<DueRow>, StoreError> {
-    super::with_custom_plans(conn, |conn| {
-        let mut rows: Vec<DueRow> = overdue_still_open!(at)
+    let mut rows: Vec<DueRow> = overdue_still_open!(at)
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .select(due_row!())
+        .load(conn)?;
+    rows.extend(
+        overdue_ended_since!(at)
             .filter(crate::in_region!(disputes::region_code, prefix))
             .select(due_row!())
-            .load(conn)?;
-        rows.extend(
-            overdue_ended_since!(at)
-                .filter(crate::in_region!(disputes::region_code, prefix))
-                .select(due_row!())
-                .load::<DueRow>(conn)?,
-        );
-        rows.sort_by(|a, b| (a.5, &a.0).cmp(&(b.5, &b.0)));
-        Ok(rows)
-    })
+            .load::<DueRow>(conn)?,
+    );
+    rows.sort_by(|a, b| (a.5, &a.0).cmp(&(b.5, &b.0)));
+    Ok(rows)
 }
 
 /// The region's disputes awaiting settlement now whose settlement, or (still unanswered) first
@@ -845,32 +839,30 @@ pub fn awaiting_in_region(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> Result<Vec<DueRow>, StoreError> {
-    super::with_custom_plans(conn, |conn| {
-        use crate::domain::dispute::Status;
-        let mut rows: Vec<DueRow> = disputes::table
-            .inner_join(businesses::table)
-            .filter(crate::in_region!(disputes::region_code, prefix))
-            .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
-            .filter(disputes::settlement_due_at.ge(from))
-            .filter(disputes::settlement_due_at.lt(to))
-            .select(due_row!())
-            .load(conn)?;
-        let first_contacts: Vec<DueRow> = disputes::table
-            .inner_join(businesses::table)
-            .filter(crate::in_region!(disputes::region_code, prefix))
-            .filter(disputes::status.eq(Status::Filed.as_str()))
-            .filter(disputes::first_contact_due_at.ge(from))
-            .filter(disputes::first_contact_due_at.lt(to))
-            .select(due_row!())
-            .load(conn)?;
-        for row in first_contacts {
-            if !rows.iter().any(|r| r.0 == row.0) {
-                rows.push(row);
-            }
+    use crate::domain::dispute::Status;
+    let mut rows: Vec<DueRow> = disputes::table
+        .inner_join(businesses::table)
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+        .filter(disputes::settlement_due_at.ge(from))
+        .filter(disputes::settlement_due_at.lt(to))
+        .select(due_row!())
+        .load(conn)?;
+    let first_contacts: Vec<DueRow> = disputes::table
+        .inner_join(businesses::table)
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .filter(disputes::status.eq(Status::Filed.as_str()))
+        .filter(disputes::first_contact_due_at.ge(from))
+        .filter(disputes::first_contact_due_at.lt(to))
+        .select(due_row!())
+        .load(conn)?;
+    for row in first_contacts {
+        if !rows.iter().any(|r| r.0 == row.0) {
+            rows.push(row);
         }
-        rows.sort_by_key(|r| r.5);
-        Ok(rows)
-    })
+    }
+    rows.sort_by_key(|r| r.5);
+    Ok(rows)
 }
 
 /// Units of `scope` that became active, suspended or removed between `from` and `to`.

@@ -173,29 +173,6 @@ pub(crate) fn advisory_lock(
     Ok(())
 }
 
-/// Runs `work` with PostgreSQL planning each statement for its parameters, for reads whose best
-/// plan depends on them: a count of the disputes overdue at a moment reads a few entries of a
-/// partial index when it knows the moment is now, and a region's whole index when it does not
-/// (docs/architecture.md#prepared-statements). Two statements more; nothing on SQLite.
-pub(crate) fn with_custom_plans<T>(
-    conn: &mut DbConn,
-    work: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    use diesel::connection::SimpleConnection;
-    if let DbConn::Pg(pg) = conn {
-        pg.batch_execute("SET plan_cache_mode = force_custom_plan")?;
-    }
-    let outcome = work(conn);
-    if let DbConn::Pg(pg) = conn {
-        // In a transaction that failed, the rollback undoes the SET as well.
-        let back = pg.batch_execute(conn::GENERIC_PLANS);
-        if outcome.is_ok() {
-            back?;
-        }
-    }
-    outcome
-}
-
 /// An advisory lock taken on one connection in its write transaction under way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct HeldLock {
