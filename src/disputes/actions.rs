@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::notices::{Arg, Notice, Said, send_notice};
-use super::packet::{EscalationHead, FiguresMemo, build_packet};
+use super::packet::{EscalationHead, PacketMemo, build_packet};
 use super::{
     CaseContext, CaseError, apply_facts, facts_of, fulfilment_due, policy_of, recompute_due_dates,
 };
@@ -279,7 +279,7 @@ thread_local! {
 /// The escalations a sweep opens in one transaction (docs/escalation.md#packet), written
 /// together just before it commits: first the transaction's counters, so every packet counts
 /// its own dispute and its batch-mates (escalated at the same moment), then one packet each
-/// with the figures measured once per scope ([`FiguresMemo`]), then the rows and delivery jobs
+/// with the figures measured once per scope ([`PacketMemo`]), then the rows and delivery jobs
 /// in one statement each. Dropping the batch forgets what it holds.
 pub struct EscalationBatch(());
 
@@ -363,7 +363,7 @@ fn write_escalations(
     // The packet's "open and overdue" adds today's ended overdue spells, these disputes' among
     // them: their counters must be written before the packets read them.
     crate::store::metrics::CounterDeltas::write_gathered(conn)?;
-    let mut memo = FiguresMemo::default();
+    let mut memo = PacketMemo::default();
     let mut rows = Vec::with_capacity(opened.len());
     for o in opened {
         let head = EscalationHead {

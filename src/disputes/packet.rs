@@ -17,7 +17,7 @@ use crate::domain::region::RegionCode;
 use crate::oversight::{FiguresDto, PeriodDto, last_twelve_months, measure};
 use crate::store::disputes::{Dispute, find_dispute_with_parties};
 use crate::store::metrics::MetricScope;
-use crate::store::reference::{find_industry, find_region};
+use crate::store::reference::{Industry, Region, find_industry, find_region};
 use crate::store::{DbConn, StoreError};
 
 /// The schema identifier every packet of this version carries.
@@ -123,14 +123,38 @@ pub struct PacketMetrics {
     pub industry: FiguresDto,
 }
 
-/// The figures packets have measured in one transaction, by scope and period. A period ending
-/// at midnight does not depend on the moment it is read at ([`measure`]), so once a batch of
-/// escalations has written its counters, every packet of the batch reads the same figures
-/// for the same scope: the sweep measures each once per batch (docs/escalation.md#packet).
+/// What the packets of one transaction have read and share: the figures by scope and period,
+/// and the industries and regions by code. A period ending at midnight does not depend on the
+/// moment it is read at ([`measure`]), so once a batch of escalations has written its
+/// counters, every packet of the batch reads the same figures for the same scope: the sweep
+/// measures each once per batch (docs/escalation.md#packet), and names each industry and
+/// region once.
 #[derive(Debug, Default)]
-pub struct FiguresMemo(HashMap<(MetricScope, NaiveDate, NaiveDate), FiguresDto>);
+pub struct PacketMemo {
+    figures: HashMap<(MetricScope, NaiveDate, NaiveDate), FiguresDto>,
+    industries: HashMap<String, Option<Industry>>,
+    regions: HashMap<String, Option<Region>>,
+}
 
-impl FiguresMemo {
+impl PacketMemo {
+    fn industry(&mut self, conn: &mut DbConn, code: &str) -> Result<Option<Industry>, StoreError> {
+        if let Some(industry) = self.industries.get(code) {
+            return Ok(industry.clone());
+        }
+        let industry = find_industry(conn, code)?;
+        self.industries.insert(code.to_string(), industry.clone());
+        Ok(industry)
+    }
+
+    fn region(&mut self, conn: &mut DbConn, code: &str) -> Result<Option<Region>, StoreError> {
+        if let Some(region) = self.regions.get(code) {
+            return Ok(region.clone());
+        }
+        let region = find_region(conn, code)?;
+        self.regions.insert(code.to_string(), region.clone());
+        Ok(region)
+    }
+
     fn measure(
         &mut self,
         conn: &mut DbConn,
@@ -139,18 +163,18 @@ impl FiguresMemo {
         now: DateTime<Utc>,
     ) -> Result<FiguresDto, StoreError> {
         let key = (scope, period.from, period.to);
-        if let Some(figures) = self.0.get(&key) {
+        if let Some(figures) = self.figures.get(&key) {
             return Ok(figures.clone());
         }
         let figures = measure(conn, &key.0, period, now)?;
-        self.0.insert(key, figures.clone());
+        self.figures.insert(key, figures.clone());
         Ok(figures)
     }
 }
 
 fn metrics(
     conn: &mut DbConn,
-    memo: &mut FiguresMemo,
+    memo: &mut PacketMemo,
     d: &Dispute,
     now: DateTime<Utc>,
 ) -> Result<PacketMetrics, StoreError> {
@@ -190,7 +214,7 @@ pub struct EscalationHead<'a> {
 pub fn build_packet(
     conn: &mut DbConn,
     ctx: &CaseContext,
-    memo: &mut FiguresMemo,
+    memo: &mut PacketMemo,
     dispute: &Dispute,
     head: &EscalationHead<'_>,
     now: DateTime<Utc>,
@@ -200,8 +224,8 @@ pub fn build_packet(
     let masked_phone = found.2.phone_masked.clone();
     let view = view_of(conn, &ctx.calendar, &ctx.pii, found, Actor::Consumer, now)?;
     let consent = view.claim.contact_consent;
-    let industry = find_industry(conn, &dispute.industry_code)?;
-    let region = find_region(conn, &dispute.region_code)?;
+    let industry = memo.industry(conn, &dispute.industry_code)?;
+    let region = memo.region(conn, &dispute.region_code)?;
     let link_until = now + Duration::days(ctx.escalation.evidence_link_days);
     let evidence = view
         .evidence
