@@ -123,6 +123,20 @@ pub struct PacketMetrics {
     pub industry: FiguresDto,
 }
 
+/// What `memo` holds for `key`, read once.
+fn remembered<T: Clone>(
+    memo: &mut HashMap<String, T>,
+    key: &str,
+    read: impl FnOnce() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if let Some(value) = memo.get(key) {
+        return Ok(value.clone());
+    }
+    let value = read()?;
+    memo.insert(key.to_string(), value.clone());
+    Ok(value)
+}
+
 /// What the packets of one transaction have read and share: the figures by scope and period,
 /// and the industries and regions by code. A period ending at midnight does not depend on the
 /// moment it is read at ([`measure`]), so once a batch of escalations has written its
@@ -138,21 +152,11 @@ pub struct PacketMemo {
 
 impl PacketMemo {
     fn industry(&mut self, conn: &mut DbConn, code: &str) -> Result<Option<Industry>, StoreError> {
-        if let Some(industry) = self.industries.get(code) {
-            return Ok(industry.clone());
-        }
-        let industry = find_industry(conn, code)?;
-        self.industries.insert(code.to_string(), industry.clone());
-        Ok(industry)
+        remembered(&mut self.industries, code, || find_industry(conn, code))
     }
 
     fn region(&mut self, conn: &mut DbConn, code: &str) -> Result<Option<Region>, StoreError> {
-        if let Some(region) = self.regions.get(code) {
-            return Ok(region.clone());
-        }
-        let region = find_region(conn, code)?;
-        self.regions.insert(code.to_string(), region.clone());
-        Ok(region)
+        remembered(&mut self.regions, code, || find_region(conn, code))
     }
 
     fn measure(
