@@ -121,7 +121,7 @@ pub fn record_action(
 
 /// Appends one entry, to be sealed onto the chain by [`seal`]; inside a write transaction it
 /// is inserted with the transaction's other entries just before the commit
-/// ([`super::deferred`]).
+/// ([`super::transaction_state`]).
 pub fn append_audit(
     conn: &mut DbConn,
     entry: &Audit<'_>,
@@ -138,7 +138,7 @@ pub fn append_audit(
         region_code: entry.region_code.map(str::to_string),
         details: entry.details.to_string(),
     };
-    super::deferred::add(conn, vec![row])
+    super::transaction_state::add(conn, vec![row])
 }
 
 /// Seals up to `limit` waiting entries onto the chain, in the order of their numbers, in one

@@ -77,7 +77,7 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> Result<bo
 }
 
 /// Adds jobs that have no dedupe key, in one statement: inside a write transaction with the
-/// transaction's others, just before the commit ([`super::deferred`]).
+/// transaction's others, just before the commit ([`super::transaction_state`]).
 pub fn enqueue_all(
     conn: &mut DbConn,
     jobs: &[NewJob],
@@ -85,7 +85,7 @@ pub fn enqueue_all(
 ) -> Result<(), StoreError> {
     debug_assert!(jobs.iter().all(|job| job.dedupe_key.is_none()));
     let rows: Vec<JobRow> = jobs.iter().map(|job| JobRow::queued(job, now)).collect();
-    super::deferred::add(conn, rows)
+    super::transaction_state::add(conn, rows)
 }
 
 impl JobRow {

@@ -50,7 +50,6 @@ pub mod bulk;
 pub mod businesses;
 pub mod conn;
 pub mod deadlines;
-pub(crate) mod deferred;
 pub mod disputes;
 pub mod escalations;
 pub mod jobs;
@@ -66,6 +65,7 @@ pub mod reports;
 pub mod retention;
 pub mod schema;
 pub mod timers;
+pub(crate) mod transaction_state;
 pub mod units;
 pub mod users;
 
@@ -140,8 +140,7 @@ pub fn from_db_time(at: NaiveDateTime) -> DateTime<Utc> {
 /// Takes PostgreSQL's advisory lock (`class`, `key`) until the transaction ends, `shared` or
 /// exclusive; nothing on SQLite, which writes one transaction at a time anyway. Inside a
 /// [`write_transaction`] a lock the transaction already holds is not asked for again
-/// ([`HeldLocks`]): a sweep batch's lapses at one unit, or a step's several counter rows, take
-/// the unit's lock once.
+/// ([`transaction_state`]).
 pub(crate) fn advisory_lock(
     conn: &mut DbConn,
     class: i32,
@@ -149,16 +148,10 @@ pub(crate) fn advisory_lock(
     shared: bool,
 ) -> Result<(), StoreError> {
     use diesel::RunQueryDsl;
+    if transaction_state::holds_lock(conn, class, key, shared) {
+        return Ok(());
+    }
     if let DbConn::Pg(pg) = conn {
-        let lock = HeldLock {
-            conn: std::ptr::from_ref(pg) as usize,
-            class,
-            key: key.to_string(),
-            shared,
-        };
-        if HeldLocks::holds(&lock) {
-            return Ok(());
-        }
         let statement = if shared {
             "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))"
         } else {
@@ -168,89 +161,9 @@ pub(crate) fn advisory_lock(
             .bind::<diesel::sql_types::Integer, _>(class)
             .bind::<diesel::sql_types::Text, _>(key)
             .execute(pg)?;
-        HeldLocks::note(lock);
+        transaction_state::note_lock(conn, class, key, shared);
     }
     Ok(())
-}
-
-/// An advisory lock taken on one connection in its write transaction under way.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct HeldLock {
-    /// The connection's address: stable while it is checked out, which a transaction is.
-    conn: usize,
-    class: i32,
-    key: String,
-    shared: bool,
-}
-
-thread_local! {
-    /// The connections (by address) with a [`write_transaction`] open on this thread, and the
-    /// advisory locks each has taken in it, in the order taken.
-    static HELD_LOCKS: std::cell::RefCell<(Vec<usize>, Vec<HeldLock>)> =
-        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
-}
-
-/// What advisory locks the write transactions open on this thread hold, so none is asked for
-/// twice. PostgreSQL releases the locks a rolled-back savepoint took, so a nested
-/// [`write_transaction`] that fails forgets those ([`HeldLocks::restore`]); the outermost
-/// forgets all of its connection's when it ends (dropping the value).
-pub(crate) struct HeldLocks(usize);
-
-impl HeldLocks {
-    /// Starts remembering for the write transaction opening on `conn`.
-    fn open(conn: &DbConn) -> Option<Self> {
-        let DbConn::Pg(pg) = conn else {
-            return None;
-        };
-        Some(Self::open_at(std::ptr::from_ref(pg) as usize))
-    }
-
-    fn open_at(address: usize) -> Self {
-        HELD_LOCKS.with(|held| held.borrow_mut().0.push(address));
-        Self(address)
-    }
-
-    fn holds(lock: &HeldLock) -> bool {
-        HELD_LOCKS.with(|held| {
-            let held = held.borrow();
-            held.1.iter().any(|h| {
-                h.conn == lock.conn
-                    && h.class == lock.class
-                    && h.key == lock.key
-                    && (h.shared == lock.shared || !h.shared)
-            })
-        })
-    }
-
-    fn note(lock: HeldLock) {
-        HELD_LOCKS.with(|held| {
-            let mut held = held.borrow_mut();
-            if held.0.contains(&lock.conn) {
-                held.1.push(lock);
-            }
-        });
-    }
-
-    /// Where a savepoint starts.
-    fn mark() -> usize {
-        HELD_LOCKS.with(|held| held.borrow().1.len())
-    }
-
-    /// Forgets the locks taken since `mark` (a savepoint rolled back). Another connection's
-    /// taken meanwhile are forgotten too: it merely asks for them again.
-    fn restore(mark: usize) {
-        HELD_LOCKS.with(|held| held.borrow_mut().1.truncate(mark));
-    }
-}
-
-impl Drop for HeldLocks {
-    fn drop(&mut self) {
-        HELD_LOCKS.with(|held| {
-            let mut held = held.borrow_mut();
-            held.0.retain(|c| *c != self.0);
-            held.1.retain(|lock| lock.conn != self.0);
-        });
-    }
 }
 
 /// How long a read waits for a replica connection before it goes to the primary.
@@ -412,25 +325,22 @@ where
     let outermost = !in_transaction(conn).map_err(failed)?;
     if !outermost {
         let mark = metrics::CounterDeltas::mark();
-        let locks = HeldLocks::mark();
-        let rows = deferred::DeferredRows::mark(conn);
+        let kept = transaction_state::TransactionState::mark(conn);
         let outcome = diesel_transaction(conn, work);
         if outcome.is_err() {
             metrics::CounterDeltas::restore(mark);
-            HeldLocks::restore(locks);
-            deferred::DeferredRows::restore(conn, rows);
+            transaction_state::TransactionState::restore(conn, kept);
         }
         return outcome;
     }
     let _gathering = metrics::CounterDeltas::open();
     let _forgetting = users::ForgetAtEnd;
-    let _locks = HeldLocks::open(conn);
-    let _rows = deferred::DeferredRows::open(conn);
+    let _kept = transaction_state::TransactionState::open(conn);
     let work = |conn: &mut DbConn| {
         let value = work(conn)?;
         // Audit entries, notifications and jobs, then the counters, the rows other
         // transactions share, last.
-        deferred::DeferredRows::write(conn)?;
+        transaction_state::TransactionState::write(conn)?;
         metrics::CounterDeltas::write_gathered(conn)?;
         Ok(value)
     };
@@ -510,56 +420,4 @@ pub fn lock_key(conn: &mut DbConn, key: &str) -> Result<(), StoreError> {
             .execute(pg)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{HeldLock, HeldLocks};
-
-    fn lock(conn: usize, key: &str, shared: bool) -> HeldLock {
-        HeldLock {
-            conn,
-            class: 7,
-            key: key.into(),
-            shared,
-        }
-    }
-
-    #[test]
-    fn a_transaction_asks_once_for_each_lock_and_again_after_a_savepoint_released_it() {
-        // Outside a write transaction nothing is remembered: each statement asks.
-        HeldLocks::note(lock(1, "unit-a", true));
-        assert!(!HeldLocks::holds(&lock(1, "unit-a", true)));
-
-        let transaction = HeldLocks::open_at(1);
-        HeldLocks::note(lock(1, "unit-a", true));
-        HeldLocks::note(lock(1, "unit-b", false));
-        assert!(HeldLocks::holds(&lock(1, "unit-a", true)));
-        assert!(
-            !HeldLocks::holds(&lock(1, "unit-a", false)),
-            "a shared lock does not stand for an exclusive one"
-        );
-        assert!(
-            HeldLocks::holds(&lock(1, "unit-b", true)),
-            "an exclusive lock covers a shared one"
-        );
-        assert!(
-            !HeldLocks::holds(&lock(2, "unit-a", true)),
-            "another connection's transaction holds nothing of this one's"
-        );
-
-        let savepoint = HeldLocks::mark();
-        HeldLocks::note(lock(1, "unit-c", true));
-        assert!(HeldLocks::holds(&lock(1, "unit-c", true)));
-        HeldLocks::restore(savepoint);
-        assert!(
-            !HeldLocks::holds(&lock(1, "unit-c", true)),
-            "PostgreSQL released what the rolled-back savepoint took"
-        );
-        assert!(HeldLocks::holds(&lock(1, "unit-a", true)));
-
-        drop(transaction);
-        assert!(!HeldLocks::holds(&lock(1, "unit-a", true)));
-        assert!(!HeldLocks::holds(&lock(1, "unit-b", false)));
-    }
 }

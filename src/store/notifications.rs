@@ -57,9 +57,9 @@ impl Notification {
 }
 
 /// Adds several notifications in one statement: inside a write transaction with the
-/// transaction's others, just before the commit ([`super::deferred`]).
+/// transaction's others, just before the commit ([`super::transaction_state`]).
 pub fn notify_all(conn: &mut DbConn, rows: Vec<Notification>) -> Result<(), StoreError> {
-    super::deferred::add(conn, rows)
+    super::transaction_state::add(conn, rows)
 }
 
 /// A user's notifications, newest first.

@@ -1,10 +1,13 @@
-//! Rows a write transaction adds that nothing reads before it commits: audit entries, in-app
-//! notifications and queued jobs without a dedupe key. Inside a [`super::write_transaction`]
-//! they are gathered while it runs and inserted just before it commits, one statement per table
-//! and up to [`ROWS_PER_STATEMENT`] rows each, so a filing's two audit entries, or a sweep
-//! batch's hundred lapses with their notices, cost a statement per table instead of one per
-//! row. Outside one they are inserted at once. A savepoint that rolls back forgets what it
-//! gathered, as the database would have forgotten the rows.
+//! What a [`super::write_transaction`] keeps on the side while it runs, per connection, and
+//! forgets with a savepoint that rolls back, as the database forgets what the savepoint did:
+//!
+//! - Rows it adds that nothing reads before it commits: audit entries, in-app notifications
+//!   and queued jobs without a dedupe key. They are inserted just before it commits, one
+//!   statement per table and up to [`ROWS_PER_STATEMENT`] rows each, so a filing's two audit
+//!   entries, or a sweep batch's hundred lapses with their notices, cost a statement per table
+//!   instead of one per row. Outside a write transaction they are inserted at once.
+//! - The advisory locks it holds (PostgreSQL), so none is asked for twice: a sweep batch's
+//!   lapses at one unit, or a step's several counter rows, take the unit's lock once.
 
 use std::cell::RefCell;
 
@@ -19,17 +22,19 @@ use super::{DbConn, StoreError};
 /// Most rows one gathered insert carries (every backend takes their parameters).
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// What one write transaction has gathered, by the address of its connection (stable while the
+/// What one write transaction keeps, by the address of its connection (stable while the
 /// connection is checked out, which a transaction is).
 pub(crate) struct Gathered {
     conn: usize,
     audit: Vec<NewEntry>,
     notifications: Vec<Notification>,
     jobs: Vec<JobRow>,
+    /// Advisory locks taken: class, key, shared.
+    locks: Vec<(i32, String, bool)>,
 }
 
 thread_local! {
-    /// The rows of each write transaction open on this thread.
+    /// What each write transaction open on this thread keeps.
     static GATHERED: RefCell<Vec<Gathered>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -37,14 +42,14 @@ fn address(conn: &DbConn) -> usize {
     std::ptr::from_ref(conn) as usize
 }
 
-/// Gathering for one write transaction; dropping the value ends it (what was not written is
-/// dropped with a transaction that did not commit).
-pub(crate) struct DeferredRows(usize);
+/// Keeping for one write transaction; dropping the value ends it (rows not written are
+/// dropped with a transaction that did not commit, and its locks with it).
+pub(crate) struct TransactionState(usize);
 
-/// How much a savepoint found gathered: audit entries, notifications, jobs.
-pub(crate) type Mark = (usize, usize, usize);
+/// How much a savepoint found kept: audit entries, notifications, jobs, locks.
+pub(crate) type Mark = (usize, usize, usize, usize);
 
-impl DeferredRows {
+impl TransactionState {
     /// Starts gathering for the write transaction opening on `conn`.
     pub(crate) fn open(conn: &DbConn) -> Self {
         Self::open_at(address(conn))
@@ -57,6 +62,7 @@ impl DeferredRows {
                 audit: Vec::new(),
                 notifications: Vec::new(),
                 jobs: Vec::new(),
+                locks: Vec::new(),
             });
         });
         Self(conn)
@@ -69,21 +75,27 @@ impl DeferredRows {
 
     fn mark_at(conn: usize) -> Option<Mark> {
         with_gathered(conn, |g| {
-            (g.audit.len(), g.notifications.len(), g.jobs.len())
+            (
+                g.audit.len(),
+                g.notifications.len(),
+                g.jobs.len(),
+                g.locks.len(),
+            )
         })
     }
 
-    /// Forgets what a rolled-back savepoint gathered.
+    /// Forgets what a rolled-back savepoint added and locked.
     pub(crate) fn restore(conn: &DbConn, mark: Option<Mark>) {
         Self::restore_at(address(conn), mark);
     }
 
     fn restore_at(conn: usize, mark: Option<Mark>) {
-        if let Some((audit, notifications, jobs)) = mark {
+        if let Some((audit, notifications, jobs, locks)) = mark {
             with_gathered(conn, |g| {
                 g.audit.truncate(audit);
                 g.notifications.truncate(notifications);
                 g.jobs.truncate(jobs);
+                g.locks.truncate(locks);
             });
         }
     }
@@ -106,7 +118,7 @@ impl DeferredRows {
     }
 }
 
-impl Drop for DeferredRows {
+impl Drop for TransactionState {
     fn drop(&mut self) {
         GATHERED.with(|g| g.borrow_mut().retain(|gathered| gathered.conn != self.0));
     }
@@ -158,6 +170,31 @@ pub(crate) fn add<T: DeferredRow>(conn: &mut DbConn, rows: Vec<T>) -> Result<(),
     }
 }
 
+/// Whether the write transaction open on `conn` holds advisory lock (`class`, `key`) as
+/// `shared` asks (an exclusive lock stands for a shared one); `false` outside one.
+pub(crate) fn holds_lock(conn: &DbConn, class: i32, key: &str, shared: bool) -> bool {
+    holds_lock_at(address(conn), class, key, shared)
+}
+
+fn holds_lock_at(conn: usize, class: i32, key: &str, shared: bool) -> bool {
+    with_gathered(conn, |g| {
+        g.locks
+            .iter()
+            .any(|(c, k, s)| *c == class && k == key && (*s == shared || !*s))
+    })
+    .unwrap_or(false)
+}
+
+/// Notes that the write transaction open on `conn`, if one is, took advisory lock (`class`,
+/// `key`).
+pub(crate) fn note_lock(conn: &DbConn, class: i32, key: &str, shared: bool) {
+    note_lock_at(address(conn), class, key, shared);
+}
+
+fn note_lock_at(conn: usize, class: i32, key: &str, shared: bool) {
+    with_gathered(conn, |g| g.locks.push((class, key.to_string(), shared)));
+}
+
 /// Gathers `rows` for the write transaction open on connection `conn`; gives them back when
 /// none is.
 fn gather_at<T: DeferredRow>(conn: usize, rows: Vec<T>) -> Option<Vec<T>> {
@@ -179,7 +216,7 @@ fn insert_now<T: DeferredRow>(conn: &mut DbConn, rows: &[T]) -> Result<(), Store
 
 #[cfg(test)]
 mod tests {
-    use super::{DeferredRows, Gathered, gather_at, with_gathered};
+    use super::{Gathered, TransactionState, gather_at, with_gathered};
     use crate::domain::notification::NotificationKind;
     use crate::store::notifications::Notification;
 
@@ -207,15 +244,15 @@ mod tests {
             Some(1)
         );
 
-        let transaction = DeferredRows::open_at(11);
+        let transaction = TransactionState::open_at(11);
         assert!(gather_at(11, vec![note("filed")]).is_none());
         assert!(
             gather_at(12, vec![note("another connection")]).is_some(),
             "another connection's rows are not this transaction's"
         );
-        let savepoint = DeferredRows::mark_at(11);
+        let savepoint = TransactionState::mark_at(11);
         assert!(gather_at(11, vec![note("undone")]).is_none());
-        DeferredRows::restore_at(11, savepoint);
+        TransactionState::restore_at(11, savepoint);
         assert!(gather_at(11, vec![note("lapsed")]).is_none());
         assert_eq!(
             gathered(11),
@@ -224,5 +261,56 @@ mod tests {
 
         drop(transaction);
         assert_eq!(gathered(11), None, "what did not commit is dropped");
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::{TransactionState, holds_lock_at, note_lock_at};
+
+    fn holds(conn: usize, key: &str, shared: bool) -> bool {
+        holds_lock_at(conn, 7, key, shared)
+    }
+
+    fn note(conn: usize, key: &str, shared: bool) {
+        note_lock_at(conn, 7, key, shared);
+    }
+
+    #[test]
+    fn a_transaction_asks_once_for_each_lock_and_again_after_a_savepoint_released_it() {
+        // Outside a write transaction nothing is remembered: each statement asks.
+        note(21, "unit-a", true);
+        assert!(!holds(21, "unit-a", true));
+
+        let transaction = TransactionState::open_at(21);
+        note(21, "unit-a", true);
+        note(21, "unit-b", false);
+        assert!(holds(21, "unit-a", true));
+        assert!(
+            !holds(21, "unit-a", false),
+            "a shared lock does not stand for an exclusive one"
+        );
+        assert!(
+            holds(21, "unit-b", true),
+            "an exclusive lock covers a shared one"
+        );
+        assert!(
+            !holds(22, "unit-a", true),
+            "another connection's transaction holds nothing of this one's"
+        );
+
+        let savepoint = TransactionState::mark_at(21);
+        note(21, "unit-c", true);
+        assert!(holds(21, "unit-c", true));
+        TransactionState::restore_at(21, savepoint);
+        assert!(
+            !holds(21, "unit-c", true),
+            "PostgreSQL released what the rolled-back savepoint took"
+        );
+        assert!(holds(21, "unit-a", true));
+
+        drop(transaction);
+        assert!(!holds(21, "unit-a", true));
+        assert!(!holds(21, "unit-b", false));
     }
 }
