@@ -17,12 +17,13 @@ use crate::domain::dispute::{Actor, Event, Party, Status, TimelineKind, transiti
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
 use crate::domain::policy::DeadlinePolicy;
 use crate::error::ErrorCode;
+use crate::store::case_file::{case_parts, disputes_with_parties};
 use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
 use crate::store::negotiation::{
     Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
     insert_escalations, insert_message, insert_offer, insert_settlement, supersede_open_offers,
 };
-use crate::store::users::{User, find_user, list_staff};
+use crate::store::users::{User, find_user, staff_of};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 
 /// An action with its validated input.
@@ -364,6 +365,10 @@ fn write_escalations(
     // them: their counters must be written before the packets read them.
     crate::store::metrics::CounterDeltas::write_gathered(conn)?;
     let mut memo = PacketMemo::default();
+    // Every packet's dispute, parties and case file, read for the whole batch at once.
+    let ids: Vec<String> = opened.iter().map(|o| o.dispute.id.clone()).collect();
+    let mut found = disputes_with_parties(conn, &ids)?;
+    let mut parts = case_parts(conn, &ids)?;
     let mut rows = Vec::with_capacity(opened.len());
     for o in opened {
         let head = EscalationHead {
@@ -372,7 +377,11 @@ fn write_escalations(
             initiated_by: &o.initiated_by,
             connector: &o.connector,
         };
-        let packet = build_packet(conn, ctx, &mut memo, &o.dispute, &head, o.at)?;
+        let case = (
+            found.remove(&o.dispute.id).ok_or(StoreError::NotFound)?,
+            parts.remove(&o.dispute.id).unwrap_or_default(),
+        );
+        let packet = build_packet(conn, ctx, &mut memo, case, &head, o.at)?;
         let packet =
             serde_json::to_string(&packet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         rows.push(Escalation {
@@ -408,7 +417,7 @@ fn recipients(
     }
     if acting_party != Some(Party::Business) {
         people.extend(
-            list_staff(conn, &dispute.business_id)?
+            staff_of(conn, &dispute.business_id)?
                 .into_iter()
                 .filter(|u| u.is_active),
         );

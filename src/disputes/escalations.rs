@@ -88,10 +88,10 @@ pub fn mark_delivered(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     crate::store::write_transaction(conn, |conn| {
-        if !stored::mark_delivered(conn, escalation_id, now)? {
+        let Some((dispute_id, connector)) = stored::mark_delivered(conn, escalation_id, now)?
+        else {
             return Ok(false);
-        }
-        let (dispute_id, connector) = stored::dispute_and_connector(conn, escalation_id)?;
+        };
         let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(StoreError::NotFound)?;
         stored::insert_update(
             conn,

@@ -218,7 +218,7 @@ pub fn tell_staff(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let staff = crate::store::users::list_staff(conn, business_id)?;
+    let staff = crate::store::users::staff_of(conn, business_id)?;
     let told: Vec<_> = staff
         .iter()
         .filter(|u| u.is_active)

@@ -15,7 +15,8 @@ use super::view::{
 use crate::domain::dispute::Actor;
 use crate::domain::region::RegionCode;
 use crate::oversight::{FiguresDto, PeriodDto, last_twelve_months, measure};
-use crate::store::disputes::{Dispute, find_dispute_with_parties};
+use crate::store::case_file::CaseParts;
+use crate::store::disputes::{Dispute, DisputeWithParties};
 use crate::store::metrics::MetricScope;
 use crate::store::reference::{Industry, Region, find_industry, find_region};
 use crate::store::{DbConn, StoreError};
@@ -213,23 +214,25 @@ pub struct EscalationHead<'a> {
     pub connector: &'a str,
 }
 
-/// Builds the packet of `dispute` (already saved as escalated) as of `now`, with the figures
-/// `memo` holds for its transaction.
+/// Builds the packet of a dispute already saved as escalated, read with its parties (`found`)
+/// and its case file (`parts`), as of `now`, with the figures `memo` holds for its transaction.
 pub fn build_packet(
     conn: &mut DbConn,
     ctx: &CaseContext,
     memo: &mut PacketMemo,
-    dispute: &Dispute,
+    (found, parts): (DisputeWithParties, CaseParts),
     head: &EscalationHead<'_>,
     now: DateTime<Utc>,
 ) -> Result<EscalationPacket, StoreError> {
-    // The consumer's own view carries the whole contact; it is kept only with consent.
-    let found = find_dispute_with_parties(conn, &dispute.id)?.ok_or(StoreError::NotFound)?;
-    let masked_phone = found.2.phone_masked.clone();
-    let view = view_of(conn, &ctx.calendar, &ctx.pii, found, Actor::Consumer, now)?;
-    let consent = view.claim.contact_consent;
+    let dispute = &found.0;
     let industry = memo.industry(conn, &dispute.industry_code)?;
     let region = memo.region(conn, &dispute.region_code)?;
+    let metrics = metrics(conn, memo, dispute, now)?;
+    let (industry_code, region_code) = (dispute.industry_code.clone(), dispute.region_code.clone());
+    // The consumer's own view carries the whole contact; it is kept only with consent.
+    let masked_phone = found.2.phone_masked.clone();
+    let view = view_of(&ctx.calendar, &ctx.pii, found, parts, Actor::Consumer, now)?;
+    let consent = view.claim.contact_consent;
     let link_until = now + Duration::days(ctx.escalation.evidence_link_days);
     let evidence = view
         .evidence
@@ -290,9 +293,9 @@ pub fn build_packet(
             business_id: view.business.id,
             uscc: view.business.uscc,
             name: view.business.name,
-            industry_code: dispute.industry_code.clone(),
+            industry_code,
             industry_name: industry.map(|i| i.name_zh).unwrap_or_default(),
-            region_code: dispute.region_code.clone(),
+            region_code,
             region_name: region.map(|r| r.name_zh).unwrap_or_default(),
             complaint_phone: view.business.complaint_phone,
         },
@@ -303,6 +306,6 @@ pub fn build_packet(
         offers: view.offers,
         agreement: view.agreement,
         evidence,
-        metrics: metrics(conn, memo, dispute, now)?,
+        metrics,
     })
 }

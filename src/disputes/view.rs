@@ -13,12 +13,11 @@ use crate::domain::escalation::EscalationState;
 use crate::domain::offer::{OfferStatus, check_answer, check_withdraw, effective_status};
 use crate::domain::policy::DayCount;
 use crate::security::pii::PiiCipher;
+use crate::store::case_file::CaseParts;
 use crate::store::disputes::{
-    Dispute, DisputeWithParties, find_dispute, find_dispute_with_parties, list_events,
+    Dispute, DisputeWithParties, find_dispute, find_dispute_with_parties,
 };
-use crate::store::negotiation::{
-    Offer, Settlement, find_escalation, find_settlement, list_evidence, list_messages, list_offers,
-};
+use crate::store::negotiation::{Offer, Settlement};
 use crate::store::{DbConn, StoreError, from_db_time};
 
 /// What was bought or used.
@@ -421,16 +420,35 @@ pub fn build_view(
     role: Actor,
     now: DateTime<Utc>,
 ) -> Result<DisputeView, StoreError> {
-    let found = find_dispute_with_parties(conn, id)?.ok_or(StoreError::NotFound)?;
-    view_of(conn, calendar, pii, found, role, now)
+    view_for(conn, calendar, pii, id, now, |_| Some(role))?.ok_or(StoreError::NotFound)
+}
+
+/// Builds the view of dispute `id` for the role `role_of` gives its viewer in it: `None` when
+/// there is no such dispute or the viewer has no part in it, and then nothing more is read.
+pub fn view_for(
+    conn: &mut DbConn,
+    calendar: &Calendar,
+    pii: &PiiCipher,
+    id: &str,
+    now: DateTime<Utc>,
+    role_of: impl FnOnce(&Dispute) -> Option<Actor>,
+) -> Result<Option<DisputeView>, StoreError> {
+    let Some(found) = find_dispute_with_parties(conn, id)? else {
+        return Ok(None);
+    };
+    let Some(role) = role_of(&found.0) else {
+        return Ok(None);
+    };
+    let parts = CaseParts::of(conn, id)?;
+    view_of(calendar, pii, found, parts, role, now).map(Some)
 }
 
 /// Builds the view of a dispute already read with its parties, for a viewer with `role`.
 pub fn view_of(
-    conn: &mut DbConn,
     calendar: &Calendar,
     pii: &PiiCipher,
     (d, claim, consumer, business): DisputeWithParties,
+    parts: CaseParts,
     role: Actor,
     now: DateTime<Utc>,
 ) -> Result<DisputeView, StoreError> {
@@ -444,8 +462,14 @@ pub fn view_of(
             .map_err(|e| StoreError::Corrupt(format!("consumer phone: {e}")))?,
     };
     let filed = from_db_time(d.filed_at);
-    let settlement = find_settlement(conn, &d.id)?;
-    let offers = list_offers(conn, &d.id)?;
+    let CaseParts {
+        settlement,
+        offers,
+        events,
+        messages,
+        evidence,
+        escalation,
+    } = parts;
     let view = DisputeView {
         id: d.id.clone(),
         case_number: d.case_number.clone(),
@@ -490,7 +514,7 @@ pub fn view_of(
         first_contacted_at: d.first_contacted_at.map(from_db_time),
         fulfilled_at: d.fulfilled_at.map(from_db_time),
         concluded_at: d.concluded_at.map(from_db_time),
-        timeline: list_events(conn, &d.id)?
+        timeline: events
             .into_iter()
             .map(|e| -> Result<_, StoreError> {
                 Ok(TimelineDto {
@@ -503,7 +527,7 @@ pub fn view_of(
                 })
             })
             .collect::<Result<_, _>>()?,
-        messages: list_messages(conn, &d.id)?
+        messages: messages
             .into_iter()
             .map(|m| -> Result<_, StoreError> {
                 Ok(MessageDto {
@@ -548,7 +572,7 @@ pub fn view_of(
                 })
             })
             .transpose()?,
-        evidence: list_evidence(conn, &d.id)?
+        evidence: evidence
             .into_iter()
             .map(|e| -> Result<_, StoreError> {
                 Ok(EvidenceDto {
@@ -568,7 +592,7 @@ pub fn view_of(
             comment: d.rating_comment.clone(),
             rated_at: from_db_time(at),
         }),
-        escalation: find_escalation(conn, &d.id)?
+        escalation: escalation
             .map(|e| -> Result<_, StoreError> {
                 Ok(EscalationDto {
                     reason: e.reason,

@@ -94,12 +94,15 @@ pub fn business_name(conn: &mut DbConn, id: &str) -> Result<String, StoreError> 
         .first(conn)?)
 }
 
-/// The association of business `id`; `None` when it has none or does not exist.
+/// The association of business `id`; `None` when it has none or does not exist. Read once per
+/// write transaction: the counters of each dispute a sweep batch changes at one unit need it.
 pub fn association_of(conn: &mut DbConn, id: &str) -> Result<Option<String>, StoreError> {
-    Ok(businesses::table
-        .find(id)
-        .select(businesses::association_id)
-        .first::<Option<String>>(conn)
-        .optional()?
-        .flatten())
+    super::transaction_state::remembered(conn, "association", id, |conn| {
+        Ok(businesses::table
+            .find(id)
+            .select(businesses::association_id)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten())
+    })
 }

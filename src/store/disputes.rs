@@ -215,19 +215,7 @@ pub fn find_dispute_with_parties(
     conn: &mut DbConn,
     id: &str,
 ) -> Result<Option<DisputeWithParties>, StoreError> {
-    Ok(disputes::table
-        .inner_join(dispute_claims::table)
-        .inner_join(users::table)
-        .inner_join(businesses::table)
-        .filter(disputes::id.eq(id))
-        .select((
-            Dispute::as_select(),
-            Claim::as_select(),
-            super::users::User::as_select(),
-            super::businesses::Business::as_select(),
-        ))
-        .first(conn)
-        .optional()?)
+    Ok(super::case_file::disputes_with_parties(conn, &[id.to_string()])?.remove(id))
 }
 
 /// Locks dispute `id`'s row until the transaction ends, so checks made after it (how many
@@ -385,15 +373,6 @@ pub fn provisional_disputes(conn: &mut DbConn) -> Result<Vec<Dispute>, StoreErro
     Ok(disputes::table
         .filter(disputes::due_provisional.eq(true))
         .select(Dispute::as_select())
-        .load(conn)?)
-}
-
-/// A dispute's timeline, oldest first.
-pub fn list_events(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<TimelineEvent>, StoreError> {
-    Ok(dispute_events::table
-        .filter(dispute_events::dispute_id.eq(dispute_id))
-        .order((dispute_events::created_at, dispute_events::id))
-        .select(TimelineEvent::as_select())
         .load(conn)?)
 }
 

@@ -48,8 +48,13 @@ pub fn insert_update(
     Ok(())
 }
 
-/// Marks pending escalation `id` delivered, counting the attempt; `false` if not pending.
-pub fn mark_delivered(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+/// Marks escalation `id` delivered at `now` if it is still pending: its dispute and connector
+/// when it was, `None` when it was not pending (delivered already, or dead) or does not exist.
+pub fn mark_delivered(
+    conn: &mut DbConn,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, String)>, StoreError> {
     let moved = diesel::update(
         escalations::table
             .filter(escalations::id.eq(id))
@@ -61,16 +66,12 @@ pub fn mark_delivered(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result
         escalations::dead_at.eq(None::<NaiveDateTime>),
         escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
     ))
-    .execute(conn)?;
-    Ok(moved != 0)
-}
-
-/// The dispute and connector of escalation `id` (`NotFound` when it does not exist).
-pub fn dispute_and_connector(conn: &mut DbConn, id: &str) -> Result<(String, String), StoreError> {
-    Ok(escalations::table
-        .find(id)
-        .select((escalations::dispute_id, escalations::connector))
-        .first(conn)?)
+    .returning((escalations::dispute_id, escalations::connector));
+    Ok(match conn {
+        DbConn::Pg(pg) => moved.get_result::<(String, String)>(pg),
+        DbConn::Sqlite(lite) => moved.get_result::<(String, String)>(lite),
+    }
+    .optional()?)
 }
 
 /// The dispute of escalation `id` (`NotFound` when it does not exist).

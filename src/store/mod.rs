@@ -48,6 +48,7 @@ pub mod alerts;
 pub mod audit;
 pub mod bulk;
 pub mod businesses;
+pub mod case_file;
 pub mod conn;
 pub mod deadlines;
 pub mod disputes;

@@ -95,15 +95,6 @@ pub fn insert_message(conn: &mut DbConn, message: &Message) -> Result<(), StoreE
     Ok(())
 }
 
-/// A dispute's messages, oldest first.
-pub fn list_messages(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<Message>, StoreError> {
-    Ok(dispute_messages::table
-        .filter(dispute_messages::dispute_id.eq(dispute_id))
-        .order((dispute_messages::created_at, dispute_messages::id))
-        .select(Message::as_select())
-        .load(conn)?)
-}
-
 /// Supersedes `party`'s open offers on a dispute; returns how many.
 pub fn supersede_open_offers(
     conn: &mut DbConn,
@@ -144,15 +135,6 @@ pub fn find_offer(
         .select(Offer::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// A dispute's offers, oldest first.
-pub fn list_offers(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<Offer>, StoreError> {
-    Ok(offers::table
-        .filter(offers::dispute_id.eq(dispute_id))
-        .order((offers::created_at, offers::id))
-        .select(Offer::as_select())
-        .load(conn)?)
 }
 
 /// Moves an open offer to `status`; `false` when it was no longer open.
@@ -225,15 +207,6 @@ pub fn insert_evidence(conn: &mut DbConn, row: &Evidence) -> Result<(), StoreErr
     Ok(())
 }
 
-/// A dispute's evidence, oldest first.
-pub fn list_evidence(conn: &mut DbConn, dispute_id: &str) -> Result<Vec<Evidence>, StoreError> {
-    Ok(evidence::table
-        .filter(evidence::dispute_id.eq(dispute_id))
-        .order((evidence::created_at, evidence::id))
-        .select(Evidence::as_select())
-        .load(conn)?)
-}
-
 /// Number of evidence files of a dispute.
 pub fn count_evidence(conn: &mut DbConn, dispute_id: &str) -> Result<i64, StoreError> {
     Ok(evidence::table
@@ -271,16 +244,4 @@ pub fn insert_escalations(conn: &mut DbConn, rows: &[Escalation]) -> Result<(), 
         insert_rows!(conn, escalations::table, rows)?;
     }
     Ok(())
-}
-
-/// A dispute's escalation.
-pub fn find_escalation(
-    conn: &mut DbConn,
-    dispute_id: &str,
-) -> Result<Option<Escalation>, StoreError> {
-    Ok(escalations::table
-        .filter(escalations::dispute_id.eq(dispute_id))
-        .select(Escalation::as_select())
-        .first(conn)
-        .optional()?)
 }

@@ -8,8 +8,12 @@
 //!   instead of one per row. Outside a write transaction they are inserted at once.
 //! - The advisory locks it holds (PostgreSQL), so none is asked for twice: a sweep batch's
 //!   lapses at one unit, or a step's several counter rows, take the unit's lock once.
+//! - Reads that do not change while it runs and that it would otherwise repeat for each
+//!   dispute it changes ([`remembered`]): a business's association, a unit's staff.
 
+use std::any::Any;
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use diesel::RunQueryDsl;
 
@@ -31,6 +35,8 @@ pub(crate) struct Gathered {
     jobs: Vec<JobRow>,
     /// Advisory locks taken: class, key, shared.
     locks: Vec<(i32, String, bool)>,
+    /// What [`remembered`] read, by what it was and its key.
+    reads: HashMap<(&'static str, String), Box<dyn Any>>,
 }
 
 thread_local! {
@@ -63,6 +69,7 @@ impl TransactionState {
                 notifications: Vec::new(),
                 jobs: Vec::new(),
                 locks: Vec::new(),
+                reads: HashMap::new(),
             });
         });
         Self(conn)
@@ -96,6 +103,8 @@ impl TransactionState {
                 g.notifications.truncate(notifications);
                 g.jobs.truncate(jobs);
                 g.locks.truncate(locks);
+                // What the savepoint wrote may have changed what was read during it.
+                g.reads.clear();
             });
         }
     }
@@ -167,6 +176,44 @@ pub(crate) fn add<T: DeferredRow>(conn: &mut DbConn, rows: Vec<T>) -> Result<(),
     match gather_at(address(conn), rows) {
         Some(rows) => insert_now(conn, &rows),
         None => Ok(()),
+    }
+}
+
+/// What `read` gives for (`what`, `key`): read once in the write transaction open on `conn`
+/// and remembered until it ends (or a savepoint of it rolls back); read at each call outside
+/// one. Only for what the transaction itself does not change.
+pub(crate) fn remembered<T: Clone + 'static>(
+    conn: &mut DbConn,
+    what: &'static str,
+    key: &str,
+    read: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    remembered_at(address(conn), what, key, || read(conn))
+}
+
+fn remembered_at<T: Clone + 'static>(
+    conn: usize,
+    what: &'static str,
+    key: &str,
+    read: impl FnOnce() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let known = with_gathered(conn, |g| {
+        g.reads
+            .get(&(what, key.to_string()))
+            .and_then(|value| value.downcast_ref::<T>())
+            .cloned()
+    });
+    match known {
+        Some(Some(value)) => Ok(value),
+        Some(None) => {
+            let value = read()?;
+            with_gathered(conn, |g| {
+                g.reads
+                    .insert((what, key.to_string()), Box::new(value.clone()));
+            });
+            Ok(value)
+        }
+        None => read(),
     }
 }
 
@@ -312,5 +359,55 @@ mod lock_tests {
         drop(transaction);
         assert!(!holds(21, "unit-a", true));
         assert!(!holds(21, "unit-b", false));
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::{TransactionState, remembered_at};
+    use crate::store::StoreError;
+
+    /// Reads `key` as transaction `conn` would, counting the reads that reached the database.
+    fn read(conn: usize, key: &str, reads: &mut usize) -> String {
+        remembered_at(conn, "name", key, || {
+            *reads += 1;
+            Ok::<_, StoreError>(format!("{key} #{reads}"))
+        })
+        .expect("the read does not fail")
+    }
+
+    #[test]
+    fn a_transaction_reads_each_key_once_and_again_after_a_savepoint_rolled_back() {
+        let mut reads = 0;
+        // Outside a write transaction every call reads.
+        read(31, "unit-a", &mut reads);
+        read(31, "unit-a", &mut reads);
+        assert_eq!(reads, 2);
+
+        let transaction = TransactionState::open_at(31);
+        assert_eq!(read(31, "unit-a", &mut reads), "unit-a #3");
+        assert_eq!(read(31, "unit-a", &mut reads), "unit-a #3", "remembered");
+        assert_eq!(
+            read(31, "unit-b", &mut reads),
+            "unit-b #4",
+            "another key reads"
+        );
+        assert_eq!(
+            read(32, "unit-a", &mut reads),
+            "unit-a #5",
+            "another connection's transaction remembers nothing of this one's"
+        );
+
+        let savepoint = TransactionState::mark_at(31);
+        TransactionState::restore_at(31, savepoint);
+        assert_eq!(
+            read(31, "unit-a", &mut reads),
+            "unit-a #6",
+            "what a rolled-back savepoint wrote may have changed it"
+        );
+
+        drop(transaction);
+        read(31, "unit-a", &mut reads);
+        assert_eq!(reads, 7, "forgotten when the transaction ends");
     }
 }

@@ -272,6 +272,14 @@ pub fn list_staff(conn: &mut DbConn, business_id: &str) -> Result<Vec<User>, Sto
         .load(conn)?)
 }
 
+/// [`list_staff`], read once per write transaction: the notices of each dispute a sweep batch
+/// changes at one unit go to the same people.
+pub fn staff_of(conn: &mut DbConn, business_id: &str) -> Result<Vec<User>, StoreError> {
+    super::transaction_state::remembered(conn, "staff", business_id, |conn| {
+        list_staff(conn, business_id)
+    })
+}
+
 /// The active regulator accounts of the regions with codes `regions`.
 pub fn active_regulators(conn: &mut DbConn, regions: &[String]) -> Result<Vec<User>, StoreError> {
     Ok(users::table

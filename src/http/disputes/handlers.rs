@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::dto::{
     ActionRequest, DisputeCounts, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
 };
-use super::view::{DisputeView, FiledDispute, filed_dispute, view_of};
+use super::view::{DisputeView, FiledDispute, filed_dispute, view_for};
 use super::{dispute_not_found, scope_of};
 use crate::disputes::actions::{Acting, act as act_on};
 use crate::disputes::filing::file_dispute;
@@ -25,8 +25,7 @@ use crate::http::idempotency::{idempotency_key, run_once};
 use crate::http::json::Json;
 use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::store::disputes::{
-    DisputeFilter, DisputeSort, count_by_status, find_dispute, find_dispute_with_parties,
-    list_disputes,
+    DisputeFilter, DisputeSort, count_by_status, find_dispute, list_disputes,
 };
 use crate::store::{from_db_time, to_db_time};
 
@@ -366,9 +365,8 @@ pub async fn get_for(
     state
         .db
         .run(move |conn| {
-            let found = find_dispute_with_parties(conn, &id)?.ok_or_else(dispute_not_found)?;
-            let role = role_of(&auth.actor, &found.0).ok_or_else(dispute_not_found)?;
-            view_of(conn, &calendar, &pii, found, role, now).map_err(ApiError::from)
+            view_for(conn, &calendar, &pii, &id, now, |d| role_of(&auth.actor, d))?
+                .ok_or_else(dispute_not_found)
         })
         .await
 }
@@ -437,9 +435,8 @@ pub async fn act_for(
             Ok(id)
         },
         move |conn, id| {
-            let found = find_dispute_with_parties(conn, id)?.ok_or_else(dispute_not_found)?;
-            let role = role_of(&auth.actor, &found.0).ok_or_else(dispute_not_found)?;
-            view_of(conn, &calendar, &pii, found, role, now).map_err(ApiError::from)
+            view_for(conn, &calendar, &pii, id, now, |d| role_of(&auth.actor, d))?
+                .ok_or_else(dispute_not_found)
         },
     )
     .await
