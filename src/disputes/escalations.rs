@@ -2,6 +2,8 @@
 //! the regulators of the unit's region) or an HTTP gateway, retries until the escalation is
 //! dead, re-drives, and the handling steps recorded by regulators or reported by gateways.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -19,7 +21,7 @@ use crate::store::escalations as stored;
 use crate::store::users::User;
 use crate::store::{DbConn, StoreError};
 
-/// The regulators whose region contains `region_code`.
+/// The regulators whose region contains `region_code`, read once per write transaction.
 pub fn regulators_of(conn: &mut DbConn, region_code: &str) -> Result<Vec<User>, StoreError> {
     let Ok(region) = RegionCode::parse(region_code) else {
         return Ok(Vec::new());
@@ -28,7 +30,9 @@ pub fn regulators_of(conn: &mut DbConn, region_code: &str) -> Result<Vec<User>, 
     let regions: Vec<String> = std::iter::successors(Some(region), RegionCode::parent)
         .map(|r| r.as_str().to_string())
         .collect();
-    crate::store::users::active_regulators(conn, &regions)
+    crate::store::transaction_state::remembered(conn, "regulators", region_code, |conn| {
+        crate::store::users::active_regulators(conn, &regions)
+    })
 }
 
 fn notice_for(dispute: &Dispute, what: Said) -> Notice {
@@ -62,63 +66,60 @@ pub fn queue_deliveries(
     )
 }
 
-/// What a delivery needs: the connector, the stored packet, and whether it is still pending.
-pub fn delivery_of(
+/// What the deliveries of escalations `ids` need, by escalation: the connector, the stored
+/// packet, and whether it is still pending. One statement for them all.
+pub fn deliveries_of(
     conn: &mut DbConn,
-    escalation_id: &str,
-) -> Result<Option<(String, String, bool)>, StoreError> {
-    Ok(
-        stored::find_delivery(conn, escalation_id)?.map(|(connector, packet, state)| {
-            (
-                connector,
-                packet,
-                state == EscalationState::Pending.as_str(),
-            )
-        }),
-    )
+    ids: &[String],
+) -> Result<HashMap<String, (String, String, bool)>, StoreError> {
+    Ok(stored::find_deliveries(conn, ids)?
+        .into_iter()
+        .map(|(id, connector, packet, state)| {
+            let pending = state == EscalationState::Pending.as_str();
+            (id, (connector, packet, pending))
+        })
+        .collect())
 }
 
-/// Marks a pending escalation delivered through `connector`, with a timeline entry; the
-/// `builtin` connector also tells the regulators of the region. Idempotent: an escalation
-/// already delivered is left alone, so a retried or duplicated job changes nothing.
+/// Marks a pending escalation delivered through `connector`, with a timeline entry, in the
+/// caller's write transaction; the `builtin` connector also tells the regulators of the
+/// region. Idempotent: an escalation already delivered is left alone, so a retried or
+/// duplicated job changes nothing.
 pub fn mark_delivered(
     conn: &mut DbConn,
     ctx: &CaseContext,
     escalation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    crate::store::write_transaction(conn, |conn| {
-        let Some((dispute_id, connector)) = stored::mark_delivered(conn, escalation_id, now)?
-        else {
-            return Ok(false);
-        };
-        let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(StoreError::NotFound)?;
-        stored::insert_update(
-            conn,
-            escalation_id,
-            EscalationState::Delivered,
-            None,
-            None,
-            now,
-        )?;
-        append_event(
-            conn,
-            &dispute.id,
-            &dispute.region_code,
-            TimelineKind::EscalationDelivered,
-            None,
-            &dispute.status,
-            &dispute.status,
-            &json!({"connector": connector}),
-            now,
-        )?;
-        if connector == BUILTIN_CONNECTOR {
-            let notice = notice_for(&dispute, Said::new("notice-escalation-queued"));
-            let regulators = regulators_of(conn, &dispute.region_code)?;
-            send_notice(conn, ctx, &regulators, &dispute, &notice, true, now)?;
-        }
-        Ok(true)
-    })
+    let Some((dispute_id, connector)) = stored::mark_delivered(conn, escalation_id, now)? else {
+        return Ok(false);
+    };
+    let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(StoreError::NotFound)?;
+    stored::insert_update(
+        conn,
+        escalation_id,
+        EscalationState::Delivered,
+        None,
+        None,
+        now,
+    )?;
+    append_event(
+        conn,
+        &dispute.id,
+        &dispute.region_code,
+        TimelineKind::EscalationDelivered,
+        None,
+        &dispute.status,
+        &dispute.status,
+        &json!({"connector": connector}),
+        now,
+    )?;
+    if connector == BUILTIN_CONNECTOR {
+        let notice = notice_for(&dispute, Said::new("notice-escalation-queued"));
+        let regulators = regulators_of(conn, &dispute.region_code)?;
+        send_notice(conn, ctx, &regulators, &dispute, &notice, true, now)?;
+    }
+    Ok(true)
 }
 
 /// Records a failed delivery attempt; when `dead`, delivery has given up and the escalation

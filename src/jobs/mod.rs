@@ -10,6 +10,9 @@ use crate::notify::email::OutgoingEmail;
 use crate::store::jobs::{NewJob, enqueue, enqueue_all};
 use crate::store::{DbConn, StoreError};
 
+/// The kind of the jobs that deliver escalations.
+pub const DELIVERY: &str = "deliver_escalation";
+
 /// Every kind of job. The variant name is the job's unique `kind` in the queue table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
@@ -25,7 +28,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::SendEmail(_) => "send_email",
-            Self::DeliverEscalation { .. } => "deliver_escalation",
+            Self::DeliverEscalation { .. } => DELIVERY,
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Claims due jobs and runs them; failures are retried with exponential backoff and jitter
 //! until the job's attempts run out, then it is `dead`.
 
+use std::collections::VecDeque;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use rand::RngExt;
 
-use super::{Job, decode_job};
+use super::{DELIVERY, Job, decode_job};
 use crate::clock::SharedClock;
 use crate::config::BUILTIN_CONNECTOR;
 use crate::config::JobSettings;
@@ -168,49 +169,62 @@ impl Worker {
     }
 
     /// Claims up to [`CLAIM_BATCH`] due jobs in one statement and runs them one after
-    /// another, each marked done (or its failure recorded) as soon as it ends. A job whose
-    /// lease has run more than half its length by its turn is renewed first, or skipped when
-    /// another worker took it meanwhile. With `stop`, and after an error, the jobs not begun
-    /// are given back at once. How many ran.
+    /// another; deliveries through the `builtin` connector that follow each other (one sweep
+    /// batch's escalations) are marked delivered together ([`Self::deliver_all`]). Other jobs
+    /// done are marked so together when the batch ends or before a lease is renewed (a worker
+    /// that dies in between sends those emails again; jobs run at least once); a failure is
+    /// recorded at once. A job whose lease has run more than half its length by its turn is
+    /// renewed first, or skipped when another worker took it meanwhile. With `stop`, and after
+    /// an error, the jobs not begun are given back at once. How many ran.
     async fn run_batch(
         &self,
         stop: Option<&tokio::sync::watch::Receiver<bool>>,
     ) -> Result<usize, StoreError> {
-        let mut claimed = std::collections::VecDeque::from(self.claim().await?);
-        let lease = Duration::seconds(self.ctx.settings.lease_secs);
+        let mut claimed = VecDeque::from(self.claim().await?);
+        let mut done = Vec::new();
         let mut ran = 0;
         let mut outcome = Ok(());
-        while !stop.is_some_and(|stop| *stop.borrow()) {
-            let Some(mut row) = claimed.pop_front() else {
+        'batch: while !stop.is_some_and(|stop| *stop.borrow()) {
+            let Some(first) = claimed.pop_front() else {
                 break;
             };
-            let now = self.ctx.clock.now();
-            let half_gone = row
-                .locked_until
-                .is_some_and(|until| from_db_time(until) - now < lease / 2);
-            if half_gone {
-                let (held, worker) = (row.clone(), self.id.clone());
-                let renewed = self
-                    .ctx
-                    .db
-                    .run(move |conn| renew_lease(conn, &held, &worker, now + lease))
-                    .await;
-                match renewed {
-                    Ok(Some(until)) => row.locked_until = Some(until),
+            let mut turn = VecDeque::from([first]);
+            if turn[0].kind == DELIVERY {
+                while claimed.front().is_some_and(|next| next.kind == DELIVERY) {
+                    turn.extend(claimed.pop_front());
+                }
+            }
+            let mut held = Vec::with_capacity(turn.len());
+            while let Some(row) = turn.pop_front() {
+                match self.hold(row.clone(), &mut done).await {
+                    Ok(Some(row)) => held.push(row),
                     // Another loop took it over once the lease ran out: it is theirs.
-                    Ok(None) => continue,
+                    Ok(None) => {}
                     Err(error) => {
-                        claimed.push_front(row);
+                        // None of the turn has begun: all of it is given back below.
+                        turn.push_front(row);
+                        for row in held.into_iter().chain(turn).rev() {
+                            claimed.push_front(row);
+                        }
                         outcome = Err(error);
-                        break;
+                        break 'batch;
                     }
                 }
             }
-            ran += 1;
-            if let Err(error) = self.run_one(row).await {
+            ran += held.len();
+            if let Err(error) = self.run_turn(held, &mut done).await {
                 outcome = Err(error);
                 break;
             }
+        }
+        if !done.is_empty() {
+            let (worker, now) = (self.id.clone(), self.ctx.clock.now());
+            let completed = self
+                .ctx
+                .db
+                .run(move |conn| complete(conn, &done, &worker, now))
+                .await;
+            outcome = outcome.and(completed.map(drop));
         }
         if !claimed.is_empty() {
             let (left, worker) = (Vec::from(claimed), self.id.clone());
@@ -220,6 +234,39 @@ impl Worker {
                 .await?;
         }
         outcome.map(|()| ran)
+    }
+
+    /// Claimed job `row` as held for its run: its lease renewed when more than half of it has
+    /// gone (the jobs `done` so far marked so first, their leases being as old), `None` when
+    /// another loop took it over meanwhile.
+    async fn hold(
+        &self,
+        mut row: JobRow,
+        done: &mut Vec<JobRow>,
+    ) -> Result<Option<JobRow>, StoreError> {
+        let lease = Duration::seconds(self.ctx.settings.lease_secs);
+        let now = self.ctx.clock.now();
+        let half_gone = row
+            .locked_until
+            .is_some_and(|until| from_db_time(until) - now < lease / 2);
+        if !half_gone {
+            return Ok(Some(row));
+        }
+        let worker = self.id.clone();
+        let finished = std::mem::take(done);
+        let held = row.clone();
+        let renewed = self
+            .ctx
+            .db
+            .run(move |conn| {
+                complete(conn, &finished, &worker, now)?;
+                renew_lease(conn, &held, &worker, now + lease)
+            })
+            .await?;
+        Ok(renewed.map(|until| {
+            row.locked_until = Some(until);
+            row
+        }))
     }
 
     /// Gives back the jobs this worker holds.
@@ -285,94 +332,150 @@ impl Worker {
             .await
     }
 
+    /// Runs the jobs of one turn: an email, or deliveries that followed each other in the
+    /// queue. Emails sent go to `done`.
+    async fn run_turn(&self, rows: Vec<JobRow>, done: &mut Vec<JobRow>) -> Result<(), StoreError> {
+        let mut deliveries = Vec::new();
+        for row in rows {
+            match decode_job(&row.kind, &row.payload) {
+                Ok(Job::DeliverEscalation { escalation_id }) => {
+                    deliveries.push((row, escalation_id));
+                }
+                Ok(Job::SendEmail(email)) => match self.ctx.mailer.send(&email).await {
+                    Ok(()) => done.push(row),
+                    Err(error) => self.failed(row, None, error.to_string()).await?,
+                },
+                Err(e) => {
+                    let error = format!("payload cannot be decoded: {e}");
+                    self.failed(row, None, error).await?;
+                }
+            }
+        }
+        if !deliveries.is_empty() {
+            self.deliver_all(deliveries).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the failure of claimed job `row` (delivering escalation `escalation`, if it
+    /// does): it runs again after its backoff, or is dead when out of attempts.
     #[tracing::instrument(skip_all, fields(job.id = %row.id, job.kind = %row.kind, job.attempt = row.attempts))]
-    async fn run_one(&self, row: JobRow) -> Result<(), StoreError> {
-        let job = decode_job(&row.kind, &row.payload);
-        let outcome = match &job {
-            Ok(job) => self.execute(job.clone()).await,
-            Err(e) => Err(format!("payload cannot be decoded: {e}")),
-        };
+    async fn failed(
+        &self,
+        row: JobRow,
+        escalation: Option<&str>,
+        error: String,
+    ) -> Result<(), StoreError> {
         let worker = self.id.clone();
         let now = self.ctx.clock.now();
-        match outcome {
-            Ok(()) => {
-                self.ctx
-                    .db
-                    .run(move |conn| complete(conn, &row, &worker, now))
-                    .await
-            }
-            Err(error) => {
-                let retry_at = now + self.backoff(row.attempts);
-                tracing::warn!(%error, %retry_at, "job failed");
-                let message = error.clone();
-                let dead = self
-                    .ctx
-                    .db
-                    .run(move |conn| fail(conn, &row, &worker, &message, retry_at, now))
-                    .await?;
-                if dead {
-                    tracing::error!(%error, "job gave up and is now dead");
-                }
-                if let Ok(Job::DeliverEscalation { escalation_id }) = job {
-                    self.ctx
-                        .db
-                        .run(move |conn| {
-                            escalations::record_failure(conn, &escalation_id, &error, dead, now)
-                        })
-                        .await?;
-                }
-                Ok(())
-            }
+        let retry_at = now + self.backoff(row.attempts);
+        tracing::warn!(%error, %retry_at, "job failed");
+        let message = error.clone();
+        let dead = self
+            .ctx
+            .db
+            .run(move |conn| fail(conn, &row, &worker, &message, retry_at, now))
+            .await?;
+        if dead {
+            tracing::error!(%error, "job gave up and is now dead");
         }
+        if let Some(escalation_id) = escalation.map(str::to_string) {
+            self.ctx
+                .db
+                .run(move |conn| {
+                    escalations::record_failure(conn, &escalation_id, &error, dead, now)
+                })
+                .await?;
+        }
+        Ok(())
     }
 
-    async fn execute(&self, job: Job) -> Result<(), String> {
-        match job {
-            Job::SendEmail(email) => self
-                .ctx
-                .mailer
-                .send(&email)
-                .await
-                .map_err(|e| e.to_string()),
-            Job::DeliverEscalation { escalation_id } => self.deliver(escalation_id).await,
-        }
-    }
-
-    /// Delivers an escalation through its connector. The packet was stored when the dispute
-    /// escalated, so every attempt sends the same bytes under the same `Idempotency-Key`.
-    async fn deliver(&self, escalation_id: String) -> Result<(), String> {
-        let ctx = self.ctx.cases();
-        let id = escalation_id.clone();
+    /// Delivers the escalations of claimed jobs `jobs` (job, escalation id) through their
+    /// connectors. Each packet was stored when its dispute escalated, so every attempt sends
+    /// the same bytes under the same `Idempotency-Key`. A delivery through an HTTP gateway is
+    /// marked as soon as the gateway took it, so a worker that dies repeats only the one under
+    /// way; those through the `builtin` connector, which sends nothing outside, are marked
+    /// together.
+    async fn deliver_all(&self, jobs: Vec<(JobRow, String)>) -> Result<(), StoreError> {
+        let ids: Vec<String> = jobs.iter().map(|(_, id)| id.clone()).collect();
         let found = self
             .ctx
             .db
-            .run(move |conn| escalations::delivery_of(conn, &id))
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some((connector, packet, pending)) = found else {
-            return Err(format!("escalation {escalation_id} does not exist"));
+            .run(move |conn| escalations::deliveries_of(conn, &ids))
+            .await;
+        let found = match found {
+            Ok(found) => found,
+            Err(error) => {
+                for (row, id) in jobs {
+                    self.failed(row, Some(&id), error.to_string()).await?;
+                }
+                return Ok(());
+            }
         };
-        if !pending {
+        let mut builtin = Vec::new();
+        for (row, id) in jobs {
+            match found.get(&id) {
+                None => {
+                    let error = format!("escalation {id} does not exist");
+                    self.failed(row, Some(&id), error).await?;
+                }
+                // Delivered already (a retried or duplicated job): only the job is done.
+                Some((_, _, false)) => builtin.push((row, id, false)),
+                Some((connector, _, true)) if connector == BUILTIN_CONNECTOR => {
+                    builtin.push((row, id, true));
+                }
+                Some((connector, packet, true)) => match self.post(connector, &id, packet).await {
+                    Ok(()) => self.mark_delivered(vec![(row, id, true)]).await?,
+                    Err(error) => self.failed(row, Some(&id), error).await?,
+                },
+            }
+        }
+        self.mark_delivered(builtin).await
+    }
+
+    /// Posts the packet of escalation `escalation_id` to the gateway of `connector`.
+    async fn post(&self, connector: &str, escalation_id: &str, packet: &str) -> Result<(), String> {
+        let ctx = self.ctx.cases();
+        let gateway = ctx
+            .escalation
+            .connectors
+            .get(connector)
+            .ok_or_else(|| format!("connector `{connector}` is not configured"))?;
+        let now = self.ctx.clock.now();
+        notify::gateway::post_packet(&self.ctx.http, gateway, escalation_id, packet, now)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Marks the escalations of `sent` (job, escalation id, whether still pending) delivered
+    /// and their jobs done, in one transaction; when it fails, each counts as a failed attempt.
+    async fn mark_delivered(&self, sent: Vec<(JobRow, String, bool)>) -> Result<(), StoreError> {
+        if sent.is_empty() {
             return Ok(());
         }
-        if connector != BUILTIN_CONNECTOR {
-            let gateway = ctx
-                .escalation
-                .connectors
-                .get(&connector)
-                .ok_or_else(|| format!("connector `{connector}` is not configured"))?;
-            let now = self.ctx.clock.now();
-            notify::gateway::post_packet(&self.ctx.http, gateway, &escalation_id, &packet, now)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        let now = self.ctx.clock.now();
-        self.ctx
+        let (ctx, worker, now) = (self.ctx.cases(), self.id.clone(), self.ctx.clock.now());
+        let marking = sent.clone();
+        let marked = self
+            .ctx
             .db
-            .run(move |conn| escalations::mark_delivered(conn, &ctx, &escalation_id, now))
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string())
+            .run(move |conn| {
+                crate::store::write_transaction(conn, |conn| {
+                    for (_, id, pending) in &marking {
+                        if *pending {
+                            escalations::mark_delivered(conn, &ctx, id, now)?;
+                        }
+                    }
+                    let rows: Vec<JobRow> = marking.into_iter().map(|(row, ..)| row).collect();
+                    complete(conn, &rows, &worker, now)
+                })
+            })
+            .await;
+        if let Err(error) = marked {
+            for (row, id, _) in sent {
+                self.failed(row, Some(&id), error.to_string()).await?;
+            }
+        }
+        Ok(())
     }
 
     /// base × 2^(attempt−1), capped at 6 h, plus up to 20 % jitter.

@@ -10,20 +10,20 @@ use super::schema::{disputes, escalation_updates, escalations};
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::escalation::EscalationState;
 
-/// The connector, packet and state of escalation `id`, if it exists.
-pub fn find_delivery(
+/// The id, connector, packet and state of those of escalations `ids` that exist.
+pub fn find_deliveries(
     conn: &mut DbConn,
-    id: &str,
-) -> Result<Option<(String, String, String)>, StoreError> {
+    ids: &[String],
+) -> Result<Vec<(String, String, String, String)>, StoreError> {
     Ok(escalations::table
-        .find(id)
+        .filter(escalations::id.eq_any(ids))
         .select((
+            escalations::id,
             escalations::connector,
             escalations::packet,
             escalations::state,
         ))
-        .first::<(String, String, String)>(conn)
-        .optional()?)
+        .load::<(String, String, String, String)>(conn)?)
 }
 
 /// Appends handling step `status` to escalation `escalation_id`'s history; returns `()`.

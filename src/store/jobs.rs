@@ -195,14 +195,33 @@ macro_rules! held_by {
     };
 }
 
-/// Marks claimed job `job` done, if its claim still holds.
+/// Marks claimed jobs `done` done, those whose claims still hold; how many. One statement for
+/// the jobs of one claim (they share its lease's end), so a batch's completions cost one.
 pub fn complete(
     conn: &mut DbConn,
-    job: &JobRow,
+    done: &[JobRow],
     worker: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::update(held_by!(&job.id, worker, job.locked_until))
+) -> Result<usize, StoreError> {
+    let mut by_lease: Vec<(Option<NaiveDateTime>, Vec<&str>)> = Vec::new();
+    for job in done {
+        match by_lease
+            .iter_mut()
+            .find(|(until, _)| *until == job.locked_until)
+        {
+            Some((_, ids)) => ids.push(&job.id),
+            None => by_lease.push((job.locked_until, vec![&job.id])),
+        }
+    }
+    let mut completed = 0;
+    for (until, ids) in by_lease {
+        completed += diesel::update(
+            jobs::table
+                .filter(jobs::id.eq_any(ids))
+                .filter(jobs::locked_by.eq(worker))
+                .filter(jobs::state.eq(state::RUNNING))
+                .filter(jobs::locked_until.eq(until)),
+        )
         .set((
             jobs::state.eq(state::DONE),
             jobs::finished_at.eq(Some(to_db_time(now))),
@@ -210,7 +229,8 @@ pub fn complete(
             jobs::last_error.eq(None::<String>),
         ))
         .execute(conn)?;
-    Ok(())
+    }
+    Ok(completed)
 }
 
 /// Extends the lease of claimed job `job` to `until` if its claim still holds (it was not taken
