@@ -59,6 +59,8 @@ pub fn case_parts(
     if ids.is_empty() {
         return Ok(parts);
     }
+    // The timeline entries a write transaction under way added wait for its commit.
+    super::transaction_state::TransactionState::write(conn)?;
     let rows = settlements::table
         .filter(settlements::dispute_id.eq_any(ids))
         .select(Settlement::as_select())

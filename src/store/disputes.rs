@@ -291,7 +291,8 @@ pub fn save_dispute(
 }
 
 /// Appends a timeline entry to dispute `dispute_id` of region `region_code`, with its audit
-/// entry.
+/// entry; in a write transaction both are inserted when it commits
+/// ([`super::transaction_state`]).
 #[expect(
     clippy::too_many_arguments,
     reason = "one flat call per timeline entry reads best at the call sites"
@@ -318,9 +319,6 @@ pub fn append_event(
         detail: detail.to_string(),
         created_at: to_db_time(at),
     };
-    diesel::insert_into(dispute_events::table)
-        .values(&row)
-        .execute(conn)?;
     // The audit entry points at the timeline entry; free text stays on the timeline, where
     // retention can anonymise it without breaking the chain.
     super::audit::append_audit(
@@ -337,7 +335,8 @@ pub fn append_event(
             }),
         },
         at,
-    )
+    )?;
+    super::transaction_state::add(conn, vec![row])
 }
 
 /// The category and comma-separated remedies of dispute `id`'s claim (`NotFound` if none).

@@ -1,11 +1,13 @@
 //! What a [`super::write_transaction`] keeps on the side while it runs, per connection, and
 //! forgets with a savepoint that rolls back, as the database forgets what the savepoint did:
 //!
-//! - Rows it adds that nothing reads before it commits: audit entries, in-app notifications
-//!   and queued jobs without a dedupe key. They are inserted just before it commits, one
-//!   statement per table and up to [`ROWS_PER_STATEMENT`] rows each, so a filing's two audit
-//!   entries, or a sweep batch's hundred lapses with their notices, cost a statement per table
-//!   instead of one per row. Outside a write transaction they are inserted at once.
+//! - Rows it adds that nothing reads before it commits: timeline entries, audit entries,
+//!   in-app notifications and queued jobs without a dedupe key. They are inserted just before
+//!   it commits, one statement per table and up to [`ROWS_PER_STATEMENT`] rows each, so a
+//!   filing's two audit entries, or a sweep batch's hundred lapses with their timeline entries
+//!   and notices, cost a statement per table instead of one per row. Outside a write
+//!   transaction they are inserted at once. A read of them inside one (the case files of a
+//!   sweep batch's escalation packets) first calls [`TransactionState::write`].
 //! - The advisory locks it holds (PostgreSQL), so none is asked for twice: a sweep batch's
 //!   lapses at one unit, or a step's several counter rows, take the unit's lock once.
 //! - Reads that do not change while it runs and that it would otherwise repeat for each
@@ -18,9 +20,10 @@ use std::collections::HashMap;
 use diesel::RunQueryDsl;
 
 use super::audit::NewEntry;
+use super::disputes::TimelineEvent;
 use super::jobs::JobRow;
 use super::notifications::Notification;
-use super::schema::{audit_log, jobs, notifications};
+use super::schema::{audit_log, dispute_events, jobs, notifications};
 use super::{DbConn, StoreError};
 
 /// Most rows one gathered insert carries (every backend takes their parameters).
@@ -30,6 +33,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// connection is checked out, which a transaction is).
 pub(crate) struct Gathered {
     conn: usize,
+    events: Vec<TimelineEvent>,
     audit: Vec<NewEntry>,
     notifications: Vec<Notification>,
     jobs: Vec<JobRow>,
@@ -52,8 +56,9 @@ fn address(conn: &DbConn) -> usize {
 /// dropped with a transaction that did not commit, and its locks with it).
 pub(crate) struct TransactionState(usize);
 
-/// How much a savepoint found kept: audit entries, notifications, jobs, locks.
-pub(crate) type Mark = (usize, usize, usize, usize);
+/// How much a savepoint found kept: timeline entries, audit entries, notifications, jobs,
+/// locks.
+pub(crate) type Mark = (usize, usize, usize, usize, usize);
 
 impl TransactionState {
     /// Starts gathering for the write transaction opening on `conn`.
@@ -65,6 +70,7 @@ impl TransactionState {
         GATHERED.with(|g| {
             g.borrow_mut().push(Gathered {
                 conn,
+                events: Vec::new(),
                 audit: Vec::new(),
                 notifications: Vec::new(),
                 jobs: Vec::new(),
@@ -83,6 +89,7 @@ impl TransactionState {
     fn mark_at(conn: usize) -> Option<Mark> {
         with_gathered(conn, |g| {
             (
+                g.events.len(),
                 g.audit.len(),
                 g.notifications.len(),
                 g.jobs.len(),
@@ -97,8 +104,9 @@ impl TransactionState {
     }
 
     fn restore_at(conn: usize, mark: Option<Mark>) {
-        if let Some((audit, notifications, jobs, locks)) = mark {
+        if let Some((events, audit, notifications, jobs, locks)) = mark {
             with_gathered(conn, |g| {
+                g.events.truncate(events);
                 g.audit.truncate(audit);
                 g.notifications.truncate(notifications);
                 g.jobs.truncate(jobs);
@@ -113,12 +121,14 @@ impl TransactionState {
     pub(crate) fn write(conn: &mut DbConn) -> Result<(), StoreError> {
         let taken = with_gathered(address(conn), |g| {
             (
+                std::mem::take(&mut g.events),
                 std::mem::take(&mut g.audit),
                 std::mem::take(&mut g.notifications),
                 std::mem::take(&mut g.jobs),
             )
         });
-        if let Some((audit, notifications, jobs)) = taken {
+        if let Some((events, audit, notifications, jobs)) = taken {
+            insert_now(conn, &events)?;
             insert_now(conn, &audit)?;
             insert_now(conn, &notifications)?;
             insert_now(conn, &jobs)?;
@@ -166,6 +176,7 @@ macro_rules! deferred_row {
     };
 }
 
+deferred_row!(TimelineEvent, events, dispute_events::table);
 deferred_row!(NewEntry, audit, audit_log::table);
 deferred_row!(Notification, notifications, notifications::table);
 deferred_row!(JobRow, jobs, jobs::table);
