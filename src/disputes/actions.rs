@@ -171,7 +171,20 @@ pub fn act(
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
-    let (mut dispute, _claim) = find_dispute(conn, id)?.ok_or(CaseError::NotFound("dispute"))?;
+    let (dispute, _claim) = find_dispute(conn, id)?.ok_or(CaseError::NotFound("dispute"))?;
+    act_on_read(conn, ctx, dispute, acting, action, now)
+}
+
+/// Applies `action` by `acting` at `now` to `dispute`, as just read (the sweep reads a
+/// batch's disputes in one statement).
+pub fn act_on_read(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    mut dispute: Dispute,
+    acting: &Acting<'_>,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
     // Before the dispute's row changes; the version check below catches a change between the
     // read and the lock.
     crate::store::metrics::share_unit(conn, &dispute.unit_id)?;

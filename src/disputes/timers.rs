@@ -1,19 +1,21 @@
 //! The sweeper: applies every lapse of docs/lifecycle.md#transitions that is due. Up to 100
-//! disputes are handled in one transaction, each in a savepoint of its own through the same
-//! rules as a person's action, with the optimistic version check, so several nodes sweeping at
-//! once change each dispute once and notify once; on PostgreSQL a node skips the disputes
-//! another node's sweep holds, so they share the work.
+//! disputes are handled in one transaction through the same rules as a person's action, with
+//! the optimistic version check, so several nodes sweeping at once change each dispute once and
+//! notify once; on PostgreSQL a node skips the disputes another node's sweep holds, so they
+//! share the work. A batch whose lapse fails for one dispute is applied again with a savepoint
+//! per dispute, so one failing dispute does not hold up the others.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::actions::{Acting, Action, EscalationBatch, act};
+use super::actions::{Acting, Action, EscalationBatch, act_on_read};
 use super::{CaseContext, CaseError};
 use crate::domain::dispute::{Deadline, TimelineKind};
 use crate::domain::policy::DeadlinePolicy;
 use crate::store::disputes::append_event;
 use crate::store::timers::{
-    PageEnd, awaiting_confirmation, claim_for_sweep, expire_offer, expired_open_offers, lapsed,
+    PageEnd, Seen, awaiting_confirmation, claim_for_sweep, expire_offer, expired_open_offers,
+    lapsed,
 };
 use crate::store::{DbConn, StoreError, from_db_time};
 
@@ -44,15 +46,15 @@ impl SweepReport {
     }
 }
 
-/// The next page of disputes due for `action` at `now`, after `after`, with where it ends
-/// when another page may follow.
+/// The next page of disputes due for `action` at `now`, after `after` (each with the version
+/// it has), with where it ends when another page may follow.
 fn due_page(
     conn: &mut DbConn,
     action: &Action,
     now: DateTime<Utc>,
     after: Option<&PageEnd>,
     size: i64,
-) -> Result<(Vec<String>, Option<PageEnd>), StoreError> {
+) -> Result<(Vec<Seen>, Option<PageEnd>), StoreError> {
     // Whether a page of `len` rows was full, so another may follow.
     let full = |len: usize| len as i64 == size;
     let deadline = match action {
@@ -62,24 +64,31 @@ fn due_page(
         _ => {
             let fulfilled = awaiting_confirmation(conn, now, after, size)?;
             let end = full(fulfilled.len())
-                .then(|| fulfilled.last().map(|(at, id, _)| (*at, id.clone())))
+                .then(|| fulfilled.last().map(|(at, id, ..)| (*at, id.clone())))
                 .flatten();
             let due = fulfilled
                 .into_iter()
-                .filter(|(fulfilled_at, _, policy)| {
+                .filter(|(fulfilled_at, _, policy, _)| {
                     let window = serde_json::from_str::<DeadlinePolicy>(policy)
                         .map(|p| p.confirmation_window_days)
                         .unwrap_or(7);
                     from_db_time(*fulfilled_at) + Duration::days(i64::from(window)) < now
                 })
-                .map(|(_, id, _)| id)
+                .map(|(_, id, _, version)| (id, version))
                 .collect();
             return Ok((due, end));
         }
     };
     let page = lapsed(conn, deadline, now, after, size)?;
-    let end = full(page.len()).then(|| page.last().cloned()).flatten();
-    Ok((page.into_iter().map(|(_, id)| id).collect(), end))
+    let end = full(page.len())
+        .then(|| page.last().map(|(at, id, _)| (*at, id.clone())))
+        .flatten();
+    Ok((
+        page.into_iter()
+            .map(|(_, id, version)| (id, version))
+            .collect(),
+        end,
+    ))
 }
 
 /// Closes open offers past their expiry, each with a timeline entry.
@@ -113,24 +122,71 @@ const SEAL_BATCHES_PER_SWEEP: usize = 50;
 /// At most this many lapses are applied in one transaction.
 const SWEEP_BATCH: usize = 100;
 
-/// Applies `action` to those of disputes `ids` no other node's sweep holds, in one transaction
-/// with a savepoint per dispute: one that another node or person changed meanwhile, or that
-/// failed, is left to the next sweep, the others are applied. The escalations among them are written together at
-/// the end ([`EscalationBatch`]). How many were applied.
+/// Why a batch applied without a savepoint per dispute was undone.
+enum Undone {
+    /// The transaction failed.
+    Store(StoreError),
+    /// One dispute of the batch failed: the batch is applied again, each in a savepoint.
+    OneFailed,
+}
+
+impl From<StoreError> for Undone {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// Applies `action` to those of disputes `seen` that no other node's sweep holds and nobody
+/// changed since they were found due ([`claim_for_sweep`]), in one transaction. The
+/// escalations among them are written together at the end ([`EscalationBatch`]). The lapses
+/// are applied one after another in the transaction itself: the disputes are locked and
+/// unchanged, so each applies. Should one fail all the same, the batch is undone and applied
+/// again with a savepoint per dispute: then one that failed is left to the next sweep and the
+/// others are applied. How many were applied.
 fn apply_batch(
     conn: &mut DbConn,
     ctx: &CaseContext,
     action: &Action,
-    ids: &[String],
+    seen: &[Seen],
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    match apply_claimed(conn, ctx, action, seen, now, false) {
+        Ok(applied) => Ok(applied),
+        Err(Undone::Store(error)) => Err(error),
+        Err(Undone::OneFailed) => match apply_claimed(conn, ctx, action, seen, now, true) {
+            Ok(applied) => Ok(applied),
+            Err(Undone::Store(error)) => Err(error),
+            Err(Undone::OneFailed) => Ok(0),
+        },
+    }
+}
+
+/// [`apply_batch`] once: with a savepoint per dispute when `each_alone`.
+fn apply_claimed(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    action: &Action,
+    seen: &[Seen],
+    now: DateTime<Utc>,
+    each_alone: bool,
+) -> Result<usize, Undone> {
     crate::store::write_transaction(conn, |conn| {
         let escalations = EscalationBatch::open();
         let mut applied = 0;
-        for id in claim_for_sweep(conn, ids)? {
+        for dispute in claim_for_sweep(conn, seen)? {
+            let id = dispute.id.clone();
+            if !each_alone {
+                if let Err(error) = act_on_read(conn, ctx, dispute, &Acting::system(), action, now)
+                {
+                    tracing::info!(dispute.id = %id, %error, "lapse not applied; the batch is applied again dispute by dispute");
+                    return Err(Undone::OneFailed);
+                }
+                applied += 1;
+                continue;
+            }
             let mark = escalations.mark();
             let outcome = crate::store::write_transaction(conn, |conn| {
-                act(conn, ctx, &id, &Acting::system(), action, now)
+                act_on_read(conn, ctx, dispute, &Acting::system(), action, now)
             });
             match outcome {
                 Ok(()) => applied += 1,
@@ -140,7 +196,7 @@ fn apply_batch(
                 // A failure the transaction itself did not survive (its savepoint could not be
                 // undone: a lost connection) ends the batch.
                 Err(CaseError::Store(error)) if crate::store::in_transaction(conn).is_err() => {
-                    return Err(error);
+                    return Err(Undone::Store(error));
                 }
                 // Its savepoint is undone; the others of the batch go on, and the next sweep
                 // tries it again (one dispute that fails every time must not hold up the rest).

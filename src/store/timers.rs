@@ -2,9 +2,12 @@
 //! disputes due for each lapse, the open offers past their expiry and the due dates ahead. The
 //! use cases are [`crate::disputes::timers`] and [`crate::disputes::reminders`].
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::disputes::Dispute;
 use super::schema::{dispute_claims, disputes, offers, settlements};
 use super::{DbConn, StoreError, to_db_time};
 use crate::domain::dispute::{Deadline, Status};
@@ -27,41 +30,43 @@ macro_rules! page_after {
     }};
 }
 
-/// Locks those of disputes `ids` for the sweep's transaction that no other transaction holds
-/// (PostgreSQL's `FOR UPDATE SKIP LOCKED`), in one statement, and returns them in the order
-/// given: nodes sweeping the same page at once split it instead of each working on every
-/// dispute and all but one losing. SQLite has one writer at a time: there it claims all.
-pub fn claim_for_sweep(conn: &mut DbConn, ids: &[String]) -> Result<Vec<String>, StoreError> {
-    match conn {
-        DbConn::Pg(pg) => {
-            let held: std::collections::HashSet<String> = disputes::table
-                .filter(disputes::id.eq_any(ids))
-                .select(disputes::id)
-                .for_update()
-                .skip_locked()
-                .load::<String>(pg)?
-                .into_iter()
-                .collect();
-            Ok(ids
-                .iter()
-                .filter(|id| held.contains(*id))
-                .cloned()
-                .collect())
-        }
-        DbConn::Sqlite(_) => Ok(ids.to_vec()),
-    }
+/// A dispute a page of the sweep found due: its id and the version it had then.
+pub type Seen = (String, i64);
+
+/// Locks those of disputes `seen` for the sweep's transaction that no other transaction holds
+/// (PostgreSQL's `FOR UPDATE SKIP LOCKED`) and that nobody changed since the page was read
+/// (the same version), in one statement, and returns them in the order given: nodes sweeping
+/// the same page at once split it, and a dispute another node's sweep or a person changed
+/// meanwhile is left to the next sweep instead of being tried and refused. SQLite has one
+/// writer at a time: there only the version is checked.
+pub fn claim_for_sweep(conn: &mut DbConn, seen: &[Seen]) -> Result<Vec<Dispute>, StoreError> {
+    let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+    let query = disputes::table.filter(disputes::id.eq_any(ids));
+    let rows: Vec<Dispute> = match conn {
+        DbConn::Pg(pg) => query
+            .select(Dispute::as_select())
+            .for_update()
+            .skip_locked()
+            .load(pg)?,
+        DbConn::Sqlite(lite) => query.select(Dispute::as_select()).load(lite)?,
+    };
+    let mut held: HashMap<String, Dispute> = rows.into_iter().map(|d| (d.id.clone(), d)).collect();
+    Ok(seen
+        .iter()
+        .filter_map(|(id, version)| held.remove(id).filter(|d| d.version == *version))
+        .collect())
 }
 
 /// The disputes whose `deadline` lapsed before `now` (filed and unanswered, with the lapse not
 /// yet flagged; awaiting settlement; settled and unfulfilled): the page of at most `limit`
-/// after `after`, by due moment.
+/// after `after`, by due moment, each with its id and version.
 pub fn lapsed(
     conn: &mut DbConn,
     deadline: Deadline,
     now: DateTime<Utc>,
     after: Option<&PageEnd>,
     limit: i64,
-) -> Result<Vec<PageEnd>, StoreError> {
+) -> Result<Vec<(NaiveDateTime, String, i64)>, StoreError> {
     let now = to_db_time(now);
     Ok(match deadline {
         Deadline::FirstContact => {
@@ -70,7 +75,11 @@ pub fn lapsed(
                 .filter(disputes::first_contacted_at.is_null())
                 .filter(disputes::first_contact_lapsed_at.is_null())
                 .filter(disputes::first_contact_due_at.lt(now))
-                .select((disputes::first_contact_due_at, disputes::id))
+                .select((
+                    disputes::first_contact_due_at,
+                    disputes::id,
+                    disputes::version,
+                ))
                 .into_boxed();
             page_after!(query, disputes::first_contact_due_at, after, limit).load(conn)?
         }
@@ -78,7 +87,7 @@ pub fn lapsed(
             let query = disputes::table
                 .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
                 .filter(disputes::settlement_due_at.lt(now))
-                .select((disputes::settlement_due_at, disputes::id))
+                .select((disputes::settlement_due_at, disputes::id, disputes::version))
                 .into_boxed();
             page_after!(query, disputes::settlement_due_at, after, limit).load(conn)?
         }
@@ -88,7 +97,11 @@ pub fn lapsed(
                 .filter(disputes::status.eq(Status::Settled.as_str()))
                 .filter(disputes::fulfilled_at.is_null())
                 .filter(settlements::fulfilment_due_at.lt(now))
-                .select((settlements::fulfilment_due_at, disputes::id))
+                .select((
+                    settlements::fulfilment_due_at,
+                    disputes::id,
+                    disputes::version,
+                ))
                 .into_boxed();
             page_after!(query, settlements::fulfilment_due_at, after, limit).load(conn)?
         }
@@ -96,13 +109,14 @@ pub fn lapsed(
 }
 
 /// The settled disputes marked fulfilled before `before` (the consumer's window to confirm
-/// runs from that moment): a page by fulfilment moment, each with its policy (JSON).
+/// runs from that moment): a page by fulfilment moment, each with its id, policy (JSON) and
+/// version.
 pub fn awaiting_confirmation(
     conn: &mut DbConn,
     before: DateTime<Utc>,
     after: Option<&PageEnd>,
     limit: i64,
-) -> Result<Vec<(NaiveDateTime, String, String)>, StoreError> {
+) -> Result<Vec<(NaiveDateTime, String, String, i64)>, StoreError> {
     let query = disputes::table
         .filter(disputes::status.eq(Status::Settled.as_str()))
         .filter(disputes::fulfilled_at.lt(to_db_time(before)))
@@ -110,6 +124,7 @@ pub fn awaiting_confirmation(
             disputes::fulfilled_at.assume_not_null(),
             disputes::id,
             disputes::policy,
+            disputes::version,
         ))
         .into_boxed();
     Ok(page_after!(
