@@ -16,7 +16,7 @@ use crate::domain::escalation::EscalationState;
 use crate::domain::region::RegionCode;
 use crate::error::ErrorCode;
 use crate::jobs::{Job, enqueue_jobs};
-use crate::store::disputes::{Dispute, append_event, find_dispute};
+use crate::store::disputes::{Dispute, append_event, find_dispute, find_disputes};
 use crate::store::escalations as stored;
 use crate::store::users::User;
 use crate::store::{DbConn, StoreError};
@@ -81,45 +81,52 @@ pub fn deliveries_of(
         .collect())
 }
 
-/// Marks a pending escalation delivered through `connector`, with a timeline entry, in the
-/// caller's write transaction; the `builtin` connector also tells the regulators of the
-/// region. Idempotent: an escalation already delivered is left alone, so a retried or
-/// duplicated job changes nothing.
+/// Marks those of escalations `ids` still pending delivered, each through its connector and
+/// with a timeline entry, in the caller's write transaction; the `builtin` connector also
+/// tells the regulators of the region. Idempotent: an escalation already delivered is left
+/// alone, so a retried or duplicated job changes nothing. A statement each for the
+/// escalations, their disputes and their handling steps, however many they are.
 pub fn mark_delivered(
     conn: &mut DbConn,
     ctx: &CaseContext,
-    escalation_id: &str,
+    ids: &[String],
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let Some((dispute_id, connector)) = stored::mark_delivered(conn, escalation_id, now)? else {
-        return Ok(false);
-    };
-    let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(StoreError::NotFound)?;
-    stored::insert_update(
+) -> Result<usize, StoreError> {
+    let marked = stored::mark_delivered(conn, ids, now)?;
+    if marked.is_empty() {
+        return Ok(0);
+    }
+    let escalation_ids: Vec<&str> = marked.iter().map(|(id, ..)| id.as_str()).collect();
+    stored::insert_updates(
         conn,
-        escalation_id,
+        &escalation_ids,
         EscalationState::Delivered,
         None,
         None,
         now,
     )?;
-    append_event(
-        conn,
-        &dispute.id,
-        &dispute.region_code,
-        TimelineKind::EscalationDelivered,
-        None,
-        &dispute.status,
-        &dispute.status,
-        &json!({"connector": connector}),
-        now,
-    )?;
-    if connector == BUILTIN_CONNECTOR {
-        let notice = notice_for(&dispute, Said::new("notice-escalation-queued"));
-        let regulators = regulators_of(conn, &dispute.region_code)?;
-        send_notice(conn, ctx, &regulators, &dispute, &notice, true, now)?;
+    let dispute_ids: Vec<String> = marked.iter().map(|(_, d, _)| d.clone()).collect();
+    let disputes = find_disputes(conn, &dispute_ids)?;
+    for (_, dispute_id, connector) in &marked {
+        let dispute = disputes.get(dispute_id).ok_or(StoreError::NotFound)?;
+        append_event(
+            conn,
+            &dispute.id,
+            &dispute.region_code,
+            TimelineKind::EscalationDelivered,
+            None,
+            &dispute.status,
+            &dispute.status,
+            &json!({"connector": connector}),
+            now,
+        )?;
+        if connector == BUILTIN_CONNECTOR {
+            let notice = notice_for(dispute, Said::new("notice-escalation-queued"));
+            let regulators = regulators_of(conn, &dispute.region_code)?;
+            send_notice(conn, ctx, &regulators, dispute, &notice, true, now)?;
+        }
     }
-    Ok(true)
+    Ok(marked.len())
 }
 
 /// Records a failed delivery attempt; when `dead`, delivery has given up and the escalation
@@ -295,7 +302,7 @@ pub fn update(
         Recorder::Regulator(user) => (Some(user.id.as_str()), "regulator"),
         Recorder::Gateway(name) => (None, name),
     };
-    stored::insert_update(conn, escalation_id, to, note, regulator, now)?;
+    stored::insert_updates(conn, &[escalation_id], to, note, regulator, now)?;
     let (dispute, _) = find_dispute(conn, &dispute_id)?.ok_or(CaseError::NotFound("dispute"))?;
     if to == EscalationState::CaseFiled {
         super::metrics::on_case_filed(conn, &dispute, now)?;

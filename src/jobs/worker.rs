@@ -460,11 +460,12 @@ impl Worker {
             .db
             .run(move |conn| {
                 crate::store::write_transaction(conn, |conn| {
-                    for (_, id, pending) in &marking {
-                        if *pending {
-                            escalations::mark_delivered(conn, &ctx, id, now)?;
-                        }
-                    }
+                    let pending: Vec<String> = marking
+                        .iter()
+                        .filter(|(_, _, pending)| *pending)
+                        .map(|(_, id, _)| id.clone())
+                        .collect();
+                    escalations::mark_delivered(conn, &ctx, &pending, now)?;
                     let rows: Vec<JobRow> = marking.into_iter().map(|(row, ..)| row).collect();
                     complete(conn, &rows, &worker, now)
                 })

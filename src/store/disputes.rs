@@ -202,6 +202,20 @@ pub fn find_dispute(conn: &mut DbConn, id: &str) -> Result<Option<(Dispute, Clai
         .optional()?)
 }
 
+/// Disputes `ids`, those that exist, by id, in one statement.
+pub fn find_disputes(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Dispute>, StoreError> {
+    Ok(disputes::table
+        .filter(disputes::id.eq_any(ids))
+        .select(Dispute::as_select())
+        .load::<Dispute>(conn)?
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect())
+}
+
 /// Dispute `id` with its claim, its consumer's account and its business.
 pub type DisputeWithParties = (
     Dispute,

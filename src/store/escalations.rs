@@ -26,38 +26,57 @@ pub fn find_deliveries(
         .load::<(String, String, String, String)>(conn)?)
 }
 
-/// Appends handling step `status` to escalation `escalation_id`'s history; returns `()`.
-pub fn insert_update(
+/// A handling step recorded on an escalation.
+#[derive(Insertable)]
+#[diesel(table_name = escalation_updates, treat_none_as_default_value = false)]
+struct NewUpdate<'a> {
+    id: String,
+    escalation_id: &'a str,
+    status: &'a str,
+    note: Option<&'a str>,
+    actor_id: Option<&'a str>,
+    created_at: NaiveDateTime,
+}
+
+/// Appends handling step `status` to each of escalations `escalation_ids`' histories, in one
+/// statement.
+pub fn insert_updates(
     conn: &mut DbConn,
-    escalation_id: &str,
+    escalation_ids: &[&str],
     status: EscalationState,
     note: Option<&str>,
     actor: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(escalation_updates::table)
-        .values((
-            escalation_updates::id.eq(new_id()),
-            escalation_updates::escalation_id.eq(escalation_id),
-            escalation_updates::status.eq(status.as_str()),
-            escalation_updates::note.eq(note),
-            escalation_updates::actor_id.eq(actor),
-            escalation_updates::created_at.eq(to_db_time(now)),
-        ))
-        .execute(conn)?;
+    if escalation_ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewUpdate<'_>> = escalation_ids
+        .iter()
+        .map(|escalation_id| NewUpdate {
+            id: new_id(),
+            escalation_id,
+            status: status.as_str(),
+            note,
+            actor_id: actor,
+            created_at: to_db_time(now),
+        })
+        .collect();
+    insert_rows!(conn, escalation_updates::table, &rows)?;
     Ok(())
 }
 
-/// Marks escalation `id` delivered at `now` if it is still pending: its dispute and connector
-/// when it was, `None` when it was not pending (delivered already, or dead) or does not exist.
+/// Marks those of escalations `ids` still pending delivered at `now`, in one statement: the
+/// id, dispute and connector of each it marked (not those delivered already, dead, or not
+/// there).
 pub fn mark_delivered(
     conn: &mut DbConn,
-    id: &str,
+    ids: &[String],
     now: DateTime<Utc>,
-) -> Result<Option<(String, String)>, StoreError> {
+) -> Result<Vec<(String, String, String)>, StoreError> {
     let moved = diesel::update(
         escalations::table
-            .filter(escalations::id.eq(id))
+            .filter(escalations::id.eq_any(ids))
             .filter(escalations::state.eq(EscalationState::Pending.as_str())),
     )
     .set((
@@ -66,12 +85,15 @@ pub fn mark_delivered(
         escalations::dead_at.eq(None::<NaiveDateTime>),
         escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
     ))
-    .returning((escalations::dispute_id, escalations::connector));
+    .returning((
+        escalations::id,
+        escalations::dispute_id,
+        escalations::connector,
+    ));
     Ok(match conn {
-        DbConn::Pg(pg) => moved.get_result::<(String, String)>(pg),
-        DbConn::Sqlite(lite) => moved.get_result::<(String, String)>(lite),
-    }
-    .optional()?)
+        DbConn::Pg(pg) => moved.load::<(String, String, String)>(pg),
+        DbConn::Sqlite(lite) => moved.load::<(String, String, String)>(lite),
+    }?)
 }
 
 /// The dispute of escalation `id` (`NotFound` when it does not exist).
