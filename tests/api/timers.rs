@@ -38,6 +38,7 @@ fn kinds(view: &Value) -> Vec<String> {
 
 both_backends!(
     every_lapsed_dispute_escalates_once_however_many_pages_they_fill,
+    escalations_delivered_together_are_each_delivered_once,
     three_sweeps_at_once_escalate_each_dispute_once,
     a_dispute_that_cannot_lapse_holds_up_none_beside_it,
     a_missed_first_contact_is_flagged_and_reminded_once,
@@ -71,6 +72,46 @@ async fn every_lapsed_dispute_escalates_once_however_many_pages_they_fill(app: T
             .count();
         assert_eq!(lapses, 1, "escalated once: {id}");
     }
+}
+
+async fn escalations_delivered_together_are_each_delivered_once(app: TestApp) {
+    use diesel::prelude::*;
+    use odr::store::schema::jobs;
+    let (first, _) = filed(&app).await;
+    let mut ids = vec![first];
+    for n in 0..4 {
+        let item = format!("包间预订 {n}");
+        let filed = app
+            .file_demo_item(UNIT_OWNER, &item, "预订的包间被临时取消，定金不退。")
+            .await;
+        ids.push(filed["id"].as_str().unwrap().to_string());
+    }
+    app.run_pending_jobs().await;
+    app.advance(Duration::days(15));
+    assert_eq!(app.sweep().await.escalated_unsettled, 5);
+    // One job loop claims the five deliveries (and the emails) at once and marks the builtin
+    // deliveries together.
+    assert!(app.run_pending_jobs().await >= 5);
+    for id in &ids {
+        let v = view(&app, id).await;
+        assert_eq!(v["escalation"]["state"], "delivered", "{id}");
+        let delivered = kinds(&v)
+            .iter()
+            .filter(|k| *k == "escalation_delivered")
+            .count();
+        assert_eq!(delivered, 1, "delivered once: {id}");
+    }
+    let unfinished = app
+        .with_conn(|conn| {
+            jobs::table
+                .filter(jobs::state.eq_any(["queued", "running"]))
+                .count()
+                .get_result::<i64>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(unfinished, 0, "every job marked done");
+    assert_eq!(app.run_pending_jobs().await, 0, "nothing runs twice");
 }
 
 async fn a_dispute_that_cannot_lapse_holds_up_none_beside_it(app: TestApp) {
