@@ -129,8 +129,9 @@ pub fn mark_delivered(
     Ok(marked.len())
 }
 
-/// Records a failed delivery attempt; when `dead`, delivery has given up and the escalation
-/// waits for an admin to re-drive it.
+/// Records a failed delivery attempt of a pending escalation (one delivered meanwhile is left
+/// alone); when `dead`, delivery has given up and the escalation waits for an admin to
+/// re-drive it.
 pub fn record_failure(
     conn: &mut DbConn,
     escalation_id: &str,
@@ -139,7 +140,9 @@ pub fn record_failure(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::store::write_transaction(conn, |conn| {
-        stored::record_failed_attempt(conn, escalation_id, error)?;
+        if !stored::record_failed_attempt(conn, escalation_id, error)? {
+            return Ok(());
+        }
         if dead {
             stored::mark_dead(conn, escalation_id, now)?;
             let dispute_id = stored::dispute_of(conn, escalation_id)?;

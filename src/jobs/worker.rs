@@ -50,7 +50,8 @@ where
 }
 
 /// How many due jobs a job loop claims at once; each waits its turn under its lease, renewed
-/// when more than half of it has run by then.
+/// when more than half of it has run by then (deliveries that follow each other take their
+/// turn together, their leases checked when it begins).
 const CLAIM_BATCH: i64 = 10;
 
 /// Waits `period` unless `stop` changes first; whether to go on (false once nobody can tell the
@@ -253,7 +254,7 @@ impl Worker {
             return Ok(Some(row));
         }
         let worker = self.id.clone();
-        let finished = std::mem::take(done);
+        let finished = done.clone();
         let held = row.clone();
         let renewed = self
             .ctx
@@ -263,6 +264,7 @@ impl Worker {
                 renew_lease(conn, &held, &worker, now + lease)
             })
             .await?;
+        done.clear();
         Ok(renewed.map(|until| {
             row.locked_until = Some(until);
             row
@@ -472,8 +474,10 @@ impl Worker {
             })
             .await;
         if let Err(error) = marked {
-            for (row, id, _) in sent {
-                self.failed(row, Some(&id), error.to_string()).await?;
+            // Each counts as a failed attempt; one already delivered only as its job's.
+            for (row, id, pending) in sent {
+                let escalation = pending.then_some(id.as_str());
+                self.failed(row, escalation, error.to_string()).await?;
             }
         }
         Ok(())

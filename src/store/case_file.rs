@@ -1,7 +1,8 @@
 //! A dispute's case file besides the dispute row: its agreement, offers, timeline, messages,
 //! evidence records and escalation, read for one dispute (its page) or for a whole sweep
 //! batch at once (the escalation packets, docs/escalation.md#packet): one statement per part
-//! either way, so a batch of 100 packets reads its case files in six statements, not 600.
+//! either way, so a batch of 100 packets reads its disputes with their parties and their case
+//! files in seven statements, not 700.
 
 use std::collections::HashMap;
 

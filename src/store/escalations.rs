@@ -104,15 +104,20 @@ pub fn dispute_of(conn: &mut DbConn, id: &str) -> Result<String, StoreError> {
         .first(conn)?)
 }
 
-/// Counts a failed delivery of escalation `id`, keeping `error`; returns `()`.
-pub fn record_failed_attempt(conn: &mut DbConn, id: &str, error: &str) -> Result<(), StoreError> {
-    diesel::update(escalations::table.find(id))
-        .set((
-            escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
-            escalations::last_delivery_error.eq(Some(error)),
-        ))
-        .execute(conn)?;
-    Ok(())
+/// Counts a failed delivery of escalation `id` while it is pending, keeping `error`; whether it
+/// was pending (a job that fails after its escalation was delivered changes nothing).
+pub fn record_failed_attempt(conn: &mut DbConn, id: &str, error: &str) -> Result<bool, StoreError> {
+    let counted = diesel::update(
+        escalations::table
+            .find(id)
+            .filter(escalations::state.eq(EscalationState::Pending.as_str())),
+    )
+    .set((
+        escalations::delivery_attempts.eq(escalations::delivery_attempts + 1),
+        escalations::last_delivery_error.eq(Some(error)),
+    ))
+    .execute(conn)?;
+    Ok(counted != 0)
 }
 
 /// Marks the delivery of escalation `id` given up at `now`; returns `()`.

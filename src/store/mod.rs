@@ -339,7 +339,7 @@ where
     let _kept = transaction_state::TransactionState::open(conn);
     let work = |conn: &mut DbConn| {
         let value = work(conn)?;
-        // Audit entries, notifications and jobs, then the counters, the rows other
+        // Timeline and audit entries, notifications and jobs, then the counters, the rows other
         // transactions share, last.
         transaction_state::TransactionState::write(conn)?;
         metrics::CounterDeltas::write_gathered(conn)?;
