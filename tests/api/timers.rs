@@ -27,6 +27,25 @@ async fn view(app: &TestApp, id: &str) -> Value {
         .body
 }
 
+/// Five disputes filed at the demo unit (its notices sent); their ids.
+async fn five_filed(app: &TestApp) -> Vec<String> {
+    let (first, _) = filed(app).await;
+    let mut ids = vec![first];
+    for n in 0..4 {
+        let item = format!("包间预订 {n}");
+        let filed = app
+            .file_demo_item(UNIT_OWNER, &item, "预订的包间被临时取消，定金不退。")
+            .await;
+        ids.push(filed["id"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+/// How many timeline entries of `kind` a dispute's page shows.
+fn count_kind(view: &Value, kind: &str) -> usize {
+    kinds(view).iter().filter(|k| *k == kind).count()
+}
+
 fn kinds(view: &Value) -> Vec<String> {
     view["timeline"]
         .as_array()
@@ -49,15 +68,7 @@ both_backends!(
 
 async fn every_lapsed_dispute_escalates_once_however_many_pages_they_fill(app: TestApp) {
     // The test configuration reads two disputes a page (`jobs.sweep_page`).
-    let (first, _) = filed(&app).await;
-    let mut ids = vec![first];
-    for n in 0..4 {
-        let item = format!("包间预订 {n}");
-        let filed = app
-            .file_demo_item(UNIT_OWNER, &item, "预订的包间被临时取消，定金不退。")
-            .await;
-        ids.push(filed["id"].as_str().unwrap().to_string());
-    }
+    let ids = five_filed(&app).await;
     app.advance(Duration::days(15));
     let report = app.sweep().await;
     assert_eq!(report.first_contacts_flagged, 5);
@@ -66,26 +77,18 @@ async fn every_lapsed_dispute_escalates_once_however_many_pages_they_fill(app: T
     for id in &ids {
         let v = view(&app, id).await;
         assert_eq!(v["status"], "escalated");
-        let lapses = kinds(&v)
-            .iter()
-            .filter(|k| *k == "settlement_lapsed")
-            .count();
-        assert_eq!(lapses, 1, "escalated once: {id}");
+        assert_eq!(
+            count_kind(&v, "settlement_lapsed"),
+            1,
+            "escalated once: {id}"
+        );
     }
 }
 
 async fn escalations_delivered_together_are_each_delivered_once(app: TestApp) {
     use diesel::prelude::*;
     use odr::store::schema::jobs;
-    let (first, _) = filed(&app).await;
-    let mut ids = vec![first];
-    for n in 0..4 {
-        let item = format!("包间预订 {n}");
-        let filed = app
-            .file_demo_item(UNIT_OWNER, &item, "预订的包间被临时取消，定金不退。")
-            .await;
-        ids.push(filed["id"].as_str().unwrap().to_string());
-    }
+    let ids = five_filed(&app).await;
     app.run_pending_jobs().await;
     app.advance(Duration::days(15));
     assert_eq!(app.sweep().await.escalated_unsettled, 5);
@@ -95,10 +98,7 @@ async fn escalations_delivered_together_are_each_delivered_once(app: TestApp) {
     for id in &ids {
         let v = view(&app, id).await;
         assert_eq!(v["escalation"]["state"], "delivered", "{id}");
-        let delivered = kinds(&v)
-            .iter()
-            .filter(|k| *k == "escalation_delivered")
-            .count();
+        let delivered = count_kind(&v, "escalation_delivered");
         assert_eq!(delivered, 1, "delivered once: {id}");
     }
     let unfinished = app
@@ -184,9 +184,11 @@ async fn three_sweeps_at_once_escalate_each_dispute_once(app: TestApp) {
     for id in &ids {
         let v = view(&app, id).await;
         assert_eq!(v["status"], "escalated");
-        let lapses = |kind: &str| kinds(&v).iter().filter(|k| *k == kind).count();
         assert_eq!(
-            (lapses("first_contact_lapsed"), lapses("settlement_lapsed")),
+            (
+                count_kind(&v, "first_contact_lapsed"),
+                count_kind(&v, "settlement_lapsed")
+            ),
             (1, 1),
             "{id}"
         );
