@@ -18,12 +18,12 @@ use crate::domain::offer::{OfferStatus, check_answer, check_withdraw};
 use crate::domain::policy::DeadlinePolicy;
 use crate::error::ErrorCode;
 use crate::store::case_file::{case_parts, disputes_with_parties};
-use crate::store::disputes::{Dispute, append_event, find_dispute, save_dispute};
+use crate::store::disputes::{Dispute, append_event, conclude, find_dispute, save_dispute};
 use crate::store::negotiation::{
     Escalation, Message, Offer, Settlement, close_all_open_offers, close_offer, find_offer,
     insert_escalations, insert_message, insert_offer, insert_settlement, supersede_open_offers,
 };
-use crate::store::users::{User, find_user, staff_of};
+use crate::store::users::{User, staff_of, user_of};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 
 /// An action with its validated input.
@@ -207,7 +207,6 @@ pub fn act_on_read(
     }
     if next.status.is_terminal() && !from.is_terminal() {
         dispute.concluded_at = Some(to_db_time(now));
-        close_all_open_offers(conn, &dispute.id, OfferStatus::Withdrawn.as_str(), now)?;
     }
     let step = crate::domain::metrics::Step {
         from,
@@ -228,6 +227,9 @@ pub fn act_on_read(
             ErrorCode::DisputeChangedConcurrently,
             "The dispute changed meanwhile; reload it and try again.".into(),
         ));
+    }
+    if next.status.is_terminal() && !from.is_terminal() {
+        conclude(conn, &dispute.id, now)?;
     }
     super::metrics::on_transition(conn, ctx, &dispute, &before, &step)?;
     if action.event() == Event::Decline {
@@ -426,7 +428,7 @@ fn recipients(
 ) -> Result<Vec<User>, StoreError> {
     let mut people = Vec::new();
     if acting_party != Some(Party::Consumer) {
-        people.extend(find_user(conn, &dispute.consumer_id)?);
+        people.extend(user_of(conn, &dispute.consumer_id)?);
     }
     if acting_party != Some(Party::Business) {
         people.extend(

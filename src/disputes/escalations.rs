@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::notices::{Arg, Notice, Said, send_notice};
+use super::notices::{Arg, EmailBatch, Notice, Said, send_notice};
 use super::{CaseContext, CaseError};
 use crate::config::BUILTIN_CONNECTOR;
 use crate::domain::access::Actor;
@@ -107,6 +107,8 @@ pub fn mark_delivered(
     )?;
     let dispute_ids: Vec<String> = marked.iter().map(|(_, d, _)| d.clone()).collect();
     let disputes = find_disputes(conn, &dispute_ids)?;
+    // A regulator is told of a turn's deliveries in one email.
+    let emails = EmailBatch::open();
     for (_, dispute_id, connector) in &marked {
         let dispute = disputes.get(dispute_id).ok_or(StoreError::NotFound)?;
         append_event(
@@ -126,6 +128,7 @@ pub fn mark_delivered(
             send_notice(conn, ctx, &regulators, dispute, &notice, true, now)?;
         }
     }
+    emails.finish(conn, ctx, now)?;
     Ok(marked.len())
 }
 

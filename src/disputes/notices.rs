@@ -1,6 +1,9 @@
 //! Notices to the other party: an in-app notification always, and an email through the job
 //! queue for the events people must not miss (a new dispute, first contact, each offer).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::CaseContext;
@@ -8,7 +11,7 @@ use crate::domain::money::format_yuan;
 use crate::domain::notification::NotificationKind;
 use crate::i18n::{FluentValue, Lang};
 use crate::jobs::{Job, enqueue_jobs};
-use crate::notify::messages::DisputeNotice;
+use crate::notify::messages::{DisputeNotice, ManyDisputesNotice};
 use crate::store::disputes::Dispute;
 use crate::store::notifications::{Notification, notify_all};
 use crate::store::users::User;
@@ -183,7 +186,8 @@ impl Said {
 }
 
 /// Notifies each of `to` in the app and, when `by_email` and they have an address, by email,
-/// each in their language (two statements however many they are).
+/// each in their language (two statements however many they are). In an open [`EmailBatch`],
+/// the emails of the notices it gathers ([`GATHERED`]) wait for the batch's end.
 pub fn send_notice<'u>(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -197,15 +201,175 @@ pub fn send_notice<'u>(
         .into_iter()
         .map(|user| (user, notice.text(Lang::of(&user.language))))
         .collect();
+    let gathered = match notice {
+        Notice::Update { what, .. } if by_email => GATHERED
+            .iter()
+            .find(|(one, _)| *one == what.id)
+            .map(|&(_, many)| many)
+            .filter(|_| EMAILS.with(|e| e.borrow().is_some())),
+        _ => None,
+    };
     deliver(
         conn,
         ctx,
         &told,
         Some((&dispute.id, &dispute.case_number)),
         notice.kind(),
-        by_email,
+        by_email && gathered.is_none(),
         now,
-    )
+    )?;
+    let Some(many) = gathered else {
+        return Ok(());
+    };
+    EMAILS.with(|e| {
+        if let Some(batch) = e.borrow_mut().as_mut() {
+            for (user, (headline, detail)) in &told {
+                if let Some(email) = &user.email {
+                    batch.push(Waiting {
+                        to: email.clone(),
+                        name: user.display_name.clone(),
+                        language: Lang::of(&user.language),
+                        many,
+                        headline: headline.clone(),
+                        detail: detail.clone(),
+                        case_number: dispute.case_number.clone(),
+                    });
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+/// The notices whose emails an [`EmailBatch`] gathers, each with its words for several
+/// disputes (notices.ftl): those a sweep or a delivery turn sends for a hundred disputes at
+/// once to the same people.
+const GATHERED: [(&str, &str); 2] = [
+    (
+        "notice-first-contact-lapsed",
+        "notice-first-contact-lapsed-many",
+    ),
+    ("notice-escalation-queued", "notice-escalation-queued-many"),
+];
+
+/// An email of an [`EmailBatch`] not yet queued.
+struct Waiting {
+    to: String,
+    name: String,
+    language: Lang,
+    /// The words of the notice for several disputes.
+    many: &'static str,
+    headline: String,
+    detail: String,
+    case_number: String,
+}
+
+thread_local! {
+    /// The emails waiting in the [`EmailBatch`] open on this thread.
+    static EMAILS: RefCell<Option<Vec<Waiting>>> = const { RefCell::new(None) };
+}
+
+/// The emails of one transaction that changes many disputes at once (a sweep batch, a turn of
+/// builtin deliveries): each person gets one email per kind of notice listing every dispute it
+/// concerns, not one per dispute (docs/lifecycle.md#notices); the in-app notices stay one per
+/// dispute. Opened while another is open on the thread, it leaves the emails to that one.
+/// Dropping it without [`Self::finish`] forgets what it holds.
+pub struct EmailBatch {
+    outermost: bool,
+}
+
+impl EmailBatch {
+    /// Starts gathering on this thread.
+    pub fn open() -> Self {
+        EMAILS.with(|e| {
+            let mut e = e.borrow_mut();
+            let outermost = e.is_none();
+            if outermost {
+                *e = Some(Vec::new());
+            }
+            Self { outermost }
+        })
+    }
+
+    /// How many emails wait: where to go back to with [`Self::restore`].
+    pub fn mark(&self) -> usize {
+        EMAILS.with(|e| e.borrow().as_ref().map_or(0, Vec::len))
+    }
+
+    /// Forgets the emails gathered since `mark` (their savepoint rolled back).
+    pub fn restore(&self, mark: usize) {
+        EMAILS.with(|e| {
+            if let Some(waiting) = e.borrow_mut().as_mut() {
+                waiting.truncate(mark);
+            }
+        });
+    }
+
+    /// Queues the gathered emails in the caller's transaction: one per person and kind of
+    /// notice, the usual email when it concerns one dispute.
+    pub fn finish(
+        self,
+        conn: &mut DbConn,
+        ctx: &CaseContext,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if !self.outermost {
+            return Ok(());
+        }
+        let waiting = EMAILS.with(|e| e.borrow_mut().take()).unwrap_or_default();
+        let mut groups: Vec<Vec<Waiting>> = Vec::new();
+        let mut place: HashMap<(String, &'static str), usize> = HashMap::new();
+        for email in waiting {
+            let key = (email.to.clone(), email.many);
+            match place.get(&key) {
+                Some(&at) => groups[at].push(email),
+                None => {
+                    place.insert(key, groups.len());
+                    groups.push(vec![email]);
+                }
+            }
+        }
+        let mut jobs = Vec::with_capacity(groups.len());
+        for mut group in groups {
+            let rendered = if group.len() == 1 {
+                let one = group.remove(0);
+                DisputeNotice {
+                    language: one.language,
+                    name: one.name,
+                    headline: one.headline,
+                    detail: one.detail,
+                    case_number: one.case_number,
+                    link: ctx.public_url.clone(),
+                }
+                .render(&one.to)
+            } else {
+                let first = &group[0];
+                let count = group.len() as i64;
+                ManyDisputesNotice {
+                    language: first.language,
+                    name: first.name.clone(),
+                    detail: Said::new(first.many)
+                        .with("count", Arg::Number(count))
+                        .in_words(first.language),
+                    case_numbers: group.iter().map(|w| w.case_number.clone()).collect(),
+                    link: ctx.public_url.clone(),
+                }
+                .render(&first.to)
+            };
+            jobs.push(Job::SendEmail(
+                rendered.map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ));
+        }
+        enqueue_jobs(conn, &jobs, ctx.email_max_attempts, now, None)
+    }
+}
+
+impl Drop for EmailBatch {
+    fn drop(&mut self) {
+        if self.outermost {
+            EMAILS.with(|e| *e.borrow_mut() = None);
+        }
+    }
 }
 
 /// Tells each active staff member of `business_id` about a decision on their unit (in the app

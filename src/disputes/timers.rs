@@ -3,12 +3,14 @@
 //! the optimistic version check, so several nodes sweeping at once change each dispute once and
 //! notify once; on PostgreSQL a node skips the disputes another node's sweep holds, so they
 //! share the work. A batch whose lapse fails for one dispute is applied again with a savepoint
-//! per dispute, so one failing dispute does not hold up the others.
+//! per dispute, so one failing dispute does not hold up the others. A batch's emails go out
+//! one per person and kind of notice ([`EmailBatch`]).
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::actions::{Acting, Action, EscalationBatch, act_on_read};
+use super::notices::EmailBatch;
 use super::{CaseContext, CaseError};
 use crate::domain::dispute::{Deadline, TimelineKind};
 use crate::domain::policy::DeadlinePolicy;
@@ -172,8 +174,13 @@ fn apply_claimed(
 ) -> Result<usize, Undone> {
     crate::store::write_transaction(conn, |conn| {
         let escalations = EscalationBatch::open();
+        let emails = EmailBatch::open();
         let mut applied = 0;
-        for dispute in claim_for_sweep(conn, seen)? {
+        let claimed = claim_for_sweep(conn, seen)?;
+        // Each lapse tells the dispute's consumer or staff: the consumers read at once.
+        let consumers: Vec<&str> = claimed.iter().map(|d| d.consumer_id.as_str()).collect();
+        crate::store::users::remember_users(conn, &consumers)?;
+        for dispute in claimed {
             let id = dispute.id.clone();
             if !each_alone {
                 if let Err(error) = act_on_read(conn, ctx, dispute, &Acting::system(), action, now)
@@ -184,14 +191,15 @@ fn apply_claimed(
                 applied += 1;
                 continue;
             }
-            let mark = escalations.mark();
+            let mark = (escalations.mark(), emails.mark());
             let outcome = crate::store::write_transaction(conn, |conn| {
                 act_on_read(conn, ctx, dispute, &Acting::system(), action, now)
             });
             match outcome {
                 Ok(()) => applied += 1,
                 Err(CaseError::Rule(_) | CaseError::Conflict(..) | CaseError::NotFound(_)) => {
-                    escalations.restore(mark);
+                    escalations.restore(mark.0);
+                    emails.restore(mark.1);
                 }
                 // A failure the transaction itself did not survive (its savepoint could not be
                 // undone: a lost connection) ends the batch.
@@ -201,12 +209,14 @@ fn apply_claimed(
                 // Its savepoint is undone; the others of the batch go on, and the next sweep
                 // tries it again (one dispute that fails every time must not hold up the rest).
                 Err(error) => {
-                    escalations.restore(mark);
+                    escalations.restore(mark.0);
+                    emails.restore(mark.1);
                     tracing::error!(dispute.id = %id, %error, "lapse not applied");
                 }
             }
         }
         escalations.finish(conn, ctx)?;
+        emails.finish(conn, ctx, now)?;
         Ok(applied)
     })
 }

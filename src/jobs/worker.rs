@@ -51,8 +51,9 @@ where
 
 /// How many due jobs a job loop claims at once; each waits its turn under its lease, renewed
 /// when more than half of it has run by then (deliveries that follow each other take their
-/// turn together, their leases checked when it begins).
-const CLAIM_BATCH: i64 = 10;
+/// turn together, their leases checked when it begins). Fifty, so that the thousands of jobs
+/// a mass lapse queues cost a claim and a completion per fifty (docs/architecture.md#jobs).
+const CLAIM_BATCH: i64 = 50;
 
 /// Waits `period` unless `stop` changes first; whether to go on (false once nobody can tell the
 /// worker to stop any more).

@@ -172,6 +172,47 @@ impl DisputeNotice {
     }
 }
 
+/// One notice about several disputes for one of their parties (a sweep's lapses at one unit,
+/// escalations queued in one region at once).
+#[derive(Debug, Clone)]
+pub struct ManyDisputesNotice {
+    pub language: Lang,
+    pub name: String,
+    /// What happened, naming how many disputes.
+    pub detail: String,
+    pub case_numbers: Vec<String>,
+    pub link: String,
+}
+
+impl ManyDisputesNotice {
+    /// Renders the message for `to`.
+    pub fn render(&self, to: &str) -> Result<OutgoingEmail, RenderError> {
+        let l = self.language;
+        let lines: Vec<String> = self
+            .case_numbers
+            .iter()
+            .map(|n| l.format("email-case-number", &[("case_number", n.as_str().into())]))
+            .collect();
+        let subject = l.format(
+            "email-many-disputes-subject",
+            &[("count", self.case_numbers.len().into())],
+        );
+        Layout {
+            lang: l,
+            subject: subject.clone(),
+            name: &self.name,
+            headline: Some(&subject),
+            paragraphs: vec![self.detail.clone()],
+            lines: &lines,
+            link_intro: l.s("email-notice-login").to_string(),
+            link_label: l.s("email-open-platform").to_string(),
+            link: &self.link,
+            after: Vec::new(),
+        }
+        .render(to)
+    }
+}
+
 /// A unit's daily list of what falls due.
 #[derive(Debug, Clone)]
 pub struct DailyDigest {

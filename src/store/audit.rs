@@ -145,10 +145,16 @@ pub fn append_audit(
 /// transaction; how many it sealed. An entry whose transaction commits after a later-numbered
 /// one was sealed takes the next place on the chain when it is sealed. Waiting means never
 /// sealed: no place, no hashes. Nothing is sealed onto a chain whose last entry does not match
-/// its head (a rewound head, a removed or re-opened entry): that is reported instead.
-pub fn seal(conn: &mut DbConn, limit: i64) -> Result<usize, StoreError> {
+/// its head (a rewound head, a removed or re-opened entry): that is reported instead. Without
+/// `wait`, nothing when another transaction is sealing (`None`): two workers' sweeps do not
+/// queue behind each other's sealing.
+fn seal(conn: &mut DbConn, limit: i64, wait: bool) -> Result<Option<usize>, StoreError> {
     super::write_transaction(conn, |conn| {
-        super::lock_key(conn, "audit_head")?;
+        if wait {
+            super::lock_key(conn, "audit_head")?;
+        } else if !super::try_lock_key(conn, "audit_head")? {
+            return Ok(None);
+        }
         let (mut chain_no, mut prev): (i64, String) = audit_head::table
             .find(1_i64)
             .select((audit_head::seq, audit_head::hash))
@@ -202,7 +208,7 @@ pub fn seal(conn: &mut DbConn, limit: i64) -> Result<usize, StoreError> {
             // database (docs/metrics.md#audit).
             tracing::info!(audit.chain_no = chain_no, audit.hash = %prev, "audit entries sealed");
         }
-        Ok(waiting.len())
+        Ok(Some(waiting.len()))
     })
 }
 
@@ -268,22 +274,31 @@ fn set_places(conn: &mut DbConn, rows: &[Placed]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Seals waiting entries batch by batch, at most `batches` of 1,000; how many.
+/// Seals waiting entries batch by batch, at most `batches` of 1,000, unless another node's
+/// sweep is sealing them; how many.
 pub fn seal_waiting(conn: &mut DbConn, batches: usize) -> Result<usize, StoreError> {
+    seal_batches(conn, batches, false)
+}
+
+/// Seals every waiting entry, waiting for another transaction sealing; how many.
+pub fn seal_all(conn: &mut DbConn) -> Result<usize, StoreError> {
+    seal_batches(conn, usize::MAX, true)
+}
+
+/// Seals up to `batches` batches; with `wait` after another transaction sealing, without it
+/// leaving the rest to that one.
+fn seal_batches(conn: &mut DbConn, batches: usize, wait: bool) -> Result<usize, StoreError> {
     let mut sealed = 0;
     for _ in 0..batches {
-        let batch = seal(conn, SEAL_BATCH)?;
+        let Some(batch) = seal(conn, SEAL_BATCH, wait)? else {
+            break;
+        };
         sealed += batch;
         if batch < SEAL_BATCH as usize {
             break;
         }
     }
     Ok(sealed)
-}
-
-/// Seals every waiting entry; how many.
-pub fn seal_all(conn: &mut DbConn) -> Result<usize, StoreError> {
-    seal_waiting(conn, usize::MAX)
 }
 
 /// Entries sealed in one transaction.

@@ -292,16 +292,59 @@ pub fn save_dispute(
     )
     .set(dispute)
     .execute(conn)?;
-    let concluded = dispute
-        .status
-        .parse::<crate::domain::dispute::Status>()
-        .is_ok_and(|s| !s.is_open());
-    if changed == 1 && concluded {
-        // A concluded dispute frees its purchase: the consumer may file about it again.
-        diesel::delete(open_purchases::table.filter(open_purchases::dispute_id.eq(&dispute.id)))
-            .execute(conn)?;
-    }
     Ok(changed == 1)
+}
+
+/// A dispute concluded in the write transaction under way: its open offers are withdrawn and
+/// its purchase is freed (the consumer may file about it again), for every dispute concluded
+/// in the transaction at once when it commits ([`super::transaction_state`]): a sweep batch's
+/// hundred escalations cost two or three statements, not two hundred.
+#[derive(Debug, Clone)]
+pub struct Concluded {
+    dispute_id: String,
+    at: NaiveDateTime,
+}
+
+/// Records that dispute `dispute_id`, saved as concluded at `at`, closes its open offers and
+/// frees its purchase ([`Concluded`]); at once outside a write transaction.
+pub fn conclude(conn: &mut DbConn, dispute_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    super::transaction_state::add(
+        conn,
+        vec![Concluded {
+            dispute_id: dispute_id.into(),
+            at: to_db_time(at),
+        }],
+    )
+}
+
+impl Concluded {
+    /// Withdraws the open offers of `concluded`, one statement per moment, and frees their
+    /// purchases in one.
+    pub(crate) fn apply(conn: &mut DbConn, concluded: &[Self]) -> Result<(), StoreError> {
+        use super::schema::offers;
+        use crate::domain::offer::OfferStatus;
+        let mut by_moment: std::collections::BTreeMap<NaiveDateTime, Vec<&str>> =
+            std::collections::BTreeMap::new();
+        for c in concluded {
+            by_moment.entry(c.at).or_default().push(&c.dispute_id);
+        }
+        for (at, ids) in by_moment {
+            diesel::update(
+                offers::table
+                    .filter(offers::dispute_id.eq_any(ids))
+                    .filter(offers::status.eq(OfferStatus::Open.as_str())),
+            )
+            .set((
+                offers::status.eq(OfferStatus::Withdrawn.as_str()),
+                offers::responded_at.eq(Some(at)),
+            ))
+            .execute(conn)?;
+        }
+        let ids: Vec<&str> = concluded.iter().map(|c| c.dispute_id.as_str()).collect();
+        diesel::delete(open_purchases::table.filter(open_purchases::dispute_id.eq_any(ids)))
+            .execute(conn)?;
+        Ok(())
+    }
 }
 
 /// Appends a timeline entry to dispute `dispute_id` of region `region_code`, with its audit

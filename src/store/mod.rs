@@ -422,3 +422,24 @@ pub fn lock_key(conn: &mut DbConn, key: &str) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// [`lock_key`] if no other transaction holds it, without waiting: whether it is held now.
+pub fn try_lock_key(conn: &mut DbConn, key: &str) -> Result<bool, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        taken: bool,
+    }
+    match conn {
+        DbConn::Pg(pg) => {
+            use diesel::RunQueryDsl;
+            let row: Taken = diesel::sql_query(
+                "SELECT pg_try_advisory_xact_lock(218234882, hashtext($1)) AS taken",
+            )
+            .bind::<diesel::sql_types::Text, _>(key)
+            .get_result(pg)?;
+            Ok(row.taken)
+        }
+        DbConn::Sqlite(_) => Ok(true),
+    }
+}

@@ -10,8 +10,11 @@
 //!   sweep batch's escalation packets) first calls [`TransactionState::write`].
 //! - The advisory locks it holds (PostgreSQL), so none is asked for twice: a sweep batch's
 //!   lapses at one unit, or a step's several counter rows, take the unit's lock once.
+//! - What follows from a dispute's conclusion ([`super::disputes::Concluded`]): its open
+//!   offers withdrawn and its purchase freed, for all the disputes concluded in it at once.
 //! - Reads that do not change while it runs and that it would otherwise repeat for each
-//!   dispute it changes ([`remembered`]): a business's association, a unit's staff.
+//!   dispute it changes ([`remembered`]): a business's association, a unit's staff, a sweep
+//!   batch's consumers (read for the whole batch at once, [`remember`]).
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -20,7 +23,7 @@ use std::collections::HashMap;
 use diesel::RunQueryDsl;
 
 use super::audit::NewEntry;
-use super::disputes::TimelineEvent;
+use super::disputes::{Concluded, TimelineEvent};
 use super::jobs::JobRow;
 use super::notifications::Notification;
 use super::schema::{audit_log, dispute_events, jobs, notifications};
@@ -37,6 +40,7 @@ pub(crate) struct Gathered {
     audit: Vec<NewEntry>,
     notifications: Vec<Notification>,
     jobs: Vec<JobRow>,
+    concluded: Vec<Concluded>,
     /// Advisory locks taken: class, key, shared.
     locks: Vec<(i32, String, bool)>,
     /// What [`remembered`] read, by what it was and its key.
@@ -57,8 +61,8 @@ fn address(conn: &DbConn) -> usize {
 pub(crate) struct TransactionState(usize);
 
 /// How much a savepoint found kept: timeline entries, audit entries, notifications, jobs,
-/// locks.
-pub(crate) type Mark = (usize, usize, usize, usize, usize);
+/// concluded disputes, locks.
+pub(crate) type Mark = (usize, usize, usize, usize, usize, usize);
 
 impl TransactionState {
     /// Starts gathering for the write transaction opening on `conn`.
@@ -74,6 +78,7 @@ impl TransactionState {
                 audit: Vec::new(),
                 notifications: Vec::new(),
                 jobs: Vec::new(),
+                concluded: Vec::new(),
                 locks: Vec::new(),
                 reads: HashMap::new(),
             });
@@ -93,6 +98,7 @@ impl TransactionState {
                 g.audit.len(),
                 g.notifications.len(),
                 g.jobs.len(),
+                g.concluded.len(),
                 g.locks.len(),
             )
         })
@@ -104,12 +110,13 @@ impl TransactionState {
     }
 
     fn restore_at(conn: usize, mark: Option<Mark>) {
-        if let Some((events, audit, notifications, jobs, locks)) = mark {
+        if let Some((events, audit, notifications, jobs, concluded, locks)) = mark {
             with_gathered(conn, |g| {
                 g.events.truncate(events);
                 g.audit.truncate(audit);
                 g.notifications.truncate(notifications);
                 g.jobs.truncate(jobs);
+                g.concluded.truncate(concluded);
                 g.locks.truncate(locks);
                 // What the savepoint wrote may have changed what was read during it.
                 g.reads.clear();
@@ -125,13 +132,15 @@ impl TransactionState {
                 std::mem::take(&mut g.audit),
                 std::mem::take(&mut g.notifications),
                 std::mem::take(&mut g.jobs),
+                std::mem::take(&mut g.concluded),
             )
         });
-        if let Some((events, audit, notifications, jobs)) = taken {
+        if let Some((events, audit, notifications, jobs, concluded)) = taken {
             insert_now(conn, &events)?;
             insert_now(conn, &audit)?;
             insert_now(conn, &notifications)?;
             insert_now(conn, &jobs)?;
+            insert_now(conn, &concluded)?;
         }
         Ok(())
     }
@@ -154,12 +163,21 @@ fn with_gathered<T>(conn: usize, f: impl FnOnce(&mut Gathered) -> T) -> Option<T
     })
 }
 
-/// A row of a table whose rows may wait for the end of the transaction.
+/// A row of a table whose rows may wait for the end of the transaction, or a change that may.
 pub(crate) trait DeferredRow: Sized {
     /// The list of these rows in what a transaction gathers.
     fn list(gathered: &mut Gathered) -> &mut Vec<Self>;
-    /// Inserts `rows` in one statement.
+    /// Inserts `rows` in one statement (a change: applies them in a statement or two).
     fn insert(conn: &mut DbConn, rows: &[Self]) -> Result<(), StoreError>;
+}
+
+impl DeferredRow for Concluded {
+    fn list(gathered: &mut Gathered) -> &mut Vec<Self> {
+        &mut gathered.concluded
+    }
+    fn insert(conn: &mut DbConn, rows: &[Self]) -> Result<(), StoreError> {
+        Concluded::apply(conn, rows)
+    }
 }
 
 macro_rules! deferred_row {
@@ -226,6 +244,15 @@ fn remembered_at<T: Clone + 'static>(
         }
         None => read(),
     }
+}
+
+/// Remembers `value` for (`what`, `key`) in the write transaction open on `conn`, as though
+/// [`remembered`] had read it there (rows a batch reads at once for its disputes); nothing
+/// outside one.
+pub(crate) fn remember<T: Clone + 'static>(conn: &DbConn, what: &'static str, key: &str, value: T) {
+    with_gathered(address(conn), |g| {
+        g.reads.insert((what, key.to_string()), Box::new(value));
+    });
 }
 
 /// Whether the write transaction open on `conn` holds advisory lock (`class`, `key`) as

@@ -48,6 +48,31 @@ pub fn find_user(conn: &mut DbConn, id: &str) -> Result<Option<User>, StoreError
         .optional()?)
 }
 
+/// [`find_user`], read once per write transaction: the consumer of each dispute a sweep batch
+/// changes, read for the whole batch at once ([`remember_users`]).
+pub fn user_of(conn: &mut DbConn, id: &str) -> Result<Option<User>, StoreError> {
+    super::transaction_state::remembered(conn, "user", id, |conn| find_user(conn, id))
+}
+
+/// Reads accounts `ids` in one statement and remembers each for [`user_of`] in the write
+/// transaction under way; reads nothing outside one.
+pub fn remember_users(conn: &mut DbConn, ids: &[&str]) -> Result<(), StoreError> {
+    if ids.is_empty() || !super::in_transaction(conn).unwrap_or(false) {
+        return Ok(());
+    }
+    let found: std::collections::HashMap<String, User> = users::table
+        .filter(users::id.eq_any(ids))
+        .select(User::as_select())
+        .load::<User>(conn)?
+        .into_iter()
+        .map(|user| (user.id.clone(), user))
+        .collect();
+    for id in ids {
+        super::transaction_state::remember(conn, "user", id, found.get(*id).cloned());
+    }
+    Ok(())
+}
+
 /// One account by normalised email.
 pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, StoreError> {
     Ok(users::table

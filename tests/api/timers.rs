@@ -58,6 +58,7 @@ fn kinds(view: &Value) -> Vec<String> {
 both_backends!(
     every_lapsed_dispute_escalates_once_however_many_pages_they_fill,
     escalations_delivered_together_are_each_delivered_once,
+    a_batch_of_lapses_reaches_each_person_in_one_email,
     three_sweeps_at_once_escalate_each_dispute_once,
     a_dispute_that_cannot_lapse_holds_up_none_beside_it,
     a_missed_first_contact_is_flagged_and_reminded_once,
@@ -112,6 +113,78 @@ async fn escalations_delivered_together_are_each_delivered_once(app: TestApp) {
         .await;
     assert_eq!(unfinished, 0, "every job marked done");
     assert_eq!(app.run_pending_jobs().await, 0, "nothing runs twice");
+}
+
+async fn a_batch_of_lapses_reaches_each_person_in_one_email(app: TestApp) {
+    let ids = five_filed(&app).await;
+    app.run_pending_jobs().await;
+    let mut numbers = Vec::new();
+    for id in &ids {
+        numbers.push(
+            view(&app, id).await["case_number"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    numbers.sort();
+    let already = app.sent_emails().len();
+    app.advance(Duration::days(15));
+    let report = app.sweep().await;
+    assert_eq!(
+        (report.first_contacts_flagged, report.escalated_unsettled),
+        (5, 5)
+    );
+    app.run_pending_jobs().await;
+    let sent = app.sent_emails().split_off(already);
+    // The case numbers listed by each email to `to` that says `about`.
+    let listed = |to: &str, about: &str| -> Vec<Vec<String>> {
+        sent.iter()
+            .filter(|e| e.to == to && e.text.contains(about))
+            .map(|e| {
+                numbers
+                    .iter()
+                    .filter(|n| e.text.contains(n.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .collect()
+    };
+    // The test sweeps two disputes a page, so a batch holds two: the unit's owner gets one
+    // email for each batch's missed first contacts, listing its two disputes.
+    let owner = listed(UNIT_OWNER, "首次响应已超时");
+    let mut sizes: Vec<usize> = owner.iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [1, 2, 2], "{owner:?}");
+    let mut all: Vec<String> = owner.concat();
+    all.sort();
+    assert_eq!(all, numbers, "each missed first contact told once");
+    assert!(
+        sent.iter().any(|e| e.to == UNIT_OWNER
+            && e.subject == "2 件纠纷有新进展"
+            && e.text.contains("2 件纠纷首次响应已超时")),
+        "the email says how many"
+    );
+    // The five deliveries to the builtin queue ran in one turn: each regulator of the region
+    // gets one email naming all five.
+    let regulators: std::collections::BTreeSet<&str> = sent
+        .iter()
+        .filter(|e| e.text.contains("12315 处理队列"))
+        .map(|e| e.to.as_str())
+        .collect();
+    assert!(!regulators.is_empty());
+    for regulator in regulators {
+        assert_eq!(
+            listed(regulator, "12315 处理队列"),
+            [numbers.clone()],
+            "{regulator}"
+        );
+        assert!(sent.iter().any(|e| {
+            e.to == regulator
+                && e.text
+                    .contains("5 件未和解的消费纠纷已转入本辖区 12315 处理队列")
+        }));
+    }
 }
 
 async fn a_dispute_that_cannot_lapse_holds_up_none_beside_it(app: TestApp) {

@@ -31,6 +31,7 @@ notice-offer-accepted = The other party accepted the offer ({ $remedy }); the se
 notice-extension-proposed = The other party asks to extend the time limit by { $working_days } working days; please confirm.
 notice-rated = The consumer rated the handling { $rating }/5.
 notice-first-contact-lapsed = First contact is overdue. Contact the consumer now; disputes not settled in time go to 12315.
+notice-first-contact-lapsed-many = First contact is overdue in { $count } disputes. Contact the consumers now; disputes not settled in time go to 12315.
 notice-first-contact = The business has contacted you about your dispute. Log in to reply.
 notice-offer-by-business = The business offers: { $remedy }, { $amount }. Accept, reject or counter before it expires.
 notice-offer-by-consumer = The consumer offers: { $remedy }, { $amount }. Accept, reject or counter before it expires.
@@ -44,6 +45,7 @@ notice-unit-pending = Your unit's application awaits a decision
 notice-digest-line = { $case_number } · { $item } · { $deadline } due { $due }
 notice-alert = Alert ({ $kind }): { $summary }
 notice-escalation-queued = An unsettled dispute has entered your region's 12315 queue.
+notice-escalation-queued-many = { $count } unsettled disputes have entered your region's 12315 queue.
 notice-escalation-progress = 12315 handling: { $state }.
 notice-digest-summary = { $date }: { $count ->
         [one] 1 dispute falls
