@@ -216,6 +216,9 @@ pub struct JobSettings {
     pub sweep_interval_secs: u64,
     /// How many disputes the sweep reads at a time (it pages through those due).
     pub sweep_page: i64,
+    /// How many passes of a sweep apply lapses at once, each on its own connection
+    /// (docs/deadlines.md#sweeper).
+    pub sweepers: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -666,6 +669,9 @@ impl Settings {
         }
         if self.jobs.concurrency == 0 {
             return invalid("jobs.concurrency", "must be at least 1");
+        }
+        if self.jobs.sweepers == 0 {
+            return invalid("jobs.sweepers", "must be at least 1");
         }
         if self.jobs.sweep_page <= 0 {
             return invalid("jobs.sweep_page", "must be at least 1");

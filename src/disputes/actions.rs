@@ -320,10 +320,34 @@ impl EscalationBatch {
         });
     }
 
-    /// Writes the batch's escalations inside its transaction; how many.
-    pub fn finish(self, conn: &mut DbConn, ctx: &CaseContext) -> Result<usize, StoreError> {
+    /// Measures the figures of the batch's packets ([`PacketMemo::measure_for`]): before the
+    /// batch's disputes are saved, so that [`Self::finish`] need not write its counters first.
+    pub fn measure(&self, conn: &mut DbConn) -> Result<PacketMemo, StoreError> {
+        let mut memo = PacketMemo::default();
+        let heads: Vec<(Dispute, DateTime<Utc>)> = BATCH.with(|b| {
+            b.borrow()
+                .iter()
+                .flatten()
+                .map(|o| (o.dispute.clone(), o.at))
+                .collect()
+        });
+        for (dispute, at) in &heads {
+            memo.measure_for(conn, dispute, *at)?;
+        }
+        Ok(memo)
+    }
+
+    /// Writes the batch's escalations inside its transaction, with the figures `measured`
+    /// before its disputes were saved ([`Self::measure`]), or else measured once its counters
+    /// are written; how many.
+    pub fn finish(
+        self,
+        conn: &mut DbConn,
+        ctx: &CaseContext,
+        measured: Option<PacketMemo>,
+    ) -> Result<usize, StoreError> {
         let opened = BATCH.with(|b| b.borrow_mut().take()).unwrap_or_default();
-        write_escalations(conn, ctx, opened)
+        write_escalations(conn, ctx, opened, measured)
     }
 }
 
@@ -362,24 +386,31 @@ fn open_escalation(
         None => Some(opened),
     });
     match unbatched {
-        Some(opened) => write_escalations(conn, ctx, vec![opened]).map(drop),
+        Some(opened) => write_escalations(conn, ctx, vec![opened], None).map(drop),
         None => Ok(()),
     }
 }
 
-/// Writes `opened` with their packets and delivery jobs; how many.
+/// Writes `opened` with their packets and delivery jobs; how many. Their figures are those
+/// `measured` before the disputes were saved, or else measured now.
 fn write_escalations(
     conn: &mut DbConn,
     ctx: &CaseContext,
     opened: Vec<Opened>,
+    measured: Option<PacketMemo>,
 ) -> Result<usize, StoreError> {
     let Some(last) = opened.iter().map(|o| o.at).max() else {
         return Ok(0);
     };
-    // The packet's "open and overdue" adds today's ended overdue spells, these disputes' among
-    // them: their counters must be written before the packets read them.
-    crate::store::metrics::CounterDeltas::write_gathered(conn)?;
-    let mut memo = PacketMemo::default();
+    let mut memo = match measured {
+        Some(memo) => memo,
+        None => {
+            // The packet's "open and overdue" adds today's ended overdue spells, these
+            // disputes' among them: their counters must be written before the packets read them.
+            crate::store::metrics::CounterDeltas::write_gathered(conn)?;
+            PacketMemo::default()
+        }
+    };
     // Every packet's dispute, parties and case file, read for the whole batch at once.
     let ids: Vec<String> = opened.iter().map(|o| o.dispute.id.clone()).collect();
     let mut found = disputes_with_parties(conn, &ids)?;

@@ -185,8 +185,9 @@ fn metrics(
 ) -> Result<PacketMetrics, StoreError> {
     let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     // Ended at midnight, the period is read from counters, rollups and the few disputes overdue
-    // before midnight still open (the caller wrote this escalation's counters first): counting the
-    // disputes still open and overdue "now" would grow with every one escalated beside it.
+    // before midnight still open (the caller wrote this escalation's counters first, or measured
+    // before saving it: [`PacketMemo::measure_for`]): counting the disputes still open and
+    // overdue "now" would grow with every one escalated beside it.
     let period = last_twelve_months(today.pred_opt().unwrap_or(today));
     let region = RegionCode::parse(&d.region_code)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
@@ -203,6 +204,21 @@ fn metrics(
             now,
         )?,
     })
+}
+
+impl PacketMemo {
+    /// Measures now the figures the packet of `dispute`, escalated at `now`, will carry: a sweep
+    /// batch does so for its escalations before it writes anything, when the disputes and the
+    /// counters still agree as of midnight, so that its counters need not be written before
+    /// its packets and are written last, just before it commits.
+    pub fn measure_for(
+        &mut self,
+        conn: &mut DbConn,
+        dispute: &Dispute,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        metrics(conn, self, dispute, now).map(drop)
+    }
 }
 
 /// What an escalation is, before its packet exists.

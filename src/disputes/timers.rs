@@ -38,6 +38,14 @@ pub struct SweepReport {
 }
 
 impl SweepReport {
+    /// Adds the lapses another pass applied.
+    pub fn add_lapses(&mut self, pass: &Self) {
+        self.first_contacts_flagged += pass.first_contacts_flagged;
+        self.escalated_unsettled += pass.escalated_unsettled;
+        self.escalated_unfulfilled += pass.escalated_unfulfilled;
+        self.resolved_unanswered += pass.resolved_unanswered;
+    }
+
     /// Whether the sweep changed no dispute and sent nothing (sealing audit entries aside).
     pub fn is_quiet(&self) -> bool {
         *self
@@ -180,6 +188,10 @@ fn apply_claimed(
         // Each lapse tells the dispute's consumer or staff: the consumers read at once.
         let consumers: Vec<&str> = claimed.iter().map(|d| d.consumer_id.as_str()).collect();
         crate::store::users::remember_users(conn, &consumers)?;
+        if !each_alone {
+            // Claimed at the versions seen and held: their saves go in one statement.
+            crate::store::transaction_state::defer_saves(conn);
+        }
         for dispute in claimed {
             let id = dispute.id.clone();
             if !each_alone {
@@ -215,19 +227,41 @@ fn apply_claimed(
                 }
             }
         }
-        escalations.finish(conn, ctx)?;
+        // Without savepoints nothing of the batch is written yet: the packets' figures are read
+        // now, and its counters, which other batches at the same units wait for, are written
+        // last, just before it commits.
+        let measured = if each_alone {
+            None
+        } else {
+            Some(escalations.measure(conn)?)
+        };
+        if !crate::store::transaction_state::write_saves(conn)? {
+            tracing::info!(
+                "a dispute of the batch changed meanwhile; the batch is applied again dispute by dispute"
+            );
+            return Err(Undone::OneFailed);
+        }
+        escalations.finish(conn, ctx, measured)?;
         emails.finish(conn, ctx, now)?;
         Ok(applied)
     })
 }
 
-/// Applies every lapse due at `now`. Disputes another node or person changed meanwhile are
-/// left to the next sweep.
+/// Applies every lapse due at `now` ([`begin_sweep`], [`apply_lapses`], [`end_sweep`] on one
+/// connection). Disputes another node or person changed meanwhile are left to the next sweep.
 pub fn sweep(
     conn: &mut DbConn,
     ctx: &CaseContext,
     now: DateTime<Utc>,
 ) -> Result<SweepReport, StoreError> {
+    let mut report = begin_sweep(conn, now)?;
+    report.add_lapses(&apply_lapses(conn, ctx, now)?);
+    end_sweep(conn, ctx, now, report)
+}
+
+/// What a sweep does before the lapses: seals the audit entries waiting and closes the offers
+/// past their expiry.
+pub fn begin_sweep(conn: &mut DbConn, now: DateTime<Utc>) -> Result<SweepReport, StoreError> {
     // First, so that no failure below keeps audit entries off the chain; a broken chain is
     // reported and never stops the timers.
     let audit_sealed = crate::store::audit::seal_waiting(conn, SEAL_BATCHES_PER_SWEEP)
@@ -235,11 +269,21 @@ pub fn sweep(
             tracing::error!(%error, "audit entries not sealed");
             0
         });
-    let mut report = SweepReport {
+    Ok(SweepReport {
         offers_expired: expire_offers(conn, now)?,
         audit_sealed,
         ..SweepReport::default()
-    };
+    })
+}
+
+/// Applies the lapses due at `now`, page by page in due order: one pass. Several passes at once
+/// (a worker's `jobs.sweepers`, other nodes' sweeps) share the work, each dispute changed once.
+pub fn apply_lapses(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    now: DateTime<Utc>,
+) -> Result<SweepReport, StoreError> {
+    let mut report = SweepReport::default();
     // Each lapse page by page in due order, so a sweep holds one page however many are due.
     for action in [
         Action::FirstContactLapsed,
@@ -265,6 +309,17 @@ pub fn sweep(
             after = end;
         }
     }
+    Ok(report)
+}
+
+/// What a sweep does after the lapses: reminders, digests, retention and scheduled reports,
+/// added to `report`.
+pub fn end_sweep(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    now: DateTime<Utc>,
+    mut report: SweepReport,
+) -> Result<SweepReport, StoreError> {
     report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?;
     report.digests_sent = super::reminders::send_digests(conn, ctx, now)?;
     report.anonymised = super::retention::anonymise_expired(conn, ctx, now)?;

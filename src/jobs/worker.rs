@@ -100,15 +100,25 @@ impl Worker {
     }
 
     /// Picks up calendar years imported on any node, then applies every lapse due now (see
-    /// [`crate::disputes::timers`]).
+    /// [`crate::disputes::timers`]), in `jobs.sweepers` passes at once, each on its own
+    /// connection: they share the work as the sweeps of several nodes do.
     pub async fn sweep(&self) -> Result<crate::disputes::timers::SweepReport, StoreError> {
+        use crate::disputes::timers::{apply_lapses, begin_sweep, end_sweep};
         let book = self.ctx.calendars.clone();
         self.ctx.db.run(move |conn| book.reload(conn)).await?;
-        let ctx = self.ctx.cases();
         let now = self.ctx.clock.now();
+        let mut report = self.ctx.db.run(move |conn| begin_sweep(conn, now)).await?;
+        let passes = (0..self.ctx.settings.sweepers.max(1)).map(|_| {
+            let ctx = self.ctx.cases();
+            self.ctx.db.run(move |conn| apply_lapses(conn, &ctx, now))
+        });
+        for pass in futures_util::future::join_all(passes).await {
+            report.add_lapses(&pass?);
+        }
+        let ctx = self.ctx.cases();
         self.ctx
             .db
-            .run(move |conn| crate::disputes::timers::sweep(conn, &ctx, now))
+            .run(move |conn| end_sweep(conn, &ctx, now, report))
             .await
     }
 

@@ -285,6 +285,9 @@ pub fn save_dispute(
     dispute: &Dispute,
     expected_version: i64,
 ) -> Result<bool, StoreError> {
+    if super::transaction_state::defer_save(conn, dispute, expected_version)? {
+        return Ok(true);
+    }
     let changed = diesel::update(
         disputes::table
             .filter(disputes::id.eq(&dispute.id))
@@ -293,6 +296,87 @@ pub fn save_dispute(
     .set(dispute)
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// Every column of [`Dispute`] but its id, each set from the row given: naming a field
+/// `Dispute` lacks, or leaving out one it has, fails to compile.
+macro_rules! every_column_but_id {
+    ($($column:ident),* $(,)?) => {{
+        #[expect(dead_code, reason = "checks at compile time that every field is named")]
+        fn every_field(dispute: Dispute) {
+            let Dispute { id: _, $($column: _),* } = dispute;
+        }
+        ($(disputes::$column.eq(diesel::upsert::excluded(disputes::$column)),)*)
+    }};
+}
+
+/// Saves `saved` in one statement, each over the version before its own (the disputes of a
+/// sweep batch, held by it: [`super::transaction_state::defer_saves`]); how many were saved.
+/// On PostgreSQL an insert that finds each row there and updates it (diesel's one multi-row
+/// update); on SQLite one update each.
+pub(crate) fn save_disputes(conn: &mut DbConn, saved: &[Dispute]) -> Result<usize, StoreError> {
+    if saved.is_empty() {
+        return Ok(0);
+    }
+    let changes = every_column_but_id!(
+        case_number,
+        consumer_id,
+        unit_id,
+        business_id,
+        region_code,
+        industry_code,
+        policy,
+        status,
+        paused_from,
+        paused_at,
+        paused_working_days,
+        pending_extension_party,
+        pending_extension_days,
+        pending_pause_party,
+        extension_days,
+        extension_used,
+        filed_at,
+        first_contacted_at,
+        first_contact_due_at,
+        settlement_due_at,
+        due_provisional,
+        fulfilled_at,
+        concluded_at,
+        rating,
+        rating_comment,
+        rated_at,
+        version,
+        updated_at,
+        first_contact_lapsed_at,
+        anonymised_at,
+        handling_ended_at,
+    );
+    match conn {
+        DbConn::Pg(pg) => {
+            use diesel::query_dsl::methods::FilterDsl;
+            Ok(diesel::insert_into(disputes::table)
+                .values(saved)
+                .on_conflict(disputes::id)
+                .do_update()
+                .set(changes)
+                .filter((disputes::version + 1).eq(diesel::upsert::excluded(disputes::version)))
+                .execute(pg)?)
+        }
+        // Diesel writes no multi-row upsert for SQLite, where a statement costs no round trip.
+        DbConn::Sqlite(lite) => {
+            let mut changed = 0;
+            for dispute in saved {
+                changed += diesel::update(
+                    disputes::table
+                        .filter(disputes::id.eq(&dispute.id))
+                        .filter(disputes::version.eq(dispute.version - 1)),
+                )
+                .set(dispute)
+                .execute(lite)?;
+            }
+            Ok(changed)
+        }
+    }
 }
 
 /// A dispute concluded in the write transaction under way: its open offers are withdrawn and

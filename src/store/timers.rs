@@ -16,17 +16,30 @@ use crate::domain::offer::OfferStatus;
 /// Where a page of disputes due for a lapse ends: the due moment and id of its last dispute.
 pub type PageEnd = (NaiveDateTime, String);
 
-/// Keeps the rows of a boxed query after `after` in (`$due`, id) order, at most `limit`.
+/// Keeps the rows of a boxed query after `after` in (`$table.$due`, id) order, at most
+/// `limit`. The page starts with a row-value comparison, which both databases read as where
+/// to start in an index on (due moment, id): written as `due > at OR (due = at AND id > last)`,
+/// each page read the index from the first due row again, every row already lapsed included
+/// (158 ms a page at 100,000 disputes due at one moment).
 macro_rules! page_after {
-    ($query:expr, $due:expr, $after:expr, $limit:expr) => {{
+    ($query:expr, $table:ident . $due:ident, $after:expr, $limit:expr) => {{
         let query = match $after {
             Some((at, id)) => $query.filter(
-                $due.gt(*at)
-                    .or($due.eq(*at).and(disputes::id.gt(id.clone()))),
+                diesel::dsl::sql::<diesel::sql_types::Bool>(concat!(
+                    "(",
+                    stringify!($table),
+                    ".",
+                    stringify!($due),
+                    ", disputes.id) > ("
+                ))
+                .bind::<diesel::sql_types::Timestamp, _>(*at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Text, _>(id.clone())
+                .sql(")"),
             ),
             None => $query,
         };
-        query.order(($due, disputes::id)).limit($limit)
+        query.order(($table::$due, disputes::id)).limit($limit)
     }};
 }
 
@@ -81,7 +94,7 @@ pub fn lapsed(
                     disputes::version,
                 ))
                 .into_boxed();
-            page_after!(query, disputes::first_contact_due_at, after, limit).load(conn)?
+            page_after!(query, disputes.first_contact_due_at, after, limit).load(conn)?
         }
         Deadline::Settlement => {
             let query = disputes::table
@@ -89,7 +102,7 @@ pub fn lapsed(
                 .filter(disputes::settlement_due_at.lt(now))
                 .select((disputes::settlement_due_at, disputes::id, disputes::version))
                 .into_boxed();
-            page_after!(query, disputes::settlement_due_at, after, limit).load(conn)?
+            page_after!(query, disputes.settlement_due_at, after, limit).load(conn)?
         }
         Deadline::Fulfilment => {
             let query = disputes::table
@@ -103,7 +116,7 @@ pub fn lapsed(
                     disputes::version,
                 ))
                 .into_boxed();
-            page_after!(query, settlements::fulfilment_due_at, after, limit).load(conn)?
+            page_after!(query, settlements.fulfilment_due_at, after, limit).load(conn)?
         }
     })
 }
@@ -127,13 +140,7 @@ pub fn awaiting_confirmation(
             disputes::version,
         ))
         .into_boxed();
-    Ok(page_after!(
-        query,
-        disputes::fulfilled_at.assume_not_null(),
-        after,
-        limit
-    )
-    .load(conn)?)
+    Ok(page_after!(query, disputes.fulfilled_at, after, limit).load(conn)?)
 }
 
 /// Offer id, dispute id and dispute status of the open offers expiring at or before `now`.
@@ -219,7 +226,7 @@ pub fn due_between(
                 .filter(disputes::first_contact_due_at.le(to))
                 .select(columns!(disputes::first_contact_due_at))
                 .into_boxed();
-            page_after!(query, disputes::first_contact_due_at, after, limit).load(conn)?
+            page_after!(query, disputes.first_contact_due_at, after, limit).load(conn)?
         }
         Deadline::Settlement => {
             let query = base()
@@ -228,7 +235,7 @@ pub fn due_between(
                 .filter(disputes::settlement_due_at.le(to))
                 .select(columns!(disputes::settlement_due_at))
                 .into_boxed();
-            page_after!(query, disputes::settlement_due_at, after, limit).load(conn)?
+            page_after!(query, disputes.settlement_due_at, after, limit).load(conn)?
         }
         Deadline::Fulfilment => {
             let query = base()
@@ -239,7 +246,7 @@ pub fn due_between(
                 .filter(settlements::fulfilment_due_at.le(to))
                 .select(columns!(settlements::fulfilment_due_at))
                 .into_boxed();
-            page_after!(query, settlements::fulfilment_due_at, after, limit).load(conn)?
+            page_after!(query, settlements.fulfilment_due_at, after, limit).load(conn)?
         }
     })
 }

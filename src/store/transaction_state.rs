@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use diesel::RunQueryDsl;
 
 use super::audit::NewEntry;
-use super::disputes::{Concluded, TimelineEvent};
+use super::disputes::{Concluded, Dispute, TimelineEvent};
 use super::jobs::JobRow;
 use super::notifications::Notification;
 use super::schema::{audit_log, dispute_events, jobs, notifications};
@@ -41,6 +41,9 @@ pub(crate) struct Gathered {
     notifications: Vec<Notification>,
     jobs: Vec<JobRow>,
     concluded: Vec<Concluded>,
+    /// Disputes saved while [`defer_saves`] holds, to be written together.
+    saves: Vec<Dispute>,
+    defer_saves: bool,
     /// Advisory locks taken: class, key, shared.
     locks: Vec<(i32, String, bool)>,
     /// What [`remembered`] read, by what it was and its key.
@@ -61,8 +64,8 @@ fn address(conn: &DbConn) -> usize {
 pub(crate) struct TransactionState(usize);
 
 /// How much a savepoint found kept: timeline entries, audit entries, notifications, jobs,
-/// concluded disputes, locks.
-pub(crate) type Mark = (usize, usize, usize, usize, usize, usize);
+/// concluded disputes, saved disputes, locks.
+pub(crate) type Mark = (usize, usize, usize, usize, usize, usize, usize);
 
 impl TransactionState {
     /// Starts gathering for the write transaction opening on `conn`.
@@ -79,6 +82,8 @@ impl TransactionState {
                 notifications: Vec::new(),
                 jobs: Vec::new(),
                 concluded: Vec::new(),
+                saves: Vec::new(),
+                defer_saves: false,
                 locks: Vec::new(),
                 reads: HashMap::new(),
             });
@@ -99,6 +104,7 @@ impl TransactionState {
                 g.notifications.len(),
                 g.jobs.len(),
                 g.concluded.len(),
+                g.saves.len(),
                 g.locks.len(),
             )
         })
@@ -110,13 +116,14 @@ impl TransactionState {
     }
 
     fn restore_at(conn: usize, mark: Option<Mark>) {
-        if let Some((events, audit, notifications, jobs, concluded, locks)) = mark {
+        if let Some((events, audit, notifications, jobs, concluded, saves, locks)) = mark {
             with_gathered(conn, |g| {
                 g.events.truncate(events);
                 g.audit.truncate(audit);
                 g.notifications.truncate(notifications);
                 g.jobs.truncate(jobs);
                 g.concluded.truncate(concluded);
+                g.saves.truncate(saves);
                 g.locks.truncate(locks);
                 // What the savepoint wrote may have changed what was read during it.
                 g.reads.clear();
@@ -124,8 +131,14 @@ impl TransactionState {
         }
     }
 
-    /// Inserts what the transaction under way on `conn` has gathered, now.
+    /// Inserts what the transaction under way on `conn` has gathered, now: the disputes saved
+    /// first.
     pub(crate) fn write(conn: &mut DbConn) -> Result<(), StoreError> {
+        if !write_saves(conn)? {
+            return Err(StoreError::Corrupt(
+                "a dispute saved in a batch changed although the batch held it".into(),
+            ));
+        }
         let taken = with_gathered(address(conn), |g| {
             (
                 std::mem::take(&mut g.events),
@@ -253,6 +266,55 @@ pub(crate) fn remember<T: Clone + 'static>(conn: &DbConn, what: &'static str, ke
     with_gathered(address(conn), |g| {
         g.reads.insert((what, key.to_string()), Box::new(value));
     });
+}
+
+/// From now on the disputes the write transaction open on `conn` saves are written together
+/// ([`write_saves`]): only for a transaction that holds every dispute it changes, read at the
+/// version it saves over, as a sweep batch does (`store::timers::claim_for_sweep`).
+pub(crate) fn defer_saves(conn: &DbConn) {
+    with_gathered(address(conn), |g| g.defer_saves = true);
+}
+
+/// Keeps `dispute`, saved over `expected_version` (the one before its own), to be saved with
+/// the others of the transaction open on `conn` when it defers its saves ([`defer_saves`]);
+/// whether it was kept (if not, the caller saves it now). A dispute saved a second time first
+/// has its earlier save written.
+pub(crate) fn defer_save(
+    conn: &mut DbConn,
+    dispute: &Dispute,
+    expected_version: i64,
+) -> Result<bool, StoreError> {
+    if dispute.version != expected_version + 1 {
+        return Ok(false);
+    }
+    let pending = with_gathered(address(conn), |g| {
+        g.defer_saves
+            .then(|| g.saves.iter().any(|saved| saved.id == dispute.id))
+    })
+    .flatten();
+    match pending {
+        None => Ok(false),
+        Some(again) => {
+            if again && !write_saves(conn)? {
+                return Err(StoreError::Corrupt(
+                    "a dispute saved in a batch changed although the batch held it".into(),
+                ));
+            }
+            with_gathered(address(conn), |g| g.saves.push(dispute.clone()));
+            Ok(true)
+        }
+    }
+}
+
+/// Writes the disputes kept by [`defer_save`] in the transaction open on `conn`, one statement
+/// per [`ROWS_PER_STATEMENT`]; whether each was still at the version it was saved over.
+pub(crate) fn write_saves(conn: &mut DbConn) -> Result<bool, StoreError> {
+    let saves = with_gathered(address(conn), |g| std::mem::take(&mut g.saves)).unwrap_or_default();
+    let mut all = true;
+    for chunk in saves.chunks(ROWS_PER_STATEMENT) {
+        all &= super::disputes::save_disputes(conn, chunk)? == chunk.len();
+    }
+    Ok(all)
 }
 
 /// Whether the write transaction open on `conn` holds advisory lock (`class`, `key`) as

@@ -60,6 +60,7 @@ both_backends!(
     escalations_delivered_together_are_each_delivered_once,
     a_batch_of_lapses_reaches_each_person_in_one_email,
     three_sweeps_at_once_escalate_each_dispute_once,
+    a_workers_sweep_passes_at_once_escalate_each_dispute_once,
     a_dispute_that_cannot_lapse_holds_up_none_beside_it,
     a_missed_first_contact_is_flagged_and_reminded_once,
     an_unsettled_dispute_escalates_when_its_due_date_passes,
@@ -266,6 +267,34 @@ async fn three_sweeps_at_once_escalate_each_dispute_once(app: TestApp) {
             "{id}"
         );
     }
+}
+
+async fn a_workers_sweep_passes_at_once_escalate_each_dispute_once(app: TestApp) {
+    let ids = five_filed(&app).await;
+    app.advance(Duration::days(15));
+    // A worker node sweeping with three passes at once (`jobs.sweepers`), each on its own
+    // connection, over pages of two.
+    let mut ctx = app.state.job_context();
+    ctx.settings.sweepers = 3;
+    let report = odr::jobs::worker::Worker::new(ctx).sweep().await.unwrap();
+    assert_eq!(
+        (report.first_contacts_flagged, report.escalated_unsettled),
+        (5, 5),
+        "{report:?}"
+    );
+    for id in &ids {
+        let v = view(&app, id).await;
+        assert_eq!(v["status"], "escalated", "{id}");
+        assert_eq!(
+            (
+                count_kind(&v, "first_contact_lapsed"),
+                count_kind(&v, "settlement_lapsed")
+            ),
+            (1, 1),
+            "{id}"
+        );
+    }
+    assert_eq!(app.sweep().await.escalated_unsettled, 0, "nothing left");
 }
 
 async fn a_missed_first_contact_is_flagged_and_reminded_once(app: TestApp) {
