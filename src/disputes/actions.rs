@@ -293,10 +293,11 @@ thread_local! {
 }
 
 /// The escalations a sweep opens in one transaction (docs/escalation.md#packet), written
-/// together just before it commits: first the transaction's counters, so every packet counts
-/// its own dispute and its batch-mates (escalated at the same moment), then one packet each
-/// with the figures measured once per scope ([`PacketMemo`]), then the rows and delivery jobs
-/// in one statement each. Dropping the batch forgets what it holds.
+/// together at its end: the figures of every scope measured once ([`PacketMemo`]), before
+/// the batch wrote anything ([`Self::measure`]; on the retry with a savepoint per dispute,
+/// after writing the transaction's counters instead), so every packet counts its own dispute
+/// and its batch-mates; then one packet each, then the rows and delivery jobs in one statement
+/// each. Dropping the batch forgets what it holds.
 pub struct EscalationBatch(());
 
 impl EscalationBatch {

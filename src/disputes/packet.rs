@@ -140,10 +140,10 @@ fn remembered<T: Clone>(
 
 /// What the packets of one transaction have read and share: the figures by scope and period,
 /// and the industries and regions by code. A period ending at midnight does not depend on the
-/// moment it is read at ([`measure`]), so once a batch of escalations has written its
-/// counters, every packet of the batch reads the same figures for the same scope: the sweep
-/// measures each once per batch (docs/escalation.md#packet), and names each industry and
-/// region once.
+/// moment it is read at ([`measure`]) as long as the disputes and the counters agree (before a
+/// batch of escalations writes anything, or once it has written its counters), so every
+/// packet of the batch reads the same figures for the same scope: the sweep measures each once
+/// per batch (docs/escalation.md#packet), and names each industry and region once.
 #[derive(Debug, Default)]
 pub struct PacketMemo {
     figures: HashMap<(MetricScope, NaiveDate, NaiveDate), FiguresDto>,

@@ -235,11 +235,20 @@ fn apply_claimed(
         } else {
             Some(escalations.measure(conn)?)
         };
-        if !crate::store::transaction_state::write_saves(conn)? {
-            tracing::info!(
-                "a dispute of the batch changed meanwhile; the batch is applied again dispute by dispute"
-            );
-            return Err(Undone::OneFailed);
+        // A save that fails, or finds a dispute changed, undoes the batch like a lapse that
+        // fails: it is applied again dispute by dispute.
+        match crate::store::transaction_state::write_saves(conn) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(
+                    "a dispute of the batch changed meanwhile; the batch is applied again dispute by dispute"
+                );
+                return Err(Undone::OneFailed);
+            }
+            Err(error) => {
+                tracing::info!(%error, "the batch's disputes not saved; the batch is applied again dispute by dispute");
+                return Err(Undone::OneFailed);
+            }
         }
         escalations.finish(conn, ctx, measured)?;
         emails.finish(conn, ctx, now)?;

@@ -18,7 +18,9 @@ pub type PageEnd = (NaiveDateTime, String);
 
 /// Keeps the rows of a boxed query after `after` in (`$table.$due`, id) order, at most
 /// `limit`. The page starts with a row-value comparison, which both databases read as where
-/// to start in an index on (due moment, id): written as `due > at OR (due = at AND id > last)`,
+/// to start in an index on (due moment, id) where there is one (first contact, settlement; the
+/// fulfilment and confirmation pages, few at a time, are filtered): written as `due > at OR
+/// (due = at AND id > last)`,
 /// each page read the index from the first due row again, every row already lapsed included
 /// (158 ms a page at 100,000 disputes due at one moment).
 macro_rules! page_after {
