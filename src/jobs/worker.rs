@@ -50,8 +50,8 @@ where
 }
 
 /// How many due jobs a job loop claims at once; each waits its turn under its lease, renewed
-/// when more than half of it has run by then (deliveries that follow each other take their
-/// turn together, their leases checked when it begins). Fifty, so that the thousands of jobs
+/// when more than half of it has run by then (the claim's deliveries take their turn together,
+/// their leases checked when it begins and each gateway's again before its post). Fifty, so that the thousands of jobs
 /// a mass lapse queues cost a claim and a completion per fifty (docs/architecture.md#jobs).
 const CLAIM_BATCH: i64 = 50;
 
@@ -181,8 +181,9 @@ impl Worker {
     }
 
     /// Claims up to [`CLAIM_BATCH`] due jobs in one statement and runs them one after
-    /// another; deliveries through the `builtin` connector that follow each other (one sweep
-    /// batch's escalations) are marked delivered together ([`Self::deliver_all`]). Other jobs
+    /// another; the claim's deliveries through the `builtin` connector (a sweep's escalations)
+    /// are made in one turn, at the first one's place, and marked delivered together
+    /// ([`Self::deliver_all`]). Other jobs
     /// done are marked so together when the batch ends or before a lease is renewed (a worker
     /// that dies in between sends those emails again; jobs run at least once); a failure is
     /// recorded at once. A job whose lease has run more than half its length by its turn is
@@ -202,9 +203,13 @@ impl Worker {
             };
             let mut turn = VecDeque::from([first]);
             if turn[0].kind == DELIVERY {
-                while claimed.front().is_some_and(|next| next.kind == DELIVERY) {
-                    turn.extend(claimed.pop_front());
-                }
+                // Every delivery of the claim goes in this turn, the other jobs between them
+                // (a sweep batch's emails) after it, in their order.
+                let (deliveries, others) = std::mem::take(&mut claimed)
+                    .into_iter()
+                    .partition::<VecDeque<_>, _>(|next| next.kind == DELIVERY);
+                turn.extend(deliveries);
+                claimed = others;
             }
             let mut held = Vec::with_capacity(turn.len());
             while let Some(row) = turn.pop_front() {
@@ -365,7 +370,7 @@ impl Worker {
             }
         }
         if !deliveries.is_empty() {
-            self.deliver_all(deliveries).await?;
+            self.deliver_all(deliveries, done).await?;
         }
         Ok(())
     }
@@ -407,9 +412,14 @@ impl Worker {
     /// connectors. Each packet was stored when its dispute escalated, so every attempt sends
     /// the same bytes under the same `Idempotency-Key`. A delivery through an HTTP gateway is
     /// marked as soon as the gateway took it, so a worker that dies repeats only the one under
-    /// way; those through the `builtin` connector, which sends nothing outside, are marked
-    /// together.
-    async fn deliver_all(&self, jobs: Vec<(JobRow, String)>) -> Result<(), StoreError> {
+    /// way, and its lease is checked before it is posted ([`Self::hold`]): a gateway may take
+    /// its whole timeout for each of a turn's. Those through the `builtin` connector, which
+    /// sends nothing outside, are marked together.
+    async fn deliver_all(
+        &self,
+        jobs: Vec<(JobRow, String)>,
+        done: &mut Vec<JobRow>,
+    ) -> Result<(), StoreError> {
         let ids: Vec<String> = jobs.iter().map(|(_, id)| id.clone()).collect();
         let found = self
             .ctx
@@ -437,10 +447,16 @@ impl Worker {
                 Some((connector, _, true)) if connector == BUILTIN_CONNECTOR => {
                     builtin.push((row, id, true));
                 }
-                Some((connector, packet, true)) => match self.post(connector, &id, packet).await {
-                    Ok(()) => self.mark_delivered(vec![(row, id, true)]).await?,
-                    Err(error) => self.failed(row, Some(&id), error).await?,
-                },
+                Some((connector, packet, true)) => {
+                    // Another loop took it over meanwhile: it is theirs.
+                    let Some(row) = self.hold(row, done).await? else {
+                        continue;
+                    };
+                    match self.post(connector, &id, packet).await {
+                        Ok(()) => self.mark_delivered(vec![(row, id, true)]).await?,
+                        Err(error) => self.failed(row, Some(&id), error).await?,
+                    }
+                }
             }
         }
         self.mark_delivered(builtin).await

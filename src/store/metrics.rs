@@ -666,14 +666,29 @@ fn active_units(
     Ok((any.len() as i64, handling.len() as i64))
 }
 
+/// The statuses that await settlement
+/// ([`crate::domain::dispute::Status::awaits_settlement`]), written out.
+macro_rules! awaiting_statuses_sql {
+    () => {
+        "disputes.status IN ('filed', 'negotiating')"
+    };
+}
+
 /// Disputes still in handling and awaiting settlement now (not paused: a paused dispute's clock
 /// stands still), as written in the predicate of the partial index `disputes_open_due_idx`
 /// (migration `2026-12-04-000004_overdue_indexes`), so both databases read only the open
 /// disputes. Written out rather than bound: a statement with SQL text of its own is planned for
 /// its moment each time, where a prepared one would soon get a generic plan that cannot know
 /// the moment is recent.
-pub const AWAITING_SETTLEMENT_SQL: &str =
-    "disputes.handling_ended_at IS NULL AND disputes.status IN ('filed', 'negotiating')";
+pub const AWAITING_SETTLEMENT_SQL: &str = concat!(
+    "disputes.handling_ended_at IS NULL AND ",
+    awaiting_statuses_sql!()
+);
+
+/// Disputes awaiting settlement, paused or not, as written in the predicate of the partial
+/// index `disputes_settlement_lapse_idx` (migration `2026-12-05-000004_settlement_lapse_index`),
+/// which the sweeper's settlement lapses page through.
+pub const AWAITING_STATUSES_SQL: &str = awaiting_statuses_sql!();
 
 /// Disputes whose handling ended after their settlement due moment, as written in the predicate
 /// of the partial index `disputes_overdue_spell_idx`.
@@ -1316,6 +1331,10 @@ mod tests {
         assert!(
             AWAITING_SETTLEMENT_SQL.ends_with(&format!("IN ({})", names.join(", "))),
             "{AWAITING_SETTLEMENT_SQL}"
+        );
+        assert_eq!(
+            AWAITING_STATUSES_SQL,
+            format!("disputes.status IN ({})", names.join(", "))
         );
     }
 

@@ -99,8 +99,12 @@ pub fn lapsed(
             page_after!(query, disputes.first_contact_due_at, after, limit).load(conn)?
         }
         Deadline::Settlement => {
+            // Written out, so that both databases read the partial index of the disputes
+            // still awaiting settlement, not every dispute whose due moment ever passed.
             let query = disputes::table
-                .filter(disputes::status.eq_any(Status::awaiting_settlement_names()))
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    super::metrics::AWAITING_STATUSES_SQL,
+                ))
                 .filter(disputes::settlement_due_at.lt(now))
                 .select((disputes::settlement_due_at, disputes::id, disputes::version))
                 .into_boxed();

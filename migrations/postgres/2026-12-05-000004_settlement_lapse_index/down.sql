@@ -1,0 +1,1 @@
+DROP INDEX disputes_settlement_lapse_idx;
