@@ -473,6 +473,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_industry_has_words_for_the_directory_search() {
+        let with_words: Vec<&str> = crate::domain::industry::codes_with_words().collect();
+        for industry in industries() {
+            assert!(
+                with_words.contains(&industry.code.as_str()),
+                "{}",
+                industry.code
+            );
+        }
+    }
+
+    #[test]
     fn demo_credit_codes_are_valid() {
         for n in 1..=20 {
             let code = demo_uscc("330106", n);

@@ -225,14 +225,23 @@ pub fn send_notice<'u>(
         if let Some(batch) = e.borrow_mut().as_mut() {
             for (user, (headline, detail)) in &told {
                 if let Some(email) = &user.email {
+                    let language = Lang::of(&user.language);
                     batch.push(Waiting {
                         to: email.clone(),
                         name: user.display_name.clone(),
-                        language: Lang::of(&user.language),
+                        language,
                         many,
+                        subject: subject_of(
+                            language,
+                            NotificationKind::Update,
+                            headline,
+                            detail,
+                            &dispute.case_number,
+                        ),
                         headline: headline.clone(),
                         detail: detail.clone(),
                         case_number: dispute.case_number.clone(),
+                        link: dispute_link(ctx, &dispute.id),
                     });
                 }
             }
@@ -244,13 +253,30 @@ pub fn send_notice<'u>(
 /// The notices whose emails an [`EmailBatch`] gathers, each with its words for several
 /// disputes (notices.ftl): those a sweep or a delivery turn sends for a hundred disputes at
 /// once to the same people.
-const GATHERED: [(&str, &str); 2] = [
+const GATHERED: [(&str, Many); 2] = [
     (
         "notice-first-contact-lapsed",
-        "notice-first-contact-lapsed-many",
+        Many {
+            detail: "notice-first-contact-lapsed-many",
+            subject: "notice-first-contact-lapsed-many-subject",
+        },
     ),
-    ("notice-escalation-queued", "notice-escalation-queued-many"),
+    (
+        "notice-escalation-queued",
+        Many {
+            detail: "notice-escalation-queued-many",
+            subject: "notice-escalation-queued-many-subject",
+        },
+    ),
 ];
+
+/// The words of a gathered notice for several disputes (notices.ftl): its text and the
+/// subject of its email, each with `$count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Many {
+    detail: &'static str,
+    subject: &'static str,
+}
 
 /// An email of an [`EmailBatch`] not yet queued.
 struct Waiting {
@@ -258,10 +284,12 @@ struct Waiting {
     name: String,
     language: Lang,
     /// The words of the notice for several disputes.
-    many: &'static str,
+    many: Many,
+    subject: String,
     headline: String,
     detail: String,
     case_number: String,
+    link: String,
 }
 
 thread_local! {
@@ -318,7 +346,7 @@ impl EmailBatch {
         }
         let waiting = EMAILS.with(|e| e.borrow_mut().take()).unwrap_or_default();
         let mut groups: Vec<Vec<Waiting>> = Vec::new();
-        let mut place: HashMap<(String, &'static str), usize> = HashMap::new();
+        let mut place: HashMap<(String, Many), usize> = HashMap::new();
         for email in waiting {
             let key = (email.to.clone(), email.many);
             match place.get(&key) {
@@ -336,10 +364,11 @@ impl EmailBatch {
                 DisputeNotice {
                     language: one.language,
                     name: one.name,
+                    subject: one.subject,
                     headline: one.headline,
                     detail: one.detail,
                     case_number: one.case_number,
-                    link: ctx.public_url.clone(),
+                    link: one.link,
                 }
                 .render(&one.to)
             } else {
@@ -348,7 +377,10 @@ impl EmailBatch {
                 ManyDisputesNotice {
                     language: first.language,
                     name: first.name.clone(),
-                    detail: Said::new(first.many)
+                    subject: Said::new(first.many.subject)
+                        .with("count", Arg::Number(count))
+                        .in_words(first.language),
+                    detail: Said::new(first.many.detail)
                         .with("count", Arg::Number(count))
                         .in_words(first.language),
                     case_numbers: group.iter().map(|w| w.case_number.clone()).collect(),
@@ -404,6 +436,33 @@ pub fn tell_staff(
     deliver(conn, ctx, &told, None, NotificationKind::Unit, true, now)
 }
 
+/// The subject of an email about one dispute in `lang`: its headline, or for an update the
+/// case number with what happened (docs/lifecycle.md#notices).
+fn subject_of(
+    lang: Lang,
+    kind: NotificationKind,
+    headline: &str,
+    detail: &str,
+    case_number: &str,
+) -> String {
+    if kind != NotificationKind::Update || case_number.is_empty() {
+        return headline.to_string();
+    }
+    Said::new("email-update-subject")
+        .with("case_number", Arg::text(case_number))
+        // Without its closing full stop (ideographic or Latin).
+        .with(
+            "what",
+            Arg::text(detail.trim_end_matches(['\u{3002}', '.'])),
+        )
+        .in_words(lang)
+}
+
+/// The address of dispute `id`'s page in the portal.
+fn dispute_link(ctx: &CaseContext, id: &str) -> String {
+    format!("{}/disputes/{id}", ctx.public_url.trim_end_matches('/'))
+}
+
 /// The one place notices go out: each user's in-app notification of their (headline, detail),
 /// and with `by_email` an email job for each who has an address.
 fn deliver(
@@ -431,13 +490,16 @@ fn deliver(
             now,
         ));
         if let (true, Some(email)) = (by_email, user.email.as_deref()) {
+            let case_number = dispute.map(|(_, n)| n.to_string()).unwrap_or_default();
             let message = DisputeNotice {
                 language,
                 name: user.display_name.clone(),
+                subject: subject_of(language, kind, headline, detail, &case_number),
                 headline: headline.clone(),
                 detail: detail.clone(),
-                case_number: dispute.map(|(_, n)| n.to_string()).unwrap_or_default(),
-                link: ctx.public_url.clone(),
+                case_number,
+                link: dispute
+                    .map_or_else(|| ctx.public_url.clone(), |(id, _)| dispute_link(ctx, id)),
             }
             .render(email)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;

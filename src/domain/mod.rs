@@ -11,6 +11,7 @@ pub mod commitment;
 pub mod contact;
 pub mod dispute;
 pub mod escalation;
+pub mod industry;
 pub mod masking;
 pub mod metrics;
 pub mod money;

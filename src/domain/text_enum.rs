@@ -41,6 +41,12 @@ macro_rules! text_enum {
                 self.into()
             }
 
+            /// Every name, comma-separated, for a message that says what is allowed.
+            #[allow(dead_code, reason = "not every set is named in a message")]
+            pub fn names() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+
             /// The value named `name`, if any.
             pub fn parse(name: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == name)

@@ -99,8 +99,7 @@ fn handled_region(auth: &AuthUser) -> Result<Option<RegionCode>, ApiError> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AlertQuery {
-    /// Only alerts in this status.
-    #[param(value_type = Option<AlertStatus>)]
+    /// Only alerts in these statuses, comma-separated (`open`, `acknowledged`, `closed`).
     pub status: Option<String>,
 }
 
@@ -123,22 +122,22 @@ pub async fn list_for(
     query: AlertQuery,
 ) -> Result<Vec<AlertDto>, ApiError> {
     let region = handled_region(auth)?;
-    let status = query.status;
-    if status
-        .as_deref()
-        .is_some_and(|s| AlertStatus::parse(s).is_none())
-    {
-        return Err(ApiError::invalid_field(
-            "status",
-            "invalid_status",
-            "open, acknowledged or closed",
-        ));
-    }
+    let mut errors = crate::error::FieldErrors::default();
+    let statuses = super::filters::several(
+        &mut errors,
+        "status",
+        "invalid_status",
+        "open, acknowledged or closed",
+        query.status.as_deref(),
+        AlertStatus::parse,
+    );
+    errors.finish()?;
     let prefix = region.map(|r| r.prefix().to_string());
     state
         .db
         .read(Some(&auth.user.id), move |conn| {
-            let rows = list_alerts(conn, prefix.as_deref(), status.as_deref(), 500)?;
+            let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+            let rows = list_alerts(conn, prefix.as_deref(), &statuses, 500)?;
             let labels = alert_labels(conn, &rows)?;
             rows.into_iter()
                 .map(|a| AlertDto::of(a, &labels))

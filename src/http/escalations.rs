@@ -41,8 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EscalationQuery {
-    /// Only escalations in this state.
-    #[param(value_type = Option<EscalationState>)]
+    /// Only escalations in these states, comma-separated (e.g. `delivered,received`).
     pub state: Option<String>,
 }
 
@@ -87,21 +86,22 @@ pub async fn list_for(
     query: EscalationQuery,
 ) -> Result<Vec<EscalationItem>, ApiError> {
     let region = region_of(auth)?;
-    let wanted = match query.state.as_deref() {
-        None => None,
-        Some(s) => Some(
-            EscalationState::parse(s)
-                .ok_or_else(|| {
-                    ApiError::invalid_field("state", "invalid_state", "unknown escalation state")
-                })?
-                .as_str(),
-        ),
-    };
+    let mut errors = crate::error::FieldErrors::default();
+    let wanted = super::filters::several(
+        &mut errors,
+        "state",
+        "invalid_state",
+        &EscalationState::names(),
+        query.state.as_deref(),
+        EscalationState::parse,
+    );
+    errors.finish()?;
     let prefix = region.prefix().to_string();
     let rows = state
         .db
         .read(Some(&auth.user.id), move |conn| {
-            queue(conn, &prefix, wanted, 200).map_err(ApiError::from)
+            let wanted: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
+            queue(conn, &prefix, &wanted, 200).map_err(ApiError::from)
         })
         .await?;
     rows.into_iter()

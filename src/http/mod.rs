@@ -17,6 +17,7 @@ pub mod disputes;
 pub mod errors;
 pub mod escalations;
 pub mod evaluation;
+pub mod filters;
 pub mod headers;
 pub mod health;
 pub mod idempotency;

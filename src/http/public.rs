@@ -27,7 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
-    /// Part of the business name.
+    /// Part of the business name or address, or a word for an industry ("饭店", "4S店").
     pub q: Option<String>,
     /// Industry code.
     pub industry: Option<String>,

@@ -169,10 +169,9 @@ pub fn unit_response(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnitQuery {
-    /// Only units in this status.
-    #[param(value_type = Option<UnitStatus>)]
+    /// Only units in these statuses, comma-separated (e.g. `pending,active`).
     pub status: Option<String>,
-    /// Part of the business name.
+    /// Part of the business name or address, or a word for an industry ("饭店", "4S店").
     pub q: Option<String>,
     pub industry: Option<String>,
     /// A region code; units in it and its sub-regions.
@@ -219,9 +218,14 @@ pub fn parse_unit_filter(
     page: &PageParams,
 ) -> Result<UnitFilter, ApiError> {
     let mut errors = FieldErrors::default();
-    let status = status
-        .map(|s| errors.check("status", "invalid_status", s.parse::<UnitStatus>()))
-        .unwrap_or(None);
+    let statuses = super::filters::several(
+        &mut errors,
+        "status",
+        "invalid_status",
+        &UnitStatus::names(),
+        status,
+        UnitStatus::parse,
+    );
     let region_prefix = region
         .map(|r| {
             errors
@@ -236,12 +240,20 @@ pub fn parse_unit_filter(
     let limit = page.limit().map_err(|e| errors.absorb(e)).ok();
     let after_id = page.cursor().map_err(|e| errors.absorb(e)).ok();
     errors.finish()?;
+    let text = q
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_string);
     Ok(UnitFilter {
-        status,
-        name_contains: q
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(str::to_string),
+        statuses,
+        industries_meant: text
+            .as_deref()
+            .map(crate::domain::industry::industries_meant)
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        text,
         industry_code: industry.map(str::to_string),
         region_prefix,
         after_id: after_id.flatten(),

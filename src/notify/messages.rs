@@ -139,6 +139,8 @@ impl PasswordReset {
 pub struct DisputeNotice {
     pub language: Lang,
     pub name: String,
+    /// Names the case and what happened.
+    pub subject: String,
     pub headline: String,
     pub detail: String,
     pub case_number: String,
@@ -158,7 +160,7 @@ impl DisputeNotice {
         }
         Layout {
             lang: l,
-            subject: self.headline.clone(),
+            subject: self.subject.clone(),
             name: &self.name,
             headline: Some(&self.headline),
             paragraphs,
@@ -178,6 +180,8 @@ impl DisputeNotice {
 pub struct ManyDisputesNotice {
     pub language: Lang,
     pub name: String,
+    /// Names how many disputes and what happened to them.
+    pub subject: String,
     /// What happened, naming how many disputes.
     pub detail: String,
     pub case_numbers: Vec<String>,
@@ -193,15 +197,11 @@ impl ManyDisputesNotice {
             .iter()
             .map(|n| l.format("email-case-number", &[("case_number", n.as_str().into())]))
             .collect();
-        let subject = l.format(
-            "email-many-disputes-subject",
-            &[("count", self.case_numbers.len().into())],
-        );
         Layout {
             lang: l,
-            subject: subject.clone(),
+            subject: self.subject.clone(),
             name: &self.name,
-            headline: Some(&subject),
+            headline: Some(&self.subject),
             paragraphs: vec![self.detail.clone()],
             lines: &lines,
             link_intro: l.s("email-notice-login").to_string(),

@@ -50,7 +50,7 @@ pub fn insert_alert(conn: &mut DbConn, alert: &Alert) -> Result<bool, StoreError
 pub fn list_alerts(
     conn: &mut DbConn,
     region_prefix: Option<&str>,
-    status: Option<&str>,
+    statuses: &[&str],
     limit: i64,
 ) -> Result<Vec<Alert>, StoreError> {
     let mut query = alerts::table
@@ -61,8 +61,8 @@ pub fn list_alerts(
     if let Some(prefix) = region_prefix {
         query = query.filter(crate::in_region!(alerts::region_code, prefix));
     }
-    if let Some(status) = status {
-        query = query.filter(alerts::status.eq(status.to_string()));
+    if !statuses.is_empty() {
+        query = query.filter(alerts::status.eq_any(statuses.to_vec()));
     }
     Ok(query.load(conn)?)
 }

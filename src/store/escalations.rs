@@ -233,7 +233,7 @@ pub struct QueueItem {
 pub fn queue(
     conn: &mut DbConn,
     region_prefix: &str,
-    state: Option<&str>,
+    states: &[&str],
     limit: i64,
 ) -> Result<Vec<QueueItem>, StoreError> {
     let mut query = escalations::table
@@ -253,8 +253,8 @@ pub fn queue(
             escalations::created_at,
         ))
         .into_boxed();
-    if let Some(state) = state {
-        query = query.filter(escalations::state.eq(state.to_string()));
+    if !states.is_empty() {
+        query = query.filter(escalations::state.eq_any(states.to_vec()));
     }
     Ok(query.load(conn)?)
 }

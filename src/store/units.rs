@@ -83,8 +83,12 @@ pub enum UnitScope {
 /// Filters and paging for a unit listing.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {
-    pub status: Option<UnitStatus>,
-    pub name_contains: Option<String>,
+    /// Units in one of these statuses (all when empty).
+    pub statuses: Vec<UnitStatus>,
+    /// Units whose business name or address contains this, or whose industry is one of
+    /// `industries_meant` (docs/api.md#directory-search).
+    pub text: Option<String>,
+    pub industries_meant: Vec<String>,
     pub industry_code: Option<String>,
     pub region_prefix: Option<String>,
     /// Only units with an id after this one (ascending order).
@@ -364,14 +368,18 @@ pub fn list_units(
         UnitScope::Association(id) => query.filter(businesses::association_id.eq(id.clone())),
         UnitScope::Business(id) => query.filter(businesses::id.eq(id.clone())),
     };
-    if let Some(status) = filter.status {
-        query = query.filter(odr_units::status.eq(status.as_str()));
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        query = query.filter(odr_units::status.eq_any(statuses));
     }
-    if let Some(name) = &filter.name_contains {
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", like_escape(text));
         query = query.filter(
             businesses::name
-                .like(format!("%{}%", like_escape(name)))
-                .escape('\\'),
+                .like(pattern.clone())
+                .escape('\\')
+                .or(businesses::address.like(pattern).escape('\\'))
+                .or(businesses::industry_code.eq_any(filter.industries_meant.clone())),
         );
     }
     if let Some(industry) = &filter.industry_code {

@@ -177,6 +177,13 @@ async fn filings_raise_each_alert_once_for_the_regions_regulators(app: TestApp) 
         .get("/api/v1/alerts?status=open", Some(&xihu))
         .await
         .body;
+    assert_eq!(
+        app.get("/api/v1/alerts?status=acknowledged,open", Some(&xihu))
+            .await
+            .body,
+        alerts,
+        "none acknowledged yet"
+    );
     let mass = of_kind(&alerts, "mass_complaint");
     assert_eq!(mass.len(), 1);
     assert_eq!(

@@ -365,8 +365,18 @@ async fn a_dispute_goes_from_filing_to_rating_in_the_browser(app: TestApp) {
     merchant.act("mark_fulfilled").await;
     assert!(merchant.notice().await.contains("经营者已履行"));
     consumer.goto(&dispute_path).await;
+    let deadlines = consumer.text("#deadlines").await;
+    assert!(
+        deadlines.contains("经营者说明：已退款 900 元"),
+        "the business's note is shown: {deadlines}"
+    );
     consumer.act("confirm_fulfilment").await;
     assert_eq!(consumer.status().await, "已解决");
+    let deadlines = consumer.text("#deadlines").await;
+    assert!(
+        !deadlines.contains("履行期限"),
+        "no countdown once concluded: {deadlines}"
+    );
     consumer.click("input[name=rating][value='5']").await;
     consumer.fill("#comment", "处理及时").await;
     consumer.act("rate").await;

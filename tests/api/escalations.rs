@@ -73,6 +73,15 @@ async fn an_escalation_lands_in_the_queue_of_the_regions_regulators(app: TestApp
     assert_eq!(queue.body[0]["initiated_by"], "merchant");
     let city = app.demo_token("reg.hangzhou@odr.demo").await;
     assert_eq!(
+        app.get("/api/v1/escalations?state=received,delivered", Some(&city))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
         app.get("/api/v1/escalations?state=delivered", Some(&city))
             .await
             .body
@@ -199,9 +208,11 @@ async fn only_regulators_of_the_region_handle_escalations(app: TestApp) {
     app.post(&path, Some(&xihu), &json!({"status": "nonsense"}))
         .await
         .expect_problem(422, "validation_failed");
-    app.get("/api/v1/escalations?state=lost", Some(&xihu))
-        .await
-        .expect_problem(422, "validation_failed");
+    let lost = app
+        .get("/api/v1/escalations?state=delivered,lost", Some(&xihu))
+        .await;
+    lost.expect_problem(422, "validation_failed");
+    assert_eq!(lost.failing_fields(), vec!["state"]);
     app.post(
         &path,
         Some(&xihu),

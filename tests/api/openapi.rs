@@ -181,6 +181,21 @@ fn closed_sets_are_enums_in_the_contract() {
             "status",
             "a comma-separated list of statuses",
         ),
+        (
+            "/api/v1/units",
+            "status",
+            "a comma-separated list of statuses",
+        ),
+        (
+            "/api/v1/alerts",
+            "status",
+            "a comma-separated list of statuses",
+        ),
+        (
+            "/api/v1/escalations",
+            "state",
+            "a comma-separated list of states",
+        ),
     ];
     let document: serde_json::Value =
         serde_json::from_str(&odr::http::openapi::document()).unwrap();

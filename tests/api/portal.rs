@@ -645,6 +645,61 @@ async fn a_refused_filing_keeps_what_the_consumer_typed(app: TestApp) {
     );
 }
 
+both_backends!(withdrawing_in_the_portal_asks_for_a_confirmation);
+
+async fn withdrawing_in_the_portal_asks_for_a_confirmation(app: TestApp) {
+    app.seed_demo().await;
+    let id = app
+        .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+    let page = consumer.get(&format!("/disputes/{id}")).await;
+    assert!(page.html.contains("撤回后纠纷即告终结"), "{}", page.html);
+    let csrf = page.csrf();
+    let act = format!("/disputes/{id}/act");
+    let unticked = consumer
+        .post(
+            &act,
+            &[
+                ("csrf", &csrf),
+                ("action", "withdraw"),
+                ("reason", "不想等了"),
+            ],
+        )
+        .await;
+    assert_eq!(unticked.status, 422);
+    assert!(
+        unticked.html.contains("请勾选确认后再撤回"),
+        "{}",
+        unticked.html
+    );
+    let api = app.demo_token("consumer@odr.demo").await;
+    let status = |reply: crate::helpers::Reply| reply.body["status"].clone();
+    assert_eq!(
+        status(app.get(&format!("/api/v1/disputes/{id}"), Some(&api)).await),
+        "filed",
+        "nothing withdrawn without the tick"
+    );
+    consumer
+        .post(
+            &act,
+            &[
+                ("csrf", &csrf),
+                ("action", "withdraw"),
+                ("reason", "不想等了"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status(app.get(&format!("/api/v1/disputes/{id}"), Some(&api)).await),
+        "withdrawn"
+    );
+}
+
 both_backends!(every_page_with_figures_links_how_they_are_counted);
 
 async fn every_page_with_figures_links_how_they_are_counted(app: TestApp) {

@@ -33,6 +33,27 @@ async fn the_directory_lists_active_units_and_searches_them(app: TestApp) {
         .get("/api/v1/public/units?industry=catering", None)
         .await;
     assert_eq!(catering.body["items"].as_array().unwrap().len(), 3);
+    // A search finds units by the everyday word for their industry and by their address.
+    let names = |reply: &crate::helpers::Reply| -> Vec<String> {
+        let mut names: Vec<String> = reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let restaurants = app
+        .get("/api/v1/public/units?q=%E9%A5%AD%E5%BA%97", None) // 饭店
+        .await;
+    assert_eq!(names(&restaurants), names(&catering));
+    let in_english = app.get("/api/v1/public/units?q=Restaurant", None).await;
+    assert_eq!(names(&in_english), names(&catering));
+    let street = app
+        .get("/api/v1/public/units?q=%E6%B2%B3%E5%9D%8A%E8%A1%97", None) // 河坊街
+        .await;
+    assert_eq!(names(&street), ["杭州河坊老味道餐饮有限公司"]);
     let binjiang_catering = app
         .get("/api/v1/public/units?industry=catering&region=330108", None)
         .await;

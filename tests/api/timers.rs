@@ -162,7 +162,7 @@ async fn a_batch_of_lapses_reaches_each_person_in_one_email(app: TestApp) {
     assert_eq!(all, numbers, "each missed first contact told once");
     assert!(
         sent.iter().any(|e| e.to == UNIT_OWNER
-            && e.subject == "2 件纠纷有新进展"
+            && e.subject == "2 件纠纷首次响应已超时"
             && e.text.contains("2 件纠纷首次响应已超时")),
         "the email says how many"
     );
@@ -319,6 +319,16 @@ async fn a_missed_first_contact_is_flagged_and_reminded_once(app: TestApp) {
         .collect();
     assert_eq!(reminders.len(), 1);
     let v = view(&app, &id).await;
+    // The email names the case and what happened, and links to the dispute's page.
+    let case_number = v["case_number"].as_str().unwrap();
+    assert!(
+        reminders[0]
+            .subject
+            .starts_with(&format!("纠纷 {case_number}：首次响应已超时")),
+        "{}",
+        reminders[0].subject
+    );
+    assert!(reminders[0].text.contains(&format!("/disputes/{id}")));
     assert_eq!(v["status"], "filed");
     assert_eq!(kinds(&v).last().unwrap(), "first_contact_lapsed");
     assert_eq!(

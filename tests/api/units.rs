@@ -175,6 +175,10 @@ async fn unit_listings_are_scoped_to_the_caller(app: TestApp) {
         .get("/api/v1/units?status=pending", Some(&city_token))
         .await;
     assert_eq!(names(&pending), vec!["杭州拱宸家电商场有限公司"]);
+    let pending_or_active = app
+        .get("/api/v1/units?status=pending,active", Some(&city_token))
+        .await;
+    assert_eq!(pending_or_active.body["items"].as_array().unwrap().len(), 7);
     let catering = app
         .get("/api/v1/units?region=330108", Some(&city_token))
         .await;

@@ -65,8 +65,12 @@ impl FileDisputeRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionRequest {
-    /// Merchant: first contact, optionally with a message.
+    /// Merchant: first contact, optionally with a message in `body`, as the `message` action
+    /// takes it.
     FirstContact {
+        body: Option<String>,
+        /// The older name of `body`, still taken from v1 clients; send one of the two.
+        #[schema(deprecated)]
         message: Option<String>,
     },
     /// Either party: a message (a merchant's first message is its first contact).
@@ -170,8 +174,22 @@ impl ActionRequest {
     pub fn action(&self) -> Result<Action, ApiError> {
         let mut e = FieldErrors::default();
         let action = match self {
-            Self::FirstContact { message } => optional_text(&mut e, "message", message, 5000)
-                .map(|message| Action::FirstContact { message }),
+            Self::FirstContact { body, message } => {
+                let (field, text) = match (body, message) {
+                    (Some(_), Some(_)) => {
+                        e.add(
+                            "message",
+                            "duplicate_field",
+                            "send the text once, as `body` (`message` is its older name)",
+                        );
+                        ("body", body)
+                    }
+                    (None, Some(_)) => ("message", message),
+                    _ => ("body", body),
+                };
+                optional_text(&mut e, field, text, 5000)
+                    .map(|message| Action::FirstContact { message })
+            }
             Self::Message { body } => {
                 text(&mut e, "body", body, 1, 5000).map(|body| Action::Message { body })
             }
@@ -278,7 +296,9 @@ impl ActionRequest {
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DisputeQuery {
-    /// Comma-separated statuses, e.g. `filed,negotiating`.
+    /// Comma-separated statuses, e.g. `filed,negotiating`; `open` stands for every status not
+    /// concluded, `all` for every status. Without it, `sort=due` lists the open disputes and
+    /// `sort=filed` all of them.
     pub status: Option<String>,
     /// `first_contact_overdue` (no first contact by its due time) or `overdue` (filed or negotiating past the settlement due time).
     pub flag: Option<String>,

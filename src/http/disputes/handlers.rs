@@ -21,6 +21,7 @@ use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
+use crate::http::filters::several;
 use crate::http::idempotency::{idempotency_key, run_once};
 use crate::http::json::Json;
 use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -79,19 +80,25 @@ pub async fn file_for(
 
 fn parse_query(query: &DisputeQuery, now: DateTime<Utc>) -> Result<DisputeFilter, ApiError> {
     let mut e = FieldErrors::default();
-    let mut statuses = Vec::new();
-    for s in query
-        .status
+    let open: Vec<Status> = Status::ALL
         .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        match s.parse::<Status>() {
-            Ok(status) => statuses.push(status.as_str().to_string()),
-            Err(_) => e.add("status", "invalid_status", format!("unknown status `{s}`")),
-        }
-    }
+        .copied()
+        .filter(|s| s.is_open())
+        .collect();
+    let allowed = format!("open, all or statuses ({})", Status::names());
+    let named: Vec<Status> = several(
+        &mut e,
+        "status",
+        "invalid_status",
+        &allowed,
+        query.status.as_deref(),
+        |name| match name {
+            "open" => Some(open.clone()),
+            "all" => Some(Status::ALL.to_vec()),
+            _ => Status::parse(name).map(|s| vec![s]),
+        },
+    )
+    .concat();
     let (mut first_contact_overdue_at, mut overdue_at) = (None, None);
     match query.flag.as_deref() {
         None => {}
@@ -154,6 +161,21 @@ fn parse_query(query: &DisputeQuery, now: DateTime<Utc>) -> Result<DisputeFilter
         parsed
     });
     e.finish()?;
+    // Without statuses, the due order lists what is still open (docs/api.md#lists); every
+    // status named is no filter.
+    let named = if named.is_empty() && sort == DisputeSort::Due {
+        open
+    } else {
+        named
+    };
+    let statuses = if Status::ALL.iter().all(|s| named.contains(s)) {
+        Vec::new()
+    } else {
+        let mut names: Vec<String> = named.iter().map(|s| s.as_str().to_string()).collect();
+        names.sort();
+        names.dedup();
+        names
+    };
     Ok(DisputeFilter {
         statuses,
         due_before,
@@ -214,7 +236,7 @@ pub struct ExportFormat {
 }
 
 /// The caller's disputes with the list's filters, as CSV or XLSX (at most 10,000 rows; the
-/// consumer's name only, no contact details).
+/// consumer's name only, no contact details); without `status`, every status.
 #[utoipa::path(get, path = "/api/v1/disputes/export", tag = "disputes", params(DisputeQuery, ExportFormat),
     responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -227,6 +249,9 @@ pub async fn export(
     let format = crate::http::tables::Format::parse(format.format.as_deref())?;
     let scope = scope_of(&auth, false)?;
     let now = state.clock.now();
+    // A record rather than a work queue: without a status, every dispute of the scope.
+    let mut query = query.into_inner();
+    query.status.get_or_insert_with(|| "all".into());
     let mut filter = parse_query(&query, now)?;
     filter.limit = EXPORT_LIMIT;
     let items = list_items(&state, &auth, scope, filter, now).await?;

@@ -5,14 +5,14 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
 use crate::disputes::view::{AvailableAction as Can, DisputeView, DueDto, OfferDto};
-use crate::domain::dispute::{Actor, Party, Status};
+use crate::domain::dispute::{Actor, Party, Status, TimelineKind};
 use crate::domain::money::parse_yuan;
 use crate::domain::offer::OfferStatus;
 use crate::domain::policy::DayCount;
@@ -102,8 +102,9 @@ impl ListPage {
     }
 }
 
-/// Empty filter fields of a GET form mean "any".
-fn cleaned(mut query: DisputeQuery) -> DisputeQuery {
+/// Empty filter fields of a GET form mean "any"; without a status chosen the list shows
+/// `status` (staff: the disputes still open, whatever the order; a consumer: all their own).
+fn cleaned(mut query: DisputeQuery, status: &str) -> DisputeQuery {
     for field in [
         &mut query.status,
         &mut query.flag,
@@ -114,6 +115,7 @@ fn cleaned(mut query: DisputeQuery) -> DisputeQuery {
             *field = None;
         }
     }
+    query.status.get_or_insert_with(|| status.into());
     query
 }
 
@@ -124,7 +126,7 @@ async fn list_page(
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let consumer = auth.role() == Role::Consumer;
-    let query = cleaned(query);
+    let query = cleaned(query, if consumer { "all" } else { "open" });
     let page = handlers::list_for(&s.state, &auth, &query)
         .await
         .or_page(&s)?;
@@ -174,7 +176,7 @@ async fn inbox_export(
     handlers::export(
         s.state.clone(),
         auth,
-        web::Query(cleaned(query.into_inner())),
+        web::Query(cleaned(query.into_inner(), "open")),
         format,
     )
     .await
@@ -223,6 +225,26 @@ impl DisputePageView {
     /// Filed and not yet answered by the business.
     fn awaiting_first_contact(&self) -> bool {
         self.d.status == Status::Filed
+    }
+
+    /// The fulfilment due moment while it still runs: settled, not yet marked fulfilled.
+    fn fulfilment_running(&self) -> Option<DateTime<Utc>> {
+        self.d
+            .deadlines
+            .fulfilment_due_at
+            .filter(|_| self.d.status == Status::Settled && self.d.fulfilled_at.is_none())
+    }
+
+    /// What the business said it did when it marked the settlement fulfilled, if it said.
+    fn fulfilment_note(&self) -> Option<&str> {
+        self.d
+            .timeline
+            .iter()
+            .rev()
+            .find(|t| t.kind == TimelineKind::MarkedFulfilled)
+            .and_then(|t| t.detail["note"].as_str())
+            .map(str::trim)
+            .filter(|note| !note.is_empty())
     }
 
     /// Open offers the viewer may answer.
@@ -374,6 +396,8 @@ pub struct ActionForm {
     rating: Option<String>,
     comment: Option<String>,
     note: Option<String>,
+    /// The box ticked to confirm withdrawing, which ends the dispute.
+    confirm: Option<String>,
 }
 
 fn invalid(field: &str, code: &str) -> ApiError {
@@ -398,7 +422,8 @@ fn action_of(form: ActionForm) -> Result<ActionRequest, ApiError> {
     let text = |v: Option<String>| v.unwrap_or_default();
     Ok(match form.action.as_str() {
         "first_contact" => ActionRequest::FirstContact {
-            message: optional(form.message),
+            body: optional(form.message),
+            message: None,
         },
         "message" => ActionRequest::Message {
             body: text(form.message),
@@ -426,6 +451,9 @@ fn action_of(form: ActionForm) -> Result<ActionRequest, ApiError> {
             offer_id: text(form.offer_id),
             reason: text(form.reason),
         },
+        "withdraw" if form.confirm.as_deref() != Some("yes") => {
+            return Err(invalid("confirm", "confirmation_required"));
+        }
         "withdraw" => ActionRequest::Withdraw {
             reason: optional(form.reason),
         },

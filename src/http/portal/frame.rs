@@ -363,7 +363,13 @@ pub fn encode(value: &str) -> String {
 /// What went wrong, in the visitor's language: the code's own sentence
 /// (`src/locales/*/errors.ftl`).
 pub fn explain(l: Lang, error: &ApiError) -> String {
-    error.code().text(l).into_owned()
+    // What each failing field needs, also where the page has no mark beside that field.
+    let mut text = error.code().text(l).into_owned();
+    for field in error.field_errors() {
+        text.push(' ');
+        text.push_str(&labels::field_error(l, &field.code, &field.message));
+    }
+    text
 }
 
 /// Content Security Policy of every page: only this site's styles and images, no scripts

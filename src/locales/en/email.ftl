@@ -3,7 +3,6 @@
 email-greeting = Dear { $name },
 email-signature = — ODR platform
 email-open-platform = Open the ODR platform
-email-many-disputes-subject = { $count } disputes updated
 email-case-number = Case number: { $case_number }
 email-notice-login = Log in to the ODR platform to see the dispute and answer:
 

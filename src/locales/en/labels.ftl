@@ -108,6 +108,7 @@ field_error-contact_required = Give an email address or a mobile number.
 field_error-passwords_differ = The two passwords differ.
 field_error-invalid_amount = The amount is not valid.
 field_error-invalid_number = Give a number.
+field_error-confirmation_required = Tick the box to confirm.
 field_error-consent_required = You must agree that the business may contact you.
 field_error-unknown_category = Choose a category.
 field_error-invalid_purchase_date = The purchase date is not valid.

@@ -32,6 +32,7 @@ notice-extension-proposed = The other party asks to extend the time limit by { $
 notice-rated = The consumer rated the handling { $rating }/5.
 notice-first-contact-lapsed = First contact is overdue. Contact the consumer now; disputes not settled in time go to 12315.
 notice-first-contact-lapsed-many = First contact is overdue in { $count } disputes. Contact the consumers now; disputes not settled in time go to 12315.
+notice-first-contact-lapsed-many-subject = First contact overdue in { $count } disputes
 notice-first-contact = The business has contacted you about your dispute. Log in to reply.
 notice-offer-by-business = The business offers: { $remedy }, { $amount }. Accept, reject or counter before it expires.
 notice-offer-by-consumer = The consumer offers: { $remedy }, { $amount }. Accept, reject or counter before it expires.
@@ -46,6 +47,7 @@ notice-digest-line = { $case_number } · { $item } · { $deadline } due { $due }
 notice-alert = Alert ({ $kind }): { $summary }
 notice-escalation-queued = An unsettled dispute has entered your region's 12315 queue.
 notice-escalation-queued-many = { $count } unsettled disputes have entered your region's 12315 queue.
+notice-escalation-queued-many-subject = { $count } disputes entered the 12315 queue
 notice-escalation-progress = 12315 handling: { $state }.
 notice-digest-summary = { $date }: { $count ->
         [one] 1 dispute falls
@@ -53,3 +55,6 @@ notice-digest-summary = { $date }: { $count ->
     } due by the end of the next working day
 notice-in-app = { $headline }: { $detail }
 notice-report-ready = { $report } ready ({ $from } to { $to }).
+
+# The subject of an update's email: the case number and what happened.
+email-update-subject = Dispute { $case_number }: { $what }

@@ -3,7 +3,6 @@
 email-greeting = { $name }，您好：
 email-signature = —— ODR 在线消费纠纷解决平台
 email-open-platform = 登录 ODR 平台处理
-email-many-disputes-subject = { $count } 件纠纷有新进展
 email-case-number = 案件编号：{ $case_number }
 email-notice-login = 请登录 ODR 在线消费纠纷解决平台查看并处理：
 

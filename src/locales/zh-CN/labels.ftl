@@ -108,6 +108,7 @@ field_error-contact_required = 请填写邮箱或手机号。
 field_error-passwords_differ = 两次输入的密码不一致。
 field_error-invalid_amount = 金额不正确。
 field_error-invalid_number = 请填写数字。
+field_error-confirmation_required = 请勾选确认后再撤回。
 field_error-consent_required = 须同意经营者就本纠纷与您联系。
 field_error-unknown_category = 请选择纠纷类别。
 field_error-invalid_purchase_date = 消费日期不正确。

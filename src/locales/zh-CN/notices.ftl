@@ -32,6 +32,7 @@ notice-extension-proposed = 对方申请延长处理期限 { $working_days } 个
 notice-rated = 消费者评价：{ $rating } 星。
 notice-first-contact-lapsed = 首次响应已超时，请立即联系消费者；超过处理期限未和解的纠纷将转 12315 处理。
 notice-first-contact-lapsed-many = { $count } 件纠纷首次响应已超时，请立即联系消费者；超过处理期限未和解的纠纷将转 12315 处理。
+notice-first-contact-lapsed-many-subject = { $count } 件纠纷首次响应已超时
 notice-first-contact = 经营者已就您的消费纠纷与您联系，请登录平台查看并回复。
 notice-offer-by-business = 经营者提出和解方案：{ $remedy }，金额 { $amount }。请在方案到期前接受、拒绝或提出新方案。
 notice-offer-by-consumer = 消费者提出和解方案：{ $remedy }，金额 { $amount }。请在方案到期前接受、拒绝或提出新方案。
@@ -46,7 +47,11 @@ notice-digest-line = { $case_number } · { $item } · { $deadline }期限 { $due
 notice-alert = 预警：{ $summary }
 notice-escalation-queued = 一件未和解的消费纠纷已转入本辖区 12315 处理队列。
 notice-escalation-queued-many = { $count } 件未和解的消费纠纷已转入本辖区 12315 处理队列。
+notice-escalation-queued-many-subject = { $count } 件纠纷已转入 12315 处理队列
 notice-escalation-progress = 12315 处理进展：{ $state }。
 notice-digest-summary = { $date }：{ $count } 件纠纷将于下一个工作日结束前到期
 notice-in-app = { $headline }：{ $detail }
 notice-report-ready = { $report }已生成（{ $from }–{ $to }）。
+
+# The subject of an update's email: the case number and what happened.
+email-update-subject = 纠纷 { $case_number }：{ $what }
