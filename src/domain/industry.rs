@@ -163,7 +163,14 @@ const TERMS: &[(&str, &[&str])] = &[
 /// with "面馆" in it, looks for that name, not for every noodle shop.
 pub fn industries_meant(q: &str) -> Vec<&'static str> {
     let q = q.trim().to_lowercase();
-    if q.chars().count() < 2 {
+    // Two letters of the Latin alphabet are part of too many words ("re": restaurant, retail,
+    // real estate, renovation); two Chinese characters, or "4S", are a word.
+    let shortest = if q.chars().all(|c| c.is_ascii_alphabetic()) {
+        3
+    } else {
+        2
+    };
+    if q.chars().count() < shortest {
         return Vec::new();
     }
     TERMS
@@ -195,6 +202,8 @@ mod tests {
         assert!(industries_meant("西溪人家").is_empty());
         assert!(industries_meant("杭州一号面馆").is_empty());
         assert!(industries_meant("车").is_empty());
+        assert!(industries_meant("re").is_empty());
+        assert_eq!(industries_meant("4S"), ["motor_vehicles"]);
         assert!(industries_meant(" ").is_empty());
     }
 }

@@ -10,13 +10,18 @@ use super::auth::AuthUser;
 use crate::domain::notification::NotificationKind;
 use crate::error::{ApiError, ErrorCode};
 use crate::store::from_db_time;
-use crate::store::notifications::{list_for_user, mark_read};
+use crate::store::notifications::{count_unread, list_for_user, mark_all_read, mark_read};
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/notifications").route(web::get().to(list)))
+        .service(web::resource("/notifications/unread-count").route(web::get().to(unread_count)))
+        .service(web::resource("/notifications/read-all").route(web::post().to(read_all)))
         .service(web::resource("/notifications/{id}/read").route(web::post().to(read)));
 }
+
+/// The unread count goes up to this, shown as "99+" beyond.
+pub const UNREAD_CAP: i64 = 100;
 
 /// Which notifications to list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -45,14 +50,22 @@ pub async fn list(
     auth: AuthUser,
     query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let unread = query.unread.unwrap_or(false);
+    let items = list_for(&state, &auth, query.unread.unwrap_or(false)).await?;
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// The latest 100 notifications of `auth` (only the unread ones with `unread`), newest first.
+pub async fn list_for(
+    state: &AppState,
+    auth: &AuthUser,
+    unread: bool,
+) -> Result<Vec<NotificationDto>, ApiError> {
     let user = auth.id().to_string();
     let rows = state
         .db
         .run(move |conn| list_for_user(conn, &user, unread, 100).map_err(ApiError::from))
         .await?;
-    let items: Vec<NotificationDto> = rows
-        .into_iter()
+    rows.into_iter()
         .map(|n| {
             Ok(NotificationDto {
                 id: n.id,
@@ -63,8 +76,61 @@ pub async fn list(
                 created_at: from_db_time(n.created_at),
             })
         })
-        .collect::<Result<_, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(items))
+        .collect()
+}
+
+/// How many notifications of the caller are unread.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UnreadCount {
+    /// Counted up to 100: 100 means "100 or more".
+    pub unread: i64,
+}
+
+/// How many of the caller's notifications are unread (up to 100), for a badge.
+#[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications",
+    responses((status = 200, body = UnreadCount)), security(("bearer" = [])))]
+pub async fn unread_count(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let unread = unread_count_for(&state, auth.id()).await?;
+    Ok(HttpResponse::Ok().json(UnreadCount { unread }))
+}
+
+/// How many of `user`'s notifications are unread, up to [`UNREAD_CAP`].
+pub async fn unread_count_for(state: &AppState, user: &str) -> Result<i64, ApiError> {
+    let user = user.to_string();
+    state
+        .db
+        .run(move |conn| count_unread(conn, &user, UNREAD_CAP).map_err(ApiError::from))
+        .await
+}
+
+/// How many notifications a request marked read.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MarkedRead {
+    pub marked: usize,
+}
+
+/// Marks every unread notification of the caller read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications",
+    responses((status = 200, body = MarkedRead)), security(("bearer" = [])))]
+pub async fn read_all(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let marked = read_all_for(&state, &auth).await?;
+    Ok(HttpResponse::Ok().json(MarkedRead { marked }))
+}
+
+/// Marks every unread notification of `auth` read; how many.
+pub async fn read_all_for(state: &AppState, auth: &AuthUser) -> Result<usize, ApiError> {
+    let user = auth.id().to_string();
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| mark_all_read(conn, &user, now).map_err(ApiError::from))
+        .await
 }
 
 /// Marks one of the caller's notifications read.
@@ -75,7 +141,12 @@ pub async fn read(
     auth: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    read_for(&state, &auth, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Marks notification `id` of `auth` read; 404 when `auth` has none by that id.
+pub async fn read_for(state: &AppState, auth: &AuthUser, id: String) -> Result<(), ApiError> {
     let user = auth.id().to_string();
     let now = state.clock.now();
     let found = state
@@ -83,7 +154,7 @@ pub async fn read(
         .run(move |conn| mark_read(conn, &user, &id, now).map_err(ApiError::from))
         .await?;
     if found {
-        Ok(HttpResponse::NoContent().finish())
+        Ok(())
     } else {
         Err(ApiError::new(
             ErrorCode::NotificationNotFound,

@@ -84,7 +84,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         public::directory, public::directory_entry,
         dispute_handlers::file, dispute_handlers::list, dispute_handlers::counts, dispute_handlers::get,
         dispute_handlers::act, dispute_evidence::upload, dispute_evidence::download,
-        notifications::list, notifications::read,
+        notifications::list, notifications::read, notifications::unread_count, notifications::read_all,
         calendar::due_date,
         escalations::list, escalations::record, escalations::list_dead_deliveries,
         escalations::redrive_delivery, escalations::gateway_callback,

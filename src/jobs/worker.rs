@@ -436,6 +436,7 @@ impl Worker {
             }
         };
         let mut builtin = Vec::new();
+        let mut posted = Vec::new();
         for (row, id) in jobs {
             match found.get(&id) {
                 None => {
@@ -447,19 +448,23 @@ impl Worker {
                 Some((connector, _, true)) if connector == BUILTIN_CONNECTOR => {
                     builtin.push((row, id, true));
                 }
-                Some((connector, packet, true)) => {
-                    // Another loop took it over meanwhile: it is theirs.
-                    let Some(row) = self.hold(row, done).await? else {
-                        continue;
-                    };
-                    match self.post(connector, &id, packet).await {
-                        Ok(()) => self.mark_delivered(vec![(row, id, true)]).await?,
-                        Err(error) => self.failed(row, Some(&id), error).await?,
-                    }
-                }
+                Some((connector, packet, true)) => posted.push((row, id, connector, packet)),
             }
         }
-        self.mark_delivered(builtin).await
+        // The builtin ones first, while the turn's leases are fresh; then the gateways' posts,
+        // which may take their whole timeout each.
+        self.mark_delivered(builtin).await?;
+        for (row, id, connector, packet) in posted {
+            // Another loop took it over meanwhile: it is theirs.
+            let Some(row) = self.hold(row, done).await? else {
+                continue;
+            };
+            match self.post(connector, &id, packet).await {
+                Ok(()) => self.mark_delivered(vec![(row, id, true)]).await?,
+                Err(error) => self.failed(row, Some(&id), error).await?,
+            }
+        }
+        Ok(())
     }
 
     /// Posts the packet of escalation `escalation_id` to the gateway of `connector`.

@@ -591,6 +591,25 @@ pub struct ListedDispute {
     pub settlement_due_at: NaiveDateTime,
 }
 
+/// The statuses not concluded ([`Status::is_open`]), as written in the predicate of the
+/// partial index `disputes_business_open_due_idx` (migration
+/// `2026-12-05-000005_open_inbox_and_unread_indexes`).
+const OPEN_STATUSES_SQL: &str = "disputes.status IN ('filed', 'negotiating', 'paused', 'settled')";
+
+/// Whether `statuses` are exactly the ones not concluded.
+fn is_open_set(statuses: &[String]) -> bool {
+    let mut open: Vec<&str> = Status::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let mut named: Vec<&str> = statuses.iter().map(String::as_str).collect();
+    open.sort_unstable();
+    named.sort_unstable();
+    named.dedup();
+    named == open
+}
+
 /// Disputes in `scope` matching `filter`, in one statement.
 pub fn list_disputes(
     conn: &mut DbConn,
@@ -619,7 +638,13 @@ pub fn list_disputes(
         .limit(filter.limit)
         .into_boxed();
     query = apply_scope!(query, scope, |id| businesses::association_id.eq(id.clone()));
-    if !filter.statuses.is_empty() {
+    if is_open_set(&filter.statuses) {
+        // Written out, so that a business's inbox reads the partial index of its open
+        // disputes in due order instead of walking past every concluded one.
+        query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            OPEN_STATUSES_SQL,
+        ));
+    } else if !filter.statuses.is_empty() {
         query = query.filter(disputes::status.eq_any(filter.statuses.clone()));
     }
     if let Some(before) = filter.due_before {
@@ -683,4 +708,32 @@ pub fn region_of_escalation(
         .select(disputes::region_code)
         .first(conn)
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_out_open_statuses_are_the_domain_s() {
+        let mut open: Vec<String> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        open.sort();
+        assert_eq!(
+            OPEN_STATUSES_SQL,
+            format!("disputes.status IN ({})", open.join(", "))
+        );
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(is_open_set(&names(&[
+            "settled",
+            "filed",
+            "paused",
+            "negotiating"
+        ])));
+        assert!(!is_open_set(&names(&["filed", "negotiating"])));
+        assert!(!is_open_set(&[]));
+    }
 }

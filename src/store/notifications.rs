@@ -81,6 +81,33 @@ pub fn list_for_user(
     Ok(query.load(conn)?)
 }
 
+/// How many of the user's notifications are unread, counted up to `cap` (from the partial
+/// index of unread notifications: a page's header asks on every page).
+pub fn count_unread(conn: &mut DbConn, user_id: &str, cap: i64) -> Result<i64, StoreError> {
+    let unread: Vec<String> = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .select(notifications::id)
+        .limit(cap)
+        .load(conn)?;
+    Ok(unread.len() as i64)
+}
+
+/// Marks every unread notification of the user read; how many.
+pub fn mark_all_read(
+    conn: &mut DbConn,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(to_db_time(now))))
+    .execute(conn)?)
+}
+
 /// Marks one of the user's notifications read; `false` when it is not theirs.
 pub fn mark_read(
     conn: &mut DbConn,

@@ -429,9 +429,28 @@ async fn portal_pages_keep_the_apis_access_rules(app: TestApp) {
     ] {
         assert_eq!(merchant.get(path).await.status, 403, "a merchant on {path}");
     }
-    for path in ["/inbox", "/unit", "/unit/staff", "/unit/metrics"] {
-        assert_eq!(merchant.get(path).await.status, 200, "a merchant on {path}");
+    for path in [
+        "/inbox",
+        "/unit",
+        "/unit/staff",
+        "/unit/metrics",
+        "/notifications",
+    ] {
+        let page = merchant.get(path).await;
+        assert_eq!(page.status, 200, "a merchant on {path}");
+        // One tab is current, never a tab and the tab it sits under.
+        assert!(
+            page.html.matches("aria-current=\"page\"").count() <= 1,
+            "{path}"
+        );
     }
+    assert!(
+        merchant
+            .get("/unit/staff")
+            .await
+            .html
+            .contains("<a href=\"/unit/staff\" aria-current=\"page\">")
+    );
     let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
     for path in [
         "/dashboard",
@@ -442,6 +461,7 @@ async fn portal_pages_keep_the_apis_access_rules(app: TestApp) {
         "/reports",
         "/publications",
         "/audit",
+        "/notifications",
     ] {
         assert_eq!(
             regulator.get(path).await.status,
@@ -645,7 +665,91 @@ async fn a_refused_filing_keeps_what_the_consumer_typed(app: TestApp) {
     );
 }
 
-both_backends!(withdrawing_in_the_portal_asks_for_a_confirmation);
+both_backends!(
+    withdrawing_in_the_portal_asks_for_a_confirmation,
+    the_notification_centre_counts_lists_and_marks_read
+);
+
+async fn the_notification_centre_counts_lists_and_marks_read(app: TestApp) {
+    app.seed_demo().await;
+    let filed = app
+        .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    let (id, case_number) = (
+        filed["id"].as_str().unwrap().to_string(),
+        filed["case_number"].as_str().unwrap().to_string(),
+    );
+    let api = app.demo_token("owner.xixi@odr.demo").await;
+    let unread = |reply: crate::helpers::Reply| reply.body["unread"].as_i64();
+    assert_eq!(
+        unread(
+            app.get("/api/v1/notifications/unread-count", Some(&api))
+                .await
+        ),
+        Some(1)
+    );
+
+    // Every page's header shows the count; the centre lists the notice with its dispute.
+    let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    let inbox = owner.get("/inbox").await;
+    assert!(
+        inbox
+            .html
+            .contains(">通知 <span class=\"badge bad\">1</span></a>"),
+        "{}",
+        inbox.html
+    );
+    let centre = owner.get("/notifications").await;
+    assert_eq!(centre.status, 200);
+    assert!(
+        centre.html.contains(&case_number)
+            && centre.html.contains(&format!("href=\"/disputes/{id}\""))
+            && centre.html.contains("未读"),
+        "{}",
+        centre.html
+    );
+
+    // Nobody marks another account's notice read.
+    let notice = app.get("/api/v1/notifications", Some(&api)).await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = app.demo_token("owner.hefang@odr.demo").await;
+    app.post(
+        &format!("/api/v1/notifications/{notice}/read"),
+        Some(&other),
+        &serde_json::json!({}),
+    )
+    .await
+    .expect_problem(404, "notification_not_found");
+
+    let marked = owner
+        .post("/notifications/read-all", &[("csrf", &centre.csrf())])
+        .await;
+    assert_eq!(marked.status, 303, "{}", marked.html);
+    let after = owner.get("/notifications").await;
+    assert!(
+        after.html.contains(">通知</a>") && !after.html.contains("未读</span>"),
+        "{}",
+        after.html
+    );
+    assert_eq!(
+        unread(
+            app.get("/api/v1/notifications/unread-count", Some(&api))
+                .await
+        ),
+        Some(0)
+    );
+    let read_all = app
+        .post(
+            "/api/v1/notifications/read-all",
+            Some(&api),
+            &serde_json::json!({}),
+        )
+        .await;
+    read_all.expect(200);
+    assert_eq!(read_all.body["marked"], 0, "nothing left unread");
+}
 
 async fn withdrawing_in_the_portal_asks_for_a_confirmation(app: TestApp) {
     app.seed_demo().await;

@@ -297,8 +297,8 @@ impl ActionRequest {
 #[into_params(parameter_in = Query)]
 pub struct DisputeQuery {
     /// Comma-separated statuses, e.g. `filed,negotiating`; `open` stands for every status not
-    /// concluded, `all` for every status. Without it, `sort=due` lists the open disputes and
-    /// `sort=filed` all of them.
+    /// concluded, `all` for every status. Without it, the list in the due order (`sort=due`)
+    /// holds the open disputes; newest first (`sort=filed`) and the export, every status.
     pub status: Option<String>,
     /// `first_contact_overdue` (no first contact by its due time) or `overdue` (filed or negotiating past the settlement due time).
     pub flag: Option<String>,

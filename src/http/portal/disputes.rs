@@ -102,9 +102,10 @@ impl ListPage {
     }
 }
 
-/// Empty filter fields of a GET form mean "any"; without a status chosen the list shows
-/// `status` (staff: the disputes still open, whatever the order; a consumer: all their own).
-fn cleaned(mut query: DisputeQuery, status: &str) -> DisputeQuery {
+/// Empty filter fields of a GET form mean "any"; without a status chosen the list shows what
+/// the API shows (docs/api.md#lists: the open disputes by due date, all of them newest
+/// first), and a consumer all their own.
+fn cleaned(mut query: DisputeQuery, consumer: bool) -> DisputeQuery {
     for field in [
         &mut query.status,
         &mut query.flag,
@@ -115,7 +116,10 @@ fn cleaned(mut query: DisputeQuery, status: &str) -> DisputeQuery {
             *field = None;
         }
     }
-    query.status.get_or_insert_with(|| status.into());
+    let every = consumer || query.sort.as_deref() == Some("filed");
+    query
+        .status
+        .get_or_insert_with(|| if every { "all" } else { "open" }.into());
     query
 }
 
@@ -126,7 +130,7 @@ async fn list_page(
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let consumer = auth.role() == Role::Consumer;
-    let query = cleaned(query, if consumer { "all" } else { "open" });
+    let query = cleaned(query, consumer);
     let page = handlers::list_for(&s.state, &auth, &query)
         .await
         .or_page(&s)?;
@@ -176,7 +180,7 @@ async fn inbox_export(
     handlers::export(
         s.state.clone(),
         auth,
-        web::Query(cleaned(query.into_inner(), "open")),
+        web::Query(cleaned(query.into_inner(), false)),
         format,
     )
     .await
@@ -352,7 +356,8 @@ async fn render_dispute(
     let mut frame = s.frame();
     frame.title = format!("{} {}", s.lang.s("dispute"), view.case_number);
     if let Some(error) = error {
-        frame = frame.with_error(error);
+        // The page's small forms mark no field: the notice says what each one needs.
+        frame = frame.with_field_errors(error);
     } else if let Some(done) = done {
         let what = match done {
             "filed" => s.lang.s("your-dispute-is-filed-the-business").to_string(),

@@ -47,6 +47,9 @@ pub struct Frame {
     pub path: String,
     pub notice: Option<Notice>,
     pub now: DateTime<Utc>,
+    /// The signed-in account's unread notifications, counted up to
+    /// [`crate::http::notifications::UNREAD_CAP`].
+    pub unread: Option<i64>,
 }
 
 /// The navigation of each role: (path, message id).
@@ -117,12 +120,22 @@ impl Frame {
         settings: Arc<Settings>,
     ) -> Self {
         let route = path.split('?').next().unwrap_or_default().to_string();
-        let nav = nav_of(role)
+        let links = nav_of(role);
+        // One tab is current: the longest link this page is at or under (`/unit/staff` is the
+        // staff tab, not also the unit's profile).
+        let current = links
+            .iter()
+            .map(|(href, _)| *href)
+            .filter(|href| {
+                *href == route || (*href != "/" && route.starts_with(&format!("{href}/")))
+            })
+            .max_by_key(|href| href.len());
+        let nav = links
             .iter()
             .map(|(href, id)| NavLink {
                 href,
                 label: l.s(id),
-                current: *href == route || (*href != "/" && route.starts_with(&format!("{href}/"))),
+                current: current == Some(*href),
             })
             .collect();
         Self {
@@ -136,6 +149,22 @@ impl Frame {
             notice: None,
             now,
             settings,
+            unread: None,
+        }
+    }
+
+    /// The frame with the account's unread count.
+    pub fn with_unread(mut self, unread: Option<i64>) -> Self {
+        self.unread = unread;
+        self
+    }
+
+    /// The unread count shown in the header, "99+" beyond 99; none when nothing is unread.
+    pub fn unread_badge(&self) -> Option<String> {
+        match self.unread {
+            Some(n) if n > 99 => Some("99+".into()),
+            Some(n) if n > 0 => Some(n.to_string()),
+            _ => None,
         }
     }
 
@@ -299,6 +328,12 @@ impl Frame {
         let text = explain(self.l, error);
         self.with_notice("error", text)
     }
+
+    /// The frame telling what went wrong and what each failing field needs.
+    pub fn with_field_errors(self, error: &ApiError) -> Self {
+        let text = explain_fields(self.l, error);
+        self.with_notice("error", text)
+    }
 }
 
 /// The failing fields of a form, in the page's language.
@@ -363,8 +398,13 @@ pub fn encode(value: &str) -> String {
 /// What went wrong, in the visitor's language: the code's own sentence
 /// (`src/locales/*/errors.ftl`).
 pub fn explain(l: Lang, error: &ApiError) -> String {
-    // What each failing field needs, also where the page has no mark beside that field.
-    let mut text = error.code().text(l).into_owned();
+    error.code().text(l).into_owned()
+}
+
+/// [`explain`] with what each failing field needs, for a page that has no mark beside its
+/// fields (the small forms of a dispute's page).
+pub fn explain_fields(l: Lang, error: &ApiError) -> String {
+    let mut text = explain(l, error);
     for field in error.field_errors() {
         text.push(' ');
         text.push_str(&labels::field_error(l, &field.code, &field.message));

@@ -13,6 +13,7 @@ mod disputes;
 pub mod frame;
 mod invitation;
 mod labels;
+mod notices;
 mod public;
 mod regulator;
 pub mod session;
@@ -82,5 +83,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(disputes::routes)
         .configure(regulator::routes)
         .configure(back_office::routes)
-        .configure(accounts_admin::routes);
+        .configure(accounts_admin::routes)
+        .configure(notices::routes);
 }

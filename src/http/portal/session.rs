@@ -71,6 +71,8 @@ pub struct Session {
     pub state: web::Data<AppState>,
     pub lang: Lang,
     pub user: Option<AuthUser>,
+    /// The account's unread notifications, read for the pages it asks for (GET).
+    unread: Option<i64>,
     nonce: String,
     path: String,
     req: HttpRequest,
@@ -88,6 +90,7 @@ impl Session {
             self.state.clock.now(),
             self.state.settings.clone(),
         )
+        .with_unread(self.unread)
     }
 
     /// What a form token is signed over: the browser's nonce and the signed-in account, so a
@@ -271,6 +274,15 @@ impl FromRequest for Session {
                 }
             };
             let user = signed_in(&req, &state).await?;
+            // A header without its count is better than no page: a failed count shows none.
+            let unread = match &user {
+                Some(user) if req.method() == actix_web::http::Method::GET => {
+                    crate::http::notifications::unread_count_for(&state, user.id())
+                        .await
+                        .ok()
+                }
+                _ => None,
+            };
             let path = match req.query_string() {
                 "" => req.path().to_string(),
                 q => format!("{}?{q}", req.path()),
@@ -279,6 +291,7 @@ impl FromRequest for Session {
                 state,
                 lang,
                 user,
+                unread,
                 nonce,
                 path,
                 req,

@@ -1,0 +1,2 @@
+DROP INDEX disputes_business_open_due_idx;
+DROP INDEX notifications_unread_idx;
