@@ -171,6 +171,22 @@ pub enum Event {
 }
 
 impl Event {
+    /// The name of the event as the API's actions spell it (`first_contact`, `make_offer`;
+    /// `reject` for a regulator's rejection), for messages.
+    pub fn name(self) -> String {
+        if self == Self::RejectAsNoConsumerDispute {
+            return "reject".into();
+        }
+        let mut name = String::new();
+        for (i, c) in format!("{self:?}").chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+
     /// Every event.
     pub const ALL: [Event; 25] = [
         Self::FirstContact,
@@ -294,9 +310,9 @@ impl Facts {
 /// `crate::error::ErrorCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
-    #[error("a dispute that is {status} cannot take `{event:?}`")]
+    #[error("a dispute that is {status} cannot take `{}`", .event.name())]
     NotInThisState { status: Status, event: Event },
-    #[error("this party may not take `{event:?}`")]
+    #[error("this party may not take `{}`", .event.name())]
     NotYourTurn { event: Event },
     #[error("the dispute is closed")]
     Closed,
@@ -507,6 +523,20 @@ fn close(facts: &mut Facts, status: Status) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn refusals_name_the_action_as_the_api_spells_it() {
+        let refused = RuleError::NotInThisState {
+            status: Status::Negotiating,
+            event: Event::FirstContact,
+        };
+        assert_eq!(
+            refused.to_string(),
+            "a dispute that is negotiating cannot take `first_contact`"
+        );
+        assert_eq!(Event::MakeOffer.name(), "make_offer");
+        assert_eq!(Event::RejectAsNoConsumerDispute.name(), "reject");
+    }
     use super::*;
     use Actor as A;
     use Event as E;

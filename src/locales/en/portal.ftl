@@ -481,3 +481,4 @@ read = Read
 unread = Unread
 unread-notifications = { $count } unread notifications
 you-have-no-disputes-yet = You have no disputes yet.
+name-address-or-kind = Name, address or kind of business (e.g. restaurant)

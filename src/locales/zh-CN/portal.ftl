@@ -464,3 +464,4 @@ read = 已读
 unread = 未读
 unread-notifications = { $count } 条未读通知
 you-have-no-disputes-yet = 您还没有纠纷。
+name-address-or-kind = 名称、地址或行业（如“饭店”）
