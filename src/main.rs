@@ -88,6 +88,9 @@ enum Command {
     /// Oversight metrics.
     #[command(subcommand)]
     Metrics(MetricsCommand),
+    /// China's administrative divisions.
+    #[command(subcommand)]
+    Regions(RegionsCommand),
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 when the server on the configured port answers /health/ready (for containers).
@@ -105,6 +108,24 @@ enum MetricsCommand {
         /// Last day (Asia/Shanghai), e.g. 2026-11-30.
         #[arg(long)]
         to: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionsCommand {
+    /// Make a later year's list of divisions the platform's (docs/regions.md): adds new codes,
+    /// renames and moves changed ones, retires (never deletes) codes the list no longer has.
+    Import {
+        /// Folder with the list in the china-division layout: provinces.csv, cities.csv,
+        /// areas.csv, and optionally names-en.csv (English names the pinyin reading gets wrong).
+        folder: PathBuf,
+        /// Print what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply a list that retires more than a twentieth of the regions in force (a list of
+        /// one province would otherwise retire the rest of the country).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -180,6 +201,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Calendar(CalendarCommand::Import { file, jurisdiction }) => {
             import_calendar(build_state(settings, clock).await?, file, jurisdiction).await
         }
+        Command::Regions(RegionsCommand::Import {
+            folder,
+            dry_run,
+            force,
+        }) => import_regions(build_state(settings, clock).await?, folder, dry_run, force).await,
         Command::Metrics(MetricsCommand::Rebuild { from, to }) => {
             rebuild_metrics(build_state(settings, clock).await?, from, to).await
         }
@@ -406,6 +432,60 @@ async fn import_calendar(
         "Calendar {jurisdiction} {} loaded: {} holidays, {} make-up working days; {} open dispute(s) recomputed.",
         done.year, done.holidays, done.working_days, done.recomputed
     );
+    Ok(())
+}
+
+async fn import_regions(
+    state: AppState,
+    folder: PathBuf,
+    dry_run: bool,
+    force: bool,
+) -> anyhow::Result<()> {
+    use odr::store::reference::{RegionSync, apply_regions, list_regions, preview_regions};
+    let list = odr::domain::division::read_dir(&folder)?;
+    let how = RegionSync::Replace {
+        now: state.clock.now(),
+    };
+    let checked = list.clone();
+    let (planned, in_force) = state
+        .db
+        .run(move |conn| {
+            let list = checked;
+            let in_force = list_regions(conn)?
+                .iter()
+                .filter(|r| r.is_current())
+                .count();
+            Ok::<_, odr::store::StoreError>((preview_regions(conn, &list, how)?, in_force))
+        })
+        .await?;
+    let say = |verb: &str, c: odr::store::reference::RegionChanges| {
+        println!(
+            "{verb} {} region(s) from {}: {} added, {} renamed or moved, {} retired, {} restored.",
+            c.added + c.changed + c.retired + c.restored,
+            folder.display(),
+            c.added,
+            c.changed,
+            c.retired,
+            c.restored
+        );
+    };
+    if dry_run {
+        say("Would change", planned);
+        return Ok(());
+    }
+    if planned.retired * 20 > in_force && !force {
+        bail!(
+            "{} would retire {} of the {in_force} regions in force; is it the whole country's list? \
+             (--force applies it anyway, --dry-run shows the counts)",
+            folder.display(),
+            planned.retired
+        );
+    }
+    let done = state
+        .db
+        .run(move |conn| apply_regions(conn, &list, how))
+        .await?;
+    say("Changed", done);
     Ok(())
 }
 

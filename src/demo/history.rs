@@ -34,7 +34,7 @@ use crate::store::businesses::insert_business;
 use crate::store::disputes::{Claim, Dispute, TimelineEvent, reserve_case_sequences};
 use crate::store::metrics::{DayKey, entry_of};
 use crate::store::negotiation::{Escalation, Offer, Settlement};
-use crate::store::reference::{list_associations, list_regions};
+use crate::store::reference::{find_region, list_associations};
 use crate::store::users::insert_user;
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
@@ -281,15 +281,8 @@ fn create_units(
     password: &str,
     at: DateTime<Utc>,
 ) -> Result<Vec<Unit>, StoreError> {
-    let regions = list_regions(conn)?;
-    let districts: Vec<&str> = regions
-        .iter()
-        .filter(|r| r.level == 3)
-        .map(|r| r.code.as_str())
-        .collect();
-    let city = regions
-        .iter()
-        .find(|r| r.level == 2)
+    let districts: Vec<&str> = super::DEMO_DISTRICTS.to_vec();
+    let city = find_region(conn, super::DEMO_CITY)?
         .ok_or_else(|| StoreError::Corrupt("the demo city is missing".into()))?;
     let approver = crate::disputes::escalations::regulators_of(conn, &city.code)?
         .into_iter()

@@ -17,7 +17,7 @@ use crate::security::passwords::hash_password;
 use crate::security::pii::PiiCipher;
 use crate::store::businesses::insert_business;
 use crate::store::reference::{
-    Industry, Region, insert_association, upsert_industries, upsert_regions,
+    Industry, RegionSync, apply_regions, insert_association, upsert_industries,
 };
 use crate::store::units::{Actor, change_status, replace_commitments};
 use crate::store::users::{count_users, insert_user};
@@ -119,29 +119,21 @@ fn industries() -> Vec<Industry> {
     ]
 }
 
-/// Loads the industry taxonomy; safe to run at every start.
+/// Loads China's divisions as shipped (adding only the codes not stored yet, so that a later
+/// list imported with `odr regions import` stays) and the industry taxonomy; safe to run at
+/// every start.
 pub fn seed_reference_data(conn: &mut DbConn) -> Result<(), StoreError> {
+    let divisions =
+        crate::domain::division::shipped().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    apply_regions(conn, &divisions, RegionSync::AddMissing)?;
     upsert_industries(conn, &industries())
 }
 
-fn hangzhou() -> Vec<Region> {
-    let row = |code: &str, parent: Option<&str>, level, zh: &str, en: &str| Region {
-        code: code.into(),
-        parent_code: parent.map(str::to_string),
-        level,
-        name_zh: zh.into(),
-        name_en: en.into(),
-    };
-    vec![
-        row("330000", None, 1, "浙江省", "Zhejiang Province"),
-        row("330100", Some("330000"), 2, "杭州市", "Hangzhou"),
-        row("330102", Some("330100"), 3, "上城区", "Shangcheng District"),
-        row("330105", Some("330100"), 3, "拱墅区", "Gongshu District"),
-        row("330106", Some("330100"), 3, "西湖区", "Xihu District"),
-        row("330108", Some("330100"), 3, "滨江区", "Binjiang District"),
-        row("330110", Some("330100"), 3, "余杭区", "Yuhang District"),
-    ]
-}
+/// The demo's city (杭州市) and the districts its businesses and generated units are in; the
+/// regions themselves are China's, loaded at every start (docs/regions.md).
+pub const DEMO_CITY: &str = "330100";
+/// See [`DEMO_CITY`].
+pub const DEMO_DISTRICTS: [&str; 5] = ["330102", "330105", "330106", "330108", "330110"];
 
 /// A valid credit code for a demo business in `division`, numbered `n`.
 fn demo_uscc(division: &str, n: u32) -> String {
@@ -333,7 +325,6 @@ fn seed_world(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<DemoLogin>, StoreError> {
-    upsert_regions(conn, &hangzhou())?;
     let mut logins = Vec::new();
     let mut add_user = |conn: &mut DbConn,
                         input: AccountInput,

@@ -10,6 +10,7 @@ pub mod claim;
 pub mod commitment;
 pub mod contact;
 pub mod dispute;
+pub mod division;
 pub mod escalation;
 pub mod industry;
 pub mod masking;

@@ -121,11 +121,21 @@ pub fn check_references(
             format!("no industry `{}`", input.industry_code),
         );
     }
-    if find_region(conn, input.region.as_str())?.is_none() {
+    let region = find_region(conn, input.region.as_str())?;
+    if region.is_none() {
         errors.add(
             &format!("{prefix}region_code"),
             "unknown_region",
             format!("no region `{}`", input.region),
+        );
+    } else if region.as_ref().is_some_and(|r| !r.is_current()) {
+        errors.add(
+            &format!("{prefix}region_code"),
+            "retired_region",
+            format!(
+                "region `{}` was retired from the list of divisions; name the one that replaced it",
+                input.region
+            ),
         );
     } else if within.is_some_and(|area| !area.contains(&input.region)) {
         errors.add(

@@ -3,18 +3,30 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use std::collections::{HashMap, HashSet};
+
 use super::schema::{associations, industries, reference_revision, regions};
 use super::{DbConn, StoreError, new_id, to_db_time};
+use crate::domain::division::Division;
 
 /// A stored region.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = regions)]
+#[diesel(table_name = regions, treat_none_as_default_value = false)]
 pub struct Region {
     pub code: String,
     pub parent_code: Option<String>,
     pub level: i64,
     pub name_zh: String,
     pub name_en: String,
+    /// When a later list of divisions no longer had the code (docs/regions.md).
+    pub retired_at: Option<chrono::NaiveDateTime>,
+}
+
+impl Region {
+    /// Whether new records may name the region.
+    pub fn is_current(&self) -> bool {
+        self.retired_at.is_none()
+    }
 }
 
 /// A stored industry with its competent authority.
@@ -76,26 +88,133 @@ pub fn catalogue(conn: &mut DbConn) -> Result<Catalogue, StoreError> {
     })
 }
 
-/// Inserts regions that are not there yet (by code).
-pub fn upsert_regions(conn: &mut DbConn, rows: &[Region]) -> Result<(), StoreError> {
-    let mut added = false;
-    for row in rows {
-        let exists = regions::table
-            .find(&row.code)
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
-        if !exists {
-            diesel::insert_into(regions::table)
-                .values(row)
-                .execute(conn)?;
-            added = true;
+/// How a list of divisions is applied to the stored regions.
+#[derive(Debug, Clone, Copy)]
+pub enum RegionSync {
+    /// Adds the codes that are not stored yet and changes nothing else: the shipped list at
+    /// every start, which must not undo a later list imported since.
+    AddMissing,
+    /// Makes the stored regions the list: adds new codes, renames and moves changed ones,
+    /// restores listed codes that had been retired, and retires (never deletes) stored codes
+    /// the list no longer has, at `now`.
+    Replace { now: DateTime<Utc> },
+}
+
+/// What applying a list of divisions changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegionChanges {
+    pub added: usize,
+    /// Renamed (in Chinese or English) or moved under another parent.
+    pub changed: usize,
+    pub retired: usize,
+    /// Retired before and listed again.
+    pub restored: usize,
+}
+
+impl RegionChanges {
+    /// Whether anything changed.
+    pub fn any(&self) -> bool {
+        *self != Self::default()
+    }
+}
+
+/// What applying a list would write.
+#[derive(Debug, Default)]
+struct RegionPlan {
+    changes: RegionChanges,
+    /// New rows, parents before their children.
+    insert: Vec<Region>,
+    /// Rows renamed, moved or restored, as they will be.
+    update: Vec<Division>,
+    retire: Vec<String>,
+}
+
+fn plan_regions(stored: &[Region], list: &[Division], how: RegionSync) -> RegionPlan {
+    let by_code: HashMap<&str, &Region> = stored.iter().map(|r| (r.code.as_str(), r)).collect();
+    let mut plan = RegionPlan::default();
+    for d in list {
+        match (by_code.get(d.code.as_str()), how) {
+            (None, _) => plan.insert.push(Region {
+                code: d.code.clone(),
+                parent_code: d.parent_code.clone(),
+                level: d.level,
+                name_zh: d.name_zh.clone(),
+                name_en: d.name_en.clone(),
+                retired_at: None,
+            }),
+            (Some(_), RegionSync::AddMissing) => {}
+            (Some(old), RegionSync::Replace { .. }) => {
+                let moved = old.parent_code != d.parent_code || old.level != d.level;
+                let renamed = old.name_zh != d.name_zh || old.name_en != d.name_en;
+                plan.changes.changed += usize::from(moved || renamed);
+                plan.changes.restored += usize::from(!old.is_current());
+                if moved || renamed || !old.is_current() {
+                    plan.update.push(d.clone());
+                }
+            }
         }
     }
-    if added {
-        changed(conn)?;
+    // Parents first: a new county may hang under a new prefecture of the same list.
+    plan.insert
+        .sort_by(|a, b| (a.level, &a.code).cmp(&(b.level, &b.code)));
+    plan.changes.added = plan.insert.len();
+    if let RegionSync::Replace { .. } = how {
+        let listed: HashSet<&str> = list.iter().map(|d| d.code.as_str()).collect();
+        plan.retire = stored
+            .iter()
+            .filter(|r| r.is_current() && !listed.contains(r.code.as_str()))
+            .map(|r| r.code.clone())
+            .collect();
+        plan.changes.retired = plan.retire.len();
     }
-    Ok(())
+    plan
+}
+
+/// What applying `list` with `how` would change, without changing anything.
+pub fn preview_regions(
+    conn: &mut DbConn,
+    list: &[Division],
+    how: RegionSync,
+) -> Result<RegionChanges, StoreError> {
+    Ok(plan_regions(&list_regions(conn)?, list, how).changes)
+}
+
+/// Applies `list` to the stored regions in one transaction.
+pub fn apply_regions(
+    conn: &mut DbConn,
+    list: &[Division],
+    how: RegionSync,
+) -> Result<RegionChanges, StoreError> {
+    super::write_transaction(conn, |conn| {
+        // Two nodes starting at once apply the shipped list one after the other.
+        super::lock_key(conn, "regions")?;
+        let plan = plan_regions(&list_regions(conn)?, list, how);
+        for chunk in plan.insert.chunks(500) {
+            insert_rows!(conn, regions::table, chunk)?;
+        }
+        for d in &plan.update {
+            diesel::update(regions::table.find(&d.code))
+                .set((
+                    regions::parent_code.eq(&d.parent_code),
+                    regions::level.eq(d.level),
+                    regions::name_zh.eq(&d.name_zh),
+                    regions::name_en.eq(&d.name_en),
+                    regions::retired_at.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        }
+        if let RegionSync::Replace { now } = how {
+            for chunk in plan.retire.chunks(500) {
+                diesel::update(regions::table.filter(regions::code.eq_any(chunk)))
+                    .set(regions::retired_at.eq(Some(to_db_time(now))))
+                    .execute(conn)?;
+            }
+        }
+        if plan.changes.any() {
+            changed(conn)?;
+        }
+        Ok::<_, StoreError>(plan.changes)
+    })
 }
 
 /// Inserts industries that are not there yet (by code).
@@ -128,7 +247,12 @@ pub fn list_regions(conn: &mut DbConn) -> Result<Vec<Region>, StoreError> {
         .load(conn)?)
 }
 
-/// One region.
+/// One region a new record may name: known and not retired.
+pub fn find_current_region(conn: &mut DbConn, code: &str) -> Result<Option<Region>, StoreError> {
+    Ok(find_region(conn, code)?.filter(Region::is_current))
+}
+
+/// One region, retired or not.
 pub fn find_region(conn: &mut DbConn, code: &str) -> Result<Option<Region>, StoreError> {
     Ok(regions::table
         .find(code)

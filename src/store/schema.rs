@@ -16,6 +16,7 @@ diesel::table! {
         level -> BigInt,
         name_zh -> Text,
         name_en -> Text,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 

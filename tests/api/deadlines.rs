@@ -233,7 +233,7 @@ async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app:
         policies,
         Some(&admin),
         &json!({"version": "nowhere-1", "effective_from": "2026-11-01",
-        "note": "不存在的地区", "region_code": "110101"}),
+        "note": "不存在的地区", "region_code": "990101"}),
     )
     .await
     .expect_problem(422, "validation_failed");

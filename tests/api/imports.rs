@@ -74,7 +74,10 @@ async fn an_association_imports_members_and_a_second_upload_changes_nothing(app:
     assert_eq!(outcome(2)["outcome"], "created");
     assert_eq!(outcome(3)["outcome"], "rejected");
     assert_eq!(outcome(3)["errors"][0]["field"], "uscc");
-    assert_eq!(outcome(5)["errors"][0]["code"], "unknown_region");
+    assert_eq!(
+        outcome(5)["errors"][0]["code"],
+        "outside_association_region"
+    );
     assert_eq!(outcome(6)["errors"][0]["field"], "has_staff");
     assert_eq!(outcome(7)["errors"][0]["code"], "duplicate_in_file");
 

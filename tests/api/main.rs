@@ -36,6 +36,7 @@ mod openapi;
 mod portal;
 mod public;
 mod publications;
+mod regions;
 mod replica;
 mod reports;
 mod texts;

@@ -109,29 +109,31 @@ async fn reference_data_changed_anywhere_shows_on_the_next_page(app: TestApp) {
 
     // Another node, or `odr` on the command line, adds a region to the same database.
     app.with_conn(|conn| {
-        let linping = odr::store::reference::Region {
-            code: "330113".into(),
+        let mut list = odr::domain::division::shipped().unwrap();
+        list.push(odr::domain::division::Division {
+            code: "330199".into(),
             parent_code: Some("330100".into()),
             level: 3,
-            name_zh: "临平区".into(),
-            name_en: "Linping District".into(),
-        };
-        odr::store::reference::upsert_regions(conn, &[linping]).unwrap();
+            name_zh: "未来区".into(),
+            name_en: "Weilai District".into(),
+        });
+        let how = odr::store::reference::RegionSync::AddMissing;
+        odr::store::reference::apply_regions(conn, &list, how).unwrap();
     })
     .await;
-    let regions = app.get("/api/v1/regions", None).await.body;
+    let regions = app.get("/api/v1/regions?parent=330100", None).await.body;
     assert!(
         regions
             .as_array()
             .unwrap()
             .iter()
-            .any(|r| r["code"] == "330113")
+            .any(|r| r["code"] == "330199")
     );
-    let directory = visitor.get("/units").await;
+    let directory = visitor.get("/units?province=330000&city=330100").await;
     assert!(
         directory
             .html
-            .contains("<option value=\"330113\">临平区</option>"),
+            .contains("<option value=\"330199\">未来区</option>"),
         "the region chooser offers the new district"
     );
 }

@@ -15,6 +15,7 @@ mod invitation;
 mod labels;
 mod notices;
 mod public;
+mod regions;
 mod regulator;
 pub mod session;
 mod table;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::frame::{Frame, html};
 use super::labels;
+use super::regions::{RegionChoice, RegionChooser};
 use super::session::{OrPage, PageError, Session};
 use crate::domain::commitment::CommitmentKind;
 use crate::domain::publication::PublicationKind;
@@ -111,6 +112,11 @@ impl Names {
         futures_util::try_join!(async { read.await.or_page(s) }, Self::load(s))
     }
 
+    /// The reference lists themselves.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
     /// All regions, ordered by code.
     pub fn regions(&self) -> &[Region] {
         &self.catalogue.regions
@@ -195,7 +201,7 @@ struct DirectoryPage {
     names: Names,
     q: String,
     industry: String,
-    region: String,
+    chooser: RegionChooser,
     next: Option<String>,
     can_file: bool,
 }
@@ -211,7 +217,7 @@ impl DirectoryPage {
             "/units?q={}&industry={}&region={}&cursor={}",
             encode(&self.q),
             encode(&self.industry),
-            encode(&self.region),
+            encode(self.chooser.chosen.as_deref().unwrap_or_default()),
             encode(cursor)
         )
     }
@@ -222,7 +228,9 @@ impl DirectoryPage {
 pub struct DirectorySearch {
     q: Option<String>,
     industry: Option<String>,
-    region: Option<String>,
+    /// The region chooser's lists (or one `region` code).
+    #[serde(flatten)]
+    region: RegionChoice,
     cursor: Option<String>,
 }
 
@@ -232,14 +240,16 @@ async fn directory(
 ) -> Result<HttpResponse, PageError> {
     let query = query.into_inner();
     let some = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let names = Names::load(&s).await?;
+    let chooser = RegionChooser::new(names.catalogue(), &query.region, s.lang);
     let asked = DirectoryQuery {
         q: some(&query.q),
         industry: some(&query.industry),
-        region: some(&query.region),
+        region: chooser.chosen.clone(),
         limit: Some("30".into()),
         cursor: some(&query.cursor),
     };
-    let (found, names) = Names::beside(&s, public::directory_for(&s.state, asked)).await?;
+    let found = public::directory_for(&s.state, asked).await.or_page(&s)?;
     let mut frame = s.frame().titled("directory-of-odr-units");
     if s.request().query_string().contains("welcome=1") {
         frame = frame.with_notice("ok", s.lang.s("you-are-registered-find-the-business"));
@@ -250,7 +260,7 @@ async fn directory(
         names,
         q: query.q.unwrap_or_default(),
         industry: query.industry.unwrap_or_default(),
-        region: query.region.unwrap_or_default(),
+        chooser,
         next: found.next_cursor,
         can_file: may_file(&s),
     };

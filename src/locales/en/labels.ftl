@@ -123,6 +123,9 @@ field_error-invalid_purchase_date = The purchase date is not valid.
 field_error-invalid_date = The date is not valid.
 field_error-invalid_vin = A VIN has 17 characters.
 field_error-invalid_remedy = Unknown remedy.
+field_error-unknown_region = No region has this code; use a GB/T 2260 division code.
+field_error-retired_region = This region code was retired in a later list of divisions; name the region that replaced it.
+field_error-outside_association_region = This region is outside the association's area.
 
 ## item_kind
 item_kind-product = Product

@@ -482,3 +482,6 @@ unread = Unread
 unread-notifications = { $count } unread notifications
 you-have-no-disputes-yet = You have no disputes yet.
 name-address-or-kind = Name, address or kind of business (e.g. restaurant)
+province = Province
+city-or-district = City or district
+district-or-county = District or county

@@ -123,6 +123,9 @@ field_error-invalid_purchase_date = 消费日期不正确。
 field_error-invalid_date = 日期不正确。
 field_error-invalid_vin = 车架号（VIN）应为 17 位。
 field_error-invalid_remedy = 诉求不正确。
+field_error-unknown_region = 没有这个地区代码，请按《行政区划代码》填写。
+field_error-retired_region = 该地区代码已在新版区划中撤销，请改用调整后的地区。
+field_error-outside_association_region = 该地区不在本协会的管辖范围内。
 
 ## item_kind
 item_kind-product = 商品

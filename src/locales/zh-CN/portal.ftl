@@ -465,3 +465,6 @@ unread = 未读
 unread-notifications = { $count } 条未读通知
 you-have-no-disputes-yet = 您还没有纠纷。
 name-address-or-kind = 名称、地址或行业（如“饭店”）
+province = 省份
+city-or-district = 城市或区县
+district-or-county = 区县

@@ -1,0 +1,2 @@
+DROP INDEX regions_parent_idx;
+ALTER TABLE regions DROP COLUMN retired_at;
