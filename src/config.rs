@@ -331,12 +331,16 @@ impl StorageSettings {
 
 /// A dispute category consumers choose from: a built-in code, named in
 /// src/locales/<language>/labels.ftl (`category-<code>`), or a deployment's own, written
-/// `{ code = "…", zh = "…", en = "…" }` with its names in both languages.
+/// `{ code = "…", zh = "…", en = "…" }` with its names in both languages. Either may add
+/// `industries = ["…"]`: the filing form offers it only at units of those industries
+/// (`vehicle_quality` at car dealers, not restaurants); without, at every unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
     pub code: String,
     pub zh: String,
     pub en: String,
+    /// Industry codes whose units the form offers it at; empty for every industry.
+    pub industries: Vec<String>,
 }
 
 impl Category {
@@ -344,12 +348,20 @@ impl Category {
     pub fn name(&self, lang: Lang) -> &str {
         lang.name(&self.zh, &self.en)
     }
+
+    /// Whether the filing form offers the category at a unit of `industry`.
+    pub fn fits(&self, industry: &str) -> bool {
+        self.industries.is_empty() || self.industries.iter().any(|i| i == industry)
+    }
 }
 
 impl<'de> Deserialize<'de> for Category {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
-        #[serde(untagged, expecting = "a category code, or { code, zh, en }")]
+        #[serde(
+            untagged,
+            expecting = "a category code, or { code, zh, en } (and optionally industries)"
+        )]
         enum Written {
             Code(String),
             Named(Named),
@@ -358,25 +370,36 @@ impl<'de> Deserialize<'de> for Category {
         #[serde(deny_unknown_fields)]
         struct Named {
             code: String,
-            zh: String,
-            en: String,
+            zh: Option<String>,
+            en: Option<String>,
+            #[serde(default)]
+            industries: Vec<String>,
         }
+        // A built-in code without names here takes the locale files' names; one they do not
+        // name is refused by `Settings::validate`.
+        let builtin = |code: &str, lang: Lang| {
+            lang.find(&format!("category-{code}"))
+                .unwrap_or_default()
+                .to_string()
+        };
         Ok(match Written::deserialize(deserializer)? {
-            // A built-in code without names here takes the locale files' names; one they do
-            // not name is refused by `Settings::validate`.
-            Written::Code(code) => {
-                let builtin = |lang: Lang| {
-                    lang.find(&format!("category-{code}"))
-                        .unwrap_or_default()
-                        .to_string()
-                };
-                Category {
-                    zh: builtin(Lang::Zh),
-                    en: builtin(Lang::En),
-                    code,
-                }
-            }
-            Written::Named(Named { code, zh, en }) => Category { code, zh, en },
+            Written::Code(code) => Category {
+                zh: builtin(&code, Lang::Zh),
+                en: builtin(&code, Lang::En),
+                code,
+                industries: Vec::new(),
+            },
+            Written::Named(Named {
+                code,
+                zh,
+                en,
+                industries,
+            }) => Category {
+                zh: zh.unwrap_or_else(|| builtin(&code, Lang::Zh)),
+                en: en.unwrap_or_else(|| builtin(&code, Lang::En)),
+                code,
+                industries,
+            },
         })
     }
 }
@@ -893,6 +916,8 @@ mod tests {
             (food.code.as_str(), food.name(Lang::Zh), food.name(Lang::En)),
             ("food_safety", "食品安全", "Food safety")
         );
+        assert!(food.fits("catering") && !food.fits("motor_vehicles"));
+        assert!(settings.disputes.categories[0].fits("motor_vehicles"));
         let own: Category = serde_json::from_value(serde_json::json!(
             { "code": "home_renovation", "zh": "家装服务", "en": "Home renovation" }
         ))

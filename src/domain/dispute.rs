@@ -317,9 +317,13 @@ pub enum RuleError {
     #[error("the dispute is closed")]
     Closed,
     #[error(
-        "escalation is possible once the business has answered, declined, or let the first-contact due date pass"
+        "escalation is possible once the business has answered or declined, or after the first-contact due moment, {}",
+        .from.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S +08:00")
     )]
-    EscalationTooEarly,
+    EscalationTooEarly {
+        /// The first-contact due moment, after which the consumer may ask.
+        from: DateTime<Utc>,
+    },
     #[error("a dispute may be extended once")]
     ExtensionAlreadyUsed,
     #[error("a proposal is already waiting for an answer")]
@@ -413,7 +417,9 @@ pub fn transition(
         (E::RequestEscalation, S::Negotiating) => close(&mut next, S::Escalated),
         (E::RequestEscalation, S::Filed) => {
             if now <= facts.first_contact_due {
-                return Err(RuleError::EscalationTooEarly);
+                return Err(RuleError::EscalationTooEarly {
+                    from: facts.first_contact_due,
+                });
             }
             close(&mut next, S::Escalated);
         }
@@ -772,7 +778,9 @@ mod tests {
         let before = t("2026-03-06T10:00:00Z");
         assert_eq!(
             transition(&facts(S::Filed), E::RequestEscalation, A::Consumer, before),
-            Err(RuleError::EscalationTooEarly)
+            Err(RuleError::EscalationTooEarly {
+                from: facts(S::Filed).first_contact_due
+            })
         );
         assert_eq!(
             transition(&facts(S::Filed), E::SettlementLapsed, A::System, before),

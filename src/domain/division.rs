@@ -81,11 +81,7 @@ pub fn shipped() -> Result<Vec<Division>, DivisionError> {
 type Row = (u64, HashMap<String, String>);
 
 /// One CSV file's rows as maps from column name to value, with their line numbers.
-fn rows(
-    file: &str,
-    text: &str,
-    columns: &[&str],
-) -> Result<Vec<Row>, DivisionError> {
+fn rows(file: &str, text: &str, columns: &[&str]) -> Result<Vec<Row>, DivisionError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.trim_start_matches('\u{feff}').as_bytes());

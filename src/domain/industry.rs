@@ -2,6 +2,33 @@
 //! (docs/api.md#directory-search): someone looking for "饭店" means a restaurant, and no
 //! restaurant has the word in its registered name.
 
+/// The industry of car dealers (4S店): disputes about a vehicle name it by its VIN.
+pub const MOTOR_VEHICLES: &str = "motor_vehicles";
+
+/// Industries whose businesses sell services rather than goods: a dispute with one is about
+/// a service unless the consumer says otherwise.
+const SERVICE_INDUSTRIES: [&str; 9] = [
+    "catering",
+    "fitness",
+    "tourism",
+    "telecommunications",
+    "education",
+    "after_school_training",
+    "beauty_and_hairdressing",
+    "real_estate_agency",
+    "home_decoration",
+];
+
+/// Whether units of `industry` sell vehicles (the filing form asks for the VIN).
+pub fn sells_vehicles(industry: &str) -> bool {
+    industry == MOTOR_VEHICLES
+}
+
+/// Whether units of `industry` sell services (the filing form starts at "a service").
+pub fn sells_services(industry: &str) -> bool {
+    SERVICE_INDUSTRIES.contains(&industry)
+}
+
 /// Each industry code with its names and the everyday words for its businesses (two
 /// characters or more, so that a search does not match on one common character).
 const TERMS: &[(&str, &[&str])] = &[

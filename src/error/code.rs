@@ -174,7 +174,7 @@ impl From<RuleError> for ErrorCode {
             RuleError::NotInThisState { .. } | RuleError::AlreadyFlagged => Self::InvalidTransition,
             RuleError::NotYourTurn { .. } => Self::NotAllowedForParty,
             RuleError::Closed => Self::DisputeClosed,
-            RuleError::EscalationTooEarly => Self::EscalationTooEarly,
+            RuleError::EscalationTooEarly { .. } => Self::EscalationTooEarly,
             RuleError::ExtensionAlreadyUsed => Self::ExtensionAlreadyUsed,
             RuleError::ProposalPending => Self::ProposalPending,
             RuleError::NoProposal => Self::NoProposalToAnswer,

@@ -426,9 +426,26 @@ async fn a_consumer_asks_for_escalation_once_the_business_answered_or_the_due_da
     let mut c = cast(&app).await;
     let id = file(&app, &c).await;
     let escalate = json!({"action": "request_escalation", "reason": "商家一直未回复"});
-    act(&app, &c.consumer, &id, escalate.clone())
+    let early = act(&app, &c.consumer, &id, escalate.clone()).await;
+    early.expect_problem(409, "escalation_too_early");
+    // It says from when the consumer may ask: the first-contact due moment.
+    let due = app
+        .get(&format!("/api/v1/disputes/{id}"), Some(&c.consumer))
         .await
-        .expect_problem(409, "escalation_too_early");
+        .body["deadlines"]["first_contact"]["due_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let due = chrono::DateTime::parse_from_rfc3339(&due).unwrap();
+    let said = due
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M:%S +08:00")
+        .to_string();
+    assert!(
+        early.body["detail"].as_str().unwrap().contains(&said),
+        "{}",
+        early.text
+    );
     app.advance(Duration::days(4));
     relogin(&app, &mut c).await;
     let escalated = act(&app, &c.consumer, &id, escalate).await;

@@ -600,51 +600,48 @@ async fn a_refused_filing_keeps_what_the_consumer_typed(app: TestApp) {
     let form = consumer.get(&format!("/file?unit={unit}")).await;
     assert_eq!(form.status, 200);
     let csrf = form.csrf();
-    let multipart = reqwest::multipart::Form::new()
-        .text("category", "service_quality")
-        .text("item_kind", "service")
-        .text("item_name", "包间预订")
-        .text("purchase_date", "2026-11-25")
-        .text("amount_paid", "一千")
-        .text("amount_claimed", "1000")
-        .text("remedies", "refund")
-        .text("description", "太短")
-        .text("contact_consent", "yes");
-    let response = consumer
-        .client
-        .post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base))
-        .multipart(multipart)
-        .send()
-        .await
-        .unwrap();
-    let page = Visitor::read(response).await;
+    let booking = |paid: &str, claimed: &str, remedy: &str, description: &str| {
+        reqwest::multipart::Form::new()
+            .text("category", "service_quality")
+            .text("item_kind", "service")
+            .text("item_name", "包间预订")
+            .text("purchase_date", "2026-11-25")
+            .text("amount_paid", paid.to_string())
+            .text("amount_claimed", claimed.to_string())
+            .text("remedies", remedy.to_string())
+            .text("description", description.to_string())
+            .text("contact_consent", "yes")
+    };
+    let send = |multipart: reqwest::multipart::Form| {
+        let request = consumer
+            .client
+            .post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base))
+            .multipart(multipart);
+        async move { Visitor::read(request.send().await.unwrap()).await }
+    };
+    let page = send(booking("一千", "1000", "refund", "太短")).await;
     assert_eq!(page.status, 422);
-    assert!(page.html.contains("金额不正确"), "{}", page.html);
+    assert!(page.html.contains("请填写数字"), "{}", page.html);
     assert!(page.html.contains("value=\"包间预订\"") && page.html.contains(">太短</textarea>"));
 
+    // A claim over the statutory ceiling: the claimed amount is marked, saying the ceiling.
+    let long_enough = "预订的包间被临时取消，定金不退。";
+    let page = send(booking("100", "100000", "compensation", long_enough)).await;
+    assert_eq!(page.status, 422);
+    let field = page.html.find("id=\"amount_claimed\"").unwrap();
+    let next_label = field + page.html[field..].find("<label").unwrap();
+    assert!(
+        page.html[field..next_label].contains("十倍加 1,000 元"),
+        "the claimed amount is marked: {}",
+        &page.html[field..next_label]
+    );
+
     // A file that is no image, PDF or video: refused, nothing filed, the text kept.
-    let multipart = reqwest::multipart::Form::new()
-        .text("category", "service_quality")
-        .text("item_kind", "service")
-        .text("item_name", "包间预订")
-        .text("purchase_date", "2026-11-25")
-        .text("amount_paid", "1000")
-        .text("amount_claimed", "1000")
-        .text("remedies", "refund")
-        .text("description", "预订的包间被临时取消，定金不退。")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"MZ not a picture".to_vec()).file_name("setup.exe"),
-        )
-        .text("contact_consent", "yes");
-    let response = consumer
-        .client
-        .post(format!("{}/file?unit={unit}&csrf={csrf}", consumer.base))
-        .multipart(multipart)
-        .send()
-        .await
-        .unwrap();
-    let page = Visitor::read(response).await;
+    let page = send(booking("1000", "1000", "refund", long_enough).part(
+        "file",
+        reqwest::multipart::Part::bytes(b"MZ not a picture".to_vec()).file_name("setup.exe"),
+    ))
+    .await;
     assert_eq!(page.status, 415);
     assert!(page.html.contains("不支持该文件类型"), "{}", page.html);
     assert!(
@@ -667,8 +664,83 @@ async fn a_refused_filing_keeps_what_the_consumer_typed(app: TestApp) {
 
 both_backends!(
     withdrawing_in_the_portal_asks_for_a_confirmation,
-    the_notification_centre_counts_lists_and_marks_read
+    the_notification_centre_counts_lists_and_marks_read,
+    the_filing_form_follows_the_units_industry,
+    a_handler_is_shown_no_form_only_owners_may_use
 );
+
+async fn the_filing_form_follows_the_units_industry(app: TestApp) {
+    app.seed_demo().await;
+    let first_of = |industry: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/public/units?industry={industry}"), None)
+                .await
+                .body["items"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+    let restaurant = consumer
+        .get(&format!("/file?unit={}", first_of("catering").await))
+        .await;
+    assert!(restaurant.html.contains("食品安全"));
+    assert!(
+        !restaurant.html.contains("汽车质量"),
+        "no vehicle category at a restaurant"
+    );
+    assert!(
+        !restaurant.html.contains("id=\"vin\""),
+        "no VIN at a restaurant"
+    );
+    assert!(
+        restaurant.html.contains("value=\"service\" checked"),
+        "a meal is a service"
+    );
+    let dealer = consumer
+        .get(&format!("/file?unit={}", first_of("motor_vehicles").await))
+        .await;
+    assert!(dealer.html.contains("汽车质量") && dealer.html.contains("id=\"vin\""));
+    assert!(!dealer.html.contains("食品安全"));
+    assert!(dealer.html.contains("value=\"product\" checked"));
+}
+
+async fn a_handler_is_shown_no_form_only_owners_may_use(app: TestApp) {
+    app.seed_demo().await;
+    app.invite_demo_handler().await;
+    app.run_pending_jobs().await;
+    let token = invitation_token(&app.sent_emails()[0]);
+    app.post(
+        "/api/v1/auth/invitations/accept",
+        None,
+        &serde_json::json!({"token": token, "password": "handler-pass-1"}),
+    )
+    .await
+    .expect(204);
+    let handler = Visitor::log_in_with(&app, "zhou@example.cn", "handler-pass-1").await;
+    let profile = handler.get("/unit").await;
+    assert_eq!(profile.status, 200);
+    assert!(profile.html.contains("承诺只能由经营者负责人修改"));
+    assert!(!profile.html.contains("保存承诺") && profile.html.contains(" disabled>"));
+    let staff = handler.get("/unit/staff").await;
+    assert!(staff.html.contains("小周"), "the team is listed");
+    assert!(
+        !staff.html.contains("action=\"/unit/staff\""),
+        "no invitation form"
+    );
+
+    let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    assert!(owner.get("/unit").await.html.contains("保存承诺"));
+    assert!(
+        owner
+            .get("/unit/staff")
+            .await
+            .html
+            .contains("action=\"/unit/staff\"")
+    );
+}
 
 async fn the_notification_centre_counts_lists_and_marks_read(app: TestApp) {
     app.seed_demo().await;

@@ -73,6 +73,8 @@ struct ProfilePage {
     f: Frame,
     b: BusinessResponse,
     unit: Option<UnitResponse>,
+    /// Whether the signed-in person owns the business: only owners change commitments.
+    may_edit: bool,
 }
 
 impl ProfilePage {
@@ -114,6 +116,7 @@ async fn profile_page(s: Session, error: Option<ApiError>) -> Result<HttpRespons
     let page = ProfilePage {
         f: s.frame_after(error.as_ref())
             .titled("unit-profile-and-commitments"),
+        may_edit: auth.actor.is_owner_of(&b.id),
         b,
         unit,
     };
@@ -222,19 +225,22 @@ async fn staff_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse,
         &["name", "email", "phone", "role", "state", "actions"],
     );
     list.intro = Some(list.s("owners-invite-staff-to-handle"));
-    list.forms.push(
-        list.form("/unit/staff", "send-invitation", "secondary")
-            .field("display_name", list.s("name"), true)
-            .field("email", list.s("email"), true)
-            .choice(
-                "staff_role",
-                list.s("role"),
-                vec![
-                    ("handler".into(), list.s("handler")),
-                    ("owner".into(), list.s("owner")),
-                ],
-            ),
-    );
+    // Only owners invite and remove; a handler sees who is on the team.
+    if may_remove {
+        list.forms.push(
+            list.form("/unit/staff", "send-invitation", "secondary")
+                .field("display_name", list.s("name"), true)
+                .field("email", list.s("email"), true)
+                .choice(
+                    "staff_role",
+                    list.s("role"),
+                    vec![
+                        ("handler".into(), list.s("handler")),
+                        ("owner".into(), list.s("owner")),
+                    ],
+                ),
+        );
+    }
     let me = s.account()?.user.id;
     for member in staff {
         let mut forms = Vec::new();

@@ -13,6 +13,7 @@ use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
 use crate::disputes::view::{AvailableAction as Can, DisputeView, DueDto, OfferDto};
 use crate::domain::dispute::{Actor, Party, Status, TimelineKind};
+use crate::domain::industry;
 use crate::domain::money::parse_yuan;
 use crate::domain::offer::OfferStatus;
 use crate::domain::policy::DayCount;
@@ -589,6 +590,8 @@ struct FilingPage {
     categories: Vec<(String, String)>,
     remedies: Vec<(&'static str, String)>,
     max_files: i64,
+    /// Whether the unit sells vehicles: the form asks for the VIN.
+    sells_vehicles: bool,
 }
 
 impl FilingPage {
@@ -644,10 +647,10 @@ impl FilingForm {
         let claimed = parse_yuan(&self.amount_claimed);
         let date = NaiveDate::parse_from_str(self.purchase_date.trim(), "%Y-%m-%d").ok();
         if paid.is_none() {
-            fields.add(l, "amount_paid", "invalid_amount");
+            fields.add(l, "amount_paid", "invalid_number");
         }
         if claimed.is_none() {
-            fields.add(l, "amount_claimed", "invalid_amount");
+            fields.add(l, "amount_claimed", "invalid_number");
         }
         if date.is_none() {
             fields.add(l, "purchase_date", "invalid_date");
@@ -693,19 +696,31 @@ async fn filing_page(
         frame = frame.with_error(error);
     }
     let l = s.lang;
+    let mut form = form;
+    if form.item_kind.is_empty() {
+        form.item_kind = if industry::sells_services(&unit.industry_code) {
+            "service".into()
+        } else {
+            "product".into()
+        };
+    }
+    // A category for other industries is offered only when the consumer chose it already.
+    let categories = s
+        .state
+        .settings
+        .disputes
+        .categories
+        .iter()
+        .filter(|c| c.fits(&unit.industry_code) || c.code == form.category)
+        .map(|c| (c.code.clone(), c.name(l).to_string()))
+        .collect();
     let page = FilingPage {
         f: frame,
+        sells_vehicles: industry::sells_vehicles(&unit.industry_code) || !form.vin.is_empty(),
         unit,
         form,
         errors,
-        categories: s
-            .state
-            .settings
-            .disputes
-            .categories
-            .iter()
-            .map(|c| (c.code.clone(), c.name(l).to_string()))
-            .collect(),
+        categories,
         remedies: crate::domain::claim::Remedy::ALL
             .iter()
             .map(|r| r.as_str())
@@ -722,7 +737,6 @@ async fn filing_form(s: Session, query: web::Query<UnitQuery>) -> Result<HttpRes
         return Ok(see_other("/units"));
     };
     let form = FilingForm {
-        item_kind: "product".into(),
         purchase_date: s.frame().date(&s.state.clock.now()),
         ..FilingForm::default()
     };

@@ -358,12 +358,15 @@ impl Fields {
             .push((field.into(), labels::field_error(l, code, code)));
     }
 
-    /// The sentence for `field`, if it failed.
+    /// The sentence for `field`, if it failed: the field itself, its parts (`item` for
+    /// `item.name`, `remedies` for `remedies[1]`), or the API's amount in fen that the form
+    /// asks for in yuan (`amount_claimed` for `amount_claimed_fen`).
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(f, _)| {
                 f == field
+                    || f.strip_suffix("_fen") == Some(field)
                     || f.starts_with(&format!("{field}."))
                     || f.starts_with(&format!("{field}["))
             })

@@ -485,3 +485,4 @@ name-address-or-kind = Name, address or kind of business (e.g. restaurant)
 province = Province
 city-or-district = City or district
 district-or-county = District or county
+only-the-owner-changes-commitments = Only the business owner changes the commitments; they are shown here as they stand.

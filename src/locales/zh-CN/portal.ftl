@@ -468,3 +468,4 @@ name-address-or-kind = 名称、地址或行业（如“饭店”）
 province = 省份
 city-or-district = 城市或区县
 district-or-county = 区县
+only-the-owner-changes-commitments = 承诺只能由经营者负责人修改，此处显示当前承诺。
