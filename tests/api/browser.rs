@@ -266,8 +266,106 @@ fn label(app: &TestApp, test: &str) -> String {
 both_backends!(
     a_dispute_goes_from_filing_to_rating_in_the_browser,
     an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard,
-    the_portal_speaks_english_on_request_and_keeps_the_choice
+    the_portal_speaks_english_on_request_and_keeps_the_choice,
+    every_page_of_every_role_fits_a_phone
 );
+
+async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
+    app.seed_demo().await;
+    app.file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    let driver = driver().await;
+    let name = label(&app, "phone");
+    let roles: [(&str, &str, &[&str]); 6] = [
+        (
+            "visitor",
+            "",
+            &[
+                "/",
+                "/units",
+                "/units?province=330000&city=330100",
+                "/cases",
+                "/warnings",
+            ],
+        ),
+        (
+            "consumer",
+            "consumer@odr.demo",
+            &["/my/disputes", "/notifications"],
+        ),
+        (
+            "merchant",
+            "owner.xixi@odr.demo",
+            &["/inbox", "/unit", "/unit/staff", "/unit/metrics"],
+        ),
+        (
+            "association",
+            "assoc.catering@odr.demo",
+            &["/members", "/members/import", "/members/metrics"],
+        ),
+        (
+            "regulator",
+            "reg.xihu@odr.demo",
+            &[
+                "/dashboard",
+                "/approvals",
+                "/evaluation",
+                "/escalations",
+                "/alerts",
+                "/reports",
+                "/publications",
+                "/audit",
+            ],
+        ),
+        (
+            "admin",
+            "admin@odr.demo",
+            &["/admin/calendars", "/admin/policies", "/admin/users"],
+        ),
+    ];
+    for (role, login, pages) in roles {
+        let phone = Browser::open(&driver, &app, &format!("{name}-{role}"), 375, 800).await;
+        if !login.is_empty() {
+            phone.log_in(login).await;
+        }
+        for page in pages {
+            phone.goto(page).await;
+            assert!(phone.has("h1").await, "{role} {page}");
+            let widths = phone
+                .client
+                .execute(
+                    "return [document.documentElement.scrollWidth, window.innerWidth]",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (content, window) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+            assert!(
+                content <= window,
+                "{role} {page}: the page is {content} px wide on a {window} px screen"
+            );
+            // A chart shows its phone drawing, never the desk one shrunk.
+            let shown = phone
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('svg.chart')].filter(e => e.getBoundingClientRect().width > 0).map(e => e.getAttribute('class'))",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            for class in shown.as_array().unwrap() {
+                assert_eq!(class, "chart narrow", "{role} {page}");
+            }
+            let file = page
+                .trim_start_matches('/')
+                .replace(['/', '?', '&', '='], "-");
+            phone
+                .screenshot(if file.is_empty() { "home" } else { &file })
+                .await;
+        }
+        phone.close().await;
+    }
+}
 
 async fn a_dispute_goes_from_filing_to_rating_in_the_browser(app: TestApp) {
     app.seed_demo().await;

@@ -9,7 +9,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 
-use super::charts::{Series, line_chart};
+use super::charts::{ChartWords, Series, line_chart};
 use super::frame::{Frame, encode, html};
 use super::labels;
 use super::public::Names;
@@ -134,6 +134,10 @@ pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
         .collect();
     let l = s.lang;
     let percent = |v: f64| format!("{:.0}%", v * 100.0);
+    let words = ChartWords {
+        too_little: l.s("too-little-data-for-a-trend"),
+        nothing: l.s("nothing-measured-in-these-12-months"),
+    };
     Ok(vec![
         line_chart(
             l.s("on-time-rate-and-settlement-rate"),
@@ -152,6 +156,7 @@ pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
             ],
             1.0,
             percent,
+            &words,
         ),
         line_chart(
             l.s("satisfaction-1-5"),
@@ -163,6 +168,7 @@ pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
             }],
             5.0,
             |v| format!("{v:.1}"),
+            &words,
         ),
     ])
 }

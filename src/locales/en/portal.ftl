@@ -486,3 +486,5 @@ province = Province
 city-or-district = City or district
 district-or-county = District or county
 only-the-owner-changes-commitments = Only the business owner changes the commitments; they are shown here as they stand.
+too-little-data-for-a-trend = Too little data for a trend (at least two months with figures are needed). So far:
+nothing-measured-in-these-12-months = Nothing measured in these 12 months yet.

@@ -469,3 +469,5 @@ province = 省份
 city-or-district = 城市或区县
 district-or-county = 区县
 only-the-owner-changes-commitments = 承诺只能由经营者负责人修改，此处显示当前承诺。
+too-little-data-for-a-trend = 数据不足，暂不能绘制趋势（至少需要两个月的数据）。目前：
+nothing-measured-in-these-12-months = 这 12 个月内尚无数据。
