@@ -11,6 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::both_backends;
+use crate::helpers::REGULATOR_PAGES;
 use crate::helpers::TestApp;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -303,20 +304,7 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
             "assoc.catering@odr.demo",
             &["/members", "/members/import", "/members/metrics"],
         ),
-        (
-            "regulator",
-            "reg.xihu@odr.demo",
-            &[
-                "/dashboard",
-                "/approvals",
-                "/evaluation",
-                "/escalations",
-                "/alerts",
-                "/reports",
-                "/publications",
-                "/audit",
-            ],
-        ),
+        ("regulator", "reg.xihu@odr.demo", &REGULATOR_PAGES),
         (
             "admin",
             "admin@odr.demo",

@@ -669,3 +669,15 @@ pub fn invitation_token(email: &OutgoingEmail) -> String {
     let (_, rest) = email.text.split_once("token=").expect("invitation link");
     rest.split_whitespace().next().unwrap().to_string()
 }
+
+/// The portal pages of a regulator's menu.
+pub const REGULATOR_PAGES: [&str; 8] = [
+    "/dashboard",
+    "/approvals",
+    "/evaluation",
+    "/escalations",
+    "/alerts",
+    "/reports",
+    "/publications",
+    "/audit",
+];

@@ -397,15 +397,7 @@ async fn portal_pages_keep_the_apis_access_rules(app: TestApp) {
 
     // Each back-office page answers only its roles.
     let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
-    for path in [
-        "/dashboard",
-        "/approvals",
-        "/evaluation",
-        "/escalations",
-        "/alerts",
-        "/reports",
-        "/publications",
-        "/audit",
+    for path in crate::helpers::REGULATOR_PAGES.into_iter().chain([
         "/unit",
         "/unit/staff",
         "/unit/metrics",
@@ -413,7 +405,7 @@ async fn portal_pages_keep_the_apis_access_rules(app: TestApp) {
         "/members/import",
         "/admin/calendars",
         "/admin/policies",
-    ] {
+    ]) {
         let page = consumer.get(path).await;
         assert_eq!(page.status, 403, "a consumer on {path}");
         assert!(page.html.contains("无权"), "{path}");
@@ -452,17 +444,10 @@ async fn portal_pages_keep_the_apis_access_rules(app: TestApp) {
             .contains("<a href=\"/unit/staff\" aria-current=\"page\">")
     );
     let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
-    for path in [
-        "/dashboard",
-        "/approvals",
-        "/evaluation",
-        "/escalations",
-        "/alerts",
-        "/reports",
-        "/publications",
-        "/audit",
-        "/notifications",
-    ] {
+    for path in crate::helpers::REGULATOR_PAGES
+        .into_iter()
+        .chain(["/notifications"])
+    {
         assert_eq!(
             regulator.get(path).await.status,
             200,
