@@ -78,6 +78,17 @@ impl Lang {
         self.find(&format!("{set}-{code}")).unwrap_or(code)
     }
 
+    /// The word for `code` of `set` in both languages, Chinese first (`已解决 Resolved`), for
+    /// exports read by people of either language; an unknown code shows as it is.
+    pub fn label_both(set: &str, code: &str) -> String {
+        let (zh, en) = (Lang::Zh.label(set, code), Lang::En.label(set, code));
+        if zh == en {
+            zh.to_string()
+        } else {
+            format!("{zh} {en}")
+        }
+    }
+
     /// The message `id` when it takes no variables.
     pub fn find(self, id: &str) -> Option<&'static str> {
         plain(self).get(id).map(String::as_str)

@@ -34,6 +34,8 @@ pub struct ItemDto {
 pub struct SkippedDayDto {
     pub date: NaiveDate,
     pub reason: SkipReason,
+    /// The holiday's name as the calendar gives it (春节), for a holiday.
+    pub name: Option<String>,
 }
 
 impl SkippedDayDto {
@@ -44,6 +46,27 @@ impl SkippedDayDto {
             .map(|s| Self {
                 date: s.date,
                 reason: s.reason,
+                name: s.name,
+            })
+            .collect()
+    }
+}
+
+/// A weekend day counted as a working day: a make-up working day (调休上班) of the calendar.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MakeUpDayDto {
+    pub date: NaiveDate,
+    /// As the calendar names it (国庆节调休上班).
+    pub name: String,
+}
+
+impl MakeUpDayDto {
+    /// The make-up days of a computation.
+    pub fn all(days: Vec<crate::domain::calendar::NamedDay>) -> Vec<Self> {
+        days.into_iter()
+            .map(|d| Self {
+                date: d.date,
+                name: d.name,
             })
             .collect()
     }
@@ -60,6 +83,8 @@ pub struct DueDto {
     /// As the dispute's policy counts.
     pub counting: DayCount,
     pub skipped: Vec<SkippedDayDto>,
+    /// Weekend days counted because the calendar makes them working days.
+    pub make_up_days: Vec<MakeUpDayDto>,
 }
 
 impl DueDto {
@@ -71,6 +96,7 @@ impl DueDto {
             provisional: due.provisional,
             working_days,
             skipped: SkippedDayDto::all(due.skipped),
+            make_up_days: MakeUpDayDto::all(due.make_up_days),
         }
     }
 }

@@ -81,6 +81,8 @@ text_enum! {
 pub struct SkippedDay {
     pub date: NaiveDate,
     pub reason: SkipReason,
+    /// The holiday's name from the calendar (春节), for a listed holiday.
+    pub name: Option<String>,
 }
 
 /// A computed due moment that can explain itself.
@@ -90,6 +92,9 @@ pub struct DueDate {
     /// A counted or skipped day fell in a year without a loaded calendar.
     pub provisional: bool,
     pub skipped: Vec<SkippedDay>,
+    /// Weekend days counted as working days because the calendar lists them as make-up
+    /// working days (调休上班), with their names.
+    pub make_up_days: Vec<NamedDay>,
 }
 
 /// The calendars of one jurisdiction.
@@ -131,25 +136,50 @@ impl Calendar {
         (is_weekend.then_some(SkipReason::Weekend), true)
     }
 
-    /// The due moment `working_days` working days after `start` (at least 1).
+    /// The day `date` as listed in its year's calendar, and whether it is listed as a holiday
+    /// (otherwise as a make-up working day).
+    fn listed(&self, date: NaiveDate) -> Option<(&NamedDay, bool)> {
+        let year = self.years.get(&date.year())?;
+        let find = |days: &'_ [NamedDay]| days.iter().position(|d| d.date == date);
+        find(&year.holidays)
+            .map(|at| (&year.holidays[at], true))
+            .or_else(|| find(&year.working_days).map(|at| (&year.working_days[at], false)))
+    }
+
+    /// The due moment `working_days` working days after `start` (at least 1), with the days
+    /// skipped and the make-up working days counted, each named as the calendar names it.
     pub fn add_working_days(&self, start: DateTime<Utc>, working_days: u32) -> DueDate {
         let mut date = start.with_timezone(&Shanghai).date_naive();
         let mut counted = 0;
         let mut provisional = false;
         let mut skipped = Vec::new();
+        let mut make_up_days = Vec::new();
         while counted < working_days.max(1) {
             date = date.succ_opt().unwrap_or(date);
             let (reason, loaded) = self.classify(date);
             provisional |= !loaded;
+            let listed = self.listed(date);
             match reason {
-                Some(reason) => skipped.push(SkippedDay { date, reason }),
-                None => counted += 1,
+                Some(reason) => skipped.push(SkippedDay {
+                    date,
+                    reason,
+                    name: listed
+                        .filter(|(_, holiday)| *holiday)
+                        .map(|(d, _)| d.name.clone()),
+                }),
+                None => {
+                    counted += 1;
+                    if let Some((day, false)) = listed {
+                        make_up_days.push(day.clone());
+                    }
+                }
             }
         }
         DueDate {
             due_at: end_of_day(date),
             provisional,
             skipped,
+            make_up_days,
         }
     }
 
@@ -189,6 +219,45 @@ pub fn add_calendar_days(start: DateTime<Utc>, days: u32) -> DueDate {
         due_at: end_of_day(date),
         provisional: false,
         skipped: Vec::new(),
+        make_up_days: Vec::new(),
+    }
+}
+
+/// The English name of a calendar's Chinese day name (`春节` → Spring Festival, `国庆节调休上班`
+/// → National Day make-up working day); a name it does not know stays as it is.
+pub fn day_name_in_english(name: &str) -> String {
+    const HOLIDAYS: [(&str, &str); 7] = [
+        ("元旦", "New Year's Day"),
+        ("春节", "Spring Festival"),
+        ("清明节", "Qingming Festival"),
+        ("劳动节", "Labour Day"),
+        ("端午节", "Dragon Boat Festival"),
+        ("中秋节", "Mid-Autumn Festival"),
+        ("国庆节", "National Day"),
+    ];
+    let (holidays, make_up) = match name.strip_suffix("调休上班") {
+        Some(rest) => (rest, true),
+        None => (name, false),
+    };
+    let parts: Option<Vec<&str>> = holidays
+        .split('、')
+        .map(|part| {
+            HOLIDAYS
+                .iter()
+                .find(|(zh, _)| *zh == part)
+                .map(|(_, en)| *en)
+        })
+        .collect();
+    match parts {
+        Some(parts) if !parts.is_empty() => {
+            let joined = parts.join(" and ");
+            if make_up {
+                format!("{joined} make-up working day")
+            } else {
+                joined
+            }
+        }
+        _ => name.to_string(),
     }
 }
 
@@ -235,6 +304,42 @@ mod tests {
 
     fn due(date: &str) -> DateTime<Utc> {
         end_of_day(date.parse().unwrap())
+    }
+
+    #[test]
+    fn holidays_are_named_and_make_up_working_days_listed() {
+        // Filed on Wednesday 30 September 2026: 1–7 October are the National Day holidays,
+        // Saturday 10 October is a make-up working day.
+        let start = end_of_day(NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
+        let due = cn().add_working_days(start, 5);
+        let national_day = due
+            .skipped
+            .iter()
+            .find(|d| d.date == NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())
+            .unwrap();
+        assert_eq!(national_day.reason, SkipReason::Holiday);
+        assert!(national_day.name.as_deref().unwrap().contains("国庆节"));
+        assert!(
+            due.skipped
+                .iter()
+                .all(|d| d.reason == SkipReason::Weekend || d.name.is_some())
+        );
+        assert_eq!(
+            due.make_up_days,
+            [NamedDay {
+                date: NaiveDate::from_ymd_opt(2026, 10, 10).unwrap(),
+                name: "国庆节调休上班".into()
+            }]
+        );
+        assert_eq!(
+            day_name_in_english("国庆节调休上班"),
+            "National Day make-up working day"
+        );
+        assert_eq!(
+            day_name_in_english("国庆节、中秋节"),
+            "National Day and Mid-Autumn Festival"
+        );
+        assert_eq!(day_name_in_english("植树节"), "植树节");
     }
 
     #[test]

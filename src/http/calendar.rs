@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::disputes::view::SkippedDayDto;
+use super::disputes::view::{MakeUpDayDto, SkippedDayDto};
 use crate::error::{ApiError, FieldErrors};
 
 /// Registers the routes of this module.
@@ -34,8 +34,10 @@ pub struct DueDateResponse {
     pub due_at: DateTime<Utc>,
     /// The count reached into a year without a loaded calendar (Monday–Friday was assumed).
     pub provisional: bool,
-    /// Days passed over, with `weekend` or `holiday`.
+    /// Days passed over, with `weekend` or `holiday` (and a holiday's name).
     pub skipped: Vec<SkippedDayDto>,
+    /// Weekend days counted because the calendar makes them working days.
+    pub make_up_days: Vec<MakeUpDayDto>,
 }
 
 /// Computes a due date in working days: the start day is not counted, weekends are off
@@ -103,5 +105,6 @@ pub async fn due_date(
         due_at: due.due_at,
         provisional: due.provisional,
         skipped: SkippedDayDto::all(due.skipped),
+        make_up_days: MakeUpDayDto::all(due.make_up_days),
     }))
 }

@@ -250,7 +250,7 @@ fn daily(
                 vec![
                     Cell::Text(r.0.clone()),
                     Cell::Text(r.1.clone()),
-                    Cell::Text(r.2.clone()),
+                    Cell::Text(crate::i18n::Lang::label_both("status", &r.2)),
                     Cell::Text(local(from_db_time(r.3))),
                     Cell::Text(local(from_db_time(r.4))),
                     Cell::Text(local(from_db_time(r.5))),

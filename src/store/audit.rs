@@ -434,3 +434,76 @@ fn walk_chain(conn: &mut DbConn) -> Result<Result<Intact, Break>, StoreError> {
         .get_result(conn)?;
     Ok(Ok(Intact { sealed, waiting }))
 }
+
+/// What a person calls the objects and actors of audit entries: a dispute and an escalation
+/// by the case number, a unit by its business's name, an account by its name, an association
+/// and a publication by theirs; keyed by `(object type, id)`, `("user", id)` for actors.
+/// Objects of other types, and ones no longer there, are left out.
+pub fn object_names(
+    conn: &mut DbConn,
+    objects: &[(String, String)],
+) -> Result<std::collections::HashMap<(String, String), String>, StoreError> {
+    use super::schema::{
+        associations, businesses, disputes, escalations, odr_units, publications, users,
+    };
+    let of = |kind: &str| -> Vec<&String> {
+        objects
+            .iter()
+            .filter(|(t, _)| t == kind)
+            .map(|(_, id)| id)
+            .collect()
+    };
+    let mut named = std::collections::HashMap::new();
+    let mut keep = |kind: &str, rows: Vec<(String, String)>| {
+        for (id, name) in rows {
+            named.insert((kind.to_string(), id), name);
+        }
+    };
+    keep(
+        "dispute",
+        disputes::table
+            .filter(disputes::id.eq_any(of("dispute")))
+            .select((disputes::id, disputes::case_number))
+            .load(conn)?,
+    );
+    keep(
+        "escalation",
+        escalations::table
+            .inner_join(disputes::table.on(disputes::id.eq(escalations::dispute_id)))
+            .filter(escalations::id.eq_any(of("escalation")))
+            .select((escalations::id, disputes::case_number))
+            .load(conn)?,
+    );
+    keep(
+        "unit",
+        odr_units::table
+            .inner_join(businesses::table)
+            .filter(odr_units::id.eq_any(of("unit")))
+            .select((odr_units::id, businesses::name))
+            .load(conn)?,
+    );
+    // Consumers are not named: their names are theirs (docs/people-data.md).
+    keep(
+        "user",
+        users::table
+            .filter(users::id.eq_any(of("user")))
+            .filter(users::role.ne(crate::domain::role::Role::Consumer.as_str()))
+            .select((users::id, users::display_name))
+            .load(conn)?,
+    );
+    keep(
+        "association",
+        associations::table
+            .filter(associations::id.eq_any(of("association")))
+            .select((associations::id, associations::name))
+            .load(conn)?,
+    );
+    keep(
+        "publication",
+        publications::table
+            .filter(publications::id.eq_any(of("publication")))
+            .select((publications::id, publications::title))
+            .load(conn)?,
+    );
+    Ok(named)
+}

@@ -136,7 +136,7 @@ async fn importing_a_year_recomputes_provisional_due_dates(app: TestApp) {
         settlement["skipped"]
             .as_array()
             .unwrap()
-            .contains(&json!({"date": "2027-01-01", "reason": "holiday"}))
+            .contains(&json!({"date": "2027-01-01", "reason": "holiday", "name": "元旦"}))
     );
     let recomputed = view["timeline"]
         .as_array()

@@ -42,4 +42,5 @@ mod reports;
 mod texts;
 mod timers;
 mod units;
+mod wording;
 mod workers;

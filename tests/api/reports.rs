@@ -81,6 +81,19 @@ async fn lists_metrics_and_reports_download_as_csv_and_xlsx(app: TestApp) {
         book[0].1[1][2],
         Data::String("杭州西溪人家餐饮有限公司".into())
     );
+    // The status and the category in words for people, their codes last for programs.
+    let row = &book[0].1[1];
+    assert_eq!(row[1], Data::String("已转 12315 Escalated to 12315".into()));
+    assert_eq!(row[12], Data::String("escalated".into()));
+    assert_eq!(
+        book[0].1[0][13],
+        Data::String("类别代码 Category code".into())
+    );
+    assert!(
+        matches!(&row[4], Data::String(words) if words.contains(' ') && !words.contains('_')),
+        "{:?}",
+        row[4]
+    );
     let consumer = app.demo_token("consumer@odr.demo").await;
     assert_eq!(
         csv_rows(&download(&app, "/api/v1/disputes/export", &consumer).await.1).len(),

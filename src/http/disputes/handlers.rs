@@ -261,6 +261,8 @@ pub async fn export(
             .to_string()
     };
     use crate::http::tables::{Cell, Table};
+    // Words for people, codes beside them for programs (docs/api.md#exports).
+    let categories = &state.settings.disputes.categories;
     let table = Table {
         title: "纠纷清单 Disputes".into(),
         headers: [
@@ -276,18 +278,33 @@ pub async fn export(
             "办结期限 Settlement due",
             "首次响应超时 First contact overdue",
             "超期 Overdue",
+            "状态代码 Status code",
+            "类别代码 Category code",
         ]
         .map(String::from)
         .to_vec(),
         rows: items
             .into_iter()
             .map(|i| {
+                let category = categories
+                    .iter()
+                    .find(|c| c.code == i.category)
+                    .map_or_else(
+                        || i.category.clone(),
+                        |c| {
+                            if c.zh == c.en {
+                                c.zh.clone()
+                            } else {
+                                format!("{} {}", c.zh, c.en)
+                            }
+                        },
+                    );
                 vec![
                     Cell::Text(i.case_number),
-                    Cell::Text(i.status.as_str().into()),
+                    Cell::Text(crate::i18n::Lang::label_both("status", i.status.as_str())),
                     Cell::Text(i.business_name),
                     Cell::Text(i.consumer_name),
-                    Cell::Text(i.category),
+                    Cell::Text(category),
                     Cell::Text(i.item_name),
                     Cell::Yuan(i.amount_claimed_fen),
                     Cell::Text(local(i.filed_at)),
@@ -295,6 +312,8 @@ pub async fn export(
                     Cell::Text(local(i.settlement_due_at)),
                     Cell::Flag(i.first_contact_overdue),
                     Cell::Flag(i.overdue),
+                    Cell::Text(i.status.as_str().into()),
+                    Cell::Text(i.category),
                 ]
             })
             .collect(),

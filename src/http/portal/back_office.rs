@@ -413,6 +413,11 @@ struct ImportPage {
 }
 
 impl ImportPage {
+    /// Why a row was refused, in the page's language.
+    fn reason(&self, e: &crate::error::FieldError) -> String {
+        super::labels::field_error(self.f.l, &e.code, &e.message)
+    }
+
     fn outcome(&self, outcome: &crate::onboarding::import::RowOutcome) -> (&str, &'static str) {
         use crate::onboarding::import::RowOutcome;
         match outcome {
@@ -564,9 +569,8 @@ async fn import_calendar(
 
 async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
-    let rows = deadlines::list_deadline_policies_for(&s.state, &auth)
-        .await
-        .or_page(&s)?;
+    let (rows, names) =
+        Names::beside(&s, deadlines::list_deadline_policies_for(&s.state, &auth)).await?;
     let mut list = Listing::new(
         s.frame_after(error.as_ref()),
         "deadline-policies",
@@ -596,13 +600,17 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
             .field("note", list.s("basis"), true),
     );
     for p in rows {
+        let national = p.region_code.is_none() && p.industry_code.is_none();
         let scope = match (&p.region_code, &p.industry_code) {
             (None, None) => list.s("nationwide"),
-            (r, i) => [r.clone(), i.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · "),
+            (r, i) => [
+                r.as_deref().map(|r| names.region(&list.frame, r)),
+                i.as_deref().map(|i| names.industry(&list.frame, i)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
         };
         let from = if p.effective_from == NaiveDate::MIN {
             "—".to_string()
@@ -621,7 +629,12 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
                     "calendar_days" => list.s("calendar-days"),
                     other => other.to_string(),
                 }),
-                Cell::text(p.note),
+                // The national default's note is the API's; the page says it in words.
+                Cell::text(if national {
+                    list.s("national-default-from-the-configuration")
+                } else {
+                    p.note
+                }),
             ],
             forms: Vec::new(),
         });

@@ -193,6 +193,8 @@ async fn inbox_export(
 struct DisputePageView {
     f: Frame,
     d: DisputeView,
+    /// The version of the national default policy: a dispute under it says so in words.
+    national_policy: String,
 }
 
 impl DisputePageView {
@@ -367,7 +369,11 @@ async fn render_dispute(
         };
         frame = frame.with_notice("ok", what);
     }
-    let page = DisputePageView { f: frame, d: view };
+    let page = DisputePageView {
+        f: frame,
+        d: view,
+        national_policy: s.state.settings.deadlines.version.clone(),
+    };
     html(status, page.render()).or_page(s)
 }
 

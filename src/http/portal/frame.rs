@@ -189,6 +189,14 @@ impl Frame {
         self.l.format(id, &[(name, (*n).into())])
     }
 
+    /// A calendar's name of a holiday or make-up working day (春节), in the page's language.
+    pub fn day_name(&self, name: &str) -> String {
+        match self.l {
+            Lang::En => crate::domain::calendar::day_name_in_english(name),
+            Lang::Zh => name.to_string(),
+        }
+    }
+
     /// A name kept in both languages (a region, an industry).
     pub fn name<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.l.name(zh, en)

@@ -45,6 +45,16 @@ macro_rules! labelled {
             $(ids.extend(<$ty>::ALL.iter().map(|v| format!("{}-{}", $set, v.as_str())));)*
             ids
         }
+
+        /// Every stored name of every labelled set (`negotiating`, `escalation_delivered`):
+        /// what a page must say in words, never show as it is.
+        pub fn stable_codes() -> Vec<String> {
+            let mut codes = Vec::new();
+            $(codes.extend(<$ty>::ALL.iter().map(|v| v.as_str().to_string()));)*
+            codes.sort();
+            codes.dedup();
+            codes
+        }
     };
 }
 
@@ -121,6 +131,24 @@ pub fn audit_actor(lang: Lang, code: &str) -> &str {
     lang.find(&format!("role-{code}"))
         .or_else(|| lang.find(&format!("party-{code}")))
         .unwrap_or(code)
+}
+
+/// What an audit entry records, in words: a dispute's event, a unit's new status, or one of
+/// the other audited actions (`user.create`); an unknown action shows as it is.
+pub fn audit_action(lang: Lang, action: &str) -> String {
+    let word = match action.split_once('.') {
+        Some(("dispute", kind)) => lang.find(&format!("event-{kind}")),
+        Some(("unit", status)) => lang.find(&format!("unit_status-{status}")),
+        _ => None,
+    };
+    word.or_else(|| lang.find(&format!("audit_action-{}", action.replace('.', "-"))))
+        .unwrap_or(action)
+        .to_string()
+}
+
+/// The kind of object an audit entry is about, in words.
+pub fn audit_object(lang: Lang, kind: &str) -> &str {
+    lang.find(&format!("audit_object-{kind}")).unwrap_or(kind)
 }
 
 /// Why a dispute was escalated: the system's reasons in words, a person's as written.

@@ -13,6 +13,7 @@ mod disputes;
 pub mod frame;
 mod invitation;
 mod labels;
+pub use labels::stable_codes;
 mod notices;
 mod public;
 mod regions;

@@ -867,15 +867,56 @@ async fn audit_log(s: Session, query: web::Query<CursorQuery>) -> Result<HttpRes
     list.intro = Some(list.s("every-significant-action-in-order"));
     list.links
         .push(("/audit/export".into(), list.s("export-csv")));
+    // Objects and actors by what people call them (the export keeps the ids).
+    let objects: Vec<(String, String)> = page
+        .items
+        .iter()
+        .flat_map(|e| {
+            let actor = e.actor_id.clone().map(|id| ("user".to_string(), id));
+            std::iter::once((e.object_type.clone(), e.object_id.clone())).chain(actor)
+        })
+        .collect();
+    let names = s
+        .state
+        .db
+        .read(Some(&auth.user.id), move |conn| {
+            crate::store::audit::object_names(conn, &objects)
+        })
+        .await
+        .map_err(ApiError::from)
+        .or_page(&s)?;
+    let name = |kind: &str, id: &str| {
+        names
+            .get(&(kind.to_string(), id.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    };
     for entry in page.items {
+        let actor = entry
+            .actor_id
+            .as_deref()
+            .map(|id| name("user", id))
+            .unwrap_or_default();
+        let object = name(&entry.object_type, &entry.object_id);
+        let kind = labels::audit_object(s.lang, &entry.object_type).to_string();
+        let object_cell = match entry.object_type.as_str() {
+            _ if object.is_empty() => Cell::text(kind),
+            "dispute" => Cell::link(object, format!("/disputes/{}", encode(&entry.object_id)))
+                .with_note(kind),
+            _ => Cell::text(object).with_note(kind),
+        };
         list.rows.push(Row {
             cells: vec![
                 Cell::text(entry.seq.to_string()),
                 Cell::text(list.frame.time(&entry.at)),
-                Cell::text(labels::audit_actor(s.lang, &entry.actor_role))
-                    .with_note(entry.actor_id.unwrap_or_default()),
-                Cell::text(entry.action),
-                Cell::text(entry.object_type).with_note(entry.object_id),
+                match actor.is_empty() {
+                    true => Cell::text(labels::audit_actor(s.lang, &entry.actor_role)),
+                    false => {
+                        Cell::text(labels::audit_actor(s.lang, &entry.actor_role)).with_note(actor)
+                    }
+                },
+                Cell::text(labels::audit_action(s.lang, &entry.action)),
+                object_cell,
             ],
             forms: Vec::new(),
         });

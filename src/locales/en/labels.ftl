@@ -226,3 +226,27 @@ deadline-fulfilment = fulfilment
 
 ## unit_reason (the reasons the platform itself records in a unit's history)
 unit_reason-application = Applied to join ODR
+audit_action-user-create = Account created
+audit_action-user-deactivated = Account deactivated
+audit_action-user-reactivated = Account reactivated
+audit_action-unit-warned = ODR unit warned
+audit_action-unit-commitments = Commitments changed
+audit_action-publication-published = Published
+audit_action-policy-create = Deadline policy added
+audit_action-escalation-redrive = Escalation sent again
+audit_action-calendar-import = Calendar year imported
+audit_action-audit-export = Audit log exported
+audit_action-association-create = Association created
+audit_action-alert-raised = Alert raised
+audit_action-account-export = Personal data downloaded
+audit_action-dispute-unmask = Consumer contact unmasked
+audit_object-dispute = Dispute
+audit_object-unit = ODR unit
+audit_object-user = Account
+audit_object-alert = Alert
+audit_object-association = Association
+audit_object-audit_log = Audit log
+audit_object-escalation = Escalation
+audit_object-publication = Publication
+audit_object-calendar_year = Calendar year
+audit_object-deadline_policy = Deadline policy

@@ -488,3 +488,7 @@ district-or-county = District or county
 only-the-owner-changes-commitments = Only the business owner changes the commitments; they are shown here as they stand.
 too-little-data-for-a-trend = Too little data for a trend (at least two months with figures are needed). So far:
 nothing-measured-in-these-12-months = Nothing measured in these 12 months yet.
+make-up-working-days-counted = Make-up working days counted:
+under-the-national-deadlines = Under the national deadlines.
+under-the-deadlines-of-the-region-or-industry = Under the shorter deadlines set for this region or industry.
+national-default-from-the-configuration = National default (configuration)

@@ -226,3 +226,27 @@ deadline-fulfilment = 和解协议履行
 
 ## unit_reason (the reasons the platform itself records in a unit's history)
 unit_reason-application = 提交 ODR 申请
+audit_action-user-create = 创建账号
+audit_action-user-deactivated = 停用账号
+audit_action-user-reactivated = 恢复账号
+audit_action-unit-warned = 警示 ODR 单位
+audit_action-unit-commitments = 修改公开承诺
+audit_action-publication-published = 发布公示
+audit_action-policy-create = 新增期限规则
+audit_action-escalation-redrive = 重新移送 12315
+audit_action-calendar-import = 导入节假日历
+audit_action-audit-export = 导出审计日志
+audit_action-association-create = 创建行业协会
+audit_action-alert-raised = 发出预警
+audit_action-account-export = 下载个人数据
+audit_action-dispute-unmask = 查看消费者完整联系方式
+audit_object-dispute = 纠纷
+audit_object-unit = ODR 单位
+audit_object-user = 账号
+audit_object-alert = 预警
+audit_object-association = 行业协会
+audit_object-audit_log = 审计日志
+audit_object-escalation = 转 12315
+audit_object-publication = 公示
+audit_object-calendar_year = 节假日历
+audit_object-deadline_policy = 期限规则

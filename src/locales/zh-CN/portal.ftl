@@ -471,3 +471,7 @@ district-or-county = 区县
 only-the-owner-changes-commitments = 承诺只能由经营者负责人修改，此处显示当前承诺。
 too-little-data-for-a-trend = 数据不足，暂不能绘制趋势（至少需要两个月的数据）。目前：
 nothing-measured-in-these-12-months = 这 12 个月内尚无数据。
+make-up-working-days-counted = 计入的调休上班日：
+under-the-national-deadlines = 适用全国统一期限。
+under-the-deadlines-of-the-region-or-industry = 适用本地区或本行业规定的较短期限。
+national-default-from-the-configuration = 全国默认（配置文件）

@@ -1,0 +1,267 @@
+//! The Chinese portal speaks Chinese (issue 16 item 2): every page of every role, with
+//! disputes, escalations, alerts, pending units and an import report on them, is read as a
+//! person sees it (the text between the tags) and may hold no stable code (`escalation_status`,
+//! `active`, `dispute.filed`, `cn-national-2026-01`), no id and no English sentence.
+
+use chrono::Duration;
+
+use crate::both_backends;
+use crate::helpers::{REGULATOR_PAGES, TestApp, business_registration, full_application};
+use crate::portal::Visitor;
+
+both_backends!(the_chinese_portal_shows_no_code_and_no_english);
+
+/// The text a reader sees: tags, their attributes and character references removed.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+/// Words a Chinese page may hold in Latin letters: names of things, not English.
+const LATIN_ALLOWED: [&str; 15] = [
+    "ODR",
+    "English",
+    "VIN",
+    "USCC",
+    "PDF",
+    "Excel",
+    "XLSX",
+    "CSV",
+    "WPS",
+    "API",
+    "OpenAPI",
+    "SMS",
+    "JSON",
+    "TOML",
+    "holiday-cn",
+];
+
+/// What a reader should not meet on a Chinese page, each with why. Email addresses and web
+/// addresses are names, not words.
+fn offences(text: &str, codes: &[String]) -> Vec<String> {
+    let text: String = text
+        .split_whitespace()
+        .filter(|w| !w.contains('@') && !w.contains("://"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut found = Vec::new();
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-'))
+        .map(|w| w.trim_matches(|c| c == '.' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, word) in words.iter().enumerate() {
+        let lower = word.chars().any(|c| c.is_ascii_lowercase());
+        let snake = word.contains('_') && lower;
+        let dotted = word.contains('.')
+            && word
+                .split('.')
+                .all(|p| p.len() > 1 && p.chars().all(|c| c.is_ascii_lowercase()));
+        // A version or key such as `cn-national-2026-01`.
+        let dashed = word.contains('-')
+            && !LATIN_ALLOWED.contains(word)
+            && word
+                .split('-')
+                .any(|p| p.len() > 1 && p.chars().all(|c| c.is_ascii_lowercase()));
+        if word.len() == 36 && word.matches('-').count() == 4 {
+            found.push(format!("id `{word}`"));
+        } else if snake || dotted || dashed || codes.iter().any(|c| c == word) {
+            found.push(format!("code `{word}`"));
+        } else if lower
+            && word.len() >= 3
+            && word.chars().all(|c| c.is_ascii_alphabetic())
+            && !LATIN_ALLOWED.contains(word)
+        {
+            // Two Latin words in a row are English.
+            if let Some(next) = words.get(i + 1)
+                && next.len() >= 2
+                && next.chars().all(|c| c.is_ascii_alphabetic())
+                && !LATIN_ALLOWED.contains(next)
+            {
+                found.push(format!("English `{word} {next}`"));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
+    app.seed_demo().await;
+    // A dispute nobody answers, escalated by the sweep and delivered to the queue; a second at
+    // the same unit by the same consumer (a repeat: an alert); an application waiting.
+    let escalated = app
+        .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    app.advance(Duration::days(15));
+    app.sweep().await;
+    app.run_pending_jobs().await;
+    let open = app
+        .file_demo_item(
+            "owner.xixi@odr.demo",
+            "生日宴套餐",
+            "生日宴套餐临时取消，定金不退。",
+        )
+        .await;
+    app.run_pending_jobs().await;
+    app.post(
+        "/api/v1/businesses",
+        None,
+        &business_registration("330106", 9, "apply@example.cn"),
+    )
+    .await
+    .expect(201);
+    let applicant = app.token("apply@example.cn", "shop-owner-2026").await;
+    let business = app.business_of(&applicant).await;
+    app.post(
+        &format!(
+            "/api/v1/businesses/{}/application",
+            business["id"].as_str().unwrap()
+        ),
+        Some(&applicant),
+        &full_application(),
+    )
+    .await
+    .expect(201);
+
+    // Every value of every closed set the portal names (statuses, events, reasons …).
+    let codes: Vec<String> = odr::http::portal::stable_codes()
+        .into_iter()
+        .filter(|c| c.len() >= 4)
+        .collect();
+    assert!(codes.iter().any(|c| c == "negotiating"), "{codes:?}");
+
+    let ids = [
+        escalated["id"].as_str().unwrap().to_string(),
+        open["id"].as_str().unwrap().to_string(),
+    ];
+    let dispute_pages: Vec<String> = ids.iter().map(|id| format!("/disputes/{id}")).collect();
+    let unit = app
+        .get("/api/v1/public/units?industry=catering", None)
+        .await
+        .body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let public: Vec<String> = ["/", "/units", "/cases", "/warnings", "/help/figures"]
+        .iter()
+        .map(|p| p.to_string())
+        .chain([format!("/units/{unit}")])
+        .collect();
+    let roles: Vec<(&str, Vec<String>)> = vec![
+        ("", public),
+        (
+            "consumer@odr.demo",
+            ["/my/disputes", "/notifications", "/account/password"]
+                .iter()
+                .map(|p| p.to_string())
+                .chain([format!("/file?unit={unit}")])
+                .chain(dispute_pages.clone())
+                .collect(),
+        ),
+        (
+            "owner.xixi@odr.demo",
+            [
+                "/inbox",
+                "/unit",
+                "/unit/staff",
+                "/unit/metrics",
+                "/notifications",
+            ]
+            .iter()
+            .map(|p| p.to_string())
+            .chain(dispute_pages.clone())
+            .collect(),
+        ),
+        (
+            "assoc.catering@odr.demo",
+            ["/members", "/members/import", "/members/metrics"]
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
+        ),
+        (
+            "reg.xihu@odr.demo",
+            REGULATOR_PAGES
+                .iter()
+                .map(|p| p.to_string())
+                .chain(["/notifications".to_string()])
+                .chain(dispute_pages.clone())
+                .collect(),
+        ),
+        (
+            "admin@odr.demo",
+            [
+                "/admin/calendars",
+                "/admin/policies",
+                "/admin/users",
+                "/audit",
+            ]
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+        ),
+    ];
+    let mut report = Vec::new();
+    for (login, pages) in roles {
+        let visitor = if login.is_empty() {
+            Visitor::new(&app)
+        } else {
+            Visitor::log_in(&app, login).await
+        };
+        for page in pages {
+            let got = visitor.get(&page).await;
+            assert_eq!(got.status, 200, "{login} {page}");
+            let mut text = visible_text(&got.html);
+            if page == "/admin/policies" {
+                // Policy versions are names the administrator gives (`cn-national-2026-01`).
+                text = text.replace("cn-national-2026-01", "");
+            }
+            for offence in offences(&text, &codes) {
+                report.push(format!("{login} {page}: {offence}"));
+            }
+        }
+    }
+    // An association's import report, with a row refused for a wrong credit code.
+    let association = Visitor::log_in(&app, "assoc.catering@odr.demo").await;
+    let form = association.get("/members/import").await;
+    let csrf = form.csrf();
+    let csv = "uscc,name,industry_code,region_code,address,contact_name,contact_phone,owner_name,owner_email,has_handling_place,has_staff,has_computer,has_dedicated_phone,has_written_procedure\n\
+               91330106XXXXXXXXXX,坏代码餐厅,catering,330106,杭州市西湖区某路 4 号,店长,0571-88880002,店长,bad@example.cn,是,是,是,是,是\n";
+    let multipart = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("members.csv"),
+    );
+    let response = association
+        .client
+        .post(format!("{}/members/import?csrf={csrf}", association.base))
+        .multipart(multipart)
+        .send()
+        .await
+        .unwrap();
+    let imported = Visitor::read(response).await;
+    for offence in offences(&visible_text(&imported.html), &codes) {
+        report.push(format!("import report: {offence}"));
+    }
+    assert!(
+        report.is_empty(),
+        "the Chinese portal shows codes or English:\n{}",
+        report.join("\n")
+    );
+}
