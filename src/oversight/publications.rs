@@ -78,6 +78,64 @@ fn personal_data(
         .collect())
 }
 
+/// Whether `text` holds a number that identifies a person: a mainland mobile number (11 digits
+/// from 13 to 19) or a resident identity number (17 digits and a digit or X).
+fn holds_personal_number(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = &chars[start..i];
+        let mobile = run.len() == 11 && run[0] == '1' && ('3'..='9').contains(&run[1]);
+        let identity = (run.len() == 18)
+            || (run.len() == 17 && chars.get(i).is_some_and(|c| *c == 'X' || *c == 'x'));
+        if mobile || identity {
+            return true;
+        }
+    }
+    false
+}
+
+/// Refuses a publication of the region `prefix` whose title or body holds a phone or identity
+/// number, or the name of a consumer who filed a dispute in the region (names of two
+/// characters or more).
+fn check_no_personal_data(
+    conn: &mut DbConn,
+    prefix: &str,
+    title: &str,
+    body: &str,
+) -> Result<(), ApiError> {
+    let names: Vec<String> = stored::consumer_names_in_region(conn, prefix)?
+        .into_iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| n.chars().count() >= 2)
+        .collect();
+    let mut e = FieldErrors::default();
+    for (field, text) in [("title", title), ("body", body)] {
+        if holds_personal_number(text) {
+            e.add(
+                field,
+                "personal_data",
+                "remove phone and identity numbers: a publication names no one",
+            );
+        } else if names.iter().any(|n| text.contains(n.as_str())) {
+            e.add(
+                field,
+                "personal_data",
+                "remove the name of a consumer of the region: a publication names no one",
+            );
+        }
+    }
+    e.finish()
+}
+
 /// Refuses text that names the consumer, their contact or the case number.
 fn check_stripped(title: &str, body: &str, personal: &[String]) -> Result<(), ApiError> {
     let mut e = FieldErrors::default();
@@ -190,12 +248,12 @@ pub fn create(
                 BoundedText::parse(body.body.as_deref().unwrap_or(""), 10, 5000),
             );
             e.finish()?;
-            (
+            let (title, text) = (
                 title.map(BoundedText::into_string).unwrap_or_default(),
                 text.map(BoundedText::into_string).unwrap_or_default(),
-                region.as_str().to_string(),
-                None,
-            )
+            );
+            check_no_personal_data(conn, region.prefix(), &title, &text)?;
+            (title, text, region.as_str().to_string(), None)
         }
     };
     let row = Publication {
@@ -269,6 +327,10 @@ pub fn edit(
     if let Some(dispute) = &row.dispute_id {
         check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
     }
+    let prefix = RegionCode::parse(&row.region_code)
+        .map(|r| r.prefix().to_string())
+        .unwrap_or_else(|_| row.region_code.clone());
+    check_no_personal_data(conn, &prefix, &row.title, &row.body)?;
     if !stored::update_draft_text(conn, &row.id, &row.title, &row.body)? {
         return Err(ApiError::new(
             ErrorCode::PublicationPublished,
@@ -296,6 +358,10 @@ pub fn publish(
     if let Some(dispute) = &row.dispute_id {
         check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
     }
+    let prefix = RegionCode::parse(&row.region_code)
+        .map(|r| r.prefix().to_string())
+        .unwrap_or_else(|_| row.region_code.clone());
+    check_no_personal_data(conn, &prefix, &row.title, &row.body)?;
     crate::store::write_transaction(conn, |conn| {
         if !stored::mark_published(conn, &row.id, now)? {
             return Err(ApiError::new(

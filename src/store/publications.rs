@@ -110,3 +110,18 @@ pub fn mark_published(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> Result<
     .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// The names of the consumers who filed disputes in the region with code prefix `prefix`: no
+/// publication of the region may name them (docs/metrics.md#publications).
+pub fn consumer_names_in_region(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> Result<Vec<String>, StoreError> {
+    use super::schema::{disputes, users};
+    Ok(disputes::table
+        .inner_join(users::table.on(users::id.eq(disputes::consumer_id)))
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .select(users::display_name)
+        .distinct()
+        .load(conn)?)
+}

@@ -651,8 +651,91 @@ both_backends!(
     withdrawing_in_the_portal_asks_for_a_confirmation,
     the_notification_centre_counts_lists_and_marks_read,
     the_filing_form_follows_the_units_industry,
-    a_handler_is_shown_no_form_only_owners_may_use
+    a_handler_is_shown_no_form_only_owners_may_use,
+    a_regulator_decides_an_application_with_the_facts_in_view
 );
+
+async fn a_regulator_decides_an_application_with_the_facts_in_view(app: TestApp) {
+    app.seed_demo().await;
+    app.post(
+        "/api/v1/businesses",
+        None,
+        &crate::helpers::business_registration("330106", 9, "apply@example.cn"),
+    )
+    .await
+    .expect(201);
+    let applicant = app.token("apply@example.cn", "shop-owner-2026").await;
+    let business = app.business_of(&applicant).await;
+    let application = crate::helpers::full_application();
+    let unit = app
+        .post(
+            &format!(
+                "/api/v1/businesses/{}/application",
+                business["id"].as_str().unwrap()
+            ),
+            Some(&applicant),
+            &application,
+        )
+        .await;
+    unit.expect(201);
+    let unit_id = unit.body["id"].as_str().unwrap().to_string();
+
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let list = regulator.get("/approvals").await;
+    assert!(
+        list.html
+            .contains(&format!("href=\"/approvals/{unit_id}\""))
+    );
+    let page = regulator.get(&format!("/approvals/{unit_id}")).await;
+    assert_eq!(page.status, 200);
+    for fact in [
+        business["uscc"].as_str().unwrap(),
+        "杭州测试商贸有限公司9",
+        "西湖区",
+        "杭州市西湖区文三路 100 号",
+        "五项条件",
+        "有书面的纠纷处理制度",
+    ] {
+        assert!(page.html.contains(fact), "{fact}");
+    }
+    let undertaking: String = odr::domain::unit::UNDERTAKING_ZH.chars().take(20).collect();
+    assert!(page.html.contains(&undertaking), "the undertaking is shown");
+    assert_eq!(page.html.matches("badge ok\">具备").count(), 5);
+    // Approved from its own page.
+    let csrf = page.csrf();
+    let approved = regulator
+        .post(
+            &format!("/approvals/{unit_id}"),
+            &[("csrf", csrf.as_str()), ("action", "approve")],
+        )
+        .await;
+    assert!(approved.status < 400, "{}", approved.status);
+    let unit = app
+        .get(&format!("/api/v1/units/{unit_id}"), Some(&applicant))
+        .await;
+    assert_eq!(unit.body["status"], "active");
+
+    // Only the region's regulators see it.
+    let elsewhere = Visitor::log_in(&app, "reg.binjiang@odr.demo").await;
+    assert_eq!(
+        elsewhere.get(&format!("/approvals/{unit_id}")).await.status,
+        404
+    );
+    let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+    assert_eq!(
+        consumer.get(&format!("/approvals/{unit_id}")).await.status,
+        403
+    );
+
+    // The region's disputes, from the menu, name the business.
+    app.file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    let dashboard = regulator.get("/dashboard").await;
+    assert!(dashboard.html.contains("<a href=\"/inbox\">辖区纠纷</a>"));
+    let disputes = regulator.get("/inbox?status=all").await;
+    assert!(disputes.html.contains("<h1>辖区纠纷</h1>"));
+    assert!(disputes.html.contains("杭州西溪人家餐饮有限公司"));
+}
 
 async fn the_filing_form_follows_the_units_industry(app: TestApp) {
     app.seed_demo().await;

@@ -92,6 +92,32 @@ async fn a_case_summary_is_drafted_without_personal_data_previewed_and_published
     .await
     .expect_problem(409, "publication_published");
 
+    // A publication names no one: not a consumer of the region, nor a phone or identity number.
+    for (body, what) in [
+        (
+            "张先生在某饭店预订年夜饭后定金未退，请消费者注意。",
+            "a consumer's name",
+        ),
+        (
+            "有消费者（电话 13800000001）反映定金未退，请注意。",
+            "a mobile number",
+        ),
+        (
+            "有消费者（身份证 33010619900101123X）反映定金未退。",
+            "an identity number",
+        ),
+    ] {
+        let refused = app
+            .post(
+                "/api/v1/publications",
+                Some(&xihu),
+                &json!({"kind": "consumer_alert", "title": "年夜饭预订消费提示", "body": body}),
+            )
+            .await;
+        refused.expect_problem(422, "validation_failed");
+        assert_eq!(refused.body["errors"][0]["field"], "body", "{what}");
+        assert_eq!(refused.body["errors"][0]["code"], "personal_data", "{what}");
+    }
     let alert = app.post("/api/v1/publications", Some(&xihu), &json!({"kind": "consumer_alert",
         "title": "年夜饭预订消费提示", "body": "预订年夜饭请签订书面合同，明确定金退还条件，保留付款凭证。"})).await;
     alert.expect(201);

@@ -201,7 +201,10 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
             REGULATOR_PAGES
                 .iter()
                 .map(|p| p.to_string())
-                .chain(["/notifications".to_string()])
+                .chain([
+                    "/notifications".to_string(),
+                    "/inbox?status=all".to_string(),
+                ])
                 .chain(dispute_pages.clone())
                 .collect(),
         ),

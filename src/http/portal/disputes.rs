@@ -52,6 +52,8 @@ struct ListPage {
     query: DisputeQuery,
     next: Option<String>,
     consumer: bool,
+    /// A regulator, association or admin: the list names the business too.
+    overseer: bool,
     statuses: Vec<(&'static str, &'static str)>,
 }
 
@@ -136,12 +138,20 @@ async fn list_page(
         .await
         .or_page(&s)?;
     let l = s.lang;
+    let overseer = !consumer && auth.role() != Role::MerchantStaff;
+    // A regulator's list is the region's, and says so.
+    let title = if auth.role() == Role::Regulator {
+        "region-disputes"
+    } else {
+        title
+    };
     let page = ListPage {
         f: s.frame().titled(title),
         items: page.items,
         next: page.next_cursor,
         query,
         consumer,
+        overseer,
         statuses: [
             "filed",
             "negotiating",

@@ -80,6 +80,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
         ],
         Some(Role::Regulator) => &[
             ("/dashboard", "nav-dashboard"),
+            ("/inbox", "nav-region-disputes"),
             ("/approvals", "nav-approvals"),
             ("/evaluation", "nav-evaluation"),
             ("/escalations", "nav-escalations"),

@@ -160,7 +160,7 @@ fn may_file(s: &Session) -> bool {
 }
 
 /// How a commitment reads.
-fn commitment(f: &Frame, c: &CommitmentDto) -> String {
+pub(super) fn commitment(f: &Frame, c: &CommitmentDto) -> String {
     match (c.kind.as_str(), c.return_days) {
         ("offline_no_reason_return", Some(days)) => {
             f.l.format("no-reason-returns-in-days", &[("days", days.into())])

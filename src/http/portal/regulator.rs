@@ -40,7 +40,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/approvals").route(web::get().to(|s: Session| approvals_page(s, None))),
         )
-        .service(web::resource("/approvals/{id}").route(web::post().to(decide_unit)))
+        .service(
+            web::resource("/approvals/{id}")
+                .route(web::get().to(application_page))
+                .route(web::post().to(decide_unit)),
+        )
         .service(
             web::resource("/evaluation")
                 .route(web::get().to(|s: Session| evaluation_list(s, None))),
@@ -272,36 +276,14 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
     }
     list.intro = Some(list.s("decide-on-applications-to-become-odr"));
     for unit in page.items {
-        let reason = list.s("reason");
-        let forms = match unit.status.as_str() {
-            "pending" => vec![
-                list.form(format!("/approvals/{}", unit.id), "approve", "")
-                    .hidden("action", "approve"),
-                list.form(format!("/approvals/{}", unit.id), "reject", "danger")
-                    .hidden("action", "reject")
-                    .field("reason", reason, true),
-            ],
-            "active" => vec![
-                list.form(format!("/approvals/{}", unit.id), "suspend", "secondary")
-                    .hidden("action", "suspend")
-                    .field("reason", reason.clone(), true),
-                list.form(format!("/approvals/{}", unit.id), "remove", "danger")
-                    .hidden("action", "remove")
-                    .field("reason", reason, true),
-            ],
-            "suspended" => vec![
-                list.form(format!("/approvals/{}", unit.id), "reinstate", "")
-                    .hidden("action", "reinstate")
-                    .field("reason", reason.clone(), true),
-                list.form(format!("/approvals/{}", unit.id), "remove", "danger")
-                    .hidden("action", "remove")
-                    .field("reason", reason, true),
-            ],
-            _ => Vec::new(),
+        // A pending application is decided on its own page, with the facts in view.
+        let forms = match unit.status {
+            UnitStatus::Pending => Vec::new(),
+            status => decision_forms(&list, &unit.id, status),
         };
         list.rows.push(Row {
             cells: vec![
-                Cell::link(unit.business_name, format!("/units/{}", unit.id)),
+                Cell::link(unit.business_name, format!("/approvals/{}", unit.id)),
                 Cell::text(unit.uscc),
                 Cell::text(names.region(&list.frame, &unit.region_code)),
                 Cell::text(list.frame.date(&unit.applied_at)),
@@ -311,6 +293,92 @@ async fn approvals_page(s: Session, error: Option<ApiError>) -> Result<HttpRespo
         });
     }
     list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// The decisions a regulator may take on a unit in `status`, as forms.
+fn decision_forms(list: &Listing, unit_id: &str, status: UnitStatus) -> Vec<super::table::RowForm> {
+    let action = format!("/approvals/{}", encode(unit_id));
+    let reason = list.s("reason");
+    let with_reason = |button: &'static str, style: &'static str| {
+        list.form(action.clone(), button, style)
+            .hidden("action", button)
+            .field("reason", reason.clone(), true)
+    };
+    match status {
+        UnitStatus::Pending => vec![
+            list.form(action.clone(), "approve", "")
+                .hidden("action", "approve"),
+            with_reason("reject", "danger"),
+        ],
+        UnitStatus::Active => vec![
+            with_reason("suspend", "secondary"),
+            with_reason("remove", "danger"),
+        ],
+        UnitStatus::Suspended => vec![
+            with_reason("reinstate", ""),
+            with_reason("remove", "danger"),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/application.html")]
+struct ApplicationPage {
+    f: Frame,
+    unit: crate::http::units::UnitResponse,
+    business: crate::http::businesses::BusinessResponse,
+    names: Names,
+    /// The undertaking's text when the unit accepted the current version.
+    undertaking: Option<&'static str>,
+    forms: Vec<super::table::RowForm>,
+}
+
+impl ApplicationPage {
+    /// The five conditions of an ODR unit with whether the applicant meets each.
+    fn conditions(&self) -> [(&str, bool); 5] {
+        let c = &self.unit.conditions;
+        [
+            (self.f.s("condition-handling-place"), c.handling_place),
+            (self.f.s("condition-staff"), c.staff),
+            (self.f.s("condition-computer"), c.computer),
+            (self.f.s("condition-dedicated-phone"), c.dedicated_phone),
+            (self.f.s("condition-written-procedure"), c.written_procedure),
+        ]
+    }
+
+    fn commitment(&self, c: &crate::http::units::CommitmentDto) -> String {
+        super::public::commitment(&self.f, c)
+    }
+}
+
+/// One application (or unit) with everything a regulator decides on: the business, its
+/// credit code, the five conditions, the undertaking, the commitments and the history.
+async fn application_page(s: Session, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let (unit, names) =
+        Names::beside(&s, units::get_unit_for(&s.state, &auth, path.into_inner())).await?;
+    let business =
+        crate::http::businesses::get_business_for(&s.state, &auth, unit.business_id.clone())
+            .await
+            .or_page(&s)?;
+    let list = Listing::new(s.frame(), "application-to-become-an-odr-unit", &[]);
+    let forms = decision_forms(&list, &unit.id, unit.status);
+    let text = match s.lang {
+        crate::i18n::Lang::Zh => crate::domain::unit::UNDERTAKING_ZH,
+        crate::i18n::Lang::En => crate::domain::unit::UNDERTAKING_EN,
+    };
+    let undertaking =
+        (unit.undertaking_version == crate::domain::unit::UNDERTAKING_VERSION).then_some(text);
+    let page = ApplicationPage {
+        f: list.frame,
+        unit,
+        business,
+        names,
+        undertaking,
+        forms,
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
 }
 
 /// A decision on a unit.

@@ -126,6 +126,7 @@ field_error-invalid_remedy = Unknown remedy.
 field_error-unknown_region = No region has this code; use a GB/T 2260 division code.
 field_error-retired_region = This region code was retired in a later list of divisions; name the region that replaced it.
 field_error-outside_association_region = This region is outside the association's area.
+field_error-personal_data = A publication names no one: remove consumers' names, contact details, identity numbers and case numbers.
 
 ## item_kind
 item_kind-product = Product

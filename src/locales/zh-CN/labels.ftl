@@ -126,6 +126,7 @@ field_error-invalid_remedy = 诉求不正确。
 field_error-unknown_region = 没有这个地区代码，请按《行政区划代码》填写。
 field_error-retired_region = 该地区代码已在新版区划中撤销，请改用调整后的地区。
 field_error-outside_association_region = 该地区不在本协会的管辖范围内。
+field_error-personal_data = 公示内容不得包含个人信息：请删去消费者姓名、联系方式、身份证号和案件编号。
 
 ## item_kind
 item_kind-product = 商品
