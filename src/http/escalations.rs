@@ -52,6 +52,8 @@ pub struct EscalationItem {
     pub dispute_id: String,
     pub case_number: String,
     pub business_id: String,
+    /// The business (the ODR unit) the dispute was filed with.
+    pub business_name: String,
     pub region_code: String,
     pub reason: String,
     pub initiated_by: Actor,
@@ -111,6 +113,7 @@ pub async fn list_for(
                 dispute_id: r.dispute_id,
                 case_number: r.case_number,
                 business_id: r.business_id,
+                business_name: r.business_name,
                 region_code: r.region_code,
                 reason: r.reason,
                 initiated_by: r.initiated_by.parse()?,

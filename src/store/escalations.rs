@@ -222,6 +222,7 @@ pub struct QueueItem {
     pub dispute_id: String,
     pub case_number: String,
     pub business_id: String,
+    pub business_name: String,
     pub region_code: String,
     pub reason: String,
     pub initiated_by: String,
@@ -237,7 +238,7 @@ pub fn queue(
     limit: i64,
 ) -> Result<Vec<QueueItem>, StoreError> {
     let mut query = escalations::table
-        .inner_join(disputes::table)
+        .inner_join(disputes::table.inner_join(super::schema::businesses::table))
         .filter(crate::in_region!(disputes::region_code, region_prefix))
         .order((escalations::created_at.desc(), escalations::id.desc()))
         .limit(limit)
@@ -246,6 +247,7 @@ pub fn queue(
             escalations::dispute_id,
             disputes::case_number,
             disputes::business_id,
+            super::schema::businesses::name,
             disputes::region_code,
             escalations::reason,
             escalations::initiated_by,

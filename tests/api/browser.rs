@@ -519,6 +519,10 @@ async fn an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard(app: T
     regulator.goto("/escalations").await;
     let queue = regulator.body().await;
     assert!(queue.contains(&case), "{queue}");
+    assert!(
+        queue.contains("杭州西溪人家餐饮有限公司"),
+        "the unit is named: {queue}"
+    );
     assert!(queue.contains("已移送"), "{queue}");
     assert!(queue.contains("办结期限已过"), "{queue}");
     regulator.screenshot("escalation-queue").await;

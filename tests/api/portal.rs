@@ -652,8 +652,65 @@ both_backends!(
     the_notification_centre_counts_lists_and_marks_read,
     the_filing_form_follows_the_units_industry,
     a_handler_is_shown_no_form_only_owners_may_use,
-    a_regulator_decides_an_application_with_the_facts_in_view
+    a_regulator_decides_an_application_with_the_facts_in_view,
+    a_regulator_unmasks_a_contact_in_the_portal_with_a_reason
 );
+
+async fn a_regulator_unmasks_a_contact_in_the_portal_with_a_reason(app: TestApp) {
+    app.seed_demo().await;
+    let filed = app
+        .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    let id = filed["id"].as_str().unwrap().to_string();
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let page = regulator.get(&format!("/disputes/{id}")).await;
+    assert!(page.html.contains("查看消费者完整联系方式"));
+    assert!(!page.html.contains("13800000001"), "masked until asked");
+    let csrf = page.csrf();
+    let path = format!("/disputes/{id}/contact");
+    let too_short = regulator
+        .post(&path, &[("csrf", csrf.as_str()), ("reason", "看")])
+        .await;
+    assert_eq!(too_short.status, 422);
+    assert!(!too_short.html.contains("13800000001"));
+    let shown = regulator
+        .post(
+            &path,
+            &[("csrf", csrf.as_str()), ("reason", "调解需电话联系消费者")],
+        )
+        .await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.html.contains("13800000001"), "the whole phone number");
+    assert!(shown.location().is_empty(), "never in a link");
+    app.run_pending_jobs().await;
+    app.with_conn(|conn| odr::store::audit::seal_all(conn).unwrap())
+        .await;
+    let audit = regulator.get("/audit").await;
+    assert!(
+        audit.html.contains("查看消费者完整联系方式"),
+        "the unmasking is audited"
+    );
+
+    // Only the region's regulators.
+    let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    let csrf = owner.get(&format!("/disputes/{id}")).await.csrf();
+    let refused = owner
+        .post(
+            &path,
+            &[("csrf", csrf.as_str()), ("reason", "我想看看电话号码")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let elsewhere = Visitor::log_in(&app, "reg.binjiang@odr.demo").await;
+    let csrf = elsewhere.get("/dashboard").await.csrf();
+    let hidden = elsewhere
+        .post(
+            &path,
+            &[("csrf", csrf.as_str()), ("reason", "调解需电话联系消费者")],
+        )
+        .await;
+    assert_eq!(hidden.status, 404);
+}
 
 async fn a_regulator_decides_an_application_with_the_facts_in_view(app: TestApp) {
     app.seed_demo().await;

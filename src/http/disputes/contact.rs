@@ -39,7 +39,19 @@ pub async fn unmask(
     path: web::Path<String>,
     body: Json<UnmaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = body.reason.trim().to_string();
+    let contact = unmask_for(&state, &auth, path.into_inner(), &body.reason).await?;
+    Ok(HttpResponse::Ok().json(contact))
+}
+
+/// The consumer's whole contact for `auth`, a regulator of dispute `id`'s region, with the
+/// `reason` checked and audited (the API and the portal).
+pub async fn unmask_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    reason: &str,
+) -> Result<ContactResponse, ApiError> {
+    let reason = reason.trim().to_string();
     if !(4..=500).contains(&reason.chars().count()) {
         return Err(ApiError::invalid_field(
             "reason",
@@ -47,18 +59,16 @@ pub async fn unmask(
             "state the reason in 4–500 characters",
         ));
     }
-    let id = path.into_inner();
     let now = state.clock.now();
     let pii = state.pii.clone();
+    let actor = auth.actor.clone();
     let contact = state
         .db
-        .run(move |conn| {
-            crate::disputes::contact::unmask(conn, &auth.actor, &pii, &id, &reason, now)
-        })
+        .run(move |conn| crate::disputes::contact::unmask(conn, &actor, &pii, &id, &reason, now))
         .await?;
-    Ok(HttpResponse::Ok().json(ContactResponse {
+    Ok(ContactResponse {
         display_name: contact.display_name,
         phone: contact.phone,
         email: contact.email,
-    }))
+    })
 }

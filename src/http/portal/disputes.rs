@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/disputes/{id}").route(web::get().to(dispute_page)))
         .service(web::resource("/disputes/{id}/act").route(web::post().to(act)))
+        .service(web::resource("/disputes/{id}/contact").route(web::post().to(unmask)))
         .service(web::resource("/disputes/{id}/evidence").route(web::post().to(upload)))
         .service(
             web::resource("/disputes/{id}/evidence/{evidence_id}").route(web::get().to(download)),
@@ -216,6 +217,10 @@ impl DisputePageView {
         self.d.your_role == Actor::Merchant
     }
 
+    fn regulator(&self) -> bool {
+        self.d.your_role == Actor::Regulator
+    }
+
     /// The viewer's side in offers and messages.
     fn my_party(&self) -> Party {
         if self.consumer() {
@@ -364,6 +369,18 @@ async fn render_dispute(
     error: Option<&ApiError>,
     done: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
+    render_dispute_saying(s, id, status, error, done, None).await
+}
+
+/// The dispute page, with `shown` (a consumer's unmasked contact) in its notice when given.
+async fn render_dispute_saying(
+    s: &Session,
+    id: String,
+    status: StatusCode,
+    error: Option<&ApiError>,
+    done: Option<&str>,
+    shown: Option<String>,
+) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let view = handlers::get_for(&s.state, &auth, id).await.or_page(s)?;
     let mut frame = s.frame();
@@ -371,6 +388,8 @@ async fn render_dispute(
     if let Some(error) = error {
         // The page's small forms mark no field: the notice says what each one needs.
         frame = frame.with_field_errors(error);
+    } else if let Some(shown) = shown {
+        frame = frame.with_notice("ok", shown);
     } else if let Some(done) = done {
         let what = match done {
             "filed" => s.lang.s("your-dispute-is-filed-the-business").to_string(),
@@ -400,6 +419,37 @@ async fn dispute_page(
         query.done.as_deref(),
     )
     .await
+}
+
+/// Shows a regulator of the dispute's region the consumer's whole contact on the dispute's
+/// page (never in a link), the stated reason audited (docs/people-data.md#unmasking).
+async fn unmask(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<super::regulator::ReasonForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(&[Role::Regulator])?;
+    let id = path.into_inner();
+    match crate::http::disputes::contact::unmask_for(&s.state, &auth, id.clone(), &form.reason)
+        .await
+    {
+        Ok(contact) => {
+            let l = s.lang;
+            let shown = [Some(contact.display_name), contact.phone, contact.email]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let said = format!(
+                "{}{}{shown}",
+                l.s("the-consumers-whole-contact"),
+                l.s("colon")
+            );
+            render_dispute_saying(&s, id, StatusCode::OK, None, None, Some(said)).await
+        }
+        Err(error) => back_to_dispute(s, id, Err(error), "").await,
+    }
 }
 
 /// Every field any action form may send.

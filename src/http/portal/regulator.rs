@@ -491,11 +491,11 @@ async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
     list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
 }
 
-/// A warning's reason.
+/// A form that only states a reason (a warning, an unmasking).
 #[derive(Debug, Deserialize)]
 pub struct ReasonForm {
-    csrf: String,
-    reason: String,
+    pub(super) csrf: String,
+    pub(super) reason: String,
 }
 
 async fn warn(
@@ -522,6 +522,7 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
         "escalation-queue",
         &[
             "case",
+            "business",
             "by",
             "reason",
             "escalated",
@@ -555,6 +556,7 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
         list.rows.push(Row {
             cells: vec![
                 Cell::link(item.case_number, format!("/disputes/{}", item.dispute_id)),
+                Cell::text(item.business_name),
                 Cell::text(labels::party(l, item.initiated_by.as_str())),
                 Cell::text(labels::escalation_reason(l, &item.reason)),
                 Cell::text(list.frame.time(&item.created_at)),

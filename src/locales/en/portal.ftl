@@ -508,3 +508,7 @@ decision = Decision
 back-to-the-applications = Back to the applications
 nav-region-disputes = Disputes in my region
 region-disputes = Disputes in my region
+see-the-consumers-whole-contact = See the consumer's whole contact
+why-you-need-it-recorded-in-the-audit-log = Why you need it (recorded in the audit log, 4 characters or more)
+show-the-contact = Show
+the-consumers-whole-contact = The consumer's whole contact (your reason is recorded)

@@ -491,3 +491,7 @@ decision = 审核决定
 back-to-the-applications = 返回单位审核
 nav-region-disputes = 辖区纠纷
 region-disputes = 辖区纠纷
+see-the-consumers-whole-contact = 查看消费者完整联系方式
+why-you-need-it-recorded-in-the-audit-log = 查看原因（记入审计日志，至少 4 个字）
+show-the-contact = 查看
+the-consumers-whole-contact = 消费者完整联系方式（已记录查看原因）
