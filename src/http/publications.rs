@@ -27,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/publications/{id}")
             .route(web::get().to(preview))
-            .route(web::patch().to(edit)),
+            .route(web::patch().to(edit))
+            .route(web::delete().to(delete)),
     )
     .service(web::resource("/publications/{id}/publish").route(web::post().to(publish)))
     .service(web::resource("/public/publications").route(web::get().to(public_list)));
@@ -148,12 +149,61 @@ pub async fn edit(
     path: web::Path<String>,
     body: Json<EditPublication>,
 ) -> Result<HttpResponse, ApiError> {
+    let edited = edit_for(&state, &auth, path.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(edited))
+}
+
+/// Edits draft `id` as `auth`.
+pub async fn edit_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    body: EditPublication,
+) -> Result<PublicationDto, ApiError> {
     let pii = state.pii.clone();
+    let actor = auth.actor.clone();
     let row = state
         .db
-        .run(move |conn| publications::edit(conn, &auth.actor, &pii, &path, &body))
+        .run(move |conn| publications::edit(conn, &actor, &pii, &id, &body))
         .await?;
-    Ok(HttpResponse::Ok().json(PublicationDto::try_from(row)?))
+    PublicationDto::try_from(row)
+}
+
+/// One publication as `auth` (a regulator of its region) may preview it.
+pub async fn preview_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+) -> Result<PublicationDto, ApiError> {
+    let actor = auth.actor.clone();
+    let row = state
+        .db
+        .run(move |conn| publications::find_in_region(conn, &actor, &id))
+        .await?;
+    PublicationDto::try_from(row)
+}
+
+/// Deletes a draft (regulators of its region); a published text is not deleted (409).
+#[utoipa::path(delete, path = "/api/v1/publications/{id}", tag = "publications", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    delete_for(&state, &auth, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes draft `id` as `auth`.
+pub async fn delete_for(state: &AppState, auth: &AuthUser, id: String) -> Result<(), ApiError> {
+    let actor = auth.actor.clone();
+    state
+        .db
+        .run(move |conn| publications::delete(conn, &actor, &id))
+        .await
 }
 
 /// Publishes a draft (regulators of its region); it then appears in the public list.

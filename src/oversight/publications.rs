@@ -340,6 +340,18 @@ pub fn edit(
     Ok(row)
 }
 
+/// Deletes a draft (regulators of its region); a published text stays (409).
+pub fn delete(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<(), ApiError> {
+    let row = find_in_region(conn, actor, id)?;
+    if row.status != PublicationStatus::Draft.as_str() || !stored::delete_draft(conn, &row.id)? {
+        return Err(ApiError::new(
+            ErrorCode::PublicationPublished,
+            "A published text is not deleted.",
+        ));
+    }
+    Ok(())
+}
+
 /// Publishes a draft (regulators of its region), audited; it then appears in the public list.
 pub fn publish(
     conn: &mut DbConn,

@@ -95,6 +95,17 @@ pub fn update_draft_text(
     Ok(changed == 1)
 }
 
+/// Deletes a draft; `false` when it is not a draft (published meanwhile) or gone.
+pub fn delete_draft(conn: &mut DbConn, id: &str) -> Result<bool, StoreError> {
+    let deleted = diesel::delete(
+        publications::table
+            .find(id)
+            .filter(publications::status.eq(PublicationStatus::Draft.as_str())),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
 /// Marks a draft published at `at`; `false` when it was published already (by someone else
 /// since it was read).
 pub fn mark_published(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {

@@ -388,6 +388,10 @@ impl TestApp {
         self.request(Method::PATCH, path, token, Some(body)).await
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
     /// Uploads `bytes` as the multipart field `file`.
     pub async fn upload(&self, path: &str, token: &str, file_name: &str, bytes: Vec<u8>) -> Reply {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());

@@ -653,8 +653,133 @@ both_backends!(
     the_filing_form_follows_the_units_industry,
     a_handler_is_shown_no_form_only_owners_may_use,
     a_regulator_decides_an_application_with_the_facts_in_view,
-    a_regulator_unmasks_a_contact_in_the_portal_with_a_reason
+    a_regulator_unmasks_a_contact_in_the_portal_with_a_reason,
+    a_regulator_drafts_edits_and_deletes_publications_in_the_portal
 );
+
+async fn a_regulator_drafts_edits_and_deletes_publications_in_the_portal(app: TestApp) {
+    app.seed_demo().await;
+    let filed = app
+        .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    let (id, case) = (
+        filed["id"].as_str().unwrap().to_string(),
+        filed["case_number"].as_str().unwrap().to_string(),
+    );
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    app.post(
+        &format!("/api/v1/disputes/{id}/actions"),
+        Some(&consumer),
+        &serde_json::json!({"action": "withdraw", "reason": "已自行解决"}),
+    )
+    .await
+    .expect(200);
+
+    // The concluded dispute is chosen from a list, not typed in as an id.
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let list = regulator.get("/publications").await;
+    assert!(
+        list.html
+            .contains(&format!("<option value=\"{id}\">{case} · ")),
+        "{}",
+        list.html
+    );
+    let csrf = list.csrf();
+    let drafted = regulator
+        .post(
+            "/publications",
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "case_summary"),
+                ("dispute_id", id.as_str()),
+            ],
+        )
+        .await;
+    assert!(drafted.status < 400, "{}", drafted.status);
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let drafts = app.get("/api/v1/publications", Some(&xihu)).await.body;
+    let draft = drafts.as_array().unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Edited on its own page; personal data is refused at the field, the text kept.
+    let page = regulator.get(&format!("/publications/{draft}")).await;
+    assert!(page.html.contains("保存草稿") && page.html.contains("删除草稿"));
+    let path = format!("/publications/{draft}");
+    let refused = regulator
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "年夜饭定金纠纷和解"),
+                (
+                    "body",
+                    "消费者 13800000001 预订年夜饭后定金未退，经协商已解决。",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let body_field = refused.html.find("id=\"body\"").unwrap();
+    assert!(refused.html[body_field..].contains("公示内容不得包含个人信息"));
+    assert!(
+        refused.html.contains("年夜饭定金纠纷和解"),
+        "what was typed stays"
+    );
+    let saved = regulator
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "年夜饭定金纠纷和解"),
+                ("body", "一名消费者预订年夜饭后定金未退，经在线协商已解决。"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let stored = app
+        .get(&format!("/api/v1/publications/{draft}"), Some(&xihu))
+        .await;
+    assert_eq!(stored.body["title"], "年夜饭定金纠纷和解");
+
+    // Another district's regulator can neither see nor delete it; its own may delete it.
+    let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
+    app.delete(&format!("/api/v1/publications/{draft}"), Some(&binjiang))
+        .await
+        .expect_problem(404, "publication_not_found");
+    let deleted = regulator
+        .post(
+            &format!("/publications/{draft}/delete"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(deleted.status, 303);
+    app.get(&format!("/api/v1/publications/{draft}"), Some(&xihu))
+        .await
+        .expect_problem(404, "publication_not_found");
+
+    // A published text is not deleted.
+    let alert = app
+        .post(
+            "/api/v1/publications",
+            Some(&xihu),
+            &serde_json::json!({"kind": "consumer_alert", "title": "年夜饭预订消费提示",
+                "body": "预订年夜饭请签订书面合同，明确定金退还条件。"}),
+        )
+        .await;
+    let alert_id = alert.body["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/publications/{alert_id}/publish"),
+        Some(&xihu),
+        &serde_json::json!({}),
+    )
+    .await
+    .expect(200);
+    app.delete(&format!("/api/v1/publications/{alert_id}"), Some(&xihu))
+        .await
+        .expect_problem(409, "publication_published");
+}
 
 async fn a_regulator_unmasks_a_contact_in_the_portal_with_a_reason(app: TestApp) {
     app.seed_demo().await;

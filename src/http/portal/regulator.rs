@@ -67,6 +67,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(create_publication)),
         )
         .service(web::resource("/publications/{id}/publish").route(web::post().to(publish)))
+        .service(
+            web::resource("/publications/{id}")
+                .route(web::get().to(|s: Session, path: web::Path<String>| {
+                    publication_page(s, path.into_inner(), None, None)
+                }))
+                .route(web::post().to(save_publication)),
+        )
+        .service(
+            web::resource("/publications/{id}/delete").route(web::post().to(delete_publication)),
+        )
         .service(web::resource("/audit").route(web::get().to(audit_log)))
         .service(web::resource("/audit/export").route(web::get().to(audit_export)));
 }
@@ -825,15 +835,44 @@ async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpRe
         &["title", "kind", "status", "created-2", "actions"],
     );
     list.intro = Some(list.s("draft-a-case-summary-from-a"));
-    list.forms.push(
-        list.form(
-            "/publications",
-            "draft-a-case-summary-from-a-dispute",
-            "secondary",
-        )
-        .hidden("kind", PublicationKind::CaseSummary.as_str())
-        .field("dispute_id", list.s("dispute-id"), true),
-    );
+    // A case summary is drafted from one of the region's concluded disputes, chosen by its case
+    // number, business and outcome.
+    let concluded = handlers::list_for(
+        &s.state,
+        &auth,
+        &DisputeQuery {
+            status: Some("resolved,withdrawn,escalated,rejected".into()),
+            sort: Some("filed".into()),
+            limit: Some("100".into()),
+            ..DisputeQuery::default()
+        },
+    )
+    .await
+    .or_page(&s)?;
+    let choices: Vec<(String, String)> = concluded
+        .items
+        .into_iter()
+        .map(|d| {
+            let label = format!(
+                "{} · {} · {}",
+                d.case_number,
+                d.business_name,
+                labels::of(list.frame.l, d.status)
+            );
+            (d.id, label)
+        })
+        .collect();
+    if !choices.is_empty() {
+        list.forms.push(
+            list.form(
+                "/publications",
+                "draft-a-case-summary-from-a-dispute",
+                "secondary",
+            )
+            .hidden("kind", PublicationKind::CaseSummary.as_str())
+            .choice("dispute_id", list.s("concluded-dispute"), choices),
+        );
+    }
     list.forms.push(
         list.form("/publications", "draft-a-consumer-alert", "secondary")
             .hidden("kind", PublicationKind::ConsumerAlert.as_str())
@@ -841,15 +880,28 @@ async fn publications_page(s: Session, error: Option<ApiError>) -> Result<HttpRe
             .field("body", list.s("text"), true),
     );
     for p in items {
-        let forms = if p.status == PublicationStatus::Draft {
-            vec![list.form(format!("/publications/{}/publish", p.id), "publish", "")]
+        let draft = p.status == PublicationStatus::Draft;
+        let forms = if draft {
+            vec![
+                list.form(
+                    format!("/publications/{}/publish", encode(&p.id)),
+                    "publish",
+                    "",
+                ),
+                list.form(
+                    format!("/publications/{}/delete", encode(&p.id)),
+                    "delete",
+                    "danger",
+                ),
+            ]
         } else {
             Vec::new()
         };
         let kind = labels::of(list.frame.l, p.kind);
+        let excerpt = p.body.chars().take(120).collect::<String>();
         list.rows.push(Row {
             cells: vec![
-                Cell::text(p.title).with_note(p.body.chars().take(120).collect::<String>()),
+                Cell::link(p.title, format!("/publications/{}", encode(&p.id))).with_note(excerpt),
                 Cell::text(kind),
                 Cell::badge(
                     labels::of(list.frame.l, p.status),
@@ -897,6 +949,113 @@ async fn create_publication(
     after(s, outcome, "/publications", publications_page).await
 }
 
+#[derive(Template)]
+#[template(path = "portal/publication.html")]
+struct PublicationPage {
+    f: Frame,
+    p: crate::http::publications::PublicationDto,
+    /// What was typed, shown again after a refusal.
+    title: String,
+    body: String,
+    errors: super::frame::Fields,
+}
+
+/// One publication: a draft to edit, publish or delete, or a published text to read.
+async fn publication_page(
+    s: Session,
+    id: String,
+    error: Option<ApiError>,
+    typed: Option<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let p = publications::preview_for(&s.state, &auth, id)
+        .await
+        .or_page(&s)?;
+    let (title, body) = typed.unwrap_or_else(|| (p.title.clone(), p.body.clone()));
+    let errors = error
+        .as_ref()
+        .map(|e| super::frame::Fields::of(s.lang, e))
+        .unwrap_or_default();
+    let status = error.as_ref().map_or(StatusCode::OK, status_of);
+    let mut frame = s.frame_after(error.as_ref()).titled("publication");
+    if s.request().query_string().contains("done=1") {
+        frame = frame.with_notice("ok", s.lang.s("saved"));
+    }
+    let page = PublicationPage {
+        f: frame,
+        p,
+        title,
+        body,
+        errors,
+    };
+    html(status, page.render()).or_page(&s)
+}
+
+/// A draft's new text.
+#[derive(Debug, Deserialize)]
+pub struct PublicationText {
+    csrf: String,
+    title: String,
+    body: String,
+}
+
+async fn save_publication(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<PublicationText>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let edit = crate::http::publications::EditPublication {
+        title: Some(form.title.clone()),
+        body: Some(form.body.clone()),
+    };
+    match publications::edit_for(&s.state, &auth, id.clone(), edit).await {
+        Ok(_) => Ok(super::frame::see_other(&format!(
+            "/publications/{}?done=1",
+            encode(&id)
+        ))),
+        Err(error) if !error.status().is_server_error() => {
+            publication_page(s, id, Some(error), Some((form.title, form.body))).await
+        }
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+async fn delete_publication(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<TokenOnly>,
+) -> Result<HttpResponse, PageError> {
+    on_draft(s, path, form, DraftStep::Delete).await
+}
+
+/// What a one-button form does to a draft.
+enum DraftStep {
+    Publish,
+    Delete,
+}
+
+async fn on_draft(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<TokenOnly>,
+    step: DraftStep,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let id = path.into_inner();
+    let outcome = match step {
+        DraftStep::Publish => publications::publish_for(&s.state, &auth, id)
+            .await
+            .map(|_| ()),
+        DraftStep::Delete => publications::delete_for(&s.state, &auth, id).await,
+    };
+    after(s, outcome, "/publications", publications_page).await
+}
+
 /// A form with only its token.
 #[derive(Debug, Deserialize)]
 pub struct TokenOnly {
@@ -908,12 +1067,7 @@ async fn publish(
     path: web::Path<String>,
     form: web::Form<TokenOnly>,
 ) -> Result<HttpResponse, PageError> {
-    s.check_form(&form.csrf)?;
-    let auth = s.account_as(REGULATORS)?;
-    let outcome = publications::publish_for(&s.state, &auth, path.into_inner())
-        .await
-        .map(|_| ());
-    after(s, outcome, "/publications", publications_page).await
+    on_draft(s, path, form, DraftStep::Publish).await
 }
 
 /// Paging of the audit log.
