@@ -441,24 +441,13 @@ async fn import_regions(
     dry_run: bool,
     force: bool,
 ) -> anyhow::Result<()> {
-    use odr::store::reference::{RegionSync, apply_regions, list_regions, preview_regions};
+    use odr::store::reference::{RegionChanges, RegionSync, apply_regions, preview_regions};
     let list = odr::domain::division::read_dir(&folder)?;
     let how = RegionSync::Replace {
         now: state.clock.now(),
+        guard: !force,
     };
-    let checked = list.clone();
-    let (planned, in_force) = state
-        .db
-        .run(move |conn| {
-            let list = checked;
-            let in_force = list_regions(conn)?
-                .iter()
-                .filter(|r| r.is_current())
-                .count();
-            Ok::<_, odr::store::StoreError>((preview_regions(conn, &list, how)?, in_force))
-        })
-        .await?;
-    let say = |verb: &str, c: odr::store::reference::RegionChanges| {
+    let say = |verb: &str, c: RegionChanges| {
         println!(
             "{verb} {} region(s) from {}: {} added, {} renamed or moved, {} retired, {} restored.",
             c.added + c.changed + c.retired + c.restored,
@@ -470,21 +459,26 @@ async fn import_regions(
         );
     };
     if dry_run {
+        let planned = state
+            .db
+            .run(move |conn| preview_regions(conn, &list, how))
+            .await?;
         say("Would change", planned);
         return Ok(());
-    }
-    if planned.retired * 20 > in_force && !force {
-        bail!(
-            "{} would retire {} of the {in_force} regions in force; is it the whole country's list? \
-             (--force applies it anyway, --dry-run shows the counts)",
-            folder.display(),
-            planned.retired
-        );
     }
     let done = state
         .db
         .run(move |conn| apply_regions(conn, &list, how))
         .await?;
+    if done.refused {
+        bail!(
+            "{} would retire {} regions, more than a twentieth of those in force; is it the \
+             whole country's list? Nothing was changed (--force applies it anyway, --dry-run \
+             shows the counts)",
+            folder.display(),
+            done.retired
+        );
+    }
     say("Changed", done);
     Ok(())
 }

@@ -352,9 +352,12 @@ pub fn english_name(name_zh: &str, level: i64) -> String {
     } else {
         (stem, Vec::new())
     };
+    // A division named after its people alone (鄂伦春自治旗) is called by the people's name.
     let mut out = pinyin_of(place);
     if !peoples.is_empty() {
-        out.push(' ');
+        if !out.is_empty() {
+            out.push(' ');
+        }
         out.push_str(&peoples.join(", "));
         if let Some(at) = out.rfind(", ") {
             out.replace_range(at..at + 2, " and ");
@@ -368,7 +371,7 @@ pub fn english_name(name_zh: &str, level: i64) -> String {
 }
 
 /// Peoples named in autonomous divisions and their English names. One-character names count
-/// only with `族` after them; the longer ones also without (`新疆维吾尔自治区`).
+/// only with `族` after them; the longer ones also without (`新疆维吾尔自治区`, `博尔塔拉蒙古自治州`).
 const PEOPLES: [(&str, &str); 52] = [
     ("柯尔克孜", "Kirgiz"),
     ("维吾尔", "Uygur"),
@@ -431,14 +434,10 @@ fn peoples_of(stem: &str) -> (&str, Vec<&'static str>) {
     let mut found = Vec::new();
     'strip: loop {
         for (zh, en) in PEOPLES {
-            let with_zu = rest
-                .strip_suffix('族')
-                .and_then(|r| r.strip_suffix(zh))
-                .filter(|r| !r.is_empty());
-            let without = (zh.chars().count() > 2)
+            let with_zu = rest.strip_suffix('族').and_then(|r| r.strip_suffix(zh));
+            let without = (zh.chars().count() >= 2)
                 .then(|| rest.strip_suffix(zh))
-                .flatten()
-                .filter(|r| !r.is_empty());
+                .flatten();
             if let Some(shorter) = with_zu.or(without) {
                 found.push(en);
                 rest = shorter;
@@ -555,6 +554,15 @@ mod tests {
         assert_eq!(
             english_name("新疆维吾尔自治区", 1),
             "Xinjiang Uygur Autonomous Region"
+        );
+        assert_eq!(
+            english_name("博尔塔拉蒙古自治州", 2),
+            "Bo'ertala Mongol Autonomous Prefecture"
+        );
+        assert_eq!(english_name("鄂伦春自治旗", 3), "Oroqen Autonomous Banner");
+        assert_eq!(
+            english_name("东乡族自治县", 3),
+            "Dongxiang Autonomous County"
         );
         assert!(english_name("莫力达瓦达斡尔族自治旗", 3).ends_with(" Autonomous Banner"));
         // A name that is only its ending keeps it.

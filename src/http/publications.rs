@@ -200,9 +200,10 @@ pub async fn delete(
 /// Deletes draft `id` as `auth`.
 pub async fn delete_for(state: &AppState, auth: &AuthUser, id: String) -> Result<(), ApiError> {
     let actor = auth.actor.clone();
+    let now = state.clock.now();
     state
         .db
-        .run(move |conn| publications::delete(conn, &actor, &id))
+        .run(move |conn| publications::delete(conn, &actor, &id, now))
         .await
 }
 

@@ -147,17 +147,24 @@ impl Inviter {
     }
 }
 
-/// 422 naming `region_code` or `industry_code` when either is given and does not exist.
+/// 422 naming `region_code` or `industry_code` when either is given and does not exist (or, for
+/// a region, was retired: these are new records).
 pub fn known_scope(
     conn: &mut DbConn,
     region: Option<&str>,
     industry: Option<&str>,
 ) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
-    if let Some(code) = region
-        && find_region(conn, code)?.is_none()
-    {
-        errors.add("region_code", "unknown_region", "no such region");
+    if let Some(code) = region {
+        match find_region(conn, code)? {
+            None => errors.add("region_code", "unknown_region", "no such region"),
+            Some(r) if !r.is_current() => errors.add(
+                "region_code",
+                "retired_region",
+                "the region was retired from the list of divisions; name the one that replaced it",
+            ),
+            Some(_) => {}
+        }
     }
     if let Some(code) = industry
         && find_industry(conn, code)?.is_none()

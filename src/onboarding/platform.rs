@@ -11,9 +11,7 @@ use crate::domain::region::RegionCode;
 use crate::error::{ApiError, ErrorCode, on_conflict};
 use crate::security::pii::PiiCipher;
 use crate::store::audit::record_action;
-use crate::store::reference::{
-    Association, find_association, find_current_region, insert_association,
-};
+use crate::store::reference::{Association, find_association, find_region, insert_association};
 use crate::store::users::{User, insert_user};
 use crate::store::{DbConn, write_transaction};
 
@@ -64,11 +62,23 @@ pub fn invite_account(
     // Named in the invitee's language, as the rest of the invitation.
     let lang = account.language;
     let organisation = match (&membership.region_code, &membership.association_id) {
-        (Some(region), _) => find_current_region(conn, region)?
-            .map(|r| lang.name(&r.name_zh, &r.name_en).to_string())
-            .ok_or_else(|| {
-                ApiError::invalid_field("region_code", "unknown_region", "no such region")
-            })?,
+        (Some(region), _) => match find_region(conn, region)? {
+            Some(r) if r.is_current() => lang.name(&r.name_zh, &r.name_en).to_string(),
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    "region_code",
+                    "retired_region",
+                    "the region was retired from the list of divisions",
+                ));
+            }
+            None => {
+                return Err(ApiError::invalid_field(
+                    "region_code",
+                    "unknown_region",
+                    "no such region",
+                ));
+            }
+        },
         (_, Some(id)) => find_association(conn, id)?.map(|a| a.name).ok_or_else(|| {
             ApiError::invalid_field(
                 "association_id",

@@ -79,23 +79,45 @@ fn personal_data(
 }
 
 /// Whether `text` holds a number that identifies a person: a mainland mobile number (11 digits
-/// from 13 to 19) or a resident identity number (17 digits and a digit or X).
+/// from 13 to 19) or a resident identity number (17 digits and a check character that fits,
+/// GB 11643), written with full-width digits, spaces, hyphens or a +86 in front or not.
 fn holds_personal_number(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
+    // Full-width digits and X as ASCII; spaces and hyphens between digits dropped.
+    let plain: String = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            'Ｘ' | 'ｘ' => 'X',
+            _ => c,
+        })
+        .collect::<String>()
+        .replace("+86", "");
+    let chars: Vec<char> = plain.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         if !chars[i].is_ascii_digit() {
             i += 1;
             continue;
         }
-        let start = i;
-        while i < chars.len() && chars[i].is_ascii_digit() {
+        let mut run = String::new();
+        while i < chars.len() {
+            match chars[i] {
+                c if c.is_ascii_digit() => run.push(c),
+                ' ' | '-' if chars.get(i + 1).is_some_and(char::is_ascii_digit) => {}
+                _ => break,
+            }
             i += 1;
         }
-        let run = &chars[start..i];
-        let mobile = run.len() == 11 && run[0] == '1' && ('3'..='9').contains(&run[1]);
-        let identity = (run.len() == 18)
-            || (run.len() == 17 && chars.get(i).is_some_and(|c| *c == 'X' || *c == 'x'));
+        let check = chars.get(i).copied().filter(|c| *c == 'X' || *c == 'x');
+        let mobile = run.len() == 11 && run.starts_with('1') && run.as_bytes()[1] >= b'3';
+        // An all-digit credit code (统一社会信用代码) is a business's, not a person's.
+        let business = run.len() == 18 && crate::domain::uscc::Uscc::parse(&run).is_ok();
+        let identity = match (run.len(), check) {
+            (18, _) if business => false,
+            (18, _) => identity_check(&run[..17]) == run.chars().last(),
+            (17, Some(_)) => identity_check(&run) == Some('X'),
+            _ => false,
+        };
         if mobile || identity {
             return true;
         }
@@ -103,19 +125,67 @@ fn holds_personal_number(text: &str) -> bool {
     false
 }
 
+/// The check character of a resident identity number's first 17 digits (GB 11643).
+fn identity_check(first: &str) -> Option<char> {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+    let digits: Option<Vec<u32>> = first.chars().map(|c| c.to_digit(10)).collect();
+    let digits = digits.filter(|d| d.len() == 17)?;
+    let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
+    Some(CHECK[(sum % 11) as usize])
+}
+
+/// Words of publications that are no one's name even when a consumer chose one of them as
+/// their display name.
+const NOT_NAMES: [&str; 12] = [
+    "消费者",
+    "经营者",
+    "商家",
+    "顾客",
+    "客户",
+    "先生",
+    "女士",
+    "用户",
+    "本人",
+    "市民",
+    "会员",
+    "业主",
+];
+
+/// Whether `name` (a consumer's display name) appears in `text` as a name: a name of two to
+/// four Chinese characters anywhere but a common word or a place of the region, a Latin name
+/// as a whole word.
+fn names_in(text: &str, name: &str, places: &[String]) -> bool {
+    let name = name.trim();
+    let count = name.chars().count();
+    let chinese = name.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    if chinese {
+        (2..=4).contains(&count)
+            && !NOT_NAMES.contains(&name)
+            && !places.iter().any(|p| p.contains(name))
+            && text.contains(name)
+    } else {
+        count >= 3
+            && text
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|word| word.eq_ignore_ascii_case(name))
+    }
+}
+
 /// Refuses a publication of the region `prefix` whose title or body holds a phone or identity
-/// number, or the name of a consumer who filed a dispute in the region (names of two
-/// characters or more).
+/// number, or the name of a consumer who filed a dispute in the region.
 fn check_no_personal_data(
     conn: &mut DbConn,
     prefix: &str,
     title: &str,
     body: &str,
 ) -> Result<(), ApiError> {
-    let names: Vec<String> = stored::consumer_names_in_region(conn, prefix)?
+    let names = stored::consumer_names_in_region(conn, prefix)?;
+    // Names of the region's places are no one's (a consumer may call themselves 西湖).
+    let places: Vec<String> = crate::store::reference::list_regions(conn)?
         .into_iter()
-        .map(|n| n.trim().to_string())
-        .filter(|n| n.chars().count() >= 2)
+        .filter(|r| r.code.starts_with(prefix) || prefix.starts_with(&r.code[..2]))
+        .map(|r| r.name_zh)
         .collect();
     let mut e = FieldErrors::default();
     for (field, text) in [("title", title), ("body", body)] {
@@ -125,7 +195,7 @@ fn check_no_personal_data(
                 "personal_data",
                 "remove phone and identity numbers: a publication names no one",
             );
-        } else if names.iter().any(|n| text.contains(n.as_str())) {
+        } else if names.iter().any(|n| names_in(text, n, &places)) {
             e.add(
                 field,
                 "personal_data",
@@ -324,13 +394,7 @@ pub fn edit(
             .unwrap_or_default();
     }
     e.finish()?;
-    if let Some(dispute) = &row.dispute_id {
-        check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
-    }
-    let prefix = RegionCode::parse(&row.region_code)
-        .map(|r| r.prefix().to_string())
-        .unwrap_or_else(|_| row.region_code.clone());
-    check_no_personal_data(conn, &prefix, &row.title, &row.body)?;
+    check_names_no_one(conn, pii, &row)?;
     if !stored::update_draft_text(conn, &row.id, &row.title, &row.body)? {
         return Err(ApiError::new(
             ErrorCode::PublicationPublished,
@@ -340,16 +404,63 @@ pub fn edit(
     Ok(row)
 }
 
-/// Deletes a draft (regulators of its region); a published text stays (409).
-pub fn delete(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<(), ApiError> {
-    let row = find_in_region(conn, actor, id)?;
-    if row.status != PublicationStatus::Draft.as_str() || !stored::delete_draft(conn, &row.id)? {
-        return Err(ApiError::new(
-            ErrorCode::PublicationPublished,
-            "A published text is not deleted.",
-        ));
+/// Refuses a publication's text that names anyone: a case summary's own consumer, their
+/// contact or the case number, and in any publication a consumer of its region or a phone or
+/// identity number.
+fn check_names_no_one(
+    conn: &mut DbConn,
+    pii: &PiiCipher,
+    row: &Publication,
+) -> Result<(), ApiError> {
+    if let Some(dispute) = &row.dispute_id {
+        check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
     }
+    let prefix = RegionCode::parse(&row.region_code)
+        .map(|r| r.prefix().to_string())
+        .unwrap_or_else(|_| row.region_code.clone());
+    check_no_personal_data(conn, &prefix, &row.title, &row.body)
+}
+
+/// Records `action` on publication `row` in the audit log (in the caller's transaction).
+fn audit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    row: &Publication,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    crate::store::audit::record_action(
+        conn,
+        actor,
+        action,
+        "publication",
+        &row.id,
+        Some(&row.region_code),
+        &serde_json::json!({"kind": row.kind, "title": row.title}),
+        now,
+    )?;
     Ok(())
+}
+
+/// Deletes a draft (regulators of its region), audited; a published text stays (409).
+pub fn delete(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let row = find_in_region(conn, actor, id)?;
+    crate::store::write_transaction(conn, |conn| {
+        if row.status != PublicationStatus::Draft.as_str() || !stored::delete_draft(conn, &row.id)?
+        {
+            return Err(ApiError::new(
+                ErrorCode::PublicationPublished,
+                "A published text is not deleted.",
+            ));
+        }
+        audit(conn, actor, "publication.deleted", &row, now)?;
+        Ok(())
+    })
 }
 
 /// Publishes a draft (regulators of its region), audited; it then appears in the public list.
@@ -367,13 +478,7 @@ pub fn publish(
             "It is published already.",
         ));
     }
-    if let Some(dispute) = &row.dispute_id {
-        check_stripped(&row.title, &row.body, &personal_data(conn, pii, dispute)?)?;
-    }
-    let prefix = RegionCode::parse(&row.region_code)
-        .map(|r| r.prefix().to_string())
-        .unwrap_or_else(|_| row.region_code.clone());
-    check_no_personal_data(conn, &prefix, &row.title, &row.body)?;
+    check_names_no_one(conn, pii, &row)?;
     crate::store::write_transaction(conn, |conn| {
         if !stored::mark_published(conn, &row.id, now)? {
             return Err(ApiError::new(
@@ -381,16 +486,7 @@ pub fn publish(
                 "It is published already.",
             ));
         }
-        crate::store::audit::record_action(
-            conn,
-            actor,
-            "publication.published",
-            "publication",
-            &row.id,
-            Some(&row.region_code),
-            &serde_json::json!({"kind": row.kind, "title": row.title}),
-            now,
-        )?;
+        audit(conn, actor, "publication.published", &row, now)?;
         Ok::<_, ApiError>(())
     })?;
     row.status = PublicationStatus::Published.as_str().into();
@@ -411,4 +507,41 @@ pub fn public_list(
         region.map(RegionCode::prefix),
         200,
     )?)
+}
+
+#[cfg(test)]
+mod personal_data_tests {
+    use super::*;
+
+    #[test]
+    fn phone_and_identity_numbers_are_found_however_written() {
+        for text in [
+            "电话 13800000001",
+            "电话 +86 138-0000-0001",
+            "电话 138 0000 0001",
+            "电话 １３８０００００００１",
+            "身份证 110105194912310011",
+            "身份证 11010519491231002X 号",
+        ] {
+            assert!(holds_personal_number(text), "{text}");
+        }
+        for text in [
+            "金额 3880.00 元",
+            "2026-12-05 受理",
+            "统一社会信用代码 913301065899999991",
+            "电话 0571-86001001",
+        ] {
+            assert!(!holds_personal_number(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_name_counts_where_it_is_a_name() {
+        let places = vec!["西湖区".to_string()];
+        assert!(names_in("张先生预订年夜饭", "张先生", &places));
+        assert!(!names_in("一名消费者预订年夜饭", "消费者", &places));
+        assert!(!names_in("西湖区一饭店", "西湖", &places));
+        assert!(!names_in("Hangzhou Li Limited", "Lim", &places));
+        assert!(names_in("Mr Smith complained", "smith", &places));
+    }
 }

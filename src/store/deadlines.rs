@@ -67,6 +67,17 @@ pub fn insert_policy(conn: &mut DbConn, row: &PolicyRow) -> Result<(), StoreErro
 }
 
 /// Every stored policy, by effective date then version.
+/// Whether `version` names a policy scoped to a region or an industry (stored here), rather
+/// than the national default from the configuration.
+pub fn is_scoped_policy(conn: &mut DbConn, version: &str) -> Result<bool, StoreError> {
+    use super::schema::deadline_policies;
+    Ok(deadline_policies::table
+        .find(version)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 pub fn list_policies(conn: &mut DbConn) -> Result<Vec<PolicyRow>, StoreError> {
     Ok(deadline_policies::table
         .order((

@@ -96,8 +96,10 @@ pub enum RegionSync {
     AddMissing,
     /// Makes the stored regions the list: adds new codes, renames and moves changed ones,
     /// restores listed codes that had been retired, and retires (never deletes) stored codes
-    /// the list no longer has, at `now`.
-    Replace { now: DateTime<Utc> },
+    /// the list no longer has, at `now`. With `guard`, a list that would retire more than a
+    /// twentieth of the regions in force changes nothing and comes back `refused` (judged
+    /// under the lock, against the regions as they are then).
+    Replace { now: DateTime<Utc>, guard: bool },
 }
 
 /// What applying a list of divisions changed.
@@ -109,6 +111,9 @@ pub struct RegionChanges {
     pub retired: usize,
     /// Retired before and listed again.
     pub restored: usize,
+    /// Nothing was changed: the list would retire too many regions (`RegionSync::Replace`'s
+    /// guard).
+    pub refused: bool,
 }
 
 impl RegionChanges {
@@ -188,7 +193,17 @@ pub fn apply_regions(
     super::write_transaction(conn, |conn| {
         // Two nodes starting at once apply the shipped list one after the other.
         super::lock_key(conn, "regions")?;
-        let plan = plan_regions(&list_regions(conn)?, list, how);
+        let stored = list_regions(conn)?;
+        let plan = plan_regions(&stored, list, how);
+        if let RegionSync::Replace { guard: true, .. } = how {
+            let in_force = stored.iter().filter(|r| r.is_current()).count();
+            if plan.changes.retired * 20 > in_force {
+                return Ok(RegionChanges {
+                    refused: true,
+                    ..plan.changes
+                });
+            }
+        }
         for chunk in plan.insert.chunks(500) {
             insert_rows!(conn, regions::table, chunk)?;
         }
@@ -203,7 +218,7 @@ pub fn apply_regions(
                 ))
                 .execute(conn)?;
         }
-        if let RegionSync::Replace { now } = how {
+        if let RegionSync::Replace { now, .. } = how {
             for chunk in plan.retire.chunks(500) {
                 diesel::update(regions::table.filter(regions::code.eq_any(chunk)))
                     .set(regions::retired_at.eq(Some(to_db_time(now))))
@@ -245,11 +260,6 @@ pub fn list_regions(conn: &mut DbConn) -> Result<Vec<Region>, StoreError> {
         .order(regions::code)
         .select(Region::as_select())
         .load(conn)?)
-}
-
-/// One region a new record may name: known and not retired.
-pub fn find_current_region(conn: &mut DbConn, code: &str) -> Result<Option<Region>, StoreError> {
-    Ok(find_region(conn, code)?.filter(Region::is_current))
 }
 
 /// One region, retired or not.

@@ -758,6 +758,12 @@ async fn a_regulator_drafts_edits_and_deletes_publications_in_the_portal(app: Te
     app.get(&format!("/api/v1/publications/{draft}"), Some(&xihu))
         .await
         .expect_problem(404, "publication_not_found");
+    app.with_conn(|conn| odr::store::audit::seal_all(conn).unwrap())
+        .await;
+    assert!(
+        regulator.get("/audit").await.html.contains("删除公示草稿"),
+        "the deletion is audited"
+    );
 
     // A published text is not deleted.
     let alert = app

@@ -212,6 +212,16 @@ async fn a_later_list_adds_renames_and_retires_while_records_keep_their_region()
         refused.expect_problem(422, "validation_failed");
         assert_eq!(refused.body["errors"][0]["field"], "business.region_code");
         assert_eq!(refused.body["errors"][0]["code"], "retired_region");
+        let admin = app.demo_token("admin@odr.demo").await;
+        let association = app
+            .post(
+                "/api/v1/admin/associations",
+                Some(&admin),
+                &json!({"name": "西湖区餐饮协会", "region_code": "330106"}),
+            )
+            .await;
+        association.expect_problem(422, "validation_failed");
+        assert_eq!(association.body["errors"][0]["code"], "retired_region");
 
         // Starting again loads the shipped list without undoing the import.
         app.with_conn(|conn| odr::demo::seed_reference_data(conn).unwrap())
@@ -252,7 +262,7 @@ async fn two_nodes_applying_one_list_at_once_apply_it_once(app: TestApp) {
     let apply = |list: Vec<odr::domain::division::Division>| {
         app.state
             .db
-            .run(move |conn| apply_regions(conn, &list, RegionSync::Replace { now }))
+            .run(move |conn| apply_regions(conn, &list, RegionSync::Replace { now, guard: true }))
     };
     let (first, second) = tokio::join!(apply(list.clone()), apply(list));
     let (first, second) = (first.unwrap(), second.unwrap());

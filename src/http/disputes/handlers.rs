@@ -261,7 +261,7 @@ pub async fn export(
             .to_string()
     };
     use crate::http::tables::{Cell, Table};
-    // Words for people, codes beside them for programs (docs/api.md#exports).
+    // Words for people, codes beside them for programs (docs/api.md, changes for v1 clients).
     let categories = &state.settings.disputes.categories;
     let table = Table {
         title: "纠纷清单 Disputes".into(),

@@ -204,8 +204,8 @@ async fn inbox_export(
 struct DisputePageView {
     f: Frame,
     d: DisputeView,
-    /// The version of the national default policy: a dispute under it says so in words.
-    national_policy: String,
+    /// The dispute is under the national deadlines (its policy is not a stored scoped one).
+    national_policy: bool,
 }
 
 impl DisputePageView {
@@ -398,10 +398,20 @@ async fn render_dispute_saying(
         };
         frame = frame.with_notice("ok", what);
     }
+    let version = view.deadlines.policy_version.clone();
+    let scoped = s
+        .state
+        .db
+        .read(Some(&auth.user.id), move |conn| {
+            crate::store::deadlines::is_scoped_policy(conn, &version)
+        })
+        .await
+        .map_err(ApiError::from)
+        .or_page(s)?;
     let page = DisputePageView {
         f: frame,
         d: view,
-        national_policy: s.state.settings.deadlines.version.clone(),
+        national_policy: !scoped,
     };
     html(status, page.render()).or_page(s)
 }

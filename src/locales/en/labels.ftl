@@ -251,3 +251,4 @@ audit_object-escalation = Escalation
 audit_object-publication = Publication
 audit_object-calendar_year = Calendar year
 audit_object-deadline_policy = Deadline policy
+audit_action-publication-deleted = Draft publication deleted

@@ -251,3 +251,4 @@ audit_object-escalation = 转 12315
 audit_object-publication = 公示
 audit_object-calendar_year = 节假日历
 audit_object-deadline_policy = 期限规则
+audit_action-publication-deleted = 删除公示草稿
