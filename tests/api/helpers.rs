@@ -388,6 +388,34 @@ impl TestApp {
         self.request(Method::PATCH, path, token, Some(body)).await
     }
 
+    /// A business registered in `division` (numbered `n`, owner `email`) that applied to become
+    /// an ODR unit with every condition met: the owner's token, the business and the pending
+    /// unit's id.
+    pub async fn pending_application(
+        &self,
+        division: &str,
+        n: u32,
+        email: &str,
+    ) -> (String, Value, String) {
+        self.post(
+            "/api/v1/businesses",
+            None,
+            &business_registration(division, n, email),
+        )
+        .await
+        .expect(201);
+        let owner = self.token(email, "shop-owner-2026").await;
+        let business = self.business_of(&owner).await;
+        let path = format!(
+            "/api/v1/businesses/{}/application",
+            business["id"].as_str().unwrap()
+        );
+        let unit = self.post(&path, Some(&owner), &full_application()).await;
+        unit.expect(201);
+        let unit_id = unit.body["id"].as_str().unwrap().to_string();
+        (owner, business, unit_id)
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
         self.request(Method::DELETE, path, token, None).await
     }

@@ -845,28 +845,9 @@ async fn a_regulator_unmasks_a_contact_in_the_portal_with_a_reason(app: TestApp)
 
 async fn a_regulator_decides_an_application_with_the_facts_in_view(app: TestApp) {
     app.seed_demo().await;
-    app.post(
-        "/api/v1/businesses",
-        None,
-        &crate::helpers::business_registration("330106", 9, "apply@example.cn"),
-    )
-    .await
-    .expect(201);
-    let applicant = app.token("apply@example.cn", "shop-owner-2026").await;
-    let business = app.business_of(&applicant).await;
-    let application = crate::helpers::full_application();
-    let unit = app
-        .post(
-            &format!(
-                "/api/v1/businesses/{}/application",
-                business["id"].as_str().unwrap()
-            ),
-            Some(&applicant),
-            &application,
-        )
+    let (applicant, business, unit_id) = app
+        .pending_application("330106", 9, "apply@example.cn")
         .await;
-    unit.expect(201);
-    let unit_id = unit.body["id"].as_str().unwrap().to_string();
 
     let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
     let list = regulator.get("/approvals").await;

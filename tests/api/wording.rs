@@ -6,7 +6,7 @@
 use chrono::Duration;
 
 use crate::both_backends;
-use crate::helpers::{REGULATOR_PAGES, TestApp, business_registration, full_application};
+use crate::helpers::{REGULATOR_PAGES, TestApp};
 use crate::portal::Visitor;
 
 both_backends!(the_chinese_portal_shows_no_code_and_no_english);
@@ -120,25 +120,8 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         )
         .await;
     app.run_pending_jobs().await;
-    app.post(
-        "/api/v1/businesses",
-        None,
-        &business_registration("330106", 9, "apply@example.cn"),
-    )
-    .await
-    .expect(201);
-    let applicant = app.token("apply@example.cn", "shop-owner-2026").await;
-    let business = app.business_of(&applicant).await;
-    app.post(
-        &format!(
-            "/api/v1/businesses/{}/application",
-            business["id"].as_str().unwrap()
-        ),
-        Some(&applicant),
-        &full_application(),
-    )
-    .await
-    .expect(201);
+    app.pending_application("330106", 9, "apply@example.cn")
+        .await;
 
     // Every value of every closed set the portal names (statuses, events, reasons …).
     let codes: Vec<String> = odr::http::portal::stable_codes()

@@ -88,7 +88,6 @@ decline = Decline
 decline-to-settle-goes-to-12315 = Decline to settle (goes to 12315)
 directory-of-odr-units = Directory of ODR units
 dispute = Dispute
-dispute-id = Dispute id
 dispute-inbox = Dispute inbox
 disputes = Disputes
 disputes-2 = Disputes

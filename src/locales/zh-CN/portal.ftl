@@ -88,7 +88,6 @@ decline = 拒绝和解
 decline-to-settle-goes-to-12315 = 不同意和解（将转 12315）
 directory-of-odr-units = ODR 单位名录
 dispute = 纠纷
-dispute-id = 纠纷编号（ID）
 dispute-inbox = 纠纷处理
 disputes = 纠纷
 disputes-2 = 纠纷数
