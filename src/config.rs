@@ -70,6 +70,7 @@ pub struct Settings {
     pub evaluation: EvaluationSettings,
     pub reports: ReportSettings,
     pub storage: StorageSettings,
+    pub webhooks: WebhookSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -252,6 +253,26 @@ pub struct DisputeSettings {
     pub evidence_dir: PathBuf,
     pub max_evidence_bytes: usize,
     pub max_evidence_files: i64,
+}
+
+/// How webhooks are sent (docs/webhooks.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// How long one attempt may take.
+    pub timeout_ms: u64,
+    /// The wait after the first failed attempt; it doubles with each further failure.
+    pub retry_base_secs: i64,
+    /// The longest wait between attempts.
+    pub retry_cap_secs: i64,
+    /// A delivery still failing this long after its event is given up (the owner may send it
+    /// again from the portal).
+    pub give_up_hours: i64,
+    /// How many endpoints one business may register.
+    pub max_endpoints: i64,
+    /// Development and tests only: endpoints over plain http and at loopback or private
+    /// addresses. Refused in production.
+    pub allow_insecure: bool,
 }
 
 /// Where evidence files are kept, each under its SHA-256 (docs/architecture.md, "Evidence
@@ -772,6 +793,18 @@ impl Settings {
                 return invalid("disputes.categories", &format!("`{code}` is listed twice"));
             }
         }
+        let w = &self.webhooks;
+        if w.timeout_ms == 0
+            || w.retry_base_secs <= 0
+            || w.retry_cap_secs < w.retry_base_secs
+            || w.give_up_hours <= 0
+            || w.max_endpoints <= 0
+        {
+            return invalid(
+                "webhooks",
+                "timeout, waits, give-up time and endpoint count must be positive, the cap at least the base",
+            );
+        }
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             return invalid("email.from", "must be a mailbox such as `Name <addr@host>`");
         }
@@ -792,6 +825,12 @@ impl Settings {
                 return invalid(
                     "logging.metrics_token",
                     "the development token cannot be used in production; set ODR__LOGGING__METRICS_TOKEN",
+                );
+            }
+            if self.webhooks.allow_insecure {
+                return invalid(
+                    "webhooks.allow_insecure",
+                    "production sends webhooks only over https to public addresses",
                 );
             }
             if self.email.transport != EmailTransportKind::Smtp {

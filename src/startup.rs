@@ -137,6 +137,10 @@ impl AppState {
             settings: self.settings.jobs.clone(),
             calendars: self.calendars.clone(),
             http: reqwest::Client::new(),
+            webhooks: crate::notify::webhooks::WebhookSender::new(
+                self.settings.webhooks.clone(),
+                self.pii.clone(),
+            ),
         }
     }
 }

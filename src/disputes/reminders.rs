@@ -113,6 +113,25 @@ pub fn send_reminders(
                 let staff = list_staff(conn, &due.business_id)?;
                 let active = staff.iter().filter(|u| u.is_active);
                 send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
+                let detail = serde_json::json!({
+                    "deadline": due.deadline.as_str(),
+                    "due_at": due.due_at,
+                    "working_days_before": offset,
+                });
+                let data = crate::domain::webhook::WebhookData {
+                    status: dispute.status.parse().ok(),
+                    detail: detail.as_object().cloned().unwrap_or_default(),
+                    ..Default::default()
+                };
+                crate::store::webhooks::raise(
+                    conn,
+                    vec![crate::store::webhooks::DisputeWebhook {
+                        event: crate::domain::webhook::WebhookEvent::DueSoon,
+                        dispute_id: dispute.id.clone(),
+                        occurred_at: now,
+                        data,
+                    }],
+                )?;
                 Ok(true)
             })?;
             sent += usize::from(reminded);

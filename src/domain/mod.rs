@@ -27,3 +27,4 @@ pub mod text;
 pub mod text_enum;
 pub mod unit;
 pub mod uscc;
+pub mod webhook;

@@ -90,6 +90,8 @@ error_codes! {
     PublicationNotFound = "publication_not_found" => NOT_FOUND,
     UserNotFound = "user_not_found" => NOT_FOUND,
     StaffNotFound = "staff_not_found" => NOT_FOUND,
+    WebhookNotFound = "webhook_not_found" => NOT_FOUND,
+    WebhookDeliveryNotFound = "webhook_delivery_not_found" => NOT_FOUND,
 
     MethodNotAllowed = "method_not_allowed" => METHOD_NOT_ALLOWED,
 
@@ -106,6 +108,8 @@ error_codes! {
     UnitNotPending = "unit_not_pending" => CONFLICT,
     NotAnOdrUnit = "not_an_odr_unit" => CONFLICT,
     DuplicateDispute = "duplicate_dispute" => CONFLICT,
+    WebhookLimitReached = "webhook_limit_reached" => CONFLICT,
+    WebhookDeliveryPending = "webhook_delivery_pending" => CONFLICT,
     InvalidTransition = "invalid_transition" => CONFLICT,
     NotAllowedForParty = "not_allowed_for_party" => CONFLICT,
     DisputeClosed = "dispute_closed" => CONFLICT,

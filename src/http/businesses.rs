@@ -65,7 +65,11 @@ pub fn load_visible_business(
 }
 
 /// Loads a business the actor owns; 403 when they may see but not manage it.
-fn load_owned_business(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Business, ApiError> {
+pub(crate) fn load_owned_business(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+) -> Result<Business, ApiError> {
     let business = load_visible_business(conn, actor, id)?;
     if allowed(actor, &business, Actor::may_manage_business)? {
         Ok(business)

@@ -17,7 +17,7 @@ use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::json::Json;
-use crate::notify::gateway::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
+use crate::notify::signature::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
 use crate::store::escalations::{list_dead, queue};
 use crate::store::from_db_time;
 

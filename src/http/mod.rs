@@ -35,6 +35,7 @@ pub mod reports;
 pub mod tables;
 pub mod telemetry;
 pub mod units;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -136,6 +137,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(reference::routes)
                 .configure(businesses::routes)
                 .configure(units::routes)
+                .configure(webhooks::routes)
                 .configure(disputes::routes)
                 .configure(calendar::routes)
                 .configure(escalations::routes)

@@ -12,8 +12,10 @@ use super::disputes::{
 use super::{
     accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
     health, imports, metrics, notifications, public, publications, reference, reports, units,
+    webhooks,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
+use crate::domain::webhook::{WebhookEvent, WebhookPayload};
 use crate::error::{ErrorCode, FieldError, Problem};
 
 /// Where the interactive reference is served (under `/api/v1`).
@@ -95,8 +97,11 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         publications::publish, publications::public_list,
         metrics::get_metrics, metrics::export_metrics, metrics::get_trend, reports::report, reports::list_archive, reports::download_archived, dispute_handlers::export, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close, alerts::escalate,
         audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
+        webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
+        webhooks::rotate_secret, webhooks::ping, webhooks::deliveries, webhooks::delivery,
+        webhooks::redeliver,
     ),
-    components(schemas(Problem, ErrorCode, FieldError, EscalationPacket)),
+    components(schemas(Problem, ErrorCode, FieldError, EscalationPacket, WebhookPayload)),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, login and sessions"),
@@ -114,6 +119,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         (name = "alerts", description = "Alerts to the regulators of a region"),
         (name = "publications", description = "Anonymised case summaries and consumer alerts"),
         (name = "metrics", description = "Oversight metrics by scope and period"),
+        (name = "webhooks", description = "Endpoints a business's owner registers to be told of its disputes' events (the document's `webhooks` section says what they receive), their delivery log and re-sending"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -124,10 +130,50 @@ pub fn document() -> String {
     let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     declare_errors(&mut document);
     describe_error_codes(&mut document);
+    describe_webhooks(&mut document);
     let mut json = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
+}
+
+/// The document's `webhooks` section: one POST per event a business's endpoint receives
+/// (docs/webhooks.md), each a signed [`WebhookPayload`].
+fn describe_webhooks(document: &mut serde_json::Value) {
+    use crate::notify::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    use crate::notify::webhooks::{DELIVERY_HEADER, EVENT_HEADER};
+    let header = |name: &str, description: &str| {
+        serde_json::json!({"name": name, "in": "header", "required": true,
+            "description": description, "schema": {"type": "string"}})
+    };
+    let mut hooks = serde_json::Map::new();
+    for event in WebhookEvent::ALL {
+        let name = event.as_str();
+        hooks.insert(name.to_string(), serde_json::json!({"post": {
+            "summary": format!("The `{name}` event"),
+            "description": format!("POSTed to every enabled endpoint of the business that chose `{name}`{}. \
+                In order per endpoint; a failed delivery holds back the later ones and is tried again after \
+                30 s, doubling up to an hour, until 72 hours after the event (`webhooks.*` settings), then given up \
+                and listed for re-sending. Check the signature and the timestamp, drop an `id` you already have, \
+                answer 2xx at once and do the work afterwards.",
+                if *event == WebhookEvent::Ping { " (a ping is sent when the owner asks for one, to that endpoint only)" } else { "" }),
+            "operationId": format!("webhook_{name}"),
+            "tags": ["webhooks"],
+            "parameters": [
+                header(TIMESTAMP_HEADER, "Unix seconds when the request was signed; refuse one more than 5 minutes off."),
+                header(SIGNATURE_HEADER, "`sha256=` and the hex HMAC-SHA256, keyed with the endpoint's secret, of the timestamp, a dot and the raw body."),
+                header(EVENT_HEADER, "The event's type, as in the body."),
+                header(DELIVERY_HEADER, "This delivery's id (an event sent again has a new one; its `id` stays)."),
+            ],
+            "requestBody": {"required": true, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/WebhookPayload"}}}},
+            "responses": {
+                "200": {"description": "Received; any 2xx counts as delivered."},
+                "default": {"description": "Anything else, a redirect, no answer within 10 s or no connection: tried again later."}
+            }
+        }}));
+    }
+    document["webhooks"] = serde_json::Value::Object(hooks);
 }
 
 /// A response of `Problem` documents.

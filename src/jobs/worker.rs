@@ -28,6 +28,8 @@ pub struct JobContext {
     pub calendars: crate::deadlines::CalendarBook,
     /// Reaches HTTP gateways.
     pub http: reqwest::Client,
+    /// Sends merchants' webhooks.
+    pub webhooks: crate::notify::webhooks::WebhookSender,
 }
 
 impl JobContext {
@@ -88,15 +90,26 @@ impl Worker {
         &self.id
     }
 
-    /// Runs jobs until none is due; returns how many ran (successfully or not).
+    /// Runs jobs and sends webhooks until none is due; returns how many jobs ran
+    /// (successfully or not).
     pub async fn run_pending(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
         loop {
-            match self.run_batch(None).await? {
-                0 => return Ok(ran),
-                n => ran += n,
+            let jobs = self.run_batch(None).await?;
+            ran += jobs;
+            if jobs == 0 && self.send_webhooks().await? == 0 {
+                return Ok(ran);
             }
         }
+    }
+
+    /// Sends the webhooks due now of the endpoints no other worker holds; how many attempts
+    /// were made (`notify::webhooks`).
+    pub async fn send_webhooks(&self) -> Result<usize, StoreError> {
+        self.ctx
+            .webhooks
+            .deliver_due(&self.ctx.db, &self.ctx.clock, &self.id)
+            .await
     }
 
     /// Picks up calendar years imported on any node, then applies every lapse due now (see
@@ -164,6 +177,11 @@ impl Worker {
         while !*stop.borrow() {
             if let Err(error) = self.run_until_stopped(&stop).await {
                 tracing::warn!(worker.id = %self.id, %error, "job poll failed");
+            }
+            if !*stop.borrow()
+                && let Err(error) = self.send_webhooks().await
+            {
+                tracing::warn!(worker.id = %self.id, %error, "webhook pass failed");
             }
             if !pause(&mut stop, interval).await {
                 break;

@@ -482,6 +482,13 @@ pub fn object_names(
             .select((odr_units::id, businesses::name))
             .load(conn)?,
     );
+    keep(
+        "business",
+        businesses::table
+            .filter(businesses::id.eq_any(of("business")))
+            .select((businesses::id, businesses::name))
+            .load(conn)?,
+    );
     // Consumers are not named: their names are theirs (docs/people-data.md).
     keep(
         "user",

@@ -477,7 +477,51 @@ pub fn append_event(
         },
         at,
     )?;
+    super::webhooks::raise(conn, dispute_webhooks(&row, at))?;
     super::transaction_state::add(conn, vec![row])
+}
+
+/// The webhook events timeline entry `row` raises (docs/webhooks.md#events), with what their
+/// payloads say: the entry's kind and actor, the status reached and left, and the detail's
+/// ids, amounts and due moments.
+fn dispute_webhooks(
+    row: &TimelineEvent,
+    at: DateTime<Utc>,
+) -> Vec<super::webhooks::DisputeWebhook> {
+    use crate::domain::webhook::{DETAIL_KEYS, WebhookData, WebhookEvent};
+    let (Ok(kind), from, to) = (
+        row.kind.parse::<TimelineKind>(),
+        Status::parse(&row.from_status),
+        Status::parse(&row.to_status),
+    ) else {
+        return Vec::new();
+    };
+    let raised = WebhookEvent::raised_by(kind, from, to);
+    if raised.is_empty() {
+        return Vec::new();
+    }
+    let detail: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&row.detail).unwrap_or_default();
+    let data = WebhookData {
+        timeline_kind: Some(kind),
+        actor_role: row.actor_role.parse().ok(),
+        status: to,
+        previous_status: from,
+        detail: detail
+            .into_iter()
+            .filter(|(key, _)| DETAIL_KEYS.contains(&key.as_str()))
+            .collect(),
+        ..WebhookData::default()
+    };
+    raised
+        .into_iter()
+        .map(|event| super::webhooks::DisputeWebhook {
+            event,
+            dispute_id: row.dispute_id.clone(),
+            occurred_at: at,
+            data: data.clone(),
+        })
+        .collect()
 }
 
 /// The category and comma-separated remedies of dispute `id`'s claim (`NotFound` if none).

@@ -69,6 +69,7 @@ pub mod timers;
 pub(crate) mod transaction_state;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

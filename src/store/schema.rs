@@ -598,7 +598,57 @@ diesel::joinable!(escalations -> disputes (dispute_id));
 diesel::joinable!(unit_warnings -> odr_units (unit_id));
 diesel::joinable!(escalation_updates -> escalations (escalation_id));
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        business_id -> Text,
+        url -> Text,
+        events -> Text,
+        description -> Text,
+        secret -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+        leased_by -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        dispute_id -> Nullable<Text>,
+        payload -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
     open_purchases,
     reference_revision,
     regions,

@@ -2,7 +2,8 @@
 //! forgets with a savepoint that rolls back, as the database forgets what the savepoint did:
 //!
 //! - Rows it adds that nothing reads before it commits: timeline entries, audit entries,
-//!   in-app notifications and queued jobs without a dedupe key. They are inserted just before
+//!   in-app notifications, queued jobs without a dedupe key and webhook events (fanned out to
+//!   the endpoints that chose them, `super::webhooks::fan_out`). They are inserted just before
 //!   it commits, one statement per table and up to [`ROWS_PER_STATEMENT`] rows each, so a
 //!   filing's two audit entries, or a sweep batch's hundred lapses with their timeline entries
 //!   and notices, cost a statement per table instead of one per row. Outside a write
@@ -27,6 +28,7 @@ use super::disputes::{Concluded, Dispute, TimelineEvent};
 use super::jobs::JobRow;
 use super::notifications::Notification;
 use super::schema::{audit_log, dispute_events, jobs, notifications};
+use super::webhooks::DisputeWebhook;
 use super::{DbConn, StoreError};
 
 /// Most rows one gathered insert carries (every backend takes their parameters).
@@ -40,6 +42,8 @@ pub(crate) struct Gathered {
     audit: Vec<NewEntry>,
     notifications: Vec<Notification>,
     jobs: Vec<JobRow>,
+    /// Events endpoints may have chosen, fanned out to them after the rows above.
+    webhooks: Vec<DisputeWebhook>,
     concluded: Vec<Concluded>,
     /// Disputes saved while [`defer_saves`] holds, to be written together.
     saves: Vec<Dispute>,
@@ -64,8 +68,8 @@ fn address(conn: &DbConn) -> usize {
 pub(crate) struct TransactionState(usize);
 
 /// How much a savepoint found kept: timeline entries, audit entries, notifications, jobs,
-/// concluded disputes, saved disputes, locks.
-pub(crate) type Mark = (usize, usize, usize, usize, usize, usize, usize);
+/// webhooks, concluded disputes, saved disputes, locks.
+pub(crate) type Mark = (usize, usize, usize, usize, usize, usize, usize, usize);
 
 impl TransactionState {
     /// Starts gathering for the write transaction opening on `conn`.
@@ -81,6 +85,7 @@ impl TransactionState {
                 audit: Vec::new(),
                 notifications: Vec::new(),
                 jobs: Vec::new(),
+                webhooks: Vec::new(),
                 concluded: Vec::new(),
                 saves: Vec::new(),
                 defer_saves: false,
@@ -103,6 +108,7 @@ impl TransactionState {
                 g.audit.len(),
                 g.notifications.len(),
                 g.jobs.len(),
+                g.webhooks.len(),
                 g.concluded.len(),
                 g.saves.len(),
                 g.locks.len(),
@@ -116,12 +122,14 @@ impl TransactionState {
     }
 
     fn restore_at(conn: usize, mark: Option<Mark>) {
-        if let Some((events, audit, notifications, jobs, concluded, saves, locks)) = mark {
+        if let Some((events, audit, notifications, jobs, webhooks, concluded, saves, locks)) = mark
+        {
             with_gathered(conn, |g| {
                 g.events.truncate(events);
                 g.audit.truncate(audit);
                 g.notifications.truncate(notifications);
                 g.jobs.truncate(jobs);
+                g.webhooks.truncate(webhooks);
                 g.concluded.truncate(concluded);
                 g.saves.truncate(saves);
                 g.locks.truncate(locks);
@@ -145,14 +153,16 @@ impl TransactionState {
                 std::mem::take(&mut g.audit),
                 std::mem::take(&mut g.notifications),
                 std::mem::take(&mut g.jobs),
+                std::mem::take(&mut g.webhooks),
                 std::mem::take(&mut g.concluded),
             )
         });
-        if let Some((events, audit, notifications, jobs, concluded)) = taken {
+        if let Some((events, audit, notifications, jobs, webhooks, concluded)) = taken {
             insert_now(conn, &events)?;
             insert_now(conn, &audit)?;
             insert_now(conn, &notifications)?;
             insert_now(conn, &jobs)?;
+            insert_now(conn, &webhooks)?;
             insert_now(conn, &concluded)?;
         }
         Ok(())
@@ -182,6 +192,15 @@ pub(crate) trait DeferredRow: Sized {
     fn list(gathered: &mut Gathered) -> &mut Vec<Self>;
     /// Inserts `rows` in one statement (a change: applies them in a statement or two).
     fn insert(conn: &mut DbConn, rows: &[Self]) -> Result<(), StoreError>;
+}
+
+impl DeferredRow for DisputeWebhook {
+    fn list(gathered: &mut Gathered) -> &mut Vec<Self> {
+        &mut gathered.webhooks
+    }
+    fn insert(conn: &mut DbConn, rows: &[Self]) -> Result<(), StoreError> {
+        super::webhooks::fan_out(conn, rows)
+    }
 }
 
 impl DeferredRow for Concluded {

@@ -297,7 +297,13 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
         (
             "merchant",
             "owner.xixi@odr.demo",
-            &["/inbox", "/unit", "/unit/staff", "/unit/metrics"],
+            &[
+                "/inbox",
+                "/unit",
+                "/unit/staff",
+                "/unit/metrics",
+                "/unit/webhooks",
+            ],
         ),
         (
             "association",

@@ -475,6 +475,26 @@ impl TestApp {
         .expect(201);
     }
 
+    /// Has the demo restaurant's handler 小周 join (invited, the invitation accepted with the
+    /// password `handler-pass-1`); their access token.
+    pub async fn demo_handler_token(&self) -> String {
+        self.invite_demo_handler().await;
+        self.run_pending_jobs().await;
+        let invitation = self
+            .sent_emails()
+            .into_iter()
+            .find(|e| e.to == "zhou@example.cn")
+            .expect("the invitation");
+        self.post(
+            "/api/v1/auth/invitations/accept",
+            None,
+            &json!({"token": invitation_token(&invitation), "password": "handler-pass-1"}),
+        )
+        .await
+        .expect(204);
+        self.token("zhou@example.cn", "handler-pass-1").await
+    }
+
     /// The demo consumer files a dispute about a cancelled room booking with the unit of the
     /// demo business `owner` owns; returns the filing answer (201).
     pub async fn file_demo_dispute(&self, owner: &str, description: &str) -> Value {

@@ -42,5 +42,6 @@ mod reports;
 mod texts;
 mod timers;
 mod units;
+mod webhooks;
 mod wording;
 mod workers;

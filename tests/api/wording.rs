@@ -104,6 +104,22 @@ fn offences(text: &str, codes: &[String]) -> Vec<String> {
 
 async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
     app.seed_demo().await;
+    // A webhook endpoint nobody listens at: its log holds failed attempts.
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let hooks = format!(
+        "/api/v1/businesses/{}/webhooks",
+        app.business_of(&owner).await["id"].as_str().unwrap()
+    );
+    let endpoint = app
+        .post(
+            &hooks,
+            Some(&owner),
+            &serde_json::json!({"url": "http://127.0.0.1:9/hooks", "events": ["filed", "escalated"]}),
+        )
+        .await;
+    endpoint.expect(201);
+    let secret = endpoint.body["secret"].as_str().unwrap().to_string();
+    let endpoint = endpoint.body["webhook"]["id"].as_str().unwrap().to_string();
     // A dispute nobody answers, escalated by the sweep and delivered to the queue; a second at
     // the same unit by the same consumer (a repeat: an alert); an application waiting.
     let escalated = app
@@ -130,6 +146,14 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         .collect();
     assert!(codes.iter().any(|c| c == "negotiating"), "{codes:?}");
 
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let delivery = app
+        .get(&format!("{hooks}/{endpoint}/deliveries"), Some(&owner))
+        .await
+        .body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let ids = [
         escalated["id"].as_str().unwrap().to_string(),
         open["id"].as_str().unwrap().to_string(),
@@ -165,10 +189,15 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
                 "/unit",
                 "/unit/staff",
                 "/unit/metrics",
+                "/unit/webhooks",
                 "/notifications",
             ]
             .iter()
             .map(|p| p.to_string())
+            .chain([
+                format!("/unit/webhooks/{endpoint}"),
+                format!("/unit/webhooks/{endpoint}/deliveries/{delivery}"),
+            ])
             .chain(dispute_pages.clone())
             .collect(),
         ),
@@ -214,7 +243,14 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         for page in pages {
             let got = visitor.get(&page).await;
             assert_eq!(got.status, 200, "{login} {page}");
-            let mut text = visible_text(&got.html);
+            // A webhook's payload is shown as the JSON sent, and its secret as it is: data.
+            let html = match got.html.split_once("<pre class=\"payload\">") {
+                Some((before, rest)) => {
+                    format!("{before}{}", rest.split_once("</pre>").unwrap().1)
+                }
+                None => got.html.clone(),
+            };
+            let mut text = visible_text(&html).replace(&secret, "");
             if page == "/admin/policies" {
                 // Policy versions are names the administrator gives (`cn-national-2026-01`).
                 text = text.replace("cn-national-2026-01", "");

@@ -72,6 +72,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
             ("/unit", "nav-unit-profile"),
             ("/unit/staff", "nav-staff"),
             ("/unit/metrics", "nav-metrics"),
+            ("/unit/webhooks", "nav-webhooks"),
         ],
         Some(Role::AssociationAdmin) => &[
             ("/members", "nav-members"),
@@ -152,6 +153,12 @@ impl Frame {
             settings,
             unread: None,
         }
+    }
+
+    /// The frame without the navigation link `href` (a page this account may not use).
+    pub fn without_link(mut self, href: &str) -> Self {
+        self.nav.retain(|link| link.href != href);
+        self
     }
 
     /// The frame with the account's unread count.

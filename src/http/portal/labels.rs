@@ -17,6 +17,7 @@ use crate::domain::{
     publication::{PublicationKind, PublicationStatus},
     role::{Role, StaffRole},
     unit::{UnitActor, UnitDecision, UnitStatus},
+    webhook::{DeliveryStatus, FailureKind, WebhookEvent},
 };
 use crate::http::public::Standing;
 use crate::oversight::reports::ReportKind;
@@ -83,6 +84,9 @@ labelled! {
     ReportKind => "report_kind",
     Standing => "standing",
     Deadline => "deadline",
+    WebhookEvent => "webhook_event",
+    DeliveryStatus => "delivery_status",
+    FailureKind => "webhook_failure",
 }
 
 /// The word for `value` in `lang`.

@@ -20,6 +20,7 @@ mod regions;
 mod regulator;
 pub mod session;
 mod table;
+pub mod webhooks;
 
 use crate::error::ErrorCode;
 use actix_web::dev::Payload;
@@ -86,5 +87,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(regulator::routes)
         .configure(back_office::routes)
         .configure(accounts_admin::routes)
-        .configure(notices::routes);
+        .configure(notices::routes)
+        .configure(webhooks::routes);
 }

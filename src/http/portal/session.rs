@@ -81,7 +81,7 @@ pub struct Session {
 impl Session {
     /// The frame of a page this visitor sees.
     pub fn frame(&self) -> Frame {
-        Frame::new(
+        let frame = Frame::new(
             self.lang,
             self.user.as_ref().map(AuthUser::role),
             self.user.as_ref().map(|u| u.user.display_name.clone()),
@@ -90,7 +90,17 @@ impl Session {
             self.state.clock.now(),
             self.state.settings.clone(),
         )
-        .with_unread(self.unread)
+        .with_unread(self.unread);
+        // Only a business's owners set up its webhooks.
+        match &self.user {
+            Some(u)
+                if u.role() == Role::MerchantStaff
+                    && u.actor.staff_role != Some(crate::domain::role::StaffRole::Owner) =>
+            {
+                frame.without_link(super::webhooks::PAGE)
+            }
+            _ => frame,
+        }
     }
 
     /// What a form token is signed over: the browser's nonce and the signed-in account, so a

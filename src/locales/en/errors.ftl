@@ -123,3 +123,7 @@ error-request_failed = The request failed.
 ## 500, 503
 error-internal_error = The server could not do this now; try again later.
 error-database_unavailable = The database is busy or unreachable; try again shortly.
+error-webhook_not_found = The webhook endpoint does not exist.
+error-webhook_delivery_not_found = The delivery does not exist.
+error-webhook_limit_reached = The business has as many endpoints as it may; delete one first.
+error-webhook_delivery_pending = The delivery is still waiting to be sent; it is retried by itself.
