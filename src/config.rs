@@ -270,6 +270,8 @@ pub struct WebhookSettings {
     pub give_up_hours: i64,
     /// How many endpoints one business may register.
     pub max_endpoints: i64,
+    /// How long delivered and failed deliveries stay in the delivery log.
+    pub log_days: i64,
     /// Development and tests only: endpoints over plain http and at loopback or private
     /// addresses. Refused in production.
     pub allow_insecure: bool,
@@ -799,6 +801,7 @@ impl Settings {
             || w.retry_cap_secs < w.retry_base_secs
             || w.give_up_hours <= 0
             || w.max_endpoints <= 0
+            || w.log_days <= 0
         {
             return invalid(
                 "webhooks",

@@ -230,10 +230,25 @@ pub struct RatingDto {
 /// The escalation record.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EscalationDto {
+    /// The escalation's id (`POST /api/v1/escalations/{id}` records a step).
+    pub id: String,
     pub reason: String,
     pub initiated_by: Actor,
     pub state: EscalationState,
     pub created_at: DateTime<Utc>,
+    /// The handling steps recorded since (docs/escalation.md#handling-steps), oldest first,
+    /// each with its note.
+    pub steps: Vec<EscalationStepDto>,
+    /// The steps the viewer may record next (a regulator of the region; empty for others).
+    pub next_steps: Vec<EscalationState>,
+}
+
+/// A handling step of an escalation, as its timeline entry recorded it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EscalationStepDto {
+    pub state: EscalationState,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 /// An action the viewer may take now, named as `action` of
@@ -496,6 +511,19 @@ pub fn view_of(
         evidence,
         escalation,
     } = parts;
+    // The 12315 handling steps, from their timeline entries (docs/escalation.md#handling-steps).
+    let steps = events
+        .iter()
+        .filter(|e| e.kind == TimelineKind::EscalationStatus.as_str())
+        .filter_map(|e| {
+            let detail: serde_json::Value = serde_json::from_str(&e.detail).ok()?;
+            Some(EscalationStepDto {
+                state: detail["status"].as_str()?.parse().ok()?,
+                note: detail["note"].as_str().map(str::to_string),
+                at: from_db_time(e.created_at),
+            })
+        })
+        .collect();
     let view = DisputeView {
         id: d.id.clone(),
         case_number: d.case_number.clone(),
@@ -620,11 +648,19 @@ pub fn view_of(
         }),
         escalation: escalation
             .map(|e| -> Result<_, StoreError> {
+                let state: EscalationState = e.state.parse()?;
                 Ok(EscalationDto {
+                    id: e.id,
                     reason: e.reason,
                     initiated_by: e.initiated_by.parse()?,
-                    state: e.state.parse()?,
+                    state,
                     created_at: from_db_time(e.created_at),
+                    steps,
+                    next_steps: if role == Actor::Regulator {
+                        state.next_steps()
+                    } else {
+                        Vec::new()
+                    },
                 })
             })
             .transpose()?,

@@ -266,9 +266,14 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_unicast_link_local()
         // 2001:db8::/32, documentation
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
-        // 64:ff9b:1::/48 local translation, and the discard prefix 100::/64
+        // 64:ff9b::/96 and 64:ff9b:1::/48 translation, and the discard prefix 100::/64
         || first == 0x0064
-        || first == 0x0100)
+        || first == 0x0100
+        // 6to4 (2002::/16) and the old site-local fec0::/10 lead inside networks as well
+        || first == 0x2002
+        || (first & 0xffc0) == 0xfec0
+        // ::a.b.c.d, the IPv4-compatible form
+        || ip.segments()[..6].iter().all(|s| *s == 0))
 }
 
 /// How long a delivery waits after its `failures`-th failed attempt: `base` doubled per
@@ -379,6 +384,9 @@ mod tests {
         assert!(!is_public("192.0.0.8".parse().unwrap()));
         assert!(!is_public("255.255.255.255".parse().unwrap()));
         assert!(!is_public("2001:db8::1".parse().unwrap()));
+        for inside in ["::10.0.0.1", "::8.8.8.8", "2002:a00:1::1", "fec0::1"] {
+            assert!(!is_public(inside.parse().unwrap()), "{inside}");
+        }
     }
 
     #[test]

@@ -151,12 +151,16 @@ fn describe_webhooks(document: &mut serde_json::Value) {
         let name = event.as_str();
         hooks.insert(name.to_string(), serde_json::json!({"post": {
             "summary": format!("The `{name}` event"),
-            "description": format!("POSTed to every enabled endpoint of the business that chose `{name}`{}. \
+            "description": format!("{} \
                 In order per endpoint; a failed delivery holds back the later ones and is tried again after \
-                30 s, doubling up to an hour, until 72 hours after the event (`webhooks.*` settings), then given up \
-                and listed for re-sending. Check the signature and the timestamp, drop an `id` you already have, \
-                answer 2xx at once and do the work afterwards.",
-                if *event == WebhookEvent::Ping { " (a ping is sent when the owner asks for one, to that endpoint only)" } else { "" }),
+                30 s, doubling up to an hour, until 72 hours after the event (the defaults of `webhooks.*`), then \
+                given up and listed for sending again. Check the signature and the timestamp, drop an `id` you \
+                already have (an event may arrive twice), answer 2xx at once and do the work afterwards.",
+                if *event == WebhookEvent::Ping {
+                    "POSTed to one endpoint when its owner asks for a test (never chosen).".to_string()
+                } else {
+                    format!("POSTed to every endpoint of the business that chose `{name}`.")
+                }),
             "operationId": format!("webhook_{name}"),
             "tags": ["webhooks"],
             "parameters": [
@@ -169,7 +173,7 @@ fn describe_webhooks(document: &mut serde_json::Value) {
                 "schema": {"$ref": "#/components/schemas/WebhookPayload"}}}},
             "responses": {
                 "200": {"description": "Received; any 2xx counts as delivered."},
-                "default": {"description": "Anything else, a redirect, no answer within 10 s or no connection: tried again later."}
+                "default": {"description": "Anything else, a redirect, no answer within `webhooks.timeout_ms` (10 s) or no connection: tried again later."}
             }
         }}));
     }

@@ -85,6 +85,8 @@ pub struct UpdateWebhook {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryCounts {
     pub pending: i64,
+    /// Pending deliveries that failed at least once and wait for their retry.
+    pub retrying: i64,
     pub delivered: i64,
     pub failed: i64,
 }
@@ -188,6 +190,7 @@ pub struct DeliveryQuery {
 fn dto(
     endpoint: &Endpoint,
     counts: Option<&std::collections::BTreeMap<String, i64>>,
+    retrying: i64,
 ) -> WebhookDto {
     let count = |state: DeliveryStatus| {
         counts
@@ -206,6 +209,7 @@ fn dto(
         updated_at: from_db_time(endpoint.updated_at),
         deliveries: DeliveryCounts {
             pending: count(DeliveryStatus::Pending),
+            retrying,
             delivered: count(DeliveryStatus::Delivered),
             failed: count(DeliveryStatus::Failed),
         },
@@ -394,12 +398,18 @@ async fn on_endpoint<T: Send + 'static>(
 
 /// The endpoint with its delivery counts.
 fn with_counts(conn: &mut DbConn, endpoint: &Endpoint) -> Result<WebhookDto, ApiError> {
-    let counts = store::counts_by_status(conn, std::slice::from_ref(&endpoint.id))?;
-    Ok(dto(endpoint, counts.get(&endpoint.id)))
+    let ids = std::slice::from_ref(&endpoint.id);
+    let counts = store::counts_by_status(conn, ids)?;
+    let retrying = store::retrying(conn, ids)?;
+    Ok(dto(
+        endpoint,
+        counts.get(&endpoint.id),
+        retrying.get(&endpoint.id).copied().unwrap_or(0),
+    ))
 }
 
 /// The business's endpoints (its owners).
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks", tag = "webhooks", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks", tag = "webhooks", operation_id = "list_webhooks", params(("id" = String, Path)),
     responses((status = 200, body = Vec<WebhookDto>), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -425,16 +435,20 @@ pub async fn list_for(
             let endpoints = store::list_endpoints(conn, &business.id)?;
             let ids: Vec<String> = endpoints.iter().map(|e| e.id.clone()).collect();
             let counts = store::counts_by_status(conn, &ids)?;
+            let retrying = store::retrying(conn, &ids)?;
             Ok(endpoints
                 .iter()
-                .map(|e| dto(e, counts.get(&e.id)))
+                .map(|e| {
+                    let waiting = retrying.get(&e.id).copied().unwrap_or(0);
+                    dto(e, counts.get(&e.id), waiting)
+                })
                 .collect())
         })
         .await
 }
 
 /// Registers an endpoint (the business's owners). The answer carries the signing secret, once.
-#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks", tag = "webhooks", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks", tag = "webhooks", operation_id = "create_webhook", params(("id" = String, Path)),
     request_body = CreateWebhook,
     responses((status = 201, body = CreatedWebhook), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
@@ -493,12 +507,14 @@ pub async fn create_for(
                     created_at: to_db_time(now),
                     updated_at: to_db_time(now),
                     disabled_at: None,
+                    deleted_at: None,
+                    retry_at: None,
                     leased_by: None,
                     leased_until: None,
                 };
                 store::insert_endpoint(conn, &endpoint)?;
                 audit(conn, &actor, "webhook.created", &business, &endpoint, now)?;
-                Ok(dto(&endpoint, None))
+                Ok(dto(&endpoint, None, 0))
             })
         })
         .await?;
@@ -506,7 +522,7 @@ pub async fn create_for(
 }
 
 /// One endpoint with its delivery counts (the business's owners).
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}", tag = "webhooks", operation_id = "get_webhook",
     params(("id" = String, Path), ("webhook_id" = String, Path)),
     responses((status = 200, body = WebhookDto), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)),
@@ -539,7 +555,7 @@ pub async fn get_for(
 
 /// Changes an endpoint's address, events, description or whether it is enabled (the
 /// business's owners).
-#[utoipa::path(patch, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}", tag = "webhooks",
+#[utoipa::path(patch, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}", tag = "webhooks", operation_id = "update_webhook",
     params(("id" = String, Path), ("webhook_id" = String, Path)), request_body = UpdateWebhook,
     responses((status = 200, body = WebhookDto), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
@@ -607,7 +623,7 @@ pub async fn update_for(
 }
 
 /// Deletes an endpoint with its delivery log (the business's owners).
-#[utoipa::path(delete, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}", tag = "webhooks", operation_id = "delete_webhook",
     params(("id" = String, Path), ("webhook_id" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)),
@@ -636,7 +652,7 @@ pub async fn delete_for(
         (id, webhook_id),
         true,
         move |conn, actor, business, endpoint| {
-            store::delete_endpoint(conn, &endpoint.id)?;
+            store::delete_endpoint(conn, &endpoint.id, now)?;
             audit(conn, actor, "webhook.deleted", business, &endpoint, now)
         },
     )
@@ -645,7 +661,7 @@ pub async fn delete_for(
 
 /// Replaces the signing secret at once and answers the new one (the business's owners):
 /// deliveries from now on are signed with it.
-#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/rotate-secret", tag = "webhooks",
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/rotate-secret", tag = "webhooks", operation_id = "rotate_webhook_secret",
     params(("id" = String, Path), ("webhook_id" = String, Path)),
     responses((status = 200, body = WebhookSecret), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)),
@@ -708,7 +724,7 @@ pub async fn secret_for(
 }
 
 /// Queues a `ping` to the endpoint, after what it has waiting (the business's owners).
-#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/ping", tag = "webhooks",
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/ping", tag = "webhooks", operation_id = "ping_webhook",
     params(("id" = String, Path), ("webhook_id" = String, Path)),
     responses((status = 202, body = DeliveryDto), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)),
@@ -742,7 +758,7 @@ pub async fn ping_for(
 }
 
 /// The endpoint's deliveries, newest first (the business's owners).
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/deliveries", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/deliveries", tag = "webhooks", operation_id = "list_webhook_deliveries",
     params(("id" = String, Path), ("webhook_id" = String, Path), DeliveryQuery),
     responses((status = 200, body = DeliveryPage), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
@@ -809,7 +825,7 @@ pub async fn deliveries_for(
 }
 
 /// One delivery with its payload and attempts (the business's owners).
-#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}", tag = "webhooks", operation_id = "get_webhook_delivery",
     params(("id" = String, Path), ("webhook_id" = String, Path), ("delivery_id" = String, Path)),
     responses((status = 200, body = DeliveryDetail), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem)),
@@ -853,7 +869,7 @@ pub async fn delivery_for(
 
 /// Sends a delivered or failed delivery's event again, as a new delivery after those waiting
 /// (the business's owners); a pending one is 409.
-#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", tag = "webhooks", operation_id = "redeliver_webhook",
     params(("id" = String, Path), ("webhook_id" = String, Path), ("delivery_id" = String, Path)),
     responses((status = 202, body = DeliveryDto), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),

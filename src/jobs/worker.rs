@@ -97,19 +97,50 @@ impl Worker {
         loop {
             let jobs = self.run_batch(None).await?;
             ran += jobs;
-            if jobs == 0 && self.send_webhooks().await? == 0 {
+            if jobs == 0 && self.send_webhooks(None).await? == 0 {
                 return Ok(ran);
             }
         }
     }
 
-    /// Sends the webhooks due now of the endpoints no other worker holds; how many attempts
-    /// were made (`notify::webhooks`).
-    pub async fn send_webhooks(&self) -> Result<usize, StoreError> {
+    /// Sends the webhooks due now of the endpoints no other worker holds, until `stop` turns
+    /// true; how many attempts were made (`notify::webhooks`).
+    pub async fn send_webhooks(
+        &self,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<usize, StoreError> {
         self.ctx
             .webhooks
-            .deliver_due(&self.ctx.db, &self.ctx.clock, &self.id)
+            .deliver_due(&self.ctx.db, &self.ctx.clock, &self.id, stop)
             .await
+    }
+
+    /// Beside the job loops (a slow endpoint never holds up an email or an escalation): sends
+    /// due webhooks every `jobs.poll_interval_ms`, and once an hour removes deliveries older
+    /// than `webhooks.log_days` from the log.
+    async fn webhooks_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let interval = StdDuration::from_millis(self.ctx.settings.poll_interval_ms);
+        let mut pruned: Option<std::time::Instant> = None;
+        while !*stop.borrow() {
+            if let Err(error) = self.send_webhooks(Some(&stop)).await {
+                tracing::warn!(worker.id = %self.id, %error, "webhook pass failed");
+            }
+            if pruned.is_none_or(|at| at.elapsed() >= StdDuration::from_secs(3600)) {
+                pruned = Some(std::time::Instant::now());
+                let cutoff =
+                    self.ctx.clock.now() - Duration::days(self.ctx.webhooks.settings().log_days);
+                let pruning = self
+                    .ctx
+                    .db
+                    .run(move |conn| crate::store::webhooks::delete_finished_before(conn, cutoff));
+                if let Err(error) = pruning.await {
+                    tracing::warn!(worker.id = %self.id, %error, "webhook log pruning failed");
+                }
+            }
+            if !pause(&mut stop, interval).await {
+                break;
+            }
+        }
     }
 
     /// Picks up calendar years imported on any node, then applies every lapse due now (see
@@ -146,6 +177,7 @@ impl Worker {
             (0..self.ctx.settings.concurrency.max(1)).map(|_| self.poll_until(stop.clone()));
         tokio::join!(
             self.sweep_until(stop.clone()),
+            self.webhooks_until(stop.clone()),
             futures_util::future::join_all(loops)
         );
         self.release().await;
@@ -177,11 +209,6 @@ impl Worker {
         while !*stop.borrow() {
             if let Err(error) = self.run_until_stopped(&stop).await {
                 tracing::warn!(worker.id = %self.id, %error, "job poll failed");
-            }
-            if !*stop.borrow()
-                && let Err(error) = self.send_webhooks().await
-            {
-                tracing::warn!(worker.id = %self.id, %error, "webhook pass failed");
             }
             if !pause(&mut stop, interval).await {
                 break;

@@ -17,8 +17,8 @@ use crate::config::WebhookSettings;
 use crate::domain::webhook::{FailureKind, check_url, is_public, retry_after};
 use crate::security::pii::PiiCipher;
 use crate::store::webhooks::{
-    AttemptOutcome, Delivery, Endpoint, due_endpoints, find_endpoint, lease_endpoint, pending_of,
-    record_attempt, release_endpoint,
+    AttemptOutcome, Delivery, Endpoint, due_endpoints, lease_endpoint, pending_of, record_attempt,
+    release_endpoint, renew_lease,
 };
 use crate::store::{Db, StoreError, from_db_time};
 
@@ -31,6 +31,10 @@ pub const DELIVERY_HEADER: &str = "X-ODR-Delivery";
 const TURN: i64 = 20;
 /// How many endpoints one pass takes on.
 const ENDPOINTS_PER_PASS: i64 = 20;
+/// How many endpoints one worker sends to at the same time.
+const AT_ONCE: usize = 4;
+/// How much of a refusing endpoint's answer is read and kept.
+const ANSWER_BYTES: usize = 1024;
 
 /// Resolves host names to their public addresses only, so an endpoint cannot reach the
 /// platform's own network by a name that points there (checked at every connection, so a name
@@ -75,6 +79,8 @@ impl WebhookSender {
         let mut builder = reqwest::Client::builder()
             .timeout(StdDuration::from_millis(settings.timeout_ms))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the endpoint's name itself, past the public-address check.
+            .no_proxy()
             .user_agent(concat!("odr-webhooks/", env!("CARGO_PKG_VERSION")));
         if !settings.allow_insecure {
             builder = builder.dns_resolver(PublicOnly);
@@ -96,63 +102,115 @@ impl WebhookSender {
     }
 
     /// Sends what is due at `clock`'s time for up to [`ENDPOINTS_PER_PASS`] endpoints no other
-    /// worker holds, as `worker`; how many attempts were made.
+    /// worker holds, [`AT_ONCE`] endpoints at a time, as `worker`, until `stop` turns true
+    /// (checked before each delivery); how many attempts were made. One endpoint's failure to
+    /// reach the database is logged and the others go on.
     pub async fn deliver_due(
         &self,
         db: &Db,
         clock: &SharedClock,
         worker: &str,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
     ) -> Result<usize, StoreError> {
+        use futures_util::StreamExt;
         let now = clock.now();
         let endpoints = db
             .run(move |conn| due_endpoints(conn, now, ENDPOINTS_PER_PASS))
             .await?;
-        let lease = Duration::milliseconds(
-            i64::try_from(self.settings.timeout_ms).unwrap_or(i64::MAX / TURN) * TURN,
-        ) + Duration::seconds(60);
-        let mut attempts = 0;
-        for id in endpoints {
-            let (key, me) = (id.clone(), worker.to_string());
-            let now = clock.now();
-            let taken = db
-                .run(move |conn| lease_endpoint(conn, &key, &me, now, now + lease))
-                .await?;
-            if !taken {
-                continue;
-            }
-            let turn = self.turn(db, clock, &id).await;
-            let me = worker.to_string();
-            db.run(move |conn| release_endpoint(conn, &id, &me)).await?;
-            attempts += turn?;
-        }
-        Ok(attempts)
+        let attempts = std::sync::atomic::AtomicUsize::new(0);
+        futures_util::stream::iter(endpoints)
+            .for_each_concurrent(AT_ONCE, |id| {
+                let attempts = &attempts;
+                async move {
+                    match self.take_turn(db, clock, worker, &id, stop).await {
+                        Ok(n) => {
+                            attempts.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(error) => {
+                            tracing::warn!(webhook.endpoint = %id, %error, "webhook turn failed");
+                        }
+                    }
+                }
+            })
+            .await;
+        Ok(attempts.into_inner())
     }
 
-    /// Sends endpoint `id`'s due deliveries in order until one fails and waits for its retry.
-    async fn turn(&self, db: &Db, clock: &SharedClock, id: &str) -> Result<usize, StoreError> {
-        let key = id.to_string();
-        let Some(endpoint) = db.run(move |conn| find_endpoint(conn, &key)).await? else {
+    /// The lease a turn holds on its endpoint: renewed before each delivery.
+    fn lease(&self) -> Duration {
+        Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(i64::MAX / 2))
+            + Duration::seconds(60)
+    }
+
+    /// Takes endpoint `id` under `worker`'s lease, sends its due deliveries, gives it back.
+    async fn take_turn(
+        &self,
+        db: &Db,
+        clock: &SharedClock,
+        worker: &str,
+        id: &str,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<usize, StoreError> {
+        let (key, me, now, lease) = (
+            id.to_string(),
+            worker.to_string(),
+            clock.now(),
+            self.lease(),
+        );
+        let taken = db
+            .run(move |conn| lease_endpoint(conn, &key, &me, now, now + lease))
+            .await?;
+        if !taken {
             return Ok(0);
-        };
+        }
+        let turn = self.turn(db, clock, worker, id, stop).await;
+        let (key, me) = (id.to_string(), worker.to_string());
+        db.run(move |conn| release_endpoint(conn, &key, &me))
+            .await?;
+        turn
+    }
+
+    /// Sends endpoint `id`'s due deliveries in order until one fails and waits for its retry:
+    /// before each, the lease is renewed and the endpoint read again (a lost lease, a pause or
+    /// a deletion ends the turn; a new address or secret is used at once).
+    async fn turn(
+        &self,
+        db: &Db,
+        clock: &SharedClock,
+        worker: &str,
+        id: &str,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<usize, StoreError> {
         let key = id.to_string();
         let pending = db.run(move |conn| pending_of(conn, &key, TURN)).await?;
         let mut attempts = 0;
         for delivery in pending {
+            if stop.is_some_and(|stop| *stop.borrow()) {
+                break;
+            }
             let now = clock.now();
             if from_db_time(delivery.next_attempt_at) > now {
                 break;
             }
+            let (key, me, until) = (id.to_string(), worker.to_string(), now + self.lease());
+            let Some(endpoint) = db
+                .run(move |conn| renew_lease(conn, &key, &me, until))
+                .await?
+            else {
+                break;
+            };
             let sent = self.post(&endpoint, &delivery, now).await;
-            let outcome = self.outcome(&delivery, sent, now);
+            let outcome = self.outcome(&delivery, sent, clock.now());
             let held_back = outcome.retry_at.is_some();
             if let Some(error) = &outcome.error {
                 tracing::info!(webhook.endpoint = %endpoint.id, webhook.delivery = %delivery.id,
                     %error, retry_at = ?outcome.retry_at, "webhook delivery failed");
             }
-            db.run(move |conn| record_attempt(conn, &delivery, &outcome))
+            let recorded = db
+                .run(move |conn| record_attempt(conn, &delivery, &outcome))
                 .await?;
             attempts += 1;
-            if held_back {
+            if held_back || !recorded {
                 break;
             }
         }
@@ -240,13 +298,7 @@ impl WebhookSender {
                             .unwrap_or(i64::MAX),
                     };
                 }
-                let body: String = response
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .chars()
-                    .take(300)
-                    .collect();
+                let body = bounded_text(response, ANSWER_BYTES).await;
                 let (kind, said) = if status.is_redirection() {
                     (
                         FailureKind::Redirect,
@@ -259,6 +311,20 @@ impl WebhookSender {
             }
         }
     }
+}
+
+/// The start of `response`'s body as text, reading at most `limit` bytes of it (an endpoint
+/// answering with a large body costs no more), cut to 300 characters.
+async fn bounded_text(mut response: reqwest::Response, limit: usize) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    bytes.truncate(limit);
+    String::from_utf8_lossy(&bytes).chars().take(300).collect()
 }
 
 /// The innermost cause of a transport error (e.g. "connection refused").

@@ -610,6 +610,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        retry_at -> Nullable<Timestamp>,
         leased_by -> Nullable<Text>,
         leased_until -> Nullable<Timestamp>,
     }

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{disputes, webhook_attempts, webhook_deliveries, webhook_endpoints};
-use super::{DbConn, StoreError, from_db_time, new_id, to_db_time};
+use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::webhook::{DeliveryStatus, WebhookData, WebhookEvent, WebhookPayload};
 
 /// A registered endpoint.
@@ -31,6 +31,9 @@ pub struct Endpoint {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub disabled_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    /// When the delivery holding back the others is tried again.
+    pub retry_at: Option<NaiveDateTime>,
     pub leased_by: Option<String>,
     pub leased_until: Option<NaiveDateTime>,
 }
@@ -126,8 +129,10 @@ pub fn raise(conn: &mut DbConn, events: Vec<DisputeWebhook>) -> Result<(), Store
     super::transaction_state::add(conn, events)
 }
 
-/// Makes a delivery of each of `events` for every enabled endpoint of the dispute's business
-/// that chose it: one read of the endpoints for all the events, one insert.
+/// Makes a delivery of each of `events` for every endpoint of the dispute's business that chose
+/// it (a paused one too: its events wait for it), one read of the endpoints for all the events,
+/// one insert. A deleted endpoint stays as a row, so an event recorded while it is deleted
+/// never finds it gone.
 pub fn fan_out(conn: &mut DbConn, events: &[DisputeWebhook]) -> Result<(), StoreError> {
     let mut ids: Vec<&str> = events.iter().map(|e| e.dispute_id.as_str()).collect();
     ids.sort_unstable();
@@ -135,7 +140,7 @@ pub fn fan_out(conn: &mut DbConn, events: &[DisputeWebhook]) -> Result<(), Store
     let targets: Vec<(String, String, String, String, String)> = webhook_endpoints::table
         .inner_join(disputes::table.on(disputes::business_id.eq(webhook_endpoints::business_id)))
         .filter(disputes::id.eq_any(&ids))
-        .filter(webhook_endpoints::disabled_at.is_null())
+        .filter(webhook_endpoints::deleted_at.is_null())
         .select((
             disputes::id,
             disputes::case_number,
@@ -264,15 +269,17 @@ pub fn insert_endpoint(conn: &mut DbConn, endpoint: &Endpoint) -> Result<(), Sto
 pub fn list_endpoints(conn: &mut DbConn, business_id: &str) -> Result<Vec<Endpoint>, StoreError> {
     Ok(webhook_endpoints::table
         .filter(webhook_endpoints::business_id.eq(business_id))
+        .filter(webhook_endpoints::deleted_at.is_null())
         .order((webhook_endpoints::created_at, webhook_endpoints::id))
         .select(Endpoint::as_select())
         .load(conn)?)
 }
 
-/// Endpoint `id`, if it exists.
+/// Endpoint `id`, unless it does not exist or was deleted.
 pub fn find_endpoint(conn: &mut DbConn, id: &str) -> Result<Option<Endpoint>, StoreError> {
     Ok(webhook_endpoints::table
         .find(id)
+        .filter(webhook_endpoints::deleted_at.is_null())
         .select(Endpoint::as_select())
         .first(conn)
         .optional()?)
@@ -317,8 +324,9 @@ pub fn set_secret(
     Ok(())
 }
 
-/// Removes endpoint `id` with its deliveries and their attempts.
-pub fn delete_endpoint(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
+/// Deletes endpoint `id`: its deliveries and their attempts go, the row stays marked deleted
+/// (see [`fan_out`]).
+pub fn delete_endpoint(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     let deliveries = webhook_deliveries::table
         .filter(webhook_deliveries::endpoint_id.eq(id))
         .select(webhook_deliveries::id);
@@ -328,8 +336,46 @@ pub fn delete_endpoint(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
     .execute(conn)?;
     diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(id)))
         .execute(conn)?;
-    diesel::delete(webhook_endpoints::table.find(id)).execute(conn)?;
+    diesel::update(webhook_endpoints::table.find(id))
+        .set((
+            webhook_endpoints::deleted_at.eq(Some(to_db_time(now))),
+            webhook_endpoints::disabled_at.eq(Some(to_db_time(now))),
+        ))
+        .execute(conn)?;
     Ok(())
+}
+
+/// Removes the delivered and failed deliveries (with their attempts) last touched before
+/// `cutoff`: the delivery log keeps `webhooks.log_days`. How many went.
+pub fn delete_finished_before(
+    conn: &mut DbConn,
+    cutoff: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let finished = || {
+        webhook_deliveries::table
+            .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str()))
+            .filter(webhook_deliveries::next_attempt_at.lt(to_db_time(cutoff)))
+    };
+    diesel::delete(
+        webhook_attempts::table.filter(
+            webhook_attempts::delivery_id.eq_any(finished().select(webhook_deliveries::id)),
+        ),
+    )
+    .execute(conn)?;
+    Ok(diesel::delete(finished()).execute(conn)?)
+}
+
+/// How many pending deliveries of each endpoint of `ids` have failed at least once (are being
+/// retried).
+pub fn retrying(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq_any(ids))
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_deliveries::attempts.gt(0))
+        .group_by(webhook_deliveries::endpoint_id)
+        .select((webhook_deliveries::endpoint_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// How many deliveries of each endpoint of `ids` stand in each status.
@@ -395,7 +441,8 @@ pub fn attempts_of(conn: &mut DbConn, id: &str) -> Result<Vec<Attempt>, StoreErr
         .load(conn)?)
 }
 
-/// Up to `limit` enabled endpoints with a delivery due at `now` and no worker's lease on them.
+/// Up to `limit` enabled endpoints with a delivery due at `now`, none held back by a failed
+/// one waiting for its retry, and no worker's lease on them.
 pub fn due_endpoints(
     conn: &mut DbConn,
     now: DateTime<Utc>,
@@ -409,6 +456,11 @@ pub fn due_endpoints(
     Ok(webhook_endpoints::table
         .filter(webhook_endpoints::id.eq_any(due))
         .filter(webhook_endpoints::disabled_at.is_null())
+        .filter(
+            webhook_endpoints::retry_at
+                .is_null()
+                .or(webhook_endpoints::retry_at.le(at)),
+        )
         .filter(
             webhook_endpoints::leased_until
                 .is_null()
@@ -442,6 +494,28 @@ pub fn lease_endpoint(
     ))
     .execute(conn)?;
     Ok(taken == 1)
+}
+
+/// Extends `worker`'s lease on endpoint `id` to `until` and reads the endpoint again (its
+/// address or secret may have changed): `None` when the lease was lost to another worker or
+/// the endpoint was paused or deleted meanwhile.
+pub fn renew_lease(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    until: DateTime<Utc>,
+) -> Result<Option<Endpoint>, StoreError> {
+    let held = diesel::update(
+        webhook_endpoints::table
+            .find(id)
+            .filter(webhook_endpoints::leased_by.eq(worker)),
+    )
+    .set(webhook_endpoints::leased_until.eq(to_db_time(until)))
+    .execute(conn)?;
+    if held == 0 {
+        return Ok(None);
+    }
+    Ok(find_endpoint(conn, id)?.filter(|e| e.disabled_at.is_none()))
 }
 
 /// Gives endpoint `id` back if `worker` still holds it.
@@ -482,47 +556,56 @@ pub struct AttemptOutcome {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
-/// Logs an attempt at `delivery` and moves it on: delivered, due again, or failed.
+/// Logs an attempt at `delivery` and moves it on: delivered, due again (holding back the
+/// endpoint's later deliveries until then), or failed; whether it was recorded (not when the
+/// delivery moved on meanwhile, under another worker after a lost lease).
 pub fn record_attempt(
     conn: &mut DbConn,
     delivery: &Delivery,
     outcome: &AttemptOutcome,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     super::write_transaction(conn, |conn| {
+        let at = to_db_time(outcome.at);
+        let (state, next) = match (&outcome.error, outcome.retry_at) {
+            (None, _) => (DeliveryStatus::Delivered, at),
+            (Some(_), Some(retry)) => (DeliveryStatus::Pending, to_db_time(retry)),
+            (Some(_), None) => (DeliveryStatus::Failed, at),
+        };
+        let moved = diesel::update(
+            webhook_deliveries::table
+                .find(&delivery.id)
+                .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+                .filter(webhook_deliveries::attempts.eq(delivery.attempts)),
+        )
+        .set((
+            webhook_deliveries::status.eq(state.as_str()),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::next_attempt_at.eq(next),
+            webhook_deliveries::last_attempt_at.eq(Some(at)),
+            webhook_deliveries::last_status_code.eq(outcome.status_code),
+            webhook_deliveries::last_error.eq(outcome.error.clone()),
+            webhook_deliveries::delivered_at.eq(outcome.error.is_none().then_some(at)),
+        ))
+        .execute(conn)?;
+        if moved == 0 {
+            return Ok::<_, StoreError>(false);
+        }
         insert_rows!(
             conn,
             webhook_attempts::table,
             &Attempt {
                 id: new_id(),
                 delivery_id: delivery.id.clone(),
-                attempted_at: to_db_time(outcome.at),
+                attempted_at: at,
                 status_code: outcome.status_code,
                 error: outcome.error.clone(),
                 duration_ms: outcome.duration_ms,
             }
         )?;
-        let at = to_db_time(outcome.at);
-        let (state, next) = match (&outcome.error, outcome.retry_at) {
-            (None, _) => (DeliveryStatus::Delivered.as_str(), at),
-            (Some(_), Some(retry)) => (DeliveryStatus::Pending.as_str(), to_db_time(retry)),
-            (Some(_), None) => (DeliveryStatus::Failed.as_str(), at),
-        };
-        diesel::update(webhook_deliveries::table.find(&delivery.id))
-            .set((
-                webhook_deliveries::status.eq(state),
-                webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-                webhook_deliveries::next_attempt_at.eq(next),
-                webhook_deliveries::last_attempt_at.eq(Some(at)),
-                webhook_deliveries::last_status_code.eq(outcome.status_code),
-                webhook_deliveries::last_error.eq(outcome.error.clone()),
-                webhook_deliveries::delivered_at.eq(outcome.error.is_none().then_some(at)),
-            ))
+        let retry_at = (state == DeliveryStatus::Pending).then_some(next);
+        diesel::update(webhook_endpoints::table.find(&delivery.endpoint_id))
+            .set(webhook_endpoints::retry_at.eq(retry_at))
             .execute(conn)?;
-        Ok::<_, StoreError>(())
+        Ok(true)
     })
-}
-
-/// When delivery `d` was made.
-pub fn made_at(d: &Delivery) -> DateTime<Utc> {
-    from_db_time(d.created_at)
 }

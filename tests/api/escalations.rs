@@ -43,6 +43,7 @@ pub async fn escalated(app: &TestApp) -> String {
 }
 
 both_backends!(
+    the_regulator_handles_an_escalated_case_on_its_page,
     an_escalation_lands_in_the_queue_of_the_regions_regulators,
     the_regulator_records_each_handling_step_in_order,
     only_regulators_of_the_region_handle_escalations
@@ -220,4 +221,73 @@ async fn only_regulators_of_the_region_handle_escalations(app: TestApp) {
     )
     .await
     .expect(204);
+}
+
+/// Issue 16 item 3: the escalated case file on one screen, the 12315 steps with their notes
+/// and the unit's figures beside its district's, and the next step recorded there.
+async fn the_regulator_handles_an_escalated_case_on_its_page(app: TestApp) {
+    use crate::portal::Visitor;
+    let id = escalated(&app).await;
+    app.run_pending_jobs().await;
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let page = regulator.get(&format!("/disputes/{id}")).await;
+    assert_eq!(page.status, 200);
+    for shown in [
+        "12315 处理进展",
+        "尚未登记处理步骤",
+        "该单位考核指标",
+        "本单位",
+        "所在辖区",
+        "同行业",
+        "按时办结率",
+        "外卖中发现异物",
+    ] {
+        assert!(page.html.contains(shown), "{shown} on the case page");
+    }
+    let csrf = page.csrf();
+    let escalation = app
+        .get(
+            &format!("/api/v1/disputes/{id}"),
+            Some(&app.demo_token("reg.xihu@odr.demo").await),
+        )
+        .await
+        .body["escalation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let recorded = regulator
+        .post(
+            &format!("/escalations/{escalation}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("status", "received"),
+                ("note", "已电话联系双方，约定周三到店调解"),
+                ("back", id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, 303);
+    assert_eq!(recorded.location(), format!("/disputes/{id}#escalation"));
+    let page = regulator.get(&format!("/disputes/{id}")).await;
+    assert!(page.html.contains("已电话联系双方，约定周三到店调解"));
+    assert!(!page.html.contains("尚未登记处理步骤"));
+
+    // The parties see the steps, and no step form nor the unit's figures.
+    let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
+    let theirs = consumer.get(&format!("/disputes/{id}")).await;
+    assert!(theirs.html.contains("12315 处理进展"));
+    assert!(!theirs.html.contains("该单位考核指标"));
+    assert!(!theirs.html.contains(&format!("/escalations/{escalation}")));
+    let view = app
+        .get(
+            &format!("/api/v1/disputes/{id}"),
+            Some(&app.demo_token("consumer@odr.demo").await),
+        )
+        .await;
+    assert_eq!(view.body["escalation"]["steps"][0]["state"], "received");
+    assert_eq!(
+        view.body["escalation"]["next_steps"],
+        serde_json::json!([]),
+        "only a regulator records steps"
+    );
 }

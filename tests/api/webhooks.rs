@@ -234,6 +234,9 @@ async fn a_failing_endpoint_is_retried_with_backoff_and_holds_later_events_back(
         .mount(&server)
         .await;
     let (endpoint, secret) = register(&app, &owner, &hooks, &server, &["filed", "message"]).await;
+    // Another endpoint of the business is not held back by this one.
+    let healthy = receiver(200).await;
+    register(&app, &owner, &hooks, &healthy, &["filed", "message"]).await;
 
     let filed = app
         .file_demo_dispute(OWNER, "包间预订被取消，要求退款。")
@@ -263,6 +266,10 @@ async fn a_failing_endpoint_is_retried_with_backoff_and_holds_later_events_back(
     .await;
     app.run_pending_jobs().await;
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert_eq!(healthy.received_requests().await.unwrap().len(), 2);
+    let summary = app.get(&endpoint, Some(&owner)).await;
+    assert_eq!(summary.body["deliveries"]["retrying"], 1);
+    assert_eq!(summary.body["deliveries"]["pending"], 2);
 
     app.advance(Duration::seconds(40));
     app.run_pending_jobs().await;
@@ -370,10 +377,12 @@ async fn a_delivery_given_up_is_sent_again_by_its_owner(app: TestApp) {
         "sent again under the event's own id"
     );
 
-    // Paused, a ping waits; a waiting delivery is not sent again by hand.
+    // Paused, events and a ping wait; a waiting delivery is not sent again by hand.
     app.patch(&endpoint, Some(&owner), &json!({"enabled": false}))
         .await
         .expect(200);
+    app.file_demo_item(OWNER, "寿宴", "第三次投诉：寿宴包间被取消。")
+        .await;
     let ping = app
         .post(&format!("{endpoint}/ping"), Some(&owner), &json!({}))
         .await;
@@ -395,7 +404,11 @@ async fn a_delivery_given_up_is_sent_again_by_its_owner(app: TestApp) {
         .expect(200);
     app.run_pending_jobs().await;
     let bodies = received(&app, &server, &secret).await;
-    assert_eq!(types(&bodies).last(), Some(&"ping"));
+    assert_eq!(
+        types(&bodies[2..]),
+        ["filed", "ping"],
+        "what waited while paused, in order"
+    );
 }
 
 mod a_delivery_given_up_is_sent_again_by_its_owner {

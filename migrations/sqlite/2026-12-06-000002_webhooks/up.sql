@@ -6,7 +6,7 @@ CREATE TABLE webhook_endpoints (
     id TEXT PRIMARY KEY NOT NULL,
     business_id TEXT NOT NULL REFERENCES businesses (id),
     url TEXT NOT NULL,
-    -- Comma-separated event types (dispute.filed, dispute.message, …).
+    -- Comma-separated event types (filed, message, offer, …).
     events TEXT NOT NULL,
     description TEXT NOT NULL,
     -- The signing secret, encrypted with the personal-data key.
@@ -15,6 +15,11 @@ CREATE TABLE webhook_endpoints (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     disabled_at TIMESTAMP,
+    -- Deleted by its owner: kept (events being recorded at that moment still find it), never
+    -- shown or sent to again; its deliveries are removed.
+    deleted_at TIMESTAMP,
+    -- When the delivery holding back the others is tried again (none: nothing held back).
+    retry_at TIMESTAMP,
     -- The worker sending this endpoint's deliveries, until when (one at a time keeps order).
     leased_by TEXT,
     leased_until TIMESTAMP

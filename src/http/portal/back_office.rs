@@ -146,12 +146,7 @@ async fn save_commitments(
     let business_id = business_of(&s)?;
     let auth = s.account()?;
     let form = form.into_inner();
-    let today = s
-        .state
-        .clock
-        .now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = s.today();
     let commitment = |kind: &str| CommitmentDto {
         kind: kind.into(),
         return_days: None,

@@ -206,6 +206,9 @@ struct DisputePageView {
     d: DisputeView,
     /// The dispute is under the national deadlines (its policy is not a stored scoped one).
     national_policy: bool,
+    /// For a regulator: the unit's figures beside its district's and its industry's over the
+    /// evaluation window (the period in words, then a row per figure).
+    unit_figures: Option<(String, FigureRows)>,
 }
 
 impl DisputePageView {
@@ -408,13 +411,78 @@ async fn render_dispute_saying(
         .await
         .map_err(ApiError::from)
         .or_page(s)?;
+    let unit_figures = if view.your_role == Actor::Regulator {
+        Some(unit_figures(s, &auth, &view.business.unit_id, &frame).await?)
+    } else {
+        None
+    };
     let page = DisputePageView {
         f: frame,
         d: view,
         national_policy: !scoped,
+        unit_figures,
     };
     html(status, page.render()).or_page(s)
 }
+
+/// The unit's figures beside its district's and its industry's over the last
+/// `evaluation.window_days` (the window units are evaluated over, docs/metrics.md#evaluation),
+/// for a regulator reading one of its disputes.
+async fn unit_figures(
+    s: &Session,
+    auth: &crate::http::auth::AuthUser,
+    unit_id: &str,
+    frame: &Frame,
+) -> Result<(String, FigureRows), PageError> {
+    use crate::http::metrics::{MetricsQuery, get_metrics_for};
+    let today = s.today();
+    let from = today - chrono::Duration::days(s.state.settings.evaluation.window_days - 1);
+    let query = MetricsQuery {
+        scope: Some("unit".into()),
+        id: Some(unit_id.to_string()),
+        period: Some("custom".into()),
+        date: None,
+        from: Some(from),
+        to: Some(today),
+    };
+    let m = get_metrics_for(&s.state, auth, query).await.or_page(s)?;
+    let columns = [Some(&m.current), m.region.as_ref(), m.industry.as_ref()];
+    let row = |value: &dyn Fn(&crate::oversight::FiguresDto) -> String| {
+        columns.map(|c| c.map_or_else(|| "—".to_string(), value))
+    };
+    let rows = vec![
+        ("filed", row(&|c| c.filed.to_string())),
+        ("on-time-rate", row(&|c| frame.percent(&c.on_time_rate))),
+        (
+            "settlement-rate",
+            row(&|c| frame.percent(&c.settlement_rate)),
+        ),
+        (
+            "satisfaction",
+            row(&|c| {
+                c.satisfaction_mean
+                    .map_or_else(|| "—".into(), |v| format!("{v:.2}"))
+            }),
+        ),
+        (
+            "open-and-overdue",
+            row(&|c| c.open_overdue_at_end.to_string()),
+        ),
+        ("escalated-2", row(&|c| c.escalated.to_string())),
+    ];
+    let period = s.lang.format(
+        "figures-from-to",
+        &[
+            ("from", from.to_string().into()),
+            ("to", today.to_string().into()),
+        ],
+    );
+    Ok((period, rows))
+}
+
+/// Rows of figures: a figure's message id, then the unit's, its district's and its industry's
+/// values.
+type FigureRows = Vec<(&'static str, [String; 3])>;
 
 async fn dispute_page(
     s: Session,

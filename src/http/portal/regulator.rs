@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, Duration, NaiveDate};
-use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 
 use super::charts::{ChartWords, Series, line_chart};
@@ -85,11 +84,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const REGULATORS: &[Role] = &[Role::Regulator];
 /// Who reads the audit log (the API narrows each to what they may see).
 const AUDITORS: &[Role] = &[Role::Regulator, Role::Admin];
-
-/// Shanghai's today.
-fn today(s: &Session) -> NaiveDate {
-    s.state.clock.now().with_timezone(&Shanghai).date_naive()
-}
 
 #[derive(Template)]
 #[template(path = "portal/dashboard.html")]
@@ -189,7 +183,7 @@ pub async fn trend_charts(s: &Session) -> Result<Vec<String>, PageError> {
 
 async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    let day = today(&s);
+    let day = s.today();
     let now = s.state.clock.now();
     // The daily look's own numbers (docs/metrics.md#reports-and-exports), as the report lists.
     let prefix = auth
@@ -591,6 +585,8 @@ pub struct StepForm {
     csrf: String,
     status: String,
     note: Option<String>,
+    /// The dispute whose page the step was recorded on, to go back to.
+    back: Option<String>,
 }
 
 async fn record_step(
@@ -607,7 +603,13 @@ async fn record_step(
         note,
     };
     let outcome = escalations::record_for(&s.state, &auth, path.into_inner(), step).await;
-    after(s, outcome, "/escalations", escalation_list).await
+    match (form.back, outcome) {
+        (Some(dispute), Ok(())) => Ok(super::frame::see_other(&format!(
+            "/disputes/{}#escalation",
+            encode(&dispute)
+        ))),
+        (_, outcome) => after(s, outcome, "/escalations", escalation_list).await,
+    }
 }
 
 async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
@@ -720,7 +722,7 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
     );
     list.link_figures_help();
     list.intro = Some(list.s("daily-weekly-and-monthly-reports-are"));
-    let day = today(&s);
+    let day = s.today();
     let last_week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()) + 1);
     let last_month = day.with_day(1).unwrap_or(day) - Duration::days(1);
     for (kind, date, title) in [

@@ -110,6 +110,15 @@ impl Session {
         format!("{}|{account}", self.nonce)
     }
 
+    /// Today in Shanghai, by the platform's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.state
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+    }
+
     /// The signed-in account, or a redirect to the login page that comes back here.
     pub fn account(&self) -> Result<AuthUser, PageError> {
         self.user.clone().ok_or_else(|| PageError {

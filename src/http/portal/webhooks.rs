@@ -133,7 +133,7 @@ impl Sent {
 fn state_of(l: Lang, w: &WebhookDto) -> (&'static str, &'static str) {
     if !w.enabled {
         (l.s("webhook-paused"), "warn")
-    } else if w.deliveries.failed > 0 {
+    } else if w.deliveries.retrying > 0 {
         (l.s("webhook-failing"), "bad")
     } else {
         (l.s("webhook-sending"), "ok")
