@@ -205,6 +205,45 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     }
 }
 
+/// The words of a table: in one language (a page) or in both, Chinese first (an export or an
+/// archived report, read by people of either language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Words {
+    Both,
+    One(Lang),
+}
+
+impl Words {
+    /// Joins the Chinese and English of one text (one when they are the same).
+    fn both(zh: String, en: String) -> String {
+        if zh == en { zh } else { format!("{zh} {en}") }
+    }
+
+    /// The message `id`.
+    pub fn s(self, id: &'static str) -> String {
+        match self {
+            Self::Both => Self::both(Lang::Zh.s(id).into(), Lang::En.s(id).into()),
+            Self::One(lang) => lang.s(id).into(),
+        }
+    }
+
+    /// The message `id` with its variables set.
+    pub fn format(self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        match self {
+            Self::Both => Self::both(Lang::Zh.format(id, args), Lang::En.format(id, args)),
+            Self::One(lang) => lang.format(id, args),
+        }
+    }
+
+    /// The word for `code` of `set` (an unknown code shows as it is).
+    pub fn label(self, set: &str, code: &str) -> String {
+        match self {
+            Self::Both => Lang::label_both(set, code),
+            Self::One(lang) => lang.label(set, code).into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

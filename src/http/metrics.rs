@@ -14,7 +14,8 @@ use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode, FieldErrors};
 use crate::http::disputes::handlers::ExportFormat;
 use crate::http::tables::{Format, download};
-pub use crate::oversight::{
+pub use crate::i18n::Words;
+use crate::oversight::{
     FiguresDto, MetricsResponse, PeriodDto, PeriodKind, check_day, compare, measure, metrics_table,
     period_around,
 };
@@ -249,7 +250,11 @@ pub async fn export_metrics(
     let format = Format::parse(format.format.as_deref())?;
     let response = get_metrics_for(&state, &auth, query.into_inner()).await?;
     download(
-        &[metrics_table("指标 Metrics", &response)],
+        &[metrics_table(
+            &Words::Both.s("table-metrics"),
+            &response,
+            Words::Both,
+        )],
         format,
         "metrics",
     )

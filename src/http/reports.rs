@@ -16,7 +16,8 @@ use super::tables::{Format, Table, download};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
-use crate::oversight::reports::{ReportKind, build_report};
+use crate::i18n::Words;
+use crate::oversight::reports::{Report, ReportKind, build_report};
 use crate::store::from_db_time;
 use crate::store::reports::{find_report, list_reports};
 
@@ -182,9 +183,21 @@ pub async fn report(
     path: web::Path<String>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = path.into_inner();
     let format = Format::parse(query.format.as_deref())?;
-    let own = viewer_region(&auth)?;
+    let report = report_for(&state, &auth, &path.into_inner(), &query, Words::Both).await?;
+    download(&report.tables, format, &report.file_name())
+}
+
+/// The `kind` report `query` asks `auth` (a regulator, or an administrator naming the region)
+/// for, built now in `words`.
+pub async fn report_for(
+    state: &AppState,
+    auth: &AuthUser,
+    kind: &str,
+    query: &ReportQuery,
+    words: Words,
+) -> Result<Report, ApiError> {
+    let own = viewer_region(auth)?;
     let region = match (query.region.as_deref(), &own) {
         (Some(code), _) => RegionCode::parse(code)
             .map_err(|e| ApiError::invalid_field("region", "invalid_region_code", e.to_string()))?,
@@ -210,17 +223,16 @@ pub async fn report(
     let day = query
         .date
         .unwrap_or_else(|| now.with_timezone(&Shanghai).date_naive());
-    let Some(kind) = ReportKind::parse(&kind) else {
+    let Some(kind) = ReportKind::parse(kind) else {
         return Err(ApiError::new(
             ErrorCode::ReportNotFound,
             "Reports are daily, weekly or monthly.",
         ));
     };
-    let report = state
+    Ok(state
         .db
         .read(Some(&auth.user.id), move |conn| {
-            build_report(conn, kind, &region, day, now)
+            build_report(conn, kind, &region, day, now, words)
         })
-        .await?;
-    download(&report.tables, format, &report.file_name())
+        .await?)
 }

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use crate::domain::metrics::{Counters, Extras, Figures, figures};
 use crate::domain::region::RegionCode;
+use crate::i18n::Words;
 use crate::store::metrics::{MetricScope, open_overdue_by_unit, sums_for_units, totals};
 use crate::store::{DbConn, StoreError, to_db_time};
 use crate::tables::{Cell, Table};
@@ -286,72 +287,58 @@ pub fn compare(
 type MetricCell = fn(&FiguresDto) -> Cell;
 
 /// The figures as a table: one row per metric, a column per period and comparison.
-pub fn metrics_table(title: &str, m: &MetricsResponse) -> Table {
-    let mut columns: Vec<(&str, &FiguresDto)> = vec![
-        ("本期 Current", &m.current),
-        ("上期 Previous", &m.previous),
-        ("去年同期 Year before", &m.year_ago),
+pub fn metrics_table(title: &str, m: &MetricsResponse, words: Words) -> Table {
+    let mut columns: Vec<(&'static str, &FiguresDto)> = vec![
+        ("table-current", &m.current),
+        ("table-previous", &m.previous),
+        ("table-year-before", &m.year_ago),
     ];
     if let Some(region) = &m.region {
-        columns.push(("所在地区 Region", region));
+        columns.push(("table-region", region));
     }
     if let Some(industry) = &m.industry {
-        columns.push(("所属行业 Industry", industry));
+        columns.push(("table-industry", industry));
     }
-    let rows: Vec<(&str, MetricCell)> = vec![
-        ("期间 Period", |f| {
+    let rows: Vec<(&'static str, MetricCell)> = vec![
+        ("table-period", |f| {
             Cell::Text(format!("{}–{}", f.period.from, f.period.to))
         }),
-        ("受理 Filed", |f| Cell::Int(f.filed)),
-        ("办结 Concluded", |f| Cell::Int(f.concluded)),
-        ("和解 Settled", |f| Cell::Int(f.settled)),
-        ("转 12315 Escalated", |f| Cell::Int(f.escalated)),
-        ("撤回 Withdrawn", |f| Cell::Int(f.withdrawn)),
-        ("期末超期未结 Open and overdue at the end", |f| {
+        ("table-filed", |f| Cell::Int(f.filed)),
+        ("table-concluded", |f| Cell::Int(f.concluded)),
+        ("table-settled", |f| Cell::Int(f.settled)),
+        ("table-escalated", |f| Cell::Int(f.escalated)),
+        ("table-withdrawn", |f| Cell::Int(f.withdrawn)),
+        ("table-open-overdue-at-end", |f| {
             Cell::Int(f.open_overdue_at_end)
         }),
-        ("按时办结率 On-time rate", |f| {
-            Cell::Rate(f.on_time_rate)
-        }),
-        ("和解成功率 Settlement rate", |f| {
-            Cell::Rate(f.settlement_rate)
-        }),
-        ("首次响应及时率 First-contact rate", |f| {
+        ("table-on-time-rate", |f| Cell::Rate(f.on_time_rate)),
+        ("table-settlement-rate", |f| Cell::Rate(f.settlement_rate)),
+        ("table-first-contact-rate", |f| {
             Cell::Rate(f.first_contact_rate)
         }),
-        ("满意度 Satisfaction (1–5)", |f| {
-            Cell::Number(f.satisfaction_mean)
-        }),
-        ("满意(4–5)占比 Rated 4–5", |f| {
-            Cell::Rate(f.satisfaction_high_share)
-        }),
-        ("平均办理工作日 Average cycle (working days)", |f| {
+        ("table-satisfaction", |f| Cell::Number(f.satisfaction_mean)),
+        ("table-rated-4-5", |f| Cell::Rate(f.satisfaction_high_share)),
+        ("table-average-cycle", |f| {
             Cell::Number(f.average_cycle_working_days)
         }),
-        ("挽回经济损失(元) Loss recovered (yuan)", |f| {
-            Cell::Yuan(f.loss_recovered_fen)
-        }),
-        ("诉转案 Complaint to case", |f| {
+        ("table-loss-recovered", |f| Cell::Yuan(f.loss_recovered_fen)),
+        ("table-complaint-to-case", |f| {
             Cell::Int(f.complaint_to_case)
         }),
-        ("活跃度 Activity", |f| Cell::Rate(f.activity_rate)),
-        ("新增单位 Units activated", |f| {
-            Cell::Int(f.units_activated)
-        }),
-        ("暂停单位 Units suspended", |f| {
-            Cell::Int(f.units_suspended)
-        }),
-        ("移出单位 Units removed", |f| Cell::Int(f.units_removed)),
+        ("table-activity", |f| Cell::Rate(f.activity_rate)),
+        ("table-units-activated", |f| Cell::Int(f.units_activated)),
+        ("table-units-suspended", |f| Cell::Int(f.units_suspended)),
+        ("table-units-removed", |f| Cell::Int(f.units_removed)),
     ];
     Table {
         title: title.into(),
-        headers: std::iter::once("指标 Metric".to_string())
-            .chain(columns.iter().map(|(name, _)| name.to_string()))
+        headers: std::iter::once(words.s("table-metric"))
+            .chain(columns.iter().map(|(name, _)| words.s(name)))
             .collect(),
         rows: rows
             .into_iter()
             .map(|(name, cell)| {
-                std::iter::once(Cell::Text(name.into()))
+                std::iter::once(Cell::Text(words.s(name)))
                     .chain(columns.iter().map(|(_, f)| cell(f)))
                     .collect()
             })

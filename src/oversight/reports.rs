@@ -6,7 +6,7 @@
 use crate::disputes::notices::{Arg, Said};
 use crate::domain::notification::NotificationKind;
 use crate::domain::text_enum::text_enum;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Words};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 
@@ -95,7 +95,7 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
                 continue;
             }
             let written = crate::store::write_transaction(conn, |conn| {
-                let report = build_report(conn, *kind, &region, day, now)?;
+                let report = build_report(conn, *kind, &region, day, now, Words::Both)?;
                 let row = ArchivedReport {
                     id: new_id(),
                     region_code: code.clone(),
@@ -134,18 +134,20 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
     Ok(archived)
 }
 
-/// Builds the `kind` report of `region` for the period around `day`, as of `now`.
+/// Builds the `kind` report of `region` for the period around `day`, as of `now`, in `words`
+/// (both languages for the archive and downloads, the page's on a page).
 pub fn build_report(
     conn: &mut DbConn,
     kind: ReportKind,
     region: &RegionCode,
     day: NaiveDate,
     now: DateTime<Utc>,
+    words: Words,
 ) -> Result<Report, StoreError> {
     let prefix = region.prefix().to_string();
     let period = kind.period(day);
     let tables = match kind {
-        ReportKind::Daily => daily(conn, &prefix, day, now)?,
+        ReportKind::Daily => daily(conn, &prefix, day, now, words)?,
         ReportKind::Weekly | ReportKind::Monthly => {
             let metrics = compare(
                 conn,
@@ -155,14 +157,15 @@ pub fn build_report(
                 now,
             )?;
             let (from, to) = (period.from, period.to);
-            let title = if kind == ReportKind::Weekly {
-                format!("周查 Weekly check {from}–{to}")
+            let id = if kind == ReportKind::Weekly {
+                "table-weekly-check"
             } else {
-                format!("月结 Monthly close {from}–{to}")
+                "table-monthly-close"
             };
+            let title = format!("{} {from}–{to}", words.s(id));
             vec![
-                metrics_table(&title, &metrics),
-                per_unit(conn, &prefix, from, to, now)?,
+                metrics_table(&title, &metrics, words),
+                per_unit(conn, &prefix, from, to, now, words)?,
             ]
         }
     };
@@ -227,22 +230,23 @@ fn daily(
     prefix: &str,
     day: NaiveDate,
     now: DateTime<Utc>,
+    words: Words,
 ) -> Result<Vec<Table>, StoreError> {
     let look = daily_look(conn, prefix, day, now)?;
     let (filed, open_alerts) = (look.filed, look.open_alerts);
     let due_today: Vec<&Row> = look.due_today.iter().collect();
     let overdue: Vec<&Row> = look.overdue.iter().collect();
-    let list = |title: &str, rows: &[&Row]| Table {
-        title: title.into(),
+    let list = |title: &'static str, rows: &[&Row]| Table {
+        title: words.s(title),
         headers: [
-            "案件编号 Case",
-            "经营者 Business",
-            "状态 Status",
-            "受理 Filed",
-            "首次响应期限 First contact due",
-            "办结期限 Settlement due",
+            "table-case",
+            "table-business",
+            "table-status",
+            "table-filed",
+            "table-first-contact-due",
+            "table-settlement-due",
         ]
-        .map(String::from)
+        .map(|id| words.s(id))
         .to_vec(),
         rows: rows
             .iter()
@@ -250,7 +254,7 @@ fn daily(
                 vec![
                     Cell::Text(r.0.clone()),
                     Cell::Text(r.1.clone()),
-                    Cell::Text(crate::i18n::Lang::label_both("status", &r.2)),
+                    Cell::Text(words.label("status", &r.2)),
                     Cell::Text(local(from_db_time(r.3))),
                     Cell::Text(local(from_db_time(r.4))),
                     Cell::Text(local(from_db_time(r.5))),
@@ -260,26 +264,26 @@ fn daily(
     };
     Ok(vec![
         Table {
-            title: format!("当日概况 Daily look {day}"),
-            headers: vec!["项目 Item".into(), "数量 Count".into()],
+            title: format!("{} {day}", words.s("table-daily-look")),
+            headers: vec![words.s("table-item"), words.s("table-count")],
             rows: vec![
-                vec![Cell::Text("新受理 New".into()), Cell::Int(filed)],
+                vec![Cell::Text(words.s("table-new")), Cell::Int(filed)],
                 vec![
-                    Cell::Text("今日到期 Due today".into()),
+                    Cell::Text(words.s("table-due-today")),
                     Cell::Int(due_today.len() as i64),
                 ],
                 vec![
-                    Cell::Text("超期未结 Overdue".into()),
+                    Cell::Text(words.s("table-overdue")),
                     Cell::Int(overdue.len() as i64),
                 ],
                 vec![
-                    Cell::Text("未关闭预警 Open alerts".into()),
+                    Cell::Text(words.s("table-open-alerts")),
                     Cell::Int(open_alerts),
                 ],
             ],
         },
-        list("今日到期 Due today", &due_today),
-        list("超期未结 Overdue", &overdue),
+        list("table-due-today", &due_today),
+        list("table-overdue", &overdue),
     ])
 }
 
@@ -290,23 +294,24 @@ fn per_unit(
     from: NaiveDate,
     to: NaiveDate,
     now: DateTime<Utc>,
+    words: Words,
 ) -> Result<Table, StoreError> {
     let units = crate::store::units::enrolled_units_in_region(conn, prefix)?;
     let ids: Vec<String> = units.iter().map(|u| u.0.clone()).collect();
     let measured = super::unit_figures(conn, &ids, from, to, now)?;
     Ok(Table {
-        title: "各单位 Units".into(),
+        title: words.s("table-units"),
         headers: [
-            "经营者 Business",
-            "状态 Status",
-            "受理 Filed",
-            "办结 Concluded",
-            "期末超期未结 Open and overdue",
-            "按时办结率 On-time",
-            "和解成功率 Settlement",
-            "满意度 Satisfaction",
+            "table-business",
+            "table-status",
+            "table-filed",
+            "table-concluded",
+            "table-open-overdue",
+            "table-on-time",
+            "table-settlement",
+            "table-satisfaction",
         ]
-        .map(String::from)
+        .map(|id| words.s(id))
         .to_vec(),
         rows: units
             .into_iter()
@@ -314,7 +319,7 @@ fn per_unit(
                 let (c, f) = measured.get(&id).cloned().unwrap_or_default();
                 vec![
                     Cell::Text(name),
-                    Cell::Text(status),
+                    Cell::Text(words.label("unit_status", &status)),
                     Cell::Int(c.filed),
                     Cell::Int(c.concluded),
                     Cell::Int(f.open_overdue_at_end),

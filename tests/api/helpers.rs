@@ -723,13 +723,15 @@ pub fn invitation_token(email: &OutgoingEmail) -> String {
 }
 
 /// The portal pages of a regulator's menu.
-pub const REGULATOR_PAGES: [&str; 8] = [
+pub const REGULATOR_PAGES: [&str; 10] = [
     "/dashboard",
     "/approvals",
     "/evaluation",
     "/escalations",
     "/alerts",
     "/reports",
+    "/reports/now/daily",
+    "/reports/now/monthly",
     "/publications",
     "/audit",
 ];

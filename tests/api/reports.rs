@@ -52,7 +52,62 @@ fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<Data>>)> {
         .collect()
 }
 
-both_backends!(lists_metrics_and_reports_download_as_csv_and_xlsx);
+both_backends!(
+    lists_metrics_and_reports_download_as_csv_and_xlsx,
+    the_daily_look_weekly_check_and_monthly_close_are_read_on_screen
+);
+
+/// Issue 16 item 3: the reports on screen in the page's language, with their downloads.
+async fn the_daily_look_weekly_check_and_monthly_close_are_read_on_screen(app: TestApp) {
+    use crate::portal::Visitor;
+    fixture(&app).await;
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let list = regulator.get("/reports").await;
+    let start = list.html.find("/reports/now/daily?date=").unwrap();
+    let daily: String = list.html[start..].split('"').next().unwrap().to_string();
+    let page = regulator.get(&daily).await;
+    assert_eq!(page.status, 200);
+    for shown in ["当日概况", "新受理", "今日到期", "超期未结", "未关闭预警"] {
+        assert!(page.html.contains(shown), "{shown}");
+    }
+    assert!(!page.html.contains("Daily look"), "one language on a page");
+    let en = regulator.get(&format!("{daily}&lang=en")).await;
+    assert!(en.html.contains("Daily look") && en.html.contains("Open alerts"));
+    assert!(!en.html.contains("当日概况"));
+
+    let monthly = regulator.get("/reports/now/monthly").await;
+    for shown in [
+        "月结",
+        "按时办结率",
+        "和解成功率",
+        "各单位",
+        "杭州西溪人家餐饮有限公司",
+    ] {
+        assert!(monthly.html.contains(shown), "{shown}");
+    }
+    let start = monthly
+        .html
+        .find("/reports/now/monthly?format=xlsx")
+        .unwrap();
+    let xlsx: String = monthly.html[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let file = regulator.get(&xlsx).await;
+    assert_eq!(file.status, 200);
+    assert!(
+        file.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let weekly = regulator.get("/reports/now/weekly").await;
+    assert!(weekly.html.contains("周查"));
+    // Not a regulator: no report.
+    let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    assert_eq!(owner.get("/reports/now/daily").await.status, 403);
+}
 
 async fn lists_metrics_and_reports_download_as_csv_and_xlsx(app: TestApp) {
     fixture(&app).await;

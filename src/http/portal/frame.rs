@@ -176,6 +176,12 @@ impl Frame {
         }
     }
 
+    /// This frame with a title in words already (a report's kind).
+    pub fn titled_as(mut self, title: &str) -> Self {
+        self.title = title.to_string();
+        self
+    }
+
     /// This frame with a title.
     pub fn titled(mut self, id: &'static str) -> Self {
         self.title = self.l.s(id).to_string();

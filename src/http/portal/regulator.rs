@@ -31,6 +31,7 @@ use crate::http::pagination::PageParams;
 use crate::http::publications::{self, CreatePublication};
 use crate::http::reports::{self, ArchiveQuery, ReportQuery};
 use crate::http::units::{self, UnitActionRequest, UnitQuery};
+use crate::i18n::Words;
 use crate::oversight::MetricsResponse;
 
 /// Registers the routes of this module.
@@ -733,7 +734,7 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
         ("monthly", last_month, "last-months-close"),
     ] {
         list.links.push((
-            format!("/reports/now/{kind}?format=xlsx&date={date}"),
+            format!("/reports/now/{kind}?date={date}"),
             s.lang.s(title).into(),
         ));
     }
@@ -786,27 +787,82 @@ async fn archived_report(
     .or_page(&s)
 }
 
+/// A report built now: its page in the page's language, or (with `format`) its download with
+/// both languages, as archived.
 async fn report_now(
     s: Session,
     path: web::Path<String>,
     query: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    reports::report(
-        s.state.clone(),
-        auth,
-        path,
-        web::Query({
-            let query = query.into_inner();
-            ReportQuery {
-                region: None,
-                date: query.date,
-                format: query.format,
-            }
-        }),
-    )
-    .await
-    .or_page(&s)
+    let query = query.into_inner();
+    let asked = ReportQuery {
+        region: None,
+        date: query.date,
+        format: query.format.clone(),
+    };
+    if query.format.is_some() {
+        return reports::report(s.state.clone(), auth, path, web::Query(asked))
+            .await
+            .or_page(&s);
+    }
+    let kind = path.into_inner();
+    let report = reports::report_for(&s.state, &auth, &kind, &asked, Words::One(s.lang))
+        .await
+        .or_page(&s)?;
+    let frame = s.frame();
+    let shown = report
+        .tables
+        .iter()
+        .map(|t| ShownTable {
+            title: t.title.clone(),
+            headers: t.headers.clone(),
+            rows: t
+                .rows
+                .iter()
+                .map(|row| row.iter().map(|c| shown_cell(&frame, c)).collect())
+                .collect(),
+        })
+        .collect();
+    let date = report.period.from;
+    let page = ReportPage {
+        period: format!("{} – {}", report.period.from, report.period.to),
+        xlsx: format!("/reports/now/{kind}?format=xlsx&date={date}"),
+        csv: format!("/reports/now/{kind}?format=csv&date={date}"),
+        f: frame.titled_as(labels::of(s.lang, report.kind)),
+        tables: shown,
+    };
+    html(StatusCode::OK, page.render()).or_page(&s)
+}
+
+/// A table of a report as a page shows it.
+struct ShownTable {
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// A cell as a page shows it, in its language.
+fn shown_cell(frame: &Frame, cell: &crate::tables::Cell) -> String {
+    use crate::tables::Cell as C;
+    match cell {
+        C::Text(text) => text.clone(),
+        C::Int(n) => n.to_string(),
+        C::Yuan(fen) => frame.yuan(fen),
+        C::Rate(rate) => frame.percent(rate),
+        C::Number(n) => n.map_or_else(|| "—".into(), |n| format!("{n:.2}")),
+        C::Flag(flag) => frame.s(if *flag { "yes-2" } else { "no-2" }).into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/report.html")]
+struct ReportPage {
+    f: Frame,
+    period: String,
+    xlsx: String,
+    csv: String,
+    tables: Vec<ShownTable>,
 }
 
 async fn metrics_export(

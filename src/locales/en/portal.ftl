@@ -565,3 +565,6 @@ no-step-recorded-yet = No handling step recorded yet.
 the-units-figures = The unit's figures
 this-unit = This unit
 figures-from-to = { $from } to { $to } (the evaluation window)
+back-to-the-reports = Back to the reports
+yes-2 = Yes
+no-2 = No

@@ -548,3 +548,6 @@ no-step-recorded-yet = 尚未登记处理步骤。
 the-units-figures = 该单位考核指标
 this-unit = 本单位
 figures-from-to = { $from } 至 { $to }（考核期）
+back-to-the-reports = 返回报表
+yes-2 = 是
+no-2 = 否
