@@ -15,6 +15,7 @@ use crate::domain::claim::Remedy;
 use crate::domain::commitment::{CommitmentKind, is_in_force};
 use crate::domain::region::RegionCode;
 use crate::error::{ApiError, ErrorCode};
+use crate::i18n::Lang;
 use crate::store::alerts::{
     Alert, consumers_since, count_filed_since, filed_by_consumer_since, filed_since, filings_since,
     find_alert, insert_alert, move_alert,
@@ -36,7 +37,7 @@ fn raise(
     kind: AlertKind,
     key: String,
     disputes: Vec<String>,
-    summary: String,
+    summary: Said,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let alert = Alert {
@@ -44,7 +45,8 @@ fn raise(
         kind: kind.as_str().into(),
         unit_id: trigger.unit_id.clone(),
         region_code: trigger.region_code.clone(),
-        summary: summary.clone(),
+        summary: summary.in_words(Lang::Zh),
+        summary_en: Some(summary.in_words(Lang::En)),
         dispute_ids: json!(disputes).to_string(),
         dedupe_key: key,
         status: AlertStatus::Open.as_str().into(),
@@ -75,7 +77,7 @@ fn raise(
         case_number: trigger.case_number.clone(),
         what: Said::new("notice-alert")
             .with("kind", Arg::Label("alert_kind", kind.to_string()))
-            .with("summary", Arg::text(&summary)),
+            .with("summary", Arg::Said(Box::new(summary))),
     };
     let regulators = super::escalations::regulators_of(conn, &trigger.region_code)?;
     send_notice(conn, ctx, &regulators, trigger, &notice, true, now)?;
@@ -103,7 +105,9 @@ pub fn on_filed(
             AlertKind::Major,
             format!("major:{}", d.id),
             vec![d.id.clone()],
-            format!("重大纠纷：{} 索赔 {yuan} 元", d.case_number),
+            Said::new("alert-summary-major")
+                .with("case", Arg::text(&d.case_number))
+                .with("yuan", Arg::text(&yuan.to_string())),
             now,
         )?;
     }
@@ -121,7 +125,9 @@ pub fn on_filed(
             AlertKind::Sensitive,
             format!("sensitive:{}", d.id),
             vec![d.id.clone()],
-            format!("敏感纠纷：{} 提及「{}」", d.case_number, words.join("、")),
+            Said::new("alert-summary-sensitive")
+                .with("case", Arg::text(&d.case_number))
+                .with("words", Arg::text(&words.join("、"))),
             now,
         )?;
     }
@@ -154,10 +160,9 @@ pub fn on_filed(
             AlertKind::RepeatConsumer,
             format!("repeat_consumer:{}", d.id),
             repeated,
-            format!(
-                "重复投诉：同一消费者 {} 天内再次投诉同一单位（{}）",
-                rules.repeat_consumer_days, d.case_number
-            ),
+            Said::new("alert-summary-repeat-consumer")
+                .with("days", Arg::text(&rules.repeat_consumer_days.to_string()))
+                .with("case", Arg::text(&d.case_number)),
             now,
         )?;
     }
@@ -173,10 +178,9 @@ pub fn on_filed(
             AlertKind::RepeatUnit,
             format!("repeat_unit:{}", d.id),
             window,
-            format!(
-                "重复投诉：该单位 {} 天内第 {} 件纠纷",
-                rules.repeat_unit_days, rules.repeat_unit_count
-            ),
+            Said::new("alert-summary-repeat-unit")
+                .with("days", Arg::text(&rules.repeat_unit_days.to_string()))
+                .with("count", Arg::text(&rules.repeat_unit_count.to_string())),
             now,
         )?;
     }
@@ -196,12 +200,11 @@ pub fn on_filed(
             AlertKind::MassComplaint,
             format!("mass_complaint:{}", d.id),
             burst.iter().map(|(id, _, _)| id.clone()).collect(),
-            format!(
-                "群体投诉：{unit_name} {} 小时内被 {} 位不同消费者投诉（{}）",
-                rules.mass_complaint_hours,
-                rules.mass_complaint_count,
-                cases.join("、")
-            ),
+            Said::new("alert-summary-mass-complaint")
+                .with("unit", Arg::text(&unit_name))
+                .with("hours", Arg::text(&rules.mass_complaint_hours.to_string()))
+                .with("count", Arg::text(&rules.mass_complaint_count.to_string()))
+                .with("cases", Arg::text(&cases.join("、"))),
             now,
         )?;
     }
@@ -239,10 +242,7 @@ pub fn on_declined(
             AlertKind::CommitmentBreach,
             format!("commitment_breach:{}", d.id),
             vec![d.id.clone()],
-            format!(
-                "违反承诺：承诺线下无理由退货的单位拒绝退货（{}）",
-                d.case_number
-            ),
+            Said::new("alert-summary-commitment-breach").with("case", Arg::text(&d.case_number)),
             now,
         )?;
     }

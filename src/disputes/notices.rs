@@ -129,6 +129,31 @@ impl Notice {
     }
 }
 
+/// Something said in Chinese and in English.
+#[derive(Debug, Clone)]
+pub struct Both<T> {
+    pub zh: T,
+    pub en: T,
+}
+
+impl<T> Both<T> {
+    /// What `say` says in each language.
+    pub fn of(say: impl Fn(Lang) -> T) -> Self {
+        Self {
+            zh: say(Lang::Zh),
+            en: say(Lang::En),
+        }
+    }
+
+    /// What is said in `lang`.
+    pub fn of_lang(&self, lang: Lang) -> &T {
+        match lang {
+            Lang::En => &self.en,
+            _ => &self.zh,
+        }
+    }
+}
+
 /// A value put into a sentence of notices.ftl.
 #[derive(Debug, Clone)]
 pub enum Arg {
@@ -136,6 +161,8 @@ pub enum Arg {
     Number(i64),
     /// A stable code, named in the recipient's language (labels.ftl `<set>-<code>`).
     Label(&'static str, String),
+    /// A sentence of its own, in the recipient's language.
+    Said(Box<Said>),
 }
 
 impl Arg {
@@ -177,6 +204,7 @@ impl Said {
                     Arg::Text(text) => FluentValue::from(text.as_str()),
                     Arg::Number(n) => FluentValue::from(*n),
                     Arg::Label(set, code) => FluentValue::from(lang.label(set, code)),
+                    Arg::Said(said) => FluentValue::from(said.in_words(lang)),
                 };
                 (*name, value)
             })
@@ -197,9 +225,10 @@ pub fn send_notice<'u>(
     by_email: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let both = Both::of(|lang| notice.text(lang));
     let told: Vec<_> = to
         .into_iter()
-        .map(|user| (user, notice.text(Lang::of(&user.language))))
+        .map(|user| (user, both.of_lang(Lang::of(&user.language)).clone()))
         .collect();
     let gathered = match notice {
         Notice::Update { what, .. } if by_email => GATHERED
@@ -213,6 +242,7 @@ pub fn send_notice<'u>(
         conn,
         ctx,
         &told,
+        &both,
         Some((&dispute.id, &dispute.case_number)),
         notice.kind(),
         by_email && gathered.is_none(),
@@ -415,25 +445,34 @@ pub fn tell_staff(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let staff = crate::store::users::staff_of(conn, business_id)?;
+    let both = Both::of(|lang| {
+        let headline = what.in_words(lang);
+        // The email's text shows only the detail, so it repeats the headline.
+        let detail = if reason.is_empty() {
+            headline.clone()
+        } else {
+            Said::new("notice-unit-with-reason")
+                .with("what", Arg::text(&headline))
+                .with("reason", Arg::text(reason))
+                .in_words(lang)
+        };
+        (headline, detail)
+    });
     let told: Vec<_> = staff
         .iter()
         .filter(|u| u.is_active)
-        .map(|user| {
-            let lang = Lang::of(&user.language);
-            let headline = what.in_words(lang);
-            // The email's text shows only the detail, so it repeats the headline.
-            let detail = if reason.is_empty() {
-                headline.clone()
-            } else {
-                Said::new("notice-unit-with-reason")
-                    .with("what", Arg::text(&headline))
-                    .with("reason", Arg::text(reason))
-                    .in_words(lang)
-            };
-            (user, (headline, detail))
-        })
+        .map(|user| (user, both.of_lang(Lang::of(&user.language)).clone()))
         .collect();
-    deliver(conn, ctx, &told, None, NotificationKind::Unit, true, now)
+    deliver(
+        conn,
+        ctx,
+        &told,
+        &both,
+        None,
+        NotificationKind::Unit,
+        true,
+        now,
+    )
 }
 
 /// The subject of an email about one dispute in `lang`: its headline, or for an update the
@@ -465,10 +504,15 @@ fn dispute_link(ctx: &CaseContext, id: &str) -> String {
 
 /// The one place notices go out: each user's in-app notification of their (headline, detail),
 /// and with `by_email` an email job for each who has an address.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the one place notices go out takes everything about them"
+)]
 fn deliver(
     conn: &mut DbConn,
     ctx: &CaseContext,
     told: &[(&User, (String, String))],
+    both: &Both<(String, String)>,
     dispute: Option<(&str, &str)>,
     kind: NotificationKind,
     by_email: bool,
@@ -476,19 +520,20 @@ fn deliver(
 ) -> Result<(), StoreError> {
     let mut notes = Vec::with_capacity(told.len());
     let mut emails = Vec::new();
-    for (user, (headline, detail)) in told {
-        let language = Lang::of(&user.language);
-        let message = Said::new("notice-in-app")
+    let in_app = |lang: Lang, (headline, detail): &(String, String)| {
+        Said::new("notice-in-app")
             .with("headline", Arg::text(headline))
             .with("detail", Arg::text(detail))
-            .in_words(language);
-        notes.push(Notification::new(
-            &user.id,
-            dispute.map(|(id, _)| id),
-            kind,
-            &message,
-            now,
-        ));
+            .in_words(lang)
+    };
+    let (zh, en) = (in_app(Lang::Zh, &both.zh), in_app(Lang::En, &both.en));
+    for (user, (headline, detail)) in told {
+        let language = Lang::of(&user.language);
+        let message = in_app(language, &(headline.clone(), detail.clone()));
+        notes.push(
+            Notification::new(&user.id, dispute.map(|(id, _)| id), kind, &message, now)
+                .in_both(zh.clone(), en.clone()),
+        );
         if let (true, Some(email)) = (by_email, user.email.as_deref()) {
             let case_number = dispute.map(|(_, n)| n.to_string()).unwrap_or_default();
             let message = DisputeNotice {

@@ -15,7 +15,7 @@ use crate::jobs::{Job, enqueue_job};
 use crate::notify::messages::DailyDigest;
 use crate::store::businesses::find_business;
 use crate::store::disputes::find_dispute;
-use crate::store::notifications::{claim_reminder, notify};
+use crate::store::notifications::{Notification, claim_reminder, notify_all};
 use crate::store::timers::due_between;
 use crate::store::users::list_staff;
 use crate::store::{DbConn, StoreError, from_db_time};
@@ -200,17 +200,21 @@ pub fn send_digests(
                     lines,
                     link: ctx.public_url.clone(),
                 };
-                let summary = Said::new("notice-digest-summary")
+                let said = Said::new("notice-digest-summary")
                     .with("date", Arg::text(&today.to_string()))
-                    .with("count", Arg::Number(dues.len() as i64))
-                    .in_words(language);
-                notify(
+                    .with("count", Arg::Number(dues.len() as i64));
+                notify_all(
                     conn,
-                    &member.id,
-                    None,
-                    NotificationKind::DailyDigest,
-                    &summary,
-                    now,
+                    vec![
+                        Notification::new(
+                            &member.id,
+                            None,
+                            NotificationKind::DailyDigest,
+                            &said.in_words(language),
+                            now,
+                        )
+                        .in_both(said.in_words(Lang::Zh), said.in_words(Lang::En)),
+                    ],
                 )?;
                 if let Some(email) = member.email.as_deref() {
                     let message = digest

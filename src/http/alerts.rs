@@ -35,7 +35,10 @@ pub struct AlertDto {
     /// The unit's business name.
     pub unit_name: String,
     pub region_code: String,
+    /// What happened, in Chinese.
     pub summary: String,
+    /// The same in English (absent on alerts older than it).
+    pub summary_en: Option<String>,
     pub dispute_ids: Vec<String>,
     /// The disputes it names, with their case numbers, oldest first.
     pub disputes: Vec<AlertDispute>,
@@ -72,6 +75,7 @@ impl AlertDto {
             unit_id: a.unit_id,
             region_code: a.region_code,
             summary: a.summary,
+            summary_en: a.summary_en,
             status: a.status.parse()?,
             created_at: from_db_time(a.created_at),
             acknowledged_at: a.acknowledged_at.map(from_db_time),

@@ -37,7 +37,11 @@ pub struct NotificationDto {
     pub id: String,
     pub kind: NotificationKind,
     pub dispute_id: Option<String>,
+    /// The notice in the account's language.
     pub message: String,
+    /// The notice in Chinese and in English (absent on notices older than both).
+    pub message_zh: Option<String>,
+    pub message_en: Option<String>,
     pub read: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -72,6 +76,8 @@ pub async fn list_for(
                 kind: n.kind.parse()?,
                 dispute_id: n.dispute_id,
                 message: n.message,
+                message_zh: n.message_zh,
+                message_en: n.message_en,
                 read: n.read_at.is_some(),
                 created_at: from_db_time(n.created_at),
             })

@@ -14,7 +14,7 @@ use super::{PeriodDto, PeriodKind, compare, metrics_table, period_around};
 use crate::domain::calendar::start_of_day;
 use crate::domain::region::RegionCode;
 use crate::store::metrics::MetricScope;
-use crate::store::notifications::notify;
+use crate::store::notifications::{Notification, notify_all};
 use crate::store::reports::{ArchivedReport, insert_report, regulated_regions, report_exists};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 use crate::tables::{Cell, Table};
@@ -117,13 +117,18 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
                     .iter()
                     .filter(|u| u.region_code.as_deref() == Some(code.as_str()))
                 {
-                    notify(
+                    notify_all(
                         conn,
-                        &regulator.id,
-                        None,
-                        NotificationKind::ReportReady,
-                        &message.in_words(Lang::of(&regulator.language)),
-                        now,
+                        vec![
+                            Notification::new(
+                                &regulator.id,
+                                None,
+                                NotificationKind::ReportReady,
+                                &message.in_words(Lang::of(&regulator.language)),
+                                now,
+                            )
+                            .in_both(message.in_words(Lang::Zh), message.in_words(Lang::En)),
+                        ],
                     )?;
                 }
                 Ok(true)

@@ -39,6 +39,8 @@ pub struct Alert {
     pub closed_at: Option<NaiveDateTime>,
     pub closed_by: Option<String>,
     pub note: Option<String>,
+    /// The summary in English (`summary` is Chinese).
+    pub summary_en: Option<String>,
 }
 
 /// Stores a new alert unless one with its dedupe key exists; returns whether it was stored.

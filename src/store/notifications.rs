@@ -18,6 +18,9 @@ pub struct Notification {
     pub message: String,
     pub read_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The notice in Chinese and in English (`message` is the account's language's).
+    pub message_zh: Option<String>,
+    pub message_en: Option<String>,
 }
 
 /// Adds a notification for `user_id`.
@@ -52,7 +55,16 @@ impl Notification {
             message: message.into(),
             read_at: None,
             created_at: to_db_time(now),
+            message_zh: None,
+            message_en: None,
         }
+    }
+
+    /// The notification with its text in Chinese and in English, for pages in either.
+    pub fn in_both(mut self, zh: String, en: String) -> Self {
+        self.message_zh = Some(zh);
+        self.message_en = Some(en);
+        self
     }
 }
 

@@ -249,6 +249,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         closed_by -> Nullable<Text>,
         note -> Nullable<Text>,
+        summary_en -> Nullable<Text>,
     }
 }
 
@@ -537,6 +538,8 @@ diesel::table! {
         message -> Text,
         read_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        message_zh -> Nullable<Text>,
+        message_en -> Nullable<Text>,
     }
 }
 

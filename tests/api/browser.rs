@@ -322,7 +322,16 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
         if !login.is_empty() {
             phone.log_in(login).await;
         }
-        for page in pages {
+        // Each page in Chinese, then each in English.
+        let walk = pages
+            .iter()
+            .map(|page| (page.to_string(), ""))
+            .chain(pages.iter().map(|page| {
+                let joiner = if page.contains('?') { '&' } else { '?' };
+                (format!("{page}{joiner}lang=en"), "-en")
+            }));
+        for (page, language) in walk {
+            let page = page.as_str();
             phone.goto(page).await;
             assert!(phone.has("h1").await, "{role} {page}");
             let widths = phone
@@ -351,11 +360,12 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
                 assert_eq!(class, "chart narrow", "{role} {page}");
             }
             let file = page
+                .replace("?lang=en", "")
+                .replace("&lang=en", "")
                 .trim_start_matches('/')
                 .replace(['/', '?', '&', '='], "-");
-            phone
-                .screenshot(if file.is_empty() { "home" } else { &file })
-                .await;
+            let file = if file.is_empty() { "home" } else { &file };
+            phone.screenshot(&format!("{file}{language}")).await;
         }
         phone.close().await;
     }

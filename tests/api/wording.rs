@@ -11,6 +11,48 @@ use crate::portal::Visitor;
 
 both_backends!(the_chinese_portal_shows_no_code_and_no_english);
 
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
+}
+
+/// The runs of Chinese characters in `text`, two characters or more.
+fn han_runs(text: &str) -> Vec<String> {
+    text.split(|c: char| !is_han(c))
+        .filter(|run| run.chars().count() >= 2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every run of Chinese of the Chinese interface's texts (src/locales/zh-CN/*.ftl, their
+/// variables left out): what an English page must not show, unlike people's and businesses'
+/// names and what people wrote, which are theirs.
+fn chinese_interface_runs() -> std::collections::BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/locales/zh-CN");
+    let mut runs = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            let value = match line.split_once(" = ") {
+                Some((id, value)) if !id.starts_with(' ') && !id.starts_with('#') => value,
+                _ if line.starts_with(' ') => line,
+                _ => continue,
+            };
+            let mut plain = String::new();
+            let mut depth = 0;
+            for c in value.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ if depth == 0 => plain.push(c),
+                    _ => plain.push(' '),
+                }
+            }
+            runs.extend(han_runs(&plain));
+        }
+    }
+    runs
+}
+
 /// The text a reader sees: tags, their attributes and character references removed.
 fn visible_text(html: &str) -> String {
     let mut out = String::new();
@@ -234,13 +276,28 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         ),
     ];
     let mut report = Vec::new();
+    let interface = chinese_interface_runs();
+    assert!(interface.contains("受理"), "the Chinese texts are read");
     for (login, pages) in roles {
-        let visitor = if login.is_empty() {
-            Visitor::new(&app)
+        let (visitor, english) = if login.is_empty() {
+            (Visitor::new(&app), Visitor::new(&app))
         } else {
-            Visitor::log_in(&app, login).await
+            (
+                Visitor::log_in(&app, login).await,
+                Visitor::log_in(&app, login).await,
+            )
         };
         for page in pages {
+            // The English page speaks English of its own: no text of the Chinese interface.
+            let joiner = if page.contains('?') { '&' } else { '?' };
+            let en = english.get(&format!("{page}{joiner}lang=en")).await;
+            assert_eq!(en.status, 200, "{login} {page} in English");
+            for run in han_runs(&visible_text(&en.html)) {
+                // The demo administrator's account is named 平台管理员: a name, not a text.
+                if interface.contains(&run) && run != "平台管理员" {
+                    report.push(format!("{login} {page} in English: Chinese `{run}`"));
+                }
+            }
             let got = visitor.get(&page).await;
             assert_eq!(got.status, 200, "{login} {page}");
             // A webhook's payload is shown as the JSON sent, and its secret as it is: data.

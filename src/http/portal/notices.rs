@@ -34,9 +34,15 @@ async fn notices_page(s: Session, error: Option<ApiError>) -> Result<HttpRespons
             .push(list.form("/notifications/read-all", "mark-all-read", "secondary"));
     }
     for notice in items {
+        // In the page's language when the notice was kept in both.
+        let message = match s.lang {
+            super::frame::Lang::En => notice.message_en.clone(),
+            _ => notice.message_zh.clone(),
+        }
+        .unwrap_or_else(|| notice.message.clone());
         let text = match &notice.dispute_id {
-            Some(id) => Cell::link(notice.message.clone(), format!("/disputes/{id}")),
-            None => Cell::text(notice.message.clone()),
+            Some(id) => Cell::link(message, format!("/disputes/{id}")),
+            None => Cell::text(message),
         };
         let (state, style) = if notice.read {
             (list.s("read"), "")

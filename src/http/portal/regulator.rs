@@ -648,7 +648,12 @@ async fn alerts_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse
             AlertStatus::Acknowledged => "warn",
             AlertStatus::Closed => "ok",
         };
-        let mut summary = Cell::text(format!("{} · {}", alert.unit_name, alert.summary));
+        let said = match s.lang {
+            super::frame::Lang::En => alert.summary_en.as_deref(),
+            _ => None,
+        }
+        .unwrap_or(&alert.summary);
+        let mut summary = Cell::text(format!("{} · {said}", alert.unit_name));
         summary.links = alert
             .disputes
             .iter()

@@ -58,3 +58,9 @@ notice-report-ready = { $report } ready ({ $from } to { $to }).
 
 # The subject of an update's email: the case number and what happened.
 email-update-subject = Dispute { $case_number }: { $what }
+alert-summary-major = Major dispute: { $case } claims ¥{ $yuan }
+alert-summary-sensitive = Sensitive dispute: { $case } mentions "{ $words }"
+alert-summary-repeat-consumer = Repeat complaint: the same consumer complained about the same unit again within { $days } days ({ $case })
+alert-summary-repeat-unit = Repeat complaints: the unit's dispute number { $count } within { $days } days
+alert-summary-mass-complaint = Mass complaint: { $count } different consumers complained about { $unit } within { $hours } hours ({ $cases })
+alert-summary-commitment-breach = Commitment broken: a unit committed to offline no-reason returns refused a return ({ $case })

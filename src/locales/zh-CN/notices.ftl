@@ -55,3 +55,9 @@ notice-report-ready = { $report }已生成（{ $from }–{ $to }）。
 
 # The subject of an update's email: the case number and what happened.
 email-update-subject = 纠纷 { $case_number }：{ $what }
+alert-summary-major = 重大纠纷：{ $case } 索赔 { $yuan } 元
+alert-summary-sensitive = 敏感纠纷：{ $case } 提及「{ $words }」
+alert-summary-repeat-consumer = 重复投诉：同一消费者 { $days } 天内再次投诉同一单位（{ $case }）
+alert-summary-repeat-unit = 重复投诉：该单位 { $days } 天内第 { $count } 件纠纷
+alert-summary-mass-complaint = 群体投诉：{ $unit } { $hours } 小时内被 { $count } 位不同消费者投诉（{ $cases }）
+alert-summary-commitment-breach = 违反承诺：承诺线下无理由退货的单位拒绝退货（{ $case }）
