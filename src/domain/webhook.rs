@@ -197,7 +197,15 @@ pub fn check_url(text: &str, allow_insecure: bool) -> Result<url::Url, UrlProble
     if text.len() > 2000 {
         return Err(UrlProblem::TooLong);
     }
-    let url = url::Url::parse(text.trim()).map_err(|_| UrlProblem::NotAUrl)?;
+    let text = text.trim();
+    let url = url::Url::parse(text).map_err(|_| UrlProblem::NotAUrl)?;
+    // The parser fills in a host missing after `//` (`https:///x` reads as `https://x/`).
+    if text
+        .split_once("://")
+        .is_none_or(|(_, rest)| rest.is_empty() || rest.starts_with('/'))
+    {
+        return Err(UrlProblem::NotAUrl);
+    }
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure => {}
@@ -344,6 +352,8 @@ mod tests {
         assert_eq!(strict("http://dms.example.cn/h"), Err(UrlProblem::NotHttps));
         assert_eq!(strict("ftp://dms.example.cn/h"), Err(UrlProblem::NotAUrl));
         assert_eq!(strict("dms.example.cn/h"), Err(UrlProblem::NotAUrl));
+        assert_eq!(strict("https:///h"), Err(UrlProblem::NotAUrl));
+        assert_eq!(strict("https:/h.example.cn"), Err(UrlProblem::NotAUrl));
         assert_eq!(
             strict("https://u:p@dms.example.cn/h"),
             Err(UrlProblem::Credentials)

@@ -149,13 +149,16 @@ pub struct AttemptDto {
     pub duration_ms: i64,
 }
 
-/// A delivery with its payload, as signed and sent, and every attempt.
+/// A delivery with its payload and every attempt.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryDetail {
     #[serde(flatten)]
     pub delivery: DeliveryDto,
+    /// The payload as JSON (its keys in no set order).
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+    /// The request body exactly as sent and signed, to check a signature against.
+    pub body: String,
     pub attempt_log: Vec<AttemptDto>,
 }
 
@@ -863,6 +866,7 @@ pub async fn delivery_for(
     Ok(DeliveryDetail {
         delivery: delivery_dto(&row)?,
         payload: serde_json::from_str(&row.payload).map_err(ApiError::internal)?,
+        body: row.payload.clone(),
         attempt_log: attempts.into_iter().map(attempt_dto).collect(),
     })
 }
@@ -903,7 +907,7 @@ pub async fn redeliver_for(
             if original.status == DeliveryStatus::Pending.as_str() {
                 return Err(ApiError::new(
                     ErrorCode::WebhookDeliveryPending,
-                    "The delivery is still waiting to be sent; it is tried again by itself.",
+                    "The delivery is still waiting to be sent; it is retried by itself.",
                 ));
             }
             Ok(store::queue_again(conn, &original, now)?)

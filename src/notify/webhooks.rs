@@ -307,7 +307,7 @@ impl WebhookSender {
                 } else {
                     (FailureKind::Answered, body.trim().to_string())
                 };
-                failed(kind, format!("answered {}: {said}", status.as_u16()), code)
+                failed(kind, format!("status {}: {said}", status.as_u16()), code)
             }
         }
     }

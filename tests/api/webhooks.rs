@@ -247,7 +247,7 @@ async fn a_failing_endpoint_is_retried_with_backoff_and_holds_later_events_back(
     assert_eq!(log[0]["status"], "pending");
     assert_eq!(log[0]["attempts"], 1);
     assert_eq!(log[0]["last_status_code"], 503);
-    assert_eq!(log[0]["last_error"], "answered: answered 503: maintenance");
+    assert_eq!(log[0]["last_error"], "answered: status 503: maintenance");
     let now = app.clock.now_utc();
     let next: chrono::DateTime<chrono::Utc> =
         log[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
