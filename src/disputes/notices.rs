@@ -526,13 +526,13 @@ fn deliver(
             .with("detail", Arg::text(detail))
             .in_words(lang)
     };
-    let (zh, en) = (in_app(Lang::Zh, &both.zh), in_app(Lang::En, &both.en));
+    let messages = Both::of(|lang| in_app(lang, both.of_lang(lang)));
     for (user, (headline, detail)) in told {
         let language = Lang::of(&user.language);
-        let message = in_app(language, &(headline.clone(), detail.clone()));
+        let message = messages.of_lang(language).clone();
         notes.push(
             Notification::new(&user.id, dispute.map(|(id, _)| id), kind, &message, now)
-                .in_both(zh.clone(), en.clone()),
+                .in_both(messages.zh.clone(), messages.en.clone()),
         );
         if let (true, Some(email)) = (by_email, user.email.as_deref()) {
             let case_number = dispute.map(|(_, n)| n.to_string()).unwrap_or_default();

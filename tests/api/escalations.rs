@@ -271,6 +271,23 @@ async fn the_regulator_handles_an_escalated_case_on_its_page(app: TestApp) {
     let page = regulator.get(&format!("/disputes/{id}")).await;
     assert!(page.html.contains("已电话联系双方，约定周三到店调解"));
     assert!(!page.html.contains("尚未登记处理步骤"));
+    // A step refused there shows the same page, saying why.
+    let refused = regulator
+        .post(
+            &format!("/escalations/{escalation}"),
+            &[
+                ("csrf", page.csrf().as_str()),
+                ("status", "received"),
+                ("back", id.as_str()),
+            ],
+        )
+        .await;
+    assert!(
+        refused.status >= 400 && refused.status < 500,
+        "{}",
+        refused.status
+    );
+    assert!(refused.html.contains("12315 处理进展") && refused.html.contains("notice error"));
 
     // The parties see the steps, and no step form nor the unit's figures.
     let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;

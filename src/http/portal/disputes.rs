@@ -365,7 +365,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-async fn render_dispute(
+pub(super) async fn render_dispute(
     s: &Session,
     id: String,
     status: StatusCode,

@@ -609,6 +609,11 @@ async fn record_step(
             "/disputes/{}#escalation",
             encode(&dispute)
         ))),
+        // Refused on the dispute's page: that page again, saying why.
+        (Some(dispute), Err(error)) if !error.status().is_server_error() => {
+            let status = status_of(&error);
+            super::disputes::render_dispute(&s, dispute, status, Some(&error), None).await
+        }
         (_, outcome) => after(s, outcome, "/escalations", escalation_list).await,
     }
 }
