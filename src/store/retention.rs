@@ -120,7 +120,11 @@ pub fn remove_packet_and_notifications(
         .set(escalations::packet.eq("{}"))
         .execute(conn)?;
     diesel::update(notifications::table.filter(notifications::dispute_id.eq(id)))
-        .set(notifications::message.eq(removed))
+        .set((
+            notifications::message.eq(removed),
+            notifications::message_zh.eq(None::<String>),
+            notifications::message_en.eq(None::<String>),
+        ))
         .execute(conn)?;
     Ok(())
 }
