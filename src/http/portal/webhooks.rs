@@ -337,10 +337,11 @@ async fn show_endpoint(
             shown == status.as_str(),
         ));
     }
+    let log_frame = s.frame();
     let deliveries = page
         .items
         .iter()
-        .map(|d| delivery_row(&s, &base, d))
+        .map(|d| delivery_row(&log_frame, &base, d))
         .collect();
     let next = page
         .next_cursor
@@ -387,9 +388,8 @@ async fn show_endpoint(
 }
 
 /// A delivery as a row of the log under `base`.
-fn delivery_row(s: &Session, base: &str, d: &DeliveryDto) -> DeliveryRow {
-    let l = s.lang;
-    let frame = s.frame();
+fn delivery_row(frame: &Frame, base: &str, d: &DeliveryDto) -> DeliveryRow {
+    let l = frame.l;
     let (state, state_style) = delivery_state(l, d.status);
     DeliveryRow {
         href: format!("{base}/deliveries/{}", encode(&d.id)),
@@ -427,13 +427,10 @@ async fn save(
         description: Some(sent.description.clone()),
         enabled: Some(sent.enabled),
     };
-    match api::update_for(&s.state, &auth, business, id.clone(), change).await {
-        Ok(_) => Ok(see_other(&format!("{PAGE}/{}?done=1", encode(&id)))),
-        Err(error) if !error.status().is_server_error() => {
-            show_endpoint(s, id, LogQuery::default(), Some(error), Some(sent)).await
-        }
-        Err(error) => Err(s.fail(error)),
-    }
+    let outcome = api::update_for(&s.state, &auth, business, id.clone(), change)
+        .await
+        .map(|_| format!("{PAGE}/{}?done=1", encode(&id)));
+    go_on_or_refused(s, id, outcome, Some(sent)).await
 }
 
 /// What a one-button form on an endpoint does.
@@ -504,10 +501,21 @@ async fn on_endpoint(
             .await
             .map(|()| format!("{PAGE}?done=1")),
     };
+    go_on_or_refused(s, id, outcome, None).await
+}
+
+/// After a form on endpoint `id`: on to the address `outcome` names, or the endpoint's page
+/// again with the refusal (and what was typed, `sent`).
+async fn go_on_or_refused(
+    s: Session,
+    id: String,
+    outcome: Result<String, ApiError>,
+    sent: Option<Sent>,
+) -> Result<HttpResponse, PageError> {
     match outcome {
         Ok(to) => Ok(see_other(&to)),
         Err(error) if !error.status().is_server_error() => {
-            show_endpoint(s, id, LogQuery::default(), Some(error), None).await
+            show_endpoint(s, id, LogQuery::default(), Some(error), sent).await
         }
         Err(error) => Err(s.fail(error)),
     }
@@ -585,11 +593,8 @@ async fn redeliver(
     s.check_form(&form.csrf)?;
     let (id, delivery) = path.into_inner();
     let (auth, business) = owner(&s)?;
-    match api::redeliver_for(&s.state, &auth, business, id.clone(), delivery).await {
-        Ok(_) => Ok(see_other(&format!("{PAGE}/{}?done=1", encode(&id)))),
-        Err(error) if !error.status().is_server_error() => {
-            show_endpoint(s, id, LogQuery::default(), Some(error), None).await
-        }
-        Err(error) => Err(s.fail(error)),
-    }
+    let outcome = api::redeliver_for(&s.state, &auth, business, id.clone(), delivery)
+        .await
+        .map(|_| format!("{PAGE}/{}?done=1", encode(&id)));
+    go_on_or_refused(s, id, outcome, None).await
 }
