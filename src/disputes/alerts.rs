@@ -127,7 +127,10 @@ pub fn on_filed(
             vec![d.id.clone()],
             Said::new("alert-summary-sensitive")
                 .with("case", Arg::text(&d.case_number))
-                .with("words", Arg::text(&words.join("、"))),
+                .with(
+                    "words",
+                    Arg::List(words.iter().map(|w| w.to_string()).collect()),
+                ),
             now,
         )?;
     }
@@ -192,7 +195,7 @@ pub fn on_filed(
     {
         let burst = filings_since(conn, &d.unit_id, burst_since)?;
         let unit_name = crate::store::businesses::business_name(conn, &d.business_id)?;
-        let cases: Vec<&str> = burst.iter().map(|(_, _, case)| case.as_str()).collect();
+        let cases: Vec<String> = burst.iter().map(|(_, _, case)| case.clone()).collect();
         raise(
             conn,
             ctx,
@@ -204,7 +207,7 @@ pub fn on_filed(
                 .with("unit", Arg::text(&unit_name))
                 .with("hours", Arg::text(&rules.mass_complaint_hours.to_string()))
                 .with("count", Arg::text(&rules.mass_complaint_count.to_string()))
-                .with("cases", Arg::text(&cases.join("、"))),
+                .with("cases", Arg::List(cases)),
             now,
         )?;
     }

@@ -191,7 +191,8 @@ pub fn redrive_by(
     })
 }
 
-/// Records a regulator's 12315 handling step of an escalation of their region (`region`).
+/// Records a regulator's 12315 handling step of an escalation of their region (`region`);
+/// answers the escalated dispute's id.
 #[expect(
     clippy::too_many_arguments,
     reason = "the step, its note and who records it are all needed"
@@ -205,12 +206,11 @@ pub fn record_by_regulator(
     to: EscalationState,
     note: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), CaseError> {
-    let inside = crate::store::disputes::region_of_escalation(conn, escalation_id)?
-        .is_some_and(|code| RegionCode::parse(&code).is_ok_and(|r| region.contains(&r)));
-    if !inside {
-        return Err(CaseError::NotFound("escalation"));
-    }
+) -> Result<String, CaseError> {
+    let dispute_id = crate::store::disputes::region_of_escalation(conn, escalation_id)?
+        .filter(|(code, _)| RegionCode::parse(code).is_ok_and(|r| region.contains(&r)))
+        .map(|(_, dispute_id)| dispute_id)
+        .ok_or(CaseError::NotFound("escalation"))?;
     crate::store::write_transaction(conn, |conn| {
         update(
             conn,
@@ -222,7 +222,7 @@ pub fn record_by_regulator(
             now,
         )
     })
-    .map(drop)
+    .map(|_| dispute_id)
 }
 
 /// Starts delivery of a dead escalation again, with a fresh retry window.

@@ -163,6 +163,8 @@ pub enum Arg {
     Label(&'static str, String),
     /// A sentence of its own, in the recipient's language.
     Said(Box<Said>),
+    /// Texts put in as they are, joined the recipient's way (`、` in Chinese, `, ` in English).
+    List(Vec<String>),
 }
 
 impl Arg {
@@ -205,6 +207,7 @@ impl Said {
                     Arg::Number(n) => FluentValue::from(*n),
                     Arg::Label(set, code) => FluentValue::from(lang.label(set, code)),
                     Arg::Said(said) => FluentValue::from(said.in_words(lang)),
+                    Arg::List(items) => FluentValue::from(items.join(lang.s("list-separator"))),
                 };
                 (*name, value)
             })

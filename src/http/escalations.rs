@@ -132,12 +132,18 @@ fn parse_step(status: &str) -> Result<EscalationState, ApiError> {
 }
 
 /// A step's note, trimmed; at most 1000 characters.
+/// The longest note of a handling step, in characters (the portal's field says the same).
+pub const NOTE_MAX_CHARS: usize = 1000;
+
 fn clean_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
     let note = note
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_string);
-    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
+    {
         return Err(ApiError::invalid_field(
             "note",
             "invalid_length",
@@ -173,13 +179,14 @@ pub async fn record(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Records a 12315 handling step of escalation `id` as `auth` (regulators of its region).
+/// Records a 12315 handling step of escalation `id` as `auth` (regulators of its region);
+/// answers the escalated dispute's id.
 pub async fn record_for(
     state: &AppState,
     auth: &AuthUser,
     id: String,
     request: EscalationUpdateRequest,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     let region = region_of(auth)?;
     let to = parse_step(&request.status)?;
     let note = clean_note(request.note.as_deref())?;

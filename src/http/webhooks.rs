@@ -753,8 +753,16 @@ pub async fn ping_for(
         state,
         auth,
         (id, webhook_id),
-        false,
-        move |conn, _, _, endpoint| Ok(store::queue_ping(conn, &endpoint, now)?),
+        true,
+        move |conn, _, _, endpoint| {
+            if store::is_waiting(conn, &endpoint.id, None)? {
+                return Err(ApiError::new(
+                    ErrorCode::WebhookDeliveryPending,
+                    "A ping to this endpoint is still waiting to be sent.",
+                ));
+            }
+            Ok(store::queue_ping(conn, &endpoint, now)?)
+        },
     )
     .await?;
     delivery_dto(&row)
@@ -904,10 +912,12 @@ pub async fn redeliver_for(
         true,
         move |conn, _, _, endpoint| {
             let original = delivery_of(conn, &endpoint, &delivery_id)?;
-            if original.status == DeliveryStatus::Pending.as_str() {
+            if original.status == DeliveryStatus::Pending.as_str()
+                || store::is_waiting(conn, &endpoint.id, Some(&original.event_id))?
+            {
                 return Err(ApiError::new(
                     ErrorCode::WebhookDeliveryPending,
-                    "The delivery is still waiting to be sent; it is retried by itself.",
+                    "The event is still waiting to be sent; it is retried by itself.",
                 ));
             }
             Ok(store::queue_again(conn, &original, now)?)

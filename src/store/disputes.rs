@@ -745,11 +745,11 @@ pub fn count_by_status(
 pub fn region_of_escalation(
     conn: &mut DbConn,
     escalation_id: &str,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<(String, String)>, StoreError> {
     Ok(escalations::table
         .inner_join(disputes::table)
         .filter(escalations::id.eq(escalation_id))
-        .select(disputes::region_code)
+        .select((disputes::region_code, disputes::id))
         .first(conn)
         .optional()?)
 }

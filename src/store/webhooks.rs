@@ -238,6 +238,26 @@ pub fn queue_ping(
     Ok(row)
 }
 
+/// Whether endpoint `endpoint_id` holds a delivery still waiting to be sent: of the event
+/// `event_id`, or of a ping when none is given. Sending by hand waits for it, so an owner's
+/// clicks cannot fill the endpoint's queue.
+pub fn is_waiting(
+    conn: &mut DbConn,
+    endpoint_id: &str,
+    event_id: Option<&str>,
+) -> Result<bool, StoreError> {
+    let mut query = webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .select(webhook_deliveries::id)
+        .into_boxed();
+    query = match event_id {
+        Some(event) => query.filter(webhook_deliveries::event_id.eq(event.to_string())),
+        None => query.filter(webhook_deliveries::event_type.eq(WebhookEvent::Ping.as_str())),
+    };
+    Ok(query.first::<String>(conn).optional()?.is_some())
+}
+
 /// Queues delivery `original`'s event again, as a new delivery after those already queued
 /// (the receiver knows it by the event's id).
 pub fn queue_again(

@@ -351,6 +351,7 @@ async fn personal_data_of_long_concluded_disputes_is_removed_and_the_figures_sta
     app.get(&evidence, Some(&consumer))
         .await
         .expect_problem(410, "evidence_removed");
+    let of_old = old.clone();
     let packet = app
         .with_conn(move |conn| {
             use diesel::prelude::*;
@@ -363,6 +364,23 @@ async fn personal_data_of_long_concluded_disputes_is_removed_and_the_figures_sta
         })
         .await;
     assert_eq!(packet, "{}", "the packet held the consumer's phone");
+    // Its notices kept the names in three texts: the stored one and both languages'.
+    let notices = app
+        .with_conn(move |conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::notifications as n;
+            n::table
+                .filter(n::dispute_id.eq(of_old))
+                .select((n::message, n::message_zh, n::message_en))
+                .load::<(String, Option<String>, Option<String>)>(conn)
+                .unwrap()
+        })
+        .await;
+    assert!(!notices.is_empty());
+    for (message, zh, en) in notices {
+        assert_eq!(message, removed);
+        assert_eq!((zh, en), (None, None), "no text of the notice is left");
+    }
     let kept = app
         .get(&format!("/api/v1/disputes/{recent}"), Some(&consumer))
         .await

@@ -262,7 +262,8 @@ async fn the_regulator_handles_an_escalated_case_on_its_page(app: TestApp) {
                 ("csrf", csrf.as_str()),
                 ("status", "received"),
                 ("note", "已电话联系双方，约定周三到店调解"),
-                ("back", id.as_str()),
+                // A crafted value does not lead elsewhere: the escalated dispute's page follows.
+                ("back", "../audit"),
             ],
         )
         .await;
@@ -287,7 +288,13 @@ async fn the_regulator_handles_an_escalated_case_on_its_page(app: TestApp) {
         "{}",
         refused.status
     );
-    assert!(refused.html.contains("12315 处理进展") && refused.html.contains("notice error"));
+    assert!(refused.html.contains("12315 处理进展"));
+    assert!(
+        refused
+            .html
+            .contains("该转办记录当前状态下不能进行此操作。"),
+        "the refusal is said on the dispute's page"
+    );
 
     // The parties see the steps, and no step form nor the unit's figures.
     let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;

@@ -387,6 +387,10 @@ async fn a_delivery_given_up_is_sent_again_by_its_owner(app: TestApp) {
         .post(&format!("{endpoint}/ping"), Some(&owner), &json!({}))
         .await;
     ping.expect(202);
+    // One ping waits at a time, so clicking again does not fill the queue.
+    app.post(&format!("{endpoint}/ping"), Some(&owner), &json!({}))
+        .await
+        .expect_problem(409, "webhook_delivery_pending");
     app.run_pending_jobs().await;
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
     app.post(

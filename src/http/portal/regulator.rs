@@ -586,7 +586,8 @@ pub struct StepForm {
     csrf: String,
     status: String,
     note: Option<String>,
-    /// The dispute whose page the step was recorded on, to go back to.
+    /// The dispute whose page the step was recorded on, to show again when the step is
+    /// refused; once recorded, the escalated dispute's own page follows whatever this says.
     back: Option<String>,
 }
 
@@ -605,16 +606,15 @@ async fn record_step(
     };
     let outcome = escalations::record_for(&s.state, &auth, path.into_inner(), step).await;
     match (form.back, outcome) {
-        (Some(dispute), Ok(())) => Ok(super::frame::see_other(&format!(
-            "/disputes/{}#escalation",
-            encode(&dispute)
+        (Some(_), Ok(dispute)) => Ok(super::frame::see_other(&format!(
+            "/disputes/{dispute}#escalation"
         ))),
         // Refused on the dispute's page: that page again, saying why.
         (Some(dispute), Err(error)) if !error.status().is_server_error() => {
             let status = status_of(&error);
             super::disputes::render_dispute(&s, dispute, status, Some(&error), None).await
         }
-        (_, outcome) => after(s, outcome, "/escalations", escalation_list).await,
+        (_, outcome) => after(s, outcome.map(drop), "/escalations", escalation_list).await,
     }
 }
 

@@ -126,4 +126,4 @@ error-database_unavailable = The database is busy or unreachable; try again shor
 error-webhook_not_found = The webhook endpoint does not exist.
 error-webhook_delivery_not_found = The delivery does not exist.
 error-webhook_limit_reached = The business has as many endpoints as it may; delete one first.
-error-webhook_delivery_pending = The delivery is still waiting to be sent; it is retried by itself.
+error-webhook_delivery_pending = This is still waiting to be sent; it is retried by itself.
