@@ -449,6 +449,7 @@ fn seed_world(
             &commitments.map_err(|e| StoreError::Corrupt(e.to_string()))?,
         )?;
     }
+    seed_reply_templates(conn, &city_regulator_id, now)?;
     add_user(
         conn,
         account("张先生", "consumer@odr.demo", Some("13800000001"))?,
@@ -457,6 +458,59 @@ fn seed_world(
         "consumer (also logs in with 13800000001)".into(),
     )?;
     Ok(logins)
+}
+
+/// Reply templates of the demo (docs/reply-templates.md): two the city's legal section
+/// reviewed, one for every kind of case and one for food safety, and a district's draft for
+/// car quality.
+fn seed_reply_templates(
+    conn: &mut DbConn,
+    regulator_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::store::reply_templates::{ReplyTemplate, insert_template};
+    let at = crate::store::to_db_time(now);
+    let templates = [
+        (
+            "330100",
+            None,
+            "首次联系：已收到投诉",
+            "您好，我们已收到您的投诉，正在核实情况，将在处理时限内提出处理方案。如有购物凭证、照片等材料，请在平台上传，便于尽快处理。",
+            true,
+        ),
+        (
+            "330100",
+            Some("food_safety"),
+            "食品安全：封存自查",
+            "您好，我们非常重视您反映的食品安全问题，已将同批次食品封存并开展自查。请保留剩余食品和消费凭证，我们将在 3 个工作日内告知核查结果和处理方案。",
+            true,
+        ),
+        (
+            "330106",
+            Some("vehicle_quality"),
+            "车辆质量：安排检测",
+            "您好，我们将安排具备资质的检测机构对车辆进行检测，检测期间的代步及费用按国家“三包”规定承担。请与我们约定送检时间。",
+            false,
+        ),
+    ];
+    for (region, category, title, body, reviewed) in templates {
+        insert_template(
+            conn,
+            &ReplyTemplate {
+                id: crate::store::new_id(),
+                region_code: region.into(),
+                category: category.map(str::to_string),
+                title: title.into(),
+                body: body.into(),
+                reviewed_at: reviewed.then_some(at),
+                reviewed_by: reviewed.then(|| regulator_id.to_string()),
+                created_by: regulator_id.into(),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

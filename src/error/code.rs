@@ -92,6 +92,7 @@ error_codes! {
     StaffNotFound = "staff_not_found" => NOT_FOUND,
     WebhookNotFound = "webhook_not_found" => NOT_FOUND,
     WebhookDeliveryNotFound = "webhook_delivery_not_found" => NOT_FOUND,
+    ReplyTemplateNotFound = "reply_template_not_found" => NOT_FOUND,
 
     MethodNotAllowed = "method_not_allowed" => METHOD_NOT_ALLOWED,
 
@@ -109,6 +110,7 @@ error_codes! {
     NotAnOdrUnit = "not_an_odr_unit" => CONFLICT,
     DuplicateDispute = "duplicate_dispute" => CONFLICT,
     WebhookLimitReached = "webhook_limit_reached" => CONFLICT,
+    ReplyTemplateLimitReached = "reply_template_limit_reached" => CONFLICT,
     WebhookDeliveryPending = "webhook_delivery_pending" => CONFLICT,
     InvalidTransition = "invalid_transition" => CONFLICT,
     NotAllowedForParty = "not_allowed_for_party" => CONFLICT,

@@ -31,6 +31,7 @@ pub mod portal;
 pub mod public;
 pub mod publications;
 pub mod reference;
+pub mod reply_templates;
 pub mod reports;
 pub mod tables;
 pub mod telemetry;
@@ -146,6 +147,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(admin::routes)
                 .configure(audit::routes)
                 .configure(publications::routes)
+                .configure(reply_templates::routes)
                 .configure(reports::routes)
                 .configure(evaluation::routes)
                 .configure(alerts::routes)

@@ -11,8 +11,8 @@ use super::disputes::{
 };
 use super::{
     accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
-    health, imports, metrics, notifications, public, publications, reference, reports, units,
-    webhooks,
+    health, imports, metrics, notifications, public, publications, reference, reply_templates,
+    reports, units, webhooks,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::domain::webhook::{WebhookEvent, WebhookPayload};
@@ -100,6 +100,8 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::ping, webhooks::deliveries, webhooks::delivery,
         webhooks::redeliver,
+        reply_templates::list, reply_templates::create, reply_templates::get,
+        reply_templates::replace, reply_templates::delete,
     ),
     components(schemas(Problem, ErrorCode, FieldError, EscalationPacket, WebhookPayload)),
     modifiers(&BearerAuth),
@@ -118,6 +120,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         (name = "audit", description = "The hash-chained audit log"),
         (name = "alerts", description = "Alerts to the regulators of a region"),
         (name = "publications", description = "Anonymised case summaries and consumer alerts"),
+        (name = "reply-templates", description = "Texts a region's regulators keep for recurring kinds of cases (工单回复格式), marked once their legal section reviewed them; units' staff and regulators insert them into messages, refusals and decisions and edit them before sending"),
         (name = "metrics", description = "Oversight metrics by scope and period"),
         (name = "webhooks", description = "Endpoints a business's owner registers to be told of its disputes' events (the document's `webhooks` section says what they receive), their delivery log and re-sending"),
         (name = "operations", description = "Health and metrics"),

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod evaluation;
 pub mod publications;
 pub mod rebuild;
+pub mod reply_templates;
 pub mod reports;
 
 /// A calendar period kind.

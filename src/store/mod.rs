@@ -62,6 +62,7 @@ pub mod publications;
 pub mod reference;
 pub mod refresh_tokens;
 pub mod replica;
+pub mod reply_templates;
 pub mod reports;
 pub mod retention;
 pub mod schema;

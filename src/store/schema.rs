@@ -650,7 +650,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reply_templates (id) {
+        id -> Text,
+        region_code -> Text,
+        category -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    reply_templates,
     webhook_endpoints,
     webhook_deliveries,
     webhook_attempts,

@@ -723,7 +723,7 @@ pub fn invitation_token(email: &OutgoingEmail) -> String {
 }
 
 /// The portal pages of a regulator's menu.
-pub const REGULATOR_PAGES: [&str; 10] = [
+pub const REGULATOR_PAGES: [&str; 11] = [
     "/dashboard",
     "/approvals",
     "/evaluation",
@@ -733,5 +733,6 @@ pub const REGULATOR_PAGES: [&str; 10] = [
     "/reports/now/daily",
     "/reports/now/monthly",
     "/publications",
+    "/reply-templates",
     "/audit",
 ];

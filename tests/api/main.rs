@@ -38,6 +38,7 @@ mod public;
 mod publications;
 mod regions;
 mod replica;
+mod reply_templates;
 mod reports;
 mod texts;
 mod timers;

@@ -24,6 +24,7 @@ use crate::http::disputes::dto::{
 };
 use crate::http::disputes::{evidence, handlers};
 use crate::http::public::{self, PublicUnit};
+use crate::http::reply_templates::{self, ReplyTemplateDto, TemplateQuery};
 use crate::security::limits::Action;
 
 /// Registers the routes of this module.
@@ -209,6 +210,57 @@ struct DisputePageView {
     /// For a regulator: the unit's figures beside its district's and its industry's over the
     /// evaluation window (the period in words, then a row per figure).
     unit_figures: Option<(String, FigureRows)>,
+    /// For the unit's staff and the regulators: the reply templates that serve this dispute.
+    templates: Vec<ReplyTemplateDto>,
+    /// A template's text put into one field (the field, the text), to edit before sending.
+    inserted: Option<(TemplateField, String)>,
+}
+
+/// A field of the dispute page a reply template can be put into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateField {
+    FirstContact,
+    Message,
+    OfferTerms,
+    DeclineReason,
+    RejectReason,
+    StepNote,
+}
+
+impl TemplateField {
+    const ALL: [Self; 6] = [
+        Self::FirstContact,
+        Self::Message,
+        Self::OfferTerms,
+        Self::DeclineReason,
+        Self::RejectReason,
+        Self::StepNote,
+    ];
+
+    /// The value the page's chooser sends.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstContact => "first_contact",
+            Self::Message => "message",
+            Self::OfferTerms => "offer_terms",
+            Self::DeclineReason => "decline_reason",
+            Self::RejectReason => "reject_reason",
+            Self::StepNote => "step_note",
+        }
+    }
+
+    /// What the chooser says (portal.ftl).
+    fn label(self) -> &'static str {
+        match self {
+            Self::FirstContact => "into-first-contact",
+            Self::Message => "into-message",
+            Self::OfferTerms => "into-offer-terms",
+            Self::DeclineReason => "into-decline-reason",
+            Self::RejectReason => "into-reject-reason",
+            Self::StepNote => "into-step-note",
+        }
+    }
 }
 
 impl DisputePageView {
@@ -231,6 +283,41 @@ impl DisputePageView {
         } else {
             Party::Business
         }
+    }
+
+    /// The fields shown now that a reply template can be put into.
+    fn insert_targets(&self) -> Vec<TemplateField> {
+        TemplateField::ALL
+            .into_iter()
+            .filter(|into| match into {
+                TemplateField::FirstContact => self.can(Can::FirstContact),
+                TemplateField::Message => self.can(Can::Message),
+                TemplateField::OfferTerms => self.can(Can::MakeOffer),
+                TemplateField::DeclineReason => self.can(Can::Decline),
+                TemplateField::RejectReason => self.can(Can::Reject),
+                TemplateField::StepNote => {
+                    self.regulator()
+                        && self
+                            .d
+                            .escalation
+                            .as_ref()
+                            .is_some_and(|e| !e.next_steps.is_empty())
+                }
+            })
+            .collect()
+    }
+
+    /// The template text put into `into`, if one was (empty otherwise).
+    fn inserted(&self, into: TemplateField) -> &str {
+        match &self.inserted {
+            Some((at, text)) if *at == into => text,
+            _ => "",
+        }
+    }
+
+    /// Whether a template's text was put into `into` (the field then takes the focus).
+    fn is_inserted(&self, into: TemplateField) -> bool {
+        self.inserted.as_ref().is_some_and(|(at, _)| *at == into)
     }
 
     /// What the lifecycle lets the viewer do now (the view's `available_actions`).
@@ -359,10 +446,12 @@ impl DisputePageView {
     }
 }
 
-/// Query of a dispute page: what just happened.
+/// Query of a dispute page: what just happened, or a reply template to put into a field.
 #[derive(Debug, Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
+    template: Option<String>,
+    into: Option<TemplateField>,
 }
 
 pub(super) async fn render_dispute(
@@ -372,7 +461,7 @@ pub(super) async fn render_dispute(
     error: Option<&ApiError>,
     done: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    render_dispute_saying(s, id, status, error, done, None).await
+    render_dispute_saying(s, id, status, error, done, None, None).await
 }
 
 /// The dispute page, with `shown` (a consumer's unmasked contact) in its notice when given.
@@ -383,9 +472,26 @@ async fn render_dispute_saying(
     error: Option<&ApiError>,
     done: Option<&str>,
     shown: Option<String>,
+    insert: Option<(&str, TemplateField)>,
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let view = handlers::get_for(&s.state, &auth, id).await.or_page(s)?;
+    let templates = if matches!(view.your_role, Actor::Merchant | Actor::Regulator) {
+        let query = TemplateQuery {
+            category: None,
+            dispute_id: Some(view.id.clone()),
+        };
+        reply_templates::list_for(&s.state, &auth, query)
+            .await
+            .or_page(s)?
+    } else {
+        Vec::new()
+    };
+    let inserted = insert.and_then(|(id, into)| {
+        (templates.iter())
+            .find(|t| t.id == id)
+            .map(|t| (into, t.body.clone()))
+    });
     let mut frame = s.frame();
     frame.title = format!("{} {}", s.lang.s("dispute"), view.case_number);
     if let Some(error) = error {
@@ -421,6 +527,8 @@ async fn render_dispute_saying(
         d: view,
         national_policy: !scoped,
         unit_figures,
+        templates,
+        inserted,
     };
     html(status, page.render()).or_page(s)
 }
@@ -489,12 +597,15 @@ async fn dispute_page(
     path: web::Path<String>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    render_dispute(
+    let insert = query.template.as_deref().zip(query.into);
+    render_dispute_saying(
         &s,
         path.into_inner(),
         StatusCode::OK,
         None,
         query.done.as_deref(),
+        None,
+        insert,
     )
     .await
 }
@@ -524,7 +635,7 @@ async fn unmask(
                 l.s("the-consumers-whole-contact"),
                 l.s("colon")
             );
-            render_dispute_saying(&s, id, StatusCode::OK, None, None, Some(said)).await
+            render_dispute_saying(&s, id, StatusCode::OK, None, None, Some(said), None).await
         }
         Err(error) => back_to_dispute(s, id, Err(error), "").await,
     }

@@ -88,6 +88,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
             ("/alerts", "nav-alerts"),
             ("/reports", "nav-reports"),
             ("/publications", "nav-publications"),
+            ("/reply-templates", "nav-reply-templates"),
             ("/audit", "nav-audit-log"),
         ],
         Some(Role::Admin) => &[

@@ -18,6 +18,7 @@ mod notices;
 mod public;
 mod regions;
 mod regulator;
+pub mod reply_templates;
 pub mod session;
 mod table;
 pub mod webhooks;
@@ -88,5 +89,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(back_office::routes)
         .configure(accounts_admin::routes)
         .configure(notices::routes)
-        .configure(webhooks::routes);
+        .configure(webhooks::routes)
+        .configure(reply_templates::routes);
 }

@@ -126,4 +126,6 @@ error-database_unavailable = The database is busy or unreachable; try again shor
 error-webhook_not_found = The webhook endpoint does not exist.
 error-webhook_delivery_not_found = The delivery does not exist.
 error-webhook_limit_reached = The business has as many endpoints as it may; delete one first.
+error-reply_template_not_found = The reply template does not exist.
+error-reply_template_limit_reached = The region keeps as many reply templates as it may; delete one first.
 error-webhook_delivery_pending = This is still waiting to be sent; it is retried by itself.

@@ -126,4 +126,6 @@ error-database_unavailable = 系统繁忙，请稍后再试。
 error-webhook_not_found = 找不到该接收地址。
 error-webhook_delivery_not_found = 找不到该推送记录。
 error-webhook_limit_reached = 接收地址已达上限，请先删除不用的地址。
+error-reply_template_not_found = 找不到该回复模板。
+error-reply_template_limit_reached = 本辖区的回复模板已达上限，请先删除不用的模板。
 error-webhook_delivery_pending = 该推送仍在等待发送，会自动重试，无需再次发送。

@@ -1,0 +1,276 @@
+//! The reply templates pages of a region's regulators (docs/reply-templates.md): the templates
+//! that serve them, a form to write one, each one's page to change or delete it. Inserting a
+//! template happens on a dispute's page (`super::disputes`). They call
+//! `http::reply_templates`, so the API's rules hold.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::frame::{Fields, Frame, encode, html, see_other};
+use super::public::Names;
+use super::session::{OrPage, PageError, Session, after, status_of};
+use super::table::{Cell, Listing, Row};
+use crate::domain::role::Role;
+use crate::error::ApiError;
+use crate::http::reply_templates::{self as api, ReplyTemplateDto, TemplateQuery, TemplateRequest};
+
+/// The list of templates (the navigation's link).
+pub const PAGE: &str = "/reply-templates";
+
+/// Who keeps templates in the portal.
+const REGULATORS: &[Role] = &[Role::Regulator];
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(PAGE)
+            .route(web::get().to(|s: Session| list_page(s, None)))
+            .route(web::post().to(create)),
+    )
+    .service(web::resource("/reply-templates/new").route(web::get().to(new_page)))
+    .service(
+        web::resource("/reply-templates/{id}")
+            .route(web::get().to(template_page))
+            .route(web::post().to(save)),
+    )
+    .service(web::resource("/reply-templates/{id}/delete").route(web::post().to(delete)));
+}
+
+async fn list_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let (items, names) =
+        Names::beside(&s, api::list_for(&s.state, &auth, TemplateQuery::default())).await?;
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        "reply-templates",
+        &[
+            "title",
+            "kind-of-case",
+            "kept-by",
+            "legal-review",
+            "changed",
+        ],
+    );
+    list.intro = Some(list.s("templates-for-recurring-kinds-of"));
+    list.links
+        .push(("/reply-templates/new".into(), list.s("write-a-template")));
+    list.empty = list.s("no-reply-template-yet");
+    for t in items {
+        let kind = category_name(&s, t.category.as_deref());
+        let excerpt = t.body.chars().take(80).collect::<String>();
+        list.rows.push(Row {
+            cells: vec![
+                Cell::link(t.title, format!("{PAGE}/{}", encode(&t.id))).with_note(excerpt),
+                Cell::text(kind),
+                Cell::text(names.region(&list.frame, &t.region_code)),
+                review_badge(&list.frame, t.reviewed),
+                Cell::text(list.frame.time(&t.updated_at)),
+            ],
+            forms: Vec::new(),
+        });
+    }
+    list.render(&s, error.as_ref().map_or(StatusCode::OK, status_of))
+}
+
+/// "Reviewed by the legal section" or "not reviewed yet".
+pub(super) fn review_badge(f: &Frame, reviewed: bool) -> Cell {
+    if reviewed {
+        Cell::badge(f.s("reviewed-by-the-legal-section"), "ok")
+    } else {
+        Cell::badge(f.s("not-reviewed-yet"), "")
+    }
+}
+
+/// A category's name in the page's language; "any kind" for none.
+fn category_name(s: &Session, code: Option<&str>) -> String {
+    match code {
+        None => s.lang.s("any-kind-of-case").to_string(),
+        Some(code) => s
+            .state
+            .settings
+            .disputes
+            .categories
+            .iter()
+            .find(|c| c.code == code)
+            .map_or_else(|| code.to_string(), |c| c.name(s.lang).to_string()),
+    }
+}
+
+/// What the form shows: as stored, or as typed before a refusal.
+#[derive(Debug, Default, Deserialize)]
+pub struct TemplateForm {
+    #[serde(default)]
+    csrf: String,
+    title: String,
+    body: String,
+    #[serde(default)]
+    category: String,
+    /// `yes` when ticked.
+    reviewed: Option<String>,
+}
+
+impl TemplateForm {
+    fn reviewed(&self) -> bool {
+        self.reviewed.as_deref() == Some("yes")
+    }
+
+    fn request(&self) -> TemplateRequest {
+        TemplateRequest {
+            title: self.title.clone(),
+            body: self.body.clone(),
+            category: Some(self.category.clone()).filter(|c| !c.is_empty()),
+            reviewed: self.reviewed(),
+        }
+    }
+}
+
+/// The form's values as the template shows them.
+struct Shown {
+    title: String,
+    body: String,
+    category: String,
+    reviewed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/reply_template.html")]
+struct TemplatePage {
+    f: Frame,
+    /// The stored template (none: a new one).
+    shown: Option<ReplyTemplateDto>,
+    region: String,
+    editable: bool,
+    action: String,
+    form: Shown,
+    categories: Vec<(String, String)>,
+    errors: Fields,
+}
+
+/// The form page: a new template (`shown` none) or a stored one, with `typed` after a refusal.
+async fn form_page(
+    s: &Session,
+    shown: Option<ReplyTemplateDto>,
+    typed: Option<TemplateForm>,
+    error: Option<ApiError>,
+) -> Result<HttpResponse, PageError> {
+    let names = Names::load(s).await?;
+    let mut frame = s.frame_after(error.as_ref());
+    frame = match &shown {
+        Some(t) => frame.titled_as(&t.title),
+        None => frame.titled("write-a-template"),
+    };
+    let form = match (typed, &shown) {
+        (Some(t), _) => Shown {
+            reviewed: t.reviewed(),
+            title: t.title,
+            body: t.body,
+            category: t.category,
+        },
+        (None, Some(t)) => Shown {
+            title: t.title.clone(),
+            body: t.body.clone(),
+            category: t.category.clone().unwrap_or_default(),
+            reviewed: t.reviewed,
+        },
+        (None, None) => Shown {
+            title: String::new(),
+            body: String::new(),
+            category: String::new(),
+            reviewed: false,
+        },
+    };
+    let page = TemplatePage {
+        region: shown
+            .as_ref()
+            .map(|t| names.region(&frame, &t.region_code))
+            .unwrap_or_default(),
+        editable: shown.as_ref().is_none_or(|t| t.editable),
+        action: shown
+            .as_ref()
+            .map_or_else(|| PAGE.to_string(), |t| format!("{PAGE}/{}", encode(&t.id))),
+        categories: (s.state.settings.disputes.categories.iter())
+            .map(|c| (c.code.clone(), c.name(s.lang).to_string()))
+            .collect(),
+        errors: error
+            .as_ref()
+            .map(|e| Fields::of(s.lang, e))
+            .unwrap_or_default(),
+        f: frame,
+        shown,
+        form,
+    };
+    let status = error.as_ref().map_or(StatusCode::OK, status_of);
+    html(status, page.render()).or_page(s)
+}
+
+async fn new_page(s: Session) -> Result<HttpResponse, PageError> {
+    s.account_as(REGULATORS)?;
+    form_page(&s, None, None, None).await
+}
+
+async fn template_page(s: Session, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let auth = s.account_as(REGULATORS)?;
+    let t = api::get_for(&s.state, &auth, path.into_inner())
+        .await
+        .or_page(&s)?;
+    form_page(&s, Some(t), None, None).await
+}
+
+async fn create(s: Session, form: web::Form<TemplateForm>) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let form = form.into_inner();
+    match api::create_for(&s.state, &auth, form.request()).await {
+        Ok(_) => Ok(see_other(&format!("{PAGE}?done=1"))),
+        Err(error) if !error.status().is_server_error() => {
+            form_page(&s, None, Some(form), Some(error)).await
+        }
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+async fn save(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<TemplateForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let (id, form) = (path.into_inner(), form.into_inner());
+    match api::replace_for(&s.state, &auth, id.clone(), form.request()).await {
+        Ok(_) => Ok(see_other(&format!("{PAGE}?done=1"))),
+        Err(error) if !error.status().is_server_error() => {
+            let shown = api::get_for(&s.state, &auth, id).await.or_page(&s)?;
+            form_page(&s, Some(shown), Some(form), Some(error)).await
+        }
+        Err(error) => Err(s.fail(error)),
+    }
+}
+
+/// Deleting asks to tick that the template goes for everyone.
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+    confirm: Option<String>,
+}
+
+async fn delete(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(REGULATORS)?;
+    let outcome = if form.confirm.as_deref() == Some("yes") {
+        api::delete_for(&s.state, &auth, path.into_inner()).await
+    } else {
+        Err(ApiError::invalid_field(
+            "confirm",
+            "deletion_unconfirmed",
+            "tick to confirm the deletion",
+        ))
+    };
+    after(s, outcome, PAGE, list_page).await
+}
