@@ -67,6 +67,11 @@ impl RegionCode {
             RegionLevel::County => Some(Self(format!("{}00", &self.0[..4]))),
         }
     }
+
+    /// This region and every region it lies in, innermost first (330106, 330100, 330000).
+    pub fn and_around(&self) -> Vec<RegionCode> {
+        std::iter::successors(Some(self.clone()), RegionCode::parent).collect()
+    }
 }
 
 impl fmt::Display for RegionCode {
@@ -107,6 +112,18 @@ mod tests {
         for input in ["", "33010", "3301066", "33010a", "000000"] {
             assert!(RegionCode::parse(input).is_err(), "{input}");
         }
+    }
+
+    #[test]
+    fn a_region_lies_in_its_city_and_province() {
+        let around: Vec<String> = RegionCode::parse("330106")
+            .unwrap()
+            .and_around()
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect();
+        assert_eq!(around, ["330106", "330100", "330000"]);
+        assert_eq!(RegionCode::parse("330000").unwrap().and_around().len(), 1);
     }
 }
 

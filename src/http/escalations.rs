@@ -131,10 +131,10 @@ fn parse_step(status: &str) -> Result<EscalationState, ApiError> {
         .ok_or_else(|| ApiError::invalid_field("status", "invalid_status", "use received, accepted, not_accepted, mediating, mediated, mediation_failed, case_filed or closed"))
 }
 
-/// A step's note, trimmed; at most 1000 characters.
 /// The longest note of a handling step, in characters (the portal's field says the same).
 pub const NOTE_MAX_CHARS: usize = 1000;
 
+/// A step's note, trimmed; at most [`NOTE_MAX_CHARS`] characters.
 fn clean_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
     let note = note
         .map(str::trim)

@@ -89,11 +89,11 @@ pub async fn list_for(
     auth: &AuthUser,
     query: TemplateQuery,
 ) -> Result<Vec<ReplyTemplateDto>, ApiError> {
-    let actor = auth.actor.clone();
+    let (actor, categories) = (auth.actor.clone(), categories(state));
     state
         .db
         .read(Some(&auth.user.id), move |conn| {
-            let rows = templates::list(conn, &actor, &query)?;
+            let rows = templates::list(conn, &actor, &categories, &query)?;
             Ok(rows
                 .into_iter()
                 .map(|t| ReplyTemplateDto::of(t, &actor))
@@ -132,9 +132,7 @@ async fn write(
     request: TemplateRequest,
 ) -> Result<ReplyTemplateDto, ApiError> {
     let (actor, now) = (auth.actor.clone(), state.clock.now());
-    let categories: Vec<String> = (state.settings.disputes.categories.iter())
-        .map(|c| c.code.clone())
-        .collect();
+    let categories = categories(state);
     state
         .db
         .run(move |conn| {
@@ -178,9 +176,8 @@ pub async fn get_for(
         .await
 }
 
-/// Rewrites a reply template: its title, text, kind and review mark, all of them (regulators
-/// of its region or a region around it). The review mark stays while the text stays; marking
-/// a changed text records who marked it and when.
+/// Rewrites a reply template: its title, text, kind and review mark (regulators of its region
+/// or a region around it). The legal section's mark follows the text: see `reviewed`.
 #[utoipa::path(put, path = "/api/v1/reply-templates/{id}", tag = "reply-templates", params(("id" = String, Path)),
     request_body = TemplateRequest,
     responses((status = 200, body = ReplyTemplateDto), (status = 403, body = crate::error::Problem),
@@ -227,4 +224,11 @@ pub async fn delete_for(state: &AppState, auth: &AuthUser, id: String) -> Result
         .db
         .run(move |conn| templates::delete(conn, &actor, &id, now))
         .await
+}
+
+/// The configured dispute categories' codes.
+fn categories(state: &AppState) -> Vec<String> {
+    (state.settings.disputes.categories.iter())
+        .map(|c| c.code.clone())
+        .collect()
 }

@@ -755,6 +755,8 @@ pub async fn ping_for(
         (id, webhook_id),
         true,
         move |conn, _, _, endpoint| {
+            // One request at a time per endpoint sees what waits (PostgreSQL runs them at once).
+            crate::store::lock_key(conn, &format!("webhook_endpoint:{}", endpoint.id))?;
             if store::is_waiting(conn, &endpoint.id, None)? {
                 return Err(ApiError::new(
                     ErrorCode::WebhookDeliveryPending,
@@ -911,6 +913,7 @@ pub async fn redeliver_for(
         (id, webhook_id),
         true,
         move |conn, _, _, endpoint| {
+            crate::store::lock_key(conn, &format!("webhook_endpoint:{}", endpoint.id))?;
             let original = delivery_of(conn, &endpoint, &delivery_id)?;
             if original.status == DeliveryStatus::Pending.as_str()
                 || store::is_waiting(conn, &endpoint.id, Some(&original.event_id))?

@@ -33,13 +33,15 @@ pub struct TemplateRequest {
     pub title: String,
     /// The text inserted (2–1,000 characters).
     pub body: String,
-    /// The kind of case it serves: a dispute category's code (`GET /api/v1/reference`); none:
-    /// any kind.
+    /// The kind of case it serves: a dispute category's code, as a filing's `category` (a
+    /// code that is not one is refused with the list of codes); none: any kind.
     pub category: Option<String>,
-    /// Whether the legal section reviewed this text. Marking it records who and when; a
-    /// change of text without it clears the mark.
+    /// The legal section's mark on the text (`body`). `true`: it reviewed this text (recorded
+    /// with who and when, unless the same text is marked already); `false`: not reviewed;
+    /// absent: the mark stays while the text stays and goes when the text changes. The title
+    /// and the kind do not touch it.
     #[serde(default)]
-    pub reviewed: bool,
+    pub reviewed: Option<bool>,
 }
 
 /// Which templates a list holds.
@@ -77,7 +79,9 @@ fn scope(conn: &mut DbConn, actor: &Actor) -> Result<(Vec<String>, Option<String
 
 /// `region` and every region it lies in, by code.
 fn around(region: &RegionCode) -> Vec<String> {
-    std::iter::successors(Some(region.clone()), RegionCode::parent)
+    region
+        .and_around()
+        .iter()
         .map(|r| r.as_str().to_string())
         .collect()
 }
@@ -87,10 +91,14 @@ fn around(region: &RegionCode) -> Vec<String> {
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,
+    categories: &[String],
     query: &TemplateQuery,
 ) -> Result<Vec<ReplyTemplate>, ApiError> {
     let (mut regions, mut inside) = scope(conn, actor)?;
     let mut category = query.category.clone().filter(|c| !c.trim().is_empty());
+    if let Some(code) = &category {
+        check_category(code, categories)?;
+    }
     if let Some(id) = &query.dispute_id {
         let (dispute, claim) = crate::store::disputes::find_dispute(conn, id)?
             .filter(|(d, _)| {
@@ -104,7 +112,11 @@ pub fn list(
             .map_err(|_| crate::store::StoreError::Corrupt(dispute.region_code.clone()))?;
         regions = around(&region);
         inside = None;
-        category = Some(category.unwrap_or(claim.category));
+        // `category` narrows: another kind than the dispute's serves it not.
+        if category.as_ref().is_some_and(|c| *c != claim.category) {
+            return Ok(Vec::new());
+        }
+        category = Some(claim.category);
     }
     let mut rows = stored::list_templates(conn, &regions, inside.as_deref(), category.as_deref())?;
     // Ordered here, not by the database, whose collation of Chinese titles differs per backend.
@@ -167,17 +179,8 @@ fn checked(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
-    if let Some(code) = category
-        && !categories.iter().any(|c| c == code)
-    {
-        e.add(
-            "category",
-            "unknown_category",
-            format!(
-                "`{code}` is not a category; choose from {}.",
-                categories.join(", ")
-            ),
-        );
+    if let Some(Err(error)) = category.map(|code| check_category(code, categories)) {
+        e.absorb(error);
     }
     e.finish()?;
     Ok((
@@ -185,6 +188,39 @@ fn checked(
         body.map(BoundedText::into_string).unwrap_or_default(),
         category.map(str::to_string),
     ))
+}
+
+/// Refuses `code` unless it is one of the configured `categories` (a `category` field error
+/// naming them).
+fn check_category(code: &str, categories: &[String]) -> Result<(), ApiError> {
+    if categories.iter().any(|c| c == code) {
+        return Ok(());
+    }
+    Err(ApiError::invalid_field(
+        "category",
+        "unknown_category",
+        format!(
+            "`{code}` is not a category; choose from {}.",
+            categories.join(", ")
+        ),
+    ))
+}
+
+/// Refuses a title another template of `region` has (`except` itself).
+fn check_title_free(
+    conn: &mut DbConn,
+    region: &str,
+    title: &str,
+    except: Option<&str>,
+) -> Result<(), ApiError> {
+    if stored::title_taken(conn, region, title, except)? {
+        return Err(ApiError::invalid_field(
+            "title",
+            "title_taken",
+            "another template of the region has this title",
+        ));
+    }
+    Ok(())
 }
 
 /// Writes a new template for the regulator's region.
@@ -198,12 +234,16 @@ pub fn create(
     let region = keeper_region(actor)?;
     let (title, body, category) = checked(request, categories)?;
     write_transaction(conn, |conn| {
+        // One writer at a time per region counts (PostgreSQL runs them at once).
+        crate::store::lock_key(conn, &format!("reply_templates:{}", region.as_str()))?;
         if stored::count_in_region(conn, region.as_str())? >= MAX_PER_REGION {
             return Err(ApiError::new(
                 ErrorCode::ReplyTemplateLimitReached,
                 format!("A region keeps at most {MAX_PER_REGION} reply templates."),
             ));
         }
+        check_title_free(conn, region.as_str(), &title, None)?;
+        let reviewed = request.reviewed == Some(true);
         let at = to_db_time(now);
         let row = ReplyTemplate {
             id: new_id(),
@@ -211,8 +251,8 @@ pub fn create(
             category,
             title,
             body,
-            reviewed_at: request.reviewed.then_some(at),
-            reviewed_by: request.reviewed.then(|| actor.user_id.clone()),
+            reviewed_at: reviewed.then_some(at),
+            reviewed_by: reviewed.then(|| actor.user_id.clone()),
             created_by: actor.user_id.clone(),
             created_at: at,
             updated_at: at,
@@ -223,8 +263,8 @@ pub fn create(
     })
 }
 
-/// Changes a template of the regulator's region (or one inside it). The review mark stays
-/// when the text stays and it is still marked; marking a changed text records the marker.
+/// Changes a template of the regulator's region (or one inside it). The legal section's mark
+/// follows the text (docs/reply-templates.md#the-legal-sections-mark).
 pub fn change(
     conn: &mut DbConn,
     actor: &Actor,
@@ -237,15 +277,18 @@ pub fn change(
     let (title, body, category) = checked(request, categories)?;
     write_transaction(conn, |conn| {
         let mut row = kept(conn, actor, id)?;
-        let same_text = row.title == title && row.body == body && row.category == category;
+        if title != row.title {
+            check_title_free(conn, &row.region_code, &title, Some(&row.id))?;
+        }
+        let marked_as_is = row.reviewed_at.is_some() && row.body == body;
         let at = to_db_time(now);
-        match (request.reviewed, row.reviewed_at.is_some() && same_text) {
-            (true, true) => {}
-            (true, false) => {
+        match (request.reviewed, marked_as_is) {
+            (Some(true) | None, true) => {}
+            (Some(true), false) => {
                 row.reviewed_at = Some(at);
                 row.reviewed_by = Some(actor.user_id.clone());
             }
-            (false, _) => {
+            (Some(false), _) | (None, false) => {
                 row.reviewed_at = None;
                 row.reviewed_by = None;
             }

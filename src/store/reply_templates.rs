@@ -22,8 +22,9 @@ pub struct ReplyTemplate {
     pub updated_at: NaiveDateTime,
 }
 
-/// The most templates a list holds.
-pub const LIST_LIMIT: i64 = 500;
+/// The most templates a list holds: the newest of them (a dispute's list, of at most three
+/// regions' 200 each, always fits).
+pub const LIST_LIMIT: i64 = 1000;
 
 /// How many templates the region `code` keeps.
 pub fn count_in_region(conn: &mut DbConn, code: &str) -> Result<i64, StoreError> {
@@ -31,6 +32,22 @@ pub fn count_in_region(conn: &mut DbConn, code: &str) -> Result<i64, StoreError>
         .filter(reply_templates::region_code.eq(code))
         .count()
         .get_result(conn)?)
+}
+
+/// Whether a template of region `code` other than `except` is titled `title`.
+pub fn title_taken(
+    conn: &mut DbConn,
+    code: &str,
+    title: &str,
+    except: Option<&str>,
+) -> Result<bool, StoreError> {
+    let found: Vec<String> = reply_templates::table
+        .filter(reply_templates::region_code.eq(code))
+        .filter(reply_templates::title.eq(title))
+        .select(reply_templates::id)
+        .limit(2)
+        .load(conn)?;
+    Ok(found.iter().any(|id| Some(id.as_str()) != except))
 }
 
 /// Stores a new template.
@@ -52,7 +69,7 @@ pub fn find_template(conn: &mut DbConn, id: &str) -> Result<Option<ReplyTemplate
 
 /// The templates kept in one of `regions` (exact codes) or, when `inside` is given, in a region
 /// with that code prefix; of `category` and of any kind when a category is given (at most
-/// [`LIST_LIMIT`], the oldest first).
+/// [`LIST_LIMIT`], the newest first).
 pub fn list_templates(
     conn: &mut DbConn,
     regions: &[String],
@@ -61,7 +78,7 @@ pub fn list_templates(
 ) -> Result<Vec<ReplyTemplate>, StoreError> {
     let mut q = reply_templates::table
         .select(ReplyTemplate::as_select())
-        .order(reply_templates::id)
+        .order(reply_templates::id.desc())
         .limit(LIST_LIMIT)
         .into_boxed();
     q = match inside {

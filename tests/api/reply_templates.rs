@@ -66,6 +66,9 @@ async fn regulators_keep_templates_of_their_region_which_its_units_and_regulator
     let mut failing = refused.failing_fields();
     failing.sort();
     assert_eq!(failing, ["body", "category", "title"]);
+    app.get("/api/v1/reply-templates?category=no_such_kind", Some(&xihu))
+        .await
+        .expect_problem(422, "validation_failed");
 
     let ours = app
         .post(
@@ -79,6 +82,15 @@ async fn regulators_keep_templates_of_their_region_which_its_units_and_regulator
     assert_eq!(ours.body["reviewed"], true);
     assert_eq!(ours.body["editable"], true);
     let ours = ours.body["id"].as_str().unwrap().to_string();
+    let taken = app
+        .post(
+            "/api/v1/reply-templates",
+            Some(&xihu),
+            &template("服务质量：致歉并退款", None, false),
+        )
+        .await;
+    taken.expect_problem(422, "validation_failed");
+    assert_eq!(taken.body["errors"][0]["code"], "title_taken");
     app.post(
         "/api/v1/reply-templates",
         Some(&binjiang),
@@ -152,6 +164,9 @@ async fn regulators_keep_templates_of_their_region_which_its_units_and_regulator
     assert_eq!(titles(&app.get(&for_dispute, Some(&owner)).await), expected);
     assert_eq!(titles(&app.get(&for_dispute, Some(&xihu)).await), expected);
     assert_eq!(titles(&app.get(&for_dispute, Some(&city)).await), expected);
+    // `category` narrows: another kind than the dispute's serves it not.
+    let narrowed = format!("{for_dispute}&category=vehicle_quality");
+    assert!(titles(&app.get(&narrowed, Some(&owner)).await).is_empty());
     for outsider in [&binjiang_owner, &binjiang] {
         app.get(&for_dispute, Some(outsider))
             .await
@@ -208,9 +223,20 @@ async fn regulators_keep_templates_of_their_region_which_its_units_and_regulator
         kept.body["reviewed_at"], marked_at,
         "the same text keeps its mark"
     );
+    // Without `reviewed`, the mark follows the text: a new title keeps it, a new text loses it.
+    let mut renamed = edited.clone();
+    renamed.as_object_mut().unwrap().remove("reviewed");
+    renamed["title"] = json!("服务质量：致歉、退定金");
+    let kept = app.put(&path, Some(&xihu), &renamed).await;
+    kept.expect(200);
+    assert_eq!(kept.body["reviewed_at"], marked_at);
+    renamed["body"] = json!("您好，我们愿意退还定金。");
+    let cleared = app.put(&path, Some(&xihu), &renamed).await;
+    cleared.expect(200);
+    assert_eq!(cleared.body["reviewed"], false);
     assert_eq!(
         app.get(&path, Some(&owner)).await.body["body"],
-        edited["body"]
+        renamed["body"]
     );
 
     app.delete(&format!("/api/v1/reply-templates/{city_any}"), Some(&xihu))
@@ -240,6 +266,8 @@ async fn regulators_keep_templates_of_their_region_which_its_units_and_regulator
         actions,
         [
             "reply_template.created",
+            "reply_template.updated",
+            "reply_template.updated",
             "reply_template.updated",
             "reply_template.updated",
             "reply_template.updated",
@@ -321,6 +349,11 @@ async fn a_template_is_put_into_a_field_of_the_dispute_page_and_sent_after_editi
             .contains(&format!(" autofocus>{body}</textarea>")),
         "the text is in the first contact's field"
     );
+    assert!(
+        inserted
+            .html
+            .contains(&format!("<option value=\"{id}\" selected>"))
+    );
     // The owner edits the text before sending it.
     let sent = owner
         .post(
@@ -342,18 +375,63 @@ async fn a_template_is_put_into_a_field_of_the_dispute_page_and_sent_after_editi
         "the consumer reads the edited text"
     );
 
-    // The consumer is offered no template; another district's template id puts nothing in.
+    // The consumer is offered no template.
     let theirs = Visitor::log_in(&app, "consumer@odr.demo").await;
     let page = theirs
         .get(&format!("/disputes/{dispute}?template={id}&into=message"))
         .await;
     assert!(!page.html.contains("id=\"reply-templates\""));
     assert!(!page.html.contains(&format!(">{body}</textarea>")));
-    let city_page = regulator.get(&format!("/reply-templates/{id}")).await;
+    // Another district's template puts nothing in, nor does a field that is not one.
+    let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
+    let elsewhere = app
+        .post(
+            "/api/v1/reply-templates",
+            Some(&binjiang),
+            &json!({"title": "滨江：说明", "body": "滨江区的说明文字。", "category": null}),
+        )
+        .await;
+    elsewhere.expect(201);
+    let elsewhere = elsewhere.body["id"].as_str().unwrap();
+    let page = owner
+        .get(&format!(
+            "/disputes/{dispute}?template={elsewhere}&into=message"
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(!page.html.contains("滨江区的说明文字。"));
+    let page = owner
+        .get(&format!("/disputes/{dispute}?template={id}&into=nowhere"))
+        .await;
+    assert_eq!(page.status, 200, "an unknown field is left alone");
+    assert!(!page.html.contains(&format!(">{body}</textarea>")));
+    let own_page = regulator.get(&format!("/reply-templates/{id}")).await;
     assert!(
-        city_page.html.contains("name=\"title\""),
+        own_page.html.contains("name=\"title\""),
         "its own is a form"
     );
+    assert!(
+        !own_page
+            .html
+            .contains("name=\"reviewed\" value=\"yes\" checked"),
+        "the mark is given again by ticking, never by default"
+    );
+    let saved = regulator
+        .post(
+            &format!("/reply-templates/{id}"),
+            &[
+                ("csrf", own_page.csrf().as_str()),
+                ("title", "服务质量：退还全部定金"),
+                ("category", "service_quality"),
+                ("body", body),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let after = app
+        .get(&format!("/api/v1/reply-templates/{id}"), Some(&xihu))
+        .await;
+    assert_eq!(after.body["reviewed"], true, "the same text keeps its mark");
     let hangzhou_any = id_of(&app, &xihu, CITY_ANY).await;
     let read_only = regulator
         .get(&format!("/reply-templates/{hangzhou_any}"))

@@ -214,11 +214,12 @@ struct DisputePageView {
     templates: Vec<ReplyTemplateDto>,
     /// A template's text put into one field (the field, the text), to edit before sending.
     inserted: Option<(TemplateField, String)>,
+    /// The template put in, chosen again in the chooser.
+    chosen: Option<String>,
 }
 
 /// A field of the dispute page a reply template can be put into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateField {
     FirstContact,
     Message,
@@ -237,6 +238,11 @@ impl TemplateField {
         Self::RejectReason,
         Self::StepNote,
     ];
+
+    /// The field the chooser named, if it names one.
+    fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == value)
+    }
 
     /// The value the page's chooser sends.
     fn as_str(self) -> &'static str {
@@ -313,6 +319,11 @@ impl DisputePageView {
             Some((at, text)) if *at == into => text,
             _ => "",
         }
+    }
+
+    /// Whether `id` is the template just put in (the chooser shows it chosen).
+    fn is_chosen(&self, id: &str) -> bool {
+        self.chosen.as_deref() == Some(id)
     }
 
     /// Whether a template's text was put into `into` (the field then takes the focus).
@@ -451,7 +462,8 @@ impl DisputePageView {
 pub struct DoneQuery {
     done: Option<String>,
     template: Option<String>,
-    into: Option<TemplateField>,
+    /// A field of [`TemplateField`]; another value puts nothing in.
+    into: Option<String>,
 }
 
 pub(super) async fn render_dispute(
@@ -488,9 +500,15 @@ async fn render_dispute_saying(
         Vec::new()
     };
     let inserted = insert.and_then(|(id, into)| {
-        (templates.iter())
-            .find(|t| t.id == id)
-            .map(|t| (into, t.body.clone()))
+        let body = &templates.iter().find(|t| t.id == id)?.body;
+        // A reason is one line: the template's lines run on, separated by spaces.
+        let text = match into {
+            TemplateField::DeclineReason | TemplateField::RejectReason => {
+                body.split_whitespace().collect::<Vec<_>>().join(" ")
+            }
+            _ => body.clone(),
+        };
+        Some((into, text))
     });
     let mut frame = s.frame();
     frame.title = format!("{} {}", s.lang.s("dispute"), view.case_number);
@@ -527,6 +545,7 @@ async fn render_dispute_saying(
         d: view,
         national_policy: !scoped,
         unit_figures,
+        chosen: inserted.as_ref().and(insert.map(|(id, _)| id.to_string())),
         templates,
         inserted,
     };
@@ -597,7 +616,8 @@ async fn dispute_page(
     path: web::Path<String>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let insert = query.template.as_deref().zip(query.into);
+    let into = query.into.as_deref().and_then(TemplateField::parse);
+    let insert = query.template.as_deref().zip(into);
     render_dispute_saying(
         &s,
         path.into_inner(),

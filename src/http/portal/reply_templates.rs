@@ -58,7 +58,7 @@ async fn list_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, 
         .push(("/reply-templates/new".into(), list.s("write-a-template")));
     list.empty = list.s("no-reply-template-yet");
     for t in items {
-        let kind = category_name(&s, t.category.as_deref());
+        let kind = category_name(&list.frame, t.category.as_deref());
         let excerpt = t.body.chars().take(80).collect::<String>();
         list.rows.push(Row {
             cells: vec![
@@ -84,17 +84,10 @@ pub(super) fn review_badge(f: &Frame, reviewed: bool) -> Cell {
 }
 
 /// A category's name in the page's language; "any kind" for none.
-fn category_name(s: &Session, code: Option<&str>) -> String {
+fn category_name(f: &Frame, code: Option<&str>) -> String {
     match code {
-        None => s.lang.s("any-kind-of-case").to_string(),
-        Some(code) => s
-            .state
-            .settings
-            .disputes
-            .categories
-            .iter()
-            .find(|c| c.code == code)
-            .map_or_else(|| code.to_string(), |c| c.name(s.lang).to_string()),
+        None => f.s("any-kind-of-case").to_string(),
+        Some(code) => f.category(code).to_string(),
     }
 }
 
@@ -121,7 +114,9 @@ impl TemplateForm {
             title: self.title.clone(),
             body: self.body.clone(),
             category: Some(self.category.clone()).filter(|c| !c.is_empty()),
-            reviewed: self.reviewed(),
+            // Ticked: the legal section reviewed the text as sent; unticked: the mark stays
+            // while the text stays.
+            reviewed: self.reviewed().then_some(true),
         }
     }
 }
@@ -168,11 +163,12 @@ async fn form_page(
             body: t.body,
             category: t.category,
         },
+        // Unticked: ticking it marks the text as it will be saved (docs/reply-templates.md).
         (None, Some(t)) => Shown {
             title: t.title.clone(),
             body: t.body.clone(),
             category: t.category.clone().unwrap_or_default(),
-            reviewed: t.reviewed,
+            reviewed: false,
         },
         (None, None) => Shown {
             title: String::new(),
@@ -190,9 +186,17 @@ async fn form_page(
         action: shown
             .as_ref()
             .map_or_else(|| PAGE.to_string(), |t| format!("{PAGE}/{}", encode(&t.id))),
-        categories: (s.state.settings.disputes.categories.iter())
-            .map(|c| (c.code.clone(), c.name(s.lang).to_string()))
-            .collect(),
+        categories: {
+            let mut all: Vec<(String, String)> = (s.state.settings.disputes.categories.iter())
+                .map(|c| (c.code.clone(), c.name(s.lang).to_string()))
+                .collect();
+            // A kind no longer configured stays chosen, so saving keeps it.
+            if !form.category.is_empty() && !all.iter().any(|(code, _)| *code == form.category) {
+                let name = frame.category(&form.category).to_string();
+                all.push((form.category.clone(), name));
+            }
+            all
+        },
         errors: error
             .as_ref()
             .map(|e| Fields::of(s.lang, e))
@@ -239,11 +243,13 @@ async fn save(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
     let (id, form) = (path.into_inner(), form.into_inner());
-    match api::replace_for(&s.state, &auth, id.clone(), form.request()).await {
+    let stored = api::get_for(&s.state, &auth, id.clone())
+        .await
+        .or_page(&s)?;
+    match api::replace_for(&s.state, &auth, id, form.request()).await {
         Ok(_) => Ok(see_other(&format!("{PAGE}?done=1"))),
         Err(error) if !error.status().is_server_error() => {
-            let shown = api::get_for(&s.state, &auth, id).await.or_page(&s)?;
-            form_page(&s, Some(shown), Some(form), Some(error)).await
+            form_page(&s, Some(stored), Some(form), Some(error)).await
         }
         Err(error) => Err(s.fail(error)),
     }
@@ -263,14 +269,17 @@ async fn delete(
 ) -> Result<HttpResponse, PageError> {
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
-    let outcome = if form.confirm.as_deref() == Some("yes") {
-        api::delete_for(&s.state, &auth, path.into_inner()).await
-    } else {
-        Err(ApiError::invalid_field(
+    let id = path.into_inner();
+    if form.confirm.as_deref() != Some("yes") {
+        // Not ticked: the template's page again, saying so.
+        let stored = api::get_for(&s.state, &auth, id).await.or_page(&s)?;
+        let error = ApiError::invalid_field(
             "confirm",
             "deletion_unconfirmed",
             "tick to confirm the deletion",
-        ))
-    };
+        );
+        return form_page(&s, Some(stored), None, Some(error)).await;
+    }
+    let outcome = api::delete_for(&s.state, &auth, id).await;
     after(s, outcome, PAGE, list_page).await
 }

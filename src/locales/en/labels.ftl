@@ -283,3 +283,4 @@ audit_action-webhook-updated = Change a webhook endpoint
 audit_action-webhook-deleted = Delete a webhook endpoint
 audit_action-webhook-secret_rotated = Rotate a webhook signing secret
 audit_object-business = Business
+field_error-title_taken = The region has a template with this title; choose another.

@@ -598,3 +598,4 @@ the-legal-section-reviewed-this-text = The legal section reviewed this text
 delete-this-template-for-everyone = Once deleted, no one in the region can use this template
 kept-by-the-regulators-of = Kept by the market regulators of { $region }
 back-to-the-reply-templates = Back to the reply templates
+changing-the-text-clears-the-mark = The legal section reviewed the text as it is. Saved unchanged, it keeps the mark; a changed text keeps it only when ticked again.

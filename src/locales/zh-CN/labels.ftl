@@ -283,3 +283,4 @@ audit_action-webhook-updated = 修改 Webhook 接收地址
 audit_action-webhook-deleted = 删除 Webhook 接收地址
 audit_action-webhook-secret_rotated = 更换 Webhook 签名密钥
 audit_object-business = 经营者
+field_error-title_taken = 本辖区已有同名模板，请换一个标题。

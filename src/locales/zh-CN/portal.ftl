@@ -581,3 +581,4 @@ the-legal-section-reviewed-this-text = 法制科已审核此文本
 delete-this-template-for-everyone = 删除后，辖区内的经营者和监管人员都不能再使用此模板
 kept-by-the-regulators-of = 维护部门：{ $region }市场监管部门
 back-to-the-reply-templates = 返回回复模板
+changing-the-text-clears-the-mark = 当前文本已经法制科审核。不改文字直接保存，审核标记保留；修改文字后须再次勾选，否则标记撤销。
