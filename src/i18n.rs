@@ -235,6 +235,14 @@ impl Words {
         }
     }
 
+    /// A name kept in both languages beside the data it names (a region, an industry).
+    pub fn name(self, zh: &str, en: &str) -> String {
+        match self {
+            Self::Both => Self::both(zh.into(), en.into()),
+            Self::One(lang) => lang.name(zh, en).into(),
+        }
+    }
+
     /// The word for `code` of `set` (an unknown code shows as it is).
     pub fn label(self, set: &str, code: &str) -> String {
         match self {

@@ -1,6 +1,7 @@
 //! Region reports for regulators (docs/metrics.md#reports-and-exports): the daily look (new, due today, overdue, open
 //! alerts), the weekly check and the monthly close (月结) with the figures and a table per
-//! unit, as CSV or XLSX. Consumers appear by case number only.
+//! unit, and the monthly analysis of where complaints concentrate (docs/metrics.md#monthly-analysis),
+//! as CSV or XLSX. Consumers appear by case number only.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -104,7 +105,7 @@ pub async fn list_archive_for(
     let kind = match query.kind.as_deref() {
         None => None,
         Some(k) => Some(ReportKind::parse(k).ok_or_else(|| {
-            ApiError::invalid_field("kind", "invalid_kind", "daily, weekly or monthly")
+            ApiError::invalid_field("kind", "invalid_kind", "daily, weekly, monthly or analysis")
         })?),
     };
     let limit = page.limit()?;
@@ -171,7 +172,8 @@ pub async fn download_archived(
     )
 }
 
-/// A region report: `daily`, `weekly` or `monthly` (regulators of the region, admins).
+/// A region report: `daily`, `weekly`, `monthly` or `analysis` (the month's concentration by
+/// industry, district, kind of case and unit; regulators of the region, admins).
 #[utoipa::path(get, path = "/api/v1/reports/{kind}", tag = "metrics",
     params(("kind" = ReportKind, Path, description = "Which report"), ReportQuery),
     responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem),
@@ -226,7 +228,7 @@ pub async fn report_for(
     let Some(kind) = ReportKind::parse(kind) else {
         return Err(ApiError::new(
             ErrorCode::ReportNotFound,
-            "Reports are daily, weekly or monthly.",
+            "Reports are daily, weekly, monthly or analysis.",
         ));
     };
     Ok(state

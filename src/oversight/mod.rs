@@ -16,6 +16,7 @@ use crate::store::metrics::{MetricScope, open_overdue_by_unit, sums_for_units, t
 use crate::store::{DbConn, StoreError, to_db_time};
 use crate::tables::{Cell, Table};
 
+pub mod analysis;
 pub mod audit;
 pub mod evaluation;
 pub mod publications;

@@ -20,11 +20,13 @@ use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 use crate::tables::{Cell, Table};
 
 text_enum! {
-    /// The three reports.
+    /// The reports: the daily look, the weekly check, the monthly close and the monthly
+    /// analysis of where complaints concentrate.
     pub enum ReportKind ("report kind") {
         Daily,
         Weekly,
         Monthly,
+        Analysis,
     }
 }
 
@@ -34,7 +36,7 @@ impl ReportKind {
         let kind = match self {
             Self::Daily => PeriodKind::Day,
             Self::Weekly => PeriodKind::Week,
-            Self::Monthly => PeriodKind::Month,
+            Self::Monthly | Self::Analysis => PeriodKind::Month,
         };
         period_around(kind, day)
     }
@@ -69,7 +71,9 @@ fn scheduled_day(kind: ReportKind, today: NaiveDate) -> NaiveDate {
         ReportKind::Weekly => {
             today - Duration::days(i64::from(today.weekday().num_days_from_monday()) + 1)
         }
-        ReportKind::Monthly => today.with_day(1).unwrap_or(today) - Duration::days(1),
+        ReportKind::Monthly | ReportKind::Analysis => {
+            today.with_day(1).unwrap_or(today) - Duration::days(1)
+        }
     }
 }
 
@@ -173,6 +177,7 @@ pub fn build_report(
                 per_unit(conn, &prefix, from, to, now, words)?,
             ]
         }
+        ReportKind::Analysis => super::analysis::tables(conn, &prefix, period, now, words)?,
     };
     Ok(Report {
         kind,
@@ -302,7 +307,7 @@ fn per_unit(
     words: Words,
 ) -> Result<Table, StoreError> {
     let units = crate::store::units::enrolled_units_in_region(conn, prefix)?;
-    let ids: Vec<String> = units.iter().map(|u| u.0.clone()).collect();
+    let ids: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
     let measured = super::unit_figures(conn, &ids, from, to, now)?;
     Ok(Table {
         title: words.s("table-units"),
@@ -320,11 +325,11 @@ fn per_unit(
         .to_vec(),
         rows: units
             .into_iter()
-            .map(|(id, name, status)| {
-                let (c, f) = measured.get(&id).cloned().unwrap_or_default();
+            .map(|unit| {
+                let (c, f) = measured.get(&unit.id).cloned().unwrap_or_default();
                 vec![
-                    Cell::Text(name),
-                    Cell::Text(words.label("unit_status", &status)),
+                    Cell::Text(unit.name),
+                    Cell::Text(words.label("unit_status", &unit.status)),
                     Cell::Int(c.filed),
                     Cell::Int(c.concluded),
                     Cell::Int(f.open_overdue_at_end),

@@ -932,6 +932,33 @@ pub fn totals(
     Ok((total, extras))
 }
 
+/// How many disputes `unit_ids` had filed from `start` until before `end`, by their claim's
+/// category (the monthly analysis). It reads through each unit's filings in time order
+/// (`disputes_unit_filed_idx`), so a month costs what that month's filings do.
+pub fn filed_by_category(
+    conn: &mut DbConn,
+    unit_ids: &[String],
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Result<HashMap<String, i64>, StoreError> {
+    use super::schema::dispute_claims;
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for chunk in unit_ids.chunks(500) {
+        let rows: Vec<(String, i64)> = disputes::table
+            .inner_join(dispute_claims::table)
+            .filter(disputes::unit_id.eq_any(chunk))
+            .filter(disputes::filed_at.ge(start))
+            .filter(disputes::filed_at.lt(end))
+            .group_by(dispute_claims::category)
+            .select((dispute_claims::category, diesel::dsl::count_star()))
+            .load(conn)?;
+        for (category, n) in rows {
+            *counts.entry(category).or_default() += n;
+        }
+    }
+    Ok(counts)
+}
+
 /// Counter sums per unit for `unit_ids` over `from..to` (the directory's scorecards, the
 /// reports' unit tables and the evaluation list).
 pub fn sums_for_units(

@@ -8,7 +8,8 @@ use diesel::prelude::*;
 
 use super::businesses::Business;
 use super::schema::{
-    businesses, disputes, odr_units, unit_commitments, unit_status_changes, unit_warnings,
+    businesses, disputes, industries, odr_units, regions, unit_commitments, unit_status_changes,
+    unit_warnings,
 };
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::commitment::Commitment;
@@ -321,13 +322,31 @@ pub fn unit_names(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, Str
         .collect())
 }
 
-/// Id, business name and status of the region's active, suspended and removed units, by name.
+/// An enrolled unit with where it sits, its industry and their names.
+#[derive(Debug, Clone, Queryable)]
+pub struct EnrolledUnit {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub industry_code: String,
+    pub industry_zh: String,
+    pub industry_en: String,
+    pub region_code: String,
+    pub region_zh: String,
+    pub region_en: String,
+}
+
+/// The region's active, suspended and removed units, by name.
 pub fn enrolled_units_in_region(
     conn: &mut DbConn,
     prefix: &str,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+) -> Result<Vec<EnrolledUnit>, StoreError> {
     Ok(odr_units::table
-        .inner_join(businesses::table)
+        .inner_join(
+            businesses::table
+                .inner_join(industries::table)
+                .inner_join(regions::table),
+        )
         .filter(crate::in_region!(businesses::region_code, prefix))
         .filter(odr_units::status.eq_any([
             UnitStatus::Active.as_str(),
@@ -335,7 +354,17 @@ pub fn enrolled_units_in_region(
             UnitStatus::Removed.as_str(),
         ]))
         .order(businesses::name)
-        .select((odr_units::id, businesses::name, odr_units::status))
+        .select((
+            odr_units::id,
+            businesses::name,
+            odr_units::status,
+            industries::code,
+            industries::name_zh,
+            industries::name_en,
+            regions::code,
+            regions::name_zh,
+            regions::name_en,
+        ))
         .load(conn)?)
 }
 

@@ -54,8 +54,114 @@ fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<Data>>)> {
 
 both_backends!(
     lists_metrics_and_reports_download_as_csv_and_xlsx,
-    the_daily_look_weekly_check_and_monthly_close_are_read_on_screen
+    the_daily_look_weekly_check_and_monthly_close_are_read_on_screen,
+    the_monthly_analysis_shows_where_complaints_concentrate_against_the_month_before
 );
+
+/// Issue 17 item 7: where a month's complaints concentrate, against the month before.
+async fn the_monthly_analysis_shows_where_complaints_concentrate_against_the_month_before(
+    app: TestApp,
+) {
+    use crate::portal::Visitor;
+    // October: one complaint at a Xihu restaurant, one at a Shangcheng shop.
+    app.clock.set("2026-10-15T02:00:00Z".parse().unwrap());
+    app.seed_demo().await;
+    crate::deadlines::file_with(&app, "owner.xixi@odr.demo", "2026-10-10").await;
+    crate::deadlines::file_with(&app, "owner.hubin@odr.demo", "2026-10-10").await;
+    // November: three at the Xihu restaurant, one at a Shangcheng restaurant; the Xihu
+    // restaurant declines one, which is handled (and judged) at once.
+    app.clock.set("2026-11-27T02:00:00Z".parse().unwrap());
+    let mut declined = None;
+    for bought in ["2026-11-20", "2026-11-21", "2026-11-22"] {
+        let filed = crate::deadlines::file_with(&app, "owner.xixi@odr.demo", bought).await;
+        declined = filed["id"].as_str().map(str::to_string);
+    }
+    crate::deadlines::file_with(&app, "owner.hefang@odr.demo", "2026-11-20").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    app.post(
+        &format!("/api/v1/disputes/{}/actions", declined.unwrap()),
+        Some(&owner),
+        &serde_json::json!({"action": "decline", "reason": "不同意退定金"}),
+    )
+    .await
+    .expect(200);
+
+    let city = app.demo_token("reg.hangzhou@odr.demo").await;
+    let rows = csv_rows(
+        &download(&app, "/api/v1/reports/analysis?date=2026-11-15", &city)
+            .await
+            .1,
+    );
+    let table = |title: &str| -> Vec<Vec<String>> {
+        let at = rows
+            .iter()
+            .position(|r| r[0].starts_with(title))
+            .unwrap_or_else(|| panic!("{title} in {rows:?}"));
+        rows[at + 2..]
+            .iter()
+            .take_while(|r| r.len() > 1 && !r[0].is_empty())
+            .cloned()
+            .collect()
+    };
+    // name, this month, month before, change, same month last year, change, share
+    assert_eq!(
+        table("按行业分布"),
+        [
+            ["餐饮服务 Catering", "4", "1", "3", "0", "4", "100.0%"],
+            ["零售 Retail", "0", "1", "-1", "0", "0", "0.0%"],
+        ]
+    );
+    let districts = table("按辖区分布");
+    assert_eq!(districts[0][..4], ["西湖区 Xihu District", "3", "1", "2"]);
+    assert_eq!(
+        districts[1][..4],
+        ["上城区 Shangcheng District", "1", "1", "0"]
+    );
+    assert_eq!(
+        table("按纠纷类别分布")[0][..4],
+        ["服务质量 Service quality", "4", "2", "2"]
+    );
+    let most = table("投诉最多的单位");
+    assert_eq!(
+        most[0][..5],
+        [
+            "杭州西溪人家餐饮有限公司",
+            "餐饮服务 Catering",
+            "西湖区 Xihu District",
+            "3",
+            "1"
+        ]
+    );
+    assert_eq!(most.len(), 2, "units with complaints this month only");
+    assert!(
+        table("指标最低的单位")
+            .iter()
+            .any(|r| r[0] == "杭州西溪人家餐饮有限公司"),
+        "a judged unit is ranked by its figures"
+    );
+    // A district sees its own.
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let own = csv_rows(
+        &download(&app, "/api/v1/reports/analysis?date=2026-11-15", &xihu)
+            .await
+            .1,
+    );
+    assert!(!own.iter().any(|r| r[0].starts_with("上城区")));
+
+    // On screen: charts, and the monthly close and the analysis link each other.
+    let regulator = Visitor::log_in(&app, "reg.hangzhou@odr.demo").await;
+    let page = regulator.get("/reports/now/analysis?date=2026-11-15").await;
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains("月度投诉分析") && page.html.contains("<svg"));
+    assert!(page.html.contains("/reports/now/monthly?date=2026-11-01"));
+    let close = regulator.get("/reports/now/monthly?date=2026-11-15").await;
+    assert!(close.html.contains("/reports/now/analysis?date=2026-11-01"));
+    let list = regulator.get("/reports").await;
+    assert!(list.html.contains("/reports/now/analysis?date=2026-10-31"));
+    app.get("/api/v1/reports/analysis", Some(&owner))
+        .await
+        .expect_problem(403, "forbidden");
+}
 
 /// Issue 16 item 3: the reports on screen in the page's language, with their downloads.
 async fn the_daily_look_weekly_check_and_monthly_close_are_read_on_screen(app: TestApp) {
@@ -260,10 +366,11 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
                 .is_empty()
         );
 
-        // From 07:00: the day's look, the week to Sunday 29 November and November, for each of
-        // the six regions with a regulator; once, however often the sweeper runs.
+        // From 07:00: the day's look, the week to Sunday 29 November, November's close and its
+        // analysis, for each of the six regions with a regulator; once, however often the
+        // sweeper runs.
         app.clock.set(shanghai("2026-12-01 07:05"));
-        assert_eq!(app.sweep().await.reports_archived, 18);
+        assert_eq!(app.sweep().await.reports_archived, 24);
         assert_eq!(app.sweep().await.reports_archived, 0);
         let city = app.demo_token("reg.hangzhou@odr.demo").await;
         let xihu = app.demo_token("reg.xihu@odr.demo").await;
@@ -283,11 +390,12 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
                 )
             })
             .collect();
-        assert_eq!(items.len(), 3, "Xihu sees its own three: {periods:?}");
+        assert_eq!(items.len(), 4, "Xihu sees its own four: {periods:?}");
         for expected in [
             ("330106", "daily", "2026-12-01", "2026-12-01"),
             ("330106", "weekly", "2026-11-23", "2026-11-29"),
             ("330106", "monthly", "2026-11-01", "2026-11-30"),
+            ("330106", "analysis", "2026-11-01", "2026-11-30"),
         ] {
             let expected = (
                 expected.0.to_string(),
@@ -316,7 +424,7 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
                 None => break,
             }
         }
-        assert_eq!(seen.len(), 18);
+        assert_eq!(seen.len(), 24);
         let monthly = app
             .get("/api/v1/reports?kind=monthly", Some(&city))
             .await
@@ -378,11 +486,11 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
         };
         assert_eq!(
             told(&app.get("/api/v1/notifications", Some(&xihu)).await.body),
-            3
+            4
         );
         assert_eq!(
             told(&app.get("/api/v1/notifications", Some(&city)).await.body),
-            3
+            4
         );
         let inbox = app.get("/api/v1/notifications", Some(&xihu)).await.body;
         assert!(inbox.as_array().unwrap().iter().any(|n| {
@@ -402,7 +510,7 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
                 .as_array()
                 .unwrap()
                 .len(),
-            3
+            4
         );
         for who in [
             "owner.xixi@odr.demo",

@@ -1,5 +1,5 @@
-//! Line charts drawn as SVG on the server: no script, allowed by the page's Content Security
-//! Policy. Each chart is drawn twice, wide for a desk and narrow for a phone (fewer month
+//! Line and bar charts drawn as SVG on the server: no script, allowed by the page's Content
+//! Security Policy. Each chart is drawn twice, wide for a desk and narrow for a phone (fewer month
 //! labels, larger letters, the legend one series per line), and the stylesheet shows the one
 //! that fits the screen. A chart with fewer than two measured months says so instead of drawing
 //! a dot, and names the one value it has.
@@ -243,6 +243,62 @@ fn draw(
     svg
 }
 
+/// A bar chart of `bars` (a label and a count each, drawn in the order given), each bar with
+/// its label above it and its count beside it, so that long names fit a phone too. With
+/// nothing counted it says so instead.
+pub fn bar_chart(title: &str, bars: &[(String, i64)], words: &ChartWords<'_>) -> String {
+    if bars.iter().all(|(_, n)| *n <= 0) {
+        return format!(
+            r#"<div class='chart-empty'><p><b>{}</b></p><p class="muted">{}</p></div>"#,
+            escape(title),
+            escape(words.nothing)
+        );
+    }
+    let mut out = String::from(r#"<figure class='chart-box'>"#);
+    for layout in [&WIDE, &NARROW] {
+        out.push_str(&draw_bars(layout, title, bars));
+    }
+    out.push_str("</figure>");
+    out
+}
+
+fn draw_bars(layout: &Layout, title: &str, bars: &[(String, i64)]) -> String {
+    let font = layout.font;
+    let top = font * 2.0 + 14.0;
+    let row = font * 2.0 + 12.0;
+    let height = top + row * bars.len() as f64 + 6.0;
+    let (left, right) = (layout.right, layout.right);
+    // Room for the count after the longest bar.
+    let plot_w = layout.width - left - right - font * 4.0;
+    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f64;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg class="{class}" viewBox="0 0 {width} {height:.1}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><text x="{left}" y="{ty}" font-size="{size}" font-weight="600" fill="#1f2933">{t}</text>"##,
+        class = layout.class,
+        width = layout.width,
+        t = escape(title),
+        ty = font + 6.0,
+        size = font + 2.0,
+    );
+    for (i, (label, n)) in bars.iter().enumerate() {
+        let y = top + row * i as f64;
+        let w = (*n).max(0) as f64 / max * plot_w;
+        let _ = write!(
+            svg,
+            r##"<text x="{left}" y="{ly:.1}" font-size="{font}" fill="#1f2933">{label}</text><rect x="{left}" y="{by:.1}" width="{w:.1}" height="{bh:.1}" rx="2" fill="#2f6fb3"><title>{label}: {n}</title></rect><text x="{nx:.1}" y="{ny:.1}" font-size="{font}" fill="#52606d">{n}</text>"##,
+            label = escape(label),
+            ly = y + font,
+            by = y + font + 4.0,
+            bh = font,
+            nx = left + w + 6.0,
+            ny = y + font * 2.0 + 2.0,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,5 +406,15 @@ mod tests {
             svg.contains(r##"text-anchor="end" fill="#52606d">2026-12</text>"##),
             "{svg}"
         );
+    }
+
+    #[test]
+    fn a_bar_chart_names_each_bar_and_its_count_or_says_nothing_was_counted() {
+        let bars = vec![("餐饮 <服务>".to_string(), 12), ("零售".to_string(), 3)];
+        let chart = bar_chart("按行业分布", &bars, &WORDS);
+        assert_eq!(chart.matches("<svg").count(), 2, "wide and narrow");
+        assert!(chart.contains("餐饮 &lt;服务&gt;: 12") && chart.contains(">3</text>"));
+        let nothing = bar_chart("按行业分布", &[("零售".into(), 0)], &WORDS);
+        assert!(nothing.contains("Nothing measured yet.") && !nothing.contains("<svg"));
     }
 }

@@ -33,6 +33,7 @@ use crate::http::reports::{self, ArchiveQuery, ReportQuery};
 use crate::http::units::{self, UnitActionRequest, UnitQuery};
 use crate::i18n::Words;
 use crate::oversight::MetricsResponse;
+use crate::oversight::reports::ReportKind;
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -742,6 +743,7 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
         ("weekly", last_week, "last-weeks-check"),
         ("monthly", day, "this-month-so-far"),
         ("monthly", last_month, "last-months-close"),
+        ("analysis", last_month, "last-months-analysis"),
     ] {
         list.links.push((
             format!("/reports/now/{kind}?date={date}"),
@@ -821,10 +823,16 @@ async fn report_now(
         .await
         .or_page(&s)?;
     let frame = s.frame();
+    let analysis = report.kind == ReportKind::Analysis;
+    let words = ChartWords {
+        too_little: s.lang.s("too-little-data-for-a-trend"),
+        nothing: s.lang.s("no-complaint-this-month"),
+    };
     let shown = report
         .tables
         .iter()
-        .map(|t| ShownTable {
+        .enumerate()
+        .map(|(n, t)| ShownTable {
             title: t.title.clone(),
             headers: t.headers.clone(),
             rows: t
@@ -832,15 +840,42 @@ async fn report_now(
                 .iter()
                 .map(|row| row.iter().map(|c| shown_cell(&frame, c)).collect())
                 .collect(),
+            // The analysis's three concentration tables: their month's counts as bars.
+            chart: (analysis && n < 3).then(|| {
+                let bars: Vec<(String, i64)> = (t.rows.iter())
+                    .filter_map(|row| match (row.first(), row.get(1)) {
+                        (
+                            Some(crate::tables::Cell::Text(name)),
+                            Some(crate::tables::Cell::Int(n)),
+                        ) => Some((name.clone(), *n)),
+                        _ => None,
+                    })
+                    .filter(|(_, n)| *n > 0)
+                    .collect();
+                super::charts::bar_chart(&t.title, &bars, &words)
+            }),
         })
         .collect();
     let date = report.period.from;
+    // The monthly close and the month's analysis link each other.
+    let see_also = match report.kind {
+        ReportKind::Monthly => Some(("analysis", "the-months-analysis")),
+        ReportKind::Analysis => Some(("monthly", "the-months-close")),
+        _ => None,
+    }
+    .map(|(other, label)| {
+        (
+            format!("/reports/now/{other}?date={date}"),
+            s.lang.s(label).to_string(),
+        )
+    });
     let page = ReportPage {
         period: format!("{} – {}", report.period.from, report.period.to),
         xlsx: format!("/reports/now/{kind}?format=xlsx&date={date}"),
         csv: format!("/reports/now/{kind}?format=csv&date={date}"),
         f: frame.titled_as(labels::of(s.lang, report.kind)),
         tables: shown,
+        see_also,
     };
     html(StatusCode::OK, page.render()).or_page(&s)
 }
@@ -850,6 +885,8 @@ struct ShownTable {
     title: String,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// A chart of it drawn by this server (SVG markup), if it has one.
+    chart: Option<String>,
 }
 
 /// A cell as a page shows it, in its language.
@@ -873,6 +910,8 @@ struct ReportPage {
     xlsx: String,
     csv: String,
     tables: Vec<ShownTable>,
+    /// The other report of the same month (the close and the analysis), with its name.
+    see_also: Option<(String, String)>,
 }
 
 async fn metrics_export(

@@ -73,3 +73,18 @@ table-units = Units
 table-open-overdue = Open and overdue
 table-on-time = On-time
 table-settlement = Settlement
+
+## The monthly analysis (docs/metrics.md#monthly-analysis)
+table-by-industry = Complaints by industry
+table-by-district = Complaints by district
+table-by-category = Complaints by kind of case
+table-most-complained-units = Units with the most complaints
+table-lowest-figure-units = Units with the lowest figures
+table-district = District
+table-category = Kind of case
+table-this-month = This month
+table-month-before = Month before
+table-change = Change on the month before
+table-same-month-last-year = Same month last year
+table-change-on-last-year = Change on last year
+table-share = Share of the region

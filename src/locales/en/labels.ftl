@@ -211,6 +211,7 @@ day_count-calendar_days = Calendar days
 report_kind-daily = Daily look
 report_kind-weekly = Weekly check
 report_kind-monthly = Monthly close
+report_kind-analysis = Monthly analysis
 
 ## standing
 standing-good = In good standing

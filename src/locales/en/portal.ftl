@@ -599,3 +599,9 @@ delete-this-template-for-everyone = Once deleted, no one in the region can use t
 kept-by-the-regulators-of = Kept by the market regulators of { $region }
 back-to-the-reply-templates = Back to the reply templates
 changing-the-text-clears-the-mark = The legal section reviewed the text as it is. Saved unchanged, it keeps the mark; a changed text keeps it only when ticked again.
+
+## The monthly analysis (docs/metrics.md#monthly-analysis)
+last-months-analysis = Last month's analysis
+the-months-analysis = The month's analysis
+the-months-close = The month's close
+no-complaint-this-month = No complaint this month.

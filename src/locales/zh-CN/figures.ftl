@@ -73,3 +73,18 @@ table-units = 各单位
 table-open-overdue = 期末超期未结
 table-on-time = 按时办结率
 table-settlement = 和解成功率
+
+## 月度投诉分析 (docs/metrics.md#monthly-analysis)
+table-by-industry = 按行业分布
+table-by-district = 按辖区分布
+table-by-category = 按纠纷类别分布
+table-most-complained-units = 投诉最多的单位
+table-lowest-figure-units = 指标最低的单位
+table-district = 辖区
+table-category = 纠纷类别
+table-this-month = 本月
+table-month-before = 上月
+table-change = 比上月增减
+table-same-month-last-year = 去年同月
+table-change-on-last-year = 比去年同月增减
+table-share = 占本辖区比例

@@ -211,6 +211,7 @@ day_count-calendar_days = 自然日
 report_kind-daily = 当日概况
 report_kind-weekly = 周查
 report_kind-monthly = 月结
+report_kind-analysis = 月度投诉分析
 
 ## standing
 standing-good = 良好

@@ -582,3 +582,9 @@ delete-this-template-for-everyone = 删除后，辖区内的经营者和监管�
 kept-by-the-regulators-of = 维护部门：{ $region }市场监管部门
 back-to-the-reply-templates = 返回回复模板
 changing-the-text-clears-the-mark = 当前文本已经法制科审核。不改文字直接保存，审核标记保留；修改文字后须再次勾选，否则标记撤销。
+
+## 月度投诉分析 (docs/metrics.md#monthly-analysis)
+last-months-analysis = 上月投诉分析
+the-months-analysis = 本月投诉分析
+the-months-close = 本月月结
+no-complaint-this-month = 本月没有投诉。
