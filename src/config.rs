@@ -477,8 +477,8 @@ pub struct AlertSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSettings {
-    /// Generate each regulated region's daily look, and the weekly check and monthly close of the
-    /// last complete week and month, once each.
+    /// Generate each regulated region's daily look, the weekly check of the last complete week,
+    /// and the monthly close and analysis of the last complete month, once each.
     pub scheduled: bool,
     /// Local (Asia/Shanghai) hour from which the day's reports are generated.
     pub hour: u32,

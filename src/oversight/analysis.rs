@@ -84,19 +84,29 @@ pub fn tables(
             (u.id.as_str(), three)
         })
         .collect();
-    let by = |name: &dyn Fn(&EnrolledUnit) -> String| {
-        let mut groups: HashMap<String, Three> = HashMap::new();
+    // Grouped by code, named when shown: two districts of a province may share a name.
+    let by = |group: &dyn Fn(&EnrolledUnit) -> (String, String)| {
+        let mut groups: HashMap<String, (String, Three)> = HashMap::new();
         for u in &units {
             let one = per_unit[u.id.as_str()];
-            let group = groups.entry(name(u)).or_default();
-            group.this += one.this;
-            group.before += one.before;
-            group.year_before += one.year_before;
+            let (code, name) = group(u);
+            let (_, sum) = groups
+                .entry(code)
+                .or_insert_with(|| (name, Three::default()));
+            sum.this += one.this;
+            sum.before += one.before;
+            sum.year_before += one.year_before;
         }
-        groups
+        named_apart(groups)
     };
-    let industries = by(&|u| words.name(&u.industry_zh, &u.industry_en));
-    let districts = by(&|u| words.name(&u.region_zh, &u.region_en));
+    let industries = by(&|u| {
+        let name = words.name(&u.industry_zh, &u.industry_en);
+        (u.industry_code.clone(), name)
+    });
+    let districts = by(&|u| {
+        let name = words.name(&u.region_zh, &u.region_en);
+        (u.region_code.clone(), name)
+    });
     let categories = {
         let count = |conn: &mut DbConn, p: PeriodDto| {
             filed_by_category(
@@ -111,17 +121,21 @@ pub fn tables(
             count(conn, months.before)?,
             count(conn, months.year_before)?,
         );
-        let mut groups: HashMap<String, Three> = HashMap::new();
+        let mut groups: HashMap<String, (String, Three)> = HashMap::new();
         for (counts, put) in [
             (a, (|t: &mut Three, n| t.this = n) as fn(&mut Three, i64)),
             (b, |t: &mut Three, n| t.before = n),
             (c, |t: &mut Three, n| t.year_before = n),
         ] {
             for (code, n) in counts {
-                put(groups.entry(words.label("category", &code)).or_default(), n);
+                let name = words.label("category", &code);
+                put(
+                    &mut groups.entry(code).or_insert((name, Three::default())).1,
+                    n,
+                );
             }
         }
-        groups
+        named_apart(groups)
     };
     let total: i64 = per_unit.values().map(|t| t.this).sum();
     let title = |id: &'static str| format!("{} {}–{}", words.s(id), month.from, month.to);
@@ -172,6 +186,7 @@ pub fn tables(
                     .this
                     .cmp(&per_unit[a.id.as_str()].this),
             )
+            .then_with(|| a.name.cmp(&b.name))
     });
     lowest.truncate(UNITS_LISTED);
     let row = |u: &EnrolledUnit| {
@@ -214,6 +229,21 @@ pub fn tables(
         rows: lowest.into_iter().map(|(u, _)| row(u)).collect(),
     });
     Ok(tables)
+}
+
+/// The groups by their names, each name told apart by its code where two groups share it.
+fn named_apart(groups: HashMap<String, (String, Three)>) -> HashMap<String, Three> {
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for (name, _) in groups.values() {
+        *uses.entry(name.clone()).or_default() += 1;
+    }
+    groups
+        .into_iter()
+        .map(|(code, (name, three))| match uses[&name] {
+            1 => (name, three),
+            _ => (format!("{name} ({code})"), three),
+        })
+        .collect()
 }
 
 /// One concentration table: a row per group with complaints in any of the three months, the

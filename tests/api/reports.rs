@@ -68,11 +68,14 @@ async fn the_monthly_analysis_shows_where_complaints_concentrate_against_the_mon
     app.seed_demo().await;
     crate::deadlines::file_with(&app, "owner.xixi@odr.demo", "2026-10-10").await;
     crate::deadlines::file_with(&app, "owner.hubin@odr.demo", "2026-10-10").await;
-    // November: three at the Xihu restaurant, one at a Shangcheng restaurant; the Xihu
-    // restaurant declines one, which is handled (and judged) at once.
+    // November: three at the Xihu restaurant (the first at half past midnight on 1 November in
+    // Shanghai, still 31 October in UTC), one at a Shangcheng restaurant; the Xihu restaurant
+    // declines one, which is handled (and judged) at once.
+    app.clock.set("2026-10-31T16:30:00Z".parse().unwrap());
+    crate::deadlines::file_with(&app, "owner.xixi@odr.demo", "2026-10-30").await;
     app.clock.set("2026-11-27T02:00:00Z".parse().unwrap());
     let mut declined = None;
-    for bought in ["2026-11-20", "2026-11-21", "2026-11-22"] {
+    for bought in ["2026-11-20", "2026-11-21"] {
         let filed = crate::deadlines::file_with(&app, "owner.xixi@odr.demo", bought).await;
         declined = filed["id"].as_str().map(str::to_string);
     }
@@ -158,6 +161,9 @@ async fn the_monthly_analysis_shows_where_complaints_concentrate_against_the_mon
     assert!(close.html.contains("/reports/now/analysis?date=2026-11-01"));
     let list = regulator.get("/reports").await;
     assert!(list.html.contains("/reports/now/analysis?date=2026-10-31"));
+    let wrong = regulator.get("/reports/now/analysis?date=2026-13-01").await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.html.contains("<html") && wrong.html.contains("日期不正确"));
     app.get("/api/v1/reports/analysis", Some(&owner))
         .await
         .expect_problem(403, "forbidden");

@@ -212,7 +212,7 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
     let written: Vec<String> = (templates.as_array().unwrap().iter())
         .flat_map(|t| {
             let body = t["body"].as_str().unwrap();
-            let excerpt: String = body.chars().take(80).collect();
+            let excerpt: String = body.chars().take(40).collect();
             [
                 t["title"].as_str().unwrap().to_string(),
                 body.to_string(),

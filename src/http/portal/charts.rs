@@ -243,10 +243,19 @@ fn draw(
     svg
 }
 
-/// A bar chart of `bars` (a label and a count each, drawn in the order given), each bar with
-/// its label above it and its count beside it, so that long names fit a phone too. With
-/// nothing counted it says so instead.
-pub fn bar_chart(title: &str, bars: &[(String, i64)], words: &ChartWords<'_>) -> String {
+/// The most bars a chart draws; the rest are summed into one last bar named `others`.
+pub const MOST_BARS: usize = 15;
+
+/// A bar chart of `bars` (a label and a count each, drawn in the order given, the first
+/// [`MOST_BARS`] of them), each bar with its label above it and its count beside it, so that
+/// long names fit a phone too. Its title is for screen readers (the page's heading says it).
+/// With nothing counted it says so instead.
+pub fn bar_chart(
+    title: &str,
+    bars: &[(String, i64)],
+    others: &str,
+    words: &ChartWords<'_>,
+) -> String {
     if bars.iter().all(|(_, n)| *n <= 0) {
         return format!(
             r#"<div class='chart-empty'><p><b>{}</b></p><p class="muted">{}</p></div>"#,
@@ -254,9 +263,14 @@ pub fn bar_chart(title: &str, bars: &[(String, i64)], words: &ChartWords<'_>) ->
             escape(words.nothing)
         );
     }
+    let mut shown: Vec<(String, i64)> = bars.iter().take(MOST_BARS).cloned().collect();
+    if bars.len() > MOST_BARS {
+        let rest = bars[MOST_BARS..].iter().map(|(_, n)| n).sum();
+        shown.push((others.to_string(), rest));
+    }
     let mut out = String::from(r#"<figure class='chart-box'>"#);
     for layout in [&WIDE, &NARROW] {
-        out.push_str(&draw_bars(layout, title, bars));
+        out.push_str(&draw_bars(layout, title, &shown));
     }
     out.push_str("</figure>");
     out
@@ -264,7 +278,7 @@ pub fn bar_chart(title: &str, bars: &[(String, i64)], words: &ChartWords<'_>) ->
 
 fn draw_bars(layout: &Layout, title: &str, bars: &[(String, i64)]) -> String {
     let font = layout.font;
-    let top = font * 2.0 + 14.0;
+    let top = 8.0;
     let row = font * 2.0 + 12.0;
     let height = top + row * bars.len() as f64 + 6.0;
     let (left, right) = (layout.right, layout.right);
@@ -274,12 +288,10 @@ fn draw_bars(layout: &Layout, title: &str, bars: &[(String, i64)]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg class="{class}" viewBox="0 0 {width} {height:.1}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><text x="{left}" y="{ty}" font-size="{size}" font-weight="600" fill="#1f2933">{t}</text>"##,
+        r##"<svg class="{class}" viewBox="0 0 {width} {height:.1}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"##,
         class = layout.class,
         width = layout.width,
         t = escape(title),
-        ty = font + 6.0,
-        size = font + 2.0,
     );
     for (i, (label, n)) in bars.iter().enumerate() {
         let y = top + row * i as f64;
@@ -411,10 +423,14 @@ mod tests {
     #[test]
     fn a_bar_chart_names_each_bar_and_its_count_or_says_nothing_was_counted() {
         let bars = vec![("餐饮 <服务>".to_string(), 12), ("零售".to_string(), 3)];
-        let chart = bar_chart("按行业分布", &bars, &WORDS);
+        let chart = bar_chart("按行业分布", &bars, "其他", &WORDS);
         assert_eq!(chart.matches("<svg").count(), 2, "wide and narrow");
         assert!(chart.contains("餐饮 &lt;服务&gt;: 12") && chart.contains(">3</text>"));
-        let nothing = bar_chart("按行业分布", &[("零售".into(), 0)], &WORDS);
+        let many: Vec<(String, i64)> = (1..=20).map(|n| (format!("区{n}"), 1)).collect();
+        let capped = bar_chart("按辖区分布", &many, "其他", &WORDS);
+        assert!(capped.contains("区15: 1") && !capped.contains("区16: 1"));
+        assert!(capped.contains("其他: 5"), "the rest in one bar");
+        let nothing = bar_chart("按行业分布", &[("零售".into(), 0)], "其他", &WORDS);
         assert!(nothing.contains("Nothing measured yet.") && !nothing.contains("<svg"));
     }
 }

@@ -762,11 +762,16 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
                 Cell::text(names.region(&list.frame, &report.region_code)),
                 Cell::text(format!("{} – {}", report.period_from, report.period_to)),
                 Cell::text(list.frame.time(&report.generated_at)),
-                Cell::link(
-                    "Excel",
-                    format!("/reports/archive/{}?format=xlsx", report.id),
-                )
-                .with_note(format!("CSV: /reports/archive/{}?format=csv", report.id)),
+                Cell {
+                    links: vec![(
+                        format!("/reports/archive/{}?format=csv", report.id),
+                        "CSV".into(),
+                    )],
+                    ..Cell::link(
+                        "Excel",
+                        format!("/reports/archive/{}?format=xlsx", report.id),
+                    )
+                },
             ],
             forms: Vec::new(),
         });
@@ -778,7 +783,27 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
 #[derive(Debug, Deserialize)]
 pub struct FormatQuery {
     format: Option<String>,
-    date: Option<NaiveDate>,
+    /// A day (`2026-11-15`); anything else is said on the page.
+    date: Option<String>,
+}
+
+impl FormatQuery {
+    /// The day asked for, if any; a page saying what is wrong with one that is not a day.
+    fn day(&self, s: &Session) -> Result<Option<NaiveDate>, PageError> {
+        self.date
+            .as_deref()
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                d.parse::<NaiveDate>().map_err(|_| {
+                    s.fail(ApiError::invalid_field(
+                        "date",
+                        "invalid_date",
+                        "a day such as 2026-11-15",
+                    ))
+                })
+            })
+            .transpose()
+    }
 }
 
 async fn archived_report(
@@ -810,7 +835,7 @@ async fn report_now(
     let query = query.into_inner();
     let asked = ReportQuery {
         region: None,
-        date: query.date,
+        date: query.day(&s)?,
         format: query.format.clone(),
     };
     if query.format.is_some() {
@@ -841,7 +866,7 @@ async fn report_now(
                 .map(|row| row.iter().map(|c| shown_cell(&frame, c)).collect())
                 .collect(),
             // The analysis's three concentration tables: their month's counts as bars.
-            chart: (analysis && n < 3).then(|| {
+            chart: (analysis && n < 3 && !t.rows.is_empty()).then(|| {
                 let bars: Vec<(String, i64)> = (t.rows.iter())
                     .filter_map(|row| match (row.first(), row.get(1)) {
                         (
@@ -852,7 +877,7 @@ async fn report_now(
                     })
                     .filter(|(_, n)| *n > 0)
                     .collect();
-                super::charts::bar_chart(&t.title, &bars, &words)
+                super::charts::bar_chart(&t.title, &bars, s.lang.s("others"), &words)
             }),
         })
         .collect();

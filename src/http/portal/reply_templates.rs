@@ -59,7 +59,10 @@ async fn list_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, 
     list.empty = list.s("no-reply-template-yet");
     for t in items {
         let kind = category_name(&list.frame, t.category.as_deref());
-        let excerpt = t.body.chars().take(80).collect::<String>();
+        let excerpt = match t.body.chars().count() {
+            n if n > 40 => format!("{}…", t.body.chars().take(40).collect::<String>()),
+            _ => t.body.clone(),
+        };
         list.rows.push(Row {
             cells: vec![
                 Cell::link(t.title, format!("{PAGE}/{}", encode(&t.id))).with_note(excerpt),

@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 
-use super::frame::{Frame, Lang, explain, home_of, html};
+use super::frame::{Frame, Lang, explain_fields, home_of, html};
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
@@ -381,7 +381,8 @@ impl ResponseError for PageError {
         frame.title = frame.s("something-went-wrong").into();
         let page = ErrorPage {
             f: &frame,
-            message: explain(frame.l, &self.error),
+            // An error page marks no field: it says what each failing one needs.
+            message: explain_fields(frame.l, &self.error),
             home: frame.role.map_or("/", home_of),
         };
         html(status, askama::Template::render(&page)).unwrap_or_else(|e| e.error_response())

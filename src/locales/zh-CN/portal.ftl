@@ -73,7 +73,7 @@ created = 已导入
 created-2 = 创建
 current-password = 当前密码
 daily = 日报
-daily-weekly-and-monthly-reports-are = 每日、每周、每月报表按时自动生成并存档；也可以随时生成当前报表。
+daily-weekly-and-monthly-reports-are = 当日概况、周查、月结和月度投诉分析按时自动生成并存档；也可以随时生成当前报表。
 dashboard = 工作台
 days-for-no-reason-returns = 无理由退货天数
 days-skipped = 跳过的日子：
@@ -585,6 +585,7 @@ changing-the-text-clears-the-mark = 当前文本已经法制科审核。不改�
 
 ## 月度投诉分析 (docs/metrics.md#monthly-analysis)
 last-months-analysis = 上月投诉分析
-the-months-analysis = 本月投诉分析
-the-months-close = 本月月结
-no-complaint-this-month = 本月没有投诉。
+the-months-analysis = 该月投诉分析
+the-months-close = 该月月结
+others = 其他
+no-complaint-this-month = 该月没有投诉。
