@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::frame::{Fields, Frame, encode, html, see_other};
+use super::frame::{Fields, Frame, encode, html};
 use super::public::Names;
 use super::session::{OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
@@ -229,13 +229,11 @@ async fn create(s: Session, form: web::Form<TemplateForm>) -> Result<HttpRespons
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
     let form = form.into_inner();
-    match api::create_for(&s.state, &auth, form.request()).await {
-        Ok(_) => Ok(see_other(&format!("{PAGE}?done=1"))),
-        Err(error) if !error.status().is_server_error() => {
-            form_page(&s, None, Some(form), Some(error)).await
-        }
-        Err(error) => Err(s.fail(error)),
-    }
+    let outcome = api::create_for(&s.state, &auth, form.request()).await;
+    after(s, outcome.map(drop), PAGE, |s, error| async move {
+        form_page(&s, None, Some(form), error).await
+    })
+    .await
 }
 
 async fn save(
@@ -246,16 +244,13 @@ async fn save(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
     let (id, form) = (path.into_inner(), form.into_inner());
-    let stored = api::get_for(&s.state, &auth, id.clone())
-        .await
-        .or_page(&s)?;
-    match api::replace_for(&s.state, &auth, id, form.request()).await {
-        Ok(_) => Ok(see_other(&format!("{PAGE}?done=1"))),
-        Err(error) if !error.status().is_server_error() => {
-            form_page(&s, Some(stored), Some(form), Some(error)).await
-        }
-        Err(error) => Err(s.fail(error)),
-    }
+    let outcome = api::replace_for(&s.state, &auth, id.clone(), form.request()).await;
+    // Refused: the template's page again, with what was typed.
+    after(s, outcome.map(drop), PAGE, |s, error| async move {
+        let stored = api::get_for(&s.state, &auth, id).await.or_page(&s)?;
+        form_page(&s, Some(stored), Some(form), error).await
+    })
+    .await
 }
 
 /// Deleting asks to tick that the template goes for everyone.
