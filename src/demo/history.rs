@@ -906,6 +906,8 @@ fn tell(
             settlement_due_at: settle_due,
             agreement_fen: settlement.as_ref().map(|s| s.amount_fen),
             rating: d.rating,
+            // The generated history has no return visits.
+            visit_rating: None,
         },
         &timeline,
         &ctx.calendar,

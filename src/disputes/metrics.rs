@@ -86,6 +86,11 @@ pub fn on_transition(
         agreement_fen,
         rating: d.rating,
         concluded_at: d.concluded_at.map(from_db_time),
+        visit_rating: if step.event == crate::domain::dispute::Event::Rate {
+            crate::store::following::latest_visit_rating(conn, &d.id)?
+        } else {
+            None
+        },
     };
     let counters = step_counters(step, &facts, &ctx.calendar);
     if counters.is_empty() {
@@ -96,6 +101,29 @@ pub fn on_transition(
         bump(conn, &key_with(d, at, association_id.clone()), &delta)?;
     }
     Ok(())
+}
+
+/// A return visit of `d` moved the satisfaction said at its latest visit from `before` to
+/// `after` (docs/following.md#return-visits): counted on the day `d` concluded while the
+/// consumer has not rated it in the app, never for a dispute ruled no consumer dispute.
+pub fn on_return_visit(
+    conn: &mut DbConn,
+    d: &Dispute,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<(), StoreError> {
+    let Some(concluded) = d.concluded_at.map(from_db_time) else {
+        return Ok(());
+    };
+    if d.rating.is_some() || d.status == Status::Rejected.as_str() || before == after {
+        return Ok(());
+    }
+    let k = key(conn, d, concluded)?;
+    bump(
+        conn,
+        &k,
+        &crate::domain::metrics::visit_counters(before, after),
+    )
 }
 
 /// The regulator turned an escalation into an enforcement case (诉转案).

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod escalations;
 pub mod evidence;
 pub mod filing;
+pub mod following;
 pub mod metrics;
 pub mod notices;
 pub mod packet;

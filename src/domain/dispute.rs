@@ -136,6 +136,10 @@ text_enum! {
         EscalationStatus,
         Anonymised,
         DueDatesRecomputed,
+        /// A regulator urged the unit to handle the dispute (催办, docs/following.md).
+        Urged,
+        /// An officer called the consumer back after the dispute concluded (调查回访).
+        ReturnVisit,
     }
 }
 

@@ -236,6 +236,28 @@ pub struct StepFacts {
     /// After the step: the rating, and when the dispute reached a terminal state.
     pub rating: Option<i64>,
     pub concluded_at: Option<DateTime<Utc>>,
+    /// Before the step: the satisfaction said at the latest return visit, counted while the
+    /// consumer had not rated in the app (docs/following.md#return-visits); a rating replaces
+    /// it.
+    pub visit_rating: Option<i64>,
+}
+
+/// The counters of one dispute's satisfaction `rating` (1–5).
+pub fn rating_counters(rating: i64) -> Counters {
+    one(|c| {
+        c.rated = 1;
+        c.rating_sum = rating;
+        c.rated_high = i64::from(rating >= 4);
+    })
+}
+
+/// What the satisfaction counters change by when a return visit of a dispute the consumer did
+/// not rate in the app moves its counted satisfaction from `before` to `after` (each the
+/// latest said at a visit; counted on the day the dispute concluded).
+pub fn visit_counters(before: Option<i64>, after: Option<i64>) -> Counters {
+    let mut c = after.map(rating_counters).unwrap_or_default();
+    c += -before.map(rating_counters).unwrap_or_default();
+    c
 }
 
 fn one(set: impl FnOnce(&mut Counters)) -> Counters {
@@ -336,18 +358,14 @@ pub fn step_counters(
         out.push((contact_due, one(|c| c.first_contact_due = 1)));
     }
     // A dispute ruled no consumer dispute is not the unit's: its rating is not counted either.
+    // The consumer's own rating replaces what they said at a return visit.
     if step.event == Event::Rate
         && step.from != Status::Rejected
         && let (Some(rating), Some(concluded)) = (facts.rating, facts.concluded_at)
     {
-        out.push((
-            concluded,
-            one(|c| {
-                c.rated = 1;
-                c.rating_sum = rating;
-                c.rated_high = i64::from(rating >= 4);
-            }),
-        ));
+        let mut counted = rating_counters(rating);
+        counted += visit_counters(facts.visit_rating, None);
+        out.push((concluded, counted));
     }
     out
 }
@@ -375,6 +393,8 @@ pub struct History {
     pub settlement_due_at: DateTime<Utc>,
     pub agreement_fen: Option<i64>,
     pub rating: Option<i64>,
+    /// The satisfaction said at the dispute's latest return visit that gave one.
+    pub visit_rating: Option<i64>,
 }
 
 /// What a dispute's timeline adds up to.
@@ -403,8 +423,12 @@ pub fn replay(h: &History, timeline: &[Entry], calendar: &Calendar) -> Replayed 
         agreement_fen: None,
         rating: None,
         concluded_at: None,
+        // A return visit counts only while the dispute is unrated, so the replay adds it at the
+        // end rather than where it came (the sums per day are the same).
+        visit_rating: None,
     };
     let mut fulfilment_marked = false;
+    let mut last_status = Status::Filed;
     for entry in timeline {
         let (event, from, to, actor, at) = match *entry {
             Entry::CaseFiled { at } => {
@@ -449,6 +473,15 @@ pub fn replay(h: &History, timeline: &[Entry], calendar: &Calendar) -> Replayed 
             facts.agreement_fen = h.agreement_fen;
         }
         facts.paused_since = (to == Status::Paused).then(|| facts.paused_since.unwrap_or(at));
+        last_status = to;
+    }
+    if h.rating.is_none()
+        && last_status != Status::Rejected
+        && let Some(concluded) = facts.concluded_at
+        && h.visit_rating.is_some()
+    {
+        out.counters
+            .push((concluded, visit_counters(None, h.visit_rating)));
     }
     out
 }
@@ -515,5 +548,101 @@ mod tests {
             ..Counters::default()
         };
         assert_eq!((a.filed, a.handled, a.recovered_fen), (3, 2, 5));
+    }
+
+    #[test]
+    fn a_return_visit_counts_until_the_consumer_rates_and_the_replay_agrees() {
+        use crate::domain::dispute::Event;
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        let (filed, withdrawn) = (at(1), at(2));
+        // Said 2 at a first visit, 4 at a second: the unrated dispute counts 4, once.
+        let mut live = visit_counters(None, Some(2));
+        live += visit_counters(Some(2), Some(4));
+        assert_eq!((live.rated, live.rating_sum, live.rated_high), (1, 4, 1));
+        assert_eq!(visit_counters(Some(4), Some(4)), Counters::default());
+        // The consumer then rates 5 in the app: the rating replaces the visit.
+        let rate = Step {
+            from: Status::Withdrawn,
+            to: Status::Withdrawn,
+            event: Event::Rate,
+            actor: Actor::Consumer,
+            first_contact_now: false,
+            fulfilment_marked: false,
+            at: at(3),
+        };
+        let facts = StepFacts {
+            filed_at: filed,
+            first_contact_due_at: at(20),
+            settlement_due_at: at(23),
+            first_contacted_at: None,
+            first_contact_lapse_counted: false,
+            paused_since: None,
+            agreement_fen: None,
+            rating: Some(5),
+            concluded_at: Some(withdrawn),
+            visit_rating: Some(4),
+        };
+        let calendar = Calendar::default();
+        for (on, c) in step_counters(&rate, &facts, &calendar) {
+            assert_eq!(
+                on, withdrawn,
+                "a rating counts on the day of the conclusion"
+            );
+            live += c;
+        }
+        assert_eq!((live.rated, live.rating_sum, live.rated_high), (1, 5, 1));
+        // The replay, from the timeline and the latest visit, counts the same.
+        let timeline = [
+            Entry::Step {
+                event: Event::Withdraw,
+                from: Status::Filed,
+                to: Status::Withdrawn,
+                actor: Actor::Consumer,
+                at: withdrawn,
+            },
+            Entry::Step {
+                event: Event::Rate,
+                from: Status::Withdrawn,
+                to: Status::Withdrawn,
+                actor: Actor::Consumer,
+                at: at(3),
+            },
+        ];
+        let sum = |h: &History, timeline: &[Entry]| {
+            let mut total = Counters::default();
+            for (_, c) in replay(h, timeline, &calendar).counters {
+                total += c;
+            }
+            (total.rated, total.rating_sum)
+        };
+        let rated = History {
+            filed_at: filed,
+            first_contact_due_at: at(20),
+            settlement_due_at: at(23),
+            agreement_fen: None,
+            rating: Some(5),
+            visit_rating: Some(4),
+        };
+        assert_eq!(sum(&rated, &timeline), (1, 5));
+        let unrated = History {
+            rating: None,
+            ..rated
+        };
+        assert_eq!(sum(&unrated, &timeline[..1]), (1, 4));
+        let still_open = History {
+            rating: None,
+            ..rated
+        };
+        assert_eq!(
+            sum(&still_open, &[]),
+            (0, 0),
+            "no visit counts before the end"
+        );
     }
 }

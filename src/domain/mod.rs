@@ -12,6 +12,7 @@ pub mod contact;
 pub mod dispute;
 pub mod division;
 pub mod escalation;
+pub mod following;
 pub mod industry;
 pub mod masking;
 pub mod metrics;

@@ -43,6 +43,15 @@ impl BoundedText {
     }
 }
 
+/// An optional note: trimmed, none when blank, refused when longer than `max` characters.
+pub fn optional_note(note: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
+    match note.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(None),
+        Some(n) if n.chars().count() > max => Err(TextError::TooLong { max }),
+        Some(n) => Ok(Some(n.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +67,17 @@ mod tests {
         assert_eq!(
             BoundedText::parse("ab", 3, 4),
             Err(TextError::TooShort { min: 3 })
+        );
+    }
+
+    #[test]
+    fn a_blank_note_is_none_and_a_long_one_refused() {
+        assert_eq!(optional_note(Some("  "), 3), Ok(None));
+        assert_eq!(optional_note(None, 3), Ok(None));
+        assert_eq!(optional_note(Some(" 备注 "), 3), Ok(Some("备注".into())));
+        assert_eq!(
+            optional_note(Some("太长的备注"), 3),
+            Err(TextError::TooLong { max: 3 })
         );
     }
 }

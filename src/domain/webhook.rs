@@ -28,6 +28,8 @@ text_enum! {
         Escalated,
         /// The dispute ended: resolved, withdrawn or rejected.
         Concluded,
+        /// A regulator urged the business to handle the dispute (催办, docs/following.md).
+        Urged,
         /// A test the owner sends from the portal or the API; never chosen, always sent.
         Ping,
     }
@@ -96,6 +98,7 @@ impl WebhookEvent {
             | TimelineKind::OfferRejected
             | TimelineKind::OfferExpired => raised.push(Self::Offer),
             TimelineKind::OfferAccepted => raised.push(Self::Accepted),
+            TimelineKind::Urged => raised.push(Self::Urged),
             _ => {}
         }
         if let Some(to) = to

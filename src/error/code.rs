@@ -138,6 +138,7 @@ error_codes! {
     PublicationPublished = "publication_published" => CONFLICT,
     NotAMassComplaint = "not_a_mass_complaint" => CONFLICT,
     TooManyEvidenceFiles = "too_many_evidence_files" => CONFLICT,
+    ReturnVisitTooEarly = "return_visit_too_early" => CONFLICT,
 
     EvidenceRemoved = "evidence_removed" => GONE,
 

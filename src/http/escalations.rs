@@ -136,21 +136,8 @@ pub const NOTE_MAX_CHARS: usize = 1000;
 
 /// A step's note, trimmed; at most [`NOTE_MAX_CHARS`] characters.
 fn clean_note(note: Option<&str>) -> Result<Option<String>, ApiError> {
-    let note = note
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_string);
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
-    {
-        return Err(ApiError::invalid_field(
-            "note",
-            "invalid_length",
-            "at most 1000 characters",
-        ));
-    }
-    Ok(note)
+    crate::domain::text::optional_note(note, NOTE_MAX_CHARS)
+        .map_err(|e| ApiError::invalid_field("note", "invalid_length", e.to_string()))
 }
 
 /// A handling step recorded by the regulator.

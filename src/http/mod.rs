@@ -18,6 +18,7 @@ pub mod errors;
 pub mod escalations;
 pub mod evaluation;
 pub mod filters;
+pub mod following;
 pub mod headers;
 pub mod health;
 pub mod idempotency;
@@ -148,6 +149,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(audit::routes)
                 .configure(publications::routes)
                 .configure(reply_templates::routes)
+                .configure(following::routes)
                 .configure(reports::routes)
                 .configure(evaluation::routes)
                 .configure(alerts::routes)

@@ -11,8 +11,8 @@ use super::disputes::{
 };
 use super::{
     accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
-    health, imports, metrics, notifications, public, publications, reference, reply_templates,
-    reports, units, webhooks,
+    following, health, imports, metrics, notifications, public, publications, reference,
+    reply_templates, reports, units, webhooks,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::domain::webhook::{WebhookEvent, WebhookPayload};
@@ -102,6 +102,8 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         webhooks::redeliver,
         reply_templates::list, reply_templates::create, reply_templates::get,
         reply_templates::replace, reply_templates::delete,
+        following::get, following::follow, following::unfollow, following::urge, following::visit,
+        following::list,
     ),
     components(schemas(Problem, ErrorCode, FieldError, EscalationPacket, WebhookPayload)),
     modifiers(&BearerAuth),
@@ -121,6 +123,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         (name = "alerts", description = "Alerts to the regulators of a region"),
         (name = "publications", description = "Anonymised case summaries and consumer alerts"),
         (name = "reply-templates", description = "Texts a region's regulators keep for recurring kinds of cases (工单回复格式), marked once their legal section reviewed them; units' staff and regulators insert them into messages, refusals and decisions and edit them before sending"),
+        (name = "following", description = "The bureau's \"1+5\" method: an officer named to follow a sensitive or major dispute (专人跟踪), urges to its unit (催办), return visits to the consumer after it concluded (调查回访), whose satisfaction the figures count where the consumer did not rate in the app"),
         (name = "metrics", description = "Oversight metrics by scope and period"),
         (name = "webhooks", description = "Endpoints a business's owner registers to be told of its disputes' events (the document's `webhooks` section says what they receive), their delivery log and re-sending"),
         (name = "operations", description = "Health and metrics"),

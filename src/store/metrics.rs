@@ -1161,6 +1161,7 @@ pub fn replay_sources(
                 dispute_events::created_at,
             ))
             .load(conn)?;
+        let visits = super::following::latest_visit_ratings(conn, &ids)?;
         let mut timelines: HashMap<&str, Vec<Entry>> = HashMap::new();
         for (dispute, kind, actor, from, to, detail, at) in &events {
             if let Some(entry) = entry_of(kind, actor, from, to, detail, *at) {
@@ -1175,6 +1176,7 @@ pub fn replay_sources(
                     settlement_due_at: from_db_time(r.7),
                     agreement_fen: agreed.get(&r.0).copied(),
                     rating: r.8,
+                    visit_rating: visits.get(&r.0).copied(),
                 },
                 timeline: timelines.remove(r.0.as_str()).unwrap_or_default(),
                 id: r.0.clone(),

@@ -53,6 +53,7 @@ pub mod conn;
 pub mod deadlines;
 pub mod disputes;
 pub mod escalations;
+pub mod following;
 pub mod jobs;
 pub mod login_attempts;
 pub mod metrics;

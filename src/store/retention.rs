@@ -57,7 +57,8 @@ pub fn mark_anonymised(
     Ok(marked != 0)
 }
 
-/// Overwrites the texts of dispute `id`'s claim, messages, offers and settlement; returns `()`.
+/// Overwrites the texts of dispute `id`'s claim, messages, offers, settlement and return
+/// visits; returns `()`.
 pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(), StoreError> {
     diesel::update(dispute_claims::table.find(id))
         .set((
@@ -78,6 +79,13 @@ pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(
     diesel::update(settlements::table.find(id))
         .set(settlements::terms.eq(removed))
         .execute(conn)?;
+    // What the consumer said at a return visit goes; the satisfaction they gave stays, as the
+    // figures count it (docs/following.md#return-visits).
+    diesel::update(
+        super::schema::return_visits::table.filter(super::schema::return_visits::dispute_id.eq(id)),
+    )
+    .set(super::schema::return_visits::consumer_said.eq(removed))
+    .execute(conn)?;
     Ok(())
 }
 

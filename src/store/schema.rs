@@ -665,7 +665,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    followed_cases (dispute_id) {
+        dispute_id -> Text,
+        officer_id -> Text,
+        reason -> Text,
+        note -> Nullable<Text>,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    return_visits (id) {
+        id -> Text,
+        dispute_id -> Text,
+        officer_id -> Text,
+        visited_on -> Date,
+        channel -> Text,
+        consumer_said -> Text,
+        satisfaction -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(followed_cases -> disputes (dispute_id));
+diesel::joinable!(return_visits -> disputes (dispute_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    followed_cases,
+    return_visits,
     reply_templates,
     webhook_endpoints,
     webhook_deliveries,

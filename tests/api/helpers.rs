@@ -723,11 +723,12 @@ pub fn invitation_token(email: &OutgoingEmail) -> String {
 }
 
 /// The portal pages of a regulator's menu.
-pub const REGULATOR_PAGES: [&str; 11] = [
+pub const REGULATOR_PAGES: [&str; 12] = [
     "/dashboard",
     "/approvals",
     "/evaluation",
     "/escalations",
+    "/followed",
     "/alerts",
     "/reports",
     "/reports/now/daily",

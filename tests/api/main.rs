@@ -24,6 +24,7 @@ mod errors;
 mod escalations;
 mod evaluation;
 mod figures;
+mod following;
 mod gateway;
 mod hardening;
 mod health;

@@ -180,6 +180,44 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
     app.run_pending_jobs().await;
     app.pending_application("330106", 9, "apply@example.cn")
         .await;
+    // Xihu's officer follows both; the open one's unit was urged, and the officer called the
+    // consumer of the escalated one back. What the officer wrote stays as written.
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let xihu_id = app.get("/api/v1/me", Some(&xihu)).await.body["id"].clone();
+    let officer_wrote = [
+        "消费者为老年人需重点关注",
+        "请于明日前联系消费者",
+        "对处理结果基本认可",
+    ];
+    for (filed, reason) in [(&escalated, "sensitive"), (&open, "major")] {
+        app.put(
+            &format!(
+                "/api/v1/disputes/{}/following",
+                filed["id"].as_str().unwrap()
+            ),
+            Some(&xihu),
+            &serde_json::json!({"officer_id": xihu_id, "reason": reason, "note": officer_wrote[0]}),
+        )
+        .await
+        .expect(200);
+    }
+    app.post(
+        &format!("/api/v1/disputes/{}/urges", open["id"].as_str().unwrap()),
+        Some(&xihu),
+        &serde_json::json!({"message": officer_wrote[1]}),
+    )
+    .await
+    .expect(201);
+    let today = odr::clock::Clock::now(&app.clock)
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    app.post(
+        &format!("/api/v1/disputes/{}/return-visits", escalated["id"].as_str().unwrap()),
+        Some(&xihu),
+        &serde_json::json!({"visited_on": today, "channel": "phone", "consumer_said": officer_wrote[2], "satisfaction": 4}),
+    )
+    .await
+    .expect(201);
 
     // Every value of every closed set the portal names (statuses, events, reasons …).
     let codes: Vec<String> = odr::http::portal::stable_codes()
@@ -209,7 +247,7 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         )
         .await
         .body;
-    let written: Vec<String> = (templates.as_array().unwrap().iter())
+    let mut written: Vec<String> = (templates.as_array().unwrap().iter())
         .flat_map(|t| {
             let body = t["body"].as_str().unwrap();
             let excerpt: String = body.chars().take(40).collect();
@@ -220,6 +258,7 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
             ]
         })
         .collect();
+    written.extend(officer_wrote.iter().map(|t| t.to_string()));
     let template_page = format!("/reply-templates/{}", templates[0]["id"].as_str().unwrap());
     let unit = app
         .get("/api/v1/public/units?industry=catering", None)
@@ -315,7 +354,7 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
             let en = english.get(&format!("{page}{joiner}lang=en")).await;
             assert_eq!(en.status, 200, "{login} {page} in English");
             // Reply templates are what regulators wrote: their titles and texts (and the list's
-            // excerpts of them) are left out whole.
+            // excerpts of them) are left out whole, as are an officer's notes.
             let mut shown = visible_text(&en.html);
             for text in &written {
                 shown = shown.replace(text.as_str(), " ");

@@ -13,6 +13,7 @@ use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
 use crate::disputes::view::{AvailableAction as Can, DisputeView, DueDto, OfferDto};
 use crate::domain::dispute::{Actor, Party, Status, TimelineKind};
+use crate::domain::following::{FollowReason, VisitChannel};
 use crate::domain::industry;
 use crate::domain::money::parse_yuan;
 use crate::domain::offer::OfferStatus;
@@ -23,6 +24,7 @@ use crate::http::disputes::dto::{
     ActionRequest, DisputeListItem, DisputeQuery, FileDisputeRequest, ItemRequest,
 };
 use crate::http::disputes::{evidence, handlers};
+use crate::http::following::FollowingDto;
 use crate::http::public::{self, PublicUnit};
 use crate::http::reply_templates::{self, ReplyTemplateDto, TemplateQuery};
 use crate::security::limits::Action;
@@ -216,6 +218,11 @@ struct DisputePageView {
     inserted: Option<(TemplateField, String)>,
     /// The template put in, chosen again in the chooser.
     chosen: Option<String>,
+    /// For a regulator: who follows the dispute, its return visits and who may be named
+    /// (docs/following.md).
+    following: Option<FollowingDto>,
+    /// Today in Shanghai, the latest day a return visit may be dated.
+    today: String,
 }
 
 /// A field of the dispute page a reply template can be put into.
@@ -319,6 +326,14 @@ impl DisputePageView {
             Some((at, text)) if *at == into => text,
             _ => "",
         }
+    }
+
+    /// Whether `id` is the officer who follows the dispute (the chooser shows them chosen).
+    fn follower_is(&self, id: &str) -> bool {
+        self.following
+            .as_ref()
+            .and_then(|f| f.follow.as_ref())
+            .is_some_and(|w| w.officer_id == id)
     }
 
     /// Whether `id` is the template just put in (the chooser shows it chosen).
@@ -521,6 +536,8 @@ async fn render_dispute_saying(
         let what = match done {
             "filed" => s.lang.s("your-dispute-is-filed-the-business").to_string(),
             "evidence" => s.lang.s("the-evidence-is-uploaded").to_string(),
+            "followed" => s.lang.s("the-officer-is-named-and-told").to_string(),
+            "unfollowed" => s.lang.s("the-following-ended").to_string(),
             event => format!("{}{}", s.lang.s("done"), labels::event(s.lang, event)),
         };
         frame = frame.with_notice("ok", what);
@@ -535,11 +552,23 @@ async fn render_dispute_saying(
         .await
         .map_err(ApiError::from)
         .or_page(s)?;
-    let unit_figures = if view.your_role == Actor::Regulator {
-        Some(unit_figures(s, &auth, &view.business.unit_id, &frame).await?)
+    let (unit_figures, following) = if view.your_role == Actor::Regulator {
+        (
+            Some(unit_figures(s, &auth, &view.business.unit_id, &frame).await?),
+            Some(
+                crate::http::following::get_for(&s.state, &auth, view.id.clone())
+                    .await
+                    .or_page(s)?,
+            ),
+        )
     } else {
-        None
+        (None, None)
     };
+    let today = frame
+        .now
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
     let page = DisputePageView {
         f: frame,
         d: view,
@@ -548,6 +577,8 @@ async fn render_dispute_saying(
         chosen: inserted.as_ref().and(insert.map(|(id, _)| id.to_string())),
         templates,
         inserted,
+        following,
+        today,
     };
     html(status, page.render()).or_page(s)
 }
@@ -802,7 +833,7 @@ async fn act(
 
 /// After a form on a dispute: back to it (303) with a notice of what was `done`, or the page
 /// again with the reason the API refused. A dispute the viewer may not see stays a 404.
-async fn back_to_dispute(
+pub(super) async fn back_to_dispute(
     s: Session,
     id: String,
     outcome: Result<(), ApiError>,

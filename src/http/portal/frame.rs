@@ -85,6 +85,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
             ("/approvals", "nav-approvals"),
             ("/evaluation", "nav-evaluation"),
             ("/escalations", "nav-escalations"),
+            ("/followed", "nav-followed"),
             ("/alerts", "nav-alerts"),
             ("/reports", "nav-reports"),
             ("/publications", "nav-publications"),

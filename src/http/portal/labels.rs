@@ -11,6 +11,7 @@ use crate::domain::{
     commitment::CommitmentKind,
     dispute::{Actor, Party, Status, TimelineKind},
     escalation::EscalationState,
+    following::{FollowReason, VisitChannel},
     notification::NotificationKind,
     offer::OfferStatus,
     policy::DayCount,
@@ -87,6 +88,8 @@ labelled! {
     WebhookEvent => "webhook_event",
     DeliveryStatus => "delivery_status",
     FailureKind => "webhook_failure",
+    FollowReason => "follow_reason",
+    VisitChannel => "visit_channel",
 }
 
 /// The word for `value` in `lang`.

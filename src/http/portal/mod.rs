@@ -10,6 +10,7 @@ mod accounts_admin;
 mod back_office;
 mod charts;
 mod disputes;
+mod following;
 pub mod frame;
 mod invitation;
 mod labels;
@@ -90,5 +91,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(accounts_admin::routes)
         .configure(notices::routes)
         .configure(webhooks::routes)
-        .configure(reply_templates::routes);
+        .configure(reply_templates::routes)
+        .configure(following::routes);
 }

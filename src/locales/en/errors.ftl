@@ -129,3 +129,4 @@ error-webhook_limit_reached = The business has as many endpoints as it may; dele
 error-reply_template_not_found = The reply template does not exist.
 error-reply_template_limit_reached = The region keeps as many reply templates as it may; delete one first.
 error-webhook_delivery_pending = This is still waiting to be sent; it is retried by itself.
+error-return_visit_too_early = A return visit follows the conclusion: the dispute is still being handled.

@@ -64,3 +64,5 @@ alert-summary-repeat-consumer = Repeat complaint: the same consumer complained a
 alert-summary-repeat-unit = Repeat complaints: the unit's dispute number { $count } within { $days } days
 alert-summary-mass-complaint = Mass complaint: { $count } different consumers complained about { $unit } within { $hours } hours ({ $cases })
 alert-summary-commitment-breach = Commitment broken: a unit committed to offline no-reason returns refused a return ({ $case })
+notice-followed = You are named to follow this case ({ $reason }): watch its deadlines and call the consumer back once it concludes.
+notice-urged = The regulator urges you: { $message }

@@ -129,3 +129,4 @@ error-webhook_limit_reached = 接收地址已达上限，请先删除不用的�
 error-reply_template_not_found = 找不到该回复模板。
 error-reply_template_limit_reached = 本辖区的回复模板已达上限，请先删除不用的模板。
 error-webhook_delivery_pending = 该推送仍在等待发送，会自动重试，无需再次发送。
+error-return_visit_too_early = 纠纷尚在处理中，办结后才能回访。

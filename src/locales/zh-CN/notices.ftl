@@ -61,3 +61,5 @@ alert-summary-repeat-consumer = 重复投诉：同一消费者 { $days } 天内�
 alert-summary-repeat-unit = 重复投诉：该单位 { $days } 天内第 { $count } 件纠纷
 alert-summary-mass-complaint = 群体投诉：{ $unit } { $hours } 小时内被 { $count } 位不同消费者投诉（{ $cases }）
 alert-summary-commitment-breach = 违反承诺：承诺线下无理由退货的单位拒绝退货（{ $case }）
+notice-followed = 您被指定专人跟踪此案（{ $reason }），请跟进期限并在办结后回访。
+notice-urged = 监管部门催办：{ $message }

@@ -1,0 +1,2 @@
+DROP TABLE return_visits;
+DROP TABLE followed_cases;
