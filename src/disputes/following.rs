@@ -10,7 +10,7 @@ use serde_json::json;
 use super::notices::{Arg, Notice, Said, send_notice};
 use super::{CaseContext, dispute_not_found, role_of};
 use crate::domain::access::Actor;
-use crate::domain::dispute::{Actor as On, Status, TimelineKind};
+use crate::domain::dispute::{Actor as On, Deadline, Status, TimelineKind};
 use crate::domain::following::{FollowReason, SATISFACTION, VisitChannel};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
@@ -115,6 +115,7 @@ pub fn follow(
             assigned_by: actor.user_id.clone(),
             assigned_at: to_db_time(now),
         };
+        let before = stored::find_follow(conn, &dispute.id)?;
         stored::put_follow(conn, &row)?;
         record_action(
             conn,
@@ -127,22 +128,28 @@ pub fn follow(
             now,
         )?;
         if officer.id != actor.user_id {
-            let notice = Notice::Update {
-                case_number: dispute.case_number.clone(),
-                what: Said::new("notice-followed").with(
-                    "reason",
-                    Arg::Label("follow_reason", input.reason.to_string()),
-                ),
+            let said = match &note {
+                Some(note) => Said::new("notice-followed-because").with("note", Arg::text(note)),
+                None => Said::new("notice-followed"),
             };
-            send_notice(conn, ctx, [&officer], &dispute, &notice, true, now)?;
+            let what = said.with(
+                "reason",
+                Arg::Label("follow_reason", input.reason.to_string()),
+            );
+            tell(conn, ctx, &officer.id, &dispute, what, now)?;
+        }
+        if let Some(before) = before.filter(|b| b.officer_id != officer.id) {
+            tell_released(conn, ctx, actor, &before.officer_id, &dispute, now)?;
         }
         Ok(row)
     })
 }
 
-/// Ends the following of dispute `id` (nothing when nobody follows it). Audited.
+/// Ends the following of dispute `id` (nothing when nobody follows it); tells the officer
+/// unless they ended it themselves. Audited.
 pub fn unfollow(
     conn: &mut DbConn,
+    ctx: &CaseContext,
     actor: &Actor,
     id: &str,
     now: DateTime<Utc>,
@@ -150,7 +157,9 @@ pub fn unfollow(
     write_transaction(conn, |conn| {
         lock_dispute(conn, id)?;
         let dispute = regulated(conn, actor, id)?;
-        if stored::end_follow(conn, &dispute.id)? {
+        if let Some(before) = stored::find_follow(conn, &dispute.id)? {
+            stored::end_follow(conn, &dispute.id)?;
+            tell_released(conn, ctx, actor, &before.officer_id, &dispute, now)?;
             record_action(
                 conn,
                 actor,
@@ -180,6 +189,8 @@ pub fn urge(
     let message =
         bounded("message", message, TEXT_CHARS).map_err(|e| ApiError::validation(vec![e]))?;
     write_transaction(conn, |conn| {
+        // Held, so a dispute that concludes meanwhile is refused rather than urged.
+        lock_dispute(conn, id)?;
         let dispute = regulated(conn, actor, id)?;
         let status: Status = dispute.status.parse().map_err(StoreError::from)?;
         if status.is_terminal() {
@@ -216,6 +227,48 @@ pub fn urge(
         )?;
         Ok(active.len())
     })
+}
+
+/// Tells officer `officer_id`, if their account is active, `what` about `dispute`, in the app
+/// and by email.
+fn tell(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    officer_id: &str,
+    dispute: &Dispute,
+    what: Said,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(officer) = find_user(conn, officer_id)?.filter(|u| u.is_active) else {
+        return Ok(());
+    };
+    let notice = Notice::Update {
+        case_number: dispute.case_number.clone(),
+        what,
+    };
+    send_notice(conn, ctx, [&officer], dispute, &notice, true, now)
+}
+
+/// Tells the officer who followed `dispute` that they no longer do, unless they are `actor`.
+fn tell_released(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    actor: &Actor,
+    officer_id: &str,
+    dispute: &Dispute,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if officer_id == actor.user_id {
+        return Ok(());
+    }
+    tell(
+        conn,
+        ctx,
+        officer_id,
+        dispute,
+        Said::new("notice-unfollowed"),
+        now,
+    )
 }
 
 /// A return visit as the officer reports it.
@@ -281,9 +334,16 @@ pub fn record_visit(
                 format!("the dispute concluded on {concluded_on}: a return visit comes after"),
             ));
         }
+        if dispute.anonymised_at.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::DisputeClosed,
+                "The dispute's personal data was removed after its retention period: it takes no more return visits.",
+            ));
+        }
         let before = stored::latest_visit_rating(conn, &dispute.id)?;
         let row = ReturnVisit {
             id: new_id(),
+            seq: stored::count_visits(conn, &dispute.id)? + 1,
             dispute_id: dispute.id.clone(),
             officer_id: actor.user_id.clone(),
             visited_on: input.visited_on,
@@ -293,7 +353,10 @@ pub fn record_visit(
             created_at: to_db_time(now),
         };
         stored::insert_visit(conn, &row)?;
-        super::metrics::on_return_visit(conn, &dispute, before, input.satisfaction.or(before))?;
+        // The latest visit is the latest by day: one entered late, of an earlier day, does not
+        // replace what the consumer said since.
+        let after = stored::latest_visit_rating(conn, &dispute.id)?;
+        super::metrics::on_return_visit(conn, &dispute, before, after)?;
         append_event(
             conn,
             &dispute.id,
@@ -382,6 +445,15 @@ pub fn followed_list(
         ));
     };
     let officer = officer_id.unwrap_or(&actor.user_id);
+    let is_officer = officer == actor.user_id
+        || find_user(conn, officer)?.is_some_and(|u| u.role == Role::Regulator.as_str());
+    if !is_officer {
+        return Err(ApiError::invalid_field(
+            "officer_id",
+            "not_an_officer",
+            "the id of a regulator's account",
+        ));
+    }
     let rows = stored::followed_by(conn, officer, region.prefix())?;
     let ids: Vec<&str> = rows.iter().map(|r| r.follow.dispute_id.as_str()).collect();
     let urges = stored::urges_of(conn, &ids)?;
@@ -396,19 +468,26 @@ pub fn followed_list(
             row: row.clone(),
         })
         .collect();
+    // Open cases with a running due moment first, the nearest first; then the open ones
+    // without (paused, agreed); then the concluded, the latest first.
     items.sort_by_key(|i| match i.row.concluded_at {
-        None => (0, due_now(&i.row), None),
-        Some(at) => (1, None, Some(std::cmp::Reverse(at))),
+        None => (
+            0,
+            due_now(&i.row).map_or((1, None), |(_, due)| (0, Some(due))),
+            None,
+        ),
+        Some(at) => (1, (1, None), Some(std::cmp::Reverse(at))),
     });
     Ok(items)
 }
 
-/// The business's due moment that matters now: first contact while it is awaited, settlement
-/// while the parties negotiate; none once they agreed or the dispute concluded.
-pub fn due_now(row: &FollowedRow) -> Option<chrono::NaiveDateTime> {
+/// The business's due moment that matters now, and which: first contact while it is awaited,
+/// settlement while the parties negotiate; none while the clock is paused, once they agreed or
+/// once the dispute concluded.
+pub fn due_now(row: &FollowedRow) -> Option<(Deadline, chrono::NaiveDateTime)> {
     match row.status.parse::<Status>().ok()? {
-        Status::Filed => Some(row.first_contact_due_at),
-        Status::Negotiating | Status::Paused => Some(row.settlement_due_at),
+        Status::Filed => Some((Deadline::FirstContact, row.first_contact_due_at)),
+        Status::Negotiating => Some((Deadline::Settlement, row.settlement_due_at)),
         _ => None,
     }
 }

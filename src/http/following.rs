@@ -227,10 +227,10 @@ pub async fn unfollow(
 
 /// Ends the following of dispute `id`, as `auth`.
 pub async fn unfollow_for(state: &AppState, auth: &AuthUser, id: String) -> Result<(), ApiError> {
-    let (actor, now) = (auth.actor.clone(), state.clock.now());
+    let (actor, ctx, now) = (auth.actor.clone(), state.case_context(), state.clock.now());
     state
         .db
-        .run(move |conn| rules::unfollow(conn, &actor, &id, now))
+        .run(move |conn| rules::unfollow(conn, &ctx, &actor, &id, now))
         .await
 }
 
@@ -356,8 +356,11 @@ pub struct FollowedCaseDto {
     pub reason: FollowReason,
     pub note: Option<String>,
     pub assigned_at: DateTime<Utc>,
-    /// The business's due moment that matters now: first contact while awaited, settlement
-    /// while the parties negotiate; none once they agreed or the dispute concluded.
+    /// Which of the business's due moments matters now: first contact while awaited,
+    /// settlement while the parties negotiate; none while paused, once they agreed or once the
+    /// dispute concluded.
+    pub due: Option<crate::domain::dispute::Deadline>,
+    /// That due moment.
     pub due_at: Option<DateTime<Utc>>,
     pub concluded_at: Option<DateTime<Utc>>,
     /// How many times its unit was urged, and when last.
@@ -371,9 +374,11 @@ pub struct FollowedCaseDto {
 }
 
 /// The disputes an officer follows (我跟踪的案件): those still handled first, the nearest due
-/// date first, then the concluded, the latest first (regulators; at most 500).
+/// date first, then the concluded, the latest first (regulators; at most 500, the open ones
+/// first). An `officer_id` that is not a regulator's account is refused (422).
 #[utoipa::path(get, path = "/api/v1/followed-cases", tag = "following", params(FollowedQuery),
-    responses((status = 200, body = Vec<FollowedCaseDto>), (status = 403, body = crate::error::Problem)),
+    responses((status = 200, body = Vec<FollowedCaseDto>), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -403,7 +408,8 @@ pub async fn list_for(
                     Ok(FollowedCaseDto {
                         status: r.status.parse().map_err(parse)?,
                         reason: r.follow.reason.parse().map_err(parse)?,
-                        due_at: due.map(from_db_time),
+                        due: due.map(|(deadline, _)| deadline),
+                        due_at: due.map(|(_, at)| from_db_time(at)),
                         dispute_id: r.follow.dispute_id,
                         case_number: r.case_number,
                         business_name: r.business_name,

@@ -27,6 +27,8 @@ pub struct FollowedCase {
 pub struct ReturnVisit {
     pub id: String,
     pub dispute_id: String,
+    /// 1, 2, … in the order the dispute's visits were recorded.
+    pub seq: i64,
     pub officer_id: String,
     pub visited_on: NaiveDate,
     pub channel: String,
@@ -89,7 +91,8 @@ type FollowedTuple = (
 );
 
 /// The disputes officer `officer_id` follows in the region with code prefix `prefix` (or
-/// inside it), at most [`LIST_LIMIT`], the newest assigned first.
+/// inside it), at most [`LIST_LIMIT`]: those still handled, then the concluded, each the newest
+/// assigned first.
 pub fn followed_by(
     conn: &mut DbConn,
     officer_id: &str,
@@ -99,7 +102,9 @@ pub fn followed_by(
         .inner_join(disputes::table.inner_join(businesses::table))
         .filter(followed_cases::officer_id.eq(officer_id))
         .filter(crate::in_region!(disputes::region_code, prefix))
+        // Those still handled first, so the limit never leaves out an open case.
         .order((
+            disputes::concluded_at.is_not_null(),
             followed_cases::assigned_at.desc(),
             followed_cases::dispute_id,
         ))
@@ -151,7 +156,15 @@ pub fn urges_of(
     Ok(out)
 }
 
-/// Stores a return visit.
+/// How many return visits dispute `id` had.
+pub fn count_visits(conn: &mut DbConn, id: &str) -> Result<i64, StoreError> {
+    Ok(return_visits::table
+        .filter(return_visits::dispute_id.eq(id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Stores a return visit (the caller holds the dispute and numbers it after the others).
 pub fn insert_visit(conn: &mut DbConn, row: &ReturnVisit) -> Result<(), StoreError> {
     diesel::insert_into(return_visits::table)
         .values(row)
@@ -159,12 +172,12 @@ pub fn insert_visit(conn: &mut DbConn, row: &ReturnVisit) -> Result<(), StoreErr
     Ok(())
 }
 
-/// The return visits of dispute `id`, oldest first, each with its officer's name.
+/// The return visits of dispute `id`, by day then as recorded, each with its officer's name.
 pub fn visits_of(conn: &mut DbConn, id: &str) -> Result<Vec<(ReturnVisit, String)>, StoreError> {
     Ok(return_visits::table
         .inner_join(users::table.on(users::id.eq(return_visits::officer_id)))
         .filter(return_visits::dispute_id.eq(id))
-        .order((return_visits::created_at, return_visits::id))
+        .order((return_visits::visited_on, return_visits::seq))
         .select((ReturnVisit::as_select(), users::display_name))
         .load(conn)?)
 }
@@ -187,13 +200,14 @@ pub fn visit_counts(
     Ok(out)
 }
 
-/// The satisfaction said at the latest return visit of dispute `id` that gave one.
+/// The satisfaction said at the latest return visit of dispute `id` that gave one: the latest
+/// by day, then the last recorded.
 pub fn latest_visit_rating(conn: &mut DbConn, id: &str) -> Result<Option<i64>, StoreError> {
     Ok(latest_visit_ratings(conn, &[id])?.remove(id))
 }
 
-/// For each of disputes `ids` whose return visits gave a satisfaction, the latest one said
-/// (the last recorded).
+/// For each of disputes `ids` whose return visits gave a satisfaction, the one said at the
+/// latest of them (by day, then the last recorded).
 pub fn latest_visit_ratings(
     conn: &mut DbConn,
     ids: &[&str],
@@ -203,8 +217,8 @@ pub fn latest_visit_ratings(
         .filter(return_visits::satisfaction.is_not_null())
         .order((
             return_visits::dispute_id,
-            return_visits::created_at,
-            return_visits::id,
+            return_visits::visited_on,
+            return_visits::seq,
         ))
         .select((return_visits::dispute_id, return_visits::satisfaction))
         .load(conn)?;

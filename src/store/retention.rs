@@ -58,7 +58,7 @@ pub fn mark_anonymised(
 }
 
 /// Overwrites the texts of dispute `id`'s claim, messages, offers, settlement and return
-/// visits; returns `()`.
+/// visits, and removes the note on why it is followed; returns `()`.
 pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(), StoreError> {
     diesel::update(dispute_claims::table.find(id))
         .set((
@@ -86,6 +86,10 @@ pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(
     )
     .set(super::schema::return_visits::consumer_said.eq(removed))
     .execute(conn)?;
+    // The note on why an officer follows it may describe the consumer.
+    diesel::update(super::schema::followed_cases::table.find(id))
+        .set(super::schema::followed_cases::note.eq(None::<String>))
+        .execute(conn)?;
     Ok(())
 }
 

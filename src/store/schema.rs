@@ -680,6 +680,7 @@ diesel::table! {
     return_visits (id) {
         id -> Text,
         dispute_id -> Text,
+        seq -> BigInt,
         officer_id -> Text,
         visited_on -> Date,
         channel -> Text,

@@ -146,7 +146,10 @@ async fn a_named_officer_follows_urges_and_calls_back_and_the_figures_count_what
     let told = app.get("/api/v1/notifications", Some(&xihu)).await;
     let told = told.body.to_string();
     assert!(told.contains(&case_number), "{told}");
-    assert!(told.contains("您被指定专人跟踪此案（重大案件）"), "{told}");
+    assert!(
+        told.contains("您已被指定为本案跟踪人（重大案件）：金额较大，消费者情绪激动。"),
+        "{told}"
+    );
 
     // The officer's list: the dispute with its first-contact due moment.
     let mine = app.get("/api/v1/followed-cases", Some(&xihu)).await;
@@ -154,6 +157,7 @@ async fn a_named_officer_follows_urges_and_calls_back_and_the_figures_count_what
     let items = mine.body.as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["case_number"], case_number.as_str());
+    assert_eq!(items[0]["due"], "first_contact");
     assert_eq!(
         items[0]["due_at"],
         filed["deadlines"]["first_contact"]["due_at"]
@@ -162,6 +166,12 @@ async fn a_named_officer_follows_urges_and_calls_back_and_the_figures_count_what
     let theirs = format!("/api/v1/followed-cases?officer_id={xihu_id}");
     let from_city = app.get(&theirs, Some(&city)).await;
     assert_eq!(from_city.body.as_array().unwrap().len(), 1);
+    app.get(
+        "/api/v1/followed-cases?officer_id=no-such-officer",
+        Some(&city),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
     let from_binjiang = app.get(&theirs, Some(&binjiang)).await;
     from_binjiang.expect(200);
     assert_eq!(
@@ -169,6 +179,33 @@ async fn a_named_officer_follows_urges_and_calls_back_and_the_figures_count_what
         json!([]),
         "another district sees none of Xihu's"
     );
+
+    // Naming another officer tells the one replaced.
+    let city_id = user_id(&app, &city).await;
+    app.put(
+        &following,
+        Some(&city),
+        &json!({"officer_id": city_id, "reason": "major"}),
+    )
+    .await
+    .expect(200);
+    let released = app.get("/api/v1/notifications", Some(&xihu)).await;
+    assert!(
+        released.body.to_string().contains("您已不再跟踪本案"),
+        "{}",
+        released.body
+    );
+    assert_eq!(
+        app.get("/api/v1/followed-cases", Some(&xihu)).await.body,
+        json!([])
+    );
+    app.put(
+        &following,
+        Some(&city),
+        &json!({"officer_id": xihu_id, "reason": "major"}),
+    )
+    .await
+    .expect(200);
 
     // An urge reaches the unit's staff and the timeline; a bad one is refused.
     let urges = format!("/api/v1/disputes/{id}/urges");
@@ -260,16 +297,34 @@ async fn a_named_officer_follows_urges_and_calls_back_and_the_figures_count_what
         (json!(2.0), json!(1)),
         "a visit where nothing was said leaves the count"
     );
-    app.post(&visits, Some(&xihu), &visit("2026-11-27", Some(4)))
+    app.advance(chrono::Duration::days(2));
+    let (consumer, owner) = (
+        app.demo_token("consumer@odr.demo").await,
+        app.demo_token("owner.xixi@odr.demo").await,
+    );
+    let (xihu, city) = (
+        app.demo_token("reg.xihu@odr.demo").await,
+        app.demo_token("reg.hangzhou@odr.demo").await,
+    );
+    app.post(&visits, Some(&xihu), &visit("2026-11-29", Some(4)))
         .await
         .expect(201);
     assert_eq!(satisfaction(&app, &owner).await, (json!(4.0), json!(1)));
+    app.post(&visits, Some(&city), &visit("2026-11-28", Some(3)))
+        .await
+        .expect(201);
+    assert_eq!(
+        satisfaction(&app, &owner).await,
+        (json!(4.0), json!(1)),
+        "a visit entered late, of an earlier day, does not replace a later one"
+    );
     let shown = app.get(&following, Some(&xihu)).await;
     let said = shown.body["return_visits"].as_array().unwrap();
-    assert_eq!(said.len(), 3);
+    assert_eq!(said.len(), 4);
     assert_eq!(said[1]["officer_name"], "杭州市市场监管局");
+    assert_eq!(said[2]["visited_on"], "2026-11-28", "by day");
     assert_eq!(
-        said[2]["consumer_said"],
+        said[3]["consumer_said"],
         "商家已退款，态度尚可，但处理慢了两天。"
     );
     assert_eq!(shown.body["may_visit"], true);
@@ -413,7 +468,7 @@ async fn an_officer_follows_a_case_from_the_dispute_page_to_the_return_visit(app
         .await;
     assert_eq!(named.status, 303);
     let shown = officer.get(named.location()).await;
-    assert!(shown.html.contains("已指定跟踪人，并已通知本人"));
+    assert!(shown.html.contains("已指定由您本人跟踪"));
     assert!(shown.html.contains("西湖区市场监管局 · 敏感案件"));
     let listed = officer.get("/followed").await;
     assert_eq!(listed.status, 200);
@@ -440,6 +495,15 @@ async fn an_officer_follows_a_case_from_the_dispute_page_to_the_return_visit(app
             .await
             .html
             .contains("完成：监管部门催办")
+    );
+    let again = officer.get(&format!("/disputes/{id}")).await;
+    assert!(
+        again.html.contains("<br>请于明日前联系消费者"),
+        "the timeline says what was asked"
+    );
+    assert!(
+        again.html.contains("value=\"消费者为老年人\""),
+        "naming another officer starts from the note as it is"
     );
 
     let consumer = app.demo_token("consumer@odr.demo").await;
@@ -478,6 +542,10 @@ async fn an_officer_follows_a_case_from_the_dispute_page_to_the_return_visit(app
     let page = officer.get(visited.location()).await;
     assert!(page.html.contains("对处理结果基本认可"));
     assert!(page.html.contains("当面 · 西湖区市场监管局 · 满意度 4 ★"));
+    assert!(
+        page.html.contains("2026-11-27 · 当面 · 满意度 4 ★"),
+        "the timeline gives the visit's day, channel and satisfaction"
+    );
     let owner = app.demo_token("owner.xixi@odr.demo").await;
     assert_eq!(satisfaction(&app, &owner).await, (json!(4.0), json!(1)));
 

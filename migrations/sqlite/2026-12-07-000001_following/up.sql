@@ -16,6 +16,8 @@ CREATE INDEX followed_cases_officer_idx ON followed_cases (officer_id, assigned_
 CREATE TABLE return_visits (
     id TEXT PRIMARY KEY NOT NULL,
     dispute_id TEXT NOT NULL REFERENCES disputes (id),
+    -- 1, 2, … in the order the dispute's visits were recorded (under the dispute's lock).
+    seq BIGINT NOT NULL,
     -- The officer who called the consumer back.
     officer_id TEXT NOT NULL REFERENCES users (id),
     visited_on DATE NOT NULL,
@@ -24,8 +26,9 @@ CREATE TABLE return_visits (
     -- What the consumer said, in the officer's words; cleared when the dispute is anonymised.
     consumer_said TEXT NOT NULL,
     -- 1-5 as the consumer said it; none when they would not say. The satisfaction figures
-    -- count the latest said one of a dispute the consumer did not rate in the app.
+    -- count the one said at the latest visit (by day, then as recorded) of a dispute the
+    -- consumer did not rate in the app.
     satisfaction BIGINT,
     created_at TIMESTAMP NOT NULL
 );
-CREATE INDEX return_visits_dispute_idx ON return_visits (dispute_id, created_at);
+CREATE UNIQUE INDEX return_visits_dispute_idx ON return_visits (dispute_id, seq);

@@ -328,6 +328,45 @@ impl DisputePageView {
         }
     }
 
+    /// Whether the dispute is followed for `reason` (the chooser shows it chosen).
+    fn followed_because(&self, reason: &FollowReason) -> bool {
+        self.following
+            .as_ref()
+            .and_then(|f| f.follow.as_ref())
+            .is_some_and(|w| w.reason == *reason)
+    }
+
+    /// The note of the following, to keep when another officer is named.
+    fn follow_note(&self) -> &str {
+        self.following
+            .as_ref()
+            .and_then(|f| f.follow.as_ref())
+            .and_then(|w| w.note.as_deref())
+            .unwrap_or("")
+    }
+
+    /// What a regulator's entry on the timeline says: an urge's message; a return visit's day,
+    /// channel and satisfaction (docs/following.md).
+    fn entry_detail(&self, t: &crate::disputes::view::TimelineDto) -> Option<String> {
+        let f = &self.f;
+        match t.kind {
+            TimelineKind::Urged => Some(t.detail["message"].as_str()?.to_string()),
+            TimelineKind::ReturnVisit => {
+                let channel = VisitChannel::parse(t.detail["channel"].as_str()?)?;
+                let satisfaction = match t.detail["satisfaction"].as_i64() {
+                    Some(n) => format!("{} {n} ★", f.s("satisfaction")),
+                    None => f.s("satisfaction-not-said").to_string(),
+                };
+                Some(format!(
+                    "{} · {} · {satisfaction}",
+                    t.detail["visited_on"].as_str()?,
+                    f.label(&channel)
+                ))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether `id` is the officer who follows the dispute (the chooser shows them chosen).
     fn follower_is(&self, id: &str) -> bool {
         self.following
@@ -537,6 +576,7 @@ async fn render_dispute_saying(
             "filed" => s.lang.s("your-dispute-is-filed-the-business").to_string(),
             "evidence" => s.lang.s("the-evidence-is-uploaded").to_string(),
             "followed" => s.lang.s("the-officer-is-named-and-told").to_string(),
+            "followed_self" => s.lang.s("you-now-follow-it").to_string(),
             "unfollowed" => s.lang.s("the-following-ended").to_string(),
             event => format!("{}{}", s.lang.s("done"), labels::event(s.lang, event)),
         };

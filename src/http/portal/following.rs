@@ -40,17 +40,21 @@ async fn followed_page(s: Session) -> Result<HttpResponse, PageError> {
             "follow-reason",
             "due",
             "urges",
-            "return-visits",
+            "return-visit-count",
         ],
     );
     list.intro = Some(list.s("the-disputes-you-are-named-to-follow"));
     list.empty = list.s("you-follow-no-dispute-yet");
     for item in items {
         let f = &list.frame;
-        let due = match item.due_at {
-            Some(at) => {
+        let due = match item.due.zip(item.due_at) {
+            Some((deadline, at)) => {
                 let style = if at < f.now { "bad" } else { "warn" };
-                Cell::badge(f.countdown(&at), style).with_note(f.time(&at))
+                Cell::badge(f.countdown(&at), style).with_note(format!(
+                    "{} {}",
+                    labels::of(f.l, deadline),
+                    f.time(&at)
+                ))
             }
             None => Cell::text(item.concluded_at.map_or_else(String::new, |at| {
                 format!("{} {}", f.s("concluded-on"), f.date(&at))
@@ -69,6 +73,9 @@ async fn followed_page(s: Session) -> Result<HttpResponse, PageError> {
         };
         let visits = match item.last_visited_on {
             Some(on) => Cell::text(item.return_visits.to_string()).with_note(on.to_string()),
+            None if item.concluded_at.is_some() => {
+                Cell::badge(f.s("awaiting-return-visit"), "warn")
+            }
             None => Cell::text("0"),
         };
         let row = Row {
@@ -113,6 +120,11 @@ async fn follow(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(&[Role::Regulator])?;
     let (id, form) = (path.into_inner(), form.into_inner());
+    let done = if form.officer_id == auth.user.id {
+        "followed_self"
+    } else {
+        "followed"
+    };
     let outcome = match FollowReason::parse(&form.reason) {
         Some(reason) => {
             let request = FollowRequest {
@@ -124,7 +136,7 @@ async fn follow(
         }
         None => Err(invalid("reason", "unknown_value", "choose why")),
     };
-    back_to_dispute(s, id, outcome, "followed").await
+    back_to_dispute(s, id, outcome, done).await
 }
 
 async fn unfollow(

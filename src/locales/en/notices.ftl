@@ -65,4 +65,6 @@ alert-summary-repeat-unit = Repeat complaints: the unit's dispute number { $coun
 alert-summary-mass-complaint = Mass complaint: { $count } different consumers complained about { $unit } within { $hours } hours ({ $cases })
 alert-summary-commitment-breach = Commitment broken: a unit committed to offline no-reason returns refused a return ({ $case })
 notice-followed = You are named to follow this case ({ $reason }): watch its deadlines and call the consumer back once it concludes.
+notice-followed-because = You are named to follow this case ({ $reason }): { $note }. Watch its deadlines and call the consumer back once it concludes.
+notice-unfollowed = You no longer follow this case.
 notice-urged = The regulator urges you: { $message }

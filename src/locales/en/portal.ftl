@@ -457,8 +457,8 @@ evidence-at-most = Evidence (images, PDF or video, at most { $files ->
        *[other] { $files } files
     })
 satisfaction-of-ratings = Satisfaction ({ $ratings ->
-        [one] 1 rating
-       *[other] { $ratings } ratings
+        [one] 1 dispute rated or called back
+       *[other] { $ratings } disputes rated or called back
     })
 pause-asked = { $party } asks to pause (e.g. for testing)
 offer-of = { $party }'s offer
@@ -609,7 +609,7 @@ no-complaint-this-month = No complaint in the month.
 
 ## Following cases (docs/following.md)
 nav-followed = My followed cases
-following = Followed by an officer
+following = Case following
 followed-by = Followed by
 named-by = Named by
 nobody-follows-this-dispute = No officer follows this dispute yet.
@@ -618,12 +618,12 @@ name-an-officer-to-follow-it = Name an officer to follow it
 officer = Officer
 follow-reason = Why
 name-the-officer = Name and tell the officer
-end-the-following = End the following
+end-the-following = Stop following
 urge-the-unit-its-staff-are-told = Urge the unit (every active member of its staff is told; it goes on the timeline)
 e-g-contact-the-consumer-by-tomorrow = E.g. contact the consumer by tomorrow evening and tell us how it stands.
 urge = Urge
 return-visits = Return visits
-satisfaction-not-said = no satisfaction stated
+satisfaction-not-said = Satisfaction: not stated
 no-return-visit-yet = No return visit yet.
 visited-on = Day of the visit
 reached-by = Reached by
@@ -634,8 +634,11 @@ counted-in-satisfaction-unless-rated = Where the consumer did not rate in the ap
 record-the-return-visit = Record the return visit
 a-return-visit-comes-after-conclusion = A return visit can be recorded once the dispute concluded.
 the-officer-is-named-and-told = The officer is named and told.
-the-following-ended = The following ended.
+you-now-follow-it = You now follow it.
+the-following-ended = The case is no longer followed.
 urges = Urges
+return-visit-count = Return visits
+awaiting-return-visit = Return visit due
 the-disputes-you-are-named-to-follow = The disputes you are named to follow: those still handled first, the nearest due date first; then the concluded, the latest first, for the return visit.
 you-follow-no-dispute-yet = You follow no dispute yet.
 concluded-on = Concluded on
