@@ -332,5 +332,15 @@ pub fn update(
     if let Some(consumer) = crate::store::users::find_user(conn, &dispute.consumer_id)? {
         send_notice(conn, ctx, [&consumer], &dispute, &notice, false, now)?;
     }
+    // The end of a mediation is told to both parties (docs/escalation.md#the-bureaus-own-deadlines):
+    // the business's staff too, in the app and by email.
+    if matches!(
+        to,
+        EscalationState::Mediated | EscalationState::MediationFailed
+    ) {
+        let staff = crate::store::users::staff_of(conn, &dispute.business_id)?;
+        let active = staff.iter().filter(|s| s.is_active);
+        send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
+    }
     Ok(true)
 }

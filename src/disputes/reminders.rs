@@ -141,6 +141,80 @@ pub fn send_reminders(
     Ok(sent)
 }
 
+/// Reminds the officer who follows an escalated dispute of the bureau's own limits on it
+/// (docs/escalation.md#the-bureaus-own-deadlines): `reminders.working_days_before` each limit's
+/// due moment, and once when it passed unmet. Each goes out once; returns how many went out.
+pub fn send_bureau_reminders(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let followed = crate::store::following::followed_escalations(conn)?;
+    let mut sent = 0;
+    for chunk in followed.chunks(ctx.sweep_page.max(1) as usize) {
+        let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
+        for src in crate::store::escalations::bureau_sources(conn, &ids)? {
+            let Some((_, officer)) = chunk.iter().find(|(id, _)| *id == src.escalation_id) else {
+                continue;
+            };
+            for due in crate::oversight::bureau::dues_of(&ctx.calendar, &src)? {
+                if due.met_at.is_some() {
+                    continue;
+                }
+                let due_at = due.due.due_at;
+                let due_date = due_at.with_timezone(&Shanghai).date_naive();
+                let mut moments: Vec<(String, &str)> = ctx
+                    .reminder_working_days
+                    .iter()
+                    .filter(|offset| {
+                        let from =
+                            start_of_day(ctx.calendar.working_day_before(due_date, **offset));
+                        now >= from && from > due.started_at && now < due_at
+                    })
+                    .map(|offset| (format!("before:{offset}"), "notice-bureau-due"))
+                    .collect();
+                if now >= due_at {
+                    moments.push(("overdue".into(), "notice-bureau-overdue"));
+                }
+                for (when, message) in moments {
+                    let key = format!(
+                        "bureau:{}:{}:{}:{when}",
+                        src.escalation_id,
+                        due.deadline.as_str(),
+                        due_at.timestamp()
+                    );
+                    let told = crate::store::write_transaction(conn, |conn| {
+                        if !claim_reminder(conn, &key, now)? {
+                            return Ok::<_, StoreError>(false);
+                        }
+                        let Some(officer) =
+                            crate::store::users::find_user(conn, officer)?.filter(|u| u.is_active)
+                        else {
+                            return Ok(false);
+                        };
+                        let Some((dispute, _)) = find_dispute(conn, &src.dispute_id)? else {
+                            return Ok(false);
+                        };
+                        let notice = Notice::Update {
+                            case_number: src.case_number.clone(),
+                            what: Said::new(message)
+                                .with(
+                                    "deadline",
+                                    Arg::Label("bureau_deadline", due.deadline.as_str().into()),
+                                )
+                                .with("due_at", Arg::text(&local_time(due_at))),
+                        };
+                        send_notice(conn, ctx, [&officer], &dispute, &notice, true, now)?;
+                        Ok(true)
+                    })?;
+                    sent += usize::from(told);
+                }
+            }
+        }
+    }
+    Ok(sent)
+}
+
 /// From `digest_hour` (Shanghai) each day, sends every unit with something due by the end of
 /// the next working day one digest; returns how many units got one.
 pub fn send_digests(

@@ -329,7 +329,8 @@ pub fn end_sweep(
     now: DateTime<Utc>,
     mut report: SweepReport,
 ) -> Result<SweepReport, StoreError> {
-    report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?;
+    report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?
+        + super::reminders::send_bureau_reminders(conn, ctx, now)?;
     report.digests_sent = super::reminders::send_digests(conn, ctx, now)?;
     report.anonymised = super::retention::anonymise_expired(conn, ctx, now)?;
     if let Some(hour) = ctx.report_hour {

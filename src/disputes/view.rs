@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{facts_of, policy_of};
+use crate::domain::bureau::{BureauDeadline, BureauDue, bureau_dues};
 use crate::domain::calendar::{Calendar, DueDate, SkipReason};
 use crate::domain::claim::{ItemKind, Remedy};
 use crate::domain::dispute::{Actor, Event, Party, Status, TimelineKind, possible_events};
@@ -17,7 +18,7 @@ use crate::store::case_file::CaseParts;
 use crate::store::disputes::{
     Dispute, DisputeWithParties, find_dispute, find_dispute_with_parties,
 };
-use crate::store::negotiation::{Offer, Settlement};
+use crate::store::negotiation::{Escalation, Offer, Settlement};
 use crate::store::{DbConn, StoreError, from_db_time};
 
 /// What was bought or used.
@@ -241,6 +242,50 @@ pub struct EscalationDto {
     pub steps: Vec<EscalationStepDto>,
     /// The steps the viewer may record next (a regulator of the region; empty for others).
     pub next_steps: Vec<EscalationState>,
+    /// The bureau's own time limits that have started (docs/escalation.md#the-bureaus-own-deadlines),
+    /// from the escalation's arrival in the bureau's queue; empty before it arrived.
+    pub bureau_deadlines: Vec<BureauDueDto>,
+}
+
+/// One of the bureau's own time limits on an escalation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BureauDueDto {
+    pub deadline: BureauDeadline,
+    /// When it started: the arrival in the queue, or the step that starts it.
+    pub started_at: DateTime<Utc>,
+    /// Its due moment, counted in working days, with the explanation.
+    pub due: DueDto,
+    /// When the step that meets it was recorded; absent while it runs.
+    pub met_at: Option<DateTime<Utc>>,
+    /// Met by its due moment; absent while it runs.
+    pub on_time: Option<bool>,
+}
+
+impl BureauDueDto {
+    /// From a computation.
+    pub fn of(d: BureauDue) -> Self {
+        Self {
+            on_time: d.on_time(),
+            deadline: d.deadline,
+            started_at: d.started_at,
+            due: DueDto::from_due(d.due, d.working_days, DayCount::WorkingDays),
+            met_at: d.met_at,
+        }
+    }
+}
+
+/// The bureau's limits on escalation `e` of dispute `d` whose handling steps are `steps`
+/// (oldest first), under the dispute's policy; none before the escalation reached the queue.
+pub fn bureau_dues_of(
+    calendar: &Calendar,
+    d: &Dispute,
+    e: &Escalation,
+    steps: &[(EscalationState, DateTime<Utc>)],
+) -> Result<Vec<BureauDue>, StoreError> {
+    let Some(arrived) = e.delivered_at.map(from_db_time) else {
+        return Ok(Vec::new());
+    };
+    Ok(bureau_dues(&policy_of(d)?.bureau, calendar, arrived, steps))
 }
 
 /// A handling step of an escalation, as its timeline entry recorded it.
@@ -512,7 +557,7 @@ pub fn view_of(
         escalation,
     } = parts;
     // The 12315 handling steps, from their timeline entries (docs/escalation.md#handling-steps).
-    let steps = events
+    let steps: Vec<EscalationStepDto> = events
         .iter()
         .filter(|e| e.kind == TimelineKind::EscalationStatus.as_str())
         .filter_map(|e| {
@@ -524,6 +569,16 @@ pub fn view_of(
             })
         })
         .collect();
+    let bureau_deadlines = match &escalation {
+        Some(e) => {
+            let moments: Vec<_> = steps.iter().map(|s| (s.state, s.at)).collect();
+            bureau_dues_of(calendar, &d, e, &moments)?
+                .into_iter()
+                .map(BureauDueDto::of)
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let view = DisputeView {
         id: d.id.clone(),
         case_number: d.case_number.clone(),
@@ -661,6 +716,7 @@ pub fn view_of(
                     } else {
                         Vec::new()
                     },
+                    bureau_deadlines,
                 })
             })
             .transpose()?,

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod alert;
 pub mod audit;
+pub mod bureau;
 pub mod calendar;
 pub mod claim;
 pub mod commitment;

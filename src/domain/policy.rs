@@ -39,6 +39,10 @@ pub struct DeadlinePolicy {
     /// Working days (default) or calendar days.
     #[serde(default)]
     pub counting: DayCount,
+    /// The bureau's own limits once the dispute is escalated (always working days; the
+    /// statutory ones when left out).
+    #[serde(default)]
+    pub bureau: crate::domain::bureau::BureauLimits,
 }
 
 impl DeadlinePolicy {
@@ -96,6 +100,7 @@ impl DeadlinePolicy {
                 "cannot be later than settlement",
             ));
         }
+        found.extend(self.bureau.problems());
         found
     }
 }
@@ -159,6 +164,7 @@ mod tests {
             max_fulfilment_days: 30,
             confirmation_window_days: 7,
             counting,
+            bureau: Default::default(),
         }
     }
 

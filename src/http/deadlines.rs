@@ -213,6 +213,8 @@ pub struct PolicyResponse {
     pub confirmation_window_days: u32,
     /// How first contact, settlement and extensions are counted.
     pub counting: DayCount,
+    /// The bureau's own limits on escalated disputes, in working days.
+    pub bureau: crate::domain::bureau::BureauLimits,
 }
 
 impl PolicyResponse {
@@ -236,6 +238,7 @@ impl PolicyResponse {
             max_fulfilment_days: policy.max_fulfilment_days,
             confirmation_window_days: policy.confirmation_window_days,
             counting: policy.counting,
+            bureau: policy.bureau,
         }
     }
 }
@@ -304,6 +307,9 @@ pub struct CreatePolicyRequest {
     /// `working_days` (default) or `calendar_days`.
     #[schema(value_type = Option<DayCount>)]
     pub counting: Option<String>,
+    /// The bureau's own limits on escalated disputes (working days); the national default's
+    /// when left out, the statutory 7, 45, 7 and 15 for each left out inside.
+    pub bureau: Option<crate::domain::bureau::BureauLimits>,
 }
 
 /// Adds an effective-dated policy for a region, an industry or both (admins). Disputes filed
@@ -391,6 +397,7 @@ pub async fn create_policy_for(
             .confirmation_window_days
             .unwrap_or(national.confirmation_window_days),
         counting,
+        bureau: body.bureau.unwrap_or(national.bureau),
     };
     for (field, reason) in policy.problems() {
         let field = match field {

@@ -11,6 +11,7 @@ use super::AppState;
 use super::auth::AuthUser;
 use crate::disputes::CaseError;
 use crate::disputes::escalations::{Recorder, record_by_regulator, redrive_by, update};
+use crate::domain::bureau::BureauDeadline;
 use crate::domain::dispute::Actor;
 use crate::domain::escalation::{EscalationState, HandlingStep};
 use crate::domain::region::RegionCode;
@@ -18,12 +19,13 @@ use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::json::Json;
 use crate::notify::signature::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
-use crate::store::escalations::{list_dead, queue};
+use crate::store::escalations::{bureau_sources, list_dead, queue};
 use crate::store::from_db_time;
 
 /// Registers the routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/escalations").route(web::get().to(list)))
+        .service(web::resource("/escalations/timeliness").route(web::get().to(timeliness)))
         .service(web::resource("/escalations/{id}/updates").route(web::post().to(record)))
         .service(
             web::resource("/admin/escalations/dead").route(web::get().to(list_dead_deliveries)),
@@ -59,6 +61,11 @@ pub struct EscalationItem {
     pub initiated_by: Actor,
     pub state: EscalationState,
     pub created_at: DateTime<Utc>,
+    /// The bureau's limit running now (docs/escalation.md#the-bureaus-own-deadlines), if any:
+    /// the one due first among those not yet met.
+    pub bureau_deadline: Option<BureauDeadline>,
+    /// Its due moment.
+    pub bureau_due_at: Option<DateTime<Utc>>,
 }
 
 fn region_of(auth: &AuthUser) -> Result<RegionCode, ApiError> {
@@ -99,16 +106,29 @@ pub async fn list_for(
     );
     errors.finish()?;
     let prefix = region.prefix().to_string();
-    let rows = state
+    let calendar = state.calendars.current();
+    let (rows, running) = state
         .db
         .read(Some(&auth.user.id), move |conn| {
             let wanted: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
-            queue(conn, &prefix, &wanted, 200).map_err(ApiError::from)
+            let rows = queue(conn, &prefix, &wanted, 200)?;
+            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+            let mut running = std::collections::HashMap::new();
+            for src in bureau_sources(conn, &ids)? {
+                let dues = crate::oversight::bureau::dues_of(&calendar, &src)?;
+                if let Some(due) = crate::oversight::bureau::running(&dues) {
+                    running.insert(src.escalation_id.clone(), (due.deadline, due.due.due_at));
+                }
+            }
+            Ok::<_, ApiError>((rows, running))
         })
         .await?;
     rows.into_iter()
         .map(|r| {
+            let bureau = running.get(&r.id).copied();
             Ok(EscalationItem {
+                bureau_deadline: bureau.map(|(d, _)| d),
+                bureau_due_at: bureau.map(|(_, at)| at),
                 id: r.id,
                 dispute_id: r.dispute_id,
                 case_number: r.case_number,
@@ -122,6 +142,53 @@ pub async fn list_for(
             })
         })
         .collect()
+}
+
+/// The month the bureau's timeliness is asked for.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelinessQuery {
+    /// A day of the month (Asia/Shanghai); today when absent.
+    pub date: Option<chrono::NaiveDate>,
+}
+
+/// The bureau's own timeliness on the escalated disputes of the caller's region over one
+/// calendar month (regulators): the statutory limits of acceptance, mediation and the case
+/// decision judged in the month and how many were kept, and those running and overdue now
+/// (docs/escalation.md#the-bureaus-own-deadlines).
+#[utoipa::path(get, path = "/api/v1/escalations/timeliness", tag = "escalations", params(TimelinessQuery),
+    responses((status = 200, body = crate::oversight::bureau::BureauFigures), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn timeliness(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<TimelinessQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(timeliness_for(&state, &auth, query.into_inner().date).await?))
+}
+
+/// The bureau's timeliness in `auth`'s region over the month of `date` (today when none).
+pub async fn timeliness_for(
+    state: &AppState,
+    auth: &AuthUser,
+    date: Option<chrono::NaiveDate>,
+) -> Result<crate::oversight::bureau::BureauFigures, ApiError> {
+    let region = region_of(auth)?;
+    let now = state.clock.now();
+    let day = date.unwrap_or_else(|| now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive());
+    let month = crate::oversight::period_around(crate::oversight::PeriodKind::Month, day);
+    let (from, to) = (month.from, month.to);
+    let calendar = state.calendars.current();
+    state
+        .db
+        .read(Some(&auth.user.id), move |conn| {
+            Ok(crate::oversight::bureau::figures(
+                conn, &calendar, &region, from, to, now,
+            )?)
+        })
+        .await
 }
 
 /// A handling step named in a request (not `pending` or `delivered`, which are the platform's).

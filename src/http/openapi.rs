@@ -96,7 +96,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         publications::create, publications::list_drafts, publications::preview, publications::edit, publications::delete,
         publications::publish, publications::public_list,
         metrics::get_metrics, metrics::export_metrics, metrics::get_trend, reports::report, reports::list_archive, reports::download_archived, dispute_handlers::export, evaluation::list, evaluation::warn, alerts::list, alerts::acknowledge, alerts::close, alerts::escalate,
-        audit::list, audit::export, dispute_contact::unmask, accounts::export_my_data,
+        audit::list, audit::export, dispute_contact::unmask, escalations::timeliness, accounts::export_my_data,
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::ping, webhooks::deliveries, webhooks::delivery,
         webhooks::redeliver,

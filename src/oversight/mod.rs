@@ -18,6 +18,7 @@ use crate::tables::{Cell, Table};
 
 pub mod analysis;
 pub mod audit;
+pub mod bureau;
 pub mod evaluation;
 pub mod publications;
 pub mod rebuild;

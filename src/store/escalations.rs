@@ -260,3 +260,112 @@ pub fn queue(
     }
     Ok(query.load(conn)?)
 }
+
+/// What the bureau's time limits on an escalation are read from (docs/escalation.md#the-bureaus-own-deadlines):
+/// its arrival in the queue, its dispute's policy and the handling steps recorded since.
+#[derive(Debug, Clone)]
+pub struct BureauSource {
+    pub escalation_id: String,
+    pub dispute_id: String,
+    pub case_number: String,
+    pub region_code: String,
+    /// The dispute's policy (JSON), whose `bureau` limits apply.
+    pub policy: String,
+    pub arrived_at: NaiveDateTime,
+    /// Each handling step's state and moment, oldest first.
+    pub steps: Vec<(String, NaiveDateTime)>,
+}
+
+type SourceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDateTime>,
+);
+
+/// The sources of the rows `rows`, each with its steps (one statement for all).
+fn with_steps(conn: &mut DbConn, rows: Vec<SourceRow>) -> Result<Vec<BureauSource>, StoreError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let mut steps: std::collections::HashMap<String, Vec<(String, NaiveDateTime)>> =
+        std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<(String, String, NaiveDateTime)> = escalation_updates::table
+            .filter(escalation_updates::escalation_id.eq_any(chunk))
+            .order((escalation_updates::created_at, escalation_updates::id))
+            .select((
+                escalation_updates::escalation_id,
+                escalation_updates::status,
+                escalation_updates::created_at,
+            ))
+            .load(conn)?;
+        for (id, status, at) in found {
+            steps.entry(id).or_default().push((status, at));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(id, dispute_id, case_number, region_code, policy, arrived)| {
+                Some(BureauSource {
+                    steps: steps.remove(&id).unwrap_or_default(),
+                    escalation_id: id,
+                    dispute_id,
+                    case_number,
+                    region_code,
+                    policy,
+                    arrived_at: arrived?,
+                })
+            },
+        )
+        .collect())
+}
+
+macro_rules! source_columns {
+    () => {
+        (
+            escalations::id,
+            escalations::dispute_id,
+            disputes::case_number,
+            disputes::region_code,
+            disputes::policy,
+            escalations::delivered_at,
+        )
+    };
+}
+
+/// The bureau's sources of those of escalations `ids` that reached the queue.
+pub fn bureau_sources(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<BureauSource>, StoreError> {
+    let rows: Vec<SourceRow> = escalations::table
+        .inner_join(disputes::table)
+        .filter(escalations::id.eq_any(ids))
+        .filter(escalations::delivered_at.is_not_null())
+        .select(source_columns!())
+        .load(conn)?;
+    with_steps(conn, rows)
+}
+
+/// The bureau's sources of the escalations of the region with code prefix `prefix` (or inside
+/// it) that reached the queue by `until`, except those closed before `since`: every one whose
+/// limits can run or be met from `since` on.
+pub fn bureau_sources_in_region(
+    conn: &mut DbConn,
+    prefix: &str,
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<Vec<BureauSource>, StoreError> {
+    let closed_before = escalation_updates::table
+        .filter(escalation_updates::status.eq(EscalationState::Closed.as_str()))
+        .filter(escalation_updates::created_at.lt(since))
+        .select(escalation_updates::escalation_id);
+    let rows: Vec<SourceRow> = escalations::table
+        .inner_join(disputes::table)
+        .filter(crate::in_region!(disputes::region_code, prefix))
+        .filter(escalations::delivered_at.le(until))
+        .filter(diesel::dsl::not(escalations::id.eq_any(closed_before)))
+        .order(escalations::id)
+        .select(source_columns!())
+        .load(conn)?;
+    with_steps(conn, rows)
+}

@@ -228,3 +228,16 @@ pub fn latest_visit_ratings(
         .filter_map(|(id, said)| Some((id, said?)))
         .collect())
 }
+
+/// The escalations of followed disputes that reached the bureau's queue and are not closed,
+/// each with the following officer: (escalation id, officer id).
+pub fn followed_escalations(conn: &mut DbConn) -> Result<Vec<(String, String)>, StoreError> {
+    use super::schema::escalations;
+    Ok(followed_cases::table
+        .inner_join(escalations::table.on(escalations::dispute_id.eq(followed_cases::dispute_id)))
+        .filter(escalations::delivered_at.is_not_null())
+        .filter(escalations::state.ne(crate::domain::escalation::EscalationState::Closed.as_str()))
+        .order(escalations::id)
+        .select((escalations::id, followed_cases::officer_id))
+        .load(conn)?)
+}

@@ -13,6 +13,7 @@ mod admin;
 mod alerts;
 mod audit;
 mod browser;
+mod bureau;
 mod businesses;
 mod calendar;
 mod cli;

@@ -681,6 +681,7 @@ async fn create_policy(s: Session, form: web::Form<PolicyForm>) -> Result<HttpRe
             max_fulfilment_days: None,
             confirmation_window_days: None,
             counting: None,
+            bureau: None,
         })
     })();
     let outcome = match request {

@@ -328,6 +328,17 @@ impl DisputePageView {
         }
     }
 
+    /// How one of the bureau's limits is counted, in words.
+    fn bureau_counted(&self, b: &crate::disputes::view::BureauDueDto) -> String {
+        self.f.l.format(
+            "counted-in-working-days-from",
+            &[
+                ("from", self.f.time(&b.started_at).into()),
+                ("days", b.due.working_days.into()),
+            ],
+        )
+    }
+
     /// Whether the dispute is followed for `reason` (the chooser shows it chosen).
     fn followed_because(&self, reason: &FollowReason) -> bool {
         self.following

@@ -6,6 +6,7 @@ use super::frame::Lang;
 use crate::disputes::notices::Deadline;
 use crate::domain::{
     alert::{AlertKind, AlertStatus},
+    bureau::BureauDeadline,
     calendar::SkipReason,
     claim::{ItemKind, Remedy},
     commitment::CommitmentKind,
@@ -90,6 +91,7 @@ labelled! {
     FailureKind => "webhook_failure",
     FollowReason => "follow_reason",
     VisitChannel => "visit_channel",
+    BureauDeadline => "bureau_deadline",
 }
 
 /// The word for `value` in `lang`.

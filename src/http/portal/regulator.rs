@@ -33,6 +33,7 @@ use crate::http::reports::{self, ArchiveQuery, ReportQuery};
 use crate::http::units::{self, UnitActionRequest, UnitQuery};
 use crate::i18n::Words;
 use crate::oversight::MetricsResponse;
+use crate::oversight::bureau::BureauFigures;
 use crate::oversight::reports::ReportKind;
 
 /// Registers the routes of this module.
@@ -98,7 +99,24 @@ struct DashboardPage {
     open_alerts: usize,
     awaiting_receipt: usize,
     month: MetricsResponse,
+    /// The bureau's own timeliness this month, the month before and a year before
+    /// (docs/escalation.md#the-bureaus-own-deadlines).
+    bureau: [BureauFigures; 3],
     charts: Vec<String>,
+}
+
+impl DashboardPage {
+    /// The bureau's limits running now and those past due, in words.
+    fn bureau_running(&self) -> String {
+        let now = &self.bureau[0];
+        self.f.l.format(
+            "bureau-running-now",
+            &[
+                ("running", now.running_now.into()),
+                ("overdue", now.overdue_now.into()),
+            ],
+        )
+    }
 }
 
 /// How many rows a listing has, as a count or "200+".
@@ -230,6 +248,14 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         measure(&s, "month", day),
         trend_charts(&s),
     )?;
+    let months_back = |n: u32| day.checked_sub_months(chrono::Months::new(n));
+    let bureau = futures_util::try_join!(
+        escalations::timeliness_for(&s.state, &auth, Some(day)),
+        escalations::timeliness_for(&s.state, &auth, months_back(1)),
+        escalations::timeliness_for(&s.state, &auth, months_back(12)),
+    )
+    .map(|(a, b, c)| [a, b, c])
+    .or_page(&s)?;
     let page = DashboardPage {
         f: s.frame().titled("dashboard"),
         new_today: look.filed,
@@ -240,6 +266,7 @@ async fn dashboard(s: Session) -> Result<HttpResponse, PageError> {
         open_alerts: alerts.len(),
         awaiting_receipt: queue.len(),
         month,
+        bureau,
         charts,
     };
     html(StatusCode::OK, page.render()).or_page(&s)
@@ -533,6 +560,7 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
             "reason",
             "escalated",
             "state",
+            "bureau-due",
             "record-a-step",
         ],
     );
@@ -574,6 +602,18 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
                         ""
                     },
                 ),
+                match item.bureau_deadline.zip(item.bureau_due_at) {
+                    Some((deadline, due)) => {
+                        let f = &list.frame;
+                        let style = if f.past(&due) { "bad" } else { "warn" };
+                        Cell::badge(f.countdown(&due), style).with_note(format!(
+                            "{} {}",
+                            labels::of(l, deadline),
+                            f.time(&due)
+                        ))
+                    }
+                    None => Cell::text(""),
+                },
             ],
             forms,
         });

@@ -68,3 +68,5 @@ notice-followed = You are named to follow this case ({ $reason }): watch its dea
 notice-followed-because = You are named to follow this case ({ $reason }): { $note }. Watch its deadlines and call the consumer back once it concludes.
 notice-unfollowed = You no longer follow this case.
 notice-urged = The regulator urges you: { $message }
+notice-bureau-due = The bureau's limit comes near: { $deadline }, due { $due_at }.
+notice-bureau-overdue = The bureau's limit has passed: { $deadline }, due { $due_at }. Please act now.

@@ -642,3 +642,16 @@ awaiting-return-visit = Return visit due
 the-disputes-you-are-named-to-follow = The disputes you are named to follow: those still handled first, the nearest due date first; then the concluded, the latest first, for the return visit.
 you-follow-no-dispute-yet = You follow no dispute yet.
 concluded-on = Concluded on
+
+## The bureau's own deadlines (docs/escalation.md#the-bureaus-own-deadlines)
+bureau-due = Bureau's due date
+bureau-deadlines = The bureau's time limits
+bureau-deadline = Limit
+bureau-started = Started
+bureau-met = Met
+bureau-on-time = On time
+bureau-late = Late
+bureau-running = Running
+bureau-on-time-rate = The bureau's on-time rate (12315)
+bureau-running-now = { $running } of the bureau's limits are running, { $overdue } of them past due.
+counted-in-working-days-from = { $days } working days from { $from }.

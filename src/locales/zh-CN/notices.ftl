@@ -65,3 +65,5 @@ notice-followed = 您已被指定为本案跟踪人（{ $reason }），请跟进
 notice-followed-because = 您已被指定为本案跟踪人（{ $reason }）：{ $note }。请跟进办理期限，办结后回访消费者。
 notice-unfollowed = 您已不再跟踪本案。
 notice-urged = 监管部门催办：{ $message }
+notice-bureau-due = 本局办理时限将至：{ $deadline }，期限 { $due_at }。
+notice-bureau-overdue = 本局办理时限已过：{ $deadline }，期限 { $due_at }，请尽快办理。

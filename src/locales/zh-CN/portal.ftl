@@ -625,3 +625,16 @@ awaiting-return-visit = 待回访
 the-disputes-you-are-named-to-follow = 指定由您跟踪的案件：处理中的排在前面，期限最近的在先；已办结的按办结时间倒序，便于回访。
 you-follow-no-dispute-yet = 您目前没有跟踪的案件。
 concluded-on = 办结于
+
+## The bureau's own deadlines (docs/escalation.md#the-bureaus-own-deadlines)
+bureau-due = 本局期限
+bureau-deadlines = 本局办理时限
+bureau-deadline = 时限
+bureau-started = 起算
+bureau-met = 完成
+bureau-on-time = 按时
+bureau-late = 超时
+bureau-running = 进行中
+bureau-on-time-rate = 本局按时办理率（12315）
+bureau-running-now = 本局正在计时的时限 { $running } 项，其中已超时 { $overdue } 项。
+counted-in-working-days-from = 自 { $from } 起算 { $days } 个工作日。
