@@ -11,15 +11,19 @@ use super::notices::{Arg, EmailBatch, Notice, Said, send_notice};
 use super::{CaseContext, CaseError};
 use crate::config::BUILTIN_CONNECTOR;
 use crate::domain::access::Actor;
+use crate::domain::bureau::{BureauDue, bureau_dues};
+use crate::domain::calendar::Calendar;
 use crate::domain::dispute::TimelineKind;
 use crate::domain::escalation::EscalationState;
+use crate::domain::policy::DeadlinePolicy;
 use crate::domain::region::RegionCode;
 use crate::error::ErrorCode;
 use crate::jobs::{Job, enqueue_jobs};
 use crate::store::disputes::{Dispute, append_event, find_dispute, find_disputes};
 use crate::store::escalations as stored;
+use crate::store::escalations::BureauSource;
 use crate::store::users::User;
-use crate::store::{DbConn, StoreError};
+use crate::store::{DbConn, StoreError, from_db_time};
 
 /// The regulators whose region contains `region_code`, read once per write transaction.
 pub fn regulators_of(conn: &mut DbConn, region_code: &str) -> Result<Vec<User>, StoreError> {
@@ -343,4 +347,33 @@ pub fn update(
         send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
     }
     Ok(true)
+}
+
+/// The bureau's limits on the escalation `src` describes, as they stand
+/// (docs/escalation.md#the-bureaus-own-deadlines).
+pub fn bureau_dues_of_source(
+    calendar: &Calendar,
+    src: &BureauSource,
+) -> Result<Vec<BureauDue>, StoreError> {
+    let policy: DeadlinePolicy = serde_json::from_str(&src.policy)
+        .map_err(|e| StoreError::Corrupt(format!("dispute policy: {e}")))?;
+    let steps: Vec<(EscalationState, DateTime<Utc>)> = src
+        .steps
+        .iter()
+        .filter_map(|(state, at)| Some((state.parse().ok()?, from_db_time(*at))))
+        .collect();
+    Ok(bureau_dues(
+        &policy.bureau,
+        calendar,
+        from_db_time(src.arrived_at),
+        src.state.parse()?,
+        &steps,
+    ))
+}
+
+/// The bureau's limit that runs now, if any: the one due first among those not yet met.
+pub fn running_bureau_due(dues: &[BureauDue]) -> Option<&BureauDue> {
+    dues.iter()
+        .filter(|d| d.met_at.is_none())
+        .min_by_key(|d| d.due.due_at)
 }

@@ -76,7 +76,8 @@ pub struct FollowInput {
 }
 
 /// Has `input.officer_id` follow dispute `id`, in place of any officer before; tells the
-/// officer (in the app and by email) unless they named themselves. Audited.
+/// officer (in the app and by email, with the reason and the note) unless they named
+/// themselves, and the officer replaced unless they replaced themselves. Audited.
 pub fn follow(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -425,6 +426,9 @@ pub struct FollowedItem {
     pub urges: Option<(i64, DateTime<Utc>)>,
     /// How many return visits it had, and the latest one's day.
     pub visits: Option<(i64, NaiveDate)>,
+    /// Once escalated, the bureau's limit running on it and its due moment
+    /// (docs/escalation.md#the-bureaus-own-deadlines).
+    pub bureau: Option<(crate::domain::bureau::BureauDeadline, DateTime<Utc>)>,
 }
 
 /// The disputes `officer_id` (the actor when none) follows inside the region of `actor`, a
@@ -432,6 +436,7 @@ pub struct FollowedItem {
 /// concluded, the latest concluded first.
 pub fn followed_list(
     conn: &mut DbConn,
+    calendar: &crate::domain::calendar::Calendar,
     actor: &Actor,
     officer_id: Option<&str>,
 ) -> Result<Vec<FollowedItem>, ApiError> {
@@ -458,6 +463,18 @@ pub fn followed_list(
     let ids: Vec<&str> = rows.iter().map(|r| r.follow.dispute_id.as_str()).collect();
     let urges = stored::urges_of(conn, &ids)?;
     let visits = stored::visit_counts(conn, &ids)?;
+    let escalated: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.status == Status::Escalated.as_str())
+        .map(|r| r.follow.dispute_id.as_str())
+        .collect();
+    let mut bureau = std::collections::HashMap::new();
+    for src in crate::store::escalations::bureau_sources_of_disputes(conn, &escalated)? {
+        let dues = super::escalations::bureau_dues_of_source(calendar, &src)?;
+        if let Some(due) = super::escalations::running_bureau_due(&dues) {
+            bureau.insert(src.dispute_id.clone(), (due.deadline, due.due.due_at));
+        }
+    }
     let mut items: Vec<FollowedItem> = rows
         .iter()
         .map(|row| FollowedItem {
@@ -465,6 +482,7 @@ pub fn followed_list(
                 .get(&row.follow.dispute_id)
                 .map(|&(n, at)| (n, crate::store::from_db_time(at))),
             visits: visits.get(&row.follow.dispute_id).copied(),
+            bureau: bureau.get(&row.follow.dispute_id).copied(),
             row: row.clone(),
         })
         .collect();

@@ -141,14 +141,21 @@ pub fn send_reminders(
     Ok(sent)
 }
 
+/// How long after a bureau's limit passed unmet its officer is still told once.
+const OVERDUE_NOTICE_DAYS: i64 = 7;
+
 /// Reminds the officer who follows an escalated dispute of the bureau's own limits on it
 /// (docs/escalation.md#the-bureaus-own-deadlines): `reminders.working_days_before` each limit's
-/// due moment, and once when it passed unmet. Each goes out once; returns how many went out.
+/// due moment, and once when it passed unmet (within [`OVERDUE_NOTICE_DAYS`]); nothing when
+/// reminders are off. Each goes out once per officer; returns how many went out.
 pub fn send_bureau_reminders(
     conn: &mut DbConn,
     ctx: &CaseContext,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    if ctx.reminder_working_days.is_empty() {
+        return Ok(0);
+    }
     let followed = crate::store::following::followed_escalations(conn)?;
     let mut sent = 0;
     for chunk in followed.chunks(ctx.sweep_page.max(1) as usize) {
@@ -157,7 +164,7 @@ pub fn send_bureau_reminders(
             let Some((_, officer)) = chunk.iter().find(|(id, _)| *id == src.escalation_id) else {
                 continue;
             };
-            for due in crate::oversight::bureau::dues_of(&ctx.calendar, &src)? {
+            for due in super::escalations::bureau_dues_of_source(&ctx.calendar, &src)? {
                 if due.met_at.is_some() {
                     continue;
                 }
@@ -173,25 +180,28 @@ pub fn send_bureau_reminders(
                     })
                     .map(|offset| (format!("before:{offset}"), "notice-bureau-due"))
                     .collect();
-                if now >= due_at {
+                // Once when it passed, within a week: naming an officer on a long stuck case
+                // does not bring every limit it missed.
+                if now >= due_at && now - due_at < Duration::days(OVERDUE_NOTICE_DAYS) {
                     moments.push(("overdue".into(), "notice-bureau-overdue"));
                 }
                 for (when, message) in moments {
+                    // Per officer: one named later gets what is still to come.
                     let key = format!(
-                        "bureau:{}:{}:{}:{when}",
+                        "bureau:{}:{}:{}:{officer}:{when}",
                         src.escalation_id,
                         due.deadline.as_str(),
                         due_at.timestamp()
                     );
                     let told = crate::store::write_transaction(conn, |conn| {
-                        if !claim_reminder(conn, &key, now)? {
-                            return Ok::<_, StoreError>(false);
-                        }
                         let Some(officer) =
                             crate::store::users::find_user(conn, officer)?.filter(|u| u.is_active)
                         else {
-                            return Ok(false);
+                            return Ok::<_, StoreError>(false);
                         };
+                        if !claim_reminder(conn, &key, now)? {
+                            return Ok(false);
+                        }
                         let Some((dispute, _)) = find_dispute(conn, &src.dispute_id)? else {
                             return Ok(false);
                         };

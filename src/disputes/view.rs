@@ -275,7 +275,8 @@ impl BureauDueDto {
 }
 
 /// The bureau's limits on escalation `e` of dispute `d` whose handling steps are `steps`
-/// (oldest first), under the dispute's policy; none before the escalation reached the queue.
+/// (oldest first), under the dispute's policy; none before the escalation reached the queue,
+/// nor for one sent to another authority's gateway (the limits are the builtin queue's).
 pub fn bureau_dues_of(
     calendar: &Calendar,
     d: &Dispute,
@@ -285,7 +286,17 @@ pub fn bureau_dues_of(
     let Some(arrived) = e.delivered_at.map(from_db_time) else {
         return Ok(Vec::new());
     };
-    Ok(bureau_dues(&policy_of(d)?.bureau, calendar, arrived, steps))
+    if e.connector != crate::config::BUILTIN_CONNECTOR {
+        return Ok(Vec::new());
+    }
+    let state: EscalationState = e.state.parse()?;
+    Ok(bureau_dues(
+        &policy_of(d)?.bureau,
+        calendar,
+        arrived,
+        state,
+        steps,
+    ))
 }
 
 /// A handling step of an escalation, as its timeline entry recorded it.

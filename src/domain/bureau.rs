@@ -17,8 +17,8 @@ text_enum! {
         Acceptance,
         /// End a mediation that reached no agreement: counted from the acceptance.
         Mediation,
-        /// Tell both parties that the mediation ended: counted from its end. The platform tells
-        /// them in the app as the end is recorded, so it is met by that step.
+        /// Tell both parties that the mediation ended without agreement: counted from its end.
+        /// The platform tells them as the end is recorded, so it is met by that step.
         Notification,
         /// Verify and decide whether to open a case (立案) after a failed mediation.
         CaseDecision,
@@ -87,7 +87,8 @@ impl BureauDeadline {
             Self::Acceptance => false,
             // A gateway may report mediating without accepted before it.
             Self::Mediation => matches!(state, S::Accepted | S::Mediating),
-            Self::Notification => matches!(state, S::Mediated | S::MediationFailed),
+            // The statute's notice is of the mediation's termination without agreement.
+            Self::Notification => state == S::MediationFailed,
             Self::CaseDecision => state == S::MediationFailed,
         }
     }
@@ -102,7 +103,7 @@ impl BureauDeadline {
                 S::Mediated | S::MediationFailed | S::CaseFiled | S::Closed
             ),
             // The end of the mediation is told to both parties as it is recorded.
-            Self::Notification => matches!(state, S::Mediated | S::MediationFailed),
+            Self::Notification => state == S::MediationFailed,
             Self::CaseDecision => matches!(state, S::CaseFiled | S::Closed),
         }
     }
@@ -126,13 +127,16 @@ impl BureauDue {
     }
 }
 
-/// The bureau's limits on an escalation that reached its queue at `arrived_at`, with the
-/// handling steps recorded since (oldest first): each limit that has started, with its due
-/// moment and, once met, when.
+/// The bureau's limits on an escalation that reached its queue at `arrived_at`, is now in
+/// `state`, with the handling steps recorded since (oldest first): each limit that has
+/// started, with its due moment and, once met, when. A limit the escalation is past without a
+/// recorded step that met it (an imported or generated history) is left out: when it was met
+/// is not known.
 pub fn bureau_dues(
     limits: &BureauLimits,
     calendar: &Calendar,
     arrived_at: DateTime<Utc>,
+    state: EscalationState,
     steps: &[(EscalationState, DateTime<Utc>)],
 ) -> Vec<BureauDue> {
     let mut out = Vec::new();
@@ -152,6 +156,9 @@ pub fn bureau_dues(
             .iter()
             .find(|(state, _)| deadline.met_by(*state))
             .map(|(_, at)| *at);
+        if met_at.is_none() && (deadline.met_by(state) || state.is_final()) {
+            continue;
+        }
         let working_days = limits.of(deadline);
         out.push(BureauDue {
             deadline,
@@ -183,7 +190,7 @@ mod tests {
         let calendar = Calendar::default();
         let limits = BureauLimits::default();
         // Arrived on Tuesday 1 December: 7 working days end on Thursday 10 December.
-        let only_arrived = bureau_dues(&limits, &calendar, at(1), &[]);
+        let only_arrived = bureau_dues(&limits, &calendar, at(1), S::Delivered, &[]);
         assert_eq!(only_arrived.len(), 1);
         assert_eq!(only_arrived[0].deadline, BureauDeadline::Acceptance);
         assert_eq!(
@@ -203,7 +210,7 @@ mod tests {
             (S::MediationFailed, at(21)),
             (S::CaseFiled, at(30)),
         ];
-        let dues = bureau_dues(&limits, &calendar, at(1), &steps);
+        let dues = bureau_dues(&limits, &calendar, at(1), S::CaseFiled, &steps);
         let kinds: Vec<_> = dues.iter().map(|d| d.deadline).collect();
         assert_eq!(kinds, BureauDeadline::ALL);
         let by = |k| dues.iter().find(|d| d.deadline == k).unwrap();
@@ -218,9 +225,19 @@ mod tests {
         assert_eq!(by(BureauDeadline::CaseDecision).on_time(), Some(true));
 
         // A refusal to accept meets the acceptance limit and starts nothing else.
-        let refused = bureau_dues(&limits, &calendar, at(1), &[(S::NotAccepted, at(3))]);
+        let refused = bureau_dues(
+            &limits,
+            &calendar,
+            at(1),
+            S::NotAccepted,
+            &[(S::NotAccepted, at(3))],
+        );
         assert_eq!(refused.len(), 1);
         assert_eq!(refused[0].met_at, Some(at(3)));
+
+        // A history without its steps (a generated one) shows no limit it is past.
+        assert!(bureau_dues(&limits, &calendar, at(1), S::Closed, &[]).is_empty());
+        assert!(bureau_dues(&limits, &calendar, at(1), S::Accepted, &[]).is_empty());
     }
 
     #[test]

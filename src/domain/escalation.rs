@@ -97,6 +97,15 @@ impl EscalationState {
         false
     }
 
+    /// Whether the handling ends here unless someone closes it: nothing of the bureau's is
+    /// left to do by a deadline (docs/escalation.md#the-bureaus-own-deadlines).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::NotAccepted | Self::Mediated | Self::CaseFiled | Self::Closed
+        )
+    }
+
     /// Whether a change to this state needs a note (the reason of a refusal).
     pub fn needs_note(self) -> bool {
         self == Self::NotAccepted

@@ -115,8 +115,8 @@ pub async fn list_for(
             let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
             let mut running = std::collections::HashMap::new();
             for src in bureau_sources(conn, &ids)? {
-                let dues = crate::oversight::bureau::dues_of(&calendar, &src)?;
-                if let Some(due) = crate::oversight::bureau::running(&dues) {
+                let dues = crate::disputes::escalations::bureau_dues_of_source(&calendar, &src)?;
+                if let Some(due) = crate::disputes::escalations::running_bureau_due(&dues) {
                     running.insert(src.escalation_id.clone(), (due.deadline, due.due.due_at));
                 }
             }

@@ -371,6 +371,10 @@ pub struct FollowedCaseDto {
     pub last_visited_on: Option<NaiveDate>,
     /// The consumer's rating in the app, if any.
     pub rating: Option<i64>,
+    /// Once escalated to the builtin queue, the bureau's limit running on it
+    /// (docs/escalation.md#the-bureaus-own-deadlines), and its due moment.
+    pub bureau_deadline: Option<crate::domain::bureau::BureauDeadline>,
+    pub bureau_due_at: Option<DateTime<Utc>>,
 }
 
 /// The disputes an officer follows (我跟踪的案件): those still handled first, the nearest due
@@ -394,11 +398,11 @@ pub async fn list_for(
     auth: &AuthUser,
     query: FollowedQuery,
 ) -> Result<Vec<FollowedCaseDto>, ApiError> {
-    let actor = auth.actor.clone();
+    let (actor, calendar) = (auth.actor.clone(), state.calendars.current());
     state
         .db
         .read(Some(&auth.user.id), move |conn| {
-            let items = rules::followed_list(conn, &actor, query.officer_id.as_deref())?;
+            let items = rules::followed_list(conn, &calendar, &actor, query.officer_id.as_deref())?;
             items
                 .into_iter()
                 .map(|i| -> Result<_, ApiError> {
@@ -422,6 +426,8 @@ pub async fn list_for(
                         return_visits: i.visits.map_or(0, |v| v.0),
                         last_visited_on: i.visits.map(|v| v.1),
                         rating: r.rating,
+                        bureau_deadline: i.bureau.map(|(d, _)| d),
+                        bureau_due_at: i.bureau.map(|(_, at)| at),
                     })
                 })
                 .collect()

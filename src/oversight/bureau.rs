@@ -7,37 +7,12 @@ use chrono_tz::Asia::Shanghai;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::bureau::{BureauDeadline, BureauDue, bureau_dues};
+use crate::disputes::escalations::bureau_dues_of_source as dues_of;
+use crate::domain::bureau::BureauDeadline;
 use crate::domain::calendar::{Calendar, start_of_day};
-use crate::domain::escalation::EscalationState;
-use crate::domain::policy::DeadlinePolicy;
 use crate::domain::region::RegionCode;
-use crate::store::escalations::{BureauSource, bureau_sources_in_region};
-use crate::store::{DbConn, StoreError, from_db_time, to_db_time};
-
-/// The limits of the escalation `src` describes, as they stand.
-pub fn dues_of(calendar: &Calendar, src: &BureauSource) -> Result<Vec<BureauDue>, StoreError> {
-    let policy: DeadlinePolicy = serde_json::from_str(&src.policy)
-        .map_err(|e| StoreError::Corrupt(format!("dispute policy: {e}")))?;
-    let steps: Vec<(EscalationState, DateTime<Utc>)> = src
-        .steps
-        .iter()
-        .filter_map(|(state, at)| Some((state.parse().ok()?, from_db_time(*at))))
-        .collect();
-    Ok(bureau_dues(
-        &policy.bureau,
-        calendar,
-        from_db_time(src.arrived_at),
-        &steps,
-    ))
-}
-
-/// The limit that runs now, if any: the one due first among those not yet met.
-pub fn running(dues: &[BureauDue]) -> Option<&BureauDue> {
-    dues.iter()
-        .filter(|d| d.met_at.is_none())
-        .min_by_key(|d| d.due.due_at)
-}
+use crate::store::escalations::bureau_sources_in_region;
+use crate::store::{DbConn, StoreError, to_db_time};
 
 /// How one kind of limit was kept over a period.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]

@@ -266,6 +266,8 @@ pub fn queue(
 #[derive(Debug, Clone)]
 pub struct BureauSource {
     pub escalation_id: String,
+    /// Where it stands now.
+    pub state: String,
     pub dispute_id: String,
     pub case_number: String,
     pub region_code: String,
@@ -277,6 +279,7 @@ pub struct BureauSource {
 }
 
 type SourceRow = (
+    String,
     String,
     String,
     String,
@@ -307,10 +310,11 @@ fn with_steps(conn: &mut DbConn, rows: Vec<SourceRow>) -> Result<Vec<BureauSourc
     Ok(rows
         .into_iter()
         .filter_map(
-            |(id, dispute_id, case_number, region_code, policy, arrived)| {
+            |(id, state, dispute_id, case_number, region_code, policy, arrived)| {
                 Some(BureauSource {
                     steps: steps.remove(&id).unwrap_or_default(),
                     escalation_id: id,
+                    state,
                     dispute_id,
                     case_number,
                     region_code,
@@ -326,6 +330,7 @@ macro_rules! source_columns {
     () => {
         (
             escalations::id,
+            escalations::state,
             escalations::dispute_id,
             disputes::case_number,
             disputes::region_code,
@@ -335,11 +340,27 @@ macro_rules! source_columns {
     };
 }
 
-/// The bureau's sources of those of escalations `ids` that reached the queue.
+/// The bureau's sources of those of escalations `ids` that reached the builtin queue.
 pub fn bureau_sources(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<BureauSource>, StoreError> {
     let rows: Vec<SourceRow> = escalations::table
         .inner_join(disputes::table)
         .filter(escalations::id.eq_any(ids))
+        .filter(escalations::connector.eq(crate::config::BUILTIN_CONNECTOR))
+        .filter(escalations::delivered_at.is_not_null())
+        .select(source_columns!())
+        .load(conn)?;
+    with_steps(conn, rows)
+}
+
+/// The bureau's sources of the escalations of disputes `ids` that reached the builtin queue.
+pub fn bureau_sources_of_disputes(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> Result<Vec<BureauSource>, StoreError> {
+    let rows: Vec<SourceRow> = escalations::table
+        .inner_join(disputes::table)
+        .filter(escalations::dispute_id.eq_any(ids))
+        .filter(escalations::connector.eq(crate::config::BUILTIN_CONNECTOR))
         .filter(escalations::delivered_at.is_not_null())
         .select(source_columns!())
         .load(conn)?;
@@ -347,23 +368,30 @@ pub fn bureau_sources(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<BureauSourc
 }
 
 /// The bureau's sources of the escalations of the region with code prefix `prefix` (or inside
-/// it) that reached the queue by `until`, except those closed before `since`: every one whose
-/// limits can run or be met from `since` on.
+/// it) that reached the builtin queue by `until` and whose limits can run or be met from
+/// `since` on: those still with something to do by a deadline, and those with a step since.
 pub fn bureau_sources_in_region(
     conn: &mut DbConn,
     prefix: &str,
     since: NaiveDateTime,
     until: NaiveDateTime,
 ) -> Result<Vec<BureauSource>, StoreError> {
-    let closed_before = escalation_updates::table
-        .filter(escalation_updates::status.eq(EscalationState::Closed.as_str()))
-        .filter(escalation_updates::created_at.lt(since))
-        .select(escalation_updates::escalation_id);
+    let done: Vec<&str> = EscalationState::ALL
+        .iter()
+        .filter(|s| s.is_final())
+        .map(|s| s.as_str())
+        .collect();
+    let stepped_since = diesel::dsl::exists(
+        escalation_updates::table
+            .filter(escalation_updates::escalation_id.eq(escalations::id))
+            .filter(escalation_updates::created_at.ge(since)),
+    );
     let rows: Vec<SourceRow> = escalations::table
         .inner_join(disputes::table)
         .filter(crate::in_region!(disputes::region_code, prefix))
+        .filter(escalations::connector.eq(crate::config::BUILTIN_CONNECTOR))
         .filter(escalations::delivered_at.le(until))
-        .filter(diesel::dsl::not(escalations::id.eq_any(closed_before)))
+        .filter(escalations::state.ne_all(done).or(stepped_since))
         .order(escalations::id)
         .select(source_columns!())
         .load(conn)?;

@@ -235,6 +235,7 @@ pub fn followed_escalations(conn: &mut DbConn) -> Result<Vec<(String, String)>, 
     use super::schema::escalations;
     Ok(followed_cases::table
         .inner_join(escalations::table.on(escalations::dispute_id.eq(followed_cases::dispute_id)))
+        .filter(escalations::connector.eq(crate::config::BUILTIN_CONNECTOR))
         .filter(escalations::delivered_at.is_not_null())
         .filter(escalations::state.ne(crate::domain::escalation::EscalationState::Closed.as_str()))
         .order(escalations::id)

@@ -77,6 +77,15 @@ async fn the_bureau_keeps_its_statutory_limits_and_its_on_time_rate(app: TestApp
     )
     .await
     .expect(200);
+    let mine = app.get("/api/v1/followed-cases", Some(&xihu)).await;
+    assert_eq!(
+        (
+            &mine.body[0]["bureau_deadline"],
+            &mine.body[0]["bureau_due_at"]
+        ),
+        (&json!("acceptance"), &acceptance[0]["due"]["due_at"]),
+        "the officer's list gives the bureau's running limit"
+    );
     app.advance(Duration::days(10));
     app.sweep().await;
     let xihu = app.demo_token("reg.xihu@odr.demo").await;
@@ -209,7 +218,10 @@ async fn the_bureau_keeps_its_statutory_limits_and_its_on_time_rate(app: TestApp
     let page = regulator.get(&format!("/disputes/{id}")).await;
     assert!(page.html.contains("id=\"bureau-deadlines\""));
     assert!(page.html.contains("核查并决定是否立案"));
-    assert!(page.html.contains("自 2026-11-27 10:00 起算 7 个工作日。"));
+    assert!(
+        page.html
+            .contains("自 2026-11-27 10:00 的次日起计 7 个工作日（当日不计）。")
+    );
 }
 
 async fn a_policy_s_bureau_limits_are_checked_and_listed(app: TestApp) {

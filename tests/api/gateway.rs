@@ -162,6 +162,7 @@ gateway_tests! {
 
         let view = escalation_of(&app, &dispute).await;
         assert_eq!(view["escalation"]["state"], "delivered");
+        assert_eq!(view["escalation"]["bureau_deadlines"], json!([]), "another authority's limits are its own");
         app.run_pending_jobs().await;
         assert_eq!(received(&gateway).await.len(), 1, "delivered once");
         let told_regulators = app.sent_emails().iter().any(|e| e.to.starts_with("reg.") && e.text.contains("12315"));

@@ -47,14 +47,22 @@ async fn followed_page(s: Session) -> Result<HttpResponse, PageError> {
     list.empty = list.s("you-follow-no-dispute-yet");
     for item in items {
         let f = &list.frame;
-        let due = match item.due.zip(item.due_at) {
-            Some((deadline, at)) => {
+        // The unit's due moment while it handles the dispute; once escalated, the bureau's.
+        let running = match (item.due, item.bureau_deadline) {
+            (Some(deadline), _) => item.due_at.map(|at| (labels::of(f.l, deadline), at)),
+            (None, Some(deadline)) => item.bureau_due_at.map(|at| (labels::of(f.l, deadline), at)),
+            (None, None) => None,
+        };
+        let due = match running {
+            Some((what, at)) => {
                 let style = if at < f.now { "bad" } else { "warn" };
-                Cell::badge(f.countdown(&at), style).with_note(format!(
-                    "{} {}",
-                    labels::of(f.l, deadline),
-                    f.time(&at)
-                ))
+                let whose = if item.due.is_some() {
+                    ""
+                } else {
+                    f.s("bureau-due")
+                };
+                Cell::badge(f.countdown(&at), style)
+                    .with_note(format!("{whose} {what} {}", f.time(&at)).trim().to_string())
             }
             None => Cell::text(item.concluded_at.map_or_else(String::new, |at| {
                 format!("{} {}", f.s("concluded-on"), f.date(&at))

@@ -17,6 +17,8 @@ figures-first-contact-rate = First-contact rate
 figures-first-contact-is-the = First contact is the business's first answer: a message, an offer or a documented decline. The rate is the share answered by the first-contact due date. Each dispute counts once: in the period it was answered if the answer came in time, otherwise in the period its first-contact due date fell. A dispute withdrawn before that date without an answer is not counted.
 figures-satisfaction = Satisfaction
 figures-the-consumers-ratings-1 = The consumers' ratings (1–5 stars) of disputes that ended in the period, or where a consumer gave none in the app, the satisfaction they stated at the regulator's latest return visit: the mean, and the share rated 4 or 5.
+figures-bureau-on-time-rate = The bureau's on-time rate (12315)
+figures-the-bureau-s-limits = The regulator's statutory limits on disputes that reached its 12315 queue: decide whether to accept within 7 working days of arrival; end the mediation within 45 working days of acceptance; tell both parties when a mediation ends without agreement (the platform tells them as it is recorded); after a failed mediation, verify and decide on a case within 15 working days (the start day not counted; public holidays skipped, make-up working days counted). On-time rate = limits met on time in the period ÷ limits met or due in the period (telling the parties is not counted).
 figures-other-figures = Other figures
 figures-average-cycle-working-days = Average cycle: working days from filing to the end of handling.
 figures-loss-recovered-the-amounts = Loss recovered: the amounts of settlements the consumer confirmed as fulfilled.

@@ -645,7 +645,7 @@ concluded-on = Concluded on
 
 ## The bureau's own deadlines (docs/escalation.md#the-bureaus-own-deadlines)
 bureau-due = Bureau's due date
-bureau-deadlines = The bureau's time limits
+bureau-deadlines = The regulator's time limits
 bureau-deadline = Limit
 bureau-started = Started
 bureau-met = Met
@@ -653,5 +653,6 @@ bureau-on-time = On time
 bureau-late = Late
 bureau-running = Running
 bureau-on-time-rate = The bureau's on-time rate (12315)
-bureau-running-now = { $running } of the bureau's limits are running, { $overdue } of them past due.
-counted-in-working-days-from = { $days } working days from { $from }.
+bureau-running-now = The bureau's limits running: { $running }; past due: { $overdue }.
+counted-in-working-days-from = { $days } working days counted from the day after { $from }.
+bureau-provisional = That year's holidays are not published yet: counted Monday to Friday for now.

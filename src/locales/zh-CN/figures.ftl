@@ -17,6 +17,8 @@ figures-first-contact-rate = 首次响应及时率
 figures-first-contact-is-the = 首次响应指经营者的第一次答复：一条消息、一个和解方案或一份书面拒绝。及时率是在首次响应期限内答复的比例。每件纠纷只计一次：按时答复的计入答复当期，否则计入首次响应期限所在的当期。消费者在该期限前撤回且经营者尚未答复的，不计入。
 figures-satisfaction = 满意度
 figures-the-consumers-ratings-1 = 本期办结纠纷中消费者的评价（1–5 星；未在平台评价的，按监管部门最近一次回访时消费者表态的满意度）：平均分，以及 4–5 星所占比例。
+figures-bureau-on-time-rate = 本局按时办理率（12315）
+figures-the-bureau-s-limits = 市场监管部门对转入本局 12315 队列的纠纷的法定时限：自转入之日起 7 个工作日内决定是否受理；受理后 45 个工作日内终结调解；调解终结（未达成协议）时告知双方，平台在记录的同时即已通知；调解不成的，15 个工作日内核查并决定是否立案（当日不计；法定节假日不计，调休上班日计入）。按时办理率 = 本期内按时完成的时限 ÷ 本期内完成或到期的时限（告知双方不计入）。
 figures-other-figures = 其他指标
 figures-average-cycle-working-days = 平均办理工作日：从受理到办结的工作日数的平均值。
 figures-loss-recovered-the-amounts = 挽回经济损失：消费者确认已履行的和解金额之和。

@@ -628,7 +628,7 @@ concluded-on = 办结于
 
 ## The bureau's own deadlines (docs/escalation.md#the-bureaus-own-deadlines)
 bureau-due = 本局期限
-bureau-deadlines = 本局办理时限
+bureau-deadlines = 市场监管部门办理时限
 bureau-deadline = 时限
 bureau-started = 起算
 bureau-met = 完成
@@ -637,4 +637,5 @@ bureau-late = 超时
 bureau-running = 进行中
 bureau-on-time-rate = 本局按时办理率（12315）
 bureau-running-now = 本局正在计时的时限 { $running } 项，其中已超时 { $overdue } 项。
-counted-in-working-days-from = 自 { $from } 起算 { $days } 个工作日。
+counted-in-working-days-from = 自 { $from } 的次日起计 { $days } 个工作日（当日不计）。
+bureau-provisional = 该年节假日安排尚未发布，暂按周一至周五计算。
