@@ -176,6 +176,9 @@ pub async fn timeliness_for(
     date: Option<chrono::NaiveDate>,
 ) -> Result<crate::oversight::bureau::BureauFigures, ApiError> {
     let region = region_of(auth)?;
+    let mut errors = crate::error::FieldErrors::default();
+    crate::oversight::check_day(&mut errors, "date", date);
+    errors.finish()?;
     let now = state.clock.now();
     let day = date.unwrap_or_else(|| now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive());
     let month = crate::oversight::period_around(crate::oversight::PeriodKind::Month, day);

@@ -207,6 +207,14 @@ async fn the_bureau_keeps_its_statutory_limits_and_its_on_time_rate(app: TestApp
     )
     .await
     .expect_problem(422, "validation_failed");
+    let ancient = app
+        .get(
+            "/api/v1/escalations/timeliness?date=0001-01-01",
+            Some(&xihu),
+        )
+        .await;
+    ancient.expect_problem(422, "validation_failed");
+    assert_eq!(ancient.failing_fields(), ["date"]);
 
     // The dashboard gives the bureau's rate beside the units'; the dispute page each limit.
     let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
@@ -216,6 +224,10 @@ async fn the_bureau_keeps_its_statutory_limits_and_its_on_time_rate(app: TestApp
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(row.contains("(2/3)"), "{row}");
     let page = regulator.get(&format!("/disputes/{id}")).await;
+    assert!(
+        page.html.contains("<br>调解失败：双方分歧较大"),
+        "the timeline names each 12315 step"
+    );
     assert!(page.html.contains("id=\"bureau-deadlines\""));
     assert!(page.html.contains("核查并决定是否立案"));
     assert!(

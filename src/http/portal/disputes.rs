@@ -356,11 +356,18 @@ impl DisputePageView {
             .unwrap_or("")
     }
 
-    /// What a regulator's entry on the timeline says: an urge's message; a return visit's day,
-    /// channel and satisfaction (docs/following.md).
+    /// What a regulator's entry on the timeline says: a 12315 step and its note; an urge's
+    /// message; a return visit's day, channel and satisfaction (docs/following.md).
     fn entry_detail(&self, t: &crate::disputes::view::TimelineDto) -> Option<String> {
         let f = &self.f;
         match t.kind {
+            TimelineKind::EscalationStatus => {
+                let step = f.escalation_state(t.detail["status"].as_str()?).to_string();
+                Some(match t.detail["note"].as_str() {
+                    Some(note) => format!("{step}{}{note}", f.s("colon")),
+                    None => step,
+                })
+            }
             TimelineKind::Urged => Some(t.detail["message"].as_str()?.to_string()),
             TimelineKind::ReturnVisit => {
                 let channel = VisitChannel::parse(t.detail["channel"].as_str()?)?;

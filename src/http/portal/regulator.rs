@@ -584,7 +584,7 @@ async fn escalation_list(s: Session, error: Option<ApiError>) -> Result<HttpResp
             vec![
                 list.form(format!("/escalations/{}", item.id), "record", "")
                     .choice("status", list.s("next-step"), steps)
-                    .field("note", list.s("note-optional"), false),
+                    .field("note", list.s("note-required-when-not-accepted"), false),
             ]
         };
         list.rows.push(Row {
