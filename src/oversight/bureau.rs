@@ -15,9 +15,9 @@ use crate::store::escalations::bureau_sources_in_region;
 use crate::store::{DbConn, StoreError, to_db_time};
 
 /// How one kind of limit was kept over a period.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KeptCount {
-    pub deadline: Option<BureauDeadline>,
+    pub deadline: BureauDeadline,
     /// Limits judged in the period: met in it, or due in it and not met by then.
     pub judged: i64,
     /// Of those, met by their due moment.
@@ -68,8 +68,9 @@ pub fn figures(
     let mut by: Vec<KeptCount> = counted
         .iter()
         .map(|d| KeptCount {
-            deadline: Some(*d),
-            ..KeptCount::default()
+            deadline: *d,
+            judged: 0,
+            on_time: 0,
         })
         .collect();
     let (mut running_now, mut overdue_now) = (0, 0);

@@ -549,6 +549,30 @@ async fn an_officer_follows_a_case_from_the_dispute_page_to_the_return_visit(app
     let owner = app.demo_token("owner.xixi@odr.demo").await;
     assert_eq!(satisfaction(&app, &owner).await, (json!(4.0), json!(1)));
 
+    // Ending the following asks for a tick first.
+    let unconfirmed = officer
+        .post(
+            &format!("/disputes/{id}/unfollow"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(unconfirmed.status, 422);
+    assert!(unconfirmed.html.contains("请勾选确认"));
+    let ended = officer
+        .post(
+            &format!("/disputes/{id}/unfollow"),
+            &[("csrf", csrf.as_str()), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(ended.status, 303);
+    assert!(
+        officer
+            .get(ended.location())
+            .await
+            .html
+            .contains("已结束专人跟踪")
+    );
+
     // Nobody else reaches the forms.
     let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
     let theirs = owner.get(&format!("/disputes/{id}")).await;

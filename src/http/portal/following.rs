@@ -147,15 +147,26 @@ async fn follow(
     back_to_dispute(s, id, outcome, done).await
 }
 
+/// The form ending a following: its box ticked to confirm.
+#[derive(Debug, Deserialize)]
+pub struct UnfollowForm {
+    csrf: String,
+    confirm: Option<String>,
+}
+
 async fn unfollow(
     s: Session,
     path: web::Path<String>,
-    form: web::Form<super::session::CsrfForm>,
+    form: web::Form<UnfollowForm>,
 ) -> Result<HttpResponse, PageError> {
     s.check_form(&form.csrf)?;
     let auth = s.account_as(&[Role::Regulator])?;
     let id = path.into_inner();
-    let outcome = api::unfollow_for(&s.state, &auth, id.clone()).await;
+    let outcome = if form.confirm.as_deref() == Some("yes") {
+        api::unfollow_for(&s.state, &auth, id.clone()).await
+    } else {
+        Err(invalid("confirm", "unconfirmed", "tick to confirm"))
+    };
     back_to_dispute(s, id, outcome, "unfollowed").await
 }
 

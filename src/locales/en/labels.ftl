@@ -122,6 +122,7 @@ field_error-invalid_amount = Amounts are 0 or more; a claim is at most ten times
 field_error-invalid_number = Give a number.
 field_error-confirmation_required = Tick the box to confirm.
 field_error-deletion_unconfirmed = Tick to confirm before deleting.
+field_error-unconfirmed = Tick the box to confirm.
 field_error-invalid_status = Not a valid status.
 field_error-out_of_range = Out of the allowed range.
 field_error-invalid_rating = Choose 1 to 5 stars.

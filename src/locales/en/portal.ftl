@@ -622,6 +622,7 @@ officer = Officer
 follow-reason = Why
 name-the-officer = Name and tell the officer
 end-the-following = Stop following
+nobody-will-follow-it-then = Confirm: nobody follows the case after this, and the officer is told
 urge-the-unit-its-staff-are-told = Urge the unit (every active member of its staff is told; it goes on the timeline)
 e-g-contact-the-consumer-by-tomorrow = E.g. contact the consumer by tomorrow evening and tell us how it stands.
 urge = Urge

@@ -122,6 +122,7 @@ field_error-invalid_amount = 金额不正确：金额不能为负数；索赔金
 field_error-invalid_number = 请填写数字。
 field_error-confirmation_required = 请勾选确认后再撤回。
 field_error-deletion_unconfirmed = 请勾选确认后再删除。
+field_error-unconfirmed = 请勾选确认。
 field_error-invalid_status = 状态不正确。
 field_error-out_of_range = 超出允许的范围。
 field_error-invalid_rating = 请选择 1 到 5 星。

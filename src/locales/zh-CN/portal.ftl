@@ -605,6 +605,7 @@ officer = 跟踪人
 follow-reason = 跟踪原因
 name-the-officer = 指定并通知
 end-the-following = 结束跟踪
+nobody-will-follow-it-then = 确认结束：此后无人跟踪本案，跟踪人会收到通知
 urge-the-unit-its-staff-are-told = 向经营者催办（通知其全部在岗人员，并记入处理经过）
 e-g-contact-the-consumer-by-tomorrow = 例如：请于明日下班前联系消费者并反馈处理情况。
 urge = 催办
