@@ -371,9 +371,34 @@ pub fn bureau_dues_of_source(
     ))
 }
 
-/// The bureau's limit that runs now, if any: the one due first among those not yet met.
-pub fn running_bureau_due(dues: &[BureauDue]) -> Option<&BureauDue> {
-    dues.iter()
-        .filter(|d| d.met_at.is_none())
-        .min_by_key(|d| d.due.due_at)
+/// The bureau's limit running now on an escalation: the one due first among those not met.
+#[derive(Debug, Clone, Copy)]
+pub struct RunningLimit {
+    pub deadline: crate::domain::bureau::BureauDeadline,
+    pub due_at: DateTime<Utc>,
+}
+
+/// The running limit of each of the escalations `sources` describe that has one, by
+/// escalation id and by dispute id (the queue lists escalations, an officer's list disputes).
+pub fn running_limits(
+    calendar: &Calendar,
+    sources: &[BureauSource],
+) -> Result<HashMap<String, RunningLimit>, StoreError> {
+    let mut out = HashMap::new();
+    for src in sources {
+        let dues = bureau_dues_of_source(calendar, src)?;
+        let running = dues
+            .iter()
+            .filter(|d| d.met_at.is_none())
+            .min_by_key(|d| d.due.due_at);
+        if let Some(due) = running {
+            let limit = RunningLimit {
+                deadline: due.deadline,
+                due_at: due.due.due_at,
+            };
+            out.insert(src.escalation_id.clone(), limit);
+            out.insert(src.dispute_id.clone(), limit);
+        }
+    }
+    Ok(out)
 }

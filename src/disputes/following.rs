@@ -137,7 +137,7 @@ pub fn follow(
                 "reason",
                 Arg::Label("follow_reason", input.reason.to_string()),
             );
-            tell(conn, ctx, &officer.id, &dispute, what, now)?;
+            tell(conn, ctx, &officer, &dispute, what, now)?;
         }
         if let Some(before) = before.filter(|b| b.officer_id != officer.id) {
             tell_released(conn, ctx, actor, &before.officer_id, &dispute, now)?;
@@ -230,24 +230,20 @@ pub fn urge(
     })
 }
 
-/// Tells officer `officer_id`, if their account is active, `what` about `dispute`, in the app
-/// and by email.
+/// Tells `officer` `what` about `dispute`, in the app and by email.
 fn tell(
     conn: &mut DbConn,
     ctx: &CaseContext,
-    officer_id: &str,
+    officer: &User,
     dispute: &Dispute,
     what: Said,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let Some(officer) = find_user(conn, officer_id)?.filter(|u| u.is_active) else {
-        return Ok(());
-    };
     let notice = Notice::Update {
         case_number: dispute.case_number.clone(),
         what,
     };
-    send_notice(conn, ctx, [&officer], dispute, &notice, true, now)
+    send_notice(conn, ctx, [officer], dispute, &notice, true, now)
 }
 
 /// Tells the officer who followed `dispute` that they no longer do, unless they are `actor`.
@@ -262,14 +258,17 @@ fn tell_released(
     if officer_id == actor.user_id {
         return Ok(());
     }
-    tell(
-        conn,
-        ctx,
-        officer_id,
-        dispute,
-        Said::new("notice-unfollowed"),
-        now,
-    )
+    match find_user(conn, officer_id)?.filter(|u| u.is_active) {
+        Some(officer) => tell(
+            conn,
+            ctx,
+            &officer,
+            dispute,
+            Said::new("notice-unfollowed"),
+            now,
+        ),
+        None => Ok(()),
+    }
 }
 
 /// A return visit as the officer reports it.
@@ -468,13 +467,8 @@ pub fn followed_list(
         .filter(|r| r.status == Status::Escalated.as_str())
         .map(|r| r.follow.dispute_id.as_str())
         .collect();
-    let mut bureau = std::collections::HashMap::new();
-    for src in crate::store::escalations::bureau_sources_of_disputes(conn, &escalated)? {
-        let dues = super::escalations::bureau_dues_of_source(calendar, &src)?;
-        if let Some(due) = super::escalations::running_bureau_due(&dues) {
-            bureau.insert(src.dispute_id.clone(), (due.deadline, due.due.due_at));
-        }
-    }
+    let sources = crate::store::escalations::bureau_sources_of_disputes(conn, &escalated)?;
+    let bureau = super::escalations::running_limits(calendar, &sources)?;
     let mut items: Vec<FollowedItem> = rows
         .iter()
         .map(|row| FollowedItem {
@@ -482,7 +476,9 @@ pub fn followed_list(
                 .get(&row.follow.dispute_id)
                 .map(|&(n, at)| (n, crate::store::from_db_time(at))),
             visits: visits.get(&row.follow.dispute_id).copied(),
-            bureau: bureau.get(&row.follow.dispute_id).copied(),
+            bureau: bureau
+                .get(&row.follow.dispute_id)
+                .map(|b| (b.deadline, b.due_at)),
             row: row.clone(),
         })
         .collect();

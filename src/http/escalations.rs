@@ -113,13 +113,8 @@ pub async fn list_for(
             let wanted: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
             let rows = queue(conn, &prefix, &wanted, 200)?;
             let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-            let mut running = std::collections::HashMap::new();
-            for src in bureau_sources(conn, &ids)? {
-                let dues = crate::disputes::escalations::bureau_dues_of_source(&calendar, &src)?;
-                if let Some(due) = crate::disputes::escalations::running_bureau_due(&dues) {
-                    running.insert(src.escalation_id.clone(), (due.deadline, due.due.due_at));
-                }
-            }
+            let sources = bureau_sources(conn, &ids)?;
+            let running = crate::disputes::escalations::running_limits(&calendar, &sources)?;
             Ok::<_, ApiError>((rows, running))
         })
         .await?;
@@ -127,8 +122,8 @@ pub async fn list_for(
         .map(|r| {
             let bureau = running.get(&r.id).copied();
             Ok(EscalationItem {
-                bureau_deadline: bureau.map(|(d, _)| d),
-                bureau_due_at: bureau.map(|(_, at)| at),
+                bureau_deadline: bureau.map(|b| b.deadline),
+                bureau_due_at: bureau.map(|b| b.due_at),
                 id: r.id,
                 dispute_id: r.dispute_id,
                 case_number: r.case_number,
