@@ -71,6 +71,7 @@ pub struct Settings {
     pub reports: ReportSettings,
     pub storage: StorageSettings,
     pub webhooks: WebhookSettings,
+    pub sms: SmsSettings,
     #[serde(skip)]
     pub profile: Option<Profile>,
     /// The folder the settings were read from (calendars live below it).
@@ -275,6 +276,72 @@ pub struct WebhookSettings {
     /// Development and tests only: endpoints over plain http and at loopback or private
     /// addresses. Refused in production.
     pub allow_insecure: bool,
+}
+
+/// Text messages to consumers and, if chosen, to staff (docs/sms.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    pub provider: SmsProvider,
+    /// Whether the units' staff with a phone get text messages too (new disputes, due dates
+    /// coming near).
+    pub staff: bool,
+    /// How many messages one number gets at most in an hour, and in a day (Shanghai time);
+    /// the rest are logged as `rate_limited`, never sent.
+    pub per_number_hourly: i64,
+    pub per_number_daily: i64,
+    /// How long one call to the provider may take.
+    pub timeout_ms: u64,
+    /// The wait after the first failed attempt; it doubles with each further failure.
+    pub retry_base_secs: i64,
+    /// The longest wait between attempts.
+    pub retry_cap_secs: i64,
+    /// A message still failing this long after its event is given up.
+    pub give_up_hours: i64,
+    /// How long messages stay in the delivery log.
+    pub log_days: i64,
+    pub aliyun: AliyunSmsSettings,
+    /// Per event (`filed`, `first_contact`, …): the provider's approved template. An event
+    /// without one sends nothing.
+    pub templates: std::collections::BTreeMap<String, SmsTemplate>,
+}
+
+/// Who sends the text messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    /// None are queued.
+    Off,
+    /// Queued and written to the delivery log as sent, without leaving the machine
+    /// (development and the demo; refused in production).
+    Log,
+    /// Alibaba Cloud's Short Message Service (`SendSms`, signed RPC requests).
+    Aliyun,
+}
+
+/// An Alibaba Cloud SMS account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliyunSmsSettings {
+    pub endpoint: String,
+    pub region_id: String,
+    pub access_key_id: String,
+    pub access_key_secret: SecretString,
+    /// The approved signature (签名) the provider puts before each text.
+    pub sign_name: String,
+}
+
+/// One event's approved template: its code at the provider and its text with `${name}`
+/// values; optionally an English one for recipients who chose English.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsTemplate {
+    pub code: String,
+    pub text: String,
+    #[serde(default)]
+    pub en_code: String,
+    #[serde(default)]
+    pub en_text: String,
 }
 
 /// Where evidence files are kept, each under its SHA-256 (docs/architecture.md, "Evidence
@@ -644,6 +711,79 @@ pub enum ConfigError {
     Invalid { key: String, reason: String },
 }
 
+impl SmsSettings {
+    /// The limits are positive, each template names a known event and uses only that event's
+    /// values, and Alibaba Cloud has its account, signature and every template's code.
+    fn check(&self) -> Result<(), ConfigError> {
+        use crate::domain::sms::{SmsEvent, placeholders};
+        let invalid = |key: String, reason: String| Err(ConfigError::Invalid { key, reason });
+        if self.per_number_hourly <= 0
+            || self.per_number_daily < self.per_number_hourly
+            || self.timeout_ms == 0
+            || self.retry_base_secs <= 0
+            || self.retry_cap_secs < self.retry_base_secs
+            || self.give_up_hours <= 0
+            || self.log_days <= 0
+        {
+            return invalid(
+                "sms".into(),
+                "limits, waits and times must be positive, the daily limit at least the hourly one, the cap at least the base".into(),
+            );
+        }
+        for (name, template) in &self.templates {
+            let key = format!("sms.templates.{name}");
+            let Ok(event) = name.parse::<SmsEvent>() else {
+                let known: Vec<_> = SmsEvent::ALL.iter().map(|e| e.as_str()).collect();
+                return invalid(key, format!("is not an event; known: {}", known.join(", ")));
+            };
+            for text in [&template.text, &template.en_text] {
+                if let Some(unknown) = placeholders(text)
+                    .into_iter()
+                    .find(|v| !event.variables().contains(v))
+                {
+                    return invalid(
+                        key,
+                        format!(
+                            "uses ${{{unknown}}}; this event gives {}",
+                            event.variables().join(", ")
+                        ),
+                    );
+                }
+            }
+            if template.text.trim().is_empty() {
+                return invalid(key, "needs its text".into());
+            }
+            if self.provider == SmsProvider::Aliyun
+                && (template.code.trim().is_empty()
+                    || (!template.en_text.is_empty() && template.en_code.trim().is_empty()))
+            {
+                return invalid(
+                    key,
+                    "needs the code Alibaba Cloud gave the approved template (and en_code with en_text)".into(),
+                );
+            }
+        }
+        if self.provider == SmsProvider::Aliyun {
+            let a = &self.aliyun;
+            for (key, value) in [
+                ("endpoint", a.endpoint.as_str()),
+                ("region_id", a.region_id.as_str()),
+                ("access_key_id", a.access_key_id.as_str()),
+                ("access_key_secret", a.access_key_secret.expose_secret()),
+                ("sign_name", a.sign_name.as_str()),
+            ] {
+                if value.trim().is_empty() {
+                    return invalid(
+                        format!("sms.aliyun.{key}"),
+                        "must be set to send through Alibaba Cloud".into(),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Settings {
     /// Loads `base.toml`, the profile's file and `ODR__…` environment variables from `dir`,
     /// then validates the result.
@@ -808,6 +948,7 @@ impl Settings {
                 "timeout, waits, give-up time and endpoint count must be positive, the cap at least the base",
             );
         }
+        self.sms.check()?;
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             return invalid("email.from", "must be a mailbox such as `Name <addr@host>`");
         }
@@ -834,6 +975,20 @@ impl Settings {
                 return invalid(
                     "webhooks.allow_insecure",
                     "production sends webhooks only over https to public addresses",
+                );
+            }
+            if self.sms.provider == SmsProvider::Aliyun
+                && !self.sms.aliyun.endpoint.starts_with("https://")
+            {
+                return invalid(
+                    "sms.aliyun.endpoint",
+                    "production reaches the SMS provider over https",
+                );
+            }
+            if self.sms.provider == SmsProvider::Log {
+                return invalid(
+                    "sms.provider",
+                    "production sends text messages through a provider (aliyun) or not at all (off)",
                 );
             }
             if self.email.transport != EmailTransportKind::Smtp {
@@ -927,7 +1082,39 @@ mod tests {
     }
 
     #[test]
-    fn production_refuses_the_development_metrics_token() {
+    fn text_message_templates_use_their_events_values_and_aliyun_needs_its_account() {
+        let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        assert_eq!(settings.sms.provider, SmsProvider::Log);
+        settings.sms.templates.get_mut("offer").unwrap().text = "${case} ${due}".into();
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("sms.templates.offer") && error.contains("${due}"),
+            "{error}"
+        );
+        settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        let misspelt = settings.sms.templates["filed"].clone();
+        settings.sms.templates.insert("filing".into(), misspelt);
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("sms.templates.filing"), "{error}");
+        settings = Settings::load(&config_dir(), Profile::Local).unwrap();
+        settings.sms.provider = SmsProvider::Aliyun;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("code Alibaba Cloud gave"), "{error}");
+        for template in settings.sms.templates.values_mut() {
+            template.code = "SMS_1".into();
+            template.en_code = "SMS_2".into();
+        }
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("sms.aliyun.access_key_id"), "{error}");
+        settings.sms.aliyun.access_key_id = "LTAI".into();
+        settings.sms.aliyun.access_key_secret = SecretString::from("secret");
+        settings.sms.aliyun.sign_name = "杭州ODR".into();
+        settings.validate().unwrap();
+    }
+
+    /// The local profile run as production with real secrets and SMTP, but for the `/metrics`
+    /// token.
+    fn production_but_the_metrics_token() -> Settings {
         let mut settings = Settings::load(&config_dir(), Profile::Local).unwrap();
         settings.profile = Some(Profile::Production);
         settings.email.transport = EmailTransportKind::Smtp;
@@ -935,6 +1122,24 @@ mod tests {
             SecretString::from("a-real-secret-with-more-than-32-characters");
         settings.security.pii_key =
             SecretString::from("cHJvZHVjdGlvbi1rZXktb2YtMzItYnl0ZXMtbG9uZyE=");
+        settings
+    }
+
+    #[test]
+    fn production_sends_no_text_messages_to_the_log() {
+        let mut settings = production_but_the_metrics_token();
+        settings.logging.metrics_token = SecretString::from("a-real-metrics-token");
+        settings.webhooks.allow_insecure = false;
+        settings.sms.provider = SmsProvider::Log;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("sms.provider"), "{error}");
+        settings.sms.provider = SmsProvider::Off;
+        settings.validate().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_the_development_metrics_token() {
+        let settings = production_but_the_metrics_token();
         let error = settings.validate().unwrap_err().to_string();
         assert!(error.contains("logging.metrics_token"), "{error}");
     }

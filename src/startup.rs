@@ -93,6 +93,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         pii,
         mailer,
         metrics: HttpMetrics::new().context("metrics registry")?,
+        sms: crate::notify::sms::SmsOutbox::new(&settings.sms),
         settings: Arc::new(settings),
     })
 }
@@ -141,6 +142,7 @@ impl AppState {
                 self.settings.webhooks.clone(),
                 self.pii.clone(),
             ),
+            sms: crate::notify::sms::SmsSender::new(&self.settings.sms, self.pii.clone()),
         }
     }
 }

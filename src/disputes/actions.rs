@@ -273,6 +273,19 @@ pub fn act_on_read(
         let to = recipients(conn, &dispute, audience)?;
         send_notice(conn, ctx, &to, &dispute, &notice, by_email, now)?;
     }
+    let texted = super::texts::step_event(
+        action.event(),
+        acting.actor,
+        (from, next.status),
+        step.first_contact_now,
+    );
+    if let Some(event) = texted {
+        let offer_fen = match action {
+            Action::MakeOffer { amount_fen, .. } => Some(*amount_fen),
+            _ => None,
+        };
+        super::texts::to_consumer(conn, ctx, &dispute, event, offer_fen, now)?;
+    }
     Ok(())
 }
 

@@ -268,6 +268,7 @@ pub fn file_dispute(
     };
     let active = staff.iter().filter(|s| s.is_active);
     send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
+    super::texts::on_filed(conn, ctx, &dispute, consumer, &business.name, &staff, now)?;
     super::metrics::on_filed(conn, &dispute, business.association_id.clone())?;
     // Last, as it makes the unit's filings wait for each other until the commit, so the alert
     // rules see every earlier filing of the unit (the counters are written at the commit and

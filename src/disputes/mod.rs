@@ -14,6 +14,7 @@ pub mod notices;
 pub mod packet;
 pub mod reminders;
 pub mod retention;
+pub mod texts;
 pub mod timers;
 pub mod view;
 
@@ -53,6 +54,8 @@ pub struct CaseContext {
     pub report_hour: Option<u32>,
     /// How many disputes a sweep reads at a time.
     pub sweep_page: i64,
+    /// Makes the text messages of events (docs/sms.md).
+    pub sms: crate::notify::sms::SmsOutbox,
 }
 
 /// Why a use case refused or failed.

@@ -113,6 +113,7 @@ pub fn send_reminders(
                 let staff = list_staff(conn, &due.business_id)?;
                 let active = staff.iter().filter(|u| u.is_active);
                 send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
+                super::texts::due_soon(conn, ctx, &dispute, &staff, due.deadline, due.due_at, now)?;
                 let detail = serde_json::json!({
                     "deadline": due.deadline.as_str(),
                     "due_at": due.due_at,

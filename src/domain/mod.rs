@@ -25,6 +25,7 @@ pub mod policy;
 pub mod publication;
 pub mod region;
 pub mod role;
+pub mod sms;
 pub mod text;
 pub mod text_enum;
 pub mod unit;

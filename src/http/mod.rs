@@ -34,6 +34,7 @@ pub mod publications;
 pub mod reference;
 pub mod reply_templates;
 pub mod reports;
+pub mod sms;
 pub mod tables;
 pub mod telemetry;
 pub mod units;
@@ -71,6 +72,8 @@ pub struct AppState {
     pub reference: crate::store::reference::ReferenceCache,
     /// Evidence files: a folder or S3-compatible object storage (`storage.backend`).
     pub files: crate::files::FileStore,
+    /// Makes the text messages of events (`sms.provider`).
+    pub sms: crate::notify::sms::SmsOutbox,
 }
 
 impl AppState {
@@ -114,6 +117,7 @@ impl AppState {
                 .scheduled
                 .then_some(self.settings.reports.hour),
             sweep_page: self.settings.jobs.sweep_page,
+            sms: self.sms.clone(),
         }
     }
 
@@ -150,6 +154,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(publications::routes)
                 .configure(reply_templates::routes)
                 .configure(following::routes)
+                .configure(sms::routes)
                 .configure(reports::routes)
                 .configure(evaluation::routes)
                 .configure(alerts::routes)

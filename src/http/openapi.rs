@@ -12,7 +12,7 @@ use super::disputes::{
 use super::{
     accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
     following, health, imports, metrics, notifications, public, publications, reference,
-    reply_templates, reports, units, webhooks,
+    reply_templates, reports, sms, units, webhooks,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::domain::webhook::{WebhookEvent, WebhookPayload};
@@ -103,7 +103,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         reply_templates::list, reply_templates::create, reply_templates::get,
         reply_templates::replace, reply_templates::delete,
         following::get, following::follow, following::unfollow, following::urge, following::visit,
-        following::list,
+        following::list, sms::preference, sms::set_preference, sms::log,
     ),
     components(schemas(Problem, ErrorCode, FieldError, EscalationPacket, WebhookPayload)),
     modifiers(&BearerAuth),

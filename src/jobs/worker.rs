@@ -30,6 +30,8 @@ pub struct JobContext {
     pub http: reqwest::Client,
     /// Sends merchants' webhooks.
     pub webhooks: crate::notify::webhooks::WebhookSender,
+    /// Sends text messages.
+    pub sms: crate::notify::sms::SmsSender,
 }
 
 impl JobContext {
@@ -97,7 +99,7 @@ impl Worker {
         loop {
             let jobs = self.run_batch(None).await?;
             ran += jobs;
-            if jobs == 0 && self.send_webhooks(None).await? == 0 {
+            if jobs == 0 && self.send_webhooks(None).await? == 0 && self.send_sms().await? == 0 {
                 return Ok(ran);
             }
         }
@@ -115,15 +117,28 @@ impl Worker {
             .await
     }
 
-    /// Beside the job loops (a slow endpoint never holds up an email or an escalation): sends
-    /// due webhooks every `jobs.poll_interval_ms`, and once an hour removes deliveries older
-    /// than `webhooks.log_days` from the log.
+    /// Sends the text messages due now that no other worker holds (`notify::sms`); how many
+    /// were taken on.
+    pub async fn send_sms(&self) -> Result<usize, StoreError> {
+        self.ctx
+            .sms
+            .send_due(&self.ctx.db, &self.ctx.clock, &self.id)
+            .await
+    }
+
+    /// Beside the job loops (a slow endpoint or SMS provider never holds up an email or an
+    /// escalation): sends due webhooks, then due text messages, every `jobs.poll_interval_ms`,
+    /// and once an hour removes deliveries older than `webhooks.log_days` and text messages
+    /// older than `sms.log_days` from their logs.
     async fn webhooks_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let interval = StdDuration::from_millis(self.ctx.settings.poll_interval_ms);
         let mut pruned: Option<std::time::Instant> = None;
         while !*stop.borrow() {
             if let Err(error) = self.send_webhooks(Some(&stop)).await {
                 tracing::warn!(worker.id = %self.id, %error, "webhook pass failed");
+            }
+            if let Err(error) = self.send_sms().await {
+                tracing::warn!(worker.id = %self.id, %error, "text message pass failed");
             }
             if pruned.is_none_or(|at| at.elapsed() >= StdDuration::from_secs(3600)) {
                 pruned = Some(std::time::Instant::now());
@@ -135,6 +150,15 @@ impl Worker {
                     .run(move |conn| crate::store::webhooks::delete_finished_before(conn, cutoff));
                 if let Err(error) = pruning.await {
                     tracing::warn!(worker.id = %self.id, %error, "webhook log pruning failed");
+                }
+                let cutoff =
+                    self.ctx.clock.now() - Duration::days(self.ctx.sms.settings().log_days);
+                let pruning = self
+                    .ctx
+                    .db
+                    .run(move |conn| crate::store::sms::delete_finished_before(conn, cutoff));
+                if let Err(error) = pruning.await {
+                    tracing::warn!(worker.id = %self.id, %error, "text message log pruning failed");
                 }
             }
             if !pause(&mut stop, interval).await {

@@ -67,6 +67,7 @@ pub mod reply_templates;
 pub mod reports;
 pub mod retention;
 pub mod schema;
+pub mod sms;
 pub mod timers;
 pub(crate) mod transaction_state;
 pub mod units;

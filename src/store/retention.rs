@@ -90,6 +90,8 @@ pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(
     diesel::update(super::schema::followed_cases::table.find(id))
         .set(super::schema::followed_cases::note.eq(None::<String>))
         .execute(conn)?;
+    // The text messages about it keep no trace of the number (docs/sms.md#personal-data).
+    super::sms::forget_numbers(conn, &[id.to_string()])?;
     Ok(())
 }
 

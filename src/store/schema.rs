@@ -690,10 +690,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sms_messages (id) {
+        id -> Text,
+        user_id -> Text,
+        dispute_id -> Nullable<Text>,
+        event -> Text,
+        phone_ciphertext -> Nullable<Text>,
+        phone_lookup -> Text,
+        phone_masked -> Text,
+        template_code -> Text,
+        params -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        provider_id -> Nullable<Text>,
+        leased_by -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sms_opt_outs (user_id) {
+        user_id -> Text,
+        opted_out_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sms_messages -> users (user_id));
+diesel::joinable!(sms_opt_outs -> users (user_id));
+
 diesel::joinable!(followed_cases -> disputes (dispute_id));
 diesel::joinable!(return_visits -> disputes (dispute_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    sms_messages,
+    sms_opt_outs,
     followed_cases,
     return_visits,
     reply_templates,

@@ -314,7 +314,12 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
         (
             "admin",
             "admin@odr.demo",
-            &["/admin/calendars", "/admin/policies", "/admin/users"],
+            &[
+                "/admin/calendars",
+                "/admin/policies",
+                "/admin/users",
+                "/admin/sms",
+            ],
         ),
     ];
     for (role, login, pages) in roles {

@@ -525,6 +525,17 @@ impl TestApp {
         reply.body
     }
 
+    /// `token` takes the action `body` on dispute `dispute`, which must succeed (200).
+    pub async fn act(&self, token: &str, dispute: &str, body: &Value) {
+        self.post(
+            &format!("/api/v1/disputes/{dispute}/actions"),
+            Some(token),
+            body,
+        )
+        .await
+        .expect(200);
+    }
+
     /// Seeds the demo world into this test's database.
     pub async fn seed_demo(&self) {
         let pii = self.state.pii.clone();

@@ -42,6 +42,7 @@ mod regions;
 mod replica;
 mod reply_templates;
 mod reports;
+mod sms;
 mod texts;
 mod timers;
 mod units;

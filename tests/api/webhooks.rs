@@ -96,13 +96,7 @@ async fn register(
 }
 
 async fn act(app: &TestApp, token: &str, dispute: &str, body: Value) {
-    app.post(
-        &format!("/api/v1/disputes/{dispute}/actions"),
-        Some(token),
-        &body,
-    )
-    .await
-    .expect(200);
+    app.act(token, dispute, &body).await;
 }
 
 /// The deliveries of endpoint `endpoint`, newest first.

@@ -259,6 +259,20 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         })
         .collect();
     written.extend(officer_wrote.iter().map(|t| t.to_string()));
+    // A text message's text is what went to the phone, in its recipient's language: data.
+    let texts = app
+        .get(
+            "/api/v1/sms-messages?limit=200",
+            Some(&app.demo_token("admin@odr.demo").await),
+        )
+        .await
+        .body;
+    let sent = texts["items"].as_array().unwrap();
+    assert!(
+        !sent.is_empty(),
+        "the log provider logged the demo's messages"
+    );
+    written.extend(sent.iter().map(|m| m["body"].as_str().unwrap().to_string()));
     let template_page = format!("/reply-templates/{}", templates[0]["id"].as_str().unwrap());
     let unit = app
         .get("/api/v1/public/units?industry=catering", None)
@@ -329,6 +343,7 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
                 "/admin/calendars",
                 "/admin/policies",
                 "/admin/users",
+                "/admin/sms",
                 "/audit",
             ]
             .iter()

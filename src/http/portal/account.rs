@@ -34,9 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/my/data").route(web::get().to(my_data)))
     .service(
         web::resource("/account/password")
-            .route(web::get().to(|s: Session| password_page(s, None)))
+            .route(web::get().to(account_get))
             .route(web::post().to(change_password)),
-    );
+    )
+    .service(web::resource("/account/sms").route(web::post().to(set_sms)));
 }
 
 #[derive(Template)]
@@ -260,10 +261,41 @@ async fn my_data(s: Session) -> Result<HttpResponse, PageError> {
 struct PasswordPage {
     f: Frame,
     errors: Fields,
+    /// The account's text messages (docs/sms.md).
+    sms: crate::http::sms::SmsPreference,
+    /// Just changed: what the text-message card says.
+    sms_saved: bool,
+}
+
+/// What the account page was sent back with.
+#[derive(Debug, Deserialize)]
+pub struct AccountQuery {
+    /// `sms` after the text-message choice was saved.
+    saved: Option<String>,
+}
+
+/// The account page: its password and its text messages.
+async fn account_get(
+    s: Session,
+    query: web::Query<AccountQuery>,
+) -> Result<HttpResponse, PageError> {
+    let saved = query.saved.as_deref() == Some("sms");
+    account_page(s, None, saved).await
 }
 
 async fn password_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
-    s.account()?;
+    account_page(s, error, false).await
+}
+
+async fn account_page(
+    s: Session,
+    error: Option<ApiError>,
+    sms_saved: bool,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    let sms = crate::http::sms::preference_of(&s.state, &auth)
+        .await
+        .map_err(|e| s.fail(e))?;
     let errors = error
         .as_ref()
         .map(|e| Fields::of(s.lang, e))
@@ -272,8 +304,27 @@ async fn password_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
     let page = PasswordPage {
         f: s.frame_after(error.as_ref()).titled("change-password"),
         errors,
+        sms,
+        sms_saved,
     };
     html(status, page.render()).or_page(&s)
+}
+
+/// The text-message form: `receive` is sent when its box is ticked.
+#[derive(Debug, Deserialize)]
+pub struct SmsForm {
+    csrf: String,
+    receive: Option<String>,
+}
+
+/// Turns the account's text messages on or off, then back to the account page.
+async fn set_sms(s: Session, form: web::Form<SmsForm>) -> Result<HttpResponse, PageError> {
+    s.check_form(&form.csrf)?;
+    let auth = s.account()?;
+    crate::http::sms::set_receive(&s.state, &auth, form.receive.is_some())
+        .await
+        .map_err(|e| s.fail(e))?;
+    Ok(see_other("/account/password?saved=sms"))
 }
 
 /// The change-password form.

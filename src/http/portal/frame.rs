@@ -96,6 +96,7 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
             ("/admin/calendars", "nav-calendars"),
             ("/admin/policies", "nav-deadline-policies"),
             ("/admin/users", "nav-accounts"),
+            ("/admin/sms", "nav-text-messages"),
             ("/audit", "nav-audit-log"),
         ],
     }

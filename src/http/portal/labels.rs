@@ -18,6 +18,7 @@ use crate::domain::{
     policy::DayCount,
     publication::{PublicationKind, PublicationStatus},
     role::{Role, StaffRole},
+    sms::{SmsEvent, SmsStatus},
     unit::{UnitActor, UnitDecision, UnitStatus},
     webhook::{DeliveryStatus, FailureKind, WebhookEvent},
 };
@@ -92,6 +93,8 @@ labelled! {
     FollowReason => "follow_reason",
     VisitChannel => "visit_channel",
     BureauDeadline => "bureau_deadline",
+    SmsEvent => "sms_event",
+    SmsStatus => "sms_status",
 }
 
 /// The word for `value` in `lang`.

@@ -21,6 +21,7 @@ mod regions;
 mod regulator;
 pub mod reply_templates;
 pub mod session;
+mod sms;
 mod table;
 pub mod webhooks;
 
@@ -89,6 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(regulator::routes)
         .configure(back_office::routes)
         .configure(accounts_admin::routes)
+        .configure(sms::routes)
         .configure(notices::routes)
         .configure(webhooks::routes)
         .configure(reply_templates::routes)

@@ -1,0 +1,2 @@
+DROP TABLE sms_opt_outs;
+DROP TABLE sms_messages;

@@ -1,0 +1,305 @@
+//! Text messages (docs/sms.md): the queue that is also the delivery log, and the accounts that
+//! asked for none.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{sms_messages, sms_opt_outs};
+use super::{DbConn, StoreError, to_db_time};
+use crate::domain::sms::SmsStatus;
+
+/// One text message, queued, sent or given up.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sms_messages, treat_none_as_default_value = false)]
+pub struct SmsRow {
+    pub id: String,
+    pub user_id: String,
+    pub dispute_id: Option<String>,
+    pub event: String,
+    pub phone_ciphertext: Option<String>,
+    pub phone_lookup: String,
+    pub phone_masked: String,
+    pub template_code: String,
+    /// The template's values, a JSON object of strings.
+    pub params: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub provider_id: Option<String>,
+    pub leased_by: Option<String>,
+    pub leased_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Queues `rows` in the caller's transaction, in one statement.
+pub fn queue(conn: &mut DbConn, rows: &[SmsRow]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    insert_rows!(conn, sms_messages::table, rows)?;
+    Ok(())
+}
+
+/// Up to `limit` pending messages due at `now` that no worker holds, leased to `worker` until
+/// `until`, oldest first.
+pub fn claim_due(
+    conn: &mut DbConn,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<SmsRow>, StoreError> {
+    let now = to_db_time(now);
+    let free = sms_messages::leased_until
+        .is_null()
+        .or(sms_messages::leased_until.lt(now));
+    let due: Vec<SmsRow> = sms_messages::table
+        .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
+        .filter(sms_messages::next_attempt_at.le(now))
+        .filter(free)
+        .order((sms_messages::next_attempt_at, sms_messages::id))
+        .limit(limit)
+        .select(SmsRow::as_select())
+        .load(conn)?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for mut row in due {
+        let taken = diesel::update(
+            sms_messages::table
+                .find(&row.id)
+                .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
+                .filter(
+                    sms_messages::leased_until
+                        .is_null()
+                        .or(sms_messages::leased_until.lt(now)),
+                ),
+        )
+        .set((
+            sms_messages::leased_by.eq(worker),
+            sms_messages::leased_until.eq(to_db_time(until)),
+        ))
+        .execute(conn)?;
+        if taken == 1 {
+            row.leased_by = Some(worker.to_string());
+            row.leased_until = Some(to_db_time(until));
+            claimed.push(row);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Whether account `user_id` asked for no text messages.
+pub fn is_opted_out(conn: &mut DbConn, user_id: &str) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(sms_opt_outs::table.find(user_id))).get_result(conn)?)
+}
+
+/// Records that account `user_id` wants (`receive`) text messages or not.
+pub fn set_receive(
+    conn: &mut DbConn,
+    user_id: &str,
+    receive: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::delete(sms_opt_outs::table.find(user_id)).execute(conn)?;
+    if !receive {
+        insert_rows!(
+            conn,
+            sms_opt_outs::table,
+            (
+                sms_opt_outs::user_id.eq(user_id),
+                sms_opt_outs::opted_out_at.eq(to_db_time(now)),
+            )
+        )?;
+    }
+    Ok(())
+}
+
+/// Why a message is not sent after all.
+pub enum Reserved {
+    /// It may go: its sending moment is recorded, so other messages to the number count it.
+    Go,
+    /// The number had its hourly or daily messages; it is logged as `rate_limited`.
+    Limited,
+}
+
+/// Under the number's lock, counts what went to `row`'s number in the hour before `now` and
+/// since `day_start`; within `hourly` and `daily`, marks `row` as going at `now`, else as
+/// rate-limited (its number forgotten). Nothing when another worker took `row` meanwhile.
+pub fn reserve(
+    conn: &mut DbConn,
+    row: &SmsRow,
+    worker: &str,
+    now: DateTime<Utc>,
+    day_start: DateTime<Utc>,
+    (hourly, daily): (i64, i64),
+) -> Result<Option<Reserved>, StoreError> {
+    super::write_transaction(conn, |conn| {
+        super::lock_key(conn, &format!("sms:{}", row.phone_lookup))?;
+        let sent_since = |conn: &mut DbConn, since: DateTime<Utc>| {
+            sms_messages::table
+                .filter(sms_messages::phone_lookup.eq(&row.phone_lookup))
+                .filter(sms_messages::sent_at.ge(to_db_time(since)))
+                .filter(sms_messages::id.ne(&row.id))
+                .count()
+                .get_result::<i64>(conn)
+        };
+        let limited = sent_since(conn, now - Duration::hours(1))? >= hourly
+            || sent_since(conn, day_start.min(now))? >= daily;
+        let mine = sms_messages::table
+            .find(&row.id)
+            .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
+            .filter(sms_messages::leased_by.eq(worker));
+        let moved = if limited {
+            diesel::update(mine)
+                .set((
+                    sms_messages::status.eq(SmsStatus::RateLimited.as_str()),
+                    sms_messages::phone_ciphertext.eq(None::<String>),
+                    sms_messages::leased_by.eq(None::<String>),
+                    sms_messages::leased_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?
+        } else {
+            diesel::update(mine)
+                .set(sms_messages::sent_at.eq(Some(to_db_time(now))))
+                .execute(conn)?
+        };
+        Ok::<_, StoreError>((moved == 1).then_some(if limited {
+            Reserved::Limited
+        } else {
+            Reserved::Go
+        }))
+    })
+}
+
+/// How an attempt at a message ended.
+#[derive(Debug, Clone)]
+pub enum Attempted {
+    /// The provider took it, with its id for the message.
+    Sent { provider_id: String },
+    /// It failed and is tried again at `retry_at`.
+    Retry {
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// Given up: refused by the provider, or still failing at the end.
+    Failed { error: String },
+    /// The recipient asked for no text messages.
+    OptedOut,
+}
+
+/// Records what became of message `id` under `worker`'s lease at `now`. A final end forgets
+/// the number (its masked form stays in the log).
+pub fn record(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    attempted: &Attempted,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mine = sms_messages::table
+        .find(id)
+        .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
+        .filter(sms_messages::leased_by.eq(worker));
+    let (status, error, provider_id, next, sent_at) = match attempted {
+        Attempted::Sent { provider_id } => (
+            SmsStatus::Sent,
+            None,
+            Some(provider_id.clone()),
+            now,
+            Some(to_db_time(now)),
+        ),
+        Attempted::Retry { error, retry_at } => (
+            SmsStatus::Pending,
+            Some(error.clone()),
+            None,
+            *retry_at,
+            None,
+        ),
+        Attempted::Failed { error } => (SmsStatus::Failed, Some(error.clone()), None, now, None),
+        Attempted::OptedOut => (SmsStatus::OptedOut, None, None, now, None),
+    };
+    let tried = i64::from(!matches!(attempted, Attempted::OptedOut));
+    let keep_number = status == SmsStatus::Pending;
+    diesel::update(mine)
+        .set((
+            sms_messages::status.eq(status.as_str()),
+            sms_messages::attempts.eq(sms_messages::attempts + tried),
+            sms_messages::next_attempt_at.eq(to_db_time(next)),
+            sms_messages::last_error.eq(error),
+            sms_messages::provider_id.eq(provider_id),
+            sms_messages::sent_at.eq(sent_at),
+            sms_messages::leased_by.eq(None::<String>),
+            sms_messages::leased_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    if !keep_number {
+        diesel::update(sms_messages::table.find(id))
+            .set(sms_messages::phone_ciphertext.eq(None::<String>))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What the delivery log is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub status: Option<SmsStatus>,
+    pub dispute_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// The delivery log, newest first, after `cursor` (a message id), `limit` + 1 of them.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &LogFilter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Vec<SmsRow>, StoreError> {
+    let mut query = sms_messages::table
+        .select(SmsRow::as_select())
+        .order(sms_messages::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(sms_messages::status.eq(status.as_str()));
+    }
+    if let Some(dispute) = &filter.dispute_id {
+        query = query.filter(sms_messages::dispute_id.eq(dispute.clone()));
+    }
+    if let Some(user) = &filter.user_id {
+        query = query.filter(sms_messages::user_id.eq(user.clone()));
+    }
+    if let Some(cursor) = cursor {
+        query = query.filter(sms_messages::id.lt(cursor.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Removes the messages made before `cutoff` that are no longer pending: the log keeps
+/// `sms.log_days`. How many went.
+pub fn delete_finished_before(
+    conn: &mut DbConn,
+    cutoff: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        sms_messages::table
+            .filter(sms_messages::status.ne(SmsStatus::Pending.as_str()))
+            .filter(sms_messages::created_at.lt(to_db_time(cutoff))),
+    )
+    .execute(conn)?)
+}
+
+/// Forgets the numbers of the messages about the disputes of `ids` (they are anonymised): no
+/// number, masked form or look-up hash stays in the log.
+pub fn forget_numbers(conn: &mut DbConn, ids: &[String]) -> Result<(), StoreError> {
+    diesel::update(sms_messages::table.filter(sms_messages::dispute_id.eq_any(ids)))
+        .set((
+            sms_messages::phone_ciphertext.eq(None::<String>),
+            sms_messages::phone_masked.eq("***"),
+            sms_messages::phone_lookup.eq(""),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
