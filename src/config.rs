@@ -301,6 +301,7 @@ pub struct SmsSettings {
     /// How long messages stay in the delivery log.
     pub log_days: i64,
     pub aliyun: AliyunSmsSettings,
+    pub tencent: TencentSmsSettings,
     /// Per event (`filed`, `first_contact`, …): the provider's approved template. An event
     /// without one sends nothing.
     pub templates: std::collections::BTreeMap<String, SmsTemplate>,
@@ -317,6 +318,29 @@ pub enum SmsProvider {
     Log,
     /// Alibaba Cloud's Short Message Service (`SendSms`, signed RPC requests).
     Aliyun,
+    /// Tencent Cloud's SMS (`SendSms` of API 2021-01-11, TC3-HMAC-SHA256).
+    Tencent,
+}
+
+impl SmsProvider {
+    /// Whether messages leave the machine through a provider's API.
+    pub fn is_remote(self) -> bool {
+        matches!(self, Self::Aliyun | Self::Tencent)
+    }
+}
+
+/// A Tencent Cloud SMS application.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TencentSmsSettings {
+    pub endpoint: String,
+    pub region: String,
+    pub secret_id: String,
+    pub secret_key: SecretString,
+    /// The SMS application's SdkAppId.
+    pub sdk_app_id: String,
+    /// The approved signature (签名) the provider puts before each text.
+    pub sign_name: String,
 }
 
 /// An Alibaba Cloud SMS account.
@@ -332,7 +356,8 @@ pub struct AliyunSmsSettings {
 }
 
 /// One event's approved template: its code at the provider and its text with `${name}`
-/// values; optionally an English one for recipients who chose English.
+/// values; optionally an English one for recipients who chose English (through a provider,
+/// only where `en_code` is set too; the others get the Chinese one).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmsTemplate {
@@ -753,32 +778,46 @@ impl SmsSettings {
             if template.text.trim().is_empty() {
                 return invalid(key, "needs its text".into());
             }
-            if self.provider == SmsProvider::Aliyun
-                && (template.code.trim().is_empty()
-                    || (!template.en_text.is_empty() && template.en_code.trim().is_empty()))
-            {
+            if self.provider.is_remote() && template.code.trim().is_empty() {
                 return invalid(
                     key,
-                    "needs the code Alibaba Cloud gave the approved template (and en_code with en_text)".into(),
+                    "needs the code (template id) the provider gave the approved template".into(),
                 );
             }
         }
-        if self.provider == SmsProvider::Aliyun {
-            let a = &self.aliyun;
-            for (key, value) in [
-                ("endpoint", a.endpoint.as_str()),
-                ("region_id", a.region_id.as_str()),
-                ("access_key_id", a.access_key_id.as_str()),
-                ("access_key_secret", a.access_key_secret.expose_secret()),
-                ("sign_name", a.sign_name.as_str()),
-            ] {
-                if value.trim().is_empty() {
-                    return invalid(
-                        format!("sms.aliyun.{key}"),
-                        "must be set to send through Alibaba Cloud".into(),
-                    );
-                }
-            }
+        let (a, t) = (&self.aliyun, &self.tencent);
+        let account: &[(&str, &str)] = match self.provider {
+            SmsProvider::Aliyun => &[
+                ("aliyun.endpoint", &a.endpoint),
+                ("aliyun.region_id", &a.region_id),
+                ("aliyun.access_key_id", &a.access_key_id),
+                (
+                    "aliyun.access_key_secret",
+                    a.access_key_secret.expose_secret(),
+                ),
+                ("aliyun.sign_name", &a.sign_name),
+            ],
+            SmsProvider::Tencent => &[
+                ("tencent.endpoint", &t.endpoint),
+                ("tencent.region", &t.region),
+                ("tencent.secret_id", &t.secret_id),
+                ("tencent.secret_key", t.secret_key.expose_secret()),
+                ("tencent.sdk_app_id", &t.sdk_app_id),
+                ("tencent.sign_name", &t.sign_name),
+            ],
+            SmsProvider::Off | SmsProvider::Log => &[],
+        };
+        if let Some((key, _)) = account.iter().find(|(_, value)| value.trim().is_empty()) {
+            return invalid(
+                format!("sms.{key}"),
+                "must be set to send through the provider".into(),
+            );
+        }
+        if self.provider == SmsProvider::Tencent && url::Url::parse(&t.endpoint).is_err() {
+            return invalid(
+                "sms.tencent.endpoint".into(),
+                "must be a URL such as https://sms.tencentcloudapi.com/".into(),
+            );
         }
         Ok(())
     }
@@ -977,13 +1016,14 @@ impl Settings {
                     "production sends webhooks only over https to public addresses",
                 );
             }
-            if self.sms.provider == SmsProvider::Aliyun
-                && !self.sms.aliyun.endpoint.starts_with("https://")
-            {
-                return invalid(
-                    "sms.aliyun.endpoint",
-                    "production reaches the SMS provider over https",
-                );
+            let endpoint = match self.sms.provider {
+                SmsProvider::Aliyun => Some(("sms.aliyun.endpoint", &self.sms.aliyun.endpoint)),
+                SmsProvider::Tencent => Some(("sms.tencent.endpoint", &self.sms.tencent.endpoint)),
+                SmsProvider::Off | SmsProvider::Log => None,
+            };
+            if let Some((key, url)) = endpoint.filter(|(_, url)| !url.starts_with("https://")) {
+                let _ = url;
+                return invalid(key, "production reaches the SMS provider over https");
             }
             if self.sms.provider == SmsProvider::Log {
                 return invalid(
@@ -1099,13 +1139,19 @@ mod tests {
         settings = Settings::load(&config_dir(), Profile::Local).unwrap();
         settings.sms.provider = SmsProvider::Aliyun;
         let error = settings.validate().unwrap_err().to_string();
-        assert!(error.contains("code Alibaba Cloud gave"), "{error}");
+        assert!(
+            error.contains("code (template id) the provider gave"),
+            "{error}"
+        );
         for template in settings.sms.templates.values_mut() {
             template.code = "SMS_1".into();
-            template.en_code = "SMS_2".into();
         }
         let error = settings.validate().unwrap_err().to_string();
         assert!(error.contains("sms.aliyun.access_key_id"), "{error}");
+        settings.sms.provider = SmsProvider::Tencent;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("sms.tencent.secret_id"), "{error}");
+        settings.sms.provider = SmsProvider::Aliyun;
         settings.sms.aliyun.access_key_id = "LTAI".into();
         settings.sms.aliyun.access_key_secret = SecretString::from("secret");
         settings.sms.aliyun.sign_name = "杭州ODR".into();

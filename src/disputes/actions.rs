@@ -280,11 +280,13 @@ pub fn act_on_read(
         step.first_contact_now,
     );
     if let Some(event) = texted {
-        let offer_fen = match action {
-            Action::MakeOffer { amount_fen, .. } => Some(*amount_fen),
+        let offer = match action {
+            Action::MakeOffer {
+                remedy, amount_fen, ..
+            } => Some((*remedy, *amount_fen)),
             _ => None,
         };
-        super::texts::to_consumer(conn, ctx, &dispute, event, offer_fen, now)?;
+        super::texts::to_consumer(conn, ctx, &dispute, event, offer, now)?;
     }
     Ok(())
 }

@@ -8,8 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::CaseContext;
 use super::notices::{Deadline, local_time};
+use crate::domain::claim::Remedy;
 use crate::domain::dispute::{Actor, Event, Status};
 use crate::domain::money::format_yuan;
+use crate::domain::policy::DeadlinePolicy;
 use crate::domain::sms::SmsEvent;
 use crate::i18n::Lang;
 use crate::store::disputes::Dispute;
@@ -76,8 +78,8 @@ pub fn on_filed<'u>(
 }
 
 /// What a step of the lifecycle tells the consumer by text message, if anything: that it went
-/// to 12315, was settled, got the business's offer (`offer_fen`) or first answer, or that the
-/// business says it carried the settlement out.
+/// to 12315 or was ruled out, was settled, got the business's offer or first answer, or that
+/// the business says it carried the settlement out.
 pub fn step_event(
     event: Event,
     actor: Actor,
@@ -87,6 +89,8 @@ pub fn step_event(
     let by_business = actor == Actor::Merchant;
     if to == Status::Escalated && from != Status::Escalated {
         Some(SmsEvent::Escalated)
+    } else if to == Status::Rejected && from != Status::Rejected {
+        Some(SmsEvent::Rejected)
     } else if to == Status::Settled && from != Status::Settled {
         Some(SmsEvent::Agreement)
     } else if event == Event::MakeOffer && by_business {
@@ -100,13 +104,14 @@ pub fn step_event(
     }
 }
 
-/// Queues `event`'s message to `dispute`'s consumer (`offer_fen`: the offer's amount).
+/// Queues `event`'s message to `dispute`'s consumer at `now` (`offer`: the offer's remedy and
+/// amount).
 pub fn to_consumer(
     conn: &mut DbConn,
     ctx: &CaseContext,
     dispute: &Dispute,
     event: SmsEvent,
-    offer_fen: Option<i64>,
+    offer: Option<(Remedy, i64)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if !ctx.sms.sends(event) {
@@ -122,10 +127,27 @@ pub fn to_consumer(
         event,
         &consumer,
         Some(&dispute.id),
-        |_| {
+        |lang: Lang| {
             let mut values = about(dispute, &business);
-            if let Some(fen) = offer_fen {
-                values.insert("amount", format_yuan(fen));
+            // The remedy in words, with its amount when there is one (a repair has none).
+            if let Some((remedy, fen)) = offer {
+                let what = lang.label("remedy", remedy.as_str());
+                let offered = if fen > 0 {
+                    format!("{what} {}", format_yuan(fen))
+                } else {
+                    what.to_string()
+                };
+                values.insert("offer", offered);
+            }
+            // The consumer's answer is awaited until the window after the marking ends
+            // (docs/lifecycle.md), counted as the sweeper counts it.
+            if event == SmsEvent::Fulfilled {
+                let window = serde_json::from_str::<DeadlinePolicy>(&dispute.policy)
+                    .map_or(0, |p| p.confirmation_window_days);
+                values.insert(
+                    "due",
+                    local_time(now + chrono::Duration::days(i64::from(window))),
+                );
             }
             values
         },

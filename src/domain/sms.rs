@@ -1,5 +1,6 @@
 //! Text messages (docs/sms.md): what they tell of, where each stands, the provider templates'
-//! `${name}` values, and Alibaba Cloud's signature of an RPC request.
+//! `${name}` values, Alibaba Cloud's signature of an RPC request and Tencent Cloud's
+//! TC3-HMAC-SHA256 authorization.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use super::text_enum::text_enum;
 
 text_enum! {
-    /// The events a text message tells of. The first six go to the dispute's consumer; the
+    /// The events a text message tells of. The first seven go to the dispute's consumer; the
     /// last two to the unit's staff, where the deployment turns staff messages on.
     pub enum SmsEvent ("text message event") {
         /// The consumer's dispute was filed: its case number and the business's first-contact
@@ -27,6 +28,8 @@ text_enum! {
         Fulfilled,
         /// The dispute went to the regulator's 12315 platform.
         Escalated,
+        /// A regulator ruled it is not a consumer dispute: it ends here.
+        Rejected,
         /// Staff: a consumer filed a dispute against the unit.
         NewDispute,
         /// Staff: one of the unit's due dates comes near.
@@ -38,11 +41,11 @@ impl SmsEvent {
     /// The values its template may use (`${case}` and so on), each always given.
     pub fn variables(self) -> &'static [&'static str] {
         match self {
-            Self::Filed => &["case", "business", "due"],
-            Self::FirstContact | Self::Agreement | Self::Fulfilled | Self::Escalated => {
+            Self::Filed | Self::Fulfilled => &["case", "business", "due"],
+            Self::FirstContact | Self::Agreement | Self::Escalated | Self::Rejected => {
                 &["case", "business"]
             }
-            Self::Offer => &["case", "business", "amount"],
+            Self::Offer => &["case", "business", "offer"],
             Self::NewDispute => &["case", "due"],
             Self::DueSoon => &["case", "deadline", "due"],
         }
@@ -131,6 +134,59 @@ pub fn aliyun_signature(method: &str, params: &BTreeMap<String, String>, secret:
     BASE64.encode(mac.finalize().into_bytes())
 }
 
+/// The content type Tencent Cloud's JSON requests are sent and signed with.
+pub const TENCENT_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// HMAC-SHA256 of `message` keyed with `key`.
+fn hmac_sha256(key: &[u8], message: &str) -> Vec<u8> {
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        unreachable!("HMAC takes a key of any length")
+    };
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The lower-case hex SHA-256 of `text`.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// The `Authorization` header of a Tencent Cloud API request (signature v3, TC3-HMAC-SHA256):
+/// a JSON `payload` POSTed to `/` of `host` for `service` at Unix time `timestamp`, signing the
+/// `content-type` and `host` headers, with the key derived from `TC3` + the SecretKey, the UTC
+/// date, the service and `tc3_request`.
+pub fn tencent_authorization(
+    (secret_id, secret_key): (&str, &str),
+    service: &str,
+    host: &str,
+    timestamp: i64,
+    payload: &str,
+) -> String {
+    let date = chrono::DateTime::from_timestamp(timestamp, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string();
+    let canonical = format!(
+        "POST\n/\n\ncontent-type:{TENCENT_CONTENT_TYPE}\nhost:{host}\n\ncontent-type;host\n{}",
+        sha256_hex(payload)
+    );
+    let scope = format!("{date}/{service}/tc3_request");
+    let string_to_sign = format!(
+        "TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}",
+        sha256_hex(&canonical)
+    );
+    let key = [date.as_str(), service, "tc3_request"]
+        .iter()
+        .fold(format!("TC3{secret_key}").into_bytes(), |key, part| {
+            hmac_sha256(&key, part)
+        });
+    let signature = hex::encode(hmac_sha256(&key, &string_to_sign));
+    format!(
+        "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +216,32 @@ mod tests {
             aliyun_signature("GET", &example, "testsecret"),
             "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
         );
+    }
+
+    #[test]
+    fn tencent_signs_the_payload_with_a_key_of_the_day() {
+        let sign = |payload: &str, timestamp: i64| {
+            tencent_authorization(
+                ("AKID", "key"),
+                "sms",
+                "sms.tencentcloudapi.com",
+                timestamp,
+                payload,
+            )
+        };
+        let one = sign("{}", 1_764_547_200); // 2025-12-01 00:00 UTC
+        assert!(
+            one.starts_with("TC3-HMAC-SHA256 Credential=AKID/2025-12-01/sms/tc3_request, SignedHeaders=content-type;host, Signature="),
+            "{one}"
+        );
+        let signature = one.rsplit_once('=').unwrap().1;
+        assert_eq!(signature.len(), 64);
+        assert_ne!(
+            one,
+            sign("{\"a\":1}", 1_764_547_200),
+            "the payload is signed"
+        );
+        assert_ne!(one, sign("{}", 1_764_547_201), "so is the time");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Text messages (docs/sms.md). [`SmsOutbox`] makes the message of an event for one account
 //! (its approved template in the account's language, filled in), which the use case queues in
 //! the event's transaction; [`SmsSender`] is the worker's side: it takes the due messages,
-//! keeps each number within its hourly and daily limits, and sends through the provider,
+//! keeps each number within its hourly and daily limits, and sends through the provider
+//! (Alibaba Cloud or Tencent Cloud),
 //! trying a failure again with backoff. A message that fails never holds up its dispute.
 
 use std::collections::BTreeMap;
@@ -12,15 +13,19 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Asia::Shanghai;
 use rand::RngExt;
 use secrecy::ExposeSecret;
+use serde_json::Value;
 
 use crate::clock::SharedClock;
 use crate::config::{SmsProvider, SmsSettings};
 use crate::domain::calendar::start_of_day;
-use crate::domain::sms::{SmsEvent, SmsStatus, aliyun_signature, canonical_query, fill};
+use crate::domain::sms::{
+    SmsEvent, SmsStatus, TENCENT_CONTENT_TYPE, aliyun_signature, canonical_query, fill,
+    placeholders, tencent_authorization,
+};
 use crate::domain::webhook::retry_after;
 use crate::i18n::Lang;
 use crate::security::pii::PiiCipher;
-use crate::store::sms::{Attempted, Reserved, SmsRow, claim_due, is_opted_out, record, reserve};
+use crate::store::sms::{Attempted, Reserved, SmsRow, Window, claim_due, record, reserve};
 use crate::store::users::User;
 use crate::store::{Db, StoreError, new_id, to_db_time};
 
@@ -53,8 +58,8 @@ impl SmsOutbox {
     }
 
     /// The message telling `to` of `event` about dispute `dispute_id`, queued at `now`, with the
-    /// template's values `values` gives in `to`'s language; none when the event is not sent
-    /// or `to` has no phone.
+    /// template's values `values` gives in `to`'s language; none when the event is not sent,
+    /// `to`'s account is deactivated or has no phone.
     pub fn message(
         &self,
         event: SmsEvent,
@@ -63,17 +68,21 @@ impl SmsOutbox {
         values: impl Fn(Lang) -> BTreeMap<&'static str, String>,
         now: DateTime<Utc>,
     ) -> Option<SmsRow> {
-        if !self.sends(event) {
+        if !self.sends(event) || !to.is_active {
             return None;
         }
-        let template = self.settings.as_ref()?.templates.get(event.as_str())?;
+        let settings = self.settings.as_ref()?;
+        let template = settings.templates.get(event.as_str())?;
         let (phone, lookup, masked) = (
             to.phone_ciphertext.clone()?,
             to.phone_lookup.clone()?,
             to.phone_masked.clone()?,
         );
         let lang = Lang::of(&to.language);
-        let (code, text) = if lang == Lang::En && !template.en_text.is_empty() {
+        // English where the deployment has an English template (with its code at a provider).
+        let english = !template.en_text.is_empty()
+            && (!template.en_code.trim().is_empty() || !settings.provider.is_remote());
+        let (code, text) = if lang == Lang::En && english {
             (&template.en_code, &template.en_text)
         } else {
             (&template.code, &template.text)
@@ -205,17 +214,14 @@ impl SmsSender {
             self.settings.per_number_hourly,
             self.settings.per_number_daily,
         );
-        let today = start_of_day(now.with_timezone(&Shanghai).date_naive());
-        let user = row.user_id.clone();
+        let window = Window {
+            now,
+            day_start: start_of_day(now.with_timezone(&Shanghai).date_naive()),
+            held_until: now + self.lease(),
+        };
         let checked = row.clone();
         let reserved = db
-            .run(move |conn| {
-                if is_opted_out(conn, &user)? {
-                    record(conn, &checked.id, &me, &Attempted::OptedOut, now)?;
-                    return Ok(None);
-                }
-                reserve(conn, &checked, &me, now, today, limits)
-            })
+            .run(move |conn| reserve(conn, &checked, &me, &window, limits))
             .await?;
         if !matches!(reserved, Some(Reserved::Go)) {
             return Ok(());
@@ -259,10 +265,153 @@ impl SmsSender {
             SmsProvider::Log => {
                 tracing::info!(sms.id = %row.id, sms.event = %row.event, to = %row.phone_masked,
                     body = %row.body, "text message (log provider: not sent)");
-                Answer::Taken(format!("log-{}", row.id))
+                // Nothing left the machine: no provider's id.
+                Answer::Taken(String::new())
             }
             SmsProvider::Aliyun => self.aliyun(row, phone, now).await,
+            SmsProvider::Tencent => self.tencent(row, phone, now).await,
         }
+    }
+
+    /// The text of the template `row` was made with, as configured now (Tencent Cloud numbers
+    /// a template's values in the order its text names them).
+    fn template_text(&self, row: &SmsRow) -> Option<&str> {
+        let template = self.settings.templates.get(&row.event)?;
+        if template.code == row.template_code {
+            Some(&template.text)
+        } else if !template.en_text.is_empty() && template.en_code == row.template_code {
+            Some(&template.en_text)
+        } else {
+            None
+        }
+    }
+
+    /// `SendSms` of Tencent Cloud's SMS (API 2021-01-11): a JSON POST authorized with
+    /// TC3-HMAC-SHA256 (`domain::sms::tencent_authorization`), the template's values as a list
+    /// in the order its text names them.
+    async fn tencent(&self, row: &SmsRow, phone: &str, now: DateTime<Utc>) -> Answer {
+        let t = &self.settings.tencent;
+        let Some(text) = self.template_text(row) else {
+            return Answer::Refused(format!(
+                "template {} is no longer configured for {}",
+                row.template_code, row.event
+            ));
+        };
+        let values: BTreeMap<String, String> =
+            serde_json::from_str(&row.params).unwrap_or_default();
+        let ordered: Vec<&str> = placeholders(text)
+            .into_iter()
+            .map(|name| values.get(name).map_or("", String::as_str))
+            .collect();
+        let number = if phone.starts_with('+') {
+            phone.to_string()
+        } else {
+            format!("+{phone}")
+        };
+        let payload = serde_json::json!({
+            "PhoneNumberSet": [number],
+            "SmsSdkAppId": t.sdk_app_id,
+            "SignName": t.sign_name,
+            "TemplateId": row.template_code,
+            "TemplateParamSet": ordered,
+            "SessionContext": row.id,
+        })
+        .to_string();
+        let Ok(url) = url::Url::parse(&t.endpoint) else {
+            return Answer::Refused("sms.tencent.endpoint is not a URL".into());
+        };
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            (None, _) => return Answer::Refused("sms.tencent.endpoint has no host".into()),
+        };
+        let timestamp = now.timestamp();
+        let authorization = tencent_authorization(
+            (&t.secret_id, t.secret_key.expose_secret()),
+            "sms",
+            &host,
+            timestamp,
+            &payload,
+        );
+        let response = self
+            .client
+            .post(url)
+            .header(reqwest::header::AUTHORIZATION, authorization)
+            .header(reqwest::header::CONTENT_TYPE, TENCENT_CONTENT_TYPE)
+            .header(reqwest::header::HOST, &host)
+            .header("X-TC-Action", "SendSms")
+            .header("X-TC-Version", "2021-01-11")
+            .header("X-TC-Timestamp", timestamp.to_string())
+            .header("X-TC-Region", &t.region)
+            .body(payload)
+            .send()
+            .await;
+        let (status, body) = match self.answer_of(response).await {
+            Ok(answer) => answer,
+            Err(again) => return again,
+        };
+        let answer = &body["Response"];
+        let (code, message, id) = match answer.get("Error") {
+            Some(error) => (&error["Code"], &error["Message"], &Value::Null),
+            None => {
+                let sent = &answer["SendStatusSet"][0];
+                (&sent["Code"], &sent["Message"], &sent["SerialNo"])
+            }
+        };
+        let (code, message) = (
+            code.as_str().unwrap_or_default(),
+            message.as_str().unwrap_or_default(),
+        );
+        if status.is_success() && code == "Ok" {
+            return Answer::Taken(id.as_str().unwrap_or_default().to_string());
+        }
+        let error = if code.is_empty() {
+            format!("status {}", status.as_u16())
+        } else {
+            format!("{code}: {message}")
+        };
+        // The provider's own failures and its limits pass; the rest will not.
+        if status.is_server_error()
+            || code.is_empty()
+            || [
+                "InternalError",
+                "RequestLimitExceeded",
+                "LimitExceeded",
+                "ResourceUnavailable",
+            ]
+            .iter()
+            .any(|passing| code.starts_with(passing))
+        {
+            Answer::Again(error)
+        } else {
+            Answer::Refused(error)
+        }
+    }
+
+    /// The status and JSON body of a provider's `response`; a timeout or no connection is an
+    /// answer worth trying again.
+    async fn answer_of(
+        &self,
+        response: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<(reqwest::StatusCode, Value), Answer> {
+        let response = match response {
+            Ok(response) => response,
+            Err(error) if error.is_timeout() => {
+                return Err(Answer::Again(format!(
+                    "no answer within {} ms",
+                    self.settings.timeout_ms
+                )));
+            }
+            Err(error) => return Err(Answer::Again(format!("cannot connect: {error}"))),
+        };
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        Ok((status, body))
     }
 
     /// `SendSms` of Alibaba Cloud's Short Message Service (API version 2017-05-25), signed
@@ -307,20 +456,10 @@ impl SmsSender {
             .body(canonical_query(&params))
             .send()
             .await;
-        let response = match response {
-            Ok(response) => response,
-            Err(error) if error.is_timeout() => {
-                return Answer::Again(format!("no answer within {} ms", self.settings.timeout_ms));
-            }
-            Err(error) => return Answer::Again(format!("cannot connect: {error}")),
+        let (status, body) = match self.answer_of(response).await {
+            Ok(answer) => answer,
+            Err(again) => return again,
         };
-        let status = response.status();
-        let body: serde_json::Value = response
-            .bytes()
-            .await
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default();
         let said = |key: &str| body.get(key).and_then(|v| v.as_str()).unwrap_or_default();
         let (code, message) = (said("Code"), said("Message"));
         if status.is_success() && code == "OK" {
@@ -331,9 +470,11 @@ impl SmsSender {
         } else {
             format!("{code}: {message}")
         };
-        // Throttling, flow control and the provider's own failures pass; the rest will not.
+        // Throttling, flow control and the provider's own failures (`isp.*`, such as
+        // isp.SYSTEM_ERROR) pass; the rest will not.
         if status.is_server_error()
             || code.starts_with("Throttling")
+            || code.starts_with("isp.")
             || code == "isv.BUSINESS_LIMIT_CONTROL"
             || code == "ServiceUnavailable"
             || code == "InternalError"

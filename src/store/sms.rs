@@ -116,27 +116,61 @@ pub fn set_receive(
     Ok(())
 }
 
-/// Why a message is not sent after all.
+/// Whether a message goes after all.
 pub enum Reserved {
     /// It may go: its sending moment is recorded, so other messages to the number count it.
     Go,
     /// The number had its hourly or daily messages; it is logged as `rate_limited`.
     Limited,
+    /// The recipient asked for no text messages; it is logged as `opted_out`.
+    OptedOut,
 }
 
-/// Under the number's lock, counts what went to `row`'s number in the hour before `now` and
-/// since `day_start`; within `hourly` and `daily`, marks `row` as going at `now`, else as
-/// rate-limited (its number forgotten). Nothing when another worker took `row` meanwhile.
+/// The moments [`reserve`] decides at.
+pub struct Window {
+    pub now: DateTime<Utc>,
+    /// Midnight in Shanghai of `now`'s day: the daily limit counts from there.
+    pub day_start: DateTime<Utc>,
+    /// The worker holds the message until then: longer than one call to the provider.
+    pub held_until: DateTime<Utc>,
+}
+
+/// In one transaction under the number's lock: a recipient who opted out gets nothing;
+/// otherwise counts what went to `row`'s number in the hour before `window.now` and since its
+/// day's start, and within `hourly` and `daily` marks `row` as going (and `worker`'s until
+/// `held_until`, so no other worker takes it while the provider answers), else as
+/// rate-limited. A message that does not go forgets its number. Nothing when another worker
+/// took `row` meanwhile.
 pub fn reserve(
     conn: &mut DbConn,
     row: &SmsRow,
     worker: &str,
-    now: DateTime<Utc>,
-    day_start: DateTime<Utc>,
+    window: &Window,
     (hourly, daily): (i64, i64),
 ) -> Result<Option<Reserved>, StoreError> {
+    let (now, day_start) = (window.now, window.day_start);
     super::write_transaction(conn, |conn| {
         super::lock_key(conn, &format!("sms:{}", row.phone_lookup))?;
+        let mine = || {
+            sms_messages::table
+                .find(&row.id)
+                .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
+                .filter(sms_messages::leased_by.eq(worker))
+        };
+        let stopped = |conn: &mut DbConn, status: SmsStatus| {
+            diesel::update(mine())
+                .set((
+                    sms_messages::status.eq(status.as_str()),
+                    sms_messages::phone_ciphertext.eq(None::<String>),
+                    sms_messages::leased_by.eq(None::<String>),
+                    sms_messages::leased_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)
+        };
+        if is_opted_out(conn, &row.user_id)? {
+            let moved = stopped(conn, SmsStatus::OptedOut)?;
+            return Ok((moved == 1).then_some(Reserved::OptedOut));
+        }
         let sent_since = |conn: &mut DbConn, since: DateTime<Utc>| {
             sms_messages::table
                 .filter(sms_messages::phone_lookup.eq(&row.phone_lookup))
@@ -147,22 +181,14 @@ pub fn reserve(
         };
         let limited = sent_since(conn, now - Duration::hours(1))? >= hourly
             || sent_since(conn, day_start.min(now))? >= daily;
-        let mine = sms_messages::table
-            .find(&row.id)
-            .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
-            .filter(sms_messages::leased_by.eq(worker));
         let moved = if limited {
-            diesel::update(mine)
-                .set((
-                    sms_messages::status.eq(SmsStatus::RateLimited.as_str()),
-                    sms_messages::phone_ciphertext.eq(None::<String>),
-                    sms_messages::leased_by.eq(None::<String>),
-                    sms_messages::leased_until.eq(None::<NaiveDateTime>),
-                ))
-                .execute(conn)?
+            stopped(conn, SmsStatus::RateLimited)?
         } else {
-            diesel::update(mine)
-                .set(sms_messages::sent_at.eq(Some(to_db_time(now))))
+            diesel::update(mine())
+                .set((
+                    sms_messages::sent_at.eq(Some(to_db_time(now))),
+                    sms_messages::leased_until.eq(Some(to_db_time(window.held_until))),
+                ))
                 .execute(conn)?
         };
         Ok::<_, StoreError>((moved == 1).then_some(if limited {
@@ -176,7 +202,8 @@ pub fn reserve(
 /// How an attempt at a message ended.
 #[derive(Debug, Clone)]
 pub enum Attempted {
-    /// The provider took it, with its id for the message.
+    /// The provider took it, with its id for the message (empty: none, as with the log
+    /// provider).
     Sent { provider_id: String },
     /// It failed and is tried again at `retry_at`.
     Retry {
@@ -185,12 +212,11 @@ pub enum Attempted {
     },
     /// Given up: refused by the provider, or still failing at the end.
     Failed { error: String },
-    /// The recipient asked for no text messages.
-    OptedOut,
 }
 
-/// Records what became of message `id` under `worker`'s lease at `now`. A final end forgets
-/// the number (its masked form stays in the log).
+/// Records what became of message `id` under `worker`'s lease at `now`, in one statement that
+/// does nothing when another worker holds it. A final end forgets the number (its masked form
+/// stays in the log).
 pub fn record(
     conn: &mut DbConn,
     id: &str,
@@ -206,7 +232,7 @@ pub fn record(
         Attempted::Sent { provider_id } => (
             SmsStatus::Sent,
             None,
-            Some(provider_id.clone()),
+            Some(provider_id.clone()).filter(|id| !id.is_empty()),
             now,
             Some(to_db_time(now)),
         ),
@@ -218,25 +244,22 @@ pub fn record(
             None,
         ),
         Attempted::Failed { error } => (SmsStatus::Failed, Some(error.clone()), None, now, None),
-        Attempted::OptedOut => (SmsStatus::OptedOut, None, None, now, None),
     };
-    let tried = i64::from(!matches!(attempted, Attempted::OptedOut));
-    let keep_number = status == SmsStatus::Pending;
-    diesel::update(mine)
-        .set((
-            sms_messages::status.eq(status.as_str()),
-            sms_messages::attempts.eq(sms_messages::attempts + tried),
-            sms_messages::next_attempt_at.eq(to_db_time(next)),
-            sms_messages::last_error.eq(error),
-            sms_messages::provider_id.eq(provider_id),
-            sms_messages::sent_at.eq(sent_at),
-            sms_messages::leased_by.eq(None::<String>),
-            sms_messages::leased_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
-    if !keep_number {
-        diesel::update(sms_messages::table.find(id))
-            .set(sms_messages::phone_ciphertext.eq(None::<String>))
+    let moved = (
+        sms_messages::status.eq(status.as_str()),
+        sms_messages::attempts.eq(sms_messages::attempts + 1),
+        sms_messages::next_attempt_at.eq(to_db_time(next)),
+        sms_messages::last_error.eq(error),
+        sms_messages::provider_id.eq(provider_id),
+        sms_messages::sent_at.eq(sent_at),
+        sms_messages::leased_by.eq(None::<String>),
+        sms_messages::leased_until.eq(None::<NaiveDateTime>),
+    );
+    if status == SmsStatus::Pending {
+        diesel::update(mine).set(moved).execute(conn)?;
+    } else {
+        diesel::update(mine)
+            .set((moved, sms_messages::phone_ciphertext.eq(None::<String>)))
             .execute(conn)?;
     }
     Ok(())

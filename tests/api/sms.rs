@@ -1,8 +1,8 @@
-//! Text messages (docs/sms.md) sent through a local fake of Alibaba Cloud's Short Message
-//! Service that checks each request's signature as Alibaba Cloud's documentation defines it
-//! (written out here, apart from the platform's own code): the consumer's messages at each
-//! step, staff messages where chosen, opting out, the per-number limits with two workers at
-//! once, a provider that fails, and who reads the delivery log.
+//! Text messages (docs/sms.md) sent through local fakes of Alibaba Cloud's Short Message
+//! Service and Tencent Cloud's SMS that check each request's signature as the provider's
+//! documentation defines it (written out here, apart from the platform's own code): the
+//! consumer's messages at each step, staff messages where chosen, opting out, the per-number
+//! limits with two workers at once, a provider that fails, and who reads the delivery log.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -126,6 +126,99 @@ impl Respond for FakeAliyun {
     }
 }
 
+/// The fake Tencent Cloud: checks each request's TC3-HMAC-SHA256 authorization as Tencent
+/// Cloud's "Signature v3" defines it, then accepts it, or refuses the number in `refuse`.
+#[derive(Clone)]
+struct FakeTencent {
+    refuse: Arc<Mutex<bool>>,
+}
+
+const SECRET_ID: &str = "AKID-odr-test";
+const SECRET_KEY: &str = "odr-test-secret-key";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn hmac256(key: &[u8], message: &str) -> Vec<u8> {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Why Tencent Cloud would refuse `request`, if it would.
+fn tencent_refusal(request: &Request) -> Option<String> {
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (name, value) in [
+        ("x-tc-action", "SendSms"),
+        ("x-tc-version", "2021-01-11"),
+        ("x-tc-region", "ap-guangzhou"),
+        ("content-type", "application/json; charset=utf-8"),
+    ] {
+        if header(name) != value {
+            return Some(format!("MissingParameter: {name}"));
+        }
+    }
+    let timestamp: i64 = header("x-tc-timestamp").parse().ok()?;
+    let date = chrono::DateTime::from_timestamp(timestamp, 0)?
+        .format("%Y-%m-%d")
+        .to_string();
+    // CanonicalRequest: method, URI, query, the signed headers (lower-case name:value), their
+    // names, the payload's hash; then StringToSign, and the key of the day, the service and
+    // tc3_request.
+    let canonical = format!(
+        "POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
+        header("content-type"),
+        header("host"),
+        sha256_hex(&request.body)
+    );
+    let scope = format!("{date}/sms/tc3_request");
+    let string_to_sign = format!(
+        "TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}",
+        sha256_hex(canonical.as_bytes())
+    );
+    let k_date = hmac256(format!("TC3{SECRET_KEY}").as_bytes(), &date);
+    let k_service = hmac256(&k_date, "sms");
+    let k_signing = hmac256(&k_service, "tc3_request");
+    let signature = hex::encode(hmac256(&k_signing, &string_to_sign));
+    let expected = format!(
+        "TC3-HMAC-SHA256 Credential={SECRET_ID}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
+    );
+    (header("authorization") != expected).then(|| "AuthFailure.SignatureFailure".into())
+}
+
+impl Respond for FakeTencent {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let error = |code: &str| {
+            ResponseTemplate::new(200).set_body_json(json!({"Response": {
+                "Error": {"Code": code, "Message": code}, "RequestId": "fake"}}))
+        };
+        if let Some(code) = tencent_refusal(request) {
+            return error(&code);
+        }
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        if *self.refuse.lock().unwrap() {
+            return ResponseTemplate::new(200).set_body_json(json!({"Response": {
+                "SendStatusSet": [{"Code": "InvalidParameterValue.IncorrectPhoneNumber",
+                    "Message": "手机号格式错误", "SerialNo": "", "Fee": 0}],
+                "RequestId": "fake"}}));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({"Response": {
+            "SendStatusSet": [{"Code": "Ok", "Message": "send success", "Fee": 1,
+                "SerialNo": format!("serial-{}", body["SessionContext"].as_str().unwrap()),
+                "PhoneNumber": body["PhoneNumberSet"][0], "IsoCode": "CN"}],
+            "RequestId": "fake"}}))
+    }
+}
+
 /// A platform texting through a fake provider (each template's code is `SMS_<event>`, or
 /// `SMS_<event>_EN`), after `adjust`; the demo world seeded.
 async fn with_provider(
@@ -192,6 +285,22 @@ async fn act(app: &TestApp, token: &str, dispute: &str, body: Value) {
     app.act(token, dispute, &body).await;
 }
 
+/// The business answers `filed` for the first time; the newest entry of the log after the
+/// worker ran.
+async fn answered_then_logged(app: &TestApp, filed: &Value) -> Value {
+    let owner = app.demo_token(OWNER).await;
+    let dispute = filed["id"].as_str().unwrap();
+    act(
+        app,
+        &owner,
+        dispute,
+        json!({"action": "first_contact", "message": "您好"}),
+    )
+    .await;
+    app.run_pending_jobs().await;
+    log(app, "").await.remove(0)
+}
+
 macro_rules! provider_tests {
     ($(async fn $name:ident($backend:ident) $body:block)*) => {
         $(
@@ -242,7 +351,8 @@ provider_tests! {
             assert_eq!(values["business"], "杭州西溪人家餐饮有限公司", "{values}");
         }
         assert_eq!(texts[0].2["due"], "2026-11-30 23:59", "the first-contact due date");
-        assert_eq!(texts[2].2["amount"], "¥800.00");
+        assert_eq!(texts[2].2["offer"], "退款 ¥800.00");
+        assert_eq!(texts[4].2["due"], "2026-12-04 10:00", "seven days to confirm");
 
         let entries = log(&app, &format!("?dispute_id={dispute}")).await;
         assert_eq!(entries.len(), 5);
@@ -253,7 +363,9 @@ provider_tests! {
             assert!(entry["provider_id"].as_str().unwrap().starts_with("biz-"));
         }
         assert_eq!(entries[4]["event"], "filed", "newest first");
-        assert!(entries[4]["body"].as_str().unwrap().contains(case));
+        let body = entries[4]["body"].as_str().unwrap();
+        assert!(body.starts_with("您与杭州西溪人家餐饮有限公司的消费纠纷已提交"), "{body}");
+        assert!(body.contains(case));
         assert!(!entries.iter().any(|e| e.to_string().contains("13800000001")));
 
         // Nothing is sent twice; a dispute left to its settlement due date goes to 12315 and
@@ -268,6 +380,16 @@ provider_tests! {
         let last = texts.last().unwrap();
         assert_eq!(last.1, "SMS_escalated");
         assert_eq!(last.2["case"], other["case_number"]);
+
+        // A dispute a regulator rules out ends with a text saying so.
+        let ruled_out = app.file_demo_item(OWNER, "团购券", "团购券到店无法使用。").await;
+        let regulator = app.demo_token("reg.xihu@odr.demo").await;
+        act(&app, &regulator, ruled_out["id"].as_str().unwrap(),
+            json!({"action": "reject", "reason": "属于经营者之间的合同纠纷"})).await;
+        app.run_pending_jobs().await;
+        let texts = sent(&server).await;
+        let codes: Vec<_> = texts.iter().rev().take(2).map(|(_, code, _)| code.as_str()).collect();
+        assert_eq!(codes, ["SMS_rejected", "SMS_filed"]);
     }
 
     async fn staff_are_texted_of_new_disputes_and_due_dates_where_chosen(backend) {
@@ -401,17 +523,55 @@ provider_tests! {
 
         // A number the provider refuses is given up at once, with its code.
         *fake.mode.lock().unwrap() = Mode::RefuseNumber;
-        let owner = app.demo_token(OWNER).await;
-        act(&app, &owner, filed["id"].as_str().unwrap(),
-            json!({"action": "first_contact", "message": "您好"})).await;
-        app.run_pending_jobs().await;
-        let entry = &log(&app, "").await[0];
+        let entry = &answered_then_logged(&app, &filed).await;
         assert_eq!(entry["status"], "failed");
         assert_eq!(entry["attempts"], 1);
         assert_eq!(entry["last_error"], "isv.MOBILE_NUMBER_ILLEGAL: 非法手机号");
         app.advance(Duration::hours(2));
         app.run_pending_jobs().await;
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    }
+
+    async fn tencent_cloud_gets_its_own_signature_and_numbered_values(backend) {
+        let server = MockServer::start().await;
+        let fake = FakeTencent { refuse: Arc::default() };
+        Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(fake.clone())
+            .mount(&server)
+            .await;
+        let uri = server.uri();
+        let (app, aliyun, _) = with_provider(backend, |s| {
+            s.sms.provider = odr::config::SmsProvider::Tencent;
+            let t = &mut s.sms.tencent;
+            t.endpoint = format!("{uri}/");
+            t.secret_id = SECRET_ID.into();
+            t.secret_key = SecretString::from(SECRET_KEY);
+            t.sdk_app_id = "1400000001".into();
+            t.sign_name = SIGN_NAME.into();
+        })
+        .await;
+        let filed = app.file_demo_dispute(OWNER, "包间预订被临时取消，定金不退。").await;
+        app.run_pending_jobs().await;
+        assert!(aliyun.received_requests().await.unwrap().is_empty());
+        let requests = server.received_requests().await.unwrap();
+        assert_eq!(requests.len(), 1);
+        let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+        assert_eq!(body["PhoneNumberSet"], json!(["+8613800000001"]));
+        assert_eq!(body["TemplateId"], "SMS_filed");
+        assert_eq!((body["SmsSdkAppId"].as_str(), body["SignName"].as_str()), (Some("1400000001"), Some(SIGN_NAME)));
+        // The template names business, case and due in that order: {1}, {2}, {3}.
+        assert_eq!(
+            body["TemplateParamSet"],
+            json!(["杭州西溪人家餐饮有限公司", filed["case_number"], "2026-11-30 23:59"])
+        );
+        let entry = &log(&app, "").await[0];
+        assert_eq!(entry["status"], "sent", "{entry}");
+        assert_eq!(entry["provider_id"], format!("serial-{}", body["SessionContext"].as_str().unwrap()));
+
+        *fake.refuse.lock().unwrap() = true;
+        let entry = &answered_then_logged(&app, &filed).await;
+        assert_eq!(entry["status"], "failed");
+        assert_eq!(entry["last_error"], "InvalidParameterValue.IncorrectPhoneNumber: 手机号格式错误");
     }
 
     async fn only_administrators_read_the_text_message_log(backend) {

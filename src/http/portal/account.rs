@@ -265,6 +265,8 @@ struct PasswordPage {
     sms: crate::http::sms::SmsPreference,
     /// Just changed: what the text-message card says.
     sms_saved: bool,
+    /// The account is a unit's staff (texted of its disputes), not a consumer.
+    staff: bool,
 }
 
 /// What the account page was sent back with.
@@ -306,6 +308,7 @@ async fn account_page(
         errors,
         sms,
         sms_saved,
+        staff: auth.role() == Role::MerchantStaff,
     };
     html(status, page.render()).or_page(&s)
 }

@@ -61,7 +61,8 @@ async fn log_page(s: Session, query: web::Query<LogPageQuery>) -> Result<HttpRes
             _ => "bad",
         };
         let mut state = Cell::badge(labels::of(list.frame.l, message.status), style);
-        state.note = message.last_error.clone();
+        // Why it failed, or the provider's id of a message it took.
+        state.note = message.last_error.clone().or(message.provider_id.clone());
         let when = message.sent_at.unwrap_or(message.created_at);
         let what = Cell::text(labels::of(list.frame.l, message.event));
         list.rows.push(Row {

@@ -312,6 +312,7 @@ sms_event-offer = Business's offer
 sms_event-agreement = Settled
 sms_event-fulfilled = Carried out, to confirm
 sms_event-escalated = Sent to 12315
+sms_event-rejected = Ruled out
 sms_event-new_dispute = New dispute (staff)
 sms_event-due_soon = Due date near (staff)
 sms_status-pending = Waiting

@@ -312,6 +312,7 @@ sms_event-offer = 商家和解方案
 sms_event-agreement = 达成和解
 sms_event-fulfilled = 商家已履行待确认
 sms_event-escalated = 转交 12315
+sms_event-rejected = 不予处理
 sms_event-new_dispute = 新纠纷（商家）
 sms_event-due_soon = 期限临近（商家）
 sms_status-pending = 待发送
