@@ -86,6 +86,15 @@ async fn the_bureau_keeps_its_statutory_limits_and_its_on_time_rate(app: TestApp
         (&json!("acceptance"), &acceptance[0]["due"]["due_at"]),
         "the officer's list gives the bureau's running limit"
     );
+    let listed = Visitor::log_in(&app, "reg.xihu@odr.demo")
+        .await
+        .get("/followed")
+        .await;
+    assert!(
+        listed.html.contains("12315 处理中") && !listed.html.contains("待回访"),
+        "no return visit while the bureau handles it: {}",
+        listed.html
+    );
     app.advance(Duration::days(10));
     app.sweep().await;
     let xihu = app.demo_token("reg.xihu@odr.demo").await;

@@ -79,8 +79,10 @@ async fn followed_page(s: Session) -> Result<HttpResponse, PageError> {
             Some(at) => Cell::text(item.urges.to_string()).with_note(f.time(&at)),
             None => Cell::text("0"),
         };
+        // A dispute the bureau still handles is called back once that ends, not before.
         let visits = match item.last_visited_on {
             Some(on) => Cell::text(item.return_visits.to_string()).with_note(on.to_string()),
+            None if item.bureau_deadline.is_some() => Cell::text(f.s("with-12315")),
             None if item.concluded_at.is_some() => {
                 Cell::badge(f.s("awaiting-return-visit"), "warn")
             }

@@ -676,3 +676,4 @@ sent-at = When
 what = About
 to = To
 sms-attempts = Attempts
+with-12315 = With 12315

@@ -659,3 +659,4 @@ sent-at = 时间
 what = 事由
 to = 发送至
 sms-attempts = 尝试次数
+with-12315 = 12315 处理中
