@@ -116,7 +116,7 @@ pub async fn set_receive(state: &AppState, auth: &AuthUser, receive: bool) -> Re
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SmsLogQuery {
-    /// Only messages in this state.
+    /// Only messages in these states, comma-separated (`failed,rate_limited`).
     #[param(value_type = Option<SmsStatus>)]
     pub status: Option<String>,
     /// Only messages about this dispute.
@@ -211,22 +211,19 @@ pub async fn log_for(
         cursor: query.cursor,
     };
     let (limit, cursor) = (page.limit()?, page.cursor()?);
-    let status = match query.status.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(name) => Some(SmsStatus::parse(name).ok_or_else(|| {
-            ApiError::invalid_field(
-                "status",
-                "invalid_status",
-                format!(
-                    "`{name}` is not a text message status; use {}",
-                    SmsStatus::names()
-                ),
-            )
-        })?),
-    };
+    let mut errors = crate::error::FieldErrors::default();
+    let statuses = super::filters::several(
+        &mut errors,
+        "status",
+        "invalid_status",
+        &SmsStatus::names(),
+        query.status.as_deref(),
+        SmsStatus::parse,
+    );
+    errors.finish()?;
     let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
     let filter = LogFilter {
-        status,
+        statuses,
         dispute_id: nonempty(query.dispute_id),
         user_id: nonempty(query.user_id),
     };

@@ -268,7 +268,8 @@ pub fn record(
 /// What the delivery log is filtered by.
 #[derive(Debug, Clone, Default)]
 pub struct LogFilter {
-    pub status: Option<SmsStatus>,
+    /// Any of these states (all when empty).
+    pub statuses: Vec<SmsStatus>,
     pub dispute_id: Option<String>,
     pub user_id: Option<String>,
 }
@@ -285,8 +286,9 @@ pub fn list(
         .order(sms_messages::id.desc())
         .limit(limit + 1)
         .into_boxed();
-    if let Some(status) = filter.status {
-        query = query.filter(sms_messages::status.eq(status.as_str()));
+    if !filter.statuses.is_empty() {
+        let names: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        query = query.filter(sms_messages::status.eq_any(names));
     }
     if let Some(dispute) = &filter.dispute_id {
         query = query.filter(sms_messages::dispute_id.eq(dispute.clone()));
