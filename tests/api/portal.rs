@@ -648,7 +648,7 @@ async fn a_refused_filing_keeps_what_the_consumer_typed(app: TestApp) {
 }
 
 both_backends!(
-    withdrawing_in_the_portal_asks_for_a_confirmation,
+    refused_forms_keep_what_was_typed_and_withdrawing_asks_first,
     the_notification_centre_counts_lists_and_marks_read,
     the_filing_form_follows_the_units_industry,
     a_handler_is_shown_no_form_only_owners_may_use,
@@ -1060,7 +1060,20 @@ async fn the_notification_centre_counts_lists_and_marks_read(app: TestApp) {
     assert_eq!(read_all.body["marked"], 0, "nothing left unread");
 }
 
-async fn withdrawing_in_the_portal_asks_for_a_confirmation(app: TestApp) {
+/// The text between `id="{field}"` and the next label: the field and what is said beside it.
+fn at_field<'a>(html: &'a str, field: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{field}\""))
+        .unwrap_or_else(|| panic!("no field {field}: {html}"));
+    let end = html[start..]
+        .find("<label")
+        .map_or(html.len(), |i| start + i);
+    &html[start..end]
+}
+
+/// Forms on a dispute's page that are refused come back with what was typed and the failing
+/// field marked; withdrawing asks to tick a box first.
+async fn refused_forms_keep_what_was_typed_and_withdrawing_asks_first(app: TestApp) {
     app.seed_demo().await;
     let id = app
         .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
@@ -1068,6 +1081,66 @@ async fn withdrawing_in_the_portal_asks_for_a_confirmation(app: TestApp) {
         .as_str()
         .unwrap()
         .to_string();
+    let page = format!("/disputes/{id}");
+
+    // The owner's offer with an amount in words: refused, the whole offer still in its form,
+    // the amount marked where it is typed.
+    let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    let csrf = owner.get(&page).await.csrf();
+    let terms = "免费更换同款菜品，并赠送代金券一张。";
+    let refused = owner
+        .post(
+            &format!("{page}/act"),
+            &[
+                ("csrf", &csrf),
+                ("action", "make_offer"),
+                ("remedy", "replacement"),
+                ("amount", "五十"),
+                ("terms", terms),
+                ("fulfilment_days", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    let html = &refused.html;
+    assert!(html.contains(&format!(">{terms}</textarea>")), "{html}");
+    assert!(
+        at_field(html, "amount").contains("value=\"五十\""),
+        "{html}"
+    );
+    assert!(
+        at_field(html, "amount").contains("class=\"field-error\""),
+        "the amount is marked: {}",
+        at_field(html, "amount")
+    );
+    assert!(at_field(html, "fulfilment_days").contains("value=\"5\""));
+    assert!(html.contains("value=\"replacement\" selected"), "{html}");
+    // Nothing else on the page is marked, and the other forms are left empty.
+    assert_eq!(html.matches("class=\"field-error\"").count(), 1, "{html}");
+    assert!(!at_field(html, "decline-reason").contains(terms));
+    let api = app.demo_token("consumer@odr.demo").await;
+    let view = app.get(&format!("/api/v1/disputes/{id}"), Some(&api)).await;
+    assert_eq!(
+        view.body["offers"].as_array().unwrap().len(),
+        0,
+        "no offer made"
+    );
+
+    // The regulator's urge, one character long: refused, the character kept and marked.
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let csrf = regulator.get(&page).await.csrf();
+    let refused = regulator
+        .post(
+            &format!("{page}/urge"),
+            &[("csrf", &csrf), ("message", "催")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    let urge = at_field(&refused.html, "urge-message");
+    assert!(urge.contains(">催</textarea>"), "{urge}");
+    assert!(urge.contains("class=\"field-error\""), "{urge}");
+
+    // Withdrawing without the box ticked is refused.
     let consumer = Visitor::log_in(&app, "consumer@odr.demo").await;
     let page = consumer.get(&format!("/disputes/{id}")).await;
     assert!(page.html.contains("撤回后纠纷即告终结"), "{}", page.html);
@@ -1088,6 +1161,15 @@ async fn withdrawing_in_the_portal_asks_for_a_confirmation(app: TestApp) {
         unticked.html.contains("请勾选确认后再撤回"),
         "{}",
         unticked.html
+    );
+    // The reason typed is kept, and the box is marked.
+    let html = &unticked.html;
+    let reason = html.find("id=\"wd-reason\"").unwrap();
+    let withdraw = &html[reason..reason + html[reason..].find("</form>").unwrap()];
+    assert!(withdraw.contains("value=\"不想等了\""), "{withdraw}");
+    assert!(
+        withdraw.contains("field-error\">请勾选确认后再撤回"),
+        "{withdraw}"
     );
     let api = app.demo_token("consumer@odr.demo").await;
     let status = |reply: crate::helpers::Reply| reply.body["status"].clone();

@@ -12,6 +12,7 @@ use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
 use super::session::{OrPage, PageError, Session, status_of};
 use crate::disputes::view::{AvailableAction as Can, DisputeView, DueDto, OfferDto};
+use crate::domain::claim::Remedy;
 use crate::domain::dispute::{Actor, Party, Status, TimelineKind};
 use crate::domain::following::{FollowReason, VisitChannel};
 use crate::domain::industry;
@@ -223,6 +224,42 @@ struct DisputePageView {
     following: Option<FollowingDto>,
     /// Today in Shanghai, the latest day a return visit may be dated.
     today: String,
+    /// What a refused form sent, to fill it again and mark its failing fields.
+    typed: Typed,
+}
+
+/// What a refused form on a dispute's page sent: the page shows that form again with what
+/// was typed in it and each failing field's sentence beside the field, so nothing typed is
+/// lost (a form that was not sent shows none of it).
+#[derive(Debug, Default)]
+pub(super) struct Typed {
+    /// The form: its action (`make_offer`, `urge`, …), and for a form about one offer the
+    /// offer's id after a space.
+    form: String,
+    values: Vec<(&'static str, String)>,
+    errors: Fields,
+}
+
+impl Typed {
+    /// What `form` sent; its fields are added with [`Typed::with`].
+    pub(super) fn of(form: &str) -> Self {
+        Self {
+            form: form.to_string(),
+            ..Self::default()
+        }
+    }
+
+    /// `field` sent `value` (a field left out sends nothing).
+    pub(super) fn with(mut self, field: &'static str, value: Option<&str>) -> Self {
+        if let Some(value) = value {
+            self.values.push((field, value.to_string()));
+        }
+        self
+    }
+
+    fn sent(&self, form: &str) -> bool {
+        !self.form.is_empty() && self.form == form
+    }
 }
 
 /// A field of the dispute page a reply template can be put into.
@@ -341,6 +378,9 @@ impl DisputePageView {
 
     /// Whether the dispute is followed for `reason` (the chooser shows it chosen).
     fn followed_because(&self, reason: &FollowReason) -> bool {
+        if self.typed.sent("follow") {
+            return self.typed("follow", "reason") == reason.as_str();
+        }
         self.following
             .as_ref()
             .and_then(|f| f.follow.as_ref())
@@ -349,6 +389,9 @@ impl DisputePageView {
 
     /// The note of the following, to keep when another officer is named.
     fn follow_note(&self) -> &str {
+        if self.typed.sent("follow") {
+            return self.typed("follow", "note");
+        }
         self.following
             .as_ref()
             .and_then(|f| f.follow.as_ref())
@@ -385,8 +428,48 @@ impl DisputePageView {
         }
     }
 
+    /// What the refused `form` sent in `field`, shown in it again; empty on a page that no
+    /// form was refused on (so a field may show it beside an inserted template's text).
+    fn typed(&self, form: &str, field: &str) -> &str {
+        self.typed
+            .values
+            .iter()
+            .find(|(f, _)| self.typed.sent(form) && *f == field)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// What the refused form about offer `offer` sent in `field` (`form` is its action).
+    fn typed_about(&self, form: &str, offer: &str, field: &str) -> &str {
+        self.typed(&format!("{form} {offer}"), field)
+    }
+
+    /// Whether the refused `form` chose `value` in `field` (a chooser shows it chosen).
+    fn typed_is(&self, form: &str, field: &str, value: impl std::fmt::Display) -> bool {
+        self.typed.sent(form) && self.typed(form, field) == value.to_string()
+    }
+
+    /// Why `field` of the refused `form` failed, shown beside it. A message's text is
+    /// `body` in the API and `message` in the form.
+    fn error_at(&self, form: &str, field: &str) -> Option<&str> {
+        if !self.typed.sent(form) {
+            return None;
+        }
+        let errors = &self.typed.errors;
+        errors
+            .get(field)
+            .or_else(|| (field == "message").then(|| errors.get("body")).flatten())
+    }
+
+    /// Why `field` of the refused form about offer `offer` failed.
+    fn error_about(&self, form: &str, offer: &str, field: &str) -> Option<&str> {
+        self.error_at(&format!("{form} {offer}"), field)
+    }
+
     /// Whether `id` is the officer who follows the dispute (the chooser shows them chosen).
     fn follower_is(&self, id: &str) -> bool {
+        if self.typed.sent("follow") {
+            return self.typed("follow", "officer_id") == id;
+        }
         self.following
             .as_ref()
             .and_then(|f| f.follow.as_ref())
@@ -538,14 +621,17 @@ pub struct DoneQuery {
     into: Option<String>,
 }
 
-pub(super) async fn render_dispute(
+/// The dispute page again after a form on it was refused for `error`, that form filled with
+/// what it sent (`typed`) and its failing fields marked.
+pub(super) async fn render_refused(
     s: &Session,
     id: String,
-    status: StatusCode,
-    error: Option<&ApiError>,
-    done: Option<&str>,
+    error: &ApiError,
+    mut typed: Typed,
 ) -> Result<HttpResponse, PageError> {
-    render_dispute_saying(s, id, status, error, done, None, None).await
+    typed.errors = Fields::of(s.lang, error);
+    let status = status_of(error);
+    render_dispute_saying(s, id, status, Some((error, typed)), None, None, None).await
 }
 
 /// The dispute page, with `shown` (a consumer's unmasked contact) in its notice when given.
@@ -553,7 +639,7 @@ async fn render_dispute_saying(
     s: &Session,
     id: String,
     status: StatusCode,
-    error: Option<&ApiError>,
+    refused: Option<(&ApiError, Typed)>,
     done: Option<&str>,
     shown: Option<String>,
     insert: Option<(&str, TemplateField)>,
@@ -584,8 +670,9 @@ async fn render_dispute_saying(
     });
     let mut frame = s.frame();
     frame.title = format!("{} {}", s.lang.s("dispute"), view.case_number);
+    let (error, typed) = refused.unzip();
     if let Some(error) = error {
-        // The page's small forms mark no field: the notice says what each one needs.
+        // The notice says what went wrong; the refused form marks each field too.
         frame = frame.with_field_errors(error);
     } else if let Some(shown) = shown {
         frame = frame.with_notice("ok", shown);
@@ -637,6 +724,7 @@ async fn render_dispute_saying(
         inserted,
         following,
         today,
+        typed: typed.unwrap_or_default(),
     };
     html(status, page.render()).or_page(s)
 }
@@ -746,7 +834,10 @@ async fn unmask(
             );
             render_dispute_saying(&s, id, StatusCode::OK, None, None, Some(said), None).await
         }
-        Err(error) => back_to_dispute(s, id, Err(error), "").await,
+        Err(error) => {
+            let typed = Typed::of("contact").with("reason", Some(&form.reason));
+            back_to_dispute(s, id, Err(error), "", typed).await
+        }
     }
 }
 
@@ -768,6 +859,34 @@ pub struct ActionForm {
     note: Option<String>,
     /// The box ticked to confirm withdrawing, which ends the dispute.
     confirm: Option<String>,
+}
+
+impl ActionForm {
+    /// What the form sent, to fill it again when it is refused; a form about one offer is
+    /// told apart from the same form about another.
+    fn typed(&self) -> Typed {
+        let form = match (self.action.as_str(), &self.offer_id) {
+            ("reject_offer", Some(offer)) => format!("reject_offer {offer}"),
+            (action, _) => action.to_string(),
+        };
+        let fields = [
+            ("message", &self.message),
+            ("remedy", &self.remedy),
+            ("amount", &self.amount),
+            ("terms", &self.terms),
+            ("fulfilment_days", &self.fulfilment_days),
+            ("reason", &self.reason),
+            ("working_days", &self.working_days),
+            ("rating", &self.rating),
+            ("comment", &self.comment),
+            ("note", &self.note),
+        ];
+        fields
+            .into_iter()
+            .fold(Typed::of(&form), |typed, (field, value)| {
+                typed.with(field, value.as_deref())
+            })
+    }
 }
 
 fn invalid(field: &str, code: &str) -> ApiError {
@@ -873,6 +992,7 @@ async fn act(
     let auth = s.account()?;
     let id = path.into_inner();
     let form = form.into_inner();
+    let typed = form.typed();
     // The timeline event the action records names it in the notice after it.
     let mut done = String::new();
     let outcome = match action_of(form) {
@@ -886,7 +1006,7 @@ async fn act(
         }
         Err(error) => Err(error),
     };
-    back_to_dispute(s, id, outcome, &done).await
+    back_to_dispute(s, id, outcome, &done, typed).await
 }
 
 /// After a form on a dispute: back to it (303) with a notice of what was `done`, or the page
@@ -896,6 +1016,7 @@ pub(super) async fn back_to_dispute(
     id: String,
     outcome: Result<(), ApiError>,
     done: &str,
+    typed: Typed,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
         Ok(()) => Ok(see_other(&format!(
@@ -904,7 +1025,7 @@ pub(super) async fn back_to_dispute(
             super::frame::encode(done)
         ))),
         Err(error) if !error.status().is_server_error() && error.problem().status != 404 => {
-            render_dispute(&s, id, status_of(&error), Some(&error), None).await
+            render_refused(&s, id, &error, typed).await
         }
         Err(error) => Err(s.fail(error)),
     }
@@ -931,7 +1052,7 @@ async fn upload(
             .map(|_| ()),
         Err(refused) => Err(refused),
     };
-    back_to_dispute(s, id, outcome, "evidence").await
+    back_to_dispute(s, id, outcome, "evidence", Typed::default()).await
 }
 
 async fn download(

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::disputes::back_to_dispute;
+use super::disputes::{Typed, back_to_dispute};
 use super::labels;
 use super::session::{OrPage, PageError, Session};
 use super::table::{Cell, Listing, Row};
@@ -130,6 +130,10 @@ async fn follow(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(&[Role::Regulator])?;
     let (id, form) = (path.into_inner(), form.into_inner());
+    let typed = Typed::of("follow")
+        .with("officer_id", Some(&form.officer_id))
+        .with("reason", Some(&form.reason))
+        .with("note", form.note.as_deref());
     let done = if form.officer_id == auth.user.id {
         "followed_self"
     } else {
@@ -146,7 +150,7 @@ async fn follow(
         }
         None => Err(invalid("reason", "unknown_value", "choose why")),
     };
-    back_to_dispute(s, id, outcome, done).await
+    back_to_dispute(s, id, outcome, done, typed).await
 }
 
 /// The form ending a following: its box ticked to confirm.
@@ -169,7 +173,7 @@ async fn unfollow(
     } else {
         Err(invalid("confirm", "unconfirmed", "tick to confirm"))
     };
-    back_to_dispute(s, id, outcome, "unfollowed").await
+    back_to_dispute(s, id, outcome, "unfollowed", Typed::of("unfollow")).await
 }
 
 /// The urge's form.
@@ -187,10 +191,11 @@ async fn urge(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(&[Role::Regulator])?;
     let (id, form) = (path.into_inner(), form.into_inner());
+    let typed = Typed::of("urge").with("message", Some(&form.message));
     let outcome = api::urge_for(&s.state, &auth, id.clone(), form.message)
         .await
         .map(|_| ());
-    back_to_dispute(s, id, outcome, "urged").await
+    back_to_dispute(s, id, outcome, "urged", typed).await
 }
 
 /// The return visit's form.
@@ -257,11 +262,16 @@ async fn visit(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(&[Role::Regulator])?;
     let (id, form) = (path.into_inner(), form.into_inner());
+    let typed = Typed::of("return_visit")
+        .with("visited_on", Some(&form.visited_on))
+        .with("channel", Some(&form.channel))
+        .with("consumer_said", Some(&form.consumer_said))
+        .with("satisfaction", form.satisfaction.as_deref());
     let outcome = match form.request() {
         Ok(request) => api::visit_for(&s.state, &auth, id.clone(), request)
             .await
             .map(|_| ()),
         Err(error) => Err(error),
     };
-    back_to_dispute(s, id, outcome, "return_visit").await
+    back_to_dispute(s, id, outcome, "return_visit", typed).await
 }

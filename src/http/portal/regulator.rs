@@ -640,6 +640,9 @@ async fn record_step(
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
     let form = form.into_inner();
+    let typed = super::disputes::Typed::of("step")
+        .with("status", Some(&form.status))
+        .with("note", form.note.as_deref());
     let note = form.note.filter(|n| !n.trim().is_empty());
     let step = EscalationUpdateRequest {
         status: form.status,
@@ -652,8 +655,7 @@ async fn record_step(
         ))),
         // Refused on the dispute's page: that page again, saying why.
         (Some(dispute), Err(error)) if !error.status().is_server_error() => {
-            let status = status_of(&error);
-            super::disputes::render_dispute(&s, dispute, status, Some(&error), None).await
+            super::disputes::render_refused(&s, dispute, &error, typed).await
         }
         (_, outcome) => after(s, outcome.map(drop), "/escalations", escalation_list).await,
     }
