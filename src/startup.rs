@@ -15,7 +15,7 @@ use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::deadlines::CalendarBook;
 use crate::domain::calendar::{Calendar, YearCalendar};
-use crate::http::errors::{json_config, path_config, problem_errors, query_config};
+use crate::http::errors::{form_config, json_config, path_config, problem_errors, query_config};
 use crate::http::portal::unknown_route;
 use crate::http::telemetry::{HttpMetrics, record_request};
 use crate::http::{self, AppState};
@@ -202,7 +202,9 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
-            // Innermost first: a body read error still becomes problem+json.
+            // Innermost first: a body read error still becomes problem+json (a page for a
+            // browser), and the page's session cookies are set.
+            .wrap(from_fn(crate::http::portal::refusals_as_pages))
             .wrap(from_fn(crate::http::portal::session::apply_cookies))
             .wrap(from_fn(crate::http::body::buffer_small_bodies))
             .wrap(problem_errors())
@@ -213,6 +215,7 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(data.clone())
             .app_data(json_config(JSON_LIMIT_BYTES))
             .app_data(query_config())
+            .app_data(form_config())
             .app_data(path_config())
             .configure(http::configure)
             .default_service(web::to(unknown_route))

@@ -55,7 +55,7 @@ pub struct Problem {
 }
 
 /// An error returned by a handler.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     code: ErrorCode,
     /// The code's own status, except for [`ErrorCode::RequestFailed`].

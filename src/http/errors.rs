@@ -3,7 +3,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
@@ -53,6 +53,39 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// Maps a portal form's body errors: a form without its token is refused like a wrong token
+/// (reload the page), a field missing or of the wrong shape as that field, a body too large as
+/// such. The portal shows each as a page (`portal::refusals_as_pages`).
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default().error_handler(|error, _req| form_error(&error).into())
+}
+
+fn form_error(error: &UrlencodedError) -> ApiError {
+    match error {
+        UrlencodedError::Overflow { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "The form is too large.")
+        }
+        UrlencodedError::ContentType => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Send the form as application/x-www-form-urlencoded.",
+        ),
+        UrlencodedError::Parse(e) => {
+            let message = e.to_string();
+            match named_field(&message) {
+                Some("csrf") => ApiError::new(
+                    ErrorCode::InvalidFormToken,
+                    "The form token is missing or not valid; reload the page.",
+                ),
+                field => {
+                    let field = field.unwrap_or("form").to_string();
+                    ApiError::invalid_field(&field, "invalid_form", message)
+                }
+            }
+        }
+        other => ApiError::new(ErrorCode::BadRequest, other.to_string()),
+    }
+}
+
 /// The field a serde error message names. Only "missing field" and "unknown field" do; others
 /// ("invalid type: …", "provided string was not `true` or `false`") quote values instead.
 pub(super) fn named_field(message: &str) -> Option<&str> {
@@ -91,22 +124,7 @@ fn ensure_problem<B: MessageBody + 'static>(
     if is_rendered {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
-    let status = res.status();
-    let detail = status
-        .canonical_reason()
-        .unwrap_or("Request failed")
-        .to_string();
-    let error = match status {
-        StatusCode::NOT_FOUND => ApiError::new(ErrorCode::RouteNotFound, detail),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(ErrorCode::MethodNotAllowed, detail),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(ErrorCode::PayloadTooLarge, detail),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::new(ErrorCode::UnsupportedMediaType, detail)
-        }
-        StatusCode::BAD_REQUEST => ApiError::new(ErrorCode::BadRequest, detail),
-        s if s.is_server_error() => ApiError::internal(format!("unhandled {status} response")),
-        s => ApiError::request_failed(s, detail),
-    };
+    let error = for_status(res.status());
     // The 405 of a resource names the methods it allows; the problem document keeps that.
     let allow = res.headers().get(header::ALLOW).cloned();
     let (req, _) = res.into_parts();
@@ -116,4 +134,24 @@ fn ensure_problem<B: MessageBody + 'static>(
     }
     let response = ServiceResponse::new(req, response).map_into_right_body::<B>();
     Ok(ErrorHandlerResponse::Response(response))
+}
+
+/// The error a bare response of `status` from actix stands for (a wrong method, a body too
+/// large), in its standard words.
+pub fn for_status(status: StatusCode) -> ApiError {
+    let detail = status
+        .canonical_reason()
+        .unwrap_or("Request failed")
+        .to_string();
+    match status {
+        StatusCode::NOT_FOUND => ApiError::new(ErrorCode::RouteNotFound, detail),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(ErrorCode::MethodNotAllowed, detail),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(ErrorCode::PayloadTooLarge, detail),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, detail)
+        }
+        StatusCode::BAD_REQUEST => ApiError::new(ErrorCode::BadRequest, detail),
+        s if s.is_server_error() => ApiError::internal(format!("unhandled {status} response")),
+        s => ApiError::request_failed(s, detail),
+    }
 }

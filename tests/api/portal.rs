@@ -163,8 +163,15 @@ impl Page {
 
 impl Visitor {
     pub fn new(app: &TestApp) -> Self {
+        // What a browser says it accepts, so refusals come back as pages.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+        );
         let client = reqwest::Client::builder()
             .cookie_store(true)
+            .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
@@ -255,7 +262,48 @@ async fn portal_sessions_live_in_http_only_cookies_and_forms_need_the_browsers_t
             ],
         )
         .await;
-    assert_eq!(bare.status, 400, "a form without its token does not parse");
+    // A form without its token is refused with a page, like a wrong token.
+    assert_eq!(bare.status, 403, "{}", bare.html);
+    assert!(bare.html.contains("页面已过期"), "{}", bare.html);
+    assert!(
+        bare.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    // So are a form field of the wrong shape and a wrong method, in the visitor's words.
+    let mangled = visitor
+        .post("/login", &[("csrf", &login.csrf()), ("csrf", "twice")])
+        .await;
+    assert_eq!(mangled.status, 422, "{}", mangled.html);
+    assert!(
+        mangled.html.contains("请刷新页面后重新填写"),
+        "{}",
+        mangled.html
+    );
+    let put = Visitor::read(
+        visitor
+            .client
+            .put(format!("{}/login", visitor.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(put.status, 405, "{}", put.html);
+    assert!(put.html.contains("<html"), "{}", put.html);
+    // The API answers the same refusal with a problem document.
+    let api = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("accept", "text/html")
+        .body("{")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 400);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
     let other = Visitor::new(&app).get("/login").await.csrf();
     let forged = visitor
         .post(

@@ -25,10 +25,12 @@ mod sms;
 mod table;
 pub mod webhooks;
 
-use crate::error::ErrorCode;
-use actix_web::dev::Payload;
+use crate::error::{ApiError, ErrorCode};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
 pub use invitation::{
     accept_invitation, forgot_form, invitation_form, reset_form, reset_password_page,
@@ -45,16 +47,20 @@ async fn style() -> HttpResponse {
         .body(STYLE)
 }
 
-/// Routes that do not exist: a page for a browser, a problem document for anything else
-/// (and for every path under `/api/`).
-pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
-    let wants_page = !req.path().starts_with("/api/")
+/// Whether `req` comes from a browser asking for a page: outside `/api/`, accepting HTML.
+fn wants_page(req: &HttpRequest) -> bool {
+    !req.path().starts_with("/api/")
         && req
             .headers()
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"));
-    if !wants_page {
+            .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// Routes that do not exist: a page for a browser, a problem document for anything else
+/// (and for every path under `/api/`).
+pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    if !wants_page(&req) {
         return Ok(crate::http::errors::unknown_route(req).await?);
     }
     let session = session::Session::from_request(&req, &mut Payload::None).await?;
@@ -64,6 +70,36 @@ pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, actix_web::
             "No such page.",
         ))
         .into())
+}
+
+/// A browser's request that was refused before any page could answer it (a form without its
+/// token or with a field of the wrong shape, a wrong method, a body too large) gets a page
+/// saying so in the visitor's language, not a problem document; the API keeps its problems.
+pub async fn refusals_as_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let page = wants_page(req.request());
+    let res = next.call(req).await?;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !page || !res.status().is_client_error() || is_html {
+        return Ok(res.map_into_left_body());
+    }
+    let error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .cloned()
+        .unwrap_or_else(|| crate::http::errors::for_status(res.status()));
+    let Ok(session) = session::Session::from_request(res.request(), &mut Payload::None).await
+    else {
+        return Ok(res.map_into_left_body());
+    };
+    let page = session.fail(error).error_response();
+    Ok(res.into_response(page).map_into_right_body())
 }
 
 /// Registers the routes of the portal.
