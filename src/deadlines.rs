@@ -312,7 +312,7 @@ pub fn scoped_policy(row: &PolicyRow) -> Result<ScopedPolicy, StoreError> {
             .map_err(|e| corrupt(e.to_string()))?,
         industry: row.industry_code.clone(),
         effective_from: row.effective_from,
-        policy: serde_json::from_str(&row.body).map_err(|e| corrupt(e.to_string()))?,
+        policy: DeadlinePolicy::from_stored(&row.body).map_err(|e| corrupt(e.to_string()))?,
     })
 }
 

@@ -355,7 +355,7 @@ pub fn bureau_dues_of_source(
     calendar: &Calendar,
     src: &BureauSource,
 ) -> Result<Vec<BureauDue>, StoreError> {
-    let policy: DeadlinePolicy = serde_json::from_str(&src.policy)
+    let policy = DeadlinePolicy::from_stored(&src.policy)
         .map_err(|e| StoreError::Corrupt(format!("dispute policy: {e}")))?;
     let steps: Vec<(EscalationState, DateTime<Utc>)> = src
         .steps

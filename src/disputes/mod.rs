@@ -142,7 +142,8 @@ pub fn apply_facts(d: &mut Dispute, facts: &Facts) {
 
 /// The policy a dispute was filed under.
 pub fn policy_of(d: &Dispute) -> Result<DeadlinePolicy, StoreError> {
-    serde_json::from_str(&d.policy).map_err(|e| StoreError::Corrupt(format!("dispute policy: {e}")))
+    DeadlinePolicy::from_stored(&d.policy)
+        .map_err(|e| StoreError::Corrupt(format!("dispute policy: {e}")))
 }
 
 /// Recomputes the due dates from the filing moment, adding extension and paused working days.

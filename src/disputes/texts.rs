@@ -142,7 +142,7 @@ pub fn to_consumer(
             // The consumer's answer is awaited until the window after the marking ends
             // (docs/lifecycle.md), counted as the sweeper counts it.
             if event == SmsEvent::Fulfilled {
-                let window = serde_json::from_str::<DeadlinePolicy>(&dispute.policy)
+                let window = DeadlinePolicy::from_stored(&dispute.policy)
                     .map_or(0, |p| p.confirmation_window_days);
                 values.insert(
                     "due",

@@ -79,7 +79,7 @@ fn due_page(
             let due = fulfilled
                 .into_iter()
                 .filter(|(fulfilled_at, _, policy, _)| {
-                    let window = serde_json::from_str::<DeadlinePolicy>(policy)
+                    let window = DeadlinePolicy::from_stored(policy)
                         .map(|p| p.confirmation_window_days)
                         .unwrap_or(7);
                     from_db_time(*fulfilled_at) + Duration::days(i64::from(window)) < now

@@ -46,6 +46,29 @@ pub struct DeadlinePolicy {
 }
 
 impl DeadlinePolicy {
+    /// A policy as stored (a dispute's snapshot, a scoped policy). Fields a later release
+    /// added are left out, so nodes of two releases can serve side by side during a rolling
+    /// deploy (docs/deadlines.md#stored-policies); configuration and the API stay strict
+    /// (`deny_unknown_fields`).
+    pub fn from_stored(json: &str) -> serde_json::Result<Self> {
+        let mut value: serde_json::Value = serde_json::from_str(json)?;
+        // The names this release knows: those of a policy written by it.
+        let known = serde_json::to_value(Self {
+            version: String::new(),
+            jurisdiction: String::new(),
+            first_contact_working_days: 0,
+            settlement_working_days: 0,
+            offer_expiry_working_days: 0,
+            max_extension_working_days: 0,
+            max_fulfilment_days: 0,
+            confirmation_window_days: 0,
+            counting: DayCount::default(),
+            bureau: crate::domain::bureau::BureauLimits::default(),
+        })?;
+        keep_known(&mut value, &known);
+        serde_json::from_value(value)
+    }
+
     /// The due moment `days` days (as this policy counts them) after `start`.
     pub fn due_after(&self, calendar: &Calendar, start: DateTime<Utc>, days: u32) -> DueDate {
         match self.counting {
@@ -102,6 +125,16 @@ impl DeadlinePolicy {
         }
         found.extend(self.bureau.problems());
         found
+    }
+}
+
+/// Drops from `value` every object member `known` does not have, at every depth.
+fn keep_known(value: &mut serde_json::Value, known: &serde_json::Value) {
+    if let (Some(map), Some(known)) = (value.as_object_mut(), known.as_object()) {
+        map.retain(|name, _| known.contains_key(name));
+        for (name, member) in map.iter_mut() {
+            keep_known(member, &known[name]);
+        }
     }
 }
 
@@ -241,8 +274,31 @@ mod tests {
         let json = r#"{"version":"v","jurisdiction":"cn","first_contact_working_days":1,
             "settlement_working_days":10,"offer_expiry_working_days":3,
             "max_extension_working_days":5,"max_fulfilment_days":30,"confirmation_window_days":7}"#;
-        let p: DeadlinePolicy = serde_json::from_str(json).unwrap();
+        let p = DeadlinePolicy::from_stored(json).unwrap();
         assert_eq!(p.counting, DayCount::WorkingDays);
+    }
+
+    #[test]
+    fn policies_stored_by_a_later_release_read_without_its_new_fields() {
+        let json = r#"{"version":"v","jurisdiction":"cn","first_contact_working_days":1,
+            "settlement_working_days":10,"offer_expiry_working_days":3,
+            "max_extension_working_days":5,"max_fulfilment_days":30,"confirmation_window_days":7,
+            "counting":"calendar_days","grace_hours":4,
+            "bureau":{"acceptance_working_days":5,"mediation_working_days":30,
+            "notification_working_days":7,"case_decision_working_days":15,"hearing_days":3}}"#;
+        let p = DeadlinePolicy::from_stored(json).unwrap();
+        assert_eq!(p.counting, DayCount::CalendarDays);
+        assert_eq!(p.settlement_working_days, 10);
+        assert_eq!(p.bureau.acceptance_working_days, 5);
+        // Configuration and the API still refuse a name they do not know.
+        let strict = serde_json::from_str::<DeadlinePolicy>(json).unwrap_err();
+        assert!(strict.to_string().contains("grace_hours"), "{strict}");
+        // A stored value of the wrong type is still an error.
+        let broken = json.replace(
+            r#""settlement_working_days":10"#,
+            r#""settlement_working_days":"ten""#,
+        );
+        assert!(DeadlinePolicy::from_stored(&broken).is_err());
     }
 
     #[test]
