@@ -75,9 +75,7 @@ fn raise(
     )?;
     let notice = Notice::Update {
         case_number: trigger.case_number.clone(),
-        what: Said::new("notice-alert")
-            .with("kind", Arg::Label("alert_kind", kind.to_string()))
-            .with("summary", Arg::Said(Box::new(summary))),
+        what: Said::new("notice-alert").with("summary", Arg::Said(Box::new(summary))),
     };
     let regulators = super::escalations::regulators_of(conn, &trigger.region_code)?;
     send_notice(conn, ctx, &regulators, trigger, &notice, true, now)?;
@@ -105,9 +103,7 @@ pub fn on_filed(
             AlertKind::Major,
             format!("major:{}", d.id),
             vec![d.id.clone()],
-            Said::new("alert-summary-major")
-                .with("case", Arg::text(&d.case_number))
-                .with("yuan", Arg::text(&yuan.to_string())),
+            Said::new("alert-summary-major").with("yuan", Arg::text(&yuan.to_string())),
             now,
         )?;
     }
@@ -125,12 +121,10 @@ pub fn on_filed(
             AlertKind::Sensitive,
             format!("sensitive:{}", d.id),
             vec![d.id.clone()],
-            Said::new("alert-summary-sensitive")
-                .with("case", Arg::text(&d.case_number))
-                .with(
-                    "words",
-                    Arg::List(words.iter().map(|w| w.to_string()).collect()),
-                ),
+            Said::new("alert-summary-sensitive").with(
+                "words",
+                Arg::List(words.iter().map(|w| w.to_string()).collect()),
+            ),
             now,
         )?;
     }
@@ -164,8 +158,7 @@ pub fn on_filed(
             format!("repeat_consumer:{}", d.id),
             repeated,
             Said::new("alert-summary-repeat-consumer")
-                .with("days", Arg::text(&rules.repeat_consumer_days.to_string()))
-                .with("case", Arg::text(&d.case_number)),
+                .with("days", Arg::text(&rules.repeat_consumer_days.to_string())),
             now,
         )?;
     }
@@ -245,7 +238,7 @@ pub fn on_declined(
             AlertKind::CommitmentBreach,
             format!("commitment_breach:{}", d.id),
             vec![d.id.clone()],
-            Said::new("alert-summary-commitment-breach").with("case", Arg::text(&d.case_number)),
+            Said::new("alert-summary-commitment-breach"),
             now,
         )?;
     }

@@ -242,13 +242,17 @@ async fn filings_raise_each_alert_once_for_the_regions_regulators(app: TestApp) 
     );
     assert!(!emailed.contains(&"reg.binjiang@odr.demo".to_string()));
     let inbox = app.get("/api/v1/notifications", Some(&xihu)).await.body;
-    assert!(
-        inbox
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["message"].as_str().unwrap_or_default().contains("预警"))
-    );
+    let major = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|n| n["message"].as_str().filter(|m| m.contains("重大纠纷")))
+        .expect("the major dispute's notice");
+    // The case, that it is an alert, and its kind, each said once.
+    for once in ["预警", "重大纠纷", "索赔 60000 元"] {
+        assert_eq!(major.matches(once).count(), 1, "{once} in {major}");
+    }
+    assert_eq!(major.matches("ODR2026").count(), 1, "{major}");
 
     // Other regions and other roles see nothing of it.
     let binjiang = app.demo_token("reg.binjiang@odr.demo").await;

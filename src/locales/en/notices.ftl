@@ -44,7 +44,7 @@ notice-unit-removed = Your unit was removed from the ODR directory
 notice-unit-rejected = Your unit's application was rejected
 notice-unit-pending = Your unit's application awaits a decision
 notice-digest-line = { $case_number } · { $item } · { $deadline } due { $due }
-notice-alert = Alert ({ $kind }): { $summary }
+notice-alert = Alert · { $summary }
 notice-escalation-queued = An unsettled dispute has entered your region's 12315 queue.
 notice-escalation-queued-many = { $count } unsettled disputes have entered your region's 12315 queue.
 notice-escalation-queued-many-subject = { $count } disputes entered the 12315 queue
@@ -58,12 +58,12 @@ notice-report-ready = { $report } ready ({ $from } to { $to }).
 
 # The subject of an update's email: the case number and what happened.
 email-update-subject = Dispute { $case_number }: { $what }
-alert-summary-major = Major dispute: { $case } claims ¥{ $yuan }
-alert-summary-sensitive = Sensitive dispute: { $case } mentions "{ $words }"
-alert-summary-repeat-consumer = Repeat complaint: the same consumer complained about the same unit again within { $days } days ({ $case })
+alert-summary-major = Major dispute: claims ¥{ $yuan }
+alert-summary-sensitive = Sensitive dispute: mentions "{ $words }"
+alert-summary-repeat-consumer = Repeat complaint: the same consumer complained about the same unit again within { $days } days
 alert-summary-repeat-unit = Repeat complaints: the unit's dispute number { $count } within { $days } days
 alert-summary-mass-complaint = Mass complaint: { $count } different consumers complained about { $unit } within { $hours } hours ({ $cases })
-alert-summary-commitment-breach = Commitment broken: a unit committed to offline no-reason returns refused a return ({ $case })
+alert-summary-commitment-breach = Commitment broken: a unit committed to offline no-reason returns refused a return
 notice-followed = You are named to follow this case ({ $reason }): watch its deadlines and call the consumer back once it concludes.
 notice-followed-because = You are named to follow this case ({ $reason }): { $note }. Watch its deadlines and call the consumer back once it concludes.
 notice-unfollowed = You no longer follow this case.

@@ -44,7 +44,7 @@ notice-unit-removed = 本单位已被移出 ODR 企业名录
 notice-unit-rejected = 本单位的 ODR 申请未获通过
 notice-unit-pending = 本单位的 ODR 申请待审核
 notice-digest-line = { $case_number } · { $item } · { $deadline }期限 { $due }
-notice-alert = 预警：{ $summary }
+notice-alert = 预警 · { $summary }
 notice-escalation-queued = 一件未和解的消费纠纷已转入本辖区 12315 处理队列。
 notice-escalation-queued-many = { $count } 件未和解的消费纠纷已转入本辖区 12315 处理队列。
 notice-escalation-queued-many-subject = { $count } 件纠纷已转入 12315 处理队列
@@ -55,12 +55,12 @@ notice-report-ready = { $report }已生成（{ $from }–{ $to }）。
 
 # The subject of an update's email: the case number and what happened.
 email-update-subject = 纠纷 { $case_number }：{ $what }
-alert-summary-major = 重大纠纷：{ $case } 索赔 { $yuan } 元
-alert-summary-sensitive = 敏感纠纷：{ $case } 提及「{ $words }」
-alert-summary-repeat-consumer = 重复投诉：同一消费者 { $days } 天内再次投诉同一单位（{ $case }）
+alert-summary-major = 重大纠纷：索赔 { $yuan } 元
+alert-summary-sensitive = 敏感纠纷：提及「{ $words }」
+alert-summary-repeat-consumer = 重复投诉：同一消费者 { $days } 天内再次投诉同一单位
 alert-summary-repeat-unit = 重复投诉：该单位 { $days } 天内第 { $count } 件纠纷
 alert-summary-mass-complaint = 群体投诉：{ $unit } { $hours } 小时内被 { $count } 位不同消费者投诉（{ $cases }）
-alert-summary-commitment-breach = 违反承诺：承诺线下无理由退货的单位拒绝退货（{ $case }）
+alert-summary-commitment-breach = 违反承诺：承诺线下无理由退货的单位拒绝退货
 notice-followed = 您已被指定为本案跟踪人（{ $reason }），请跟进办理期限，办结后回访消费者。
 notice-followed-because = 您已被指定为本案跟踪人（{ $reason }）：{ $note }。请跟进办理期限，办结后回访消费者。
 notice-unfollowed = 您已不再跟踪本案。
