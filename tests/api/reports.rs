@@ -506,6 +506,24 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
                 .contains("月结已生成（2026-11-01–2026-11-30）")
         }));
 
+        // In the portal, an archived period opens on screen for its own region: the city's
+        // officer reads Xihu's close, Binjiang's may not.
+        let portal = crate::portal::Visitor::log_in(&app, "reg.hangzhou@odr.demo").await;
+        let xihu_close = "/reports/now/monthly?date=2026-11-01&#38;region=330106";
+        let list = portal.get("/reports").await.html;
+        assert!(list.contains(xihu_close), "{list}");
+        let shown = portal.get(&xihu_close.replace("&#38;", "&")).await;
+        assert_eq!(shown.status, 200, "{}", shown.html);
+        assert!(shown.html.contains("月结") && shown.html.contains("杭州西溪人家餐饮有限公司"));
+        assert!(
+            shown
+                .html
+                .contains("format=xlsx&#38;date=2026-11-01&#38;region=330106")
+        );
+        let other = crate::portal::Visitor::log_in(&app, "reg.binjiang@odr.demo").await;
+        let refused = other.get(&xihu_close.replace("&#38;", "&")).await;
+        assert_eq!(refused.status, 404, "{}", refused.html);
+
         // Nobody else reads them.
         let binjiang = app.demo_token("reg.binjiang@odr.demo").await;
         app.get(&format!("/api/v1/reports/archive/{daily}"), Some(&binjiang))

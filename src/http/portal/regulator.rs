@@ -802,7 +802,16 @@ async fn report_list(s: Session) -> Result<HttpResponse, PageError> {
             cells: vec![
                 Cell::text(kind),
                 Cell::text(names.region(&list.frame, &report.region_code)),
-                Cell::text(format!("{} – {}", report.period_from, report.period_to)),
+                // The same period on screen, built from today's data.
+                Cell::link(
+                    format!("{} – {}", report.period_from, report.period_to),
+                    format!(
+                        "/reports/now/{}?date={}&region={}",
+                        report.kind.as_str(),
+                        report.period_from,
+                        super::frame::encode(&report.region_code)
+                    ),
+                ),
                 Cell::text(list.frame.time(&report.generated_at)),
                 Cell {
                     links: vec![(
@@ -827,6 +836,8 @@ pub struct FormatQuery {
     format: Option<String>,
     /// A day (`2026-11-15`); anything else is said on the page.
     date: Option<String>,
+    /// For a report built now: a region inside the regulator's (default: their own).
+    region: Option<String>,
 }
 
 impl FormatQuery {
@@ -876,10 +887,14 @@ async fn report_now(
     let auth = s.account_as(REGULATORS)?;
     let query = query.into_inner();
     let asked = ReportQuery {
-        region: None,
+        region: query.region.clone().filter(|r| !r.is_empty()),
         date: query.day(&s)?,
         format: query.format.clone(),
     };
+    // The region asked for, kept by the page's downloads and its other report.
+    let in_region = asked.region.as_deref().map_or_else(String::new, |r| {
+        format!("&region={}", super::frame::encode(r))
+    });
     if query.format.is_some() {
         return reports::report(s.state.clone(), auth, path, web::Query(asked))
             .await
@@ -932,14 +947,14 @@ async fn report_now(
     }
     .map(|(other, label)| {
         (
-            format!("/reports/now/{other}?date={date}"),
+            format!("/reports/now/{other}?date={date}{in_region}"),
             s.lang.s(label).to_string(),
         )
     });
     let page = ReportPage {
         period: format!("{} – {}", report.period.from, report.period.to),
-        xlsx: format!("/reports/now/{kind}?format=xlsx&date={date}"),
-        csv: format!("/reports/now/{kind}?format=csv&date={date}"),
+        xlsx: format!("/reports/now/{kind}?format=xlsx&date={date}{in_region}"),
+        csv: format!("/reports/now/{kind}?format=csv&date={date}{in_region}"),
         f: frame.titled_as(labels::of(s.lang, report.kind)),
         tables: shown,
         see_also,
