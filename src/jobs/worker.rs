@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Duration as StdDuration;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 
 use super::{DELIVERY, Job, decode_job};
@@ -15,7 +15,7 @@ use crate::disputes::escalations;
 use crate::notify::{self, email::Mailer};
 use crate::store::from_db_time;
 use crate::store::jobs::{JobRow, claim_due, complete, fail, give_back, renew_lease};
-use crate::store::{Db, StoreError};
+use crate::store::{Db, DbConn, StoreError};
 
 /// What jobs need to run.
 #[derive(Clone, Debug)]
@@ -142,23 +142,25 @@ impl Worker {
             }
             if pruned.is_none_or(|at| at.elapsed() >= StdDuration::from_secs(3600)) {
                 pruned = Some(std::time::Instant::now());
-                let cutoff =
-                    self.ctx.clock.now() - Duration::days(self.ctx.webhooks.settings().log_days);
-                let pruning = self
-                    .ctx
-                    .db
-                    .run(move |conn| crate::store::webhooks::delete_finished_before(conn, cutoff));
-                if let Err(error) = pruning.await {
-                    tracing::warn!(worker.id = %self.id, %error, "webhook log pruning failed");
-                }
-                let cutoff =
-                    self.ctx.clock.now() - Duration::days(self.ctx.sms.settings().log_days);
-                let pruning = self
-                    .ctx
-                    .db
-                    .run(move |conn| crate::store::sms::delete_finished_before(conn, cutoff));
-                if let Err(error) = pruning.await {
-                    tracing::warn!(worker.id = %self.id, %error, "text message log pruning failed");
+                let now = self.ctx.clock.now();
+                type Prune = fn(&mut DbConn, DateTime<Utc>) -> Result<usize, StoreError>;
+                let logs: [(&str, i64, Prune); 2] = [
+                    (
+                        "webhook",
+                        self.ctx.webhooks.settings().log_days,
+                        crate::store::webhooks::delete_finished_before,
+                    ),
+                    (
+                        "text message",
+                        self.ctx.sms.settings().log_days,
+                        crate::store::sms::delete_finished_before,
+                    ),
+                ];
+                for (log, days, prune) in logs {
+                    let cutoff = now - Duration::days(days);
+                    if let Err(error) = self.ctx.db.run(move |conn| prune(conn, cutoff)).await {
+                        tracing::warn!(worker.id = %self.id, %error, log, "log pruning failed");
+                    }
                 }
             }
             if !pause(&mut stop, interval).await {

@@ -53,40 +53,47 @@ pub fn claim_due(
     limit: i64,
 ) -> Result<Vec<SmsRow>, StoreError> {
     let now = to_db_time(now);
-    let free = sms_messages::leased_until
-        .is_null()
-        .or(sms_messages::leased_until.lt(now));
-    let due: Vec<SmsRow> = sms_messages::table
-        .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
-        .filter(sms_messages::next_attempt_at.le(now))
-        .filter(free)
-        .order((sms_messages::next_attempt_at, sms_messages::id))
-        .limit(limit)
-        .select(SmsRow::as_select())
-        .load(conn)?;
-    let mut claimed = Vec::with_capacity(due.len());
-    for mut row in due {
-        let taken = diesel::update(
-            sms_messages::table
-                .find(&row.id)
-                .filter(sms_messages::status.eq(SmsStatus::Pending.as_str()))
-                .filter(
-                    sms_messages::leased_until
-                        .is_null()
-                        .or(sms_messages::leased_until.lt(now)),
-                ),
+    let take = (
+        sms_messages::leased_by.eq(worker),
+        sms_messages::leased_until.eq(to_db_time(until)),
+    );
+    // The candidates are read under another name: a subquery of the updated table itself
+    // would be taken as a correlated one (as `store::jobs::claim_due` does).
+    let queue = diesel::alias!(sms_messages as queue);
+    let candidates = queue
+        .filter(
+            queue
+                .field(sms_messages::status)
+                .eq(SmsStatus::Pending.as_str()),
         )
-        .set((
-            sms_messages::leased_by.eq(worker),
-            sms_messages::leased_until.eq(to_db_time(until)),
+        .filter(queue.field(sms_messages::next_attempt_at).le(now))
+        .filter(
+            queue
+                .field(sms_messages::leased_until)
+                .is_null()
+                .or(queue.field(sms_messages::leased_until).lt(now)),
+        )
+        .order((
+            queue.field(sms_messages::next_attempt_at),
+            queue.field(sms_messages::id),
         ))
-        .execute(conn)?;
-        if taken == 1 {
-            row.leased_by = Some(worker.to_string());
-            row.leased_until = Some(to_db_time(until));
-            claimed.push(row);
-        }
-    }
+        .select(queue.field(sms_messages::id))
+        .limit(limit);
+    // One statement: on PostgreSQL it passes over rows another worker is taking (`FOR UPDATE
+    // SKIP LOCKED`); SQLite has one writer at a time.
+    let mut claimed = match conn {
+        DbConn::Pg(pg) => diesel::update(sms_messages::table)
+            .filter(sms_messages::id.eq_any(candidates.for_update().skip_locked()))
+            .set(take)
+            .returning(SmsRow::as_returning())
+            .load::<SmsRow>(pg)?,
+        DbConn::Sqlite(lite) => diesel::update(sms_messages::table)
+            .filter(sms_messages::id.eq_any(candidates))
+            .set(take)
+            .returning(SmsRow::as_returning())
+            .load::<SmsRow>(lite)?,
+    };
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     Ok(claimed)
 }
 
