@@ -1,6 +1,6 @@
 //! The API's JSON body extractor: read like actix's `web::Json` (the same size limit and
-//! content-type rule, [`super::errors::json_config`]), but a value that does not fit its field
-//! is refused naming the field by its path (`items[0].amount_fen`), not the whole body.
+//! content-type rule, [`super::errors::json_config`]), but values that do not fit their fields
+//! are refused naming each field by its path (`items[0].amount_fen`), not the whole body.
 
 use std::future::Future;
 use std::ops::Deref;
@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// A request body of type `T`.
 #[derive(Debug)]
@@ -40,15 +40,40 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let read = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
             let value = read.await?.into_inner();
-            serde_path_to_error::deserialize(value)
-                .map(Json)
-                .map_err(|error| refused(&error).into())
+            read_all(value).map(Json).map_err(Into::into)
         })
     }
 }
 
-/// The 422 of a value that does not fit, naming its field.
-fn refused(error: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+/// Most fields one refusal names.
+const MAX_REFUSED: usize = 20;
+
+/// `value` read as a `T`, or a 422 naming every field that does not fit (up to
+/// [`MAX_REFUSED`]): each refused value is left out and the body read again, until it reads or
+/// a field already named comes back (a required one left out) or the refusal is the body's.
+fn read_all<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
+    let mut refused = Vec::new();
+    while refused.len() < MAX_REFUSED {
+        let error = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(read) if refused.is_empty() => return Ok(read),
+            Ok(_) => break,
+            Err(error) => error,
+        };
+        let field = refused_field(&error);
+        if refused.iter().any(|f: &FieldError| f.field == field.field) {
+            break;
+        }
+        let left_out = leave_out(&mut value, &error);
+        refused.push(field);
+        if !left_out {
+            break;
+        }
+    }
+    Err(ApiError::validation(refused))
+}
+
+/// The field of a value that does not fit, named by its path.
+fn refused_field(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     let message = error.inner().to_string();
     let path = error.path().to_string();
     let parent = (path != ".").then_some(path);
@@ -59,7 +84,56 @@ fn refused(error: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         (None, Some(name)) => name.to_string(),
         (None, None) => "body".to_string(),
     };
-    ApiError::invalid_field(&field, "invalid_json_fields", message)
+    FieldError {
+        field,
+        code: "invalid_json_fields".into(),
+        message,
+    }
+}
+
+/// Removes the value `error` refused from `value`; false when there is none to remove (a
+/// missing field, the body itself, a place the path cannot reach).
+fn leave_out(
+    value: &mut serde_json::Value,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> bool {
+    use serde_path_to_error::Segment;
+    let message = error.inner().to_string();
+    let unknown = message
+        .starts_with("unknown field")
+        .then(|| super::errors::named_field(&message))
+        .flatten();
+    let mut segments: Vec<&Segment> = error.path().iter().collect();
+    // An unknown field is named at its parent: the member to remove is the named one. Any
+    // other refused value is the path's last member.
+    let last = match unknown {
+        Some(name) => {
+            // The path may end at the unknown member itself.
+            if matches!(segments.last(), Some(Segment::Map { key }) if key == name) {
+                segments.pop();
+            }
+            name.to_string()
+        }
+        None => match segments.pop() {
+            Some(Segment::Map { key }) => key.clone(),
+            _ => return false,
+        },
+    };
+    let mut at = value;
+    for segment in segments {
+        let next = match segment {
+            Segment::Map { key } => at.get_mut(key.as_str()),
+            Segment::Seq { index } => at.get_mut(*index),
+            Segment::Enum { .. } => continue,
+            Segment::Unknown => None,
+        };
+        match next {
+            Some(next) => at = next,
+            None => return false,
+        }
+    }
+    at.as_object_mut()
+        .is_some_and(|object| object.remove(&last).is_some())
 }
 
 #[cfg(test)]
@@ -72,6 +146,7 @@ mod tests {
     #[allow(dead_code)]
     struct Claim {
         items: Vec<Item>,
+        note: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -82,9 +157,31 @@ mod tests {
         amount_fen: i64,
     }
 
+    fn fields_of(body: serde_json::Value) -> Vec<String> {
+        let error = read_all::<Claim>(body).unwrap_err();
+        error
+            .field_errors()
+            .iter()
+            .map(|f| f.field.clone())
+            .collect()
+    }
+
     fn field_of(body: serde_json::Value) -> String {
-        let error = serde_path_to_error::deserialize::<_, Claim>(body).unwrap_err();
-        refused(&error).field_errors()[0].field.clone()
+        fields_of(body).remove(0)
+    }
+
+    #[test]
+    fn every_value_that_does_not_fit_is_named() {
+        // Two values of one item, and beside the items an unknown field and an optional one.
+        let two = serde_json::json!({"items": [{"name": 7, "amount_fen": "12"}]});
+        assert_eq!(fields_of(two), ["items[0].amount_fen", "items[0].name"]);
+        let beside = serde_json::json!({"items": [], "colour": "red", "note": 5});
+        assert_eq!(fields_of(beside), ["colour", "note"]);
+        // A field left out is named too; reading stops there, as nothing can stand in for it.
+        let missing = serde_json::json!({"items": [{"amount_fen": "12"}], "note": 5});
+        assert_eq!(fields_of(missing), ["items[0].amount_fen", "items[0].name"]);
+        let fits = serde_json::json!({"items": [{"name": "a", "amount_fen": 12}], "note": "n"});
+        assert!(read_all::<Claim>(fits).is_ok());
     }
 
     #[test]

@@ -63,6 +63,36 @@ async fn a_body_with_missing_or_mistyped_fields_is_a_422_naming_them(app: TestAp
     mistyped.expect_problem(422, "validation_failed");
     assert_eq!(mistyped.failing_fields(), ["login"]);
     assert_eq!(mistyped.body["errors"][0]["code"], "invalid_json_fields");
+
+    // A filing with several values of the wrong type names each of them at once.
+    app.seed_demo().await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    let several = app
+        .post(
+            "/api/v1/disputes",
+            Some(&consumer),
+            &serde_json::json!({
+                "unit_id": unit, "category": "service_quality",
+                "item": {"kind": "service", "name": 12}, "purchase_date": "2026-11-25",
+                "amount_paid_fen": "1000", "amount_claimed_fen": "1000", "remedies": ["refund"],
+                "description": "预订的包间被临时取消，定金不退。", "contact_consent": "yes"
+            }),
+        )
+        .await;
+    several.expect_problem(422, "validation_failed");
+    let mut fields = several.failing_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "amount_claimed_fen",
+            "amount_paid_fen",
+            "contact_consent",
+            "item.name"
+        ]
+    );
 }
 
 async fn a_wrong_content_type_is_a_415_problem(app: TestApp) {
