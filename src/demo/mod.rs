@@ -242,13 +242,27 @@ const BUSINESSES: [DemoBusiness; 7] = [
     },
 ];
 
+/// One officer per bureau, named as a person with their bureau: an officer names another to
+/// follow a dispute, and the choice must tell people apart.
 const REGULATORS: [(&str, &str, &str); 6] = [
-    ("reg.hangzhou@odr.demo", "杭州市市场监管局", "330100"),
-    ("reg.shangcheng@odr.demo", "上城区市场监管局", "330102"),
-    ("reg.gongshu@odr.demo", "拱墅区市场监管局", "330105"),
-    ("reg.xihu@odr.demo", "西湖区市场监管局", "330106"),
-    ("reg.binjiang@odr.demo", "滨江区市场监管局", "330108"),
-    ("reg.yuhang@odr.demo", "余杭区市场监管局", "330110"),
+    (
+        "reg.hangzhou@odr.demo",
+        "陈立（杭州市市场监管局）",
+        "330100",
+    ),
+    (
+        "reg.shangcheng@odr.demo",
+        "周敏（上城区市场监管局）",
+        "330102",
+    ),
+    ("reg.gongshu@odr.demo", "吴刚（拱墅区市场监管局）", "330105"),
+    ("reg.xihu@odr.demo", "王敏（西湖区市场监管局）", "330106"),
+    (
+        "reg.binjiang@odr.demo",
+        "林涛（滨江区市场监管局）",
+        "330108",
+    ),
+    ("reg.yuhang@odr.demo", "赵婷（余杭区市场监管局）", "330110"),
 ];
 
 /// Seeds the demo world when the database has no users; returns the logins to print, or

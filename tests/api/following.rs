@@ -321,7 +321,7 @@ async fn a_named_officer_follows_urges_and_calls_back_and_the_figures_count_what
     let shown = app.get(&following, Some(&xihu)).await;
     let said = shown.body["return_visits"].as_array().unwrap();
     assert_eq!(said.len(), 4);
-    assert_eq!(said[1]["officer_name"], "杭州市市场监管局");
+    assert_eq!(said[1]["officer_name"], "陈立（杭州市市场监管局）");
     assert_eq!(said[2]["visited_on"], "2026-11-28", "by day");
     assert_eq!(
         said[3]["consumer_said"],
@@ -469,7 +469,7 @@ async fn an_officer_follows_a_case_from_the_dispute_page_to_the_return_visit(app
     assert_eq!(named.status, 303);
     let shown = officer.get(named.location()).await;
     assert!(shown.html.contains("已指定由您本人跟踪"));
-    assert!(shown.html.contains("西湖区市场监管局 · 敏感案件"));
+    assert!(shown.html.contains("王敏（西湖区市场监管局） · 敏感案件"));
     let listed = officer.get("/followed").await;
     assert_eq!(listed.status, 200);
     assert!(listed.html.contains(case_number));
@@ -541,7 +541,10 @@ async fn an_officer_follows_a_case_from_the_dispute_page_to_the_return_visit(app
     assert_eq!(visited.status, 303);
     let page = officer.get(visited.location()).await;
     assert!(page.html.contains("对处理结果基本认可"));
-    assert!(page.html.contains("当面 · 西湖区市场监管局 · 满意度 4 ★"));
+    assert!(
+        page.html
+            .contains("当面 · 王敏（西湖区市场监管局） · 满意度 4 ★")
+    );
     assert!(
         page.html.contains("2026-11-27 · 当面 · 满意度 4 ★"),
         "the timeline gives the visit's day, channel and satisfaction"
