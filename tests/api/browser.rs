@@ -352,6 +352,21 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
                 content <= window,
                 "{role} {page}: the page is {content} px wide on a {window} px screen"
             );
+            // A list's rows are cards on a phone: none scrolls sideways inside its frame.
+            let overflow = phone
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('.table-wrap')].filter(w => w.querySelector('table.stack')).map(w => w.scrollWidth - w.clientWidth)",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            for extra in overflow.as_array().unwrap() {
+                assert!(
+                    extra.as_i64().unwrap() <= 1,
+                    "{role} {page}: a list scrolls {extra} px sideways"
+                );
+            }
             // A chart shows its phone drawing, never the desk one shrunk.
             let shown = phone
                 .client

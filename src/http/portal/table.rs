@@ -99,6 +99,13 @@ struct TablePage {
     extra: Option<String>,
 }
 
+impl TablePage {
+    /// The name of column `n`, which a phone shows above the cell (none past the last).
+    fn column(&self, n: impl std::borrow::Borrow<usize>) -> &str {
+        self.headers.get(*n.borrow()).map_or("", String::as_str)
+    }
+}
+
 /// A list page under construction.
 pub struct Listing {
     pub frame: Frame,
