@@ -12,7 +12,7 @@ use crate::disputes::{CaseError, policy_of, recompute_due_dates, status_of};
 use crate::domain::access::Actor;
 use crate::domain::calendar::{Calendar, NamedDay, YearCalendar};
 use crate::domain::dispute::TimelineKind;
-use crate::domain::policy::{DeadlinePolicy, ScopedPolicy, policy_in_force};
+use crate::domain::policy::{DeadlinePolicy, ScopedPolicy, scoped_in_force};
 use crate::domain::region::RegionCode;
 use crate::error::{ApiError, ErrorCode, on_conflict};
 use crate::store::deadlines::{
@@ -313,20 +313,29 @@ pub fn scoped_policy(row: &PolicyRow) -> Result<ScopedPolicy, StoreError> {
         industry: row.industry_code.clone(),
         effective_from: row.effective_from,
         policy: DeadlinePolicy::from_stored(&row.body).map_err(|e| corrupt(e.to_string()))?,
+        body: row.body.clone(),
     })
 }
 
-/// The policy in force on `on` for a dispute in `region` and `industry`.
+/// The policy in force on `on` for a dispute in `region` and `industry`, with the JSON a
+/// dispute filed under it keeps: a stored policy's body as stored (with any limit a later
+/// release added, docs/deadlines.md#stored-policies), or the national one written out.
 pub fn resolve_policy(
     conn: &mut DbConn,
     national: &DeadlinePolicy,
     region: &str,
     industry: &str,
     on: NaiveDate,
-) -> Result<DeadlinePolicy, StoreError> {
+) -> Result<(DeadlinePolicy, String), StoreError> {
     let region = RegionCode::parse(region).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let stored = stored_policies(conn)?;
-    Ok(policy_in_force(national, &stored, &region, industry, on).clone())
+    Ok(match scoped_in_force(&stored, &region, industry, on) {
+        Some(scoped) => (scoped.policy.clone(), scoped.body.clone()),
+        None => (
+            national.clone(),
+            serde_json::to_string(national).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        ),
+    })
 }
 
 /// Every stored policy with its scope (see [`policy_in_force`] for choosing among them).

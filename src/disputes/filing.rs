@@ -230,7 +230,7 @@ pub fn file_dispute(
             ),
         ))
     };
-    let policy = crate::deadlines::resolve_policy(
+    let (policy, policy_json) = crate::deadlines::resolve_policy(
         conn,
         &ctx.policy,
         &business.region_code,
@@ -241,6 +241,7 @@ pub fn file_dispute(
     let year = now.with_timezone(&Shanghai).format("%Y").to_string();
     let sequence = next_case_sequence(conn, &format!("case:{year}:{}", business.region_code))?;
     let mut dispute = new_dispute(ctx, &id, &consumer.id, &unit.id, &business, &policy, now);
+    dispute.policy = policy_json;
     dispute.case_number = format!("ODR{year}{}{sequence:06}", business.region_code);
     claim.dispute_id = id.clone();
     // One open dispute per purchase (docs/lifecycle.md#one-open-dispute-per-purchase): the

@@ -144,7 +144,11 @@ pub struct ScopedPolicy {
     pub region: Option<RegionCode>,
     pub industry: Option<String>,
     pub effective_from: NaiveDate,
+    /// The limits, read as this release knows them ([`DeadlinePolicy::from_stored`]).
     pub policy: DeadlinePolicy,
+    /// The policy as stored, copied as it is into a dispute filed under it: it keeps any
+    /// limit a later release added, which `policy` leaves out.
+    pub body: String,
 }
 
 impl ScopedPolicy {
@@ -175,11 +179,20 @@ pub fn policy_in_force<'a>(
     industry: &str,
     on: NaiveDate,
 ) -> &'a DeadlinePolicy {
+    scoped_in_force(stored, region, industry, on).map_or(national, |p| &p.policy)
+}
+
+/// The stored policy in force (see [`policy_in_force`]); none when the national one is.
+pub fn scoped_in_force<'a>(
+    stored: &'a [ScopedPolicy],
+    region: &RegionCode,
+    industry: &str,
+    on: NaiveDate,
+) -> Option<&'a ScopedPolicy> {
     stored
         .iter()
         .filter(|p| p.applies(region, industry, on))
         .max_by_key(|p| p.rank())
-        .map_or(national, |p| &p.policy)
 }
 
 #[cfg(test)]
@@ -212,6 +225,7 @@ mod tests {
             industry: industry.map(str::to_string),
             effective_from: from.parse().unwrap(),
             policy: policy(version, 7, DayCount::CalendarDays),
+            body: String::new(),
         }
     }
 

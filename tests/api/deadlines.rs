@@ -311,8 +311,38 @@ async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app:
         shangcheng["deadlines"]["policy_version"],
         "cn-national-2026-01"
     );
+    // A limit a later release wrote into the cars policy (a node of the next release during
+    // a rolling deploy): this release files under the policy and the dispute keeps the limit.
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use odr::store::schema::deadline_policies::dsl::*;
+        let stored: String = deadline_policies
+            .find("cars-2026")
+            .select(body)
+            .first(conn)
+            .unwrap();
+        let later = stored.replacen('{', r#"{"grace_hours":4,"#, 1);
+        diesel::update(deadline_policies.find("cars-2026"))
+            .set(body.eq(later))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
     let qiantang_cars = file_with(&app, "owner.fengda@odr.demo", "2026-11-21").await;
     assert_eq!(qiantang_cars["deadlines"]["policy_version"], "cars-2026");
+    let cars = qiantang_cars["id"].as_str().unwrap().to_string();
+    let kept: String = app
+        .with_conn(move |conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::disputes;
+            disputes::table
+                .find(cars)
+                .select(disputes::policy)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert!(kept.contains(r#""grace_hours":4"#), "{kept}");
     let xihu_cars = file_with(&app, "owner.zhijiang@odr.demo", "2026-11-21").await;
     assert_eq!(xihu_cars["deadlines"]["policy_version"], "xihu-2026-12");
 
