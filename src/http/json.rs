@@ -49,10 +49,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 const MAX_REFUSED: usize = 20;
 
 /// `value` read as a `T`, or a 422 naming every field that does not fit (up to
-/// [`MAX_REFUSED`]): each refused value is left out and the body read again, until it reads or
-/// a field already named comes back (a required one left out) or the refusal is the body's.
+/// [`MAX_REFUSED`]). After each refusal the body is read again with the refused value out of
+/// the way: an unknown field left out, any other value replaced by the first stand-in the
+/// field takes (`0`, `""`, `false`, `[]`), so the fields after it are read too. Reading stops
+/// where no stand-in fits (an object left out or of the wrong shape) or the body is refused
+/// as a whole.
 fn read_all<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
-    let mut refused = Vec::new();
+    let mut refused: Vec<FieldError> = Vec::new();
     while refused.len() < MAX_REFUSED {
         let error = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(read) if refused.is_empty() => return Ok(read),
@@ -60,16 +63,103 @@ fn read_all<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiE
             Err(error) => error,
         };
         let field = refused_field(&error);
-        if refused.iter().any(|f: &FieldError| f.field == field.field) {
+        if refused.iter().any(|f| f.field == field.field) {
             break;
         }
-        let left_out = leave_out(&mut value, &error);
+        let name = field.field.clone();
         refused.push(field);
-        if !left_out {
+        if !step_past::<T>(&mut value, &error, &name) {
             break;
         }
     }
     Err(ApiError::validation(refused))
+}
+
+/// Values that stand in for a refused one, so reading goes on past it.
+fn stand_ins() -> [serde_json::Value; 4] {
+    [
+        serde_json::json!(0),
+        serde_json::json!(""),
+        serde_json::json!(false),
+        serde_json::json!([]),
+    ]
+}
+
+/// Puts the value `error` refused out of the way (field `name`): false when it cannot be.
+fn step_past<T: DeserializeOwned>(
+    value: &mut serde_json::Value,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+    name: &str,
+) -> bool {
+    use serde_path_to_error::Segment;
+    let message = error.inner().to_string();
+    let named = super::errors::named_field(&message);
+    let mut segments: Vec<&Segment> = error.path().iter().collect();
+    // A missing or unknown field is named at its parent (or at itself): the member is the
+    // named one. Any other refused value is the path's last member.
+    let member = match named {
+        Some(name) => {
+            if matches!(segments.last(), Some(Segment::Map { key }) if key == name) {
+                segments.pop();
+            }
+            Member::Key(name.to_string())
+        }
+        None => match segments.pop() {
+            Some(Segment::Map { key }) => Member::Key(key.clone()),
+            Some(Segment::Seq { index }) => Member::Index(*index),
+            _ => return false,
+        },
+    };
+    if message.starts_with("unknown field") {
+        let Some(container) = reach(value, &segments) else {
+            return false;
+        };
+        return matches!(&member, Member::Key(key)
+            if container.as_object_mut().is_some_and(|o| o.remove(key).is_some()));
+    }
+    for stand_in in stand_ins() {
+        let Some(container) = reach(value, &segments) else {
+            return false;
+        };
+        match (&member, container) {
+            (Member::Key(key), serde_json::Value::Object(object)) => {
+                object.insert(key.clone(), stand_in);
+            }
+            (Member::Index(index), serde_json::Value::Array(items)) if *index < items.len() => {
+                items[*index] = stand_in;
+            }
+            _ => return false,
+        }
+        match serde_path_to_error::deserialize::<_, T>(&*value) {
+            Err(next) if refused_field(&next).field == name => {}
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// A member of an object or an array.
+enum Member {
+    Key(String),
+    Index(usize),
+}
+
+/// The value at `path` inside `value`, if the path reaches one.
+fn reach<'v>(
+    value: &'v mut serde_json::Value,
+    path: &[&serde_path_to_error::Segment],
+) -> Option<&'v mut serde_json::Value> {
+    use serde_path_to_error::Segment;
+    let mut at = value;
+    for segment in path {
+        at = match segment {
+            Segment::Map { key } => at.get_mut(key.as_str())?,
+            Segment::Seq { index } => at.get_mut(*index)?,
+            Segment::Enum { .. } => at,
+            Segment::Unknown => return None,
+        };
+    }
+    Some(at)
 }
 
 /// The field of a value that does not fit, named by its path.
@@ -89,51 +179,6 @@ fn refused_field(error: &serde_path_to_error::Error<serde_json::Error>) -> Field
         code: "invalid_json_fields".into(),
         message,
     }
-}
-
-/// Removes the value `error` refused from `value`; false when there is none to remove (a
-/// missing field, the body itself, a place the path cannot reach).
-fn leave_out(
-    value: &mut serde_json::Value,
-    error: &serde_path_to_error::Error<serde_json::Error>,
-) -> bool {
-    use serde_path_to_error::Segment;
-    let message = error.inner().to_string();
-    let unknown = message
-        .starts_with("unknown field")
-        .then(|| super::errors::named_field(&message))
-        .flatten();
-    let mut segments: Vec<&Segment> = error.path().iter().collect();
-    // An unknown field is named at its parent: the member to remove is the named one. Any
-    // other refused value is the path's last member.
-    let last = match unknown {
-        Some(name) => {
-            // The path may end at the unknown member itself.
-            if matches!(segments.last(), Some(Segment::Map { key }) if key == name) {
-                segments.pop();
-            }
-            name.to_string()
-        }
-        None => match segments.pop() {
-            Some(Segment::Map { key }) => key.clone(),
-            _ => return false,
-        },
-    };
-    let mut at = value;
-    for segment in segments {
-        let next = match segment {
-            Segment::Map { key } => at.get_mut(key.as_str()),
-            Segment::Seq { index } => at.get_mut(*index),
-            Segment::Enum { .. } => continue,
-            Segment::Unknown => None,
-        };
-        match next {
-            Some(next) => at = next,
-            None => return false,
-        }
-    }
-    at.as_object_mut()
-        .is_some_and(|object| object.remove(&last).is_some())
 }
 
 #[cfg(test)]
@@ -177,9 +222,26 @@ mod tests {
         assert_eq!(fields_of(two), ["items[0].amount_fen", "items[0].name"]);
         let beside = serde_json::json!({"items": [], "colour": "red", "note": 5});
         assert_eq!(fields_of(beside), ["colour", "note"]);
-        // A field left out is named too; reading stops there, as nothing can stand in for it.
-        let missing = serde_json::json!({"items": [{"amount_fen": "12"}], "note": 5});
-        assert_eq!(fields_of(missing), ["items[0].amount_fen", "items[0].name"]);
+        // Past a required value refused or missing in one item, the next item and the
+        // fields after the items are read too; a missing field names only itself.
+        let later = serde_json::json!({"items": [
+            {"amount_fen": "12"},
+            {"name": "b", "amount_fen": true}
+        ], "note": 5});
+        assert_eq!(
+            fields_of(later),
+            [
+                "items[0].amount_fen",
+                "items[0].name",
+                "items[1].amount_fen",
+                "note"
+            ]
+        );
+        // A list left out is named, and the fields after it still read.
+        assert_eq!(fields_of(serde_json::json!({"note": 5})), ["note", "items"]);
+        // No stand-in fits an item of the wrong shape: reading stops there, naming it alone.
+        let shapeless = serde_json::json!({"items": [5], "note": 5});
+        assert_eq!(fields_of(shapeless), ["items[0]"]);
         let fits = serde_json::json!({"items": [{"name": "a", "amount_fen": 12}], "note": "n"});
         assert!(read_all::<Claim>(fits).is_ok());
     }

@@ -64,19 +64,18 @@ async fn a_body_with_missing_or_mistyped_fields_is_a_422_naming_them(app: TestAp
     assert_eq!(mistyped.failing_fields(), ["login"]);
     assert_eq!(mistyped.body["errors"][0]["code"], "invalid_json_fields");
 
-    // A filing with several values of the wrong type names each of them at once.
+    // A filing with several values of the wrong type names each of them at once, before and
+    // after the item whose required name is refused.
     app.seed_demo().await;
     let consumer = app.demo_token("consumer@odr.demo").await;
-    let owner = app.demo_token("owner.xixi@odr.demo").await;
-    let unit = app.unit_of(&owner).await;
     let several = app
         .post(
             "/api/v1/disputes",
             Some(&consumer),
             &serde_json::json!({
-                "unit_id": unit, "category": "service_quality",
+                "unit_id": 5, "category": "service_quality",
                 "item": {"kind": "service", "name": 12}, "purchase_date": "2026-11-25",
-                "amount_paid_fen": "1000", "amount_claimed_fen": "1000", "remedies": ["refund"],
+                "amount_paid_fen": "1000", "amount_claimed_fen": "1000", "remedies": "refund",
                 "description": "预订的包间被临时取消，定金不退。", "contact_consent": "yes"
             }),
         )
@@ -90,7 +89,9 @@ async fn a_body_with_missing_or_mistyped_fields_is_a_422_naming_them(app: TestAp
             "amount_claimed_fen",
             "amount_paid_fen",
             "contact_consent",
-            "item.name"
+            "item.name",
+            "remedies",
+            "unit_id"
         ]
     );
 }
