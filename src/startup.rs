@@ -204,9 +204,9 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         App::new()
             // Innermost first: a body read error still becomes problem+json (a page for a
             // browser), and the page's session cookies are set.
+            .wrap(from_fn(crate::http::body::buffer_small_bodies))
             .wrap(from_fn(crate::http::portal::refusals_as_pages))
             .wrap(from_fn(crate::http::portal::session::apply_cookies))
-            .wrap(from_fn(crate::http::body::buffer_small_bodies))
             .wrap(problem_errors())
             .wrap(from_fn(crate::http::body::catch_panics))
             .wrap(from_fn(crate::http::headers::standard_headers))

@@ -5,7 +5,7 @@
 //! JSON limit are buffered and handed on unchanged; larger ones (evidence, imports) stream to
 //! the extractors that read them whole anyway.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::middleware::Next;
@@ -26,14 +26,26 @@ pub const BUFFERED_BODY_BYTES: usize = 256 * 1024;
 pub async fn buffer_small_bodies(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    refuse_nul_in_address(&req)?;
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    match buffered(&mut req).await {
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        // A refusal is a response, so the middlewares around see it (a browser gets a page).
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+    }
+}
+
+/// Reads and checks `req`'s address and small body, putting the body back.
+async fn buffered(req: &mut ServiceRequest) -> Result<(), Error> {
+    refuse_nul_in_address(req)?;
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let kind = BodyKind::of(&req);
+    let kind = BodyKind::of(req);
     let buffer = match declared {
         Some(length) => (1..=BUFFERED_BODY_BYTES).contains(&length),
         None => kind != BodyKind::Other,
@@ -54,7 +66,7 @@ pub async fn buffer_small_bodies(
         kind.refuse_nul(&body)?;
         req.set_payload(Payload::from(Bytes::from(body)));
     }
-    next.call(req).await
+    Ok(())
 }
 
 /// How a body is encoded, as far as checking its text goes.

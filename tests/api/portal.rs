@@ -291,7 +291,34 @@ async fn portal_sessions_live_in_http_only_cookies_and_forms_need_the_browsers_t
     )
     .await;
     assert_eq!(put.status, 405, "{}", put.html);
-    assert!(put.html.contains("<html"), "{}", put.html);
+    assert!(put.html.contains("出错了"), "{}", put.html);
+    assert!(
+        put.headers.contains_key("allow"),
+        "the methods allowed stay"
+    );
+    let english = Visitor::read(
+        visitor
+            .client
+            .put(format!("{}/login?lang=en", visitor.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(english.html.contains("Something went wrong") && !english.html.contains("出错了"));
+    // A form refused before any page reads it (a NUL in a field) is a page too.
+    let nul = visitor
+        .post(
+            "/login",
+            &[
+                ("csrf", &login.csrf()),
+                ("login", "a\0b"),
+                ("password", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(nul.status, 422, "{}", nul.html);
+    assert!(nul.html.contains("不能含有空字符"), "{}", nul.html);
     // The API answers the same refusal with a problem document.
     let api = app
         .client

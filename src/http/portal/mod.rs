@@ -26,7 +26,7 @@ mod table;
 pub mod webhooks;
 
 use crate::error::{ApiError, ErrorCode};
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
@@ -78,15 +78,15 @@ pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, actix_web::
 pub async fn refusals_as_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let page = wants_page(req.request());
-    let res = next.call(req).await?;
+    let res = next.call(req).await?.map_into_boxed_body();
     let is_html = res
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if !page || !res.status().is_client_error() || is_html {
-        return Ok(res.map_into_left_body());
+        return Ok(res);
     }
     let error = res
         .response()
@@ -96,10 +96,16 @@ pub async fn refusals_as_pages(
         .unwrap_or_else(|| crate::http::errors::for_status(res.status()));
     let Ok(session) = session::Session::from_request(res.request(), &mut Payload::None).await
     else {
-        return Ok(res.map_into_left_body());
+        return Ok(res);
     };
-    let page = session.fail(error).error_response();
-    Ok(res.into_response(page).map_into_right_body())
+    let mut page = session.fail(error).error_response();
+    // The methods a 405 allows and a 429's wait stay with the page.
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = res.headers().get(&name) {
+            page.headers_mut().insert(name, value.clone());
+        }
+    }
+    Ok(res.into_response(page))
 }
 
 /// Registers the routes of the portal.

@@ -216,7 +216,25 @@ fn set_tokens(req: &HttpRequest, state: &AppState, tokens: &TokenResponse) {
 
 /// The account of the access cookie; when it has expired, the refresh cookie is exchanged
 /// for a new pair (rotation, as the API's `/auth/refresh`).
+/// The account a request was found to be signed in as, kept so that a second look at the
+/// same request (a refusal's page, `portal::refusals_as_pages`) does not rotate the refresh
+/// token again.
+#[derive(Clone)]
+struct SignedIn(Option<AuthUser>);
+
 async fn signed_in(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Option<AuthUser>, ApiError> {
+    if let Some(SignedIn(known)) = req.extensions().get::<SignedIn>().cloned() {
+        return Ok(known);
+    }
+    let found = find_signed_in(req, state).await?;
+    req.extensions_mut().insert(SignedIn(found.clone()));
+    Ok(found)
+}
+
+async fn find_signed_in(
     req: &HttpRequest,
     state: &web::Data<AppState>,
 ) -> Result<Option<AuthUser>, ApiError> {

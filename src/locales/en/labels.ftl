@@ -141,6 +141,7 @@ field_error-before_conclusion = A return visit cannot be dated before the day th
 field_error-in_the_future = A return visit cannot be dated after today.
 field_error-unknown_value = Choose one from the list.
 field_error-invalid_form = The form was incomplete or malformed; reload the page and fill it in again.
+field_error-invalid_character = Must not contain the NUL character (U+0000).
 field_error-invalid_vin = A VIN has 17 characters.
 field_error-invalid_remedy = Unknown remedy.
 field_error-unknown_region = No region has this code; use a GB/T 2260 division code.

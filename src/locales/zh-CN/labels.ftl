@@ -141,6 +141,7 @@ field_error-before_conclusion = 回访日期不能早于纠纷办结之日。
 field_error-in_the_future = 回访日期不能晚于今天。
 field_error-unknown_value = 请从列表中选择。
 field_error-invalid_form = 表单内容不完整或格式不对，请刷新页面后重新填写。
+field_error-invalid_character = 不能含有空字符（U+0000）。
 field_error-invalid_vin = 车架号（VIN）应为 17 位。
 field_error-invalid_remedy = 诉求不正确。
 field_error-unknown_region = 没有这个地区代码，请按《行政区划代码》填写。
