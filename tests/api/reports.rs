@@ -519,6 +519,9 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
             shown
                 .html
                 .contains("format=xlsx&#38;date=2026-11-01&#38;region=330106")
+                && shown
+                    .html
+                    .contains("/reports/now/analysis?date=2026-11-01&#38;region=330106")
         );
         let other = crate::portal::Visitor::log_in(&app, "reg.binjiang@odr.demo").await;
         let refused = other.get(&xihu_close.replace("&#38;", "&")).await;
