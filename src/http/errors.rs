@@ -53,6 +53,32 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// A portal form whose token is missing or not this browser's.
+pub fn form_token_refused() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidFormToken,
+        "The form token is missing or not valid; reload the page.",
+    )
+}
+
+/// Whether `headers` are those of a problem document or a portal page (which explain errors
+/// in their own words).
+pub fn is_explained(headers: &header::HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes() == PROBLEM_JSON.as_bytes() || v.as_bytes().starts_with(b"text/html")
+    })
+}
+
+/// Copies onto `to` what an answer that replaces `from` must keep: the methods a 405 allows
+/// and how long a 429 asks to wait.
+pub fn keep_headers(from: &header::HeaderMap, to: &mut header::HeaderMap) {
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = from.get(&name) {
+            to.insert(name, value.clone());
+        }
+    }
+}
+
 /// Maps a portal form's body errors: a form without its token is refused like a wrong token
 /// (reload the page), a field missing or of the wrong shape as that field, a body too large as
 /// such. The portal shows each as a page (`portal::refusals_as_pages`).
@@ -72,10 +98,7 @@ fn form_error(error: &UrlencodedError) -> ApiError {
         UrlencodedError::Parse(e) => {
             let message = e.to_string();
             match named_field(&message) {
-                Some("csrf") => ApiError::new(
-                    ErrorCode::InvalidFormToken,
-                    "The form token is missing or not valid; reload the page.",
-                ),
+                Some("csrf") => form_token_refused(),
                 field => {
                     let field = field.unwrap_or("form").to_string();
                     ApiError::invalid_field(&field, "invalid_form", message)
@@ -117,21 +140,13 @@ pub fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
 fn ensure_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    // Problem documents and portal pages (which explain errors in their own words) pass.
-    let is_rendered = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
-        v.as_bytes() == PROBLEM_JSON.as_bytes() || v.as_bytes().starts_with(b"text/html")
-    });
-    if is_rendered {
+    // Problem documents and portal pages pass.
+    if is_explained(res.headers()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
-    let error = for_status(res.status());
-    // The 405 of a resource names the methods it allows; the problem document keeps that.
-    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut response: HttpResponse<BoxBody> = for_status(res.status()).error_response();
+    keep_headers(res.headers(), response.headers_mut());
     let (req, _) = res.into_parts();
-    let mut response: HttpResponse<BoxBody> = error.error_response();
-    if let Some(allow) = allow {
-        response.headers_mut().insert(header::ALLOW, allow);
-    }
     let response = ServiceResponse::new(req, response).map_into_right_body::<B>();
     Ok(ErrorHandlerResponse::Response(response))
 }

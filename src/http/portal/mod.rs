@@ -99,12 +99,7 @@ pub async fn refusals_as_pages(
         return Ok(res);
     };
     let mut page = session.fail(error).error_response();
-    // The methods a 405 allows and a 429's wait stay with the page.
-    for name in [header::ALLOW, header::RETRY_AFTER] {
-        if let Some(value) = res.headers().get(&name) {
-            page.headers_mut().insert(name, value.clone());
-        }
-    }
+    crate::http::errors::keep_headers(res.headers(), page.headers_mut());
     Ok(res.into_response(page))
 }
 

@@ -140,10 +140,7 @@ impl Session {
         if self.state.tokens.check_form_token(&self.form_key(), token) {
             Ok(())
         } else {
-            Err(self.fail(ApiError::new(
-                ErrorCode::InvalidFormToken,
-                "The form token is missing or not valid; reload the page.",
-            )))
+            Err(self.fail(crate::http::errors::form_token_refused()))
         }
     }
 
