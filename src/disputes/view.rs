@@ -540,6 +540,26 @@ pub fn view_for(
     view_of(calendar, pii, found, parts, role, now).map(Some)
 }
 
+/// Dispute `id` with its parties and its case file, whoever asks: what its page is built from
+/// ([`view_of`], after the viewer's rights are checked).
+pub type Case = (DisputeWithParties, CaseParts);
+
+/// [`Case`] of dispute `id`; None when there is no such dispute.
+pub fn read_case(conn: &mut DbConn, id: &str) -> Result<Option<Case>, StoreError> {
+    let Some(found) = find_dispute_with_parties(conn, id)? else {
+        return Ok(None);
+    };
+    Ok(Some((found, CaseParts::of(conn, id)?)))
+}
+
+/// How many rows a [`Case`] holds, to weigh it among what is kept in memory (none: nothing
+/// found, not kept).
+pub fn case_rows(case: &Option<Case>) -> usize {
+    case.as_ref().map_or(0, |(_, parts)| {
+        1 + parts.offers.len() + parts.events.len() + parts.messages.len() + parts.evidence.len()
+    })
+}
+
 /// Builds the view of a dispute already read with its parties, for a viewer with `role`.
 pub fn view_of(
     calendar: &Calendar,

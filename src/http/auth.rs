@@ -81,7 +81,9 @@ pub(crate) async fn session_user(
     }
     state
         .db
-        .run(move |conn| find_session_user(conn, &user_id, &session, now).map_err(ApiError::from))
+        .run_leaving_kept(move |conn| {
+            find_session_user(conn, &user_id, &session, now).map_err(ApiError::from)
+        })
         .await
 }
 

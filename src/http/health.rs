@@ -79,7 +79,7 @@ pub async fn metrics(
     }
     let counts = state
         .db
-        .run(|conn| count_by_state(conn).map_err(ApiError::from))
+        .run_leaving_kept(|conn| count_by_state(conn).map_err(ApiError::from))
         .await?;
     state.metrics.set_job_counts(&counts);
     Ok(HttpResponse::Ok()

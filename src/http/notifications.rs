@@ -67,7 +67,9 @@ pub async fn list_for(
     let user = auth.id().to_string();
     let rows = state
         .db
-        .run(move |conn| list_for_user(conn, &user, unread, 100).map_err(ApiError::from))
+        .run_leaving_kept(move |conn| {
+            list_for_user(conn, &user, unread, 100).map_err(ApiError::from)
+        })
         .await?;
     rows.into_iter()
         .map(|n| {
@@ -108,7 +110,7 @@ pub async fn unread_count_for(state: &AppState, user: &str) -> Result<i64, ApiEr
     let user = user.to_string();
     state
         .db
-        .run(move |conn| count_unread(conn, &user, UNREAD_CAP).map_err(ApiError::from))
+        .run_leaving_kept(move |conn| count_unread(conn, &user, UNREAD_CAP).map_err(ApiError::from))
         .await
 }
 
@@ -135,7 +137,7 @@ pub async fn read_all_for(state: &AppState, auth: &AuthUser) -> Result<usize, Ap
     let now = state.clock.now();
     state
         .db
-        .run(move |conn| mark_all_read(conn, &user, now).map_err(ApiError::from))
+        .run_leaving_kept(move |conn| mark_all_read(conn, &user, now).map_err(ApiError::from))
         .await
 }
 
@@ -157,7 +159,7 @@ pub async fn read_for(state: &AppState, auth: &AuthUser, id: String) -> Result<(
     let now = state.clock.now();
     let found = state
         .db
-        .run(move |conn| mark_read(conn, &user, &id, now).map_err(ApiError::from))
+        .run_leaving_kept(move |conn| mark_read(conn, &user, &id, now).map_err(ApiError::from))
         .await?;
     if found {
         Ok(())

@@ -310,7 +310,7 @@ impl Worker {
             let completed = self
                 .ctx
                 .db
-                .run(move |conn| complete(conn, &done, &worker, now))
+                .run_leaving_kept(move |conn| complete(conn, &done, &worker, now))
                 .await;
             outcome = outcome.and(completed.map(drop));
         }
@@ -318,7 +318,7 @@ impl Worker {
             let (left, worker) = (Vec::from(claimed), self.id.clone());
             self.ctx
                 .db
-                .run(move |conn| give_back(conn, &left, &worker))
+                .run_leaving_kept(move |conn| give_back(conn, &left, &worker))
                 .await?;
         }
         outcome.map(|()| ran)
@@ -346,7 +346,7 @@ impl Worker {
         let renewed = self
             .ctx
             .db
-            .run(move |conn| {
+            .run_leaving_kept(move |conn| {
                 complete(conn, &finished, &worker, now)?;
                 renew_lease(conn, &held, &worker, now + lease)
             })
@@ -364,7 +364,7 @@ impl Worker {
         match self
             .ctx
             .db
-            .run(move |conn| crate::store::jobs::release_leases(conn, &id))
+            .run_leaving_kept(move |conn| crate::store::jobs::release_leases(conn, &id))
             .await
         {
             Ok(0) => {}
@@ -382,7 +382,9 @@ impl Worker {
         let released = self
             .ctx
             .db
-            .run(move |conn| crate::store::jobs::release_after_panic(conn, &id, retry_at, now))
+            .run_leaving_kept(move |conn| {
+                crate::store::jobs::release_after_panic(conn, &id, retry_at, now)
+            })
             .await;
         if let Err(error) = released {
             tracing::warn!(worker.id = %self.id, %error, "leases not released");
@@ -417,7 +419,7 @@ impl Worker {
         let lease = Duration::seconds(self.ctx.settings.lease_secs);
         self.ctx
             .db
-            .run(move |conn| claim_due(conn, &worker, now, lease, CLAIM_BATCH))
+            .run_leaving_kept(move |conn| claim_due(conn, &worker, now, lease, CLAIM_BATCH))
             .await
     }
 
@@ -463,7 +465,7 @@ impl Worker {
         let dead = self
             .ctx
             .db
-            .run(move |conn| fail(conn, &row, &worker, &message, retry_at, now))
+            .run_leaving_kept(move |conn| fail(conn, &row, &worker, &message, retry_at, now))
             .await?;
         if dead {
             tracing::error!(%error, "job gave up and is now dead");

@@ -177,7 +177,7 @@ impl SmsSender {
             let (me, now) = (worker.to_string(), clock.now());
             let until = now + self.lease();
             let batch = db
-                .run(move |conn| claim_due(conn, &me, now, until, CLAIM))
+                .run_leaving_kept(move |conn| claim_due(conn, &me, now, until, CLAIM))
                 .await?;
             if batch.is_empty() {
                 return Ok(taken);
@@ -221,7 +221,7 @@ impl SmsSender {
         };
         let checked = row.clone();
         let reserved = db
-            .run(move |conn| reserve(conn, &checked, &me, &window, limits))
+            .run_leaving_kept(move |conn| reserve(conn, &checked, &me, &window, limits))
             .await?;
         if !matches!(reserved, Some(Reserved::Go)) {
             return Ok(());
@@ -254,7 +254,7 @@ impl SmsSender {
             tracing::info!(sms.id = %row.id, sms.event = %row.event, %error, "text message not sent");
         }
         let (id, me, at) = (row.id.clone(), worker.to_string(), clock.now());
-        db.run(move |conn| record(conn, &id, &me, &attempted, at))
+        db.run_leaving_kept(move |conn| record(conn, &id, &me, &attempted, at))
             .await
     }
 

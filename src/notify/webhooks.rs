@@ -115,7 +115,7 @@ impl WebhookSender {
         use futures_util::StreamExt;
         let now = clock.now();
         let endpoints = db
-            .run(move |conn| due_endpoints(conn, now, ENDPOINTS_PER_PASS))
+            .run_leaving_kept(move |conn| due_endpoints(conn, now, ENDPOINTS_PER_PASS))
             .await?;
         let attempts = std::sync::atomic::AtomicUsize::new(0);
         futures_util::stream::iter(endpoints)
@@ -158,14 +158,14 @@ impl WebhookSender {
             self.lease(),
         );
         let taken = db
-            .run(move |conn| lease_endpoint(conn, &key, &me, now, now + lease))
+            .run_leaving_kept(move |conn| lease_endpoint(conn, &key, &me, now, now + lease))
             .await?;
         if !taken {
             return Ok(0);
         }
         let turn = self.turn(db, clock, worker, id, stop).await;
         let (key, me) = (id.to_string(), worker.to_string());
-        db.run(move |conn| release_endpoint(conn, &key, &me))
+        db.run_leaving_kept(move |conn| release_endpoint(conn, &key, &me))
             .await?;
         turn
     }
@@ -182,7 +182,9 @@ impl WebhookSender {
         stop: Option<&tokio::sync::watch::Receiver<bool>>,
     ) -> Result<usize, StoreError> {
         let key = id.to_string();
-        let pending = db.run(move |conn| pending_of(conn, &key, TURN)).await?;
+        let pending = db
+            .run_leaving_kept(move |conn| pending_of(conn, &key, TURN))
+            .await?;
         let mut attempts = 0;
         for delivery in pending {
             if stop.is_some_and(|stop| *stop.borrow()) {
@@ -194,7 +196,7 @@ impl WebhookSender {
             }
             let (key, me, until) = (id.to_string(), worker.to_string(), now + self.lease());
             let Some(endpoint) = db
-                .run(move |conn| renew_lease(conn, &key, &me, until))
+                .run_leaving_kept(move |conn| renew_lease(conn, &key, &me, until))
                 .await?
             else {
                 break;
@@ -207,7 +209,7 @@ impl WebhookSender {
                     %error, retry_at = ?outcome.retry_at, "webhook delivery failed");
             }
             let recorded = db
-                .run(move |conn| record_attempt(conn, &delivery, &outcome))
+                .run_leaving_kept(move |conn| record_attempt(conn, &delivery, &outcome))
                 .await?;
             attempts += 1;
             if held_back || !recorded {

@@ -17,7 +17,7 @@ use super::schema::{
 use super::{DbConn, StoreError};
 
 /// The parts of one dispute's case file, each list in the order it happened.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct CaseParts {
     pub settlement: Option<Settlement>,
     pub offers: Vec<Offer>,

@@ -561,7 +561,7 @@ pub fn provisional_disputes(conn: &mut DbConn) -> Result<Vec<Dispute>, StoreErro
 }
 
 /// Which disputes a listing may show.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DisputeScope {
     Consumer(String),
     Business(String),
@@ -572,7 +572,7 @@ pub enum DisputeScope {
 }
 
 /// Sort order of an inbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DisputeSort {
     /// Nearest settlement due date first.
     Due,
@@ -581,7 +581,7 @@ pub enum DisputeSort {
 }
 
 /// Filters and keyset paging of a listing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DisputeFilter {
     pub statuses: Vec<String>,
     pub due_before: Option<DateTime<Utc>>,

@@ -56,6 +56,7 @@ pub mod escalations;
 pub mod following;
 pub mod jobs;
 pub mod login_attempts;
+pub mod memo;
 pub mod metrics;
 pub mod negotiation;
 pub mod notifications;
@@ -180,6 +181,7 @@ const REPLICA_CHECKOUT: std::time::Duration = std::time::Duration::from_millis(5
 pub struct Db {
     pool: DbPool,
     replica: Option<std::sync::Arc<replica::Replica>>,
+    memo: std::sync::Arc<memo::Memo>,
 }
 
 impl Db {
@@ -188,6 +190,7 @@ impl Db {
         Self {
             pool,
             replica: None,
+            memo: Default::default(),
         }
     }
 
@@ -206,25 +209,31 @@ impl Db {
         }
     }
 
-    /// Checks the replica (see [`replica::Replica::check`]); None when there is none.
+    /// Checks the replica (see [`replica::Replica::check`]); None when there is none. When it
+    /// goes out of use, what was kept from it is forgotten too (it may be as far behind).
     pub async fn check_replica(&self, timeout: std::time::Duration) -> Option<bool> {
         let replica = self.replica.clone()?;
+        let was_usable = replica.serves(None);
         let checking = replica.clone();
-        let checked = self.run(move |conn| checking.check(conn, timeout));
+        let checked = self.run_leaving_kept(move |conn| checking.check(conn, timeout));
         // A check that fails or hangs puts the replica out of use: its lag is unknown.
-        match tokio::time::timeout(timeout.saturating_mul(3), checked).await {
-            Ok(Ok(usable)) => Some(usable),
+        let usable = match tokio::time::timeout(timeout.saturating_mul(3), checked).await {
+            Ok(Ok(usable)) => usable,
             Ok(Err(error)) => {
                 tracing::warn!(%error, "the read replica could not be checked");
                 replica.set_unusable();
-                Some(false)
+                false
             }
             Err(_) => {
                 tracing::warn!("the check of the read replica did not end in time");
                 replica.set_unusable();
-                Some(false)
+                false
             }
+        };
+        if was_usable && !usable {
+            self.memo.note_write();
         }
+        Some(usable)
     }
 
     /// Runs the read `work` for `reader` (None: nobody in particular) on the replica when it
@@ -238,7 +247,7 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         let Some(replica) = self.replica.clone().filter(|r| r.serves(reader)) else {
-            return self.run(work).await;
+            return self.on_primary(work, false).await;
         };
         let span = tracing::Span::current();
         // Ok: the replica's answer; Err: the work back, for the primary.
@@ -262,8 +271,61 @@ impl Db {
         .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?;
         match tried {
             Ok(done) => done,
-            Err(work) => self.run(work).await,
+            Err(work) => {
+                // Out of use now: what was kept from it goes too.
+                self.memo.note_write();
+                self.on_primary(work, false).await
+            }
         }
+    }
+
+    /// The answer to `question` as [`Db::read`] gives it to `reader`, kept from a read of less
+    /// than [`memo::KEPT_FOR`] before `now` when no write ended on this node since (and
+    /// `reader` has not written lately, when there is a replica); else read by `work` and
+    /// kept, weighing `weigh` rows (docs/architecture.md#read-memory). Without a question, only
+    /// read.
+    pub async fn read_kept<T, E, F>(
+        &self,
+        question: Option<memo::Question>,
+        now: DateTime<Utc>,
+        reader: Option<&str>,
+        weigh: fn(&T) -> usize,
+        work: F,
+    ) -> Result<std::sync::Arc<T>, E>
+    where
+        F: Fn(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + Sync + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        // What is kept may come from the replica: not for a reader who wrote lately.
+        let own_writes = reader
+            .zip(self.replica.as_ref())
+            .is_some_and(|(reader, replica)| replica.wrote_lately(reader));
+        let Some(question) = question else {
+            return Ok(std::sync::Arc::new(self.read(reader, work).await?));
+        };
+        if !own_writes && let Some(kept) = self.memo.recall(&question, now) {
+            return Ok(kept);
+        }
+        let writes = self.memo.writes_so_far();
+        let answer = std::sync::Arc::new(self.read(reader, work).await?);
+        self.memo
+            .keep(question, writes, now, weigh(&answer), answer.clone());
+        Ok(answer)
+    }
+
+    /// Runs `work` on the primary, as [`Db::run`] does, but leaving what [`Db::read_kept`] kept
+    /// in force: for work that reads what must be current (whether a session goes on, a user's
+    /// notices, the replica's check) or writes nothing that is kept (no dispute, case file,
+    /// party or name: a job's or a text's lease, a notice marked read), which would otherwise
+    /// forget everything each time the worker polls.
+    pub async fn run_leaving_kept<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.on_primary(work, false).await
     }
 
     /// The pool, for startup tasks and tests.
@@ -287,8 +349,19 @@ impl Db {
         matches!(tokio::time::timeout(within, check).await, Ok(Ok(true)))
     }
 
-    /// Checks out a connection and runs `work` on a blocking thread.
+    /// Checks out a connection and runs `work` on a blocking thread. The work may write: when
+    /// it ends, what [`Db::read_kept`] kept is out of date.
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.on_primary(work, true).await
+    }
+
+    /// [`Db::run`]; `writes`: whether the work may write.
+    async fn on_primary<T, E, F>(&self, work: F, writes: bool) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -296,7 +369,10 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
+        let noted = writes.then(|| memo::NoteWriteAtEnd(self.memo.clone()));
         tokio::task::spawn_blocking(move || {
+            // Dropped when the work is done, after the connection went back.
+            let _noted = noted;
             let _entered = span.enter();
             let mut conn = pool
                 .get()

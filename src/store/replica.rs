@@ -59,13 +59,15 @@ impl Replica {
         if !self.usable.load(Ordering::Acquire) {
             return false;
         }
-        let Some(reader) = reader else {
-            return true;
-        };
+        !reader.is_some_and(|reader| self.wrote_lately(reader))
+    }
+
+    /// Whether `user` wrote within the read-your-writes window.
+    pub fn wrote_lately(&self, user: &str) -> bool {
         let writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
         writers
-            .get(reader)
-            .is_none_or(|at| at.elapsed() >= self.window)
+            .get(user)
+            .is_some_and(|at| at.elapsed() < self.window)
     }
 
     /// Remembers that `user` wrote just now.

@@ -32,6 +32,7 @@ mod health;
 mod imports;
 mod jobs;
 mod layers;
+mod memo;
 mod metrics;
 mod migrations;
 mod openapi;

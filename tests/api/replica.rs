@@ -250,6 +250,18 @@ async fn reads_go_to_a_current_replica_writes_and_a_writers_reads_to_the_primary
         .as_str()
         .unwrap()
         .to_string();
+    // A dispute both the replica and the primary hold, for the read-your-writes check below.
+    let earlier: Value = json!({
+        "unit_id": unit_id, "category": "food_safety",
+        "item": {"kind": "service", "name": "东坡肉套餐"}, "purchase_date": "2026-11-19",
+        "amount_paid_fen": 16_800, "amount_claimed_fen": 16_800, "remedies": ["refund"],
+        "description": "菜品变质，要求退款。", "contact_consent": true
+    });
+    let earlier = app
+        .post("/api/v1/disputes", Some(&consumer), &earlier)
+        .await;
+    earlier.expect(201);
+    let earlier_page = format!("/api/v1/disputes/{}", earlier.body["id"].as_str().unwrap());
     caught_up(&app).await;
     let before = listed(&app, &regulator).await;
     let filed_before = filed_this_month(&app, &regulator).await;
@@ -275,6 +287,21 @@ async fn reads_go_to_a_current_replica_writes_and_a_writers_reads_to_the_primary
         "served by the replica"
     );
     assert_eq!(filed_this_month(&app, &regulator).await, filed_before);
+
+    // The merchant answers the earlier dispute. The regulator's look at it comes from the
+    // replica, from before the answer, and is kept in memory; the merchant, who just wrote,
+    // is not answered from that memory but from the primary.
+    app.post(
+        &format!("{earlier_page}/actions"),
+        Some(&owner),
+        &json!({"action": "first_contact", "message": "您好，已收到。"}),
+    )
+    .await
+    .expect(200);
+    let seen = app.get(&earlier_page, Some(&regulator)).await;
+    assert_eq!(seen.body["status"], "filed", "served by the replica");
+    let own = app.get(&earlier_page, Some(&owner)).await;
+    assert_eq!(own.body["status"], "negotiating", "the merchant's own step");
 
     // The next checks find the replica behind the primary: everything reads the primary.
     app.state

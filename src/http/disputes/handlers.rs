@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use super::dto::{
     ActionRequest, DisputeCounts, DisputeListItem, DisputePage, DisputeQuery, FileDisputeRequest,
 };
-use super::view::{DisputeView, FiledDispute, filed_dispute, view_for};
+use super::view::{
+    DisputeView, FiledDispute, case_rows, filed_dispute, read_case, view_for, view_of,
+};
 use super::{dispute_not_found, scope_of};
 use crate::disputes::actions::{Acting, act as act_on};
 use crate::disputes::filing::file_dispute;
@@ -28,6 +30,7 @@ use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::store::disputes::{
     DisputeFilter, DisputeSort, count_by_status, find_dispute, list_disputes,
 };
+use crate::store::memo::Question;
 use crate::store::{from_db_time, to_db_time};
 
 /// Files a dispute (consumers). `Idempotency-Key` makes a retried request return the first
@@ -322,7 +325,9 @@ pub async fn export(
 }
 
 /// The list rows of `scope` with `filter` (one more than the page when there are more), read
-/// for `auth` (from a replica when there is one and they have not written lately).
+/// for `auth` (from a replica when there is one and they have not written lately), or as read
+/// for the same question less than a second before (`store::memo`); the overdue flags as of
+/// `now`.
 async fn list_items(
     state: &AppState,
     auth: &AuthUser,
@@ -330,13 +335,18 @@ async fn list_items(
     filter: crate::store::disputes::DisputeFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeListItem>, ApiError> {
+    let question = Question::listing(&scope, &filter);
     let rows = state
         .db
-        .read(Some(&auth.user.id), move |conn| {
-            list_disputes(conn, &scope, &filter).map_err(ApiError::from)
-        })
+        .read_kept(
+            question,
+            now,
+            Some(&auth.user.id),
+            |rows: &Vec<_>| rows.len() + 1,
+            move |conn| list_disputes(conn, &scope, &filter).map_err(ApiError::from),
+        )
         .await?;
-    rows.into_iter()
+    rows.iter()
         .map(|d| {
             let status: Status = d.status.parse()?;
             Ok(DisputeListItem {
@@ -344,14 +354,14 @@ async fn list_items(
                     && status == Status::Filed
                     && from_db_time(d.first_contact_due_at) < now,
                 overdue: status.awaits_settlement() && from_db_time(d.settlement_due_at) < now,
-                business_name: d.business_name,
-                consumer_name: d.consumer_name,
-                id: d.id,
-                case_number: d.case_number,
+                business_name: d.business_name.clone(),
+                consumer_name: d.consumer_name.clone(),
+                id: d.id.clone(),
+                case_number: d.case_number.clone(),
                 status,
-                business_id: d.business_id,
-                category: d.category,
-                item_name: d.item_name,
+                business_id: d.business_id.clone(),
+                category: d.category.clone(),
+                item_name: d.item_name.clone(),
                 amount_claimed_fen: d.amount_claimed_fen,
                 filed_at: from_db_time(d.filed_at),
                 first_contact_due_at: from_db_time(d.first_contact_due_at),
@@ -405,14 +415,28 @@ pub async fn get_for(
     id: String,
 ) -> Result<DisputeView, ApiError> {
     let now = state.clock.now();
-    let (calendar, pii, auth) = (state.calendars.current(), state.pii.clone(), auth.clone());
-    state
+    // Kept for a second, the same for every viewer (`store::memo`); the rights and the view
+    // are worked out for this one.
+    let question = Some(Question::Dispute(id.clone()));
+    let case = state
         .db
-        .run(move |conn| {
-            view_for(conn, &calendar, &pii, &id, now, |d| role_of(&auth.actor, d))?
-                .ok_or_else(dispute_not_found)
+        .read_kept(question, now, Some(&auth.user.id), case_rows, move |conn| {
+            read_case(conn, &id).map_err(ApiError::from)
         })
-        .await
+        .await?;
+    let Some((found, parts)) = case.as_ref() else {
+        return Err(dispute_not_found());
+    };
+    let role = role_of(&auth.actor, &found.0).ok_or_else(dispute_not_found)?;
+    let calendar = state.calendars.current();
+    Ok(view_of(
+        &calendar,
+        &state.pii,
+        found.clone(),
+        parts.clone(),
+        role,
+        now,
+    )?)
 }
 
 /// Takes an action on a dispute. Refused actions are a 409 whose `code` names the rule
