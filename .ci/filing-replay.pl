@@ -52,5 +52,7 @@ for my $statement (@sql) {
         $statement =~ s/\Q$old\E/$old-' || :client_id || '-' || :seq || '-/g;
     }
     $statement =~ s/\Q$item\E/$item-' || :client_id || '-' || :seq || '-/g;
+    # An array literal made unique is text put together: it is cast back to an array.
+    $statement =~ s/ANY\(('\{[^)]*\|\|[^)]*\}')\)/ANY(($1)::text[])/g;
     print "$statement;\n";
 }
