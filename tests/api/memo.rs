@@ -20,7 +20,7 @@ both_backends!(
 
 const INBOX: &str = "/api/v1/disputes?sort=due&limit=200";
 
-/// The item names of `page`'s disputes, by id.
+/// The item name of dispute `id` in the list page `page`, when listed.
 fn item_of(page: &Value, id: &str) -> Option<String> {
     page["items"]
         .as_array()?
