@@ -530,13 +530,12 @@ pub fn view_for(
     now: DateTime<Utc>,
     role_of: impl FnOnce(&Dispute) -> Option<Actor>,
 ) -> Result<Option<DisputeView>, StoreError> {
-    let Some(found) = find_dispute_with_parties(conn, id)? else {
+    let Some((found, parts)) = read_case(conn, id)? else {
         return Ok(None);
     };
     let Some(role) = role_of(&found.0) else {
         return Ok(None);
     };
-    let parts = CaseParts::of(conn, id)?;
     view_of(calendar, pii, found, parts, role, now).map(Some)
 }
 

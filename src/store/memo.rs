@@ -23,9 +23,6 @@ const MOST_WEIGHT: usize = 50_000;
 /// The heaviest answer kept.
 const MOST_WEIGHT_OF_ONE: usize = MOST_WEIGHT / 10;
 
-/// The longest list page kept: the API's largest page and the row that tells there are more.
-const MOST_LISTED: i64 = crate::http::pagination::MAX_LIMIT + 1;
-
 /// Held by work that may write; when it ends, committed or not, [`Memo::note_write`].
 pub(crate) struct NoteWriteAtEnd(pub(crate) Arc<Memo>);
 
@@ -46,11 +43,16 @@ pub enum Question {
 
 impl Question {
     /// The question a list page of `scope` with `filter` asks; None when its answer is not kept:
-    /// it depends on the moment (overdue now) or is longer than a page (an export).
-    pub fn listing(scope: &DisputeScope, filter: &DisputeFilter) -> Option<Self> {
+    /// it depends on the moment (overdue now) or is longer than `largest_page` and the row that
+    /// tells there are more (an export).
+    pub fn listing(
+        scope: &DisputeScope,
+        filter: &DisputeFilter,
+        largest_page: i64,
+    ) -> Option<Self> {
         let of_the_moment =
             filter.first_contact_overdue_at.is_some() || filter.overdue_at.is_some();
-        (!of_the_moment && filter.limit <= MOST_LISTED)
+        (!of_the_moment && filter.limit <= largest_page + 1)
             .then(|| Self::Listing(scope.clone(), filter.clone()))
     }
 }
@@ -250,13 +252,17 @@ mod tests {
             overdue_at: Some(at(0)),
             ..filter.clone()
         };
-        assert_eq!(Question::listing(&scope, &overdue), None, "of the moment");
+        assert_eq!(
+            Question::listing(&scope, &overdue, 200),
+            None,
+            "of the moment"
+        );
         let export = DisputeFilter {
             limit: 10_001,
             ..filter.clone()
         };
-        assert_eq!(Question::listing(&scope, &export), None, "an export");
-        assert_eq!(Question::listing(&scope, &filter), Some(mine));
+        assert_eq!(Question::listing(&scope, &export, 200), None, "an export");
+        assert_eq!(Question::listing(&scope, &filter, 200), Some(mine));
     }
 
     #[test]

@@ -335,7 +335,7 @@ async fn list_items(
     filter: crate::store::disputes::DisputeFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisputeListItem>, ApiError> {
-    let question = Question::listing(&scope, &filter);
+    let question = Question::listing(&scope, &filter, MAX_LIMIT);
     let rows = state
         .db
         .read_kept(
