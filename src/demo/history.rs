@@ -902,6 +902,7 @@ fn tell(
     let replayed = replay(
         &History {
             filed_at: filed,
+            filing_followed_up: true,
             first_contact_due_at: first_due,
             settlement_due_at: settle_due,
             agreement_fen: settlement.as_ref().map(|s| s.amount_fen),

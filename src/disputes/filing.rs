@@ -1,5 +1,7 @@
 //! Filing a dispute against an active ODR unit, in one transaction: the dispute and its claim,
-//! the timeline entry, the staff's notices and the email jobs.
+//! the timeline entry and its webhooks, and the job that follows it up in the worker: the
+//! staff's notices and emails, the texts, the counters and the alert rules
+//! (docs/architecture.md#filing-follow-up).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -14,14 +16,16 @@ use crate::domain::policy::DeadlinePolicy;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UnitStatus, accepts_disputes};
 use crate::error::{ErrorCode, FieldErrors};
+use crate::jobs::{Job, enqueue_job};
+use crate::store::alerts::mark_followed_up;
 use crate::store::businesses::Business;
 use crate::store::disputes::{
-    Claim, Dispute, append_event, find_open_duplicate, insert_dispute, next_case_sequence,
-    purchase_key,
+    Claim, Dispute, append_event, find_dispute, find_open_duplicate, insert_dispute,
+    next_case_sequence, purchase_key,
 };
 use crate::store::units::find_unit;
-use crate::store::users::{User, list_staff};
-use crate::store::{DbConn, StoreError, new_id, to_db_time};
+use crate::store::users::{User, find_user, list_staff};
+use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 
 /// A filing as typed by the consumer.
 #[derive(Debug, Clone)]
@@ -260,6 +264,78 @@ pub fn file_dispute(
         &json!({"case_number": dispute.case_number, "settlement_due_at": crate::store::from_db_time(dispute.settlement_due_at)}),
         now,
     )?;
+    // The rest follows in the worker (docs/architecture.md#filing-follow-up), so filings do
+    // not wait for each other at the unit's counters and alert rules.
+    enqueue_job(
+        conn,
+        &Job::FollowFiling {
+            dispute_id: id.clone(),
+        },
+        ctx.email_max_attempts,
+        now,
+    )?;
+    Ok(id)
+}
+
+/// Runs what follows filing `dispute_id`, once, in a transaction of its own
+/// (docs/architecture.md#filing-follow-up): the staff's notices and emails, the texts, the
+/// counters and the alert rules, which see the unit's filings followed up before this one.
+/// False when it ran before (a job run again after its worker stopped) or the dispute is gone.
+pub fn follow_filing(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(follow_filings(conn, ctx, &[dispute_id.to_string()], now)? == 1)
+}
+
+/// [`follow_filing`] for each of `dispute_ids`, all in one transaction, unit by unit in the
+/// units' order (two batches at once then never each hold a unit the other waits for), each
+/// unit's in the order given; how many ran.
+pub fn follow_filings(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute_ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    crate::store::write_transaction(conn, |conn| {
+        let mut found = Vec::with_capacity(dispute_ids.len());
+        for id in dispute_ids {
+            found.extend(find_dispute(conn, id)?);
+        }
+        found.sort_by(|(a, _), (b, _)| a.unit_id.cmp(&b.unit_id));
+        let mut ran = 0;
+        for (dispute, claim) in found {
+            ran += usize::from(follow_now(conn, ctx, &dispute, &claim, now)?);
+        }
+        Ok(ran)
+    })
+}
+
+/// What follows the filing of `dispute`, in the caller's transaction, unless it ran before.
+fn follow_now(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute: &Dispute,
+    claim: &Claim,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let (Some((_, business)), Some(consumer)) = (
+        find_unit(conn, &dispute.unit_id)?,
+        find_user(conn, &dispute.consumer_id)?,
+    ) else {
+        return Err(StoreError::Corrupt(format!(
+            "dispute {} names a unit or consumer that does not exist",
+            dispute.id
+        )));
+    };
+    // The unit's follow-ups one after another from here, so the alert rules below count every
+    // earlier one; then this one counts too.
+    crate::store::alerts::queue_unit_filings(conn, &dispute.unit_id)?;
+    if !mark_followed_up(conn, dispute, now)? {
+        return Ok(false);
+    }
     let staff = list_staff(conn, &business.id)?;
     let notice = Notice::NewDispute {
         case_number: dispute.case_number.clone(),
@@ -268,13 +344,10 @@ pub fn file_dispute(
         amount_claimed_fen: claim.amount_claimed_fen,
     };
     let active = staff.iter().filter(|s| s.is_active);
-    send_notice(conn, ctx, active, &dispute, &notice, true, now)?;
-    super::texts::on_filed(conn, ctx, &dispute, consumer, &business.name, &staff, now)?;
-    super::metrics::on_filed(conn, &dispute, business.association_id.clone())?;
-    // Last, as it makes the unit's filings wait for each other until the commit, so the alert
-    // rules see every earlier filing of the unit (the counters are written at the commit and
-    // no longer order them).
-    crate::store::alerts::queue_unit_filings(conn, &dispute.unit_id)?;
-    super::alerts::on_filed(conn, ctx, &dispute, &claim, now)?;
-    Ok(id)
+    send_notice(conn, ctx, active, dispute, &notice, true, now)?;
+    super::texts::on_filed(conn, ctx, dispute, &consumer, &business.name, &staff, now)?;
+    super::metrics::on_filed(conn, dispute, business.association_id.clone())?;
+    // The rules' windows reach back from the filing's moment, whenever its follow-up runs.
+    super::alerts::on_filed(conn, ctx, dispute, claim, from_db_time(dispute.filed_at))?;
+    Ok(true)
 }

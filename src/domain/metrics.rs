@@ -389,6 +389,9 @@ pub enum Entry {
 #[derive(Debug, Clone, Copy)]
 pub struct History {
     pub filed_at: DateTime<Utc>,
+    /// Whether the filing's follow-up, which counts it as filed, has run
+    /// (docs/architecture.md#filing-follow-up); until then the filing is not counted.
+    pub filing_followed_up: bool,
     pub first_contact_due_at: DateTime<Utc>,
     pub settlement_due_at: DateTime<Utc>,
     pub agreement_fen: Option<i64>,
@@ -410,7 +413,11 @@ pub struct Replayed {
 /// event by event must equal what this gives (`odr metrics rebuild`, the generated history).
 pub fn replay(h: &History, timeline: &[Entry], calendar: &Calendar) -> Replayed {
     let mut out = Replayed {
-        counters: vec![(h.filed_at, one(|c| c.filed = 1))],
+        counters: if h.filing_followed_up {
+            vec![(h.filed_at, one(|c| c.filed = 1))]
+        } else {
+            Vec::new()
+        },
         handling_ended_at: None,
     };
     let mut facts = StepFacts {
@@ -623,6 +630,7 @@ mod tests {
         };
         let rated = History {
             filed_at: filed,
+            filing_followed_up: true,
             first_contact_due_at: at(20),
             settlement_due_at: at(23),
             agreement_fen: None,

@@ -13,6 +13,9 @@ use crate::store::{DbConn, StoreError};
 /// The kind of the jobs that deliver escalations.
 pub const DELIVERY: &str = "deliver_escalation";
 
+/// The kind of the jobs that follow a filing up.
+pub const FOLLOW_FILING: &str = "follow_filing";
+
 /// Every kind of job. The variant name is the job's unique `kind` in the queue table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
@@ -21,6 +24,9 @@ pub enum Job {
     SendEmail(OutgoingEmail),
     /// Deliver an escalation through its connector.
     DeliverEscalation { escalation_id: String },
+    /// What follows a filing: notices, texts, counters, alert rules
+    /// ([`crate::disputes::filing::follow_filing`]).
+    FollowFiling { dispute_id: String },
 }
 
 impl Job {
@@ -29,6 +35,7 @@ impl Job {
         match self {
             Self::SendEmail(_) => "send_email",
             Self::DeliverEscalation { .. } => DELIVERY,
+            Self::FollowFiling { .. } => FOLLOW_FILING,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 
-use super::{DELIVERY, Job, decode_job};
+use super::{DELIVERY, FOLLOW_FILING, Job, decode_job};
 use crate::clock::SharedClock;
 use crate::config::BUILTIN_CONNECTOR;
 use crate::config::JobSettings;
@@ -97,10 +97,21 @@ impl Worker {
     pub async fn run_pending(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
         loop {
-            let jobs = self.run_batch(None).await?;
+            let jobs = self.run_jobs().await?;
             ran += jobs;
             if jobs == 0 && self.send_webhooks(None).await? == 0 && self.send_sms().await? == 0 {
                 return Ok(ran);
+            }
+        }
+    }
+
+    /// Runs jobs until none is due, as a job loop does (no webhooks, no texts); how many ran.
+    pub async fn run_jobs(&self) -> Result<usize, StoreError> {
+        let mut ran = 0;
+        loop {
+            match self.run_batch(None).await? {
+                0 => return Ok(ran),
+                jobs => ran += jobs,
             }
         }
     }
@@ -254,7 +265,8 @@ impl Worker {
     /// Claims up to [`CLAIM_BATCH`] due jobs in one statement and runs them one after
     /// another; the claim's deliveries through the `builtin` connector (a sweep's escalations)
     /// are made in one turn, at the first one's place, and marked delivered together
-    /// ([`Self::deliver_all`]). Other jobs
+    /// ([`Self::deliver_all`]); its filings' follow-ups likewise run in one turn, in one
+    /// transaction ([`Self::follow_filings`]). Other jobs
     /// done are marked so together when the batch ends or before a lease is renewed (a worker
     /// that dies in between sends those emails again; jobs run at least once); a failure is
     /// recorded at once. A job whose lease has run more than half its length by its turn is
@@ -273,13 +285,14 @@ impl Worker {
                 break;
             };
             let mut turn = VecDeque::from([first]);
-            if turn[0].kind == DELIVERY {
-                // Every delivery of the claim goes in this turn, the other jobs between them
-                // (a sweep batch's emails) after it, in their order.
-                let (deliveries, others) = std::mem::take(&mut claimed)
+            let kind = turn[0].kind.clone();
+            if kind == DELIVERY || kind == FOLLOW_FILING {
+                // Every delivery (or filing's follow-up) of the claim goes in this turn, the
+                // other jobs between them (a sweep batch's emails) after it, in their order.
+                let (together, others) = std::mem::take(&mut claimed)
                     .into_iter()
-                    .partition::<VecDeque<_>, _>(|next| next.kind == DELIVERY);
-                turn.extend(deliveries);
+                    .partition::<VecDeque<_>, _>(|next| next.kind == kind);
+                turn.extend(together);
                 claimed = others;
             }
             let mut held = Vec::with_capacity(turn.len());
@@ -423,10 +436,11 @@ impl Worker {
             .await
     }
 
-    /// Runs the jobs of one turn: an email, or deliveries that followed each other in the
-    /// queue. Emails sent go to `done`.
+    /// Runs the jobs of one turn: an email, or the claim's deliveries, or the claim's filings'
+    /// follow-ups. Jobs done go to `done`.
     async fn run_turn(&self, rows: Vec<JobRow>, done: &mut Vec<JobRow>) -> Result<(), StoreError> {
         let mut deliveries = Vec::new();
+        let mut follow_ups = Vec::new();
         for row in rows {
             match decode_job(&row.kind, &row.payload) {
                 Ok(Job::DeliverEscalation { escalation_id }) => {
@@ -436,6 +450,7 @@ impl Worker {
                     Ok(()) => done.push(row),
                     Err(error) => self.failed(row, None, error.to_string()).await?,
                 },
+                Ok(Job::FollowFiling { dispute_id }) => follow_ups.push((row, dispute_id)),
                 Err(e) => {
                     let error = format!("payload cannot be decoded: {e}");
                     self.failed(row, None, error).await?;
@@ -444,6 +459,44 @@ impl Worker {
         }
         if !deliveries.is_empty() {
             self.deliver_all(deliveries, done).await?;
+        }
+        if !follow_ups.is_empty() {
+            self.follow_filings(follow_ups, done).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs filings' follow-ups together in one transaction
+    /// (docs/architecture.md#filing-follow-up); should that fail, each in its own, so that one
+    /// that fails is retried alone and the others are done.
+    async fn follow_filings(
+        &self,
+        follow_ups: Vec<(JobRow, String)>,
+        done: &mut Vec<JobRow>,
+    ) -> Result<(), StoreError> {
+        use crate::disputes::filing::follow_filings;
+        let (cases, now) = (self.ctx.cases(), self.ctx.clock.now());
+        let ids: Vec<String> = follow_ups.iter().map(|(_, id)| id.clone()).collect();
+        let together = self
+            .ctx
+            .db
+            .run(move |conn| follow_filings(conn, &cases, &ids, now))
+            .await;
+        if together.is_ok() {
+            done.extend(follow_ups.into_iter().map(|(row, _)| row));
+            return Ok(());
+        }
+        for (row, id) in follow_ups {
+            let cases = self.ctx.cases();
+            let alone = self
+                .ctx
+                .db
+                .run(move |conn| follow_filings(conn, &cases, &[id], now))
+                .await;
+            match alone {
+                Ok(_) => done.push(row),
+                Err(error) => self.failed(row, None, error.to_string()).await?,
+            }
         }
         Ok(())
     }

@@ -1,22 +1,59 @@
 //! Alerts to the regulators of a region (docs/metrics.md#alerts) and what the alert rules read
-//! of recent filings. The rules are [`crate::disputes::alerts`].
+//! of recent filings: only those already followed up ([`mark_followed_up`]), in the order their
+//! follow-ups ran. The rules are [`crate::disputes::alerts`].
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{alerts, disputes};
+use super::schema::{alerts, disputes, filing_follow_ups};
 use super::{DbConn, StoreError, from_db_time, to_db_time};
 use crate::domain::alert::AlertStatus;
 
 /// The PostgreSQL advisory-lock class of a unit's filings (the second key is the unit).
 const FILING_LOCK_CLASS: i32 = 0x0D12_0002;
 
-/// Makes the filings at `unit_id` wait for each other from here until the transaction ends
-/// (PostgreSQL; SQLite writes one at a time anyway): the alert rules read after it see every
-/// earlier filing of the unit committed, so two filings at once never both make, or both miss,
-/// a rule's count. Only filings take it; other events of the unit go on beside them.
+/// Makes the follow-ups of the filings at `unit_id` wait for each other from here until the
+/// transaction ends (PostgreSQL; SQLite writes one at a time anyway): the alert rules read
+/// after it see every earlier follow-up of the unit committed, so two follow-ups at once never
+/// both make, or both miss, a rule's count (docs/architecture.md#filing-follow-up). Only
+/// follow-ups take it; filings and other events of the unit go on beside them.
 pub fn queue_unit_filings(conn: &mut DbConn, unit_id: &str) -> Result<(), StoreError> {
     super::advisory_lock(conn, FILING_LOCK_CLASS, unit_id, false)
+}
+
+/// Records that the follow-up of filing `d` runs now, in the caller's transaction; false when
+/// it has run before (a job run again after its worker stopped).
+pub fn mark_followed_up(
+    conn: &mut DbConn,
+    d: &super::disputes::Dispute,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let row = FollowedUp::of(d, to_db_time(now));
+    Ok(insert_unless_taken!(conn, filing_follow_ups::table, &row)? == 1)
+}
+
+/// A filing whose follow-up has run, with what the alert rules read of it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = filing_follow_ups, treat_none_as_default_value = false)]
+pub struct FollowedUp {
+    pub dispute_id: String,
+    pub unit_id: String,
+    pub consumer_id: String,
+    pub filed_at: NaiveDateTime,
+    pub done_at: NaiveDateTime,
+}
+
+impl FollowedUp {
+    /// Dispute `d`'s filing, followed up at `done_at`.
+    pub fn of(d: &super::disputes::Dispute, done_at: NaiveDateTime) -> Self {
+        Self {
+            dispute_id: d.id.clone(),
+            unit_id: d.unit_id.clone(),
+            consumer_id: d.consumer_id.clone(),
+            filed_at: d.filed_at,
+            done_at,
+        }
+    }
 }
 
 /// A stored alert (inserted with NULL, not DEFAULT, for what is missing: one prepared statement).
@@ -138,10 +175,10 @@ pub fn count_filed_since(
     since: DateTime<Utc>,
     cap: i64,
 ) -> Result<i64, StoreError> {
-    let ids: Vec<String> = disputes::table
-        .filter(disputes::unit_id.eq(unit_id))
-        .filter(disputes::filed_at.ge(to_db_time(since)))
-        .select(disputes::id)
+    let ids: Vec<String> = filing_follow_ups::table
+        .filter(filing_follow_ups::unit_id.eq(unit_id))
+        .filter(filing_follow_ups::filed_at.ge(to_db_time(since)))
+        .select(filing_follow_ups::dispute_id)
         .limit(cap)
         .load(conn)?;
     Ok(ids.len() as i64)
@@ -153,11 +190,11 @@ pub fn filed_since(
     unit_id: &str,
     since: DateTime<Utc>,
 ) -> Result<Vec<String>, StoreError> {
-    Ok(disputes::table
-        .filter(disputes::unit_id.eq(unit_id))
-        .filter(disputes::filed_at.ge(to_db_time(since)))
-        .order((disputes::filed_at, disputes::id))
-        .select(disputes::id)
+    Ok(filing_follow_ups::table
+        .filter(filing_follow_ups::unit_id.eq(unit_id))
+        .filter(filing_follow_ups::filed_at.ge(to_db_time(since)))
+        .order((filing_follow_ups::filed_at, filing_follow_ups::dispute_id))
+        .select(filing_follow_ups::dispute_id)
         .load(conn)?)
 }
 
@@ -171,14 +208,14 @@ pub fn filed_by_consumer_since(
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-    let rows: Vec<(String, NaiveDateTime)> = disputes::table
-        .filter(disputes::consumer_id.eq(consumer_id))
-        .filter(disputes::unit_id.eq(unit_id))
-        .filter(disputes::id.ne(except_id))
-        .filter(disputes::filed_at.ge(to_db_time(since)))
+    let rows: Vec<(String, NaiveDateTime)> = filing_follow_ups::table
+        .filter(filing_follow_ups::unit_id.eq(unit_id))
+        .filter(filing_follow_ups::consumer_id.eq(consumer_id))
+        .filter(filing_follow_ups::dispute_id.ne(except_id))
+        .filter(filing_follow_ups::filed_at.ge(to_db_time(since)))
         // By filing moment only, as the index has them: a scan that stops after `limit`.
-        .order(disputes::filed_at.desc())
-        .select((disputes::id, disputes::filed_at))
+        .order(filing_follow_ups::filed_at.desc())
+        .select((filing_follow_ups::dispute_id, filing_follow_ups::filed_at))
         .limit(limit)
         .load(conn)?;
     Ok(rows
@@ -197,14 +234,14 @@ pub fn consumers_since(
     cap_consumers: i64,
 ) -> Result<i64, StoreError> {
     let window = || {
-        disputes::table
-            .filter(disputes::unit_id.eq(unit_id))
-            .filter(disputes::filed_at.ge(to_db_time(since)))
+        filing_follow_ups::table
+            .filter(filing_follow_ups::unit_id.eq(unit_id))
+            .filter(filing_follow_ups::filed_at.ge(to_db_time(since)))
     };
     let rows = (cap_consumers + 1) * 8;
     let first: Vec<String> = window()
-        .order(disputes::filed_at)
-        .select(disputes::consumer_id)
+        .order(filing_follow_ups::filed_at)
+        .select(filing_follow_ups::consumer_id)
         .limit(rows)
         .load(conn)?;
     let seen: std::collections::BTreeSet<&str> = first.iter().map(String::as_str).collect();
@@ -213,7 +250,7 @@ pub fn consumers_since(
     }
     // Few consumers filed many times each: count them all.
     let all: Vec<String> = window()
-        .select(disputes::consumer_id)
+        .select(filing_follow_ups::consumer_id)
         .distinct()
         .load(conn)?;
     Ok((all.len() as i64).min(cap_consumers + 1))
@@ -225,10 +262,11 @@ pub fn filings_since(
     unit_id: &str,
     since: DateTime<Utc>,
 ) -> Result<Vec<(String, String, String)>, StoreError> {
-    Ok(disputes::table
-        .filter(disputes::unit_id.eq(unit_id))
-        .filter(disputes::filed_at.ge(to_db_time(since)))
-        .order((disputes::filed_at, disputes::id))
+    Ok(filing_follow_ups::table
+        .inner_join(disputes::table)
+        .filter(filing_follow_ups::unit_id.eq(unit_id))
+        .filter(filing_follow_ups::filed_at.ge(to_db_time(since)))
+        .order((filing_follow_ups::filed_at, filing_follow_ups::dispute_id))
         .select((disputes::id, disputes::consumer_id, disputes::case_number))
         .load(conn)?)
 }

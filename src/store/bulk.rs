@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use super::alerts::FollowedUp;
 use super::disputes::{Claim, Dispute, TimelineEvent};
 use super::metrics::{DayKey, MonthRow, Row, month_of};
 use super::negotiation::{Escalation, Offer, Settlement};
 use super::schema::{
-    dispute_claims, dispute_events, disputes, escalations, metric_daily, metric_monthly, offers,
-    settlements, users,
+    dispute_claims, dispute_events, disputes, escalations, filing_follow_ups, metric_daily,
+    metric_monthly, offers, settlements, users,
 };
 use super::users::User;
 use super::{DbConn, StoreError};
@@ -55,6 +56,14 @@ impl DisputeBatch {
     pub fn write(&self, conn: &mut DbConn) -> Result<(), StoreError> {
         copy_in!(conn, disputes::table, &self.disputes);
         copy_in!(conn, dispute_claims::table, &self.claims);
+        // Generated disputes are counted (`insert_counters`) and seen by the alert rules as
+        // filings already followed up.
+        let followed: Vec<FollowedUp> = self
+            .disputes
+            .iter()
+            .map(|d| FollowedUp::of(d, d.filed_at))
+            .collect();
+        copy_in!(conn, filing_follow_ups::table, &followed);
         copy_in!(conn, dispute_events::table, &self.events);
         copy_in!(conn, offers::table, &self.offers);
         copy_in!(conn, settlements::table, &self.settlements);

@@ -12,8 +12,9 @@ use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
 
 use super::schema::{
-    businesses, dispute_events, disputes, maintenance_tasks, metric_daily, metric_monthly,
-    metric_region_daily, metric_region_monthly, odr_units, settlements, unit_status_changes,
+    businesses, dispute_events, disputes, filing_follow_ups, maintenance_tasks, metric_daily,
+    metric_monthly, metric_region_daily, metric_region_monthly, odr_units, settlements,
+    unit_status_changes,
 };
 use super::{DbConn, StoreError, from_db_time};
 use crate::domain::dispute::{Actor, Event};
@@ -1085,6 +1086,7 @@ type SourceRow = (
     NaiveDateTime,
     Option<i64>,
     Option<NaiveDateTime>,
+    bool,
 );
 
 type EventRow = (
@@ -1119,6 +1121,11 @@ pub fn replay_sources(
             disputes::settlement_due_at,
             disputes::rating,
             disputes::handling_ended_at,
+            // A filing is counted by its follow-up (docs/architecture.md#filing-follow-up):
+            // one not run yet counts when it runs, after the rebuild lets go of the unit.
+            diesel::dsl::exists(
+                filing_follow_ups::table.filter(filing_follow_ups::dispute_id.eq(disputes::id)),
+            ),
         ))
         .order(disputes::id)
         .into_boxed();
@@ -1172,6 +1179,7 @@ pub fn replay_sources(
             out.push(ReplaySource {
                 history: History {
                     filed_at: from_db_time(r.5),
+                    filing_followed_up: r.10,
                     first_contact_due_at: from_db_time(r.6),
                     settlement_due_at: from_db_time(r.7),
                     agreement_fen: agreed.get(&r.0).copied(),

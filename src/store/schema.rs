@@ -721,6 +721,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    filing_follow_ups (dispute_id) {
+        dispute_id -> Text,
+        unit_id -> Text,
+        consumer_id -> Text,
+        filed_at -> Timestamp,
+        done_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(filing_follow_ups -> disputes (dispute_id));
+
 diesel::joinable!(sms_messages -> users (user_id));
 diesel::joinable!(sms_opt_outs -> users (user_id));
 
@@ -728,6 +740,7 @@ diesel::joinable!(followed_cases -> disputes (dispute_id));
 diesel::joinable!(return_visits -> disputes (dispute_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    filing_follow_ups,
     sms_messages,
     sms_opt_outs,
     followed_cases,

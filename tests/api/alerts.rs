@@ -62,6 +62,8 @@ async fn file_as(
         "remedies": ["refund"], "description": description, "contact_consent": true
     })).await;
     reply.expect(201);
+    // The worker follows the filing up: the alert rules run there.
+    app.run_due_jobs().await;
     reply.body["id"].as_str().unwrap().to_string()
 }
 

@@ -1,5 +1,6 @@
 //! Several people acting at once, as in an office: no server error, no lost or doubled write.
 
+use odr::clock::Clock;
 use serde_json::json;
 
 use crate::both_backends;
@@ -149,11 +150,52 @@ async fn eight_filings_at_one_unit_at_once_make_each_alert_count_once(app: TestA
             app.post("/api/v1/disputes", Some(&consumer), &claim).await
         }));
     }
+    let mut ids = Vec::new();
     for filing in filings {
-        filing.await.unwrap().expect(201);
+        let reply = filing.await.unwrap();
+        reply.expect(201);
+        ids.push(reply.body["id"].as_str().unwrap().to_string());
     }
     let regulator = app.demo_token("reg.xihu@odr.demo").await;
-    let alerts = app.get("/api/v1/alerts", Some(&regulator)).await.body;
+    let alerts = || async { app.get("/api/v1/alerts", Some(&regulator)).await.body };
+    let new_dispute_notices = || async {
+        let notes = app.get("/api/v1/notifications", Some(&owner)).await.body;
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "new_dispute")
+            .count()
+    };
+    // The filings are in the inbox at once; notices and alert rules follow in the worker
+    // (docs/architecture.md#filing-follow-up).
+    let inbox = app.get("/api/v1/disputes", Some(&owner)).await.body;
+    let listed: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter().all(|id| listed.contains(&id.as_str())),
+        "{inbox}"
+    );
+    assert_eq!(alerts().await, json!([]));
+    assert_eq!(new_dispute_notices().await, 0);
+    // The eight follow-ups at once, each on its own connection, as several workers would run
+    // them.
+    let now = app.clock.now();
+    let follow_ups = ids.iter().map(|id| {
+        let (db, cases, id) = (app.state.db.clone(), app.state.case_context(), id.clone());
+        async move {
+            db.run(move |conn| odr::disputes::filing::follow_filing(conn, &cases, &id, now))
+                .await
+                .unwrap()
+        }
+    });
+    let ran = futures_util::future::join_all(follow_ups).await;
+    assert_eq!(ran, vec![true; 8], "each follow-up ran");
+    let alerts = alerts().await;
     let count = |kind: &str| {
         alerts
             .as_array()
@@ -162,10 +204,27 @@ async fn eight_filings_at_one_unit_at_once_make_each_alert_count_once(app: TestA
             .filter(|a| a["kind"] == kind)
             .count()
     };
-    // Each filing sees the ones before it: the unit's fifth in 30 days is raised once, and
+    // Each follow-up sees the ones before it: the unit's fifth in 30 days is raised once, and
     // every filing after the consumer's first is a repeat.
     assert_eq!(count("repeat_unit"), 1, "{alerts}");
     assert_eq!(count("repeat_consumer"), 7, "{alerts}");
+    assert_eq!(new_dispute_notices().await, 8);
+    // The queued jobs then find their follow-ups done: nothing is told or counted twice.
+    app.run_pending_jobs().await;
+    assert_eq!(new_dispute_notices().await, 8);
+    let again = app.get("/api/v1/alerts", Some(&regulator)).await.body;
+    assert_eq!(
+        again.as_array().unwrap().len(),
+        alerts.as_array().unwrap().len()
+    );
+    let filed_today = app
+        .get(
+            &format!("/api/v1/metrics?scope=unit&id={unit}&period=day"),
+            Some(&regulator),
+        )
+        .await;
+    filed_today.expect(200);
+    assert_eq!(filed_today.body["current"]["filed"], 8);
 }
 
 async fn filings_at_two_units_at_once_all_count_in_their_region_and_industry(app: TestApp) {
@@ -214,6 +273,10 @@ async fn filings_at_two_units_at_once_all_count_in_their_region_and_industry(app
     for filing in filings {
         filing.await.unwrap().expect(201);
     }
+    // Two workers follow the filings up at once; the figures count them there
+    // (docs/architecture.md#filing-follow-up).
+    let (first, second) = tokio::join!(app.run_due_jobs(), app.run_due_jobs());
+    assert!(first + second >= 12, "every follow-up ran");
     let mut added = Vec::new();
     for (scope, before) in scopes.iter().zip(before) {
         added.push(filed_today(scope.clone()).await - before);

@@ -40,6 +40,8 @@ pub async fn file_with(app: &TestApp, owner: &str, purchase_date: &str) -> Value
         )
         .await;
     reply.expect(201);
+    // The worker follows the filing up: the staff's notices, the counters, the alerts.
+    app.run_due_jobs().await;
     reply.body.clone()
 }
 

@@ -56,6 +56,8 @@ async fn file(app: &TestApp, c: &Cast) -> String {
         .post("/api/v1/disputes", Some(&c.consumer), &filing(&c.unit_id))
         .await;
     reply.expect(201);
+    // The worker follows the filing up: the staff's notices, the counters, the alerts.
+    app.run_due_jobs().await;
     reply.body["id"].as_str().unwrap().to_string()
 }
 

@@ -24,6 +24,8 @@ async fn file(app: &TestApp, consumer: &str, unit: &str, purchase: &str) -> Stri
         )
         .await;
     reply.expect(201);
+    // The worker follows the filing up: the filing is counted there.
+    app.run_due_jobs().await;
     reply.body["id"].as_str().unwrap().to_string()
 }
 

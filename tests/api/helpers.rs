@@ -522,6 +522,8 @@ impl TestApp {
             )
             .await;
         reply.expect(201);
+        // The worker follows the filing up: the staff's notices, the counters, the alerts.
+        self.run_due_jobs().await;
         reply.body
     }
 
@@ -552,6 +554,15 @@ impl TestApp {
     pub async fn run_pending_jobs(&self) -> usize {
         Worker::new(self.state.job_context())
             .run_pending()
+            .await
+            .unwrap()
+    }
+
+    /// Runs every due job now, as a worker's job loop does (no webhooks, no texts): a filing's
+    /// follow-up, emails, deliveries.
+    pub async fn run_due_jobs(&self) -> usize {
+        Worker::new(self.state.job_context())
+            .run_jobs()
             .await
             .unwrap()
     }

@@ -21,7 +21,8 @@ both_backends!(
     a_job_whose_worker_died_is_claimed_again_after_its_lease,
     a_stopping_worker_gives_its_job_back_at_once,
     a_dedupe_key_queues_a_job_once,
-    a_job_not_yet_due_waits
+    a_job_not_yet_due_waits,
+    a_follow_up_that_fails_is_retried_alone_and_the_others_are_done
 );
 
 async fn a_job_is_claimed_by_one_worker_only(app: TestApp) {
@@ -117,4 +118,108 @@ async fn a_job_not_yet_due_waits(app: TestApp) {
         })
         .await;
     assert!(claimed.is_none());
+}
+
+/// Filings' follow-ups run together (docs/architecture.md#filing-follow-up); one that fails
+/// is retried alone, the others are done and nothing of the failed one is half written.
+async fn a_follow_up_that_fails_is_retried_alone_and_the_others_are_done(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    app.seed_demo().await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    let mut ids = Vec::new();
+    for item in ["包间", "婚宴", "寿宴"] {
+        let claim = crate::helpers::service_claim(&unit, item, "2026-11-20", 30_000);
+        let filed = app.post("/api/v1/disputes", Some(&consumer), &claim).await;
+        filed.expect(201);
+        ids.push(filed.body["id"].as_str().unwrap().to_string());
+    }
+    // The second filing's follow-up is refused by the database, as a fault would.
+    let postgres = app.database_url.starts_with("postgres");
+    let refuse = if postgres {
+        format!(
+            "CREATE FUNCTION refuse_follow_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.dispute_id = '{}' THEN RAISE EXCEPTION 'refused for the test'; END IF; \
+             RETURN NEW; END $$; CREATE TRIGGER refuse_follow_up BEFORE INSERT ON \
+             filing_follow_ups FOR EACH ROW EXECUTE FUNCTION refuse_follow_up();",
+            ids[1]
+        )
+    } else {
+        format!(
+            "CREATE TRIGGER refuse_follow_up BEFORE INSERT ON filing_follow_ups \
+             WHEN NEW.dispute_id = '{}' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;",
+            ids[1]
+        )
+    };
+    app.with_conn(move |conn| conn.batch_execute(&refuse).unwrap())
+        .await;
+    app.run_due_jobs().await;
+    // Each look logs in afresh: the clock moves past a token's life below.
+    let told = || async {
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let notes = app.get("/api/v1/notifications", Some(&owner)).await.body;
+        let mut told: Vec<String> = notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "new_dispute")
+            .map(|n| n["dispute_id"].as_str().unwrap().to_string())
+            .collect();
+        told.sort();
+        told
+    };
+    let filed_today = || async {
+        let owner = app.demo_token("owner.xixi@odr.demo").await;
+        let figures = app
+            .get(
+                &format!("/api/v1/metrics?scope=unit&id={unit}&period=day"),
+                Some(&owner),
+            )
+            .await;
+        figures.expect(200);
+        figures.body["current"]["filed"].as_i64().unwrap()
+    };
+    let mut first_and_third = vec![ids[0].clone(), ids[2].clone()];
+    first_and_third.sort();
+    assert_eq!(told().await, first_and_third);
+    assert_eq!(filed_today().await, 2);
+    let waiting = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::jobs;
+            jobs::table
+                .filter(jobs::kind.eq("follow_filing"))
+                .filter(jobs::state.ne("done"))
+                .select((jobs::payload, jobs::state, jobs::attempts, jobs::last_error))
+                .load::<(String, String, i64, Option<String>)>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let (payload, state, attempts, error) = &waiting[0];
+    assert!(payload.contains(&ids[1]), "{payload}");
+    assert_eq!((state.as_str(), *attempts), ("queued", 1));
+    assert!(
+        error
+            .as_deref()
+            .unwrap_or("")
+            .contains("refused for the test"),
+        "{error:?}"
+    );
+
+    // Once the fault is gone, its retry follows it up.
+    let mend = if postgres {
+        "DROP TRIGGER refuse_follow_up ON filing_follow_ups; DROP FUNCTION refuse_follow_up();"
+    } else {
+        "DROP TRIGGER refuse_follow_up;"
+    };
+    app.with_conn(move |conn| conn.batch_execute(mend).unwrap())
+        .await;
+    app.advance(Duration::hours(1));
+    app.run_due_jobs().await;
+    let mut all = ids.clone();
+    all.sort();
+    assert_eq!(told().await, all);
+    assert_eq!(filed_today().await, 3);
 }

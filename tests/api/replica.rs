@@ -261,6 +261,7 @@ async fn reads_go_to_a_current_replica_writes_and_a_writers_reads_to_the_primary
         .post("/api/v1/disputes", Some(&consumer), &earlier)
         .await;
     earlier.expect(201);
+    app.run_due_jobs().await; // its follow-up counts it (docs/architecture.md#filing-follow-up)
     let earlier_page = format!("/api/v1/disputes/{}", earlier.body["id"].as_str().unwrap());
     caught_up(&app).await;
     let before = listed(&app, &regulator).await;
@@ -276,6 +277,7 @@ async fn reads_go_to_a_current_replica_writes_and_a_writers_reads_to_the_primary
     });
     let filed = app.post("/api/v1/disputes", Some(&consumer), &filing).await;
     filed.expect(201); // a write: the primary took it (the replica refuses writes)
+    app.run_due_jobs().await; // its follow-up counts it, on the primary
     let case = filed.body["case_number"].as_str().unwrap().to_string();
 
     // The consumer wrote: their list comes from the primary and holds the new dispute.

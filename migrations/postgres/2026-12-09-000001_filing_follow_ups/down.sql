@@ -1,0 +1,1 @@
+DROP TABLE filing_follow_ups;
