@@ -19,12 +19,13 @@ use crate::error::{ErrorCode, FieldErrors};
 use crate::jobs::{Job, enqueue_job};
 use crate::store::alerts::mark_followed_up;
 use crate::store::businesses::Business;
+use crate::store::case_file::disputes_with_parties;
 use crate::store::disputes::{
-    Claim, Dispute, append_event, find_dispute, find_open_duplicate, insert_dispute,
+    Claim, Dispute, DisputeWithParties, append_event, find_open_duplicate, insert_dispute,
     next_case_sequence, purchase_key,
 };
 use crate::store::units::find_unit;
-use crate::store::users::{User, find_user, list_staff};
+use crate::store::users::{User, list_staff};
 use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
 
 /// A filing as typed by the consumer.
@@ -300,36 +301,34 @@ pub fn follow_filings(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     crate::store::write_transaction(conn, |conn| {
-        let mut found = Vec::with_capacity(dispute_ids.len());
-        for id in dispute_ids {
-            found.extend(find_dispute(conn, id)?);
-        }
-        found.sort_by(|(a, _), (b, _)| a.unit_id.cmp(&b.unit_id));
+        // The disputes with their claims and parties in one statement.
+        let mut found = disputes_with_parties(conn, dispute_ids)?;
+        let mut batch: Vec<DisputeWithParties> = dispute_ids
+            .iter()
+            .filter_map(|id| found.remove(id))
+            .collect();
+        batch.sort_by(|a, b| a.0.unit_id.cmp(&b.0.unit_id));
         let mut ran = 0;
-        for (dispute, claim) in found {
-            ran += usize::from(follow_now(conn, ctx, &dispute, &claim, now)?);
+        for (dispute, claim, consumer, business) in &batch {
+            ran += usize::from(follow_now(
+                conn, ctx, dispute, claim, consumer, business, now,
+            )?);
         }
         Ok(ran)
     })
 }
 
-/// What follows the filing of `dispute`, in the caller's transaction, unless it ran before.
+/// What follows the filing of `dispute` (by `consumer` against `business`), in the caller's
+/// transaction, unless it ran before.
 fn follow_now(
     conn: &mut DbConn,
     ctx: &CaseContext,
     dispute: &Dispute,
     claim: &Claim,
+    consumer: &User,
+    business: &Business,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let (Some((_, business)), Some(consumer)) = (
-        find_unit(conn, &dispute.unit_id)?,
-        find_user(conn, &dispute.consumer_id)?,
-    ) else {
-        return Err(StoreError::Corrupt(format!(
-            "dispute {} names a unit or consumer that does not exist",
-            dispute.id
-        )));
-    };
     // The unit's follow-ups one after another from here, so the alert rules below count every
     // earlier one; then this one counts too.
     crate::store::alerts::queue_unit_filings(conn, &dispute.unit_id)?;
@@ -345,7 +344,7 @@ fn follow_now(
     };
     let active = staff.iter().filter(|s| s.is_active);
     send_notice(conn, ctx, active, dispute, &notice, true, now)?;
-    super::texts::on_filed(conn, ctx, dispute, &consumer, &business.name, &staff, now)?;
+    super::texts::on_filed(conn, ctx, dispute, consumer, &business.name, &staff, now)?;
     super::metrics::on_filed(conn, dispute, business.association_id.clone())?;
     // The rules' windows reach back from the filing's moment, whenever its follow-up runs.
     super::alerts::on_filed(conn, ctx, dispute, claim, from_db_time(dispute.filed_at))?;
