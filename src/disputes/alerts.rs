@@ -1,5 +1,6 @@
-//! Alerts to the regulators of the unit's region (docs/metrics.md#alerts), raised in the transaction of the
-//! filing or decline that triggers them. Each names its disputes and is raised once (by key).
+//! Alerts to the regulators of the unit's region (docs/metrics.md#alerts), raised in the follow-up
+//! of the filing (docs/architecture.md#filing-follow-up) or the transaction of the decline that
+//! triggers them. Each names its disputes and is raised once (by key).
 
 use std::collections::HashMap;
 
@@ -85,7 +86,8 @@ fn raise(
 /// Most earlier disputes a repeat alert names besides the new one (the latest).
 const REPEAT_NAMES: i64 = 20;
 
-/// Checks a new filing against every filing rule.
+/// Checks a new filing against every filing rule, its windows reaching back from the filing's
+/// moment; what it raises is raised `now`.
 pub fn on_filed(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -132,8 +134,11 @@ pub fn on_filed(
     // `REPEAT_NAMES`), and a consumer who filed within the burst window cannot make a mass
     // complaint's count. Every read here is bounded, so a unit's flood of filings costs each
     // filing the same (docs/metrics.md#alerts).
-    let repeat_since = now - Duration::days(rules.repeat_consumer_days);
-    let burst_since = now - Duration::hours(rules.mass_complaint_hours);
+    // The windows reach back from the filing's moment, whenever its follow-up runs; the alert
+    // is raised `now`.
+    let filed = crate::store::from_db_time(d.filed_at);
+    let repeat_since = filed - Duration::days(rules.repeat_consumer_days);
+    let burst_since = filed - Duration::hours(rules.mass_complaint_hours);
     let earlier = filed_by_consumer_since(
         conn,
         &d.unit_id,
@@ -162,7 +167,7 @@ pub fn on_filed(
             now,
         )?;
     }
-    let unit_since = now - Duration::days(rules.repeat_unit_days);
+    let unit_since = filed - Duration::days(rules.repeat_unit_days);
     if count_filed_since(conn, &d.unit_id, unit_since, rules.repeat_unit_count + 1)?
         == rules.repeat_unit_count
     {

@@ -16,7 +16,7 @@ use crate::domain::policy::DeadlinePolicy;
 use crate::domain::text::BoundedText;
 use crate::domain::unit::{UnitStatus, accepts_disputes};
 use crate::error::{ErrorCode, FieldErrors};
-use crate::jobs::{Job, enqueue_job};
+use crate::jobs::{Job, enqueue_job, enqueue_job_once};
 use crate::store::alerts::mark_followed_up;
 use crate::store::businesses::Business;
 use crate::store::case_file::disputes_with_parties;
@@ -26,7 +26,7 @@ use crate::store::disputes::{
 };
 use crate::store::units::find_unit;
 use crate::store::users::{User, list_staff};
-use crate::store::{DbConn, StoreError, from_db_time, new_id, to_db_time};
+use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
 /// A filing as typed by the consumer.
 #[derive(Debug, Clone)]
@@ -291,6 +291,45 @@ pub fn follow_filing(
     Ok(follow_filings(conn, ctx, &[dispute_id.to_string()], now)? == 1)
 }
 
+/// How long after a filing a sweep takes its follow-up for lost when it has not run: the
+/// worker runs it within seconds, retries within minutes.
+const FOLLOW_UP_LOST_AFTER_MINUTES: i64 = 10;
+
+/// How far back a sweep looks for filings whose follow-up never ran.
+const FOLLOW_UP_LOOKBACK_DAYS: i64 = 7;
+
+/// Most filings a sweep queues for their follow-up again.
+const FOLLOW_UPS_REQUEUED_PER_SWEEP: i64 = 1_000;
+
+/// Queues, once each, the follow-up of every filing of the last week that has none 10 minutes
+/// on (its job died, or a node from before the follow-up filed it during a rolling update);
+/// how many were queued (docs/architecture.md#filing-follow-up).
+pub fn queue_missed_follow_ups(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let missed = crate::store::alerts::not_followed_up(
+        conn,
+        now - chrono::Duration::days(FOLLOW_UP_LOOKBACK_DAYS),
+        now - chrono::Duration::minutes(FOLLOW_UP_LOST_AFTER_MINUTES),
+        FOLLOW_UPS_REQUEUED_PER_SWEEP,
+    )?;
+    let mut queued = 0;
+    for dispute_id in missed {
+        let key = format!("{}:{dispute_id}", crate::jobs::FOLLOW_FILING);
+        let job = Job::FollowFiling { dispute_id };
+        queued += usize::from(enqueue_job_once(
+            conn,
+            &job,
+            key,
+            ctx.email_max_attempts,
+            now,
+        )?);
+    }
+    Ok(queued)
+}
+
 /// [`follow_filing`] for each of `dispute_ids`, all in one transaction, unit by unit in the
 /// units' order (two batches at once then never each hold a unit the other waits for), each
 /// unit's in the order given; how many ran.
@@ -335,6 +374,12 @@ fn follow_now(
     if !mark_followed_up(conn, dispute, now)? {
         return Ok(false);
     }
+    super::metrics::on_filed(conn, dispute, business.association_id.clone())?;
+    super::alerts::on_filed(conn, ctx, dispute, claim, now)?;
+    // A filing someone already acted on (answered, declined, withdrawn) is no news to tell.
+    if dispute.status != Status::Filed.as_str() {
+        return Ok(true);
+    }
     let staff = list_staff(conn, &business.id)?;
     let notice = Notice::NewDispute {
         case_number: dispute.case_number.clone(),
@@ -345,8 +390,5 @@ fn follow_now(
     let active = staff.iter().filter(|s| s.is_active);
     send_notice(conn, ctx, active, dispute, &notice, true, now)?;
     super::texts::on_filed(conn, ctx, dispute, consumer, &business.name, &staff, now)?;
-    super::metrics::on_filed(conn, dispute, business.association_id.clone())?;
-    // The rules' windows reach back from the filing's moment, whenever its follow-up runs.
-    super::alerts::on_filed(conn, ctx, dispute, claim, from_db_time(dispute.filed_at))?;
     Ok(true)
 }

@@ -1,5 +1,6 @@
 //! Keeps the metric counters (docs/metrics.md#counters) in step with dispute events, in the
-//! same transaction as each event.
+//! same transaction as each event (a filing's in its follow-up,
+//! docs/architecture.md#filing-follow-up).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;

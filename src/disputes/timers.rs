@@ -35,6 +35,9 @@ pub struct SweepReport {
     pub reports_archived: usize,
     /// Audit entries put onto the hash chain (docs/metrics.md#audit).
     pub audit_sealed: usize,
+    /// Filings whose follow-up had not run 10 minutes on, queued for it again
+    /// (docs/architecture.md#filing-follow-up).
+    pub follow_ups_queued_again: usize,
 }
 
 impl SweepReport {
@@ -333,6 +336,7 @@ pub fn end_sweep(
         + super::reminders::send_bureau_reminders(conn, ctx, now)?;
     report.digests_sent = super::reminders::send_digests(conn, ctx, now)?;
     report.anonymised = super::retention::anonymise_expired(conn, ctx, now)?;
+    report.follow_ups_queued_again = super::filing::queue_missed_follow_ups(conn, ctx, now)?;
     if let Some(hour) = ctx.report_hour {
         report.reports_archived = crate::oversight::reports::run_schedule(conn, hour, now)?;
     }

@@ -50,6 +50,20 @@ pub fn enqueue_job(
     enqueue(conn, &job.queued(max_attempts, now, None)?, now).map(drop)
 }
 
+/// Adds `job` to the queue inside the caller's transaction, due at `now`, under `dedupe_key`,
+/// unless a job was ever queued under that key; whether it was added.
+pub fn enqueue_job_once(
+    conn: &mut DbConn,
+    job: &Job,
+    dedupe_key: String,
+    max_attempts: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut row = job.queued(max_attempts, now, None)?;
+    row.dedupe_key = Some(dedupe_key);
+    enqueue(conn, &row, now)
+}
+
 /// Adds `jobs` to the queue in one statement inside the caller's transaction, due at `now`
 /// (retried until `give_up_at`, when given).
 pub fn enqueue_jobs(

@@ -32,6 +32,26 @@ pub fn mark_followed_up(
     Ok(insert_unless_taken!(conn, filing_follow_ups::table, &row)? == 1)
 }
 
+/// Ids of the disputes filed from `from` until before `until` whose follow-up has not run,
+/// oldest first, at most `limit`.
+pub fn not_followed_up(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    Ok(disputes::table
+        .filter(disputes::filed_at.ge(to_db_time(from)))
+        .filter(disputes::filed_at.lt(to_db_time(until)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            filing_follow_ups::table.filter(filing_follow_ups::dispute_id.eq(disputes::id)),
+        )))
+        .order((disputes::filed_at, disputes::id))
+        .select(disputes::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
 /// A filing whose follow-up has run, with what the alert rules read of it.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = filing_follow_ups, treat_none_as_default_value = false)]

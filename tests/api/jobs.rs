@@ -22,7 +22,8 @@ both_backends!(
     a_stopping_worker_gives_its_job_back_at_once,
     a_dedupe_key_queues_a_job_once,
     a_job_not_yet_due_waits,
-    a_follow_up_that_fails_is_retried_alone_and_the_others_are_done
+    a_follow_up_that_fails_is_retried_alone_and_the_others_are_done,
+    a_filing_whose_follow_up_was_lost_is_followed_up_by_a_sweep
 );
 
 async fn a_job_is_claimed_by_one_worker_only(app: TestApp) {
@@ -120,6 +121,35 @@ async fn a_job_not_yet_due_waits(app: TestApp) {
     assert!(claimed.is_none());
 }
 
+/// The disputes the owner of 西溪人家 was told are new, sorted (logging in afresh: tests move
+/// the clock past a token's life).
+async fn told(app: &TestApp) -> Vec<String> {
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let notes = app.get("/api/v1/notifications", Some(&owner)).await.body;
+    let mut told: Vec<String> = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "new_dispute")
+        .map(|n| n["dispute_id"].as_str().unwrap().to_string())
+        .collect();
+    told.sort();
+    told
+}
+
+/// Disputes filed today at `unit` by its figures, as its owner sees them.
+async fn filed_today(app: &TestApp, unit: &str) -> i64 {
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let figures = app
+        .get(
+            &format!("/api/v1/metrics?scope=unit&id={unit}&period=day"),
+            Some(&owner),
+        )
+        .await;
+    figures.expect(200);
+    figures.body["current"]["filed"].as_i64().unwrap()
+}
+
 /// Filings' follow-ups run together (docs/architecture.md#filing-follow-up); one that fails
 /// is retried alone, the others are done and nothing of the failed one is half written.
 async fn a_follow_up_that_fails_is_retried_alone_and_the_others_are_done(app: TestApp) {
@@ -155,35 +185,10 @@ async fn a_follow_up_that_fails_is_retried_alone_and_the_others_are_done(app: Te
     app.with_conn(move |conn| conn.batch_execute(&refuse).unwrap())
         .await;
     app.run_due_jobs().await;
-    // Each look logs in afresh: the clock moves past a token's life below.
-    let told = || async {
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let notes = app.get("/api/v1/notifications", Some(&owner)).await.body;
-        let mut told: Vec<String> = notes
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|n| n["kind"] == "new_dispute")
-            .map(|n| n["dispute_id"].as_str().unwrap().to_string())
-            .collect();
-        told.sort();
-        told
-    };
-    let filed_today = || async {
-        let owner = app.demo_token("owner.xixi@odr.demo").await;
-        let figures = app
-            .get(
-                &format!("/api/v1/metrics?scope=unit&id={unit}&period=day"),
-                Some(&owner),
-            )
-            .await;
-        figures.expect(200);
-        figures.body["current"]["filed"].as_i64().unwrap()
-    };
     let mut first_and_third = vec![ids[0].clone(), ids[2].clone()];
     first_and_third.sort();
-    assert_eq!(told().await, first_and_third);
-    assert_eq!(filed_today().await, 2);
+    assert_eq!(told(&app).await, first_and_third);
+    assert_eq!(filed_today(&app, &unit).await, 2);
     let waiting = app
         .with_conn(|conn| {
             use diesel::prelude::*;
@@ -220,6 +225,45 @@ async fn a_follow_up_that_fails_is_retried_alone_and_the_others_are_done(app: Te
     app.run_due_jobs().await;
     let mut all = ids.clone();
     all.sort();
-    assert_eq!(told().await, all);
-    assert_eq!(filed_today().await, 3);
+    assert_eq!(told(&app).await, all);
+    assert_eq!(filed_today(&app, &unit).await, 3);
+}
+
+/// A filing whose follow-up job is gone (dead after its attempts and removed, or never queued by
+/// a node from before the follow-up) is queued again by a sweep 10 minutes on, once.
+async fn a_filing_whose_follow_up_was_lost_is_followed_up_by_a_sweep(app: TestApp) {
+    use diesel::prelude::*;
+    use odr::store::schema::jobs;
+    app.seed_demo().await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let owner = app.demo_token("owner.xixi@odr.demo").await;
+    let unit = app.unit_of(&owner).await;
+    let claim = crate::helpers::service_claim(&unit, "包间", "2026-11-20", 30_000);
+    let filed = app.post("/api/v1/disputes", Some(&consumer), &claim).await;
+    filed.expect(201);
+    let id = filed.body["id"].as_str().unwrap().to_string();
+    let lost = app
+        .with_conn(|conn| {
+            diesel::delete(jobs::table.filter(jobs::kind.eq("follow_filing")))
+                .execute(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(lost, 1);
+    let told_of_it = || async { told(&app).await.contains(&id) };
+    // Nine minutes on it may still be on its way: nothing is queued.
+    app.advance(Duration::minutes(9));
+    assert_eq!(app.sweep().await.follow_ups_queued_again, 0);
+    app.run_due_jobs().await;
+    assert!(!told_of_it().await);
+    // Past ten minutes the sweep queues it, once however often it sweeps.
+    app.advance(Duration::minutes(2));
+    assert_eq!(app.sweep().await.follow_ups_queued_again, 1);
+    assert_eq!(app.sweep().await.follow_ups_queued_again, 0);
+    app.run_due_jobs().await;
+    assert!(told_of_it().await);
+    assert_eq!(filed_today(&app, &unit).await, 1);
+    // Followed up, it is not queued again.
+    app.advance(Duration::minutes(5));
+    assert_eq!(app.sweep().await.follow_ups_queued_again, 0);
 }
