@@ -278,19 +278,6 @@ pub fn file_dispute(
     Ok(id)
 }
 
-/// Runs what follows filing `dispute_id`, once, in a transaction of its own
-/// (docs/architecture.md#filing-follow-up): the staff's notices and emails, the texts, the
-/// counters and the alert rules, which see the unit's filings followed up before this one.
-/// False when it ran before (a job run again after its worker stopped) or the dispute is gone.
-pub fn follow_filing(
-    conn: &mut DbConn,
-    ctx: &CaseContext,
-    dispute_id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    Ok(follow_filings(conn, ctx, &[dispute_id.to_string()], now)? == 1)
-}
-
 /// How long after a filing a sweep takes its follow-up for lost when it has not run: the
 /// worker runs it within seconds, retries within minutes.
 const FOLLOW_UP_LOST_AFTER_MINUTES: i64 = 10;
@@ -309,15 +296,18 @@ pub fn queue_missed_follow_ups(
     ctx: &CaseContext,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    let prefix = format!("{}:", crate::jobs::FOLLOW_FILING);
+    // Those queued again before (their job may have died too) are not read again.
     let missed = crate::store::alerts::not_followed_up(
         conn,
         now - chrono::Duration::days(FOLLOW_UP_LOOKBACK_DAYS),
         now - chrono::Duration::minutes(FOLLOW_UP_LOST_AFTER_MINUTES),
+        &prefix,
         FOLLOW_UPS_REQUEUED_PER_SWEEP,
     )?;
     let mut queued = 0;
     for dispute_id in missed {
-        let key = format!("{}:{dispute_id}", crate::jobs::FOLLOW_FILING);
+        let key = format!("{prefix}{dispute_id}");
         let job = Job::FollowFiling { dispute_id };
         queued += usize::from(enqueue_job_once(
             conn,
@@ -330,9 +320,12 @@ pub fn queue_missed_follow_ups(
     Ok(queued)
 }
 
-/// [`follow_filing`] for each of `dispute_ids`, all in one transaction, unit by unit in the
-/// units' order (two batches at once then never each hold a unit the other waits for), each
-/// unit's in the order given; how many ran.
+/// Runs what follows the filings `dispute_ids`, each once, all in one transaction
+/// (docs/architecture.md#filing-follow-up): the staff's notices and emails, the texts, the
+/// counters and the alert rules, which see the unit's filings followed up before each. Unit by
+/// unit in the units' order (two batches at once then never each hold a unit the other waits
+/// for), each unit's in the order given. How many ran: not those that ran before (a job run
+/// again after its worker stopped) nor disputes not found.
 pub fn follow_filings(
     conn: &mut DbConn,
     ctx: &CaseContext,

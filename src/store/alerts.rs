@@ -32,19 +32,34 @@ pub fn mark_followed_up(
     Ok(insert_unless_taken!(conn, filing_follow_ups::table, &row)? == 1)
 }
 
-/// Ids of the disputes filed from `from` until before `until` whose follow-up has not run,
-/// oldest first, at most `limit`.
+/// Whether the follow-up of the filing of the dispute in the row at hand has run.
+#[diesel::dsl::auto_type]
+pub(crate) fn followed_up() -> _ {
+    diesel::dsl::exists(
+        filing_follow_ups::table.filter(filing_follow_ups::dispute_id.eq(disputes::id)),
+    )
+}
+
+/// Ids of the disputes filed from `from` until before `until` whose follow-up has not run and
+/// was not queued again under the key `<key_prefix><id>`, oldest first, at most `limit`.
 pub fn not_followed_up(
     conn: &mut DbConn,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
+    key_prefix: &str,
     limit: i64,
 ) -> Result<Vec<String>, StoreError> {
+    use diesel::IntoSql;
+    let key = key_prefix
+        .to_string()
+        .into_sql::<diesel::sql_types::Text>()
+        .concat(disputes::id);
     Ok(disputes::table
         .filter(disputes::filed_at.ge(to_db_time(from)))
         .filter(disputes::filed_at.lt(to_db_time(until)))
+        .filter(diesel::dsl::not(followed_up()))
         .filter(diesel::dsl::not(diesel::dsl::exists(
-            filing_follow_ups::table.filter(filing_follow_ups::dispute_id.eq(disputes::id)),
+            super::schema::jobs::table.filter(super::schema::jobs::dedupe_key.eq(key.nullable())),
         )))
         .order((disputes::filed_at, disputes::id))
         .select(disputes::id)

@@ -12,9 +12,8 @@ use chrono_tz::Asia::Shanghai;
 use diesel::prelude::*;
 
 use super::schema::{
-    businesses, dispute_events, disputes, filing_follow_ups, maintenance_tasks, metric_daily,
-    metric_monthly, metric_region_daily, metric_region_monthly, odr_units, settlements,
-    unit_status_changes,
+    businesses, dispute_events, disputes, maintenance_tasks, metric_daily, metric_monthly,
+    metric_region_daily, metric_region_monthly, odr_units, settlements, unit_status_changes,
 };
 use super::{DbConn, StoreError, from_db_time};
 use crate::domain::dispute::{Actor, Event};
@@ -1123,9 +1122,7 @@ pub fn replay_sources(
             disputes::handling_ended_at,
             // A filing is counted by its follow-up (docs/architecture.md#filing-follow-up):
             // one not run yet counts when it runs, after the rebuild lets go of the unit.
-            diesel::dsl::exists(
-                filing_follow_ups::table.filter(filing_follow_ups::dispute_id.eq(disputes::id)),
-            ),
+            super::alerts::followed_up(),
         ))
         .order(disputes::id)
         .into_boxed();

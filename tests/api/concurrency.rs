@@ -188,13 +188,13 @@ async fn eight_filings_at_one_unit_at_once_make_each_alert_count_once(app: TestA
     let follow_ups = ids.iter().map(|id| {
         let (db, cases, id) = (app.state.db.clone(), app.state.case_context(), id.clone());
         async move {
-            db.run(move |conn| odr::disputes::filing::follow_filing(conn, &cases, &id, now))
+            db.run(move |conn| odr::disputes::filing::follow_filings(conn, &cases, &[id], now))
                 .await
                 .unwrap()
         }
     });
     let ran = futures_util::future::join_all(follow_ups).await;
-    assert_eq!(ran, vec![true; 8], "each follow-up ran");
+    assert_eq!(ran, vec![1; 8], "each follow-up ran");
     let alerts = alerts().await;
     let count = |kind: &str| {
         alerts
