@@ -22,9 +22,8 @@ use crate::store::businesses::Business;
 use crate::store::case_file::disputes_with_parties;
 use crate::store::disputes::{
     Claim, Dispute, DisputeWithParties, append_event, find_open_duplicate, insert_dispute,
-    next_case_sequence, purchase_key,
+    purchase_key, unit_for_filing,
 };
-use crate::store::units::find_unit;
 use crate::store::users::{User, list_staff};
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
 
@@ -199,17 +198,18 @@ pub fn new_dispute(
     dispute
 }
 
-/// Files a dispute for `consumer`; returns its id.
+/// Files a dispute for `consumer`; returns it as written.
 pub fn file_dispute(
     conn: &mut DbConn,
     ctx: &CaseContext,
     consumer: &User,
     input: &FilingInput,
     now: DateTime<Utc>,
-) -> Result<String, CaseError> {
+) -> Result<Dispute, CaseError> {
     let today = now.with_timezone(&Shanghai).date_naive();
     let (mut claim, _) = validate(input, ctx, today)?;
-    let (unit, business) = find_unit(conn, &input.unit_id)?
+    let year = now.with_timezone(&Shanghai).format("%Y").to_string();
+    let (unit, business, sequence) = unit_for_filing(conn, &input.unit_id, &year)?
         .ok_or_else(|| CaseError::invalid("unit_id", "unknown_unit", "no such ODR unit"))?;
     let unit_status: UnitStatus = unit.status.parse().map_err(StoreError::from)?;
     if !accepts_disputes(unit_status) {
@@ -243,8 +243,6 @@ pub fn file_dispute(
         today,
     )?;
     let id = new_id();
-    let year = now.with_timezone(&Shanghai).format("%Y").to_string();
-    let sequence = next_case_sequence(conn, &format!("case:{year}:{}", business.region_code))?;
     let mut dispute = new_dispute(ctx, &id, &consumer.id, &unit.id, &business, &policy, now);
     dispute.policy = policy_json;
     dispute.case_number = format!("ODR{year}{}{sequence:06}", business.region_code);
@@ -275,7 +273,7 @@ pub fn file_dispute(
         ctx.email_max_attempts,
         now,
     )?;
-    Ok(id)
+    Ok(dispute)
 }
 
 /// How long after a filing a sweep takes its follow-up for lost when it has not run: the

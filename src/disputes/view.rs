@@ -499,13 +499,20 @@ pub fn filed_dispute(
     id: &str,
 ) -> Result<FiledDispute, StoreError> {
     let (d, _) = find_dispute(conn, id)?.ok_or(StoreError::NotFound)?;
-    Ok(FiledDispute {
-        deadlines: deadlines_of(calendar, &d, None)?,
-        id: d.id,
-        case_number: d.case_number,
-        status: d.status.parse()?,
-        filed_at: from_db_time(d.filed_at),
-    })
+    FiledDispute::of(calendar, d)
+}
+
+impl FiledDispute {
+    /// The answer to the filing of `d`.
+    pub fn of(calendar: &Calendar, d: Dispute) -> Result<Self, StoreError> {
+        Ok(Self {
+            deadlines: deadlines_of(calendar, &d, None)?,
+            id: d.id,
+            case_number: d.case_number,
+            status: d.status.parse()?,
+            filed_at: from_db_time(d.filed_at),
+        })
+    }
 }
 
 /// Builds the view of dispute `id` for a viewer with `role`.

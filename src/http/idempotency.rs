@@ -28,11 +28,49 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
+/// What `work` of [`run_once`] made, as `render` gets it.
+pub enum Done<O> {
+    /// Made just now, in this request's transaction: what the work returned.
+    Now(O),
+    /// Made by an earlier request with the same key: the resource's id.
+    Before(String),
+}
+
+impl<O: Made> Done<O> {
+    /// The resource's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Now(made) => made.id(),
+            Self::Before(id) => id,
+        }
+    }
+}
+
+/// What `work` of [`run_once`] returns: the resource's id, or more that `render` can answer
+/// from without reading the resource again.
+pub trait Made: Send + 'static {
+    /// The id stored under the key.
+    fn id(&self) -> &str;
+}
+
+impl Made for String {
+    fn id(&self) -> &str {
+        self
+    }
+}
+
+impl Made for crate::store::disputes::Dispute {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 /// Runs `work` in one transaction, storing its outcome under the key when one is given. The
 /// outcome is the id of the resource, stored with the endpoint's `status`; `render` builds the
-/// answer from the id, on the first request and on every replay, so no personal data is copied into the key table.
+/// answer after the commit, from what the work returned on the first request and from the id
+/// on every replay, so no personal data is copied into the key table.
 /// `request` is what the key was sent with; the same key with another request is refused.
-pub async fn run_once<W, R, T>(
+pub async fn run_once<W, O, R, T>(
     state: &AppState,
     user_id: String,
     key: Option<String>,
@@ -42,8 +80,9 @@ pub async fn run_once<W, R, T>(
     render: R,
 ) -> Result<T, ApiError>
 where
-    W: FnOnce(&mut DbConn) -> Result<String, ApiError> + Send + 'static,
-    R: FnOnce(&mut DbConn, &str) -> Result<T, ApiError> + Send + 'static,
+    W: FnOnce(&mut DbConn) -> Result<O, ApiError> + Send + 'static,
+    O: Made,
+    R: FnOnce(&mut DbConn, Done<O>) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     // Hashed as a JSON value, whose object keys are sorted.
@@ -53,7 +92,7 @@ where
     state
         .db
         .run(move |conn| {
-            let resource = crate::store::write_transaction(conn, |conn| {
+            let done = crate::store::write_transaction(conn, |conn| {
                 if let Some(key) = &key {
                     // The key is claimed before the work: a request sent again while the first
                     // is running waits for it (the key's row is locked until the first commits)
@@ -69,18 +108,18 @@ where
                                     "This Idempotency-Key was used with a different request.",
                                 ));
                             }
-                            return Ok(stored.response_body);
+                            return Ok(Done::Before(stored.response_body));
                         }
                         Err(other) => return Err(other.into()),
                     }
                 }
-                let resource = work(conn)?;
+                let made = work(conn)?;
                 if let Some(key) = &key {
-                    save_response(conn, &user_id, key, status.as_u16(), &resource)?;
+                    save_response(conn, &user_id, key, status.as_u16(), made.id())?;
                 }
-                Ok::<_, ApiError>(resource)
+                Ok::<_, ApiError>(Done::Now(made))
             })?;
-            render(conn, &resource)
+            render(conn, done)
         })
         .await
 }

@@ -3,10 +3,12 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::businesses::Business;
 use super::schema::{
-    businesses, case_counters, dispute_claims, dispute_events, disputes, escalations,
+    businesses, case_counters, dispute_claims, dispute_events, disputes, escalations, odr_units,
     open_purchases, users,
 };
+use super::units::OdrUnit;
 use super::{DbConn, StoreError, new_id, to_db_time};
 use crate::domain::dispute::{Status, TimelineKind};
 
@@ -91,21 +93,45 @@ diesel::define_sql_function! {
     fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
 }
 
-/// The next case number's sequence part for `scope` (e.g. a year and region).
+/// Unit `unit_id` with its business, as a filing against it reads them, and the sequence part
+/// of the new dispute's case number: that of scope `case:{year}:{region}` with the business's
+/// region.
 ///
-/// The one backend-specific query here: PostgreSQL takes it from a sequence, because a counter
-/// row would serialise concurrent filings on its lock until each commit; numbers then run across
-/// scopes with gaps. SQLite writes one transaction at a time, so a counter row per scope costs
-/// nothing there and numbers run without gaps.
-pub fn next_case_sequence(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
-    match conn {
-        DbConn::Pg(pg) => Ok(diesel::select(nextval("case_number_seq")).get_result(pg)?),
-        DbConn::Sqlite(_) => next_counter(conn, scope),
-    }
+/// The one backend-specific query here: PostgreSQL takes the number from a sequence, in the
+/// statement that reads the unit (one round trip less for every filing), because a counter row
+/// would serialise concurrent filings on its lock until each commit; numbers then run across
+/// scopes with gaps (a refused filing uses one too). SQLite writes one transaction at a time, so
+/// a counter row per scope costs nothing there and numbers run without gaps.
+pub fn unit_for_filing(
+    conn: &mut DbConn,
+    unit_id: &str,
+    year: &str,
+) -> Result<Option<(OdrUnit, Business, i64)>, StoreError> {
+    let found = match conn {
+        DbConn::Pg(pg) => odr_units::table
+            .inner_join(businesses::table)
+            .filter(odr_units::id.eq(unit_id))
+            .select((
+                OdrUnit::as_select(),
+                Business::as_select(),
+                nextval("case_number_seq"),
+            ))
+            .first(pg)
+            .optional()?,
+        DbConn::Sqlite(_) => match super::units::find_unit(conn, unit_id)? {
+            Some((unit, business)) => {
+                let scope = format!("case:{year}:{}", business.region_code);
+                let sequence = next_counter(conn, &scope)?;
+                Some((unit, business, sequence))
+            }
+            None => None,
+        },
+    };
+    Ok(found)
 }
 
 /// `n` case-number sequence parts for `scope` at once, from the same source as
-/// [`next_case_sequence`] (for generated history).
+/// [`unit_for_filing`] (for generated history).
 pub fn reserve_case_sequences(
     conn: &mut DbConn,
     scope: &str,

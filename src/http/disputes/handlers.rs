@@ -24,7 +24,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
 use crate::http::filters::several;
-use crate::http::idempotency::{idempotency_key, run_once};
+use crate::http::idempotency::{Done, idempotency_key, run_once};
 use crate::http::json::Json;
 use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::store::disputes::{
@@ -76,7 +76,13 @@ pub async fn file_for(
         &request,
         StatusCode::CREATED,
         move |conn| Ok(file_dispute(conn, &ctx, &consumer, &body.input(), now)?),
-        move |conn, id| filed_dispute(conn, &calendar, id).map_err(ApiError::from),
+        move |conn, done| {
+            Ok(match done {
+                // Answered from what was just written, without reading it back.
+                Done::Now(dispute) => FiledDispute::of(&calendar, dispute)?,
+                Done::Before(id) => filed_dispute(conn, &calendar, &id)?,
+            })
+        },
     )
     .await
 }
@@ -502,9 +508,11 @@ pub async fn act_for(
             )?;
             Ok(id)
         },
-        move |conn, id| {
-            view_for(conn, &calendar, &pii, id, now, |d| role_of(&auth.actor, d))?
-                .ok_or_else(dispute_not_found)
+        move |conn, done| {
+            view_for(conn, &calendar, &pii, done.id(), now, |d| {
+                role_of(&auth.actor, d)
+            })?
+            .ok_or_else(dispute_not_found)
         },
     )
     .await
