@@ -78,17 +78,6 @@ impl Lang {
         self.find(&format!("{set}-{code}")).unwrap_or(code)
     }
 
-    /// The word for `code` of `set` in both languages, Chinese first (`已解决 Resolved`), for
-    /// exports read by people of either language; an unknown code shows as it is.
-    pub fn label_both(set: &str, code: &str) -> String {
-        let (zh, en) = (Lang::Zh.label(set, code), Lang::En.label(set, code));
-        if zh == en {
-            zh.to_string()
-        } else {
-            format!("{zh} {en}")
-        }
-    }
-
     /// The message `id` when it takes no variables.
     pub fn find(self, id: &str) -> Option<&'static str> {
         plain(self).get(id).map(String::as_str)
@@ -205,50 +194,29 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     }
 }
 
-/// The words of a table: in one language (a page) or in both, Chinese first (an export or an
-/// archived report, read by people of either language).
+/// The words of a table (a page, an export, an archived report) in one language, as owned text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Words {
-    Both,
-    One(Lang),
-}
+pub struct Words(pub Lang);
 
 impl Words {
-    /// Joins the Chinese and English of one text (one when they are the same).
-    fn both(zh: String, en: String) -> String {
-        if zh == en { zh } else { format!("{zh} {en}") }
-    }
-
     /// The message `id`.
     pub fn s(self, id: &'static str) -> String {
-        match self {
-            Self::Both => Self::both(Lang::Zh.s(id).into(), Lang::En.s(id).into()),
-            Self::One(lang) => lang.s(id).into(),
-        }
+        self.0.s(id).into()
     }
 
     /// The message `id` with its variables set.
     pub fn format(self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
-        match self {
-            Self::Both => Self::both(Lang::Zh.format(id, args), Lang::En.format(id, args)),
-            Self::One(lang) => lang.format(id, args),
-        }
+        self.0.format(id, args)
     }
 
     /// A name kept in both languages beside the data it names (a region, an industry).
     pub fn name(self, zh: &str, en: &str) -> String {
-        match self {
-            Self::Both => Self::both(zh.into(), en.into()),
-            Self::One(lang) => lang.name(zh, en).into(),
-        }
+        self.0.name(zh, en).into()
     }
 
     /// The word for `code` of `set` (an unknown code shows as it is).
     pub fn label(self, set: &str, code: &str) -> String {
-        match self {
-            Self::Both => Lang::label_both(set, code),
-            Self::One(lang) => lang.label(set, code).into(),
-        }
+        self.0.label(set, code).into()
     }
 }
 

@@ -15,8 +15,6 @@ pub enum Cell {
     Rate(Option<f64>),
     /// A plain number; empty when absent.
     Number(Option<f64>),
-    /// 是/否 (yes/no).
-    Flag(bool),
 }
 
 /// Text as a CSV cell: text that a spreadsheet would run as a formula (it begins with `=`,
@@ -39,7 +37,6 @@ impl Cell {
             Self::Yuan(fen) => format!("{}.{:02}", fen / 100, (fen % 100).abs()),
             Self::Rate(r) => r.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default(),
             Self::Number(n) => n.map(|n| format!("{n:.2}")).unwrap_or_default(),
-            Self::Flag(b) => if *b { "是" } else { "否" }.into(),
         }
     }
 }

@@ -12,8 +12,8 @@ use super::auth::AuthUser;
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode, FieldErrors};
-use crate::http::disputes::handlers::ExportFormat;
-use crate::http::tables::{Format, download};
+use crate::http::tables::ExportFormat;
+use crate::http::tables::download;
 pub use crate::i18n::Words;
 use crate::oversight::{
     FiguresDto, MetricsResponse, PeriodDto, PeriodKind, check_day, compare, measure, metrics_table,
@@ -247,14 +247,11 @@ pub async fn export_metrics(
     query: web::Query<MetricsQuery>,
     format: web::Query<ExportFormat>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = Format::parse(format.format.as_deref())?;
+    let (format, lang) = format.parse(&auth)?;
     let response = get_metrics_for(&state, &auth, query.into_inner()).await?;
+    let words = Words(lang);
     download(
-        &[metrics_table(
-            &Words::Both.s("table-metrics"),
-            &response,
-            Words::Both,
-        )],
+        &[metrics_table(&words.s("table-metrics"), &response, words)],
         format,
         "metrics",
     )

@@ -11,14 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use super::disputes::handlers::ExportFormat;
 use super::pagination::{PageParams, split_page};
-use super::tables::{Format, Table, download};
+use super::tables::{ExportFormat, Format, download, export_lang};
 use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::i18n::Words;
-use crate::oversight::reports::{Report, ReportKind, build_report};
+use crate::oversight::reports::{ArchivedTables, Report, ReportKind, build_report};
 use crate::store::from_db_time;
 use crate::store::reports::{find_report, list_reports};
 
@@ -39,6 +38,8 @@ pub struct ReportQuery {
     pub date: Option<NaiveDate>,
     /// `csv` (UTF-8 with BOM, default) or `xlsx`.
     pub format: Option<String>,
+    /// `zh-CN` or `en`: the language of the download (default: the account's language).
+    pub lang: Option<String>,
 }
 
 /// The region whose reports `auth` sees: a regulator's own, or every region (`None`) for an
@@ -139,7 +140,8 @@ pub async fn list_archive_for(
     Ok(ArchivePage { items, next_cursor })
 }
 
-/// An archived report as generated, as CSV or XLSX.
+/// An archived report as generated, as CSV or XLSX, in the language asked (archives made before
+/// 2026-12-07 hold both languages side by side and are downloaded as they are).
 #[utoipa::path(get, path = "/api/v1/reports/archive/{id}", tag = "metrics",
     params(("id" = String, Path, description = "The archived report"), ExportFormat),
     responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem),
@@ -152,7 +154,7 @@ pub async fn download_archived(
     format: web::Query<ExportFormat>,
 ) -> Result<HttpResponse, ApiError> {
     let own = viewer_region(&auth)?;
-    let format = Format::parse(format.format.as_deref())?;
+    let (format, lang) = format.parse(&auth)?;
     let id = path.into_inner();
     let missing = || ApiError::new(ErrorCode::ReportNotFound, "No such report in your view.");
     let row = state
@@ -164,9 +166,9 @@ pub async fn download_archived(
     if own.is_some_and(|own| !own.contains(&region)) {
         return Err(missing());
     }
-    let tables: Vec<Table> = serde_json::from_str(&row.tables).map_err(ApiError::internal)?;
+    let tables: ArchivedTables = serde_json::from_str(&row.tables).map_err(ApiError::internal)?;
     download(
-        &tables,
+        &tables.in_lang(lang),
         format,
         &format!("{}-{}-{}", row.kind, row.region_code, row.period_from),
     )
@@ -186,7 +188,8 @@ pub async fn report(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::parse(query.format.as_deref())?;
-    let report = report_for(&state, &auth, &path.into_inner(), &query, Words::Both).await?;
+    let words = Words(export_lang(&auth, query.lang.as_deref())?);
+    let report = report_for(&state, &auth, &path.into_inner(), &query, words).await?;
     download(&report.tables, format, &report.file_name())
 }
 

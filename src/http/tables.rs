@@ -6,7 +6,45 @@ use actix_web::http::header;
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
 
 use crate::error::ApiError;
+use crate::http::auth::AuthUser;
+use crate::i18n::Lang;
 pub use crate::tables::{Cell, Table};
+
+/// Which file an export produces, and in which language.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportFormat {
+    /// `csv` (UTF-8 with BOM, default) or `xlsx`.
+    pub format: Option<String>,
+    /// `zh-CN` or `en`: the language of the headers and of every word in the cells (default: the
+    /// account's language). Codes for programs sit in their own columns in either.
+    pub lang: Option<String>,
+}
+
+impl ExportFormat {
+    /// The file format, and the language of the export for `auth`; a 422 naming `format` or
+    /// `lang` when either is not one of its values.
+    pub fn parse(&self, auth: &AuthUser) -> Result<(Format, Lang), ApiError> {
+        Ok((
+            Format::parse(self.format.as_deref())?,
+            export_lang(auth, self.lang.as_deref())?,
+        ))
+    }
+}
+
+/// The language of an export for `auth`: `asked` when given (`zh-CN` or `en`), else the
+/// account's. An export is in one language, as the page it comes from (docs/api.md#exports).
+pub fn export_lang(auth: &AuthUser, asked: Option<&str>) -> Result<Lang, ApiError> {
+    match asked.filter(|tag| !tag.is_empty()) {
+        None => Ok(Lang::of(&auth.user.language)),
+        Some(tag @ ("zh-CN" | "zh" | "en")) => Ok(Lang::of(tag)),
+        Some(_) => Err(ApiError::invalid_field(
+            "lang",
+            "unsupported_language",
+            "use zh-CN or en",
+        )),
+    }
+}
 
 /// CSV or XLSX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,9 +140,6 @@ pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, ApiError> {
                         .map(drop),
                     Cell::Number(Some(v)) => sheet.write_number(r, col, *v).map(drop),
                     Cell::Rate(None) | Cell::Number(None) => Ok(()),
-                    Cell::Flag(b) => sheet
-                        .write_string(r, col, if *b { "是" } else { "否" })
-                        .map(drop),
                 };
                 written.map_err(ApiError::internal)?;
             }
@@ -140,16 +175,16 @@ mod tests {
     fn csv_starts_with_a_bom_and_formats_values() {
         let table = Table {
             title: "t".into(),
-            headers: vec!["金额".into(), "比率".into(), "是否".into()],
+            headers: vec!["金额".into(), "比率".into(), "户数".into()],
             rows: vec![
-                vec![Cell::Yuan(388_005), Cell::Rate(Some(0.5)), Cell::Flag(true)],
-                vec![Cell::Yuan(-150), Cell::Rate(None), Cell::Flag(false)],
+                vec![Cell::Yuan(388_005), Cell::Rate(Some(0.5)), Cell::Int(3)],
+                vec![Cell::Yuan(-150), Cell::Rate(None), Cell::Number(None)],
             ],
         };
         let bytes = to_csv(&[table]).unwrap();
         assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-        assert_eq!(text, "金额,比率,是否\n3880.05,50.0%,是\n-1.50,,否\n");
+        assert_eq!(text, "金额,比率,户数\n3880.05,50.0%,3\n-1.50,,\n");
     }
 
     #[test]

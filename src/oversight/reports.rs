@@ -63,6 +63,31 @@ impl Report {
     }
 }
 
+/// An archived report's tables (docs/metrics.md#reports-and-exports): built from one
+/// snapshot in each language. Archives made before exports were in one language (2026-12-07)
+/// hold one set of tables with both languages side by side.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ArchivedTables {
+    EachLanguage {
+        #[serde(rename = "zh-CN")]
+        zh: Vec<Table>,
+        en: Vec<Table>,
+    },
+    BothSideBySide(Vec<Table>),
+}
+
+impl ArchivedTables {
+    /// The tables to download in `lang`.
+    pub fn in_lang(self, lang: Lang) -> Vec<Table> {
+        match (self, lang) {
+            (Self::EachLanguage { zh, .. }, Lang::Zh) => zh,
+            (Self::EachLanguage { en, .. }, Lang::En) => en,
+            (Self::BothSideBySide(tables), _) => tables,
+        }
+    }
+}
+
 /// The day inside the period each report of the schedule covers on `today`: the day itself, the
 /// last complete week (to Sunday) and the last complete month.
 fn scheduled_day(kind: ReportKind, today: NaiveDate) -> NaiveDate {
@@ -99,14 +124,19 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
                 continue;
             }
             let written = crate::store::write_transaction(conn, |conn| {
-                let report = build_report(conn, *kind, &region, day, now, Words::Both)?;
+                // Both languages from the same data.
+                crate::store::one_snapshot(conn)?;
+                let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
+                    build_report(conn, *kind, &region, day, now, Words(lang)).map(|r| r.tables)
+                });
+                let tables = ArchivedTables::EachLanguage { zh: zh?, en: en? };
                 let row = ArchivedReport {
                     id: new_id(),
                     region_code: code.clone(),
                     kind: kind.as_str().into(),
                     period_from: period.from,
                     period_to: period.to,
-                    tables: serde_json::to_string(&report.tables)
+                    tables: serde_json::to_string(&tables)
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     created_at: to_db_time(now),
                 };
@@ -136,7 +166,14 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
                     )?;
                 }
                 Ok(true)
-            })?;
+            });
+            let written = match written {
+                Ok(written) => written,
+                // Under its snapshot, PostgreSQL refuses the archive another node wrote since
+                // instead of skipping it as a duplicate: then this node's report is not needed.
+                Err(_) if report_exists(conn, &code, kind.as_str(), period.from)? => false,
+                Err(error) => return Err(error),
+            };
             archived += usize::from(written);
         }
     }
@@ -144,7 +181,7 @@ pub fn run_schedule(conn: &mut DbConn, hour: u32, now: DateTime<Utc>) -> Result<
 }
 
 /// Builds the `kind` report of `region` for the period around `day`, as of `now`, in `words`
-/// (both languages for the archive and downloads, the page's on a page).
+/// (the page's or the download's language; the archive holds one in each).
 pub fn build_report(
     conn: &mut DbConn,
     kind: ReportKind,

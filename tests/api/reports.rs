@@ -41,6 +41,11 @@ pub fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Whether `text` holds a Chinese character.
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
 fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<Data>>)> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     book.sheet_names()
@@ -110,30 +115,18 @@ async fn the_monthly_analysis_shows_where_complaints_concentrate_against_the_mon
     assert_eq!(
         table("按行业分布"),
         [
-            ["餐饮服务 Catering", "4", "1", "3", "0", "4", "100.0%"],
-            ["零售 Retail", "0", "1", "-1", "0", "0", "0.0%"],
+            ["餐饮服务", "4", "1", "3", "0", "4", "100.0%"],
+            ["零售", "0", "1", "-1", "0", "0", "0.0%"],
         ]
     );
     let districts = table("按辖区分布");
-    assert_eq!(districts[0][..4], ["西湖区 Xihu District", "3", "1", "2"]);
-    assert_eq!(
-        districts[1][..4],
-        ["上城区 Shangcheng District", "1", "1", "0"]
-    );
-    assert_eq!(
-        table("按纠纷类别分布")[0][..4],
-        ["服务质量 Service quality", "4", "2", "2"]
-    );
+    assert_eq!(districts[0][..4], ["西湖区", "3", "1", "2"]);
+    assert_eq!(districts[1][..4], ["上城区", "1", "1", "0"]);
+    assert_eq!(table("按纠纷类别分布")[0][..4], ["服务质量", "4", "2", "2"]);
     let most = table("投诉最多的单位");
     assert_eq!(
         most[0][..5],
-        [
-            "杭州西溪人家餐饮有限公司",
-            "餐饮服务 Catering",
-            "西湖区 Xihu District",
-            "3",
-            "1"
-        ]
+        ["杭州西溪人家餐饮有限公司", "餐饮服务", "西湖区", "3", "1"]
     );
     assert_eq!(most.len(), 2, "units with complaints this month only");
     assert!(
@@ -142,6 +135,33 @@ async fn the_monthly_analysis_shows_where_complaints_concentrate_against_the_mon
             .any(|r| r[0] == "杭州西溪人家餐饮有限公司"),
         "a judged unit is ranked by its figures"
     );
+    // Asked in English: the same figures, and no Chinese but the businesses' own names.
+    let english = csv_rows(
+        &download(
+            &app,
+            "/api/v1/reports/analysis?date=2026-11-15&lang=en",
+            &city,
+        )
+        .await
+        .1,
+    );
+    let at = english
+        .iter()
+        .position(|r| r[0].starts_with("Complaints by industry 2026-11-01"))
+        .unwrap_or_else(|| panic!("{english:?}"));
+    assert_eq!(
+        english[at + 1][..3],
+        ["Industry", "This month", "Month before"]
+    );
+    assert_eq!(english[at + 2][..4], ["Catering", "4", "1", "3"]);
+    let directory = app.get("/api/v1/public/units?limit=100", None).await;
+    let businesses: Vec<&str> = (directory.body["items"].as_array().unwrap().iter())
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    let chinese: Vec<&String> = (english.iter().flatten())
+        .filter(|c| has_chinese(c) && !businesses.contains(&c.as_str()))
+        .collect();
+    assert!(chinese.is_empty(), "{chinese:?}");
     // A district sees its own.
     let xihu = app.demo_token("reg.xihu@odr.demo").await;
     let own = csv_rows(
@@ -186,6 +206,11 @@ async fn the_daily_look_weekly_check_and_monthly_close_are_read_on_screen(app: T
     let en = regulator.get(&format!("{daily}&lang=en")).await;
     assert!(en.html.contains("Daily look") && en.html.contains("Open alerts"));
     assert!(!en.html.contains("当日概况"));
+    // Its download is in the page's language too.
+    let download_en = regulator.get(&format!("{daily}&format=csv&lang=en")).await;
+    let rows = csv_rows(download_en.html.as_bytes());
+    assert!(rows.iter().any(|r| r[0] == "Open alerts"), "{rows:?}");
+    assert!(!download_en.html.contains("未关闭预警"));
 
     let monthly = regulator.get("/reports/now/monthly").await;
     for shown in [
@@ -227,7 +252,7 @@ async fn lists_metrics_and_reports_download_as_csv_and_xlsx(app: TestApp) {
     let (content_type, bytes) = download(&app, "/api/v1/disputes/export", &owner).await;
     assert!(content_type.starts_with("text/csv"));
     let rows = csv_rows(&bytes);
-    assert_eq!(rows[0][0], "案件编号 Case");
+    assert_eq!(rows[0][0], "案件编号");
     assert_eq!(rows.len(), 4, "header and the unit's three disputes");
     assert!(rows[1..].iter().all(|r| r[2] == "杭州西溪人家餐饮有限公司"));
     assert!(rows[1..].iter().any(|r| r[6] == "3880.00"));
@@ -250,17 +275,43 @@ async fn lists_metrics_and_reports_download_as_csv_and_xlsx(app: TestApp) {
     );
     // The status and the category in words for people, their codes last for programs.
     let row = &book[0].1[1];
-    assert_eq!(row[1], Data::String("已转 12315 Escalated to 12315".into()));
+    assert_eq!(row[1], Data::String("已转 12315".into()));
     assert_eq!(row[12], Data::String("escalated".into()));
-    assert_eq!(
-        book[0].1[0][13],
-        Data::String("类别代码 Category code".into())
-    );
+    assert_eq!(book[0].1[0][13], Data::String("类别代码".into()));
     assert!(
-        matches!(&row[4], Data::String(words) if words.contains(' ') && !words.contains('_')),
+        matches!(&row[4], Data::String(words) if !words.is_empty() && !words.chars().any(|c| c.is_ascii_alphabetic())),
         "{:?}",
         row[4]
     );
+    // The same export in English: every word in English, the codes as they are.
+    let (_, bytes) = download(
+        &app,
+        "/api/v1/disputes/export?format=xlsx&status=escalated&lang=en",
+        &owner,
+    )
+    .await;
+    let book = sheets(bytes);
+    assert_eq!(book[0].0, "Disputes");
+    let (header, row) = (&book[0].1[0], &book[0].1[1]);
+    assert_eq!(header[0], Data::String("Case".into()));
+    assert_eq!(header[13], Data::String("Category code".into()));
+    assert_eq!(row[1], Data::String("Escalated to 12315".into()));
+    assert_eq!(row[12], Data::String("escalated".into()));
+    assert!(matches!(&row[10], Data::String(no) if no == "No" || no == "Yes"));
+    let chinese: Vec<&Data> = (header.iter().chain(row))
+        .filter(|c| matches!(c, Data::String(t) if has_chinese(t)))
+        .collect();
+    assert_eq!(
+        chinese,
+        [&row[2], &row[3], &row[5]],
+        "only the business's and the consumer's names and the item, as they were typed"
+    );
+    let refused = app
+        .get("/api/v1/disputes/export?lang=fr", Some(&owner))
+        .await;
+    refused.expect_problem(422, "validation_failed");
+    assert_eq!(refused.failing_fields(), ["lang"]);
+    assert_eq!(refused.body["errors"][0]["code"], "unsupported_language");
     let consumer = app.demo_token("consumer@odr.demo").await;
     assert_eq!(
         csv_rows(&download(&app, "/api/v1/disputes/export", &consumer).await.1).len(),
@@ -279,15 +330,15 @@ async fn lists_metrics_and_reports_download_as_csv_and_xlsx(app: TestApp) {
     .await;
     let book = sheets(bytes);
     let metrics = &book[0].1;
-    assert_eq!(metrics[0][1], Data::String("本期 Current".into()));
+    assert_eq!(metrics[0][1], Data::String("本期".into()));
     let on_time = metrics
         .iter()
-        .find(|r| r[0] == Data::String("按时办结率 On-time rate".into()))
+        .find(|r| r[0] == Data::String("按时办结率".into()))
         .unwrap();
     assert_eq!(on_time[1], Data::Float(1.0));
     let recovered = metrics
         .iter()
-        .find(|r| r[0] == Data::String("挽回经济损失(元) Loss recovered (yuan)".into()))
+        .find(|r| r[0] == Data::String("挽回经济损失(元)".into()))
         .unwrap();
     assert_eq!(recovered[1], Data::Float(3880.0));
 
@@ -303,7 +354,7 @@ async fn lists_metrics_and_reports_download_as_csv_and_xlsx(app: TestApp) {
     let filed = book[0]
         .1
         .iter()
-        .find(|r| r[0] == Data::String("受理 Filed".into()))
+        .find(|r| r[0] == Data::String("受理".into()))
         .unwrap();
     assert_eq!(filed[1], Data::Float(4.0));
     let xixi = book[1]
@@ -319,19 +370,16 @@ async fn lists_metrics_and_reports_download_as_csv_and_xlsx(app: TestApp) {
 
     let (_, bytes) = download(&app, "/api/v1/reports/daily?date=2026-11-27", &city).await;
     let rows = csv_rows(&bytes);
-    assert_eq!(rows[1], ["项目 Item", "数量 Count"]);
-    assert_eq!(rows[2], ["新受理 New", "4"]);
-    assert!(
-        rows.iter()
-            .any(|r| r.len() == 2 && r[0] == "未关闭预警 Open alerts")
-    );
+    assert_eq!(rows[1], ["项目", "数量"]);
+    assert_eq!(rows[2], ["新受理", "4"]);
+    assert!(rows.iter().any(|r| r.len() == 2 && r[0] == "未关闭预警"));
     let (_, weekly) = download(
         &app,
         "/api/v1/reports/weekly?region=330106&date=2026-11-27",
         &city,
     )
     .await;
-    assert!(csv_rows(&weekly)[0][0].starts_with("周查 Weekly check 2026-11-23"));
+    assert!(csv_rows(&weekly)[0][0].starts_with("周查 2026-11-23"));
 
     app.get("/api/v1/reports/monthly", Some(&owner))
         .await
@@ -455,7 +503,7 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
         let filed = book[0]
             .1
             .iter()
-            .find(|r| r[0] == Data::String("受理 Filed".into()))
+            .find(|r| r[0] == Data::String("受理".into()))
             .unwrap();
         assert_eq!(filed[1], Data::Float(4.0));
         let rows = csv_rows(
@@ -463,7 +511,60 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
                 .await
                 .1,
         );
-        assert!(rows[0][0].starts_with("月结 Monthly close 2026-11-01"));
+        assert!(rows[0][0].starts_with("月结 2026-11-01"));
+        // The archive keeps an English copy of the same figures.
+        let rows = csv_rows(
+            &download(
+                &app,
+                &format!("/api/v1/reports/archive/{id}?lang=en"),
+                &city,
+            )
+            .await
+            .1,
+        );
+        assert!(
+            rows[0][0].starts_with("Monthly close 2026-11-01"),
+            "{rows:?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.len() > 1 && r[..2] == ["Filed", "4"]),
+            "{rows:?}"
+        );
+        // An archive made before exports were in one language downloads as it was made.
+        let legacy = odr::store::reports::ArchivedReport {
+            id: "0190b6a0-0000-7000-8000-0000000000aa".into(),
+            region_code: "330100".into(),
+            kind: "daily".into(),
+            period_from: "2026-10-01".parse().unwrap(),
+            period_to: "2026-10-01".parse().unwrap(),
+            tables: r#"[{"title": "当日概况 Daily look 2026-10-01", "headers": ["项目 Item", "数量 Count"],
+                "rows": [[{"type": "text", "value": "新受理 New"}, {"type": "int", "value": 2}]]}]"#
+                .into(),
+            created_at: "2026-10-01T23:05:00".parse().unwrap(),
+        };
+        let stored = app
+            .state
+            .db
+            .run(move |conn| odr::store::reports::insert_report(conn, &legacy))
+            .await;
+        assert!(stored.unwrap());
+        for lang in ["zh-CN", "en"] {
+            let rows = csv_rows(
+                &download(
+                    &app,
+                    &format!(
+                        "/api/v1/reports/archive/0190b6a0-0000-7000-8000-0000000000aa?lang={lang}"
+                    ),
+                    &city,
+                )
+                .await
+                .1,
+            );
+            assert_eq!(
+                rows,
+                [vec!["项目 Item", "数量 Count"], vec!["新受理 New", "2"]]
+            );
+        }
 
         // The archived daily look keeps the figures of 07:05; a filing afterwards shows only in a
         // fresh one.
@@ -477,9 +578,9 @@ async fn the_schedule_archives_each_regions_reports_once_and_tells_its_regulator
                 .await
                 .1,
         );
-        assert_eq!(archived[2], ["新受理 New", "0"]);
+        assert_eq!(archived[2], ["新受理", "0"]);
         let fresh = csv_rows(&download(&app, "/api/v1/reports/daily", &xihu).await.1);
-        assert_eq!(fresh[2], ["新受理 New", "1"]);
+        assert_eq!(fresh[2], ["新受理", "1"]);
 
         // Each region's regulators are told of their region's reports, in the app.
         let told = |inbox: &serde_json::Value| {

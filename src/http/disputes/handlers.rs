@@ -27,6 +27,7 @@ use crate::http::filters::several;
 use crate::http::idempotency::{Done, idempotency_key, run_once};
 use crate::http::json::Json;
 use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::http::tables::ExportFormat;
 use crate::store::disputes::{
     DisputeFilter, DisputeSort, count_by_status, find_dispute, list_disputes,
 };
@@ -236,14 +237,6 @@ pub async fn list_for(
 /// Most disputes one export holds.
 const EXPORT_LIMIT: i64 = 10_000;
 
-/// Which file an export produces.
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportFormat {
-    /// `csv` (UTF-8 with BOM, default) or `xlsx`.
-    pub format: Option<String>,
-}
-
 /// The caller's disputes with the list's filters, as CSV or XLSX (at most 10,000 rows; the
 /// consumer's name only, no contact details); without `status`, every status.
 #[utoipa::path(get, path = "/api/v1/disputes/export", tag = "disputes", params(DisputeQuery, ExportFormat),
@@ -255,7 +248,7 @@ pub async fn export(
     query: web::Query<DisputeQuery>,
     format: web::Query<ExportFormat>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = crate::http::tables::Format::parse(format.format.as_deref())?;
+    let (format, lang) = format.parse(&auth)?;
     let scope = scope_of(&auth, false)?;
     let now = state.clock.now();
     // A record rather than a work queue: without a status, every dispute of the scope.
@@ -270,27 +263,28 @@ pub async fn export(
             .to_string()
     };
     use crate::http::tables::{Cell, Table};
-    // Words for people, codes beside them for programs (docs/api.md, changes for v1 clients).
+    // Words for people in one language, codes beside them for programs (docs/api.md#exports).
     let categories = &state.settings.disputes.categories;
+    let flag = |on: bool| Cell::Text(lang.s(if on { "table-yes" } else { "table-no" }).into());
     let table = Table {
-        title: "纠纷清单 Disputes".into(),
+        title: lang.s("table-disputes").into(),
         headers: [
-            "案件编号 Case",
-            "状态 Status",
-            "经营者 Business",
-            "消费者 Consumer",
-            "类别 Category",
-            "商品/服务 Item",
-            "诉求金额(元) Claimed (yuan)",
-            "受理时间 Filed",
-            "首次响应期限 First contact due",
-            "办结期限 Settlement due",
-            "首次响应超时 First contact overdue",
-            "超期 Overdue",
-            "状态代码 Status code",
-            "类别代码 Category code",
+            "table-case",
+            "table-status",
+            "table-business",
+            "table-consumer",
+            "table-category",
+            "table-item-or-service",
+            "table-claimed-yuan",
+            "table-filed-at",
+            "table-first-contact-due",
+            "table-settlement-due",
+            "table-first-contact-overdue",
+            "table-past-settlement-due",
+            "table-status-code",
+            "table-category-code",
         ]
-        .map(String::from)
+        .map(|id| lang.s(id).into())
         .to_vec(),
         rows: items
             .into_iter()
@@ -298,19 +292,10 @@ pub async fn export(
                 let category = categories
                     .iter()
                     .find(|c| c.code == i.category)
-                    .map_or_else(
-                        || i.category.clone(),
-                        |c| {
-                            if c.zh == c.en {
-                                c.zh.clone()
-                            } else {
-                                format!("{} {}", c.zh, c.en)
-                            }
-                        },
-                    );
+                    .map_or_else(|| i.category.clone(), |c| lang.name(&c.zh, &c.en).into());
                 vec![
                     Cell::Text(i.case_number),
-                    Cell::Text(crate::i18n::Lang::label_both("status", i.status.as_str())),
+                    Cell::Text(lang.label("status", i.status.as_str()).into()),
                     Cell::Text(i.business_name),
                     Cell::Text(i.consumer_name),
                     Cell::Text(category),
@@ -319,8 +304,8 @@ pub async fn export(
                     Cell::Text(local(i.filed_at)),
                     Cell::Text(local(i.first_contact_due_at)),
                     Cell::Text(local(i.settlement_due_at)),
-                    Cell::Flag(i.first_contact_overdue),
-                    Cell::Flag(i.overdue),
+                    flag(i.first_contact_overdue),
+                    flag(i.overdue),
                     Cell::Text(i.status.as_str().into()),
                     Cell::Text(i.category),
                 ]

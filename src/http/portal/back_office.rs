@@ -21,9 +21,9 @@ use crate::http::accounts::AccountFields;
 use crate::http::body::read_file_field;
 use crate::http::businesses::{self, BusinessResponse, InviteStaffRequest};
 use crate::http::deadlines::{self, CreatePolicyRequest};
-use crate::http::disputes::handlers::ExportFormat;
 use crate::http::imports;
 use crate::http::metrics::{self, MetricsQuery};
+use crate::http::tables::ExportFormat;
 use crate::http::units::{self, CommitmentDto, CommitmentsRequest, UnitQuery, UnitResponse};
 use crate::onboarding::import::ImportReport;
 use crate::oversight::MetricsResponse;
@@ -357,6 +357,7 @@ async fn metrics_export(s: Session) -> Result<HttpResponse, PageError> {
         web::Query(MetricsQuery::default()),
         web::Query(ExportFormat {
             format: Some("xlsx".into()),
+            lang: Some(s.lang.tag().into()),
         }),
     )
     .await

@@ -190,8 +190,9 @@ async fn inbox_export(
     query: web::Query<DisputeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
-    let format = web::Query(handlers::ExportFormat {
+    let format = web::Query(crate::http::tables::ExportFormat {
         format: Some("xlsx".into()),
+        lang: Some(s.lang.tag().into()),
     });
     handlers::export(
         s.state.clone(),

@@ -23,13 +23,14 @@ use crate::error::ApiError;
 use crate::http::alerts::{self, AlertMove, AlertQuery};
 use crate::http::audit::{self, AuditQuery};
 use crate::http::disputes::dto::{DisputePage, DisputeQuery};
-use crate::http::disputes::handlers::{self, ExportFormat};
+use crate::http::disputes::handlers;
 use crate::http::escalations::{self, EscalationQuery, EscalationUpdateRequest};
 use crate::http::evaluation::{self, EvaluationQuery, WarningRequest};
 use crate::http::metrics::{self, MetricsQuery, TrendQuery};
 use crate::http::pagination::PageParams;
 use crate::http::publications::{self, CreatePublication};
 use crate::http::reports::{self, ArchiveQuery, ReportQuery};
+use crate::http::tables::ExportFormat;
 use crate::http::units::{self, UnitActionRequest, UnitQuery};
 use crate::i18n::Words;
 use crate::oversight::MetricsResponse;
@@ -871,14 +872,14 @@ async fn archived_report(
         path,
         web::Query(ExportFormat {
             format: query.into_inner().format,
+            lang: Some(s.lang.tag().into()),
         }),
     )
     .await
     .or_page(&s)
 }
 
-/// A report built now: its page in the page's language, or (with `format`) its download with
-/// both languages, as archived.
+/// A report built now: its page, or (with `format`) its download, in the page's language.
 async fn report_now(
     s: Session,
     path: web::Path<String>,
@@ -890,6 +891,7 @@ async fn report_now(
         region: query.region.clone().filter(|r| !r.is_empty()),
         date: query.day(&s)?,
         format: query.format.clone(),
+        lang: Some(s.lang.tag().into()),
     };
     // The region asked for, kept by the page's downloads and its other report.
     let in_region = asked.region.as_deref().map_or_else(String::new, |r| {
@@ -901,7 +903,7 @@ async fn report_now(
             .or_page(&s);
     }
     let kind = path.into_inner();
-    let report = reports::report_for(&s.state, &auth, &kind, &asked, Words::One(s.lang))
+    let report = reports::report_for(&s.state, &auth, &kind, &asked, Words(s.lang))
         .await
         .or_page(&s)?;
     let frame = s.frame();
@@ -980,7 +982,6 @@ fn shown_cell(frame: &Frame, cell: &crate::tables::Cell) -> String {
         C::Yuan(fen) => frame.yuan(fen),
         C::Rate(rate) => frame.percent(rate),
         C::Number(n) => n.map_or_else(|| "—".into(), |n| format!("{n:.2}")),
-        C::Flag(flag) => frame.s(if *flag { "yes-2" } else { "no-2" }).into(),
     }
 }
 
@@ -1007,6 +1008,7 @@ async fn metrics_export(
         web::Query(MetricsQuery::default()),
         web::Query(ExportFormat {
             format: query.into_inner().format,
+            lang: Some(s.lang.tag().into()),
         }),
     )
     .await

@@ -76,6 +76,19 @@ table-open-overdue = Open and overdue
 table-on-time = On-time
 table-settlement = Settlement
 
+## The dispute list's export (docs/api.md#exports)
+table-disputes = Disputes
+table-consumer = Consumer
+table-item-or-service = Item
+table-claimed-yuan = Claimed (yuan)
+table-filed-at = Filed
+table-first-contact-overdue = First contact overdue
+table-past-settlement-due = Overdue
+table-status-code = Status code
+table-category-code = Category code
+table-yes = Yes
+table-no = No
+
 ## The monthly analysis (docs/metrics.md#monthly-analysis)
 table-by-industry = Complaints by industry
 table-by-district = Complaints by district

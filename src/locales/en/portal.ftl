@@ -569,8 +569,6 @@ the-units-figures = The unit's figures
 this-unit = This unit
 figures-from-to = { $from } to { $to } (the evaluation window)
 back-to-the-reports = Back to the reports
-yes-2 = Yes
-no-2 = No
 
 ## Reply templates (docs/reply-templates.md)
 nav-reply-templates = Reply templates

@@ -76,6 +76,19 @@ table-open-overdue = 期末超期未结
 table-on-time = 按时办结率
 table-settlement = 和解成功率
 
+## The dispute list's export (docs/api.md#exports)
+table-disputes = 纠纷清单
+table-consumer = 消费者
+table-item-or-service = 商品/服务
+table-claimed-yuan = 诉求金额(元)
+table-filed-at = 受理时间
+table-first-contact-overdue = 首次响应超时
+table-past-settlement-due = 超期
+table-status-code = 状态代码
+table-category-code = 类别代码
+table-yes = 是
+table-no = 否
+
 ## 月度投诉分析 (docs/metrics.md#monthly-analysis)
 table-by-industry = 按行业分布
 table-by-district = 按辖区分布

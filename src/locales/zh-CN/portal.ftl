@@ -552,8 +552,6 @@ the-units-figures = 该单位考核指标
 this-unit = 本单位
 figures-from-to = { $from } 至 { $to }（考核期）
 back-to-the-reports = 返回报表
-yes-2 = 是
-no-2 = 否
 
 ## Reply templates (docs/reply-templates.md)
 nav-reply-templates = 回复模板
