@@ -70,7 +70,6 @@ pub mod retention;
 pub mod schema;
 pub mod sms;
 pub mod timers;
-pub(crate) mod together;
 pub(crate) mod transaction_state;
 pub mod units;
 pub mod users;

@@ -158,64 +158,15 @@ impl TransactionState {
             )
         });
         if let Some((events, audit, notifications, jobs, webhooks, concluded)) = taken {
-            if !insert_together(conn, &events, &audit, &notifications, &jobs)? {
-                insert_now(conn, &events)?;
-                insert_now(conn, &audit)?;
-                insert_now(conn, &notifications)?;
-                insert_now(conn, &jobs)?;
-            }
+            insert_now(conn, &events)?;
+            insert_now(conn, &audit)?;
+            insert_now(conn, &notifications)?;
+            insert_now(conn, &jobs)?;
             insert_now(conn, &webhooks)?;
             insert_now(conn, &concluded)?;
         }
         Ok(())
     }
-}
-
-/// On PostgreSQL, inserts the gathered timeline entries, audit entries, notifications and jobs
-/// in one statement, each table's INSERT but the last in a `WITH` of it (PostgreSQL runs every
-/// one of them, on one snapshot, and none reads another's rows): one round trip instead of one
-/// per table, which for a filing is two of its eleven. Returns false, having written nothing,
-/// on SQLite (whose statements are calls in the process, not round trips) and when a table
-/// has more rows than one statement carries: then each table is inserted on its own.
-fn insert_together(
-    conn: &mut DbConn,
-    events: &[TimelineEvent],
-    audit: &[NewEntry],
-    notifications: &[Notification],
-    jobs: &[JobRow],
-) -> Result<bool, StoreError> {
-    use diesel::pg::Pg;
-    use diesel::query_builder::QueryFragment;
-    let DbConn::Pg(pg) = conn else {
-        return Ok(false);
-    };
-    let sizes = [events.len(), audit.len(), notifications.len(), jobs.len()];
-    if sizes.iter().any(|&n| n > ROWS_PER_STATEMENT) {
-        return Ok(false);
-    }
-    let mut inserts: Vec<Box<dyn QueryFragment<Pg> + '_>> = Vec::new();
-    if !events.is_empty() {
-        inserts.push(Box::new(
-            diesel::insert_into(dispute_events::table).values(events),
-        ));
-    }
-    if !audit.is_empty() {
-        inserts.push(Box::new(
-            diesel::insert_into(audit_log::table).values(audit),
-        ));
-    }
-    if !notifications.is_empty() {
-        inserts.push(Box::new(
-            diesel::insert_into(notifications::table).values(notifications),
-        ));
-    }
-    if !jobs.is_empty() {
-        inserts.push(Box::new(diesel::insert_into(jobs::table).values(jobs)));
-    }
-    if !inserts.is_empty() {
-        super::together::Together(inserts).execute(pg)?;
-    }
-    Ok(true)
 }
 
 impl Drop for TransactionState {
