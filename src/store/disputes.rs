@@ -615,6 +615,12 @@ pub struct DisputeFilter {
     pub first_contact_overdue_at: Option<DateTime<Utc>>,
     /// Only disputes awaiting settlement past its due moment.
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Only disputes with these businesses (none: every business of the scope).
+    pub business_ids: Vec<String>,
+    /// Only disputes in these regions, by their full (county) codes (none: the whole scope).
+    pub region_codes: Vec<String>,
+    /// Only disputes of businesses of these industries (none: every industry).
+    pub industry_codes: Vec<String>,
     pub sort: DisputeSort,
     /// (sort key, id) of the last row of the previous page.
     pub after: Option<(NaiveDateTime, String)>,
@@ -719,6 +725,15 @@ pub fn list_disputes(
     }
     if let Some(before) = filter.due_before {
         query = query.filter(disputes::settlement_due_at.lt(to_db_time(before)));
+    }
+    if !filter.business_ids.is_empty() {
+        query = query.filter(disputes::business_id.eq_any(filter.business_ids.clone()));
+    }
+    if !filter.region_codes.is_empty() {
+        query = query.filter(disputes::region_code.eq_any(filter.region_codes.clone()));
+    }
+    if !filter.industry_codes.is_empty() {
+        query = query.filter(disputes::industry_code.eq_any(filter.industry_codes.clone()));
     }
     if let Some(now) = filter.first_contact_overdue_at {
         query = query

@@ -448,6 +448,14 @@ async fn a_consumer_asks_for_escalation_once_the_business_answered_or_the_due_da
         "{}",
         early.text
     );
+    // So does the consumer's page in the portal.
+    let local = due
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M");
+    let consumer = crate::portal::Visitor::log_in(&app, "consumer@odr.demo").await;
+    let page = consumer.get(&format!("/disputes/{id}")).await;
+    let sentence = format!("您可在此后申请转 12315 处理。期限：{local}");
+    assert!(page.html.contains(&sentence), "{sentence} in {}", page.html);
     app.advance(Duration::days(4));
     relogin(&app, &mut c).await;
     let escalated = act(&app, &c.consumer, &id, escalate).await;
@@ -1345,4 +1353,112 @@ async fn each_viewer_is_told_what_they_may_do_next(app: TestApp) {
     assert_eq!(available(&app, &c.consumer, &id).await, ["rate"]);
     assert!(available(&app, &c.owner, &id).await.is_empty());
     assert!(available(&app, &c.regulator, &id).await.is_empty());
+}
+
+both_backends!(an_overseer_narrows_the_list_by_region_industry_and_business);
+
+/// Issue 16 items 3 and 7: a city's regulator narrows the region's list to districts, an
+/// industry or one business, in the API, the export and the portal; the scope still holds.
+async fn an_overseer_narrows_the_list_by_region_industry_and_business(app: TestApp) {
+    use crate::portal::Visitor;
+    crate::metrics::fixture(&app).await;
+    let city = app.demo_token("reg.hangzhou@odr.demo").await;
+    let names = |path: String, token: String| {
+        let app = &app;
+        async move {
+            let reply = app.get(&path, Some(&token)).await;
+            reply.expect(200);
+            let mut names: Vec<String> = (reply.body["items"].as_array().unwrap().iter())
+                .map(|d| d["business_name"].as_str().unwrap().to_string())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    let list = |filter: &str| {
+        names(
+            format!("/api/v1/disputes?status=all&limit=200&{filter}"),
+            city.clone(),
+        )
+    };
+    let (xixi, hefang) = ("杭州西溪人家餐饮有限公司", "杭州河坊老味道餐饮有限公司");
+    let everything = list("").await;
+    let xihu = list("region=330106").await;
+    let shangcheng = list("region=330102").await;
+    assert!(xihu.iter().filter(|n| *n == xixi).count() >= 3, "{xihu:?}");
+    assert!(!xihu.iter().any(|n| n == hefang));
+    assert!(shangcheng.iter().any(|n| n == hefang) && !shangcheng.iter().any(|n| n == xixi));
+    // Several regions add up; the city stands for its districts.
+    let both = list("region=330106,330102").await;
+    assert_eq!(both.len(), xihu.len() + shangcheng.len());
+    assert_eq!(list("region=330100").await, everything);
+    // An industry, and one business.
+    assert!(
+        !list("industry=retail")
+            .await
+            .iter()
+            .any(|n| n == xixi || n == hefang)
+    );
+    assert!(list("industry=catering").await.iter().any(|n| n == xixi));
+    let listed = app
+        .get("/api/v1/disputes?status=all&limit=200", Some(&city))
+        .await;
+    let business_id = (listed.body["items"].as_array().unwrap().iter())
+        .find(|d| d["business_name"] == xixi)
+        .map(|d| d["business_id"].as_str().unwrap().to_string())
+        .unwrap();
+    let one = list(&format!("business={business_id}")).await;
+    assert!(!one.is_empty() && one.iter().all(|n| n == xixi), "{one:?}");
+    // Unknown values are named.
+    for (filter, field, code) in [
+        ("region=999999", "region", "unknown_region"),
+        ("industry=spaceships", "industry", "unknown_industry"),
+        ("business=a%20b", "business", "invalid_id"),
+    ] {
+        let refused = app
+            .get(&format!("/api/v1/disputes?{filter}"), Some(&city))
+            .await;
+        refused.expect_problem(422, "validation_failed");
+        assert_eq!(refused.failing_fields(), [field]);
+        assert_eq!(refused.body["errors"][0]["code"], code);
+    }
+    // A district's regulator asking for another district gets none of its disputes.
+    let xihu_regulator = app.demo_token("reg.xihu@odr.demo").await;
+    let elsewhere = names(
+        "/api/v1/disputes?status=all&region=330102".into(),
+        xihu_regulator,
+    )
+    .await;
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
+    // The export keeps the filter.
+    let (_, bytes) =
+        crate::reports::download(&app, "/api/v1/disputes/export?region=330102", &city).await;
+    let rows = crate::reports::csv_rows(&bytes);
+    assert!(
+        rows.len() > 1 && rows[1..].iter().all(|r| r[2] == hefang),
+        "{rows:?}"
+    );
+
+    // In the portal: districts and industries to choose, and each business's name narrows the
+    // list to it.
+    let regulator = Visitor::log_in(&app, "reg.hangzhou@odr.demo").await;
+    let page = regulator.get("/inbox?status=all").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html
+            .contains("<option value=\"330106\">西湖区</option>")
+    );
+    assert!(page.html.contains("<option value=\"catering\">"));
+    let link = format!("?business={business_id}&#38;status=all");
+    assert!(
+        page.html.contains(&link),
+        "a business's name links to its disputes"
+    );
+    let narrowed = regulator
+        .get(&format!("/inbox?business={business_id}&status=all"))
+        .await;
+    assert!(narrowed.html.contains(xixi) && !narrowed.html.contains(hefang));
+    assert!(narrowed.html.contains("全部经营者"));
+    let district = regulator.get("/inbox?status=all&region=330102").await;
+    assert!(district.html.contains(hefang) && !district.html.contains(xixi));
 }

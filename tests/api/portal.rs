@@ -1318,3 +1318,69 @@ async fn every_page_with_figures_links_how_they_are_counted(app: TestApp) {
     assert_eq!(page.status, 200);
     assert!(page.html.contains(link));
 }
+
+both_backends!(an_admin_chooses_a_policys_region_and_industry_by_name);
+
+/// Issue 16 item 2: the policy form asks for no code; its region and industry are chosen by name.
+async fn an_admin_chooses_a_policys_region_and_industry_by_name(app: TestApp) {
+    app.seed_demo().await;
+    let admin = Visitor::log_in(&app, "admin@odr.demo").await;
+    let page = admin.get("/admin/policies").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html
+            .contains("<option value=\"\">全国（不限地区）</option>")
+    );
+    assert!(
+        page.html
+            .contains("<option value=\"330100\">浙江省 · 杭州市</option>")
+    );
+    assert!(
+        page.html
+            .contains("<option value=\"catering\">餐饮服务</option>")
+    );
+    assert!(!page.html.contains("代码"), "no field asks for a code");
+    let done = admin
+        .post(
+            "/admin/policies",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", "hz-catering-2027"),
+                ("region_code", "330100"),
+                ("industry_code", "catering"),
+                ("effective_from", "2027-01-01"),
+                ("first_contact_days", "1"),
+                ("settlement_days", "5"),
+                ("note", "杭州市餐饮行业的承诺"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let listed = admin.get("/admin/policies").await;
+    assert!(listed.html.contains("hz-catering-2027"));
+    assert!(listed.html.contains("杭州市 · 餐饮服务"), "{}", listed.html);
+    // Nationwide for one industry; with neither, the page says what to choose.
+    for (version, industry) in [("retail-2027", "retail"), ("cn-2027", "")] {
+        let page = admin.get("/admin/policies").await;
+        let done = admin
+            .post(
+                "/admin/policies",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", version),
+                    ("region_code", ""),
+                    ("industry_code", industry),
+                    ("effective_from", "2027-01-01"),
+                    ("note", "全国"),
+                ],
+            )
+            .await;
+        if industry.is_empty() {
+            assert_eq!(done.status, 422);
+            assert!(done.html.contains("请选择地区或行业"), "{}", done.html);
+        } else {
+            assert_eq!(done.status, 303, "{}", done.html);
+        }
+    }
+    assert!(admin.get("/admin/policies").await.html.contains("零售"));
+}

@@ -304,6 +304,14 @@ pub struct DisputeQuery {
     pub flag: Option<String>,
     /// Only disputes whose settlement is due before this moment (RFC 3339).
     pub due_before: Option<String>,
+    /// Comma-separated business ids: only these businesses' disputes (an overseer's list).
+    pub business: Option<String>,
+    /// Comma-separated region codes (`GET /api/v1/regions`): only disputes in these regions, a
+    /// city or province standing for every district in it; the caller's own scope still holds.
+    pub region: Option<String>,
+    /// Comma-separated industry codes (`GET /api/v1/industries`): only disputes with businesses
+    /// of these industries.
+    pub industry: Option<String>,
     /// `due` (nearest settlement due date first, the default) or `filed` (newest first).
     pub sort: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]

@@ -19,6 +19,7 @@ use crate::disputes::actions::{Acting, act as act_on};
 use crate::disputes::filing::file_dispute;
 use crate::disputes::role_of;
 use crate::domain::dispute::Status;
+use crate::domain::region::RegionCode;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::AppState;
@@ -32,6 +33,7 @@ use crate::store::disputes::{
     DisputeFilter, DisputeSort, count_by_status, find_dispute, list_disputes,
 };
 use crate::store::memo::Question;
+use crate::store::reference::Catalogue;
 use crate::store::{from_db_time, to_db_time};
 
 /// Files a dispute (consumers). `Idempotency-Key` makes a retried request return the first
@@ -88,7 +90,27 @@ pub async fn file_for(
     .await
 }
 
-fn parse_query(query: &DisputeQuery, now: DateTime<Utc>) -> Result<DisputeFilter, ApiError> {
+/// The filter `query` asks for, with the reference lists read only when it names regions or
+/// industries.
+async fn parse_query_for(
+    state: &AppState,
+    query: &DisputeQuery,
+    now: DateTime<Utc>,
+) -> Result<DisputeFilter, ApiError> {
+    let named = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let catalogue = if named(&query.region) || named(&query.industry) {
+        Some(state.reference.current(&state.db).await?)
+    } else {
+        None
+    };
+    parse_query(query, catalogue.as_deref(), now)
+}
+
+fn parse_query(
+    query: &DisputeQuery,
+    catalogue: Option<&Catalogue>,
+    now: DateTime<Utc>,
+) -> Result<DisputeFilter, ApiError> {
     let mut e = FieldErrors::default();
     let open: Vec<Status> = Status::ALL
         .iter()
@@ -120,6 +142,51 @@ fn parse_query(query: &DisputeQuery, now: DateTime<Utc>) -> Result<DisputeFilter
             "use first_contact_overdue or overdue",
         ),
     }
+    let business_ids = several(
+        &mut e,
+        "business",
+        "invalid_id",
+        "business ids",
+        query.business.as_deref(),
+        |id| {
+            (id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+                .then(|| id.to_string())
+        },
+    );
+    let regions = catalogue.map_or(&[][..], |c| &c.regions[..]);
+    // A city or a province stands for every region inside it, retired ones included (older
+    // disputes keep them).
+    let region_codes: Vec<String> = several(
+        &mut e,
+        "region",
+        "unknown_region",
+        "region codes from GET /api/v1/regions",
+        query.region.as_deref(),
+        |code| {
+            let known = regions.iter().any(|r| r.code == code);
+            known.then(|| RegionCode::parse(code).ok()).flatten()
+        },
+    )
+    .iter()
+    .flat_map(|region| {
+        (regions.iter())
+            .filter(|r| r.code.starts_with(region.prefix()))
+            .map(|r| r.code.clone())
+    })
+    .collect();
+    let industries = catalogue.map_or(&[][..], |c| &c.industries[..]);
+    let industry_codes = several(
+        &mut e,
+        "industry",
+        "unknown_industry",
+        "industry codes from GET /api/v1/industries",
+        query.industry.as_deref(),
+        |code| {
+            (industries.iter())
+                .any(|i| i.code == code)
+                .then(|| code.to_string())
+        },
+    );
     let due_before = query.due_before.as_deref().and_then(|d| {
         e.check(
             "due_before",
@@ -191,6 +258,9 @@ fn parse_query(query: &DisputeQuery, now: DateTime<Utc>) -> Result<DisputeFilter
         due_before,
         first_contact_overdue_at,
         overdue_at,
+        business_ids,
+        region_codes,
+        industry_codes,
         sort,
         after,
         limit: limit + 1,
@@ -217,7 +287,7 @@ pub async fn list_for(
 ) -> Result<DisputePage, ApiError> {
     let scope = scope_of(auth, false)?;
     let now = state.clock.now();
-    let filter = parse_query(query, now)?;
+    let filter = parse_query_for(state, query, now).await?;
     let limit = usize::try_from(filter.limit - 1).unwrap_or(0);
     let sort = filter.sort;
     let mut items = list_items(state, auth, scope, filter, now).await?;
@@ -254,7 +324,7 @@ pub async fn export(
     // A record rather than a work queue: without a status, every dispute of the scope.
     let mut query = query.into_inner();
     query.status.get_or_insert_with(|| "all".into());
-    let mut filter = parse_query(&query, now)?;
+    let mut filter = parse_query_for(&state, &query, now).await?;
     filter.limit = EXPORT_LIMIT;
     let items = list_items(&state, &auth, scope, filter, now).await?;
     let local = |t: DateTime<Utc>| {

@@ -567,8 +567,13 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
     let auth = s.account()?;
     let (rows, names) =
         Names::beside(&s, deadlines::list_deadline_policies_for(&s.state, &auth)).await?;
+    // A refusal says what each field needs: the form's fields are not marked one by one.
+    let frame = match &error {
+        Some(error) => s.frame().with_field_errors(error),
+        None => s.frame_after(None),
+    };
     let mut list = Listing::new(
-        s.frame_after(error.as_ref()),
+        frame,
         "deadline-policies",
         &[
             "version",
@@ -581,11 +586,40 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
         ],
     );
     list.intro = Some(list.s("the-national-default-comes-from"));
+    // A policy is scoped to a province or a city (the API also takes a district), and to an
+    // industry, each chosen by its name.
+    let l = s.lang;
+    let regions = names.regions();
+    let province_of = |code: &str| {
+        (regions.iter())
+            .find(|r| r.level == 1 && code.starts_with(&r.code[..2]))
+            .map(|r| l.name(&r.name_zh, &r.name_en).to_string())
+    };
+    let region_options = std::iter::once((String::new(), list.s("every-region-nationwide")))
+        .chain(
+            (regions.iter())
+                .filter(|r| r.level <= 2 && r.retired_at.is_none())
+                .map(|r| {
+                    let name = l.name(&r.name_zh, &r.name_en);
+                    let shown = match (r.level, province_of(&r.code)) {
+                        (2, Some(province)) => format!("{province} · {name}"),
+                        _ => name.to_string(),
+                    };
+                    (r.code.clone(), shown)
+                }),
+        )
+        .collect();
+    let industry_options = std::iter::once((String::new(), list.s("every-industry")))
+        .chain(
+            (names.industries().iter())
+                .map(|i| (i.code.clone(), l.name(&i.name_zh, &i.name_en).to_string())),
+        )
+        .collect();
     list.forms.push(
         list.form("/admin/policies", "add-a-policy", "secondary")
             .field("version", list.s("version-2"), true)
-            .field("region_code", list.s("region-code-optional"), false)
-            .field("industry_code", list.s("industry-code-optional"), false)
+            .optional_choice("region_code", list.s("filter-region"), region_options)
+            .optional_choice("industry_code", list.s("filter-industry"), industry_options)
             .field("effective_from", list.s("effective-from-yyyy-mm-dd"), true)
             .field(
                 "first_contact_days",

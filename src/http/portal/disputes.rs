@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::frame::{Fields, Frame, html, see_other};
 use super::labels;
+use super::public::Names;
 use super::session::{OrPage, PageError, Session, status_of};
 use crate::disputes::view::{AvailableAction as Can, DisputeView, DueDto, OfferDto};
 use crate::domain::claim::Remedy;
@@ -60,6 +61,12 @@ struct ListPage {
     /// A regulator, association or admin: the list names the business too.
     overseer: bool,
     statuses: Vec<(&'static str, &'static str)>,
+    /// For an overseer: the regions just inside theirs to narrow the list to (code, name).
+    regions: Vec<(String, String)>,
+    /// For an overseer: the industries (code, name).
+    industries: Vec<(String, String)>,
+    /// The business the list is narrowed to, by its name, when it is one.
+    business_filter: Option<String>,
 }
 
 impl ListPage {
@@ -82,6 +89,9 @@ impl ListPage {
             ("status", &self.query.status),
             ("flag", &self.query.flag),
             ("sort", &self.query.sort),
+            ("business", &self.query.business),
+            ("region", &self.query.region),
+            ("industry", &self.query.industry),
         ]
         .into_iter()
         .filter_map(|(name, value)| {
@@ -108,6 +118,26 @@ impl ListPage {
     fn export_href(&self) -> String {
         format!("/inbox/export?{}", self.filters().join("&"))
     }
+
+    /// The business the list is narrowed to, by its id (empty when none).
+    fn business_id(&self) -> &str {
+        self.query.business.as_deref().unwrap_or_default()
+    }
+
+    /// This list narrowed to one business's disputes.
+    fn business_href(&self, business_id: &str) -> String {
+        let mut parts = vec![format!("business={}", super::frame::encode(business_id))];
+        parts.extend((self.filters().into_iter()).filter(|f| !f.starts_with("business=")));
+        format!("?{}", parts.join("&"))
+    }
+
+    /// This list with every business again.
+    fn without_business_href(&self) -> String {
+        let parts: Vec<String> = (self.filters().into_iter())
+            .filter(|f| !f.starts_with("business="))
+            .collect();
+        format!("?{}", parts.join("&"))
+    }
 }
 
 /// Empty filter fields of a GET form mean "any"; without a status chosen the list shows what
@@ -119,6 +149,9 @@ fn cleaned(mut query: DisputeQuery, consumer: bool) -> DisputeQuery {
         &mut query.flag,
         &mut query.sort,
         &mut query.cursor,
+        &mut query.business,
+        &mut query.region,
+        &mut query.industry,
     ] {
         if field.as_deref().is_some_and(str::is_empty) {
             *field = None;
@@ -150,6 +183,25 @@ async fn list_page(
     } else {
         title
     };
+    // An overseer narrows the list by region (those just inside theirs), industry and business
+    // (by a business's name in the list).
+    let (mut regions, mut industries) = (Vec::new(), Vec::new());
+    if overseer {
+        let names = Names::load(&s).await?;
+        let own = auth.actor.region.as_ref().map(|r| r.as_str().to_string());
+        regions = (names.regions().iter())
+            .filter(|r| r.retired_at.is_none() && own.is_some() && r.parent_code == own)
+            .map(|r| (r.code.clone(), l.name(&r.name_zh, &r.name_en).to_string()))
+            .collect();
+        industries = (names.industries().iter())
+            .map(|i| (i.code.clone(), l.name(&i.name_zh, &i.name_en).to_string()))
+            .collect();
+    }
+    let business_filter = query.business.as_ref().map(|id| {
+        (page.items.iter())
+            .find(|i| &i.business_id == id)
+            .map_or_else(|| id.clone(), |i| i.business_name.clone())
+    });
     let page = ListPage {
         f: s.frame().titled(title),
         items: page.items,
@@ -157,6 +209,9 @@ async fn list_page(
         query,
         consumer,
         overseer,
+        regions,
+        industries,
+        business_filter,
         statuses: [
             "filed",
             "negotiating",
