@@ -204,6 +204,18 @@ async fn filings_raise_each_alert_once_for_the_regions_regulators(app: TestApp) 
         .map(|d| d["case_number"].as_str().unwrap())
         .collect();
     assert_eq!(cases.len(), ids.len());
+    // On the regulator's alerts page too: the unit by name, and a link to each dispute.
+    let regulator = crate::portal::Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let page = regulator.get("/alerts").await;
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains("杭州西溪人家餐饮有限公司"));
+    for (id, case) in ids.iter().zip(&cases) {
+        assert!(
+            page.html
+                .contains(&format!("href=\"/disputes/{id}\">{case}</a>")),
+            "{case} links its dispute"
+        );
+    }
     let summary = mass[0]["summary"].as_str().unwrap();
     assert!(
         summary.contains("杭州西溪人家餐饮有限公司") && summary.contains("5 位不同消费者"),

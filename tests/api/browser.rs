@@ -213,6 +213,33 @@ impl Browser {
         self.text("body").await
     }
 
+    /// Fills the filing form at the restaurant: a private room's booking, ¥1,000 paid and
+    /// claimed back, a refund.
+    async fn fill_the_filing_form(&self) {
+        self.click("#category option[value=service_quality]").await;
+        self.fill("#item_name", "包间预订").await;
+        self.fill("#amount_paid", "1000").await;
+        self.fill("#amount_claimed", "1000").await;
+        self.click("input[name=remedies][value=refund]").await;
+        self.fill("#description", "预订的包间被临时取消，定金不退。")
+            .await;
+    }
+
+    /// Rates the dispute 5 stars with a word of thanks.
+    async fn rate_five_stars(&self) {
+        self.click("input[name=rating][value='5']").await;
+        self.fill("#comment", "处理及时").await;
+        self.act("rate").await;
+    }
+
+    /// Asserts that the dispute's timeline tells each of `steps`.
+    async fn timeline_tells(&self, steps: &[&str]) {
+        let timeline = self.text("#timeline").await;
+        for step in steps {
+            assert!(timeline.contains(step), "{step} in {timeline}");
+        }
+    }
+
     async fn notice(&self) -> String {
         self.text(".notice").await
     }
@@ -268,58 +295,96 @@ both_backends!(
     a_dispute_goes_from_filing_to_rating_in_the_browser,
     an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard,
     the_portal_speaks_english_on_request_and_keeps_the_choice,
-    every_page_of_every_role_fits_a_phone
+    every_page_of_every_role_fits_a_phone,
+    a_dispute_is_filed_and_settled_in_english
 );
 
 async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
     app.seed_demo().await;
-    app.file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+    let filed = app
+        .file_demo_dispute("owner.xixi@odr.demo", "预订的包间被临时取消，定金不退。")
+        .await;
+    let dispute = format!("/disputes/{}", filed["id"].as_str().unwrap());
+    let (_, _, applied) = app
+        .pending_application("330106", 9, "apply@example.cn")
+        .await;
+    let unit = app
+        .unit_of(&app.demo_token("owner.xixi@odr.demo").await)
         .await;
     let driver = driver().await;
     let name = label(&app, "phone");
-    let roles: [(&str, &str, &[&str]); 6] = [
+    let owned = |pages: &[&str]| pages.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+    let roles: [(&str, &str, Vec<String>); 6] = [
         (
             "visitor",
             "",
-            &[
+            owned(&[
                 "/",
                 "/units",
                 "/units?province=330000&city=330100",
                 "/cases",
                 "/warnings",
-            ],
+                "/login",
+                "/register",
+                "/help/figures",
+            ])
+            .into_iter()
+            .chain([format!("/units/{unit}")])
+            .collect(),
         ),
         (
             "consumer",
             "consumer@odr.demo",
-            &["/my/disputes", "/notifications"],
+            [
+                "/my/disputes".to_string(),
+                "/notifications".into(),
+                dispute.clone(),
+                format!("/file?unit={unit}"),
+            ]
+            .to_vec(),
         ),
         (
             "merchant",
             "owner.xixi@odr.demo",
-            &[
-                "/inbox",
-                "/unit",
-                "/unit/staff",
-                "/unit/metrics",
-                "/unit/webhooks",
-            ],
+            [
+                "/inbox".to_string(),
+                dispute.clone(),
+                "/notifications".into(),
+                "/unit".into(),
+                "/unit/staff".into(),
+                "/unit/metrics".into(),
+                "/unit/webhooks".into(),
+            ]
+            .to_vec(),
         ),
         (
             "association",
             "assoc.catering@odr.demo",
-            &["/members", "/members/import", "/members/metrics"],
+            owned(&["/members", "/members/import", "/members/metrics"]),
         ),
-        ("regulator", "reg.xihu@odr.demo", &REGULATOR_PAGES),
+        (
+            "regulator",
+            "reg.xihu@odr.demo",
+            (REGULATOR_PAGES.iter().map(|p| p.to_string()))
+                .chain([
+                    "/inbox".to_string(),
+                    "/notifications".into(),
+                    dispute.clone(),
+                    format!("/approvals/{applied}"),
+                    "/reports/now/weekly".into(),
+                    "/reports/now/analysis".into(),
+                ])
+                .collect(),
+        ),
         (
             "admin",
             "admin@odr.demo",
-            &[
+            owned(&[
                 "/admin/calendars",
                 "/admin/policies",
                 "/admin/users",
                 "/admin/sms",
-            ],
+            ]),
         ),
     ];
     for (role, login, pages) in roles {
@@ -405,16 +470,7 @@ async fn a_dispute_goes_from_filing_to_rating_in_the_browser(app: TestApp) {
     consumer.screenshot("directory").await;
     assert!(consumer.body().await.contains("杭州西溪人家餐饮有限公司"));
     consumer.follow("article.unit a.button").await;
-    consumer
-        .click("#category option[value=service_quality]")
-        .await;
-    consumer.fill("#item_name", "包间预订").await;
-    consumer.fill("#amount_paid", "1000").await;
-    consumer.fill("#amount_claimed", "1000").await;
-    consumer.click("input[name=remedies][value=refund]").await;
-    consumer
-        .fill("#description", "预订的包间被临时取消，定金不退。")
-        .await;
+    consumer.fill_the_filing_form().await;
     let receipt = receipt_png();
     consumer.fill("#file", receipt.to_str().unwrap()).await;
     consumer.click("input[name=contact_consent]").await;
@@ -499,22 +555,19 @@ async fn a_dispute_goes_from_filing_to_rating_in_the_browser(app: TestApp) {
         !deadlines.contains("履行期限"),
         "no countdown once concluded: {deadlines}"
     );
-    consumer.click("input[name=rating][value='5']").await;
-    consumer.fill("#comment", "处理及时").await;
-    consumer.act("rate").await;
+    consumer.rate_five_stars().await;
     assert!(consumer.text("#actions").await.contains("5 ★"));
     consumer.screenshot("dispute-resolved").await;
-    let timeline = consumer.text("#timeline").await;
-    for step in [
-        "提交投诉",
-        "经营者首次响应",
-        "接受方案，达成和解",
-        "经营者已履行",
-        "消费者确认履行",
-        "消费者评价",
-    ] {
-        assert!(timeline.contains(step), "{step} in {timeline}");
-    }
+    consumer
+        .timeline_tells(&[
+            "提交投诉",
+            "经营者首次响应",
+            "接受方案，达成和解",
+            "经营者已履行",
+            "消费者确认履行",
+            "消费者评价",
+        ])
+        .await;
     consumer.goto("/my/disputes").await;
     assert!(consumer.body().await.contains("已解决"));
     consumer.screenshot("my-disputes").await;
@@ -634,4 +687,124 @@ async fn the_portal_speaks_english_on_request_and_keeps_the_choice(app: TestApp)
     assert_eq!(visitor.text("h1").await, "出错了");
     assert!(visitor.notice().await.contains("找不到"));
     visitor.close().await;
+}
+
+/// Asserts that `browser`'s page says nothing in Chinese but what people typed (`typed`).
+async fn in_english(browser: &Browser, place: &str, typed: &[&str]) {
+    let left = chinese_left(&browser.body().await, typed);
+    assert!(
+        left.is_empty(),
+        "{place}: Chinese of the portal's own: {left}"
+    );
+}
+
+/// The Chinese characters of `text` once what people typed and the businesses' names are taken
+/// out: an English page has none of its own.
+fn chinese_left(text: &str, typed: &[&str]) -> String {
+    let mut left = text.to_string();
+    for t in typed {
+        left = left.replace(t, "");
+    }
+    left.chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .collect()
+}
+
+/// Issue 16: the filing story of `a_dispute_goes_from_filing_to_rating_in_the_browser`, walked
+/// by a consumer and a merchant who chose English: every word the portal says is English.
+async fn a_dispute_is_filed_and_settled_in_english(app: TestApp) {
+    app.seed_demo().await;
+    let driver = driver().await;
+    let name = label(&app, "flow-en");
+    let consumer = Browser::open(&driver, &app, &format!("{name}-consumer"), 375, 900).await;
+    let merchant = Browser::open(&driver, &app, &format!("{name}-merchant"), 1280, 1000).await;
+    let business = "杭州西溪人家餐饮有限公司";
+    let mut written: Vec<String> = [
+        // The switch back names its language in it.
+        "中文",
+        business,
+        "西溪",
+        "包间预订",
+        "预订的包间被临时取消，定金不退。",
+        // People's names: the consumer's, and the owner's in the merchant's header.
+        "张先生",
+        "王芳",
+        "您好，已收到。",
+        "退还定金",
+        "已退款",
+        "处理及时",
+    ]
+    .map(String::from)
+    .to_vec();
+    // The region's reply templates, which the merchant may insert: texts its regulators wrote.
+    written.extend(crate::helpers::template_texts(
+        &app.xihu_reply_templates().await,
+    ));
+    let typed: Vec<&str> = written.iter().map(String::as_str).collect();
+
+    consumer.goto("/lang?to=en&next=/").await;
+    consumer.log_in("consumer@odr.demo").await;
+    consumer.goto("/units?q=%E8%A5%BF%E6%BA%AA").await;
+    in_english(&consumer, "directory", &typed).await;
+    consumer.follow("article.unit a.button").await;
+    in_english(&consumer, "filing form", &typed).await;
+    consumer.fill_the_filing_form().await;
+    consumer.click("input[name=contact_consent]").await;
+    consumer.screenshot("filing-form-en").await;
+    consumer
+        .follow("form[enctype='multipart/form-data'] button[type=submit]")
+        .await;
+    assert!(
+        consumer.notice().await.contains("Your dispute is filed"),
+        "{}",
+        consumer.body().await
+    );
+    assert_eq!(consumer.status().await, "Awaiting contact");
+    in_english(&consumer, "the filed dispute", &typed).await;
+    let dispute_path = consumer.path().await.split('?').next().unwrap().to_string();
+    consumer.screenshot("dispute-filed-en").await;
+
+    merchant.goto("/lang?to=en&next=/").await;
+    merchant.log_in("owner.xixi@odr.demo").await;
+    in_english(&merchant, "inbox", &typed).await;
+    merchant.screenshot("inbox-en").await;
+    merchant.goto(&dispute_path).await;
+    in_english(&merchant, "the merchant's dispute page", &typed).await;
+    merchant.fill("#fc-message", "您好，已收到。").await;
+    merchant.act("first_contact").await;
+    assert_eq!(merchant.status().await, "Negotiating");
+    merchant.fill("#amount", "1000").await;
+    merchant.fill("#terms", "退还定金").await;
+    merchant.act("make_offer").await;
+    assert!(merchant.text("#offers").await.contains("¥1,000.00"));
+    in_english(&merchant, "an offer made", &typed).await;
+    merchant.screenshot("dispute-offer-en").await;
+
+    consumer.goto(&dispute_path).await;
+    in_english(&consumer, "an offer to accept", &typed).await;
+    consumer.act("accept_offer").await;
+    assert_eq!(consumer.status().await, "Settled");
+    merchant.goto(&dispute_path).await;
+    merchant.fill("#note", "已退款").await;
+    merchant.act("mark_fulfilled").await;
+    consumer.goto(&dispute_path).await;
+    consumer.act("confirm_fulfilment").await;
+    assert_eq!(consumer.status().await, "Resolved");
+    consumer.rate_five_stars().await;
+    in_english(&consumer, "the resolved dispute", &typed).await;
+    consumer.screenshot("dispute-resolved-en").await;
+    consumer
+        .timeline_tells(&[
+            "Dispute filed",
+            "First contact",
+            "Offer accepted",
+            "Marked fulfilled",
+            "Fulfilment confirmed",
+            "Rated",
+        ])
+        .await;
+    consumer.goto("/my/disputes").await;
+    in_english(&consumer, "my disputes", &typed).await;
+    consumer.close().await;
+    merchant.close().await;
 }

@@ -673,6 +673,14 @@ impl TestApp {
             .body
     }
 
+    /// The reply templates Xihu's regulators see (the demo's are the city's).
+    pub async fn xihu_reply_templates(&self) -> Value {
+        let regulator = self.demo_token("reg.xihu@odr.demo").await;
+        self.get("/api/v1/reply-templates", Some(&regulator))
+            .await
+            .body
+    }
+
     /// The id of the ODR unit of a demo owner.
     pub async fn unit_of(&self, owner_token: &str) -> String {
         self.business_of(owner_token).await["unit"]["id"]
@@ -759,3 +767,18 @@ pub const REGULATOR_PAGES: [&str; 12] = [
     "/reply-templates",
     "/audit",
 ];
+
+/// What reply templates `templates` say, as pages show them: each body, its excerpt (the first
+/// 40 characters) and its title. Regulators wrote them: data, in their language on every page.
+pub fn template_texts(templates: &Value) -> Vec<String> {
+    (templates.as_array().unwrap().iter())
+        .flat_map(|t| {
+            let body = t["body"].as_str().unwrap();
+            [
+                body.to_string(),
+                body.chars().take(40).collect(),
+                t["title"].as_str().unwrap().to_string(),
+            ]
+        })
+        .collect()
+}

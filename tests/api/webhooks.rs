@@ -114,6 +114,7 @@ both_backends!(
     two_workers_send_each_delivery_once_in_order,
     only_the_businesss_owners_see_and_change_its_webhooks,
     an_owner_works_with_webhooks_in_the_portal,
+    a_due_date_coming_and_an_escalation_reach_the_endpoint,
 );
 
 async fn a_disputes_events_reach_the_endpoint_signed_in_order_without_personal_data(app: TestApp) {
@@ -829,4 +830,58 @@ async fn an_owner_works_with_webhooks_in_the_portal(app: TestApp) {
     assert!(!inbox.html.contains("/unit/webhooks"));
     assert_eq!(handler.get("/unit/webhooks").await.status, 403);
     assert!(owner.get("/inbox").await.html.contains("/unit/webhooks"));
+}
+
+/// Issue 16 item 6: the events no party's action raises, a due date coming (from the sweep's
+/// reminder) and the escalation, are delivered too.
+async fn a_due_date_coming_and_an_escalation_reach_the_endpoint(app: TestApp) {
+    app.seed_demo().await;
+    let (owner, hooks) = owner_and_hooks(&app).await;
+    let server = receiver(200).await;
+    let (_, secret) = register(&app, &owner, &hooks, &server, &["due_soon", "escalated"]).await;
+    let filed = app
+        .file_demo_dispute(OWNER, "包间预订被临时取消，定金不退，要求退还定金。")
+        .await;
+    let dispute = filed["id"].as_str().unwrap().to_string();
+    act(
+        &app,
+        &owner,
+        &dispute,
+        json!({"action": "first_contact", "message": "您好，已收到，正在核实。"}),
+    )
+    .await;
+    // Half a day at a time until the reminder a working day before the settlement's due date.
+    let mut reminded = 0;
+    for _ in 0..40 {
+        app.advance(Duration::hours(12));
+        reminded += app.sweep().await.reminders_sent;
+        if reminded > 0 {
+            break;
+        }
+    }
+    assert_eq!(reminded, 1);
+    app.run_pending_jobs().await;
+    let bodies = received(&app, &server, &secret).await;
+    assert_eq!(types(&bodies), ["due_soon"]);
+    assert_eq!(bodies[0]["data"]["dispute_id"], dispute.as_str());
+    assert_eq!(bodies[0]["data"]["detail"]["deadline"], "settlement");
+    assert_eq!(bodies[0]["data"]["status"], "negotiating");
+
+    // The consumer asks for 12315: the dispute escalates, and the endpoint hears it.
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    act(
+        &app,
+        &consumer,
+        &dispute,
+        json!({"action": "request_escalation", "reason": "商家一直未给出方案"}),
+    )
+    .await;
+    app.run_pending_jobs().await;
+    let bodies = received(&app, &server, &secret).await;
+    assert_eq!(types(&bodies), ["due_soon", "escalated"]);
+    assert_eq!(bodies[1]["data"]["status"], "escalated");
+    assert!(
+        !bodies[1].to_string().contains("商家一直未给出方案"),
+        "no free text"
+    );
 }

@@ -178,7 +178,8 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         )
         .await;
     app.run_pending_jobs().await;
-    app.pending_application("330106", 9, "apply@example.cn")
+    let (_, _, applied) = app
+        .pending_application("330106", 9, "apply@example.cn")
         .await;
     // Xihu's officer follows both; the open one's unit was urged, and the officer called the
     // consumer of the escalated one back. What the officer wrote stays as written.
@@ -240,24 +241,8 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
     ];
     let dispute_pages: Vec<String> = ids.iter().map(|id| format!("/disputes/{id}")).collect();
     // The region's reply templates: texts its regulators wrote, in Chinese on every page.
-    let templates = app
-        .get(
-            "/api/v1/reply-templates",
-            Some(&app.demo_token("reg.xihu@odr.demo").await),
-        )
-        .await
-        .body;
-    let mut written: Vec<String> = (templates.as_array().unwrap().iter())
-        .flat_map(|t| {
-            let body = t["body"].as_str().unwrap();
-            let excerpt: String = body.chars().take(40).collect();
-            [
-                t["title"].as_str().unwrap().to_string(),
-                body.to_string(),
-                excerpt,
-            ]
-        })
-        .collect();
+    let templates = app.xihu_reply_templates().await;
+    let mut written = crate::helpers::template_texts(&templates);
     written.extend(officer_wrote.iter().map(|t| t.to_string()));
     // A text message's text is what went to the phone, in its recipient's language: data.
     let texts = app
@@ -281,11 +266,19 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         .as_str()
         .unwrap()
         .to_string();
-    let public: Vec<String> = ["/", "/units", "/cases", "/warnings", "/help/figures"]
-        .iter()
-        .map(|p| p.to_string())
-        .chain([format!("/units/{unit}")])
-        .collect();
+    let public: Vec<String> = [
+        "/",
+        "/units",
+        "/cases",
+        "/warnings",
+        "/help/figures",
+        "/login",
+        "/register",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .chain([format!("/units/{unit}")])
+    .collect();
     let roles: Vec<(&str, Vec<String>)> = vec![
         ("", public),
         (
@@ -333,6 +326,9 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
                     "/inbox?status=all".to_string(),
                     "/reply-templates/new".to_string(),
                     template_page,
+                    format!("/approvals/{applied}"),
+                    "/reports/now/weekly".to_string(),
+                    "/reports/now/analysis".to_string(),
                 ])
                 .chain(dispute_pages.clone())
                 .collect(),
