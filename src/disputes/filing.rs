@@ -3,7 +3,7 @@
 //! staff's notices and emails, the texts, the counters and the alert rules
 //! (docs/architecture.md#filing-follow-up).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde_json::json;
 
@@ -206,6 +206,8 @@ pub fn file_dispute(
     input: &FilingInput,
     now: DateTime<Utc>,
 ) -> Result<Dispute, CaseError> {
+    // To the microsecond, as PostgreSQL keeps it: the dispute returned is the one read back.
+    let now = now.trunc_subsecs(6);
     let today = now.with_timezone(&Shanghai).date_naive();
     let (mut claim, _) = validate(input, ctx, today)?;
     let year = now.with_timezone(&Shanghai).format("%Y").to_string();

@@ -141,7 +141,7 @@ pub async fn list_archive_for(
 }
 
 /// An archived report as generated, as CSV or XLSX, in the language asked (archives made before
-/// 2026-12-07 hold both languages side by side and are downloaded as they are).
+/// 2026-12-06 hold both languages side by side and are downloaded as they are).
 #[utoipa::path(get, path = "/api/v1/reports/archive/{id}", tag = "metrics",
     params(("id" = String, Path, description = "The archived report"), ExportFormat),
     responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 403, body = crate::error::Problem),

@@ -64,7 +64,7 @@ impl Report {
 }
 
 /// An archived report's tables (docs/metrics.md#reports-and-exports): built from one
-/// snapshot in each language. Archives made before exports were in one language (2026-12-07)
+/// snapshot in each language. Archives made before exports were in one language (2026-12-06)
 /// hold one set of tables with both languages side by side.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]

@@ -452,8 +452,8 @@ where
 /// Makes the write transaction just opened on `conn` read one snapshot throughout, so that what
 /// it reads twice reads the same: PostgreSQL's repeatable read (the call must come before the
 /// transaction's first statement). SQLite's write transaction keeps other writers out already.
-/// A write that meets a row another transaction wrote since the snapshot then fails instead of
-/// waiting for it.
+/// A write that meets a row another transaction wrote since the snapshot waits for that
+/// transaction and then fails when it committed.
 pub fn one_snapshot(conn: &mut DbConn) -> Result<(), StoreError> {
     use diesel::RunQueryDsl;
     if let DbConn::Pg(pg) = conn {

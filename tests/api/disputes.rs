@@ -1142,7 +1142,33 @@ async fn idempotency_keys_store_no_personal_data_and_refuse_another_body(app: Te
             .json(&body)
             .send()
     };
-    assert_eq!(send(filing(&c.unit_id)).await.unwrap().status(), 201);
+    // A clock reading with nanoseconds, which PostgreSQL keeps to the microsecond: the answer,
+    // its replay and the dispute's page say the same moments.
+    app.clock
+        .set("2026-11-27T02:00:00.123456789Z".parse().unwrap());
+    let first = send(filing(&c.unit_id)).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let replayed: Value = send(filing(&c.unit_id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(replayed, first);
+    let page = app
+        .get(
+            &format!("/api/v1/disputes/{}", first["id"].as_str().unwrap()),
+            Some(&c.consumer),
+        )
+        .await;
+    assert_eq!(page.body["filed_at"], first["filed_at"]);
+    for deadline in ["first_contact", "settlement"] {
+        assert_eq!(
+            page.body["deadlines"][deadline]["due_at"],
+            first["deadlines"][deadline]["due_at"]
+        );
+    }
     let mut other = filing(&c.unit_id);
     other["purchase_date"] = json!("2026-11-19");
     let reused = send(other).await.unwrap();
@@ -1461,4 +1487,19 @@ async fn an_overseer_narrows_the_list_by_region_industry_and_business(app: TestA
     assert!(narrowed.html.contains("全部经营者"));
     let district = regulator.get("/inbox?status=all&region=330102").await;
     assert!(district.html.contains(hefang) && !district.html.contains(xixi));
+    // Narrowed to a business none of whose disputes is shown, the page still names it.
+    let hefang_id = (listed.body["items"].as_array().unwrap().iter())
+        .find(|d| d["business_name"] == hefang)
+        .map(|d| d["business_id"].as_str().unwrap().to_string())
+        .unwrap();
+    let none = regulator
+        .get(&format!(
+            "/inbox?status=all&region=330106&business={hefang_id}"
+        ))
+        .await;
+    assert!(
+        none.html.contains(&format!("经营者 · {hefang}")),
+        "{}",
+        none.html
+    );
 }

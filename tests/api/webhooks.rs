@@ -832,8 +832,8 @@ async fn an_owner_works_with_webhooks_in_the_portal(app: TestApp) {
     assert!(owner.get("/inbox").await.html.contains("/unit/webhooks"));
 }
 
-/// Issue 16 item 6: the events no party's action raises, a due date coming (from the sweep's
-/// reminder) and the escalation, are delivered too.
+/// Issue 16 item 6: a due date coming (raised by the sweep's reminder, not by a party) and the
+/// escalation are delivered too.
 async fn a_due_date_coming_and_an_escalation_reach_the_endpoint(app: TestApp) {
     app.seed_demo().await;
     let (owner, hooks) = owner_and_hooks(&app).await;

@@ -618,8 +618,8 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
     list.forms.push(
         list.form("/admin/policies", "add-a-policy", "secondary")
             .field("version", list.s("version-2"), true)
-            .optional_choice("region_code", list.s("filter-region"), region_options)
-            .optional_choice("industry_code", list.s("filter-industry"), industry_options)
+            .choice("region_code", list.s("filter-region"), region_options)
+            .choice("industry_code", list.s("industry-2"), industry_options)
             .field("effective_from", list.s("effective-from-yyyy-mm-dd"), true)
             .field(
                 "first_contact_days",

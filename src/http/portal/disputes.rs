@@ -197,11 +197,25 @@ async fn list_page(
             .map(|i| (i.code.clone(), l.name(&i.name_zh, &i.name_en).to_string()))
             .collect();
     }
-    let business_filter = query.business.as_ref().map(|id| {
-        (page.items.iter())
-            .find(|i| &i.business_id == id)
-            .map_or_else(|| id.clone(), |i| i.business_name.clone())
-    });
+    // The business narrowed to, by its name: from the list, else (none of its disputes shown
+    // here) from the directory's record; several ids show as given.
+    let business_filter = match query.business.clone() {
+        None => None,
+        Some(id) => match page.items.iter().find(|i| i.business_id == id) {
+            Some(item) => Some(item.business_name.clone()),
+            None => {
+                let found = (s.state.db)
+                    .run({
+                        let id = id.clone();
+                        move |conn| crate::store::businesses::find_business(conn, &id)
+                    })
+                    .await
+                    .map_err(ApiError::from)
+                    .or_page(&s)?;
+                Some(found.map_or(id, |business| business.name))
+            }
+        },
+    };
     let page = ListPage {
         f: s.frame().titled(title),
         items: page.items,

@@ -223,32 +223,17 @@ impl RowForm {
         self
     }
 
-    /// The form with a choice that may be left at its first option, whose value is empty.
-    pub fn optional_choice(
-        self,
-        name: &'static str,
-        label: String,
-        options: Vec<(String, String)>,
-    ) -> Self {
-        self.select(name, label, options, false)
-    }
-
-    /// The form with a choice.
-    pub fn choice(self, name: &'static str, label: String, options: Vec<(String, String)>) -> Self {
-        self.select(name, label, options, true)
-    }
-
-    fn select(
+    /// The form with a choice (its first option may be an empty value: none chosen).
+    pub fn choice(
         mut self,
         name: &'static str,
         label: String,
         options: Vec<(String, String)>,
-        required: bool,
     ) -> Self {
         self.inputs.push(Input {
             name,
             label,
-            required,
+            required: true,
             options,
             value: String::new(),
         });

@@ -111,6 +111,7 @@ escalation_reason-fulfilment_due_date_passed = The fulfilment due date passed
 
 ## field_error
 field_error-required = Required.
+field_error-invalid_version = 3–60 characters: letters, digits, - _ .
 field_error-scope_required = Choose a region, an industry or both (the national default is set in the configuration).
 field_error-invalid_length = The length is not allowed.
 field_error-invalid_email = Not a valid email address.

@@ -510,7 +510,6 @@ nav-region-disputes = Disputes in my region
 filter-region = Region
 every-region = Every region
 every-region-nationwide = Nationwide (every region)
-filter-industry = Industry
 every-industry = Every industry
 every-business = Every business
 only-this-business = Only this business's disputes

@@ -111,6 +111,7 @@ escalation_reason-fulfilment_due_date_passed = 履行期限已过
 
 ## field_error
 field_error-required = 必填。
+field_error-invalid_version = 3–60 个字符：字母、数字、- _ .
 field_error-scope_required = 请选择地区或行业，或两者都选（全国默认时限在配置文件中设定）。
 field_error-invalid_length = 长度不符合要求。
 field_error-invalid_email = 邮箱格式不正确。

@@ -493,7 +493,6 @@ nav-region-disputes = 辖区纠纷
 filter-region = 辖区
 every-region = 全部辖区
 every-region-nationwide = 全国（不限地区）
-filter-industry = 行业
 every-industry = 全部行业
 every-business = 全部经营者
 only-this-business = 只看该经营者的纠纷
