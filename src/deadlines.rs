@@ -320,15 +320,22 @@ pub fn scoped_policy(row: &PolicyRow) -> Result<ScopedPolicy, StoreError> {
 /// The policy in force on `on` for a dispute in `region` and `industry`, with the JSON a
 /// dispute filed under it keeps: a stored policy's body as stored (with any limit a later
 /// release added, docs/deadlines.md#stored-policies), or the national one written out.
+///
+/// `stored` holds the stored policies as this node last read them, and `count` says how many
+/// are stored now when the caller read that in the same statement as something else (the
+/// filing's unit): then they are read again only when the number changed
+/// ([`PolicyCache`]); without it they are read now.
 pub fn resolve_policy(
     conn: &mut DbConn,
     national: &DeadlinePolicy,
+    stored: &PolicyCache,
+    count: Option<i64>,
     region: &str,
     industry: &str,
     on: NaiveDate,
 ) -> Result<(DeadlinePolicy, String), StoreError> {
     let region = RegionCode::parse(region).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let stored = stored_policies(conn)?;
+    let stored = stored.current(conn, count)?;
     Ok(match scoped_in_force(&stored, &region, industry, on) {
         Some(scoped) => (scoped.policy.clone(), scoped.body.clone()),
         None => (
@@ -336,6 +343,40 @@ pub fn resolve_policy(
             serde_json::to_string(national).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         ),
     })
+}
+
+/// The stored policies as a node last read them. Policies are only ever added, never changed or
+/// removed (docs/deadlines.md#policies), so the number stored tells whether the list a node holds
+/// is current: a filing reads that number in the statement that reads its unit
+/// (`store::disputes::unit_for_filing`) and the list again only when it differs, a round trip
+/// less for every filing (docs/architecture.md#statements-per-write). Cheap to clone; clones
+/// share what they hold.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyCache {
+    held: Arc<RwLock<Arc<Vec<ScopedPolicy>>>>,
+}
+
+impl PolicyCache {
+    /// The stored policies: those held when `count` of them are stored, else read now (and held
+    /// when `count` was given).
+    fn current(
+        &self,
+        conn: &mut DbConn,
+        count: Option<i64>,
+    ) -> Result<Arc<Vec<ScopedPolicy>>, StoreError> {
+        let poisoned = || StoreError::Unavailable("the policy cache's lock was poisoned".into());
+        if let Some(count) = count {
+            let held = self.held.read().map_err(|_| poisoned())?.clone();
+            if i64::try_from(held.len()) == Ok(count) {
+                return Ok(held);
+            }
+        }
+        let fresh = Arc::new(stored_policies(conn)?);
+        if count.is_some() {
+            *self.held.write().map_err(|_| poisoned())? = fresh.clone();
+        }
+        Ok(fresh)
+    }
 }
 
 /// Every stored policy with its scope (see [`policy_in_force`] for choosing among them).

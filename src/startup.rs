@@ -85,6 +85,7 @@ pub async fn build_state(settings: Settings, clock: SharedClock) -> anyhow::Resu
         hasher: crate::security::passwords::Hasher::new(hashes),
         limits: crate::security::limits::AddressLimits::new(&settings.security),
         reference: crate::store::reference::ReferenceCache::default(),
+        policies: crate::deadlines::PolicyCache::default(),
         calendars,
         files,
         db,

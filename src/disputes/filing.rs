@@ -21,8 +21,8 @@ use crate::store::alerts::mark_followed_up;
 use crate::store::businesses::Business;
 use crate::store::case_file::disputes_with_parties;
 use crate::store::disputes::{
-    Claim, Dispute, DisputeWithParties, append_event, find_open_duplicate, insert_dispute,
-    purchase_key, unit_for_filing,
+    Claim, Dispute, DisputeWithParties, FilingUnit, append_event, find_open_duplicate,
+    insert_dispute, purchase_key, unit_for_filing,
 };
 use crate::store::users::{User, list_staff};
 use crate::store::{DbConn, StoreError, new_id, to_db_time};
@@ -211,7 +211,13 @@ pub fn file_dispute(
     let today = now.with_timezone(&Shanghai).date_naive();
     let (mut claim, _) = validate(input, ctx, today)?;
     let year = now.with_timezone(&Shanghai).format("%Y").to_string();
-    let (unit, business, sequence) = unit_for_filing(conn, &input.unit_id, &year)?
+    let FilingUnit {
+        unit,
+        business,
+        sequence,
+        policies,
+        webhook_endpoints,
+    } = unit_for_filing(conn, &input.unit_id, &year)?
         .ok_or_else(|| CaseError::invalid("unit_id", "unknown_unit", "no such ODR unit"))?;
     let unit_status: UnitStatus = unit.status.parse().map_err(StoreError::from)?;
     if !accepts_disputes(unit_status) {
@@ -240,6 +246,8 @@ pub fn file_dispute(
     let (policy, policy_json) = crate::deadlines::resolve_policy(
         conn,
         &ctx.policy,
+        &ctx.policies,
+        policies,
         &business.region_code,
         &business.industry_code,
         today,
@@ -253,6 +261,9 @@ pub fn file_dispute(
     // purchase's key is unique, so of two filings at once one gets in and the other finds it.
     if !insert_dispute(conn, &dispute, &claim)? {
         return Err(duplicate(conn)?);
+    }
+    if webhook_endpoints == Some(0) {
+        crate::store::webhooks::none_to_tell(conn, &id);
     }
     append_event(
         conn,

@@ -37,6 +37,8 @@ pub struct CaseContext {
     /// The national default; filing picks the policy in force for the unit's region and
     /// industry (see [`crate::deadlines::resolve_policy`]).
     pub policy: DeadlinePolicy,
+    /// The stored policies as this node last read them.
+    pub policies: crate::deadlines::PolicyCache,
     pub pii: crate::security::pii::PiiCipher,
     /// Signs the evidence links inside escalation packets.
     pub tokens: crate::security::tokens::TokenKeys,

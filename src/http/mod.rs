@@ -70,6 +70,8 @@ pub struct AppState {
     pub limits: crate::security::limits::AddressLimits,
     /// Regions, industries and associations, reloaded when they change.
     pub reference: crate::store::reference::ReferenceCache,
+    /// The stored deadline policies, read again when their number changes.
+    pub policies: crate::deadlines::PolicyCache,
     /// Evidence files: a folder or S3-compatible object storage (`storage.backend`).
     pub files: crate::files::FileStore,
     /// Makes the text messages of events (`sms.provider`).
@@ -98,6 +100,7 @@ impl AppState {
         crate::disputes::CaseContext {
             calendar: self.calendars.current(),
             policy: self.settings.deadlines.clone(),
+            policies: self.policies.clone(),
             pii: self.pii.clone(),
             tokens: self.tokens.clone(),
             escalation: self.settings.escalation.clone(),

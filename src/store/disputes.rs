@@ -93,36 +93,84 @@ diesel::define_sql_function! {
     fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
 }
 
+/// What a filing reads of its unit, in one statement on PostgreSQL.
+#[derive(Debug)]
+pub struct FilingUnit {
+    pub unit: OdrUnit,
+    pub business: Business,
+    /// The sequence part of the new dispute's case number.
+    pub sequence: i64,
+    /// How many deadline policies are stored (`crate::deadlines::PolicyCache`): PostgreSQL only.
+    pub policies: Option<i64>,
+    /// How many endpoints the business has for its webhooks (`super::webhooks::fan_out`):
+    /// PostgreSQL only.
+    pub webhook_endpoints: Option<i64>,
+}
+
 /// Unit `unit_id` with its business, as a filing against it reads them, and the sequence part
 /// of the new dispute's case number: that of scope `case:{year}:{region}` with the business's
 /// region.
 ///
-/// The one backend-specific query here: PostgreSQL takes the number from a sequence, in the
-/// statement that reads the unit (one round trip less for every filing), because a counter row
-/// would serialise concurrent filings on its lock until each commit; numbers then run across
-/// scopes with gaps (a refused filing uses one too). SQLite writes one transaction at a time, so
-/// a counter row per scope costs nothing there and numbers run without gaps.
+/// The one backend-specific query here. PostgreSQL takes the number from a sequence, in the
+/// statement that reads the unit, with the number of stored policies and of the business's
+/// webhook endpoints: three round trips less for every filing
+/// (docs/architecture.md#statements-per-write). A counter row would serialise concurrent
+/// filings on its lock until each commit; numbers then run across scopes with gaps (a refused
+/// filing uses one too). SQLite writes one transaction at a time, so a counter row per scope
+/// costs nothing there and numbers run without gaps; its statements are calls inside the
+/// process, so the policies and endpoints are read where they are needed.
 pub fn unit_for_filing(
     conn: &mut DbConn,
     unit_id: &str,
     year: &str,
-) -> Result<Option<(OdrUnit, Business, i64)>, StoreError> {
+) -> Result<Option<FilingUnit>, StoreError> {
+    use super::schema::{deadline_policies, webhook_endpoints};
     let found = match conn {
-        DbConn::Pg(pg) => odr_units::table
-            .inner_join(businesses::table)
-            .filter(odr_units::id.eq(unit_id))
-            .select((
-                OdrUnit::as_select(),
-                Business::as_select(),
-                nextval("case_number_seq"),
-            ))
-            .first(pg)
-            .optional()?,
+        DbConn::Pg(pg) => {
+            // The unit again, by another name: diesel checks a subquery's columns against the
+            // outer query's tables.
+            let again = diesel::alias!(odr_units as filing_unit);
+            let unit_business = again
+                .filter(again.field(odr_units::id).eq(unit_id))
+                .select(again.field(odr_units::business_id));
+            let endpoints = webhook_endpoints::table
+                .filter(webhook_endpoints::business_id.eq_any(unit_business))
+                .filter(webhook_endpoints::deleted_at.is_null())
+                .count()
+                .single_value();
+            odr_units::table
+                .inner_join(businesses::table)
+                .filter(odr_units::id.eq(unit_id))
+                .select((
+                    OdrUnit::as_select(),
+                    Business::as_select(),
+                    nextval("case_number_seq"),
+                    deadline_policies::table.count().single_value(),
+                    endpoints,
+                ))
+                .first::<(OdrUnit, Business, i64, Option<i64>, Option<i64>)>(pg)
+                .optional()?
+                .map(
+                    |(unit, business, sequence, policies, webhook_endpoints)| FilingUnit {
+                        unit,
+                        business,
+                        sequence,
+                        policies: Some(policies.unwrap_or(0)),
+                        webhook_endpoints: Some(webhook_endpoints.unwrap_or(0)),
+                    },
+                )
+        }
         DbConn::Sqlite(_) => match super::units::find_unit(conn, unit_id)? {
             Some((unit, business)) => {
                 let scope = format!("case:{year}:{}", business.region_code);
                 let sequence = next_counter(conn, &scope)?;
-                Some((unit, business, sequence))
+                Some(FilingUnit {
+                    unit,
+                    business,
+                    sequence,
+                    policies: None,
+                    webhook_endpoints: None,
+                })
             }
             None => None,
         },

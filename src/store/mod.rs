@@ -44,6 +44,28 @@ macro_rules! insert_rows {
     };
 }
 
+/// [`insert_rows!`] for a slice of rows, in a statement each backend keeps prepared for the
+/// next time when there are at most four: diesel prepares a statement of a fixed number of rows
+/// once per connection, but one of a slice's rows anew each time, so PostgreSQL would parse and
+/// plan the timeline entry, the audit entry and the job of every filing again
+/// (docs/architecture.md#statements-per-write). More rows go in one statement made each time.
+macro_rules! insert_slice {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let rows = $rows;
+        if let [one] = rows {
+            insert_rows!($conn, $table, one)
+        } else if let Ok(two) = <&[_; 2]>::try_from(rows) {
+            insert_rows!($conn, $table, two)
+        } else if let Ok(three) = <&[_; 3]>::try_from(rows) {
+            insert_rows!($conn, $table, three)
+        } else if let Ok(four) = <&[_; 4]>::try_from(rows) {
+            insert_rows!($conn, $table, four)
+        } else {
+            insert_rows!($conn, $table, rows)
+        }
+    }};
+}
+
 pub mod alerts;
 pub mod audit;
 pub mod bulk;

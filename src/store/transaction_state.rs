@@ -219,7 +219,7 @@ macro_rules! deferred_row {
                 &mut gathered.$field
             }
             fn insert(conn: &mut DbConn, rows: &[Self]) -> Result<(), StoreError> {
-                insert_rows!(conn, $table, rows)?;
+                insert_slice!(conn, $table, rows)?;
                 Ok(())
             }
         }
@@ -258,13 +258,7 @@ fn remembered_at<T: Clone + 'static>(
     key: &str,
     read: impl FnOnce() -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let known = with_gathered(conn, |g| {
-        g.reads
-            .get(&(what, key.to_string()))
-            .and_then(|value| value.downcast_ref::<T>())
-            .cloned()
-    });
-    match known {
+    match recall_at::<T>(conn, what, key) {
         Some(Some(value)) => Ok(value),
         Some(None) => {
             let value = read()?;
@@ -276,6 +270,26 @@ fn remembered_at<T: Clone + 'static>(
         }
         None => read(),
     }
+}
+
+/// What the write transaction open on `conn` remembers for (`what`, `key`), without reading it
+/// when it does not.
+pub(crate) fn recall<T: Clone + 'static>(
+    conn: &DbConn,
+    what: &'static str,
+    key: &str,
+) -> Option<T> {
+    recall_at(address(conn), what, key).flatten()
+}
+
+/// None when no write transaction is open on connection `conn`, else what it remembers.
+fn recall_at<T: Clone + 'static>(conn: usize, what: &'static str, key: &str) -> Option<Option<T>> {
+    with_gathered(conn, |g| {
+        g.reads
+            .get(&(what, key.to_string()))
+            .and_then(|value| value.downcast_ref::<T>())
+            .cloned()
+    })
 }
 
 /// Remembers `value` for (`what`, `key`) in the write transaction open on `conn`, as though

@@ -195,6 +195,10 @@ async fn importing_a_year_recomputes_provisional_due_dates(app: TestApp) {
 
 async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app: TestApp) {
     app.seed_demo().await;
+    // A second node files before any policy is added, and so holds the policies as they were.
+    let other = app.second_node().await;
+    let first = file_with(&other, "owner.hefang@odr.demo", "2026-11-19").await;
+    assert_eq!(first["deadlines"]["policy_version"], "cn-national-2026-01");
     let admin = app.demo_token("admin@odr.demo").await;
     let policies = "/api/v1/admin/deadline-policies";
     let regulator = app.demo_token("reg.xihu@odr.demo").await;
@@ -293,9 +297,10 @@ async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app:
         "2026-12-11T15:59:59Z"
     );
     // Saturday 28 November: seven plain days in Xihu; elsewhere the national default;
-    // car dealers anywhere have their industry's 15 working days, Xihu's being deeper.
+    // car dealers anywhere have their industry's 15 working days, Xihu's being deeper. Filed
+    // through a second node, which read the policies before the two above were added.
     app.advance(chrono::Duration::days(1));
-    let xihu = file_with(&app, "owner.xixi@odr.demo", "2026-11-21").await;
+    let xihu = file_with(&other, "owner.xixi@odr.demo", "2026-11-21").await;
     assert_eq!(xihu["deadlines"]["policy_version"], "xihu-2026-12");
     assert_eq!(
         xihu["deadlines"]["settlement"]["due_at"],
@@ -313,8 +318,8 @@ async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app:
         shangcheng["deadlines"]["policy_version"],
         "cn-national-2026-01"
     );
-    // A limit a later release wrote into the cars policy (a node of the next release during
-    // a rolling deploy): this release files under the policy and the dispute keeps the limit.
+    // A cars policy with a limit only a later release knows, stored by a node of that release
+    // during a rolling deploy: this release files under it and the dispute keeps the limit.
     app.with_conn(|conn| {
         use diesel::prelude::*;
         use odr::store::schema::deadline_policies::dsl::*;
@@ -323,15 +328,26 @@ async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app:
             .select(body)
             .first(conn)
             .unwrap();
-        let later = stored.replacen('{', r#"{"grace_hours":4,"#, 1);
-        diesel::update(deadline_policies.find("cars-2026"))
-            .set(body.eq(later))
+        diesel::insert_into(deadline_policies)
+            .values((
+                version.eq("cars-2026-next"),
+                industry_code.eq("motor_vehicles"),
+                effective_from.eq(chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()),
+                body.eq(stored
+                    .replacen('{', r#"{"grace_hours":4,"#, 1)
+                    .replace(r#""cars-2026""#, r#""cars-2026-next""#)),
+                note.eq("汽车行业，下一版本"),
+                created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
             .execute(conn)
             .unwrap();
     })
     .await;
     let qiantang_cars = file_with(&app, "owner.fengda@odr.demo", "2026-11-21").await;
-    assert_eq!(qiantang_cars["deadlines"]["policy_version"], "cars-2026");
+    assert_eq!(
+        qiantang_cars["deadlines"]["policy_version"],
+        "cars-2026-next"
+    );
     let cars = qiantang_cars["id"].as_str().unwrap().to_string();
     let kept: String = app
         .with_conn(move |conn| {
