@@ -248,17 +248,31 @@ pub fn insert_dispute(
         claim.purchase_date,
         &claim.item_name,
     );
-    diesel::insert_into(disputes::table)
-        .values(dispute)
-        .execute(conn)?;
-    diesel::insert_into(dispute_claims::table)
-        .values(claim)
-        .execute(conn)?;
     let purchase = (
         open_purchases::purchase_key.eq(key),
         open_purchases::dispute_id.eq(&dispute.id),
     );
-    if insert_unless_taken!(conn, open_purchases::table, purchase)? == 1 {
+    let taken = match conn {
+        // One round trip (docs/architecture.md#statements-per-write).
+        DbConn::Pg(pg) => super::together::Together {
+            first: diesel::insert_into(disputes::table).values(dispute),
+            second: diesel::insert_into(dispute_claims::table).values(claim),
+            last: diesel::insert_into(open_purchases::table)
+                .values(purchase)
+                .on_conflict_do_nothing(),
+        }
+        .execute(pg)?,
+        DbConn::Sqlite(_) => {
+            diesel::insert_into(disputes::table)
+                .values(dispute)
+                .execute(conn)?;
+            diesel::insert_into(dispute_claims::table)
+                .values(claim)
+                .execute(conn)?;
+            insert_unless_taken!(conn, open_purchases::table, purchase)?
+        }
+    };
+    if taken == 1 {
         return Ok(true);
     }
     diesel::delete(dispute_claims::table.find(&dispute.id)).execute(conn)?;

@@ -92,6 +92,7 @@ pub mod retention;
 pub mod schema;
 pub mod sms;
 pub mod timers;
+pub mod together;
 pub(crate) mod transaction_state;
 pub mod units;
 pub mod users;
