@@ -266,7 +266,7 @@ pub fn export_own_data(
                 first_contact_overdue_at: None,
                 overdue_at: None,
                 business_ids: Vec::new(),
-                region_codes: Vec::new(),
+                region_prefixes: Vec::new(),
                 industry_codes: Vec::new(),
                 sort: DisputeSort::Filed,
                 after: after.clone(),

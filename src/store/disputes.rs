@@ -93,6 +93,16 @@ diesel::define_sql_function! {
     fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
 }
 
+diesel::define_sql_function! {
+    /// SQL `substr`, the `length` characters from `start` (1 is the first): the same on both
+    /// backends.
+    fn substr(
+        text: diesel::sql_types::Text,
+        start: diesel::sql_types::Integer,
+        length: diesel::sql_types::Integer,
+    ) -> diesel::sql_types::Text;
+}
+
 /// What a filing reads of its unit, in one statement on PostgreSQL.
 #[derive(Debug)]
 pub struct FilingUnit {
@@ -679,8 +689,9 @@ pub struct DisputeFilter {
     pub overdue_at: Option<DateTime<Utc>>,
     /// Only disputes with these businesses (none: every business of the scope).
     pub business_ids: Vec<String>,
-    /// Only disputes in these regions, by their full (county) codes (none: the whole scope).
-    pub region_codes: Vec<String>,
+    /// Only disputes in these regions, by the code prefix each shares with everything inside
+    /// it: a province's 2 digits, a city's 4, a district's 6 (none: the whole scope).
+    pub region_prefixes: Vec<String>,
     /// Only disputes of businesses of these industries (none: every industry).
     pub industry_codes: Vec<String>,
     pub sort: DisputeSort,
@@ -791,8 +802,19 @@ pub fn list_disputes(
     if !filter.business_ids.is_empty() {
         query = query.filter(disputes::business_id.eq_any(filter.business_ids.clone()));
     }
-    if !filter.region_codes.is_empty() {
-        query = query.filter(disputes::region_code.eq_any(filter.region_codes.clone()));
+    if !filter.region_prefixes.is_empty() {
+        let of_length = |n: usize| -> Vec<String> {
+            (filter.region_prefixes.iter())
+                .filter(|prefix| prefix.len() == n)
+                .cloned()
+                .collect()
+        };
+        query = query.filter(
+            substr(disputes::region_code, 1, 2)
+                .eq_any(of_length(2))
+                .or(substr(disputes::region_code, 1, 4).eq_any(of_length(4)))
+                .or(disputes::region_code.eq_any(of_length(6))),
+        );
     }
     if !filter.industry_codes.is_empty() {
         query = query.filter(disputes::industry_code.eq_any(filter.industry_codes.clone()));

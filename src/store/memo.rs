@@ -233,7 +233,7 @@ mod tests {
             first_contact_overdue_at: None,
             overdue_at: None,
             business_ids: Vec::new(),
-            region_codes: Vec::new(),
+            region_prefixes: Vec::new(),
             industry_codes: Vec::new(),
             sort: DisputeSort::Due,
             after: None,

@@ -2,6 +2,7 @@
 //! industry.
 
 use chrono::{DateTime, Utc};
+use odr::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -320,7 +321,8 @@ async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app:
     );
     // A cars policy with a limit only a later release knows, stored by a node of that release
     // during a rolling deploy: this release files under it and the dispute keeps the limit.
-    app.with_conn(|conn| {
+    let now = app.clock.now().naive_utc();
+    app.with_conn(move |conn| {
         use diesel::prelude::*;
         use odr::store::schema::deadline_policies::dsl::*;
         let stored: String = deadline_policies
@@ -337,7 +339,7 @@ async fn a_district_policy_in_calendar_days_applies_from_its_effective_date(app:
                     .replacen('{', r#"{"grace_hours":4,"#, 1)
                     .replace(r#""cars-2026""#, r#""cars-2026-next""#)),
                 note.eq("汽车行业，下一版本"),
-                created_at.eq(chrono::Utc::now().naive_utc()),
+                created_at.eq(now),
             ))
             .execute(conn)
             .unwrap();

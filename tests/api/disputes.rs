@@ -1418,6 +1418,11 @@ async fn an_overseer_narrows_the_list_by_region_industry_and_business(app: TestA
     let both = list("region=330106,330102").await;
     assert_eq!(both.len(), xihu.len() + shangcheng.len());
     assert_eq!(list("region=330100").await, everything);
+    // So does the province; a district with its city, or another city, adds nothing the
+    // regulator's scope does not hold.
+    assert_eq!(list("region=330000").await, everything);
+    assert_eq!(list("region=330106,330100").await, everything);
+    assert_eq!(list("region=330106,330200").await, xihu);
     // An industry, and one business.
     assert!(
         !list("industry=retail")

@@ -155,8 +155,8 @@ fn parse_query(
     );
     let regions = catalogue.map_or(&[][..], |c| &c.regions[..]);
     // A city or a province stands for every region inside it, retired ones included (older
-    // disputes keep them).
-    let region_codes: Vec<String> = several(
+    // disputes keep them): the code prefix they share.
+    let region_prefixes: Vec<String> = several(
         &mut e,
         "region",
         "unknown_region",
@@ -164,16 +164,10 @@ fn parse_query(
         query.region.as_deref(),
         |code| {
             let known = regions.iter().any(|r| r.code == code);
-            known.then(|| RegionCode::parse(code).ok()).flatten()
+            let region = known.then(|| RegionCode::parse(code).ok()).flatten();
+            region.map(|r| r.prefix().to_string())
         },
-    )
-    .iter()
-    .flat_map(|region| {
-        (regions.iter())
-            .filter(|r| r.code.starts_with(region.prefix()))
-            .map(|r| r.code.clone())
-    })
-    .collect();
+    );
     let industries = catalogue.map_or(&[][..], |c| &c.industries[..]);
     let industry_codes = several(
         &mut e,
@@ -259,7 +253,7 @@ fn parse_query(
         first_contact_overdue_at,
         overdue_at,
         business_ids,
-        region_codes,
+        region_prefixes,
         industry_codes,
         sort,
         after,

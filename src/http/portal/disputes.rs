@@ -124,17 +124,12 @@ impl ListPage {
         self.query.business.as_deref().unwrap_or_default()
     }
 
-    /// This list narrowed to one business's disputes.
+    /// This list narrowed to one business's disputes, or with every business again (`""`).
     fn business_href(&self, business_id: &str) -> String {
-        let mut parts = vec![format!("business={}", super::frame::encode(business_id))];
-        parts.extend((self.filters().into_iter()).filter(|f| !f.starts_with("business=")));
-        format!("?{}", parts.join("&"))
-    }
-
-    /// This list with every business again.
-    fn without_business_href(&self) -> String {
-        let parts: Vec<String> = (self.filters().into_iter())
-            .filter(|f| !f.starts_with("business="))
+        let narrowed = (!business_id.is_empty())
+            .then(|| format!("business={}", super::frame::encode(business_id)));
+        let parts: Vec<String> = (narrowed.into_iter())
+            .chain((self.filters().into_iter()).filter(|f| !f.starts_with("business=")))
             .collect();
         format!("?{}", parts.join("&"))
     }
@@ -172,11 +167,16 @@ async fn list_page(
     let auth = s.account()?;
     let consumer = auth.role() == Role::Consumer;
     let query = cleaned(query, consumer);
-    let page = handlers::list_for(&s.state, &auth, &query)
-        .await
-        .or_page(&s)?;
     let l = s.lang;
     let overseer = !consumer && auth.role() != Role::MerchantStaff;
+    // An overseer's list offers the region's names: read beside the list.
+    let listed = handlers::list_for(&s.state, &auth, &query);
+    let (page, names) = if overseer {
+        let (page, names) = Names::beside(&s, listed).await?;
+        (page, Some(names))
+    } else {
+        (listed.await.or_page(&s)?, None)
+    };
     // A regulator's list is the region's, and says so.
     let title = if auth.role() == Role::Regulator {
         "region-disputes"
@@ -186,8 +186,7 @@ async fn list_page(
     // An overseer narrows the list by region (those just inside theirs), industry and business
     // (by a business's name in the list).
     let (mut regions, mut industries) = (Vec::new(), Vec::new());
-    if overseer {
-        let names = Names::load(&s).await?;
+    if let Some(names) = names {
         let own = auth.actor.region.as_ref().map(|r| r.as_str().to_string());
         regions = (names.regions().iter())
             .filter(|r| r.retired_at.is_none() && own.is_some() && r.parent_code == own)
