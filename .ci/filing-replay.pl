@@ -34,12 +34,14 @@ for my $entry (@entries) {
     chomp $params;
     my %value;
     while ($params =~ /\$(\d+) = ('(?:[^']++|'')*'|NULL)/gs) { $value{$1} = $2 }
-    # The first value of each inserted row is its new id (every table but the claims and the
-    # purchase keys, whose first column is the dispute's id or the key).
-    if ($statement =~ /^INSERT INTO "(\w+)" \("id",/) {
+    # The first value of each inserted row is its new id, in a statement whose first insert has
+    # an id (also when the dispute, its claim and its purchase key go in one statement, with
+    # data-modifying WITHs: the claim's first value is the dispute's id, and the purchase's key
+    # is made unique too, as each filing's is).
+    if ($statement =~ /INSERT INTO "(\w+)" \("id",/) {
         while ($statement =~ /\(\$(\d+),/g) { $fresh{$value{$1}} = 1 if defined $value{$1} }
     }
-    if ($statement =~ /^INSERT INTO "disputes" \("id", "case_number"/) {
+    if ($statement =~ /INSERT INTO "disputes" \("id", "case_number"/) {
         $fresh{$value{2}} = 1;
     }
     $statement =~ s/\$(\d+)/defined $value{$1} ? $value{$1} : "\$$1"/ge;

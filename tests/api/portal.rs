@@ -1383,4 +1383,61 @@ async fn an_admin_chooses_a_policys_region_and_industry_by_name(app: TestApp) {
         }
     }
     assert!(admin.get("/admin/policies").await.html.contains("零售"));
+
+    // A district's policy: its province and city chosen above the form bring its districts
+    // into the form's region list, the city chosen.
+    let page = admin.get("/admin/policies?province=330000").await;
+    assert!(
+        page.html
+            .contains("<option value=\"330000\" selected>浙江省</option>"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("<option value=\"330100\">杭州市</option>")
+    );
+    assert!(
+        !page.html.contains("西湖区"),
+        "no district before a city is chosen"
+    );
+    let page = admin
+        .get("/admin/policies?province=330000&city=330100")
+        .await;
+    assert!(
+        page.html
+            .contains("<option value=\"330100\" selected>浙江省 · 杭州市</option>"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("<option value=\"330106\">浙江省 · 杭州市 · 西湖区</option>")
+    );
+    let done = admin
+        .post(
+            "/admin/policies",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", "xihu-catering-2027"),
+                ("region_code", "330106"),
+                ("industry_code", "catering"),
+                ("effective_from", "2027-01-01"),
+                ("settlement_days", "5"),
+                ("note", "西湖区餐饮行业的承诺"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let listed = admin.get("/admin/policies").await;
+    assert!(listed.html.contains("西湖区 · 餐饮服务"), "{}", listed.html);
+    // A municipality's districts hang under it directly: choosing it lists them.
+    let beijing = admin.get("/admin/policies?province=110000").await;
+    assert!(
+        beijing
+            .html
+            .contains("<option value=\"110101\">北京市 · 东城区</option>"),
+        "{}",
+        beijing.html
+    );
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::frame::{Fields, Frame, html};
 use super::labels;
 use super::public::Names;
+use super::regions::{RegionChoice, RegionChooser};
 use super::regulator::trend_charts;
 use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
@@ -54,7 +55,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/admin/policies")
-                .route(web::get().to(|s: Session| policies_page(s, None)))
+                .route(web::get().to(|s: Session, q: web::Query<RegionChoice>| {
+                    policies_page(s, None, q.into_inner())
+                }))
                 .route(web::post().to(create_policy)),
         );
 }
@@ -563,7 +566,13 @@ async fn import_calendar(
     }
 }
 
-async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
+/// The policies with the form that adds one; `choice` is the region chooser's (a district's
+/// policy: its province and city chosen first, docs/deadlines.md#policies).
+async fn policies_page(
+    s: Session,
+    error: Option<ApiError>,
+    choice: RegionChoice,
+) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let (rows, names) =
         Names::beside(&s, deadlines::list_deadline_policies_for(&s.state, &auth)).await?;
@@ -585,28 +594,61 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
             "note",
         ],
     );
-    list.intro = Some(list.s("the-national-default-comes-from"));
-    // A policy is scoped to a province or a city (the API also takes a district), and to an
-    // industry, each chosen by its name.
+    list.intro = Some(format!(
+        "{} {}",
+        list.s("the-national-default-comes-from"),
+        list.s("a-districts-policy-hint")
+    ));
+    // A policy is scoped to a province, a city or (once its province and city are chosen
+    // above the form) a district, and to an industry, each chosen by its name.
     let l = s.lang;
+    let chooser = RegionChooser::new(names.catalogue(), &choice, l);
+    let mut districts = list.form("/admin/policies", "list-its-districts", "secondary");
+    districts.get = true;
+    let every = (String::new(), list.s("all"));
+    let options = |choices: &[super::regions::Choice]| -> Vec<(String, String)> {
+        std::iter::once(every.clone())
+            .chain(choices.iter().map(|c| (c.code.clone(), c.name.clone())))
+            .collect()
+    };
+    let selected = |choices: &[super::regions::Choice]| {
+        (choices.iter())
+            .find(|c| c.selected)
+            .map(|c| c.code.clone())
+    };
+    districts = districts
+        .choice("province", list.s("province"), options(&chooser.provinces))
+        .chosen(selected(&chooser.provinces));
+    if !chooser.cities.is_empty() {
+        districts = districts
+            .choice("city", list.s("city-or-district"), options(&chooser.cities))
+            .chosen(selected(&chooser.cities));
+    }
+    list.forms.push(districts);
     let regions = names.regions();
-    let province_of = |code: &str| {
-        (regions.iter())
-            .find(|r| r.level == 1 && code.starts_with(&r.code[..2]))
-            .map(|r| l.name(&r.name_zh, &r.name_en).to_string())
+    let shown_region = |region: &crate::store::reference::Region| {
+        let mut chain: Vec<String> = std::iter::successors(Some(region), |r| {
+            (r.parent_code.as_deref())
+                .and_then(|p| crate::http::reference::find(names.catalogue(), p))
+        })
+        .map(|r| l.name(&r.name_zh, &r.name_en).to_string())
+        .collect();
+        chain.reverse();
+        chain.join(" · ")
     };
     let region_options = std::iter::once((String::new(), list.s("every-region-nationwide")))
         .chain(
             (regions.iter())
-                .filter(|r| r.level <= 2 && r.retired_at.is_none())
-                .map(|r| {
-                    let name = l.name(&r.name_zh, &r.name_en);
-                    let shown = match (r.level, province_of(&r.code)) {
-                        (2, Some(province)) => format!("{province} · {name}"),
-                        _ => name.to_string(),
-                    };
-                    (r.code.clone(), shown)
-                }),
+                .filter(|r| r.retired_at.is_none())
+                .filter(|r| {
+                    // The districts of the chosen city, or of a province whose counties have no
+                    // city (a municipality's districts).
+                    r.level <= 2
+                        || (chooser.cities.iter())
+                            .chain(&chooser.districts)
+                            .any(|c| c.code == r.code)
+                })
+                .map(|r| (r.code.clone(), shown_region(r))),
         )
         .collect();
     let industry_options = std::iter::once((String::new(), list.s("every-industry")))
@@ -619,6 +661,7 @@ async fn policies_page(s: Session, error: Option<ApiError>) -> Result<HttpRespon
         list.form("/admin/policies", "add-a-policy", "secondary")
             .field("version", list.s("version-2"), true)
             .choice("region_code", list.s("filter-region"), region_options)
+            .chosen(chooser.chosen.clone())
             .choice("industry_code", list.s("industry-2"), industry_options)
             .field("effective_from", list.s("effective-from-yyyy-mm-dd"), true)
             .field(
@@ -725,5 +768,8 @@ async fn create_policy(s: Session, form: web::Form<PolicyForm>) -> Result<HttpRe
             .map(|_| ()),
         Err(error) => Err(error),
     };
-    after(s, outcome, "/admin/policies", policies_page).await
+    after(s, outcome, "/admin/policies", |s, error| {
+        policies_page(s, error, RegionChoice::default())
+    })
+    .await
 }

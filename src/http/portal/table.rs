@@ -239,4 +239,12 @@ impl RowForm {
         });
         self
     }
+
+    /// The form with its last choice showing `value` chosen (none when empty).
+    pub fn chosen(mut self, value: Option<String>) -> Self {
+        if let Some(input) = self.inputs.last_mut() {
+            input.value = value.unwrap_or_default();
+        }
+        self
+    }
 }

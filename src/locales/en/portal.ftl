@@ -1,6 +1,7 @@
 # The web portal's texts (src/http/portal), one message per text; the ids come from the
 # English text. Both files hold the same ids (src/i18n.rs tests).
 
+a-districts-policy-hint = For a district's policy, choose its province and city above and press “Show the regions inside”: the form then lists its districts.
 a-password-has-at-least-8-characters = A password has at least 8 characters and is not easy to guess; a longer phrase works best.
 a-product = A product
 a-service = A service
@@ -169,6 +170,7 @@ last-months-close = Last month's close
 last-weeks-check = Last week's check
 latest-consumer-alerts = Latest consumer alerts
 line = Line
+list-its-districts = Show the regions inside
 log-in = Log in
 log-out = Log out
 loss-recovered = Loss recovered
