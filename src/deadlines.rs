@@ -373,7 +373,11 @@ impl PolicyCache {
         }
         let fresh = Arc::new(stored_policies(conn)?);
         if count.is_some() {
-            *self.held.write().map_err(|_| poisoned())? = fresh.clone();
+            let mut held = self.held.write().map_err(|_| poisoned())?;
+            // Two filings may read them at once; the longer list is the later one.
+            if held.len() < fresh.len() {
+                *held = fresh.clone();
+            }
         }
         Ok(fresh)
     }

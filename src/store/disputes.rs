@@ -121,7 +121,7 @@ pub struct FilingUnit {
 /// of the new dispute's case number: that of scope `case:{year}:{region}` with the business's
 /// region.
 ///
-/// The one backend-specific query here. PostgreSQL takes the number from a sequence, in the
+/// Backend-specific, as [`insert_dispute`] is. PostgreSQL takes the number from a sequence, in the
 /// statement that reads the unit, with the number of stored policies and of the business's
 /// webhook endpoints: three round trips less for every filing
 /// (docs/architecture.md#statements-per-write). A counter row would serialise concurrent
@@ -809,12 +809,21 @@ pub fn list_disputes(
                 .cloned()
                 .collect()
         };
-        query = query.filter(
-            substr(disputes::region_code, 1, 2)
-                .eq_any(of_length(2))
-                .or(substr(disputes::region_code, 1, 4).eq_any(of_length(4)))
-                .or(disputes::region_code.eq_any(of_length(6))),
-        );
+        // The range from the first prefix to the end of the last, which the region index
+        // serves (one prefix: exactly its regions), then each code against the prefixes.
+        let bounds = (filter.region_prefixes.iter())
+            .map(|prefix| crate::domain::region::prefix_bounds(prefix));
+        let low = bounds.clone().map(|(low, _)| low).min().unwrap_or_default();
+        let high = bounds.map(|(_, high)| high).max().unwrap_or_default();
+        query = query
+            .filter(disputes::region_code.ge(low))
+            .filter(disputes::region_code.lt(high))
+            .filter(
+                substr(disputes::region_code, 1, 2)
+                    .eq_any(of_length(2))
+                    .or(substr(disputes::region_code, 1, 4).eq_any(of_length(4)))
+                    .or(disputes::region_code.eq_any(of_length(6))),
+            );
     }
     if !filter.industry_codes.is_empty() {
         query = query.filter(disputes::industry_code.eq_any(filter.industry_codes.clone()));

@@ -1431,6 +1431,28 @@ async fn an_admin_chooses_a_policys_region_and_industry_by_name(app: TestApp) {
     assert_eq!(done.status, 303, "{}", done.html);
     let listed = admin.get("/admin/policies").await;
     assert!(listed.html.contains("西湖区 · 餐饮服务"), "{}", listed.html);
+    // Refused (the version exists), the form comes back with the district still chosen.
+    let again = admin
+        .post(
+            "/admin/policies",
+            &[
+                ("csrf", &listed.csrf()),
+                ("version", "xihu-catering-2027"),
+                ("region_code", "330106"),
+                ("industry_code", "catering"),
+                ("effective_from", "2027-02-01"),
+                ("note", "重复的版本"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 409, "{}", again.html);
+    assert!(
+        again
+            .html
+            .contains("<option value=\"330106\" selected>浙江省 · 杭州市 · 西湖区</option>"),
+        "{}",
+        again.html
+    );
     // A municipality's districts hang under it directly: choosing it lists them.
     let beijing = admin.get("/admin/policies?province=110000").await;
     assert!(

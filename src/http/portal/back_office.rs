@@ -732,6 +732,11 @@ async fn create_policy(s: Session, form: web::Form<PolicyForm>) -> Result<HttpRe
     s.check_form(&form.csrf)?;
     let auth = s.account()?;
     let form = form.into_inner();
+    // A refused form comes back with its region still chosen.
+    let sent_region = RegionChoice {
+        region: form.region_code.clone(),
+        ..RegionChoice::default()
+    };
     let some = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let days = |v: Option<String>, field: &str| -> Result<Option<u32>, ApiError> {
         some(v)
@@ -769,7 +774,7 @@ async fn create_policy(s: Session, form: web::Form<PolicyForm>) -> Result<HttpRe
         Err(error) => Err(error),
     };
     after(s, outcome, "/admin/policies", |s, error| {
-        policies_page(s, error, RegionChoice::default())
+        policies_page(s, error, sent_region)
     })
     .await
 }

@@ -1,7 +1,7 @@
 # The web portal's texts (src/http/portal), one message per text; the ids come from the
 # English text. Both files hold the same ids (src/i18n.rs tests).
 
-a-districts-policy-hint = For a district's policy, choose its province and city above and press “Show the regions inside”: the form then lists its districts.
+a-districts-policy-hint = For a district's policy: above, choose its province and press “Show the regions inside”, then its city and press it again; the form then lists its districts.
 a-password-has-at-least-8-characters = A password has at least 8 characters and is not easy to guess; a longer phrase works best.
 a-product = A product
 a-service = A service

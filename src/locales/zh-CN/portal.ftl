@@ -1,7 +1,7 @@
 # The web portal's texts (src/http/portal), one message per text; the ids come from the
 # English text. Both files hold the same ids (src/i18n.rs tests).
 
-a-districts-policy-hint = 区县的规则：先在上方选省和市，点“显示下级地区”，表单便列出其区县。
+a-districts-policy-hint = 区县的规则：在上方选省，点“显示下级地区”，再选市并再点一次，表单便列出其区县。
 a-password-has-at-least-8-characters = 密码至少 8 位，且不能容易被猜到，较长的短语最好。
 a-product = 商品
 a-service = 服务
