@@ -51,17 +51,22 @@ pub struct NewJob {
     pub give_up_at: Option<DateTime<Utc>>,
 }
 
-/// Adds a job; returns `false` when a job with the same dedupe key already exists.
+/// Adds a job; returns `false` when a job with the same dedupe key already exists. One without
+/// a key waits, inside a write transaction, for its end with the transaction's other rows
+/// ([`enqueue_all`]).
 pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> Result<bool, StoreError> {
-    if let Some(key) = &job.dedupe_key {
-        let exists = jobs::table
-            .filter(jobs::dedupe_key.eq(key))
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
-        if exists {
-            return Ok(false);
-        }
+    // Without a key it is always added: with the transaction's other rows, at its end.
+    let Some(key) = &job.dedupe_key else {
+        enqueue_all(conn, std::slice::from_ref(job), now)?;
+        return Ok(true);
+    };
+    let exists = jobs::table
+        .filter(jobs::dedupe_key.eq(key))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if exists {
+        return Ok(false);
     }
     match diesel::insert_into(jobs::table)
         .values(&JobRow::queued(job, now))
@@ -70,7 +75,7 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> Result<bo
         Ok(_) => Ok(true),
         // A concurrent transaction added the same key first.
         Err(e) => match StoreError::from(e) {
-            StoreError::Conflict(_) if job.dedupe_key.is_some() => Ok(false),
+            StoreError::Conflict(_) => Ok(false),
             other => Err(other),
         },
     }
