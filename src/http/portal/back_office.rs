@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::frame::{Fields, Frame, html};
 use super::labels;
 use super::public::Names;
-use super::regions::{RegionChoice, RegionChooser};
+use super::regions::{RegionChoice, RegionChooser, ancestors};
 use super::regulator::trend_charts;
 use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
@@ -627,14 +627,10 @@ async fn policies_page(
     list.forms.push(districts);
     let regions = names.regions();
     let shown_region = |region: &crate::store::reference::Region| {
-        let mut chain: Vec<String> = std::iter::successors(Some(region), |r| {
-            (r.parent_code.as_deref())
-                .and_then(|p| crate::http::reference::find(names.catalogue(), p))
-        })
-        .map(|r| l.name(&r.name_zh, &r.name_en).to_string())
-        .collect();
-        chain.reverse();
-        chain.join(" · ")
+        (ancestors(names.catalogue(), region).iter())
+            .map(|r| l.name(&r.name_zh, &r.name_en))
+            .collect::<Vec<_>>()
+            .join(" · ")
     };
     let region_options = std::iter::once((String::new(), list.s("every-region-nationwide")))
         .chain(

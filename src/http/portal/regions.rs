@@ -57,12 +57,7 @@ impl RegionChooser {
                 .then(|| given(&choice.region))
                 .flatten()
         });
-        // The chosen region and its ancestors, province first.
-        let mut chain: Vec<&Region> = std::iter::successors(chosen, |r| {
-            r.parent_code.as_deref().and_then(|p| find(catalogue, p))
-        })
-        .collect();
-        chain.reverse();
+        let chain = chosen.map_or_else(Vec::new, |r| ancestors(catalogue, r));
         let options = |parent: Option<&Region>, selected: Option<&Region>| -> Vec<Choice> {
             catalogue
                 .regions
@@ -89,6 +84,16 @@ impl RegionChooser {
             chosen: chosen.map(|r| r.code.clone()),
         }
     }
+}
+
+/// `region` and the regions it lies in, province first.
+pub fn ancestors<'a>(catalogue: &'a Catalogue, region: &'a Region) -> Vec<&'a Region> {
+    let mut chain: Vec<&Region> = std::iter::successors(Some(region), |r| {
+        r.parent_code.as_deref().and_then(|p| find(catalogue, p))
+    })
+    .collect();
+    chain.reverse();
+    chain
 }
 
 /// `child` when it lies directly under `parent`.
