@@ -198,7 +198,9 @@ pub fn new_dispute(
     dispute
 }
 
-/// Files a dispute for `consumer`; returns it as written.
+/// Files a dispute for `consumer`; returns it as written. Inside a write transaction or a
+/// `store::write_at_once`: it writes nothing but gathered rows before its last act, the
+/// dispute's insert.
 pub fn file_dispute(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -257,14 +259,11 @@ pub fn file_dispute(
     dispute.policy = policy_json;
     dispute.case_number = format!("ODR{year}{}{sequence:06}", business.region_code);
     claim.dispute_id = id.clone();
-    // One open dispute per purchase (docs/lifecycle.md#one-open-dispute-per-purchase): the
-    // purchase's key is unique, so of two filings at once one gets in and the other finds it.
-    if !insert_dispute(conn, &dispute, &claim)? {
-        return Err(duplicate(conn)?);
-    }
     if webhook_endpoints == Some(0) {
         crate::store::webhooks::none_to_tell(conn, &id);
     }
+    // Its timeline entry and follow-up wait for the transaction's end, or go in the dispute's
+    // own statement (`store::write_at_once`), so they are gathered first.
     append_event(
         conn,
         &id,
@@ -286,6 +285,11 @@ pub fn file_dispute(
         ctx.email_max_attempts,
         now,
     )?;
+    // One open dispute per purchase (docs/lifecycle.md#one-open-dispute-per-purchase): the
+    // purchase's key is unique, so of two filings at once one gets in and the other finds it.
+    if !insert_dispute(conn, &dispute, &claim)? {
+        return Err(duplicate(conn)?);
+    }
     Ok(dispute)
 }
 

@@ -246,7 +246,9 @@ fn next_counter(conn: &mut DbConn, scope: &str) -> Result<i64, StoreError> {
 /// Inserts a dispute with its claim and the key of its purchase; returns false, and leaves
 /// nothing written, when the purchase has an open dispute already (a concurrent filing of it
 /// waits for that one's transaction to end first). No error is raised, so the transaction goes
-/// on and can look the other dispute up.
+/// on and can look the other dispute up. In a [`super::write_at_once`] that has gathered just
+/// the filing's rows, they go in the same statement, alone ([`insert_filing_alone`]): then
+/// nothing may be gathered after it.
 pub fn insert_dispute(
     conn: &mut DbConn,
     dispute: &Dispute,
@@ -258,15 +260,21 @@ pub fn insert_dispute(
         claim.purchase_date,
         &claim.item_name,
     );
+    if let Some(rows) = super::transaction_state::take_filing_alone(conn) {
+        return insert_filing_alone(conn, dispute, claim, &key, rows);
+    }
     let purchase = (
         open_purchases::purchase_key.eq(key),
         open_purchases::dispute_id.eq(&dispute.id),
     );
+    super::transaction_state::begin_if_deferred(conn)?;
     let taken = match conn {
         // One round trip (docs/architecture.md#statements-per-write).
         DbConn::Pg(pg) => super::together::Together {
-            first: diesel::insert_into(disputes::table).values(dispute),
-            second: diesel::insert_into(dispute_claims::table).values(claim),
+            with: (
+                diesel::insert_into(disputes::table).values(dispute),
+                diesel::insert_into(dispute_claims::table).values(claim),
+            ),
             last: diesel::insert_into(open_purchases::table)
                 .values(purchase)
                 .on_conflict_do_nothing(),
@@ -288,6 +296,47 @@ pub fn insert_dispute(
     diesel::delete(dispute_claims::table.find(&dispute.id)).execute(conn)?;
     diesel::delete(disputes::table.find(&dispute.id)).execute(conn)?;
     Ok(false)
+}
+
+/// [`insert_dispute`] with the rows its filing gathered, in one statement without a
+/// transaction around it (`super::write_at_once`): all of it is written, or, when the purchase
+/// has an open dispute already, none of it (the purchase key's insert fails, and the statement
+/// with it).
+fn insert_filing_alone(
+    conn: &mut DbConn,
+    dispute: &Dispute,
+    claim: &Claim,
+    purchase_key: &str,
+    (event, entry, job): (TimelineEvent, super::audit::NewEntry, super::jobs::JobRow),
+) -> Result<bool, StoreError> {
+    use super::schema::{audit_log, jobs};
+    let DbConn::Pg(pg) = conn else {
+        return Err(StoreError::Corrupt(
+            "a filing is written alone only on PostgreSQL".into(),
+        ));
+    };
+    let written = super::together::Together {
+        with: (
+            diesel::insert_into(disputes::table).values(dispute),
+            diesel::insert_into(dispute_claims::table).values(claim),
+            diesel::insert_into(dispute_events::table).values(&event),
+            diesel::insert_into(audit_log::table).values(&entry),
+            diesel::insert_into(jobs::table).values(&job),
+        ),
+        last: diesel::insert_into(open_purchases::table).values((
+            open_purchases::purchase_key.eq(purchase_key),
+            open_purchases::dispute_id.eq(&dispute.id),
+        )),
+    }
+    .execute(pg);
+    match written {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        )) if info.table_name() == Some("open_purchases") => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// One dispute with its claim.

@@ -268,6 +268,15 @@ impl CounterDeltas {
         Self(())
     }
 
+    /// Whether the transaction under way has no counter change waiting.
+    pub(crate) fn none_pending() -> bool {
+        PENDING.with(|p| {
+            p.borrow()
+                .last()
+                .is_none_or(|rows| rows.values().all(|delta| *delta == Counters::default()))
+        })
+    }
+
     /// Writes what the transaction under way has gathered so far, now: just before it commits,
     /// or earlier when a read of today's counters later in it must see them; nothing outside a
     /// write transaction.

@@ -180,6 +180,7 @@ pub(crate) fn advisory_lock(
     if transaction_state::holds_lock(conn, class, key, shared) {
         return Ok(());
     }
+    transaction_state::begin_if_deferred(conn)?;
     if let DbConn::Pg(pg) = conn {
         let statement = if shared {
             "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))"
@@ -424,8 +425,10 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<StoreError>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::connection::AnsiTransactionManager;
     let failed = |error: DieselError| E::from(StoreError::from(error));
+    // Inside a `write_at_once` that has not begun its transaction yet, this one is part of it.
+    transaction_state::begin_if_deferred(conn)?;
     let outermost = !in_transaction(conn).map_err(failed)?;
     if !outermost {
         let mark = metrics::CounterDeltas::mark();
@@ -456,20 +459,80 @@ where
     let DbConn::Sqlite(lite) = conn else {
         return outcome;
     };
+    end_transaction(lite, outcome)
+}
+
+/// Ends the transaction begun by hand on `conn`: commits it after a successful `outcome`, rolls
+/// it back after a failed one (or a failed `COMMIT`, which leaves it open).
+fn end_transaction<C, T, E>(conn: &mut C, outcome: Result<T, E>) -> Result<T, E>
+where
+    C: diesel::Connection<TransactionManager = diesel::connection::AnsiTransactionManager>,
+    E: From<StoreError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let failed = |error: DieselError| E::from(StoreError::from(error));
     match outcome {
-        Ok(value) => match AnsiTransactionManager::commit_transaction(lite) {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(error) => {
-                // A failed COMMIT leaves the transaction open: end it before reporting.
-                let _rolled_back = AnsiTransactionManager::rollback_transaction(lite);
+                let _rolled_back = AnsiTransactionManager::rollback_transaction(conn);
                 Err(failed(error))
             }
         },
         Err(error) => {
-            AnsiTransactionManager::rollback_transaction(lite).map_err(failed)?;
+            AnsiTransactionManager::rollback_transaction(conn).map_err(failed)?;
             Err(error)
         }
     }
+}
+
+/// [`write_transaction`] for work that writes nothing but the rows a transaction gathers for
+/// its end ([`transaction_state`]), except one statement that may write the work alone, its
+/// last (a filing's dispute with its rows, `disputes::insert_dispute`). On PostgreSQL no
+/// `BEGIN` is sent until a statement that writes needs one
+/// ([`transaction_state::begin_if_deferred`]): a filing whose rows fit one statement writes
+/// them in that statement, atomic on its own, and its read of the unit before it runs outside
+/// a transaction, which reads as a transaction at PostgreSQL's read committed would; two round
+/// trips fewer (docs/architecture.md#statements-per-write). Otherwise, and on SQLite, it is
+/// [`write_transaction`].
+pub fn write_at_once<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let failed = |error: DieselError| E::from(StoreError::from(error));
+    if matches!(conn, DbConn::Sqlite(_)) || in_transaction(conn).map_err(failed)? {
+        return write_transaction(conn, work);
+    }
+    let _gathering = metrics::CounterDeltas::open();
+    let _forgetting = users::ForgetAtEnd;
+    let _kept = transaction_state::TransactionState::open_deferred(conn);
+    let outcome = work(conn).and_then(|value| {
+        let waiting = !transaction_state::TransactionState::nothing_to_write(conn)
+            || !metrics::CounterDeltas::none_pending();
+        debug_assert!(
+            !(waiting && transaction_state::TransactionState::written_alone(conn)),
+            "rows gathered after the statement that wrote the work alone"
+        );
+        if waiting {
+            transaction_state::begin_if_deferred(conn)?;
+            transaction_state::TransactionState::write(conn)?;
+            metrics::CounterDeltas::write_gathered(conn)?;
+        }
+        Ok(value)
+    });
+    let DbConn::Pg(pg) = conn else {
+        return outcome;
+    };
+    let begun = AnsiTransactionManager::transaction_manager_status_mut(pg)
+        .transaction_depth()
+        .map_err(failed)?
+        .is_some();
+    if !begun {
+        return outcome;
+    }
+    end_transaction(pg, outcome)
 }
 
 /// Makes the write transaction just opened on `conn` read one snapshot throughout, so that what
@@ -530,6 +593,7 @@ impl<E> From<DieselError> for Nested<E> {
 /// Serialises the transactions that lock `key` until each ends: a PostgreSQL advisory lock
 /// (SQLite's write transaction holds the database's one write lock already).
 pub fn lock_key(conn: &mut DbConn, key: &str) -> Result<(), StoreError> {
+    transaction_state::begin_if_deferred(conn)?;
     if let DbConn::Pg(pg) = conn {
         use diesel::RunQueryDsl;
         diesel::sql_query("SELECT pg_advisory_xact_lock(218234882, hashtext($1))")
@@ -541,6 +605,7 @@ pub fn lock_key(conn: &mut DbConn, key: &str) -> Result<(), StoreError> {
 
 /// [`lock_key`] if no other transaction holds it, without waiting: whether it is held now.
 pub fn try_lock_key(conn: &mut DbConn, key: &str) -> Result<bool, StoreError> {
+    transaction_state::begin_if_deferred(conn)?;
     #[derive(diesel::QueryableByName)]
     struct Taken {
         #[diesel(sql_type = diesel::sql_types::Bool)]

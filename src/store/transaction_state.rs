@@ -52,6 +52,12 @@ pub(crate) struct Gathered {
     locks: Vec<(i32, String, bool)>,
     /// What [`remembered`] read, by what it was and its key.
     reads: HashMap<(&'static str, String), Box<dyn Any>>,
+    /// Opened by [`super::write_at_once`], whose `BEGIN` is not sent yet
+    /// ([`begin_if_deferred`]).
+    begin_deferred: bool,
+    /// Whether a statement wrote the work of a [`super::write_at_once`] alone, with no `BEGIN`
+    /// ([`take_filing_alone`]): nothing may be gathered after it.
+    written_alone: bool,
 }
 
 thread_local! {
@@ -91,9 +97,38 @@ impl TransactionState {
                 defer_saves: false,
                 locks: Vec::new(),
                 reads: HashMap::new(),
+                begin_deferred: false,
+                written_alone: false,
             });
         });
         Self(conn)
+    }
+
+    /// Starts gathering for the work of a [`super::write_at_once`] on `conn`, which has sent no
+    /// `BEGIN`.
+    pub(crate) fn open_deferred(conn: &DbConn) -> Self {
+        let state = Self::open(conn);
+        with_gathered(state.0, |g| g.begin_deferred = true);
+        state
+    }
+
+    /// Whether the transaction open on `conn` has gathered nothing it has to write.
+    pub(crate) fn nothing_to_write(conn: &DbConn) -> bool {
+        with_gathered(address(conn), |g| {
+            g.events.is_empty()
+                && g.audit.is_empty()
+                && g.notifications.is_empty()
+                && g.jobs.is_empty()
+                && g.webhooks.is_empty()
+                && g.concluded.is_empty()
+                && g.saves.is_empty()
+        })
+        .unwrap_or(true)
+    }
+
+    /// Whether a statement wrote the work on `conn` alone ([`take_filing_alone`]).
+    pub(crate) fn written_alone(conn: &DbConn) -> bool {
+        with_gathered(address(conn), |g| g.written_alone).unwrap_or(false)
     }
 
     /// Where a savepoint on `conn` starts.
@@ -171,6 +206,46 @@ impl TransactionState {
     }
 }
 
+/// Sends the `BEGIN` a [`super::write_at_once`] on `conn` has deferred, if it has not been
+/// sent: before a statement that writes, other than the one that writes the work alone, and
+/// before an advisory lock, which a transaction holds. Nothing otherwise.
+pub(crate) fn begin_if_deferred(conn: &mut DbConn) -> Result<(), StoreError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let deferred = with_gathered(address(conn), |g| std::mem::take(&mut g.begin_deferred));
+    if let (Some(true), DbConn::Pg(pg)) = (deferred, conn) {
+        AnsiTransactionManager::begin_transaction(pg)?;
+    }
+    Ok(())
+}
+
+/// The rows a filing gathered for its end (one timeline entry, one audit entry, one job),
+/// taken for the statement that writes them with the dispute, alone: only in a
+/// [`super::write_at_once`] on PostgreSQL that has sent no `BEGIN`, when they are all it
+/// gathered and no counter waits (docs/architecture.md#statements-per-write). After them
+/// nothing may be gathered.
+pub(crate) fn take_filing_alone(conn: &DbConn) -> Option<(TimelineEvent, NewEntry, JobRow)> {
+    if !matches!(conn, DbConn::Pg(_)) || !super::metrics::CounterDeltas::none_pending() {
+        return None;
+    }
+    with_gathered(address(conn), |g| {
+        let shape = g.begin_deferred
+            && g.events.len() == 1
+            && g.audit.len() == 1
+            && g.notifications.is_empty()
+            && g.jobs.len() == 1
+            && g.webhooks.is_empty()
+            && g.concluded.is_empty()
+            && g.saves.is_empty();
+        if !shape {
+            return None;
+        }
+        g.begin_deferred = false;
+        g.written_alone = true;
+        Some((g.events.remove(0), g.audit.remove(0), g.jobs.remove(0)))
+    })
+    .flatten()
+}
+
 /// On PostgreSQL, the rows a filing gathers (one timeline entry, one audit entry, one job, no
 /// notification) in one statement of a fixed text (`super::together`), which diesel keeps
 /// prepared: two round trips fewer (docs/architecture.md#statements-per-write). False, having
@@ -189,8 +264,10 @@ fn insert_filing_shape(
         return Ok(false);
     };
     super::together::Together {
-        first: diesel::insert_into(dispute_events::table).values(event),
-        second: diesel::insert_into(audit_log::table).values(entry),
+        with: (
+            diesel::insert_into(dispute_events::table).values(event),
+            diesel::insert_into(audit_log::table).values(entry),
+        ),
         last: diesel::insert_into(jobs::table).values(job),
     }
     .execute(pg)?;

@@ -313,6 +313,7 @@ async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app: TestApp) {
     let owner = app.demo_token("owner.xixi@odr.demo").await;
     let unit = app.unit_of(&owner).await;
     let claim = service_claim(&unit, "包间宴席", "2026-11-20", 50_000);
+    let kept_before = filing_rows(&app).await;
     let mut filings = Vec::new();
     for _ in 0..20 {
         let (app, consumer, claim) = (app.clone(), consumer.clone(), claim.clone());
@@ -345,6 +346,18 @@ async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app: TestApp) {
     }
     let counts = app.get("/api/v1/disputes/counts", Some(&owner)).await;
     assert_eq!(counts.body["by_status"]["filed"], 1, "{}", counts.body);
+    // The refused filings left nothing behind: one timeline entry, audit entry and follow-up
+    // more, the filed one's.
+    let kept = filing_rows(&app).await;
+    assert_eq!(
+        [
+            kept[0] - kept_before[0],
+            kept[1] - kept_before[1],
+            kept[2] - kept_before[2]
+        ],
+        [1, 1, 1],
+        "filed entries, audit entries, follow-ups"
+    );
     // Once concluded, the same purchase may be filed again.
     let id = filed[0].body["id"].as_str().unwrap();
     app.post(
@@ -357,6 +370,31 @@ async fn twenty_filings_of_one_purchase_at_once_make_one_dispute(app: TestApp) {
     app.post("/api/v1/disputes", Some(&consumer), &claim)
         .await
         .expect(201);
+}
+
+/// How many filings' timeline entries, audit entries and follow-up jobs the platform holds.
+async fn filing_rows(app: &TestApp) -> [i64; 3] {
+    app.state
+        .db
+        .run(|conn| {
+            use diesel::prelude::*;
+            use odr::store::schema::{audit_log, dispute_events, jobs};
+            let events = dispute_events::table
+                .filter(dispute_events::kind.eq("filed"))
+                .count()
+                .get_result(conn)?;
+            let audit = audit_log::table
+                .filter(audit_log::action.eq("dispute.filed"))
+                .count()
+                .get_result(conn)?;
+            let follow_ups = jobs::table
+                .filter(jobs::kind.eq(odr::jobs::FOLLOW_FILING))
+                .count()
+                .get_result(conn)?;
+            Ok::<_, odr::store::StoreError>([events, audit, follow_ups])
+        })
+        .await
+        .unwrap()
 }
 
 async fn one_idempotency_key_sent_twenty_times_at_once_answers_the_same_201(app: TestApp) {

@@ -70,22 +70,36 @@ pub async fn file_for(
     let ctx = state.case_context();
     let calendar = state.calendars.current();
     let consumer = auth.user.clone();
+    let render = move |conn: &mut crate::store::DbConn, done| {
+        Ok(match done {
+            // Answered from what was just written, without reading it back.
+            Done::Now(dispute) => FiledDispute::of(&calendar, dispute)?,
+            Done::Before(id) => filed_dispute(conn, &calendar, &id)?,
+        })
+    };
+    let Some(key) = key else {
+        // Nothing to claim first: on PostgreSQL the filing is then one read and one write,
+        // with no transaction around them (docs/architecture.md#statements-per-write).
+        return state
+            .db
+            .run(move |conn| {
+                let dispute = crate::store::write_at_once(conn, |conn| {
+                    Ok::<_, ApiError>(file_dispute(conn, &ctx, &consumer, &body.input(), now)?)
+                })?;
+                render(conn, Done::Now(dispute))
+            })
+            .await;
+    };
     // Hashed before `body` moves into the work.
     let request = serde_json::to_value(&body).map_err(ApiError::internal)?;
     run_once(
         state,
         consumer.id.clone(),
-        key,
+        Some(key),
         &request,
         StatusCode::CREATED,
         move |conn| Ok(file_dispute(conn, &ctx, &consumer, &body.input(), now)?),
-        move |conn, done| {
-            Ok(match done {
-                // Answered from what was just written, without reading it back.
-                Done::Now(dispute) => FiledDispute::of(&calendar, dispute)?,
-                Done::Before(id) => filed_dispute(conn, &calendar, &id)?,
-            })
-        },
+        render,
     )
     .await
 }
