@@ -122,8 +122,11 @@ fn serialized(payload: &WebhookPayload) -> String {
 }
 
 /// Adds `events`: gathered in a write transaction open on `conn`, fanned out at once outside
-/// one.
-pub fn raise(conn: &mut DbConn, events: Vec<DisputeWebhook>) -> Result<(), StoreError> {
+/// one. Those of a dispute whose business is known to have no endpoint ([`none_to_tell`]) are
+/// dropped here, so a filing's gathered rows keep the shape its one statement takes
+/// (docs/architecture.md#statements-per-write).
+pub fn raise(conn: &mut DbConn, mut events: Vec<DisputeWebhook>) -> Result<(), StoreError> {
+    events.retain(|e| recall::<bool>(conn, NONE_TO_TELL, &e.dispute_id).is_none());
     if events.is_empty() {
         return Ok(());
     }
