@@ -1463,3 +1463,67 @@ async fn an_admin_chooses_a_policys_region_and_industry_by_name(app: TestApp) {
         beijing.html
     );
 }
+
+both_backends!(a_refused_small_form_marks_its_field_and_keeps_what_was_typed);
+
+/// Issue 16 item 4: every field error marked at its field, in the back office's small forms
+/// as in the filing form, with what was typed kept (docs/architecture.md#refused-forms).
+async fn a_refused_small_form_marks_its_field_and_keeps_what_was_typed(app: TestApp) {
+    app.seed_demo().await;
+    let owner = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    let page = owner.get("/unit/staff").await;
+    let refused = owner
+        .post(
+            "/unit/staff",
+            &[
+                ("csrf", page.csrf().as_str()),
+                ("display_name", "孙悦"),
+                ("email", "wang.fang@"),
+                ("staff_role", "handler"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    // The invitation comes back as typed, the e-mail marked with what it needs.
+    assert!(refused.html.contains("value=\"孙悦\""), "{}", refused.html);
+    assert!(refused.html.contains("value=\"wang.fang@\""));
+    assert_eq!(refused.html.matches("aria-invalid=\"true\"").count(), 1);
+    let email = refused.html.find("name=\"email\"").unwrap();
+    let marked = refused.html.find("aria-invalid=\"true\"").unwrap();
+    let said = refused.html.find("class=\"field-error\"").unwrap();
+    assert!(email < marked && marked < said, "{}", refused.html);
+    // Nobody was invited.
+    assert!(!owner.get("/unit/staff").await.html.contains("孙悦"));
+
+    // A row's form: of the unit's two decisions with a reason, the one sent is marked.
+    let owner_token = app.demo_token("owner.xixi@odr.demo").await;
+    let unit_id = app.unit_of(&owner_token).await;
+    let regulator = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let list = regulator.get("/approvals").await;
+    let refused = regulator
+        .post(
+            &format!("/approvals/{unit_id}"),
+            &[
+                ("csrf", list.csrf().as_str()),
+                ("action", "suspend"),
+                ("reason", "   "),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert_eq!(
+        refused.html.matches("aria-invalid=\"true\"").count(),
+        1,
+        "{}",
+        refused.html
+    );
+    let suspend = refused.html.find("value=\"suspend\"").unwrap();
+    let marked = refused.html.find("aria-invalid=\"true\"").unwrap();
+    let remove = refused.html[suspend..].find("value=\"remove\"").unwrap() + suspend;
+    assert!(suspend < marked && marked < remove, "{}", refused.html);
+    assert!(refused.html.contains("请填写作出该决定的理由。"));
+    let unit = app
+        .get(&format!("/api/v1/units/{unit_id}"), Some(&owner_token))
+        .await;
+    assert_eq!(unit.body["status"], "active");
+}

@@ -14,7 +14,7 @@ use super::labels;
 use super::public::Names;
 use super::regions::{RegionChoice, RegionChooser, ancestors};
 use super::regulator::trend_charts;
-use super::session::{CsrfForm, OrPage, PageError, Session, after, status_of};
+use super::session::{CsrfForm, OrPage, PageError, Sent, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
 use crate::domain::role::{Role, StaffRole};
 use crate::error::{ApiError, ErrorCode};
@@ -297,11 +297,11 @@ pub struct InviteForm {
     staff_role: Option<String>,
 }
 
-async fn invite(s: Session, form: web::Form<InviteForm>) -> Result<HttpResponse, PageError> {
+async fn invite(s: Session, form: web::Form<Sent<InviteForm>>) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
     s.check_form(&form.csrf)?;
     let business_id = business_of(&s)?;
     let auth = s.account()?;
-    let form = form.into_inner();
     let request = InviteStaffRequest {
         account: AccountFields {
             display_name: form.display_name,
@@ -576,13 +576,8 @@ async fn policies_page(
     let auth = s.account()?;
     let (rows, names) =
         Names::beside(&s, deadlines::list_deadline_policies_for(&s.state, &auth)).await?;
-    // A refusal says what each field needs: the form's fields are not marked one by one.
-    let frame = match &error {
-        Some(error) => s.frame().with_field_errors(error),
-        None => s.frame_after(None),
-    };
     let mut list = Listing::new(
-        frame,
+        s.frame_after(error.as_ref()),
         "deadline-policies",
         &[
             "version",
@@ -724,10 +719,13 @@ pub struct PolicyForm {
     note: String,
 }
 
-async fn create_policy(s: Session, form: web::Form<PolicyForm>) -> Result<HttpResponse, PageError> {
+async fn create_policy(
+    s: Session,
+    form: web::Form<Sent<PolicyForm>>,
+) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
     s.check_form(&form.csrf)?;
     let auth = s.account()?;
-    let form = form.into_inner();
     // A refused form comes back with its region still chosen.
     let sent_region = RegionChoice {
         region: form.region_code.clone(),

@@ -389,13 +389,18 @@ impl Fields {
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|(f, _)| {
-                f == field
-                    || f.strip_suffix("_fen") == Some(field)
-                    || f.starts_with(&format!("{field}."))
-                    || f.starts_with(&format!("{field}["))
-            })
+            .find(|(f, _)| is_part(f, field))
             .map(|(_, m)| m.as_str())
+    }
+
+    /// The sentences of the failing fields that none of the form fields `shown` stands for,
+    /// which the page says elsewhere.
+    pub fn not_at(&self, shown: &[&str]) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(f, _)| !shown.iter().any(|field| is_part(f, field)))
+            .map(|(_, m)| m.as_str())
+            .collect()
     }
 
     /// Adds the failures of `other`.
@@ -407,6 +412,15 @@ impl Fields {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// Whether the API's field `failed` is form field `field` or a part of it ([`Fields::get`]).
+fn is_part(failed: &str, field: &str) -> bool {
+    failed == field
+        || failed.strip_suffix("_fen") == Some(field)
+        || failed
+            .strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Percent-encodes a query value.

@@ -12,7 +12,7 @@ use super::charts::{ChartWords, Series, line_chart};
 use super::frame::{Frame, encode, html};
 use super::labels;
 use super::public::Names;
-use super::session::{OrPage, PageError, Session, after, status_of};
+use super::session::{OrPage, PageError, Sent, Session, after, status_of};
 use super::table::{Cell, Listing, Row};
 use crate::domain::alert::AlertStatus;
 use crate::domain::escalation::EscalationState;
@@ -389,15 +389,29 @@ impl ApplicationPage {
 /// One application (or unit) with everything a regulator decides on: the business, its
 /// credit code, the five conditions, the undertaking, the commitments and the history.
 async fn application_page(s: Session, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    application(s, path.into_inner(), None).await
+}
+
+/// The page of unit `id`; after a refused decision, with its reason, the decision's form as
+/// it was sent.
+async fn application(
+    s: Session,
+    id: String,
+    error: Option<ApiError>,
+) -> Result<HttpResponse, PageError> {
     let auth = s.account_as(REGULATORS)?;
-    let (unit, names) =
-        Names::beside(&s, units::get_unit_for(&s.state, &auth, path.into_inner())).await?;
+    let (unit, names) = Names::beside(&s, units::get_unit_for(&s.state, &auth, id)).await?;
     let business =
         crate::http::businesses::get_business_for(&s.state, &auth, unit.business_id.clone())
             .await
             .or_page(&s)?;
-    let list = Listing::new(s.frame(), "application-to-become-an-odr-unit", &[]);
-    let forms = decision_forms(&list, &unit.id, unit.status);
+    let mut list = Listing::new(
+        s.frame_after(error.as_ref()),
+        "application-to-become-an-odr-unit",
+        &[],
+    );
+    let mut forms = decision_forms(&list, &unit.id, unit.status);
+    super::table::mark_refused(forms.iter_mut(), &s.refused, &mut list.frame);
     let text = match s.lang {
         crate::i18n::Lang::Zh => crate::domain::unit::UNDERTAKING_ZH,
         crate::i18n::Lang::En => crate::domain::unit::UNDERTAKING_EN,
@@ -412,7 +426,11 @@ async fn application_page(s: Session, path: web::Path<String>) -> Result<HttpRes
         undertaking,
         forms,
     };
-    html(StatusCode::OK, page.render()).or_page(&s)
+    html(
+        error.as_ref().map_or(StatusCode::OK, status_of),
+        page.render(),
+    )
+    .or_page(&s)
 }
 
 /// A decision on a unit.
@@ -426,19 +444,24 @@ pub struct UnitDecision {
 async fn decide_unit(
     s: Session,
     path: web::Path<String>,
-    form: web::Form<UnitDecision>,
+    form: web::Form<Sent<UnitDecision>>,
 ) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
-    let form = form.into_inner();
     let decision = UnitActionRequest {
         action: form.action,
         reason: form.reason,
     };
-    let outcome = units::act_on_unit_for(&s.state, &auth, path.into_inner(), decision)
+    let id = path.into_inner();
+    let outcome = units::act_on_unit_for(&s.state, &auth, id.clone(), decision)
         .await
         .map(|_| ());
-    after(s, outcome, "/approvals", approvals_page).await
+    // Refused, the unit's own page shows the decision again: the list may not show the unit.
+    after(s, outcome, "/approvals", |s, error| {
+        application(s, id, error)
+    })
+    .await
 }
 
 async fn evaluation_list(s: Session, error: Option<ApiError>) -> Result<HttpResponse, PageError> {
@@ -535,12 +558,13 @@ pub struct ReasonForm {
 async fn warn(
     s: Session,
     path: web::Path<String>,
-    form: web::Form<ReasonForm>,
+    form: web::Form<Sent<ReasonForm>>,
 ) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
     let warning = WarningRequest {
-        reason: form.into_inner().reason,
+        reason: form.reason,
     };
     let outcome = evaluation::warn_for(&s.state, &auth, path.into_inner(), warning).await;
     after(s, outcome, "/evaluation", evaluation_list).await
@@ -636,11 +660,11 @@ pub struct StepForm {
 async fn record_step(
     s: Session,
     path: web::Path<String>,
-    form: web::Form<StepForm>,
+    form: web::Form<Sent<StepForm>>,
 ) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
-    let form = form.into_inner();
     let typed = super::disputes::Typed::of("step")
         .with("status", Some(&form.status))
         .with("note", form.note.as_deref());
@@ -735,11 +759,11 @@ pub struct AlertForm {
 async fn handle_alert(
     s: Session,
     path: web::Path<String>,
-    form: web::Form<AlertForm>,
+    form: web::Form<Sent<AlertForm>>,
 ) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
-    let form = form.into_inner();
     let note = form.note.filter(|n| !n.trim().is_empty());
     let to = match form.action.as_str() {
         "acknowledge" => Ok(AlertMove::Acknowledge),
@@ -1122,11 +1146,11 @@ pub struct PublicationForm {
 
 async fn create_publication(
     s: Session,
-    form: web::Form<PublicationForm>,
+    form: web::Form<Sent<PublicationForm>>,
 ) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
     s.check_form(&form.csrf)?;
     let auth = s.account_as(REGULATORS)?;
-    let form = form.into_inner();
     let some = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let request = CreatePublication {
         kind: form.kind,

@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 
-use super::frame::{Frame, Lang, explain_fields, home_of, html};
+use super::frame::{Fields, Frame, Lang, explain_fields, home_of, html};
 use crate::domain::role::Role;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
@@ -76,6 +76,20 @@ pub struct Session {
     nonce: String,
     path: String,
     req: HttpRequest,
+    /// A refused form's failing fields and what was typed in it, for the page shown again
+    /// ([`Session::sent`], [`after`]).
+    pub(super) refused: Refused,
+}
+
+/// What a refused form sent and why each field failed, which the page shown again marks at
+/// its fields (`table::Listing`).
+#[derive(Debug, Default)]
+pub(super) struct Refused {
+    /// The request's path: the action of the form it came from.
+    pub action: String,
+    /// Each field sent and its value (none when the handler did not keep them).
+    pub typed: Vec<(String, String)>,
+    pub fields: Fields,
 }
 
 impl Session {
@@ -117,6 +131,14 @@ impl Session {
             .now()
             .with_timezone(&chrono_tz::Asia::Shanghai)
             .date_naive()
+    }
+
+    /// The session keeping what `form` sent, to show it again should the form be refused,
+    /// and the form.
+    pub fn sent<T>(mut self, form: web::Form<Sent<T>>) -> (Self, T) {
+        let Sent(typed, form) = form.into_inner();
+        self.refused.typed = typed;
+        (self, form)
     }
 
     /// The signed-in account, or a redirect to the login page that comes back here.
@@ -328,6 +350,7 @@ impl FromRequest for Session {
                 unread,
                 nonce,
                 path,
+                refused: Refused::default(),
                 req,
             })
         })
@@ -438,8 +461,29 @@ where
 {
     match outcome {
         Ok(()) => Ok(super::frame::see_other(&format!("{page}?done=1"))),
-        Err(error) if !error.status().is_server_error() => again(s, Some(error)).await,
+        Err(error) if !error.status().is_server_error() => {
+            let mut s = s;
+            s.refused.action = s.req.path().to_string();
+            s.refused.fields = Fields::of(s.lang, &error);
+            again(s, Some(error)).await
+        }
         Err(error) => Err(s.fail(error)),
+    }
+}
+
+/// A form (`T`) with each field's value as it was sent, which a refused form shows again
+/// ([`Session::sent`]): `web::Form<Sent<T>>` in place of `web::Form<T>`.
+#[derive(Debug)]
+pub struct Sent<T>(pub Vec<(String, String)>, pub T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Sent<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let typed = Vec::<(String, String)>::deserialize(deserializer)?;
+        // Read again as `T`, with the form's own rules for numbers and absent values.
+        let again = serde_urlencoded::to_string(&typed).map_err(D::Error::custom)?;
+        let form = serde_urlencoded::from_str(&again).map_err(D::Error::custom)?;
+        Ok(Self(typed, form))
     }
 }
 

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use super::frame::{Frame, html};
-use super::session::{OrPage, PageError, Session};
+use super::session::{OrPage, PageError, Refused, Session};
 
 /// One cell: text, optionally a link, a badge style or a second, quieter line.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +63,8 @@ pub struct Input {
     pub options: Vec<(String, String)>,
     /// The value the field shows first.
     pub value: String,
+    /// Why the field failed when its form was refused, shown beside it.
+    pub error: Option<String>,
 }
 
 /// A small form on a row (one button, perhaps one field).
@@ -176,7 +178,8 @@ impl Listing {
     }
 
     /// The page.
-    pub fn render(self, s: &Session, status: StatusCode) -> Result<HttpResponse, PageError> {
+    pub fn render(mut self, s: &Session, status: StatusCode) -> Result<HttpResponse, PageError> {
+        self.mark_refused(&s.refused);
         let page = TablePage {
             f: self.frame,
             intro: self.intro,
@@ -189,6 +192,64 @@ impl Listing {
             extra: self.extra,
         };
         html(status, page.render()).or_page(s)
+    }
+}
+
+impl Listing {
+    /// Shows a refused form again in the page's forms ([`mark_refused`]).
+    fn mark_refused(&mut self, refused: &Refused) {
+        let forms = self
+            .forms
+            .iter_mut()
+            .chain(self.rows.iter_mut().flat_map(|row| row.forms.iter_mut()));
+        mark_refused(forms, refused, &mut self.frame);
+    }
+}
+
+/// Shows a refused form again (docs/architecture.md#refused-forms): in `forms`, those that sent
+/// it (its action, and its hidden values when what was typed is known) show each field with
+/// what was typed and why it failed. The failures no field shows go in the notice of `frame`.
+pub fn mark_refused<'a>(
+    forms: impl Iterator<Item = &'a mut RowForm>,
+    refused: &Refused,
+    frame: &mut Frame,
+) {
+    if refused.fields.is_empty() && refused.typed.is_empty() {
+        return;
+    }
+    let typed = |name: &str| {
+        refused
+            .typed
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.clone())
+    };
+    let mut shown = Vec::new();
+    for form in forms {
+        let action = form.action.split('?').next().unwrap_or_default();
+        let sent = !form.get
+            && action == refused.action
+            && form
+                .hidden
+                .iter()
+                .all(|(name, value)| typed(name).is_none_or(|typed| &typed == value));
+        if !sent {
+            continue;
+        }
+        for input in &mut form.inputs {
+            if let Some(value) = typed(input.name) {
+                input.value = value;
+            }
+            input.error = refused.fields.get(input.name).map(str::to_string);
+            shown.push(input.name);
+        }
+    }
+    let elsewhere = refused.fields.not_at(&shown);
+    if let (false, Some(notice)) = (elsewhere.is_empty(), frame.notice.as_mut()) {
+        for sentence in elsewhere {
+            notice.text.push(' ');
+            notice.text.push_str(sentence);
+        }
     }
 }
 
@@ -207,6 +268,7 @@ impl RowForm {
             required,
             options: Vec::new(),
             value: String::new(),
+            error: None,
         });
         self
     }
@@ -219,6 +281,7 @@ impl RowForm {
             required: false,
             options: Vec::new(),
             value,
+            error: None,
         });
         self
     }
@@ -236,6 +299,7 @@ impl RowForm {
             required: true,
             options,
             value: String::new(),
+            error: None,
         });
         self
     }
