@@ -126,11 +126,6 @@ impl TransactionState {
         .unwrap_or(true)
     }
 
-    /// Whether a statement wrote the work on `conn` alone ([`take_filing_alone`]).
-    pub(crate) fn written_alone(conn: &DbConn) -> bool {
-        with_gathered(address(conn), |g| g.written_alone).unwrap_or(false)
-    }
-
     /// Where a savepoint on `conn` starts.
     pub(crate) fn mark(conn: &DbConn) -> Option<Mark> {
         Self::mark_at(address(conn))
@@ -211,11 +206,24 @@ impl TransactionState {
 /// before an advisory lock, which a transaction holds. Nothing otherwise.
 pub(crate) fn begin_if_deferred(conn: &mut DbConn) -> Result<(), StoreError> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let deferred = with_gathered(address(conn), |g| std::mem::take(&mut g.begin_deferred));
-    if let (Some(true), DbConn::Pg(pg)) = (deferred, conn) {
-        AnsiTransactionManager::begin_transaction(pg)?;
+    let at = address(conn);
+    let state = with_gathered(at, |g| {
+        (std::mem::take(&mut g.begin_deferred), g.written_alone)
+    });
+    match (state, conn) {
+        // The work was written whole: what would follow would not be part of it.
+        (Some((_, true)), _) => Err(StoreError::Corrupt(
+            "a write after the statement that wrote the work alone".into(),
+        )),
+        (Some((true, false)), DbConn::Pg(pg)) => {
+            if let Err(error) = AnsiTransactionManager::begin_transaction(pg) {
+                with_gathered(at, |g| g.begin_deferred = true);
+                return Err(error.into());
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The rows a filing gathered for its end (one timeline entry, one audit entry, one job),
@@ -493,6 +501,7 @@ fn gather_at<T: DeferredRow>(conn: usize, rows: Vec<T>) -> Option<Vec<T>> {
 }
 
 fn insert_now<T: DeferredRow>(conn: &mut DbConn, rows: &[T]) -> Result<(), StoreError> {
+    begin_if_deferred(conn)?;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         T::insert(conn, chunk)?;
     }

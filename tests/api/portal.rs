@@ -1522,6 +1522,26 @@ async fn a_refused_small_form_marks_its_field_and_keeps_what_was_typed(app: Test
     let remove = refused.html[suspend..].find("value=\"remove\"").unwrap() + suspend;
     assert!(suspend < marked && marked < remove, "{}", refused.html);
     assert!(refused.html.contains("请填写作出该决定的理由。"));
+    // A regulator of another district is told no such unit on the approvals list, not shown
+    // an error page.
+    let elsewhere = Visitor::log_in(&app, "reg.binjiang@odr.demo").await;
+    let list = elsewhere.get("/approvals").await;
+    let refused = elsewhere
+        .post(
+            &format!("/approvals/{unit_id}"),
+            &[
+                ("csrf", list.csrf().as_str()),
+                ("action", "suspend"),
+                ("reason", "经营场所已关闭"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.html);
+    assert!(
+        refused.html.contains("<title>单位审核 · "),
+        "{}",
+        refused.html
+    );
     let unit = app
         .get(&format!("/api/v1/units/{unit_id}"), Some(&owner_token))
         .await;

@@ -457,9 +457,17 @@ async fn decide_unit(
     let outcome = units::act_on_unit_for(&s.state, &auth, id.clone(), decision)
         .await
         .map(|_| ());
-    // Refused, the unit's own page shows the decision again: the list may not show the unit.
-    after(s, outcome, "/approvals", |s, error| {
-        application(s, id, error)
+    // Refused, the unit's own page shows the decision again (the list may not show the unit),
+    // unless the unit is not this regulator's to see.
+    after(s, outcome, "/approvals", |s, error| async move {
+        let unseen = error
+            .as_ref()
+            .is_some_and(|e| matches!(e.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND));
+        if unseen {
+            approvals_page(s, error).await
+        } else {
+            application(s, id, error).await
+        }
     })
     .await
 }
