@@ -732,13 +732,17 @@ fn make_offer(
 ) -> Result<Outcome, CaseError> {
     let (policy, now) = (&fx.policy, fx.now);
     if offer.fulfilment_days > policy.max_fulfilment_days {
-        return Err(CaseError::invalid(
+        return Err(CaseError::invalid_naming(
             "fulfilment_days",
             "exceeds_policy",
             format!(
                 "fulfilment is due within at most {} days",
                 policy.max_fulfilment_days
             ),
+            &[
+                ("limit", "fulfilment".into()),
+                ("most", policy.max_fulfilment_days.to_string()),
+            ],
         ));
     }
     let expiry = match offer.expires_at {
@@ -874,13 +878,17 @@ fn propose_extension(
     reason: &str,
 ) -> Result<Outcome, CaseError> {
     if working_days == 0 || working_days > fx.policy.max_extension_working_days {
-        return Err(CaseError::invalid(
+        return Err(CaseError::invalid_naming(
             "working_days",
             "exceeds_policy",
             format!(
                 "an extension is 1 to {} working days",
                 fx.policy.max_extension_working_days
             ),
+            &[
+                ("limit", "extension".into()),
+                ("most", fx.policy.max_extension_working_days.to_string()),
+            ],
         ));
     }
     fx.dispute.pending_extension_days = Some(i64::from(working_days));

@@ -45,6 +45,7 @@ fn bounded(field: &str, text: &str, (min, max): (usize, usize)) -> Result<String
     BoundedText::parse(text, min, max)
         .map(BoundedText::into_string)
         .map_err(|e| FieldError {
+            args: Vec::new(),
             field: field.into(),
             code: "invalid_length".into(),
             message: e.to_string(),
@@ -300,6 +301,7 @@ pub fn record_visit(
         .is_some_and(|s| !SATISFACTION.contains(&s))
     {
         errors.push(FieldError {
+            args: Vec::new(),
             field: "satisfaction".into(),
             code: "out_of_range".into(),
             message: "1 to 5, or none when the consumer would not say".into(),
@@ -307,6 +309,7 @@ pub fn record_visit(
     }
     if input.visited_on > today {
         errors.push(FieldError {
+            args: Vec::new(),
             field: "visited_on".into(),
             code: "in_the_future".into(),
             message: "a return visit that took place: today or before".into(),

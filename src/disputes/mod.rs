@@ -80,10 +80,24 @@ pub enum CaseError {
 impl CaseError {
     /// A 422 for one field.
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::invalid_naming(field, code, message, &[])
+    }
+
+    /// [`CaseError::invalid`] with what the portal's sentence for `code` names
+    /// (`FieldError::args`).
+    pub fn invalid_naming(
+        field: &str,
+        code: &str,
+        message: impl Into<String>,
+        args: &[(&str, String)],
+    ) -> Self {
         Self::Invalid(vec![FieldError {
             field: field.into(),
             code: code.into(),
             message: message.into(),
+            args: (args.iter())
+                .map(|(name, value)| ((*name).to_string(), value.clone()))
+                .collect(),
         }])
     }
 }

@@ -35,6 +35,10 @@ pub struct FieldError {
     pub code: String,
     /// Readable explanation.
     pub message: String,
+    /// What the portal's sentence for `code` names (`field_error-<code>` in
+    /// `src/locales/*/labels.ftl`), by variable; not sent.
+    #[serde(skip)]
+    pub args: Vec<(String, String)>,
 }
 
 /// The problem document sent for every error.
@@ -102,6 +106,7 @@ impl ApiError {
     /// 422 for one field.
     pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError {
+            args: Vec::new(),
             field: field.into(),
             code: code.into(),
             message: message.into(),
@@ -252,6 +257,7 @@ impl FieldErrors {
     /// Records an error.
     pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.0.push(FieldError {
+            args: Vec::new(),
             field: field.into(),
             code: code.into(),
             message: message.into(),

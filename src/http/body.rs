@@ -123,6 +123,7 @@ fn refuse_fields(fields: Vec<String>) -> Result<(), ApiError> {
         fields
             .into_iter()
             .map(|field| FieldError {
+                args: Vec::new(),
                 field,
                 code: "invalid_character".into(),
                 message: "must not contain the NUL character (U+0000)".into(),

@@ -57,7 +57,7 @@ pub async fn import_file_for(
         web::block(move || read_rows(&bytes, uploads.max_import_rows, uploads.max_import_bytes))
             .await
             .map_err(ApiError::internal)?
-            .map_err(|e| ApiError::invalid_field("file", "invalid_import_file", e.to_string()))?;
+            .map_err(|e| ApiError::validation(vec![e.field_error()]))?;
     let now = state.clock.now();
     let (pii, inviter, auth) = (state.pii.clone(), state.inviter(), auth.clone());
     state

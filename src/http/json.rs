@@ -175,6 +175,7 @@ fn refused_field(error: &serde_path_to_error::Error<serde_json::Error>) -> Field
         (None, None) => "body".to_string(),
     };
     FieldError {
+        args: Vec::new(),
         field,
         code: "invalid_json_fields".into(),
         message,

@@ -268,6 +268,7 @@ fn checked_url(text: &str, allow_insecure: bool) -> Result<String, FieldError> {
                 UrlProblem::NotAUrl | UrlProblem::Credentials => "invalid_url",
             };
             FieldError {
+                args: Vec::new(),
                 field: "url".into(),
                 code: code.into(),
                 message: format!("The endpoint's URL {problem}."),
@@ -279,6 +280,7 @@ fn checked_url(text: &str, allow_insecure: bool) -> Result<String, FieldError> {
 /// comma-separated in the set's order.
 fn checked_events(names: &[String]) -> Result<String, FieldError> {
     let invalid = |code: &str, message: String| FieldError {
+        args: Vec::new(),
         field: "events".into(),
         code: code.into(),
         message,
@@ -316,6 +318,7 @@ fn checked_description(text: Option<&str>) -> Result<String, FieldError> {
     let text = text.unwrap_or_default().trim();
     if text.chars().count() > 200 {
         return Err(FieldError {
+            args: Vec::new(),
             field: "description".into(),
             code: "invalid_length".into(),
             message: "The description is at most 200 characters.".into(),

@@ -129,6 +129,50 @@ pub enum ImportFileError {
     TooLargeUnpacked(u64),
 }
 
+impl ImportFileError {
+    /// The refusal of the upload's `file` field, with what the portal's sentence for it names
+    /// (`field_error-invalid_import_file`: the reason, and the limit or the columns).
+    pub fn field_error(&self) -> crate::error::FieldError {
+        let arg = |name: &str, value: String| (name.to_string(), value);
+        let args = match self {
+            Self::Unreadable(_) => vec![arg("reason", "unreadable".into())],
+            Self::Empty => vec![arg("reason", "empty".into())],
+            Self::MissingColumns(names) => {
+                let zh: Vec<&str> = (Column::ALL.iter())
+                    .filter(|c| names.contains(&c.name()))
+                    .map(|c| c.headers().get(1).copied().unwrap_or(c.name()))
+                    .collect();
+                vec![
+                    arg("reason", "missing_columns".into()),
+                    arg("columns", names.join(", ")),
+                    arg("columns_zh", zh.join("、")),
+                ]
+            }
+            Self::TooManyRows(rows) => {
+                vec![
+                    arg("reason", "too_many_rows".into()),
+                    arg("rows", rows.to_string()),
+                ]
+            }
+            Self::TooManyColumns(column, most) => vec![
+                arg("reason", "too_many_columns".into()),
+                arg("column", column.clone()),
+                arg("most", most.to_string()),
+            ],
+            Self::TooLargeUnpacked(kib) => vec![
+                arg("reason", "unpacks_too_large".into()),
+                arg("kib", kib.to_string()),
+            ],
+        };
+        crate::error::FieldError {
+            field: "file".into(),
+            code: "invalid_import_file".into(),
+            message: self.to_string(),
+            args,
+        }
+    }
+}
+
 /// Most columns a sheet may use: the 14 of the import and room for notes beside them.
 pub const MAX_COLUMNS: usize = 64;
 

@@ -166,7 +166,14 @@ async fn a_sheet_with_cells_far_away_is_refused_at_once_and_the_server_stays_up(
     )
     .await;
     assert_eq!(page.status, 422, "{}", page.html);
-    assert!(page.html.contains("BL"), "{}", page.html);
+    // Said in the page's language, with where the stray cells are.
+    assert!(
+        page.html
+            .contains("表格在 BL 列之后还有内容（最多读取 64 列）"),
+        "{}",
+        page.html
+    );
+    assert!(!page.html.contains("the sheet has cells"));
 
     // Nothing was written, and the same list without the stray cell imports.
     let good = app

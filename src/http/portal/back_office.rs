@@ -414,7 +414,7 @@ struct ImportPage {
 impl ImportPage {
     /// Why a row was refused, in the page's language.
     fn reason(&self, e: &crate::error::FieldError) -> String {
-        super::labels::field_error(self.f.l, &e.code, &e.message)
+        super::labels::field_error(self.f.l, &e.code, &e.message, &e.args)
     }
 
     fn outcome(&self, outcome: &crate::onboarding::import::RowOutcome) -> (&str, &'static str) {

@@ -116,6 +116,7 @@ pub struct FollowForm {
 
 fn invalid(field: &str, code: &str, message: &str) -> ApiError {
     ApiError::validation(vec![FieldError {
+        args: Vec::new(),
         field: field.into(),
         code: code.into(),
         message: message.into(),
@@ -215,6 +216,7 @@ impl VisitForm {
         let mut errors = Vec::new();
         let mut fail = |field: &str, code: &str, message: &str| {
             errors.push(FieldError {
+                args: Vec::new(),
                 field: field.into(),
                 code: code.into(),
                 message: message.into(),

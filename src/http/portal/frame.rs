@@ -372,7 +372,12 @@ impl Fields {
             error
                 .field_errors()
                 .iter()
-                .map(|e| (e.field.clone(), labels::field_error(l, &e.code, &e.message)))
+                .map(|e| {
+                    (
+                        e.field.clone(),
+                        labels::field_error(l, &e.code, &e.message, &e.args),
+                    )
+                })
                 .collect(),
         )
     }
@@ -380,7 +385,7 @@ impl Fields {
     /// Adds a failing field.
     pub fn add(&mut self, l: Lang, field: &str, code: &str) {
         self.0
-            .push((field.into(), labels::field_error(l, code, code)));
+            .push((field.into(), labels::field_error(l, code, code, &[])));
     }
 
     /// The sentence for `field`, if it failed: the field itself, its parts (`item` for
@@ -449,7 +454,12 @@ pub fn explain_fields(l: Lang, error: &ApiError) -> String {
     let mut text = explain(l, error);
     for field in error.field_errors() {
         text.push(' ');
-        text.push_str(&labels::field_error(l, &field.code, &field.message));
+        text.push_str(&labels::field_error(
+            l,
+            &field.code,
+            &field.message,
+            &field.args,
+        ));
     }
     text
 }

@@ -174,8 +174,15 @@ pub fn escalation_state(lang: Lang, code: &str) -> &str {
 }
 
 /// A sentence for a failing field, or the API's own message.
-pub fn field_error(lang: Lang, code: &str, message: &str) -> String {
-    lang.find(&format!("field_error-{code}"))
+pub fn field_error(lang: Lang, code: &str, message: &str, args: &[(String, String)]) -> String {
+    let id = format!("field_error-{code}");
+    if !args.is_empty() && lang.has(&id) {
+        let args: Vec<(&str, fluent_bundle::FluentValue<'_>)> = (args.iter())
+            .map(|(name, value)| (name.as_str(), value.as_str().into()))
+            .collect();
+        return lang.format(&id, &args);
+    }
+    lang.find(&id)
         .map_or_else(|| message.to_string(), str::to_string)
 }
 
@@ -195,6 +202,47 @@ mod tests {
                 lang.tag()
             );
         }
+    }
+
+    #[test]
+    fn a_field_error_names_what_its_sentence_needs() {
+        let args = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            (pairs.iter())
+                .map(|(name, value)| ((*name).to_string(), (*value).to_string()))
+                .collect()
+        };
+        let extension = args(&[("limit", "extension"), ("most", "5")]);
+        assert_eq!(
+            field_error(
+                Lang::Zh,
+                "exceeds_policy",
+                "an extension is 1 to 5 working days",
+                &extension
+            ),
+            "延期须为 1 至 5 个工作日。"
+        );
+        assert_eq!(
+            field_error(Lang::En, "exceeds_policy", "", &extension),
+            "An extension is 1 to 5 working days."
+        );
+        let stray = args(&[
+            ("reason", "too_many_columns"),
+            ("column", "BL"),
+            ("most", "64"),
+        ]);
+        assert!(
+            field_error(Lang::Zh, "invalid_import_file", "", &stray)
+                .starts_with("表格在 BL 列之后")
+        );
+        // A sentence without variables, and a code without one: the API's message.
+        assert_eq!(
+            field_error(Lang::Zh, "reason_required", "give the reason", &[]),
+            "请填写作出该决定的理由。"
+        );
+        assert_eq!(
+            field_error(Lang::Zh, "no_such_code", "as sent", &[]),
+            "as sent"
+        );
     }
 
     #[test]

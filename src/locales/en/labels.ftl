@@ -152,7 +152,10 @@ field_error-outside_association_region = This region is outside the association'
 field_error-personal_data = A publication names no one: remove consumers' names, contact details, identity numbers and case numbers.
 field_error-reason_required = Give the reason for this decision.
 field_error-file_required = Choose a file to upload.
-field_error-exceeds_policy = More days than the unit's deadline policy allows.
+field_error-exceeds_policy = { $limit ->
+        [extension] An extension is 1 to { $most } working days.
+       *[fulfilment] Fulfilment is due within at most { $most } days.
+    }
 field_error-in_the_past = The time cannot be in the past.
 field_error-invalid = Incomplete or malformed.
 field_error-too_long = Too long.
@@ -182,9 +185,17 @@ field_error-undertaking_not_accepted = Read and accept the undertaking.
 field_error-undertaking_outdated = The undertaking has changed; read and accept its current version.
 field_error-unit_not_active = This unit takes no new disputes at present.
 field_error-unknown_association = No such association.
-field_error-unknown_jurisdiction = No calendar is loaded for this jurisdiction.
+field_error-unknown_jurisdiction = No holiday calendar is loaded for this jurisdiction.
 field_error-unknown_unit = No such ODR unit.
 field_error-unsupported_language = Choose Chinese or English.
+field_error-invalid_import_file = { $reason ->
+        [empty] The file has no header row.
+        [missing_columns] The header row lacks these columns: { $columns }.
+        [too_many_rows] The file has more than { $rows } rows; split it and import each part.
+        [too_many_columns] The sheet has cells beyond column { $column } (the import reads at most { $most } columns); delete the stray cells and upload it again.
+        [unpacks_too_large] The Excel file unpacks to more than { $kib } KiB; save only the member list in it.
+       *[unreadable] The file cannot be read: upload the member list as CSV or Excel (.xlsx).
+    }
 
 ## item_kind
 item_kind-product = Product

@@ -152,14 +152,17 @@ field_error-outside_association_region = 该地区不在本协会的管辖范围
 field_error-personal_data = 公示内容不得包含个人信息：请删去消费者姓名、联系方式、身份证号和案件编号。
 field_error-reason_required = 请填写作出该决定的理由。
 field_error-file_required = 请选择要上传的文件。
-field_error-exceeds_policy = 超出了本单位适用的期限政策所允许的天数。
+field_error-exceeds_policy = { $limit ->
+        [extension] 延期须为 1 至 { $most } 个工作日。
+       *[fulfilment] 履行期限最长为 { $most } 天。
+    }
 field_error-in_the_past = 时间不能早于现在。
 field_error-invalid = 内容不完整或格式不对。
 field_error-too_long = 内容过长。
-field_error-duplicate_in_file = 同一统一社会信用代码在文件前面已出现过。
+field_error-duplicate_in_file = 该统一社会信用代码已在文件前面的行中出现过。
 field_error-invalid_action = 不能进行这项操作。
 field_error-unknown_action = 没有这项操作。
-field_error-invalid_calendar = 日历文件格式不正确。
+field_error-invalid_calendar = 节假日历文件格式不正确。
 field_error-invalid_counting = 请选择“工作日”或“自然日”。
 field_error-invalid_flag = 请选择“是”或“否”。
 field_error-invalid_item_kind = 请选择商品或服务。
@@ -169,7 +172,7 @@ field_error-invalid_range = 结束日期不能早于开始日期，且期间不�
 field_error-invalid_region_code = 地区代码应为 6 位数字。
 field_error-invalid_role = 角色不正确。
 field_error-invalid_scope = 统计范围不正确。
-field_error-invalid_staff_role = 请选择负责人或处理人员。
+field_error-invalid_staff_role = 请选择负责人或经办人。
 field_error-invalid_level = 请选择省、市或区县级。
 field_error-invalid_format = 请选择导出格式。
 field_error-invalid_sort = 排序方式不正确。
@@ -182,9 +185,17 @@ field_error-undertaking_not_accepted = 请阅读并接受承诺书。
 field_error-undertaking_outdated = 承诺书已更新，请阅读并接受最新版本。
 field_error-unit_not_active = 该单位目前不受理新的纠纷。
 field_error-unknown_association = 没有这个行业协会。
-field_error-unknown_jurisdiction = 没有这个地区的日历。
+field_error-unknown_jurisdiction = 没有这个地区的节假日历。
 field_error-unknown_unit = 没有这个 ODR 单位。
 field_error-unsupported_language = 请选择中文或英文。
+field_error-invalid_import_file = { $reason ->
+        [empty] 文件没有表头行。
+        [missing_columns] 表头缺少这些列：{ $columns_zh }。
+        [too_many_rows] 文件超过 { $rows } 行，请拆分后分别导入。
+        [too_many_columns] 表格在 { $column } 列之后还有内容（最多读取 { $most } 列），请删去多余的单元格后再上传。
+        [unpacks_too_large] 该 Excel 文件解压后超过 { $kib } KiB，请只保留会员名单后再上传。
+       *[unreadable] 无法读取该文件：请上传 CSV 或 Excel（.xlsx）格式的会员名单。
+    }
 
 ## item_kind
 item_kind-product = 商品
