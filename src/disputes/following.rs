@@ -44,12 +44,7 @@ fn regulated(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Dispute, ApiE
 fn bounded(field: &str, text: &str, (min, max): (usize, usize)) -> Result<String, FieldError> {
     BoundedText::parse(text, min, max)
         .map(BoundedText::into_string)
-        .map_err(|e| FieldError {
-            args: Vec::new(),
-            field: field.into(),
-            code: "invalid_length".into(),
-            message: e.to_string(),
-        })
+        .map_err(|e| FieldError::new(field, "invalid_length", e.to_string()))
 }
 
 /// The active regulators who may follow a dispute of `region`: those of the region and of the
@@ -300,20 +295,18 @@ pub fn record_visit(
         .satisfaction
         .is_some_and(|s| !SATISFACTION.contains(&s))
     {
-        errors.push(FieldError {
-            args: Vec::new(),
-            field: "satisfaction".into(),
-            code: "out_of_range".into(),
-            message: "1 to 5, or none when the consumer would not say".into(),
-        });
+        errors.push(FieldError::new(
+            "satisfaction",
+            "out_of_range",
+            "1 to 5, or none when the consumer would not say",
+        ));
     }
     if input.visited_on > today {
-        errors.push(FieldError {
-            args: Vec::new(),
-            field: "visited_on".into(),
-            code: "in_the_future".into(),
-            message: "a return visit that took place: today or before".into(),
-        });
+        errors.push(FieldError::new(
+            "visited_on",
+            "in_the_future",
+            "a return visit that took place: today or before",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));

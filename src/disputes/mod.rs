@@ -91,14 +91,7 @@ impl CaseError {
         message: impl Into<String>,
         args: &[(&str, String)],
     ) -> Self {
-        Self::Invalid(vec![FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-            args: (args.iter())
-                .map(|(name, value)| ((*name).to_string(), value.clone()))
-                .collect(),
-        }])
+        Self::Invalid(vec![FieldError::new(field, code, message).naming(args)])
     }
 }
 

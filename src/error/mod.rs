@@ -41,6 +41,28 @@ pub struct FieldError {
     pub args: Vec<(String, String)>,
 }
 
+impl FieldError {
+    /// The field at `field` failed the rule `code` (its portal sentence is `field_error-<code>`
+    /// in `src/locales/*/labels.ftl`), as `message` says in English.
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// With what the portal's sentence names, by variable.
+    #[must_use]
+    pub fn naming(mut self, args: &[(&str, String)]) -> Self {
+        self.args = (args.iter())
+            .map(|(name, value)| ((*name).to_string(), value.clone()))
+            .collect();
+        self
+    }
+}
+
 /// The problem document sent for every error.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
@@ -105,12 +127,7 @@ impl ApiError {
 
     /// 422 for one field.
     pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError {
-            args: Vec::new(),
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }])
+        Self::validation(vec![FieldError::new(field, code, message)])
     }
 
     /// 403: authenticated but not allowed.
@@ -256,12 +273,7 @@ impl FieldErrors {
 
     /// Records an error.
     pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            args: Vec::new(),
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        });
+        self.0.push(FieldError::new(field, code, message));
     }
 
     /// Takes over the field errors of a validation error.

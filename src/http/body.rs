@@ -122,11 +122,12 @@ fn refuse_fields(fields: Vec<String>) -> Result<(), ApiError> {
     Err(ApiError::validation(
         fields
             .into_iter()
-            .map(|field| FieldError {
-                args: Vec::new(),
-                field,
-                code: "invalid_character".into(),
-                message: "must not contain the NUL character (U+0000)".into(),
+            .map(|field| {
+                FieldError::new(
+                    field,
+                    "invalid_character",
+                    "must not contain the NUL character (U+0000)",
+                )
             })
             .collect(),
     ))

@@ -174,12 +174,7 @@ fn refused_field(error: &serde_path_to_error::Error<serde_json::Error>) -> Field
         (None, Some(name)) => name.to_string(),
         (None, None) => "body".to_string(),
     };
-    FieldError {
-        args: Vec::new(),
-        field,
-        code: "invalid_json_fields".into(),
-        message,
-    }
+    FieldError::new(field, "invalid_json_fields", message)
 }
 
 #[cfg(test)]

@@ -267,24 +267,13 @@ fn checked_url(text: &str, allow_insecure: bool) -> Result<String, FieldError> {
                 UrlProblem::TooLong => "invalid_length",
                 UrlProblem::NotAUrl | UrlProblem::Credentials => "invalid_url",
             };
-            FieldError {
-                args: Vec::new(),
-                field: "url".into(),
-                code: code.into(),
-                message: format!("The endpoint's URL {problem}."),
-            }
+            FieldError::new("url", code, format!("The endpoint's URL {problem}."))
         })
 }
 
 /// The chosen events, checked (`events` field errors): known, not `ping`, at least one; stored
 /// comma-separated in the set's order.
 fn checked_events(names: &[String]) -> Result<String, FieldError> {
-    let invalid = |code: &str, message: String| FieldError {
-        args: Vec::new(),
-        field: "events".into(),
-        code: code.into(),
-        message,
-    };
     let mut chosen = Vec::new();
     for name in names {
         match WebhookEvent::parse(name.trim()) {
@@ -293,7 +282,8 @@ fn checked_events(names: &[String]) -> Result<String, FieldError> {
                 let known: Vec<&str> = WebhookEvent::choosable()
                     .map(WebhookEvent::as_str)
                     .collect();
-                return Err(invalid(
+                return Err(FieldError::new(
+                    "events",
                     "unknown_event",
                     format!(
                         "`{name}` is not an event; choose from {}.",
@@ -304,7 +294,11 @@ fn checked_events(names: &[String]) -> Result<String, FieldError> {
         }
     }
     if chosen.is_empty() {
-        return Err(invalid("required", "Choose at least one event.".into()));
+        return Err(FieldError::new(
+            "events",
+            "required",
+            "Choose at least one event.",
+        ));
     }
     Ok(WebhookEvent::choosable()
         .filter(|e| chosen.contains(e))
@@ -317,12 +311,11 @@ fn checked_events(names: &[String]) -> Result<String, FieldError> {
 fn checked_description(text: Option<&str>) -> Result<String, FieldError> {
     let text = text.unwrap_or_default().trim();
     if text.chars().count() > 200 {
-        return Err(FieldError {
-            args: Vec::new(),
-            field: "description".into(),
-            code: "invalid_length".into(),
-            message: "The description is at most 200 characters.".into(),
-        });
+        return Err(FieldError::new(
+            "description",
+            "invalid_length",
+            "The description is at most 200 characters.",
+        ));
     }
     Ok(text.to_string())
 }

@@ -165,10 +165,8 @@ impl ImportFileError {
             ],
         };
         crate::error::FieldError {
-            field: "file".into(),
-            code: "invalid_import_file".into(),
-            message: self.to_string(),
             args,
+            ..crate::error::FieldError::new("file", "invalid_import_file", self.to_string())
         }
     }
 }

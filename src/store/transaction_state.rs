@@ -177,6 +177,9 @@ impl TransactionState {
                 "a dispute saved in a batch changed although the batch held it".into(),
             ));
         }
+        if let Some(rows) = with_gathered(address(conn), Gathered::take_filing_rows).flatten() {
+            insert_filing_rows(conn, rows)?;
+        }
         let taken = with_gathered(address(conn), |g| {
             (
                 std::mem::take(&mut g.events),
@@ -188,16 +191,32 @@ impl TransactionState {
             )
         });
         if let Some((events, audit, notifications, jobs, webhooks, concluded)) = taken {
-            if !insert_filing_shape(conn, &events, &audit, &notifications, &jobs)? {
-                insert_now(conn, &events)?;
-                insert_now(conn, &audit)?;
-                insert_now(conn, &notifications)?;
-                insert_now(conn, &jobs)?;
-            }
+            insert_now(conn, &events)?;
+            insert_now(conn, &audit)?;
+            insert_now(conn, &notifications)?;
+            insert_now(conn, &jobs)?;
             insert_now(conn, &webhooks)?;
             insert_now(conn, &concluded)?;
         }
         Ok(())
+    }
+}
+
+impl Gathered {
+    /// Takes the rows a filing gathers for its end, when they are all of its rows to insert:
+    /// one timeline entry, one audit entry and one job, no notification.
+    fn take_filing_rows(&mut self) -> Option<(TimelineEvent, NewEntry, JobRow)> {
+        let filing = self.events.len() == 1
+            && self.audit.len() == 1
+            && self.notifications.is_empty()
+            && self.jobs.len() == 1;
+        filing.then(|| {
+            (
+                self.events.remove(0),
+                self.audit.remove(0),
+                self.jobs.remove(0),
+            )
+        })
     }
 }
 
@@ -236,50 +255,47 @@ pub(crate) fn take_filing_alone(conn: &DbConn) -> Option<(TimelineEvent, NewEntr
         return None;
     }
     with_gathered(address(conn), |g| {
-        let shape = g.begin_deferred
-            && g.events.len() == 1
-            && g.audit.len() == 1
-            && g.notifications.is_empty()
-            && g.jobs.len() == 1
+        let alone = g.begin_deferred
             && g.webhooks.is_empty()
             && g.concluded.is_empty()
             && g.saves.is_empty();
-        if !shape {
-            return None;
-        }
+        let rows = alone.then(|| g.take_filing_rows()).flatten()?;
         g.begin_deferred = false;
         g.written_alone = true;
-        Some((g.events.remove(0), g.audit.remove(0), g.jobs.remove(0)))
+        Some(rows)
     })
     .flatten()
 }
 
-/// On PostgreSQL, the rows a filing gathers (one timeline entry, one audit entry, one job, no
-/// notification) in one statement of a fixed text (`super::together`), which diesel keeps
-/// prepared: two round trips fewer (docs/architecture.md#statements-per-write). False, having
-/// written nothing, for rows of any other shape (a statement gathering them whatever their shape
-/// would change its text with them and be planned anew each time) and on SQLite, whose
-/// statements are calls inside the process.
-fn insert_filing_shape(
+/// On PostgreSQL, the rows a filing gathers ([`Gathered::take_filing_rows`]) in one statement
+/// of a fixed text (`super::together`), which diesel keeps prepared: two round trips fewer
+/// (docs/architecture.md#statements-per-write). Rows of any other shape are inserted a
+/// statement per table: one statement gathering them whatever their shape would change its
+/// text with them and be planned anew each time. SQLite's statements are calls inside the
+/// process, so it inserts them a table at a time.
+fn insert_filing_rows(
     conn: &mut DbConn,
-    events: &[TimelineEvent],
-    audit: &[NewEntry],
-    notifications: &[Notification],
-    jobs: &[JobRow],
-) -> Result<bool, StoreError> {
-    let (DbConn::Pg(pg), [event], [entry], [], [job]) = (conn, events, audit, notifications, jobs)
-    else {
-        return Ok(false);
-    };
-    super::together::Together {
-        with: (
-            diesel::insert_into(dispute_events::table).values(event),
-            diesel::insert_into(audit_log::table).values(entry),
-        ),
-        last: diesel::insert_into(jobs::table).values(job),
+    (event, entry, job): (TimelineEvent, NewEntry, JobRow),
+) -> Result<(), StoreError> {
+    begin_if_deferred(conn)?;
+    match conn {
+        DbConn::Pg(pg) => {
+            super::together::Together {
+                with: (
+                    diesel::insert_into(dispute_events::table).values(&event),
+                    diesel::insert_into(audit_log::table).values(&entry),
+                ),
+                last: diesel::insert_into(jobs::table).values(&job),
+            }
+            .execute(pg)?;
+            Ok(())
+        }
+        DbConn::Sqlite(_) => {
+            insert_now(conn, &[event])?;
+            insert_now(conn, &[entry])?;
+            insert_now(conn, &[job])
+        }
     }
-    .execute(pg)?;
-    Ok(true)
 }
 
 impl Drop for TransactionState {

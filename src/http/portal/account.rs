@@ -167,7 +167,7 @@ async fn register(s: Session, form: web::Form<RegisterForm>) -> Result<HttpRespo
     };
     if form.password != form.password_again {
         let mut errors = Fields::default();
-        errors.add(s.lang, "password_again", "passwords_differ");
+        errors.mark(s.lang, "password_again", "passwords_differ");
         let frame = s.frame().titled("register");
         return refuse(&s, form, frame, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }

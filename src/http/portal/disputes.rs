@@ -1201,13 +1201,13 @@ impl FilingForm {
         let claimed = parse_yuan(&self.amount_claimed);
         let date = NaiveDate::parse_from_str(self.purchase_date.trim(), "%Y-%m-%d").ok();
         if paid.is_none() {
-            fields.add(l, "amount_paid", "invalid_number");
+            fields.mark(l, "amount_paid", "invalid_number");
         }
         if claimed.is_none() {
-            fields.add(l, "amount_claimed", "invalid_number");
+            fields.mark(l, "amount_claimed", "invalid_number");
         }
         if date.is_none() {
-            fields.add(l, "purchase_date", "invalid_date");
+            fields.mark(l, "purchase_date", "invalid_date");
         }
         Some(FileDisputeRequest {
             unit_id: unit_id.to_string(),

@@ -12,7 +12,7 @@ use super::session::{OrPage, PageError, Session};
 use super::table::{Cell, Listing, Row};
 use crate::domain::following::{FollowReason, VisitChannel};
 use crate::domain::role::Role;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::following::{self as api, FollowRequest, FollowedQuery, VisitRequest};
 
 /// Registers the routes of this module.
@@ -114,15 +114,6 @@ pub struct FollowForm {
     note: Option<String>,
 }
 
-fn invalid(field: &str, code: &str, message: &str) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        args: Vec::new(),
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }])
-}
-
 async fn follow(
     s: Session,
     path: web::Path<String>,
@@ -149,7 +140,11 @@ async fn follow(
             };
             api::follow_for(&s.state, &auth, id.clone(), request).await
         }
-        None => Err(invalid("reason", "unknown_value", "choose why")),
+        None => Err(ApiError::invalid_field(
+            "reason",
+            "unknown_value",
+            "choose why",
+        )),
     };
     back_to_dispute(s, id, outcome, done, typed).await
 }
@@ -172,7 +167,11 @@ async fn unfollow(
     let outcome = if form.confirm.as_deref() == Some("yes") {
         api::unfollow_for(&s.state, &auth, id.clone()).await
     } else {
-        Err(invalid("confirm", "unconfirmed", "tick to confirm"))
+        Err(ApiError::invalid_field(
+            "confirm",
+            "unconfirmed",
+            "tick to confirm",
+        ))
     };
     back_to_dispute(s, id, outcome, "unfollowed", Typed::of("unfollow")).await
 }
@@ -213,22 +212,14 @@ pub struct VisitForm {
 impl VisitForm {
     /// The request the form makes, or every failing field.
     fn request(self) -> Result<VisitRequest, ApiError> {
-        let mut errors = Vec::new();
-        let mut fail = |field: &str, code: &str, message: &str| {
-            errors.push(FieldError {
-                args: Vec::new(),
-                field: field.into(),
-                code: code.into(),
-                message: message.into(),
-            });
-        };
+        let mut errors = FieldErrors::default();
         let visited_on = self.visited_on.trim().parse().ok();
         if visited_on.is_none() {
-            fail("visited_on", "invalid_date", "a date such as 2026-12-01");
+            errors.add("visited_on", "invalid_date", "a date such as 2026-12-01");
         }
         let channel = VisitChannel::parse(&self.channel);
         if channel.is_none() {
-            fail(
+            errors.add(
                 "channel",
                 "unknown_value",
                 "choose how you reached the consumer",
@@ -239,7 +230,7 @@ impl VisitForm {
             Some(text) => {
                 let n = text.parse().ok();
                 if n.is_none() {
-                    fail("satisfaction", "out_of_range", "1 to 5");
+                    errors.add("satisfaction", "out_of_range", "1 to 5");
                 }
                 n
             }
@@ -251,7 +242,7 @@ impl VisitForm {
                 consumer_said: self.consumer_said,
                 satisfaction,
             }),
-            _ => Err(ApiError::validation(errors)),
+            _ => Err(ApiError::validation(errors.into_vec())),
         }
     }
 }

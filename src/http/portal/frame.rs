@@ -382,8 +382,8 @@ impl Fields {
         )
     }
 
-    /// Adds a failing field.
-    pub fn add(&mut self, l: Lang, field: &str, code: &str) {
+    /// Marks `field` as failing the rule `code`.
+    pub fn mark(&mut self, l: Lang, field: &str, code: &str) {
         self.0
             .push((field.into(), labels::field_error(l, code, code, &[])));
     }

@@ -173,7 +173,9 @@ pub fn escalation_state(lang: Lang, code: &str) -> &str {
     named::<EscalationState>(lang, code)
 }
 
-/// A sentence for a failing field, or the API's own message.
+/// The sentence for a field that failed the rule `code` (`field_error-<code>`). A rule without
+/// one reads as the API's own message in English and as a plain "check this field" in another
+/// language, which never shows English.
 pub fn field_error(lang: Lang, code: &str, message: &str, args: &[(String, String)]) -> String {
     let id = format!("field_error-{code}");
     if !args.is_empty() && lang.has(&id) {
@@ -182,8 +184,11 @@ pub fn field_error(lang: Lang, code: &str, message: &str, args: &[(String, Strin
             .collect();
         return lang.format(&id, &args);
     }
-    lang.find(&id)
-        .map_or_else(|| message.to_string(), str::to_string)
+    match (lang.find(&id), lang) {
+        (Some(sentence), _) => sentence.to_string(),
+        (None, Lang::En) => message.to_string(),
+        (None, _) => lang.text("field_error").into_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -234,15 +239,116 @@ mod tests {
             field_error(Lang::Zh, "invalid_import_file", "", &stray)
                 .starts_with("表格在 BL 列之后")
         );
-        // A sentence without variables, and a code without one: the API's message.
+        // A sentence without variables, and a code without one: the API's message in English,
+        // never in Chinese.
         assert_eq!(
             field_error(Lang::Zh, "reason_required", "give the reason", &[]),
             "请填写作出该决定的理由。"
         );
         assert_eq!(
-            field_error(Lang::Zh, "no_such_code", "as sent", &[]),
+            field_error(Lang::En, "no_such_code", "as sent", &[]),
             "as sent"
         );
+        assert_eq!(
+            field_error(Lang::Zh, "no_such_code", "as sent", &[]),
+            "此项填写有误，请检查。"
+        );
+    }
+
+    /// Every code the source gives a failing field where it names it as a literal (the calls
+    /// of [`CODE_AT`]) has a sentence in both languages: the portal shows it in place of the
+    /// API's English message.
+    #[test]
+    fn every_field_error_code_in_the_source_has_a_sentence() {
+        let mut codes = std::collections::BTreeMap::new();
+        let mut files = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                for code in field_codes_named(&source) {
+                    codes.entry(code).or_insert_with(|| path.clone());
+                }
+            }
+        }
+        assert!(codes.len() > 60, "{}", codes.len());
+        for lang in Lang::ALL {
+            let missing: Vec<_> = (codes.iter())
+                .filter(|(code, _)| !lang.has(&format!("field_error-{code}")))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{}: no sentence for {missing:?}",
+                lang.tag()
+            );
+        }
+    }
+
+    /// The calls that give a failing field its code, and which of their arguments it is.
+    const CODE_AT: [(&str, usize); 7] = [
+        ("FieldError::new(", 1),
+        ("invalid_field(", 1),
+        ("invalid(", 1),
+        ("invalid_naming(", 1),
+        (".add(", 1),
+        (".check(", 1),
+        (".mark(", 2),
+    ];
+
+    /// The codes `source` names as literals in the calls of [`CODE_AT`].
+    fn field_codes_named(source: &str) -> Vec<String> {
+        let mut codes = Vec::new();
+        for (call, at) in CODE_AT {
+            for (start, _) in source.match_indices(call) {
+                let preceded = source[..start].chars().next_back();
+                if call.starts_with(char::is_alphabetic)
+                    && preceded.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                {
+                    continue;
+                }
+                let args = arguments(&source[start + call.len()..]);
+                let code = args
+                    .get(at)
+                    .and_then(|a| a.strip_prefix('"')?.strip_suffix('"'));
+                if let Some(code) = code.filter(|c| {
+                    !c.is_empty() && c.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                }) {
+                    codes.push(code.to_string());
+                }
+            }
+        }
+        codes
+    }
+
+    /// The top-level arguments of a call, from just after its `(`, trimmed.
+    fn arguments(text: &str) -> Vec<&str> {
+        let (mut depth, mut quoted, mut from, mut args) = (0, false, 0, Vec::new());
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' if quoted => {
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                _ if quoted => {}
+                '(' | '[' | '{' => depth += 1,
+                ',' if depth == 0 => {
+                    args.push(text[from..i].trim());
+                    from = i + 1;
+                }
+                ')' | ']' | '}' if depth == 0 => {
+                    args.push(text[from..i].trim());
+                    break;
+                }
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        args
     }
 
     #[test]

@@ -110,6 +110,15 @@ escalation_reason-settlement_due_date_passed = The settlement due date passed
 escalation_reason-fulfilment_due_date_passed = The fulfilment due date passed
 
 ## field_error
+field_error-condition_not_met = An ODR unit must meet all five conditions.
+field_error-duplicate_commitment = Each kind of commitment appears once.
+field_error-duplicate_remedy = Choose each remedy once.
+field_error-invalid_commitment = Check the commitment's return days, conditions and validity dates.
+field_error-invalid_commitment_kind = Choose a commitment: consumer rights service station, trusted consumption store or no-reason returns in store.
+field_error-not_utf8 = The file must be UTF-8 text.
+# A field whose rule has no sentence of its own.
+field_error = Check this field.
+field_error-email_taken = An account with this email already exists.
 field_error-required = Required.
 field_error-invalid_version = 3–60 characters: letters, digits, - _ .
 field_error-scope_required = Choose a region, an industry or both (the national default is set in the configuration).

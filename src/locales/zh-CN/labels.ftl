@@ -110,6 +110,15 @@ escalation_reason-settlement_due_date_passed = 办结期限已过
 escalation_reason-fulfilment_due_date_passed = 履行期限已过
 
 ## field_error
+field_error-condition_not_met = ODR 单位须具备全部五项条件。
+field_error-duplicate_commitment = 每类承诺只能填写一次。
+field_error-duplicate_remedy = 每种诉求只能选择一次。
+field_error-invalid_commitment = 承诺填写有误：请检查退货天数、承诺条件和有效期。
+field_error-invalid_commitment_kind = 请选择承诺类型：消费维权服务站、放心消费承诺单位或线下无理由退货。
+field_error-not_utf8 = 文件须为 UTF-8 编码的文本。
+# A field whose rule has no sentence of its own.
+field_error = 此项填写有误，请检查。
+field_error-email_taken = 该邮箱已注册账号。
 field_error-required = 必填。
 field_error-invalid_version = 3–60 个字符：字母、数字、- _ .
 field_error-scope_required = 请选择地区或行业，或两者都选（全国默认时限在配置文件中设定）。
