@@ -19,6 +19,7 @@ const ZH_CN: &[(&str, &str)] = &[
     ("figures", include_str!("locales/zh-CN/figures.ftl")),
     ("email", include_str!("locales/zh-CN/email.ftl")),
     ("notices", include_str!("locales/zh-CN/notices.ftl")),
+    ("documents", include_str!("locales/zh-CN/documents.ftl")),
 ];
 const EN: &[(&str, &str)] = &[
     ("errors", include_str!("locales/en/errors.ftl")),
@@ -27,6 +28,7 @@ const EN: &[(&str, &str)] = &[
     ("figures", include_str!("locales/en/figures.ftl")),
     ("email", include_str!("locales/en/email.ftl")),
     ("notices", include_str!("locales/en/notices.ftl")),
+    ("documents", include_str!("locales/en/documents.ftl")),
 ];
 
 /// A visitor's or recipient's language: Simplified Chinese unless they chose English.

@@ -7,6 +7,7 @@ pub mod config;
 pub mod deadlines;
 pub mod demo;
 pub mod disputes;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod files;

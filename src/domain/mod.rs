@@ -12,6 +12,7 @@ pub mod commitment;
 pub mod contact;
 pub mod dispute;
 pub mod division;
+pub mod document;
 pub mod escalation;
 pub mod following;
 pub mod industry;

@@ -15,6 +15,76 @@ pub fn format_yuan(fen: i64) -> String {
     format!("{sign}¥{grouped}.{:02}", fen % 100)
 }
 
+/// Fen in Chinese capitals (大写), as a written agreement states an amount beside its figures:
+/// `123456` → `壹仟贰佰叁拾肆元伍角陆分`, `10000` → `壹佰元整`, `100500` → `壹仟零伍元整`
+/// (docs/documents.md#amounts).
+pub fn in_capitals(fen: i64) -> String {
+    const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+    const PLACES: [&str; 4] = ["", "拾", "佰", "仟"];
+    const GROUPS: [&str; 5] = ["", "万", "亿", "万", "亿"];
+    let mut out = String::from(if fen < 0 { "负" } else { "" });
+    let fen = fen.unsigned_abs();
+    let (yuan, jiao, cents) = (fen / 100, (fen / 10 % 10) as usize, (fen % 10) as usize);
+    // Groups of four digits, the lowest first: 个, 万, 亿, 万亿, 亿亿.
+    let mut groups = Vec::new();
+    let mut rest = yuan;
+    while rest > 0 {
+        groups.push((rest % 10_000) as usize);
+        rest /= 10_000;
+    }
+    // A zero is read once wherever digits are skipped between two that are not.
+    let mut zero_pending = false;
+    for (at, &group) in groups.iter().enumerate().rev() {
+        if group == 0 {
+            zero_pending = !out.is_empty() && !out.ends_with('负');
+            continue;
+        }
+        if (zero_pending || group < 1000) && !out.is_empty() && !out.ends_with('负') {
+            out.push('零');
+        }
+        zero_pending = false;
+        let digits = [group / 1000, group / 100 % 10, group / 10 % 10, group % 10];
+        let mut skipped = false;
+        for (place, &digit) in digits.iter().enumerate() {
+            if digit == 0 {
+                skipped = true;
+                continue;
+            }
+            let started = digits[..place].iter().any(|&d| d != 0);
+            if skipped && started {
+                out.push('零');
+            }
+            skipped = false;
+            out.push(DIGITS[digit]);
+            out.push_str(PLACES[3 - place]);
+        }
+        out.push_str(GROUPS[at]);
+    }
+    if yuan > 0 {
+        out.push('元');
+    }
+    match (jiao, cents) {
+        (0, 0) if yuan == 0 => out.push_str("零元整"),
+        (0, 0) => out.push('整'),
+        (0, c) => {
+            if yuan > 0 {
+                out.push('零');
+            }
+            out.push(DIGITS[c]);
+            out.push('分');
+        }
+        (j, c) => {
+            out.push(DIGITS[j]);
+            out.push('角');
+            if c > 0 {
+                out.push(DIGITS[c]);
+                out.push('分');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,6 +96,34 @@ mod tests {
         assert_eq!(format_yuan(123_456), "¥1,234.56");
         assert_eq!(format_yuan(100_000_000), "¥1,000,000.00");
         assert_eq!(format_yuan(-2_500), "-¥25.00");
+    }
+
+    #[test]
+    fn amounts_read_in_chinese_capitals_as_on_a_cheque() {
+        let cases = [
+            (0, "零元整"),
+            (5, "伍分"),
+            (50, "伍角"),
+            (100, "壹元整"),
+            (1_000, "壹拾元整"),
+            (105, "壹元零伍分"),
+            (123_456, "壹仟贰佰叁拾肆元伍角陆分"),
+            (10_000, "壹佰元整"),
+            (100_500, "壹仟零伍元整"),
+            (105_000, "壹仟零伍拾元整"),
+            (1_000_000, "壹万元整"),
+            (10_001_000, "壹拾万零壹拾元整"),
+            (10_500_000, "壹拾万伍仟元整"),
+            (20_000_000, "贰拾万元整"),
+            (10_000_000_100, "壹亿零壹元整"),
+            (10_001_000_000, "壹亿零壹万元整"),
+            (11_000_000_000, "壹亿壹仟万元整"),
+            (120_034_567_890, "壹拾贰亿零叁拾肆万伍仟陆佰柒拾捌元玖角"),
+            (-2_500, "负贰拾伍元整"),
+        ];
+        for (fen, words) in cases {
+            assert_eq!(in_capitals(fen), words, "{fen}");
+        }
     }
 }
 

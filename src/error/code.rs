@@ -82,6 +82,8 @@ error_codes! {
     DisputeNotFound = "dispute_not_found" => NOT_FOUND,
     OfferNotFound = "offer_not_found" => NOT_FOUND,
     EvidenceNotFound = "evidence_not_found" => NOT_FOUND,
+    DocumentNotAvailable = "document_not_available" => CONFLICT,
+    DocumentNotFound = "document_not_found" => NOT_FOUND,
     NotificationNotFound = "notification_not_found" => NOT_FOUND,
     EscalationNotFound = "escalation_not_found" => NOT_FOUND,
     AlertNotFound = "alert_not_found" => NOT_FOUND,

@@ -14,6 +14,7 @@ pub mod businesses;
 pub mod calendar;
 pub mod deadlines;
 pub mod disputes;
+pub mod documents;
 pub mod errors;
 pub mod escalations;
 pub mod evaluation;
@@ -148,6 +149,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(units::routes)
                 .configure(webhooks::routes)
                 .configure(disputes::routes)
+                .configure(documents::routes)
                 .configure(calendar::routes)
                 .configure(escalations::routes)
                 .configure(notifications::routes)

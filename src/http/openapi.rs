@@ -10,9 +10,9 @@ use super::disputes::{
     contact as dispute_contact, evidence as dispute_evidence, handlers as dispute_handlers,
 };
 use super::{
-    accounts, admin, alerts, audit, businesses, calendar, deadlines, escalations, evaluation,
-    following, health, imports, metrics, notifications, public, publications, reference,
-    reply_templates, reports, sms, units, webhooks,
+    accounts, admin, alerts, audit, businesses, calendar, deadlines, documents, escalations,
+    evaluation, following, health, imports, metrics, notifications, public, publications,
+    reference, reply_templates, reports, sms, units, webhooks,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::domain::webhook::{WebhookEvent, WebhookPayload};
@@ -104,6 +104,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         reply_templates::replace, reply_templates::delete,
         following::get, following::follow, following::unfollow, following::urge, following::visit,
         following::list, sms::preference, sms::set_preference, sms::log,
+        documents::download, documents::verify, documents::check,
     ),
     components(schemas(Problem, ErrorCode, FieldError, EscalationPacket, WebhookPayload)),
     modifiers(&BearerAuth),

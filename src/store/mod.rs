@@ -74,6 +74,7 @@ pub mod case_file;
 pub mod conn;
 pub mod deadlines;
 pub mod disputes;
+pub mod documents;
 pub mod escalations;
 pub mod following;
 pub mod jobs;

@@ -731,6 +731,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (code) {
+        code -> Text,
+        dispute_id -> Text,
+        kind -> Text,
+        audience -> Text,
+        lang -> Text,
+        sha256 -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(documents -> disputes (dispute_id));
+
 diesel::joinable!(filing_follow_ups -> disputes (dispute_id));
 
 diesel::joinable!(sms_messages -> users (user_id));
@@ -740,6 +754,7 @@ diesel::joinable!(followed_cases -> disputes (dispute_id));
 diesel::joinable!(return_visits -> disputes (dispute_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    documents,
     filing_follow_ups,
     sms_messages,
     sms_opt_outs,

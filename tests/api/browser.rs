@@ -327,6 +327,7 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
                 "/login",
                 "/register",
                 "/help/figures",
+                "/verify",
             ])
             .into_iter()
             .chain([format!("/units/{unit}")])

@@ -20,6 +20,7 @@ mod cli;
 mod concurrency;
 mod deadlines;
 mod disputes;
+mod documents;
 mod email;
 mod errors;
 mod escalations;

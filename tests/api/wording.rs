@@ -272,6 +272,7 @@ async fn the_chinese_portal_shows_no_code_and_no_english(app: TestApp) {
         "/cases",
         "/warnings",
         "/help/figures",
+        "/verify",
         "/login",
         "/register",
     ]

@@ -15,13 +15,14 @@ use super::session::{OrPage, PageError, Session, status_of};
 use crate::disputes::view::{AvailableAction as Can, DisputeView, DueDto, OfferDto};
 use crate::domain::claim::Remedy;
 use crate::domain::dispute::{Actor, Party, Status, TimelineKind};
+use crate::domain::document::DocumentKind;
 use crate::domain::following::{FollowReason, VisitChannel};
 use crate::domain::industry;
 use crate::domain::money::parse_yuan;
 use crate::domain::offer::OfferStatus;
 use crate::domain::policy::DayCount;
 use crate::domain::role::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::disputes::dto::{
     ActionRequest, DisputeListItem, DisputeQuery, FileDisputeRequest, ItemRequest,
 };
@@ -47,7 +48,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/disputes/{id}/evidence").route(web::post().to(upload)))
         .service(
             web::resource("/disputes/{id}/evidence/{evidence_id}").route(web::get().to(download)),
-        );
+        )
+        .service(web::resource("/disputes/{id}/documents/{kind}").route(web::get().to(document)));
+}
+
+/// A document of the dispute as a PDF, in the page's language (docs/documents.md).
+async fn document(
+    s: Session,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let auth = s.account()?;
+    let (id, kind) = path.into_inner();
+    let Some(kind) = DocumentKind::parse(&kind) else {
+        return Err(s.fail(ApiError::new(
+            ErrorCode::DocumentNotFound,
+            "No such kind of document.",
+        )));
+    };
+    crate::http::documents::issue(&s.state, &auth, id, kind, s.lang)
+        .await
+        .map(crate::http::documents::pdf_response)
+        .or_page(&s)
 }
 
 #[derive(Template)]
@@ -383,6 +404,11 @@ impl TemplateField {
 }
 
 impl DisputePageView {
+    /// The documents the viewer may print now (docs/documents.md).
+    fn documents(&self) -> Vec<DocumentKind> {
+        crate::documents::issuable(&self.d)
+    }
+
     fn consumer(&self) -> bool {
         self.d.your_role == Actor::Consumer
     }

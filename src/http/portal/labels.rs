@@ -11,6 +11,7 @@ use crate::domain::{
     claim::{ItemKind, Remedy},
     commitment::CommitmentKind,
     dispute::{Actor, Party, Status, TimelineKind},
+    document::DocumentKind,
     escalation::EscalationState,
     following::{FollowReason, VisitChannel},
     notification::NotificationKind,
@@ -95,6 +96,7 @@ labelled! {
     BureauDeadline => "bureau_deadline",
     SmsEvent => "sms_event",
     SmsStatus => "sms_status",
+    DocumentKind => "document_kind",
 }
 
 /// The word for `value` in `lang`.

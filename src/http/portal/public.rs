@@ -13,6 +13,7 @@ use super::session::{OrPage, PageError, Session};
 use crate::domain::commitment::CommitmentKind;
 use crate::domain::publication::PublicationKind;
 use crate::error::ApiError;
+use crate::http::documents::{self, VerifiedDocument};
 use crate::http::public::{self, DirectoryQuery, PublicUnit};
 use crate::http::publications::{self, PublicQuery, PublicationDto};
 use crate::http::units::CommitmentDto;
@@ -25,8 +26,94 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/units/{id}").route(web::get().to(unit_page)))
         .service(web::resource("/cases").route(web::get().to(cases)))
         .service(web::resource("/warnings").route(web::get().to(warnings)))
-        .service(web::resource(FIGURES_HELP).route(web::get().to(figures_help)));
+        .service(web::resource(FIGURES_HELP).route(web::get().to(figures_help)))
+        .service(
+            web::resource("/verify")
+                .route(web::get().to(verify_page))
+                .route(web::post().to(check_file)),
+        );
 }
+
+#[derive(Template)]
+#[template(path = "portal/verify.html")]
+struct VerifyPage {
+    f: Frame,
+    /// The code as typed.
+    code: String,
+    found: Option<VerifiedDocument>,
+    /// For a file sent: whether it is the document.
+    matches: Option<bool>,
+}
+
+/// The code a verification page is asked about.
+#[derive(Debug, Deserialize)]
+pub struct VerifyQuery {
+    code: Option<String>,
+    /// A form that sends a file carries its token in the address.
+    csrf: Option<String>,
+}
+
+/// 文件核验: what a document's verification code stands for (docs/documents.md#verification).
+async fn verify_page(
+    s: Session,
+    query: web::Query<VerifyQuery>,
+) -> Result<HttpResponse, PageError> {
+    let code = query.code.clone().unwrap_or_default();
+    let found = match code.trim() {
+        "" => Ok(None),
+        typed => (documents::find(&s.state, typed).await).map(|found| Some((found, None))),
+    };
+    verify_answer(&s, code, found)
+}
+
+/// Checks a file sent from the verification page against the document of its code.
+async fn check_file(
+    s: Session,
+    query: web::Query<VerifyQuery>,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(query.csrf.as_deref().unwrap_or_default())?;
+    let code = query.code.clone().unwrap_or_default();
+    let checked = async {
+        s.state
+            .limit(s.request(), crate::security::limits::Action::Upload)?;
+        let found = documents::find(&s.state, &code).await?;
+        let bytes =
+            crate::http::body::read_file_field(form, MAX_CHECKED_BYTES, "the document").await?;
+        let matches = documents::hash_matches(&bytes, &found);
+        Ok(Some((found, Some(matches))))
+    }
+    .await;
+    verify_answer(&s, code, checked)
+}
+
+/// The verification page for the `code` typed: what it stands for (and, for a file sent,
+/// whether the file is that document), or why not.
+fn verify_answer(
+    s: &Session,
+    code: String,
+    outcome: Result<Option<(VerifiedDocument, Option<bool>)>, ApiError>,
+) -> Result<HttpResponse, PageError> {
+    let frame = s.frame().titled("verify-a-document");
+    let (status, f, found) = match outcome {
+        Ok(found) => (StatusCode::OK, frame, found),
+        Err(error) if !error.status().is_server_error() => {
+            (error.status(), frame.with_error(&error), None)
+        }
+        Err(error) => return Err(s.fail(error)),
+    };
+    let (found, matches) = found.unzip();
+    let page = VerifyPage {
+        f,
+        code,
+        found,
+        matches: matches.flatten(),
+    };
+    html(status, page.render()).or_page(s)
+}
+
+/// The largest file the verification page checks: far above any document's size.
+const MAX_CHECKED_BYTES: usize = 10 * 1024 * 1024;
 
 /// The page that says how each figure is counted; every place that shows a figure links here.
 pub const FIGURES_HELP: &str = "/help/figures";

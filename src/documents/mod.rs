@@ -1,0 +1,329 @@
+//! The documents issued for a dispute to print and sign: the settlement agreement and the
+//! escalation notice (docs/documents.md). Each copy carries a verification code; the SHA-256 of
+//! its bytes is kept under that code, and the public verification page checks a file against it.
+//!
+//! A copy is rendered again at each download. The same content gives the same bytes, so one
+//! code serves as long as the content is unchanged; when it changes (the consumer's name
+//! anonymised after retention, say), the next download is a new copy with a new code, and the
+//! earlier code still verifies the earlier copy.
+
+mod pdf;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Shanghai;
+use rand::RngExt;
+use sha2::{Digest, Sha256};
+
+use crate::disputes::view::DisputeView;
+use crate::domain::dispute::Actor;
+use crate::domain::document::{Audience, DocumentKind};
+use crate::domain::money::{format_yuan, in_capitals};
+use crate::i18n::{FluentValue, Lang};
+
+/// What a document says, laid out by [`pdf::render`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    pub title: String,
+    /// Label and value lines under the title (the case number).
+    pub head: Vec<(String, String)>,
+    pub sections: Vec<Section>,
+    /// A paragraph after the sections.
+    pub text: String,
+    /// The lines left blank to sign.
+    pub signatures: Vec<String>,
+    /// Who issued it, at the foot of the last page.
+    pub issued_by: String,
+}
+
+/// A headed block of label and value lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub heading: String,
+    pub rows: Vec<(String, String)>,
+}
+
+/// The audience of `view`'s viewer: the parties see the consumer's phone whole, regulators
+/// masked, as the view itself shows it.
+pub fn audience_of(view: &DisputeView) -> Audience {
+    match view.your_role {
+        Actor::Regulator => Audience::Masked,
+        _ => Audience::Whole,
+    }
+}
+
+/// Whether `kind` can be issued for `view`: the agreement once an offer is accepted, the notice
+/// once the dispute is escalated.
+pub fn available(kind: DocumentKind, view: &DisputeView) -> bool {
+    match kind {
+        DocumentKind::SettlementAgreement => view.agreement.is_some(),
+        DocumentKind::EscalationNotice => view.escalation.is_some(),
+    }
+}
+
+/// The documents `view`'s viewer may download now.
+pub fn issuable(view: &DisputeView) -> Vec<DocumentKind> {
+    (DocumentKind::ALL.iter().copied())
+        .filter(|kind| available(*kind, view))
+        .collect()
+}
+
+fn day(lang: Lang, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&Shanghai);
+    match lang {
+        Lang::Zh => local.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => local.format("%-d %B %Y").to_string(),
+    }
+}
+
+fn amount(lang: Lang, fen: i64) -> String {
+    lang.format(
+        "doc-amount-in-words",
+        &[
+            ("figures", FluentValue::from(format_yuan(fen))),
+            ("capitals", FluentValue::from(in_capitals(fen))),
+        ],
+    )
+}
+
+/// What document `kind` of `view` says in `lang` (None when it cannot be issued yet).
+pub fn sheet(kind: DocumentKind, view: &DisputeView, lang: Lang) -> Option<Sheet> {
+    let row = |id: &'static str, value: String| (lang.s(id).to_string(), value);
+    let label = |set: &str, code: &str| lang.label(set, code).to_string();
+    let consumer = Section {
+        heading: lang.s("doc-consumer").into(),
+        rows: vec![
+            row("doc-name", view.consumer.display_name.clone()),
+            row(
+                "doc-phone",
+                // A mainland number as people write it, without the country code.
+                (view.consumer.phone.as_deref())
+                    .map_or("—", |p| p.trim_start_matches("+86"))
+                    .to_string(),
+            ),
+        ],
+    };
+    let business = Section {
+        heading: lang.s("doc-business").into(),
+        rows: vec![
+            row("doc-business-name", view.business.name.clone()),
+            row("doc-uscc", view.business.uscc.clone()),
+            row("doc-complaint-phone", view.business.complaint_phone.clone()),
+        ],
+    };
+    let claim = &view.claim;
+    let remedies: Vec<&str> = (claim.remedies.iter())
+        .map(|r| lang.label("remedy", r.as_str()))
+        .collect();
+    let dispute = Section {
+        heading: lang.s("doc-the-dispute").into(),
+        rows: vec![
+            row("doc-category", label("category", &claim.category)),
+            row("doc-item", claim.item.name.clone()),
+            row(
+                "doc-purchase-date",
+                match lang {
+                    Lang::Zh => claim.purchase_date.format("%Y年%-m月%-d日").to_string(),
+                    Lang::En => claim.purchase_date.format("%-d %B %Y").to_string(),
+                },
+            ),
+            row("doc-amount-paid", amount(lang, claim.amount_paid_fen)),
+            row("doc-amount-claimed", amount(lang, claim.amount_claimed_fen)),
+            row(
+                "doc-remedies-asked",
+                remedies.join(if lang == Lang::Zh { "、" } else { ", " }),
+            ),
+            row("doc-description", claim.description.clone()),
+            row("doc-filed-at", day(lang, view.filed_at)),
+        ],
+    };
+    let (outcome, text, signatures) = match kind {
+        DocumentKind::SettlementAgreement => {
+            let a = view.agreement.as_ref()?;
+            let outcome = Section {
+                heading: lang.s("doc-the-agreement").into(),
+                rows: vec![
+                    row("doc-remedy", label("remedy", a.remedy.as_str())),
+                    row("doc-amount", amount(lang, a.amount_fen)),
+                    row("doc-terms", a.terms.clone()),
+                    row("doc-fulfilment-due", day(lang, a.fulfilment_due_at)),
+                    row("doc-agreed-at", day(lang, a.agreed_at)),
+                ],
+            };
+            let sign = |party: &'static str| {
+                format!(
+                    "{}＿＿＿＿＿＿＿＿＿＿    {}＿＿＿＿＿＿＿＿",
+                    lang.s(party),
+                    lang.s("doc-sign-date")
+                )
+            };
+            (
+                outcome,
+                lang.s("doc-agreement-text").to_string(),
+                vec![sign("doc-sign-consumer"), sign("doc-sign-business")],
+            )
+        }
+        DocumentKind::EscalationNotice => {
+            let e = view.escalation.as_ref()?;
+            let outcome = Section {
+                heading: lang.s("doc-the-escalation").into(),
+                rows: vec![
+                    row("doc-escalated-at", day(lang, e.created_at)),
+                    row(
+                        "doc-escalation-reason",
+                        label("escalation_reason", &e.reason),
+                    ),
+                    row("doc-escalated-by", label("party", e.initiated_by.as_str())),
+                    row(
+                        "doc-escalation-state",
+                        label("escalation_state", e.state.as_str()),
+                    ),
+                ],
+            };
+            (
+                outcome,
+                lang.s("doc-escalation-text").to_string(),
+                Vec::new(),
+            )
+        }
+    };
+    Some(Sheet {
+        title: lang.label("document_kind", kind.as_str()).to_string(),
+        head: vec![row("doc-case-number", view.case_number.clone())],
+        sections: vec![consumer, business, dispute, outcome],
+        text,
+        signatures,
+        issued_by: lang.s("doc-issued-by").to_string(),
+    })
+}
+
+/// Letters of a verification code: Crockford's base 32, without I, L, O and U, which people
+/// misread.
+const CODE_LETTERS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A new verification code: 16 letters (80 random bits), stored without separators.
+pub fn new_code() -> String {
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(CODE_LETTERS[rng.random_range(0..CODE_LETTERS.len())]))
+        .collect()
+}
+
+/// A code as people type it (`abcd-efgh ijkl-mn0p`, with O for 0 or I and L for 1) as stored;
+/// None when it cannot be one.
+pub fn normalise_code(typed: &str) -> Option<String> {
+    let code: String = (typed.chars())
+        .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}'))
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    (code.len() == 16 && code.bytes().all(|b| CODE_LETTERS.contains(&b))).then_some(code)
+}
+
+/// A stored code as printed: four groups of four.
+pub fn printed_code(code: &str) -> String {
+    (code.as_bytes().chunks(4))
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The PDF of `sheet` with verification code `code`, which `verify_url` checks, and the
+/// SHA-256 of its bytes in hex.
+pub fn render(
+    sheet: &Sheet,
+    lang: Lang,
+    code: &str,
+    verify_url: &str,
+) -> Result<(Vec<u8>, String), String> {
+    let verify = lang.format(
+        "doc-verify",
+        &[
+            ("code", FluentValue::from(printed_code(code))),
+            ("url", FluentValue::from(verify_url.to_string())),
+        ],
+    );
+    let bytes = pdf::render(sheet, lang, &verify)?;
+    let hash = hash_of(&bytes);
+    Ok((bytes, hash))
+}
+
+/// The SHA-256 of `bytes` in hex, as kept for a document.
+pub fn hash_of(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The file name a download is saved under: the kind and the case number.
+pub fn file_name(kind: DocumentKind, case_number: &str) -> String {
+    format!("{}-{case_number}.pdf", kind.as_str().replace('_', "-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet() -> Sheet {
+        Sheet {
+            title: "和解协议书".into(),
+            head: vec![("案件编号".into(), "ODR2026330106000001".into())],
+            sections: vec![Section {
+                heading: "二、和解内容".into(),
+                rows: vec![
+                    ("金额".into(), amount(Lang::Zh, 123_456)),
+                    ("具体条款".into(), "退还全款，并赔偿往返路费。".repeat(12)),
+                ],
+            }],
+            text: "甲乙双方经在线协商，自愿达成上述和解。".into(),
+            signatures: vec!["甲方（签字）：＿＿＿＿".into()],
+            issued_by: "ODR".into(),
+        }
+    }
+
+    #[test]
+    fn a_document_reads_back_as_its_text_and_renders_the_same_bytes_again() {
+        let (bytes, hash) = render(
+            &sheet(),
+            Lang::Zh,
+            "ABCDEFGH12345678",
+            "https://odr.example/verify",
+        )
+        .expect("renders");
+        assert!(bytes.starts_with(b"%PDF-"));
+        let text = pdf_extract::extract_text_from_mem(&bytes).expect("reads back");
+        let flat: String = text.split_whitespace().collect();
+        for expected in [
+            "和解协议书",
+            "ODR2026330106000001",
+            "¥1,234.56（人民币壹仟贰佰叁拾肆元伍角陆分）",
+            "ABCD-EFGH-1234-5678",
+            "https://odr.example/verify",
+        ] {
+            assert!(flat.contains(expected), "{expected} not in {flat}");
+        }
+        // The font is subsetted: far smaller than the 5 MB it is cut from.
+        assert!(bytes.len() < 200_000, "{}", bytes.len());
+        let (again, hash_again) = render(
+            &sheet(),
+            Lang::Zh,
+            "ABCDEFGH12345678",
+            "https://odr.example/verify",
+        )
+        .expect("renders");
+        assert_eq!((again, hash_again), (bytes, hash));
+    }
+
+    #[test]
+    fn codes_are_read_as_people_type_them() {
+        let code = new_code();
+        assert_eq!(code.len(), 16);
+        assert_eq!(normalise_code(&printed_code(&code)), Some(code.clone()));
+        assert_eq!(
+            normalise_code("abcd-efgh ijkl-mn0p"),
+            Some("ABCDEFGH1JK1MN0P".into())
+        );
+        assert_eq!(normalise_code("ABCD-EFGH"), None);
+        assert_eq!(normalise_code("ABCD-EFGH-JKMN-PQRU"), None);
+    }
+}

@@ -1,0 +1,261 @@
+//! The documents of a dispute as PDF files, and their public verification
+//! (docs/documents.md).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::documents;
+use crate::domain::document::{Audience, DocumentKind};
+use crate::error::{ApiError, ErrorCode};
+use crate::http::AppState;
+use crate::http::auth::AuthUser;
+use crate::i18n::Lang;
+use crate::store::documents::{self as stored, DocumentRow};
+use crate::store::{from_db_time, to_db_time};
+
+/// Registers the routes of this module.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/disputes/{id}/documents/{kind}").route(web::get().to(download)))
+        .service(web::resource("/documents/{code}").route(web::get().to(verify)))
+        .service(web::resource("/documents/{code}/check").route(web::post().to(check)));
+}
+
+/// The language a document is written in.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentQuery {
+    /// `zh-CN` (the default for an account in Chinese) or `en`.
+    pub lang: Option<String>,
+}
+
+/// A document of a dispute, as a PDF to print and sign: `settlement_agreement` (和解协议书,
+/// once an offer is accepted) or `escalation_notice` (投诉转交告知书, once escalated). The
+/// consumer, the unit's staff and the region's regulators may download it, the consumer's
+/// phone masked for regulators. Each copy carries a verification code
+/// (`X-Verification-Code`), which `GET /api/v1/documents/{code}` checks.
+#[utoipa::path(get, path = "/api/v1/disputes/{id}/documents/{kind}", tag = "disputes",
+    params(("id" = String, Path), ("kind" = DocumentKind, Path), DocumentQuery),
+    responses((status = 200, description = "the PDF", content_type = "application/pdf",
+            headers(("X-Verification-Code" = String, description = "the code printed on it"))),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn download(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(String, String)>,
+    query: web::Query<DocumentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, kind) = path.into_inner();
+    let kind = DocumentKind::parse(&kind).ok_or_else(|| {
+        ApiError::invalid_field(
+            "kind",
+            "unknown_value",
+            format!("use {}", DocumentKind::names()),
+        )
+    })?;
+    let lang = crate::http::tables::export_lang(&auth, query.lang.as_deref())?;
+    let issued = issue(&state, &auth, id, kind, lang).await?;
+    Ok(pdf_response(issued))
+}
+
+/// A copy issued: its bytes, code and the name to save it under.
+pub struct Issued {
+    pub bytes: Vec<u8>,
+    pub code: String,
+    pub file_name: String,
+}
+
+/// The PDF response of `issued`, saved under its name.
+pub fn pdf_response(issued: Issued) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", issued.file_name),
+        ))
+        .insert_header(("X-Verification-Code", documents::printed_code(&issued.code)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(issued.bytes)
+}
+
+/// Document `kind` of dispute `id` as `auth` may see it, in `lang`: the copy last issued to
+/// that audience when its content is unchanged, else a new copy with a new code (the API and
+/// the portal).
+pub async fn issue(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    kind: DocumentKind,
+    lang: Lang,
+) -> Result<Issued, ApiError> {
+    let view = crate::http::disputes::handlers::get_for(state, auth, id).await?;
+    let sheet = documents::sheet(kind, &view, lang).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::DocumentNotAvailable,
+            format!(
+                "A {} is issued {}.",
+                kind.as_str().replace('_', " "),
+                match kind {
+                    DocumentKind::SettlementAgreement => "once the parties accept an offer",
+                    DocumentKind::EscalationNotice => "once the dispute is escalated",
+                }
+            ),
+        )
+    })?;
+    let audience = documents::audience_of(&view);
+    let (dispute_id, tag) = (view.id.clone(), lang.tag());
+    let last = state
+        .db
+        .run_leaving_kept(move |conn| {
+            stored::latest(conn, &dispute_id, kind.as_str(), audience.as_str(), tag)
+        })
+        .await?;
+    let verify_url = verify_url(state);
+    let file_name = documents::file_name(kind, &view.case_number);
+    if let Some(last) = last {
+        let (bytes, hash) = render(&sheet, lang, &last.code, &verify_url).await?;
+        if hash == last.sha256 {
+            return Ok(Issued {
+                bytes,
+                code: last.code,
+                file_name,
+            });
+        }
+    }
+    let code = documents::new_code();
+    let (bytes, hash) = render(&sheet, lang, &code, &verify_url).await?;
+    let row = DocumentRow {
+        code: code.clone(),
+        dispute_id: view.id.clone(),
+        kind: kind.as_str().into(),
+        audience: audience.as_str().into(),
+        lang: tag.into(),
+        sha256: hash,
+        issued_at: to_db_time(state.clock.now()),
+    };
+    state
+        .db
+        .run_leaving_kept(move |conn| stored::insert(conn, &row))
+        .await?;
+    Ok(Issued {
+        bytes,
+        code,
+        file_name,
+    })
+}
+
+/// [`documents::render`] off the async threads.
+async fn render(
+    sheet: &documents::Sheet,
+    lang: Lang,
+    code: &str,
+    verify_url: &str,
+) -> Result<(Vec<u8>, String), ApiError> {
+    let (sheet, code, url) = (sheet.clone(), code.to_string(), verify_url.to_string());
+    web::block(move || documents::render(&sheet, lang, &code, &url))
+        .await
+        .map_err(|e| e.to_string())
+        .flatten()
+        .map_err(|e| ApiError::internal(format!("the document did not render: {e}")))
+}
+
+/// Where the public checks a code, as printed on each document.
+pub fn verify_url(state: &AppState) -> String {
+    format!(
+        "{}/verify",
+        state.settings.server.public_url.trim_end_matches('/')
+    )
+}
+
+/// What a verification code stands for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifiedDocument {
+    /// The code, as printed (`XXXX-XXXX-XXXX-XXXX`).
+    pub code: String,
+    pub kind: DocumentKind,
+    pub case_number: String,
+    /// The business the dispute was with.
+    pub business_name: String,
+    /// Whose copy it is: `whole` for the parties, `masked` for regulators.
+    pub audience: Audience,
+    /// `zh-CN` or `en`.
+    pub lang: String,
+    pub issued_at: DateTime<Utc>,
+    /// The SHA-256 of the PDF's bytes, in hex: a file is this document when its hash is this.
+    pub sha256: String,
+}
+
+/// The document with verification code `code`, whoever asks (its holder typed it in).
+pub async fn find(state: &AppState, code: &str) -> Result<VerifiedDocument, ApiError> {
+    let not_found = || ApiError::new(ErrorCode::DocumentNotFound, "No document has this code.");
+    let code = documents::normalise_code(code).ok_or_else(not_found)?;
+    let (row, case_number, business_name) = state
+        .db
+        .read(None, move |conn| stored::find_by_code(conn, &code))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(VerifiedDocument {
+        code: documents::printed_code(&row.code),
+        kind: row.kind.parse()?,
+        case_number,
+        business_name,
+        audience: row.audience.parse()?,
+        lang: row.lang,
+        issued_at: from_db_time(row.issued_at),
+        sha256: row.sha256,
+    })
+}
+
+/// What a verification code stands for: the kind of document, its case and business, when it
+/// was issued and the SHA-256 its file has. No login: the code is printed on the document.
+#[utoipa::path(get, path = "/api/v1/documents/{code}", tag = "public",
+    params(("code" = String, Path, description = "as printed, with or without the dashes")),
+    responses((status = 200, body = VerifiedDocument), (status = 404, body = crate::error::Problem)))]
+pub async fn verify(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(find(&state, &path.into_inner()).await?))
+}
+
+/// Whether a file is the document of a code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckedFile {
+    /// True when the file's SHA-256 is the document's: it is the copy the platform issued,
+    /// unchanged.
+    pub matches: bool,
+    /// The SHA-256 of the file sent.
+    pub sha256: String,
+    pub document: VerifiedDocument,
+}
+
+/// Checks a file (the request's body, the PDF as it is) against the document of a code. No
+/// login; counted against the address's upload allowance.
+#[utoipa::path(post, path = "/api/v1/documents/{code}/check", tag = "public",
+    params(("code" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "the file to check"),
+    responses((status = 200, body = CheckedFile), (status = 404, body = crate::error::Problem),
+        (status = 429, body = crate::error::Problem)))]
+pub async fn check(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    state.limit(&req, crate::security::limits::Action::Upload)?;
+    let document = find(&state, &path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(CheckedFile {
+        matches: hash_matches(&body, &document),
+        sha256: documents::hash_of(&body),
+        document,
+    }))
+}
+
+/// Whether `bytes` are the file of `document`, unchanged.
+pub fn hash_matches(bytes: &[u8], document: &VerifiedDocument) -> bool {
+    documents::hash_of(bytes) == document.sha256
+}
