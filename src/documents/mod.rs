@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 use crate::disputes::view::DisputeView;
 use crate::domain::dispute::Actor;
 use crate::domain::document::{Audience, DocumentKind};
+use crate::domain::escalation::EscalationState;
 use crate::domain::money::{format_yuan, in_capitals};
+use crate::error::ApiError;
 use crate::i18n::{FluentValue, Lang};
 
 /// What a document says, laid out by [`pdf::render`].
@@ -52,12 +54,26 @@ pub fn audience_of(view: &DisputeView) -> Audience {
 }
 
 /// Whether `kind` can be issued for `view`: the agreement once an offer is accepted, the notice
-/// once the dispute is escalated.
+/// once the escalation reached the regulators (not while its delivery is pending, nor when it
+/// was given up: the notice says the case file went to them).
 pub fn available(kind: DocumentKind, view: &DisputeView) -> bool {
     match kind {
         DocumentKind::SettlementAgreement => view.agreement.is_some(),
-        DocumentKind::EscalationNotice => view.escalation.is_some(),
+        DocumentKind::EscalationNotice => {
+            (view.escalation.as_ref()).is_some_and(|e| e.state != EscalationState::Pending)
+        }
     }
+}
+
+/// The kind named `name` in a request, or the 422 that names the kinds.
+pub fn kind_named(name: &str) -> Result<DocumentKind, ApiError> {
+    DocumentKind::parse(name).ok_or_else(|| {
+        ApiError::invalid_field(
+            "kind",
+            "unknown_value",
+            format!("use {}", DocumentKind::names()),
+        )
+    })
 }
 
 /// The documents `view`'s viewer may download now.
@@ -87,6 +103,9 @@ fn amount(lang: Lang, fen: i64) -> String {
 
 /// What document `kind` of `view` says in `lang` (None when it cannot be issued yet).
 pub fn sheet(kind: DocumentKind, view: &DisputeView, lang: Lang) -> Option<Sheet> {
+    if !available(kind, view) {
+        return None;
+    }
     let row = |id: &'static str, value: String| (lang.s(id).to_string(), value);
     let label = |set: &str, code: &str| lang.label(set, code).to_string();
     let consumer = Section {
@@ -208,11 +227,17 @@ pub fn new_code() -> String {
         .collect()
 }
 
-/// A code as people type it (`abcd-efgh ijkl-mn0p`, with O for 0 or I and L for 1) as stored;
-/// None when it cannot be one.
+/// A code as people type it (`abcd-efgh ijkl-mn0p`, with O for 0 or I and L for 1, in
+/// full-width letters from a Chinese input method, with any dash or space) as stored; None when
+/// it cannot be one.
 pub fn normalise_code(typed: &str) -> Option<String> {
     let code: String = (typed.chars())
-        .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}'))
+        // Full-width forms (ＡＢＣ１－) as their ASCII letters.
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}'))
         .map(|c| match c.to_ascii_uppercase() {
             'O' => '0',
             'I' | 'L' => '1',
@@ -231,12 +256,15 @@ pub fn printed_code(code: &str) -> String {
 }
 
 /// The PDF of `sheet` with verification code `code`, which `verify_url` checks, and the
-/// SHA-256 of its bytes in hex.
+/// SHA-256 of its bytes in hex. `seal` goes into the file's identifier: a value only the
+/// platform can compute (a keyed hash of the code), so that nobody can render the same bytes
+/// from guesses at its content and match the published hash.
 pub fn render(
     sheet: &Sheet,
     lang: Lang,
     code: &str,
     verify_url: &str,
+    seal: &str,
 ) -> Result<(Vec<u8>, String), String> {
     let verify = lang.format(
         "doc-verify",
@@ -245,7 +273,7 @@ pub fn render(
             ("url", FluentValue::from(verify_url.to_string())),
         ],
     );
-    let bytes = pdf::render(sheet, lang, &verify)?;
+    let bytes = pdf::render(sheet, lang, &verify, seal)?;
     let hash = hash_of(&bytes);
     Ok((bytes, hash))
 }
@@ -283,13 +311,9 @@ mod tests {
 
     #[test]
     fn a_document_reads_back_as_its_text_and_renders_the_same_bytes_again() {
-        let (bytes, hash) = render(
-            &sheet(),
-            Lang::Zh,
-            "ABCDEFGH12345678",
-            "https://odr.example/verify",
-        )
-        .expect("renders");
+        let url = "https://odr.example/verify";
+        let code = "ABCDEFGH12345678";
+        let (bytes, hash) = render(&sheet(), Lang::Zh, code, url, "seal").expect("renders");
         assert!(bytes.starts_with(b"%PDF-"));
         let text = pdf_extract::extract_text_from_mem(&bytes).expect("reads back");
         let flat: String = text.split_whitespace().collect();
@@ -302,16 +326,13 @@ mod tests {
         ] {
             assert!(flat.contains(expected), "{expected} not in {flat}");
         }
-        // The font is subsetted: far smaller than the 5 MB it is cut from.
+        // The font is subsetted: far smaller than the 7 MB it is cut from.
         assert!(bytes.len() < 200_000, "{}", bytes.len());
-        let (again, hash_again) = render(
-            &sheet(),
-            Lang::Zh,
-            "ABCDEFGH12345678",
-            "https://odr.example/verify",
-        )
-        .expect("renders");
-        assert_eq!((again, hash_again), (bytes, hash));
+        let (again, hash_again) = render(&sheet(), Lang::Zh, code, url, "seal").expect("renders");
+        assert_eq!((again, hash_again), (bytes, hash.clone()));
+        // Another seal, other bytes: the hash cannot be matched without the platform's key.
+        let (_, other) = render(&sheet(), Lang::Zh, code, url, "another").expect("renders");
+        assert_ne!(other, hash);
     }
 
     #[test]
@@ -323,7 +344,12 @@ mod tests {
             normalise_code("abcd-efgh ijkl-mn0p"),
             Some("ABCDEFGH1JK1MN0P".into())
         );
+        assert_eq!(
+            normalise_code("ａｂｃｄ－ＥＦＧＨ\u{a0}ＪＫＭＮ\u{2014}ＰＱＲ０\n"),
+            Some("ABCDEFGHJKMNPQR0".into())
+        );
         assert_eq!(normalise_code("ABCD-EFGH"), None);
+        assert_eq!(normalise_code("和解协议书和解协议书和解协议书和解"), None);
         assert_eq!(normalise_code("ABCD-EFGH-JKMN-PQRU"), None);
     }
 }

@@ -18,6 +18,9 @@ use crate::i18n::Lang;
 /// Ideographs block (config/fonts/README.md).
 static FONT_DATA: &[u8] = include_bytes!("../../config/fonts/NotoSansSC-Regular.otf");
 
+/// The font as the PDF writer embeds it (loaded once: krilla hashes the whole font).
+static FONT: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(FONT_DATA.into(), 0));
+
 /// The font's advance widths, to break lines.
 static FACE: LazyLock<Option<ttf_parser::Face<'static>>> =
     LazyLock::new(|| ttf_parser::Face::parse(FONT_DATA, 0).ok());
@@ -55,18 +58,22 @@ fn closes(c: char) -> bool {
 }
 
 /// `text` broken into lines of at most `max` points at `size`: anywhere between Chinese
-/// characters, between words in Latin text, and at every line break of the text.
+/// characters, between words in Latin text, and at every line break of the text. One closing
+/// punctuation mark may hang past the margin rather than begin a line; an empty text is one
+/// empty line.
 fn lines(text: &str, size: f32, max: f32) -> Vec<String> {
     let mut out = Vec::new();
-    for paragraph in text.lines() {
+    for paragraph in text.split('\n') {
         let mut line = String::new();
         for c in paragraph.chars() {
             let wider = width(&line, size) + width(&c.to_string(), size);
-            if wider > max && !line.is_empty() && !closes(c) {
+            let hangs = closes(c) && !line.ends_with(closes);
+            if wider > max && !line.trim().is_empty() && !hangs {
                 // In a Latin word, break at the space before it when the line has one.
                 let mut carry = String::new();
                 if c.is_ascii_alphanumeric()
                     && let Some(space) = line.rfind(' ')
+                    && !line[..space].trim().is_empty()
                     && line[space + 1..].chars().all(|c| c.is_ascii_alphanumeric())
                 {
                     carry = line[space + 1..].to_string();
@@ -80,9 +87,30 @@ fn lines(text: &str, size: f32, max: f32) -> Vec<String> {
             }
             line.push(c);
         }
-        out.push(line);
+        out.push(line.trim_end_matches('\r').to_string());
     }
     out
+}
+
+/// The characters of `sheet` and `verify` that the shipped font has no glyph for.
+fn missing_glyphs(sheet: &Sheet, verify: &str) -> String {
+    let Some(face) = FACE.as_ref() else {
+        return String::new();
+    };
+    let mut texts = vec![sheet.title.as_str(), sheet.text.as_str(), verify];
+    for (label, value) in sheet
+        .head
+        .iter()
+        .chain(sheet.sections.iter().flat_map(|s| &s.rows))
+    {
+        texts.extend([label.as_str(), value.as_str()]);
+    }
+    let mut missing: Vec<char> = (texts.iter().flat_map(|t| t.chars()))
+        .filter(|c| !c.is_control() && face.glyph_index(*c).is_none())
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    missing.into_iter().collect()
 }
 
 /// Where the next line goes, starting new pages as they fill.
@@ -126,17 +154,21 @@ impl Writer {
         }
     }
 
-    /// A label with its value beside it, the value wrapped in its column.
+    /// A label with its value beside it, each wrapped in its column.
     fn row(&mut self, label: &str, value: &str) {
-        let value_lines = lines(value, BODY_SIZE, PAGE_WIDTH - 2.0 * MARGIN - LABEL_WIDTH);
-        for (i, line) in value_lines.into_iter().enumerate() {
+        let labels = lines(label, BODY_SIZE, LABEL_WIDTH - 8.0);
+        let values = lines(value, BODY_SIZE, PAGE_WIDTH - 2.0 * MARGIN - LABEL_WIDTH);
+        for i in 0..labels.len().max(values.len()) {
             self.room(BODY_SIZE * LEADING);
             self.y += BODY_SIZE * LEADING;
+            let y = self.y;
             if let Some(page) = self.pages.last_mut() {
-                if i == 0 {
-                    page.push((MARGIN, self.y, BODY_SIZE, label.to_string()));
+                if let Some(label) = labels.get(i) {
+                    page.push((MARGIN, y, BODY_SIZE, label.clone()));
                 }
-                page.push((MARGIN + LABEL_WIDTH, self.y, BODY_SIZE, line));
+                if let Some(value) = values.get(i) {
+                    page.push((MARGIN + LABEL_WIDTH, y, BODY_SIZE, value.clone()));
+                }
             }
         }
     }
@@ -155,8 +187,15 @@ impl Writer {
 }
 
 /// The PDF of `sheet`, with `verify` (the verification line) at the foot of every page.
-pub fn render(sheet: &Sheet, lang: Lang, verify: &str) -> Result<Vec<u8>, String> {
-    let font = Font::new(FONT_DATA.into(), 0).ok_or("the shipped font does not load")?;
+pub fn render(sheet: &Sheet, lang: Lang, verify: &str, seal: &str) -> Result<Vec<u8>, String> {
+    let font = FONT.clone().ok_or("the shipped font does not load")?;
+    let missing = missing_glyphs(sheet, verify);
+    if !missing.is_empty() {
+        tracing::warn!(
+            characters = %missing,
+            "a document has characters the shipped font lacks; they print as empty boxes"
+        );
+    }
     let mut w = Writer::new();
     let title_x = (PAGE_WIDTH - width(&sheet.title, TITLE_SIZE)) / 2.0;
     w.line(title_x.max(MARGIN), TITLE_SIZE, sheet.title.clone());
@@ -191,7 +230,8 @@ pub fn render(sheet: &Sheet, lang: Lang, verify: &str) -> Result<Vec<u8>, String
         Metadata::new()
             .title(sheet.title.clone())
             .language(lang.tag().to_string())
-            .creator("ODR".to_string()),
+            .creator("ODR".to_string())
+            .document_id(seal.to_string()),
     );
     let pages = w.pages.len();
     let size = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or("an A4 page")?;
@@ -216,7 +256,11 @@ pub fn render(sheet: &Sheet, lang: Lang, verify: &str) -> Result<Vec<u8>, String
         }
         let mut y = PAGE_HEIGHT - FOOT + 18.0;
         let foot = format!("{verify}  ({}/{pages})", number + 1);
-        for line in lines(&foot, FOOT_SIZE, PAGE_WIDTH - 2.0 * MARGIN) {
+        // At most the three lines the foot has room for.
+        for line in lines(&foot, FOOT_SIZE, PAGE_WIDTH - 2.0 * MARGIN)
+            .into_iter()
+            .take(3)
+        {
             y += FOOT_SIZE * LEADING;
             draw(&mut surface, &font, MARGIN, y, FOOT_SIZE, &line);
         }
@@ -250,8 +294,45 @@ mod tests {
         assert!(zh.len() > 1, "{zh:?}");
         assert!(zh.iter().all(|l| width(l, 10.0) <= 60.0 + 10.0), "{zh:?}");
         assert!(!zh.iter().skip(1).any(|l| l.starts_with(closes)), "{zh:?}");
+        assert_eq!(zh.concat(), "双方经在线协商，自愿达成上述和解。");
         let en = lines("The parties negotiated online and agreed", 10.0, 80.0);
         assert!(en.iter().all(|l| !l.starts_with(' ')), "{en:?}");
         assert_eq!(en.join(" "), "The parties negotiated online and agreed");
+        // A run of marks wraps too: only one hangs past the margin.
+        let marks = lines(
+            &"太差了！".repeat(3).replace('！', "！！！！！！！！"),
+            10.0,
+            40.0,
+        );
+        assert!(marks.iter().all(|l| width(l, 10.0) <= 50.0), "{marks:?}");
+        assert_eq!(lines("", 10.0, 40.0), vec![String::new()]);
+        let long = lines(" Unbreakablewordthatislong words", 10.0, 40.0);
+        assert!(!long[0].trim().is_empty(), "{long:?}");
+    }
+
+    #[test]
+    fn a_long_label_wraps_in_its_column() {
+        let mut w = Writer::new();
+        w.row("Unified social credit code", "91330106MA2H00003L");
+        let placed = &w.pages[0];
+        assert_eq!(placed.len(), 3, "{placed:?}");
+        assert!(
+            placed
+                .iter()
+                .all(|(x, _, _, text)| *x > MARGIN || width(text, BODY_SIZE) <= LABEL_WIDTH)
+        );
+    }
+
+    #[test]
+    fn characters_outside_the_font_are_named() {
+        let sheet = Sheet {
+            title: "和解协议书".into(),
+            head: vec![("姓名".into(), "王䶮𫖯 한".into())],
+            sections: Vec::new(),
+            text: String::new(),
+            signatures: Vec::new(),
+            issued_by: String::new(),
+        };
+        assert_eq!(missing_glyphs(&sheet, "验证码"), "한");
     }
 }

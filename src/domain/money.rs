@@ -21,7 +21,8 @@ pub fn format_yuan(fen: i64) -> String {
 pub fn in_capitals(fen: i64) -> String {
     const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
     const PLACES: [&str; 4] = ["", "拾", "佰", "仟"];
-    const GROUPS: [&str; 5] = ["", "万", "亿", "万", "亿"];
+    // 万亿 for the fourth group (a 亿 group of zeros still names 亿), 亿亿 for the fifth.
+    const GROUPS: [&str; 5] = ["", "万", "亿", "万", "亿亿"];
     let mut out = String::from(if fen < 0 { "负" } else { "" });
     let fen = fen.unsigned_abs();
     let (yuan, jiao, cents) = (fen / 100, (fen / 10 % 10) as usize, (fen % 10) as usize);
@@ -59,6 +60,9 @@ pub fn in_capitals(fen: i64) -> String {
             out.push_str(PLACES[3 - place]);
         }
         out.push_str(GROUPS[at]);
+        if at == 3 && groups[2] == 0 {
+            out.push('亿');
+        }
     }
     if yuan > 0 {
         out.push('元');
@@ -120,6 +124,9 @@ mod tests {
             (11_000_000_000, "壹亿壹仟万元整"),
             (120_034_567_890, "壹拾贰亿零叁拾肆万伍仟陆佰柒拾捌元玖角"),
             (-2_500, "负贰拾伍元整"),
+            (100_000_000_000_000, "壹万亿元整"),
+            (100_000_000_000_500, "壹万亿零伍元整"),
+            (100_010_000_000_000, "壹万零壹亿元整"),
         ];
         for (fen, words) in cases {
             assert_eq!(in_capitals(fen), words, "{fen}");

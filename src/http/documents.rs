@@ -50,13 +50,7 @@ pub async fn download(
     query: web::Query<DocumentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, kind) = path.into_inner();
-    let kind = DocumentKind::parse(&kind).ok_or_else(|| {
-        ApiError::invalid_field(
-            "kind",
-            "unknown_value",
-            format!("use {}", DocumentKind::names()),
-        )
-    })?;
+    let kind = documents::kind_named(&kind)?;
     let lang = crate::http::tables::export_lang(&auth, query.lang.as_deref())?;
     let issued = issue(&state, &auth, id, kind, lang).await?;
     Ok(pdf_response(issued))
@@ -117,7 +111,7 @@ pub async fn issue(
     let verify_url = verify_url(state);
     let file_name = documents::file_name(kind, &view.case_number);
     if let Some(last) = last {
-        let (bytes, hash) = render(&sheet, lang, &last.code, &verify_url).await?;
+        let (bytes, hash) = render(state, &sheet, lang, &last.code, &verify_url).await?;
         if hash == last.sha256 {
             return Ok(Issued {
                 bytes,
@@ -127,7 +121,7 @@ pub async fn issue(
         }
     }
     let code = documents::new_code();
-    let (bytes, hash) = render(&sheet, lang, &code, &verify_url).await?;
+    let (bytes, hash) = render(state, &sheet, lang, &code, &verify_url).await?;
     let row = DocumentRow {
         code: code.clone(),
         dispute_id: view.id.clone(),
@@ -148,15 +142,20 @@ pub async fn issue(
     })
 }
 
-/// [`documents::render`] off the async threads.
+/// [`documents::render`] off the async threads, sealed with a keyed hash of its code: the file's
+/// bytes depend on a key only the platform holds, so its published hash cannot be matched by
+/// rendering guesses at what a copy with masked or blacked-out parts says
+/// (docs/documents.md#verification).
 async fn render(
+    state: &AppState,
     sheet: &documents::Sheet,
     lang: Lang,
     code: &str,
     verify_url: &str,
 ) -> Result<(Vec<u8>, String), ApiError> {
+    let seal = state.pii.lookup_hash(&format!("document:{code}"));
     let (sheet, code, url) = (sheet.clone(), code.to_string(), verify_url.to_string());
-    web::block(move || documents::render(&sheet, lang, &code, &url))
+    web::block(move || documents::render(&sheet, lang, &code, &url, &seal))
         .await
         .map_err(|e| e.to_string())
         .flatten()
@@ -193,9 +192,10 @@ pub struct VerifiedDocument {
 pub async fn find(state: &AppState, code: &str) -> Result<VerifiedDocument, ApiError> {
     let not_found = || ApiError::new(ErrorCode::DocumentNotFound, "No document has this code.");
     let code = documents::normalise_code(code).ok_or_else(not_found)?;
+    // On the primary: a code just printed is found at once, whatever a replica lags.
     let (row, case_number, business_name) = state
         .db
-        .read(None, move |conn| stored::find_by_code(conn, &code))
+        .run_leaving_kept(move |conn| stored::find_by_code(conn, &code))
         .await?
         .ok_or_else(not_found)?;
     Ok(VerifiedDocument {
@@ -233,29 +233,39 @@ pub struct CheckedFile {
     pub document: VerifiedDocument,
 }
 
-/// Checks a file (the request's body, the PDF as it is) against the document of a code. No
-/// login; counted against the address's upload allowance.
+/// Checks a file against the document of a code: whether it is that copy, unchanged. No login;
+/// counted against the address's upload allowance.
 #[utoipa::path(post, path = "/api/v1/documents/{code}/check", tag = "public",
     params(("code" = String, Path)),
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "the file to check"),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the file to check, at most 10 MiB"),
     responses((status = 200, body = CheckedFile), (status = 404, body = crate::error::Problem),
+        (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
         (status = 429, body = crate::error::Problem)))]
 pub async fn check(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, ApiError> {
     state.limit(&req, crate::security::limits::Action::Upload)?;
-    let document = find(&state, &path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(CheckedFile {
-        matches: hash_matches(&body, &document),
-        sha256: documents::hash_of(&body),
-        document,
-    }))
+    Ok(HttpResponse::Ok().json(check_file(&state, &path.into_inner(), form).await?))
 }
 
-/// Whether `bytes` are the file of `document`, unchanged.
-pub fn hash_matches(bytes: &[u8], document: &VerifiedDocument) -> bool {
-    documents::hash_of(bytes) == document.sha256
+/// The largest file checked: far above any document's size.
+const MAX_CHECKED_BYTES: usize = 10 * 1024 * 1024;
+
+/// The file sent in `form` checked against the document of `code` (the API and the portal).
+pub async fn check_file(
+    state: &AppState,
+    code: &str,
+    form: actix_multipart::Multipart,
+) -> Result<CheckedFile, ApiError> {
+    let document = find(state, code).await?;
+    let bytes = crate::http::body::read_file_field(form, MAX_CHECKED_BYTES, "the document").await?;
+    let sha256 = documents::hash_of(&bytes);
+    Ok(CheckedFile {
+        matches: sha256 == document.sha256,
+        sha256,
+        document,
+    })
 }

@@ -60,11 +60,14 @@ async fn download(app: &TestApp, token: Option<&str>, path: &str) -> Download {
 }
 
 async fn check(app: &TestApp, code: &str, bytes: Vec<u8>) -> Value {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("和解协议书.pdf"),
+    );
     let response = app
         .client
         .post(format!("{}/api/v1/documents/{code}/check", app.address))
-        .header("content-type", "application/pdf")
-        .body(bytes)
+        .multipart(form)
         .send()
         .await
         .unwrap();
@@ -223,11 +226,17 @@ async fn an_escalation_notice_is_printed_once_the_case_went_to_12315(app: TestAp
     let id = escalated(&app).await;
     let consumer = app.demo_token("consumer@odr.demo").await;
     let path = format!("/api/v1/disputes/{id}/documents/escalation_notice");
+    // Not while the case file is on its way: the notice says it arrived.
+    app.get(&path, Some(&consumer))
+        .await
+        .expect_problem(409, "document_not_available");
+    app.run_due_jobs().await;
     let notice = download(&app, Some(&consumer), &path).await;
     let text = notice.text();
     for expected in [
         "投诉转交告知书",
         "二、转交情况",
+        "目前进展已移送",
         "12315",
         "¥1,000.00（人民币壹仟元整）",
         "外卖中发现异物",

@@ -22,7 +22,7 @@ use crate::domain::money::parse_yuan;
 use crate::domain::offer::OfferStatus;
 use crate::domain::policy::DayCount;
 use crate::domain::role::Role;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::disputes::dto::{
     ActionRequest, DisputeListItem, DisputeQuery, FileDisputeRequest, ItemRequest,
 };
@@ -59,16 +59,11 @@ async fn document(
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let (id, kind) = path.into_inner();
-    let Some(kind) = DocumentKind::parse(&kind) else {
-        return Err(s.fail(ApiError::new(
-            ErrorCode::DocumentNotFound,
-            "No such kind of document.",
-        )));
+    let issued = match crate::documents::kind_named(&kind) {
+        Ok(kind) => crate::http::documents::issue(&s.state, &auth, id, kind, s.lang).await,
+        Err(refused) => Err(refused),
     };
-    crate::http::documents::issue(&s.state, &auth, id, kind, s.lang)
-        .await
-        .map(crate::http::documents::pdf_response)
-        .or_page(&s)
+    issued.map(crate::http::documents::pdf_response).or_page(&s)
 }
 
 #[derive(Template)]

@@ -307,9 +307,15 @@ mod tests {
         for (call, at) in CODE_AT {
             for (start, _) in source.match_indices(call) {
                 let preceded = source[..start].chars().next_back();
-                if call.starts_with(char::is_alphabetic)
-                    && preceded.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                {
+                // Not a longer name ending so (`is_invalid(`), nor this table's own strings.
+                let skip = match preceded {
+                    Some('"') => true,
+                    Some(c) if call.starts_with(char::is_alphabetic) => {
+                        c == '_' || c.is_alphanumeric()
+                    }
+                    _ => false,
+                };
+                if skip {
                     continue;
                 }
                 let args = arguments(&source[start + call.len()..]);
@@ -317,7 +323,9 @@ mod tests {
                     .get(at)
                     .and_then(|a| a.strip_prefix('"')?.strip_suffix('"'));
                 if let Some(code) = code.filter(|c| {
-                    !c.is_empty() && c.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    c.starts_with(|c: char| c.is_ascii_lowercase())
+                        && c.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                 }) {
                     codes.push(code.to_string());
                 }
@@ -326,31 +334,89 @@ mod tests {
         codes
     }
 
-    /// The top-level arguments of a call, from just after its `(`, trimmed.
-    fn arguments(text: &str) -> Vec<&str> {
-        let (mut depth, mut quoted, mut from, mut args) = (0, false, 0, Vec::new());
-        let mut chars = text.char_indices();
-        while let Some((i, c)) = chars.next() {
+    /// The top-level arguments of a call, from just after its `(`, trimmed, with the comments
+    /// between them left out. Strings, character literals (`'"'`, `'('`) and brackets inside
+    /// an argument do not end it.
+    fn arguments(text: &str) -> Vec<String> {
+        let (mut depth, mut quoted, mut args, mut arg) = (0, false, Vec::new(), String::new());
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
             match c {
                 '\\' if quoted => {
-                    chars.next();
+                    arg.push(c);
+                    arg.extend(chars.next());
+                    continue;
                 }
                 '"' => quoted = !quoted,
                 _ if quoted => {}
+                '/' if chars.peek() == Some(&'/') => {
+                    for c in chars.by_ref() {
+                        if c == '\n' {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                '/' if chars.peek() == Some(&'*') => {
+                    let mut last = ' ';
+                    for c in chars.by_ref() {
+                        if last == '*' && c == '/' {
+                            break;
+                        }
+                        last = c;
+                    }
+                    continue;
+                }
+                // A character literal: up to its closing quote (a lifetime has none soon).
+                '\'' => {
+                    let ahead: String = chars.clone().take(4).collect();
+                    let end = match ahead.strip_prefix('\\') {
+                        Some(escaped) => escaped.find('\'').map(|i| i + 2),
+                        None => (ahead.chars().nth(1) == Some('\'')).then_some(2),
+                    };
+                    if let Some(end) = end {
+                        arg.push(c);
+                        arg.extend(chars.by_ref().take(end));
+                        continue;
+                    }
+                }
                 '(' | '[' | '{' => depth += 1,
                 ',' if depth == 0 => {
-                    args.push(text[from..i].trim());
-                    from = i + 1;
+                    args.push(std::mem::take(&mut arg).trim().to_string());
+                    continue;
                 }
                 ')' | ']' | '}' if depth == 0 => {
-                    args.push(text[from..i].trim());
+                    args.push(arg.trim().to_string());
                     break;
                 }
                 ')' | ']' | '}' => depth -= 1,
                 _ => {}
             }
+            arg.push(c);
         }
         args
+    }
+
+    #[test]
+    fn the_scanner_reads_calls_as_the_compiler_would() {
+        // `~` for the dot, so that the scan of this file does not read these calls.
+        let source = r#"
+            errors~add("a", "first_code", "a message, with a comma");
+            errors~add(&format!("items[{i}]"), "second_2", 'x'.to_string());
+            fields~mark(l, "field", /* the rule, */ "third");
+            errors~check(
+                // the rule
+                "field",
+                "fourth",
+                parse(')', '"'),
+            );
+            is_invalid("x", "not_a_code");
+        "#
+        .replace('~', ".");
+        assert_eq!(
+            field_codes_named(&source),
+            ["first_code", "second_2", "fourth", "third"]
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::http::documents::{self, VerifiedDocument};
 use crate::http::public::{self, DirectoryQuery, PublicUnit};
 use crate::http::publications::{self, PublicQuery, PublicationDto};
 use crate::http::units::CommitmentDto;
+use crate::security::limits::Action;
 use crate::store::reference::{Catalogue, Industry, Region};
 
 /// Registers the routes of this module.
@@ -74,16 +75,11 @@ async fn check_file(
 ) -> Result<HttpResponse, PageError> {
     s.check_form(query.csrf.as_deref().unwrap_or_default())?;
     let code = query.code.clone().unwrap_or_default();
-    let checked = async {
-        s.state
-            .limit(s.request(), crate::security::limits::Action::Upload)?;
-        let found = documents::find(&s.state, &code).await?;
-        let bytes =
-            crate::http::body::read_file_field(form, MAX_CHECKED_BYTES, "the document").await?;
-        let matches = documents::hash_matches(&bytes, &found);
-        Ok(Some((found, Some(matches))))
-    }
-    .await;
+    let checked = match s.state.limit(s.request(), Action::Upload) {
+        Ok(()) => documents::check_file(&s.state, &code, form).await,
+        Err(refused) => Err(refused),
+    };
+    let checked = checked.map(|c| Some((c.document, Some(c.matches))));
     verify_answer(&s, code, checked)
 }
 
@@ -111,9 +107,6 @@ fn verify_answer(
     };
     html(status, page.render()).or_page(s)
 }
-
-/// The largest file the verification page checks: far above any document's size.
-const MAX_CHECKED_BYTES: usize = 10 * 1024 * 1024;
 
 /// The page that says how each figure is counted; every place that shows a figure links here.
 pub const FIGURES_HELP: &str = "/help/figures";
