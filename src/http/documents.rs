@@ -90,14 +90,14 @@ pub async fn issue(
     let sheet = documents::sheet(kind, &view, lang).ok_or_else(|| {
         ApiError::new(
             ErrorCode::DocumentNotAvailable,
-            format!(
-                "A {} is issued {}.",
-                kind.as_str().replace('_', " "),
-                match kind {
-                    DocumentKind::SettlementAgreement => "once the parties accept an offer",
-                    DocumentKind::EscalationNotice => "once the dispute is escalated",
+            match kind {
+                DocumentKind::SettlementAgreement => {
+                    "A settlement agreement is issued once the parties accept an offer."
                 }
-            ),
+                DocumentKind::EscalationNotice => {
+                    "An escalation notice is issued once the escalation has reached the regulators."
+                }
+            },
         )
     })?;
     let audience = documents::audience_of(&view);

@@ -127,6 +127,26 @@ async fn the_invitation_page_speaks_english_and_escapes_its_input(app: TestApp) 
     assert!(missing.text().await.unwrap().contains("链接不完整"));
 }
 
+/// The sentences the fields of `html` are described by (`aria-describedby`), in order: each
+/// must be on the page.
+pub fn described(html: &str) -> Vec<String> {
+    html.split("aria-describedby=\"")
+        .skip(1)
+        .map(|rest| {
+            let id = rest.split('"').next().unwrap();
+            let at = html
+                .find(&format!("id=\"{id}\""))
+                .unwrap_or_else(|| panic!("no element {id}: {html}"));
+            let text = &html[at..];
+            text[text.find('>').unwrap() + 1..]
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
 /// A browser without a browser: a cookie jar, no redirects followed.
 pub struct Visitor {
     pub client: reqwest::Client,
@@ -1188,6 +1208,8 @@ async fn refused_forms_keep_what_was_typed_and_withdrawing_asks_first(app: TestA
         "the amount is marked: {}",
         at_field(html, "amount")
     );
+    // A screen reader reads the sentence with the field.
+    assert_eq!(described(at_field(html, "amount")).len(), 1, "{html}");
     assert!(at_field(html, "fulfilment_days").contains("value=\"5\""));
     assert!(html.contains("value=\"replacement\" selected"), "{html}");
     // Nothing else on the page is marked, and the other forms are left empty.
@@ -1242,10 +1264,7 @@ async fn refused_forms_keep_what_was_typed_and_withdrawing_asks_first(app: TestA
     let reason = html.find("id=\"wd-reason\"").unwrap();
     let withdraw = &html[reason..reason + html[reason..].find("</form>").unwrap()];
     assert!(withdraw.contains("value=\"不想等了\""), "{withdraw}");
-    assert!(
-        withdraw.contains("field-error\">请勾选确认后再撤回"),
-        "{withdraw}"
-    );
+    assert_eq!(described(withdraw), ["请勾选确认后再撤回。"], "{withdraw}");
     let api = app.demo_token("consumer@odr.demo").await;
     let status = |reply: crate::helpers::Reply| reply.body["status"].clone();
     assert_eq!(
@@ -1488,6 +1507,7 @@ async fn a_refused_small_form_marks_its_field_and_keeps_what_was_typed(app: Test
     assert!(refused.html.contains("value=\"孙悦\""), "{}", refused.html);
     assert!(refused.html.contains("value=\"wang.fang@\""));
     assert_eq!(refused.html.matches("aria-invalid=\"true\"").count(), 1);
+    assert_eq!(described(&refused.html), ["邮箱格式不正确。"]);
     let email = refused.html.find("name=\"email\"").unwrap();
     let marked = refused.html.find("aria-invalid=\"true\"").unwrap();
     let said = refused.html.find("class=\"field-error\"").unwrap();
@@ -1521,7 +1541,7 @@ async fn a_refused_small_form_marks_its_field_and_keeps_what_was_typed(app: Test
     let marked = refused.html.find("aria-invalid=\"true\"").unwrap();
     let remove = refused.html[suspend..].find("value=\"remove\"").unwrap() + suspend;
     assert!(suspend < marked && marked < remove, "{}", refused.html);
-    assert!(refused.html.contains("请填写作出该决定的理由。"));
+    assert_eq!(described(&refused.html), ["请填写作出该决定的理由。"]);
     // A regulator of another district is told no such unit on the approvals list, not shown
     // an error page.
     let elsewhere = Visitor::log_in(&app, "reg.binjiang@odr.demo").await;

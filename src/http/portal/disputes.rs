@@ -550,6 +550,20 @@ impl DisputePageView {
             .or_else(|| (field == "message").then(|| errors.get("body")).flatten())
     }
 
+    /// The id of the sentence beside `field` of `form`.
+    fn error_id_at(&self, form: &str, field: &str) -> String {
+        super::frame::error_id(&format!("{form}-{field}"))
+    }
+
+    /// The attributes of `field`'s control in `form` when it failed: marked invalid and
+    /// described by its sentence. Empty otherwise.
+    fn attrs_at(&self, form: &str, field: &str) -> String {
+        match self.error_at(form, field) {
+            Some(_) => super::frame::invalid_and_described_by(&self.error_id_at(form, field)),
+            None => String::new(),
+        }
+    }
+
     /// Why `field` of the refused form about offer `offer` failed.
     fn error_about(&self, form: &str, offer: &str, field: &str) -> Option<&str> {
         self.error_at(&format!("{form} {offer}"), field)

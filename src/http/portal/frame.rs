@@ -361,6 +361,20 @@ impl Frame {
     }
 }
 
+/// The id of the sentence of a failing field: `error-` and the field's name with every
+/// character that is not a letter or digit as `-`.
+pub fn error_id(field: &str) -> String {
+    let name: String = (field.chars())
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("error-{name}")
+}
+
+/// The attributes of a failing field's control: invalid, and described by the sentence `id`.
+pub fn invalid_and_described_by(id: &str) -> String {
+    format!(" aria-invalid=\"true\" aria-describedby=\"{id}\"")
+}
+
 /// The failing fields of a form, in the page's language.
 #[derive(Debug, Clone, Default)]
 pub struct Fields(Vec<(String, String)>);
@@ -386,6 +400,21 @@ impl Fields {
     pub fn mark(&mut self, l: Lang, field: &str, code: &str) {
         self.0
             .push((field.into(), labels::field_error(l, code, code, &[])));
+    }
+
+    /// The id of the sentence for `field` (`error-item-name` for `item.name`), which its control
+    /// names in `aria-describedby`.
+    pub fn id(&self, field: &str) -> String {
+        error_id(field)
+    }
+
+    /// The attributes of `field`'s control when it failed: marked invalid and described by its
+    /// sentence, so that a screen reader reads the sentence with the field. Empty otherwise.
+    pub fn attrs(&self, field: &str) -> String {
+        match self.get(field) {
+            Some(_) => invalid_and_described_by(&error_id(field)),
+            None => String::new(),
+        }
     }
 
     /// The sentence for `field`, if it failed: the field itself, its parts (`item` for
