@@ -108,8 +108,13 @@ pub fn sheet(kind: DocumentKind, view: &DisputeView, lang: Lang) -> Option<Sheet
     }
     let row = |id: &'static str, value: String| (lang.s(id).to_string(), value);
     let label = |set: &str, code: &str| lang.label(set, code).to_string();
+    // An agreement's parties are Party A and Party B; a notice names them as what they are.
+    let (consumer_heading, business_heading) = match kind {
+        DocumentKind::SettlementAgreement => ("doc-consumer", "doc-business"),
+        DocumentKind::EscalationNotice => ("doc-the-consumer", "doc-the-business"),
+    };
     let consumer = Section {
-        heading: lang.s("doc-consumer").into(),
+        heading: lang.s(consumer_heading).into(),
         rows: vec![
             row("doc-name", view.consumer.display_name.clone()),
             row(
@@ -122,7 +127,7 @@ pub fn sheet(kind: DocumentKind, view: &DisputeView, lang: Lang) -> Option<Sheet
         ],
     };
     let business = Section {
-        heading: lang.s("doc-business").into(),
+        heading: lang.s(business_heading).into(),
         rows: vec![
             row("doc-business-name", view.business.name.clone()),
             row("doc-uscc", view.business.uscc.clone()),

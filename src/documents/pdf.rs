@@ -254,15 +254,23 @@ pub fn render(sheet: &Sheet, lang: Lang, verify: &str, seal: &str) -> Result<Vec
                 surface.set_stroke(None);
             }
         }
-        let mut y = PAGE_HEIGHT - FOOT + 18.0;
-        let foot = format!("{verify}  ({}/{pages})", number + 1);
+        // The verification line, with the page's number at the right of its first line.
+        let counter = format!("{}/{pages}", number + 1);
+        let counter_width = width(&counter, FOOT_SIZE);
+        let mut y = PAGE_HEIGHT - FOOT + 18.0 + FOOT_SIZE * LEADING;
+        draw(
+            &mut surface,
+            &font,
+            PAGE_WIDTH - MARGIN - counter_width,
+            y,
+            FOOT_SIZE,
+            &counter,
+        );
+        let room = PAGE_WIDTH - 2.0 * MARGIN - counter_width - 12.0;
         // At most the three lines the foot has room for.
-        for line in lines(&foot, FOOT_SIZE, PAGE_WIDTH - 2.0 * MARGIN)
-            .into_iter()
-            .take(3)
-        {
-            y += FOOT_SIZE * LEADING;
+        for line in lines(verify, FOOT_SIZE, room).into_iter().take(3) {
             draw(&mut surface, &font, MARGIN, y, FOOT_SIZE, &line);
+            y += FOOT_SIZE * LEADING;
         }
         surface.finish();
         page.finish();

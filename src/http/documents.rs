@@ -61,16 +61,30 @@ pub struct Issued {
     pub bytes: Vec<u8>,
     pub code: String,
     pub file_name: String,
+    /// The name in the document's language (`和解协议书-ODR….pdf`).
+    pub local_name: String,
+}
+
+impl Issued {
+    /// Shown in the browser's PDF viewer (to print from there), saved under the name in the
+    /// document's language where the browser reads it (RFC 6266), else the ASCII one.
+    fn disposition(&self) -> String {
+        let local = percent_encoding::utf8_percent_encode(
+            &self.local_name,
+            percent_encoding::NON_ALPHANUMERIC,
+        );
+        format!(
+            "inline; filename=\"{}\"; filename*=UTF-8''{local}",
+            self.file_name
+        )
+    }
 }
 
 /// The PDF response of `issued`, saved under its name.
 pub fn pdf_response(issued: Issued) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", issued.file_name),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, issued.disposition()))
         .insert_header(("X-Verification-Code", documents::printed_code(&issued.code)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(issued.bytes)
@@ -110,6 +124,11 @@ pub async fn issue(
         .await?;
     let verify_url = verify_url(state);
     let file_name = documents::file_name(kind, &view.case_number);
+    let local_name = format!(
+        "{}-{}.pdf",
+        lang.label("document_kind", kind.as_str()),
+        view.case_number
+    );
     if let Some(last) = last {
         let (bytes, hash) = render(state, &sheet, lang, &last.code, &verify_url).await?;
         if hash == last.sha256 {
@@ -117,6 +136,7 @@ pub async fn issue(
                 bytes,
                 code: last.code,
                 file_name,
+                local_name,
             });
         }
     }
@@ -139,6 +159,7 @@ pub async fn issue(
         bytes,
         code,
         file_name,
+        local_name,
     })
 }
 
@@ -230,6 +251,8 @@ pub struct CheckedFile {
     pub matches: bool,
     /// The SHA-256 of the file sent.
     pub sha256: String,
+    /// Whether the file sent is a PDF at all (it begins `%PDF-`).
+    pub pdf: bool,
     pub document: VerifiedDocument,
 }
 
@@ -266,6 +289,7 @@ pub async fn check_file(
     Ok(CheckedFile {
         matches: sha256 == document.sha256,
         sha256,
+        pdf: bytes.starts_with(b"%PDF-"),
         document,
     })
 }

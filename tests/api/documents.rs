@@ -208,7 +208,10 @@ async fn a_settlement_agreement_is_printed_for_the_parties_and_its_code_checks_t
     );
     assert!(verified.body.get("consumer").is_none());
     let same = check(&app, &copy.code, copy.bytes.clone()).await;
-    assert_eq!(same["matches"], true);
+    assert_eq!(
+        (&same["matches"], &same["pdf"]),
+        (&json!(true), &json!(true))
+    );
     let mut changed = copy.bytes.clone();
     let at = changed.len() / 2;
     changed[at] ^= 1;

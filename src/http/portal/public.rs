@@ -43,7 +43,16 @@ struct VerifyPage {
     code: String,
     found: Option<VerifiedDocument>,
     /// For a file sent: whether it is the document.
-    matches: Option<bool>,
+    matches: Option<FileCheck>,
+}
+
+/// What a file sent to the verification page turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileCheck {
+    Matches,
+    Differs,
+    /// Not a PDF at all (an image, a text, an empty file): no copy of a document.
+    NotPdf,
 }
 
 /// The code a verification page is asked about.
@@ -79,7 +88,14 @@ async fn check_file(
         Ok(()) => documents::check_file(&s.state, &code, form).await,
         Err(refused) => Err(refused),
     };
-    let checked = checked.map(|c| Some((c.document, Some(c.matches))));
+    let checked = checked.map(|c| {
+        let seen = match (c.matches, c.pdf) {
+            (true, _) => FileCheck::Matches,
+            (false, true) => FileCheck::Differs,
+            (false, false) => FileCheck::NotPdf,
+        };
+        Some((c.document, Some(seen)))
+    });
     verify_answer(&s, code, checked)
 }
 
@@ -88,7 +104,7 @@ async fn check_file(
 fn verify_answer(
     s: &Session,
     code: String,
-    outcome: Result<Option<(VerifiedDocument, Option<bool>)>, ApiError>,
+    outcome: Result<Option<(VerifiedDocument, Option<FileCheck>)>, ApiError>,
 ) -> Result<HttpResponse, PageError> {
     let frame = s.frame().titled("verify-a-document");
     let (status, f, found) = match outcome {

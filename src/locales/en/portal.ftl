@@ -690,4 +690,6 @@ issued-on = Issued
 check-a-file-against-it = Upload the file (PDF) to check it
 check-the-file = Check the file
 documents-to-print = Documents to print
-documents-carry-a-verification-code = Print the PDF to sign it. Each document carries a verification code that anyone can check on the "Verify a document" page.
+documents-carry-a-verification-code = Open them in the browser to print; both parties sign (or seal) the settlement agreement. Each document carries a verification code that anyone can check on the "Verify a document" page.
+the-file-is-not-a-pdf = This is not a PDF file: upload the settlement agreement or notice as downloaded from the platform.
+only-the-downloaded-file-matches = Only the file as downloaded from the platform matches; a scan, a photo or a file saved again or reprinted does not. For those, compare the paper with the details above.

@@ -673,4 +673,6 @@ issued-on = 出具时间
 check-a-file-against-it = 上传文件（PDF）进行核对
 check-the-file = 核对文件
 documents-to-print = 可打印的文件
-documents-carry-a-verification-code = PDF 文件可打印后签字；每份文件都印有验证码，任何人可在“文件核验”页面核对真伪。
+documents-carry-a-verification-code = 可在浏览器中打开后打印，和解协议书由双方签字（盖章）。每份文件都印有验证码，任何人可在“文件核验”页面核对真伪。
+the-file-is-not-a-pdf = 这不是 PDF 文件：请上传从平台下载的和解协议书或告知书原文件。
+only-the-downloaded-file-matches = 只有从平台下载的原文件才能核验一致；扫描件、照片或另存、重新打印生成的文件都会不一致，这时请对照上方信息核对纸质文件。
