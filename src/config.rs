@@ -79,6 +79,12 @@ pub struct Settings {
     pub config_dir: PathBuf,
 }
 
+/// The address of `path` (which starts with `/`) on the platform reached at `public_url`:
+/// what emails, printed documents and escalation packets link to.
+pub fn public_link(public_url: &str, path: &str) -> String {
+    format!("{}{path}", public_url.trim_end_matches('/'))
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {

@@ -502,7 +502,7 @@ fn subject_of(
 
 /// The address of dispute `id`'s page in the portal.
 fn dispute_link(ctx: &CaseContext, id: &str) -> String {
-    format!("{}/disputes/{id}", ctx.public_url.trim_end_matches('/'))
+    crate::config::public_link(&ctx.public_url, &format!("/disputes/{id}"))
 }
 
 /// The one place notices go out: each user's in-app notification of their (headline, detail),

@@ -259,10 +259,9 @@ pub fn build_packet(
                 .issue_evidence_link(&e.id, now, link_until)
                 .map_err(|e| StoreError::Corrupt(format!("evidence link: {e}")))?;
             Ok(PacketEvidence {
-                download_url: format!(
-                    "{}/api/v1/evidence/{}?token={token}",
-                    ctx.public_url.trim_end_matches('/'),
-                    e.id
+                download_url: crate::config::public_link(
+                    &ctx.public_url,
+                    &format!("/api/v1/evidence/{}?token={token}", e.id),
                 ),
                 download_expires_at: link_until,
                 id: e.id,

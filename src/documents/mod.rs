@@ -288,9 +288,16 @@ pub fn hash_of(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The file name a download is saved under: the kind and the case number.
-pub fn file_name(kind: DocumentKind, case_number: &str) -> String {
-    format!("{}-{case_number}.pdf", kind.as_str().replace('_', "-"))
+/// The names a download is saved under, the kind and the case number: in ASCII
+/// (`settlement-agreement-ODR….pdf`) and in `lang` (`和解协议书-ODR….pdf`).
+pub fn file_names(kind: DocumentKind, case_number: &str, lang: Lang) -> (String, String) {
+    (
+        format!("{}-{case_number}.pdf", kind.as_str().replace('_', "-")),
+        format!(
+            "{}-{case_number}.pdf",
+            lang.label("document_kind", kind.as_str())
+        ),
+    )
 }
 
 #[cfg(test)]

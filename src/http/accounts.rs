@@ -790,9 +790,9 @@ pub async fn send_password_reset(state: &AppState, email: &str) -> Result<(), Ap
             let message = crate::notify::messages::PasswordReset {
                 language: Lang::of(&user.language),
                 name: user.display_name.clone(),
-                link: format!(
-                    "{}/password/reset?token={token}",
-                    public_url.trim_end_matches('/')
+                link: crate::config::public_link(
+                    &public_url,
+                    &format!("/password/reset?token={token}"),
                 ),
                 valid_minutes: RESET_LINK_MINUTES,
             }

@@ -123,12 +123,7 @@ pub async fn issue(
         })
         .await?;
     let verify_url = verify_url(state);
-    let file_name = documents::file_name(kind, &view.case_number);
-    let local_name = format!(
-        "{}-{}.pdf",
-        lang.label("document_kind", kind.as_str()),
-        view.case_number
-    );
+    let (file_name, local_name) = documents::file_names(kind, &view.case_number, lang);
     if let Some(last) = last {
         let (bytes, hash) = render(state, &sheet, lang, &last.code, &verify_url).await?;
         if hash == last.sha256 {
@@ -185,10 +180,7 @@ async fn render(
 
 /// Where the public checks a code, as printed on each document.
 pub fn verify_url(state: &AppState) -> String {
-    format!(
-        "{}/verify",
-        state.settings.server.public_url.trim_end_matches('/')
-    )
+    crate::config::public_link(&state.settings.server.public_url, "/verify")
 }
 
 /// What a verification code stands for.

@@ -135,9 +135,9 @@ impl Inviter {
             language: Lang::of(&user.language),
             name: user.display_name.clone(),
             organisation: organisation.into(),
-            link: format!(
-                "{}/invitations/accept?token={token}",
-                self.public_url.trim_end_matches('/')
+            link: crate::config::public_link(
+                &self.public_url,
+                &format!("/invitations/accept?token={token}"),
             ),
             valid_hours: self.valid_hours,
         }

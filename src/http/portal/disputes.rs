@@ -59,11 +59,11 @@ async fn document(
 ) -> Result<HttpResponse, PageError> {
     let auth = s.account()?;
     let (id, kind) = path.into_inner();
-    let issued = match crate::documents::kind_named(&kind) {
-        Ok(kind) => crate::http::documents::issue(&s.state, &auth, id, kind, s.lang).await,
-        Err(refused) => Err(refused),
-    };
-    issued.map(crate::http::documents::pdf_response).or_page(&s)
+    let kind = crate::documents::kind_named(&kind).or_page(&s)?;
+    crate::http::documents::issue(&s.state, &auth, id, kind, s.lang)
+        .await
+        .map(crate::http::documents::pdf_response)
+        .or_page(&s)
 }
 
 #[derive(Template)]
