@@ -404,6 +404,37 @@ fn seed_world(
         "association_admin",
         association.name.clone(),
     )?;
+    // A people's mediator of Xihu, enrolled by the city's bureau (docs/mediation.md).
+    let organisation = "西湖区消费纠纷人民调解委员会";
+    let mediator = add_user(
+        conn,
+        account(
+            "孙静（西湖区人民调解委员会）",
+            "mediator.xihu@odr.demo",
+            None,
+        )?,
+        Membership {
+            role: Role::Mediator,
+            business_id: None,
+            staff_role: None,
+            region_code: Some("330106".into()),
+            association_id: None,
+        },
+        "mediator",
+        format!("{organisation} (330106)"),
+    )?;
+    crate::store::mediations::insert_mediator(
+        conn,
+        &crate::store::mediations::Mediator {
+            user_id: mediator.id,
+            kind: crate::domain::mediation::MediatorKind::PeopleMediator
+                .as_str()
+                .into(),
+            organisation: organisation.into(),
+            enrolled_by: city_regulator_id.clone(),
+            enrolled_at: crate::store::to_db_time(now),
+        },
+    )?;
     for (n, demo) in (1u32..).zip(BUSINESSES.iter()) {
         let input = BusinessInput {
             uscc: crate::domain::uscc::Uscc::parse(&demo_uscc(demo.district, n))

@@ -258,6 +258,8 @@ pub fn redrive(
 pub enum Recorder<'a> {
     /// A regulator of the region, one step at a time.
     Regulator(&'a User),
+    /// The mediator of the escalation's mediation, ending it (docs/mediation.md).
+    Mediator(&'a User),
     /// The gateway of `connector` on its signed callback; it may report a later step
     /// without the ones between, and repeating the current step changes nothing.
     Gateway(&'a str),
@@ -278,7 +280,7 @@ pub fn update(
         stored::find_state(conn, escalation_id)?.ok_or(CaseError::NotFound("escalation"))?;
     let from = EscalationState::parse(&state).ok_or_else(|| StoreError::Corrupt(state.clone()))?;
     let allowed = match by {
-        Recorder::Regulator(_) => from.may_become(to),
+        Recorder::Regulator(_) | Recorder::Mediator(_) => from.may_become(to),
         Recorder::Gateway(name) if name != connector => {
             return Err(CaseError::NotFound("escalation"));
         }
@@ -310,6 +312,7 @@ pub fn update(
     }
     let (regulator, reported_by) = match by {
         Recorder::Regulator(user) => (Some(user.id.as_str()), "regulator"),
+        Recorder::Mediator(user) => (Some(user.id.as_str()), "mediator"),
         Recorder::Gateway(name) => (None, name),
     };
     stored::insert_updates(conn, &[escalation_id], to, note, regulator, now)?;
@@ -322,7 +325,7 @@ pub fn update(
         &dispute.id,
         &dispute.region_code,
         TimelineKind::EscalationStatus,
-        regulator.map(|id| (id, "regulator")),
+        regulator.map(|id| (id, reported_by)),
         &dispute.status,
         &dispute.status,
         &json!({"status": to.as_str(), "note": note, "reported_by": reported_by}),

@@ -9,6 +9,7 @@ pub mod escalations;
 pub mod evidence;
 pub mod filing;
 pub mod following;
+pub mod mediation;
 pub mod metrics;
 pub mod notices;
 pub mod packet;

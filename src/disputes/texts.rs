@@ -114,6 +114,41 @@ pub fn to_consumer(
     offer: Option<(Remedy, i64)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    queue_for_consumer(conn, ctx, dispute, event, now, |lang, values| {
+        // The remedy in words, with its amount when there is one (a repair has none).
+        if let Some((remedy, fen)) = offer {
+            let what = lang.label("remedy", remedy.as_str());
+            let offered = if fen > 0 {
+                format!("{what} {}", format_yuan(fen))
+            } else {
+                what.to_string()
+            };
+            values.insert("offer", offered);
+        }
+        // The consumer's answer is awaited until the window after the marking ends
+        // (docs/lifecycle.md), counted as the sweeper counts it.
+        if event == SmsEvent::Fulfilled {
+            let window = DeadlinePolicy::from_stored(&dispute.policy)
+                .map_or(0, |p| p.confirmation_window_days);
+            values.insert(
+                "due",
+                local_time(now + chrono::Duration::days(i64::from(window))),
+            );
+        }
+    })
+}
+
+/// Queues `event`'s message to `dispute`'s consumer at `now`, with the case and the business
+/// and what `more` adds in the consumer's language; nothing is read when the deployment does
+/// not send it.
+fn queue_for_consumer(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute: &Dispute,
+    event: SmsEvent,
+    now: DateTime<Utc>,
+    more: impl Fn(Lang, &mut BTreeMap<&'static str, String>),
+) -> Result<(), StoreError> {
     if !ctx.sms.sends(event) {
         return Ok(());
     }
@@ -129,26 +164,7 @@ pub fn to_consumer(
         Some(&dispute.id),
         |lang: Lang| {
             let mut values = about(dispute, &business);
-            // The remedy in words, with its amount when there is one (a repair has none).
-            if let Some((remedy, fen)) = offer {
-                let what = lang.label("remedy", remedy.as_str());
-                let offered = if fen > 0 {
-                    format!("{what} {}", format_yuan(fen))
-                } else {
-                    what.to_string()
-                };
-                values.insert("offer", offered);
-            }
-            // The consumer's answer is awaited until the window after the marking ends
-            // (docs/lifecycle.md), counted as the sweeper counts it.
-            if event == SmsEvent::Fulfilled {
-                let window = DeadlinePolicy::from_stored(&dispute.policy)
-                    .map_or(0, |p| p.confirmation_window_days);
-                values.insert(
-                    "due",
-                    local_time(now + chrono::Duration::days(i64::from(window))),
-                );
-            }
+            more(lang, &mut values);
             values
         },
         now,
@@ -190,4 +206,21 @@ pub fn due_soon<'u>(
         })
         .collect();
     crate::store::sms::queue(conn, &rows)
+}
+
+/// A mediation session of `dispute` at `starts_at` in `place` (scheduled, or tomorrow): its
+/// consumer is told by text message.
+pub fn session(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    dispute: &Dispute,
+    starts_at: DateTime<Utc>,
+    place: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let event = SmsEvent::MediationSession;
+    queue_for_consumer(conn, ctx, dispute, event, now, |_, values| {
+        values.insert("time", local_time(starts_at));
+        values.insert("place", place.to_string());
+    })
 }

@@ -333,7 +333,8 @@ pub fn end_sweep(
     mut report: SweepReport,
 ) -> Result<SweepReport, StoreError> {
     report.reminders_sent = super::reminders::send_reminders(conn, ctx, now)?
-        + super::reminders::send_bureau_reminders(conn, ctx, now)?;
+        + super::reminders::send_bureau_reminders(conn, ctx, now)?
+        + super::mediation::send_session_reminders(conn, ctx, now)?;
     report.digests_sent = super::reminders::send_digests(conn, ctx, now)?;
     report.anonymised = super::retention::anonymise_expired(conn, ctx, now)?;
     report.follow_ups_queued_again = super::filing::queue_missed_follow_ups(conn, ctx, now)?;

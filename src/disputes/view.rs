@@ -576,7 +576,7 @@ pub fn view_of(
     now: DateTime<Utc>,
 ) -> Result<DisputeView, StoreError> {
     let phone = match role {
-        Actor::Regulator => consumer.phone_masked.clone(),
+        Actor::Regulator | Actor::Mediator => consumer.phone_masked.clone(),
         _ => consumer
             .phone_ciphertext
             .as_deref()
@@ -626,7 +626,7 @@ pub fn view_of(
             id: consumer.id.clone(),
             display_name: consumer.display_name.clone(),
             phone,
-            email: (role != Actor::Regulator)
+            email: matches!(role, Actor::Consumer | Actor::Merchant)
                 .then(|| consumer.email.clone())
                 .flatten(),
         },

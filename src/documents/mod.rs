@@ -1,5 +1,5 @@
-//! The documents issued for a dispute to print and sign: the settlement agreement and the
-//! escalation notice (docs/documents.md). Each copy carries a verification code; the SHA-256 of
+//! The documents issued for a dispute to print and sign: the settlement agreement, the
+//! escalation notice and the mediation agreement (docs/documents.md). Each copy carries a verification code; the SHA-256 of
 //! its bytes is kept under that code, and the public verification page checks a file against it.
 //!
 //! A copy is rendered again at each download. The same content gives the same bytes, so one
@@ -37,6 +37,18 @@ pub struct Sheet {
     pub issued_by: String,
 }
 
+/// A mediated agreement as its document prints it (docs/mediation.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediatedTerms {
+    pub mediator_name: String,
+    pub organisation: String,
+    pub remedy: crate::domain::claim::Remedy,
+    pub amount_fen: i64,
+    pub terms: String,
+    pub fulfil_by: DateTime<Utc>,
+    pub agreed_at: DateTime<Utc>,
+}
+
 /// A headed block of label and value lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -48,20 +60,25 @@ pub struct Section {
 /// masked, as the view itself shows it.
 pub fn audience_of(view: &DisputeView) -> Audience {
     match view.your_role {
-        Actor::Regulator => Audience::Masked,
+        Actor::Regulator | Actor::Mediator => Audience::Masked,
         _ => Audience::Whole,
     }
 }
 
-/// Whether `kind` can be issued for `view`: the agreement once an offer is accepted, the notice
-/// once the escalation reached the regulators (not while its delivery is pending, nor when it
-/// was given up: the notice says the case file went to them).
-pub fn available(kind: DocumentKind, view: &DisputeView) -> bool {
+/// Whether `kind` can be issued for `view` (with `mediated`, the agreement of its mediation if
+/// any): the agreement once an offer is accepted, the notice once the escalation reached the
+/// regulators (not while its delivery is pending, nor when it was given up: the notice says
+/// the case file went to them), the mediation agreement once a mediation agreed.
+pub fn available(kind: DocumentKind, view: &DisputeView, mediated: Option<&MediatedTerms>) -> bool {
     match kind {
-        DocumentKind::SettlementAgreement => view.agreement.is_some(),
-        DocumentKind::EscalationNotice => {
-            (view.escalation.as_ref()).is_some_and(|e| e.state != EscalationState::Pending)
+        DocumentKind::SettlementAgreement => {
+            view.agreement.is_some() && view.your_role != Actor::Mediator
         }
+        DocumentKind::EscalationNotice => {
+            view.your_role != Actor::Mediator
+                && (view.escalation.as_ref()).is_some_and(|e| e.state != EscalationState::Pending)
+        }
+        DocumentKind::MediationAgreement => mediated.is_some(),
     }
 }
 
@@ -76,10 +93,11 @@ pub fn kind_named(name: &str) -> Result<DocumentKind, ApiError> {
     })
 }
 
-/// The documents `view`'s viewer may download now.
-pub fn issuable(view: &DisputeView) -> Vec<DocumentKind> {
+/// The documents `view`'s viewer may download now (`mediated`: the agreement of its
+/// mediation, if any).
+pub fn issuable(view: &DisputeView, mediated: Option<&MediatedTerms>) -> Vec<DocumentKind> {
     (DocumentKind::ALL.iter().copied())
-        .filter(|kind| available(*kind, view))
+        .filter(|kind| available(*kind, view, mediated))
         .collect()
 }
 
@@ -101,16 +119,24 @@ fn amount(lang: Lang, fen: i64) -> String {
     )
 }
 
-/// What document `kind` of `view` says in `lang` (None when it cannot be issued yet).
-pub fn sheet(kind: DocumentKind, view: &DisputeView, lang: Lang) -> Option<Sheet> {
-    if !available(kind, view) {
+/// What document `kind` of `view` (with `mediated`, the agreement of its mediation if any)
+/// says in `lang` (None when it cannot be issued yet).
+pub fn sheet(
+    kind: DocumentKind,
+    view: &DisputeView,
+    mediated: Option<&MediatedTerms>,
+    lang: Lang,
+) -> Option<Sheet> {
+    if !available(kind, view, mediated) {
         return None;
     }
     let row = |id: &'static str, value: String| (lang.s(id).to_string(), value);
     let label = |set: &str, code: &str| lang.label(set, code).to_string();
     // An agreement's parties are Party A and Party B; a notice names them as what they are.
     let (consumer_heading, business_heading) = match kind {
-        DocumentKind::SettlementAgreement => ("doc-consumer", "doc-business"),
+        DocumentKind::SettlementAgreement | DocumentKind::MediationAgreement => {
+            ("doc-consumer", "doc-business")
+        }
         DocumentKind::EscalationNotice => ("doc-the-consumer", "doc-the-business"),
     };
     let consumer = Section {
@@ -165,25 +191,51 @@ pub fn sheet(kind: DocumentKind, view: &DisputeView, lang: Lang) -> Option<Sheet
             let a = view.agreement.as_ref()?;
             let outcome = Section {
                 heading: lang.s("doc-the-agreement").into(),
-                rows: vec![
-                    row("doc-remedy", label("remedy", a.remedy.as_str())),
-                    row("doc-amount", amount(lang, a.amount_fen)),
-                    row("doc-terms", a.terms.clone()),
-                    row("doc-fulfilment-due", day(lang, a.fulfilment_due_at)),
-                    row("doc-agreed-at", day(lang, a.agreed_at)),
-                ],
-            };
-            let sign = |party: &'static str| {
-                format!(
-                    "{}＿＿＿＿＿＿＿＿＿＿    {}＿＿＿＿＿＿＿＿",
-                    lang.s(party),
-                    lang.s("doc-sign-date")
-                )
+                rows: terms_rows(
+                    lang,
+                    a.remedy,
+                    a.amount_fen,
+                    &a.terms,
+                    a.fulfilment_due_at,
+                    a.agreed_at,
+                ),
             };
             (
                 outcome,
                 lang.s("doc-agreement-text").to_string(),
-                vec![sign("doc-sign-consumer"), sign("doc-sign-business")],
+                vec![
+                    sign_line(lang, "doc-sign-consumer"),
+                    sign_line(lang, "doc-sign-business"),
+                ],
+            )
+        }
+        DocumentKind::MediationAgreement => {
+            let m = mediated?;
+            let outcome = Section {
+                heading: lang.s("doc-the-mediation").into(),
+                rows: [
+                    row("doc-mediator", m.mediator_name.clone()),
+                    row("doc-mediation-organisation", m.organisation.clone()),
+                ]
+                .into_iter()
+                .chain(terms_rows(
+                    lang,
+                    m.remedy,
+                    m.amount_fen,
+                    &m.terms,
+                    m.fulfil_by,
+                    m.agreed_at,
+                ))
+                .collect(),
+            };
+            (
+                outcome,
+                lang.s("doc-mediation-text").to_string(),
+                vec![
+                    sign_line(lang, "doc-sign-consumer"),
+                    sign_line(lang, "doc-sign-business"),
+                    sign_line(lang, "doc-sign-mediator"),
+                ],
             )
         }
         DocumentKind::EscalationNotice => {
@@ -218,6 +270,38 @@ pub fn sheet(kind: DocumentKind, view: &DisputeView, lang: Lang) -> Option<Sheet
         signatures,
         issued_by: lang.s("doc-issued-by").to_string(),
     })
+}
+
+/// The lines of an agreement's terms: remedy, amount, terms, the day to carry it out by and
+/// the day it was agreed.
+fn terms_rows(
+    lang: Lang,
+    remedy: crate::domain::claim::Remedy,
+    amount_fen: i64,
+    terms: &str,
+    fulfil_by: DateTime<Utc>,
+    agreed_at: DateTime<Utc>,
+) -> Vec<(String, String)> {
+    let row = |id: &'static str, value: String| (lang.s(id).to_string(), value);
+    vec![
+        row(
+            "doc-remedy",
+            lang.label("remedy", remedy.as_str()).to_string(),
+        ),
+        row("doc-amount", amount(lang, amount_fen)),
+        row("doc-terms", terms.to_string()),
+        row("doc-fulfilment-due", day(lang, fulfil_by)),
+        row("doc-agreed-at", day(lang, agreed_at)),
+    ]
+}
+
+/// A line to sign on, with its date.
+fn sign_line(lang: Lang, party: &'static str) -> String {
+    format!(
+        "{}＿＿＿＿＿＿＿＿＿＿    {}＿＿＿＿＿＿＿＿",
+        lang.s(party),
+        lang.s("doc-sign-date")
+    )
 }
 
 /// Letters of a verification code: Crockford's base 32, without I, L, O and U, which people

@@ -83,6 +83,8 @@ text_enum! {
         Merchant,
         /// A regulator of the unit's region.
         Regulator,
+        /// The mediator the dispute is referred to (docs/mediation.md).
+        Mediator,
         /// The platform's timers.
         System,
     }
@@ -140,6 +142,26 @@ text_enum! {
         Urged,
         /// An officer called the consumer back after the dispute concluded (调查回访).
         ReturnVisit,
+        /// A party asked for mediation (docs/mediation.md).
+        MediationRequested,
+        /// A party took back its request for mediation.
+        MediationRequestWithdrawn,
+        /// A regulator referred the dispute to a mediator.
+        MediationReferred,
+        /// The mediator wrote to both parties.
+        MediatorMessage,
+        /// The mediator scheduled a session.
+        SessionScheduled,
+        /// The mediator recorded what happened at a session.
+        SessionRecorded,
+        /// The mediation ended in an agreement.
+        MediationAgreed,
+        /// The mediation ended without agreement.
+        MediationFailed,
+        /// The business marked the mediated agreement fulfilled.
+        MediationFulfilled,
+        /// The consumer confirmed the mediated agreement fulfilled.
+        MediationConfirmed,
     }
 }
 

@@ -9,6 +9,8 @@ text_enum! {
         SettlementAgreement,
         /// 投诉转交告知书: that the dispute went to the regulator's 12315 platform, once escalated.
         EscalationNotice,
+        /// 调解协议书: the terms the parties agreed before a mediator (docs/mediation.md).
+        MediationAgreement,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod escalation;
 pub mod following;
 pub mod industry;
 pub mod masking;
+pub mod mediation;
 pub mod metrics;
 pub mod money;
 pub mod notification;

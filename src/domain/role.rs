@@ -9,6 +9,8 @@ text_enum! {
         MerchantStaff,
         AssociationAdmin,
         Regulator,
+        /// A mediator a region's regulators enrolled (docs/mediation.md).
+        Mediator,
         Admin,
     }
 }
@@ -34,6 +36,7 @@ mod tests {
             Role::MerchantStaff,
             Role::AssociationAdmin,
             Role::Regulator,
+            Role::Mediator,
             Role::Admin,
         ] {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);

@@ -12,7 +12,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use super::text_enum::text_enum;
 
 text_enum! {
-    /// The events a text message tells of. The first seven go to the dispute's consumer; the
+    /// The events a text message tells of. The first eight go to the dispute's consumer; the
     /// last two to the unit's staff, where the deployment turns staff messages on.
     pub enum SmsEvent ("text message event") {
         /// The consumer's dispute was filed: its case number and the business's first-contact
@@ -30,6 +30,8 @@ text_enum! {
         Escalated,
         /// A regulator ruled it is not a consumer dispute: it ends here.
         Rejected,
+        /// A mediation session was scheduled, or is tomorrow (docs/mediation.md).
+        MediationSession,
         /// Staff: a consumer filed a dispute against the unit.
         NewDispute,
         /// Staff: one of the unit's due dates comes near.
@@ -46,6 +48,7 @@ impl SmsEvent {
                 &["case", "business"]
             }
             Self::Offer => &["case", "business", "offer"],
+            Self::MediationSession => &["case", "business", "time", "place"],
             Self::NewDispute => &["case", "due"],
             Self::DueSoon => &["case", "deadline", "due"],
         }

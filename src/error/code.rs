@@ -95,6 +95,8 @@ error_codes! {
     WebhookNotFound = "webhook_not_found" => NOT_FOUND,
     WebhookDeliveryNotFound = "webhook_delivery_not_found" => NOT_FOUND,
     ReplyTemplateNotFound = "reply_template_not_found" => NOT_FOUND,
+    MediationNotFound = "mediation_not_found" => NOT_FOUND,
+    SessionNotFound = "session_not_found" => NOT_FOUND,
 
     MethodNotAllowed = "method_not_allowed" => METHOD_NOT_ALLOWED,
 
@@ -141,6 +143,14 @@ error_codes! {
     NotAMassComplaint = "not_a_mass_complaint" => CONFLICT,
     TooManyEvidenceFiles = "too_many_evidence_files" => CONFLICT,
     ReturnVisitTooEarly = "return_visit_too_early" => CONFLICT,
+    MediationNotAvailable = "mediation_not_available" => CONFLICT,
+    MediationRunning = "mediation_running" => CONFLICT,
+    MediationClosed = "mediation_closed" => CONFLICT,
+    MediationChangedConcurrently = "mediation_changed_concurrently" => CONFLICT,
+    MediationNotAgreed = "mediation_not_agreed" => CONFLICT,
+    SessionRecorded = "session_recorded" => CONFLICT,
+    SessionNotStarted = "session_not_started" => CONFLICT,
+    FulfilmentStepRefused = "fulfilment_step_refused" => CONFLICT,
 
     EvidenceRemoved = "evidence_removed" => GONE,
 

@@ -100,8 +100,8 @@ pub async fn issue(
     kind: DocumentKind,
     lang: Lang,
 ) -> Result<Issued, ApiError> {
-    let view = crate::http::disputes::handlers::get_for(state, auth, id).await?;
-    let sheet = documents::sheet(kind, &view, lang).ok_or_else(|| {
+    let (view, mediated) = case_of(state, auth, id, kind).await?;
+    let sheet = documents::sheet(kind, &view, mediated.as_ref(), lang).ok_or_else(|| {
         ApiError::new(
             ErrorCode::DocumentNotAvailable,
             match kind {
@@ -110,6 +110,9 @@ pub async fn issue(
                 }
                 DocumentKind::EscalationNotice => {
                     "An escalation notice is issued once the escalation has reached the regulators."
+                }
+                DocumentKind::MediationAgreement => {
+                    "A mediation agreement is issued once a mediation reached an agreement."
                 }
             },
         )
@@ -156,6 +159,38 @@ pub async fn issue(
         file_name,
         local_name,
     })
+}
+
+/// Dispute `id` as `auth` sees it, with the terms of its mediated agreement when `kind` is
+/// the mediation agreement (which its mediator may print too; docs/mediation.md).
+pub async fn case_of(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    kind: DocumentKind,
+) -> Result<
+    (
+        crate::disputes::view::DisputeView,
+        Option<documents::MediatedTerms>,
+    ),
+    ApiError,
+> {
+    if kind != DocumentKind::MediationAgreement {
+        let view = crate::http::disputes::handlers::get_for(state, auth, id).await?;
+        return Ok((view, None));
+    }
+    let actor = auth.actor.clone();
+    let (calendar, pii, now) = (
+        state.calendars.current(),
+        state.pii.clone(),
+        state.clock.now(),
+    );
+    state
+        .db
+        .read(Some(&auth.user.id), move |conn| {
+            crate::disputes::mediation::printable(conn, &calendar, &pii, &actor, &id, now)
+        })
+        .await
 }
 
 /// [`documents::render`] off the async threads, sealed with a keyed hash of its code: the file's

@@ -113,7 +113,7 @@ fn allowed_scope(
             .ok_or_else(|| ApiError::forbidden("Your account has no region."))
     };
     let (kind, value): (&str, Option<String>) = match (query.scope.as_deref(), actor.role) {
-        (_, Role::Consumer) => {
+        (_, Role::Consumer | Role::Mediator) => {
             return Err(ApiError::forbidden(
                 "Metrics are for units, associations and regulators.",
             ));
@@ -158,7 +158,7 @@ fn allowed_scope(
                         && business.association_id == actor.association_id
                 }
                 Role::MerchantStaff => actor.business_id.as_deref() == Some(business.id.as_str()),
-                Role::Consumer => false,
+                Role::Consumer | Role::Mediator => false,
             };
             if !visible {
                 return Err(hidden());

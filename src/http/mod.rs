@@ -25,6 +25,7 @@ pub mod health;
 pub mod idempotency;
 pub mod imports;
 pub mod json;
+pub mod mediations;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;
@@ -159,6 +160,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(publications::routes)
                 .configure(reply_templates::routes)
                 .configure(following::routes)
+                .configure(mediations::routes)
                 .configure(sms::routes)
                 .configure(reports::routes)
                 .configure(evaluation::routes)

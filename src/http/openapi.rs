@@ -11,8 +11,8 @@ use super::disputes::{
 };
 use super::{
     accounts, admin, alerts, audit, businesses, calendar, deadlines, documents, escalations,
-    evaluation, following, health, imports, metrics, notifications, public, publications,
-    reference, reply_templates, reports, sms, units, webhooks,
+    evaluation, following, health, imports, mediations, metrics, notifications, public,
+    publications, reference, reply_templates, reports, sms, units, webhooks,
 };
 use crate::disputes::packet::{EscalationPacket, PACKET_SCHEMA};
 use crate::domain::webhook::{WebhookEvent, WebhookPayload};
@@ -105,6 +105,10 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         following::get, following::follow, following::unfollow, following::urge, following::visit,
         following::list, sms::preference, sms::set_preference, sms::log,
         documents::download, documents::verify, documents::check,
+        mediations::enrol, mediations::list_mediators, mediations::of_dispute, mediations::ask,
+        mediations::take_back, mediations::refer, mediations::list, mediations::get,
+        mediations::write, mediations::schedule, mediations::record, mediations::conclude,
+        mediations::fulfil, mediations::figures,
     ),
     components(schemas(Problem, ErrorCode, FieldError, EscalationPacket, WebhookPayload)),
     modifiers(&BearerAuth),
@@ -125,6 +129,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         (name = "publications", description = "Anonymised case summaries and consumer alerts"),
         (name = "reply-templates", description = "Texts a region's regulators keep for recurring kinds of cases (工单回复格式), marked once their legal section reviewed them; units' staff and regulators insert them into messages, refusals and decisions and edit them before sending"),
         (name = "following", description = "The bureau's \"1+5\" method: an officer named to follow a sensitive or major dispute (专人跟踪), urges to its unit (催办), return visits to the consumer after it concluded (调查回访), whose satisfaction the figures count where the consumer did not rate in the app"),
+        (name = "mediation", description = "Mediators a region's regulators enrol (people's mediators, association mediators, volunteer lawyers), the parties' joint requests, referrals from the 12315 queue, and the mediator's messages, sessions and outcome; a mediated agreement is carried out and confirmed like a settlement"),
         (name = "metrics", description = "Oversight metrics by scope and period"),
         (name = "webhooks", description = "Endpoints a business's owner registers to be told of its disputes' events (the document's `webhooks` section says what they receive), their delivery log and re-sending"),
         (name = "operations", description = "Health and metrics"),

@@ -203,8 +203,8 @@ fn scope_of(actor: &Actor) -> Result<UnitScope, ApiError> {
             .clone()
             .map(UnitScope::Business)
             .ok_or_else(|| ApiError::forbidden("Your account has no business.")),
-        Role::Consumer => Err(ApiError::forbidden(
-            "Consumers find units in the public directory (/api/v1/public/units).",
+        Role::Consumer | Role::Mediator => Err(ApiError::forbidden(
+            "Consumers and mediators find units in the public directory (/api/v1/public/units).",
         )),
     }
 }

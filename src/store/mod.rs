@@ -79,6 +79,7 @@ pub mod escalations;
 pub mod following;
 pub mod jobs;
 pub mod login_attempts;
+pub mod mediations;
 pub mod memo;
 pub mod metrics;
 pub mod negotiation;

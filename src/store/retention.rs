@@ -57,8 +57,8 @@ pub fn mark_anonymised(
     Ok(marked != 0)
 }
 
-/// Overwrites the texts of dispute `id`'s claim, messages, offers, settlement and return
-/// visits, and removes the note on why it is followed; returns `()`.
+/// Overwrites the texts of dispute `id`'s claim, messages, offers, settlement, return visits
+/// and mediations, and removes the note on why it is followed; returns `()`.
 pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(), StoreError> {
     diesel::update(dispute_claims::table.find(id))
         .set((
@@ -90,6 +90,8 @@ pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(
     diesel::update(super::schema::followed_cases::table.find(id))
         .set(super::schema::followed_cases::note.eq(None::<String>))
         .execute(conn)?;
+    // The mediations' notes, reasons, terms, places and records (docs/mediation.md#personal-data).
+    super::mediations::remove_texts(conn, id, removed)?;
     // The text messages about it keep no trace of the number (docs/sms.md#personal-data).
     super::sms::forget_numbers(conn, &[id.to_string()])?;
     Ok(())

@@ -743,6 +743,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mediators (user_id) {
+        user_id -> Text,
+        kind -> Text,
+        organisation -> Text,
+        enrolled_by -> Text,
+        enrolled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mediation_requests (dispute_id, party) {
+        dispute_id -> Text,
+        party -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mediations (id) {
+        id -> Text,
+        dispute_id -> Text,
+        escalation_id -> Text,
+        mediator_id -> Text,
+        organisation -> Text,
+        region_code -> Text,
+        origin -> Text,
+        state -> Text,
+        note -> Nullable<Text>,
+        referred_by -> Text,
+        referred_at -> Timestamp,
+        due_at -> Timestamp,
+        concluded_at -> Nullable<Timestamp>,
+        failure_reason -> Nullable<Text>,
+        remedy -> Nullable<Text>,
+        amount_fen -> Nullable<BigInt>,
+        terms -> Nullable<Text>,
+        fulfilment_due_at -> Nullable<Timestamp>,
+        fulfilled_at -> Nullable<Timestamp>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mediation_sessions (id) {
+        id -> Text,
+        mediation_id -> Text,
+        seq -> BigInt,
+        mode -> Text,
+        place -> Text,
+        starts_at -> Timestamp,
+        scheduled_by -> Text,
+        scheduled_at -> Timestamp,
+        outcome -> Nullable<Text>,
+        record -> Nullable<Text>,
+        recorded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(mediators -> users (user_id));
+diesel::joinable!(mediations -> disputes (dispute_id));
+diesel::joinable!(mediation_sessions -> mediations (mediation_id));
+
 diesel::joinable!(documents -> disputes (dispute_id));
 
 diesel::joinable!(filing_follow_ups -> disputes (dispute_id));
@@ -754,6 +818,10 @@ diesel::joinable!(followed_cases -> disputes (dispute_id));
 diesel::joinable!(return_visits -> disputes (dispute_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    mediators,
+    mediation_requests,
+    mediations,
+    mediation_sessions,
     documents,
     filing_follow_ups,
     sms_messages,

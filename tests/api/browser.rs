@@ -296,7 +296,8 @@ both_backends!(
     an_unanswered_dispute_reaches_the_regulators_queue_and_dashboard,
     the_portal_speaks_english_on_request_and_keeps_the_choice,
     every_page_of_every_role_fits_a_phone,
-    a_dispute_is_filed_and_settled_in_english
+    a_dispute_is_filed_and_settled_in_english,
+    a_mediation_goes_from_referral_to_the_printed_agreement
 );
 
 async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
@@ -314,7 +315,7 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
     let driver = driver().await;
     let name = label(&app, "phone");
     let owned = |pages: &[&str]| pages.iter().map(|p| p.to_string()).collect::<Vec<_>>();
-    let roles: [(&str, &str, Vec<String>); 6] = [
+    let roles: [(&str, &str, Vec<String>); 7] = [
         (
             "visitor",
             "",
@@ -376,6 +377,11 @@ async fn every_page_of_every_role_fits_a_phone(app: TestApp) {
                     "/reports/now/analysis".into(),
                 ])
                 .collect(),
+        ),
+        (
+            "mediator",
+            "mediator.xihu@odr.demo",
+            owned(&["/mediations", "/notifications"]),
         ),
         (
             "admin",
@@ -808,4 +814,213 @@ async fn a_dispute_is_filed_and_settled_in_english(app: TestApp) {
     in_english(&consumer, "my disputes", &typed).await;
     consumer.close().await;
     merchant.close().await;
+}
+
+/// Sets the value of the field `css` as a script would (a date or time picker takes keys in
+/// the browser's own format).
+async fn set_value(browser: &Browser, css: &str, value: &str) {
+    browser
+        .client
+        .execute(
+            "document.querySelector(arguments[0]).value = arguments[1]",
+            vec![json!(css), json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+async fn a_mediation_goes_from_referral_to_the_printed_agreement(app: TestApp) {
+    let id = crate::escalations::escalated(&app).await;
+    app.run_due_jobs().await;
+    let dispute = format!("/disputes/{id}");
+    let driver = driver().await;
+    let name = label(&app, "mediation");
+
+    // The district's regulator refers the case from its page to the people's mediator.
+    let regulator = Browser::open(&driver, &app, &format!("{name}-regulator"), 1280, 1100).await;
+    regulator.log_in("reg.xihu@odr.demo").await;
+    regulator.goto(&dispute).await;
+    let card = regulator.text("#mediation").await;
+    assert!(card.contains("孙静（西湖区人民调解委员会）"), "{card}");
+    regulator
+        .fill("#me-note", "消费者情绪激动，请尽快安排调解。")
+        .await;
+    regulator
+        .follow("form[action$='/refer'] button[type=submit]")
+        .await;
+    assert!(regulator.notice().await.contains("已转交调解员"));
+    assert!(regulator.text("#mediation").await.contains("已转交"));
+    regulator.screenshot("referred").await;
+
+    // The mediator finds it on their list, on a phone.
+    let mediator = Browser::open(&driver, &app, &format!("{name}-mediator"), 375, 900).await;
+    mediator.log_in("mediator.xihu@odr.demo").await;
+    assert_eq!(mediator.path().await, "/mediations");
+    mediator.screenshot("list").await;
+    mediator.follow("table a[href^='/mediations/']").await;
+    let page = mediator.body().await;
+    assert!(
+        page.contains("消费者情绪激动"),
+        "the regulator's note: {page}"
+    );
+    assert!(page.contains("138****0001"), "the phone masked: {page}");
+    assert!(page.contains("外卖中发现异物"), "the claim: {page}");
+    let mediation_path = mediator.path().await;
+
+    // A message to both parties, then a session at the service station tomorrow at 10:00.
+    mediator
+        .fill(
+            "form[action$='/message'] textarea[name=message]",
+            "请双方带好购物凭证。",
+        )
+        .await;
+    mediator
+        .follow("form[action$='/message'] button[type=submit]")
+        .await;
+    assert!(mediator.notice().await.contains("已保存"));
+    mediator
+        .click("form[action$='/session'] option[value=in_person]")
+        .await;
+    mediator
+        .fill(
+            "form[action$='/session'] input[name=place]",
+            "西湖区消费者权益保护服务站",
+        )
+        .await;
+    set_value(
+        &mediator,
+        "form[action$='/session'] input[name=starts_at]",
+        "2026-11-28T10:00",
+    )
+    .await;
+    mediator
+        .follow("form[action$='/session'] button[type=submit]")
+        .await;
+    let sessions = mediator.text("#sessions").await;
+    assert!(sessions.contains("2026-11-28 10:00"), "{sessions}");
+    assert!(
+        sessions.contains("西湖区消费者权益保护服务站"),
+        "{sessions}"
+    );
+    mediator.screenshot("scheduled").await;
+
+    // The consumer sees the session on the dispute's page and the mediation's.
+    let consumer = Browser::open(&driver, &app, &format!("{name}-consumer"), 375, 900).await;
+    consumer.log_in("consumer@odr.demo").await;
+    consumer.goto(&dispute).await;
+    consumer.follow("#mediation a[href^='/mediations/']").await;
+    let theirs = consumer.body().await;
+    assert!(theirs.contains("请双方带好购物凭证。"), "{theirs}");
+    assert!(
+        !theirs.contains("消费者情绪激动"),
+        "no regulator's note: {theirs}"
+    );
+
+    // The next day, after the session: its record, then the agreement.
+    app.advance(Duration::days(1) + Duration::hours(1));
+    mediator.goto(&mediation_path).await;
+    mediator
+        .fill(
+            "form[action$='/record'] textarea[name=record]",
+            "双方到场，同意赔偿 2000 元。",
+        )
+        .await;
+    mediator
+        .follow("form[action$='/record'] button[type=submit]")
+        .await;
+    assert!(mediator.text("#sessions").await.contains("已举行"));
+    mediator
+        .click("form[action$='/agree'] option[value=compensation]")
+        .await;
+    mediator
+        .fill("form[action$='/agree'] input[name=amount]", "2000")
+        .await;
+    mediator
+        .fill(
+            "form[action$='/agree'] textarea[name=terms]",
+            "经营者于 12 月 4 日前赔偿消费者 2000 元，双方再无争议。",
+        )
+        .await;
+    set_value(
+        &mediator,
+        "form[action$='/agree'] input[name=fulfil_by]",
+        "2026-12-04",
+    )
+    .await;
+    mediator
+        .follow("form[action$='/agree'] button[type=submit]")
+        .await;
+    assert_eq!(mediator.status().await, "达成协议");
+    mediator.screenshot("agreed").await;
+
+    // The printed agreement: a PDF with a verification code the public page knows.
+    let href = mediator
+        .client
+        .find(Locator::Css("a[href$='/documents/mediation_agreement']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    // Downloaded with the mediator's session, as the browser sends it (the portal's policy
+    // lets no script fetch).
+    let cookies = mediator.client.get_all_cookies().await.unwrap();
+    let cookie = cookies
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = app
+        .client
+        .get(format!("{}{href}", app.address))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |name: &str| {
+        (response.headers().get(name))
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("content-type"), "application/pdf");
+    let code = header("x-verification-code");
+    let pdf = response.bytes().await.unwrap();
+    let text: String = pdf_extract::extract_text_from_mem(&pdf)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert!(
+        text.contains("调解协议书") && text.contains("¥2,000.00（人民币贰仟元整）"),
+        "{text}"
+    );
+    let verified = app.get(&format!("/api/v1/documents/{code}"), None).await;
+    verified.expect(200);
+    assert_eq!(verified.body["kind"], "mediation_agreement");
+
+    // The business carries it out, the consumer confirms.
+    let merchant = Browser::open(&driver, &app, &format!("{name}-merchant"), 1280, 1000).await;
+    merchant.log_in("owner.xixi@odr.demo").await;
+    merchant.goto(&mediation_path).await;
+    merchant
+        .follow("form[action$='/fulfilment'] button[type=submit]")
+        .await;
+    assert!(merchant.body().await.contains("经营者表示已履行"));
+    consumer.goto(&mediation_path).await;
+    consumer
+        .follow("form[action$='/fulfilment'] button[type=submit]")
+        .await;
+    assert!(consumer.body().await.contains("消费者已确认"));
+    consumer.screenshot("confirmed").await;
+    regulator.goto(&dispute).await;
+    assert!(
+        regulator
+            .text("#timeline")
+            .await
+            .contains("消费者确认履行调解协议")
+    );
+    for browser in [regulator, mediator, consumer, merchant] {
+        browser.close().await;
+    }
 }

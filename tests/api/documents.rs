@@ -20,16 +20,16 @@ both_backends!(
 );
 
 /// A downloaded document: its status, verification code and bytes.
-struct Download {
-    status: u16,
-    code: String,
-    content_type: String,
-    bytes: Vec<u8>,
+pub struct Download {
+    pub status: u16,
+    pub code: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Download {
     /// The document's text, with the white space between its lines and cells removed.
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         assert_eq!(self.status, 200, "{}", String::from_utf8_lossy(&self.bytes));
         assert_eq!(self.content_type, "application/pdf");
         let text = pdf_extract::extract_text_from_mem(&self.bytes).unwrap();
@@ -37,7 +37,7 @@ impl Download {
     }
 }
 
-async fn download(app: &TestApp, token: Option<&str>, path: &str) -> Download {
+pub async fn download(app: &TestApp, token: Option<&str>, path: &str) -> Download {
     let mut request = app
         .client
         .request(Method::GET, format!("{}{path}", app.address));

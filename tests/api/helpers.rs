@@ -753,12 +753,14 @@ pub fn invitation_token(email: &OutgoingEmail) -> String {
 }
 
 /// The portal pages of a regulator's menu.
-pub const REGULATOR_PAGES: [&str; 12] = [
+pub const REGULATOR_PAGES: [&str; 14] = [
     "/dashboard",
     "/approvals",
     "/evaluation",
     "/escalations",
     "/followed",
+    "/mediations",
+    "/mediators",
     "/alerts",
     "/reports",
     "/reports/now/daily",

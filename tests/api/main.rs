@@ -33,6 +33,7 @@ mod health;
 mod imports;
 mod jobs;
 mod layers;
+mod mediation;
 mod memo;
 mod metrics;
 mod migrations;

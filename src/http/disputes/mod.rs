@@ -61,6 +61,9 @@ pub fn scope_of(auth: &AuthUser, counts_only: bool) -> Result<DisputeScope, ApiE
             "Associations see their members' dispute counts, not their contents.",
         )),
         Role::Admin => Err(ApiError::forbidden("Platform admins do not see disputes.")),
+        Role::Mediator => Err(ApiError::forbidden(
+            "Mediators see the disputes referred to them under /api/v1/mediations.",
+        )),
     }
 }
 

@@ -307,6 +307,9 @@ struct DisputePageView {
     /// For a regulator: who follows the dispute, its return visits and who may be named
     /// (docs/following.md).
     following: Option<FollowingDto>,
+    /// Its mediation: the parties' requests, its mediations, and whether the viewer may ask
+    /// for one or refer it (docs/mediation.md).
+    mediation: crate::http::mediations::DisputeMediationDto,
     /// Today in Shanghai, the latest day a return visit may be dated.
     today: String,
     /// What a refused form sent, to fill it again and mark its failing fields.
@@ -401,11 +404,23 @@ impl TemplateField {
 impl DisputePageView {
     /// The documents the viewer may print now (docs/documents.md).
     fn documents(&self) -> Vec<DocumentKind> {
-        crate::documents::issuable(&self.d)
+        crate::documents::issuable(&self.d, None)
     }
 
     fn consumer(&self) -> bool {
         self.d.your_role == Actor::Consumer
+    }
+
+    /// Whether the viewer's party asked for mediation (docs/mediation.md).
+    fn asked_for_mediation(&self) -> bool {
+        let mine = self.my_party();
+        self.mediation.requests.iter().any(|r| r.party == mine)
+    }
+
+    /// Whether the mediation card has anything to show the viewer.
+    fn shows_mediation(&self) -> bool {
+        let m = &self.mediation;
+        m.may_request || m.may_refer || !m.mediations.is_empty() || !m.requests.is_empty()
     }
 
     fn merchant(&self) -> bool {
@@ -787,6 +802,18 @@ async fn render_dispute_saying(
             "followed" => s.lang.s("the-officer-is-named-and-told").to_string(),
             "followed_self" => s.lang.s("you-now-follow-it").to_string(),
             "unfollowed" => s.lang.s("the-following-ended").to_string(),
+            "mediation_asked" => s
+                .lang
+                .s("your-request-for-mediation-is-recorded")
+                .to_string(),
+            "mediation_unasked" => s
+                .lang
+                .s("your-request-for-mediation-is-taken-back")
+                .to_string(),
+            "mediation_referred" => s
+                .lang
+                .s("the-dispute-is-referred-to-the-mediator")
+                .to_string(),
             event => format!("{}{}", s.lang.s("done"), labels::event(s.lang, event)),
         };
         frame = frame.with_notice("ok", what);
@@ -813,12 +840,16 @@ async fn render_dispute_saying(
     } else {
         (None, None)
     };
+    let mediation = crate::http::mediations::of_dispute_for(&s.state, &auth, view.id.clone())
+        .await
+        .or_page(s)?;
     let today = frame
         .now
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive()
         .to_string();
     let page = DisputePageView {
+        mediation,
         f: frame,
         d: view,
         national_policy: !scoped,
@@ -897,6 +928,21 @@ async fn dispute_page(
     path: web::Path<String>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
+    // A mediator reads a dispute referred to them on its mediation's page (a notice's link
+    // names the dispute).
+    if let Some(auth) = s.user.as_ref().filter(|a| a.role() == Role::Mediator) {
+        let theirs = crate::http::mediations::of_dispute_for(&s.state, auth, path.clone())
+            .await
+            .or_page(&s)?;
+        let latest = theirs
+            .mediations
+            .last()
+            .ok_or_else(|| s.fail(crate::disputes::dispute_not_found()))?;
+        return Ok(see_other(&format!(
+            "/mediations/{}",
+            super::frame::encode(&latest.id)
+        )));
+    }
     let into = query.into.as_deref().and_then(TemplateField::parse);
     let insert = query.template.as_deref().zip(into);
     render_dispute_saying(

@@ -86,12 +86,14 @@ fn nav_of(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
             ("/evaluation", "nav-evaluation"),
             ("/escalations", "nav-escalations"),
             ("/followed", "nav-followed"),
+            ("/mediations", "nav-mediations"),
             ("/alerts", "nav-alerts"),
             ("/reports", "nav-reports"),
             ("/publications", "nav-publications"),
             ("/reply-templates", "nav-reply-templates"),
             ("/audit", "nav-audit-log"),
         ],
+        Some(Role::Mediator) => &[("/mediations", "nav-mediations")],
         Some(Role::Admin) => &[
             ("/admin/calendars", "nav-calendars"),
             ("/admin/policies", "nav-deadline-policies"),
@@ -109,6 +111,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::MerchantStaff => "/inbox",
         Role::AssociationAdmin => "/members",
         Role::Regulator => "/dashboard",
+        Role::Mediator => "/mediations",
         Role::Admin => "/admin/calendars",
     }
 }

@@ -14,6 +14,10 @@ use crate::domain::{
     document::DocumentKind,
     escalation::EscalationState,
     following::{FollowReason, VisitChannel},
+    mediation::{
+        MediationOrigin, MediationOutcome, MediationState, MediatorKind, SessionMode,
+        SessionOutcome,
+    },
     notification::NotificationKind,
     offer::OfferStatus,
     policy::DayCount,
@@ -97,6 +101,12 @@ labelled! {
     SmsEvent => "sms_event",
     SmsStatus => "sms_status",
     DocumentKind => "document_kind",
+    MediatorKind => "mediator_kind",
+    MediationOrigin => "mediation_origin",
+    MediationState => "mediation_state",
+    SessionMode => "session_mode",
+    SessionOutcome => "session_outcome",
+    MediationOutcome => "mediation_outcome",
 }
 
 /// The word for `value` in `lang`.

@@ -14,6 +14,7 @@ mod following;
 pub mod frame;
 mod invitation;
 mod labels;
+mod mediations;
 pub use labels::stable_codes;
 mod notices;
 mod public;
@@ -131,5 +132,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(notices::routes)
         .configure(webhooks::routes)
         .configure(reply_templates::routes)
-        .configure(following::routes);
+        .configure(following::routes)
+        .configure(mediations::routes);
 }

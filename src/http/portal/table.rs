@@ -65,6 +65,9 @@ pub struct Input {
     pub value: String,
     /// Why the field failed when its form was refused, shown beside it.
     pub error: Option<String>,
+    /// The text field's kind: an `<input>` type (`text`, `date`, `datetime-local`, `number`)
+    /// or `textarea` for several lines.
+    pub kind: &'static str,
 }
 
 /// A small form on a row (one button, perhaps one field).
@@ -269,6 +272,7 @@ impl RowForm {
             options: Vec::new(),
             value: String::new(),
             error: None,
+            kind: "text",
         });
         self
     }
@@ -282,6 +286,7 @@ impl RowForm {
             options: Vec::new(),
             value,
             error: None,
+            kind: "text",
         });
         self
     }
@@ -300,7 +305,16 @@ impl RowForm {
             options,
             value: String::new(),
             error: None,
+            kind: "text",
         });
+        self
+    }
+
+    /// The form with its last text field of `kind` (see [`Input::kind`]).
+    pub fn of_kind(mut self, kind: &'static str) -> Self {
+        if let Some(input) = self.inputs.last_mut() {
+            input.kind = kind;
+        }
         self
     }
 
