@@ -260,6 +260,9 @@ pub enum Recorder<'a> {
     Regulator(&'a User),
     /// The mediator of the escalation's mediation, ending it (docs/mediation.md).
     Mediator(&'a User),
+    /// A regulator referring the case to mediation: the steps up to `mediating`, recorded as
+    /// theirs without a notice each (the referral's own notice tells the parties).
+    Referral(&'a User),
     /// The gateway of `connector` on its signed callback; it may report a later step
     /// without the ones between, and repeating the current step changes nothing.
     Gateway(&'a str),
@@ -280,7 +283,9 @@ pub fn update(
         stored::find_state(conn, escalation_id)?.ok_or(CaseError::NotFound("escalation"))?;
     let from = EscalationState::parse(&state).ok_or_else(|| StoreError::Corrupt(state.clone()))?;
     let allowed = match by {
-        Recorder::Regulator(_) | Recorder::Mediator(_) => from.may_become(to),
+        Recorder::Regulator(_) | Recorder::Mediator(_) | Recorder::Referral(_) => {
+            from.may_become(to)
+        }
         Recorder::Gateway(name) if name != connector => {
             return Err(CaseError::NotFound("escalation"));
         }
@@ -297,6 +302,20 @@ pub fn update(
             ),
         ));
     }
+    // A mediation's end is its mediator's to record (docs/mediation.md#the-outcome).
+    if matches!(by, Recorder::Regulator(_))
+        && matches!(
+            to,
+            EscalationState::Mediated | EscalationState::MediationFailed
+        )
+        && crate::store::mediations::open_mediation_of(conn, &dispute_id)?.is_some()
+    {
+        return Err(CaseError::Conflict(
+            ErrorCode::MediationRunning,
+            "A mediator mediates this case: they record its outcome, or withdraw the referral first."
+                .into(),
+        ));
+    }
     if to.needs_note() && note.is_none_or(|n| n.trim().chars().count() < 2) {
         return Err(CaseError::invalid(
             "note",
@@ -311,7 +330,9 @@ pub fn update(
         ));
     }
     let (regulator, reported_by) = match by {
-        Recorder::Regulator(user) => (Some(user.id.as_str()), "regulator"),
+        Recorder::Regulator(user) | Recorder::Referral(user) => {
+            (Some(user.id.as_str()), "regulator")
+        }
         Recorder::Mediator(user) => (Some(user.id.as_str()), "mediator"),
         Recorder::Gateway(name) => (None, name),
     };
@@ -331,6 +352,9 @@ pub fn update(
         &json!({"status": to.as_str(), "note": note, "reported_by": reported_by}),
         now,
     )?;
+    if matches!(by, Recorder::Referral(_)) {
+        return Ok(true);
+    }
     let notice = notice_for(
         &dispute,
         Said::new("notice-escalation-progress")

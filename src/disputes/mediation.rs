@@ -266,37 +266,57 @@ pub struct DisputeMediation {
     pub may_refer: bool,
 }
 
-/// Whether a dispute in `status` whose latest escalation is `escalation` may be referred:
-/// from the queue (a builtin escalation not yet in mediation or decided), or while the
-/// business handles it once both parties asked (`both_asked`).
+/// Whether a dispute in `status` whose latest escalation is `escalation` may be referred, no
+/// mediation of it running: from the queue (a builtin escalation whose acceptance is
+/// undecided or accepted, or in mediation after a referral was withdrawn), or while the
+/// business handles it once both parties asked (`both_asked`) when its escalations would
+/// reach the region's own queue (`routed_here`; another authority mediates its own).
 fn referable(
     status: Status,
     escalation: Option<&(String, String, String)>,
     both_asked: bool,
+    routed_here: bool,
 ) -> Option<MediationOrigin> {
     use EscalationState as S;
     if status.in_handling() {
-        return both_asked.then_some(MediationOrigin::JointRequest);
+        return (both_asked && routed_here).then_some(MediationOrigin::JointRequest);
     }
     let (_, state, connector) = escalation?;
     let state = EscalationState::parse(state)?;
     (status == Status::Escalated
         && connector == crate::config::BUILTIN_CONNECTOR
-        && matches!(state, S::Delivered | S::Received | S::Accepted))
+        && matches!(
+            state,
+            S::Delivered | S::Received | S::Accepted | S::Mediating
+        ))
     .then_some(MediationOrigin::Queue)
 }
 
-/// Dispute `id`'s mediation as `actor` sees it: 404 for anyone without a part in it.
+/// Whether `dispute`'s escalations go to the region's own queue (`builtin`).
+fn routed_here(routes: &crate::config::EscalationSettings, dispute: &Dispute) -> bool {
+    routes.connector_for(&dispute.industry_code, &dispute.region_code)
+        == crate::config::BUILTIN_CONNECTOR
+}
+
+/// Dispute `id`'s mediation as `actor` sees it (`routes`: where escalations go): 404 for
+/// anyone without a part in it.
 pub fn of_dispute(
     conn: &mut DbConn,
+    routes: &crate::config::EscalationSettings,
     actor: &Actor,
     id: &str,
 ) -> Result<DisputeMediation, ApiError> {
     let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
     let mediations = stored::mediations_of_dispute(conn, id)?;
     let viewer = dispute_viewer(actor, &dispute, &mediations).ok_or_else(dispute_not_found)?;
-    let requests = stored::requests_of(conn, id)?;
     let status: Status = dispute.status.parse().map_err(StoreError::from)?;
+    // The parties' requests count while the business handles the dispute; once it concluded
+    // or was referred they are spent.
+    let requests = if status.in_handling() {
+        stored::requests_of(conn, id)?
+    } else {
+        Vec::new()
+    };
     let running = mediations
         .iter()
         .any(|m| MediationState::parse(&m.state).is_some_and(MediationState::is_open));
@@ -304,7 +324,13 @@ pub fn of_dispute(
     let both = requests.len() == 2;
     let may_refer = viewer == Viewer::Regulator
         && !running
-        && referable(status, escalation.as_ref(), both).is_some();
+        && referable(
+            status,
+            escalation.as_ref(),
+            both,
+            routed_here(routes, &dispute),
+        )
+        .is_some();
     let mediators = if viewer == Viewer::Regulator {
         mediators_of_dispute(conn, &dispute.region_code)?
     } else {
@@ -479,6 +505,10 @@ pub fn refer(
     let note = optional_note(input.note.as_deref(), NOTE_MAX_CHARS)
         .map_err(|e| ApiError::invalid_field("note", "invalid_length", e.to_string()))?;
     write_transaction(conn, |conn| {
+        // The unit's counters before the dispute's row, as every step that may escalate
+        // takes them (docs/metrics.md#counters).
+        let (unlocked, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
+        crate::store::metrics::share_unit(conn, &unlocked.unit_id)?;
         lock_dispute(conn, id)?;
         let (dispute, _) = find_dispute(conn, id)?.ok_or_else(dispute_not_found)?;
         match role_of(actor, &dispute) {
@@ -506,11 +536,13 @@ pub fn refer(
         let status: Status = dispute.status.parse().map_err(StoreError::from)?;
         let both = stored::requests_of(conn, id)?.len() == 2;
         let escalation = stored::escalation_of(conn, id)?;
-        let origin = referable(status, escalation.as_ref(), both).ok_or_else(|| {
+        let here = routed_here(&ctx.escalation, &dispute);
+        let origin = referable(status, escalation.as_ref(), both, here).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::MediationNotAvailable,
-                "A dispute is referred from the 12315 queue before its acceptance is decided, or \
-                 while the business handles it once both parties asked for mediation.",
+                "A dispute is referred from the region's 12315 queue until its acceptance or \
+                 mediation is decided, or while the business handles it once both parties asked \
+                 for mediation and its escalations reach this region's queue.",
             )
         })?;
         let escalation_id = match origin {
@@ -518,7 +550,7 @@ pub fn refer(
             MediationOrigin::JointRequest => escalate_jointly(conn, ctx, regulator, &dispute, now)?,
         };
         // The steps up to mediating, as the referring regulator's.
-        let recorder = Recorder::Regulator(regulator);
+        let recorder = Recorder::Referral(regulator);
         loop {
             let (_, state, _) = stored::escalation_of(conn, id)?.ok_or_else(not_found)?;
             let next = match EscalationState::parse(&state) {
@@ -626,9 +658,8 @@ fn running() -> ApiError {
     )
 }
 
-/// Escalates `dispute` at both parties' request, into the region's own queue at once; the
-/// escalation's id. 409 when its industry and region send escalations to another
-/// authority's gateway (its mediation is theirs).
+/// Escalates `dispute` (whose escalations reach the region's own queue) at both parties'
+/// request, into that queue at once; the escalation's id.
 fn escalate_jointly(
     conn: &mut DbConn,
     ctx: &CaseContext,
@@ -636,15 +667,6 @@ fn escalate_jointly(
     dispute: &Dispute,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
-    let connector = ctx
-        .escalation
-        .connector_for(&dispute.industry_code, &dispute.region_code);
-    if connector != crate::config::BUILTIN_CONNECTOR {
-        return Err(ApiError::new(
-            ErrorCode::MediationNotAvailable,
-            "Disputes of this industry and region go to another authority, which mediates them.",
-        ));
-    }
     let acting = super::actions::Acting {
         user: Some(regulator),
         actor: On::Regulator,
@@ -1073,6 +1095,68 @@ pub fn conclude(
     })
 }
 
+/// A regulator of the dispute's region withdraws its referral (the mediator can no longer
+/// go on, say), with the reason: the mediation ends `withdrawn`, the escalation stays
+/// `mediating`, and the regulators may refer it again or record its end themselves. The
+/// mediator and both parties are told; audited.
+pub fn withdraw(
+    conn: &mut DbConn,
+    ctx: &CaseContext,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Mediation, ApiError> {
+    write_transaction(conn, |conn| {
+        let m = stored::find_mediation(conn, id)?.ok_or_else(not_found)?;
+        lock_dispute(conn, &m.dispute_id)?;
+        let (mut m, dispute, viewer) = visible(conn, actor, id)?;
+        if viewer != Viewer::Regulator {
+            return Err(ApiError::forbidden(
+                "Only a regulator of the dispute's region withdraws a referral.",
+            ));
+        }
+        let reason = bounded_field("reason", reason, TEXT_CHARS)?;
+        let state =
+            MediationState::parse(&m.state).ok_or_else(|| StoreError::Corrupt(m.state.clone()))?;
+        if !state.is_open() {
+            return Err(closed());
+        }
+        m.state = MediationState::Withdrawn.as_str().into();
+        m.failure_reason = Some(reason.clone());
+        m.concluded_at = Some(to_db_time(now));
+        if !stored::conclude(conn, &m)? {
+            return Err(changed());
+        }
+        append_event(
+            conn,
+            &dispute.id,
+            &dispute.region_code,
+            TimelineKind::MediationWithdrawn,
+            Some((&actor.user_id, On::Regulator.as_str())),
+            &dispute.status,
+            &dispute.status,
+            &json!({"mediation_id": m.id, "reason": reason}),
+            now,
+        )?;
+        record_action(
+            conn,
+            actor,
+            "dispute.mediation_withdrawn",
+            "dispute",
+            &dispute.id,
+            Some(&dispute.region_code),
+            &json!({"mediation_id": m.id}),
+            now,
+        )?;
+        let mut to = parties(conn, &dispute)?;
+        to.extend(find_user(conn, &m.mediator_id)?);
+        let said = Said::new("notice-mediation-withdrawn").with("reason", Arg::text(&reason));
+        tell(conn, ctx, &to, &dispute, said, now)?;
+        Ok(m)
+    })
+}
+
 /// A party's step on a mediated agreement: the business marks it carried out, then the
 /// consumer confirms it. The other party, the mediator and (on confirmation) the regulators
 /// are told; the regulators then close the escalation.
@@ -1164,6 +1248,11 @@ pub fn send_session_reminders(
     let until = end_of_day(day_of(now) + Duration::days(1));
     let mut sent = 0;
     for (session, m) in stored::sessions_starting(conn, to_db_time(now), to_db_time(until))? {
+        // A session scheduled from the day before on was just told of: that was its notice.
+        let day_before = start_of_day(day_of(from_db_time(session.starts_at)) - Duration::days(1));
+        if from_db_time(session.scheduled_at) >= day_before {
+            continue;
+        }
         let key = format!(
             "session:{}:{}",
             session.id,
@@ -1173,6 +1262,16 @@ pub fn send_session_reminders(
             if !crate::store::notifications::claim_reminder(conn, &key, now)? {
                 return Ok::<_, StoreError>(false);
             }
+            // Still to come: not recorded meanwhile, its mediation still running.
+            let current = stored::sessions_of(conn, &m.id)?
+                .into_iter()
+                .find(|s| s.id == session.id && s.recorded_at.is_none());
+            let running = stored::find_mediation(conn, &m.id)?
+                .and_then(|m| MediationState::parse(&m.state))
+                .is_some_and(MediationState::is_open);
+            let (Some(session), true) = (current, running) else {
+                return Ok(false);
+            };
             let Some((dispute, _)) = find_dispute(conn, &m.dispute_id)? else {
                 return Ok(false);
             };
@@ -1267,6 +1366,7 @@ pub fn figures(
 /// mediator), if any. 404 for anyone without a part in it.
 pub fn printable(
     conn: &mut DbConn,
+    routes: &crate::config::EscalationSettings,
     calendar: &crate::domain::calendar::Calendar,
     pii: &crate::security::pii::PiiCipher,
     actor: &Actor,
@@ -1279,7 +1379,7 @@ pub fn printable(
     ),
     ApiError,
 > {
-    let d = of_dispute(conn, actor, id)?;
+    let d = of_dispute(conn, routes, actor, id)?;
     let view = crate::disputes::view::build_view(conn, calendar, pii, id, d.viewer.role(), now)?;
     let agreed = d.mediations.iter().rev().find(|m| {
         m.state == MediationState::Agreed.as_str()

@@ -158,6 +158,8 @@ text_enum! {
         MediationAgreed,
         /// The mediation ended without agreement.
         MediationFailed,
+        /// A regulator withdrew the referral to mediation.
+        MediationWithdrawn,
         /// The business marked the mediated agreement fulfilled.
         MediationFulfilled,
         /// The consumer confirmed the mediated agreement fulfilled.

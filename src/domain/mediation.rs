@@ -39,6 +39,9 @@ text_enum! {
         Agreed,
         /// It ended without agreement; the dispute is back in the regulators' queue.
         Failed,
+        /// A regulator withdrew the referral (the mediator cannot go on, say); the case is
+        /// back with the regulators, still in mediation, to refer again or end themselves.
+        Withdrawn,
     }
 }
 
@@ -115,6 +118,6 @@ mod tests {
         assert_eq!(S::Scheduled.after_record(true, true), Some(S::Scheduled));
         assert_eq!(S::Failed.after_record(true, false), None);
         assert!(S::OPEN.iter().all(|s| s.is_open()));
-        assert!(!S::Agreed.is_open() && !S::Failed.is_open());
+        assert!(!S::Agreed.is_open() && !S::Failed.is_open() && !S::Withdrawn.is_open());
     }
 }

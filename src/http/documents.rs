@@ -180,6 +180,7 @@ pub async fn case_of(
         return Ok((view, None));
     }
     let actor = auth.actor.clone();
+    let routes = state.settings.escalation.clone();
     let (calendar, pii, now) = (
         state.calendars.current(),
         state.pii.clone(),
@@ -188,7 +189,7 @@ pub async fn case_of(
     state
         .db
         .read(Some(&auth.user.id), move |conn| {
-            crate::disputes::mediation::printable(conn, &calendar, &pii, &actor, &id, now)
+            crate::disputes::mediation::printable(conn, &routes, &calendar, &pii, &actor, &id, now)
         })
         .await
 }

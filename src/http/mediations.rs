@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/mediations/{id}/sessions/{seq}/record").route(web::post().to(record)))
     .service(web::resource("/mediations/{id}/outcome").route(web::post().to(conclude)))
     .service(web::resource("/mediations/{id}/fulfilment").route(web::post().to(fulfil)))
+    .service(web::resource("/mediations/{id}/withdrawal").route(web::post().to(withdraw)))
     .service(web::resource("/mediation-figures").route(web::get().to(figures)));
 }
 
@@ -377,10 +378,11 @@ pub async fn of_dispute_for(
     id: String,
 ) -> Result<DisputeMediationDto, ApiError> {
     let actor = auth.actor.clone();
+    let routes = state.settings.escalation.clone();
     state
         .db
         .read(Some(&auth.user.id), move |conn| {
-            let d = rules::of_dispute(conn, &actor, &id)?;
+            let d = rules::of_dispute(conn, &routes, &actor, &id)?;
             let own = actor.user_id.clone();
             let d = DisputeMediation {
                 mediations: d
@@ -570,6 +572,8 @@ pub struct MediationDetailDto {
     pub may_mark_fulfilled: bool,
     /// The caller is the consumer and may confirm the agreement carried out.
     pub may_confirm: bool,
+    /// The caller is a regulator and may withdraw the referral (it still runs).
+    pub may_withdraw: bool,
 }
 
 /// A mediation with its sessions and the case file (its mediator, regulators of the
@@ -612,6 +616,7 @@ pub async fn get_for(
                 && m.confirmed_at.is_none();
             Ok(MediationDetailDto {
                 may_mediate: open && viewer == Viewer::Mediator,
+                may_withdraw: open && viewer == Viewer::Regulator,
                 may_mark_fulfilled,
                 may_confirm,
                 mediation: dto_of(conn, m, dispute.case_number, viewer)?,
@@ -880,6 +885,51 @@ pub async fn fulfil_for(
         .await
 }
 
+/// Why a referral is withdrawn.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    /// 2–1,000 characters, told to the mediator and both parties.
+    pub reason: String,
+}
+
+/// Withdraws the referral of a running mediation (regulators of the dispute's region): it ends
+/// `withdrawn`, the escalation stays `mediating`, and the dispute may be referred again or its
+/// mediation ended by the regulators. The mediator and both parties are told.
+#[utoipa::path(post, path = "/api/v1/mediations/{id}/withdrawal", tag = "mediation", params(("id" = String, Path)),
+    request_body = WithdrawRequest,
+    responses((status = 200, body = MediationDto), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+    body: Json<WithdrawRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let dto = withdraw_for(&state, &auth, path.into_inner(), body.into_inner().reason).await?;
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// Withdraws the referral of mediation `id` with `reason`, as `auth`.
+pub async fn withdraw_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: String,
+    reason: String,
+) -> Result<MediationDto, ApiError> {
+    let (actor, ctx, now) = (auth.actor.clone(), state.case_context(), state.clock.now());
+    state
+        .db
+        .run(move |conn| {
+            let m = rules::withdraw(conn, &ctx, &actor, &id, &reason, now)?;
+            let (_, dispute, viewer) = rules::visible(conn, &actor, &m.id)?;
+            dto_of(conn, m, dispute.case_number, viewer)
+        })
+        .await
+}
+
 /// The period and region of the mediation figures.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -976,6 +1026,10 @@ pub async fn figures_for(
             "No such region in your view.",
         ));
     }
+    let mut errors = FieldErrors::default();
+    crate::oversight::check_day(&mut errors, "from", query.from);
+    crate::oversight::check_day(&mut errors, "to", query.to);
+    errors.finish()?;
     let today = day_of(state.clock.now());
     let to = query.to.unwrap_or(today);
     let from = query

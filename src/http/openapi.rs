@@ -108,7 +108,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`; a `valida
         mediations::enrol, mediations::list_mediators, mediations::of_dispute, mediations::ask,
         mediations::take_back, mediations::refer, mediations::list, mediations::get,
         mediations::write, mediations::schedule, mediations::record, mediations::conclude,
-        mediations::fulfil, mediations::figures,
+        mediations::fulfil, mediations::withdraw, mediations::figures,
     ),
     components(schemas(Problem, ErrorCode, FieldError, EscalationPacket, WebhookPayload)),
     modifiers(&BearerAuth),

@@ -135,7 +135,7 @@ pub fn requests_of(conn: &mut DbConn, id: &str) -> Result<Vec<MediationRequest>,
         .load(conn)?)
 }
 
-/// Removes the requests of dispute `id` (it was referred, or concluded).
+/// Removes the requests of dispute `id` (it was referred).
 pub fn clear_requests(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
     diesel::delete(mediation_requests::table.filter(mediation_requests::dispute_id.eq(id)))
         .execute(conn)?;
@@ -189,7 +189,8 @@ pub enum MediationScope {
 }
 
 /// The mediations of `scope` with the disputes' case numbers, the running ones first, then
-/// the latest referred first; at most [`LIST_LIMIT`].
+/// the latest referred first; at most [`LIST_LIMIT`] (a region's mediations are read whole:
+/// each is a few hundred bytes, and a district refers some hundreds a year).
 pub fn list_mediations(
     conn: &mut DbConn,
     scope: &MediationScope,
@@ -209,14 +210,16 @@ pub fn list_mediations(
     if let Some(state) = state {
         query = query.filter(mediations::state.eq(state.as_str()));
     }
-    let mut rows: Vec<(Mediation, String)> = query
+    let rows: Vec<(Mediation, String)> = query
         .order((mediations::referred_at.desc(), mediations::id.desc()))
-        .limit(LIST_LIMIT)
         .load(conn)?;
-    rows.sort_by_key(|(m, _)| {
-        !MediationState::parse(&m.state).is_some_and(MediationState::is_open)
-    });
-    Ok(rows)
+    // The running ones first, however old, then the latest concluded.
+    let (mut open, ended): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|(m, _)| MediationState::parse(&m.state).is_some_and(MediationState::is_open));
+    open.extend(ended);
+    open.truncate(LIST_LIMIT as usize);
+    Ok(open)
 }
 
 /// Moves mediation `id` from `from` to `to`; false when it was not in `from` (changed
@@ -343,18 +346,20 @@ pub fn sessions_starting(
         .load(conn)?)
 }
 
-/// The mediations of the region with code prefix `prefix` (and those inside it) that
-/// concluded in `[from, until)`.
+/// The mediations of the region with code prefix `prefix` (and those inside it) that ended
+/// in an agreement or a failure in `[from, until)` (a withdrawn referral is neither).
 pub fn concluded_in(
     conn: &mut DbConn,
     prefix: &str,
     from: NaiveDateTime,
     until: NaiveDateTime,
 ) -> Result<Vec<Mediation>, StoreError> {
+    let ended = [MediationState::Agreed, MediationState::Failed].map(MediationState::as_str);
     Ok(mediations::table
         .filter(crate::in_region!(mediations::region_code, prefix))
         .filter(mediations::concluded_at.ge(from))
         .filter(mediations::concluded_at.lt(until))
+        .filter(mediations::state.eq_any(ended))
         .select(Mediation::as_select())
         .load(conn)?)
 }

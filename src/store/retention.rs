@@ -90,8 +90,20 @@ pub fn remove_case_texts(conn: &mut DbConn, id: &str, removed: &str) -> Result<(
     diesel::update(super::schema::followed_cases::table.find(id))
         .set(super::schema::followed_cases::note.eq(None::<String>))
         .execute(conn)?;
-    // The mediations' notes, reasons, terms, places and records (docs/mediation.md#personal-data).
+    // The mediations' notes, reasons, terms, places and records (docs/mediation.md#personal-data),
+    // and the notes of its 12315 steps (a refusal's or a failed mediation's reason), whose
+    // step names stay.
     super::mediations::remove_texts(conn, id, removed)?;
+    let escalation_ids = escalations::table
+        .filter(escalations::dispute_id.eq(id))
+        .select(escalations::id);
+    diesel::update(
+        super::schema::escalation_updates::table
+            .filter(super::schema::escalation_updates::escalation_id.eq_any(escalation_ids))
+            .filter(super::schema::escalation_updates::note.is_not_null()),
+    )
+    .set(super::schema::escalation_updates::note.eq(removed))
+    .execute(conn)?;
     // The text messages about it keep no trace of the number (docs/sms.md#personal-data).
     super::sms::forget_numbers(conn, &[id.to_string()])?;
     Ok(())

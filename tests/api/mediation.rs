@@ -16,7 +16,8 @@ both_backends!(
     both_parties_ask_and_a_failed_mediation_goes_back_to_the_queue,
     only_the_mediator_and_the_cases_people_see_a_mediation,
     regulators_enrol_mediators_of_their_own_region,
-    two_regulators_referring_at_once_leave_one_mediation
+    two_regulators_referring_at_once_leave_one_mediation,
+    a_regulator_withdraws_a_referral_and_refers_the_case_again
 );
 
 async fn user_id(app: &TestApp, token: &str) -> String {
@@ -128,6 +129,17 @@ async fn a_case_goes_from_the_queue_to_a_mediated_agreement_carried_out_and_conf
     assert_eq!(page.body["case_file"]["your_role"], "mediator");
     assert_eq!(page.body["case_file"]["consumer"]["phone"], "138****0001");
     assert_eq!(page.body["case_file"]["consumer"]["email"], Value::Null);
+    // The evidence of the case file opens for the mediator too.
+    let evidence = page.body["case_file"]["evidence"][0]["id"]
+        .as_str()
+        .unwrap();
+    let file = app
+        .get(
+            &format!("/api/v1/disputes/{id}/evidence/{evidence}"),
+            Some(&mediator),
+        )
+        .await;
+    assert_eq!(file.status.as_u16(), 200);
     // The consumer does not read the regulator's note to the mediator.
     let theirs = app
         .get(&format!("/api/v1/mediations/{mid}"), Some(&consumer))
@@ -356,6 +368,14 @@ async fn a_case_goes_from_the_queue_to_a_mediated_agreement_carried_out_and_conf
     app.get("/api/v1/mediation-figures?region=330106", Some(&binjiang))
         .await
         .expect_problem(404, "scope_not_found");
+    let far = app
+        .get(
+            "/api/v1/mediation-figures?from=1800-01-01&to=%2B262142-12-31",
+            Some(&xihu),
+        )
+        .await;
+    far.expect_problem(422, "validation_failed");
+    assert_eq!(far.failing_fields(), ["from", "to"]);
 }
 
 async fn both_parties_ask_and_a_failed_mediation_goes_back_to_the_queue(app: TestApp) {
@@ -679,6 +699,21 @@ async fn only_the_mediator_and_the_cases_people_see_a_mediation(app: TestApp) {
             .status,
         404
     );
+    let regulator_page = Visitor::log_in(&app, "reg.xihu@odr.demo").await;
+    let theirs = regulator_page.get(&format!("/mediations/{mid}")).await;
+    assert_eq!(theirs.status, 200);
+    assert!(
+        theirs
+            .html
+            .contains(&format!("action=\"/mediations/{mid}/withdrawal\""))
+    );
+    assert!(
+        !theirs
+            .html
+            .contains(&format!("action=\"/mediations/{mid}/message\""))
+    );
+    let mediators_page = regulator_page.get("/mediators").await;
+    assert!(mediators_page.html.contains("孙静") && !mediators_page.html.contains("钱律师"));
     let shop = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
     let theirs = shop.get(&format!("/mediations/{mid}")).await;
     assert_eq!(theirs.status, 200);
@@ -792,4 +827,73 @@ async fn two_regulators_referring_at_once_leave_one_mediation(app: TestApp) {
     let listed = app.get("/api/v1/mediations", Some(&mediator)).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 1);
     assert_eq!(escalation_state(&app, &xihu, &id).await, "mediating");
+}
+
+async fn a_regulator_withdraws_a_referral_and_refers_the_case_again(app: TestApp) {
+    let id = escalated(&app).await;
+    app.run_due_jobs().await;
+    let xihu = app.demo_token("reg.xihu@odr.demo").await;
+    let mediator = app.demo_token("mediator.xihu@odr.demo").await;
+    let consumer = app.demo_token("consumer@odr.demo").await;
+    let m = refer(&app, &id).await;
+    let mid = m["id"].as_str().unwrap().to_string();
+    let escalation = m["escalation_id"].as_str().unwrap().to_string();
+
+    // While the mediator mediates, its end is theirs to record.
+    let step = app
+        .post(
+            &format!("/api/v1/escalations/{escalation}/updates"),
+            Some(&xihu),
+            &json!({"status": "mediation_failed", "note": "双方分歧大"}),
+        )
+        .await;
+    step.expect_problem(409, "mediation_running");
+
+    // The mediator falls ill: the regulator withdraws the referral, with the reason.
+    let withdrawal = format!("/api/v1/mediations/{mid}/withdrawal");
+    for token in [&mediator, &consumer] {
+        app.post(&withdrawal, Some(token), &json!({"reason": "调解员生病"}))
+            .await
+            .expect_problem(403, "forbidden");
+    }
+    let withdrawn = app
+        .post(
+            &withdrawal,
+            Some(&xihu),
+            &json!({"reason": "调解员因病无法继续调解，另行安排。"}),
+        )
+        .await;
+    withdrawn.expect(200);
+    assert_eq!(withdrawn.body["state"], "withdrawn");
+    assert!(latest_notice(&app, &mediator).await.contains("撤回"));
+    assert!(latest_notice(&app, &consumer).await.contains("因病"));
+    app.post(
+        &format!("/api/v1/mediations/{mid}/messages"),
+        Some(&mediator),
+        &json!({"message": "还在吗"}),
+    )
+    .await
+    .expect_problem(409, "mediation_closed");
+    app.post(&withdrawal, Some(&xihu), &json!({"reason": "再撤一次"}))
+        .await
+        .expect_problem(409, "mediation_closed");
+    assert_eq!(escalation_state(&app, &xihu, &id).await, "mediating");
+
+    // Referred again, to the same committee; the withdrawn one counts in no figure.
+    let again = refer(&app, &id).await;
+    assert_eq!(again["state"], "referred");
+    assert_ne!(again["id"], m["id"]);
+    let figures = app
+        .get(
+            "/api/v1/mediation-figures?from=2026-11-01&to=2026-11-30",
+            Some(&xihu),
+        )
+        .await;
+    assert_eq!(figures.body["total"]["referred"], 2);
+    assert_eq!(figures.body["total"]["concluded"], 0);
+    let listed = app.get("/api/v1/mediations", Some(&mediator)).await;
+    let states: Vec<&str> = (listed.body.as_array().unwrap().iter())
+        .map(|m| m["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["referred", "withdrawn"]);
 }

@@ -10,8 +10,6 @@ use sha2::{Digest, Sha256};
 use super::dispute_not_found;
 use super::view::{DisputeView, build_view};
 use crate::disputes::evidence::{NewFile, check_room};
-use crate::disputes::role_of;
-use crate::domain::dispute::Actor;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
@@ -355,7 +353,8 @@ pub async fn add_evidence(
         .await
 }
 
-/// Downloads an evidence file (the parties and the regulators of the region).
+/// Downloads an evidence file (the parties, the regulators of the region and the mediators the
+/// dispute was referred to).
 #[utoipa::path(get, path = "/api/v1/disputes/{id}/evidence/{evidence_id}", tag = "disputes",
     params(("id" = String, Path), ("evidence_id" = String, Path)),
     responses((status = 200, description = "the file"), (status = 404, body = crate::error::Problem)),
@@ -370,7 +369,11 @@ pub async fn download(
         .db
         .run(move |conn| {
             let (dispute, _) = find_dispute(conn, &id)?.ok_or_else(dispute_not_found)?;
-            let _role: Actor = role_of(&auth.actor, &dispute).ok_or_else(dispute_not_found)?;
+            // The parties, the region's regulators, and the mediators it was referred to
+            // (docs/mediation.md#what-the-mediator-does).
+            let mediations = crate::store::mediations::mediations_of_dispute(conn, &id)?;
+            crate::disputes::mediation::dispute_viewer(&auth.actor, &dispute, &mediations)
+                .ok_or_else(dispute_not_found)?;
             find_evidence(conn, &id, &evidence_id)?
                 .ok_or_else(|| ApiError::new(ErrorCode::EvidenceNotFound, "No such evidence file."))
         })

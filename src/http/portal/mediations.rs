@@ -40,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/mediations/{id}/agree").route(web::post().to(agree)))
         .service(web::resource("/mediations/{id}/fail").route(web::post().to(fail)))
         .service(web::resource("/mediations/{id}/fulfilment").route(web::post().to(fulfil)))
+        .service(web::resource("/mediations/{id}/withdrawal").route(web::post().to(withdraw)))
         .service(
             web::resource("/mediators")
                 .route(web::get().to(mediators_page))
@@ -276,6 +277,13 @@ fn forms_of(f: &Frame, m: &MediationDetailDto, id: &str) -> Vec<RowForm> {
         forms.push(
             form(f, at("fail"), "record-no-agreement", "danger")
                 .field("reason", f.s("why-no-agreement").into(), true)
+                .of_kind("textarea"),
+        );
+    }
+    if m.may_withdraw {
+        forms.push(
+            form(f, at("withdrawal"), "withdraw-the-referral", "danger")
+                .field("reason", f.s("why-withdraw-the-referral").into(), true)
                 .of_kind("textarea"),
         );
     }
@@ -583,6 +591,28 @@ async fn fail(
         reason: Some(form.reason),
     };
     let outcome = api::conclude_for(&s.state, &auth, id.clone(), request)
+        .await
+        .map(|_| ());
+    back(s, id, outcome).await
+}
+
+/// Why a referral is withdrawn.
+#[derive(Debug, Deserialize)]
+pub struct WithdrawForm {
+    csrf: String,
+    reason: String,
+}
+
+async fn withdraw(
+    s: Session,
+    path: web::Path<String>,
+    form: web::Form<Sent<WithdrawForm>>,
+) -> Result<HttpResponse, PageError> {
+    let (s, form) = s.sent(form);
+    s.check_form(&form.csrf)?;
+    let auth = s.account_as(&[Role::Regulator])?;
+    let id = path.into_inner();
+    let outcome = api::withdraw_for(&s.state, &auth, id.clone(), form.reason)
         .await
         .map(|_| ());
     back(s, id, outcome).await

@@ -414,3 +414,5 @@ field_error-not_a_mediator_here = Choose an enrolled mediator of the dispute's r
 field_error-session_time_out_of_range = Choose a time after now and within 90 days.
 field_error-fulfilment_too_late = The day is further ahead than the policy allows.
 field_error-date_in_past = Choose today or a later day.
+event-mediation_withdrawn = Referral to mediation withdrawn
+mediation_state-withdrawn = Referral withdrawn

@@ -82,3 +82,4 @@ notice-session-reminder = Reminder: the mediation session is at { $time }, { $mo
 notice-mediation-failed-back = The mediation reached no agreement; the case is back in the 12315 queue: { $reason }
 notice-mediation-fulfilled = The business says it carried out the mediated agreement; the consumer is asked to confirm.
 notice-mediation-confirmed = The consumer confirmed the mediated agreement carried out; the case may be closed.
+notice-mediation-withdrawn = The regulator withdrew this case's referral to mediation: { $reason }

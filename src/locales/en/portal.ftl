@@ -751,3 +751,5 @@ agreed = Agreed
 failed = No agreement
 success-rate = Success rate
 mean-working-days = Mean working days
+withdraw-the-referral = Withdraw the referral
+why-withdraw-the-referral = Why (the mediator and both parties are told)

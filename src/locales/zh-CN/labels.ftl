@@ -414,3 +414,5 @@ field_error-not_a_mediator_here = 请选择本辖区（或上级辖区）在册�
 field_error-session_time_out_of_range = 会议时间须在现在之后、90 天以内。
 field_error-fulfilment_too_late = 履行期限超出了政策允许的最长天数。
 field_error-date_in_past = 日期不能早于今天。
+event-mediation_withdrawn = 撤回调解转交
+mediation_state-withdrawn = 已撤回转交

@@ -79,3 +79,4 @@ notice-session-reminder = 提醒：调解会议将于 { $time } 举行，{ $mode
 notice-mediation-failed-back = 调解未能达成协议，案件已退回 12315 处理队列：{ $reason }
 notice-mediation-fulfilled = 经营者表示已履行调解协议，请消费者确认。
 notice-mediation-confirmed = 消费者确认调解协议已履行，可以办结本案。
+notice-mediation-withdrawn = 监管部门撤回了本案的调解转交：{ $reason }

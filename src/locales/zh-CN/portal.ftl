@@ -734,3 +734,5 @@ agreed = 达成协议
 failed = 未达成协议
 success-rate = 调解成功率
 mean-working-days = 平均用时（工作日）
+withdraw-the-referral = 撤回调解转交
+why-withdraw-the-referral = 撤回原因（将告知调解员和双方）
