@@ -692,6 +692,18 @@ pub fn visible(
     Ok((m, dispute, viewer))
 }
 
+/// Mediation `id` with its dispute as `actor` may see it, the dispute's row held for a change
+/// (404 otherwise).
+fn locked(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+) -> Result<(Mediation, Dispute, Viewer), ApiError> {
+    let m = stored::find_mediation(conn, id)?.ok_or_else(not_found)?;
+    lock_dispute(conn, &m.dispute_id)?;
+    visible(conn, actor, id)
+}
+
 /// Mediation `id` for its mediator to act on, locked with its dispute; 403 for anyone else
 /// who may see it, 409 once it concluded.
 fn for_mediator(
@@ -699,9 +711,7 @@ fn for_mediator(
     actor: &Actor,
     id: &str,
 ) -> Result<(Mediation, Dispute, MediationState), ApiError> {
-    let m = stored::find_mediation(conn, id)?.ok_or_else(not_found)?;
-    lock_dispute(conn, &m.dispute_id)?;
-    let (m, dispute, viewer) = visible(conn, actor, id)?;
+    let (m, dispute, viewer) = locked(conn, actor, id)?;
     if viewer != Viewer::Mediator {
         return Err(ApiError::forbidden(
             "Only the mediator acts on a mediation.",
@@ -1108,9 +1118,7 @@ pub fn withdraw(
     now: DateTime<Utc>,
 ) -> Result<Mediation, ApiError> {
     write_transaction(conn, |conn| {
-        let m = stored::find_mediation(conn, id)?.ok_or_else(not_found)?;
-        lock_dispute(conn, &m.dispute_id)?;
-        let (mut m, dispute, viewer) = visible(conn, actor, id)?;
+        let (mut m, dispute, viewer) = locked(conn, actor, id)?;
         if viewer != Viewer::Regulator {
             return Err(ApiError::forbidden(
                 "Only a regulator of the dispute's region withdraws a referral.",
@@ -1168,9 +1176,7 @@ pub fn fulfilment(
     now: DateTime<Utc>,
 ) -> Result<Mediation, ApiError> {
     write_transaction(conn, |conn| {
-        let m = stored::find_mediation(conn, id)?.ok_or_else(not_found)?;
-        lock_dispute(conn, &m.dispute_id)?;
-        let (m, dispute, viewer) = visible(conn, actor, id)?;
+        let (m, dispute, viewer) = locked(conn, actor, id)?;
         let party = match viewer {
             Viewer::Party(p) => p,
             _ => {
