@@ -624,14 +624,15 @@ pub fn refer(
             }),
             now,
         )?;
+        // Beside the timeline's own entry (`dispute.mediation_referred`): whom, and how.
         record_action(
             conn,
             actor,
-            "dispute.mediation_referred",
-            "dispute",
-            id,
+            "mediation.refer",
+            "mediation",
+            &row.id,
             Some(&dispute.region_code),
-            &json!({"mediation_id": row.id, "mediator_id": mediator.user_id, "origin": origin}),
+            &json!({"dispute_id": id, "mediator_id": mediator.user_id, "origin": origin}),
             now,
         )?;
         let to_mediator = match &note {
@@ -1150,11 +1151,11 @@ pub fn withdraw(
         record_action(
             conn,
             actor,
-            "dispute.mediation_withdrawn",
-            "dispute",
-            &dispute.id,
+            "mediation.withdraw",
+            "mediation",
+            &m.id,
             Some(&dispute.region_code),
-            &json!({"mediation_id": m.id}),
+            &json!({"dispute_id": dispute.id, "mediator_id": m.mediator_id}),
             now,
         )?;
         let mut to = parties(conn, &dispute)?;

@@ -278,6 +278,14 @@ async fn a_case_goes_from_the_queue_to_a_mediated_agreement_carried_out_and_conf
         .await;
     verified.expect(200);
     assert_eq!(verified.body["kind"], "mediation_agreement");
+    // The dispute's page lists it among the documents to print.
+    let shop = Visitor::log_in(&app, "owner.xixi@odr.demo").await;
+    let dispute_page = shop.get(&format!("/disputes/{id}")).await;
+    assert!(
+        dispute_page
+            .html
+            .contains(&format!("/disputes/{id}/documents/mediation_agreement"))
+    );
     let binjiang_token = app.demo_token("reg.binjiang@odr.demo").await;
     assert_eq!(
         download(&app, Some(&binjiang_token), &path).await.status,

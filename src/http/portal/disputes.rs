@@ -402,9 +402,16 @@ impl TemplateField {
 }
 
 impl DisputePageView {
-    /// The documents the viewer may print now (docs/documents.md).
+    /// The documents the viewer may print now (docs/documents.md): the mediation agreement
+    /// once one of its mediations agreed.
     fn documents(&self) -> Vec<DocumentKind> {
-        crate::documents::issuable(&self.d, None)
+        let mut kinds = crate::documents::issuable(&self.d, None);
+        let agreed = (self.mediation.mediations.iter())
+            .any(|m| m.state == crate::domain::mediation::MediationState::Agreed);
+        if agreed {
+            kinds.push(DocumentKind::MediationAgreement);
+        }
+        kinds
     }
 
     fn consumer(&self) -> bool {
