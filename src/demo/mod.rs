@@ -408,11 +408,7 @@ fn seed_world(
     let organisation = "西湖区消费纠纷人民调解委员会";
     let mediator = add_user(
         conn,
-        account(
-            "孙静（西湖区人民调解委员会）",
-            "mediator.xihu@odr.demo",
-            None,
-        )?,
+        account("孙静", "mediator.xihu@odr.demo", None)?,
         Membership {
             role: Role::Mediator,
             business_id: None,

@@ -224,6 +224,8 @@ fn form(f: &Frame, action: String, button: &'static str, style: &'static str) ->
         inputs: Vec::new(),
         get: false,
         style,
+        title: None,
+        labelled: false,
     }
 }
 
@@ -234,6 +236,7 @@ fn forms_of(f: &Frame, m: &MediationDetailDto, id: &str) -> Vec<RowForm> {
     if m.may_mediate {
         forms.push(
             form(f, at("message"), "send-to-both-parties", "secondary")
+                .titled(f.s("write-to-both-parties"))
                 .field("message", f.s("message-to-both-parties").into(), true)
                 .of_kind("textarea"),
         );
@@ -242,6 +245,7 @@ fn forms_of(f: &Frame, m: &MediationDetailDto, id: &str) -> Vec<RowForm> {
             .collect();
         forms.push(
             form(f, at("session"), "schedule-the-session", "secondary")
+                .titled(f.s("schedule-the-session"))
                 .choice("mode", f.s("session-mode").into(), modes)
                 .field("place", f.s("session-place").into(), true)
                 .field("starts_at", f.s("session-time").into(), true)
@@ -254,8 +258,19 @@ fn forms_of(f: &Frame, m: &MediationDetailDto, id: &str) -> Vec<RowForm> {
             let outcomes = (SessionOutcome::ALL.iter())
                 .map(|o| (o.as_str().to_string(), labels::of(f.l, *o).to_string()))
                 .collect();
+            let which = format!(
+                "{} · {} · {}",
+                f.time(&session.starts_at),
+                labels::of(f.l, session.mode),
+                session.place
+            );
             forms.push(
                 form(f, at("record"), "record-the-session", "secondary")
+                    .titled(format!(
+                        "{}{}{which}",
+                        f.s("record-the-session"),
+                        f.s("colon")
+                    ))
                     .hidden("seq", session.seq.to_string())
                     .choice("outcome", f.s("what-happened").into(), outcomes)
                     .field("record", f.s("session-record").into(), true)
@@ -267,6 +282,7 @@ fn forms_of(f: &Frame, m: &MediationDetailDto, id: &str) -> Vec<RowForm> {
             .collect();
         forms.push(
             form(f, at("agree"), "record-the-agreement", "")
+                .titled(f.s("the-mediated-agreement"))
                 .choice("remedy", f.s("remedy").into(), remedies)
                 .field("amount", f.s("amount-yuan").into(), true)
                 .field("terms", f.s("agreement-terms").into(), true)
@@ -276,6 +292,7 @@ fn forms_of(f: &Frame, m: &MediationDetailDto, id: &str) -> Vec<RowForm> {
         );
         forms.push(
             form(f, at("fail"), "record-no-agreement", "danger")
+                .titled(f.s("record-no-agreement"))
                 .field("reason", f.s("why-no-agreement").into(), true)
                 .of_kind("textarea"),
         );
@@ -283,6 +300,7 @@ fn forms_of(f: &Frame, m: &MediationDetailDto, id: &str) -> Vec<RowForm> {
     if m.may_withdraw {
         forms.push(
             form(f, at("withdrawal"), "withdraw-the-referral", "danger")
+                .titled(f.s("withdraw-the-referral"))
                 .field("reason", f.s("why-withdraw-the-referral").into(), true)
                 .of_kind("textarea"),
         );
@@ -526,10 +544,16 @@ impl AgreeForm {
         if amount_fen.is_none() {
             errors.add(
                 "amount",
-                "invalid_amount",
-                "an amount in yuan such as 2000 or 0",
+                "amount_in_yuan",
+                "an amount in yuan with at most two decimals, such as 2000 or 2000.50",
             );
         }
+        let (min, max) = crate::disputes::mediation::TERMS_CHARS;
+        errors.check(
+            "terms",
+            "invalid_length",
+            crate::domain::text::BoundedText::parse(&self.terms, min, max),
+        );
         let fulfil_by = NaiveDate::parse_from_str(self.fulfil_by.trim(), "%Y-%m-%d").ok();
         if fulfil_by.is_none() {
             errors.add("fulfil_by", "invalid_date", "a date such as 2026-12-08");
@@ -725,12 +749,35 @@ async fn mediators_after(s: Session, error: Option<ApiError>) -> Result<HttpResp
         .unwrap_or_default();
     list.forms.push(
         list.form("/mediators", "enrol-and-invite", "secondary")
+            .titled(list.s("enrol-a-mediator"))
             .field("display_name", list.s("name"), true)
             .field("email", list.s("email"), true)
             .choice("kind", list.s("mediator-kind"), kinds)
             .field("organisation", list.s("organisation"), true)
             .prefilled("region_code", list.s("region-code"), own),
     );
+    // The regions by name, as the chooser names them.
+    let mut codes: Vec<String> = mediators
+        .iter()
+        .filter_map(|m| m.region_code.clone())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let lang = list.frame.l;
+    let names: std::collections::HashMap<String, String> = s
+        .state
+        .db
+        .read(Some(&auth.user.id), move |conn| {
+            let mut out = std::collections::HashMap::new();
+            for code in &codes {
+                if let Some(r) = crate::store::reference::find_region(conn, code)? {
+                    out.insert(code.clone(), lang.name(&r.name_zh, &r.name_en).to_string());
+                }
+            }
+            Ok::<_, ApiError>(out)
+        })
+        .await
+        .or_page(&s)?;
     for m in mediators {
         let state = if m.is_active {
             Cell::badge(list.s("active"), "ok")
@@ -742,7 +789,12 @@ async fn mediators_after(s: Session, error: Option<ApiError>) -> Result<HttpResp
                 Cell::text(m.display_name).with_note(m.email.unwrap_or_default()),
                 Cell::text(labels::of(list.frame.l, m.kind)),
                 Cell::text(m.organisation),
-                Cell::text(m.region_code.unwrap_or_default()),
+                Cell::text(
+                    (m.region_code.as_ref())
+                        .and_then(|c| names.get(c).cloned())
+                        .or(m.region_code)
+                        .unwrap_or_default(),
+                ),
                 state,
             ],
             forms: Vec::new(),

@@ -81,6 +81,10 @@ pub struct RowForm {
     pub get: bool,
     /// `` or `secondary` or `danger`.
     pub style: &'static str,
+    /// A heading above the form, for a form that stands on its own (not on a table's row).
+    pub title: Option<String>,
+    /// Each field's name shown above it (not only inside it), for a form of several fields.
+    pub labelled: bool,
 }
 
 /// A row of the table.
@@ -169,6 +173,8 @@ impl Listing {
             inputs: Vec::new(),
             get: false,
             style,
+            title: None,
+            labelled: false,
         }
     }
 
@@ -257,6 +263,13 @@ pub fn mark_refused<'a>(
 }
 
 impl RowForm {
+    /// The form with a heading and each field's name shown above it.
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self.labelled = true;
+        self
+    }
+
     /// The form with a hidden value.
     pub fn hidden(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.hidden.push((name, value.into()));

@@ -416,3 +416,4 @@ field_error-fulfilment_too_late = The day is further ahead than the policy allow
 field_error-date_in_past = Choose today or a later day.
 event-mediation_withdrawn = Referral to mediation withdrawn
 mediation_state-withdrawn = Referral withdrawn
+field_error-amount_in_yuan = Enter an amount in yuan with at most two decimals, such as 2000 or 2000.50.

@@ -753,3 +753,7 @@ success-rate = Success rate
 mean-working-days = Mean working days
 withdraw-the-referral = Withdraw the referral
 why-withdraw-the-referral = Why (the mediator and both parties are told)
+write-to-both-parties = Write to both parties
+enrol-a-mediator = Enrol a mediator
+the-mediation-agreement-is-signed-by-all-three = Open it in the browser to print; both parties sign (or seal) it and the mediator signs it. It carries a verification code that anyone can check on the "Verify a document" page.
+the-parties-negotiation = The parties' negotiation

@@ -416,3 +416,4 @@ field_error-fulfilment_too_late = 履行期限超出了政策允许的最长天�
 field_error-date_in_past = 日期不能早于今天。
 event-mediation_withdrawn = 撤回调解转交
 mediation_state-withdrawn = 已撤回转交
+field_error-amount_in_yuan = 请填写以元为单位的金额，最多两位小数，如 2000 或 2000.50。

@@ -736,3 +736,7 @@ success-rate = 调解成功率
 mean-working-days = 平均用时（工作日）
 withdraw-the-referral = 撤回调解转交
 why-withdraw-the-referral = 撤回原因（将告知调解员和双方）
+write-to-both-parties = 给双方留言
+enrol-a-mediator = 登记调解员
+the-mediation-agreement-is-signed-by-all-three = 在浏览器中打开后打印，由双方当事人签字（盖章）、调解员签字。文件印有验证码，任何人可在“文件核验”页面核对真伪。
+the-parties-negotiation = 双方协商记录
