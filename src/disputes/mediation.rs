@@ -364,6 +364,44 @@ fn update_notice(dispute: &Dispute, what: Said) -> Notice {
     }
 }
 
+/// Puts `kind` on `dispute`'s timeline by `by` (user id and role) with `detail`, its status
+/// unchanged: mediation happens beside the lifecycle.
+fn beside_lifecycle(
+    conn: &mut DbConn,
+    dispute: &Dispute,
+    (user_id, role): (&str, &str),
+    kind: TimelineKind,
+    detail: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    append_event(
+        conn,
+        &dispute.id,
+        &dispute.region_code,
+        kind,
+        Some((user_id, role)),
+        &dispute.status,
+        &dispute.status,
+        detail,
+        now,
+    )
+}
+
+/// Moves mediation `id` from `state` to `next` when they differ; 409 when it changed meanwhile.
+fn advance(
+    conn: &mut DbConn,
+    id: &str,
+    state: MediationState,
+    next: Option<MediationState>,
+) -> Result<(), ApiError> {
+    match next {
+        Some(next) if next != state && !stored::move_state(conn, id, state, next)? => {
+            Err(changed())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Tells `to` what was `said` about `dispute`, in the app and by email.
 fn tell<'u>(
     conn: &mut DbConn,
@@ -441,14 +479,11 @@ pub fn request(
         } else {
             On::Merchant
         };
-        append_event(
+        beside_lifecycle(
             conn,
-            id,
-            &dispute.region_code,
+            &dispute,
+            (&user.id, role.as_str()),
             kind,
-            Some((&user.id, role.as_str())),
-            &dispute.status,
-            &dispute.status,
             &json!({"party": party}),
             now,
         )?;
@@ -608,14 +643,11 @@ pub fn refer(
             other => other.into(),
         })?;
         stored::clear_requests(conn, id)?;
-        append_event(
+        beside_lifecycle(
             conn,
-            id,
-            &dispute.region_code,
+            &dispute,
+            (&actor.user_id, On::Regulator.as_str()),
             TimelineKind::MediationReferred,
-            Some((&actor.user_id, On::Regulator.as_str())),
-            &dispute.status,
-            &dispute.status,
             &json!({
                 "mediation_id": row.id,
                 "mediator": mediator_user.display_name,
@@ -761,14 +793,11 @@ pub fn write(
     let message = bounded_field("message", message, TEXT_CHARS)?;
     write_transaction(conn, |conn| {
         let (m, dispute, _) = for_mediator(conn, actor, id)?;
-        append_event(
+        beside_lifecycle(
             conn,
-            &dispute.id,
-            &dispute.region_code,
+            &dispute,
+            (&actor.user_id, On::Mediator.as_str()),
             TimelineKind::MediatorMessage,
-            Some((&actor.user_id, On::Mediator.as_str())),
-            &dispute.status,
-            &dispute.status,
             &json!({"mediation_id": m.id, "message": message}),
             now,
         )?;
@@ -830,20 +859,12 @@ pub fn schedule(
             recorded_at: None,
         };
         stored::insert_session(conn, &row)?;
-        if let Some(next) = state.after_scheduling()
-            && next != state
-            && !stored::move_state(conn, &m.id, state, next)?
-        {
-            return Err(changed());
-        }
-        append_event(
+        advance(conn, &m.id, state, state.after_scheduling())?;
+        beside_lifecycle(
             conn,
-            &dispute.id,
-            &dispute.region_code,
+            &dispute,
+            (&actor.user_id, On::Mediator.as_str()),
             TimelineKind::SessionScheduled,
-            Some((&actor.user_id, On::Mediator.as_str())),
-            &dispute.status,
-            &dispute.status,
             &json!({
                 "mediation_id": m.id,
                 "seq": seq,
@@ -945,20 +966,12 @@ pub fn record(
         let another = sessions
             .iter()
             .any(|s| s.seq != seq && s.recorded_at.is_none());
-        if let Some(next) = state.after_record(any_held, another)
-            && next != state
-            && !stored::move_state(conn, &m.id, state, next)?
-        {
-            return Err(changed());
-        }
-        append_event(
+        advance(conn, &m.id, state, state.after_record(any_held, another))?;
+        beside_lifecycle(
             conn,
-            &dispute.id,
-            &dispute.region_code,
+            &dispute,
+            (&actor.user_id, On::Mediator.as_str()),
             TimelineKind::SessionRecorded,
-            Some((&actor.user_id, On::Mediator.as_str())),
-            &dispute.status,
-            &dispute.status,
             &json!({"mediation_id": m.id, "seq": seq, "outcome": input.outcome}),
             now,
         )?;
@@ -1085,14 +1098,11 @@ pub fn conclude(
                 json!({"mediation_id": m.id, "reason": reason}),
             ),
         };
-        append_event(
+        beside_lifecycle(
             conn,
-            &dispute.id,
-            &dispute.region_code,
+            &dispute,
+            (&actor.user_id, On::Mediator.as_str()),
             kind,
-            Some((&actor.user_id, On::Mediator.as_str())),
-            &dispute.status,
-            &dispute.status,
             &detail,
             now,
         )?;
@@ -1137,14 +1147,11 @@ pub fn withdraw(
         if !stored::conclude(conn, &m)? {
             return Err(changed());
         }
-        append_event(
+        beside_lifecycle(
             conn,
-            &dispute.id,
-            &dispute.region_code,
+            &dispute,
+            (&actor.user_id, On::Regulator.as_str()),
             TimelineKind::MediationWithdrawn,
-            Some((&actor.user_id, On::Regulator.as_str())),
-            &dispute.status,
-            &dispute.status,
             &json!({"mediation_id": m.id, "reason": reason}),
             now,
         )?;
@@ -1219,14 +1226,11 @@ pub fn fulfilment(
             Party::Business => On::Merchant,
             Party::Consumer => On::Consumer,
         };
-        append_event(
+        beside_lifecycle(
             conn,
-            &dispute.id,
-            &dispute.region_code,
+            &dispute,
+            (&actor.user_id, role.as_str()),
             kind,
-            Some((&actor.user_id, role.as_str())),
-            &dispute.status,
-            &dispute.status,
             &json!({"mediation_id": m.id}),
             now,
         )?;

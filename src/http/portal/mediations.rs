@@ -756,28 +756,7 @@ async fn mediators_after(s: Session, error: Option<ApiError>) -> Result<HttpResp
             .field("organisation", list.s("organisation"), true)
             .prefilled("region_code", list.s("region-code"), own),
     );
-    // The regions by name, as the chooser names them.
-    let mut codes: Vec<String> = mediators
-        .iter()
-        .filter_map(|m| m.region_code.clone())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    let lang = list.frame.l;
-    let names: std::collections::HashMap<String, String> = s
-        .state
-        .db
-        .read(Some(&auth.user.id), move |conn| {
-            let mut out = std::collections::HashMap::new();
-            for code in &codes {
-                if let Some(r) = crate::store::reference::find_region(conn, code)? {
-                    out.insert(code.clone(), lang.name(&r.name_zh, &r.name_en).to_string());
-                }
-            }
-            Ok::<_, ApiError>(out)
-        })
-        .await
-        .or_page(&s)?;
+    let names = super::public::Names::load(&s).await?;
     for m in mediators {
         let state = if m.is_active {
             Cell::badge(list.s("active"), "ok")
@@ -790,9 +769,8 @@ async fn mediators_after(s: Session, error: Option<ApiError>) -> Result<HttpResp
                 Cell::text(labels::of(list.frame.l, m.kind)),
                 Cell::text(m.organisation),
                 Cell::text(
-                    (m.region_code.as_ref())
-                        .and_then(|c| names.get(c).cloned())
-                        .or(m.region_code)
+                    (m.region_code.as_deref())
+                        .map(|code| names.region(&list.frame, code))
                         .unwrap_or_default(),
                 ),
                 state,
